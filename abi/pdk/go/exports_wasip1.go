@@ -1,0 +1,88 @@
+//go:build wasip1
+
+package pdk
+
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/abi/pdk/go/registry"
+)
+
+// pinned holds the buffers handed out by gatehouse_alloc, by address, until
+// an export consumes them or gatehouse_free releases them. Go's collector
+// never moves heap objects, so a reference is all the pinning a buffer needs
+// to outlive the Go pointers to it while the host holds only its address.
+var pinned = map[uint32][]byte{}
+
+// reply is the last reply returned to the host; it stays referenced until
+// the next call export replaces it.
+var reply []byte
+
+//go:wasmexport gatehouse_abi_v1
+func marker() {}
+
+//go:wasmexport gatehouse_alloc
+func alloc(size uint32) uint32 {
+	if size == 0 {
+		return 0
+	}
+	buf := make([]byte, size)
+	ptr := uint32(uintptr(unsafe.Pointer(unsafe.SliceData(buf))))
+	pinned[ptr] = buf
+	return ptr
+}
+
+//go:wasmexport gatehouse_free
+func free(ptr, _ uint32) { delete(pinned, ptr) }
+
+//go:wasmexport gatehouse_describe
+func describe(ptr, size uint32) uint64 { return serve(abi.ExportDescribe, ptr, size) }
+
+//go:wasmexport gatehouse_actuate
+func actuate(ptr, size uint32) uint64 { return serve(abi.ExportActuate, ptr, size) }
+
+//go:wasmexport gatehouse_oblige
+func oblige(ptr, size uint32) uint64 { return serve(abi.ExportOblige, ptr, size) }
+
+//go:wasmexport gatehouse_environment
+func environment(ptr, size uint32) uint64 { return serve(abi.ExportEnvironment, ptr, size) }
+
+//go:wasmexport gatehouse_object
+func object(ptr, size uint32) uint64 { return serve(abi.ExportObject, ptr, size) }
+
+//go:wasmexport gatehouse_agent_reset
+func agentReset(ptr, size uint32) uint64 { return serve(abi.ExportAgentReset, ptr, size) }
+
+//go:wasmexport gatehouse_agent_act
+func agentAct(ptr, size uint32) uint64 { return serve(abi.ExportAgentAct, ptr, size) }
+
+// serve answers one call export: it takes ownership of the request buffer
+// at ptr, dispatches it through Default and returns the packed address and
+// length of the reply, which stays referenced until the next call.
+func serve(export string, ptr, size uint32) uint64 {
+	if req, err := request(ptr, size); err != nil {
+		reply = registry.ErrorReply(err)
+	} else {
+		reply = Default.Call(export, req)
+	}
+	delete(pinned, ptr)
+	// Let goroutines the call made runnable make progress: the Go runtime
+	// schedules only while an export runs.
+	runtime.Gosched()
+	return abi.PackReply(uint32(uintptr(unsafe.Pointer(unsafe.SliceData(reply)))), uint32(len(reply)))
+}
+
+// request returns the size bytes at ptr, which must be a buffer from
+// gatehouse_alloc at least that large.
+func request(ptr, size uint32) ([]byte, *abi.Error) {
+	if size == 0 {
+		return nil, nil
+	}
+	buf, ok := pinned[ptr]
+	if !ok || uint32(len(buf)) < size {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "request at %#x (%d bytes) is not a buffer from %s", ptr, size, abi.ExportAlloc)
+	}
+	return buf[:size], nil
+}

@@ -1,0 +1,147 @@
+// Package config reads gatehouse.yaml. Every key is optional; unknown keys
+// are errors that name the key and its line.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gatehouse/gatehouse/host"
+)
+
+// File is the configuration file.
+type File struct {
+	// Listen is the server's address. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	TLS    TLS    `yaml:"tls"`
+	// PluginsDir is the folder of plugins, watched for changes. Default plugins.
+	PluginsDir string `yaml:"plugins_dir"`
+	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
+	CacheDir string `yaml:"cache_dir"`
+	// Store is the file of the embedded store (kv capability). Default data/gatehouse.db.
+	Store string `yaml:"store"`
+	Log   Log    `yaml:"log"`
+	// Limits are the defaults for every plugin.
+	Limits host.Limits `yaml:"limits"`
+	// Plugins holds grants and limits by plugin name.
+	Plugins map[string]host.PluginConfig `yaml:"plugins"`
+}
+
+// TLS configures HTTPS; without Cert the server speaks plain HTTP.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA, when set, requires clients to present a certificate it signed.
+	ClientCA string `yaml:"client_ca"`
+}
+
+// Log configures the logs.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error; default info
+	Format string `yaml:"format"` // text or json; default text
+}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Default returns the embedded default configuration, which runs the
+// reference plugins with the grants they need and no outside service.
+func Default() *File {
+	f, err := Parse(defaultYAML, "default.yaml")
+	if err != nil {
+		panic(fmt.Sprintf("embedded default configuration: %v", err))
+	}
+	return f
+}
+
+// Load reads the file at path; an empty path gives Default.
+func Load(path string) (*File, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(b, path)
+}
+
+// Parse decodes a configuration and fills in defaults. name is used in
+// errors.
+func Parse(b []byte, name string) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	f.fillDefaults()
+	if err := f.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	return &f, nil
+}
+
+func (f *File) fillDefaults() {
+	if f.Listen == "" {
+		f.Listen = "127.0.0.1:8080"
+	}
+	if f.PluginsDir == "" {
+		f.PluginsDir = "plugins"
+	}
+	if f.CacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		f.CacheDir = filepath.Join(dir, "gatehouse")
+	}
+	if f.Store == "" {
+		f.Store = filepath.Join("data", "gatehouse.db")
+	}
+	if f.Log.Level == "" {
+		f.Log.Level = "info"
+	}
+	if f.Log.Format == "" {
+		f.Log.Format = "text"
+	}
+}
+
+func (f *File) validate() error {
+	if (f.TLS.Cert == "") != (f.TLS.Key == "") {
+		return errors.New("tls: cert and key go together")
+	}
+	if f.TLS.ClientCA != "" && f.TLS.Cert == "" {
+		return errors.New("tls.client_ca needs tls.cert and tls.key")
+	}
+	switch f.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log.level %q is not one of debug, info, warn, error", f.Log.Level)
+	}
+	switch f.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format %q is not text or json", f.Log.Format)
+	}
+	return nil
+}
+
+// Host returns the host configuration.
+func (f *File) Host() host.Config {
+	return host.Config{
+		PluginDir: f.PluginsDir,
+		CacheDir:  f.CacheDir,
+		StorePath: f.Store,
+		Limits:    f.Limits,
+		Plugins:   f.Plugins,
+	}
+}

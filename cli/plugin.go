@@ -1,0 +1,328 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
+)
+
+func newPluginCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plugin",
+		Short: "List, inspect and call plugins",
+	}
+	cmd.AddCommand(newPluginListCommand(), newPluginInspectCommand(), newPluginCallCommand())
+	return cmd
+}
+
+func newPluginListCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list [DIR]",
+		Short: "List the components every plugin in a folder provides",
+		Long: `List loads every .wasm file of DIR (default: the configured plugin folder) as
+serve would, and prints each component with its plugin, binding and status.
+Files that fail to load are listed with the reason. Exit status 1 when any
+file fails to load.`,
+		Example: `  gatehouse plugin list plugins
+  gatehouse plugin list plugins --output json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: runPluginList,
+	}
+	addOutputFlag(cmd)
+	return cmd
+}
+
+func runPluginList(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	hc := f.Host()
+	if len(args) == 1 {
+		hc.PluginDir = args[0]
+	}
+	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
+		return usage("%s is not a folder", hc.PluginDir)
+	}
+	hc.StorePath, hc.Logger = "", quietLogger()
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return usage("%v", err)
+	}
+	ctx := cmd.Context()
+	defer h.Close(context.WithoutCancel(ctx))
+	if err := h.LoadDir(ctx); err != nil {
+		return usage("%v", err)
+	}
+	plugins := h.Plugins()
+	if asJSON {
+		if err := printJSON(cmd.OutOrStdout(), map[string]any{"plugins": plugins}); err != nil {
+			return err
+		}
+	} else {
+		printPluginTable(cmd.OutOrStdout(), plugins)
+	}
+	for _, p := range plugins {
+		if p.Status == host.StatusError {
+			return finding("some plugins did not load")
+		}
+	}
+	return nil
+}
+
+func printPluginTable(w io.Writer, plugins []host.PluginStatus) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLUGIN\tVERSION\tBINDING\tKIND\tCOMPONENT\tSTATUS\tFILE")
+	for _, p := range plugins {
+		file := filepath.Base(p.File)
+		if len(p.Components) == 0 || p.Status == host.StatusError {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s: %s\t%s\n", dash(p.Name), dash(p.Version), dash(string(p.Binding)), p.Status, p.Message, file)
+			continue
+		}
+		for _, c := range p.Components {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Binding, c.Kind, c.Name, p.Status, file)
+		}
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newPluginInspectCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "inspect FILE",
+		Short: "Show a plugin's manifest, binding, imports, capabilities and problems",
+		Long: `Inspect loads one plugin file as serve would, without serving it, and shows
+what it declares and what is wrong with it under the current configuration.
+Exit status 1 when the plugin has problems.`,
+		Example: `  gatehouse plugin inspect plugins/basics.wasm
+  gatehouse plugin inspect --output json plugins/kvcounter.wasm`,
+		Args: cobra.ExactArgs(1),
+		RunE: runPluginInspect,
+	}
+	addOutputFlag(cmd)
+	return cmd
+}
+
+func runPluginInspect(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	hc := f.Host()
+	hc.PluginDir, hc.StorePath, hc.Logger = "", "", quietLogger()
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return usage("%v", err)
+	}
+	defer h.Close(context.WithoutCancel(cmd.Context()))
+	in, err := h.Inspect(cmd.Context(), args[0])
+	if in == nil {
+		return usage("%v", err)
+	}
+	if asJSON {
+		if err := printJSON(cmd.OutOrStdout(), in); err != nil {
+			return err
+		}
+	} else {
+		printInspection(cmd.OutOrStdout(), in)
+	}
+	if len(in.Problems) > 0 {
+		return finding("%s has %d problem(s)", args[0], len(in.Problems))
+	}
+	return nil
+}
+
+func printInspection(w io.Writer, in *host.Inspection) {
+	fmt.Fprintf(w, "file:     %s (%d bytes, sha256 %s)\n", in.File, in.Size, in.SHA256)
+	fmt.Fprintf(w, "binding:  %s\n", dash(string(in.Binding)))
+	if m := in.Manifest; m != nil {
+		fmt.Fprintf(w, "plugin:   %s %s (ABI %s)\n", m.Name, m.Version, m.ABI)
+		if m.Description != "" {
+			fmt.Fprintf(w, "about:    %s\n", m.Description)
+		}
+		fmt.Fprintln(w, "components:")
+		for _, c := range m.Components {
+			fmt.Fprintf(w, "  %-12s %s", c.Kind, c.Name)
+			if c.Description != "" {
+				fmt.Fprintf(w, ": %s", c.Description)
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "capabilities asked: %s\n", joinOrNone(m.Capabilities))
+	}
+	fmt.Fprintf(w, "capabilities imported: %s\n", joinOrNone(in.Capabilities))
+	fmt.Fprintf(w, "imports:  %s\n", dash(strings.Join(in.Imports, ", ")))
+	if len(in.Problems) == 0 {
+		fmt.Fprintln(w, "problems: none")
+		return
+	}
+	fmt.Fprintln(w, "problems:")
+	for _, p := range in.Problems {
+		fmt.Fprintf(w, "  - %s\n", p.Error())
+	}
+}
+
+func joinOrNone[T ~string](xs []T) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+func newPluginCallCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "call FILE COMPONENT",
+		Short: "Call one component of a plugin with a JSON request",
+		Long: `Call loads one plugin file, sends one request to COMPONENT and prints the reply
+as JSON. COMPONENT is a component name, or KIND/NAME when several kinds share
+the name. The request is JSON (converted to msgpack); "component" is filled in.
+Agents are asked to act unless --export names gatehouse_agent_reset. The kv
+capability uses a throw-away store unless --store is given. Exit status 1 when
+the plugin answers with an error.`,
+		Example: `  gatehouse plugin call plugins/basics.wasm echo --input '{"command":{"action":"query","target":{"features":[]}}}'
+  gatehouse plugin call plugins/basics.wasm environment/echo --input '{"key":"weekday"}'
+  echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -`,
+		Args: cobra.ExactArgs(2),
+		RunE: runPluginCall,
+	}
+	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input")
+	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind)")
+	cmd.Flags().String("store", "", "store file for the kv capability (default: a temporary one)")
+	return cmd
+}
+
+func runPluginCall(cmd *cobra.Command, args []string) error {
+	input, _ := cmd.Flags().GetString("input")
+	if input == "-" {
+		b, err := io.ReadAll(cmd.InOrStdin())
+		if err != nil {
+			return usage("read standard input: %v", err)
+		}
+		input = string(b)
+	}
+	req, err := decodeJSONObject(input)
+	if err != nil {
+		return usage("--input: %v", err)
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	hc := f.Host()
+	hc.PluginDir, hc.Logger = "", newLogger(f, cmd.ErrOrStderr())
+	if hc.StorePath, _ = cmd.Flags().GetString("store"); hc.StorePath == "" {
+		dir, err := os.MkdirTemp("", "gatehouse-call-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		hc.StorePath = filepath.Join(dir, "store.db")
+	}
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return usage("%v", err)
+	}
+	ctx := cmd.Context()
+	defer h.Close(context.WithoutCancel(ctx))
+	if err := h.LoadFile(ctx, args[0]); err != nil {
+		return usage("%v", err)
+	}
+	kind, name, err := findComponent(h, args[1])
+	if err != nil {
+		return usage("%v", err)
+	}
+	export, _ := cmd.Flags().GetString("export")
+	if export == "" {
+		export = kind.Exports()[len(kind.Exports())-1] // agents: act
+	}
+	reply, err := h.CallRaw(ctx, kind, name, export, req)
+	if err != nil {
+		return finding("%v", err)
+	}
+	return printJSON(cmd.OutOrStdout(), reply)
+}
+
+// findComponent resolves NAME or KIND/NAME among the loaded components.
+func findComponent(h *host.Host, ref string) (abi.Kind, string, error) {
+	kindPart, name, qualified := strings.Cut(ref, "/")
+	if !qualified {
+		name = ref
+	}
+	var found []abi.Kind
+	var all []string
+	for _, k := range abi.Kinds {
+		for _, c := range h.Components(k) {
+			all = append(all, string(k)+"/"+c.Component.Name)
+			if c.Component.Name == name && (!qualified || string(k) == kindPart) {
+				found = append(found, k)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], name, nil
+	case 0:
+		return "", "", fmt.Errorf("no component %q; the plugin provides %s", ref, strings.Join(all, ", "))
+	}
+	return "", "", fmt.Errorf("several components are named %q; say which with KIND/NAME", name)
+}
+
+// decodeJSONObject decodes a JSON object keeping integers as int64, so a
+// plugin that decodes an integer field gets an integer.
+func decodeJSONObject(s string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	return normalizeNumbers(v).(map[string]any), nil
+}
+
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalizeNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalizeNumbers(e)
+		}
+	}
+	return v
+}

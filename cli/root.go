@@ -1,0 +1,130 @@
+// Package cli holds the gatehouse commands. It wires the domain packages
+// and the host together and owns flags and configuration.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/cli/internal/config"
+)
+
+// Exit statuses of every command.
+const (
+	ExitOK      = 0 // done, nothing to report
+	ExitFinding = 1 // done, with a finding: a check failed, access denied, a plugin call failed
+	ExitUsage   = 2 // bad usage or bad input
+)
+
+// exitError carries an exit status through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// finding returns an error that exits with ExitFinding.
+func finding(format string, args ...any) error {
+	return &exitError{ExitFinding, fmt.Errorf(format, args...)}
+}
+
+// usage returns an error that exits with ExitUsage.
+func usage(format string, args ...any) error {
+	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
+}
+
+// Main runs the gatehouse command with args and returns its exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := NewRootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(stderr, "gatehouse:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return ExitUsage // cobra's own errors: unknown flags, wrong arguments
+}
+
+// NewRootCommand returns the gatehouse command tree.
+func NewRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gatehouse",
+		Short: "Run sandboxed WebAssembly plugins for security automation",
+		Long: `Gatehouse hosts sandboxed WebAssembly plugins (actuators, obligations,
+environment setters, object setters and simulation agents) through a versioned
+ABI, and serves them over HTTP.`,
+		Example: `  gatehouse serve --plugins plugins
+  gatehouse plugin list plugins --output json`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("config", "", "configuration file (default: the embedded configuration)")
+	root.AddCommand(newServeCommand(), newPluginCommand())
+	return root
+}
+
+// loadConfig reads the --config file, or the embedded default.
+func loadConfig(cmd *cobra.Command) (*config.File, error) {
+	path, _ := cmd.Flags().GetString("config")
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	return f, nil
+}
+
+// newLogger returns the logger the configuration asks for, writing to w.
+func newLogger(f *config.File, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(f.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if f.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// addOutputFlag adds --output text|json to cmd.
+func addOutputFlag(cmd *cobra.Command) {
+	cmd.Flags().StringP("output", "o", "text", "output format: text or json")
+}
+
+// jsonOutput reports whether --output asks for JSON, or an error for an
+// unknown format.
+func jsonOutput(cmd *cobra.Command) (bool, error) {
+	switch o, _ := cmd.Flags().GetString("output"); o {
+	case "text":
+		return false, nil
+	case "json":
+		return true, nil
+	default:
+		return false, usage("--output %q is not text or json", o)
+	}
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// quietLogger discards logs below warnings, for commands whose output is
+// the result.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/host/server"
+)
+
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Load the plugins of a folder, watch it, and serve over HTTP",
+		Long: `Serve loads every .wasm plugin in the plugin folder, reloads plugins when their
+files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins
+and POST /v1/plugins/reload. It stops cleanly on SIGINT or SIGTERM.`,
+		Example: `  gatehouse serve
+  gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
+  gatehouse serve --config gatehouse.yaml`,
+		Args: cobra.NoArgs,
+		RunE: runServe,
+	}
+	cmd.Flags().String("plugins", "", "plugin folder (overrides plugins_dir of the configuration)")
+	cmd.Flags().String("listen", "", "address to listen on (overrides listen of the configuration)")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, _ []string) error {
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if v, _ := cmd.Flags().GetString("plugins"); v != "" {
+		f.PluginsDir = v
+	}
+	if v, _ := cmd.Flags().GetString("listen"); v != "" {
+		f.Listen = v
+	}
+	logger := newLogger(f, cmd.ErrOrStderr())
+	tlsConfig, err := serverTLS(f.TLS)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hc := f.Host()
+	hc.Watch, hc.Logger = true, logger
+	h, err := host.New(hc, reg)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := net.Listen("tcp", f.Listen)
+	if err != nil {
+		_ = h.Close(ctx)
+		return usage("listen: %v", err)
+	}
+	srv := &http.Server{
+		Handler:           server.New(h, reg, logger),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			serveErr <- srv.ServeTLS(ln, f.TLS.Cert, f.TLS.Key)
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	logger.Info("serving", "url", fmt.Sprintf("%s://%s", scheme, ln.Addr()), "plugins", f.PluginsDir)
+
+	if err := h.Start(ctx); err != nil {
+		logger.Error("start plugins", "error", err)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("server stopped", "error", err)
+		}
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = errors.Join(srv.Shutdown(shutdown), h.Close(shutdown))
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// serverTLS returns the TLS configuration of t (TLS 1.2 or later, mutual
+// TLS when a client CA is set), or nil for plain HTTP.
+func serverTLS(t config.TLS) (*tls.Config, error) {
+	if t.Cert == "" {
+		return nil, nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.ClientCA != "" {
+		pem, err := os.ReadFile(t.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("tls.client_ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.client_ca %s: no PEM certificate in it", t.ClientCA)
+		}
+		c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return c, nil
+}

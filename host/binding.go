@@ -1,0 +1,162 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// Binding is how the host calls into a plugin; see abi/README.md, "Bindings".
+type Binding string
+
+// The bindings of ABI v1.
+const (
+	// BindingNative is the fast path: the host writes requests into the
+	// module's memory and calls its exports directly.
+	BindingNative Binding = "native"
+	// BindingExtism loads modules written with an Extism PDK through the
+	// Extism Go SDK.
+	BindingExtism Binding = "extism"
+)
+
+// Import modules a plugin may use besides the capability module.
+const (
+	wasiModule   = "wasi_snapshot_preview1"
+	extismImport = "extism:host/env"
+)
+
+// compiled is a plugin module ready to be instantiated.
+type compiled interface {
+	instantiate(ctx context.Context) (instance, error)
+	close(ctx context.Context) error
+}
+
+// instance is one instantiated plugin module. It is never used by two
+// goroutines at once.
+type instance interface {
+	// call calls the export with a msgpack request. The reply it returns is
+	// valid until the next call on the instance.
+	call(ctx context.Context, export string, req []byte) ([]byte, error)
+	// memoryPages is the current size of the instance's linear memory.
+	memoryPages() uint32
+	close(ctx context.Context) error
+}
+
+// moduleShape is what the host learns from a compiled module before running
+// any of its code: the ABI marker, the binding and the imports.
+type moduleShape struct {
+	Binding Binding
+	// Capabilities are the capabilities whose host functions are imported.
+	Capabilities []abi.Capability
+	Imports      []string // "module.name", sorted
+	Exports      []string // sorted
+	exports      map[string]bool
+}
+
+// inspectModule checks the marker and imports of a compiled module and
+// detects its binding.
+func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
+	s := &moduleShape{exports: map[string]bool{}}
+	var markers []string
+	for name := range m.ExportedFunctions() {
+		s.exports[name] = true
+		s.Exports = append(s.Exports, name)
+		if v, ok := abi.IsMarker(name); ok {
+			markers = append(markers, v)
+		}
+	}
+	slices.Sort(s.Exports)
+
+	if !s.exports[abi.Marker] {
+		if len(markers) == 0 {
+			return s, abi.Errorf(abi.CodeABIMismatch, "no %s export: not a Gatehouse plugin", abi.Marker)
+		}
+		slices.Sort(markers)
+		return s, abi.Errorf(abi.CodeABIMismatch, "plugin declares ABI v%s; this host speaks ABI v%d", strings.Join(markers, ", v"), abi.Major)
+	}
+
+	usesExtism := false
+	var errs []error
+	caps := map[abi.Capability]bool{}
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		s.Imports = append(s.Imports, mod+"."+name)
+		switch mod {
+		case wasiModule:
+		case extismImport:
+			usesExtism = true
+		case abi.CapabilityModule:
+			c, ok := abi.CapabilityOf(name)
+			if !ok {
+				errs = append(errs, fmt.Errorf("imports unknown host function %s.%s", mod, name))
+			} else if c != "" {
+				caps[c] = true
+			}
+		default:
+			errs = append(errs, fmt.Errorf("imports %s.%s from a module the host does not provide", mod, name))
+		}
+	}
+	slices.Sort(s.Imports)
+	s.Imports = slices.Compact(s.Imports)
+	for _, c := range abi.Capabilities {
+		if caps[c] {
+			s.Capabilities = append(s.Capabilities, c)
+		}
+	}
+
+	switch {
+	case usesExtism:
+		s.Binding = BindingExtism
+		if len(caps) > 0 {
+			errs = append(errs, fmt.Errorf("an Extism plugin cannot import from %q; use the Extism host functions", abi.CapabilityModule))
+		}
+	case s.exports[abi.ExportAlloc] && s.exports[abi.ExportFree]:
+		s.Binding = BindingNative
+	default:
+		errs = append(errs, fmt.Errorf("neither binding: a native plugin exports %s and %s, an Extism plugin imports %s",
+			abi.ExportAlloc, abi.ExportFree, extismImport))
+	}
+	if !s.exports[abi.ExportDescribe] {
+		errs = append(errs, fmt.Errorf("no %s export", abi.ExportDescribe))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return s, &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	return s, nil
+}
+
+// checkExports reports the call exports the manifest's kinds need but the
+// module lacks.
+func (s *moduleShape) checkExports(m *abi.Manifest) error {
+	var missing []string
+	for _, k := range m.Kinds() {
+		for _, e := range k.Exports() {
+			if !s.exports[e] {
+				missing = append(missing, fmt.Sprintf("%s (for %s components)", e, k))
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return abi.Errorf(abi.CodeBadManifest, "missing exports: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// exportedFunctions returns the call exports of a native instance by name.
+func exportedFunctions(mod api.Module) map[string]api.Function {
+	fns := map[string]api.Function{}
+	for _, name := range []string{abi.ExportDescribe, abi.ExportActuate, abi.ExportOblige, abi.ExportEnvironment,
+		abi.ExportObject, abi.ExportAgentReset, abi.ExportAgentAct} {
+		if f := mod.ExportedFunction(name); f != nil {
+			fns[name] = f
+		}
+	}
+	return fns
+}

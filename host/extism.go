@@ -1,0 +1,120 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// extismCapability maps an import from the Extism kernel to the capability
+// that grants it; other Extism imports (input, output, memory, config,
+// variables) need no grant.
+func extismCapability(name string) abi.Capability {
+	switch {
+	case name == "http_request":
+		return abi.CapHTTP
+	case strings.HasPrefix(name, "log_"), name == "get_log_level":
+		return abi.CapLog
+	}
+	return ""
+}
+
+// extismModule is a plugin on the Extism binding, compiled by the Extism Go
+// SDK into its own runtime.
+type extismModule struct {
+	plugin *extism.CompiledPlugin
+	config wazero.ModuleConfig
+	logger *slog.Logger
+	log    bool // the log capability is granted
+}
+
+// newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
+// through the SDK's own host function, allowed to the hosts of the http
+// grant and nowhere else.
+func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, mc wazero.ModuleConfig,
+	limits Limits, grants Grants, logger *slog.Logger) (*extismModule, error) {
+	manifest := extism.Manifest{
+		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm}},
+		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages},
+	}
+	if grants.HTTP != nil {
+		manifest.AllowedHosts = grants.HTTP.Hosts
+		manifest.Memory.MaxHttpResponseBytes = grants.HTTP.MaxBytes
+	}
+	cp, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{
+		RuntimeConfig: rc,
+		EnableWasi:    true,
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("compile with extism: %w", err)
+	}
+	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log}, nil
+}
+
+func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
+	p, err := m.plugin.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: m.config})
+	if err != nil {
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	p.SetLogger(m.logPlugin)
+	return &extismInstance{plugin: p, mem: p.Memory()}, nil
+}
+
+func (m *extismModule) logPlugin(level extism.LogLevel, msg string) {
+	if !m.log {
+		return
+	}
+	l := slog.LevelInfo
+	switch level {
+	case extism.LogLevelTrace, extism.LogLevelDebug:
+		l = slog.LevelDebug
+	case extism.LogLevelWarn:
+		l = slog.LevelWarn
+	case extism.LogLevelError:
+		l = slog.LevelError
+	}
+	m.logger.Log(context.Background(), l, msg)
+}
+
+func (m *extismModule) close(ctx context.Context) error { return m.plugin.Close(ctx) }
+
+// extismInstance is one Extism plugin instance.
+type extismInstance struct {
+	plugin *extism.Plugin
+	mem    api.Memory
+}
+
+func (i *extismInstance) call(ctx context.Context, export string, req []byte) ([]byte, error) {
+	if !i.plugin.FunctionExists(export) {
+		return nil, abi.Errorf(abi.CodeUnsupported, "module does not export %s", export)
+	}
+	rc, out, err := i.plugin.CallWithContext(ctx, export, req)
+	if err != nil {
+		// An error the plugin set through the Extism kernel is the plugin's
+		// answer; any other error is a trap or an exit.
+		if msg := i.plugin.GetError(); msg != "" {
+			return nil, abi.Errorf(abi.CodeInternal, "%s", msg)
+		}
+		return nil, err
+	}
+	if rc != 0 {
+		return nil, abi.Errorf(abi.CodeInternal, "%s returned %d", export, rc)
+	}
+	return out, nil
+}
+
+func (i *extismInstance) memoryPages() uint32 {
+	if i.mem == nil {
+		return 0
+	}
+	return i.mem.Size() / 65536
+}
+
+func (i *extismInstance) close(ctx context.Context) error { return i.plugin.Close(ctx) }

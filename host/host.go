@@ -1,0 +1,445 @@
+// Package host runs Gatehouse plugins: WebAssembly modules that speak ABI v1
+// (package abi). It loads them from a folder through a persistent
+// compilation cache, pools their instances, enforces their limits and
+// grants, quarantines plugins that keep failing, reloads changed files
+// without losing calls, and exposes typed calls for each component kind.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/store"
+)
+
+// Host loads plugins and serves calls to their components. It is safe for
+// concurrent use.
+type Host struct {
+	cfg     Config
+	logger  *slog.Logger
+	cache   wazero.CompilationCache
+	store   *store.Store
+	metrics *metrics
+
+	loadMu sync.Mutex // serialises loads, so each file is loaded once at a time
+	mu     sync.Mutex // guards slots and writes of reg
+	slots  map[string]*slot
+	reg    atomic.Pointer[registry]
+	ready  atomic.Bool
+
+	watcher *watcher
+}
+
+// slot is what the host knows of one plugin file.
+type slot struct {
+	file    string
+	plugin  *Plugin    // the version serving, nil when none
+	loadErr *abi.Error // why the newest content of the file did not load
+	failed  string     // sha256 of that content
+	in      *Inspection
+}
+
+// registry maps each component to the plugin serving it, by its bare name
+// when one plugin provides it and by "plugin/name" always. It is replaced
+// whole on every change and read without locks.
+type registry struct {
+	components map[componentKey]*Plugin
+	// ambiguous lists the plugins of bare names several plugins provide.
+	ambiguous map[componentKey][]string
+}
+
+func newRegistry() *registry {
+	return &registry{components: map[componentKey]*Plugin{}, ambiguous: map[componentKey][]string{}}
+}
+
+// New returns a Host for cfg. It opens the compilation cache and the store
+// but loads nothing; call Start or LoadDir.
+func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
+	if err := cfg.Limits.Validate(); err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	for name, pc := range cfg.Plugins {
+		if err := pc.Limits.Validate(); err != nil {
+			return nil, fmt.Errorf("plugins.%s.limits: %w", name, err)
+		}
+	}
+	h := &Host{cfg: cfg, logger: cfg.Logger, slots: map[string]*slot{}, metrics: newMetrics(reg)}
+	if h.logger == nil {
+		h.logger = slog.Default()
+	}
+	if reg != nil {
+		reg.MustRegister(instancesCollector{h})
+	}
+	h.reg.Store(newRegistry())
+	if cfg.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("compilation cache %s: %w", cfg.CacheDir, err)
+		}
+		h.cache = c
+	} else {
+		h.cache = wazero.NewCompilationCache()
+	}
+	if cfg.StorePath != "" {
+		s, err := store.Open(cfg.StorePath)
+		if err != nil {
+			return nil, err
+		}
+		h.store = s
+	}
+	return h, nil
+}
+
+// Start loads every plugin in the plugin folder and, when configured,
+// watches it for changes until Close.
+func (h *Host) Start(ctx context.Context) error {
+	if h.cfg.PluginDir != "" {
+		if err := os.MkdirAll(h.cfg.PluginDir, 0o755); err != nil {
+			return fmt.Errorf("plugin folder: %w", err)
+		}
+		if h.cfg.Watch {
+			w, err := h.watch(h.cfg.PluginDir)
+			if err != nil {
+				return err
+			}
+			h.watcher = w
+		}
+		if err := h.LoadDir(ctx); err != nil {
+			return err
+		}
+	}
+	h.ready.Store(true)
+	return nil
+}
+
+// Ready reports whether the first scan of the plugin folder is done.
+func (h *Host) Ready() bool { return h.ready.Load() }
+
+// Close stops watching, waits for calls in flight and closes every plugin,
+// the compilation cache and the store.
+func (h *Host) Close(ctx context.Context) error {
+	if h.watcher != nil {
+		h.watcher.close()
+	}
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	h.mu.Lock()
+	slots := h.slots
+	h.slots = map[string]*slot{}
+	h.reg.Store(newRegistry())
+	h.mu.Unlock()
+	for _, s := range slots {
+		if s.plugin != nil {
+			s.plugin.close(ctx)
+		}
+	}
+	err := h.cache.Close(ctx)
+	if h.store != nil {
+		err = errors.Join(err, h.store.Close())
+	}
+	return err
+}
+
+// LoadDir loads every *.wasm file of the plugin folder that is new or
+// changed, lifts quarantines by reloading those plugins, and unloads the
+// plugins whose files are gone. Problems with single files are reported in
+// Plugins, not returned.
+func (h *Host) LoadDir(ctx context.Context) error {
+	entries, err := os.ReadDir(h.cfg.PluginDir)
+	if err != nil {
+		return fmt.Errorf("read plugin folder: %w", err)
+	}
+	present := map[string]bool{}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".wasm") {
+			file := filepath.Join(h.cfg.PluginDir, e.Name())
+			present[file] = true
+			h.LoadFile(ctx, file)
+		}
+	}
+	h.mu.Lock()
+	var gone []string
+	for file := range h.slots {
+		if !present[file] {
+			gone = append(gone, file)
+		}
+	}
+	h.mu.Unlock()
+	for _, file := range gone {
+		h.Unload(file)
+	}
+	return nil
+}
+
+// LoadFile loads or reloads one plugin file. A file that fails to load never
+// replaces a good version: the old one keeps serving and the error is
+// reported in Plugins. Unchanged files are skipped unless quarantined.
+func (h *Host) LoadFile(ctx context.Context, file string) error {
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	wasm, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		h.Unload(file)
+		return nil
+	}
+	if err != nil {
+		return h.loadFailed(file, nil, abi.Errorf(abi.CodeBadManifest, "read: %v", err), "")
+	}
+
+	h.mu.Lock()
+	s := h.slots[file]
+	if s == nil {
+		s = &slot{file: file}
+		h.slots[file] = s
+	}
+	old := s.plugin
+	h.mu.Unlock()
+	if old != nil && old.Quarantined() == nil && old.SHA256 == sha256Hex(wasm) {
+		h.metrics.reloads.WithLabelValues("unchanged").Inc()
+		return nil
+	}
+
+	start := time.Now()
+	p, in, err := h.load(ctx, file, wasm)
+	if err != nil {
+		return h.loadFailed(file, in, asABIError(err), sha256Hex(wasm))
+	}
+
+	h.mu.Lock()
+	if err := h.checkConflicts(p, file); err != nil {
+		h.mu.Unlock()
+		p.close(ctx)
+		return h.loadFailed(file, in, err, p.SHA256)
+	}
+	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", in
+	h.publish()
+	h.mu.Unlock()
+
+	h.metrics.reloads.WithLabelValues("loaded").Inc()
+	h.logger.Info("plugin loaded", "plugin", p.Manifest.Name, "version", p.Manifest.Version,
+		"file", file, "binding", p.Binding, "components", len(p.Manifest.Components), "took", time.Since(start).Round(time.Millisecond))
+	if old != nil {
+		go old.close(context.Background())
+	}
+	return nil
+}
+
+// loadFailed records why file did not load and returns it as a LoadError.
+func (h *Host) loadFailed(file string, in *Inspection, e *abi.Error, sum string) error {
+	h.mu.Lock()
+	s := h.slots[file]
+	if s == nil {
+		s = &slot{file: file}
+		h.slots[file] = s
+	}
+	s.loadErr, s.failed = e, sum
+	if in != nil {
+		s.in = in
+	}
+	serving := s.plugin != nil
+	h.mu.Unlock()
+	h.metrics.reloads.WithLabelValues("failed").Inc()
+	h.logger.Error("plugin refused", "file", file, "code", e.Code, "error", e.Message, "old_version_serving", serving)
+	return &LoadError{File: file, Err: e}
+}
+
+// LoadError is the error of a plugin file that did not load.
+type LoadError struct {
+	File string
+	Err  *abi.Error
+}
+
+// Error returns `load plugin FILE: code: message`.
+func (e *LoadError) Error() string { return fmt.Sprintf("load plugin %s: %v", e.File, e.Err) }
+
+// Unwrap returns the *abi.Error.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+func asABIError(err error) *abi.Error {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return &abi.Error{Code: abi.CodeInternal, Message: err.Error()}
+}
+
+// checkConflicts refuses p when a plugin of another file has its name. The
+// caller holds h.mu.
+func (h *Host) checkConflicts(p *Plugin, file string) *abi.Error {
+	for _, s := range h.slots {
+		if s.file != file && s.plugin != nil && s.plugin.Manifest.Name == p.Manifest.Name {
+			return abi.Errorf(abi.CodeBadManifest, "plugin name %q is already taken by %s", p.Manifest.Name, filepath.Base(s.file))
+		}
+	}
+	return nil
+}
+
+// Unload stops serving the plugin of file; calls in flight finish first.
+func (h *Host) Unload(file string) {
+	h.mu.Lock()
+	s := h.slots[file]
+	delete(h.slots, file)
+	if s != nil && s.plugin != nil {
+		h.publish()
+	}
+	h.mu.Unlock()
+	if s != nil && s.plugin != nil {
+		h.metrics.reloads.WithLabelValues("removed").Inc()
+		h.logger.Info("plugin unloaded", "plugin", s.plugin.Manifest.Name, "file", file)
+		go s.plugin.close(context.Background())
+	}
+}
+
+// publish rebuilds the registry from the slots. The caller holds h.mu.
+func (h *Host) publish() {
+	r := newRegistry()
+	for _, s := range h.slots {
+		p := s.plugin
+		if p == nil {
+			continue
+		}
+		for _, c := range p.Manifest.Components {
+			r.components[componentKey{c.Kind, p.Manifest.Name + "/" + c.Name}] = p
+			bare := componentKey{c.Kind, c.Name}
+			if other := r.components[bare]; other != nil {
+				r.ambiguous[bare] = append(r.ambiguous[bare], other.Manifest.Name)
+				delete(r.components, bare)
+			}
+			if names, ok := r.ambiguous[bare]; ok {
+				r.ambiguous[bare] = append(names, p.Manifest.Name)
+			} else {
+				r.components[bare] = p
+			}
+		}
+	}
+	for k := range r.ambiguous {
+		slices.Sort(r.ambiguous[k])
+	}
+	h.reg.Store(r)
+}
+
+// Status is a plugin's health, as data.
+type Status string
+
+// The statuses of a plugin file.
+const (
+	StatusOK    Status = "OK"    // serving
+	StatusWarn  Status = "WARN"  // serving an older version; the file's newest content did not load
+	StatusError Status = "ERROR" // not serving: it did not load, or it is quarantined
+)
+
+// PluginStatus reports one plugin file.
+type PluginStatus struct {
+	File       string          `json:"file"`
+	Name       string          `json:"name,omitempty"`
+	Version    string          `json:"version,omitempty"`
+	SHA256     string          `json:"sha256,omitempty"`
+	Binding    Binding         `json:"binding,omitempty"`
+	Components []abi.Component `json:"components,omitempty"`
+	Status     Status          `json:"status"`
+	Message    string          `json:"message,omitempty"`
+	LastError  string          `json:"last_error,omitempty"`
+	Calls      uint64          `json:"calls"`
+	Instances  int             `json:"instances"`
+	LoadedAt   *time.Time      `json:"loaded_at,omitempty"`
+}
+
+// Plugins reports every plugin file the host knows, sorted by file.
+func (h *Host) Plugins() []PluginStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]PluginStatus, 0, len(h.slots))
+	for _, s := range h.slots {
+		st := PluginStatus{File: s.file, Status: StatusOK}
+		if m := s.manifest(); m != nil {
+			st.Name, st.Version, st.Components = m.Name, m.Version, m.Components
+		}
+		if s.in != nil {
+			st.SHA256, st.Binding = s.in.SHA256, s.in.Binding
+		}
+		if p := s.plugin; p != nil {
+			st.SHA256, st.Binding, st.Calls, st.Instances = p.SHA256, p.Binding, p.Calls(), p.Instances()
+			at := p.LoadedAt
+			st.LoadedAt = &at
+			if ce, _ := p.LastError(); ce != nil {
+				st.LastError = ce.Error()
+			}
+		}
+		switch {
+		case s.plugin == nil:
+			st.Status, st.Message = StatusError, s.loadErr.Error()
+		case s.plugin.Quarantined() != nil:
+			st.Status, st.Message = StatusError, s.plugin.Quarantined().Error()
+		case s.loadErr != nil:
+			st.Status, st.Message = StatusWarn, "serving version "+s.plugin.Manifest.Version+"; the file's new content did not load: "+s.loadErr.Error()
+		}
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
+// manifest returns the manifest of the version serving, or else the one the
+// last load got to.
+func (s *slot) manifest() *abi.Manifest {
+	if s.plugin != nil {
+		return &s.plugin.Manifest
+	}
+	if s.in != nil {
+		return s.in.Manifest
+	}
+	return nil
+}
+
+// ComponentInfo is a component and the plugin that serves it.
+type ComponentInfo struct {
+	Plugin    string        `json:"plugin"`
+	Component abi.Component `json:"component"`
+}
+
+// Ref returns the component's qualified reference, "plugin/name".
+func (c ComponentInfo) Ref() string { return c.Plugin + "/" + c.Component.Name }
+
+// Components returns the components of kind served now, sorted by
+// plugin and name.
+func (h *Host) Components(kind abi.Kind) []ComponentInfo {
+	var out []ComponentInfo
+	for k, p := range h.reg.Load().components {
+		if plugin, name, ok := strings.Cut(k.name, "/"); ok && k.kind == kind {
+			c, _ := p.Component(k.kind, name)
+			out = append(out, ComponentInfo{Plugin: plugin, Component: c})
+		}
+	}
+	slices.SortFunc(out, func(a, b ComponentInfo) int { return strings.Compare(a.Ref(), b.Ref()) })
+	return out
+}
+
+// instancesCollector reports each plugin's live instances at scrape time.
+type instancesCollector struct{ h *Host }
+
+var instancesDesc = prometheus.NewDesc("gatehouse_plugin_instances", "Live instances in each plugin's pool.", []string{"plugin"}, nil)
+
+func (c instancesCollector) Describe(ch chan<- *prometheus.Desc) { ch <- instancesDesc }
+
+func (c instancesCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.h.Plugins() {
+		if st.Name != "" && st.Status != StatusError {
+			ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(st.Instances), st.Name)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+// Package store is the host's persistent key-value store: one bbolt file
+// holding a namespace per plugin, so a plugin's keys survive restarts and no
+// plugin sees another's.
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Limits on what a namespace holds.
+const (
+	// MaxKeySize is the largest key, in bytes.
+	MaxKeySize = 1 << 10
+	// MaxValueSize is the largest value, in bytes.
+	MaxValueSize = 1 << 20
+)
+
+// Errors returned for keys and values outside the limits, wrapped with the
+// operation and namespace.
+var (
+	ErrEmptyNamespace = errors.New("namespace name is empty")
+	ErrEmptyKey       = errors.New("key is empty")
+	ErrKeyTooLarge    = fmt.Errorf("key is larger than %d bytes", MaxKeySize)
+	ErrValueTooLarge  = fmt.Errorf("value is larger than %d bytes", MaxValueSize)
+)
+
+// lockTimeout is how long Open waits for the file lock another process
+// holds before giving up.
+const lockTimeout = time.Second
+
+// rootBucket is the top-level bucket holding one nested bucket per namespace.
+var rootBucket = []byte("kv")
+
+// Store is an open store file. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens the store file at path, creating it (mode 0600) and its parent
+// directory (mode 0700) if needed. Only one process may hold a store open:
+// if another does, Open fails after about a second with an error saying so.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("store %s is locked by another process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(rootBucket)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Close closes the store file. Namespaces of a closed store return errors.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Namespace returns the namespace called name, usually a plugin's name. It
+// is created on the first Set; until then it reads as empty.
+func (s *Store) Namespace(name string) *Namespace {
+	return &Namespace{db: s.db, name: name, bucket: []byte(name)}
+}
+
+// Namespace is a set of keys isolated from every other namespace. It is safe
+// for concurrent use.
+type Namespace struct {
+	db     *bolt.DB
+	name   string
+	bucket []byte
+}
+
+// Name returns the namespace's name.
+func (n *Namespace) Name() string { return n.name }
+
+// Get returns a copy of the value of key, and whether the key exists.
+func (n *Namespace) Get(key []byte) ([]byte, bool, error) {
+	if err := n.checkKey(key); err != nil {
+		return nil, false, fmt.Errorf("kv get in %q: %w", n.name, err)
+	}
+	var value []byte
+	err := n.db.View(func(tx *bolt.Tx) error {
+		b := n.lookup(tx)
+		if b == nil {
+			return nil
+		}
+		if v := b.Get(key); v != nil {
+			value = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("kv get in %q: %w", n.name, err)
+	}
+	return value, value != nil, nil
+}
+
+// Set stores value under key, replacing any previous value. The store keeps
+// its own copy of both.
+func (n *Namespace) Set(key, value []byte) error {
+	if err := n.checkKey(key); err != nil {
+		return fmt.Errorf("kv set in %q: %w", n.name, err)
+	}
+	if len(value) > MaxValueSize {
+		return fmt.Errorf("kv set in %q: %w", n.name, ErrValueTooLarge)
+	}
+	if value == nil {
+		value = []byte{} // bbolt reads a nil value as a missing key within the tx
+	}
+	err := n.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(rootBucket).CreateBucketIfNotExists(n.bucket)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, value)
+	})
+	if err != nil {
+		return fmt.Errorf("kv set in %q: %w", n.name, err)
+	}
+	return nil
+}
+
+// Delete removes key. Deleting a key that does not exist is no error.
+func (n *Namespace) Delete(key []byte) error {
+	if err := n.checkKey(key); err != nil {
+		return fmt.Errorf("kv delete in %q: %w", n.name, err)
+	}
+	err := n.db.Update(func(tx *bolt.Tx) error {
+		b := n.lookup(tx)
+		if b == nil {
+			return nil
+		}
+		return b.Delete(key)
+	})
+	if err != nil {
+		return fmt.Errorf("kv delete in %q: %w", n.name, err)
+	}
+	return nil
+}
+
+// List returns copies of the keys that start with prefix, in byte order. An
+// empty prefix lists every key.
+func (n *Namespace) List(prefix []byte) ([][]byte, error) {
+	if n.name == "" {
+		return nil, fmt.Errorf("kv list: %w", ErrEmptyNamespace)
+	}
+	var keys [][]byte
+	err := n.db.View(func(tx *bolt.Tx) error {
+		b := n.lookup(tx)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kv list in %q: %w", n.name, err)
+	}
+	return keys, nil
+}
+
+// lookup returns the namespace's bucket, or nil if nothing was ever set in it.
+func (n *Namespace) lookup(tx *bolt.Tx) *bolt.Bucket {
+	return tx.Bucket(rootBucket).Bucket(n.bucket)
+}
+
+// checkKey returns an error unless the namespace has a name and key is
+// within the limits.
+func (n *Namespace) checkKey(key []byte) error {
+	switch {
+	case n.name == "":
+		return ErrEmptyNamespace
+	case len(key) == 0:
+		return ErrEmptyKey
+	case len(key) > MaxKeySize:
+		return ErrKeyTooLarge
+	}
+	return nil
+}

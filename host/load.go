@@ -1,0 +1,285 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/capability"
+)
+
+// Inspection is what the host learns of a plugin file without serving it:
+// the module's shape and, when the module got that far, its manifest.
+type Inspection struct {
+	File         string           `json:"file"`
+	SHA256       string           `json:"sha256"`
+	Size         int              `json:"size"`
+	Binding      Binding          `json:"binding,omitempty"`
+	Imports      []string         `json:"imports"`
+	Exports      []string         `json:"exports"`
+	Capabilities []abi.Capability `json:"capabilities_imported"`
+	Manifest     *abi.Manifest    `json:"manifest,omitempty"`
+	// Problems are what keeps the plugin from serving, or will keep it from
+	// working, under the host's configuration.
+	Problems []*abi.Error `json:"problems"`
+}
+
+// Inspect loads file as LoadFile would, without serving it, and reports
+// what it found. It returns an error only when the file cannot be read.
+func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
+	wasm, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read plugin: %w", err)
+	}
+	p, in, err := h.load(ctx, file, wasm)
+	if err != nil {
+		in.Problems = append(in.Problems, asABIError(err))
+		return in, nil
+	}
+	defer p.close(ctx)
+	for _, c := range p.Manifest.Capabilities {
+		if !p.grants.Has(c) {
+			in.Problems = append(in.Problems, abi.Errorf(abi.CodeCapabilityDenied,
+				"asks for capability %s, not granted (grant it under %s)", c, capability.ConfigKey(p.Manifest.Name, c)))
+		}
+	}
+	return in, nil
+}
+
+// load compiles, inspects and describes wasm, checks its manifest, imports
+// and grants, and returns a plugin ready to serve with one warm instance.
+// On failure it returns what it learned so far with an *abi.Error.
+func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *Inspection, error) {
+	in := &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+
+	defaults := h.cfg.Limits.Or(DefaultLimits)
+	cw, err := h.compile(ctx, wasm, defaults.MemoryPages)
+	if cw != nil && cw.shape != nil {
+		sh := cw.shape
+		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
+	}
+	if err != nil {
+		return nil, in, err
+	}
+	manifest, err := h.describe(ctx, cw, wasm, defaults)
+	if err != nil {
+		cw.close(ctx)
+		return nil, in, err
+	}
+	in.Manifest = manifest
+	shape := cw.shape
+
+	limits, grants := h.cfg.pluginConfig(manifest.Name)
+	err = manifest.Validate()
+	if err != nil {
+		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
+	} else if err = shape.checkExports(manifest); err == nil {
+		err = checkCapabilities(manifest, shape, grants)
+	}
+	if err == nil && limits.MemoryPages != defaults.MemoryPages {
+		cw.close(ctx)
+		cw, err = h.compile(ctx, wasm, limits.MemoryPages)
+	}
+	if err != nil {
+		cw.close(ctx)
+		return nil, in, err
+	}
+	logger := h.logger.With("plugin", manifest.Name)
+	m, err := h.bind(ctx, cw, wasm, manifest.Name, limits, grants, logger)
+	if err != nil {
+		return nil, in, err
+	}
+	p := &Plugin{
+		File:        file,
+		SHA256:      in.SHA256,
+		Binding:     shape.Binding,
+		Manifest:    *manifest,
+		Limits:      limits,
+		LoadedAt:    time.Now(),
+		shape:       shape,
+		grants:      grants,
+		logger:      logger,
+		module:      m,
+		components:  map[componentKey]*componentMetrics{},
+		host:        h,
+		metricsName: manifest.Name,
+	}
+	p.pool = newPool(limits.PoolSize, m.instantiate)
+	for _, c := range manifest.Components {
+		p.components[componentKey{c.Kind, c.Name}] = h.metrics.component(manifest.Name, c)
+	}
+	inst, err := p.pool.get(ctx)
+	if err != nil {
+		_ = m.close(ctx)
+		return nil, in, fmt.Errorf("first instance: %w", err)
+	}
+	p.pool.put(inst, false)
+	return p, in, nil
+}
+
+// compiledWasm is a module compiled in a runtime of its own, with WASI and
+// the capability module ready for the native binding.
+type compiledWasm struct {
+	rt     wazero.Runtime
+	rc     wazero.RuntimeConfig
+	module wazero.CompiledModule
+	shape  *moduleShape
+}
+
+func (cw *compiledWasm) close(ctx context.Context) {
+	if cw != nil {
+		_ = cw.rt.Close(ctx)
+	}
+}
+
+// compile compiles wasm in a new runtime limited to memoryPages and
+// inspects it. On an error after compiling, it returns the shape so far and
+// closes the runtime.
+func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
+	cw := &compiledWasm{rc: wazero.NewRuntimeConfig().
+		WithCompilationCache(h.cache).
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(memoryPages)}
+	cw.rt = wazero.NewRuntimeWithConfig(ctx, cw.rc)
+	var err error
+	if cw.module, err = cw.rt.CompileModule(ctx, wasm); err != nil {
+		cw.close(ctx)
+		return nil, abi.Errorf(abi.CodeBadManifest, "compile: %v", err)
+	}
+	if cw.shape, err = inspectModule(cw.module); err != nil {
+		cw.close(ctx)
+		return cw, err
+	}
+	if cw.shape.Binding == BindingNative {
+		if _, err = wasi_snapshot_preview1.Instantiate(ctx, cw.rt); err == nil {
+			_, err = capability.Instantiate(ctx, cw.rt)
+		}
+		if err != nil {
+			cw.close(ctx)
+			return cw, fmt.Errorf("instantiate host modules: %w", err)
+		}
+	}
+	return cw, nil
+}
+
+// bind returns the module of cw on its binding, for the given limits and
+// grants. A native module takes over cw's runtime; an Extism module is
+// compiled anew by the Extism SDK (from the compilation cache) and cw is
+// closed.
+func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name string, limits Limits, grants Grants, logger *slog.Logger) (compiled, error) {
+	mc := h.moduleConfig(grants, logger)
+	if cw.shape.Binding == BindingExtism {
+		cw.close(ctx)
+		return newExtismModule(ctx, wasm, cw.rc, mc, limits, grants, logger)
+	}
+	return &nativeModule{
+		rt:     cw.rt,
+		module: cw.module,
+		config: mc.WithStartFunctions("_initialize"),
+		caller: h.caller(name, grants, logger),
+	}, nil
+}
+
+// caller returns the capability environment of the plugin name's calls.
+func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capability.Caller {
+	c := capability.Caller{Plugin: name, Grants: &grants, Logger: logger}
+	if grants.KV && h.store != nil {
+		c.KV = h.store.Namespace(name)
+	}
+	return c
+}
+
+// moduleConfig is the WASI configuration of a plugin's instances: no
+// arguments, environment, files or sockets; stdout and stderr go to the log;
+// real clocks only with the clock capability.
+func (h *Host) moduleConfig(grants Grants, logger *slog.Logger) wazero.ModuleConfig {
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithRandSource(rand.Reader).
+		WithStdout(logWriter{logger, slog.LevelInfo, "stdout"}).
+		WithStderr(logWriter{logger, slog.LevelWarn, "stderr"})
+	if grants.Clock {
+		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+	}
+	return mc
+}
+
+// describe asks a fresh instance of cw, with no capabilities granted, for
+// its manifest.
+func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limits Limits) (*abi.Manifest, error) {
+	probe, err := h.bind(ctx, cw, wasm, "", limits, Grants{}, h.logger)
+	if err != nil {
+		return nil, err
+	}
+	if cw.shape.Binding == BindingExtism {
+		defer probe.close(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, limits.Timeout)
+	defer cancel()
+	inst, err := probe.instantiate(ctx)
+	if err != nil {
+		return nil, abi.Errorf(abi.CodeTrap, "%v", err)
+	}
+	defer inst.close(ctx)
+	req, err := msgpack.Marshal(abi.DescribeRequest{HostABI: abi.Version})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := inst.call(ctx, abi.ExportDescribe, req)
+	if err != nil {
+		p := &Plugin{Limits: limits}
+		return nil, p.classify(ctx, err, inst)
+	}
+	if uint32(len(raw)) > limits.MaxReplyBytes {
+		return nil, abi.Errorf(abi.CodeReplyTooLarge, "manifest of %d bytes exceeds the limit of %d", len(raw), limits.MaxReplyBytes)
+	}
+	var manifest abi.Manifest
+	if e := decodeReply(raw, &manifest); e != nil {
+		return nil, &abi.Error{Code: abi.CodeBadManifest, Message: "describe: " + e.Error()}
+	}
+	return &manifest, nil
+}
+
+// checkCapabilities refuses a module that imports a capability its manifest
+// does not declare or the configuration does not grant.
+func checkCapabilities(m *abi.Manifest, shape *moduleShape, grants Grants) error {
+	var undeclared, ungranted []string
+	for _, c := range shape.Capabilities {
+		if !slices.Contains(m.Capabilities, c) {
+			undeclared = append(undeclared, string(c))
+		}
+		if !grants.Has(c) {
+			ungranted = append(ungranted, fmt.Sprintf("%s (grant it under %s)", c, capability.ConfigKey(m.Name, c)))
+		}
+	}
+	if len(ungranted) > 0 {
+		return abi.Errorf(abi.CodeCapabilityDenied, "imports capabilities not granted: %s", strings.Join(ungranted, ", "))
+	}
+	if len(undeclared) > 0 {
+		return abi.Errorf(abi.CodeBadManifest, "imports capabilities its manifest does not declare: %s", strings.Join(undeclared, ", "))
+	}
+	return nil
+}
+
+// logWriter writes a plugin's stdout or stderr to its logger, one record
+// per write.
+type logWriter struct {
+	logger *slog.Logger
+	level  slog.Level
+	stream string
+}
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.logger.Log(context.Background(), w.level, strings.TrimRight(string(b), "\n"), "stream", w.stream)
+	return len(b), nil
+}

@@ -1,0 +1,60 @@
+package host
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// metrics are the host's Prometheus metrics.
+type metrics struct {
+	calls       *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	reloads     *prometheus.CounterVec
+	quarantines *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatehouse_plugin_calls_total",
+			Help: "Plugin calls by plugin, kind, component and result code (ok on success).",
+		}, []string{"plugin", "kind", "component", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gatehouse_plugin_call_duration_seconds",
+			Help:    "Latency of plugin calls, including waiting for an instance.",
+			Buckets: []float64{1e-6, 5e-6, 25e-6, 1e-4, 5e-4, 2.5e-3, 1e-2, 5e-2, 0.25, 1, 5},
+		}, []string{"plugin", "kind", "component"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatehouse_plugin_reloads_total",
+			Help: "Plugin file loads by result (loaded, unchanged, failed, removed).",
+		}, []string{"result"}),
+		quarantines: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatehouse_plugin_quarantines_total",
+			Help: "Plugins set aside after repeated failures.",
+		}, []string{"plugin"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.calls, m.latency, m.reloads, m.quarantines)
+	}
+	return m
+}
+
+// componentMetrics are one component's metrics, bound once at load so a
+// successful call costs no label lookup.
+type componentMetrics struct {
+	ok      prometheus.Counter
+	latency prometheus.Observer
+	errors  func(abi.Code) prometheus.Counter
+}
+
+func (m *metrics) component(plugin string, c abi.Component) *componentMetrics {
+	kind := string(c.Kind)
+	return &componentMetrics{
+		ok:      m.calls.WithLabelValues(plugin, kind, c.Name, "ok"),
+		latency: m.latency.WithLabelValues(plugin, kind, c.Name),
+		errors: func(code abi.Code) prometheus.Counter {
+			return m.calls.WithLabelValues(plugin, kind, c.Name, string(code))
+		},
+	}
+}

@@ -1,0 +1,277 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero/sys"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// Plugin is one loaded version of a plugin file: its manifest, its compiled
+// module and its instance pool. A reload loads a new Plugin beside the old
+// one; calls in flight finish on the old one, which is closed when idle.
+type Plugin struct {
+	File     string
+	SHA256   string
+	Binding  Binding
+	Manifest abi.Manifest
+	Limits   Limits
+	LoadedAt time.Time
+
+	shape  *moduleShape
+	grants Grants
+	logger *slog.Logger
+
+	module     compiled
+	pool       *pool
+	components map[componentKey]*componentMetrics
+
+	// retire is read-held by every call and write-held to close the plugin,
+	// so closing waits for the calls in flight.
+	retire sync.RWMutex
+	closed bool
+
+	calls       atomic.Uint64
+	failures    atomic.Int64 // consecutive host-side failures
+	quarantine  atomic.Pointer[abi.Error]
+	lastError   atomic.Pointer[callFailure]
+	host        *Host
+	metricsName string
+}
+
+type componentKey struct {
+	kind abi.Kind
+	name string
+}
+
+// callFailure is the last failed call of a plugin, for status reports.
+type callFailure struct {
+	err *CallError
+	at  time.Time
+}
+
+// CallError is the error of a failed plugin call. It names the plugin and
+// the component; errors.Is matches its *abi.Error by code.
+type CallError struct {
+	Plugin    string
+	Kind      abi.Kind
+	Component string
+	Err       *abi.Error
+}
+
+// Error returns `plugin P, KIND C: code: message`.
+func (e *CallError) Error() string {
+	return fmt.Sprintf("plugin %s, %s %s: %v", e.Plugin, e.Kind, e.Component, e.Err)
+}
+
+// Unwrap returns the *abi.Error.
+func (e *CallError) Unwrap() error { return e.Err }
+
+// Code returns the error's ABI code.
+func (e *CallError) Code() abi.Code { return e.Err.Code }
+
+// Component returns the manifest entry of the component kind/name, if any.
+func (p *Plugin) Component(kind abi.Kind, name string) (abi.Component, bool) {
+	for _, c := range p.Manifest.Components {
+		if c.Kind == kind && c.Name == name {
+			return c, true
+		}
+	}
+	return abi.Component{}, false
+}
+
+// Calls returns how many calls the plugin has answered or failed.
+func (p *Plugin) Calls() uint64 { return p.calls.Load() }
+
+// Quarantined returns why the plugin is quarantined, or nil.
+func (p *Plugin) Quarantined() *abi.Error { return p.quarantine.Load() }
+
+// LastError returns the plugin's last failed call and when it happened.
+func (p *Plugin) LastError() (*CallError, time.Time) {
+	if f := p.lastError.Load(); f != nil {
+		return f.err, f.at
+	}
+	return nil, time.Time{}
+}
+
+// Instances returns the number of live instances.
+func (p *Plugin) Instances() int { return p.pool.size() }
+
+// callPlugin calls export on the component kind/name of p with req and
+// decodes the reply into a Rep.
+func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any) (Rep, error) {
+	var rep Rep
+	fail := func(e *abi.Error) (Rep, error) {
+		ce := &CallError{Plugin: p.Manifest.Name, Kind: kind, Component: name, Err: e}
+		p.lastError.Store(&callFailure{err: ce, at: time.Now()})
+		return rep, ce
+	}
+	if q := p.quarantine.Load(); q != nil {
+		return fail(q)
+	}
+	body, err := msgpack.Marshal(req)
+	if err != nil {
+		return fail(abi.Errorf(abi.CodeInvalidRequest, "encode request: %v", err))
+	}
+
+	start := time.Now()
+	m := p.components[componentKey{kind, name}]
+	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
+	defer cancel()
+
+	inst, err := p.pool.get(ctx)
+	if err != nil {
+		e := p.classify(ctx, err, nil)
+		p.record(m, e, start)
+		return fail(e)
+	}
+	raw, err := inst.call(ctx, export, body)
+	var e *abi.Error
+	switch {
+	case err != nil:
+		e = p.classify(ctx, err, inst)
+	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
+		e = abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
+	default:
+		e = decodeReply(raw, &rep)
+	}
+	p.pool.put(inst, e != nil && breaksInstance(e.Code))
+	p.record(m, e, start)
+	if e != nil {
+		return fail(e)
+	}
+	return rep, nil
+}
+
+// decodeReply decodes a reply envelope into rep, or returns the plugin's
+// error or a malformed_reply error.
+func decodeReply[Rep any](raw []byte, rep *Rep) *abi.Error {
+	env := abi.Reply[Rep]{OK: rep}
+	if err := msgpack.Unmarshal(raw, &env); err != nil {
+		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
+	}
+	if env.Error != nil {
+		if env.Error.Code == "" {
+			env.Error.Code = abi.CodeInternal
+		}
+		return env.Error
+	}
+	if env.OK == nil {
+		return abi.Errorf(abi.CodeMalformedReply, "reply has neither %q nor %q", "ok", "error")
+	}
+	return nil
+}
+
+// classify turns an error from the runtime into an ABI error.
+func (p *Plugin) classify(ctx context.Context, err error, inst instance) *abi.Error {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	switch ctx.Err() {
+	case context.DeadlineExceeded:
+		return abi.Errorf(abi.CodeTimeout, "call exceeded %s", p.Limits.Timeout)
+	case context.Canceled:
+		return abi.Errorf(abi.CodeUnavailable, "call cancelled by the caller")
+	}
+	if inst != nil && nearLimit(inst.memoryPages(), p.Limits.MemoryPages) {
+		return abi.Errorf(abi.CodeMemory, "module failed at %d of its %d memory pages: %v", inst.memoryPages(), p.Limits.MemoryPages, err)
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return abi.Errorf(abi.CodeTrap, "module exited with code %d", exit.ExitCode())
+	}
+	return abi.Errorf(abi.CodeTrap, "%v", err)
+}
+
+// nearLimit reports whether a module of pages is so close to its limit that
+// its failure is taken for memory exhaustion: within an eighth of the limit
+// or 8 MiB, whichever is less (standard Go grows its heap 4 MiB at a time).
+func nearLimit(pages, limit uint32) bool {
+	return pages+min(limit/8, 128) >= limit
+}
+
+// breaksInstance reports whether an instance that failed with code can no
+// longer be trusted and must be discarded.
+func breaksInstance(code abi.Code) bool {
+	switch code {
+	case abi.CodeTrap, abi.CodeTimeout, abi.CodeMemory, abi.CodeMalformedReply, abi.CodeUnavailable:
+		return true
+	}
+	return false
+}
+
+// countsAsFailure reports whether an error counts towards quarantine: it is
+// the plugin misbehaving, not answering with an error of its own.
+func countsAsFailure(code abi.Code) bool {
+	switch code {
+	case abi.CodeTrap, abi.CodeTimeout, abi.CodeMemory, abi.CodeMalformedReply, abi.CodeReplyTooLarge:
+		return true
+	}
+	return false
+}
+
+// record counts a call in the metrics and the quarantine counter.
+func (p *Plugin) record(m *componentMetrics, e *abi.Error, start time.Time) {
+	p.calls.Add(1)
+	if m != nil {
+		m.latency.Observe(time.Since(start).Seconds())
+	}
+	if e == nil {
+		if m != nil {
+			m.ok.Inc()
+		}
+		p.failures.Store(0)
+		return
+	}
+	if m != nil {
+		m.errors(e.Code).Inc()
+	}
+	if !countsAsFailure(e.Code) {
+		p.failures.Store(0)
+		return
+	}
+	n := p.failures.Add(1)
+	p.logger.Warn("plugin call failed", "code", e.Code, "error", e.Message, "consecutive", n)
+	if n >= int64(p.Limits.QuarantineAfter) && p.quarantine.CompareAndSwap(nil,
+		abi.Errorf(abi.CodeQuarantined, "%d consecutive failures, the last: %v", n, e)) {
+		p.logger.Error("plugin quarantined", "failures", n, "last", e.Error())
+		p.host.metrics.quarantines.WithLabelValues(p.metricsName).Inc()
+	}
+}
+
+// acquire read-locks p for a call; it returns false when p has been closed,
+// and the caller must look the component up again.
+func (p *Plugin) acquire() bool {
+	p.retire.RLock()
+	if p.closed {
+		p.retire.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (p *Plugin) release() { p.retire.RUnlock() }
+
+// close waits for the calls in flight, then closes the instances and the
+// compiled module.
+func (p *Plugin) close(ctx context.Context) {
+	p.retire.Lock()
+	defer p.retire.Unlock()
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.pool.close()
+	if err := p.module.close(ctx); err != nil {
+		p.logger.Warn("close plugin", "error", err)
+	}
+}

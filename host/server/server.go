@@ -1,0 +1,107 @@
+// Package server is Gatehouse's HTTP surface on echo: health, readiness,
+// metrics and the plugin API. Domain packages add their routes to the
+// *echo.Echo it returns.
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
+)
+
+// New returns an echo server with the routes of the host:
+//
+//	GET  /healthz            the process is up
+//	GET  /readyz             the first plugin scan is done (503 before)
+//	GET  /metrics            Prometheus metrics from gatherer
+//	GET  /v1/plugins         every plugin file: manifest, status, last error, calls
+//	POST /v1/plugins/reload  rescan the plugin folder, lifting quarantines
+func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(logger)
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		if !h.Ready() {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "loading plugins"})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+	e.GET("/v1/plugins", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
+	})
+	e.POST("/v1/plugins/reload", func(c echo.Context) error {
+		if err := h.LoadDir(c.Request().Context()); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
+	})
+	return e
+}
+
+// Problem is the JSON body of every error response.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// StatusOf maps an ABI error code to an HTTP status.
+func StatusOf(code abi.Code) int {
+	switch code {
+	case abi.CodeInvalidRequest:
+		return http.StatusBadRequest
+	case abi.CodeNotFound, abi.CodeNoComponent:
+		return http.StatusNotFound
+	case abi.CodeDenied, abi.CodeCapabilityDenied:
+		return http.StatusForbidden
+	case abi.CodeUnsupported:
+		return http.StatusNotImplemented
+	case abi.CodeUnavailable, abi.CodeQuarantined:
+		return http.StatusServiceUnavailable
+	case abi.CodeTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+// errorHandler writes every error as a Problem: echo's own errors with
+// their status, ABI errors by code, anything else as an internal error that
+// is logged in full.
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, p := http.StatusInternalServerError, Problem{Code: string(abi.CodeInternal), Message: "internal error"}
+		var he *echo.HTTPError
+		var ae *abi.Error
+		switch {
+		case errors.As(err, &he):
+			status, p.Code = he.Code, http.StatusText(he.Code)
+			p.Message = http.StatusText(he.Code)
+			if m, ok := he.Message.(string); ok {
+				p.Message = m
+			}
+		case errors.As(err, &ae):
+			status, p.Code, p.Message = StatusOf(ae.Code), string(ae.Code), err.Error()
+		default:
+			logger.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		_ = c.JSON(status, p)
+	}
+}

@@ -1,0 +1,207 @@
+package basics
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/abi/pdk/go/registry"
+)
+
+func TestManifest(t *testing.T) {
+	r := registry.New()
+	Register(r, "basics")
+	m := r.Manifest()
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Kinds(); !reflect.DeepEqual(got, abi.Kinds) {
+		t.Errorf("kinds = %v, want one or more of each of %v", got, abi.Kinds)
+	}
+}
+
+func TestEcho(t *testing.T) {
+	cmd := func(action string, target map[string]any) abi.ActuateRequest {
+		return abi.ActuateRequest{Component: "echo", Command: abi.Command{Action: action, Target: target}}
+	}
+	tests := []struct {
+		name string
+		req  abi.ActuateRequest
+		want abi.ActuateReply
+	}{
+		{"query features", cmd("query", map[string]any{"features": []any{"versions", "pairs", "rate_limit"}}),
+			abi.ActuateReply{Status: 200, Results: map[string]any{"versions": []string{"1.0"}, "pairs": echoPairs}}},
+		{"heartbeat", cmd("query", map[string]any{"features": []any{}}), abi.ActuateReply{Status: 200}},
+		{"features not a list", cmd("query", map[string]any{"features": "versions"}),
+			abi.ActuateReply{Status: 400, StatusText: "target features must be a list"}},
+		{"supported pair", cmd("deny", map[string]any{"ipv4_net": "10.0.0.0/8"}),
+			abi.ActuateReply{Status: 200, Results: map[string]any{"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.0/8"}}}},
+		{"unsupported pair", cmd("deny", map[string]any{"file": map[string]any{}}),
+			abi.ActuateReply{Status: 501, StatusText: "command not supported: deny file"}},
+		{"no target", cmd("deny", nil), abi.ActuateReply{Status: 400, StatusText: "target must have exactly one type"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Echo(tt.req)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Echo = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRequireReason(t *testing.T) {
+	tests := []struct {
+		name   string
+		access map[string]any
+		want   abi.ObligeReply
+	}{
+		{"reason", map[string]any{"reason": "ticket 42"}, abi.ObligeReply{Fulfilled: true}},
+		{"missing", nil, abi.ObligeReply{Reason: "access.reason is missing"}},
+		{"empty", map[string]any{"reason": ""}, abi.ObligeReply{Reason: "access.reason is empty"}},
+		{"not a string", map[string]any{"reason": 7}, abi.ObligeReply{Reason: "access.reason is not a string"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := RequireReason(abi.ObligeRequest{Context: abi.Context{Access: tt.access}})
+			if err != nil || got != tt.want {
+				t.Errorf("RequireReason = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWeekday(t *testing.T) {
+	tests := []struct {
+		name    string
+		key     string
+		env     map[string]any
+		want    any
+		wantErr abi.Code
+	}{
+		{"in its own offset", "weekday", map[string]any{"time": "2025-03-14T23:30:00-05:00"}, "Friday", ""},
+		{"no time", "weekday", nil, nil, ""},
+		{"bad time", "weekday", map[string]any{"time": 12}, nil, abi.CodeInvalidRequest},
+		{"other key", "month", nil, nil, abi.CodeNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Weekday(abi.EnvironmentRequest{Key: tt.key, Context: abi.Context{Environment: tt.env}})
+			if got != tt.want {
+				t.Errorf("Weekday = %v, want %v", got, tt.want)
+			}
+			if code := codeOf(err); code != tt.wantErr {
+				t.Errorf("Weekday error %v, want code %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPathSegments(t *testing.T) {
+	tests := []struct {
+		path string
+		want map[string]any
+	}{
+		{"/files/reports/q1.pdf", map[string]any{"segments": []string{"files", "reports", "q1.pdf"}, "resource": "files"}},
+		{"//a//", map[string]any{"segments": []string{"a"}, "resource": "a"}},
+		{"/", map[string]any{"segments": []string{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			got, err := PathSegments(abi.ObjectRequest{Path: tt.path})
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("PathSegments = %#v, %v; want %#v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAgents(t *testing.T) {
+	edges := []abi.Edge{{From: "lobby", To: "hall"}, {From: "hall", To: "vault"}, {From: "lobby", To: "cafe"}}
+	choices := []abi.Action{{Kind: "move", Target: "cafe"}, {Kind: "move", Target: "hall", Risk: 0.5}, {Kind: "wait", Risk: 0.1}}
+	tests := []struct {
+		name    string
+		agent   *agent
+		reset   abi.AgentResetRequest
+		obs     abi.Observation
+		want    abi.Action
+		wantErr abi.Code
+	}{
+		{"greedy takes a goal", greedy, abi.AgentResetRequest{Goals: []string{"cafe"}},
+			abi.Observation{Choices: choices}, choices[0], ""},
+		{"greedy plans toward a goal", greedy, abi.AgentResetRequest{Goals: []string{"vault"}, Edges: edges},
+			abi.Observation{Location: "lobby", Choices: choices}, choices[1], ""},
+		{"greedy prefers observed goals", greedy, abi.AgentResetRequest{Goals: []string{"cafe"}, Edges: edges},
+			abi.Observation{Location: "lobby", Goals: []string{"vault"}, Choices: choices}, choices[1], ""},
+		{"greedy takes the least risk", greedy, abi.AgentResetRequest{},
+			abi.Observation{Location: "lobby", Choices: choices}, choices[0], ""},
+		{"no choices: wait", greedy, abi.AgentResetRequest{}, abi.Observation{}, abi.Action{Kind: "wait"}, ""},
+		{"random walk takes a goal", randomWalk, abi.AgentResetRequest{Goals: []string{"hall"}},
+			abi.Observation{Choices: choices}, choices[1], ""},
+		{"bad option", randomWalk, abi.AgentResetRequest{Options: map[string]string{"goal-bias": "maybe"}},
+			abi.Observation{}, abi.Action{}, abi.CodeInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.reset.Actor = "a"
+			err := tt.agent.reset(tt.reset)
+			if err == nil {
+				var got abi.Action
+				got, err = tt.agent.act(abi.AgentActRequest{Actor: "a", Observation: tt.obs})
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("act = %+v, want %+v", got, tt.want)
+				}
+			}
+			if code := codeOf(err); code != tt.wantErr {
+				t.Errorf("error %v, want code %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestRandomWalkReplays(t *testing.T) {
+	choices := []abi.Action{{Kind: "move", Target: "a"}, {Kind: "move", Target: "b"}, {Kind: "move", Target: "c"}, {Kind: "wait"}}
+	walk := func(seed int64) []abi.Action {
+		if err := randomWalk.reset(abi.AgentResetRequest{Actor: "x", Seed: seed, Goals: []string{"a"},
+			Options: map[string]string{"goal-bias": "false"}}); err != nil {
+			t.Fatal(err)
+		}
+		var out []abi.Action
+		for tick := range int64(32) {
+			a, err := randomWalk.act(abi.AgentActRequest{Actor: "x", Observation: abi.Observation{Tick: tick, Location: "here", Choices: choices}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	first, again, other := walk(1), walk(1), walk(2)
+	if !reflect.DeepEqual(first, again) {
+		t.Error("the same seed gave different walks")
+	}
+	if reflect.DeepEqual(first, other) {
+		t.Error("seeds 1 and 2 gave the same walk")
+	}
+	seen := map[abi.Action]bool{}
+	for _, a := range first {
+		seen[a] = true
+	}
+	if len(seen) < 3 {
+		t.Errorf("32 steps took only %d distinct choices", len(seen))
+	}
+	if _, err := randomWalk.act(abi.AgentActRequest{Actor: "never-reset"}); codeOf(err) != abi.CodeInvalidRequest {
+		t.Errorf("act without reset: error %v, want invalid_request", err)
+	}
+}
+
+// codeOf returns the code of an *abi.Error, "" for nil.
+func codeOf(err error) abi.Code {
+	if err == nil {
+		return ""
+	}
+	if e, ok := err.(*abi.Error); ok {
+		return e.Code
+	}
+	return "not an *abi.Error"
+}
