@@ -74,12 +74,14 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 	}
 	slices.Sort(s.Exports)
 
-	if !s.exports[abi.Marker] {
-		if len(markers) == 0 {
-			return s, abi.Errorf(abi.CodeABIMismatch, "no %s export: not a Gatehouse plugin", abi.Marker)
-		}
-		slices.Sort(markers)
-		return s, abi.Errorf(abi.CodeABIMismatch, "plugin declares ABI v%s; this host speaks ABI v%d", strings.Join(markers, ", v"), abi.Major)
+	slices.Sort(markers)
+	switch {
+	case len(markers) == 0:
+		return s, abi.Errorf(abi.CodeABIMismatch, "no %s export: not a Gatehouse plugin", abi.Marker)
+	case len(markers) > 1:
+		return s, abi.Errorf(abi.CodeABIMismatch, "plugin declares several ABI versions (v%s); it must declare one", strings.Join(markers, ", v"))
+	case !s.exports[abi.Marker]:
+		return s, abi.Errorf(abi.CodeABIMismatch, "plugin declares ABI v%s; this host speaks ABI v%d", markers[0], abi.Major)
 	}
 
 	usesExtism := false
@@ -127,7 +129,7 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 		errs = append(errs, fmt.Errorf("no %s export", abi.ExportDescribe))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return s, &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
+		return s, &abi.Error{Code: abi.CodeABIMismatch, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
 	return s, nil
 }

@@ -154,7 +154,7 @@ func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*c
 	var err error
 	if cw.module, err = cw.rt.CompileModule(ctx, wasm); err != nil {
 		cw.close(ctx)
-		return nil, abi.Errorf(abi.CodeBadManifest, "compile: %v", err)
+		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
 	if cw.shape, err = inspectModule(cw.module); err != nil {
 		cw.close(ctx)

@@ -124,15 +124,16 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 
 	start := time.Now()
 	m := p.components[componentKey{kind, name}]
-	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
-	defer cancel()
-
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(ctx, err, nil)
 		p.record(m, e, start)
 		return fail(e)
 	}
+	// The time limit starts once an instance is ours: waiting for one is
+	// bounded by the limit of the calls ahead.
+	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
+	defer cancel()
 	raw, err := inst.call(ctx, export, body)
 	var e *abi.Error
 	switch {

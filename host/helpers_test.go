@@ -1,0 +1,75 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/gowasm"
+)
+
+// Plugins built from source for the tests, by package folder.
+const (
+	srcBasics       = "plugins-src/go/basics"
+	srcBasicsExtism = "plugins-src/go/basics-extism"
+	srcKVCounter    = "plugins-src/go/kvcounter"
+)
+
+// newHost returns a started Host on a fresh plugin folder holding the
+// plugins built from srcs, with cfg's other settings. It is closed when the
+// test ends.
+func newHost(t testing.TB, cfg Config, srcs ...string) *Host {
+	t.Helper()
+	dir := t.TempDir()
+	for _, src := range srcs {
+		copyPlugin(t, gowasm.Build(t, src), dir)
+	}
+	cfg.PluginDir = dir
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = gowasm.CacheDir(t, "wazero")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// copyPlugin copies the wasm file into dir, named after its package (the
+// part of the build name before the hash).
+func copyPlugin(t testing.TB, wasm, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Base(wasm)
+	name = name[:len(name)-len("-000000000000.wasm")] + ".wasm"
+	dst := filepath.Join(dir, name)
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// status returns the status of the plugin file named base in h.
+func status(t testing.TB, h *Host, base string) PluginStatus {
+	t.Helper()
+	for _, p := range h.Plugins() {
+		if filepath.Base(p.File) == base {
+			return p
+		}
+	}
+	t.Fatalf("no plugin file %s in %+v", base, h.Plugins())
+	return PluginStatus{}
+}
