@@ -204,7 +204,8 @@ func newPluginCallCommand() *cobra.Command {
 		Long: `Call loads one plugin file, sends one request to COMPONENT and prints the reply
 as JSON. COMPONENT is a component name, or KIND/NAME when several kinds share
 the name. The request is JSON (converted to msgpack); "component" is filled in.
-Agents are asked to act unless --export names gatehouse_agent_reset. The kv
+Agents are reset with --reset, then asked to act with the request, on one
+instance, unless --export names gatehouse_agent_reset. The kv
 capability uses a throw-away store unless --store is given. Exit status 1 when
 the plugin answers with an error.`,
 		Example: `  gatehouse plugin call plugins/basics.wasm echo --input '{"command":{"action":"query","target":{"features":[]}}}'
@@ -216,6 +217,7 @@ the plugin answers with an error.`,
 	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input")
 	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind)")
 	cmd.Flags().String("store", "", "store file for the kv capability (default: a temporary one)")
+	cmd.Flags().String("reset", "{}", "for agents: the reset request sent first, on the same instance")
 	return cmd
 }
 
@@ -263,7 +265,22 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	if export == "" {
 		export = kind.Exports()[len(kind.Exports())-1] // agents: act
 	}
-	reply, err := h.CallRaw(ctx, kind, name, export, req)
+	sess, err := h.Session(ctx, kind, name)
+	if err != nil {
+		return finding("%v", err)
+	}
+	defer sess.Close()
+	if kind == abi.KindAgent && export == abi.ExportAgentAct {
+		reset, _ := cmd.Flags().GetString("reset")
+		resetReq, err := decodeJSONObject(reset)
+		if err != nil {
+			return usage("--reset: %v", err)
+		}
+		if _, err := sess.CallRaw(ctx, abi.ExportAgentReset, resetReq); err != nil {
+			return finding("%v", err)
+		}
+	}
+	reply, err := sess.CallRaw(ctx, export, req)
 	if err != nil {
 		return finding("%v", err)
 	}

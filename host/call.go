@@ -10,30 +10,37 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 )
 
-// call calls export on the component kind/ref with req. ref is the bare
-// component name when one plugin provides it, or "plugin/name". When a
-// reload retires the plugin between the lookup and the call, call looks
-// again, so a reload loses no call.
-func call[Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req any) (Rep, error) {
-	name := bare(ref)
+// lookup returns the plugin serving the component kind/ref, read-locked
+// for a call; the caller releases it. ref is the bare component name when
+// one plugin provides it, or "plugin/name". When a reload retires the
+// plugin between the lookup and the lock, lookup looks again, so a reload
+// loses no call.
+func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, error) {
 	for {
 		r := h.reg.Load()
 		p := r.components[componentKey{kind, ref}]
 		if p == nil {
-			var zero Rep
 			e := abi.Errorf(abi.CodeNoComponent, "no plugin provides %s %q", kind, ref)
 			if plugins := r.ambiguous[componentKey{kind, ref}]; len(plugins) > 0 {
 				e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, ref, ref)
 			}
-			return zero, &CallError{Kind: kind, Component: ref, Err: e}
+			return nil, &CallError{Kind: kind, Component: ref, Err: e}
 		}
-		if !p.acquire() {
-			continue
+		if p.acquire() {
+			return p, nil
 		}
-		rep, err := callPlugin[Rep](ctx, p, kind, name, export, req)
-		p.release()
-		return rep, err
 	}
+}
+
+// call calls export on the component kind/ref with req.
+func call[Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req any) (Rep, error) {
+	p, err := h.lookup(kind, ref)
+	if err != nil {
+		var zero Rep
+		return zero, err
+	}
+	defer p.release()
+	return callPlugin[Rep](ctx, p, kind, bare(ref), export, req)
 }
 
 // Actuate asks the actuator component to carry out an OpenC2 command.
@@ -60,30 +67,22 @@ func (h *Host) Object(ctx context.Context, component string, req abi.ObjectReque
 	return call[abi.ObjectReply](ctx, h, abi.KindObject, component, abi.ExportObject, &req)
 }
 
-// AgentReset starts the agent component on a new run.
-func (h *Host) AgentReset(ctx context.Context, component string, req abi.AgentResetRequest) error {
-	req.Component = bare(component)
-	_, err := call[abi.AgentResetReply](ctx, h, abi.KindAgent, component, abi.ExportAgentReset, &req)
-	return err
-}
-
-// AgentAct asks the agent component for its actor's next action.
-func (h *Host) AgentAct(ctx context.Context, component string, req abi.AgentActRequest) (abi.Action, error) {
-	req.Component = bare(component)
-	rep, err := call[abi.AgentActReply](ctx, h, abi.KindAgent, component, abi.ExportAgentAct, &req)
-	return rep.Action, err
-}
-
 // CallRaw calls export on the component kind/name with a request given as
 // a generic map ("component" is set for the caller) and returns the reply
 // as a generic map. It serves tools such as `gatehouse plugin call`; typed
-// callers use Actuate, Oblige and the others.
+// callers use Actuate, Oblige and the others. Agents keep state between
+// calls: call them through a Session.
 func (h *Host) CallRaw(ctx context.Context, kind abi.Kind, name, export string, req map[string]any) (map[string]any, error) {
+	return call[map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req))
+}
+
+// rawRequest returns req with "component" set to name.
+func rawRequest(name string, req map[string]any) map[string]any {
 	if req == nil {
 		req = map[string]any{}
 	}
-	req["component"] = bare(name)
-	return call[map[string]any](ctx, h, kind, name, export, req)
+	req["component"] = name
+	return req
 }
 
 // bare returns the component name of a reference "plugin/name" or "name".

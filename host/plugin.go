@@ -105,51 +105,62 @@ func (p *Plugin) LastError() (*CallError, time.Time) {
 // Instances returns the number of live instances.
 func (p *Plugin) Instances() int { return p.pool.size() }
 
-// callPlugin calls export on the component kind/name of p with req and
-// decodes the reply into a Rep.
+// callPlugin calls export on the component kind/name of p with req, on an
+// instance of the pool, and decodes the reply into a Rep.
 func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any) (Rep, error) {
 	var rep Rep
-	fail := func(e *abi.Error) (Rep, error) {
-		ce := &CallError{Plugin: p.Manifest.Name, Kind: kind, Component: name, Err: e}
-		p.lastError.Store(&callFailure{err: ce, at: time.Now()})
-		return rep, ce
+	body, e := p.prepare(req)
+	if e != nil {
+		return rep, p.fail(kind, name, e)
 	}
-	if q := p.quarantine.Load(); q != nil {
-		return fail(q)
-	}
-	body, err := msgpack.Marshal(req)
-	if err != nil {
-		return fail(abi.Errorf(abi.CodeInvalidRequest, "encode request: %v", err))
-	}
-
 	start := time.Now()
-	m := p.components[componentKey{kind, name}]
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(ctx, err, nil)
-		p.record(m, e, start)
-		return fail(e)
+		p.record(kind, name, e, start)
+		return rep, p.fail(kind, name, e)
 	}
-	// The time limit starts once an instance is ours: waiting for one is
-	// bounded by the limit of the calls ahead.
+	e = invoke(ctx, p, inst, export, body, &rep)
+	p.pool.put(inst, e != nil && breaksInstance(e.Code))
+	p.record(kind, name, e, start)
+	if e != nil {
+		return rep, p.fail(kind, name, e)
+	}
+	return rep, nil
+}
+
+// prepare refuses calls to a quarantined plugin and encodes req.
+func (p *Plugin) prepare(req any) ([]byte, *abi.Error) {
+	if q := p.quarantine.Load(); q != nil {
+		return nil, q
+	}
+	body, err := msgpack.Marshal(req)
+	if err != nil {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "encode request: %v", err)
+	}
+	return body, nil
+}
+
+// invoke calls export on inst within the plugin's time limit and decodes
+// the reply into rep.
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, export string, body []byte, rep *Rep) *abi.Error {
 	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
 	defer cancel()
 	raw, err := inst.call(ctx, export, body)
-	var e *abi.Error
 	switch {
 	case err != nil:
-		e = p.classify(ctx, err, inst)
+		return p.classify(ctx, err, inst)
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
-		e = abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
-	default:
-		e = decodeReply(raw, &rep)
+		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
 	}
-	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(m, e, start)
-	if e != nil {
-		return fail(e)
-	}
-	return rep, nil
+	return decodeReply(raw, rep)
+}
+
+// fail records e as the plugin's last error and returns it as a CallError.
+func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
+	ce := &CallError{Plugin: p.Manifest.Name, Kind: kind, Component: name, Err: e}
+	p.lastError.Store(&callFailure{err: ce, at: time.Now()})
+	return ce
 }
 
 // decodeReply decodes a reply envelope into rep, or returns the plugin's
@@ -221,7 +232,8 @@ func countsAsFailure(code abi.Code) bool {
 }
 
 // record counts a call in the metrics and the quarantine counter.
-func (p *Plugin) record(m *componentMetrics, e *abi.Error, start time.Time) {
+func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start time.Time) {
+	m := p.components[componentKey{kind, name}]
 	p.calls.Add(1)
 	if m != nil {
 		m.latency.Observe(time.Since(start).Seconds())

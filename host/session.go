@@ -1,0 +1,94 @@
+package host
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// Session holds one instance of a plugin for a series of calls that share
+// the plugin's state, such as one simulation run of an agent. It holds the
+// plugin version too: a reload does not close it before the session ends.
+// A Session is not safe for concurrent use.
+type Session struct {
+	p    *Plugin
+	kind abi.Kind
+	name string
+	inst instance // nil once the instance broke or the session closed
+}
+
+// Session checks out an instance of the plugin serving the component
+// kind/ref for the caller's exclusive use until Close.
+func (h *Host) Session(ctx context.Context, kind abi.Kind, ref string) (*Session, error) {
+	p, err := h.lookup(kind, ref)
+	if err != nil {
+		return nil, err
+	}
+	name := bare(ref)
+	if q := p.Quarantined(); q != nil {
+		p.release()
+		return nil, p.fail(kind, name, q)
+	}
+	inst, err := p.pool.get(ctx)
+	if err != nil {
+		p.release()
+		return nil, p.fail(kind, name, p.classify(ctx, err, nil))
+	}
+	return &Session{p: p, kind: kind, name: name, inst: inst}, nil
+}
+
+// sessionCall calls export on the session's instance. After a failure that
+// breaks the instance, every later call fails with code unavailable.
+func sessionCall[Rep any](ctx context.Context, s *Session, export string, req any) (Rep, error) {
+	var rep Rep
+	if s.inst == nil {
+		return rep, s.p.fail(s.kind, s.name, abi.Errorf(abi.CodeUnavailable, "the session lost its instance to an earlier failure, or is closed"))
+	}
+	body, e := s.p.prepare(req)
+	if e != nil {
+		return rep, s.p.fail(s.kind, s.name, e)
+	}
+	start := time.Now()
+	e = invoke(ctx, s.p, s.inst, export, body, &rep)
+	s.p.record(s.kind, s.name, e, start)
+	if e != nil {
+		if breaksInstance(e.Code) {
+			s.p.pool.put(s.inst, true)
+			s.inst = nil
+		}
+		return rep, s.p.fail(s.kind, s.name, e)
+	}
+	return rep, nil
+}
+
+// CallRaw calls export with a generic request, as Host.CallRaw does.
+func (s *Session) CallRaw(ctx context.Context, export string, req map[string]any) (map[string]any, error) {
+	return sessionCall[map[string]any](ctx, s, export, rawRequest(s.name, req))
+}
+
+// AgentReset starts the session's agent on a new run.
+func (s *Session) AgentReset(ctx context.Context, req abi.AgentResetRequest) error {
+	req.Component = s.name
+	_, err := sessionCall[abi.AgentResetReply](ctx, s, abi.ExportAgentReset, &req)
+	return err
+}
+
+// AgentAct asks the session's agent for its actor's next action.
+func (s *Session) AgentAct(ctx context.Context, req abi.AgentActRequest) (abi.Action, error) {
+	req.Component = s.name
+	rep, err := sessionCall[abi.AgentActReply](ctx, s, abi.ExportAgentAct, &req)
+	return rep.Action, err
+}
+
+// Close returns the instance to the plugin's pool.
+func (s *Session) Close() {
+	if s.inst != nil {
+		s.p.pool.put(s.inst, false)
+		s.inst = nil
+	}
+	if s.p != nil {
+		s.p.release()
+		s.p = nil
+	}
+}
