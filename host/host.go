@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -36,11 +37,12 @@ type Host struct {
 	store   *store.Store
 	metrics *metrics
 
-	loadMu sync.Mutex // serialises loads, so each file is loaded once at a time
-	mu     sync.Mutex // guards slots and writes of reg
-	slots  map[string]*slot
-	reg    atomic.Pointer[registry]
-	ready  atomic.Bool
+	fileLocks sync.Map   // file → *sync.Mutex: one load of a file at a time
+	mu        sync.Mutex // guards slots, closed and writes of reg
+	slots     map[string]*slot
+	closed    bool
+	reg       atomic.Pointer[registry]
+	ready     atomic.Bool
 
 	watcher *watcher
 }
@@ -136,9 +138,8 @@ func (h *Host) Close(ctx context.Context) error {
 	if h.watcher != nil {
 		h.watcher.close()
 	}
-	h.loadMu.Lock()
-	defer h.loadMu.Unlock()
 	h.mu.Lock()
+	h.closed = true
 	slots := h.slots
 	h.slots = map[string]*slot{}
 	h.reg.Store(newRegistry())
@@ -157,21 +158,42 @@ func (h *Host) Close(ctx context.Context) error {
 
 // LoadDir loads every *.wasm file of the plugin folder that is new or
 // changed, lifts quarantines by reloading those plugins, and unloads the
-// plugins whose files are gone. Problems with single files are reported in
+// plugins whose files are gone. Files load in parallel and are published in
+// the order of their names. Problems with single files are reported in
 // Plugins, not returned.
 func (h *Host) LoadDir(ctx context.Context) error {
 	entries, err := os.ReadDir(h.cfg.PluginDir)
 	if err != nil {
 		return fmt.Errorf("read plugin folder: %w", err)
 	}
+	var files []string
 	present := map[string]bool{}
 	for _, e := range entries {
 		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".wasm") {
 			file := filepath.Join(h.cfg.PluginDir, e.Name())
+			files = append(files, file)
 			present[file] = true
-			h.LoadFile(ctx, file)
 		}
 	}
+	loads := make([]*loading, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, file := range files {
+		h.lockFile(file)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			loads[i] = h.prepare(ctx, file)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	for i, l := range loads {
+		_ = h.commit(ctx, l) // failures are recorded in the plugin's status
+		h.unlockFile(files[i])
+	}
+
 	h.mu.Lock()
 	var gone []string
 	for file := range h.slots {
@@ -190,49 +212,103 @@ func (h *Host) LoadDir(ctx context.Context) error {
 // replaces a good version: the old one keeps serving and the error is
 // reported in Plugins. Unchanged files are skipped unless quarantined.
 func (h *Host) LoadFile(ctx context.Context, file string) error {
-	h.loadMu.Lock()
-	defer h.loadMu.Unlock()
-	wasm, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		h.Unload(file)
-		return nil
-	}
-	if err != nil {
-		return h.loadFailed(file, nil, abi.Errorf(abi.CodeBadManifest, "read: %v", err), "")
-	}
+	h.lockFile(file)
+	defer h.unlockFile(file)
+	return h.commit(ctx, h.prepare(ctx, file))
+}
 
-	h.mu.Lock()
-	s := h.slots[file]
-	if s == nil {
-		s = &slot{file: file}
-		h.slots[file] = s
+// lockFile and unlockFile serialise the loads of one file.
+func (h *Host) lockFile(file string) {
+	m, _ := h.fileLocks.LoadOrStore(file, &sync.Mutex{})
+	m.(*sync.Mutex).Lock()
+}
+
+func (h *Host) unlockFile(file string) {
+	m, _ := h.fileLocks.Load(file)
+	m.(*sync.Mutex).Unlock()
+}
+
+// loading is the outcome of loading a file, not yet published.
+type loading struct {
+	file    string
+	sha256  string
+	gone    bool // the file no longer exists
+	skip    bool // the content is the one already serving, or already refused
+	plugin  *Plugin
+	in      *Inspection
+	err     *abi.Error
+	started time.Time
+}
+
+// prepare reads and loads file unless its content is unchanged.
+func (h *Host) prepare(ctx context.Context, file string) *loading {
+	l := &loading{file: file, started: time.Now()}
+	wasm, err := os.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		l.gone = true
+		return l
+	case err != nil:
+		l.err = abi.Errorf(abi.CodeBadManifest, "read: %v", err)
+		return l
 	}
-	old := s.plugin
+	l.sha256 = sha256Hex(wasm)
+	h.mu.Lock()
+	if s := h.slots[file]; s != nil {
+		serving := s.plugin != nil && s.plugin.Quarantined() == nil && s.plugin.SHA256 == l.sha256 && s.loadErr == nil
+		l.skip = serving || s.loadErr != nil && s.failed == l.sha256
+	}
 	h.mu.Unlock()
-	if old != nil && old.Quarantined() == nil && old.SHA256 == sha256Hex(wasm) {
+	if l.skip {
+		return l
+	}
+	p, in, err := h.load(ctx, file, wasm)
+	l.plugin, l.in = p, in
+	if err != nil {
+		l.err = asABIError(err)
+	}
+	return l
+}
+
+// commit publishes a loaded plugin in place of the file's old version, or
+// records why it did not load.
+func (h *Host) commit(ctx context.Context, l *loading) error {
+	switch {
+	case l.gone:
+		h.Unload(l.file)
+		return nil
+	case l.skip:
 		h.metrics.reloads.WithLabelValues("unchanged").Inc()
 		return nil
+	case l.err != nil:
+		return h.loadFailed(l.file, l.in, l.err, l.sha256)
 	}
-
-	start := time.Now()
-	p, in, err := h.load(ctx, file, wasm)
-	if err != nil {
-		return h.loadFailed(file, in, asABIError(err), sha256Hex(wasm))
-	}
-
+	p := l.plugin
 	h.mu.Lock()
-	if err := h.checkConflicts(p, file); err != nil {
+	if h.closed {
 		h.mu.Unlock()
 		p.close(ctx)
-		return h.loadFailed(file, in, err, p.SHA256)
+		return &LoadError{File: l.file, Err: abi.Errorf(abi.CodeUnavailable, "the host is closed")}
 	}
-	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", in
+	if err := h.checkConflicts(p, l.file); err != nil {
+		h.mu.Unlock()
+		p.close(ctx)
+		return h.loadFailed(l.file, l.in, err, p.SHA256)
+	}
+	s := h.slots[l.file]
+	if s == nil {
+		s = &slot{file: l.file}
+		h.slots[l.file] = s
+	}
+	old := s.plugin
+	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", l.in
 	h.publish()
 	h.mu.Unlock()
 
 	h.metrics.reloads.WithLabelValues("loaded").Inc()
 	h.logger.Info("plugin loaded", "plugin", p.Manifest.Name, "version", p.Manifest.Version,
-		"file", file, "binding", p.Binding, "components", len(p.Manifest.Components), "took", time.Since(start).Round(time.Millisecond))
+		"file", l.file, "binding", p.Binding, "components", len(p.Manifest.Components),
+		"took", time.Since(l.started).Round(time.Millisecond))
 	if old != nil {
 		go old.close(context.Background())
 	}
