@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/msgcheck"
 )
 
 // Plugin is one loaded version of a plugin file: its manifest, its compiled
@@ -166,6 +167,11 @@ func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
 // decodeReply decodes a reply envelope into rep, or returns the plugin's
 // error or a malformed_reply error.
 func decodeReply[Rep any](raw []byte, rep *Rep) *abi.Error {
+	// msgpack allocates what a header declares before reading the data, so
+	// the reply's structure is checked first.
+	if err := msgcheck.Check(raw); err != nil {
+		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
+	}
 	env := abi.Reply[Rep]{OK: rep}
 	if err := msgpack.Unmarshal(raw, &env); err != nil {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)

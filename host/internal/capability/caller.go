@@ -13,15 +13,15 @@ import (
 	"github.com/gatehouse/gatehouse/host/internal/store"
 )
 
-// Caller is the environment the host functions act in during one call into
-// a plugin: who the plugin is, what it was granted, and the result it has
-// yet to collect with abi.FuncResult. The host puts a Caller in the context
-// of each call with WithCaller.
+// Caller is the environment the host functions act in during calls into a
+// plugin instance: who the plugin is, what it was granted, and the result it
+// has yet to collect with abi.FuncResult. The host puts a Caller in the
+// context of each call with WithCaller.
 //
 // # Notes
 //
 // A Caller serves one call at a time, as a Wasm instance runs on one
-// goroutine; it is not safe for concurrent use.
+// goroutine; it is not safe for concurrent use. Give each instance its own.
 type Caller struct {
 	// Plugin is the plugin's name, used in messages and config keys.
 	Plugin string

@@ -37,11 +37,27 @@ var guestBuild struct {
 	wasm []byte
 	err  error
 	skip string
+	// keeper holds the guest compiled in compilationCache: wazero drops
+	// compiled code from the cache when no runtime uses it any more.
+	keeper wazero.Runtime
 }
 
 // compilationCache shares the guest's compiled code between the runtimes
 // of the tests.
 var compilationCache = wazero.NewCompilationCache()
+
+// runtimeConfig is the configuration of every runtime of the tests.
+var runtimeConfig = wazero.NewRuntimeConfig().WithCompilationCache(compilationCache).WithCloseOnContextDone(true)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	ctx := context.Background()
+	if guestBuild.keeper != nil {
+		guestBuild.keeper.Close(ctx)
+	}
+	compilationCache.Close(ctx)
+	os.Exit(code)
+}
 
 // guestWasm returns testdata/guest built for wasip1. It skips the test if
 // there is no go command, except under CI=true.
@@ -60,7 +76,14 @@ func guestWasm(t *testing.T) []byte {
 			guestBuild.err = fmt.Errorf("build testdata/guest: %v\n%s", err, b)
 			return
 		}
-		guestBuild.wasm, guestBuild.err = os.ReadFile(out)
+		if guestBuild.wasm, guestBuild.err = os.ReadFile(out); guestBuild.err != nil {
+			return
+		}
+		ctx := context.Background()
+		guestBuild.keeper = wazero.NewRuntimeWithConfig(ctx, runtimeConfig)
+		if _, err := guestBuild.keeper.CompileModule(ctx, guestBuild.wasm); err != nil {
+			guestBuild.err = fmt.Errorf("compile testdata/guest: %w", err)
+		}
 	})
 	if guestBuild.skip != "" {
 		if os.Getenv("CI") == "true" {
@@ -86,8 +109,7 @@ func newGuest(t *testing.T) *guest {
 	t.Helper()
 	wasm := guestWasm(t)
 	ctx := context.Background()
-	cfg := wazero.NewRuntimeConfig().WithCompilationCache(compilationCache).WithCloseOnContextDone(true)
-	r := wazero.NewRuntimeWithConfig(ctx, cfg)
+	r := wazero.NewRuntimeWithConfig(ctx, runtimeConfig)
 	t.Cleanup(func() { r.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	if _, err := Instantiate(ctx, r); err != nil {

@@ -39,6 +39,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/msgcheck"
 )
 
 // maxLogMessage is the longest log message kept; the rest is cut off.
@@ -215,7 +216,7 @@ func (m guestMemory) decode(ptr, n uint32, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := checkMsgpack(b); err != nil {
+	if err := msgcheck.Check(b); err != nil {
 		return abi.Errorf(abi.CodeInvalidRequest, "decode request: %v", err)
 	}
 	if err := msgpack.Unmarshal(b, v); err != nil {

@@ -1,4 +1,4 @@
-package capability
+package msgcheck
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 )
 
-func TestCheckMsgpack(t *testing.T) {
+func TestCheck(t *testing.T) {
 	valid := []struct {
 		name string
 		v    any
@@ -29,14 +29,14 @@ func TestCheckMsgpack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := checkMsgpack(b); err != nil {
-				t.Errorf("checkMsgpack: %v", err)
+			if err := Check(b); err != nil {
+				t.Errorf("Check: %v", err)
 			}
 		})
 	}
 	ext := []byte{0xd4, 1, 0, 0xd5, 1, 0, 0, 0xd6, 1, 0, 0, 0, 0, 0xc7, 1, 1, 0, 0xc8, 0, 1, 1, 0, 0xc9, 0, 0, 0, 1, 1, 0}
-	if err := checkMsgpack(append([]byte{0x96}, ext...)); err != nil {
-		t.Errorf("checkMsgpack of extensions: %v", err)
+	if err := Check(append([]byte{0x96}, ext...)); err != nil {
+		t.Errorf("Check of extensions: %v", err)
 	}
 
 	invalid := []struct {
@@ -54,18 +54,18 @@ func TestCheckMsgpack(t *testing.T) {
 		{"fixmap missing a value", []byte{0x81, 0xa1, 'k'}},
 		{"truncated header", []byte{0xcd, 1}},
 		{"truncated length", []byte{0xdb, 0, 0}},
-		{"too deep", append(bytes.Repeat([]byte{0x91}, maxMsgpackDepth+1), 0)},
+		{"too deep", append(bytes.Repeat([]byte{0x91}, MaxDepth+1), 0)},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := checkMsgpack(tt.b); err == nil {
-				t.Errorf("checkMsgpack(% x) succeeded, want an error", tt.b)
+			if err := Check(tt.b); err == nil {
+				t.Errorf("Check(% x) succeeded, want an error", tt.b)
 			}
 		})
 	}
 }
 
-func FuzzCheckMsgpack(f *testing.F) {
+func FuzzCheck(f *testing.F) {
 	for _, v := range []any{
 		abi.ExecRequest{Program: "nft", Args: []string{"-j", "list"}, Stdin: []byte("x")},
 		abi.HTTPRequest{URL: "https://a/", Headers: map[string]string{"k": "v"}},
@@ -78,7 +78,7 @@ func FuzzCheckMsgpack(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if checkMsgpack(b) != nil {
+		if Check(b) != nil {
 			return
 		}
 		// Whatever passes the check decodes without allocating far beyond
@@ -94,8 +94,8 @@ func FuzzCheckMsgpack(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := checkMsgpack(again); err != nil {
-			t.Errorf("checkMsgpack of re-encoded % x: %v", again, err)
+		if err := Check(again); err != nil {
+			t.Errorf("Check of re-encoded % x: %v", again, err)
 		}
 	})
 }

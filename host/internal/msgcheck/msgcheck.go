@@ -1,4 +1,5 @@
-package capability
+// Package msgcheck checks untrusted msgpack before it is decoded.
+package msgcheck
 
 import (
 	"encoding/binary"
@@ -6,21 +7,21 @@ import (
 	"fmt"
 )
 
-// maxMsgpackDepth is how deeply arrays and maps may nest in a request.
-const maxMsgpackDepth = 64
+// MaxDepth is how deeply arrays and maps may nest.
+const MaxDepth = 64
 
 var errTruncated = errors.New("truncated msgpack")
 
-// checkMsgpack returns an error unless b holds exactly one msgpack value
+// Check returns an error unless b holds exactly one msgpack value
 // whose length headers all fit in the bytes that follow them, nested at most
-// maxMsgpackDepth deep.
+// MaxDepth deep.
 //
 // # Notes
 //
 // msgpack.Unmarshal allocates what a header declares before it reads the
 // data: without this check a 15-byte request declaring a 2 GiB bin, or a
 // map of 2^31 entries, makes the host allocate that much.
-func checkMsgpack(b []byte) error {
+func Check(b []byte) error {
 	rest, err := skipMsgpack(b, 0)
 	if err != nil {
 		return err
@@ -90,8 +91,8 @@ func skipMsgpack(b []byte, depth int) ([]byte, error) {
 // skipItems checks n msgpack values nested depth+1 deep at the start of b
 // and returns the bytes after them.
 func skipItems(b []byte, n uint64, depth int) ([]byte, error) {
-	if depth == maxMsgpackDepth {
-		return nil, fmt.Errorf("msgpack nested more than %d deep", maxMsgpackDepth)
+	if depth == MaxDepth {
+		return nil, fmt.Errorf("msgpack nested more than %d deep", MaxDepth)
 	}
 	if n > uint64(len(b)) { // every value takes at least a byte
 		return nil, errTruncated
