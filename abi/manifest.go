@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 )
 
 // DescribeRequest is what the host passes to gatehouse_describe.
@@ -58,24 +57,25 @@ type Option struct {
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
-// ParseVersion parses an ABI version "MAJOR.MINOR".
+var versionPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$`)
+
+// ParseVersion parses an ABI version "MAJOR.MINOR": two decimal numbers
+// without sign or leading zeros.
 func ParseVersion(v string) (major, minor int, err error) {
-	a, b, ok := strings.Cut(v, ".")
-	if ok {
-		major, err = strconv.Atoi(a)
-		if err == nil {
-			minor, err = strconv.Atoi(b)
-		}
-	}
-	if !ok || err != nil || major < 0 || minor < 0 {
+	m := versionPattern.FindStringSubmatch(v)
+	if m == nil {
 		return 0, 0, fmt.Errorf("abi version %q is not MAJOR.MINOR", v)
 	}
+	major, _ = strconv.Atoi(m[1])
+	minor, _ = strconv.Atoi(m[2])
 	return major, minor, nil
 }
 
 // Validate checks a manifest against this ABI: a supported major version,
 // well-formed names, known kinds and capabilities, unique component names per
-// kind. It reports every problem it finds, joined.
+// kind. It reports every problem it finds, joined. Components of unknown
+// kinds are problems unless the manifest's minor version is newer than this
+// package's: SkipUnknownKinds drops those first.
 func (m *Manifest) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -114,6 +114,26 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SkipUnknownKinds removes the components of kinds this ABI does not know
+// when the manifest is for a newer minor version of the same major, which
+// may add kinds, and returns what it removed.
+func (m *Manifest) SkipUnknownKinds() []Component {
+	major, minor, err := ParseVersion(m.ABI)
+	if err != nil || major != Major || minor <= Minor {
+		return nil
+	}
+	var kept, skipped []Component
+	for _, c := range m.Components {
+		if c.Kind.Valid() {
+			kept = append(kept, c)
+		} else {
+			skipped = append(skipped, c)
+		}
+	}
+	m.Components = kept
+	return skipped
 }
 
 // Kinds returns the distinct kinds of m's components, in the order of Kinds.

@@ -119,19 +119,80 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 		if len(caps) > 0 {
 			errs = append(errs, fmt.Errorf("an Extism plugin cannot import from %q; use the Extism host functions", abi.CapabilityModule))
 		}
-	case s.exports[abi.ExportAlloc] && s.exports[abi.ExportFree]:
+	case s.exports[abi.ExportAlloc]:
 		s.Binding = BindingNative
+		if !s.exports[abi.ExportFree] {
+			errs = append(errs, fmt.Errorf("exports %s without %s", abi.ExportAlloc, abi.ExportFree))
+		}
+		if _, ok := m.ExportedMemories()["memory"]; !ok {
+			errs = append(errs, errors.New("exports no memory named \"memory\""))
+		}
+		if len(m.ImportedMemories()) > 0 {
+			errs = append(errs, errors.New("imports its memory; a plugin must define its own"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("neither binding: a native plugin exports %s and %s, an Extism plugin imports %s",
 			abi.ExportAlloc, abi.ExportFree, extismImport))
 	}
+	if s.exports["_start"] {
+		errs = append(errs, errors.New("exports _start: it is a WASI command, not a reactor (build Go with -buildmode=c-shared, C with -mexec-model=reactor)"))
+	}
 	if !s.exports[abi.ExportDescribe] {
 		errs = append(errs, fmt.Errorf("no %s export", abi.ExportDescribe))
 	}
+	errs = append(errs, checkSignatures(m.ExportedFunctions(), s.Binding)...)
 	if err := errors.Join(errs...); err != nil {
 		return s, &abi.Error{Code: abi.CodeABIMismatch, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
 	return s, nil
+}
+
+// checkSignatures reports the exports this ABI names whose signature is
+// not the one of the binding.
+func checkSignatures(exports map[string]api.FunctionDefinition, b Binding) []error {
+	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
+	var errs []error
+	for name, def := range exports {
+		var params, results []api.ValueType
+		switch {
+		case b == BindingNative && name == abi.ExportAlloc:
+			params, results = []api.ValueType{i32}, []api.ValueType{i32}
+		case b == BindingNative && name == abi.ExportFree:
+			params = []api.ValueType{i32, i32}
+		case !callExports[name]:
+			continue
+		case b == BindingNative:
+			params, results = []api.ValueType{i32, i32}, []api.ValueType{i64}
+		case b == BindingExtism:
+			results = []api.ValueType{i32}
+		default:
+			continue
+		}
+		if !slices.Equal(def.ParamTypes(), params) || !slices.Equal(def.ResultTypes(), results) {
+			errs = append(errs, fmt.Errorf("export %s has signature %s, want %s", name,
+				signature(def.ParamTypes(), def.ResultTypes()), signature(params, results)))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errs
+}
+
+// callExports are the exports that take a request and return a reply.
+var callExports = map[string]bool{
+	abi.ExportDescribe: true, abi.ExportActuate: true, abi.ExportOblige: true, abi.ExportEnvironment: true,
+	abi.ExportObject: true, abi.ExportAgentReset: true, abi.ExportAgentAct: true,
+}
+
+// signature writes a function type as "(i32, i32) -> i64".
+func signature(params, results []api.ValueType) string {
+	name := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return "(" + strings.Join(s, ", ") + ")"
+	}
+	return name(params) + " -> " + name(results)
 }
 
 // checkExports reports the call exports the manifest's kinds need but the
@@ -154,8 +215,7 @@ func (s *moduleShape) checkExports(m *abi.Manifest) error {
 // exportedFunctions returns the call exports of a native instance by name.
 func exportedFunctions(mod api.Module) map[string]api.Function {
 	fns := map[string]api.Function{}
-	for _, name := range []string{abi.ExportDescribe, abi.ExportActuate, abi.ExportOblige, abi.ExportEnvironment,
-		abi.ExportObject, abi.ExportAgentReset, abi.ExportAgentAct} {
+	for name := range callExports {
 		if f := mod.ExportedFunction(name); f != nil {
 			fns[name] = f
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
@@ -12,19 +11,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 )
-
-// extismCapability maps an import from the Extism kernel to the capability
-// that grants it; other Extism imports (input, output, memory, config,
-// variables) need no grant.
-func extismCapability(name string) abi.Capability {
-	switch {
-	case name == "http_request":
-		return abi.CapHTTP
-	case strings.HasPrefix(name, "log_"), name == "get_log_level":
-		return abi.CapLog
-	}
-	return ""
-}
 
 // extismModule is a plugin on the Extism binding, compiled by the Extism Go
 // SDK into its own runtime.

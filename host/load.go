@@ -79,6 +79,16 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	in.Manifest = manifest
 	shape := cw.shape
 
+	for _, c := range manifest.SkipUnknownKinds() {
+		h.logger.Warn("plugin component of a kind this host does not know skipped", "file", file,
+			"plugin", manifest.Name, "abi", manifest.ABI, "kind", c.Kind, "component", c.Name)
+	}
+	for _, c := range manifest.Components {
+		if c.Kind == abi.KindActuator && len(c.Pairs) == 0 || c.Kind == abi.KindEnvironment && len(c.Attributes) == 0 {
+			h.logger.Warn("plugin component declares nothing it answers, so it is never asked", "file", file,
+				"plugin", manifest.Name, "kind", c.Kind, "component", c.Name)
+		}
+	}
 	limits, grants := h.cfg.pluginConfig(manifest.Name)
 	err = manifest.Validate()
 	if err != nil {
@@ -159,6 +169,12 @@ func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*c
 	if cw.shape, err = inspectModule(cw.module); err != nil {
 		cw.close(ctx)
 		return cw, err
+	}
+	for name, mem := range cw.module.ExportedMemories() {
+		if mem.Min() > memoryPages {
+			cw.close(ctx)
+			return cw, abi.Errorf(abi.CodeMemory, "memory %q starts at %d pages, over the limit of %d", name, mem.Min(), memoryPages)
+		}
 	}
 	if cw.shape.Binding == BindingNative {
 		if _, err = wasi_snapshot_preview1.Instantiate(ctx, cw.rt); err == nil {

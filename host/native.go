@@ -65,8 +65,8 @@ func (i *nativeInstance) call(ctx context.Context, export string, req []byte) ([
 		return nil, err
 	}
 	ptr := api.DecodeU32(i.stack[0])
-	if !i.mem.Write(ptr, req) {
-		return nil, abi.Errorf(abi.CodeMalformedReply, "%s returned %#x, outside memory, for %d bytes", abi.ExportAlloc, ptr, len(req))
+	if ptr == 0 || !i.mem.Write(ptr, req) {
+		return nil, abi.Errorf(abi.CodeMemory, "%s returned %#x for %d bytes, not a buffer in memory", abi.ExportAlloc, ptr, len(req))
 	}
 	i.stack[0], i.stack[1] = uint64(ptr), uint64(len(req))
 	if err := fn.CallWithStack(ctx, i.stack[:]); err != nil {
@@ -74,7 +74,7 @@ func (i *nativeInstance) call(ctx context.Context, export string, req []byte) ([
 	}
 	rptr, rlen := abi.UnpackReply(i.stack[0])
 	reply, ok := i.mem.Read(rptr, rlen)
-	if !ok {
+	if !ok || rlen == 0 {
 		return nil, abi.Errorf(abi.CodeMalformedReply, "reply at %#x of %d bytes lies outside memory (%d bytes)", rptr, rlen, i.mem.Size())
 	}
 	return reply, nil

@@ -177,7 +177,8 @@ func decodeReply[Rep any](raw []byte, rep *Rep) *abi.Error {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
 	}
 	if env.Error != nil {
-		if env.Error.Code == "" {
+		if !pluginCode(env.Error.Code) {
+			env.Error.Message = fmt.Sprintf("plugin replied with code %q: %s", env.Error.Code, env.Error.Message)
 			env.Error.Code = abi.CodeInternal
 		}
 		return env.Error
@@ -186,6 +187,16 @@ func decodeReply[Rep any](raw []byte, rep *Rep) *abi.Error {
 		return abi.Errorf(abi.CodeMalformedReply, "reply has neither %q nor %q", "ok", "error")
 	}
 	return nil
+}
+
+// pluginCode reports whether a plugin may reply with code; host codes,
+// unknown codes and the empty code become internal.
+func pluginCode(code abi.Code) bool {
+	switch code {
+	case abi.CodeInvalidRequest, abi.CodeNotFound, abi.CodeUnsupported, abi.CodeDenied, abi.CodeUnavailable, abi.CodeInternal:
+		return true
+	}
+	return false
 }
 
 // classify turns an error from the runtime into an ABI error.
@@ -221,7 +232,8 @@ func nearLimit(pages, limit uint32) bool {
 // longer be trusted and must be discarded.
 func breaksInstance(code abi.Code) bool {
 	switch code {
-	case abi.CodeTrap, abi.CodeTimeout, abi.CodeMemory, abi.CodeMalformedReply, abi.CodeUnavailable:
+	case abi.CodeTrap, abi.CodeTimeout, abi.CodeMemory, abi.CodeMalformedReply, abi.CodeReplyTooLarge,
+		abi.CodeUnavailable: // a cancelled call closes the module
 		return true
 	}
 	return false
