@@ -2,9 +2,13 @@ package host
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/gowasm"
 )
 
 // benchRequest is a ~100-byte environment request; the echo component
@@ -38,3 +42,59 @@ func BenchmarkCallNative(b *testing.B) { benchCall(b, srcBasics, "echo") }
 // BenchmarkCallExtism calls the same component, same logic, of the Extism
 // Go PDK plugin.
 func BenchmarkCallExtism(b *testing.B) { benchCall(b, srcBasicsExtism, "echo") }
+
+// BenchmarkInstantiate creates and closes one instance of a standard-Go
+// plugin: the cost of growing a pool or replacing a broken instance.
+func BenchmarkInstantiate(b *testing.B) {
+	for _, src := range []string{srcBasics, srcBasicsExtism} {
+		b.Run(filepath.Base(src), func(b *testing.B) {
+			h := newHost(b, Config{}, src)
+			p := h.reg.Load().components[componentKey{abi.KindEnvironment, "echo"}]
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				inst, err := p.module.instantiate(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				inst.close(ctx)
+			}
+		})
+	}
+}
+
+// BenchmarkStartWarm loads a folder of the reference plugins into a new host
+// from a warm compilation cache, as `gatehouse serve` does at start.
+func BenchmarkStartWarm(b *testing.B) {
+	dir := b.TempDir()
+	for _, src := range []string{srcBasics, srcBasicsExtism, srcKVCounter} {
+		copyPlugin(b, gowasm.Build(b, src), dir)
+	}
+	cfg := Config{
+		PluginDir: dir,
+		CacheDir:  gowasm.CacheDir(b, "wazero"),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
+	}
+	ctx := context.Background()
+	start := func() *Host {
+		h, err := New(cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return h
+	}
+	start().Close(ctx) // warm the cache
+	for b.Loop() {
+		h := start()
+		b.StopTimer()
+		if n := len(h.Plugins()); n != 3 {
+			b.Fatalf("%d plugins loaded, want 3", n)
+		}
+		h.Close(ctx)
+		b.StartTimer()
+	}
+}
