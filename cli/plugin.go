@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -20,6 +21,13 @@ func newPluginCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin",
 		Short: "List, inspect and call plugins",
+		Example: `  gatehouse plugin list plugins
+  gatehouse plugin inspect plugins/basics.wasm
+  gatehouse plugin call plugins/basics.wasm weekday --input '{"key":"weekday"}'`,
+		// Runnable with no arguments, so that a mistyped subcommand is an
+		// unknown command (exit status 2) rather than a help page.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newPluginListCommand(), newPluginInspectCommand(), newPluginCallCommand())
 	return cmd
@@ -58,7 +66,7 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
 		return usage("%s is not a folder", hc.PluginDir)
 	}
-	hc.StorePath, hc.Logger = "", quietLogger()
+	hc.StorePath, hc.Logger = "", quietLogger(cmd.ErrOrStderr())
 	h, err := host.New(hc, nil)
 	if err != nil {
 		return usage("%v", err)
@@ -90,7 +98,8 @@ func printPluginTable(w io.Writer, plugins []host.PluginStatus) {
 	for _, p := range plugins {
 		file := filepath.Base(p.File)
 		if len(p.Components) == 0 || p.Status == host.StatusError {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s: %s\t%s\n", dash(p.Name), dash(p.Version), dash(string(p.Binding)), p.Status, p.Message, file)
+			// The message ends the line, so it does not widen the columns.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\t%s: %s\n", dash(p.Name), dash(p.Version), dash(string(p.Binding)), p.Status, file, p.Message)
 			continue
 		}
 		for _, c := range p.Components {
@@ -133,7 +142,7 @@ func runPluginInspect(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	hc := f.Host()
-	hc.PluginDir, hc.StorePath, hc.Logger = "", "", quietLogger()
+	hc.PluginDir, hc.StorePath, hc.Logger = "", "", quietLogger(cmd.ErrOrStderr())
 	h, err := host.New(hc, nil)
 	if err != nil {
 		return usage("%v", err)
@@ -207,8 +216,8 @@ the name. The request is JSON (converted to msgpack); "component" is filled in.
 Agents are reset with --reset, then asked to act with the request, on one
 instance, unless --export names gatehouse_agent_reset. The kv
 capability uses a throw-away store unless --store is given. Exit status 1 when
-the plugin answers with an error.`,
-		Example: `  gatehouse plugin call plugins/basics.wasm echo --input '{"command":{"action":"query","target":{"features":[]}}}'
+the plugin does not load or answers with an error.`,
+		Example: `  gatehouse plugin call plugins/basics.wasm actuator/echo --input '{"command":{"action":"query","target":{"features":[]}}}'
   gatehouse plugin call plugins/basics.wasm environment/echo --input '{"key":"weekday"}'
   echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -`,
 		Args: cobra.ExactArgs(2),
@@ -234,9 +243,17 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return usage("--input: %v", err)
 	}
+	reset, _ := cmd.Flags().GetString("reset")
+	resetReq, err := decodeJSONObject(reset)
+	if err != nil {
+		return usage("--reset: %v", err)
+	}
 	f, err := loadConfig(cmd)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(args[0]); err != nil {
+		return usage("read plugin: %v", err)
 	}
 	hc := f.Host()
 	hc.PluginDir, hc.Logger = "", newLogger(f, cmd.ErrOrStderr())
@@ -255,15 +272,18 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	ctx := cmd.Context()
 	defer h.Close(context.WithoutCancel(ctx))
 	if err := h.LoadFile(ctx, args[0]); err != nil {
-		return usage("%v", err)
+		return finding("%v", err)
 	}
 	kind, name, err := findComponent(h, args[1])
 	if err != nil {
 		return usage("%v", err)
 	}
+	exports := kind.Exports()
 	export, _ := cmd.Flags().GetString("export")
 	if export == "" {
-		export = kind.Exports()[len(kind.Exports())-1] // agents: act
+		export = exports[len(exports)-1] // agents: act
+	} else if !slices.Contains(exports, export) {
+		return usage("--export %s: %s components are called through %s", export, kind, strings.Join(exports, " or "))
 	}
 	sess, err := h.Session(ctx, kind, name)
 	if err != nil {
@@ -271,11 +291,6 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	}
 	defer sess.Close()
 	if kind == abi.KindAgent && export == abi.ExportAgentAct {
-		reset, _ := cmd.Flags().GetString("reset")
-		resetReq, err := decodeJSONObject(reset)
-		if err != nil {
-			return usage("--reset: %v", err)
-		}
 		if _, err := sess.CallRaw(ctx, abi.ExportAgentReset, resetReq); err != nil {
 			return finding("%v", err)
 		}
@@ -294,12 +309,13 @@ func findComponent(h *host.Host, ref string) (abi.Kind, string, error) {
 		name = ref
 	}
 	var found []abi.Kind
-	var all []string
+	var all, refs []string
 	for _, k := range abi.Kinds {
 		for _, c := range h.Components(k) {
 			all = append(all, string(k)+"/"+c.Component.Name)
 			if c.Component.Name == name && (!qualified || string(k) == kindPart) {
 				found = append(found, k)
+				refs = append(refs, string(k)+"/"+name)
 			}
 		}
 	}
@@ -309,7 +325,7 @@ func findComponent(h *host.Host, ref string) (abi.Kind, string, error) {
 	case 0:
 		return "", "", fmt.Errorf("no component %q; the plugin provides %s", ref, strings.Join(all, ", "))
 	}
-	return "", "", fmt.Errorf("several components are named %q; say which with KIND/NAME", name)
+	return "", "", fmt.Errorf("several components are named %q; say which: %s", name, strings.Join(refs, ", "))
 }
 
 // decodeJSONObject decodes a JSON object keeping integers as int64, so a
@@ -320,6 +336,12 @@ func decodeJSONObject(s string) (map[string]any, error) {
 	var v map[string]any
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	if v == nil {
+		return nil, fmt.Errorf("not a JSON object: null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more than one JSON value")
 	}
 	return normalizeNumbers(v).(map[string]any), nil
 }

@@ -3,12 +3,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -41,13 +41,17 @@ func usage(format string, args ...any) error {
 	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
 }
 
-// Main runs the gatehouse command with args and returns its exit status.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs the gatehouse command with args (without the program name) and
+// returns its exit status: ExitOK, ExitFinding or ExitUsage. Commands read
+// stdin (plugin call --input -) and write to stdout and stderr only; serve
+// runs until ctx is done or the process gets SIGINT or SIGTERM.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := NewRootCommand()
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -123,8 +127,8 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// quietLogger discards logs below warnings, for commands whose output is
-// the result.
-func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+// quietLogger writes only errors to w, for commands whose output is the
+// result.
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelError}))
 }

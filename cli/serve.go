@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -78,11 +79,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		Handler:           server.New(h, reg, logger),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
+		// Connection errors, such as failed TLS handshakes, go to the log.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
-			serveErr <- srv.ServeTLS(ln, f.TLS.Cert, f.TLS.Key)
+			serveErr <- srv.ServeTLS(ln, "", "") // the certificate is in tlsConfig
 		} else {
 			serveErr <- srv.Serve(ln)
 		}
@@ -96,30 +99,36 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err := h.Start(ctx); err != nil {
 		logger.Error("start plugins", "error", err)
 	}
+	var failed error
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("server stopped", "error", err)
+			failed = fmt.Errorf("serve: %w", err)
 		}
 	}
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = errors.Join(srv.Shutdown(shutdown), h.Close(shutdown))
-	if err != nil {
-		return fmt.Errorf("shut down: %w", err)
+	if err := errors.Join(srv.Shutdown(shutdown), h.Close(shutdown)); err != nil {
+		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
-	return nil
+	return failed
 }
 
 // serverTLS returns the TLS configuration of t (TLS 1.2 or later, mutual
-// TLS when a client CA is set), or nil for plain HTTP.
+// TLS when a client CA is set), or nil for plain HTTP. It reads the
+// certificate and key now, so that serve refuses to start without them.
 func serverTLS(t config.TLS) (*tls.Config, error) {
 	if t.Cert == "" {
 		return nil, nil
 	}
-	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+	if err != nil {
+		return nil, fmt.Errorf("tls.cert and tls.key: %w", err)
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	if t.ClientCA != "" {
 		pem, err := os.ReadFile(t.ClientCA)
 		if err != nil {

@@ -12,6 +12,13 @@ import (
 // "Capabilities".
 type Grants = capability.Grants
 
+// HTTPGrant allows outbound HTTP to listed hosts, and ExecGrant running
+// listed programs.
+type (
+	HTTPGrant = capability.HTTPGrant
+	ExecGrant = capability.ExecGrant
+)
+
 // Limits bound what one plugin may use. A zero field takes its default
 // (DefaultLimits).
 type Limits struct {

@@ -3,11 +3,12 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/gatehouse/gatehouse/cli"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,7 +52,9 @@ func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.
 	return e
 }
 
-// Problem is the JSON body of every error response.
+// Problem is the JSON body of every error response: a machine code (an
+// ABI code such as not_found, or the HTTP status text in snake case such
+// as method_not_allowed) and a human message.
 type Problem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -88,7 +92,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		var ae *abi.Error
 		switch {
 		case errors.As(err, &he):
-			status, p.Code = he.Code, http.StatusText(he.Code)
+			status, p.Code = he.Code, codeOf(he.Code)
 			p.Message = http.StatusText(he.Code)
 			if m, ok := he.Message.(string); ok {
 				p.Message = m
@@ -104,4 +108,30 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = c.JSON(status, p)
 	}
+}
+
+// codeOf returns the Problem code of an HTTP status that is not an ABI
+// error's: the ABI code StatusOf maps to the status, else the status text
+// in snake case.
+func codeOf(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return string(abi.CodeInvalidRequest)
+	case http.StatusNotFound:
+		return string(abi.CodeNotFound)
+	case http.StatusForbidden:
+		return string(abi.CodeDenied)
+	case http.StatusNotImplemented:
+		return string(abi.CodeUnsupported)
+	case http.StatusServiceUnavailable:
+		return string(abi.CodeUnavailable)
+	case http.StatusGatewayTimeout:
+		return string(abi.CodeTimeout)
+	case http.StatusInternalServerError:
+		return string(abi.CodeInternal)
+	}
+	if text := http.StatusText(status); text != "" {
+		return strings.ToLower(strings.ReplaceAll(text, " ", "_"))
+	}
+	return "http_" + strconv.Itoa(status)
 }

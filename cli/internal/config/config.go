@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -81,7 +84,7 @@ func Parse(b []byte, name string) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config %s: %s", name, decodeError(err))
 	}
 	f.fillDefaults()
 	if err := f.validate(); err != nil {
@@ -132,7 +135,50 @@ func (f *File) validate() error {
 	default:
 		return fmt.Errorf("log.format %q is not text or json", f.Log.Format)
 	}
+	names := slices.Sorted(maps.Keys(f.Plugins))
+	for _, name := range names {
+		if err := f.Plugins[name].Grants.Validate(); err != nil {
+			return prefixErrors("plugins."+name+".grants.", err)
+		}
+	}
 	return nil
+}
+
+// prefixErrors returns err, or each error joined in err, on one line with
+// prefix before each message.
+func prefixErrors(prefix string, err error) error {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = prefix + e.Error()
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// Messages of yaml.TypeError that decodeError rewrites.
+var (
+	unknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type \S+$`)
+	notDuration  = regexp.MustCompile("^(line \\d+): cannot unmarshal !!\\w+ (`[^`]*`) into time\\.Duration$")
+)
+
+// decodeError returns the message of a decoding error on one line, naming
+// unknown keys and durations as a reader of the file knows them rather
+// than by their Go types.
+func decodeError(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		m = unknownField.ReplaceAllString(m, `$1: unknown key "$2"`)
+		m = notDuration.ReplaceAllString(m, `$1: $2 is not a duration such as 500ms, 2s or 1m`)
+		msgs[i] = m
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // Host returns the host configuration.

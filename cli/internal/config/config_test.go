@@ -1,0 +1,353 @@
+package config_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/host"
+)
+
+func TestParseDefaults(t *testing.T) {
+	cacheBase, err := os.UserCacheDir()
+	if err != nil {
+		cacheBase = os.TempDir()
+	}
+	want := config.File{
+		Listen:     "127.0.0.1:8080",
+		PluginsDir: "plugins",
+		CacheDir:   filepath.Join(cacheBase, "gatehouse"),
+		Store:      filepath.Join("data", "gatehouse.db"),
+		Log:        config.Log{Level: "info", Format: "text"},
+	}
+	for _, tt := range []struct {
+		name string
+		yaml string
+	}{
+		{"empty file", ""},
+		{"comments only", "# nothing configured\n"},
+		{"empty mapping", "{}\n"},
+		{"empty values", "listen: ''\nlog: {}\nlimits: {}\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Parse([]byte(tt.yaml), "zero.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*f, want) {
+				t.Errorf("got  %+v\nwant %+v", *f, want)
+			}
+			hc := f.Host()
+			if hc.Limits != (host.Limits{}) || hc.Plugins != nil || hc.Watch || hc.Logger != nil {
+				t.Errorf("Host() of the zero config = %+v, want default limits, no grants", hc)
+			}
+		})
+	}
+}
+
+func TestParseFullRoundTrip(t *testing.T) {
+	const yaml = `
+listen: 0.0.0.0:9443
+tls:
+  cert: /etc/gatehouse/tls.crt
+  key: /etc/gatehouse/tls.key
+  client_ca: /etc/gatehouse/ca.crt
+plugins_dir: /srv/plugins
+cache_dir: /var/cache/gatehouse
+store: /var/lib/gatehouse/store.db
+log:
+  level: debug
+  format: json
+limits:
+  memory_pages: 256
+  timeout: 2s
+  pool_size: 8
+  max_reply_bytes: 65536
+  quarantine_after: 3
+plugins:
+  firewall:
+    grants:
+      log: true
+      exec:
+        programs: [nft, /usr/sbin/iptables]
+        timeout: 30s
+        dry_run: true
+        max_output: 4096
+    limits:
+      timeout: 1m30s
+  threatintel:
+    grants:
+      clock: true
+      kv: true
+      http:
+        hosts: [api.example.com, "*.feeds.example.org:8443", "10.0.0.1"]
+        max_bytes: 1048576
+        timeout: 250ms
+`
+	in := []byte(yaml)
+	f, err := config.Parse(in, "full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(in, []byte(yaml)) {
+		t.Error("Parse modified its input")
+	}
+
+	wantTLS := config.TLS{Cert: "/etc/gatehouse/tls.crt", Key: "/etc/gatehouse/tls.key", ClientCA: "/etc/gatehouse/ca.crt"}
+	if f.Listen != "0.0.0.0:9443" || f.TLS != wantTLS || f.Log != (config.Log{Level: "debug", Format: "json"}) {
+		t.Errorf("listen, tls, log = %q, %+v, %+v", f.Listen, f.TLS, f.Log)
+	}
+
+	// host.Grants' HTTP and Exec grants are of types internal to host, so
+	// they are compared field by field.
+	got := f.Host()
+	fw, ti := got.Plugins["firewall"], got.Plugins["threatintel"]
+	fw.Grants.Exec, ti.Grants.HTTP = nil, nil
+	want := host.Config{
+		PluginDir: "/srv/plugins",
+		CacheDir:  "/var/cache/gatehouse",
+		StorePath: "/var/lib/gatehouse/store.db",
+		Limits: host.Limits{
+			MemoryPages:     256,
+			Timeout:         2 * time.Second,
+			PoolSize:        8,
+			MaxReplyBytes:   65536,
+			QuarantineAfter: 3,
+		},
+		Plugins: map[string]host.PluginConfig{
+			"firewall": {
+				Grants: host.Grants{Log: true},
+				Limits: host.Limits{Timeout: 90 * time.Second},
+			},
+			"threatintel": {Grants: host.Grants{Clock: true, KV: true}},
+		},
+	}
+	wantPlugins := want.Plugins
+	got.Plugins, want.Plugins = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Host() =\n%+v\nwant\n%+v", got, want)
+	}
+	if fw != wantPlugins["firewall"] || ti != wantPlugins["threatintel"] || len(f.Plugins) != 2 {
+		t.Errorf("plugins = %+v, %+v, want %+v", fw, ti, wantPlugins)
+	}
+
+	exec := f.Host().Plugins["firewall"].Grants.Exec
+	http := f.Host().Plugins["threatintel"].Grants.HTTP
+	if exec == nil || http == nil {
+		t.Fatalf("exec grant %+v, http grant %+v: want both", exec, http)
+	}
+	for _, c := range []struct {
+		key       string
+		got, want any
+	}{
+		{"exec.programs", exec.Programs, []string{"nft", "/usr/sbin/iptables"}},
+		{"exec.timeout", exec.Timeout, 30 * time.Second},
+		{"exec.dry_run", exec.DryRun, true},
+		{"exec.max_output", exec.MaxOutput, int64(4096)},
+		{"http.hosts", http.Hosts, []string{"api.example.com", "*.feeds.example.org:8443", "10.0.0.1"}},
+		{"http.max_bytes", http.MaxBytes, int64(1 << 20)},
+		{"http.timeout", http.Timeout, 250 * time.Millisecond},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.key, c.got, c.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		yaml string
+		want []string // substrings of the error
+	}{
+		{
+			name: "unknown key",
+			yaml: "listen: 127.0.0.1:1\nlisten_addr: 127.0.0.1:2\n",
+			want: []string{"config bad.yaml", "line 2", `unknown key "listen_addr"`},
+		},
+		{
+			name: "unknown nested key",
+			yaml: "limits:\n  timeout: 2s\n  timout: 3s\n",
+			want: []string{"line 3", `unknown key "timout"`},
+		},
+		{
+			name: "unknown grant",
+			yaml: "plugins:\n  p:\n    grants:\n      log: true\n      files: true\n",
+			want: []string{"line 5", `unknown key "files"`},
+		},
+		{
+			name: "several unknown keys",
+			yaml: "a: 1\nlog:\n  colour: true\n",
+			want: []string{`line 1: unknown key "a"; line 3: unknown key "colour"`},
+		},
+		{
+			name: "bad log level",
+			yaml: "log:\n  level: verbose\n",
+			want: []string{`log.level "verbose"`, "debug, info, warn, error"},
+		},
+		{
+			name: "bad log format",
+			yaml: "log:\n  format: xml\n",
+			want: []string{`log.format "xml"`, "text or json"},
+		},
+		{
+			name: "tls cert without key",
+			yaml: "tls:\n  cert: server.crt\n",
+			want: []string{"tls: cert and key go together"},
+		},
+		{
+			name: "tls key without cert",
+			yaml: "tls:\n  key: server.key\n",
+			want: []string{"tls: cert and key go together"},
+		},
+		{
+			name: "tls client_ca without cert",
+			yaml: "tls:\n  client_ca: ca.crt\n",
+			want: []string{"tls.client_ca needs tls.cert and tls.key"},
+		},
+		{
+			name: "duration without unit",
+			yaml: "limits:\n  timeout: 2\n",
+			want: []string{"line 2", "`2` is not a duration"},
+		},
+		{
+			name: "duration of words",
+			yaml: "plugins:\n  p:\n    grants:\n      http:\n        timeout: soon\n",
+			want: []string{"line 5", "`soon` is not a duration"},
+		},
+		{
+			name: "bad http host",
+			yaml: "plugins:\n  p:\n    grants:\n      http:\n        hosts: [ok.example.com, 'http://x/']\n",
+			want: []string{`plugins.p.grants.http.hosts[1]: host "http://x/"`},
+		},
+		{
+			name: "relative exec program",
+			yaml: "plugins:\n  p:\n    grants:\n      exec:\n        programs: [bin/nft]\n        timeout: -1s\n",
+			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
+		},
+		{
+			name: "wrong type",
+			yaml: "listen: [a, b]\n",
+			want: []string{"line 1", "cannot unmarshal"},
+		},
+		{
+			name: "duplicate key",
+			yaml: "listen: a\nlisten: b\n",
+			want: []string{"line 2", `"listen" already defined at line 1`},
+		},
+		{
+			name: "not yaml",
+			yaml: "listen: [\n",
+			want: []string{"config bad.yaml: line"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Parse([]byte(tt.yaml), "bad.yaml")
+			if err == nil {
+				t.Fatalf("Parse = %+v, want an error", f)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is on several lines", err)
+			}
+		})
+	}
+}
+
+func TestDefault(t *testing.T) {
+	f := config.Default()
+	if f.Listen != "127.0.0.1:8080" || f.PluginsDir != "plugins" || f.Store != filepath.Join("data", "gatehouse.db") {
+		t.Errorf("Default() = %+v", f)
+	}
+	if f.TLS.Cert != "" {
+		t.Error("the default configuration serves TLS; want plain HTTP on loopback")
+	}
+	g := f.Plugins["kvcounter"].Grants
+	if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
+		t.Errorf("kvcounter grants = %+v, want log, clock and kv only", g)
+	}
+	if len(f.Plugins) != 1 {
+		t.Errorf("default grants plugins %v, want kvcounter only", f.Plugins)
+	}
+	delete(f.Plugins, "kvcounter")
+	if !config.Default().Plugins["kvcounter"].Grants.KV {
+		t.Error("changing one Default() changes the next")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "gatehouse.yaml")
+	if err := os.WriteFile(good, []byte("listen: 127.0.0.1:9999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("lisen: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, path string
+		listen     string // when it loads
+		err        string // when it does not
+	}{
+		{name: "empty path is the default", path: "", listen: "127.0.0.1:8080"},
+		{name: "file", path: good, listen: "127.0.0.1:9999"},
+		{name: "missing file", path: filepath.Join(dir, "missing.yaml"), err: "read config"},
+		{name: "errors name the file", path: bad, err: "config " + bad + `: line 1: unknown key "lisen"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Load(tt.path)
+			switch {
+			case tt.err != "":
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("Load error = %v, want %q", err, tt.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case f.Listen != tt.listen:
+				t.Errorf("listen = %q, want %q", f.Listen, tt.listen)
+			}
+		})
+	}
+}
+
+func ExampleParse() {
+	f, err := config.Parse([]byte(`
+plugins_dir: /srv/plugins
+limits:
+  timeout: 2s
+plugins:
+  threatintel:
+    grants:
+      http:
+        hosts: [api.example.com]
+`), "gatehouse.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	hc := f.Host()
+	fmt.Println("listen:", f.Listen)
+	fmt.Println("plugins:", hc.PluginDir)
+	fmt.Println("timeout:", hc.Limits.Timeout)
+	fmt.Println("threatintel may reach:", hc.Plugins["threatintel"].Grants.HTTP.Hosts)
+
+	_, err = config.Parse([]byte("limits:\n  timeout: 2s\n  pool: 3\n"), "gatehouse.yaml")
+	fmt.Println(err)
+	// Output:
+	// listen: 127.0.0.1:8080
+	// plugins: /srv/plugins
+	// timeout: 2s
+	// threatintel may reach: [api.example.com]
+	// config gatehouse.yaml: line 3: unknown key "pool"
+}
