@@ -11,9 +11,10 @@ import (
 )
 
 // pinned holds the buffers handed out by gatehouse_alloc, by address, until
-// an export consumes them or gatehouse_free releases them. Go's collector
-// never moves heap objects, so a reference is all the pinning a buffer needs
-// to outlive the Go pointers to it while the host holds only its address.
+// gatehouse_free releases them: the host keeps a request buffer and reuses
+// it for its next requests. Go's collector never moves heap objects, so a
+// reference is all the pinning a buffer needs to outlive the Go pointers to
+// it while the host holds only its address.
 var pinned = map[uint32][]byte{}
 
 // reply is the last reply returned to the host; it stays referenced until
@@ -58,8 +59,8 @@ func agentReset(ptr, size uint32) uint64 { return serve(abi.ExportAgentReset, pt
 //go:wasmexport gatehouse_agent_act
 func agentAct(ptr, size uint32) uint64 { return serve(abi.ExportAgentAct, ptr, size) }
 
-// serve answers one call export: it takes ownership of the request buffer
-// at ptr, dispatches it through Default and returns the packed address and
+// serve answers one call export: it reads the request in the buffer at
+// ptr, dispatches it through Default and returns the packed address and
 // length of the reply, which stays referenced until the next call.
 func serve(export string, ptr, size uint32) uint64 {
 	if req, err := request(ptr, size); err != nil {
@@ -67,7 +68,6 @@ func serve(export string, ptr, size uint32) uint64 {
 	} else {
 		reply = Default.Call(export, req)
 	}
-	delete(pinned, ptr)
 	// Let goroutines the call made runnable make progress: the Go runtime
 	// schedules only while an export runs.
 	runtime.Gosched()

@@ -1,0 +1,11 @@
+/* basics.h: the handlers of c-basics, by source file. */
+#ifndef PLUGINS_C_BASICS_H
+#define PLUGINS_C_BASICS_H
+
+#include "gatehouse.h"
+
+/* greedy.c */
+gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply);
+gh_status greedy_act(const gh_agent_act_req *req, gh_writer *reply);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * greedy.c: the agent c-greedy of c-basics, the C twin of greedy in
+ * plugins-src/go/internal/basics/agent.go. It takes a choice that reaches a
+ * goal; else the move to the next location on a shortest path over the
+ * reset's edges to a goal; else the least risky choice, the first among
+ * equals.
+ *
+ * A reset copies what the run needs into one heap block per actor: the
+ * actor's goals and the edges as a graph of interned locations (successor
+ * lists in the order of the edges, which decides among paths of equal
+ * length exactly as the Go agent does).
+ */
+#include "basics.h"
+
+typedef struct run {
+    struct run *next;
+    gh_str actor;
+    gh_str_list goals;
+    uint32_t nodes;     /* distinct locations */
+    gh_str *names;      /* by node */
+    uint32_t *first;    /* nodes+1 offsets into succ */
+    uint32_t *succ;     /* successors, by edge order */
+    uint32_t *table;    /* open addressing: node+1, 0 for empty */
+    uint32_t mask;      /* table size - 1 */
+} run;
+
+static run *runs; /* by actor, most recent first */
+
+static uint32_t hash(gh_str s) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < s.len; i++) h = (h ^ (uint8_t)s.ptr[i]) * 16777619u;
+    return h;
+}
+
+/* lookup returns the node of a location, or -1. */
+static int64_t lookup(const uint32_t *table, uint32_t mask, const gh_str *names, gh_str s) {
+    for (uint32_t i = hash(s) & mask;; i = (i + 1) & mask) {
+        uint32_t slot = table[i];
+        if (slot == 0) return -1;
+        if (gh_str_equal(names[slot - 1], s)) return slot - 1;
+    }
+}
+
+/* intern returns the node of a location, adding it if new. */
+static uint32_t intern(uint32_t *table, uint32_t mask, gh_str *names, uint32_t *nodes, gh_str s) {
+    uint32_t i = hash(s) & mask;
+    for (; table[i]; i = (i + 1) & mask)
+        if (gh_str_equal(names[table[i] - 1], s)) return table[i] - 1;
+    names[*nodes] = s;
+    table[i] = ++*nodes;
+    return *nodes - 1;
+}
+
+static run *find(gh_str actor) {
+    for (run *r = runs; r; r = r->next)
+        if (gh_str_equal(r->actor, actor)) return r;
+    return NULL;
+}
+
+/* copy_str copies s to *at and returns the copy. */
+static gh_str copy_str(char **at, gh_str s) {
+    gh_str c = {*at, s.len};
+    if (s.len) gh_memcpy(*at, s.ptr, s.len);
+    *at += s.len;
+    return c;
+}
+
+gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply) {
+    gh_str bias;
+    if (gh_option_get(req->options, "goal-bias", &bias) && bias.len && !gh_str_eq(bias, "true") &&
+        !gh_str_eq(bias, "false"))
+        return gh_errorf(reply, GH_INVALID_REQUEST, "option goal-bias is \"%.*s\", not true or false", GH_STR_ARG(bias));
+
+    /* Intern the locations in scratch memory first, to size the block. */
+    uint32_t edges = req->edges.len;
+    if (edges > (1u << 24)) return gh_error(reply, GH_INVALID_REQUEST, "too many edges");
+    uint32_t size = 4;
+    while (size < 4 * edges) size *= 2;
+    uint32_t *table = gh_scratch(size * sizeof *table);
+    gh_str *names = gh_scratch(2 * edges * sizeof *names + 1);
+    uint32_t *from = gh_scratch(2 * edges * sizeof *from + 1), *to = from + edges;
+    if (!table || !names || !from) return gh_error(reply, GH_INTERNAL, "out of memory");
+    gh_memset(table, 0, size * sizeof *table);
+    uint32_t nodes = 0;
+    for (uint32_t i = 0; i < edges; i++) {
+        from[i] = intern(table, size - 1, names, &nodes, req->edges.items[i].from);
+        to[i] = intern(table, size - 1, names, &nodes, req->edges.items[i].to);
+    }
+
+    size_t text = req->actor.len;
+    for (uint32_t i = 0; i < req->goals.len; i++) text += req->goals.items[i].len;
+    for (uint32_t i = 0; i < nodes; i++) text += names[i].len;
+    size_t bytes = sizeof(run) + req->goals.len * sizeof(gh_str) + nodes * sizeof(gh_str) +
+                   (nodes + 1 + edges + size) * sizeof(uint32_t) + text;
+    run *r = gh_malloc(bytes);
+    if (!r) return gh_error(reply, GH_INTERNAL, "out of memory");
+    gh_str *goals = (gh_str *)(r + 1);
+    r->names = goals + req->goals.len;
+    r->first = (uint32_t *)(r->names + nodes);
+    r->succ = r->first + nodes + 1;
+    r->table = r->succ + edges;
+    char *at = (char *)(r->table + size);
+
+    r->actor = copy_str(&at, req->actor);
+    for (uint32_t i = 0; i < req->goals.len; i++) goals[i] = copy_str(&at, req->goals.items[i]);
+    r->goals.items = goals;
+    r->goals.len = req->goals.len;
+    for (uint32_t i = 0; i < nodes; i++) r->names[i] = copy_str(&at, names[i]);
+    gh_memcpy(r->table, table, size * sizeof *table);
+    r->mask = size - 1;
+    r->nodes = nodes;
+
+    /* Successor lists: a stable counting sort of the edges by from. */
+    gh_memset(r->first, 0, (nodes + 1) * sizeof *r->first);
+    for (uint32_t i = 0; i < edges; i++) r->first[from[i] + 1]++;
+    for (uint32_t n = 0; n < nodes; n++) r->first[n + 1] += r->first[n];
+    uint32_t *fill = gh_scratch(nodes * sizeof *fill + 1);
+    if (!fill) {
+        gh_free(r);
+        return gh_error(reply, GH_INTERNAL, "out of memory");
+    }
+    gh_memcpy(fill, r->first, nodes * sizeof *fill);
+    for (uint32_t i = 0; i < edges; i++) r->succ[fill[from[i]]++] = to[i];
+
+    /* Replace the actor's previous run. */
+    for (run **p = &runs; *p; p = &(*p)->next) {
+        if (gh_str_equal((*p)->actor, req->actor)) {
+            run *old = *p;
+            *p = old->next;
+            gh_free(old);
+            break;
+        }
+    }
+    r->next = runs;
+    runs = r;
+    return GH_OK;
+}
+
+/* next_hop returns the first location on a shortest path from the location
+ * to any goal, by breadth-first search over the edges, or -1. */
+static int64_t next_hop(const run *r, gh_str location, gh_str_list goals) {
+    int64_t start = lookup(r->table, r->mask, r->names, location);
+    if (start < 0) return -1;
+    uint8_t *goal = gh_scratch(r->nodes);
+    int32_t *hop = gh_scratch(r->nodes * sizeof *hop); /* -2 unseen, -1 the start, else the first hop */
+    uint32_t *queue = gh_scratch(r->nodes * sizeof *queue);
+    if (!goal || !hop || !queue) return -1;
+    gh_memset(goal, 0, r->nodes);
+    for (uint32_t i = 0; i < goals.len; i++) {
+        int64_t g = lookup(r->table, r->mask, r->names, goals.items[i]);
+        if (g >= 0) goal[g] = 1;
+    }
+    for (uint32_t n = 0; n < r->nodes; n++) hop[n] = -2;
+    hop[start] = -1;
+    uint32_t head = 0, tail = 0;
+    queue[tail++] = (uint32_t)start;
+    while (head < tail) {
+        uint32_t at = queue[head++];
+        for (uint32_t e = r->first[at]; e < r->first[at + 1]; e++) {
+            uint32_t to = r->succ[e];
+            if (hop[to] != -2) continue;
+            int32_t h = at == (uint32_t)start ? (int32_t)to : hop[at];
+            if (goal[to]) return h;
+            hop[to] = h;
+            queue[tail++] = to;
+        }
+    }
+    return -1;
+}
+
+gh_status greedy_act(const gh_agent_act_req *req, gh_writer *reply) {
+    const run *r = find(req->actor);
+    if (!r) return gh_errorf(reply, GH_INVALID_REQUEST, "actor \"%.*s\" has no run: reset it first", GH_STR_ARG(req->actor));
+    const gh_observation *obs = &req->observation;
+    gh_action_list choices = obs->choices;
+    if (choices.len == 0) {
+        gh_action wait = {gh_cstr("wait"), gh_cstr(""), 0, 0};
+        gh_reply_action(reply, &wait);
+        return GH_OK;
+    }
+    gh_str_list goals = obs->goals.len ? obs->goals : r->goals;
+
+    for (uint32_t i = 0; i < choices.len; i++) {
+        if (choices.items[i].target.len && gh_str_list_contains(goals, choices.items[i].target)) {
+            gh_reply_action(reply, &choices.items[i]);
+            return GH_OK;
+        }
+    }
+    int64_t hop = next_hop(r, obs->location, goals);
+    if (hop >= 0) {
+        for (uint32_t i = 0; i < choices.len; i++) {
+            if (gh_str_eq(choices.items[i].kind, "move") && gh_str_equal(choices.items[i].target, r->names[hop])) {
+                gh_reply_action(reply, &choices.items[i]);
+                return GH_OK;
+            }
+        }
+    }
+    const gh_action *best = &choices.items[0];
+    for (uint32_t i = 1; i < choices.len; i++)
+        if (choices.items[i].risk < best->risk) best = &choices.items[i];
+    gh_reply_action(reply, best);
+    return GH_OK;
+}

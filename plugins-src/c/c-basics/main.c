@@ -1,0 +1,185 @@
+/*
+ * c-basics: the reference plugin of the C PDK on the native binding. Its
+ * components behave exactly as their Go twins in plugins-src/go/internal/basics:
+ *
+ *   agent        c-greedy          = greedy
+ *   obligation   c-require-reason  = require-reason
+ *   environment  echo              = echo (the same name, for the benchmarks)
+ *   actuator     c-echo            = echo
+ *   object       c-path-segments   = path-segments
+ *
+ * Build from the repository root:
+ *
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c
+ */
+#include "gatehouse.h"
+
+#include "../internal/echo.h"
+#include "basics.h"
+
+/* ---- obligation c-require-reason ---- */
+
+/* require_reason is fulfilled only when access.reason is a non-empty string. */
+static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
+    gh_val v;
+    gh_str s;
+    if (!gh_context_get(&req->context, "access.reason", &v)) gh_reply_fulfilled(reply, false, "access.reason is missing");
+    else if (!gh_val_str(v, &s)) gh_reply_fulfilled(reply, false, "access.reason is not a string");
+    else if (s.len == 0) gh_reply_fulfilled(reply, false, "access.reason is empty");
+    else gh_reply_fulfilled(reply, true, NULL);
+    return GH_OK;
+}
+
+/* ---- actuator c-echo ---- */
+
+static const char *const echo_versions[] = {"1.0", NULL};
+
+/* supports reports whether the pairs declare action with target. */
+static bool supports(const gh_pair *pairs, gh_str action, gh_str target) {
+    for (; pairs && pairs->action; pairs++) {
+        if (!gh_str_eq(action, pairs->action)) continue;
+        for (const char *const *t = pairs->targets; *t; t++)
+            if (gh_str_eq(target, *t)) return true;
+    }
+    return false;
+}
+
+static void write_strs(gh_writer *w, const char *const *list) {
+    gh_w_array(w);
+    for (; list && *list; list++) gh_w_str(w, *list);
+    gh_w_end(w);
+}
+
+/* features answers query features with the features asked for among
+ * versions, profiles and pairs; an empty list is a heartbeat. */
+static gh_status features(const gh_component *self, gh_val asked, gh_writer *reply) {
+    gh_iter it;
+    if (!gh_array_iter(asked, &it)) {
+        gh_reply_status(reply, 400, "target features must be a list");
+        return GH_OK;
+    }
+    bool versions = false, profiles = false, pairs = false;
+    gh_val f;
+    gh_str s;
+    while (gh_array_next(&it, &f)) {
+        if (!gh_val_str(f, &s)) continue;
+        versions |= gh_str_eq(s, "versions");
+        profiles |= gh_str_eq(s, "profiles");
+        pairs |= gh_str_eq(s, "pairs");
+    }
+    gh_reply_status(reply, 200, NULL);
+    if (!versions && !profiles && !pairs) return GH_OK;
+    gh_reply_results(reply);
+    if (versions) {
+        gh_w_key(reply, "versions");
+        write_strs(reply, echo_versions);
+    }
+    if (profiles) {
+        gh_w_key(reply, "profiles");
+        write_strs(reply, self->profiles);
+    }
+    if (pairs) {
+        gh_w_key(reply, "pairs");
+        gh_w_map(reply);
+        for (const gh_pair *p = self->pairs; p->action; p++) {
+            gh_w_key(reply, p->action);
+            write_strs(reply, p->targets);
+        }
+        gh_w_end(reply);
+    }
+    gh_w_end(reply);
+    return GH_OK;
+}
+
+/* echo_actuate answers query features, answers the other pairs it supports
+ * with status 200 and results echoing the action and target, any other pair
+ * with 501, and a command whose target has not exactly one type with 400. */
+static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
+    const gh_command *cmd = &req->command;
+    if (cmd->target_keys != 1) {
+        gh_reply_status(reply, 400, "target must have exactly one type");
+        return GH_OK;
+    }
+    if (!supports(req->self->pairs, cmd->action, cmd->target_type)) {
+        gh_w_key(reply, "status");
+        gh_w_int(reply, 501);
+        gh_w_key(reply, "status_text");
+        gh_w_strf(reply, "command not supported: %.*s %.*s", GH_STR_ARG(cmd->action), GH_STR_ARG(cmd->target_type));
+        return GH_OK;
+    }
+    if (gh_str_eq(cmd->action, "query")) return features(req->self, cmd->target_value, reply);
+    gh_reply_status(reply, 200, NULL);
+    gh_reply_results(reply);
+    gh_w_key(reply, "action");
+    gh_w_gstr(reply, cmd->action);
+    gh_w_key(reply, "target");
+    gh_w_val(reply, cmd->target);
+    gh_w_end(reply);
+    return GH_OK;
+}
+
+/* ---- object c-path-segments ---- */
+
+/* path_segments sets segments to the non-empty segments of the path and,
+ * when there is one, resource to the first. */
+static gh_status path_segments(const gh_object_req *req, gh_writer *reply) {
+    gh_str first = {"", 0};
+    bool any = false;
+    gh_reply_attributes(reply);
+    gh_w_key(reply, "segments");
+    gh_w_array(reply);
+    for (uint32_t i = 0; i < req->path.len;) {
+        while (i < req->path.len && req->path.ptr[i] == '/') i++;
+        uint32_t start = i;
+        while (i < req->path.len && req->path.ptr[i] != '/') i++;
+        if (i == start) continue;
+        gh_str seg = {req->path.ptr + start, i - start};
+        if (!any) first = seg, any = true;
+        gh_w_gstr(reply, seg);
+    }
+    gh_w_end(reply);
+    if (any) {
+        gh_w_key(reply, "resource");
+        gh_w_gstr(reply, first);
+    }
+    gh_w_end(reply);
+    return GH_OK;
+}
+
+/* ---- the plugin ---- */
+
+GATEHOUSE_PLUGIN(
+    .name = "c-basics",
+    .version = "1.0.0",
+    .description = "reference components in C, one or more of each kind",
+    .components = GH_COMPONENTS(
+        {
+            .kind = GH_ACTUATOR,
+            .name = "c-echo",
+            .description = "answers query features and echoes the other commands it supports",
+            .profiles = GH_STRS("x-echo"),
+            .pairs = GH_PAIRS({"query", GH_STRS("features")},
+                              {"allow", GH_STRS("ipv4_net", "ipv6_net")},
+                              {"deny", GH_STRS("ipv4_net", "ipv6_net")}),
+            .actuate = echo_actuate,
+        },
+        {
+            .kind = GH_OBLIGATION,
+            .name = "c-require-reason",
+            .description = "fulfilled only when access.reason is a non-empty string",
+            .oblige = require_reason,
+        },
+        ECHO_ENVIRONMENT,
+        {
+            .kind = GH_OBJECT,
+            .name = "c-path-segments",
+            .description = "sets segments to the path's segments and resource to the first",
+            .object = path_segments,
+        },
+        {
+            .kind = GH_AGENT,
+            .name = "c-greedy",
+            .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
+            .agent_reset = greedy_reset,
+            .agent_act = greedy_act,
+        }));
