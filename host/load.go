@@ -12,7 +12,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
-	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
@@ -247,7 +246,9 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 		return nil, abi.Errorf(abi.CodeTrap, "%v", err)
 	}
 	defer inst.close(ctx)
-	req, err := msgpack.Marshal(abi.DescribeRequest{HostABI: abi.Version})
+	c := codecs.Get().(*codec)
+	defer codecs.Put(c)
+	req, err := c.encode(abi.DescribeRequest{HostABI: abi.Version})
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +261,7 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 		return nil, abi.Errorf(abi.CodeReplyTooLarge, "manifest of %d bytes exceeds the limit of %d", len(raw), limits.MaxReplyBytes)
 	}
 	var manifest abi.Manifest
-	if e := decodeReply(raw, &manifest); e != nil {
+	if e := decodeReply(c, raw, &manifest); e != nil {
 		return nil, &abi.Error{Code: abi.CodeBadManifest, Message: "describe: " + e.Error()}
 	}
 	return &manifest, nil

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
-	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/msgcheck"
@@ -110,7 +109,9 @@ func (p *Plugin) Instances() int { return p.pool.size() }
 // instance of the pool, and decodes the reply into a Rep.
 func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any) (Rep, error) {
 	var rep Rep
-	body, e := p.prepare(req)
+	c := codecs.Get().(*codec)
+	defer codecs.Put(c)
+	body, e := p.prepare(c, req)
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
@@ -121,7 +122,7 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 		p.record(kind, name, e, start)
 		return rep, p.fail(kind, name, e)
 	}
-	e = invoke(ctx, p, inst, export, body, &rep)
+	e = invoke(ctx, p, inst, c, export, body, &rep)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	p.record(kind, name, e, start)
 	if e != nil {
@@ -130,12 +131,12 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	return rep, nil
 }
 
-// prepare refuses calls to a quarantined plugin and encodes req.
-func (p *Plugin) prepare(req any) ([]byte, *abi.Error) {
+// prepare refuses calls to a quarantined plugin and encodes req with c.
+func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 	if q := p.quarantine.Load(); q != nil {
 		return nil, q
 	}
-	body, err := msgpack.Marshal(req)
+	body, err := c.encode(req)
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "encode request: %v", err)
 	}
@@ -143,8 +144,8 @@ func (p *Plugin) prepare(req any) ([]byte, *abi.Error) {
 }
 
 // invoke calls export on inst within the plugin's time limit and decodes
-// the reply into rep.
-func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, export string, body []byte, rep *Rep) *abi.Error {
+// the reply into rep with c.
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, rep *Rep) *abi.Error {
 	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
 	defer cancel()
 	raw, err := inst.call(ctx, export, body)
@@ -154,7 +155,7 @@ func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, export strin
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
 		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
 	}
-	return decodeReply(raw, rep)
+	return decodeReply(c, raw, rep)
 }
 
 // fail records e as the plugin's last error and returns it as a CallError.
@@ -166,14 +167,14 @@ func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
 
 // decodeReply decodes a reply envelope into rep, or returns the plugin's
 // error or a malformed_reply error.
-func decodeReply[Rep any](raw []byte, rep *Rep) *abi.Error {
+func decodeReply[Rep any](c *codec, raw []byte, rep *Rep) *abi.Error {
 	// msgpack allocates what a header declares before reading the data, so
 	// the reply's structure is checked first.
 	if err := msgcheck.Check(raw); err != nil {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
 	}
 	env := abi.Reply[Rep]{OK: rep}
-	if err := msgpack.Unmarshal(raw, &env); err != nil {
+	if err := c.decode(raw, &env); err != nil {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
 	}
 	if env.Error != nil {

@@ -45,12 +45,14 @@ func sessionCall[Rep any](ctx context.Context, s *Session, export string, req an
 	if s.inst == nil {
 		return rep, s.p.fail(s.kind, s.name, abi.Errorf(abi.CodeUnavailable, "the session lost its instance to an earlier failure, or is closed"))
 	}
-	body, e := s.p.prepare(req)
+	c := codecs.Get().(*codec)
+	defer codecs.Put(c)
+	body, e := s.p.prepare(c, req)
 	if e != nil {
 		return rep, s.p.fail(s.kind, s.name, e)
 	}
 	start := time.Now()
-	e = invoke(ctx, s.p, s.inst, export, body, &rep)
+	e = invoke(ctx, s.p, s.inst, c, export, body, &rep)
 	s.p.record(s.kind, s.name, e, start)
 	if e != nil {
 		if breaksInstance(e.Code) {

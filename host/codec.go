@@ -1,0 +1,43 @@
+package host
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// codec is a msgpack encoder and decoder with their buffers, reused across
+// calls through codecs: encoding and decoding on the hot path then cost no
+// allocations of their own.
+type codec struct {
+	out bytes.Buffer
+	enc *msgpack.Encoder
+	in  bytes.Reader
+	dec *msgpack.Decoder
+}
+
+var codecs = sync.Pool{New: func() any {
+	c := &codec{}
+	c.enc = msgpack.NewEncoder(&c.out)
+	c.dec = msgpack.NewDecoder(&c.in)
+	return c
+}}
+
+// encode returns v in msgpack; the bytes are valid until the codec goes
+// back to the pool.
+func (c *codec) encode(v any) ([]byte, error) {
+	c.out.Reset()
+	c.enc.Reset(&c.out)
+	if err := c.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return c.out.Bytes(), nil
+}
+
+// decode decodes b into v.
+func (c *codec) decode(b []byte, v any) error {
+	c.in.Reset(b)
+	c.dec.Reset(&c.in)
+	return c.dec.Decode(v)
+}
