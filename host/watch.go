@@ -60,19 +60,23 @@ func (h *Host) watch(dir string) (*watcher, error) {
 	return w, nil
 }
 
-// schedule (re)starts the settle timer of file.
+// schedule (re)starts the settle timer of file. A timer that already fired
+// is left to finish its load, and a new one is started.
 func (w *watcher) schedule(file string, h *Host) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if t, ok := w.pending[file]; ok {
+	if t, ok := w.pending[file]; ok && t.Stop() {
 		t.Reset(settle)
 		return
 	}
 	w.wg.Add(1)
-	w.pending[file] = time.AfterFunc(settle, func() {
+	var t *time.Timer
+	t = time.AfterFunc(settle, func() {
 		defer w.wg.Done()
 		w.mu.Lock()
-		delete(w.pending, file)
+		if w.pending[file] == t {
+			delete(w.pending, file)
+		}
 		w.mu.Unlock()
 		select {
 		case <-w.done:
@@ -81,6 +85,7 @@ func (w *watcher) schedule(file string, h *Host) {
 		}
 		_ = h.LoadFile(context.Background(), file) // failures are recorded in the plugin's status
 	})
+	w.pending[file] = t
 }
 
 // close stops the watcher and waits for loads it started.
