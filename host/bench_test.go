@@ -21,8 +21,10 @@ var benchRequest = abi.EnvironmentRequest{
 	},
 }
 
-func benchCall(b *testing.B, src, component string) {
-	h := newHost(b, Config{}, src)
+// benchCallWasm calls the environment component of the plugin file wasm
+// with benchRequest.
+func benchCallWasm(b *testing.B, wasm, component string) {
+	h := newHostWasm(b, Config{}, wasm)
 	ctx := context.Background()
 	if _, err := h.Environment(ctx, component, benchRequest); err != nil {
 		b.Fatal(err)
@@ -37,11 +39,11 @@ func benchCall(b *testing.B, src, component string) {
 
 // BenchmarkCallNative calls the echo environment component of the Go PDK
 // plugin on the native binding.
-func BenchmarkCallNative(b *testing.B) { benchCall(b, srcBasics, "echo") }
+func BenchmarkCallNative(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasics), "echo") }
 
 // BenchmarkCallExtism calls the same component, same logic, of the Extism
 // Go PDK plugin.
-func BenchmarkCallExtism(b *testing.B) { benchCall(b, srcBasicsExtism, "echo") }
+func BenchmarkCallExtism(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasicsExtism), "echo") }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go
 // plugin: the cost of growing a pool or replacing a broken instance.

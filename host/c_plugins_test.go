@@ -168,32 +168,6 @@ func buildC(t testing.TB, name string, wasi bool) string {
 	return wasm
 }
 
-// newHostWasm is newHost for prebuilt plugin files, named like the files of
-// gowasm.Build and buildC: NAME-<12 hex digits>.wasm.
-func newHostWasm(t testing.TB, cfg Config, files ...string) *Host {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range files {
-		copyPlugin(t, f, dir)
-	}
-	cfg.PluginDir = dir
-	if cfg.CacheDir == "" {
-		cfg.CacheDir = gowasm.CacheDir(t, "wazero")
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	h, err := New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close(context.Background()) })
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 // newMixedHost serves the Go twins basics and basics-extism beside the C
 // plugins c-basics and c-echo-extism.
 func newMixedHost(t testing.TB) *Host {
@@ -831,20 +805,6 @@ func FuzzCKit(f *testing.F) {
 }
 
 // ---- benchmarks ----
-
-func benchCallWasm(b *testing.B, wasm, component string) {
-	h := newHostWasm(b, Config{}, wasm)
-	ctx := context.Background()
-	if _, err := h.Environment(ctx, component, benchRequest); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := h.Environment(ctx, component, benchRequest); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 // BenchmarkCallNativeC calls the echo environment component of the C PDK
 // plugin on the native binding.

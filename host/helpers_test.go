@@ -23,11 +23,29 @@ const (
 // test ends.
 func newHost(t testing.TB, cfg Config, srcs ...string) *Host {
 	t.Helper()
-	dir := t.TempDir()
-	for _, src := range srcs {
-		copyPlugin(t, gowasm.Build(t, src), dir)
+	files := make([]string, len(srcs))
+	for i, src := range srcs {
+		files[i] = gowasm.Build(t, src)
 	}
-	cfg.PluginDir = dir
+	return newHostWasm(t, cfg, files...)
+}
+
+// newHostWasm is newHost for prebuilt plugin files, named like the files of
+// gowasm.Build: NAME-<12 hex digits>.wasm.
+func newHostWasm(t testing.TB, cfg Config, files ...string) *Host {
+	t.Helper()
+	cfg.PluginDir = t.TempDir()
+	for _, f := range files {
+		copyPlugin(t, f, cfg.PluginDir)
+	}
+	return startHost(t, cfg)
+}
+
+// startHost returns a started Host on cfg's plugin folder, as it is, with
+// the test compilation cache and a silent log unless cfg sets them. It is
+// closed when the test ends.
+func startHost(t testing.TB, cfg Config) *Host {
+	t.Helper()
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = gowasm.CacheDir(t, "wazero")
 	}

@@ -355,25 +355,6 @@ func TestAmbiguousComponent(t *testing.T) {
 	}
 }
 
-// startHost returns a started Host on cfg's plugin folder, as it is, with
-// the test compilation cache. It is closed when the test ends.
-func startHost(t testing.TB, cfg Config) *Host {
-	t.Helper()
-	cfg.CacheDir = gowasm.CacheDir(t, "wazero")
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	h, err := New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close(context.Background()) })
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 // waitFor polls cond until it holds, and fails the test when it does not
 // within loadWait. cond also describes the state it saw, for the failure.
 func waitFor(t testing.TB, what string, cond func() (bool, string)) {
