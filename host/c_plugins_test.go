@@ -404,8 +404,11 @@ func greedyCases(n int) []agentCase {
 	return cases
 }
 
-func TestCGreedyMatchesGo(t *testing.T) {
-	h := newMixedHost(t)
+func TestCGreedyMatchesGo(t *testing.T) { greedyMatchesGo(t, newMixedHost(t), "c-basics/c-greedy") }
+
+// greedyMatchesGo plays the greedy cases on the agent ref and on the Go
+// greedy of basics, both served by h: every action must be the same.
+func greedyMatchesGo(t *testing.T, h *Host, ref string) {
 	ctx := context.Background()
 	session := func(ref string) *Session {
 		s, err := h.Session(ctx, abi.KindAgent, ref)
@@ -415,7 +418,7 @@ func TestCGreedyMatchesGo(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s
 	}
-	goS, cS := session("basics/greedy"), session("c-basics/c-greedy")
+	goS, s := session("basics/greedy"), session(ref)
 	play := func(s *Session, c agentCase, actor string) callOutcome {
 		c.reset.Actor = actor
 		if err := s.AgentReset(ctx, c.reset); err != nil {
@@ -427,13 +430,13 @@ func TestCGreedyMatchesGo(t *testing.T) {
 	for i, c := range greedyCases(400) {
 		// A few actors at once, so that runs of several actors coexist.
 		actor := fmt.Sprintf("actor-%d", i%5)
-		want, got := play(goS, c, actor), play(cS, c, actor)
+		want, got := play(goS, c, actor), play(s, c, actor)
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: c-greedy = %+v\nwant (as greedy) %+v\ncase %+v", c.name, got, want, c)
+			t.Errorf("%s: %s = %+v\nwant (as greedy) %+v\ncase %+v", c.name, ref, got, want, c)
 		}
 	}
 	// An actor that was never reset is refused alike.
-	for _, s := range []*Session{goS, cS} {
+	for _, s := range []*Session{goS, s} {
 		_, err := s.AgentAct(ctx, abi.AgentActRequest{Actor: "stranger", Observation: abi.Observation{Choices: []abi.Action{{Kind: "wait"}}}})
 		if got := outcome(t, nil, err); got.Code != abi.CodeInvalidRequest || got.Msg != `actor "stranger" has no run: reset it first` {
 			t.Errorf("act without reset: %+v", got)
