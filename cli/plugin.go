@@ -29,7 +29,8 @@ func newPluginCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPluginListCommand(), newPluginInspectCommand(), newPluginCallCommand())
+	cmd.AddCommand(newPluginListCommand(), newPluginInspectCommand(), newPluginCallCommand(),
+		newPluginTestCommand(), newPluginNewCommand())
 	return cmd
 }
 
@@ -274,7 +275,7 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	if err := h.LoadFile(ctx, args[0]); err != nil {
 		return finding("%v", err)
 	}
-	kind, name, err := findComponent(h, args[1])
+	kind, name, err := h.Resolve(args[1])
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -300,32 +301,6 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		return finding("%v", err)
 	}
 	return printJSON(cmd.OutOrStdout(), reply)
-}
-
-// findComponent resolves NAME or KIND/NAME among the loaded components.
-func findComponent(h *host.Host, ref string) (abi.Kind, string, error) {
-	kindPart, name, qualified := strings.Cut(ref, "/")
-	if !qualified {
-		name = ref
-	}
-	var found []abi.Kind
-	var all, refs []string
-	for _, k := range abi.Kinds {
-		for _, c := range h.Components(k) {
-			all = append(all, string(k)+"/"+c.Component.Name)
-			if c.Component.Name == name && (!qualified || string(k) == kindPart) {
-				found = append(found, k)
-				refs = append(refs, string(k)+"/"+name)
-			}
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], name, nil
-	case 0:
-		return "", "", fmt.Errorf("no component %q; the plugin provides %s", ref, strings.Join(all, ", "))
-	}
-	return "", "", fmt.Errorf("several components are named %q; say which: %s", name, strings.Join(refs, ", "))
 }
 
 // decodeJSONObject decodes a JSON object keeping integers as int64, so a

@@ -76,13 +76,45 @@ func (h *Host) CallRaw(ctx context.Context, kind abi.Kind, name, export string, 
 	return call[map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req))
 }
 
-// rawRequest returns req with "component" set to name.
+// rawRequest returns a copy of req with "component" set to name.
 func rawRequest(name string, req map[string]any) map[string]any {
-	if req == nil {
-		req = map[string]any{}
+	out := make(map[string]any, len(req)+1)
+	for k, v := range req {
+		out[k] = v
 	}
-	req["component"] = name
-	return req
+	out["component"] = name
+	return out
+}
+
+// Resolve finds the component ref, NAME or KIND/NAME, among the components
+// h serves, and returns its kind and name. A bare name must belong to one
+// kind only.
+func (h *Host) Resolve(ref string) (abi.Kind, string, error) {
+	kindPart, name, qualified := strings.Cut(ref, "/")
+	if !qualified {
+		name = ref
+	}
+	var found []abi.Kind
+	var all, refs []string
+	for _, k := range abi.Kinds {
+		for _, c := range h.Components(k) {
+			all = append(all, string(k)+"/"+c.Component.Name)
+			if c.Component.Name == name && (!qualified || string(k) == kindPart) {
+				found = append(found, k)
+				refs = append(refs, string(k)+"/"+name)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], name, nil
+	case 0:
+		if len(all) == 0 {
+			return "", "", fmt.Errorf("no component %q; no plugin is loaded", ref)
+		}
+		return "", "", fmt.Errorf("no component %q; the plugins provide %s", ref, strings.Join(all, ", "))
+	}
+	return "", "", fmt.Errorf("several components are named %q; say which: %s", name, strings.Join(refs, ", "))
 }
 
 // bare returns the component name of a reference "plugin/name" or "name".

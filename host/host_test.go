@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -239,5 +240,46 @@ func TestUngrantedCapabilityRefused(t *testing.T) {
 		if !strings.Contains(st.Message, want) {
 			t.Errorf("message %q does not name %q", st.Message, want)
 		}
+	}
+}
+
+func TestCallRawLeavesRequestAlone(t *testing.T) {
+	h := newHost(t, Config{}, srcBasics)
+	req := map[string]any{"key": "echo", "context": map[string]any{"subject": map[string]any{"id": "bob"}}}
+	want := fmt.Sprint(req)
+	rep, err := h.CallRaw(context.Background(), abi.KindEnvironment, "echo", abi.ExportEnvironment, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(req); got != want {
+		t.Errorf("request changed to %s", got)
+	}
+	if v := rep["value"].(map[string]any)["subject"]; v != "bob" {
+		t.Errorf("reply value subject = %v, want bob", v)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	h := newHost(t, Config{}, srcBasics)
+	for _, tc := range []struct {
+		ref, kind, name, err string
+	}{
+		{ref: "weekday", kind: "environment", name: "weekday"},
+		{ref: "agent/greedy", kind: "agent", name: "greedy"},
+		{ref: "echo", err: "say which: actuator/echo, environment/echo"},
+		{ref: "nope", err: `no component "nope"; the plugins provide`},
+	} {
+		t.Run(tc.ref, func(t *testing.T) {
+			kind, name, err := h.Resolve(tc.ref)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Resolve(%q) error = %v, want %q", tc.ref, err, tc.err)
+				}
+				return
+			}
+			if err != nil || string(kind) != tc.kind || name != tc.name {
+				t.Errorf("Resolve(%q) = %s, %s, %v", tc.ref, kind, name, err)
+			}
+		})
 	}
 }

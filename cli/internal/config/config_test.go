@@ -272,12 +272,16 @@ func TestDefault(t *testing.T) {
 	if f.TLS.Cert != "" {
 		t.Error("the default configuration serves TLS; want plain HTTP on loopback")
 	}
-	g := f.Plugins["kvcounter"].Grants
-	if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
-		t.Errorf("kvcounter grants = %+v, want log, clock and kv only", g)
+	// The reference plugins of the kv capability, in Go and C, and no other.
+	counters := []string{"kvcounter", "c-kvcounter"}
+	for _, name := range counters {
+		g := f.Plugins[name].Grants
+		if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
+			t.Errorf("%s grants = %+v, want log, clock and kv only", name, g)
+		}
 	}
-	if len(f.Plugins) != 1 {
-		t.Errorf("default grants plugins %v, want kvcounter only", f.Plugins)
+	if len(f.Plugins) != len(counters) {
+		t.Errorf("default grants plugins %v, want %v only", f.Plugins, counters)
 	}
 	delete(f.Plugins, "kvcounter")
 	if !config.Default().Plugins["kvcounter"].Grants.KV {

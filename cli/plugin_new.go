@@ -1,0 +1,323 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// templates holds one folder per language: the files every project of the
+// language gets, and kinds/KIND/ with the files of one kind. Each file is a
+// text/template of newTemplateData, named as written with ".tmpl" added.
+// cases/KIND.yaml.tmpl gives the cases.yaml of a kind to every language
+// whose folder has none of its own: the components of every language behave
+// alike.
+//
+//go:embed templates
+var templates embed.FS
+
+// plannedLanguages are languages with a PDK planned but no templates yet.
+var plannedLanguages = []string{"assemblyscript", "rust", "zig"}
+
+// gatehouseModule is the module path of a gatehouse checkout.
+const gatehouseModule = "github.com/gatehouse/gatehouse"
+
+var pluginNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+func newPluginNewCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "new --lang LANG --kind KIND NAME",
+		Short: "Write a new plugin project that builds and passes its tests as it is",
+		Long: `New writes a small plugin project named NAME, with one component of KIND named
+NAME too: its source, a README.md with the build command, and a cases.yaml that
+"gatehouse plugin test" passes. KIND is actuator, obligation, environment,
+object or agent; LANG is go or c.
+
+The project uses the PDK of a gatehouse checkout: the checkout holding DIR or
+the working directory, or the one --gatehouse names. A Go project requires
+the module github.com/gatehouse/gatehouse and replaces it with that checkout,
+as the module is not published; a C project gets copies of the C PDK's
+gatehouse.h and gatehouse.c. The project folder must not exist or be empty.`,
+		Example: `  gatehouse plugin new --lang go --kind environment office-hours
+  gatehouse plugin new --lang c --kind actuator --dir plugins-src/c/blocker blocker`,
+		Args: cobra.ExactArgs(1),
+		RunE: runPluginNew,
+	}
+	cmd.Flags().String("lang", "", "language: "+strings.Join(languages(), ", "))
+	cmd.Flags().String("kind", "", "kind of the component: "+strings.Join(kindNames(), ", "))
+	cmd.Flags().String("dir", "", "project folder (default: ./NAME)")
+	cmd.Flags().String("gatehouse", "", "gatehouse checkout whose PDK the project uses (default: the one holding DIR or the working directory)")
+	_ = cmd.MarkFlagRequired("lang")
+	_ = cmd.MarkFlagRequired("kind")
+	return cmd
+}
+
+// languages returns the languages that have templates.
+func languages() []string {
+	entries, _ := fs.ReadDir(templates, "templates")
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "cases" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func kindNames() []string {
+	out := make([]string, len(abi.Kinds))
+	for i, k := range abi.Kinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
+func runPluginNew(cmd *cobra.Command, args []string) error {
+	name := args[0]
+	lang, _ := cmd.Flags().GetString("lang")
+	kind, _ := cmd.Flags().GetString("kind")
+	dir, _ := cmd.Flags().GetString("dir")
+	checkout, _ := cmd.Flags().GetString("gatehouse")
+	switch {
+	case slices.Contains(plannedLanguages, lang):
+		return usage("--lang %s: not yet supported; supported languages: %s", lang, strings.Join(languages(), ", "))
+	case !slices.Contains(languages(), lang):
+		return usage("--lang %q: unknown language; supported languages: %s", lang, strings.Join(languages(), ", "))
+	case !slices.Contains(abi.Kinds, abi.Kind(kind)):
+		return usage("--kind %q: not a kind; kinds: %s", kind, strings.Join(kindNames(), ", "))
+	case !pluginNameRE.MatchString(name):
+		return usage("plugin name %q does not match %s", name, pluginNameRE)
+	}
+	if dir == "" {
+		dir = name
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return usage("--dir: %v", err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return usage("%s exists and is not empty", dir)
+	}
+	if checkout == "" {
+		wd, _ := os.Getwd()
+		if checkout = findCheckout(dir, wd); checkout == "" {
+			return usage("no gatehouse checkout holds %s or the working directory; pass --gatehouse DIR "+
+				"(the PDK comes from a checkout, as %s is not published as a module)", dir, gatehouseModule)
+		}
+	} else if checkout, err = filepath.Abs(checkout); err != nil || !isCheckout(checkout) {
+		return usage("--gatehouse %s is not a gatehouse checkout (no go.mod of module %s)", checkout, gatehouseModule)
+	}
+
+	files, err := renderProject(lang, abi.Kind(kind), newTemplateData(name, abi.Kind(kind), lang, dir, checkout))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		out := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(out, files[n], 0o644); err != nil {
+			return err
+		}
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "wrote %s plugin %s (%s %s) in %s:\n", lang, name, kind, name, dir)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	fmt.Fprintf(w, "build it as its README.md says, then: gatehouse plugin test %s.wasm --cases cases.yaml\n", name)
+	return nil
+}
+
+// templateData is what the templates see.
+type templateData struct {
+	Name     string   // plugin and component name
+	Kind     abi.Kind // the component's kind
+	Lang     string
+	Checkout string // absolute path of the gatehouse checkout
+	// Replace is the checkout as a go.mod replace path: relative when the
+	// project is inside the checkout, else absolute.
+	Replace string
+}
+
+func newTemplateData(name string, kind abi.Kind, lang, dir, checkout string) templateData {
+	d := templateData{Name: name, Kind: kind, Lang: lang, Checkout: checkout, Replace: checkout}
+	if rel, err := filepath.Rel(dir, checkout); err == nil && strings.HasPrefix(dir, checkout+string(filepath.Separator)) {
+		d.Replace = filepath.ToSlash(rel)
+	}
+	return d
+}
+
+// renderProject renders the templates of lang and kind, by the path each
+// file gets in the project.
+func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byte, error) {
+	funcs := checkoutFuncs(d.Checkout)
+	files := map[string][]byte{}
+	render := func(root, skip string) error {
+		return fs.WalkDir(templates, root, func(p string, e fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case e.IsDir() && p == skip:
+				return fs.SkipDir
+			case e.IsDir():
+				return nil
+			}
+			src, err := templates.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			t, err := template.New(p).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+			if err != nil {
+				return fmt.Errorf("template %s: %w", p, err)
+			}
+			var b bytes.Buffer
+			if err := t.Execute(&b, d); err != nil {
+				return usage("template %s: %v", p, err)
+			}
+			files[strings.TrimSuffix(strings.TrimPrefix(p, root+"/"), ".tmpl")] = b.Bytes()
+			return nil
+		})
+	}
+	base := "templates/" + lang
+	if err := render(base, base+"/kinds"); err != nil {
+		return nil, err
+	}
+	if err := render(base+"/kinds/"+string(kind), ""); err != nil {
+		return nil, err
+	}
+	if _, ok := files["cases.yaml"]; !ok {
+		src, err := templates.ReadFile("templates/cases/" + string(kind) + ".yaml.tmpl")
+		if err != nil {
+			return nil, err
+		}
+		t, err := template.New("cases").Option("missingkey=error").Parse(string(src))
+		if err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, d); err != nil {
+			return nil, err
+		}
+		files["cases.yaml"] = b.Bytes()
+	}
+	return files, nil
+}
+
+// checkoutFuncs returns the template functions that read the checkout:
+//
+//   - goVersion: the go directive of its go.mod;
+//   - require MODULE: "MODULE VERSION", the version its go.mod requires;
+//   - goSum MODULE...: the go.sum lines of those modules at those versions;
+//   - checkoutFile PATH: the content of a file of the checkout.
+func checkoutFuncs(checkout string) template.FuncMap {
+	read := func(p string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(checkout, filepath.FromSlash(p)))
+		if err != nil {
+			return "", fmt.Errorf("read %s of the gatehouse checkout: %w", p, err)
+		}
+		return string(b), nil
+	}
+	directive := func(word, module string) (string, error) {
+		gomod, err := read("go.mod")
+		if err != nil {
+			return "", err
+		}
+		sc := bufio.NewScanner(strings.NewReader(gomod))
+		for sc.Scan() {
+			f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "require "))
+			switch {
+			case word == "go" && len(f) == 2 && f[0] == "go":
+				return f[1], nil
+			case word == "require" && len(f) >= 2 && f[0] == module:
+				return f[1], nil
+			}
+		}
+		return "", fmt.Errorf("the gatehouse checkout's go.mod has no %s %s", word, module)
+	}
+	version := func(module string) (string, error) { return directive("require", module) }
+	return template.FuncMap{
+		"goVersion": func() (string, error) { return directive("go", "") },
+		"require": func(module string) (string, error) {
+			v, err := version(module)
+			return module + " " + v, err
+		},
+		"goSum": func(modules ...string) (string, error) {
+			sum, err := read("go.sum")
+			if err != nil {
+				return "", err
+			}
+			var out []string
+			for _, m := range modules {
+				v, err := version(m)
+				if err != nil {
+					return "", err
+				}
+				n := len(out)
+				for line := range strings.Lines(sum) {
+					if f := strings.Fields(line); len(f) == 3 && f[0] == m && strings.TrimSuffix(f[1], "/go.mod") == v {
+						out = append(out, strings.TrimSpace(line))
+					}
+				}
+				if len(out) == n {
+					return "", fmt.Errorf("the gatehouse checkout's go.sum has no line for %s %s", m, v)
+				}
+			}
+			return strings.Join(out, "\n"), nil
+		},
+		"checkoutFile": read,
+	}
+}
+
+// findCheckout returns the first gatehouse checkout holding one of dirs,
+// or "".
+func findCheckout(dirs ...string) string {
+	for _, d := range dirs {
+		for d != "" {
+			if isCheckout(d) {
+				return d
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+	}
+	return ""
+}
+
+// isCheckout reports whether dir holds the go.mod of the gatehouse module.
+func isCheckout(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" {
+			return f[1] == gatehouseModule
+		}
+	}
+	return false
+}

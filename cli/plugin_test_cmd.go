@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/host/hosttest"
+)
+
+func newPluginTestCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "test FILE --cases CASES.yaml",
+		Short: "Run a plugin against test cases written in YAML",
+		Long: `Test loads one plugin file as call does, with a throw-away store for the kv
+capability, sends each case of the cases file to its component and checks the
+reply (whole or partial) or the error. It prints PASS or FAIL and the name of
+each case, the differences of each failure, and "N passed, M failed".
+
+A cases file is a map with a list of cases:
+
+  cases:
+    - name: weekday of a Sunday
+      component: environment/weekday
+      request: {key: weekday, context: {environment: {time: "2026-11-22T23:30:00-01:00"}}}
+      reply: {value: Sunday}
+    - name: greedy takes the goal
+      component: greedy
+      reset: {actor: red, goals: [vault]}
+      request: {actor: red, observation: {choices: [{kind: move, target: vault}]}}
+      partial: {action: {target: vault}}
+    - name: unknown attribute
+      component: weekday
+      request: {key: month}
+      error: {code: not_found, message_contains: month}
+
+See the documentation of package host/hosttest for every key. Exit status 1
+when a case fails or the plugin does not load, 2 when the cases file is not
+valid.`,
+		Example: `  gatehouse plugin test plugins/basics.wasm --cases plugins-src/go/basics/cases.yaml
+  gatehouse plugin test plugins/c-basics.wasm --cases plugins-src/c/c-basics/cases.yaml --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: runPluginTest,
+	}
+	cmd.Flags().String("cases", "", "the cases file (YAML)")
+	_ = cmd.MarkFlagRequired("cases")
+	addOutputFlag(cmd)
+	return cmd
+}
+
+// testReport is the JSON output of plugin test.
+type testReport struct {
+	Results []hosttest.Result `json:"results"`
+	Passed  int               `json:"passed"`
+	Failed  int               `json:"failed"`
+}
+
+func runPluginTest(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	casesFile, _ := cmd.Flags().GetString("cases")
+	cases, err := hosttest.Load(casesFile)
+	if err != nil {
+		return usage("%v", err)
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(args[0]); err != nil {
+		return usage("read plugin: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "gatehouse-test-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	hc := f.Host()
+	hc.PluginDir, hc.StorePath, hc.Logger = "", filepath.Join(dir, "store.db"), quietLogger(cmd.ErrOrStderr())
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return usage("%v", err)
+	}
+	ctx := cmd.Context()
+	defer h.Close(context.WithoutCancel(ctx))
+	if err := h.LoadFile(ctx, args[0]); err != nil {
+		return finding("%v", err)
+	}
+
+	rep := testReport{Results: hosttest.Run(ctx, h, cases)}
+	if err := ctx.Err(); err != nil {
+		return finding("plugin test: %v", err)
+	}
+	w := cmd.OutOrStdout()
+	for _, r := range rep.Results {
+		if r.Passed {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+		if asJSON {
+			continue
+		}
+		if r.Passed {
+			fmt.Fprintf(w, "PASS %s\n", r.Name)
+			continue
+		}
+		fmt.Fprintf(w, "FAIL %s\n", r.Name)
+		fmt.Fprintln(w, indent(r.Diff, "    "))
+	}
+	if asJSON {
+		if err := printJSON(w, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "%d passed, %d failed\n", rep.Passed, rep.Failed)
+	}
+	if rep.Failed > 0 {
+		return finding("%d of %d cases failed", rep.Failed, len(rep.Results))
+	}
+	return nil
+}
+
+// indent prefixes each line of s with prefix.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

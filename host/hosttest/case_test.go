@@ -1,0 +1,118 @@
+package hosttest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+func TestParse(t *testing.T) {
+	cases, err := parse("cases.yaml", []byte(`
+cases:
+  - name: all types
+    component: environment/echo
+    export: gatehouse_environment
+    request:
+      int: 7
+      big: 9007199254740993
+      neg: -3
+      float: 0.5
+      str: "7"
+      time: 2026-11-22T23:30:00-01:00
+      bool: true
+      nil: null
+      list: [1, a, {b: 2}]
+    reply: {value: 1}
+  - name: agent
+    component: greedy
+    reset: {actor: red}
+    request:
+    partial: {action: {kind: wait}}
+  - name: error
+    component: weekday
+    error: {code: not_found, message_contains: month}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 3 {
+		t.Fatalf("%d cases, want 3", len(cases))
+	}
+	want := map[string]any{
+		"int": int64(7), "big": int64(9007199254740993), "neg": int64(-3), "float": 0.5, "str": "7",
+		"time": "2026-11-22T23:30:00-01:00", "bool": true, "nil": nil,
+		"list": []any{int64(1), "a", map[string]any{"b": int64(2)}},
+	}
+	c := cases[0]
+	if !reflect.DeepEqual(c.Request, want) {
+		t.Errorf("request = %#v\nwant %#v", c.Request, want)
+	}
+	if c.Line != 3 || c.File != "cases.yaml" || c.Export != abi.ExportEnvironment || c.Expect.Mode != ModeReply {
+		t.Errorf("case = %+v", c)
+	}
+	if c := cases[1]; c.Reset["actor"] != "red" || c.Request == nil || len(c.Request) != 0 || c.Expect.Mode != ModePartial {
+		t.Errorf("agent case = %+v", c)
+	}
+	if e := cases[2].Expect; e.Mode != ModeError || e.Code != abi.CodeNotFound || e.MessageContains != "month" {
+		t.Errorf("error expectation = %+v", e)
+	}
+}
+
+// TestParseErrors checks that each error names the file, the line and the
+// case.
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml, want string
+	}{
+		{"empty", "", "cases.yaml: no cases: the file is empty"},
+		{"syntax", "cases: [\n", "cases.yaml:1: did not find expected node content"},
+		{"not a map", "- a\n", "cases.yaml:1: want a map with the key cases, got a list"},
+		{"unknown top key", "tests: []\n", `cases.yaml:1: unknown key "tests"`},
+		{"no list", "cases: 3\n", "cases.yaml:1: cases must be a list of cases"},
+		{"empty list", "cases: []\n", "cases.yaml:1: no cases: the list is empty"},
+		{"case not a map", "cases:\n  - 3\n", "cases.yaml:2: a case must be a map, got the number 3"},
+		{"no name", "cases:\n  - component: a\n    reply: {}\n", "cases.yaml:2: case 1 has no name"},
+		{"no component", "cases:\n  - name: x\n    reply: {}\n", `cases.yaml:2: case "x": component is missing`},
+		{"unknown key", "cases:\n  - name: x\n    component: a\n    expect: {}\n", `cases.yaml:4: case "x": unknown key "expect"`},
+		{"no expectation", "cases:\n  - name: x\n    component: a\n", `cases.yaml:2: case "x": no expectation`},
+		{"two expectations", "cases:\n  - name: x\n    component: a\n    reply: {}\n    partial: {}\n", `cases.yaml:5: case "x": reply and partial are both given; give one`},
+		{"request not a map", "cases:\n  - name: x\n    component: a\n    request: [1]\n    reply: {}\n", `cases.yaml:4: case "x": request: must be a map, got a list`},
+		{"non-string key", "cases:\n  - name: x\n    component: a\n    request:\n      1: a\n    reply: {}\n", `case "x": request: line 5: map keys must be strings`},
+		{"bad export", "cases:\n  - name: x\n    component: a\n    export: main\n    reply: {}\n", `cases.yaml:4: case "x": export: "main" is not a call export`},
+		{"error without code", "cases:\n  - name: x\n    component: a\n    error: {message_contains: b}\n", `cases.yaml:4: case "x": error: code is missing`},
+		{"error unknown key", "cases:\n  - name: x\n    component: a\n    error: {code: a, message: b}\n", `case "x": error: unknown key "message"`},
+		{"duplicate name", "cases:\n  - {name: x, component: a, reply: {}}\n  - {name: x, component: a, reply: {}}\n", `cases.yaml:3: case "x": the name is taken by the case at line 2`},
+		{"integer too big", "cases:\n  - name: x\n    component: a\n    request: {n: 99999999999999999999}\n    reply: {}\n", "line 4: integer 99999999999999999999 does not fit in int64"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse("cases.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+			if !errors.Is(err, ErrCases) {
+				t.Errorf("error %v does not wrap ErrCases", err)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("cases:\n  - {name: x, component: a}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(file); err == nil || !strings.HasPrefix(err.Error(), file+":2: ") {
+		t.Errorf("error = %v, want it to start with the file and line", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "none.yaml")); err == nil || errors.Is(err, ErrCases) {
+		t.Errorf("missing file: error = %v, want a read error", err)
+	}
+}
