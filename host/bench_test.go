@@ -37,13 +37,22 @@ func benchCallWasm(b *testing.B, wasm, component string) {
 	}
 }
 
-// BenchmarkCallNative calls the echo environment component of the Go PDK
-// plugin on the native binding.
-func BenchmarkCallNative(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasics), "echo") }
+// BenchmarkCallNative calls the environment component echo, the same
+// logic in each language, through the native binding: the Go PDK, the C PDK
+// and the Rust PDK.
+func BenchmarkCallNative(b *testing.B) {
+	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasics), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cBasics, false), "echo") })
+	b.Run("rust", func(b *testing.B) { benchCallWasm(b, buildRust(b, rsBasics), "echo") })
+}
 
-// BenchmarkCallExtism calls the same component, same logic, of the Extism
-// Go PDK plugin.
-func BenchmarkCallExtism(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasicsExtism), "echo") }
+// BenchmarkCallExtism calls the same component through the Extism binding:
+// built with the Extism Go PDK, and from the same C source as the native
+// one with the Extism kernel's imports.
+func BenchmarkCallExtism(b *testing.B) {
+	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasicsExtism), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cEchoExtism, false), "echo") })
+}
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go
 // plugin: the cost of growing a pool or replacing a broken instance.

@@ -809,14 +809,6 @@ func FuzzCKit(f *testing.F) {
 
 // ---- benchmarks ----
 
-// BenchmarkCallNativeC calls the echo environment component of the C PDK
-// plugin on the native binding.
-func BenchmarkCallNativeC(b *testing.B) { benchCallWasm(b, buildC(b, cBasics, false), "echo") }
-
-// BenchmarkCallExtismC calls the same component, the same C source, on the
-// Extism binding.
-func BenchmarkCallExtismC(b *testing.B) { benchCallWasm(b, buildC(b, cEchoExtism, false), "echo") }
-
 // BenchmarkCKitRawEcho calls the echo component of c-basics directly through
 // wazero, as the native binding does but without the host's encoding,
 // pooling and bookkeeping: the cost of the plugin itself.

@@ -442,10 +442,6 @@ func TestRustKitMemoryIsReused(t *testing.T) {
 	t.Logf("rs-basics settles at %d pages", pages)
 }
 
-// BenchmarkCallNativeRust calls the echo environment component of the Rust
-// PDK plugin on the native binding.
-func BenchmarkCallNativeRust(b *testing.B) { benchCallWasm(b, buildRust(b, rsBasics), "echo") }
-
 // BenchmarkRustKitRawEcho calls the echo component of rs-basics directly
 // through wazero, without the host: the cost of the plugin itself.
 func BenchmarkRustKitRawEcho(b *testing.B) {
