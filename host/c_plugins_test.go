@@ -812,8 +812,13 @@ func FuzzCKit(f *testing.F) {
 // BenchmarkCKitRawEcho calls the echo component of c-basics directly through
 // wazero, as the native binding does but without the host's encoding,
 // pooling and bookkeeping: the cost of the plugin itself.
-func BenchmarkCKitRawEcho(b *testing.B) {
-	m := newRawModule(b, buildC(b, cBasics, false))
+func BenchmarkCKitRawEcho(b *testing.B) { benchRawEcho(b, buildC(b, cBasics, false)) }
+
+// benchRawEcho calls the environment component echo of the plugin file wasm
+// straight through wazero, with one request buffer reused as the host does:
+// the plugin's own cost, without the host's.
+func benchRawEcho(b *testing.B, wasm string) {
+	m := newRawModule(b, wasm)
 	req := benchRequest
 	req.Component = "echo"
 	body := mustMarshal(b, req)
@@ -821,14 +826,13 @@ func BenchmarkCKitRawEcho(b *testing.B) {
 	env := m.mod.ExportedFunction(abi.ExportEnvironment)
 	mem := m.mod.Memory()
 	stack := make([]uint64, 2)
+	if err := m.alloc.CallWithStack(ctx, append(stack[:0], uint64(len(body)))); err != nil {
+		b.Fatal(err)
+	}
+	ptr := uint32(stack[0])
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		stack[0] = uint64(len(body))
-		if err := m.alloc.CallWithStack(ctx, stack); err != nil {
-			b.Fatal(err)
-		}
-		ptr := uint32(stack[0])
 		mem.Write(ptr, body)
 		stack[0], stack[1] = uint64(ptr), uint64(len(body))
 		if err := env.CallWithStack(ctx, stack); err != nil {

@@ -444,30 +444,4 @@ func TestRustKitMemoryIsReused(t *testing.T) {
 
 // BenchmarkRustKitRawEcho calls the echo component of rs-basics directly
 // through wazero, without the host: the cost of the plugin itself.
-func BenchmarkRustKitRawEcho(b *testing.B) {
-	m := newRawModule(b, buildRust(b, rsBasics))
-	req := benchRequest
-	req.Component = "echo"
-	body := mustMarshal(b, req)
-	ctx := context.Background()
-	env := m.mod.ExportedFunction(abi.ExportEnvironment)
-	mem := m.mod.Memory()
-	stack := make([]uint64, 2)
-	// One request buffer, reused, as the host does.
-	if err := m.alloc.CallWithStack(ctx, append(stack[:0], uint64(len(body)))); err != nil {
-		b.Fatal(err)
-	}
-	ptr := uint32(stack[0])
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	for b.Loop() {
-		mem.Write(ptr, body)
-		stack[0], stack[1] = uint64(ptr), uint64(len(body))
-		if err := env.CallWithStack(ctx, stack); err != nil {
-			b.Fatal(err)
-		}
-		if _, ok := mem.Read(abi.UnpackReply(stack[0])); !ok {
-			b.Fatal("reply outside memory")
-		}
-	}
-}
+func BenchmarkRustKitRawEcho(b *testing.B) { benchRawEcho(b, buildRust(b, rsBasics)) }
