@@ -454,7 +454,7 @@ func TestPluginCallInput(t *testing.T) {
 	}{
 		{
 			name: "unknown component", args: []string{fx.basics, "nope"}, code: cli.ExitUsage,
-			stderr: []string{`no component "nope"; the plugin provides actuator/echo, obligation/require-reason, environment/echo, environment/weekday, object/path-segments, agent/greedy, agent/random-walk`},
+			stderr: []string{`no component "nope"; the plugins provide actuator/echo, obligation/require-reason, environment/echo, environment/weekday, object/path-segments, agent/greedy, agent/random-walk`},
 		},
 		{
 			name: "ambiguous component", args: []string{fx.basics, "echo"}, code: cli.ExitUsage,
