@@ -38,20 +38,22 @@ func benchCallWasm(b *testing.B, wasm, component string) {
 }
 
 // BenchmarkCallNative calls the environment component echo, the same
-// logic in each language, through the native binding: the Go PDK, the C PDK
-// and the Rust PDK.
+// logic in each language, through the native binding of each PDK.
 func BenchmarkCallNative(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasics), "echo") })
 	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cBasics, false), "echo") })
 	b.Run("rust", func(b *testing.B) { benchCallWasm(b, buildRust(b, rsBasics), "echo") })
+	b.Run("zig", func(b *testing.B) { benchCallWasm(b, buildZig(b, zigBasics), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, buildAS(b, asBasics), "echo") })
 }
 
 // BenchmarkCallExtism calls the same component through the Extism binding:
-// built with the Extism Go PDK, and from the same C source as the native
-// one with the Extism kernel's imports.
+// built with the Extism Go PDK, from the same C source as the native one
+// with the Extism kernel's imports, and with the Extism AssemblyScript PDK.
 func BenchmarkCallExtism(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasicsExtism), "echo") })
 	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cEchoExtism, false), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, buildAS(b, asEchoExtism), "echo") })
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go

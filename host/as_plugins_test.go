@@ -1,0 +1,273 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/gowasm"
+)
+
+// The AssemblyScript plugins are built with the `npx asc` command at the top
+// of their plugins-src/assemblyscript/<name>/index.ts, run with the asc of
+// the repository root's node_modules, so the tests prove the documented
+// command.
+const (
+	asBasics     = "as-basics"
+	asEchoExtism = "as-echo-extism"
+	// The npm packages of the toolchain, devDependencies of the root
+	// package.json.
+	asPackages = "assemblyscript @extism/as-pdk"
+)
+
+var (
+	asMu    sync.Mutex
+	asBuilt = map[string]string{} // name → wasm file, once per process
+)
+
+// asToolchainMissing skips the test, or fails it when CI=true.
+func asToolchainMissing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...) + "; run `npm ci` at the repository root (devDependencies " + asPackages + ")"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// asBuildCommand returns the build command written in the first comment of
+// the plugin's index.ts (a line starting with `npx asc`), split into
+// arguments, without `npx asc`.
+func asBuildCommand(t testing.TB, root, name string) []string {
+	t.Helper()
+	src := filepath.Join(root, "plugins-src", "assemblyscript", name, "index.ts")
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		text := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(text, "//") {
+			break
+		}
+		if line := strings.TrimSpace(strings.TrimPrefix(text, "//")); strings.HasPrefix(line, "npx asc ") {
+			return strings.Fields(line)[2:]
+		}
+	}
+	t.Fatalf("%s: no build command (a comment line starting with npx asc) in its first comment", src)
+	return nil
+}
+
+// buildAS builds the AssemblyScript plugin plugins-src/assemblyscript/<name>
+// and returns the .wasm file, named NAME-<12 hex digits>.wasm as newHostWasm
+// wants. Builds are cached by the hash of the command, of the compiler's
+// version and of every source of the kit and the plugins.
+func buildAS(t testing.TB, name string) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		asToolchainMissing(t, "AssemblyScript plugins need node: %v", err)
+	}
+	root := gowasm.ModuleRoot(t)
+	asc := filepath.Join(root, "node_modules", "assemblyscript", "bin", "asc.js")
+	ascVersion, err := os.ReadFile(filepath.Join(root, "node_modules", "assemblyscript", "package.json"))
+	if err != nil {
+		asToolchainMissing(t, "no assemblyscript in node_modules: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", "@extism", "as-pdk", "package.json")); err != nil {
+		asToolchainMissing(t, "no @extism/as-pdk in node_modules: %v", err)
+	}
+
+	asMu.Lock()
+	defer asMu.Unlock()
+	if out, ok := asBuilt[name]; ok {
+		return out
+	}
+	args := asBuildCommand(t, root, name)
+	out := slices.IndexFunc(args, func(a string) bool { return a == "-o" || a == "--outFile" })
+	if out < 0 || out+1 == len(args) {
+		t.Fatalf("%s build command has no -o FILE: %q", name, args)
+	}
+	out++
+
+	h := sha256.New()
+	fmt.Fprintf(h, "%x\n%q\n", sha256.Sum256(ascVersion), slices.Concat(args[:out-1], args[out+1:]))
+	for _, dir := range []string{"abi/pdk/assemblyscript", "plugins-src/assemblyscript"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".ts") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			fmt.Fprintf(h, "%s %d\n", path, len(b))
+			h.Write(b)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wasm := filepath.Join(gowasm.CacheDir(t, "wasm-as"), name+"-"+hex.EncodeToString(h.Sum(nil)[:6])+".wasm")
+	if _, err := os.Stat(wasm); err == nil {
+		asBuilt[name] = wasm
+		return wasm
+	}
+	// Build beside the target and rename, as other test processes may build
+	// the same plugin at the same time.
+	tmp := fmt.Sprintf("%s.%d.wasm", strings.TrimSuffix(wasm, ".wasm"), os.Getpid())
+	args[out] = tmp
+	cmd := exec.Command(node, append([]string{asc}, args...)...)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		os.Remove(tmp)
+		t.Fatalf("build %s: asc %s: %v\n%s", name, strings.Join(args, " "), err, b)
+	}
+	if len(b) > 0 {
+		t.Errorf("build %s: asc warns:\n%s", name, b)
+	}
+	if err := os.Rename(tmp, wasm); err != nil {
+		t.Fatal(err)
+	}
+	asBuilt[name] = wasm
+	return wasm
+}
+
+// newASHost serves as-basics and as-echo-extism beside the Go twin basics.
+func newASHost(t testing.TB) *Host {
+	t.Helper()
+	return newHostWasm(t, Config{}, buildAS(t, asBasics), buildAS(t, asEchoExtism), gowasm.Build(t, srcBasics))
+}
+
+// asTwins maps the components of as-basics to their Go twins in basics.
+var asTwins = map[string]string{
+	"agent/as-greedy":              "agent/greedy",
+	"obligation/as-require-reason": "obligation/require-reason",
+	"environment/echo":             "environment/echo",
+}
+
+func TestASPluginsLoad(t *testing.T) {
+	h := newASHost(t)
+	for file, binding := range map[string]Binding{"as-basics.wasm": BindingNative, "as-echo-extism.wasm": BindingExtism} {
+		st := status(t, h, file)
+		if st.Status != StatusOK || st.Binding != binding {
+			t.Fatalf("%s: status %s (%s), binding %s; want OK, %s", file, st.Status, st.Message, st.Binding, binding)
+		}
+	}
+	components := func(file string) map[string]abi.Component {
+		out := map[string]abi.Component{}
+		for _, c := range status(t, h, file).Components {
+			out[string(c.Kind)+"/"+c.Name] = c
+		}
+		return out
+	}
+	goc, ac := components("basics.wasm"), components("as-basics.wasm")
+	if len(ac) != len(asTwins) {
+		t.Errorf("as-basics components = %v, want %d", slices.Sorted(maps.Keys(ac)), len(asTwins))
+	}
+	for a, g := range asTwins {
+		got, want := ac[a], goc[g]
+		got.Name, want.Name = "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("as-basics %s = %+v\nwant (as %s of basics) %+v", a, got, g, want)
+		}
+	}
+	if got, want := components("as-echo-extism.wasm")["environment/echo"], ac["environment/echo"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("as-echo-extism echo = %+v, want %+v", got, want)
+	}
+}
+
+func TestASEchoEnvironmentMatchesGo(t *testing.T) {
+	h := newASHost(t)
+	ctx := context.Background()
+	refs := []string{"basics/echo", "as-basics/echo", "as-echo-extism/echo"}
+	reqs := map[string]abi.EnvironmentRequest{
+		"bench":          benchRequest,
+		"no context":     {Key: "k"},
+		"id missing":     {Key: "k", Context: abi.Context{Subject: map[string]any{"role": "x"}}},
+		"id nil":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": nil}}},
+		"id int":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": int64(-70000)}}},
+		"id float":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1.5}}},
+		"id bytes":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": []byte{0, 1, 2}}}},
+		"id nested":      {Key: "k", Context: abi.Context{Subject: map[string]any{"id": map[string]any{"a": []any{1, "b", true, nil}}}}},
+		"unicode, long":  {Key: strings.Repeat("ключ", 100), Context: abi.Context{Subject: map[string]any{"id": strings.Repeat("é", 40000)}}},
+		"other contexts": {Key: "echo", Context: abi.Context{Object: map[string]any{"id": 1}, Environment: map[string]any{"id": 2}, Access: map[string]any{"id": 3}}},
+		"many keys":      {Key: "k", Context: abi.Context{Subject: manyKeys(40, "id", "last")}},
+	}
+	for name, req := range reqs {
+		t.Run(name, func(t *testing.T) {
+			rep, err := h.Environment(ctx, refs[0], req)
+			want := outcome(t, rep, err)
+			if want.Code != "" {
+				t.Fatalf("%s: %+v", refs[0], want)
+			}
+			for _, ref := range refs[1:] {
+				rep, err := h.Environment(ctx, ref, req)
+				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s = %+v\nwant (as %s) %+v", ref, got, refs[0], want)
+				}
+			}
+		})
+	}
+}
+
+// manyKeys returns a map of n filler keys (a 16-bit map header) and key set
+// to value.
+func manyKeys(n int, key string, value any) map[string]any {
+	m := map[string]any{key: value}
+	for i := range n {
+		m[fmt.Sprintf("k%d", i)] = i
+	}
+	return m
+}
+
+func TestASRequireReasonMatchesGo(t *testing.T) {
+	h := newASHost(t)
+	ctx := context.Background()
+	accesses := map[string]map[string]any{
+		"reason":       {"reason": "ticket 42"},
+		"no access":    nil,
+		"missing":      {"method": "GET"},
+		"empty":        {"reason": ""},
+		"nil":          {"reason": nil},
+		"int":          {"reason": 7},
+		"bytes":        {"reason": []byte("ticket")},
+		"map":          {"reason": map[string]any{"text": "x"}},
+		"array":        {"reason": []any{"x"}},
+		"long unicode": {"reason": strings.Repeat("ü", 1000)},
+	}
+	for name, access := range accesses {
+		for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, "MAYBE"} {
+			t.Run(name+"/"+string(d), func(t *testing.T) {
+				req := abi.ObligeRequest{Decision: d, Context: abi.Context{Access: access, Subject: map[string]any{"id": "x"}},
+					Config: map[string]any{"k": []any{1, 2}}}
+				rep, err := h.Oblige(ctx, "basics/require-reason", req)
+				want := outcome(t, rep, err)
+				rep, err = h.Oblige(ctx, "as-basics/as-require-reason", req)
+				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
+					t.Errorf("as-require-reason = %+v, want %+v", got, want)
+				}
+			})
+		}
+	}
+}
+
+func TestASGreedyMatchesGo(t *testing.T) { greedyMatchesGo(t, newASHost(t), "as-basics/as-greedy") }
+
+// BenchmarkASRawEcho calls the echo component of as-basics directly through
+// wazero: the cost of the plugin itself, without the host's.
+func BenchmarkASRawEcho(b *testing.B) { benchRawEcho(b, buildAS(b, asBasics)) }
