@@ -109,19 +109,17 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		return nil, in, err
 	}
 	p := &Plugin{
-		File:        file,
-		SHA256:      in.SHA256,
-		Binding:     shape.Binding,
-		Manifest:    *manifest,
-		Limits:      limits,
-		LoadedAt:    time.Now(),
-		shape:       shape,
-		grants:      grants,
-		logger:      logger,
-		module:      m,
-		components:  map[componentKey]*componentMetrics{},
-		host:        h,
-		metricsName: manifest.Name,
+		File:       file,
+		SHA256:     in.SHA256,
+		Binding:    shape.Binding,
+		Manifest:   *manifest,
+		Limits:     limits,
+		LoadedAt:   time.Now(),
+		grants:     grants,
+		logger:     logger,
+		module:     m,
+		components: map[componentKey]*componentMetrics{},
+		host:       h,
 	}
 	p.pool = newPool(limits.PoolSize, m.instantiate)
 	for _, c := range manifest.Components {

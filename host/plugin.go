@@ -26,7 +26,6 @@ type Plugin struct {
 	Limits   Limits
 	LoadedAt time.Time
 
-	shape  *moduleShape
 	grants Grants
 	logger *slog.Logger
 
@@ -39,12 +38,11 @@ type Plugin struct {
 	retire sync.RWMutex
 	closed bool
 
-	calls       atomic.Uint64
-	failures    atomic.Int64 // consecutive host-side failures
-	quarantine  atomic.Pointer[abi.Error]
-	lastError   atomic.Pointer[callFailure]
-	host        *Host
-	metricsName string
+	calls      atomic.Uint64
+	failures   atomic.Int64 // consecutive host-side failures
+	quarantine atomic.Pointer[abi.Error]
+	lastError  atomic.Pointer[callFailure]
+	host       *Host
 }
 
 type componentKey struct {
@@ -276,7 +274,7 @@ func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start time.Tim
 	if n >= int64(p.Limits.QuarantineAfter) && p.quarantine.CompareAndSwap(nil,
 		abi.Errorf(abi.CodeQuarantined, "%d consecutive failures, the last: %v", n, e)) {
 		p.logger.Error("plugin quarantined", "failures", n, "last", e.Error())
-		p.host.metrics.quarantines.WithLabelValues(p.metricsName).Inc()
+		p.host.metrics.quarantines.WithLabelValues(p.Manifest.Name).Inc()
 	}
 }
 
