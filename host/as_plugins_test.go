@@ -2,7 +2,6 @@ package host
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -192,78 +191,11 @@ func TestASPluginsLoad(t *testing.T) {
 }
 
 func TestASEchoEnvironmentMatchesGo(t *testing.T) {
-	h := newASHost(t)
-	ctx := context.Background()
-	refs := []string{"basics/echo", "as-basics/echo", "as-echo-extism/echo"}
-	reqs := map[string]abi.EnvironmentRequest{
-		"bench":          benchRequest,
-		"no context":     {Key: "k"},
-		"id missing":     {Key: "k", Context: abi.Context{Subject: map[string]any{"role": "x"}}},
-		"id nil":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": nil}}},
-		"id int":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": int64(-70000)}}},
-		"id float":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1.5}}},
-		"id bytes":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": []byte{0, 1, 2}}}},
-		"id nested":      {Key: "k", Context: abi.Context{Subject: map[string]any{"id": map[string]any{"a": []any{1, "b", true, nil}}}}},
-		"unicode, long":  {Key: strings.Repeat("ключ", 100), Context: abi.Context{Subject: map[string]any{"id": strings.Repeat("é", 40000)}}},
-		"other contexts": {Key: "echo", Context: abi.Context{Object: map[string]any{"id": 1}, Environment: map[string]any{"id": 2}, Access: map[string]any{"id": 3}}},
-		"many keys":      {Key: "k", Context: abi.Context{Subject: manyKeys(40, "id", "last")}},
-	}
-	for name, req := range reqs {
-		t.Run(name, func(t *testing.T) {
-			rep, err := h.Environment(ctx, refs[0], req)
-			want := outcome(t, rep, err)
-			if want.Code != "" {
-				t.Fatalf("%s: %+v", refs[0], want)
-			}
-			for _, ref := range refs[1:] {
-				rep, err := h.Environment(ctx, ref, req)
-				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s = %+v\nwant (as %s) %+v", ref, got, refs[0], want)
-				}
-			}
-		})
-	}
-}
-
-// manyKeys returns a map of n filler keys (a 16-bit map header) and key set
-// to value.
-func manyKeys(n int, key string, value any) map[string]any {
-	m := map[string]any{key: value}
-	for i := range n {
-		m[fmt.Sprintf("k%d", i)] = i
-	}
-	return m
+	echoMatchesGo(t, newASHost(t), "as-basics/echo", "as-echo-extism/echo")
 }
 
 func TestASRequireReasonMatchesGo(t *testing.T) {
-	h := newASHost(t)
-	ctx := context.Background()
-	accesses := map[string]map[string]any{
-		"reason":       {"reason": "ticket 42"},
-		"no access":    nil,
-		"missing":      {"method": "GET"},
-		"empty":        {"reason": ""},
-		"nil":          {"reason": nil},
-		"int":          {"reason": 7},
-		"bytes":        {"reason": []byte("ticket")},
-		"map":          {"reason": map[string]any{"text": "x"}},
-		"array":        {"reason": []any{"x"}},
-		"long unicode": {"reason": strings.Repeat("ü", 1000)},
-	}
-	for name, access := range accesses {
-		for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, "MAYBE"} {
-			t.Run(name+"/"+string(d), func(t *testing.T) {
-				req := abi.ObligeRequest{Decision: d, Context: abi.Context{Access: access, Subject: map[string]any{"id": "x"}},
-					Config: map[string]any{"k": []any{1, 2}}}
-				rep, err := h.Oblige(ctx, "basics/require-reason", req)
-				want := outcome(t, rep, err)
-				rep, err = h.Oblige(ctx, "as-basics/as-require-reason", req)
-				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("as-require-reason = %+v, want %+v", got, want)
-				}
-			})
-		}
-	}
+	requireReasonMatchesGo(t, newASHost(t), "as-basics/as-require-reason")
 }
 
 func TestASGreedyMatchesGo(t *testing.T) { greedyMatchesGo(t, newASHost(t), "as-basics/as-greedy") }

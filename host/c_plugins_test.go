@@ -243,9 +243,13 @@ func TestCPluginsLoad(t *testing.T) {
 }
 
 func TestCEchoEnvironmentMatchesGo(t *testing.T) {
-	h := newMixedHost(t)
+	echoMatchesGo(t, newMixedHost(t), "basics-extism/echo", "c-basics/echo", "c-echo-extism/echo")
+}
+
+// echoMatchesGo sends the environment component echo at each of refs the
+// echo cases: each must answer as basics/echo, served by h too.
+func echoMatchesGo(t *testing.T, h *Host, refs ...string) {
 	ctx := context.Background()
-	refs := []string{"basics/echo", "basics-extism/echo", "c-basics/echo", "c-echo-extism/echo"}
 	reqs := map[string]abi.EnvironmentRequest{
 		"bench":          benchRequest,
 		"no context":     {Key: "k"},
@@ -255,28 +259,44 @@ func TestCEchoEnvironmentMatchesGo(t *testing.T) {
 		"id float":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1.5}}},
 		"id bytes":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": []byte{0, 1, 2}}}},
 		"id nested":      {Key: "k", Context: abi.Context{Subject: map[string]any{"id": map[string]any{"a": []any{1, "b", true, nil}}}}},
+		"id among many":  {Key: "k", Context: abi.Context{Subject: manyKeys(100, "id", "me")}},
 		"unicode, long":  {Key: strings.Repeat("ключ", 100), Context: abi.Context{Subject: map[string]any{"id": strings.Repeat("é", 40000)}}},
 		"other contexts": {Key: "echo", Context: abi.Context{Object: map[string]any{"id": 1}, Environment: map[string]any{"id": 2}, Access: map[string]any{"id": 3}}},
 	}
 	for name, req := range reqs {
 		t.Run(name, func(t *testing.T) {
-			rep, err := h.Environment(ctx, refs[0], req)
+			rep, err := h.Environment(ctx, "basics/echo", req)
 			want := outcome(t, rep, err)
 			if want.Code != "" {
-				t.Fatalf("%s: %+v", refs[0], want)
+				t.Fatalf("basics/echo: %+v", want)
 			}
-			for _, ref := range refs[1:] {
+			for _, ref := range refs {
 				rep, err := h.Environment(ctx, ref, req)
 				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s = %+v\nwant (as %s) %+v", ref, got, refs[0], want)
+					t.Errorf("%s = %+v\nwant (as basics/echo) %+v", ref, got, want)
 				}
 			}
 		})
 	}
 }
 
+// manyKeys returns a map of n filler keys (a 16-bit map header past 15) and
+// key set to value.
+func manyKeys(n int, key string, value any) map[string]any {
+	m := map[string]any{key: value}
+	for i := range n {
+		m[fmt.Sprintf("k%d", i)] = i
+	}
+	return m
+}
+
 func TestCRequireReasonMatchesGo(t *testing.T) {
-	h := newMixedHost(t)
+	requireReasonMatchesGo(t, newMixedHost(t), "c-basics/c-require-reason")
+}
+
+// requireReasonMatchesGo sends the obligation ref the require-reason cases:
+// it must answer as basics/require-reason, served by h too.
+func requireReasonMatchesGo(t *testing.T, h *Host, ref string) {
 	ctx := context.Background()
 	accesses := map[string]map[string]any{
 		"reason":       {"reason": "ticket 42"},
@@ -289,6 +309,7 @@ func TestCRequireReasonMatchesGo(t *testing.T) {
 		"map":          {"reason": map[string]any{"text": "x"}},
 		"array":        {"reason": []any{"x"}},
 		"long unicode": {"reason": strings.Repeat("ü", 1000)},
+		"among many":   manyKeys(40, "reason", "r"),
 	}
 	for name, access := range accesses {
 		for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, "MAYBE"} {
@@ -297,9 +318,9 @@ func TestCRequireReasonMatchesGo(t *testing.T) {
 					Config: map[string]any{"k": []any{1, 2}}}
 				rep, err := h.Oblige(ctx, "basics/require-reason", req)
 				want := outcome(t, rep, err)
-				rep, err = h.Oblige(ctx, "c-basics/c-require-reason", req)
+				rep, err = h.Oblige(ctx, ref, req)
 				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("c-require-reason = %+v, want %+v", got, want)
+					t.Errorf("%s = %+v, want %+v", ref, got, want)
 				}
 			})
 		}

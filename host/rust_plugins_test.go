@@ -218,64 +218,11 @@ func TestRustPluginsLoad(t *testing.T) {
 }
 
 func TestRustEchoEnvironmentMatchesGo(t *testing.T) {
-	h := newRustHost(t)
-	ctx := context.Background()
-	reqs := map[string]abi.EnvironmentRequest{
-		"bench":          benchRequest,
-		"no context":     {Key: "k"},
-		"id missing":     {Key: "k", Context: abi.Context{Subject: map[string]any{"role": "x"}}},
-		"id nil":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": nil}}},
-		"id int":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": int64(-70000)}}},
-		"id float":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1.5}}},
-		"id bytes":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": []byte{0, 1, 2}}}},
-		"id nested":      {Key: "k", Context: abi.Context{Subject: map[string]any{"id": map[string]any{"a": []any{1, "b", true, nil}}}}},
-		"unicode, long":  {Key: strings.Repeat("ключ", 100), Context: abi.Context{Subject: map[string]any{"id": strings.Repeat("é", 40000)}}},
-		"other contexts": {Key: "echo", Context: abi.Context{Object: map[string]any{"id": 1}, Environment: map[string]any{"id": 2}, Access: map[string]any{"id": 3}}},
-	}
-	for name, req := range reqs {
-		t.Run(name, func(t *testing.T) {
-			rep, err := h.Environment(ctx, "basics/echo", req)
-			want := outcome(t, rep, err)
-			if want.Code != "" {
-				t.Fatalf("basics/echo: %+v", want)
-			}
-			rep, err = h.Environment(ctx, "rs-basics/echo", req)
-			if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-				t.Errorf("rs-basics/echo = %+v\nwant (as basics/echo) %+v", got, want)
-			}
-		})
-	}
+	echoMatchesGo(t, newRustHost(t), "rs-basics/echo")
 }
 
 func TestRustRequireReasonMatchesGo(t *testing.T) {
-	h := newRustHost(t)
-	ctx := context.Background()
-	accesses := map[string]map[string]any{
-		"reason":       {"reason": "ticket 42"},
-		"no access":    nil,
-		"missing":      {"method": "GET"},
-		"empty":        {"reason": ""},
-		"nil":          {"reason": nil},
-		"int":          {"reason": 7},
-		"bytes":        {"reason": []byte("ticket")},
-		"map":          {"reason": map[string]any{"text": "x"}},
-		"array":        {"reason": []any{"x"}},
-		"long unicode": {"reason": strings.Repeat("ü", 1000)},
-	}
-	for name, access := range accesses {
-		for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, "MAYBE"} {
-			t.Run(name+"/"+string(d), func(t *testing.T) {
-				req := abi.ObligeRequest{Decision: d, Context: abi.Context{Access: access, Subject: map[string]any{"id": "x"}},
-					Config: map[string]any{"k": []any{1, 2}}}
-				rep, err := h.Oblige(ctx, "basics/require-reason", req)
-				want := outcome(t, rep, err)
-				rep, err = h.Oblige(ctx, "rs-basics/rs-require-reason", req)
-				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("rs-require-reason = %+v, want %+v", got, want)
-				}
-			})
-		}
-	}
+	requireReasonMatchesGo(t, newRustHost(t), "rs-basics/rs-require-reason")
 }
 
 func TestRustGreedyMatchesGo(t *testing.T) { greedyMatchesGo(t, newRustHost(t), "rs-basics/rs-greedy") }

@@ -194,76 +194,11 @@ func TestZigPluginsLoad(t *testing.T) {
 }
 
 func TestZigEchoEnvironmentMatchesGo(t *testing.T) {
-	h := newZigHost(t)
-	ctx := context.Background()
-	reqs := map[string]abi.EnvironmentRequest{
-		"bench":          benchRequest,
-		"no context":     {Key: "k"},
-		"id missing":     {Key: "k", Context: abi.Context{Subject: map[string]any{"role": "x"}}},
-		"id nil":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": nil}}},
-		"id int":         {Key: "k", Context: abi.Context{Subject: map[string]any{"id": int64(-70000)}}},
-		"id float":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1.5}}},
-		"id bytes":       {Key: "k", Context: abi.Context{Subject: map[string]any{"id": []byte{0, 1, 2}}}},
-		"id nested":      {Key: "k", Context: abi.Context{Subject: map[string]any{"id": map[string]any{"a": []any{1, "b", true, nil}}}}},
-		"id among many":  {Key: "k", Context: abi.Context{Subject: manyZigKeys(100, "id", "me")}},
-		"unicode, long":  {Key: strings.Repeat("ключ", 100), Context: abi.Context{Subject: map[string]any{"id": strings.Repeat("é", 40000)}}},
-		"other contexts": {Key: "echo", Context: abi.Context{Object: map[string]any{"id": 1}, Environment: map[string]any{"id": 2}, Access: map[string]any{"id": 3}}},
-	}
-	for name, req := range reqs {
-		t.Run(name, func(t *testing.T) {
-			rep, err := h.Environment(ctx, "basics/echo", req)
-			want := outcome(t, rep, err)
-			if want.Code != "" {
-				t.Fatalf("basics/echo: %+v", want)
-			}
-			rep, err = h.Environment(ctx, "zig-basics/echo", req)
-			if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-				t.Errorf("zig-basics/echo = %+v\nwant (as basics/echo) %+v", got, want)
-			}
-		})
-	}
-}
-
-// manyZigKeys is a map of n filler keys and key set to value: more than 16
-// keys, so encoded as map16.
-func manyZigKeys(n int, key string, value any) map[string]any {
-	m := map[string]any{key: value}
-	for i := range n {
-		m[fmt.Sprintf("k%d", i)] = i
-	}
-	return m
+	echoMatchesGo(t, newZigHost(t), "zig-basics/echo")
 }
 
 func TestZigRequireReasonMatchesGo(t *testing.T) {
-	h := newZigHost(t)
-	ctx := context.Background()
-	accesses := map[string]map[string]any{
-		"reason":       {"reason": "ticket 42"},
-		"no access":    nil,
-		"missing":      {"method": "GET"},
-		"empty":        {"reason": ""},
-		"nil":          {"reason": nil},
-		"int":          {"reason": 7},
-		"bytes":        {"reason": []byte("ticket")},
-		"map":          {"reason": map[string]any{"text": "x"}},
-		"array":        {"reason": []any{"x"}},
-		"long unicode": {"reason": strings.Repeat("ü", 1000)},
-		"among many":   manyZigKeys(40, "reason", "r"),
-	}
-	for name, access := range accesses {
-		for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, "MAYBE"} {
-			t.Run(name+"/"+string(d), func(t *testing.T) {
-				req := abi.ObligeRequest{Decision: d, Context: abi.Context{Access: access, Subject: map[string]any{"id": "x"}},
-					Config: map[string]any{"k": []any{1, 2}}}
-				rep, err := h.Oblige(ctx, "basics/require-reason", req)
-				want := outcome(t, rep, err)
-				rep, err = h.Oblige(ctx, "zig-basics/zig-require-reason", req)
-				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("zig-require-reason = %+v, want %+v", got, want)
-				}
-			})
-		}
-	}
+	requireReasonMatchesGo(t, newZigHost(t), "zig-basics/zig-require-reason")
 }
 
 func TestZigGreedyMatchesGo(t *testing.T) {
