@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -37,41 +36,6 @@ var (
 	asBuilt = map[string]string{} // name → wasm file, once per process
 )
 
-// asToolchainMissing skips the test, or fails it when CI=true.
-func asToolchainMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...) + "; run `npm ci` at the repository root (devDependencies " + asPackages + ")"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-// asBuildCommand returns the build command written in the first comment of
-// the plugin's index.ts (a line starting with `npx asc`), split into
-// arguments, without `npx asc`.
-func asBuildCommand(t testing.TB, root, name string) []string {
-	t.Helper()
-	src := filepath.Join(root, "plugins-src", "assemblyscript", name, "index.ts")
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		text := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(text, "//") {
-			break
-		}
-		if line := strings.TrimSpace(strings.TrimPrefix(text, "//")); strings.HasPrefix(line, "npx asc ") {
-			return strings.Fields(line)[2:]
-		}
-	}
-	t.Fatalf("%s: no build command (a comment line starting with npx asc) in its first comment", src)
-	return nil
-}
-
 // buildAS builds the AssemblyScript plugin plugins-src/assemblyscript/<name>
 // and returns the .wasm file, named NAME-<12 hex digits>.wasm as newHostWasm
 // wants. Builds are cached by the hash of the command, of the compiler's
@@ -80,16 +44,16 @@ func buildAS(t testing.TB, name string) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		asToolchainMissing(t, "AssemblyScript plugins need node: %v", err)
+		toolchainMissing(t, "run `npm ci` at the repository root (devDependencies "+asPackages+")", "AssemblyScript plugins need node: %v", err)
 	}
 	root := gowasm.ModuleRoot(t)
 	asc := filepath.Join(root, "node_modules", "assemblyscript", "bin", "asc.js")
 	ascVersion, err := os.ReadFile(filepath.Join(root, "node_modules", "assemblyscript", "package.json"))
 	if err != nil {
-		asToolchainMissing(t, "no assemblyscript in node_modules: %v", err)
+		toolchainMissing(t, "run `npm ci` at the repository root (devDependencies "+asPackages+")", "no assemblyscript in node_modules: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@extism", "as-pdk", "package.json")); err != nil {
-		asToolchainMissing(t, "no @extism/as-pdk in node_modules: %v", err)
+		toolchainMissing(t, "run `npm ci` at the repository root (devDependencies "+asPackages+")", "no @extism/as-pdk in node_modules: %v", err)
 	}
 
 	asMu.Lock()
@@ -97,7 +61,7 @@ func buildAS(t testing.TB, name string) string {
 	if out, ok := asBuilt[name]; ok {
 		return out
 	}
-	args := asBuildCommand(t, root, name)
+	args := buildCommands(t, filepath.Join(root, "plugins-src", "assemblyscript", name, "index.ts"), "npx asc", 1)[0][2:]
 	out := slices.IndexFunc(args, func(a string) bool { return a == "-o" || a == "--outFile" })
 	if out < 0 || out+1 == len(args) {
 		t.Fatalf("%s build command has no -o FILE: %q", name, args)

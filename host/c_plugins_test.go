@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -46,41 +45,6 @@ var (
 	cBuilt = map[string]string{} // name (+ "-wasi") → wasm file, once per process
 )
 
-// cToolchainMissing skips the test, or fails it when CI=true: in CI a
-// missing toolchain must not pass silently.
-func cToolchainMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...) + "; install the Debian packages " + cPackages
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-// cBuildCommand returns the build command written at the top of the
-// plugin's main.c, split into arguments.
-func cBuildCommand(t testing.TB, root, name string) []string {
-	t.Helper()
-	src := filepath.Join(root, "plugins-src", "c", name, "main.c")
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "*"))
-		if strings.HasPrefix(line, "clang ") {
-			return strings.Fields(line)
-		}
-		if strings.HasPrefix(line, "*/") {
-			break
-		}
-	}
-	t.Fatalf("%s: no build command (a comment line starting with clang) before the end of its first comment", src)
-	return nil
-}
-
 // buildC builds the C plugin plugins-src/c/<name> and returns the .wasm
 // file. With wasi set it builds the same sources as a WASI reactor against
 // wasi-libc instead of freestanding. Builds are cached by the hash of the
@@ -92,18 +56,18 @@ func buildC(t testing.TB, name string, wasi bool) string {
 		_, err = exec.LookPath("wasm-ld")
 	}
 	if err != nil {
-		cToolchainMissing(t, "C plugins need clang and wasm-ld: %v", err)
+		toolchainMissing(t, "install the Debian packages "+cPackages, "C plugins need clang and wasm-ld: %v", err)
 	}
 	key := name
 	if wasi {
 		key += "-wasi"
 		out, err := exec.Command(clang, "--target=wasm32-wasi", "-print-libgcc-file-name").Output()
 		if err != nil {
-			cToolchainMissing(t, "clang cannot target wasm32-wasi: %v", err)
+			toolchainMissing(t, "install the Debian packages "+cPackages, "clang cannot target wasm32-wasi: %v", err)
 		}
 		for _, f := range []string{strings.TrimSpace(string(out)), "/usr/lib/wasm32-wasi/crt1-reactor.o"} {
 			if _, err := os.Stat(f); err != nil {
-				cToolchainMissing(t, "WASI reactor builds need %s: %v", f, err)
+				toolchainMissing(t, "install the Debian packages "+cPackages, "WASI reactor builds need %s: %v", f, err)
 			}
 		}
 	}
@@ -114,7 +78,7 @@ func buildC(t testing.TB, name string, wasi bool) string {
 		return out
 	}
 	root := gowasm.ModuleRoot(t)
-	args := cBuildCommand(t, root, name)[1:]
+	args := buildCommands(t, filepath.Join(root, "plugins-src", "c", name, "main.c"), "clang", 1)[0][1:]
 	if wasi {
 		args = slices.DeleteFunc(args, func(a string) bool {
 			return a == "--target=wasm32-unknown-unknown" || a == "-nostdlib" || a == "-Wl,--no-entry"

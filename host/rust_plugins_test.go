@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -37,44 +36,6 @@ var (
 	rustBuilt = map[string]string{} // name → wasm file, once per process
 )
 
-// rustToolchainMissing skips the test, or fails it when CI=true.
-func rustToolchainMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...) + "; install the Debian packages " + rustPackages
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-// rustBuildCommands returns the build commands written at the top of the
-// plugin's src/lib.rs (lines starting with /usr/bin/rustc in its first doc
-// comment), split into arguments: the kit's, then the plugin's.
-func rustBuildCommands(t testing.TB, root, name string) [][]string {
-	t.Helper()
-	src := filepath.Join(root, "plugins-src", "rust", name, "src", "lib.rs")
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var cmds [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		text := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(text, "//!") {
-			break
-		}
-		if line := strings.TrimSpace(strings.TrimPrefix(text, "//!")); strings.HasPrefix(line, rustc+" ") {
-			cmds = append(cmds, strings.Fields(line))
-		}
-	}
-	if len(cmds) != 2 {
-		t.Fatalf("%s: want 2 build commands (the kit's, then the plugin's) starting with %s in its first doc comment, found %d", src, rustc, len(cmds))
-	}
-	return cmds
-}
-
 // argValue returns the index of the value of flag in args.
 func argValue(t testing.TB, args []string, flag string) int {
 	t.Helper()
@@ -91,19 +52,19 @@ func argValue(t testing.TB, args []string, flag string) int {
 func buildRust(t testing.TB, name string) string {
 	t.Helper()
 	if _, err := os.Stat(rustc); err != nil {
-		rustToolchainMissing(t, "Rust plugins need %s: %v", rustc, err)
+		toolchainMissing(t, "install the Debian packages "+rustPackages, "Rust plugins need %s: %v", rustc, err)
 	}
 	version, err := exec.Command(rustc, "--version").Output()
 	if err != nil {
-		rustToolchainMissing(t, "%s --version: %v", rustc, err)
+		toolchainMissing(t, "install the Debian packages "+rustPackages, "%s --version: %v", rustc, err)
 	}
 	sysroot, err := exec.Command(rustc, "--print", "sysroot").Output()
 	if err != nil {
-		rustToolchainMissing(t, "%s --print sysroot: %v", rustc, err)
+		toolchainMissing(t, "install the Debian packages "+rustPackages, "%s --print sysroot: %v", rustc, err)
 	}
 	std := filepath.Join(strings.TrimSpace(string(sysroot)), "lib", "rustlib", "wasm32-unknown-unknown", "lib")
 	if libs, _ := filepath.Glob(filepath.Join(std, "libstd-*.rlib")); len(libs) == 0 {
-		rustToolchainMissing(t, "no standard library for wasm32-unknown-unknown in %s", std)
+		toolchainMissing(t, "install the Debian packages "+rustPackages, "no standard library for wasm32-unknown-unknown in %s", std)
 	}
 
 	rustMu.Lock()
@@ -112,7 +73,7 @@ func buildRust(t testing.TB, name string) string {
 		return out
 	}
 	root := gowasm.ModuleRoot(t)
-	cmds := rustBuildCommands(t, root, name)
+	cmds := buildCommands(t, filepath.Join(root, "plugins-src", "rust", name, "src", "lib.rs"), rustc, 2)
 	kit, plugin := cmds[0][1:], cmds[1][1:]
 	kitOut, pluginOut := argValue(t, kit, "-o"), argValue(t, plugin, "-o")
 	ext := slices.IndexFunc(plugin, func(a string) bool { return strings.HasPrefix(a, "gatehouse_pdk=") })

@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,44 +34,6 @@ var (
 	zigBuilt = map[string]string{} // name → wasm file, once per process
 )
 
-// zigToolchainMissing skips the test, or fails it when CI=true.
-func zigToolchainMissing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...) + "; run npm ci at the repository root (it installs the npm package " + zigPackage + ")"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-// zigBuildCommand returns the build command written at the top of the
-// plugin's main.zig (the line starting with "zig build-lib" in its first
-// comment), split into arguments after "zig".
-func zigBuildCommand(t testing.TB, root, name string) []string {
-	t.Helper()
-	src := filepath.Join(root, "plugins-src", "zig", name, "main.zig")
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var cmds [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		text := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(text, "//") {
-			break
-		}
-		if line := strings.TrimSpace(strings.TrimPrefix(text, "//")); strings.HasPrefix(line, "zig build-lib ") {
-			cmds = append(cmds, strings.Fields(line)[1:])
-		}
-	}
-	if len(cmds) != 1 {
-		t.Fatalf("%s: want 1 build command starting with \"zig build-lib\" in its first comment, found %d", src, len(cmds))
-	}
-	return cmds[0]
-}
-
 // buildZig builds the Zig plugin plugins-src/zig/<name> with the kit and
 // returns the .wasm file. Builds are cached by the hash of the command, of
 // zig's version and of every Zig source of the kit and the plugins.
@@ -81,11 +42,11 @@ func buildZig(t testing.TB, name string) string {
 	root := gowasm.ModuleRoot(t)
 	zig := filepath.Join(root, "node_modules", filepath.FromSlash(zigPackage), "zig")
 	if _, err := os.Stat(zig); err != nil {
-		zigToolchainMissing(t, "Zig plugins need %s: %v", zig, err)
+		toolchainMissing(t, "run npm ci at the repository root (it installs the npm package "+zigPackage+")", "Zig plugins need %s: %v", zig, err)
 	}
 	version, err := exec.Command(zig, "version").Output()
 	if err != nil {
-		zigToolchainMissing(t, "%s version: %v", zig, err)
+		toolchainMissing(t, "run npm ci at the repository root (it installs the npm package "+zigPackage+")", "%s version: %v", zig, err)
 	}
 
 	zigMu.Lock()
@@ -93,7 +54,7 @@ func buildZig(t testing.TB, name string) string {
 	if out, ok := zigBuilt[name]; ok {
 		return out
 	}
-	args := zigBuildCommand(t, root, name)
+	args := buildCommands(t, filepath.Join(root, "plugins-src", "zig", name, "main.zig"), "zig", 1)[0][1:]
 	out := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "-femit-bin=") })
 	if out < 0 {
 		t.Fatalf("the build command of %s has no -femit-bin=FILE: %q", name, args)
