@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/gowasm"
 )
 
@@ -125,31 +123,12 @@ var asTwins = map[string]string{
 
 func TestASPluginsLoad(t *testing.T) {
 	h := newASHost(t)
-	for file, binding := range map[string]Binding{"as-basics.wasm": BindingNative, "as-echo-extism.wasm": BindingExtism} {
-		st := status(t, h, file)
-		if st.Status != StatusOK || st.Binding != binding {
-			t.Fatalf("%s: status %s (%s), binding %s; want OK, %s", file, st.Status, st.Message, st.Binding, binding)
-		}
+	manifestMatchesGo(t, h, "as-basics.wasm", asTwins)
+	if st := status(t, h, "as-echo-extism.wasm"); st.Status != StatusOK || st.Binding != BindingExtism {
+		t.Fatalf("as-echo-extism: status %s (%s), binding %s; want OK, extism", st.Status, st.Message, st.Binding)
 	}
-	components := func(file string) map[string]abi.Component {
-		out := map[string]abi.Component{}
-		for _, c := range status(t, h, file).Components {
-			out[string(c.Kind)+"/"+c.Name] = c
-		}
-		return out
-	}
-	goc, ac := components("basics.wasm"), components("as-basics.wasm")
-	if len(ac) != len(asTwins) {
-		t.Errorf("as-basics components = %v, want %d", slices.Sorted(maps.Keys(ac)), len(asTwins))
-	}
-	for a, g := range asTwins {
-		got, want := ac[a], goc[g]
-		got.Name, want.Name = "", ""
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("as-basics %s = %+v\nwant (as %s of basics) %+v", a, got, g, want)
-		}
-	}
-	if got, want := components("as-echo-extism.wasm")["environment/echo"], ac["environment/echo"]; !reflect.DeepEqual(got, want) {
+	got, want := componentsOf(t, h, "as-echo-extism.wasm")["environment/echo"], componentsOf(t, h, "as-basics.wasm")["environment/echo"]
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("as-echo-extism echo = %+v, want %+v", got, want)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,3 +187,35 @@ func kitMemoryIsReused(t *testing.T, wasm, agent string) {
 
 // fixstr returns s as a msgpack fixstr: its length in the header byte.
 func fixstr(s string) string { return string([]byte{byte(0xa0 | len(s))}) + s }
+
+// manifestMatchesGo checks that the plugin file of h serves, natively, the
+// components twins names, each declared as its twin in the Go basics (also
+// served by h) but for the name; twins maps "kind/name" to "kind/name".
+func manifestMatchesGo(t *testing.T, h *Host, file string, twins map[string]string) {
+	t.Helper()
+	st := status(t, h, file)
+	if st.Status != StatusOK || st.Binding != BindingNative {
+		t.Fatalf("%s: status %s (%s), binding %s; want OK, native", file, st.Status, st.Message, st.Binding)
+	}
+	goc, kc := componentsOf(t, h, "basics.wasm"), componentsOf(t, h, file)
+	if len(kc) != len(twins) {
+		t.Errorf("%s components = %v, want %d", file, slices.Sorted(maps.Keys(kc)), len(twins))
+	}
+	for k, g := range twins {
+		got, want := kc[k], goc[g]
+		got.Name, want.Name = "", ""
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %s = %+v\nwant (as %s of basics) %+v", file, k, got, g, want)
+		}
+	}
+}
+
+// componentsOf returns the components of the plugin file of h by "kind/name".
+func componentsOf(t *testing.T, h *Host, file string) map[string]abi.Component {
+	t.Helper()
+	out := map[string]abi.Component{}
+	for _, c := range status(t, h, file).Components {
+		out[string(c.Kind)+"/"+c.Name] = c
+	}
+	return out
+}

@@ -5,17 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/gowasm"
 )
 
@@ -148,29 +145,7 @@ var rustTwins = map[string]string{
 }
 
 func TestRustPluginsLoad(t *testing.T) {
-	h := newRustHost(t)
-	st := status(t, h, "rs-basics.wasm")
-	if st.Status != StatusOK || st.Binding != BindingNative {
-		t.Fatalf("rs-basics: status %s (%s), binding %s; want OK, native", st.Status, st.Message, st.Binding)
-	}
-	components := func(file string) map[string]abi.Component {
-		out := map[string]abi.Component{}
-		for _, c := range status(t, h, file).Components {
-			out[string(c.Kind)+"/"+c.Name] = c
-		}
-		return out
-	}
-	goc, rc := components("basics.wasm"), components("rs-basics.wasm")
-	if len(rc) != len(rustTwins) {
-		t.Errorf("rs-basics components = %v, want %d", slices.Sorted(maps.Keys(rc)), len(rustTwins))
-	}
-	for r, g := range rustTwins {
-		got, want := rc[r], goc[g]
-		got.Name, want.Name = "", ""
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("rs-basics %s = %+v\nwant (as %s of basics) %+v", r, got, g, want)
-		}
-	}
+	manifestMatchesGo(t, newRustHost(t), "rs-basics.wasm", rustTwins)
 }
 
 func TestRustEchoEnvironmentMatchesGo(t *testing.T) {

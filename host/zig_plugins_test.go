@@ -6,17 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/gowasm"
 )
 
@@ -125,29 +122,7 @@ var zigTwins = map[string]string{
 }
 
 func TestZigPluginsLoad(t *testing.T) {
-	h := newZigHost(t)
-	st := status(t, h, "zig-basics.wasm")
-	if st.Status != StatusOK || st.Binding != BindingNative {
-		t.Fatalf("zig-basics: status %s (%s), binding %s; want OK, native", st.Status, st.Message, st.Binding)
-	}
-	components := func(file string) map[string]abi.Component {
-		out := map[string]abi.Component{}
-		for _, c := range status(t, h, file).Components {
-			out[string(c.Kind)+"/"+c.Name] = c
-		}
-		return out
-	}
-	goc, zc := components("basics.wasm"), components("zig-basics.wasm")
-	if len(zc) != len(zigTwins) {
-		t.Errorf("zig-basics components = %v, want %d", slices.Sorted(maps.Keys(zc)), len(zigTwins))
-	}
-	for z, g := range zigTwins {
-		got, want := zc[z], goc[g]
-		got.Name, want.Name = "", ""
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("zig-basics %s = %+v\nwant (as %s of basics) %+v", z, got, g, want)
-		}
-	}
+	manifestMatchesGo(t, newZigHost(t), "zig-basics.wasm", zigTwins)
 }
 
 func TestZigEchoEnvironmentMatchesGo(t *testing.T) {
