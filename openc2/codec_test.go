@@ -1,0 +1,143 @@
+package openc2
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// decodeCases are commands, each accepted (err == "") or rejected with err.
+var decodeCases = []struct {
+	name, in, err string
+}{
+	{"artifact", `{"action":"detonate","target":{"artifact":{"mime_type":"application/pdf","payload":{"bin":"aGVsbG8="},"hashes":{"md5":"0313fd399b143fc40cd52a1679018305"}}}}`, ""},
+	{"artifact payload both", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"aGVsbG8=","url":"https://a"}}}}`, "target.artifact.payload: must hold exactly one of bin and url"},
+	{"artifact bad base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"!!"}}}}`, "target.artifact.payload.bin: bin is not base64"},
+	{"command", `{"action":"cancel","target":{"command":"abc"}}`, ""},
+	{"domain", `{"action":"deny","target":{"domain_name":"example.com"}}`, ""},
+	{"domain bad", `{"action":"deny","target":{"domain_name":"exa mple.com"}}`, `target.domain_name: "exa mple.com": not a host name`},
+	{"email", `{"action":"deny","target":{"email_addr":"a@example.com"}}`, ""},
+	{"idn", `{"action":"deny","target":{"idn_domain_name":"bücher.example"}}`, ""},
+	{"iri", `{"action":"deny","target":{"iri":"https://bücher.example/ä"}}`, ""},
+	{"process", `{"action":"stop","target":{"process":{"pid":12,"executable":{"name":"sh"},"parent":{"name":"init"}}}}`, ""},
+	{"process empty parent", `{"action":"stop","target":{"process":{"pid":12,"parent":{}}}}`, "target.process.parent: must hold at least one field"},
+	{"ipv6 connection", `{"action":"allow","target":{"ipv6_connection":{"protocol":"udp","dst_addr":"2001:db8::/32","dst_port":53}}}`, ""},
+	{"ipv6 connection v4 addr", `{"action":"allow","target":{"ipv6_connection":{"src_addr":"10.0.0.1"}}}`, `target.ipv6_connection.src_addr: "10.0.0.1": not an IPv6 address`},
+	{"connection port", `{"action":"allow","target":{"ipv4_connection":{"dst_port":70000}}}`, "target.ipv4_connection.dst_port: port 70000 out of range 0..65535"},
+	{"connection protocol", `{"action":"allow","target":{"ipv4_connection":{"protocol":"gre"}}}`, `target.ipv4_connection.protocol: "gre": must be icmp, tcp, udp or sctp`},
+	{"connection empty", `{"action":"allow","target":{"ipv4_connection":{}}}`, "target.ipv4_connection: must hold at least one field"},
+	{"port as float", `{"action":"allow","target":{"ipv4_connection":{"dst_port":80.0}}}`, "target.ipv4_connection.dst_port: expected an integer, got 80.0"},
+	{"features too many", `{"action":"query","target":{"features":["versions","versions","versions","versions","versions","versions","versions","versions","versions","versions","versions"]}}`, "target.features: more than 10 features"},
+	{"hash length", `{"action":"deny","target":{"file":{"hashes":{"sha1":"abcd"}}}}`, `target.file.hashes.sha1: sha1 must be 40 hex digits, got "abcd"`},
+	{"unknown top field", `{"action":"deny","target":{"uri":"https://a"},"extra":1}`, "extra: unknown field"},
+	{"unknown nested field", `{"action":"deny","target":{"device":{"device_id":"a","serial":"b"}}}`, "target.device.serial: unknown field"},
+	{"duplicate top key", `{"action":"deny","action":"allow","target":{"uri":"https://a"}}`, "action: duplicate key"},
+	{"duplicate escaped key", `{"action":"deny","\u0061ction":"allow","target":{"uri":"https://a"}}`, "action: duplicate key"},
+	{"duplicate in extension", `{"action":"deny","target":{"uri":"https://a"},"args":{"x-acme":{"a":1,"b":{"c":[{"d":1,"d":2}]}}}}`, "args.x-acme.b.c[0].d: duplicate key"},
+	{"trailing data", `{"action":"deny","target":{"uri":"https://a"}} {}`, "invalid JSON"},
+	{"null target", `{"action":"deny","target":null}`, "target: expected an object, got null"},
+	{"null extension target", `{"action":"deny","target":{"x-acme:t":null}}`, "target.x-acme:t: extension target value must not be null"},
+	{"scalar extension target", `{"action":"deny","target":{"x-acme:t":5}}`, ""},
+	{"unknown slpf target", `{"action":"deny","target":{"slpf:rule":1}}`, `target.slpf:rule: unknown slpf target "slpf:rule"`},
+	{"three times", `{"action":"deny","target":{"uri":"https://a"},"args":{"start_time":1,"stop_time":2,"duration":1}}`, "args: at most two of start_time, stop_time and duration may be given"},
+	{"stop before start", `{"action":"deny","target":{"uri":"https://a"},"args":{"start_time":5,"stop_time":2}}`, "args.stop_time: is before start_time"},
+	{"negative duration", `{"action":"deny","target":{"uri":"https://a"},"args":{"duration":-1}}`, "args.duration: must not be negative, got -1"},
+	{"response requested", `{"action":"deny","target":{"uri":"https://a"},"args":{"response_requested":"all"}}`, `args.response_requested: "all": must be none, ack, status or complete`},
+	{"slpf args", `{"action":"deny","target":{"uri":"https://a"},"args":{"slpf":{"drop_process":"reject","persistent":true,"direction":"both","insert_rule":7}}}`, ""},
+	{"slpf drop process", `{"action":"deny","target":{"uri":"https://a"},"args":{"slpf":{"drop_process":"drop"}}}`, `args.slpf.drop_process: "drop": must be none, reject or false_ack`},
+	{"slpf unknown arg", `{"action":"deny","target":{"uri":"https://a"},"args":{"slpf":{"foo":1}}}`, "args.slpf.foo: unknown field"},
+	{"slpf asset tuple", `{"action":"deny","target":{"uri":"https://a"},"actuator":{"slpf":{"asset_tuple":[]}}}`, "actuator.slpf.asset_tuple: must hold 1 to 10 items, got 0"},
+	{"extension args not object", `{"action":"deny","target":{"uri":"https://a"},"args":{"x-acme":1}}`, "args.x-acme: expected an object, got number"},
+	{"deep nesting", `{"action":"deny","target":{"x-a:b":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}`, "nesting deeper than 64 levels"},
+}
+
+func TestDecodeCommandCases(t *testing.T) {
+	for _, tt := range decodeCases {
+		t.Run(tt.name, func(t *testing.T) {
+			in := []byte(tt.in)
+			orig := bytes.Clone(in)
+			c, err := DecodeCommand(in)
+			if !bytes.Equal(in, orig) {
+				t.Fatal("input mutated")
+			}
+			if tt.err != "" {
+				if err == nil {
+					t.Fatalf("accepted, want error %q", tt.err)
+				}
+				if !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %q, want %q", err, tt.err)
+				}
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("error %v does not match ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+			enc, err := EncodeCommand(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := DecodeCommand(enc); err != nil {
+				t.Fatalf("re-decode %s: %v", enc, err)
+			}
+		})
+	}
+}
+
+func TestDecodeResponseCases(t *testing.T) {
+	tests := []struct {
+		name, in, err string
+	}{
+		{"pairs", `{"status":200,"results":{"pairs":{"deny":["ipv4_net","slpf:rule_number","x-acme:c"]}}}`, ""},
+		{"pairs action", `{"status":200,"results":{"pairs":{"block":["ipv4_net"]}}}`, `results.pairs.block: unknown action "block"`},
+		{"pairs target", `{"status":200,"results":{"pairs":{"deny":["host"]}}}`, `results.pairs.deny[0]: unknown target type "host"`},
+		{"rate limit", `{"status":200,"results":{"rate_limit":-1}}`, "results.rate_limit: must not be negative"},
+		{"slpf rule number", `{"status":200,"results":{"slpf":{"rule_number":"1"}}}`, "results.slpf.rule_number: expected an integer, got string"},
+		{"status text type", `{"status":200,"status_text":5}`, "status_text: expected a string, got number"},
+		{"duplicate status", `{"status":200,"status":400}`, "status: duplicate key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := DecodeResponse([]byte(tt.in))
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+			if _, err := EncodeResponse(r); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestEncodeValidates(t *testing.T) {
+	tests := []struct {
+		name string
+		c    *Command
+		err  string
+	}{
+		{"bad action", &Command{Action: "block", Target: Target{Name: TargetURI, Value: "https://a"}}, `action: unknown action "block"`},
+		{"wrong value type", &Command{Action: ActionDeny, Target: Target{Name: TargetFeatures, Value: []string{"versions"}}}, `target.features: value of type []string does not fit target type "features"`},
+		{"empty args", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Args: &Args{}}, "args: must hold at least one argument"},
+		{"bad actuator", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Actuator: &Actuator{Profile: "acme"}}, "actuator.acme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := EncodeCommand(tt.c)
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+		})
+	}
+	if _, err := EncodeResponse(&Response{Status: 201}); err == nil {
+		t.Fatal("status 201 accepted")
+	}
+}

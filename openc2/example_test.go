@@ -1,0 +1,47 @@
+package openc2_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/openc2"
+)
+
+func ExampleDecodeCommand() {
+	c, err := openc2.DecodeCommand([]byte(`{"action":"deny","target":{"ipv4_net":"10.0.0.0/8"},"args":{"response_requested":"ack"}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Action, c.Target.Name, c.Target.Value, c.Args.ResponseRequested)
+
+	_, err = openc2.DecodeCommand([]byte(`{"action":"deny","target":{"ipv4_net":"10.0.0.0/33"}}`))
+	var e *openc2.Error
+	fmt.Println(errors.As(err, &e), errors.Is(err, openc2.ErrInvalid), e.Path)
+	fmt.Println(err)
+	// Output:
+	// deny ipv4_net 10.0.0.0/8 ack
+	// true true target.ipv4_net
+	// target.ipv4_net: "10.0.0.0/33": prefix length 33 exceeds 32
+}
+
+func ExampleEncodeCommand() {
+	port := int64(80)
+	b, err := openc2.EncodeCommand(&openc2.Command{
+		Action: openc2.ActionDeny,
+		Target: openc2.Target{Name: openc2.TargetIPv4Connection, Value: &openc2.Connection{DstPort: &port, Protocol: openc2.ProtocolTCP}},
+	})
+	fmt.Println(string(b), err)
+	// Output: {"action":"deny","target":{"ipv4_connection":{"dst_port":80,"protocol":"tcp"}}} <nil>
+}
+
+func ExampleDecodeResponse() {
+	r, err := openc2.DecodeResponse([]byte(`{"status":200,"results":{"slpf":{"rule_number":1234}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := openc2.EncodeResponse(r)
+	fmt.Println(r.Status, *r.Results.SLPF.RuleNumber, string(b))
+	// Output: 200 1234 {"status":200,"results":{"slpf":{"rule_number":1234}}}
+}
