@@ -46,7 +46,7 @@ func TestConformance(t *testing.T) {
 		for _, label := range []string{"good", "bad"} {
 			files, _ := filepath.Glob(filepath.Join(vectors, kind, label, "*.json"))
 			if len(files) == 0 {
-				t.Fatalf("no vectors in %s/%s", kind, label)
+				t.Fatalf("no vectors in %s: the conformance data (shared/conformance) must sit beside the repository", filepath.Join(vectors, kind, label))
 			}
 			for _, f := range files {
 				name := kind + "/" + label + "/" + filepath.Base(f)
