@@ -56,18 +56,16 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(cmd)
+	hc, err := offlineConfig(cmd)
 	if err != nil {
 		return err
 	}
-	hc := f.Host()
 	if len(args) == 1 {
 		hc.PluginDir = args[0]
 	}
 	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
 		return usage("%s is not a folder", hc.PluginDir)
 	}
-	hc.StorePath, hc.Logger = "", quietLogger(cmd.ErrOrStderr())
 	h, err := host.New(hc, nil)
 	if err != nil {
 		return usage("%v", err)
@@ -91,6 +89,19 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 		}
 	}
 	return nil
+}
+
+// offlineConfig returns the configured host settings for commands that look
+// at plugins without serving them: the grants and limits, but no store (a
+// running server may hold it) and only errors in the log.
+func offlineConfig(cmd *cobra.Command) (host.Config, error) {
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return host.Config{}, err
+	}
+	hc := f.Host()
+	hc.StorePath, hc.Logger = "", quietLogger(cmd.ErrOrStderr())
+	return hc, nil
 }
 
 func printPluginTable(w io.Writer, plugins []host.PluginStatus) {
@@ -138,12 +149,11 @@ func runPluginInspect(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := loadConfig(cmd)
+	hc, err := offlineConfig(cmd)
 	if err != nil {
 		return err
 	}
-	hc := f.Host()
-	hc.PluginDir, hc.StorePath, hc.Logger = "", "", quietLogger(cmd.ErrOrStderr())
+	hc.PluginDir = ""
 	h, err := host.New(hc, nil)
 	if err != nil {
 		return usage("%v", err)
