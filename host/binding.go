@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -41,9 +42,11 @@ type compiled interface {
 // instance is one instantiated plugin module. It is never used by two
 // goroutines at once.
 type instance interface {
-	// call calls the export with a msgpack request. The reply it returns is
-	// valid until the next call on the instance.
-	call(ctx context.Context, export string, req []byte) ([]byte, error)
+	// call calls the export with a msgpack request and stops it after
+	// timeout or when ctx is done, with an *abi.Error of code timeout or
+	// unavailable. The reply it returns is valid until the next call on the
+	// instance.
+	call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error)
 	// memoryPages is the current size of the instance's linear memory.
 	memoryPages() uint32
 	close(ctx context.Context) error

@@ -24,20 +24,29 @@ var codecs = sync.Pool{New: func() any {
 	return c
 }}
 
-// encode returns v in msgpack; the bytes are valid until the codec goes
+// encode returns v in msgpack, without reflection if v encodes itself; the bytes are valid until the codec goes
 // back to the pool.
 func (c *codec) encode(v any) ([]byte, error) {
 	c.out.Reset()
 	c.enc.Reset(&c.out)
-	if err := c.enc.Encode(v); err != nil {
+	var err error
+	if ce, ok := v.(msgpack.CustomEncoder); ok {
+		err = ce.EncodeMsgpack(c.enc)
+	} else {
+		err = c.enc.Encode(v)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return c.out.Bytes(), nil
 }
 
-// decode decodes b into v.
+// decode decodes b into v, without reflection if v decodes itself.
 func (c *codec) decode(b []byte, v any) error {
 	c.in.Reset(b)
 	c.dec.Reset(&c.in)
+	if cd, ok := v.(msgpack.CustomDecoder); ok {
+		return cd.DecodeMsgpack(c.dec)
+	}
 	return c.dec.Decode(v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
@@ -77,12 +78,24 @@ type extismInstance struct {
 	mem    api.Memory
 }
 
-func (i *extismInstance) call(ctx context.Context, export string, req []byte) ([]byte, error) {
+func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
 	if !i.plugin.FunctionExists(export) {
 		return nil, abi.Errorf(abi.CodeUnsupported, "module does not export %s", export)
 	}
-	rc, out, err := i.plugin.CallWithContext(ctx, export, req)
+	if err := ctx.Err(); err != nil {
+		return nil, cancelled(err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	rc, out, err := i.plugin.CallWithContext(callCtx, export, req)
 	if err != nil {
+		// The SDK closes the module when the context ends.
+		if err := ctx.Err(); err != nil {
+			return nil, cancelled(err)
+		}
+		if callCtx.Err() != nil {
+			return nil, abi.Errorf(abi.CodeTimeout, "call exceeded %s", timeout)
+		}
 		// An error the plugin set through the Extism kernel is the plugin's
 		// answer; any other error is a trap or an exit.
 		if msg := i.plugin.GetError(); msg != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
+	"github.com/gatehouse/gatehouse/host/internal/interrupt"
 )
 
 // Inspection is what the host learns of a plugin file without serving it:
@@ -149,17 +150,19 @@ func (cw *compiledWasm) close(ctx context.Context) {
 	}
 }
 
-// compile compiles wasm in a new runtime limited to memoryPages and
-// inspects it. On an error after compiling, it returns the shape so far and
+// compile compiles wasm, instrumented by package interrupt, in a new
+// runtime limited to memoryPages and inspects it. On an error after compiling, it returns the shape so far and
 // closes the runtime.
 func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
+	instrumented, err := interrupt.Instrument(wasm)
+	if err != nil {
+		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
+	}
 	cw := &compiledWasm{rc: wazero.NewRuntimeConfig().
 		WithCompilationCache(h.cache).
-		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(memoryPages)}
 	cw.rt = wazero.NewRuntimeWithConfig(ctx, cw.rc)
-	var err error
-	if cw.module, err = cw.rt.CompileModule(ctx, wasm); err != nil {
+	if cw.module, err = cw.rt.CompileModule(ctx, instrumented); err != nil {
 		cw.close(ctx)
 		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
@@ -187,19 +190,21 @@ func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*c
 
 // bind returns the module of cw on its binding, for the given limits and
 // grants. A native module takes over cw's runtime; an Extism module is
-// compiled anew by the Extism SDK (from the compilation cache) and cw is
-// closed.
+// compiled anew by the Extism SDK, from wasm as it is, and cw is closed.
 func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name string, limits Limits, grants Grants, logger *slog.Logger) (compiled, error) {
 	mc := h.moduleConfig(grants, logger)
 	if cw.shape.Binding == BindingExtism {
 		cw.close(ctx)
-		return newExtismModule(ctx, wasm, cw.rc, mc, limits, grants, logger)
+		// The SDK holds calls to their timeout by closing the module when
+		// the context of the call ends.
+		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), mc, limits, grants, logger)
 	}
 	return &nativeModule{
-		rt:     cw.rt,
-		module: cw.module,
-		config: mc.WithStartFunctions("_initialize"),
-		caller: h.caller(name, grants, logger),
+		rt:      cw.rt,
+		module:  cw.module,
+		config:  mc.WithStartFunctions(),
+		caller:  h.caller(name, grants, logger),
+		timeout: limits.Timeout,
 	}, nil
 }
 
@@ -237,11 +242,10 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 	if cw.shape.Binding == BindingExtism {
 		defer probe.close(ctx)
 	}
-	ctx, cancel := context.WithTimeout(ctx, limits.Timeout)
-	defer cancel()
 	inst, err := probe.instantiate(ctx)
 	if err != nil {
-		return nil, abi.Errorf(abi.CodeTrap, "%v", err)
+		p := &Plugin{Limits: limits}
+		return nil, p.classify(err, nil)
 	}
 	defer inst.close(ctx)
 	c := codecs.Get().(*codec)
@@ -250,10 +254,10 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 	if err != nil {
 		return nil, err
 	}
-	raw, err := inst.call(ctx, abi.ExportDescribe, req)
+	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout)
 	if err != nil {
 		p := &Plugin{Limits: limits}
-		return nil, p.classify(ctx, err, inst)
+		return nil, p.classify(err, inst)
 	}
 	if uint32(len(raw)) > limits.MaxReplyBytes {
 		return nil, abi.Errorf(abi.CodeReplyTooLarge, "manifest of %d bytes exceeds the limit of %d", len(raw), limits.MaxReplyBytes)

@@ -3,22 +3,27 @@ package host
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
+	"github.com/gatehouse/gatehouse/host/internal/interrupt"
 )
 
 // nativeModule is a plugin on the native binding: its own wazero runtime
 // (which carries the plugin's memory limit), with WASI and the capability
-// module instantiated in it.
+// module instantiated in it. The module is instrumented by package
+// interrupt, which is how calls are held to timeout.
 type nativeModule struct {
-	rt     wazero.Runtime
-	module wazero.CompiledModule
-	config wazero.ModuleConfig
-	caller capability.Caller // copied into each instance
+	rt      wazero.Runtime
+	module  wazero.CompiledModule
+	config  wazero.ModuleConfig // with no start functions: _initialize runs under the timeout
+	caller  capability.Caller   // copied into each instance
+	timeout time.Duration
 }
 
 func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
@@ -26,18 +31,36 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
+	stop, _ := mod.ExportedGlobal(interrupt.Export).(api.MutableGlobal)
+	if stop == nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("instantiate: the module has no %s global", interrupt.Export)
+	}
+	caller := m.caller
 	inst := &nativeInstance{
 		mod:   mod,
 		mem:   mod.Memory(),
 		alloc: mod.ExportedFunction(abi.ExportAlloc),
 		free:  mod.ExportedFunction(abi.ExportFree),
 		fns:   exportedFunctions(mod),
+		stop:  stop,
 	}
-	caller := m.caller
-	inst.caller = &caller
+	var cancel context.CancelFunc
+	inst.ctx, cancel = context.WithCancel(capability.WithCaller(context.Background(), &caller))
+	inst.timer = time.AfterFunc(time.Hour, func() {
+		inst.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", m.timeout))
+	})
+	inst.timer.Stop()
+	inst.cancel = cancel
 	if inst.mem == nil {
-		_ = mod.Close(ctx)
+		_ = inst.close(ctx)
 		return nil, abi.Errorf(abi.CodeBadManifest, "module exports no memory")
+	}
+	if init := mod.ExportedFunction("_initialize"); init != nil {
+		if err := inst.guard(ctx, m.timeout, func() error { return init.CallWithStack(inst.ctx, nil) }); err != nil {
+			_ = inst.close(ctx)
+			return nil, fmt.Errorf("_initialize: %w", err)
+		}
 	}
 	return inst, nil
 }
@@ -55,26 +78,39 @@ type nativeInstance struct {
 	reqPtr uint32 // the request buffer in the module's memory
 	reqCap uint32
 	fns    map[string]api.Function
-	caller *capability.Caller
 	stack  [2]uint64
+
+	// ctx is the context of every call into the module: it carries the
+	// capability.Caller, and it is cancelled when a call is interrupted so
+	// that host functions stop waiting.
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   api.MutableGlobal // the interrupt global
+	timer  *time.Timer       // interrupts the call in progress on timeout
+
+	mu          sync.Mutex
+	running     bool
+	interrupted *abi.Error // why the module was stopped; it is never called again
 }
 
-func (i *nativeInstance) call(ctx context.Context, export string, req []byte) ([]byte, error) {
+func (i *nativeInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
 	fn := i.fns[export]
 	if fn == nil {
 		return nil, abi.Errorf(abi.CodeUnsupported, "module does not export %s", export)
 	}
-	ctx = capability.WithCaller(ctx, i.caller)
-	if uint32(len(req)) > i.reqCap {
-		if err := i.growRequestBuffer(ctx, uint32(len(req))); err != nil {
-			return nil, err
+	err := i.guard(ctx, timeout, func() error {
+		if uint32(len(req)) > i.reqCap {
+			if err := i.growRequestBuffer(uint32(len(req))); err != nil {
+				return err
+			}
 		}
-	}
-	if !i.mem.Write(i.reqPtr, req) {
-		return nil, abi.Errorf(abi.CodeMemory, "request buffer at %#x is no longer inside memory", i.reqPtr)
-	}
-	i.stack[0], i.stack[1] = uint64(i.reqPtr), uint64(len(req))
-	if err := fn.CallWithStack(ctx, i.stack[:]); err != nil {
+		if !i.mem.Write(i.reqPtr, req) {
+			return abi.Errorf(abi.CodeMemory, "request buffer at %#x is no longer inside memory", i.reqPtr)
+		}
+		i.stack[0], i.stack[1] = uint64(i.reqPtr), uint64(len(req))
+		return fn.CallWithStack(i.ctx, i.stack[:])
+	})
+	if err != nil {
 		return nil, err
 	}
 	rptr, rlen := abi.UnpackReply(i.stack[0])
@@ -85,20 +121,70 @@ func (i *nativeInstance) call(ctx context.Context, export string, req []byte) ([
 	return reply, nil
 }
 
+// guard runs f, which calls into the module, and interrupts the module if
+// f takes longer than timeout or ctx is done first. An interrupted module
+// fails f with the reason.
+func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f func() error) error {
+	if ctx.Done() != nil {
+		if err := ctx.Err(); err != nil {
+			return cancelled(err)
+		}
+		stop := context.AfterFunc(ctx, func() { i.interrupt(cancelled(ctx.Err())) })
+		defer stop()
+	}
+	i.mu.Lock()
+	if i.interrupted != nil {
+		i.mu.Unlock()
+		return i.interrupted
+	}
+	i.running = true
+	i.mu.Unlock()
+	i.timer.Reset(timeout)
+	err := f()
+	i.timer.Stop()
+	i.mu.Lock()
+	i.running = false
+	if i.interrupted != nil {
+		err = i.interrupted
+	}
+	i.mu.Unlock()
+	return err
+}
+
+// interrupt stops the call in progress, if any, for the reason e.
+func (i *nativeInstance) interrupt(e *abi.Error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if !i.running || i.interrupted != nil {
+		return
+	}
+	i.interrupted = e
+	i.stop.Set(1)
+	i.cancel()
+}
+
+// cancelled is the error of a call whose context ended with err.
+func cancelled(err error) *abi.Error {
+	if err == context.DeadlineExceeded {
+		return abi.Errorf(abi.CodeTimeout, "the caller's deadline passed")
+	}
+	return abi.Errorf(abi.CodeUnavailable, "call cancelled by the caller")
+}
+
 // growRequestBuffer replaces the instance's request buffer with one of at
 // least n bytes: the host keeps one buffer per instance and reuses it, so a
 // call costs one call into the module, not two.
-func (i *nativeInstance) growRequestBuffer(ctx context.Context, n uint32) error {
+func (i *nativeInstance) growRequestBuffer(n uint32) error {
 	if i.reqPtr != 0 {
 		i.stack[0], i.stack[1] = uint64(i.reqPtr), uint64(i.reqCap)
-		if err := i.free.CallWithStack(ctx, i.stack[:]); err != nil {
+		if err := i.free.CallWithStack(i.ctx, i.stack[:]); err != nil {
 			return err
 		}
 		i.reqPtr, i.reqCap = 0, 0
 	}
 	size := max(n, minRequestBuffer)
 	i.stack[0] = uint64(size)
-	if err := i.alloc.CallWithStack(ctx, i.stack[:]); err != nil {
+	if err := i.alloc.CallWithStack(i.ctx, i.stack[:]); err != nil {
 		return err
 	}
 	ptr := api.DecodeU32(i.stack[0])
@@ -114,4 +200,8 @@ const minRequestBuffer = 1024
 
 func (i *nativeInstance) memoryPages() uint32 { return i.mem.Size() / 65536 }
 
-func (i *nativeInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }
+func (i *nativeInstance) close(ctx context.Context) error {
+	i.timer.Stop()
+	i.cancel()
+	return i.mod.Close(ctx)
+}

@@ -116,7 +116,7 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	start := time.Now()
 	inst, err := p.pool.get(ctx)
 	if err != nil {
-		e := p.classify(ctx, err, nil)
+		e := p.classify(err, nil)
 		p.record(kind, name, e, start)
 		return rep, p.fail(kind, name, e)
 	}
@@ -144,12 +144,10 @@ func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 // invoke calls export on inst within the plugin's time limit and decodes
 // the reply into rep with c.
 func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, rep *Rep) *abi.Error {
-	ctx, cancel := context.WithTimeout(ctx, p.Limits.Timeout)
-	defer cancel()
-	raw, err := inst.call(ctx, export, body)
+	raw, err := inst.call(ctx, export, body, p.Limits.Timeout)
 	switch {
 	case err != nil:
-		return p.classify(ctx, err, inst)
+		return p.classify(err, inst)
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
 		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
 	}
@@ -198,17 +196,15 @@ func pluginCode(code abi.Code) bool {
 	return false
 }
 
-// classify turns an error from the runtime into an ABI error.
-func (p *Plugin) classify(ctx context.Context, err error, inst instance) *abi.Error {
+// classify turns an error from the runtime, or from waiting for an
+// instance, into an ABI error.
+func (p *Plugin) classify(err error, inst instance) *abi.Error {
 	var ae *abi.Error
 	if errors.As(err, &ae) {
 		return ae
 	}
-	switch ctx.Err() {
-	case context.DeadlineExceeded:
-		return abi.Errorf(abi.CodeTimeout, "call exceeded %s", p.Limits.Timeout)
-	case context.Canceled:
-		return abi.Errorf(abi.CodeUnavailable, "call cancelled by the caller")
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return cancelled(err)
 	}
 	if inst != nil && nearLimit(inst.memoryPages(), p.Limits.MemoryPages) {
 		return abi.Errorf(abi.CodeMemory, "module failed at %d of its %d memory pages: %v", inst.memoryPages(), p.Limits.MemoryPages, err)

@@ -10,8 +10,10 @@ import (
 // fakeInstance is an instance that records whether it was closed.
 type fakeInstance struct{ closed bool }
 
-func (f *fakeInstance) call(context.Context, string, []byte) ([]byte, error) { return nil, nil }
-func (f *fakeInstance) memoryPages() uint32                                  { return 0 }
+func (f *fakeInstance) call(context.Context, string, []byte, time.Duration) ([]byte, error) {
+	return nil, nil
+}
+func (f *fakeInstance) memoryPages() uint32 { return 0 }
 func (f *fakeInstance) close(context.Context) error {
 	f.closed = true
 	return nil

@@ -33,7 +33,7 @@ func (h *Host) Session(ctx context.Context, kind abi.Kind, ref string) (*Session
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		p.release()
-		return nil, p.fail(kind, name, p.classify(ctx, err, nil))
+		return nil, p.fail(kind, name, p.classify(err, nil))
 	}
 	return &Session{p: p, kind: kind, name: name, inst: inst}, nil
 }

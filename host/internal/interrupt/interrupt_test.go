@@ -1,0 +1,193 @@
+package interrupt_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/gatehouse/gatehouse/host/internal/interrupt"
+)
+
+// module assembles a module from sections, each an id and its body.
+func module(sections ...[]byte) []byte {
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	for _, s := range sections {
+		out = append(out, s[0], byte(len(s)-1))
+		out = append(out, s[1:]...)
+	}
+	return out
+}
+
+// spinner exports "spin", a loop that never ends, "recurse", which calls
+// itself twice per call without a loop (2^n calls), and "add", which ends.
+var spinner = module(
+	[]byte{1, 2, 0x60, 0, 0, 0x60, 1, 0x7f, 1, 0x7f}, // types: () -> (), (i32) -> i32
+	[]byte{3, 3, 0, 1, 1},                            // functions
+	[]byte{5, 1, 0, 1},                               // memory of one page
+	[]byte{7, 3, 4, 's', 'p', 'i', 'n', 0, 0, 7, 'r', 'e', 'c', 'u', 'r', 's', 'e', 0, 1, 3, 'a', 'd', 'd', 0, 2},
+	[]byte{10, 3,
+		7, 0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // spin: loop br 0 end
+		// recurse: if n then n-1 recurse; n-1 recurse; add else 0 end
+		25, 0, 0x20, 0, 0x04, 0x7f, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x6a, 0x05, 0x41, 0, 0x0b, 0x0b,
+		7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b, // add: n + 1
+	},
+)
+
+func instantiate(t *testing.T, wasm []byte) (api.Module, api.MutableGlobal) {
+	t.Helper()
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	t.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	out, err := interrupt.Instrument(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := rt.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithStartFunctions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := mod.ExportedGlobal(interrupt.Export).(api.MutableGlobal)
+	if !ok {
+		t.Fatalf("no mutable global %s exported", interrupt.Export)
+	}
+	return mod, g
+}
+
+func TestInterrupt(t *testing.T) {
+	for _, tt := range []struct {
+		fn   string
+		args []uint64
+	}{
+		{"spin", nil},
+		{"recurse", []uint64{200}},
+	} {
+		t.Run(tt.fn, func(t *testing.T) {
+			mod, stop := instantiate(t, spinner)
+			done := make(chan error, 1)
+			go func() {
+				_, err := mod.ExportedFunction(tt.fn).Call(context.Background(), tt.args...)
+				done <- err
+			}()
+			time.Sleep(20 * time.Millisecond)
+			// A garbage collection stops the world: the module must leave
+			// native code for it now and then.
+			runtime.GC()
+			stop.Set(1)
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "unreachable") {
+					t.Errorf("error %v, want a trap at unreachable", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the module did not stop")
+			}
+		})
+	}
+}
+
+func TestInstrumentKeepsBehaviour(t *testing.T) {
+	mod, _ := instantiate(t, spinner)
+	res, err := mod.ExportedFunction("add").Call(context.Background(), 41)
+	if err != nil || res[0] != 42 {
+		t.Fatalf("add(41) = %v, %v; want 42", res, err)
+	}
+	res, err = mod.ExportedFunction("recurse").Call(context.Background(), 3)
+	if err != nil || res[0] != 0 {
+		t.Fatalf("recurse(3) = %v, %v; want 0", res, err)
+	}
+}
+
+// TestInstrumentModules instruments every module of the hostile test suite,
+// built with standard Go, and checks that wazero accepts one of them: the
+// host's tests run them all, instrumented.
+func TestInstrumentModules(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/hostile/*.wasm")
+	if len(files) == 0 {
+		t.Fatal("no modules in ../../testdata/hostile")
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	for _, f := range files {
+		wasm, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := interrupt.Instrument(wasm)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if filepath.Base(f) != "loop.wasm" {
+			continue
+		}
+		if _, err := rt.CompileModule(ctx, out); err != nil {
+			t.Errorf("%s: instrumented module does not compile: %v", f, err)
+		}
+	}
+}
+
+func TestInstrumentRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		wasm []byte
+		want string
+	}{
+		{"empty", nil, "bad magic"},
+		{"version 2", []byte("\x00asm\x02\x00\x00\x00"), "bad magic"},
+		{"truncated section", []byte("\x00asm\x01\x00\x00\x00\x01\x05\x01"), "section 1 at offset 0x8: unexpected end"},
+		{"unknown section", module([]byte{99, 0}), "unknown id 99"},
+		{"unknown opcode", module([]byte{1, 1, 0x60, 0, 0}, []byte{3, 1, 0}, []byte{5, 1, 0, 1}, []byte{10, 1, 2, 0, 0xff}),
+			"function body 0: instruction 0xff at offset 0x1: unknown opcode"},
+		{"no memory", module([]byte{1, 1, 0x60, 0, 0}, []byte{3, 1, 0}, []byte{10, 1, 2, 0, 0x0b}), "the module has no memory"},
+		{"export taken", module([]byte{5, 1, 0, 1}, []byte{6, 1, 0x7f, 1, 0x41, 0, 0x0b},
+			append([]byte{7, 1, byte(len(interrupt.Export))}, append([]byte(interrupt.Export), 3, 0)...)),
+			"exports \"gatehouse.interrupt\" itself"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := interrupt.Instrument(tt.wasm)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzInstrument checks that Instrument never panics, and that whatever
+// wazero compiles it either refuses or instruments into a module wazero
+// compiles too.
+func FuzzInstrument(f *testing.F) {
+	f.Add(spinner)
+	files, _ := filepath.Glob("../../testdata/hostile/*.wasm")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil && len(b) < 1<<16 {
+			f.Add(b)
+		}
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		in := bytes.Clone(wasm)
+		out, err := interrupt.Instrument(wasm)
+		if !bytes.Equal(in, wasm) {
+			t.Fatal("Instrument changed its input")
+		}
+		if _, cerr := rt.CompileModule(ctx, wasm); cerr != nil || err != nil {
+			return
+		}
+		if _, err := rt.CompileModule(ctx, out); err != nil {
+			t.Fatalf("instrumented module does not compile: %v", err)
+		}
+	})
+}
