@@ -46,8 +46,10 @@ outcome store_load(stored **rules, uint32_t *count, call *c) {
     stored *out = gh_scratch(sizeof(stored) * (cap ? cap : 1));
     if (!out) return REFUSE(c, 500, "rules not restored: out of memory");
     gh_str k;
-    while (gh_array_next(&it, &key) && gh_val_str(key, &k)) {
+    while (gh_array_next(&it, &key)) {
         stored s = {0};
+        gh_reader r = gh_val_reader(key); /* keys may come as str or bin: gh_read_str takes either */
+        if (!gh_read_str(&r, &k)) return REFUSE(c, 500, "rules not restored: kv_list gave a key that is no string");
         gh_bytes b;
         if (k.len < RULE_PREFIX_LEN || !parse_number(k.ptr + RULE_PREFIX_LEN, k.len - RULE_PREFIX_LEN, &s.number))
             return REFUSE(c, 500, "rules not restored: kv key \"%.*s\" is not rule/<number>", GH_STR_ARG(k));
@@ -63,6 +65,7 @@ outcome store_load(stored **rules, uint32_t *count, call *c) {
         for (; i > 0 && out[i - 1].number > s.number; i--) out[i] = out[i - 1];
         out[i] = s;
     }
+    if (it.bad) return REFUSE(c, 500, "rules not restored: kv_list gave a malformed list");
     *rules = out;
     *count = n;
     return DONE;
