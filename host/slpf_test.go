@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -73,13 +74,15 @@ var slpfActuators = []slpfActuator{
 
 // config returns a host configuration that grants the actuator what it
 // needs, kv, log and exec of its programs (in dry run if asked), and runs
-// one instance at a time, as its documentation says.
+// one instance at a time with a long call timeout, as its documentation
+// says: a command runs its programs several times, which a busy machine
+// makes slow.
 func (a slpfActuator) config(store string, dryRun bool) Config {
 	return Config{
 		StorePath: store,
 		Plugins: map[string]PluginConfig{a.name: {
 			Grants: Grants{Log: true, KV: true, Exec: &ExecGrant{Programs: a.programs, DryRun: dryRun}},
-			Limits: Limits{PoolSize: 1},
+			Limits: Limits{PoolSize: 1, Timeout: time.Minute},
 		}},
 	}
 }
