@@ -22,13 +22,6 @@ static int one_of(gh_str s, const char *const *list) {
     return -1;
 }
 
-/* has_prefix reports whether s starts with the C string p. */
-static bool has_prefix(gh_str s, const char *p) {
-    gh_str head = {s.ptr, 0};
-    while (p[head.len] && head.len < s.len) head.len++;
-    return !p[head.len] && gh_str_eq(head, p);
-}
-
 /* slpf_args are the slpf arguments of a command; a field not given is
  * unset. */
 typedef struct slpf_args {
@@ -108,7 +101,7 @@ static outcome parse_args(gh_val args, slpf_args *a, call *c) {
         } else if (gh_str_eq(k, "slpf")) {
             outcome o = parse_slpf_args(v, a, c);
             if (o != DONE) return o;
-        } else if (has_prefix(k, "x-")) {
+        } else if (starts_with(k, "x-", NULL)) {
             return REFUSE(c, 501, "option not supported: args.%.*s", GH_STR_ARG(k));
         } else {
             return REFUSE(c, 400, "invalid command: args: unknown argument \"%.*s\"", GH_STR_ARG(k));
@@ -183,7 +176,7 @@ static outcome parse_connection(gh_val m, const char *name, rule *r, call *c) {
 /* parse_rule reads the target and slpf arguments of an allow or deny. */
 static outcome parse_rule(bool allow, gh_str type, gh_val value, const slpf_args *a, rule *r, call *c) {
     *r = (rule){.allow = allow, .persistent = true, .src_port = ANY_PORT, .dst_port = ANY_PORT};
-    r->v6 = has_prefix(type, "ipv6_");
+    r->v6 = starts_with(type, "ipv6_", NULL);
     if (a->has_persistent) r->persistent = a->persistent;
     if (a->direction.len) r->direction = (enum direction)one_of(a->direction, directions);
     if (a->drop_process.len) r->drop = (enum drop_process)one_of(a->drop_process, drop_processes);

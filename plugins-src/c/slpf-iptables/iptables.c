@@ -98,15 +98,6 @@ static uint32_t position(const chain *ch, int64_t number) {
 
 /* ---- listing ---- */
 
-/* starts_with reports whether s starts with the C string p, and gives the
- * rest. */
-static bool starts_with(gh_str s, const char *p, gh_str *rest) {
-    gh_str head = gh_cstr(p);
-    if (s.len < head.len || !gh_str_equal((gh_str){s.ptr, head.len}, head)) return false;
-    if (rest) *rest = (gh_str){s.ptr + head.len, s.len - head.len};
-    return true;
-}
-
 /* comment_number finds the rule number in the comment of a rule line of
  * iptables -S, which writes it --comment "slpf:7" or --comment slpf:7; -1
  * when the rule has none. */

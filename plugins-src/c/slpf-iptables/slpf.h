@@ -7,6 +7,17 @@
 
 #include "gatehouse.h"
 
+/* ---- text ---- */
+
+/* starts_with reports whether s starts with the C string p and, when rest
+ * is not NULL, gives what follows. */
+static inline bool starts_with(gh_str s, const char *p, gh_str *rest) {
+    gh_str head = gh_cstr(p);
+    if (s.len < head.len || !gh_str_equal((gh_str){s.ptr, head.len}, head)) return false;
+    if (rest) *rest = (gh_str){s.ptr + head.len, s.len - head.len};
+    return true;
+}
+
 /* ---- outcomes, shared by every file (actuator.c) ---- */
 
 /* outcome is how an operation of the actuator ended. */
