@@ -19,6 +19,10 @@ type (
 	ExecGrant = capability.ExecGrant
 )
 
+// ExecRecorder receives, with the plugin's name, each exec request that a
+// dry-run grant records instead of running.
+type ExecRecorder = capability.Recorder
+
 // Limits bound what one plugin may use. A zero field takes its default
 // (DefaultLimits).
 type Limits struct {
@@ -106,6 +110,11 @@ type Config struct {
 	Watch bool
 	// Logger receives the host's and the plugins' logs; nil uses slog.Default().
 	Logger *slog.Logger
+	// ExecRecorder, when set, receives the exec requests of dry-run grants,
+	// which are logged either way, from the goroutines of the calls that
+	// make them, so possibly at once; tests use it to check what a plugin
+	// would run.
+	ExecRecorder ExecRecorder
 }
 
 // pluginConfig returns the effective limits and grants of the plugin name.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -280,8 +281,21 @@ func TestDefault(t *testing.T) {
 			t.Errorf("%s grants = %+v, want log, clock and kv only", name, g)
 		}
 	}
-	if len(f.Plugins) != len(counters) {
-		t.Errorf("default grants plugins %v, want %v only", f.Plugins, counters)
+	// The SLPF actuators: exec of their programs in dry run only, one
+	// instance at a time.
+	actuators := map[string][]string{"slpf-nftables": {"nft"}, "slpf-iptables": {"iptables", "ip6tables"}}
+	for name, programs := range actuators {
+		pc := f.Plugins[name]
+		g := pc.Grants
+		if !g.Log || !g.KV || g.Clock || g.HTTP != nil || g.Exec == nil || !g.Exec.DryRun || !slices.Equal(g.Exec.Programs, programs) {
+			t.Errorf("%s grants = %+v (exec %+v), want log, kv and exec of %v in dry run", name, g, g.Exec, programs)
+		}
+		if pc.Limits.PoolSize != 1 {
+			t.Errorf("%s pool_size = %d, want 1", name, pc.Limits.PoolSize)
+		}
+	}
+	if len(f.Plugins) != len(counters)+len(actuators) {
+		t.Errorf("default grants plugins %v, want %v and %v only", f.Plugins, counters, actuators)
 	}
 	delete(f.Plugins, "kvcounter")
 	if !config.Default().Plugins["kvcounter"].Grants.KV {

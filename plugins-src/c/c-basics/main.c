@@ -10,11 +10,12 @@
  *
  * Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/internal/features.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c
  */
 #include "gatehouse.h"
 
 #include "../internal/echo.h"
+#include "../internal/features.h"
 #include "basics.h"
 
 /* ---- obligation c-require-reason ---- */
@@ -32,65 +33,6 @@ static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
 
 /* ---- actuator c-echo ---- */
 
-static const char *const echo_versions[] = {"1.0", NULL};
-
-/* supports reports whether the pairs declare action with target. */
-static bool supports(const gh_pair *pairs, gh_str action, gh_str target) {
-    for (; pairs && pairs->action; pairs++) {
-        if (!gh_str_eq(action, pairs->action)) continue;
-        for (const char *const *t = pairs->targets; *t; t++)
-            if (gh_str_eq(target, *t)) return true;
-    }
-    return false;
-}
-
-static void write_strs(gh_writer *w, const char *const *list) {
-    gh_w_array(w);
-    for (; list && *list; list++) gh_w_str(w, *list);
-    gh_w_end(w);
-}
-
-/* features answers query features with the features asked for among
- * versions, profiles and pairs; an empty list is a heartbeat. */
-static gh_status features(const gh_component *self, gh_val asked, gh_writer *reply) {
-    gh_iter it;
-    if (!gh_array_iter(asked, &it)) {
-        gh_reply_status(reply, 400, "target features must be a list");
-        return GH_OK;
-    }
-    bool versions = false, profiles = false, pairs = false;
-    gh_val f;
-    gh_str s;
-    while (gh_array_next(&it, &f)) {
-        if (!gh_val_str(f, &s)) continue;
-        versions |= gh_str_eq(s, "versions");
-        profiles |= gh_str_eq(s, "profiles");
-        pairs |= gh_str_eq(s, "pairs");
-    }
-    gh_reply_status(reply, 200, NULL);
-    if (!versions && !profiles && !pairs) return GH_OK;
-    gh_reply_results(reply);
-    if (versions) {
-        gh_w_key(reply, "versions");
-        write_strs(reply, echo_versions);
-    }
-    if (profiles) {
-        gh_w_key(reply, "profiles");
-        write_strs(reply, self->profiles);
-    }
-    if (pairs) {
-        gh_w_key(reply, "pairs");
-        gh_w_map(reply);
-        for (const gh_pair *p = self->pairs; p->action; p++) {
-            gh_w_key(reply, p->action);
-            write_strs(reply, p->targets);
-        }
-        gh_w_end(reply);
-    }
-    gh_w_end(reply);
-    return GH_OK;
-}
-
 /* echo_actuate answers query features, answers the other pairs it supports
  * with status 200 and results echoing the action and target, any other pair
  * with 501, and a command whose target has not exactly one type with 400. */
@@ -100,14 +42,14 @@ static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
         gh_reply_status(reply, 400, "target must have exactly one type");
         return GH_OK;
     }
-    if (!supports(req->self->pairs, cmd->action, cmd->target_type)) {
+    if (!actuator_supports(req->self->pairs, cmd->action, cmd->target_type)) {
         gh_w_key(reply, "status");
         gh_w_int(reply, 501);
         gh_w_key(reply, "status_text");
         gh_w_strf(reply, "command not supported: %.*s %.*s", GH_STR_ARG(cmd->action), GH_STR_ARG(cmd->target_type));
         return GH_OK;
     }
-    if (gh_str_eq(cmd->action, "query")) return features(req->self, cmd->target_value, reply);
+    if (gh_str_eq(cmd->action, "query")) return actuator_features(req->self, cmd->target_value, reply);
     gh_reply_status(reply, 200, NULL);
     gh_reply_results(reply);
     gh_w_key(reply, "action");

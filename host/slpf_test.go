@@ -1,0 +1,286 @@
+package host
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/jsonvalue"
+)
+
+// slpfActuator is one of the SLPF actuator plugins, as the tests of this
+// file and slpf_netns_test.go drive it.
+type slpfActuator struct {
+	name      string                  // the plugin's name
+	component string                  // its actuator, as Host.Actuate names it
+	build     func(testing.TB) string // builds it, into a file named like gowasm.Build's
+	programs  []string                // the programs its exec grant lists
+	setup     []string                // what it runs to read and prepare the filter, in dry run
+	reset     [][]string              // argv that wipe its rules, as a reboot would
+	listing   []string                // argv that list the filter, for failure messages
+}
+
+// slpfActuators are the SLPF actuator plugins.
+var slpfActuators = []slpfActuator{
+	{
+		name:      "slpf-nftables",
+		component: "slpf-nftables/nftables",
+		build:     func(t testing.TB) string { return gowasm.Build(t, "plugins-src/go/slpf-nftables") },
+		programs:  []string{"nft"},
+		setup: []string{"nft --json add table inet gatehouse" +
+			" ; add chain inet gatehouse input { type filter hook input priority -10 ; policy accept ; }" +
+			" ; add chain inet gatehouse forward { type filter hook forward priority -10 ; policy accept ; }" +
+			" ; add chain inet gatehouse output { type filter hook output priority -10 ; policy accept ; }" +
+			" ; list table inet gatehouse"},
+		reset:   [][]string{{"nft", "delete", "table", "inet", "gatehouse"}},
+		listing: []string{"nft", "list", "ruleset"},
+	},
+	{
+		name:      "slpf-iptables",
+		component: "slpf-iptables/iptables",
+		build:     func(t testing.TB) string { return buildC(t, "slpf-iptables", false) },
+		programs:  []string{"iptables", "ip6tables"},
+		setup: func() []string {
+			var lines []string
+			for _, p := range []string{"iptables", "ip6tables"} {
+				lines = append(lines, p+" -w -S")
+				for _, hook := range []string{"INPUT", "FORWARD", "OUTPUT"} {
+					lines = append(lines, p+" -w -N GATEHOUSE-"+hook, p+" -w -I "+hook+" 1 -j GATEHOUSE-"+hook)
+				}
+			}
+			return lines
+		}(),
+		reset: func() [][]string {
+			var cmds [][]string
+			for _, p := range []string{"iptables", "ip6tables"} {
+				for _, hook := range []string{"INPUT", "FORWARD", "OUTPUT"} {
+					cmds = append(cmds, []string{p, "-w", "-D", hook, "-j", "GATEHOUSE-" + hook},
+						[]string{p, "-w", "-F", "GATEHOUSE-" + hook}, []string{p, "-w", "-X", "GATEHOUSE-" + hook})
+				}
+			}
+			return cmds
+		}(),
+		listing: []string{"iptables-save"},
+	},
+}
+
+// config returns a host configuration that grants the actuator what it
+// needs, kv, log and exec of its programs (in dry run if asked), and runs
+// one instance at a time with a long call timeout, as its documentation
+// says: a command runs its programs several times, which a busy machine
+// makes slow.
+func (a slpfActuator) config(store string, dryRun bool) Config {
+	return Config{
+		StorePath: store,
+		Plugins: map[string]PluginConfig{a.name: {
+			Grants: Grants{Log: true, KV: true, Exec: &ExecGrant{Programs: a.programs, DryRun: dryRun}},
+			Limits: Limits{PoolSize: 1, Timeout: time.Minute},
+		}},
+	}
+}
+
+// actuate sends the command, written as JSON, to the actuator.
+func (a slpfActuator) actuate(t testing.TB, h *Host, command string) abi.ActuateReply {
+	t.Helper()
+	var req abi.ActuateRequest
+	m, err := jsonvalue.DecodeObject(`{"profile":"slpf","command":` + command + `}`)
+	if err == nil {
+		err = msgpackCopy(m, &req)
+	}
+	if err != nil {
+		t.Fatalf("test command %s: %v", command, err)
+	}
+	rep, err := h.Actuate(context.Background(), a.component, req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", a.name, command, err)
+	}
+	return rep
+}
+
+// msgpackCopy decodes the msgpack encoding of v into dst.
+func msgpackCopy(v, dst any) error {
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return msgpack.Unmarshal(b, dst)
+}
+
+// ruleNumber returns the rule number of a reply, or -1 when it has none.
+func ruleNumber(rep abi.ActuateReply) int64 {
+	slpf, _ := rep.Results["slpf"].(map[string]any)
+	if n, ok := normalize(slpf["rule_number"]).(int64); ok {
+		return n
+	}
+	return -1
+}
+
+// recorder collects the exec requests of dry-run grants as lines of the
+// program and its arguments.
+type recorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *recorder) record(_ context.Context, _ string, req abi.ExecRequest) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, strings.Join(append([]string{req.Program}, req.Args...), " "))
+}
+
+// take returns the lines recorded since the last take.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines := r.lines
+	r.lines = nil
+	return lines
+}
+
+// TestSLPFDryRun checks the commands each SLPF actuator runs for a table of
+// OpenC2 commands, recorded by a dry-run exec grant, and its replies.
+func TestSLPFDryRun(t *testing.T) {
+	tests := []struct {
+		name    string
+		command string
+		status  int
+		text    string              // a part of the status text
+		number  int64               // the rule number of the reply; -1 for none
+		reads   bool                // whether it reads and prepares the filter
+		want    map[string][]string // what it runs after that, by actuator
+	}{{
+		name: "deny a tcp port", reads: true,
+		command: `{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":22}},"args":{"response_requested":"complete"}}`,
+		status:  200, text: "dry run", number: 1,
+		want: map[string][]string{
+			"slpf-nftables": {`nft add rule inet gatehouse input meta nfproto ipv4 tcp dport 22 drop comment "slpf:1"` +
+				` ; add rule inet gatehouse forward meta nfproto ipv4 tcp dport 22 drop comment "slpf:1"` +
+				` ; add rule inet gatehouse output meta nfproto ipv4 tcp dport 22 drop comment "slpf:1"`},
+			"slpf-iptables": {
+				"iptables -w -A GATEHOUSE-INPUT -p tcp --dport 22 -m comment --comment slpf:1 -j DROP",
+				"iptables -w -A GATEHOUSE-FORWARD -p tcp --dport 22 -m comment --comment slpf:1 -j DROP",
+				"iptables -w -A GATEHOUSE-OUTPUT -p tcp --dport 22 -m comment --comment slpf:1 -j DROP",
+			},
+		},
+	}, {
+		name: "allow an ipv6 net, egress, under a number", reads: true,
+		command: `{"action":"allow","target":{"ipv6_net":"2001:db8:0:0::/32"},"args":{"slpf":{"direction":"egress","insert_rule":10}}}`,
+		status:  200, text: "dry run", number: 10,
+		want: map[string][]string{
+			"slpf-nftables": {`nft add rule inet gatehouse output ip6 saddr 2001:db8::/32 accept comment "slpf:10"` +
+				` ; add rule inet gatehouse output ip6 daddr 2001:db8::/32 accept comment "slpf:10"`},
+			"slpf-iptables": {
+				"ip6tables -w -A GATEHOUSE-OUTPUT -s 2001:db8::/32 -m comment --comment slpf:10 -j ACCEPT",
+				"ip6tables -w -A GATEHOUSE-OUTPUT -d 2001:db8::/32 -m comment --comment slpf:10 -j ACCEPT",
+			},
+		},
+	}, {
+		name: "reject a host, ingress", reads: true,
+		command: `{"action":"deny","target":{"ipv4_net":"198.51.100.7"},"args":{"slpf":{"drop_process":"reject","direction":"ingress","persistent":false}}}`,
+		status:  200, text: "dry run", number: 11,
+		want: map[string][]string{
+			"slpf-nftables": {`nft add rule inet gatehouse input ip saddr 198.51.100.7 reject with icmpx type host-unreachable comment "slpf:11"` +
+				` ; add rule inet gatehouse input ip daddr 198.51.100.7 reject with icmpx type host-unreachable comment "slpf:11"` +
+				` ; add rule inet gatehouse forward ip saddr 198.51.100.7 reject with icmpx type host-unreachable comment "slpf:11"` +
+				` ; add rule inet gatehouse forward ip daddr 198.51.100.7 reject with icmpx type host-unreachable comment "slpf:11"`},
+			"slpf-iptables": {
+				"iptables -w -A GATEHOUSE-INPUT -s 198.51.100.7 -m comment --comment slpf:11 -j REJECT --reject-with icmp-host-unreachable",
+				"iptables -w -A GATEHOUSE-INPUT -d 198.51.100.7 -m comment --comment slpf:11 -j REJECT --reject-with icmp-host-unreachable",
+				"iptables -w -A GATEHOUSE-FORWARD -s 198.51.100.7 -m comment --comment slpf:11 -j REJECT --reject-with icmp-host-unreachable",
+				"iptables -w -A GATEHOUSE-FORWARD -d 198.51.100.7 -m comment --comment slpf:11 -j REJECT --reject-with icmp-host-unreachable",
+			},
+		},
+	}, {
+		name: "false_ack without a protocol", reads: true,
+		command: `{"action":"deny","target":{"ipv4_connection":{"dst_addr":"192.0.2.9/24","dst_port":80}},"args":{"slpf":{"drop_process":"false_ack","direction":"egress"}}}`,
+		status:  200, text: "dry run", number: 12,
+		want: map[string][]string{
+			"slpf-nftables": {`nft add rule inet gatehouse output ip daddr 192.0.2.0/24 tcp dport 80 reject with tcp reset comment "slpf:12"` +
+				` ; add rule inet gatehouse output ip daddr 192.0.2.0/24 meta l4proto { tcp, udp, sctp } th dport 80 drop comment "slpf:12"`},
+			"slpf-iptables": {
+				"iptables -w -A GATEHOUSE-OUTPUT -d 192.0.2.0/24 -p tcp --dport 80 -m comment --comment slpf:12 -j REJECT --reject-with tcp-reset",
+				"iptables -w -A GATEHOUSE-OUTPUT -d 192.0.2.0/24 -p tcp --dport 80 -m comment --comment slpf:12 -j DROP",
+				"iptables -w -A GATEHOUSE-OUTPUT -d 192.0.2.0/24 -p udp --dport 80 -m comment --comment slpf:12 -j DROP",
+				"iptables -w -A GATEHOUSE-OUTPUT -d 192.0.2.0/24 -p sctp --dport 80 -m comment --comment slpf:12 -j DROP",
+			},
+		},
+	}, {
+		name: "icmpv6 from a source", reads: true,
+		command: `{"action":"deny","target":{"ipv6_connection":{"src_addr":"2001:db8::1","protocol":"icmp"}},"args":{"slpf":{"direction":"ingress"}}}`,
+		status:  200, text: "dry run", number: 13,
+		want: map[string][]string{
+			"slpf-nftables": {`nft add rule inet gatehouse input ip6 saddr 2001:db8::1 meta l4proto ipv6-icmp drop comment "slpf:13"` +
+				` ; add rule inet gatehouse forward ip6 saddr 2001:db8::1 meta l4proto ipv6-icmp drop comment "slpf:13"`},
+			"slpf-iptables": {
+				"ip6tables -w -A GATEHOUSE-INPUT -s 2001:db8::1 -p ipv6-icmp -m comment --comment slpf:13 -j DROP",
+				"ip6tables -w -A GATEHOUSE-FORWARD -s 2001:db8::1 -p ipv6-icmp -m comment --comment slpf:13 -j DROP",
+			},
+		},
+	}, {
+		name:    "a rule number in use",
+		command: `{"action":"deny","target":{"ipv4_net":"10.0.0.0/8"},"args":{"slpf":{"insert_rule":10}}}`,
+		status:  501, text: "rule number currently in use: 10", number: -1, reads: true,
+	}, {
+		name:    "delete",
+		command: `{"action":"delete","target":{"slpf:rule_number":1}}`,
+		status:  200, text: "dry run", number: -1, reads: true, // no handle or position is known in dry run: nothing to run
+	}, {
+		name:    "delete a rule that is gone",
+		command: `{"action":"delete","target":{"slpf:rule_number":1}}`,
+		status:  500, text: "firewall rule not removed or updated: no rule number 1", number: -1,
+	}, {
+		name:    "false_ack on udp",
+		command: `{"action":"deny","target":{"ipv6_connection":{"protocol":"udp","src_port":53}},"args":{"slpf":{"drop_process":"false_ack"}}}`,
+		status:  501, text: "false_ack with protocol udp", number: -1,
+	}, {
+		name:    "update file",
+		command: `{"action":"update","target":{"file":{"name":"rules.v4"}}}`,
+		status:  501, text: "command not supported: update file", number: -1,
+	}, {
+		name:    "a bad address",
+		command: `{"action":"deny","target":{"ipv4_net":"10.0.0.256"}}`,
+		status:  400, text: "target.ipv4_net", number: -1,
+	}, {
+		name:    "a temporal argument",
+		command: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"args":{"duration":60000}}`,
+		status:  501, text: "option not supported: args.duration", number: -1,
+	}, {
+		name:    "query features",
+		command: `{"action":"query","target":{"features":[]}}`,
+		status:  200, number: -1,
+	}}
+	for _, a := range slpfActuators {
+		t.Run(a.name, func(t *testing.T) {
+			rec := &recorder{}
+			cfg := a.config(filepath.Join(t.TempDir(), "store.db"), true)
+			cfg.ExecRecorder = rec.record
+			h := newHostWasm(t, cfg, a.build(t))
+			for i, tt := range tests {
+				rep := a.actuate(t, h, tt.command)
+				if rep.Status != tt.status || !strings.Contains(rep.StatusText, tt.text) || ruleNumber(rep) != tt.number {
+					t.Errorf("%s: reply %+v, want status %d with %q and rule number %d", tt.name, rep, tt.status, tt.text, tt.number)
+				}
+				var want []string
+				if i == 0 { // the first command starts the actuator, which reads the filter
+					want = append(want, a.setup...)
+				}
+				if tt.reads {
+					want = append(want, a.setup...)
+				}
+				want = append(want, tt.want[a.name]...)
+				got := rec.take()
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: ran\n%s\nwant\n%s", tt.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+			}
+		})
+	}
+}

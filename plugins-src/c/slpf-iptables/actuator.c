@@ -1,0 +1,158 @@
+/*
+ * actuator.c: the SLPF actuator itself: rule numbers, the store and the
+ * filter brought together, as the Go twin (plugins-src/go/internal/slpf,
+ * actuator.go) does for nftables.
+ */
+#include "../internal/features.h"
+#include "slpf.h"
+
+#define DRY_RUN_TEXT "dry run: the packet filter commands were recorded, not run"
+
+void call_refuse(call *c, int status) {
+    c->status = status;
+    gh_writer_reset(&c->text);
+}
+
+/* reply_done writes the 200 response, with a rule number when number >= 0. */
+static void reply_done(gh_writer *reply, const snapshot *s, int64_t number) {
+    gh_reply_status(reply, 200, s->dry_run ? DRY_RUN_TEXT : NULL);
+    if (number < 0) return;
+    gh_reply_results(reply);
+    gh_w_key(reply, "slpf");
+    gh_w_map(reply);
+    gh_w_key(reply, "rule_number");
+    gh_w_int(reply, number);
+    gh_w_end(reply);
+    gh_w_end(reply);
+}
+
+/* add installs the rule of an allow or deny under the number it asks for,
+ * or the next one, and stores the command. */
+static outcome add(const gh_actuate_req *req, const request *rq, gh_writer *reply, call *c) {
+    snapshot s;
+    outcome o;
+    c->doing = "firewall rule not added";
+    if ((o = filter_snapshot(&s, c)) != DONE) return o;
+    numbered nr = {.number = rq->number, .rule = rq->rule};
+    if (rq->insert) {
+        bool taken;
+        if ((o = store_has(nr.number, &taken, c)) != DONE) return o;
+        if (taken || snapshot_holds(&s, nr.number))
+            return REFUSE(c, 501, "rule number currently in use: %lld", (long long)nr.number);
+    } else if ((o = store_next(&nr.number, c)) != DONE) {
+        return o;
+    }
+    if ((o = filter_install(&s, &nr, 1, c)) != DONE) return o;
+    if ((o = store_save(nr.number, req->command.action, req->command.target, req->command.args, c)) != DONE) {
+        /* Take the rule out again: a rule the store does not know could
+         * never be deleted. */
+        call undo = {.doing = "take back the rule added"};
+        gh_writer_init(&undo.text);
+        filter_remove(&s, &nr.number, 1, &undo);
+        gh_writer_free(&undo.text);
+        return o;
+    }
+    reply_done(reply, &s, nr.number);
+    return DONE;
+}
+
+/* delete_rule removes a rule from the filter and the store (SLPF v1.0
+ * section 2.3.4.1: a rule that cannot be removed is answered 500). */
+static outcome delete_rule(int64_t number, gh_writer *reply, call *c) {
+    snapshot s;
+    bool known;
+    outcome o;
+    c->doing = "firewall rule not removed or updated";
+    if ((o = store_has(number, &known, c)) != DONE) return o;
+    if (!known) return REFUSE(c, 500, "%s: no rule number %lld", c->doing, (long long)number);
+    if ((o = filter_snapshot(&s, c)) != DONE) return o;
+    if ((o = filter_remove(&s, &number, 1, c)) != DONE) return o;
+    if ((o = store_delete(number, c)) != DONE) return o;
+    reply_done(reply, &s, -1);
+    return DONE;
+}
+
+/* start brings the filter in line with the store at the first command of
+ * an instance: persistent rules the filter lost are installed again under
+ * their numbers, rules that were not persistent are forgotten, and rules of
+ * the actuator the store does not know are removed. In dry run the filter's
+ * state is unknown and nothing changes. */
+static outcome start(const gh_component *self, call *c) {
+    stored *rules;
+    uint32_t count;
+    snapshot s;
+    outcome o;
+    c->doing = "rules not restored";
+    if ((o = store_load(&rules, &count, c)) != DONE) return o;
+    if ((o = filter_snapshot(&s, c)) != DONE) return o;
+    if (s.dry_run) return DONE;
+
+    int64_t *held;
+    uint32_t nheld = snapshot_numbers(&s, &held), norphans = 0;
+    int64_t *orphans = gh_scratch(sizeof(int64_t) * (nheld ? nheld : 1));
+    if (!held || !orphans) return REFUSE(c, 500, "%s: out of memory", c->doing);
+    for (uint32_t i = 0; i < nheld; i++) {
+        bool known = false;
+        for (uint32_t k = 0; k < count; k++) known |= rules[k].number == held[i];
+        if (!known) orphans[norphans++] = held[i];
+    }
+    if (norphans) {
+        if ((o = filter_remove(&s, orphans, norphans, c)) != DONE) return o;
+        for (uint32_t i = 0; i < norphans; i++)
+            gh_logf(GH_LOG_INFO, "removed a rule the store does not know rule_number=%lld", (long long)orphans[i]);
+    }
+
+    numbered *restore = gh_scratch(sizeof(numbered) * (count ? count : 1));
+    uint32_t nrestore = 0;
+    if (!restore) return REFUSE(c, 500, "%s: out of memory", c->doing);
+    for (uint32_t i = 0; i < count; i++) {
+        if (snapshot_holds(&s, rules[i].number)) continue;
+        request rq;
+        o = parse_command(self->pairs, rules[i].action, rules[i].target, rules[i].args, &rq, c);
+        if (o == FAILED) return o;
+        if (o == REFUSED || rq.kind != ADD_RULE)
+            return REFUSE(c, 500, "%s: kv key rule/%lld holds no allow or deny command", c->doing,
+                          (long long)rules[i].number);
+        if (!rq.rule.persistent) {
+            if ((o = store_delete(rules[i].number, c)) != DONE) return o;
+            gh_logf(GH_LOG_INFO, "forgot a rule that was not persistent rule_number=%lld", (long long)rules[i].number);
+            continue;
+        }
+        restore[nrestore++] = (numbered){.number = rules[i].number, .rule = rq.rule};
+    }
+    if ((o = filter_install(&s, restore, nrestore, c)) != DONE) return o;
+    for (uint32_t i = 0; i < nrestore; i++)
+        gh_logf(GH_LOG_INFO, "restored a persistent rule rule_number=%lld", (long long)restore[i].number);
+    return DONE;
+}
+
+gh_status slpf_actuate(const gh_actuate_req *req, gh_writer *reply) {
+    static bool started, ready;
+    static call c;
+    if (!ready) gh_writer_init(&c.text), ready = true;
+    outcome o = DONE;
+    if (!started && (o = start(req->self, &c)) == DONE) started = true;
+    request rq;
+    if (o == DONE) o = parse_command(req->self->pairs, req->command.action, req->command.target, req->command.args, &rq, &c);
+    if (o == DONE) {
+        switch (rq.kind) {
+        case QUERY_FEATURES:
+            return actuator_features(req->self, rq.features, reply);
+        case ADD_RULE:
+            o = add(req, &rq, reply, &c);
+            break;
+        case DELETE_RULE:
+            o = delete_rule(rq.number, reply, &c);
+            break;
+        }
+    }
+    if (o == FAILED) return gh_error_from_host(reply, GH_UNAVAILABLE, &c.err);
+    if (o == REFUSED) {
+        gh_bytes text = gh_writer_bytes(&c.text);
+        gh_w_key(reply, "status");
+        gh_w_int(reply, c.status);
+        gh_w_key(reply, "status_text");
+        gh_w_val(reply, (gh_val){text.ptr, text.len});
+    }
+    return GH_OK;
+}

@@ -1,0 +1,41 @@
+package slpf
+
+import (
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2"
+)
+
+// Profiles are the actuator profiles an SLPF actuator implements, for its
+// manifest and for query features.
+var Profiles = []string{"slpf"}
+
+// Pairs are the action/target pairs an SLPF actuator of this package
+// supports (SLPF v1.0 section 2.3, table 2.3-1), for its manifest and for
+// query features. update file is left out: rules are managed one by one.
+var Pairs = map[string][]string{
+	"allow":  {openc2.TargetIPv4Connection, openc2.TargetIPv6Connection, openc2.TargetIPv4Net, openc2.TargetIPv6Net},
+	"deny":   {openc2.TargetIPv4Connection, openc2.TargetIPv6Connection, openc2.TargetIPv4Net, openc2.TargetIPv6Net},
+	"delete": {openc2.TargetSLPFRuleNumber},
+	"query":  {openc2.TargetFeatures},
+}
+
+// features answers query features with the features asked for (OpenC2
+// Language Specification v1.0 section 4.1); an empty list asks for none and
+// is answered 200 alone. rate_limit is not reported: the actuator sets none.
+func features(asked []openc2.Feature) abi.ActuateReply {
+	results := map[string]any{}
+	for _, f := range asked {
+		switch f {
+		case openc2.FeatureVersions:
+			results["versions"] = []string{"1.0"}
+		case openc2.FeatureProfiles:
+			results["profiles"] = Profiles
+		case openc2.FeaturePairs:
+			results["pairs"] = Pairs
+		}
+	}
+	if len(results) == 0 {
+		return abi.ActuateReply{Status: 200}
+	}
+	return abi.ActuateReply{Status: 200, Results: results}
+}
