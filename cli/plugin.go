@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -250,12 +249,12 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		}
 		input = string(b)
 	}
-	req, err := decodeJSONObject(input)
+	req, err := abi.DecodeJSONObject([]byte(input))
 	if err != nil {
 		return usage("--input: %v", err)
 	}
 	reset, _ := cmd.Flags().GetString("reset")
-	resetReq, err := decodeJSONObject(reset)
+	resetReq, err := abi.DecodeJSONObject([]byte(reset))
 	if err != nil {
 		return usage("--reset: %v", err)
 	}
@@ -311,42 +310,4 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		return finding("%v", err)
 	}
 	return printJSON(cmd.OutOrStdout(), reply)
-}
-
-// decodeJSONObject decodes a JSON object keeping integers as int64, so a
-// plugin that decodes an integer field gets an integer.
-func decodeJSONObject(s string) (map[string]any, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
-	}
-	if v == nil {
-		return nil, fmt.Errorf("not a JSON object: null")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("more than one JSON value")
-	}
-	return normalizeNumbers(v).(map[string]any), nil
-}
-
-func normalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeNumbers(e)
-		}
-	}
-	return v
 }
