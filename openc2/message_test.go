@@ -135,3 +135,16 @@ func TestEncodeMessageValidates(t *testing.T) {
 		t.Errorf("encode = %s, %v; want %s", b, err, want)
 	}
 }
+
+func TestNames(t *testing.T) {
+	for s, want := range map[string]bool{"ipv4_net": true, "slpf:rule_number": true, "x-acme:thing": true, "slpf:other": false, "ip_addr": false, "": false} {
+		if got := IsTargetName(s); got != want {
+			t.Errorf("IsTargetName(%q) = %v", s, got)
+		}
+	}
+	for s, want := range map[string]bool{"slpf": true, "x-echo": true, "x-a_b": true, "echo": false, "x-": false, "x-toolongtoolongtoolong": false} {
+		if got := IsNsid(s); got != want {
+			t.Errorf("IsNsid(%q) = %v", s, got)
+		}
+	}
+}
