@@ -197,7 +197,9 @@ func TestHandle(t *testing.T) {
 			want: `{"status":501,"status_text":"plugin slpf-nft/filter: unsupported: it says no"}`, refs: []string{"slpf-nft/filter"}},
 		{name: "host code", reply: plugin(abi.CodeTrap), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":500,"status_text":"plugin slpf-nft/filter: trap: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "plain error", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) { return abi.ActuateReply{}, errors.New("boom") },
+		{name: "plain error", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
+			return abi.ActuateReply{}, errors.New("boom")
+		},
 			cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`, want: `{"status":500,"status_text":"boom"}`, refs: []string{"slpf-nft/filter"}},
 		{name: "status outside LS", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) { return abi.ActuateReply{Status: 201}, nil },
 			cmd:  `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
