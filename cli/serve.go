@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
 )
 
 func newServeCommand() *cobra.Command {
@@ -117,28 +117,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	return failed
 }
 
-// serverTLS returns the TLS configuration of t (TLS 1.2 or later, mutual
-// TLS when a client CA is set), or nil for plain HTTP. It reads the
-// certificate and key now, so that serve refuses to start without them.
+// serverTLS returns the TLS configuration of t (package tlsconf), or nil
+// for plain HTTP. It reads the certificate and key now, so that serve
+// refuses to start without them.
 func serverTLS(t config.TLS) (*tls.Config, error) {
 	if t.Cert == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-	if err != nil {
-		return nil, fmt.Errorf("tls.cert and tls.key: %w", err)
-	}
-	c := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	if t.ClientCA != "" {
-		pem, err := os.ReadFile(t.ClientCA)
-		if err != nil {
-			return nil, fmt.Errorf("tls.client_ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.client_ca %s: no PEM certificate in it", t.ClientCA)
-		}
-		c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
-	}
-	return c, nil
+	return tlsconf.Server(t.Cert, t.Key, t.ClientCA, [3]string{"tls.cert", "tls.key", "tls.client_ca"})
 }
