@@ -98,7 +98,7 @@ func newTestConsumer(t *testing.T, acts Actuators, cfg Config) (*Consumer, *cloc
 }
 
 // message decodes the command JSON with the headers into a message.
-func message(t *testing.T, cmd string) *openc2.Message {
+func message(t testing.TB, cmd string) *openc2.Message {
 	t.Helper()
 	m, err := openc2.DecodeMessage([]byte(`{"headers":{"request_id":"r-1","from":"producer.example"},"body":{"openc2":{"request":` + cmd + `}}}`))
 	if err != nil {
