@@ -6,8 +6,8 @@ import (
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
-// Versions are the OpenC2 language versions the consumer speaks.
-var Versions = []string{"1.0"}
+// versions are the OpenC2 language versions the consumer speaks.
+var versions = []string{"1.0"}
 
 // features answers 'query features' (LS v1.0 section 4.1) from the
 // components' manifests: versions, the profiles and pairs of the components,
@@ -35,7 +35,7 @@ func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
 	for _, f := range asked {
 		switch f {
 		case openc2.FeatureVersions:
-			r.Versions = Versions
+			r.Versions = versions
 		case openc2.FeatureProfiles:
 			r.Profiles = profiles(acts)
 		case openc2.FeaturePairs:
