@@ -123,13 +123,10 @@ func specifiers(cmd *openc2.Command) (string, map[string]any, error) {
 	if cmd.Actuator == nil {
 		return "", nil, nil
 	}
-	b, err := json.Marshal(cmd.Actuator.Value)
-	if err != nil {
-		return "", nil, fmt.Errorf("actuator specifiers: %v", err)
-	}
-	m, err := abi.DecodeJSONObject(b)
-	if err != nil {
-		return "", nil, fmt.Errorf("actuator specifiers: %v", err)
+	v, err := abiValue(cmd.Actuator.Value)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return "", nil, fmt.Errorf("actuator specifiers %s: not an object: %v", cmd.Actuator.Profile, err)
 	}
 	return cmd.Actuator.Profile, m, nil
 }
@@ -183,14 +180,10 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // command in its JSON shape, with command_id defaulting to the request_id
 // (LS v1.0 section 3.3.1), and the headers.
 func actuateRequest(h openc2.Headers, cmd *openc2.Command) (abi.ActuateRequest, error) {
-	m, err := abi.DecodeJSONObject(mustEncode(cmd))
+	ac, err := abiCommand(cmd)
 	if err != nil {
 		return abi.ActuateRequest{}, fmt.Errorf("command: %v", err)
 	}
-	ac := abi.Command{Action: string(cmd.Action), CommandID: cmd.CommandID}
-	ac.Target, _ = m["target"].(map[string]any)
-	ac.Args, _ = m["args"].(map[string]any)
-	ac.Actuator, _ = m["actuator"].(map[string]any)
 	if ac.CommandID == "" {
 		ac.CommandID = h.RequestID
 	}
