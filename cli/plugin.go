@@ -14,7 +14,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/jsonvalue"
 )
 
 func newPluginCommand() *cobra.Command {
@@ -250,12 +249,12 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		}
 		input = string(b)
 	}
-	req, err := jsonvalue.DecodeObject(input)
+	req, err := abi.DecodeJSONObject([]byte(input))
 	if err != nil {
 		return usage("--input: %v", err)
 	}
 	reset, _ := cmd.Flags().GetString("reset")
-	resetReq, err := jsonvalue.DecodeObject(reset)
+	resetReq, err := abi.DecodeJSONObject([]byte(reset))
 	if err != nil {
 		return usage("--reset: %v", err)
 	}

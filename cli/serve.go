@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,11 @@ import (
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/openc2/hostactuators"
+	"github.com/gatehouse/gatehouse/openc2/https"
 )
 
 func newServeCommand() *cobra.Command {
@@ -28,8 +32,11 @@ func newServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Load the plugins of a folder, watch it, and serve over HTTP",
 		Long: `Serve loads every .wasm plugin in the plugin folder, reloads plugins when their
-files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins
-and POST /v1/plugins/reload. It stops cleanly on SIGINT or SIGTERM.`,
+files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
+POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
+(HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
+It stops cleanly on SIGINT or SIGTERM; commands scheduled for later are kept
+in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
   gatehouse serve --config gatehouse.yaml`,
@@ -70,13 +77,32 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", f.Listen)
+	st, err := store.Open(f.OpenC2.Store)
 	if err != nil {
 		_ = h.Close(ctx)
+		return usage("openc2.store: %v", err)
+	}
+	defer st.Close()
+	cons, err := consumer.New(hostactuators.New(h), consumer.Config{
+		ID:         f.OpenC2.ConsumerID,
+		RateLimit:  f.OpenC2.RateLimit,
+		Specifiers: f.OpenC2.Actuators,
+		Store:      st.Namespace("schedule"),
+		Logger:     logger,
+	})
+	if err != nil {
+		_ = h.Close(ctx)
+		return usage("openc2: %v", err)
+	}
+	ln, err := net.Listen("tcp", f.Listen)
+	if err != nil {
+		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
 	}
+	e := server.New(h, reg, logger)
+	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
 	srv := &http.Server{
-		Handler:           server.New(h, reg, logger),
+		Handler:           e,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Connection errors, such as failed TLS handshakes, go to the log.
@@ -99,6 +125,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err := h.Start(ctx); err != nil {
 		logger.Error("start plugins", "error", err)
 	}
+	// Scheduled commands run once the plugins are loaded.
+	if err := cons.Start(); err != nil {
+		logger.Error("start the openc2 scheduler", "error", err)
+	}
 	var failed error
 	select {
 	case <-ctx.Done():
@@ -111,34 +141,18 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := errors.Join(srv.Shutdown(shutdown), h.Close(shutdown)); err != nil {
+	if err := errors.Join(srv.Shutdown(shutdown), cons.Close(), h.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed
 }
 
-// serverTLS returns the TLS configuration of t (TLS 1.2 or later, mutual
-// TLS when a client CA is set), or nil for plain HTTP. It reads the
-// certificate and key now, so that serve refuses to start without them.
+// serverTLS returns the TLS configuration of t (package tlsconf), or nil
+// for plain HTTP. It reads the certificate and key now, so that serve
+// refuses to start without them.
 func serverTLS(t config.TLS) (*tls.Config, error) {
 	if t.Cert == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-	if err != nil {
-		return nil, fmt.Errorf("tls.cert and tls.key: %w", err)
-	}
-	c := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	if t.ClientCA != "" {
-		pem, err := os.ReadFile(t.ClientCA)
-		if err != nil {
-			return nil, fmt.Errorf("tls.client_ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.client_ca %s: no PEM certificate in it", t.ClientCA)
-		}
-		c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
-	}
-	return c, nil
+	return tlsconf.Server(t.Cert, t.Key, t.ClientCA, [3]string{"tls.cert", "tls.key", "tls.client_ca"})
 }

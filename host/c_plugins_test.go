@@ -3,17 +3,13 @@ package host
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -27,6 +23,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // The C plugins are built with the one-line command at the top of their
@@ -37,100 +34,8 @@ const (
 	cKVCounter  = "c-kvcounter"
 )
 
-// The Debian packages of the C toolchain.
-const cPackages = "clang lld wasi-libc libclang-rt-14-dev-wasm32"
-
-var (
-	cMu    sync.Mutex
-	cBuilt = map[string]string{} // name (+ "-wasi") → wasm file, once per process
-)
-
-// buildC builds the C plugin plugins-src/c/<name> and returns the .wasm
-// file. With wasi set it builds the same sources as a WASI reactor against
-// wasi-libc instead of freestanding. Builds are cached by the hash of the
-// command and of every C source of the kit and the plugins.
-func buildC(t testing.TB, name string, wasi bool) string {
-	t.Helper()
-	clang, err := exec.LookPath("clang")
-	if err == nil {
-		_, err = exec.LookPath("wasm-ld")
-	}
-	if err != nil {
-		toolchainMissing(t, "install the Debian packages "+cPackages, "C plugins need clang and wasm-ld: %v", err)
-	}
-	key := name
-	if wasi {
-		key += "-wasi"
-		out, err := exec.Command(clang, "--target=wasm32-wasi", "-print-libgcc-file-name").Output()
-		if err != nil {
-			toolchainMissing(t, "install the Debian packages "+cPackages, "clang cannot target wasm32-wasi: %v", err)
-		}
-		for _, f := range []string{strings.TrimSpace(string(out)), "/usr/lib/wasm32-wasi/crt1-reactor.o"} {
-			if _, err := os.Stat(f); err != nil {
-				toolchainMissing(t, "install the Debian packages "+cPackages, "WASI reactor builds need %s: %v", f, err)
-			}
-		}
-	}
-
-	cMu.Lock()
-	defer cMu.Unlock()
-	if out, ok := cBuilt[key]; ok {
-		return out
-	}
-	root := gowasm.ModuleRoot(t)
-	args := buildCommands(t, filepath.Join(root, "plugins-src", "c", name, "main.c"), "clang", 1)[0][1:]
-	if wasi {
-		args = slices.DeleteFunc(args, func(a string) bool {
-			return a == "--target=wasm32-unknown-unknown" || a == "-nostdlib" || a == "-Wl,--no-entry"
-		})
-		args = append([]string{"--target=wasm32-wasi", "--sysroot=/usr", "-mexec-model=reactor"}, args...)
-	}
-	args = append(args, "-Wall", "-Wextra")
-	out := slices.Index(args, "-o")
-	if out < 0 || out+1 == len(args) {
-		t.Fatalf("%s build command has no -o FILE: %q", name, args)
-	}
-
-	h := sha256.New()
-	fmt.Fprintf(h, "%s %q\n", clang, slices.Concat(args[:out], args[out+2:]))
-	for _, dir := range []string{"abi/pdk/c", "plugins-src/c"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".c") || strings.HasSuffix(path, ".h")) {
-				return err
-			}
-			b, err := os.ReadFile(path)
-			fmt.Fprintf(h, "%s %d\n", path, len(b))
-			h.Write(b)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	wasm := filepath.Join(gowasm.CacheDir(t, "wasm-c"), key+"-"+hex.EncodeToString(h.Sum(nil)[:6])+".wasm")
-	if _, err := os.Stat(wasm); err == nil {
-		cBuilt[key] = wasm
-		return wasm
-	}
-	// Build beside the target and rename, as other test processes may build
-	// the same plugin at the same time.
-	tmp := fmt.Sprintf("%s.%d", wasm, os.Getpid())
-	args[out+1] = tmp
-	cmd := exec.Command(clang, args...)
-	cmd.Dir = root
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("build %s: clang %s: %v\n%s", key, strings.Join(args, " "), err, b)
-	}
-	if len(b) > 0 {
-		t.Logf("build %s: clang says:\n%s", key, b)
-	}
-	if err := os.Rename(tmp, wasm); err != nil {
-		t.Fatal(err)
-	}
-	cBuilt[key] = wasm
-	return wasm
-}
+// buildC builds the C plugin plugins-src/c/<name>; see wasmbuild.C.
+var buildC = wasmbuild.C
 
 // newMixedHost serves the Go twins basics and basics-extism beside the C
 // plugins c-basics and c-echo-extism.

@@ -25,7 +25,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/host/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Host loads plugins and serves calls to their components. It is safe for

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/gowasm"
-	"github.com/gatehouse/gatehouse/internal/jsonvalue"
 )
 
 // slpfActuator is one of the SLPF actuator plugins, as the tests of this
@@ -91,7 +90,7 @@ func (a slpfActuator) config(store string, dryRun bool) Config {
 func (a slpfActuator) actuate(t testing.TB, h *Host, command string) abi.ActuateReply {
 	t.Helper()
 	var req abi.ActuateRequest
-	m, err := jsonvalue.DecodeObject(`{"profile":"slpf","command":` + command + `}`)
+	m, err := abi.DecodeJSONObject([]byte(`{"profile":"slpf","command":` + command + `}`))
 	if err == nil {
 		err = msgpackCopy(m, &req)
 	}

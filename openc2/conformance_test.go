@@ -7,20 +7,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/vectors"
 )
 
-const vectors = "../../shared/conformance/openc2/bberliner"
-
-// exceptions lists vectors whose label contradicts LS v1.0 CS02; the value is the
-// reason. These vectors are expected to get the opposite outcome.
-var exceptions = map[string]string{
-	"commands/bad/query_features_notunique.json":            "LS v1.0 3.4.1.5: a Consumer SHOULD ignore duplicate features, so duplicates are accepted",
-	"commands/good/deny_uri_actuator_multiple.json":         "LS v1.0 3.3.1.3: Actuator is a Choice, one profile only",
-	"commands/good/query_features_ext_args_all.json":        "LS v1.0 3.4.2 Nsid is String (1..16); this one has 31 characters",
-	"commands/good/query_features_ext_args_underscore.json": "LS v1.0 3.4.2 Nsid is String (1..16); this one has 27 characters",
-	"responses/good/results_ext_multiple.json":              "LS v1.0 3.3.2.1: 201 is not a status code of LS v1.0",
-	"responses/good/results_ext_single.json":                "LS v1.0 3.3.2.1: 201 is not a status code of LS v1.0",
-}
+const vectorDir = "../../shared/conformance/openc2/bberliner"
 
 // checkRejection asserts that err is an *Error with a message.
 func checkRejection(t *testing.T, err error) {
@@ -44,9 +35,9 @@ func generic(t *testing.T, b []byte) any {
 func TestConformance(t *testing.T) {
 	for _, kind := range []string{"commands", "responses"} {
 		for _, label := range []string{"good", "bad"} {
-			files, _ := filepath.Glob(filepath.Join(vectors, kind, label, "*.json"))
+			files, _ := filepath.Glob(filepath.Join(vectorDir, kind, label, "*.json"))
 			if len(files) == 0 {
-				t.Fatalf("no vectors in %s: the conformance data (shared/conformance) must sit beside the repository", filepath.Join(vectors, kind, label))
+				t.Fatalf("no vectors in %s: the conformance data (shared/conformance) must sit beside the repository", filepath.Join(vectorDir, kind, label))
 			}
 			for _, f := range files {
 				name := kind + "/" + label + "/" + filepath.Base(f)
@@ -56,7 +47,7 @@ func TestConformance(t *testing.T) {
 						t.Fatal(err)
 					}
 					want := label == "good"
-					if reason, ok := exceptions[name]; ok {
+					if reason, ok := vectors.Exceptions[name]; ok {
 						want = !want
 						t.Logf("exception: %s", reason)
 					}
@@ -105,7 +96,7 @@ func TestConformance(t *testing.T) {
 }
 
 func FuzzDecodeCommand(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(vectors, "commands", "*", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(vectorDir, "commands", "*", "*.json"))
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -132,7 +123,7 @@ func FuzzDecodeCommand(f *testing.F) {
 }
 
 func BenchmarkCodec(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(vectors, "commands/good/ls_example_deny_ipv4connection.json"))
+	data, err := os.ReadFile(filepath.Join(vectorDir, "commands/good/ls_example_deny_ipv4connection.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,10 @@
 // offending value. EncodeCommand and EncodeResponse validate before they encode, and
 // decode → encode → decode yields the same JSON value.
 //
+// DecodeMessage and EncodeMessage do the same for a whole message: the headers
+// of LS v1.0 section 3.2 and the envelope of the HTTPS transfer v1.1 (section
+// 3.3.2), whose content type is ContentType.
+//
 // # Notes
 //
 //   - Duplicate object keys are rejected at every depth. RFC 8259 leaves their meaning

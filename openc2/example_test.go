@@ -35,6 +35,33 @@ func ExampleEncodeCommand() {
 	// Output: {"action":"deny","target":{"ipv4_connection":{"dst_port":80,"protocol":"tcp"}}} <nil>
 }
 
+func ExampleDecodeMessage() {
+	m, err := openc2.DecodeMessage([]byte(`{
+	  "headers": {"request_id": "d1ac0489-ed51-4345-9175-f3078f30afe5", "created": 1545257700000},
+	  "body": {"openc2": {"request": {"action": "query", "target": {"features": ["versions"]}}}}
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Headers.RequestID, m.Request.Action, m.Request.Target.Value)
+
+	_, err = openc2.DecodeMessage([]byte(`{"body": {"openc2": {"request": {"action": "query", "target": {"features": ["all"]}}}}}`))
+	fmt.Println(err)
+	// Output:
+	// d1ac0489-ed51-4345-9175-f3078f30afe5 query [versions]
+	// body.openc2.request.target.features[0]: unknown feature "all" (versions, profiles, pairs or rate_limit)
+}
+
+func ExampleEncodeMessage() {
+	b, err := openc2.EncodeMessage(&openc2.Message{
+		Headers:  &openc2.Headers{RequestID: "d1ac0489-ed51-4345-9175-f3078f30afe5", From: "fw1.example.net"},
+		Response: &openc2.Response{Status: openc2.StatusOK},
+	})
+	fmt.Println(string(b), err)
+	// Output: {"headers":{"request_id":"d1ac0489-ed51-4345-9175-f3078f30afe5","from":"fw1.example.net"},"body":{"openc2":{"response":{"status":200}}}} <nil>
+}
+
 func ExampleDecodeResponse() {
 	r, err := openc2.DecodeResponse([]byte(`{"status":200,"results":{"slpf":{"rule_number":1234}}}`))
 	if err != nil {

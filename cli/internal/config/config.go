@@ -36,6 +36,26 @@ type File struct {
 	Limits host.Limits `yaml:"limits"`
 	// Plugins holds grants and limits by plugin name.
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
+	OpenC2  OpenC2                       `yaml:"openc2"`
+}
+
+// OpenC2 configures the OpenC2 consumer behind POST /.well-known/openc2.
+type OpenC2 struct {
+	// ConsumerID is "from" in the headers of responses. Default: the host
+	// name.
+	ConsumerID string `yaml:"consumer_id"`
+	// RateLimit is the most commands per minute accepted, reported by
+	// 'query features'; 0 means no limit.
+	RateLimit float64 `yaml:"rate_limit"`
+	// MaxRequestBytes bounds a command message. Default 65536.
+	MaxRequestBytes int64 `yaml:"max_request_bytes"`
+	// Store is the file that keeps scheduled commands across restarts.
+	// Default: openc2.db beside store.
+	Store string `yaml:"store"`
+	// Actuators holds the actuator specifiers that identify each actuator
+	// component, by "plugin/component": hostname, named_group, asset_id
+	// (default: the reference itself), asset_tuple, or a profile's own.
+	Actuators map[string]map[string]any `yaml:"actuators"`
 }
 
 // TLS configures HTTPS; without Cert the server speaks plain HTTP.
@@ -110,6 +130,15 @@ func (f *File) fillDefaults() {
 	if f.Store == "" {
 		f.Store = filepath.Join("data", "gatehouse.db")
 	}
+	if f.OpenC2.ConsumerID == "" {
+		f.OpenC2.ConsumerID, _ = os.Hostname()
+	}
+	if f.OpenC2.MaxRequestBytes == 0 {
+		f.OpenC2.MaxRequestBytes = 64 << 10
+	}
+	if f.OpenC2.Store == "" {
+		f.OpenC2.Store = filepath.Join(filepath.Dir(f.Store), "openc2.db")
+	}
 	if f.Log.Level == "" {
 		f.Log.Level = "info"
 	}
@@ -134,6 +163,17 @@ func (f *File) validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log.format %q is not text or json", f.Log.Format)
+	}
+	if f.OpenC2.RateLimit < 0 {
+		return fmt.Errorf("openc2.rate_limit %v is negative", f.OpenC2.RateLimit)
+	}
+	if f.OpenC2.MaxRequestBytes < 0 {
+		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
+	}
+	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
+		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
+			return fmt.Errorf("openc2.actuators: %q is not PLUGIN/COMPONENT", ref)
+		}
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestParseDefaults(t *testing.T) {
+	hostname, _ := os.Hostname()
 	cacheBase, err := os.UserCacheDir()
 	if err != nil {
 		cacheBase = os.TempDir()
@@ -26,6 +27,7 @@ func TestParseDefaults(t *testing.T) {
 		CacheDir:   filepath.Join(cacheBase, "gatehouse"),
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
+		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, Store: filepath.Join("data", "openc2.db")},
 	}
 	for _, tt := range []struct {
 		name string
@@ -90,6 +92,16 @@ plugins:
         hosts: [api.example.com, "*.feeds.example.org:8443", "10.0.0.1"]
         max_bytes: 1048576
         timeout: 250ms
+openc2:
+  consumer_id: fw1.example.net
+  rate_limit: 600
+  max_request_bytes: 8192
+  store: /var/lib/gatehouse/openc2.db
+  actuators:
+    slpf-nft/filter:
+      hostname: fw1
+      named_group: edge
+      asset_tuple: [rack-4, port-2]
 `
 	in := []byte(yaml)
 	f, err := config.Parse(in, "full.yaml")
@@ -103,6 +115,12 @@ plugins:
 	wantTLS := config.TLS{Cert: "/etc/gatehouse/tls.crt", Key: "/etc/gatehouse/tls.key", ClientCA: "/etc/gatehouse/ca.crt"}
 	if f.Listen != "0.0.0.0:9443" || f.TLS != wantTLS || f.Log != (config.Log{Level: "debug", Format: "json"}) {
 		t.Errorf("listen, tls, log = %q, %+v, %+v", f.Listen, f.TLS, f.Log)
+	}
+
+	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, Store: "/var/lib/gatehouse/openc2.db",
+		Actuators: map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}}}
+	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
+		t.Errorf("openc2 = %+v, want %+v", f.OpenC2, wantOpenC2)
 	}
 
 	// host.Grants' HTTP and Exec grants are of types internal to host, so
@@ -186,6 +204,26 @@ func TestParseErrors(t *testing.T) {
 			name: "several unknown keys",
 			yaml: "a: 1\nlog:\n  colour: true\n",
 			want: []string{`line 1: unknown key "a"; line 3: unknown key "colour"`},
+		},
+		{
+			name: "unknown openc2 key",
+			yaml: "openc2:\n  consumer: fw1\n",
+			want: []string{"line 2", `unknown key "consumer"`},
+		},
+		{
+			name: "negative rate limit",
+			yaml: "openc2:\n  rate_limit: -1\n",
+			want: []string{"openc2.rate_limit -1 is negative"},
+		},
+		{
+			name: "negative request size",
+			yaml: "openc2:\n  max_request_bytes: -5\n",
+			want: []string{"openc2.max_request_bytes -5 is negative"},
+		},
+		{
+			name: "actuator not plugin/component",
+			yaml: "openc2:\n  actuators:\n    filter:\n      hostname: fw1\n",
+			want: []string{`openc2.actuators: "filter" is not PLUGIN/COMPONENT`},
 		},
 		{
 			name: "bad log level",

@@ -10,7 +10,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/host/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Caller is the environment the host functions act in during calls into a

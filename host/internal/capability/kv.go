@@ -8,7 +8,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/host/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // kvGet is kv_get(key_ptr, key_len): the result is the raw value, or a

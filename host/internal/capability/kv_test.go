@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/host/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // newKVCaller returns a Caller for plugin "test" granted kv, using the

@@ -1,6 +1,7 @@
-// Package store is the host's persistent key-value store: one bbolt file
-// holding a namespace per plugin, so a plugin's keys survive restarts and no
-// plugin sees another's.
+// Package store is the persistent key-value store: one bbolt file holding
+// isolated namespaces, so keys survive restarts and no namespace sees
+// another's. The host keeps a namespace per plugin behind the kv capability;
+// the OpenC2 consumer keeps its scheduled commands in a file of its own.
 package store
 
 import (

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/producer"
+)
+
+func newSendCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "send --to URL [flags] FILE|-",
+		Short: "Send an OpenC2 command to a consumer and print its response",
+		Long: `Send reads an OpenC2 command (LS v1.0 JSON) or a whole command message
+({"headers": ..., "body": {"openc2": {"request": ...}}}) from FILE, or from
+standard input with -, posts it to the consumer's /.well-known/openc2 (HTTPS
+transfer v1.1) and prints the response message as JSON.
+
+A command gets a new request_id (a version 4 UUID), also sent as X-Request-ID.
+Exit status: 0 for an OpenC2 status of 102 or 200 (or no response, when the
+command asked for none), 1 for an error status or when the consumer cannot be
+reached or answers something else than an OpenC2 response, 2 for a command
+that is not valid LS v1.0 or bad flags.`,
+		Example: `  gatehouse send --to https://fw1.example.net --cacert ca.pem --cert producer.pem --key producer.key deny.json
+  echo '{"action":"query","target":{"features":["versions","profiles","pairs"]}}' | gatehouse send --to http://127.0.0.1:8080 -
+  gatehouse send --to https://127.0.0.1:8443 --insecure --timeout 5s query.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: runSend,
+	}
+	f := cmd.Flags()
+	f.String("to", "", "the consumer's URL, such as https://fw1.example.net (required)")
+	f.String("cacert", "", "PEM file of the CAs that sign the consumer's certificate (default: the system's)")
+	f.String("cert", "", "PEM file of the client certificate, for mutual TLS")
+	f.String("key", "", "PEM file of the client certificate's key")
+	f.Bool("insecure", false, "do not verify the consumer's certificate (tests only)")
+	f.Duration("timeout", producer.DefaultTimeout, "how long to wait for the response")
+	f.String("from", "", "the producer's identifier, sent as headers.from")
+	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func runSend(cmd *cobra.Command, args []string) error {
+	f := cmd.Flags()
+	str := func(name string) string { v, _ := f.GetString(name); return v }
+	insecure, _ := f.GetBool("insecure")
+	timeout, _ := f.GetDuration("timeout")
+
+	msg, err := readCommand(cmd.InOrStdin(), args[0])
+	if err != nil {
+		return usage("%v", err)
+	}
+	tlsCfg, err := tlsconf.Client(str("cacert"), str("cert"), str("key"), insecure, [3]string{"--cacert", "--cert", "--key"})
+	if err != nil {
+		return usage("%v", err)
+	}
+	c, err := producer.New(producer.Config{URL: str("to"), TLS: tlsCfg, Timeout: timeout, From: str("from")})
+	if err != nil {
+		return usage("--to: %v", err)
+	}
+	r, err := c.SendMessage(cmd.Context(), msg)
+	if err != nil {
+		return finding("send to %s: %v", str("to"), err)
+	}
+	if r.Message == nil {
+		return nil
+	}
+	b, err := openc2.EncodeMessage(r.Message)
+	if err != nil {
+		return finding("response: %v", err)
+	}
+	var pretty any
+	_ = json.Unmarshal(b, &pretty)
+	if err := printJSON(cmd.OutOrStdout(), pretty); err != nil {
+		return err
+	}
+	if s := r.Message.Response.Status; s != openc2.StatusOK && s != openc2.StatusProcessing {
+		return finding("the consumer answered %d %s", s, r.Message.Response.StatusText)
+	}
+	return nil
+}
+
+// readCommand reads a command or a command message from file, "-" for
+// stdin.
+func readCommand(stdin io.Reader, file string) (*openc2.Message, error) {
+	var b []byte
+	var err error
+	if file == "-" {
+		b, err = io.ReadAll(stdin)
+		file = "standard input"
+	} else {
+		b, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the command: %w", err)
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) == nil && top["body"] != nil {
+		m, err := openc2.DecodeMessage(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if m.Request == nil {
+			return nil, fmt.Errorf("%s: the message holds a response, not a command", file)
+		}
+		return m, nil
+	}
+	c, err := openc2.DecodeCommand(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &openc2.Message{Request: c}, nil
+}

@@ -1,0 +1,319 @@
+package consumer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2"
+)
+
+// plan is a command that passed the consumer's checks and routing and is to
+// be carried out now.
+type plan struct {
+	req     abi.ActuateRequest // the request every target gets
+	targets []Actuator
+	stop    time.Time // when to end the command; zero for never
+	h       openc2.Headers
+}
+
+// prepare routes cmd and works out its time window. It returns the plan to
+// carry out now, or the response to send instead: a refusal, or 102 for a
+// command it scheduled for its start_time.
+func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc2.Response) {
+	targets, specs, r := c.route(cmd)
+	if r != nil {
+		return nil, r
+	}
+	now := c.now()
+	start, stop := window(cmd.Args, now)
+	if !stop.IsZero() {
+		if !stop.After(now) {
+			return nil, status(openc2.StatusBadRequest, fmt.Sprintf("args: the command would end at %s, which has passed", stamp(stop)))
+		}
+		for _, a := range targets {
+			if !slices.Contains(a.Pairs[string(openc2.ActionDelete)], openc2.TargetSLPFRuleNumber) {
+				return nil, status(openc2.StatusNotImplemented, fmt.Sprintf("actuator %s cannot end a command at stop_time: it does not support delete slpf:rule_number", a.Ref))
+			}
+		}
+	}
+	if start.After(now) {
+		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h}); err != nil {
+			return nil, status(openc2.StatusInternalError, "schedule the command: "+err.Error())
+		}
+		return nil, status(openc2.StatusProcessing, "scheduled to start at "+stamp(start))
+	}
+	req, err := actuateRequest(h, cmd)
+	if err != nil {
+		return nil, status(openc2.StatusInternalError, err.Error())
+	}
+	req.Specifiers = specs
+	if cmd.Actuator != nil {
+		req.Profile = cmd.Actuator.Profile
+	}
+	return &plan{req: req, targets: targets, stop: stop, h: h}, nil
+}
+
+// route returns the components to carry out cmd and its actuator
+// specifiers, or the response when none qualifies (see Routing in the
+// package documentation).
+func (c *Consumer) route(cmd *openc2.Command) ([]Actuator, map[string]any, *openc2.Response) {
+	all := c.acts.Actuators()
+	profile, specs, err := specifiers(cmd)
+	if err != nil {
+		return nil, nil, status(openc2.StatusInternalError, err.Error())
+	}
+	candidates := all
+	if profile != "" {
+		candidates = c.matching(all, profile, specs)
+		if len(candidates) == 0 {
+			if len(c.matching(all, profile, nil)) == 0 {
+				return nil, nil, status(openc2.StatusNotFound, fmt.Sprintf("no actuator implements profile %s", profile))
+			}
+			b, _ := json.Marshal(specs)
+			return nil, nil, status(openc2.StatusNotFound, fmt.Sprintf("no %s actuator matches the specifiers %s", profile, b))
+		}
+	}
+	var out []Actuator
+	for _, a := range candidates {
+		if slices.Contains(a.Pairs[string(cmd.Action)], cmd.Target.Name) {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		text := fmt.Sprintf("no actuator supports %s %s", cmd.Action, cmd.Target.Name)
+		if profile != "" {
+			text += " for profile " + profile
+		}
+		return nil, nil, status(openc2.StatusNotImplemented, text)
+	}
+	return out, specs, nil
+}
+
+// matching returns the components of all that implement profile and match
+// specs.
+func (c *Consumer) matching(all []Actuator, profile string, specs map[string]any) []Actuator {
+	var out []Actuator
+	for _, a := range all {
+		if slices.Contains(a.Profiles, profile) && specifiersMatch(specs, c.identity(a.Ref)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// identity returns the specifiers that identify the component ref: the
+// configured ones, with asset_id defaulting to ref.
+func (c *Consumer) identity(ref string) map[string]any {
+	id := map[string]any{"asset_id": ref}
+	for k, v := range c.specifiers[ref] {
+		id[k] = v
+	}
+	return id
+}
+
+// specifiers returns the profile cmd's actuator names and its specifiers as
+// JSON values, or "" and nil when it names none.
+func specifiers(cmd *openc2.Command) (string, map[string]any, error) {
+	if cmd.Actuator == nil {
+		return "", nil, nil
+	}
+	v, err := abiValue(cmd.Actuator.Value)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return "", nil, fmt.Errorf("actuator specifiers %s: not an object: %v", cmd.Actuator.Profile, err)
+	}
+	return cmd.Actuator.Profile, m, nil
+}
+
+// normalizeSpecifiers returns the configured specifiers as JSON values, so
+// that they compare equal to the ones a command carries.
+func normalizeSpecifiers(in map[string]map[string]any) (map[string]map[string]any, error) {
+	out := make(map[string]map[string]any, len(in))
+	for ref, specs := range in {
+		b, err := json.Marshal(specs)
+		if err != nil {
+			return nil, fmt.Errorf("specifiers of %s: %v", ref, err)
+		}
+		if out[ref], err = abi.DecodeJSONObject(b); err != nil {
+			return nil, fmt.Errorf("specifiers of %s: %v", ref, err)
+		}
+	}
+	return out, nil
+}
+
+// window returns when cmd starts and ends (LS v1.0 section 3.3.1.4): start
+// is now unless start_time says otherwise, and stop is zero (never) unless
+// stop_time or duration says otherwise; stop = start + duration.
+func window(args *openc2.Args, now time.Time) (start, stop time.Time) {
+	start = now
+	if args == nil {
+		return start, stop
+	}
+	if args.StartTime != nil {
+		if t := time.UnixMilli(*args.StartTime); t.After(now) {
+			start = t
+		}
+	}
+	switch {
+	case args.StopTime != nil:
+		stop = time.UnixMilli(*args.StopTime)
+	case args.Duration != nil:
+		base := start
+		if args.StartTime != nil {
+			base = time.UnixMilli(*args.StartTime)
+		}
+		stop = base.Add(time.Duration(*args.Duration) * time.Millisecond)
+	}
+	return start, stop
+}
+
+// stamp formats t for status texts.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// actuateRequest returns the request that carries cmd to an actuator: the
+// command in its JSON shape, with command_id defaulting to the request_id
+// (LS v1.0 section 3.3.1), and the headers.
+func actuateRequest(h openc2.Headers, cmd *openc2.Command) (abi.ActuateRequest, error) {
+	ac, err := abiCommand(cmd)
+	if err != nil {
+		return abi.ActuateRequest{}, fmt.Errorf("command: %v", err)
+	}
+	if ac.CommandID == "" {
+		ac.CommandID = h.RequestID
+	}
+	return abi.ActuateRequest{
+		Command: ac,
+		Headers: abi.Headers{RequestID: h.RequestID, Created: h.Created, From: h.From, To: h.To},
+	}, nil
+}
+
+// mustEncode encodes a command that decoded or was built valid.
+func mustEncode(cmd *openc2.Command) []byte {
+	b, err := openc2.EncodeCommand(cmd)
+	if err != nil {
+		panic(fmt.Sprintf("encode a valid command: %v", err))
+	}
+	return b
+}
+
+// outcome is one component's answer to a command.
+type outcome struct {
+	ref  string
+	resp *openc2.Response
+}
+
+// execute carries out p on every target, schedules the end of the command
+// on each that answered with a rule number, and merges the answers.
+func (c *Consumer) execute(ctx context.Context, p *plan) *openc2.Response {
+	outs := make([]outcome, len(p.targets))
+	if len(p.targets) == 1 {
+		outs[0] = c.actuate(ctx, p.targets[0].Ref, p.req)
+	} else {
+		var wg sync.WaitGroup
+		for i, a := range p.targets {
+			wg.Go(func() { outs[i] = c.actuate(ctx, a.Ref, p.req) })
+		}
+		wg.Wait()
+	}
+	if !p.stop.IsZero() {
+		for i := range outs {
+			outs[i].resp = c.scheduleStop(p, outs[i])
+		}
+	}
+	return merge(outs)
+}
+
+// actuate calls one component and turns its reply into a response.
+func (c *Consumer) actuate(ctx context.Context, ref string, req abi.ActuateRequest) outcome {
+	reply, err := c.acts.Actuate(ctx, ref, req)
+	if err != nil {
+		return outcome{ref, status(StatusOf(err), err.Error())}
+	}
+	b, err := json.Marshal(reply)
+	if err != nil {
+		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s: reply: %v", ref, err))}
+	}
+	r, err := openc2.DecodeResponse(b)
+	if err != nil {
+		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s answered a response that is not LS v1.0: %v", ref, err))}
+	}
+	return outcome{ref, r}
+}
+
+// scheduleStop schedules the deletion of the rule o's component created,
+// at p.stop, and returns o's response, or a 500 when the rule cannot be
+// ended.
+func (c *Consumer) scheduleStop(p *plan, o outcome) *openc2.Response {
+	if o.resp.Status != openc2.StatusOK {
+		return o.resp
+	}
+	if o.resp.Results == nil || o.resp.Results.SLPF == nil || o.resp.Results.SLPF.RuleNumber == nil {
+		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out but returned no slpf rule_number, so it cannot be ended at %s", o.ref, stamp(p.stop)))
+	}
+	del := &openc2.Command{Action: openc2.ActionDelete, Target: openc2.Target{Name: openc2.TargetSLPFRuleNumber, Value: *o.resp.Results.SLPF.RuleNumber}}
+	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, Actuator: o.ref}
+	if err := c.sched.add(j); err != nil {
+		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out, but its end could not be scheduled: %v", o.ref, err))
+	}
+	return o.resp
+}
+
+// merge returns the response to a command several components carried out
+// (see Routing in the package documentation).
+func merge(outs []outcome) *openc2.Response {
+	if len(outs) == 1 {
+		return outs[0].resp
+	}
+	r := &openc2.Response{}
+	var texts []string
+	for _, o := range outs {
+		r.Status = max(r.Status, o.resp.Status)
+		if o.resp.Status != openc2.StatusOK {
+			text := fmt.Sprintf("%s: %d", o.ref, o.resp.Status)
+			if o.resp.StatusText != "" {
+				text += " " + o.resp.StatusText
+			}
+			texts = append(texts, text)
+		}
+	}
+	r.StatusText = strings.Join(texts, "; ")
+	r.Results = commonResults(outs)
+	return r
+}
+
+// commonResults returns the result fields every outcome has with the same
+// value, or nil when there are none.
+func commonResults(outs []outcome) *openc2.Results {
+	var common map[string]json.RawMessage
+	for i, o := range outs {
+		fields := map[string]json.RawMessage{}
+		if o.resp.Results != nil {
+			b, _ := json.Marshal(o.resp.Results)
+			_ = json.Unmarshal(b, &fields)
+		}
+		if i == 0 {
+			common = fields
+			continue
+		}
+		for k, v := range common {
+			if string(fields[k]) != string(v) {
+				delete(common, k)
+			}
+		}
+	}
+	if len(common) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(map[string]any{"status": openc2.StatusOK, "results": common})
+	r, err := openc2.DecodeResponse(b)
+	if err != nil {
+		return nil // every part came from a valid response
+	}
+	return r.Results
+}

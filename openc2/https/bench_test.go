@@ -1,0 +1,102 @@
+package https_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/openc2/hostactuators"
+	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/openc2/producer"
+)
+
+// benchCommand is the LS v1.0 example deny ipv4_connection, for the SLPF
+// actuator, answered with a rule number.
+const benchCommand = `{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","src_addr":"1.2.3.4","src_port":10996,"dst_addr":"198.2.3.4","dst_port":80}},"actuator":{"slpf":{}}}`
+
+// BenchmarkTransaction measures one whole OpenC2 transaction over loopback:
+// the producer client encodes and posts the command, the server decodes it,
+// the consumer routes it and calls the no-op SLPF actuator of the C plugin
+// c-slpf-noop through the host, and the response travels back and is
+// decoded. "serial" is the latency of one transaction at a time;
+// "parallel" the throughput with GOMAXPROCS clients, in commands/s.
+func BenchmarkTransaction(b *testing.B) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := host.New(host.Config{CacheDir: gowasm.CacheDir(b, "wazero"), Logger: quiet}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	if err := h.LoadFile(context.Background(), wasmbuild.C(b, "c-slpf-noop", false)); err != nil {
+		b.Fatal(err)
+	}
+	c, err := consumer.New(hostactuators.New(h), consumer.Config{ID: "bench", Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	e := echo.New()
+	https.Register(e, c, https.Options{Logger: quiet})
+	cmd, err := openc2.DecodeCommand([]byte(benchCommand))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pki := tlstest.New(b)
+
+	for _, transport := range []string{"http", "https"} {
+		srv := httptest.NewUnstartedServer(e)
+		cfg := producer.Config{}
+		if transport == "https" {
+			if srv.TLS, err = tlsconf.Server(pki.ServerCert, pki.ServerKey, pki.CA, [3]string{"cert", "key", "ca"}); err != nil {
+				b.Fatal(err)
+			}
+			srv.StartTLS()
+			if cfg.TLS, err = tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"ca", "cert", "key"}); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			srv.Start()
+		}
+		cfg.URL = srv.URL
+		client, err := producer.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		send := func() {
+			r, err := client.Send(context.Background(), cmd)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Message.Response.Status != openc2.StatusOK {
+				b.Fatalf("status %d %s", r.Message.Response.Status, r.Message.Response.StatusText)
+			}
+		}
+		b.Run(transport+"/serial", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				send()
+			}
+		})
+		b.Run(transport+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					send()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commands/s")
+		})
+		srv.Close()
+	}
+}

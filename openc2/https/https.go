@@ -1,0 +1,242 @@
+// Package https is the consumer side of the OpenC2 HTTPS transfer v1.1: the
+// route POST /.well-known/openc2 on an echo server, which takes a command
+// message, has a Handler (the consumer) carry it out and returns the
+// response message.
+//
+// What it checks, in order, and what it answers (the HTTP status, and the
+// status of the OpenC2 response in the body):
+//
+//   - Content-Type must be application/openc2+json;version=1.0 (section
+//     3.3.1): else 415, and 400 in the body.
+//   - The body must fit Options.MaxBytes: else 413, and 400 in the body.
+//   - The body must be a valid message holding a command (section 3.3.2):
+//     else 400, with the codec's error, which names the JSON path.
+//   - The command must carry an identifier, in headers.request_id or the
+//     X-Request-ID header (section 3.3.3): else 400. A message without
+//     request_id gets the X-Request-ID one.
+//   - Options.Authorizer must allow the command: else 403 in both.
+//
+// Then the Handler answers, and the HTTP status is the OpenC2 status (LS v1.0
+// section 3.3.2.1; HTTPS transfer v1.1 section 4.2.1), but 200 for 102
+// Processing, which HTTP reserves for interim responses. A command that asked
+// for no response gets 200 and an empty body. Every response carries
+// Cache-Control: no-cache (section 3.2.1) and the X-Request-ID of the command.
+//
+// TLS, and mutual TLS, are the server's (package tlsconf); the Authorizer
+// sees the client certificate.
+package https
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/openc2"
+)
+
+// Path is where a consumer takes commands (HTTPS transfer v1.1 section
+// 3.2.2).
+const Path = "/.well-known/openc2"
+
+// RequestIDHeader is the HTTP header that carries a command's identifier
+// beside headers.request_id (HTTPS transfer v1.1 section 3.3.3).
+const RequestIDHeader = "X-Request-ID"
+
+// DefaultMaxBytes is the largest command message accepted unless Options
+// say otherwise: 64 KiB.
+const DefaultMaxBytes = 64 << 10
+
+// Handler carries out a command message and returns the response message,
+// or nil when the command asked for none. *consumer.Consumer is one.
+type Handler interface {
+	Handle(ctx context.Context, msg *openc2.Message) *openc2.Message
+}
+
+// Authorizer decides whether a command may be carried out. A policy engine
+// plugs in here.
+type Authorizer interface {
+	// Authorize returns nil to allow the command, or an error whose message
+	// says why it is refused; the producer gets it in a 403 response.
+	Authorize(ctx context.Context, req Request) error
+}
+
+// Request is what an Authorizer decides on.
+type Request struct {
+	// Message is the command message, with request_id filled in.
+	Message *openc2.Message
+	// Peer is the client's verified certificate under mutual TLS, else nil.
+	Peer *x509.Certificate
+	// RemoteAddr is the client's network address.
+	RemoteAddr string
+}
+
+// Options configure the route. The zero Options are usable.
+type Options struct {
+	// MaxBytes bounds a command message; 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// Authorizer decides on each command; nil allows every command.
+	Authorizer Authorizer
+	// Logger receives refused requests at debug level; nil uses
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Register adds POST Path to e, carrying commands out with h.
+func Register(e *echo.Echo, h Handler, opts Options) {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	t := &transfer{h: h, opts: opts}
+	e.POST(Path, t.serve)
+}
+
+type transfer struct {
+	h    Handler
+	opts Options
+}
+
+// refusal is a request the transfer answers itself.
+type refusal struct {
+	kind refusalKind
+	text string
+}
+
+type refusalKind int
+
+const (
+	badMediaType refusalKind = iota
+	tooLarge
+	badMessage
+	forbidden
+)
+
+// statuses maps each refusal to its HTTP status and the status of the
+// OpenC2 response in the body: the one place where transfer errors meet
+// HTTP.
+var statuses = map[refusalKind]struct{ http, openc2 int }{
+	badMediaType: {http.StatusUnsupportedMediaType, openc2.StatusBadRequest},
+	tooLarge:     {http.StatusRequestEntityTooLarge, openc2.StatusBadRequest},
+	badMessage:   {http.StatusBadRequest, openc2.StatusBadRequest},
+	forbidden:    {http.StatusForbidden, openc2.StatusForbidden},
+}
+
+// httpStatus returns the HTTP status that carries an OpenC2 response of
+// status s: s itself, but 200 for 102.
+func httpStatus(s int) int {
+	if s == openc2.StatusProcessing {
+		return http.StatusOK
+	}
+	return s
+}
+
+func (t *transfer) serve(c echo.Context) error {
+	req := c.Request()
+	xid := req.Header.Get(RequestIDHeader)
+	hdr := c.Response().Header()
+	hdr.Set("Cache-Control", "no-cache")
+	if xid != "" {
+		hdr.Set(RequestIDHeader, xid)
+	}
+	msg, ref := t.read(req, xid)
+	if ref == nil {
+		ref = t.authorize(req, msg)
+	}
+	if ref != nil {
+		t.opts.Logger.Debug("openc2 request refused", "remote", req.RemoteAddr, "request_id", xid, "error", ref.text)
+		st := statuses[ref.kind]
+		out := &openc2.Message{Response: &openc2.Response{Status: st.openc2, StatusText: ref.text}}
+		if id := requestID(msg, xid); id != "" {
+			out.Headers = &openc2.Headers{RequestID: id, Created: time.Now().UnixMilli()}
+		}
+		return send(c, st.http, out)
+	}
+	out := t.h.Handle(req.Context(), msg)
+	if out == nil {
+		return c.NoContent(http.StatusOK)
+	}
+	return send(c, httpStatus(out.Response.Status), out)
+}
+
+// read returns the command message of req with request_id filled in.
+func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusal) {
+	if ct := req.Header.Get(echo.HeaderContentType); !isContentType(ct) {
+		return nil, &refusal{badMediaType, fmt.Sprintf("Content-Type %q is not %s (HTTPS transfer v1.1 section 3.3.1)", ct, openc2.ContentType)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, t.opts.MaxBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &refusal{tooLarge, fmt.Sprintf("the message is larger than %d bytes", t.opts.MaxBytes)}
+	case err != nil:
+		return nil, &refusal{badMessage, "read the message: " + err.Error()}
+	}
+	msg, err := openc2.DecodeMessage(body)
+	if err != nil {
+		return nil, &refusal{badMessage, err.Error()}
+	}
+	if msg.Request == nil {
+		return msg, &refusal{badMessage, "body.openc2: a consumer takes a request, not a response"}
+	}
+	if msg.Headers == nil || msg.Headers.RequestID == "" {
+		if xid == "" {
+			return msg, &refusal{badMessage, "the command has no identifier: set headers.request_id or the X-Request-ID header (HTTPS transfer v1.1 section 3.3.3)"}
+		}
+		if msg.Headers == nil {
+			msg.Headers = &openc2.Headers{}
+		}
+		msg.Headers.RequestID = xid
+	}
+	return msg, nil
+}
+
+// authorize asks the Authorizer, if any, about msg.
+func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
+	if t.opts.Authorizer == nil {
+		return nil
+	}
+	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr}
+	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
+		ar.Peer = req.TLS.PeerCertificates[0]
+	}
+	if err := t.opts.Authorizer.Authorize(req.Context(), ar); err != nil {
+		return &refusal{forbidden, "forbidden: " + err.Error()}
+	}
+	return nil
+}
+
+// requestID returns the identifier of the command, from its message or
+// from the X-Request-ID header.
+func requestID(msg *openc2.Message, xid string) string {
+	if msg != nil && msg.Headers != nil && msg.Headers.RequestID != "" {
+		return msg.Headers.RequestID
+	}
+	return xid
+}
+
+// send writes out as the response body.
+func send(c echo.Context, status int, out *openc2.Message) error {
+	b, err := openc2.EncodeMessage(out)
+	if err != nil {
+		return fmt.Errorf("encode the response: %w", err)
+	}
+	return c.Blob(status, openc2.ContentType, b)
+}
+
+// isContentType reports whether ct is the OpenC2 JSON media type of
+// version 1.0, parameters and case aside.
+func isContentType(ct string) bool {
+	typ, params, err := mime.ParseMediaType(ct)
+	return err == nil && typ == "application/openc2+json" && strings.TrimSpace(params["version"]) == "1.0"
+}

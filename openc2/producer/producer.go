@@ -1,0 +1,172 @@
+// Package producer is the OpenC2 producer side of the HTTPS transfer v1.1: a
+// client that posts command messages to a consumer's /.well-known/openc2 and
+// returns its response messages.
+package producer
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/https"
+)
+
+// DefaultTimeout bounds one command, connection and response included,
+// unless Config says otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// maxResponseBytes bounds a response message.
+const maxResponseBytes = 4 << 20
+
+// Config configures a Client.
+type Config struct {
+	// URL is the consumer: "https://host:port", to which Path is added, or
+	// the full URL of its OpenC2 endpoint.
+	URL string
+	// TLS configures HTTPS (package tlsconf builds one); nil uses the
+	// system's roots and no client certificate.
+	TLS *tls.Config
+	// Timeout bounds one command; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// From is the producer's identifier, sent as headers.from when a
+	// message has none.
+	From string
+}
+
+// Client sends commands to one consumer. It is safe for concurrent use and
+// keeps connections alive between commands.
+type Client struct {
+	url  string
+	http *http.Client
+	from string
+}
+
+// New returns a client for cfg.URL.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("consumer URL %q is not an absolute http:// or https:// URL", cfg.URL)
+	}
+	if !strings.HasSuffix(u.Path, https.Path) {
+		u.Path = strings.TrimSuffix(u.Path, "/") + https.Path
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg.TLS
+	tr.MaxIdleConnsPerHost = 64
+	return &Client{url: u.String(), http: &http.Client{Transport: tr, Timeout: cfg.Timeout}, from: cfg.From}, nil
+}
+
+// Result is the outcome of one command.
+type Result struct {
+	// RequestID is the command's identifier.
+	RequestID string
+	// HTTPStatus is the status of the HTTP response.
+	HTTPStatus int
+	// Message is the consumer's response message; nil when the command asked
+	// for no response (response_requested "none").
+	Message *openc2.Message
+}
+
+// Send sends cmd in a message of its own, with a new request_id.
+func (c *Client) Send(ctx context.Context, cmd *openc2.Command) (*Result, error) {
+	return c.SendMessage(ctx, &openc2.Message{Request: cmd})
+}
+
+// SendMessage sends the command message m. A message without request_id
+// gets a new version 4 UUID (LS v1.0 section 3.2), and one without from
+// gets Config.From; m itself is not changed. The request_id goes in the
+// X-Request-ID header too (HTTPS transfer v1.1 section 3.3.3).
+//
+// The error is nil whenever the consumer answered with an OpenC2 response,
+// whatever its status. A response that is not a valid OpenC2 response
+// message for this command (wrong content type, a malformed body, another
+// request_id) is an error.
+func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, error) {
+	if m.Request == nil {
+		return nil, errors.New("the message holds no command")
+	}
+	h := openc2.Headers{}
+	if m.Headers != nil {
+		h = *m.Headers
+	}
+	if h.RequestID == "" {
+		h.RequestID = newUUID()
+	}
+	if h.From == "" {
+		h.From = c.from
+	}
+	if h.Created == 0 {
+		h.Created = time.Now().UnixMilli()
+	}
+	body, err := openc2.EncodeMessage(&openc2.Message{Headers: &h, Request: m.Request, Signature: m.Signature})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", openc2.ContentType)
+	req.Header.Set("Accept", openc2.ContentType)
+	req.Header.Set("Cache-Control", "no-cache")
+	req.Header.Set(https.RequestIDHeader, h.RequestID)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the response: %w", err)
+	}
+	r := &Result{RequestID: h.RequestID, HTTPStatus: resp.StatusCode}
+	if len(b) == 0 && resp.StatusCode == http.StatusOK {
+		return r, nil
+	}
+	if len(b) > maxResponseBytes {
+		return nil, fmt.Errorf("HTTP %d: the response is larger than %d bytes", resp.StatusCode, maxResponseBytes)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openc2+json") {
+		return nil, fmt.Errorf("HTTP %d: the response is %q, not an OpenC2 message: %s", resp.StatusCode, ct, snippet(b))
+	}
+	if r.Message, err = openc2.DecodeMessage(b); err != nil {
+		return nil, fmt.Errorf("HTTP %d: the response is not a valid OpenC2 message: %w", resp.StatusCode, err)
+	}
+	if r.Message.Response == nil {
+		return nil, fmt.Errorf("HTTP %d: the consumer answered with a message that holds no response", resp.StatusCode)
+	}
+	if id := r.Message.Headers; id != nil && id.RequestID != "" && id.RequestID != h.RequestID {
+		return nil, fmt.Errorf("the response's request_id %q is not the command's %q", id.RequestID, h.RequestID)
+	}
+	return r, nil
+}
+
+// snippet returns the start of b for an error message.
+func snippet(b []byte) string {
+	const n = 200
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// newUUID returns a random (version 4) UUID, RFC 4122 section 4.4.
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
