@@ -52,7 +52,7 @@ func kvDelete(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([
 }
 
 // kvList is kv_list(prefix_ptr, prefix_len): the result is a msgpack array
-// of the keys with that prefix, each a msgpack bin, in byte order.
+// of the keys with that prefix, each a msgpack str, in byte order.
 func kvList(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([]byte, error) {
 	ns, err := c.namespace()
 	if err != nil {
@@ -66,10 +66,11 @@ func kvList(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([]b
 	if err != nil {
 		return nil, kvError(err)
 	}
-	if keys == nil {
-		keys = [][]byte{} // an empty array, not nil
+	names := make([]string, len(keys)) // an empty array, not nil
+	for i, k := range keys {
+		names[i] = string(k)
 	}
-	return msgpack.Marshal(keys)
+	return msgpack.Marshal(names)
 }
 
 // namespace returns the plugin's store namespace.
