@@ -12,7 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // TestPluginNew generates the project of every language and kind, builds it
@@ -143,7 +143,7 @@ func TestPluginNewRefuses(t *testing.T) {
 // absolute one.
 func TestPluginNewReplace(t *testing.T) {
 	t.Parallel()
-	root := gowasm.ModuleRoot(t)
+	root := wasmbuild.ModuleRoot(t)
 	inside, err := os.MkdirTemp(root, ".test-plugin-new-")
 	if err != nil {
 		t.Fatal(err)

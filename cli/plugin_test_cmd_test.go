@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // TestPluginTest runs the cases of basics against both its bindings: one
@@ -15,7 +15,7 @@ import (
 func TestPluginTest(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
-	cases := filepath.Join(gowasm.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
+	cases := filepath.Join(wasmbuild.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
 	for name, file := range map[string]string{"basics": fx.basics, "basics-extism": fx.extism} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

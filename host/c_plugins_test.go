@@ -3,17 +3,13 @@ package host
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -26,10 +22,10 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
-// The C plugins are built with the one-line command at the top of their
+// The C plugins, built with the one-line command at the top of their
 // plugins-src/c/<name>/main.c, so the tests prove the documented command.
 const (
 	cBasics     = "c-basics"
@@ -37,107 +33,12 @@ const (
 	cKVCounter  = "c-kvcounter"
 )
 
-// The Debian packages of the C toolchain.
-const cPackages = "clang lld wasi-libc libclang-rt-14-dev-wasm32"
-
-var (
-	cMu    sync.Mutex
-	cBuilt = map[string]string{} // name (+ "-wasi") → wasm file, once per process
-)
-
-// buildC builds the C plugin plugins-src/c/<name> and returns the .wasm
-// file. With wasi set it builds the same sources as a WASI reactor against
-// wasi-libc instead of freestanding. Builds are cached by the hash of the
-// command and of every C source of the kit and the plugins.
-func buildC(t testing.TB, name string, wasi bool) string {
-	t.Helper()
-	clang, err := exec.LookPath("clang")
-	if err == nil {
-		_, err = exec.LookPath("wasm-ld")
-	}
-	if err != nil {
-		toolchainMissing(t, "install the Debian packages "+cPackages, "C plugins need clang and wasm-ld: %v", err)
-	}
-	key := name
-	if wasi {
-		key += "-wasi"
-		out, err := exec.Command(clang, "--target=wasm32-wasi", "-print-libgcc-file-name").Output()
-		if err != nil {
-			toolchainMissing(t, "install the Debian packages "+cPackages, "clang cannot target wasm32-wasi: %v", err)
-		}
-		for _, f := range []string{strings.TrimSpace(string(out)), "/usr/lib/wasm32-wasi/crt1-reactor.o"} {
-			if _, err := os.Stat(f); err != nil {
-				toolchainMissing(t, "install the Debian packages "+cPackages, "WASI reactor builds need %s: %v", f, err)
-			}
-		}
-	}
-
-	cMu.Lock()
-	defer cMu.Unlock()
-	if out, ok := cBuilt[key]; ok {
-		return out
-	}
-	root := gowasm.ModuleRoot(t)
-	args := buildCommands(t, filepath.Join(root, "plugins-src", "c", name, "main.c"), "clang", 1)[0][1:]
-	if wasi {
-		args = slices.DeleteFunc(args, func(a string) bool {
-			return a == "--target=wasm32-unknown-unknown" || a == "-nostdlib" || a == "-Wl,--no-entry"
-		})
-		args = append([]string{"--target=wasm32-wasi", "--sysroot=/usr", "-mexec-model=reactor"}, args...)
-	}
-	args = append(args, "-Wall", "-Wextra")
-	out := slices.Index(args, "-o")
-	if out < 0 || out+1 == len(args) {
-		t.Fatalf("%s build command has no -o FILE: %q", name, args)
-	}
-
-	h := sha256.New()
-	fmt.Fprintf(h, "%s %q\n", clang, slices.Concat(args[:out], args[out+2:]))
-	for _, dir := range []string{"abi/pdk/c", "plugins-src/c"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".c") || strings.HasSuffix(path, ".h")) {
-				return err
-			}
-			b, err := os.ReadFile(path)
-			fmt.Fprintf(h, "%s %d\n", path, len(b))
-			h.Write(b)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	wasm := filepath.Join(gowasm.CacheDir(t, "wasm-c"), key+"-"+hex.EncodeToString(h.Sum(nil)[:6])+".wasm")
-	if _, err := os.Stat(wasm); err == nil {
-		cBuilt[key] = wasm
-		return wasm
-	}
-	// Build beside the target and rename, as other test processes may build
-	// the same plugin at the same time.
-	tmp := fmt.Sprintf("%s.%d", wasm, os.Getpid())
-	args[out+1] = tmp
-	cmd := exec.Command(clang, args...)
-	cmd.Dir = root
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("build %s: clang %s: %v\n%s", key, strings.Join(args, " "), err, b)
-	}
-	if len(b) > 0 {
-		t.Logf("build %s: clang says:\n%s", key, b)
-	}
-	if err := os.Rename(tmp, wasm); err != nil {
-		t.Fatal(err)
-	}
-	cBuilt[key] = wasm
-	return wasm
-}
-
 // newMixedHost serves the Go twins basics and basics-extism beside the C
 // plugins c-basics and c-echo-extism.
 func newMixedHost(t testing.TB) *Host {
 	t.Helper()
-	cb, ce := buildC(t, cBasics, false), buildC(t, cEchoExtism, false)
-	return newHostWasm(t, Config{}, cb, ce, gowasm.Build(t, srcBasics), gowasm.Build(t, srcBasicsExtism))
+	cb, ce := wasmbuild.C.Plugin(t, cBasics), wasmbuild.C.Plugin(t, cEchoExtism)
+	return newHostWasm(t, Config{}, cb, ce, wasmbuild.Go(t, srcBasics), wasmbuild.Go(t, srcBasicsExtism))
 }
 
 // callOutcome is a reply or the plugin error of one call, for comparing a C
@@ -437,7 +338,7 @@ func TestCKVCounter(t *testing.T) {
 		Plugins:   map[string]PluginConfig{"c-kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
 		Logger:    slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logs}, nil)),
 	}
-	h := newHostWasm(t, cfg, buildC(t, cKVCounter, false))
+	h := newHostWasm(t, cfg, wasmbuild.C.Plugin(t, cKVCounter))
 	st := status(t, h, "c-kvcounter.wasm")
 	if st.Status != StatusOK {
 		t.Fatalf("status %s: %s", st.Status, st.Message)
@@ -460,7 +361,7 @@ func TestCKVCounter(t *testing.T) {
 	}
 
 	// Ungranted, it is refused for each capability it imports.
-	h = newHostWasm(t, Config{}, buildC(t, cKVCounter, false))
+	h = newHostWasm(t, Config{}, wasmbuild.C.Plugin(t, cKVCounter))
 	st = status(t, h, "c-kvcounter.wasm")
 	for _, want := range []string{"capability_denied", "plugins.c-kvcounter.grants.kv", "plugins.c-kvcounter.grants.log", "plugins.c-kvcounter.grants.clock"} {
 		if st.Status != StatusError || !strings.Contains(st.Message, want) {
@@ -483,7 +384,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // TestCWASIReactor builds c-basics against wasi-libc, as a WASI reactor,
 // and checks that it loads and behaves as the freestanding build.
 func TestCWASIReactor(t *testing.T) {
-	wasm := buildC(t, cBasics, true)
+	wasm := wasmbuild.CReactor(t, cBasics)
 	h := newHostWasm(t, Config{}, wasm)
 	st := status(t, h, "c-basics-wasi.wasm")
 	if st.Status != StatusOK || st.Binding != BindingNative {
@@ -612,7 +513,7 @@ func mustMarshal(t testing.TB, v any) []byte {
 }
 
 func TestCKitRequests(t *testing.T) {
-	m := newRawModule(t, buildC(t, cBasics, false))
+	m := newRawModule(t, wasmbuild.C.Plugin(t, cBasics))
 	env := func(v any) []byte { return mustMarshal(t, v) }
 	deep := bytes.Repeat([]byte{0x91}, 200000) // 200,000 nested arrays
 	deep = append(deep, 0xc0)
@@ -718,7 +619,7 @@ func TestCKitRequests(t *testing.T) {
 // sizes and agent runs that replace each other: its memory must stop
 // growing.
 func TestCKitMemoryIsReused(t *testing.T) {
-	m := newRawModule(t, buildC(t, cBasics, false))
+	m := newRawModule(t, wasmbuild.C.Plugin(t, cBasics))
 	rng := rand.New(rand.NewPCG(3, 4))
 	cases := greedyCases(50)
 	round := func() {
@@ -777,7 +678,7 @@ func FuzzCKit(f *testing.F) {
 	}
 	// One instance for every input, as in the host, so that state carries
 	// over from call to call.
-	m := newRawModule(f, buildC(f, cBasics, false))
+	m := newRawModule(f, wasmbuild.C.Plugin(f, cBasics))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
@@ -797,7 +698,7 @@ func FuzzCKit(f *testing.F) {
 // BenchmarkCKitRawEcho calls the echo component of c-basics directly through
 // wazero, as the native binding does but without the host's encoding,
 // pooling and bookkeeping: the cost of the plugin itself.
-func BenchmarkCKitRawEcho(b *testing.B) { benchRawEcho(b, buildC(b, cBasics, false)) }
+func BenchmarkCKitRawEcho(b *testing.B) { benchRawEcho(b, wasmbuild.C.Plugin(b, cBasics)) }
 
 // benchRawEcho calls the environment component echo of the plugin file wasm
 // straight through wazero, with one request buffer reused as the host does:
