@@ -57,6 +57,32 @@ func TestRunReportsFailures(t *testing.T) {
 	}
 }
 
+// TestRunSkipMissing checks that SkipMissing skips the cases whose
+// component no plugin provides, and only those.
+func TestRunSkipMissing(t *testing.T) {
+	t.Parallel()
+	h := newHost(t, wasmbuild.Go(t, "plugins-src/go/basics"))
+	reply := hosttest.Expectation{Mode: hosttest.ModePartial, Reply: map[string]any{}}
+	cases := []hosttest.Case{
+		{Name: "present", Component: "weekday", Request: map[string]any{"key": "weekday"}, Expect: reply},
+		{Name: "missing", Component: "nope", Expect: reply},
+		{Name: "missing of this kind", Component: "object/weekday", Expect: reply},
+		{Name: "ambiguous", Component: "echo", Expect: reply},
+	}
+	for _, opts := range [][]hosttest.Option{nil, {hosttest.SkipMissing}} {
+		results := hosttest.Run(t.Context(), h, cases, opts...)
+		skip := len(opts) > 0
+		for i, want := range []struct{ passed, skipped bool }{{true, false}, {false, skip}, {false, skip}, {false, false}} {
+			if r := results[i]; r.Passed != want.passed || r.Skipped != want.skipped {
+				t.Errorf("options %v: %s: passed %v, skipped %v (%s); want %v, %v", opts, r.Name, r.Passed, r.Skipped, r.Diff, want.passed, want.skipped)
+			}
+		}
+		if r := results[1]; skip && r.Diff != `no plugin provides a component "nope"` {
+			t.Errorf("skipped case: diff %q", r.Diff)
+		}
+	}
+}
+
 func newHost(t *testing.T, wasm string) *host.Host {
 	t.Helper()
 	h, err := host.New(host.Config{

@@ -1,12 +1,10 @@
 /*
  * c-basics: the reference plugin of the C PDK on the native binding. Its
- * components behave exactly as their Go twins in plugins-src/go/internal/basics:
- *
- *   agent        c-greedy          = greedy
- *   obligation   c-require-reason  = require-reason
- *   environment  echo              = echo (the same name, for the benchmarks)
- *   actuator     c-echo            = echo
- *   object       c-path-segments   = path-segments
+ * components, the actuator echo, the obligation require-reason, the
+ * environment setter echo, the object setter path-segments and the agent
+ * greedy, have the names and the behaviour of their Go twins in
+ * plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
+ * cases every basics plugin passes.
  *
  * Build from the repository root:
  *
@@ -17,7 +15,7 @@
 #include "../internal/echo.h"
 #include "basics.h"
 
-/* ---- obligation c-require-reason ---- */
+/* ---- obligation require-reason ---- */
 
 /* require_reason is fulfilled only when access.reason is a non-empty string. */
 static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
@@ -30,7 +28,7 @@ static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
     return GH_OK;
 }
 
-/* ---- actuator c-echo ---- */
+/* ---- actuator echo ---- */
 
 static const char *const echo_versions[] = {"1.0", NULL};
 
@@ -118,7 +116,7 @@ static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
     return GH_OK;
 }
 
-/* ---- object c-path-segments ---- */
+/* ---- object path-segments ---- */
 
 /* path_segments sets segments to the non-empty segments of the path and,
  * when there is one, resource to the first. */
@@ -155,7 +153,7 @@ GATEHOUSE_PLUGIN(
     .components = GH_COMPONENTS(
         {
             .kind = GH_ACTUATOR,
-            .name = "c-echo",
+            .name = "echo",
             .description = "answers query features and echoes the other commands it supports",
             .profiles = GH_STRS("x-echo"),
             .pairs = GH_PAIRS({"query", GH_STRS("features")},
@@ -165,20 +163,20 @@ GATEHOUSE_PLUGIN(
         },
         {
             .kind = GH_OBLIGATION,
-            .name = "c-require-reason",
+            .name = "require-reason",
             .description = "fulfilled only when access.reason is a non-empty string",
             .oblige = require_reason,
         },
         ECHO_ENVIRONMENT,
         {
             .kind = GH_OBJECT,
-            .name = "c-path-segments",
+            .name = "path-segments",
             .description = "sets segments to the path's segments and resource to the first",
             .object = path_segments,
         },
         {
             .kind = GH_AGENT,
-            .name = "c-greedy",
+            .name = "greedy",
             .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
             .agent_reset = greedy_reset,
             .agent_act = greedy_act,
