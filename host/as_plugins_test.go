@@ -39,6 +39,9 @@ func TestASBasicsMatchGo(t *testing.T) { basicsMatchGo(t, newASHost(t), asBasics
 // from the same source.
 func TestASEchoExtismMatchesGo(t *testing.T) { echoMatchesGo(t, newASHost(t), "as-echo-extism/echo") }
 
+// FuzzASKit sends as-basics arbitrary bytes on every call export.
+func FuzzASKit(f *testing.F) { fuzzKit(f, wasmbuild.AssemblyScript.Plugin(f, asBasics)) }
+
 // BenchmarkASRawEcho calls the echo component of as-basics directly through
 // wazero: the cost of the plugin itself, without the host's.
 func BenchmarkASRawEcho(b *testing.B) { benchRawEcho(b, wasmbuild.AssemblyScript.Plugin(b, asBasics)) }

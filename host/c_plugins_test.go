@@ -246,48 +246,8 @@ func TestCKitMemoryIsReused(t *testing.T) {
 	kitMemoryIsReused(t, wasmbuild.C.Plugin(t, cBasics), "greedy")
 }
 
-// FuzzCKit sends c-basics arbitrary bytes on every call export: it must
-// never trap and always answer one well-formed envelope.
-func FuzzCKit(f *testing.F) {
-	exports := []string{abi.ExportDescribe, abi.ExportActuate, abi.ExportOblige, abi.ExportEnvironment,
-		abi.ExportObject, abi.ExportAgentReset, abi.ExportAgentAct}
-	seed := func(export int, v any) {
-		b, err := msgpack.Marshal(v)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(append([]byte{byte(export)}, b...))
-	}
-	seed(0, abi.DescribeRequest{HostABI: "1.0"})
-	seed(1, abi.ActuateRequest{Component: "echo", Command: abi.Command{Action: "query", Target: map[string]any{"features": []any{"pairs"}}}})
-	seed(1, abi.ActuateRequest{Component: "echo", Command: abi.Command{Action: "deny", Target: map[string]any{"ipv4_net": "1.2.3.4"}}})
-	seed(2, abi.ObligeRequest{Component: "require-reason", Decision: abi.DecisionGrant, Context: abi.Context{Access: map[string]any{"reason": "r"}}})
-	seed(3, benchRequest)
-	seed(3, abi.EnvironmentRequest{Component: "echo", Key: "k", Context: abi.Context{Subject: map[string]any{"id": 1}}})
-	seed(4, abi.ObjectRequest{Component: "path-segments", Path: "/a/b"})
-	for _, c := range greedyCases(5) {
-		c.reset.Component, c.reset.Actor = "greedy", "a"
-		seed(5, c.reset)
-		seed(6, abi.AgentActRequest{Component: "greedy", Actor: "a", Observation: c.obs})
-	}
-	// One instance for every input, as in the host, so that state carries
-	// over from call to call.
-	m := newRawModule(f, wasmbuild.C.Plugin(f, cBasics))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) == 0 {
-			return
-		}
-		reply, err := m.call(exports[int(data[0])%len(exports)], data[1:])
-		if err != nil {
-			t.Fatalf("trap: %v", err)
-		}
-		if _, _, err := checkEnvelope(reply); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
-// ---- benchmarks ----
+// FuzzCKit sends c-basics arbitrary bytes on every call export.
+func FuzzCKit(f *testing.F) { fuzzKit(f, wasmbuild.C.Plugin(f, cBasics)) }
 
 // BenchmarkCKitRawEcho calls the echo component of c-basics directly through
 // wazero, as the native binding does but without the host's encoding,

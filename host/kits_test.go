@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,26 +122,26 @@ func mustMarshal(t testing.TB, v any) []byte {
 // The checks every kit other than Go's passes the same way, outside the
 // host, on its reference plugin.
 
-// kitRequests sends the basics plugin file wasm, named plugin, outside the
-// host, requests no host would: its kit must answer each with one
-// well-formed envelope, and refuse the malformed ones as the other kits do.
-func kitRequests(t *testing.T, wasm, plugin string) {
+// kitCase is a request to a basics plugin that no host would send, or
+// that probes a corner of msgpack, and what its kit must answer.
+type kitCase struct {
+	name    string
+	export  string
+	req     []byte
+	code    abi.Code // "" for ok
+	message string   // a part of the error message
+	ok      map[string]any
+}
+
+// kitCases are the requests every kit other than Go's answers alike.
+func kitCases(t testing.TB) []kitCase {
 	const agent = "greedy"
-	m := newRawModule(t, wasm)
 	env := func(v any) []byte { return mustMarshal(t, v) }
 	deep := bytes.Repeat([]byte{0x91}, 200000) // 200,000 nested arrays
 	deep = append(deep, 0xc0)
 	deepReq := []byte("\x83\xa9component\xa4echo\xa3key\xa1k\xa7context\x81\xa7subject\x81\xa1x")
 	deepReq = append(deepReq, deep...)
-
-	cases := []struct {
-		name    string
-		export  string
-		req     []byte
-		code    abi.Code // "" for ok
-		message string   // a part of the error message
-		ok      map[string]any
-	}{
+	return []kitCase{
 		{"describe", abi.ExportDescribe, env(abi.DescribeRequest{HostABI: "1.0"}), "", "", nil},
 		{"describe, unknown keys", abi.ExportDescribe, env(map[string]any{"host_abi": "1.9", "x": []any{1}}), "", "", nil},
 		{"unknown component", abi.ExportEnvironment, env(abi.EnvironmentRequest{Component: "nope"}), abi.CodeNotFound, `no environment "nope"`, nil},
@@ -193,7 +194,15 @@ func kitRequests(t *testing.T, wasm, plugin string) {
 		{"path not a string", abi.ExportObject, env(map[string]any{"component": "path-segments", "path": 1}), abi.CodeInvalidRequest, "path: not a string", nil},
 		{"object not a map", abi.ExportObject, env(map[string]any{"component": "path-segments", "object": "x"}), abi.CodeInvalidRequest, "object: not a map", nil},
 	}
-	for _, tc := range cases {
+}
+
+// kitRequests sends the basics plugin file wasm, named plugin, outside the
+// host, the kit cases: its kit must answer each with one well-formed
+// envelope, and refuse the malformed ones as the other kits do.
+func kitRequests(t *testing.T, wasm, plugin string) {
+	m := newRawModule(t, wasm)
+	env := func(v any) []byte { return mustMarshal(t, v) }
+	for _, tc := range kitCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			reply, err := m.call(tc.export, tc.req)
 			if err != nil {
@@ -297,6 +306,53 @@ func kitMemoryIsReused(t *testing.T, wasm, agent string) {
 		t.Errorf("memory grew from %d to %d pages over repeated rounds", pages, after)
 	}
 	t.Logf("settles at %d pages", pages)
+}
+
+// fuzzExports are the call exports a fuzz input picks from with its first
+// byte.
+var fuzzExports = []string{abi.ExportDescribe, abi.ExportActuate, abi.ExportOblige, abi.ExportEnvironment,
+	abi.ExportObject, abi.ExportAgentReset, abi.ExportAgentAct}
+
+// fuzzKit sends the basics plugin file wasm arbitrary bytes on every call
+// export: its kit must never trap and always answer one well-formed
+// envelope. An input is the export's index in its first byte, then the
+// request. The seeds are the kit cases (but for the largest), a request of
+// each kind, and the resets and acts of greedy cases.
+func fuzzKit(f *testing.F, wasm string) {
+	seed := func(export string, req []byte) {
+		f.Add(append([]byte{byte(slices.Index(fuzzExports, export))}, req...))
+	}
+	for _, tc := range kitCases(f) {
+		if len(tc.req) <= 4096 {
+			seed(tc.export, tc.req)
+		}
+	}
+	seed(abi.ExportActuate, mustMarshal(f, abi.ActuateRequest{Component: "echo",
+		Command: abi.Command{Action: "query", Target: map[string]any{"features": []any{"versions", "profiles", "pairs"}}}}))
+	seed(abi.ExportOblige, mustMarshal(f, abi.ObligeRequest{Component: "require-reason", Decision: abi.DecisionDeny,
+		Context: abi.Context{Access: map[string]any{"reason": ""}, Subject: map[string]any{"id": []any{1.5, nil}}}}))
+	seed(abi.ExportEnvironment, mustMarshal(f, abi.EnvironmentRequest{Component: "echo", Key: "echo", Context: benchRequest.Context}))
+	seed(abi.ExportObject, mustMarshal(f, abi.ObjectRequest{Component: "path-segments", Path: "//é/ü/" + strings.Repeat("s/", 20)}))
+	for _, c := range greedyCases(5) {
+		c.reset.Component, c.reset.Actor = "greedy", "a"
+		seed(abi.ExportAgentReset, mustMarshal(f, c.reset))
+		seed(abi.ExportAgentAct, mustMarshal(f, abi.AgentActRequest{Component: "greedy", Actor: "a", Observation: c.obs}))
+	}
+	// One instance for every input, as in the host, so that state carries
+	// over from call to call.
+	m := newRawModule(f, wasm)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		reply, err := m.call(fuzzExports[int(data[0])%len(fuzzExports)], data[1:])
+		if err != nil {
+			t.Fatalf("trap: %v", err)
+		}
+		if _, _, err := checkEnvelope(reply); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // fixstr returns s as a msgpack fixstr: its length in the header byte.

@@ -25,6 +25,9 @@ func TestRustKitMemoryIsReused(t *testing.T) {
 	kitMemoryIsReused(t, wasmbuild.Rust.Plugin(t, rsBasics), "greedy")
 }
 
+// FuzzRustKit sends rs-basics arbitrary bytes on every call export.
+func FuzzRustKit(f *testing.F) { fuzzKit(f, wasmbuild.Rust.Plugin(f, rsBasics)) }
+
 // BenchmarkRustKitRawEcho calls the echo component of rs-basics directly
 // through wazero, without the host: the cost of the plugin itself.
 func BenchmarkRustKitRawEcho(b *testing.B) { benchRawEcho(b, wasmbuild.Rust.Plugin(b, rsBasics)) }

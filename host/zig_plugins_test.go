@@ -25,6 +25,9 @@ func TestZigKitMemoryIsReused(t *testing.T) {
 	kitMemoryIsReused(t, wasmbuild.Zig.Plugin(t, zigBasics), "greedy")
 }
 
+// FuzzZigKit sends zig-basics arbitrary bytes on every call export.
+func FuzzZigKit(f *testing.F) { fuzzKit(f, wasmbuild.Zig.Plugin(f, zigBasics)) }
+
 // BenchmarkZigKitRawEcho calls the echo component of zig-basics directly
 // through wazero, without the host: the cost of the plugin itself.
 func BenchmarkZigKitRawEcho(b *testing.B) { benchRawEcho(b, wasmbuild.Zig.Plugin(b, zigBasics)) }
