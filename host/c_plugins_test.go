@@ -3,12 +3,8 @@ package host
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -58,56 +54,7 @@ func TestCEchoExtismMatchesGo(t *testing.T) {
 	echoMatchesGo(t, newMixedHost(t), "basics-extism/echo", "c-echo-extism/echo")
 }
 
-func TestCKVCounter(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	cfg := Config{
-		StorePath: filepath.Join(t.TempDir(), "store.db"),
-		Plugins:   map[string]PluginConfig{"c-kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
-		Logger:    slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logs}, nil)),
-	}
-	h := newHostWasm(t, cfg, wasmbuild.C.Plugin(t, cKVCounter))
-	st := status(t, h, "c-kvcounter.wasm")
-	if st.Status != StatusOK {
-		t.Fatalf("status %s: %s", st.Status, st.Message)
-	}
-	ctx := context.Background()
-	for i, key := range []string{"hits", "hits", "other", "hits"} {
-		rep, err := h.Environment(ctx, "counter", abi.EnvironmentRequest{Key: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []int64{1, 2, 1, 3}[i]
-		if got := normalize(rep.Value); got != want {
-			t.Fatalf("call %d: count(%s) = %v, want %d", i, key, got, want)
-		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(logs.String(), "counted key=hits count=3 at=") {
-		t.Errorf("the log lacks the plugin's record:\n%s", logs.String())
-	}
-
-	// Ungranted, it is refused for each capability it imports.
-	h = newHostWasm(t, Config{}, wasmbuild.C.Plugin(t, cKVCounter))
-	st = status(t, h, "c-kvcounter.wasm")
-	for _, want := range []string{"capability_denied", "plugins.c-kvcounter.grants.kv", "plugins.c-kvcounter.grants.log", "plugins.c-kvcounter.grants.clock"} {
-		if st.Status != StatusError || !strings.Contains(st.Message, want) {
-			t.Errorf("ungranted: status %s, message %q; want ERROR naming %q", st.Status, st.Message, want)
-		}
-	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
+func TestCKVCounter(t *testing.T) { kvCounterWorks(t, wasmbuild.C.Plugin(t, cKVCounter), cKVCounter) }
 
 // TestCWASIReactor builds c-basics against wasi-libc, as a WASI reactor,
 // and checks that it loads and behaves as the freestanding build.
