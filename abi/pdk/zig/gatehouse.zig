@@ -828,7 +828,8 @@ fn decodeValue(comptime T: type, r: *Reader, path: []const u8) error{Failed}!T {
         // Map keys are strings everywhere, inside free-form values too.
         var it = m.entries();
         while (it.left > 0) {
-            if (it.next() == null) return fail(.invalid_request, "{s}: a key is not a string", .{path});
+            const e = it.next() orelse return fail(.invalid_request, "{s}: a key is not a string", .{path});
+            if (!std.unicode.utf8ValidateSlice(e.key)) return fail(.invalid_request, "{s}: a key is not valid UTF-8", .{path});
         }
         return m;
     }
