@@ -55,7 +55,8 @@ fn echo_actuate<'a>(req: &ActuateRequest<'a>) -> Result<ActuateReply<'a>> {
     if cmd.target_keys != 1 {
         return Ok(ActuateReply::status(400).text("target must have exactly one type"));
     }
-    let supported = ECHO_PAIRS.iter().any(|(action, targets)| *action == cmd.action && targets.contains(&cmd.target_type));
+    let supported =
+        ECHO_PAIRS.iter().any(|(action, targets)| *action == cmd.action && targets.contains(&cmd.target_type));
     if !supported {
         return Ok(ActuateReply::status(501).text(format!("command not supported: {} {}", cmd.action, cmd.target_type)));
     }

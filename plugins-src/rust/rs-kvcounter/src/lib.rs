@@ -38,7 +38,8 @@ fn count<'a>(req: &EnvironmentRequest<'a>) -> Result<EnvironmentReply<'a>> {
     let start = host::clock_monotonic();
     let key = format!("{}{}", PREFIX, req.key);
     let n = match host::kv_get(key.as_bytes()) {
-        Ok(b) => parse(&b).ok_or_else(|| error!(Code::Internal, "kv {} holds {:?}, not a count", key, String::from_utf8_lossy(&b)))?,
+        Ok(b) => parse(&b)
+            .ok_or_else(|| error!(Code::Internal, "kv {} holds {:?}, not a count", key, String::from_utf8_lossy(&b)))?,
         Err(e) if e.is("not_found") => 0,
         Err(e) => return Err(e.to_error(Code::Unavailable)),
     } + 1;
