@@ -31,7 +31,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // Plugins built from source for the tests, by package folder.
@@ -53,11 +53,11 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	cache := gowasm.CacheDir(t, "wazero")
+	cache := wasmbuild.CacheDir(t, "wazero")
 	return &fixture{
-		basics:    gowasm.Build(t, srcBasics),
-		extism:    gowasm.Build(t, srcBasicsExtism),
-		kvcounter: gowasm.Build(t, srcKVCounter),
+		basics:    wasmbuild.Go(t, srcBasics),
+		extism:    wasmbuild.Go(t, srcBasicsExtism),
+		kvcounter: wasmbuild.Go(t, srcKVCounter),
 		config: writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -199,7 +199,7 @@ func TestPluginList(t *testing.T) {
 	t.Run("folder of the configuration", func(t *testing.T) {
 		t.Parallel()
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
-		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, gowasm.CacheDir(t, "wazero")))
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, wasmbuild.CacheDir(t, "wazero")))
 		r := run(t, "", "plugin", "list", "--config", cfg)
 		// No grants for kvcounter in this configuration.
 		r.check(t, cli.ExitFinding)
@@ -756,7 +756,7 @@ func TestServeRefuses(t *testing.T) {
 	defer busy.Close()
 	dir := t.TempDir()
 	noKey := writeFile(t, dir, "tls.yaml", fmt.Sprintf("cache_dir: %q\ntls:\n  cert: %q\n  key: %q\n",
-		gowasm.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
+		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
 	for _, tt := range []struct {
 		name   string
 		args   []string

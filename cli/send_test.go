@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -21,7 +20,7 @@ func TestSend(t *testing.T) {
 	t.Parallel()
 	pki := tlstest.New(t)
 	dir := t.TempDir()
-	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C(t, "c-slpf-noop", false)})
+	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
 	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -32,7 +31,7 @@ openc2:
   rate_limit: 6000
   actuators:
     c-slpf-noop/noop: {hostname: fw1}
-`, gowasm.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), pki.ServerCert, pki.ServerKey, pki.CA))
+`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), pki.ServerCert, pki.ServerKey, pki.CA))
 	tlsCfg, err := tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"ca", "cert", "key"})
 	if err != nil {
 		t.Fatal(err)

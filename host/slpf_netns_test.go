@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // TestSLPFNetns runs each SLPF actuator against the real packet filter of a
@@ -143,20 +145,20 @@ var netnsCount atomic.Int64
 func newNetns(t *testing.T, programs []string) *netns {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		toolchainMissing(t, "run the tests as root", "network namespaces need root")
+		wasmbuild.Missing(t, "run the tests as root", "network namespaces need root")
 	}
 	paths := map[string]string{}
 	for _, p := range append([]string{"ip"}, programs...) {
 		path, err := exec.LookPath(p)
 		if err != nil {
-			toolchainMissing(t, "install the Debian packages iproute2 nftables iptables", "%s: %v", p, err)
+			wasmbuild.Missing(t, "install the Debian packages iproute2 nftables iptables", "%s: %v", p, err)
 		}
 		paths[p] = path
 	}
 	removeStaleNetns(t)
 	ns := &netns{name: fmt.Sprintf("gh-slpf-%d-%d", os.Getpid(), netnsCount.Add(1))}
 	if out, err := exec.Command(paths["ip"], "netns", "add", ns.name).CombinedOutput(); err != nil {
-		toolchainMissing(t, "run the tests where network namespaces can be made", "ip netns add: %v: %s", err, out)
+		wasmbuild.Missing(t, "run the tests where network namespaces can be made", "ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
 		if out, err := exec.Command(paths["ip"], "netns", "delete", ns.name).CombinedOutput(); err != nil {

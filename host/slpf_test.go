@@ -12,7 +12,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // slpfActuator is one of the SLPF actuator plugins, as the tests of this
@@ -20,7 +20,7 @@ import (
 type slpfActuator struct {
 	name      string                  // the plugin's name
 	component string                  // its actuator, as Host.Actuate names it
-	build     func(testing.TB) string // builds it, into a file named like gowasm.Build's
+	build     func(testing.TB) string // builds it, into a file named like wasmbuild.Go's
 	programs  []string                // the programs its exec grant lists
 	setup     []string                // what it runs to read and prepare the filter, in dry run
 	reset     [][]string              // argv that wipe its rules, as a reboot would
@@ -32,7 +32,7 @@ var slpfActuators = []slpfActuator{
 	{
 		name:      "slpf-nftables",
 		component: "slpf-nftables/nftables",
-		build:     func(t testing.TB) string { return gowasm.Build(t, "plugins-src/go/slpf-nftables") },
+		build:     func(t testing.TB) string { return wasmbuild.Go(t, "plugins-src/go/slpf-nftables") },
 		programs:  []string{"nft"},
 		setup: []string{"nft --json add table inet gatehouse" +
 			" ; add chain inet gatehouse input { type filter hook input priority -10 ; policy accept ; }" +
@@ -45,7 +45,7 @@ var slpfActuators = []slpfActuator{
 	{
 		name:      "slpf-iptables",
 		component: "slpf-iptables/iptables",
-		build:     func(t testing.TB) string { return buildC(t, "slpf-iptables", false) },
+		build:     func(t testing.TB) string { return wasmbuild.C.Plugin(t, "slpf-iptables") },
 		programs:  []string{"iptables", "ip6tables"},
 		setup: func() []string {
 			var lines []string

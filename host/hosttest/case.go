@@ -395,9 +395,10 @@ func value(n *yaml.Node) (any, error) {
 			err := n.Decode(&f)
 			return f, err
 		case "!!binary":
-			var b []byte
+			// yaml decodes the base64 into a string of the bytes.
+			var b string
 			err := n.Decode(&b)
-			return b, err
+			return []byte(b), err
 		default: // !!str, !!timestamp and custom tags keep their text
 			return n.Value, nil
 		}

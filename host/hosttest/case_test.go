@@ -27,6 +27,7 @@ cases:
       bool: true
       nil: null
       list: [1, a, {b: 2}]
+      bin: !!binary AAH/
     reply: {value: 1}
   - name: agent
     component: greedy
@@ -47,6 +48,7 @@ cases:
 		"int": int64(7), "big": int64(9007199254740993), "neg": int64(-3), "float": 0.5, "str": "7",
 		"time": "2026-11-22T23:30:00-01:00", "bool": true, "nil": nil,
 		"list": []any{int64(1), "a", map[string]any{"b": int64(2)}},
+		"bin":  []byte{0, 1, 0xff},
 	}
 	c := cases[0]
 	if !reflect.DeepEqual(c.Request, want) {

@@ -1237,8 +1237,37 @@ static bool gh__bad(gh__dec *d, const char *field, const char *problem) {
 
 #define GH__IS(k, lit) ((k).len == sizeof(lit) - 1 && gh__eq((k).ptr, lit, sizeof(lit) - 1))
 
+/* gh__utf8_valid reports whether s is valid UTF-8: no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static bool gh__utf8_valid(gh_str s) {
+    const uint8_t *p = (const uint8_t *)s.ptr, *end = p + s.len;
+    while (p < end) {
+        uint8_t c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        uint8_t lo = 0x80, hi = 0xbf; /* the range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf) n = 2;
+        else if (c == 0xe0) n = 3, lo = 0xa0;
+        else if (c == 0xed) n = 3, hi = 0x9f;
+        else if (c >= 0xe1 && c <= 0xef) n = 3;
+        else if (c == 0xf0) n = 4, lo = 0x90;
+        else if (c == 0xf4) n = 4, hi = 0x8f;
+        else if (c >= 0xf1 && c <= 0xf3) n = 4;
+        else return false;
+        if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi) return false;
+        for (size_t i = 2; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80) return false;
+        p += n;
+    }
+    return true;
+}
+
 static bool gh__d_key(gh__dec *d, gh_str *k) {
-    return gh_read_str(&d->r, k) || gh__bad(d, "map", "a key is not a string");
+    if (!gh_read_str(&d->r, k)) return gh__bad(d, "map", "a key is not a string");
+    return gh__utf8_valid(*k) || gh__bad(d, "map", "a key is not valid UTF-8");
 }
 
 static bool gh__d_skip(gh__dec *d) { return gh_skip(&d->r) || gh__bad(d, "request", "truncated or invalid msgpack"); }
@@ -1249,10 +1278,13 @@ static bool gh__d_map(gh__dec *d, const char *field, uint32_t *n) {
     return gh_read_nil(&d->r) || gh_read_map(&d->r, n) || gh__bad(d, field, "not a map");
 }
 
+/* gh__d_str reads a string field: str or bin, valid UTF-8; nil is "". */
 static bool gh__d_str(gh__dec *d, const char *field, gh_str *out) {
     out->ptr = "";
     out->len = 0;
-    return gh_read_nil(&d->r) || gh_read_str(&d->r, out) || gh__bad(d, field, "not a string");
+    if (gh_read_nil(&d->r)) return true;
+    if (!gh_read_str(&d->r, out)) return gh__bad(d, field, "not a string");
+    return gh__utf8_valid(*out) || gh__bad(d, field, "not valid UTF-8");
 }
 
 static bool gh__d_int(gh__dec *d, const char *field, int64_t *out) {
@@ -1353,6 +1385,7 @@ static bool gh__d_command(gh__dec *d, gh_command *c) {
     gh_val val;
     gh_map_iter(c->target, &it);
     while (gh_map_next(&it, &key, &val)) {
+        if (!gh__utf8_valid(key)) return gh__bad(d, "command.target", "a key is not valid UTF-8");
         if (++c->target_keys == 1) {
             c->target_type = key;
             c->target_value = val;

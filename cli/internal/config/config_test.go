@@ -311,8 +311,9 @@ func TestDefault(t *testing.T) {
 	if f.TLS.Cert != "" {
 		t.Error("the default configuration serves TLS; want plain HTTP on loopback")
 	}
-	// The reference plugins of the kv capability, in Go and C, and no other.
-	counters := []string{"kvcounter", "c-kvcounter"}
+	// The reference plugins of the kv capability, in Go, C, Rust and
+	// AssemblyScript, and no other.
+	counters := []string{"kvcounter", "c-kvcounter", "rs-kvcounter", "as-kvcounter"}
 	for _, name := range counters {
 		g := f.Plugins[name].Grants
 		if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
