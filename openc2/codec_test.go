@@ -13,7 +13,7 @@ var decodeCases = []struct {
 }{
 	{"artifact", `{"action":"detonate","target":{"artifact":{"mime_type":"application/pdf","payload":{"bin":"aGVsbG8="},"hashes":{"md5":"0313fd399b143fc40cd52a1679018305"}}}}`, ""},
 	{"artifact payload both", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"aGVsbG8=","url":"https://a"}}}}`, "target.artifact.payload: must hold exactly one of bin and url"},
-	{"artifact bad base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"!!"}}}}`, "target.artifact.payload.bin: bin is not base64"},
+	{"artifact bad base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"!!"}}}}`, "target.artifact.payload.bin: not base64url (RFC 4648 section 5)"},
 	{"command", `{"action":"cancel","target":{"command":"abc"}}`, ""},
 	{"domain", `{"action":"deny","target":{"domain_name":"example.com"}}`, ""},
 	{"domain bad", `{"action":"deny","target":{"domain_name":"exa mple.com"}}`, `target.domain_name: "exa mple.com": not a host name`},

@@ -85,9 +85,10 @@ func TestCheckSmallTypes(t *testing.T) {
 		{"port 65536", checkPort(p(65536)), false},
 		{"port -1", checkPort(p(-1)), false},
 		{"mac colon", checkMAC("8c:85:90:72:31:af"), true},
-		{"mac hyphen", checkMAC("8C-85-90-72-31-AF"), true},
+		{"mac upper case", checkMAC("8C:85:90:72:31:AF"), true},
+		{"mac hyphen", checkMAC("8c-85-90-72-31-af"), false},
 		{"mac eui64", checkMAC("8c:85:90:ff:fe:72:31:af"), true},
-		{"mac mixed", checkMAC("8c:85-90:72:31:af"), false},
+
 		{"mac short", checkMAC("8c:85:90:72:31"), false},
 		{"md5", checkHash("md5", "0313fd399b143fc40cd52a1679018305", 32), true},
 		{"md5 short", checkHash("md5", "0313fd", 32), false},
