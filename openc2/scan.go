@@ -76,7 +76,8 @@ func (d *decoder) syntax(what string) error {
 	return errorf("", "invalid JSON at offset %d: %s", d.pos, what)
 }
 
-// peek skips whitespace and returns the next byte, or 0 at the end.
+// peek skips whitespace and returns the next byte, or 0 at the end (which
+// a NUL byte in the input also returns; see atEnd).
 func (d *decoder) peek() byte {
 	for ; d.pos < len(d.data); d.pos++ {
 		switch c := d.data[d.pos]; c {
@@ -86,6 +87,12 @@ func (d *decoder) peek() byte {
 		}
 	}
 	return 0
+}
+
+// atEnd skips whitespace and reports whether the input is used up.
+func (d *decoder) atEnd() bool {
+	d.peek()
+	return d.pos >= len(d.data)
 }
 
 // kind names the JSON type of the value at pos for error messages.
@@ -602,7 +609,7 @@ func within(p *path, err error) error {
 // when it was read without fault): nothing but whitespace may follow the
 // value. A fault is worded by firstFault, with p the path of the root.
 func (d *decoder) finish(p *path, err error) error {
-	if err == nil && d.peek() != 0 {
+	if err == nil && !d.atEnd() {
 		err = d.syntax("data after the top-level value")
 	}
 	if err != nil {
@@ -628,7 +635,7 @@ func firstFault(data []byte, p *path, err error) error {
 // maxDepth; p is the path of the value, nil for a whole message.
 func checkDocument(data []byte, p *path) error {
 	d := decoder{data: data}
-	if d.peek() == 0 {
+	if d.atEnd() {
 		if p == nil {
 			return errorf("", "empty document")
 		}
@@ -645,7 +652,7 @@ func checkDocument(data []byte, p *path) error {
 	if err := d.skip(p); err != nil {
 		return err
 	}
-	if d.peek() != 0 {
+	if !d.atEnd() {
 		return d.syntax("data after the top-level value")
 	}
 	return nil
