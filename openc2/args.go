@@ -39,7 +39,7 @@ type Args struct {
 func (a Args) MarshalJSON() ([]byte, error) {
 	var e encoder
 	e.args(&path{name: "args"}, &a)
-	return e.b, e.err
+	return e.result()
 }
 
 // args reads Args at p.

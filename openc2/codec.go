@@ -38,7 +38,7 @@ func EncodeCommand(c *Command) ([]byte, error) {
 	}
 	e := encoder{b: make([]byte, 0, 256)}
 	e.command(nil, c)
-	return e.b, e.err
+	return e.result()
 }
 
 // EncodeResponse validates r and encodes it as compact JSON.
@@ -48,7 +48,7 @@ func EncodeResponse(r *Response) ([]byte, error) {
 	}
 	e := encoder{b: make([]byte, 0, 256)}
 	e.response(nil, r)
-	return e.b, e.err
+	return e.result()
 }
 
 // command reads a Command at p.

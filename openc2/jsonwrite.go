@@ -20,6 +20,14 @@ type encoder struct {
 	err error
 }
 
+// result returns what was written, or the error.
+func (e *encoder) result() ([]byte, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.b, nil
+}
+
 // begin starts an object. Every member is written with a leading comma,
 // which end turns into the opening brace.
 func (e *encoder) begin() int { return len(e.b) }

@@ -54,7 +54,7 @@ type Results struct {
 func (r Results) MarshalJSON() ([]byte, error) {
 	var e encoder
 	e.results(&path{name: "results"}, &r)
-	return e.b, e.err
+	return e.result()
 }
 
 // response reads a Response at p.
@@ -239,7 +239,7 @@ func validatePairs(p *path, pairs map[Action][]string) error {
 // Validate checks r against LS v1.0 section 3.3.2.
 func (r *Response) Validate() error {
 	if !slices.Contains(statusCodes, r.Status) {
-		return errorf("status", "%d: not a status code of LS v1.0 %v", r.Status, statusCodes)
+		return errorf("status", "%d: not a status code of LS v1.0 (102, 200, 400, 401, 403, 404, 500, 501, 503)", r.Status)
 	}
 	if r.Results != nil {
 		return r.Results.validate(&path{name: "results"})

@@ -5,59 +5,61 @@ import (
 	"strings"
 )
 
-// The target type names of LS v1.0 section 3.4.1, with the Go type Target.Value
-// holds for each.
+// The target type names of LS v1.0 section 3.3.1.2, with the Go type
+// Target.Value holds for each and the section that defines it.
 const (
 	TargetArtifact       = "artifact"         // *Artifact (3.4.1.1)
-	TargetCommand        = "command"          // string, a Command ID (3.4.1.2)
-	TargetDevice         = "device"           // *Device (3.4.1.3)
-	TargetDomainName     = "domain_name"      // string (3.4.1.4)
-	TargetEmailAddr      = "email_addr"       // string (3.4.1.5)
-	TargetFeatures       = "features"         // []Feature (3.4.1.6)
-	TargetFile           = "file"             // *File (3.4.1.7)
-	TargetIDNDomainName  = "idn_domain_name"  // string (3.4.1.8)
-	TargetIDNEmailAddr   = "idn_email_addr"   // string (3.4.1.9)
-	TargetIPv4Net        = "ipv4_net"         // string, address with optional /prefix (3.4.1.10)
-	TargetIPv4Connection = "ipv4_connection"  // *Connection (3.4.1.11)
-	TargetIPv6Net        = "ipv6_net"         // string, address with optional /prefix (3.4.1.12)
-	TargetIPv6Connection = "ipv6_connection"  // *Connection (3.4.1.13)
-	TargetIRI            = "iri"              // string (3.4.1.14)
-	TargetMACAddr        = "mac_addr"         // string (3.4.1.15)
-	TargetProcess        = "process"          // *Process (3.4.1.16)
-	TargetProperties     = "properties"       // []string (3.4.1.17)
-	TargetURI            = "uri"              // string (3.4.1.18)
-	TargetSLPFRuleNumber = "slpf:rule_number" // int64 (SLPF v1.0 section 2.1.3)
+	TargetCommand        = "command"          // string, a Command-ID (3.4.2.16)
+	TargetDevice         = "device"           // *Device (3.4.1.2)
+	TargetDomainName     = "domain_name"      // string (3.4.1.3)
+	TargetEmailAddr      = "email_addr"       // string (3.4.1.4)
+	TargetFeatures       = "features"         // []Feature (3.4.1.5)
+	TargetFile           = "file"             // *File (3.4.1.6)
+	TargetIDNDomainName  = "idn_domain_name"  // string (3.4.1.7)
+	TargetIDNEmailAddr   = "idn_email_addr"   // string (3.4.1.8)
+	TargetIPv4Net        = "ipv4_net"         // string, address with optional /prefix (3.4.1.9)
+	TargetIPv4Connection = "ipv4_connection"  // *Connection (3.4.1.10)
+	TargetIPv6Net        = "ipv6_net"         // string, address with optional /prefix (3.4.1.11)
+	TargetIPv6Connection = "ipv6_connection"  // *Connection (3.4.1.12)
+	TargetIRI            = "iri"              // string (3.4.1.13)
+	TargetMACAddr        = "mac_addr"         // string (3.4.1.14)
+	TargetProcess        = "process"          // *Process (3.4.1.15)
+	TargetProperties     = "properties"       // []string (3.4.1.16)
+	TargetURI            = "uri"              // string (3.4.1.17)
+	TargetSLPFRuleNumber = "slpf:rule_number" // int64 (SLPF v1.0 section 2.1.2.2)
 )
 
-// Artifact is an array of bytes with its media type and hashes (LS v1.0 3.4.1.1).
+// Artifact is an array of bytes with its media type and hashes (LS v1.0
+// section 3.4.1.1). MimeType is a media type name of the IANA registry.
 type Artifact struct {
 	MimeType string   `json:"mime_type,omitempty"`
 	Payload  *Payload `json:"payload,omitempty"`
 	Hashes   *Hashes  `json:"hashes,omitempty"`
 }
 
-// Payload is a choice of base64 bytes or a URL to fetch them (LS v1.0 3.4.2).
+// Payload is a choice of base64url bytes or a URL to fetch them (LS v1.0
+// section 3.4.2.13).
 type Payload struct {
 	Bin string `json:"bin,omitempty"`
 	URL string `json:"url,omitempty"`
 }
 
-// Device identifies a device by name or identifier (LS v1.0 3.4.1.3).
+// Device identifies a device by name or identifier (LS v1.0 section 3.4.1.2).
 type Device struct {
 	Hostname    string `json:"hostname,omitempty"`
 	IDNHostname string `json:"idn_hostname,omitempty"`
 	DeviceID    string `json:"device_id,omitempty"`
 }
 
-// File identifies a file by name, path or hashes (LS v1.0 3.4.1.7).
+// File identifies a file by name, path or hashes (LS v1.0 section 3.4.1.6).
 type File struct {
 	Name   string  `json:"name,omitempty"`
 	Path   string  `json:"path,omitempty"`
 	Hashes *Hashes `json:"hashes,omitempty"`
 }
 
-// Hashes holds hex-encoded cryptographic hashes (LS v1.0 3.4.2, Hashes): md5 is
-// 32 hex digits, sha1 40 and sha256 64; at least one must be present.
+// Hashes holds hex-encoded cryptographic hashes (LS v1.0 section 3.4.2.5): md5
+// is 32 hex digits, sha1 40 and sha256 64; at least one must be present.
 type Hashes struct {
 	MD5    string `json:"md5,omitempty"`
 	SHA1   string `json:"sha1,omitempty"`
@@ -65,7 +67,7 @@ type Hashes struct {
 }
 
 // Connection is the 5-tuple of an ipv4_connection or ipv6_connection target
-// (LS v1.0 3.4.1.11 and 3.4.1.13); addresses are networks in the family of the
+// (LS v1.0 sections 3.4.1.10 and 3.4.1.12); addresses are networks in the family of the
 // target, ports are 0..65535, and at least one field must be present.
 type Connection struct {
 	SrcAddr  string     `json:"src_addr,omitempty"`
@@ -75,7 +77,8 @@ type Connection struct {
 	Protocol L4Protocol `json:"protocol,omitempty"`
 }
 
-// Process identifies a process (LS v1.0 3.4.1.16); at least one field must be present.
+// Process identifies a process (LS v1.0 section 3.4.1.15); at least one field
+// must be present.
 type Process struct {
 	PID         *int64   `json:"pid,omitempty"`
 	Name        string   `json:"name,omitempty"`

@@ -72,7 +72,7 @@ type Target struct {
 func (t Target) MarshalJSON() ([]byte, error) {
 	var e encoder
 	e.target(&path{name: "target"}, t)
-	return e.b, e.err
+	return e.result()
 }
 
 // Actuator names the profile and specifiers of the Actuator that should execute a
@@ -91,7 +91,7 @@ type Actuator struct {
 func (a Actuator) MarshalJSON() ([]byte, error) {
 	var e encoder
 	e.actuator(&path{name: "actuator"}, &a)
-	return e.b, e.err
+	return e.result()
 }
 
 // Feature is one item of the features target (LS v1.0 section 3.4.2.4).
