@@ -36,7 +36,7 @@ func EncodeCommand(c *Command) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	e := encoder{b: make([]byte, 0, 256)}
+	e := encoder{b: make([]byte, 0, 512)}
 	e.command(nil, c)
 	return e.result()
 }
@@ -46,7 +46,7 @@ func EncodeResponse(r *Response) ([]byte, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	e := encoder{b: make([]byte, 0, 256)}
+	e := encoder{b: make([]byte, 0, 512)}
 	e.response(nil, r)
 	return e.result()
 }
