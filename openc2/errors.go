@@ -3,7 +3,6 @@ package openc2
 import (
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // ErrInvalid is the sentinel every *Error matches with errors.Is, unless it
@@ -49,14 +48,3 @@ func (e *Error) Is(target error) bool {
 func errorf(path, format string, args ...any) *Error {
 	return &Error{Path: path, Message: fmt.Sprintf(format, args...)}
 }
-
-// join returns the path of the member key of the value at path.
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// index returns the path of element i of the array at path.
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
