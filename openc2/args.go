@@ -118,6 +118,7 @@ func sortedKeys[K ~string, V any](m map[K]V, buf []K) []K {
 	return buf
 }
 
+// validate checks a against LS v1.0 section 3.3.1.4; p is its path.
 func (a *Args) validate(p *path) error {
 	if a.StartTime == nil && a.StopTime == nil && a.Duration == nil && a.ResponseRequested == "" && a.SLPF == nil && len(a.Extensions) == 0 {
 		return fail(p, "must hold at least one argument")

@@ -60,6 +60,7 @@ func checkPort(p *int64) string {
 	return ""
 }
 
+// isHex reports whether s is hex digits only.
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -141,6 +142,7 @@ func checkEmail(s string, idn bool) string {
 	return ""
 }
 
+// isASCII reports whether s is ASCII only.
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -230,6 +232,7 @@ func isRestrictedName(s string) bool {
 // registered (LS v1.0 section 3.1.4).
 var profiles = []string{"slpf"}
 
+// isNameChar reports whether c is a letter, a digit or an underscore.
 func isNameChar(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

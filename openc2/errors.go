@@ -45,6 +45,7 @@ func (e *Error) Is(target error) bool {
 	return target == ErrInvalid
 }
 
+// errorf returns an *Error at path.
 func errorf(path, format string, args ...any) *Error {
 	return &Error{Path: path, Message: fmt.Sprintf(format, args...)}
 }

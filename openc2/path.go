@@ -14,6 +14,7 @@ type path struct {
 // String returns the path as errors show it: "target.features[1]".
 func (p *path) String() string { return string(p.appendTo(nil)) }
 
+// appendTo appends the path to b.
 func (p *path) appendTo(b []byte) []byte {
 	if p == nil {
 		return b

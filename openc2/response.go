@@ -175,6 +175,8 @@ func (e *encoder) results(p *path, r *Results) {
 	e.end(start)
 }
 
+// validate checks r against LS v1.0 section 3.3.2.2 and SLPF v1.0 section
+// 2.2.2; p is its path.
 func (r *Results) validate(p *path) error {
 	for i, v := range r.Versions {
 		vp := &path{up: &path{up: p, name: "versions"}, elem: i}

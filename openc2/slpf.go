@@ -133,6 +133,7 @@ func (e *encoder) slpfResults(r *SLPFResults) {
 	e.end(start)
 }
 
+// validate checks a against SLPF v1.0 section 2.1.3.2; p is its path.
 func (a *SLPFArgs) validate(p *path) error {
 	if a.DropProcess != "" && !known(a.DropProcess, dropProcesses) {
 		return failAt(p, "drop_process", "%q: must be none, reject or false_ack", a.DropProcess)
@@ -146,6 +147,7 @@ func (a *SLPFArgs) validate(p *path) error {
 	return nil
 }
 
+// validate checks a against SLPF v1.0 section 2.1.4; p is its path.
 func (a *SLPFActuator) validate(p *path) error {
 	if a.Hostname != "" && checkHostname(a.Hostname) != "" {
 		if _, err := netip.ParseAddr(a.Hostname); err != nil {

@@ -43,6 +43,8 @@ func failIf(p *path, msg string) error {
 	return fail(p, "%s", msg)
 }
 
+// validate checks a against LS v1.0 section 3.3.1.3; p is the path of the
+// actuator.
 func (a *Actuator) validate(p *path) error {
 	ap := &path{up: p, name: a.Profile}
 	if msg := checkNsid(a.Profile); msg != "" {
@@ -72,6 +74,8 @@ func firstByte(raw []byte) byte {
 	return d.peek()
 }
 
+// validate checks t against LS v1.0 sections 3.3.1.2 and 3.4.1; p is the
+// path of the target.
 func (t Target) validate(p *path) error {
 	tp := &path{up: p, name: t.Name}
 	if !knownTargetName(t.Name) {
@@ -184,6 +188,7 @@ func checkList(p *path, items []string, check func(string) string) error {
 	return nil
 }
 
+// validateDevice checks a Device (LS v1.0 section 3.4.1.2) at p.
 func validateDevice(dv *Device, p *path) error {
 	if *dv == (Device{}) {
 		return fail(p, "must hold at least one field")
@@ -199,6 +204,7 @@ func validateDevice(dv *Device, p *path) error {
 	return nil
 }
 
+// validateArtifact checks an Artifact (LS v1.0 section 3.4.1.1) at p.
 func validateArtifact(a *Artifact, p *path) error {
 	if a.Payload == nil && a.Hashes == nil && a.MimeType == "" {
 		return fail(p, "must hold at least one field")
@@ -247,6 +253,7 @@ func validateHashes(h *Hashes, p *path) error {
 	return nil
 }
 
+// validateFile checks a File (LS v1.0 section 3.4.1.6) at p.
 func validateFile(f *File, p *path) error {
 	if f.Name == "" && f.Path == "" && f.Hashes == nil {
 		return fail(p, "must hold at least one field")
@@ -254,6 +261,8 @@ func validateFile(f *File, p *path) error {
 	return validateHashes(f.Hashes, p)
 }
 
+// validateConnection checks an IPv4-Connection, or an IPv6-Connection when v6
+// is set (LS v1.0 sections 3.4.1.10 and 3.4.1.12), at p.
 func validateConnection(c *Connection, p *path, v6 bool) error {
 	if *c == (Connection{}) {
 		return fail(p, "must hold at least one field")
@@ -277,6 +286,8 @@ func validateConnection(c *Connection, p *path, v6 bool) error {
 	return nil
 }
 
+// validateProcess checks a Process (LS v1.0 section 3.4.1.15) at p, depth
+// parents below the target.
 func validateProcess(pr *Process, p *path, depth int) error {
 	if depth > maxDepth {
 		return fail(p, "parent chain too deep")
