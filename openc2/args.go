@@ -68,19 +68,23 @@ func (d *decoder) args(p *path) (*Args, error) {
 	return a, o.err
 }
 
-// extension reads the "x-" extension at p, a member of args or results, into
-// *m; what names the kind of member in errors.
+// extension reads the "x-" extension at p, a member of args or results
+// named by p's last member name, into *m; what names the kind of member in
+// errors.
 func (d *decoder) extension(p *path, m *map[string]json.RawMessage, what string) error {
 	nsid := string(p.key)
 	if msg := checkNsid(nsid); msg != "" {
 		return fail(p, "unknown %s: %s", what, msg)
 	}
 	v, err := d.opaque(p)
+	if err != nil {
+		return err
+	}
 	if *m == nil {
 		*m = make(map[string]json.RawMessage)
 	}
 	(*m)[nsid] = v
-	return err
+	return nil
 }
 
 // args writes a at p. Its members come in the order of their names, as
