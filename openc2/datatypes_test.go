@@ -1,6 +1,9 @@
 package openc2
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCheckNet(t *testing.T) {
 	tests := []struct {
@@ -100,6 +103,24 @@ func TestCheckSmallTypes(t *testing.T) {
 		{"email no at", checkEmail("example.com", false), false},
 		{"idn email", checkEmail("ü@bücher.example", true), true},
 		{"uri", checkURI("https://example.com/x"), true},
+		{"idn hostname", checkIDNHostname("bücher.example."), true},
+		{"idn hostname ascii", checkIDNHostname("a-1.example"), true},
+		{"idn hostname symbol", checkIDNHostname("b€cher.example"), false},
+		{"idn hostname empty label", checkIDNHostname("bücher..example"), false},
+		{"base64url padded", checkBase64URL("aGVsbG8="), true},
+		{"base64url unpadded", checkBase64URL("aGVsbG8"), true},
+		{"base64url alphabet", checkBase64URL("-_-_"), true},
+		{"base64url standard alphabet", checkBase64URL("+/+/"), false},
+		{"base64url bad padding", checkBase64URL("aGVsbG8=="), false},
+		{"base64url one char left", checkBase64URL("aGVsb"), false},
+		{"base64url newline", checkBase64URL("aGVs\nbG8="), false},
+		{"command id", checkCommandID("queryOpenC2ProfilesValid"), true},
+		{"command id 36", checkCommandID(strings.Repeat("é", 36)), true},
+		{"command id 37", checkCommandID(strings.Repeat("a", 37)), false},
+		{"command id no-break space", checkCommandID("a\u00a0b"), false},
+		{"media type", checkMediaType("application/vnd.openc2+json"), true},
+		{"media type parameters", checkMediaType("text/plain; charset=utf-8"), false},
+		{"media type no subtype", checkMediaType("text/"), false},
 		{"uri relative", checkURI("/x"), false},
 	}
 	for _, tt := range tests {
