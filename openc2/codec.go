@@ -31,7 +31,10 @@ func DecodeResponse(data []byte) (*Response, error) {
 	return r, nil
 }
 
-// EncodeCommand validates c and encodes it as compact JSON.
+// EncodeCommand validates c and encodes it as compact JSON. Extension values
+// (json.RawMessage) are checked as strictly as DecodeCommand reads them, and
+// strings must be UTF-8 text that I-JSON allows; a failure is an *Error
+// naming the path of the value.
 func EncodeCommand(c *Command) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -41,7 +44,8 @@ func EncodeCommand(c *Command) ([]byte, error) {
 	return e.result()
 }
 
-// EncodeResponse validates r and encodes it as compact JSON.
+// EncodeResponse validates r and encodes it as compact JSON, as strictly as
+// EncodeCommand.
 func EncodeResponse(r *Response) ([]byte, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
