@@ -7,10 +7,20 @@ import (
 	"strconv"
 )
 
+// maxJSONDepth is the deepest a value is written: values nested deeper
+// are written as null.
+const maxJSONDepth = 100
+
 // appendJSON appends v, a value decoded from msgpack, as JSON: map keys
 // sorted, bin as a string of its bytes, floats that JSON cannot hold
-// (NaN, infinities) as null.
-func appendJSON(b []byte, v any) []byte {
+// (NaN, infinities) and values nested deeper than maxJSONDepth as null.
+func appendJSON(b []byte, v any) []byte { return appendJSONAt(b, v, 0) }
+
+// appendJSONAt appends v, nested depth levels deep, as JSON.
+func appendJSONAt(b []byte, v any, depth int) []byte {
+	if depth > maxJSONDepth {
+		return append(b, "null"...)
+	}
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...)
@@ -30,7 +40,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, e)
+			b = appendJSONAt(b, e, depth+1)
 		}
 		return append(b, ']')
 	case map[string]any:
@@ -41,7 +51,7 @@ func appendJSON(b []byte, v any) []byte {
 			}
 			b = appendJSONString(b, k)
 			b = append(b, ':')
-			b = appendJSON(b, x[k])
+			b = appendJSONAt(b, x[k], depth+1)
 		}
 		return append(b, '}')
 	}
