@@ -309,3 +309,54 @@ func TestACLTwinsMatchGo(t *testing.T) {
 		})
 	}
 }
+
+// TestACLJSONSetterReadsJSONAsGo checks that every jsonsetter reads the
+// replies of a web service as the Go plugin does, which reads them with
+// Go's encoding/json: the same attributes, or an error of the same code.
+func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
+	bodies := []string{
+		`{}`, " \t\r\n{ \"a\" : 1 } \n",
+		`{"a": 1, "a": 2}`, `{"n": [-0, 1.0, 1E2, 2e-3, 9223372036854775807, 9223372036854775808, -9223372036854775808, -9223372036854775809, 1e400]}`,
+		`{"s": "\"\\\/\b\f\n\r\t\u00e9\u20ac\ud83d\ude00", "lone": "\ud800x\udc00", "raw": "é€😀"}`,
+		`{"deep": [[[[[[[[[[{"x": [true, false, null]}]]]]]]]]]]}`,
+		``, `null`, `[]`, `"s"`, `5`, `true`, `{} {}`, `{} x`, `{"a": 1,}`, `{"a":}`, `{'a': 1}`, `{"a": 01}`, `{"a": 1.}`,
+		`{"a": -}`, "{\"a\": \"x\ny\"}", `{"a": "\x"}`, `{"a": "\u12"}`, `{"a": tru}`, `{"a" 1}`, `{"a": [1 2]}`, `{"a": 1`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		fmt.Sscanf(r.URL.Path, "/%d", &i)
+		fmt.Fprint(w, bodies[i])
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(h *Host, i int) callOutcome {
+		rep, err := h.Object(t.Context(), "jsonsetter", abi.ObjectRequest{Path: "/", Config: map[string]any{"url": fmt.Sprintf("%s/%d", srv.URL, i)}})
+		o := outcome(t, rep.Attributes, err)
+		o.Msg = "" // the messages of JSON errors differ
+		return o
+	}
+	var goPlugin wasmbuild.ACLPlugin
+	var others []wasmbuild.ACLPlugin
+	for _, p := range wasmbuild.ACLPlugins {
+		switch {
+		case p.Name == "acl-jsonsetter":
+			goPlugin = p
+		case p.HTTP:
+			others = append(others, p)
+		}
+	}
+	goHost := aclHost(t, goPlugin, []string{u.Host}, nil)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			h := aclHost(t, p, []string{u.Host}, nil)
+			for i, body := range bodies {
+				if got, want := read(h, i), read(goHost, i); !reflect.DeepEqual(got, want) {
+					t.Errorf("reply %q: %+v\nwant (as Go) %+v", body, got, want)
+				}
+			}
+		})
+	}
+}

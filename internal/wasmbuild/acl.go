@@ -42,4 +42,6 @@ var ACLPlugins = []ACLPlugin{
 		Build: func(t testing.TB) string { return C.Plugin(t, "c-acl-basics") }},
 	{Name: "rs-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}},
 		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-basics") }},
+	{Name: "rs-acl-jsonsetter", HTTP: true, Suites: []ACLSuite{{File: ACLObjectSuite, Partial: true}},
+		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-jsonsetter") }},
 }
