@@ -122,6 +122,9 @@ func TestACLObligationLogs(t *testing.T) {
 		"obl_log_failed":     {abi.DecisionDeny, abi.DecisionNotApplicable},
 	}
 	const format = "{} subject.email accessed object.service [object.path] owner object.owner.id level subject.level -- object.target_url."
+	// goLines are the lines the Go plugin, the first, logs, by obligation
+	// and decision: the others log the same text, keys sorted alike.
+	goLines := map[string]string{}
 	for _, p := range aclPlugins(wasmbuild.ACLObligationSuite) {
 		t.Run(p.Name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -163,6 +166,12 @@ func TestACLObligationLogs(t *testing.T) {
 					want["subject"].(map[string]any)["deep"] = nest(100, nil)
 					if !reflect.DeepEqual(normalize(logged), normalize(want)) {
 						t.Errorf("%s on %s logs the context %v\nwant %v", name, d, logged, want)
+					}
+					key := name + " " + string(d)
+					if goLine, ok := goLines[key]; !ok {
+						goLines[key] = got[0]
+					} else if got[0] != goLine {
+						t.Errorf("%s on %s logs\n%s\nwant (as Go)\n%s", name, d, got[0], goLine)
 					}
 				}
 			}

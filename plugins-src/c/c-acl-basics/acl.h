@@ -17,8 +17,8 @@ void text_put(text *t, const char *s, size_t n);
 void text_putc(text *t, char c);
 void text_free(text *t);
 
-/* jsontext.c: v, a msgpack value, as JSON. Map keys keep their order, bin is
- * a string of its bytes, floats that JSON cannot hold (NaN, infinities) and
+/* jsontext.c: v, a msgpack value, as JSON. Map keys are sorted, bin is a
+ * string of its bytes, floats that JSON cannot hold (NaN, infinities) and
  * values nested deeper than JSON_MAX_DEPTH are null. */
 #define JSON_MAX_DEPTH 100
 void json_put(text *t, gh_val v);

@@ -50,6 +50,19 @@ static void put_int(text *t, bool negative, uint64_t u) {
     text_put(t, digits + i, sizeof digits - (size_t)i);
 }
 
+/* member is an entry of a map. */
+typedef struct member {
+    gh_str key;
+    gh_val value;
+} member;
+
+/* by_key orders members by the bytes of their keys. */
+static int by_key(const void *a, const void *b) {
+    gh_str x = ((const member *)a)->key, y = ((const member *)b)->key;
+    int c = gh_memcmp(x.ptr, y.ptr, x.len < y.len ? x.len : y.len);
+    return c != 0 ? c : (x.len > y.len) - (x.len < y.len);
+}
+
 static void put_value(text *t, gh_val v, int depth) {
     gh_reader r = gh_val_reader(v);
     gh_iter it;
@@ -98,16 +111,21 @@ static void put_value(text *t, gh_val v, int depth) {
         return;
     }
     case GH_TYPE_MAP: {
-        gh_val value;
-        bool first = true;
         gh_map_iter(v, &it);
+        uint32_t count = it.left, n = 0;
+        member *m = gh_scratch(sizeof *m * (count ? count : 1));
+        if (!m) {
+            t->failed = true;
+            return;
+        }
+        while (n < count && gh_map_next(&it, &m[n].key, &m[n].value)) n++;
+        qsort(m, n, sizeof *m, by_key);
         text_putc(t, '{');
-        while (gh_map_next(&it, &s, &value)) {
-            if (!first) text_putc(t, ',');
-            first = false;
-            json_put_string(t, s.ptr, s.len);
+        for (uint32_t k = 0; k < n; k++) {
+            if (k > 0) text_putc(t, ',');
+            json_put_string(t, m[k].key.ptr, m[k].key.len);
             text_putc(t, ':');
-            put_value(t, value, depth + 1);
+            put_value(t, m[k].value, depth + 1);
         }
         text_putc(t, '}');
         return;

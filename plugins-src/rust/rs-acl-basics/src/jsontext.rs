@@ -5,8 +5,8 @@ use gatehouse_pdk::{Type, Val};
 /// The deepest a value is written: values nested deeper are null.
 const MAX_DEPTH: usize = 100;
 
-/// put_json writes v as JSON: map keys in their order, bin as a string of
-/// its bytes, floats that JSON cannot hold (NaN, infinities) and values
+/// put_json writes v as JSON: map keys sorted, bin as a string of its
+/// bytes, floats that JSON cannot hold (NaN, infinities) and values
 /// nested deeper than MAX_DEPTH as null.
 pub fn put_json(out: &mut Vec<u8>, v: Val<'_>) {
     put_value(out, v, 0)
@@ -40,8 +40,10 @@ fn put_value(out: &mut Vec<u8>, v: Val<'_>, depth: usize) {
             out.push(b']');
         }
         Type::Map => {
+            let mut members: Vec<(&str, Val<'_>)> = v.entries().into_iter().flatten().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
             out.push(b'{');
-            for (i, (k, item)) in v.entries().into_iter().flatten().enumerate() {
+            for (i, (k, item)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
