@@ -15,8 +15,6 @@
 package acl
 
 import (
-	"time"
-
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/abi/pdk/go/clock"
 	"github.com/gatehouse/gatehouse/abi/pdk/go/log"
@@ -30,25 +28,21 @@ const (
 	Description = "ARPOC's log obligations, time environment setters and urlmap object setter"
 )
 
-// Register declares the plugin and registers its components, writing to
-// the host log and reading the host's clock.
+// Register declares the plugin and registers its components: the
+// obligations write to the host log, the environment setters read the
+// host's clock.
 func Register(r *registry.Registry) {
 	r.Plugin(Name, Version, Description)
 	r.Require(abi.CapLog, abi.CapClock)
-	RegisterComponents(r, func(line string) { log.Info(line) }, clock.Now)
-}
-
-// RegisterComponents registers the components on r: the obligations write
-// their lines with logLine, the environment setters read the time from now.
-func RegisterComponents(r *registry.Registry, logLine func(string), now func() time.Time) {
+	logLine := func(line string) { log.Info(line) }
 	for _, o := range Obligations {
 		r.Obligation(abi.Component{Name: o.Name, Description: o.Description}, o.handler(logLine))
 	}
 	for _, a := range TimeAttributes {
-		r.Environment(abi.Component{Name: a.Key, Description: a.Description, Attributes: []string{a.Key}}, a.handler(now))
+		r.Environment(abi.Component{Name: a.Key, Description: a.Description, Attributes: []string{a.Key}}, a.handler(clock.Now))
 	}
-	r.Object(abi.Component{Name: "urlmap", Description: urlmapDescription, Priority: ObjectPriority}, new(urlmap).set)
+	r.Object(abi.Component{Name: "urlmap", Description: urlmapDescription, Priority: objectPriority}, new(urlmap).set)
 }
 
-// ObjectPriority is the priority of the object setters, ARPOC's default.
-const ObjectPriority = 100
+// objectPriority is the priority of the object setter, ARPOC's default.
+const objectPriority = 100

@@ -26,25 +26,19 @@ const (
 	Description = "ARPOC's jsonsetter object setter, through the http capability"
 )
 
-// Priority is the object setter's priority, ARPOC's default.
-const Priority = 100
+// priority is the object setter's priority, ARPOC's default.
+const priority = 100
 
 // Register declares the plugin and registers the object setter, which
 // sends its requests through the host's http capability.
 func Register(r *registry.Registry) {
 	r.Plugin(Name, Version, Description)
 	r.Require(abi.CapHTTP)
-	RegisterComponent(r, http.Do)
-}
-
-// RegisterComponent registers the object setter on r; it sends its
-// requests with do.
-func RegisterComponent(r *registry.Registry, do func(abi.HTTPRequest) (abi.HTTPResponse, error)) {
 	r.Object(abi.Component{
 		Name:        "jsonsetter",
 		Description: "merges the attributes a JSON web service answers for the object",
-		Priority:    Priority,
-	}, func(req abi.ObjectRequest) (map[string]any, error) { return set(req, do) })
+		Priority:    priority,
+	}, func(req abi.ObjectRequest) (map[string]any, error) { return set(req, http.Do) })
 }
 
 // set asks the configured web service for the object's attributes.

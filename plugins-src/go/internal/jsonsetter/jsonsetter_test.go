@@ -126,7 +126,7 @@ func TestManifest(t *testing.T) {
 	if err := m.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	want := []abi.Component{{Kind: abi.KindObject, Name: "jsonsetter", Description: "merges the attributes a JSON web service answers for the object", Priority: Priority}}
+	want := []abi.Component{{Kind: abi.KindObject, Name: "jsonsetter", Description: "merges the attributes a JSON web service answers for the object", Priority: priority}}
 	if m.Name != Name || !reflect.DeepEqual(m.Components, want) || !reflect.DeepEqual(m.Capabilities, []abi.Capability{abi.CapHTTP}) {
 		t.Errorf("manifest = %+v", m)
 	}
