@@ -19,7 +19,7 @@ func newPluginTestCommand() *cobra.Command {
 		Short: "Run a plugin against test cases written in YAML",
 		Long: `Test loads one plugin file as call does, with a throw-away store for the kv
 capability, sends each case of the cases file to its component and checks the
-reply (whole or partial) or the error. It prints PASS or FAIL and the name of
+reply (whole, partial, or matched against patterns) or the error. It prints PASS or FAIL and the name of
 each case, the differences of each failure, and "N passed, M failed".
 
 A cases file is a map with a list of cases:
@@ -34,6 +34,10 @@ A cases file is a map with a list of cases:
       reset: {actor: red, goals: [vault]}
       request: {actor: red, observation: {choices: [{kind: move, target: vault}]}}
       partial: {action: {target: vault}}
+    - name: the hour is an hour
+      component: time_hour
+      request: {key: time_hour}
+      matches: {value: '1?[0-9]|2[0-3]'}    # regular expressions, matched whole
     - name: unknown attribute
       component: weekday
       request: {key: month}

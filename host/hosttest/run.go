@@ -152,5 +152,5 @@ func check(e Expectation, reply map[string]any, err error) []string {
 	if ae != nil {
 		return []string{fmt.Sprintf("got error %s, want %s %s", ae, e.Mode, format(normalize(e.Reply)))}
 	}
-	return diff(normalize(reply), normalize(e.Reply), e.Mode == ModePartial)
+	return diff(normalize(reply), normalize(e.Reply), e.Mode != ModeReply, e.Patterns)
 }

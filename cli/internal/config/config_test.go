@@ -333,8 +333,21 @@ func TestDefault(t *testing.T) {
 			t.Errorf("%s pool_size = %d, want 1", name, pc.Limits.PoolSize)
 		}
 	}
-	if len(f.Plugins) != len(counters)+len(actuators) {
-		t.Errorf("default grants plugins %v, want %v and %v only", f.Plugins, counters, actuators)
+	// The access-control plugins: log and clock, or http to no host.
+	acl := []string{"acl-basics", "c-acl-basics", "rs-acl-basics"}
+	for _, name := range acl {
+		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV || g.HTTP != nil || g.Exec != nil {
+			t.Errorf("%s grants = %+v, want log and clock only", name, g)
+		}
+	}
+	jsonsetters := []string{"acl-jsonsetter", "rs-acl-jsonsetter"}
+	for _, name := range jsonsetters {
+		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
+			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)
+		}
+	}
+	if len(f.Plugins) != len(counters)+len(actuators)+len(acl)+len(jsonsetters) {
+		t.Errorf("default grants plugins %v, want %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters)
 	}
 	delete(f.Plugins, "kvcounter")
 	if !config.Default().Plugins["kvcounter"].Grants.KV {
