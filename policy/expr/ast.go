@@ -33,12 +33,13 @@ type Attribute struct {
 	// Column is where the reference starts in the expression.
 	Column int
 
+	name    string        // "subject.email"
 	missing *MissingError // returned for this attribute, made once
 }
 
 // String returns the reference as written in the language:
 // "subject.email".
-func (a *Attribute) String() string { return a.Category.String() + "." + a.Path }
+func (a *Attribute) String() string { return a.name }
 
 // Op is a comparison operator.
 type Op uint8

@@ -218,7 +218,7 @@ func (l *lexer) attribute(start int, cat Category) (token, *Error) {
 		return token{}, errorAt(l.src, start, "%s. must be followed by an attribute name", cat)
 	}
 	path := l.src[pathStart:l.off]
-	a := &Attribute{Category: cat, Path: path, Segments: strings.Split(path, "."), Column: column(l.src, start)}
+	a := &Attribute{Category: cat, Path: path, Segments: strings.Split(path, "."), Column: column(l.src, start), name: cat.String() + "." + path}
 	a.missing = &MissingError{Attribute: a}
 	return token{kind: tokAttr, off: start, text: l.src[start:l.off], attr: a}, nil
 }
