@@ -155,9 +155,12 @@ func (r *recordingEnv) Environment(_ context.Context, path string, attrs *abi.Co
 		return "other", 1, nil
 	}
 	for key, v := range r.values {
-		if covers(key, path) {
+		if Covers(key, path) {
 			return key, v, nil
 		}
+	}
+	if key, _, ok := strings.Cut(path, "."); ok && key == "unknown" {
+		return key, nil, nil
 	}
 	return "", nil, nil
 }
@@ -174,6 +177,9 @@ func TestEnvironmentSource(t *testing.T) {
 "lp": {"Type": "Policy", "Resolver": "ANY", "Rules": ["l1", "l2"]},
 "l1": {"Type": "Rule", "Condition": "True or environment.hour", "Effect": "GRANT"},
 "l2": {"Type": "Rule", "Condition": "environment.geo", "Effect": "GRANT"},
+"unknown": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["up"]},
+"up": {"Type": "Policy", "Resolver": "ANY", "Rules": ["u"]},
+"u": {"Type": "Rule", "Condition": "exists environment.unknown.a or exists environment.unknown.b", "Effect": "GRANT"},
 "broken": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["bp"]},
 "bp": {"Type": "Policy", "Resolver": "ANY", "Rules": ["b"]},
 "b": {"Type": "Rule", "Condition": "exists environment.broken", "Effect": "GRANT"},
@@ -200,6 +206,11 @@ func TestEnvironmentSource(t *testing.T) {
 	src.asked = nil
 	if d = decide(t, e, Request{PolicySet: "lazy"}); d.Result != Grant || len(src.asked) != 0 {
 		t.Errorf("lazy: result %s, asked %v, want nothing asked", d.Result, src.asked)
+	}
+
+	src.asked = nil
+	if d = decide(t, e, Request{PolicySet: "unknown"}); d.Result != Deny || !slices.Equal(src.asked, []string{"unknown.a"}) {
+		t.Errorf("unknown: result %s, asked %v; want the unknown key asked once", d.Result, src.asked)
 	}
 
 	d = decide(t, e, Request{PolicySet: "broken"})

@@ -11,15 +11,17 @@ import (
 )
 
 // EnvironmentSource supplies the environment attributes a request does not
-// carry, such as the time of day. The engine asks it at most once per
-// attribute per decision, only when an expression reads the attribute.
+// carry, such as the time of day. The engine asks it only when an
+// expression reads such an attribute, and at most once per key per
+// decision.
 type EnvironmentSource interface {
 	// Environment returns the environment attribute at path, the part of
-	// the reference after "environment.". key is the attribute key the
-	// source provides that covers path: path itself, or a prefix of it that
-	// ends before a dot, in whose value the engine looks up the rest of
-	// path. An empty key or a nil value means that the attribute is
-	// unknown. attrs are the decision's attributes so far; they must not be
+	// the reference after "environment.". key is the attribute key of the
+	// source that holds path (see Covers): path itself, or a prefix of it
+	// that ends before a dot, in whose value the engine looks up the rest
+	// of path. A nil value means that the attribute is unknown; key is
+	// then the key that was asked for, or "" when no key holds path.
+	// attrs are the decision's attributes so far; they must not be
 	// modified. An error fails the decision.
 	Environment(ctx context.Context, path string, attrs *abi.Context) (key string, value any, err error)
 }

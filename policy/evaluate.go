@@ -29,7 +29,7 @@ type evaluation struct {
 
 	objectSet bool           // the object setters have run
 	fetched   []fetchedValue // environment attributes from the source
-	unknown   []string       // environment paths the source does not know
+	unknown   []string       // environment keys the source does not know
 }
 
 // fetchedValue is an environment attribute fetched during a decision.
@@ -205,28 +205,31 @@ func (ev *evaluation) setObject() error {
 
 // environment returns the environment attribute a, which the request
 // lacks: from a value fetched before in this decision, or from the
-// source.
+// source, which is asked once per key.
 func (ev *evaluation) environment(a *expr.Attribute) (any, bool, error) {
 	path := a.Path
 	for _, f := range ev.fetched {
-		if covers(f.key, path) {
+		if Covers(f.key, path) {
 			v, ok := lookupValue(f.value, a.Segments[strings.Count(f.key, ".")+1:])
 			return v, ok, nil
 		}
 	}
-	if ev.cfg.Environment == nil || slices.Contains(ev.unknown, path) {
+	if ev.cfg.Environment == nil || slices.ContainsFunc(ev.unknown, func(key string) bool { return Covers(key, path) }) {
 		return nil, false, nil
 	}
 	key, v, err := ev.cfg.Environment.Environment(ev.ctx, path, &ev.attrs)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", a, err)
 	}
-	if key == "" || v == nil {
-		ev.unknown = append(ev.unknown, path)
-		return nil, false, nil
+	if key == "" {
+		key = path
 	}
-	if !covers(key, path) {
+	if !Covers(key, path) {
 		return nil, false, fmt.Errorf("%s: the environment source answered with the attribute %q", a, key)
+	}
+	if v == nil {
+		ev.unknown = append(ev.unknown, key)
+		return nil, false, nil
 	}
 	ev.fetched = append(ev.fetched, fetchedValue{key, v})
 	ev.attrs.Environment = withPath(ev.attrs.Environment, strings.Split(key, "."), v)
@@ -234,9 +237,11 @@ func (ev *evaluation) environment(a *expr.Attribute) (any, bool, error) {
 	return v, ok, nil
 }
 
-// covers reports whether the attribute key holds path: it is path, or a
-// prefix of it that ends before a dot.
-func covers(key, path string) bool {
+// Covers reports whether the environment attribute key holds the
+// attribute at path: key is path, or a prefix of it that ends before a
+// dot ("geo" holds "geo.country"). An EnvironmentSource answers with such
+// a key.
+func Covers(key, path string) bool {
 	return strings.HasPrefix(path, key) && (len(path) == len(key) || path[len(key)] == '.')
 }
 
