@@ -254,13 +254,14 @@ func evaluateEntity(t *testing.T, s *Snapshot, kind Kind, id string, attrs abi.C
 	if e == nil {
 		t.Fatalf("no %s %q", kind.word(), id)
 	}
-	ev := &evaluation{ctx: t.Context(), cfg: &Config{}, req: &Request{}, attrs: attrs, nodes: make([]Node, len(s.entities))}
+	ev := startEvaluation(t.Context(), &Config{}, s, e, Request{Attributes: attrs})
+	defer ev.finish()
 	n := ev.evaluate(e)
 	if ev.err != nil {
 		t.Fatal(ev.err)
 	}
 	var obligations []string
-	for _, o := range ev.obligations {
+	for _, o := range ev.obligations() {
 		obligations = append(obligations, o.Name)
 	}
 	return n, ev.missing, obligations

@@ -154,14 +154,15 @@ func (e *Engine) Decide(ctx context.Context, req Request) (Decision, error) {
 	if set == nil {
 		return Decision{}, fmt.Errorf("policy set %q: %w", req.PolicySet, ErrUnknownPolicySet)
 	}
-	ev := &evaluation{ctx: ctx, cfg: &e.cfg, req: &req, attrs: req.Attributes, nodes: make([]Node, len(s.entities))}
+	ev := startEvaluation(ctx, &e.cfg, s, set, req)
+	defer ev.finish()
 	root := ev.evaluate(set)
 	d := Decision{PolicySet: req.PolicySet, Effect: root.Result, Missing: ev.missing, Explanation: root}
 	if ev.err != nil {
 		d.Result, d.Error = Deny, ev.err.Error()
 		return d, nil
 	}
-	d.Obligations = ev.obligations
+	d.Obligations = ev.obligations()
 	fulfilled := ev.runObligations(d.Obligations, root.Result)
 	d.Result = root.Result
 	if d.Result == Grant && !fulfilled {

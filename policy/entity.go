@@ -36,11 +36,15 @@ type Entity struct {
 // linked.
 type entity struct {
 	Entity
-	index     int // in Snapshot.entities, and in a decision's nodes
+	index     int // in Snapshot.entities
 	target    *expr.Expr
 	condition *expr.Expr
 	children  []child        // policy sets, then policies; or rules
 	lines     map[string]int // the line of each key of the definition
+	// reach is the number of entities a decision from this one may
+	// evaluate, itself included, and reachKids the number of their
+	// references: what a decision allocates for its explanation.
+	reach, reachKids int
 }
 
 // child is a reference from a policy set or a policy to an entity it

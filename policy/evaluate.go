@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy/expr"
@@ -18,18 +19,30 @@ import (
 type evaluation struct {
 	ctx context.Context
 	cfg *Config
-	req *Request
+	// req is the request; its attributes are in attrs.
+	req Request
 	// attrs are the request's attributes, with Object and Environment
 	// replaced by copies once setters or sources add to them.
-	attrs       abi.Context
-	nodes       []Node // by entity index; a node is evaluated at most once
-	missing     []string
-	obligations []ObligationResult
-	err         error // the failure that stopped the evaluation
+	attrs abi.Context
+	// nodes are the nodes of the entities evaluated, in order, with room
+	// for every entity the decision may reach, so that they never move;
+	// kids holds their Children. memo maps each entity's index to 1 + its
+	// position in nodes, or 0 before it is evaluated.
+	nodes   []Node
+	kids    []*Node
+	memo    []int32
+	missing []string
+	uses    []obligationUse // the obligations of the entities that applied
+	err     error           // the failure that stopped the evaluation
 
 	objectSet bool           // the object setters have run
 	fetched   []fetchedValue // environment attributes from the source
 	unknown   []string       // environment keys the source does not know
+}
+
+// obligationUse is an obligation named by an entity that applied.
+type obligationUse struct {
+	name, entity string
 }
 
 // fetchedValue is an environment attribute fetched during a decision.
@@ -38,13 +51,43 @@ type fetchedValue struct {
 	value any
 }
 
+// evaluations are reused across decisions; see start and finish.
+var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
+
+// startEvaluation returns an evaluation of req from the entity top, in s.
+func startEvaluation(ctx context.Context, cfg *Config, s *Snapshot, top *entity, req Request) *evaluation {
+	ev := evaluations.Get().(*evaluation)
+	ev.ctx, ev.cfg, ev.req, ev.attrs = ctx, cfg, req, req.Attributes
+	ev.nodes = make([]Node, 0, top.reach)
+	ev.kids = make([]*Node, 0, top.reachKids)
+	if cap(ev.memo) < len(s.entities) {
+		ev.memo = make([]int32, len(s.entities))
+	}
+	ev.memo = ev.memo[:len(s.entities)]
+	return ev
+}
+
+// finish puts ev back for another decision. What ev handed to the
+// decision (nodes, missing attributes, obligations) stays the decision's.
+func (ev *evaluation) finish() {
+	for i := range ev.nodes {
+		ev.memo[ev.nodes[i].entity] = 0
+	}
+	clear(ev.fetched)
+	clear(ev.unknown)
+	clear(ev.uses)
+	*ev = evaluation{memo: ev.memo, fetched: ev.fetched[:0], unknown: ev.unknown[:0], uses: ev.uses[:0]}
+	evaluations.Put(ev)
+}
+
 // evaluate evaluates e, once per decision, and returns its node.
 func (ev *evaluation) evaluate(e *entity) *Node {
-	n := &ev.nodes[e.index]
-	if n.done {
-		return n
+	if i := ev.memo[e.index]; i > 0 {
+		return &ev.nodes[i-1]
 	}
-	n.done, n.ID, n.Kind = true, e.ID, e.Kind
+	ev.nodes = append(ev.nodes, Node{ID: e.ID, Kind: e.Kind, entity: int32(e.index)})
+	ev.memo[e.index] = int32(len(ev.nodes))
+	n := &ev.nodes[len(ev.nodes)-1]
 	applies, ok := ev.test(n, e, e.target, "Target")
 	switch {
 	case !ok:
@@ -71,6 +114,9 @@ func (ev *evaluation) evaluate(e *entity) *Node {
 		}
 	} else {
 		n.Resolver = e.Resolver
+		start := len(ev.kids)
+		ev.kids = ev.kids[:start+len(e.children)]
+		n.Children = ev.kids[start:start:len(ev.kids)]
 		c := combiner{alg: e.Resolver}
 		for _, ch := range e.children {
 			if ch.e == nil {
@@ -118,13 +164,33 @@ func (ev *evaluation) test(n *Node, e *entity, x *expr.Expr, field string) (trut
 // oblige records the obligations of e, which applied.
 func (ev *evaluation) oblige(e *entity) {
 	for _, name := range e.Obligations {
-		i := slices.IndexFunc(ev.obligations, func(o ObligationResult) bool { return o.Name == name })
-		if i < 0 {
-			ev.obligations = append(ev.obligations, ObligationResult{Name: name})
-			i = len(ev.obligations) - 1
-		}
-		ev.obligations[i].Entities = append(ev.obligations[i].Entities, e.ID)
+		ev.uses = append(ev.uses, obligationUse{name, e.ID})
 	}
+}
+
+// obligations returns the obligations recorded, each name once, in the
+// order first met, with the entities that named it.
+func (ev *evaluation) obligations() []ObligationResult {
+	if len(ev.uses) == 0 {
+		return nil
+	}
+	out := make([]ObligationResult, 0, len(ev.uses))
+	entities := make([]string, len(ev.uses)) // every Entities, one after another
+	k := 0
+	for i, u := range ev.uses {
+		if slices.ContainsFunc(ev.uses[:i], func(v obligationUse) bool { return v.name == u.name }) {
+			continue
+		}
+		start := k
+		for _, v := range ev.uses[i:] {
+			if v.name == u.name {
+				entities[k] = v.entity
+				k++
+			}
+		}
+		out = append(out, ObligationResult{Name: u.name, Entities: entities[start:k:k]})
+	}
+	return out
 }
 
 // runObligations runs every obligation in obs, one after another, and

@@ -24,7 +24,7 @@ type Node struct {
 	Resolver Resolver `json:"resolver,omitempty"`
 	Children []*Node  `json:"children,omitempty"`
 
-	done bool // evaluated in this decision
+	entity int32 // the entity's index in its snapshot
 }
 
 // Reason says how an entity came to its result.

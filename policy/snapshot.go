@@ -99,8 +99,30 @@ func (b *builder) build() *Snapshot {
 	for _, e := range s.entities {
 		b.link(s, e)
 	}
+	for _, e := range s.entities {
+		e.reach, e.reachKids = reach(e, len(s.entities))
+	}
 	s.problems = b.problems
 	return s
+}
+
+// reach counts the entities reachable from e, itself included, and their
+// references; n is the number of entities.
+func reach(e *entity, n int) (entities, refs int) {
+	seen := make([]bool, n)
+	var visit func(e *entity)
+	visit = func(e *entity) {
+		seen[e.index] = true
+		entities++
+		refs += len(e.children)
+		for _, c := range e.children {
+			if c.e != nil && !seen[c.e.index] {
+				visit(c.e)
+			}
+		}
+	}
+	visit(e)
+	return entities, refs
 }
 
 // link resolves the references of e, reporting those to entities that are
