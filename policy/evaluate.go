@@ -37,6 +37,7 @@ type evaluation struct {
 
 	objectSet bool           // the object setters have run
 	fetched   []fetchedValue // environment attributes from the source
+	merged    int            // how many of fetched attrs.Environment holds
 	unknown   []string       // environment keys the source does not know
 }
 
@@ -202,7 +203,7 @@ func (ev *evaluation) runObligations(obs []ObligationResult, effect Result) bool
 		if ev.cfg.Obligations == nil {
 			o.Reason = "no obligation can run: no obligation runner is configured"
 		} else {
-			ok, reason, err := ev.cfg.Obligations.Oblige(ev.ctx, o.Name, effect, &ev.attrs, ev.req.ObligationConfig[o.Name])
+			ok, reason, err := ev.cfg.Obligations.Oblige(ev.ctx, o.Name, effect, ev.context(), ev.req.ObligationConfig[o.Name])
 			o.Fulfilled, o.Reason = ok && err == nil, reason
 			if err != nil {
 				o.Reason = err.Error()
@@ -283,7 +284,7 @@ func (ev *evaluation) environment(a *expr.Attribute) (any, bool, error) {
 	if ev.cfg.Environment == nil || slices.ContainsFunc(ev.unknown, func(key string) bool { return Covers(key, path) }) {
 		return nil, false, nil
 	}
-	key, v, err := ev.cfg.Environment.Environment(ev.ctx, path, &ev.attrs)
+	key, v, err := ev.cfg.Environment.Environment(ev.ctx, path, ev.context())
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", a, err)
 	}
@@ -298,9 +299,19 @@ func (ev *evaluation) environment(a *expr.Attribute) (any, bool, error) {
 		return nil, false, nil
 	}
 	ev.fetched = append(ev.fetched, fetchedValue{key, v})
-	ev.attrs.Environment = withPath(ev.attrs.Environment, strings.Split(key, "."), v)
 	v, ok := lookupValue(v, a.Segments[strings.Count(key, ".")+1:])
 	return v, ok, nil
+}
+
+// context returns the decision's attributes so far, for sources and
+// obligations: the environment attributes fetched are merged into a copy
+// of the request's when first needed.
+func (ev *evaluation) context() *abi.Context {
+	for _, f := range ev.fetched[ev.merged:] {
+		ev.attrs.Environment = withPath(ev.attrs.Environment, strings.Split(f.key, "."), f.value)
+	}
+	ev.merged = len(ev.fetched)
+	return &ev.attrs
 }
 
 // Covers reports whether the environment attribute key holds the
