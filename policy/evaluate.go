@@ -52,7 +52,7 @@ type fetchedValue struct {
 	value any
 }
 
-// evaluations are reused across decisions; see start and finish.
+// evaluations are reused across decisions; see startEvaluation and finish.
 var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
 
 // startEvaluation returns an evaluation of req from the entity top, in s.
