@@ -239,6 +239,7 @@ type standIns struct {
 	next  policy.ObligationRunner
 }
 
+// Oblige answers for name if the case stands in for it, else runs it.
 func (s *standIns) Oblige(ctx context.Context, name string, effect policy.Result, attrs *abi.Context, config map[string]any) (bool, string, error) {
 	if ok, found := s.cases[name]; found {
 		if !ok {
