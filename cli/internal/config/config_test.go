@@ -102,6 +102,10 @@ openc2:
       hostname: fw1
       named_group: edge
       asset_tuple: [rack-4, port-2]
+policy:
+  entities: [/etc/gatehouse/acl, extra.json]
+  obligations:
+    obl_log: logger/log
 `
 	in := []byte(yaml)
 	f, err := config.Parse(in, "full.yaml")
@@ -121,6 +125,11 @@ openc2:
 		Actuators: map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
 		t.Errorf("openc2 = %+v, want %+v", f.OpenC2, wantOpenC2)
+	}
+
+	wantPolicy := config.Policy{Entities: []string{"/etc/gatehouse/acl", "extra.json"}, Obligations: map[string]string{"obl_log": "logger/log"}}
+	if !reflect.DeepEqual(f.Policy, wantPolicy) {
+		t.Errorf("policy = %+v, want %+v", f.Policy, wantPolicy)
 	}
 
 	// host.Grants' HTTP and Exec grants are of types internal to host, so
@@ -224,6 +233,16 @@ func TestParseErrors(t *testing.T) {
 			name: "actuator not plugin/component",
 			yaml: "openc2:\n  actuators:\n    filter:\n      hostname: fw1\n",
 			want: []string{`openc2.actuators: "filter" is not PLUGIN/COMPONENT`},
+		},
+		{
+			name: "obligation without a component",
+			yaml: "policy:\n  obligations:\n    obl_log: ''\n",
+			want: []string{"policy.obligations.obl_log: name the component that carries it out"},
+		},
+		{
+			name: "unknown policy key",
+			yaml: "policy:\n  json_dir: [acl]\n",
+			want: []string{"line 2", `unknown key "json_dir"`},
 		},
 		{
 			name: "bad log level",
