@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -192,7 +191,7 @@ error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numb
 // configuration.
 func TestPolicyEvalPlugins(t *testing.T) {
 	t.Parallel()
-	plugins := pluginDir(t, map[string]string{"c-basics.wasm": wasmbuild.C(t, "c-basics", false)})
+	plugins := pluginDir(t, map[string]string{"c-basics.wasm": wasmbuild.C.Plugin(t, "c-basics")})
 	dir := t.TempDir()
 	writeFile(t, dir, "e.json", `{
 "s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"], "Obligations": ["obl_reason"]},
@@ -204,7 +203,7 @@ cache_dir: %q
 limits: {timeout: 1m}
 policy:
   obligations: {obl_reason: c-basics/c-require-reason}
-`, gowasm.CacheDir(t, "wazero")))
+`, wasmbuild.CacheDir(t, "wazero")))
 	args := func(reason string) []string {
 		return []string{"policy", "eval", "--entities", dir, "--policy-set", "s", "--plugins", plugins, "--config", config,
 			"--path", "/files/a", "--context", writeFile(t, t.TempDir(), "r.json", `{"subject": {"id": 7}, "access": {"reason": "`+reason+`"}}`)}

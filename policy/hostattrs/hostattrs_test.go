@@ -12,7 +12,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -22,7 +21,7 @@ import (
 // c-path-segments and the obligation c-require-reason.
 func newHost(t testing.TB) *host.Host {
 	t.Helper()
-	wasm := wasmbuild.C(t, "c-basics", false)
+	wasm := wasmbuild.C.Plugin(t, "c-basics")
 	dir := t.TempDir()
 	b, err := os.ReadFile(wasm)
 	if err != nil {
@@ -31,7 +30,7 @@ func newHost(t testing.TB) *host.Host {
 	if err := os.WriteFile(filepath.Join(dir, "c-basics.wasm"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := host.New(host.Config{PluginDir: dir, CacheDir: gowasm.CacheDir(t, "wazero"),
+	h, err := host.New(host.Config{PluginDir: dir, CacheDir: wasmbuild.CacheDir(t, "wazero"),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
 	if err != nil {
 		t.Fatal(err)
