@@ -202,7 +202,7 @@ func TestPolicyEvalPlugins(t *testing.T) {
 cache_dir: %q
 limits: {timeout: 1m}
 policy:
-  obligations: {obl_reason: c-basics/c-require-reason}
+  obligations: {obl_reason: c-basics/require-reason}
 `, wasmbuild.CacheDir(t, "wazero")))
 	args := func(reason string) []string {
 		return []string{"policy", "eval", "--entities", dir, "--policy-set", "s", "--plugins", plugins, "--config", config,

@@ -18,7 +18,7 @@ import (
 
 // newHost returns a started host serving the C reference plugin c-basics:
 // the environment component echo (attribute "echo"), the object component
-// c-path-segments and the obligation c-require-reason.
+// path-segments and the obligation require-reason.
 func newHost(t testing.TB) *host.Host {
 	t.Helper()
 	wasm := wasmbuild.C.Plugin(t, "c-basics")
@@ -57,7 +57,7 @@ func entities(t testing.TB, text string) *policy.Snapshot {
 }
 
 const files = `{
-"s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"], "Obligations": ["c-require-reason"]},
+"s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"], "Obligations": ["require-reason"]},
 "p": {"Type": "Policy", "Resolver": "AND", "Rules": ["env", "obj"]},
 "env": {"Type": "Rule", "Condition": "environment.echo.subject == subject.id and not exists environment.nothing", "Effect": "GRANT"},
 "obj": {"Type": "Rule", "Condition": "object.resource == 'files' and 'a.txt' in object.segments", "Effect": "GRANT", "Obligations": ["obl_log"]}
@@ -67,7 +67,7 @@ func TestDecideWithPlugins(t *testing.T) {
 	h := newHost(t)
 	e := policy.NewEngine(entities(t, files), policy.Config{
 		Environment: Environment{Host: h},
-		Obligations: Obligations{Host: h, Components: map[string]string{"obl_log": "c-basics/c-require-reason"}},
+		Obligations: Obligations{Host: h, Components: map[string]string{"obl_log": "c-basics/require-reason"}},
 	})
 	req := func(reason string) policy.Request {
 		return policy.Request{
@@ -83,7 +83,7 @@ func TestDecideWithPlugins(t *testing.T) {
 	}
 	want := []policy.ObligationResult{
 		{Name: "obl_log", Fulfilled: true, Entities: []string{"obj"}},
-		{Name: "c-require-reason", Fulfilled: true, Entities: []string{"s"}},
+		{Name: "require-reason", Fulfilled: true, Entities: []string{"s"}},
 	}
 	if d.Result != policy.Grant || !slices.EqualFunc(d.Obligations, want, func(a, b policy.ObligationResult) bool {
 		return a.Name == b.Name && a.Fulfilled == b.Fulfilled && a.Reason == b.Reason && slices.Equal(a.Entities, b.Entities)
@@ -130,12 +130,12 @@ func TestPluginErrors(t *testing.T) {
 
 func TestObjectSettersOrder(t *testing.T) {
 	h := newHost(t)
-	setters := ObjectSetters(h, map[string]map[string]any{"c-basics/c-path-segments": {"k": "v"}})
+	setters := ObjectSetters(h, map[string]map[string]any{"c-basics/path-segments": {"k": "v"}})
 	if len(setters) != 1 {
-		t.Fatalf("setters %+v, want c-path-segments", setters)
+		t.Fatalf("setters %+v, want path-segments", setters)
 	}
 	s := setters[0].(ObjectSetter)
-	if s.Component != "c-basics/c-path-segments" || s.Priority() != 0 || s.Config["k"] != "v" {
+	if s.Component != "c-basics/path-segments" || s.Priority() != 0 || s.Config["k"] != "v" {
 		t.Errorf("setter %+v", s)
 	}
 	got, err := s.SetObject(t.Context(), map[string]any{}, "/a/b")
