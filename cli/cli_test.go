@@ -247,7 +247,7 @@ func TestPluginInspect(t *testing.T) {
 			name: "native text", config: fx.config, file: fx.basics,
 			stdout: []string{
 				"binding:  native\n",
-				"plugin:   basics 1.0.0 (ABI 1.0)\n",
+				"plugin:   basics 1.0.0 (ABI " + abi.Version + ")\n", // the Go PDK builds for this version
 				"  actuator     echo: answers query features",
 				"  agent        random-walk: ",
 				"capabilities asked: none\n",
@@ -273,7 +273,7 @@ func TestPluginInspect(t *testing.T) {
 		{
 			name: "grants missing text", config: fx.noGrants, file: fx.kvcounter, code: cli.ExitFinding,
 			stdout: []string{
-				"plugin:   kvcounter 1.0.0 (ABI 1.0)\n",
+				"plugin:   kvcounter 1.0.0 (ABI " + abi.Version + ")\n",
 				"capabilities asked: log, clock, kv\n",
 				"capabilities imported: log, clock, kv\n",
 				"imports:  gatehouse.clock_wall, gatehouse.kv_get, gatehouse.kv_set, gatehouse.log,",
