@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -144,8 +145,9 @@ func (r *recorder) take() []string {
 	return lines
 }
 
-// TestSLPFDryRun checks the commands each SLPF actuator runs for a table of
-// OpenC2 commands, recorded by a dry-run exec grant, and its replies.
+// TestSLPFDryRun checks the commands each SLPF actuator runs at start and
+// for a table of OpenC2 commands, recorded by a dry-run exec grant, and its
+// replies.
 func TestSLPFDryRun(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -262,15 +264,16 @@ func TestSLPFDryRun(t *testing.T) {
 			cfg := a.config(filepath.Join(t.TempDir(), "store.db"), true)
 			cfg.ExecRecorder = rec.record
 			h := newHostWasm(t, cfg, a.build(t))
-			for i, tt := range tests {
+			// The start, at load, reads and prepares the filter.
+			if got := rec.take(); !reflect.DeepEqual(got, a.setup) {
+				t.Errorf("start: ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(a.setup, "\n"))
+			}
+			for _, tt := range tests {
 				rep := a.actuate(t, h, tt.command)
 				if rep.Status != tt.status || !strings.Contains(rep.StatusText, tt.text) || ruleNumber(rep) != tt.number {
 					t.Errorf("%s: reply %+v, want status %d with %q and rule number %d", tt.name, rep, tt.status, tt.text, tt.number)
 				}
 				var want []string
-				if i == 0 { // the first command starts the actuator, which reads the filter
-					want = append(want, a.setup...)
-				}
 				if tt.reads {
 					want = append(want, a.setup...)
 				}
@@ -279,6 +282,24 @@ func TestSLPFDryRun(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s: ran\n%s\nwant\n%s", tt.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
 				}
+			}
+		})
+	}
+}
+
+// TestSLPFStartFails loads each SLPF actuator on a host without a store:
+// its start cannot read its rules, so the load fails with the store's
+// error and nothing serves the actuator.
+func TestSLPFStartFails(t *testing.T) {
+	for _, a := range slpfActuators {
+		t.Run(a.name, func(t *testing.T) {
+			h := newHostWasm(t, a.config("", true), a.build(t))
+			st := status(t, h, a.name+".wasm")
+			if st.Status != StatusError || !strings.HasPrefix(st.Message, "unavailable: gatehouse_start: ") || !strings.Contains(st.Message, "kv_list") {
+				t.Errorf("status %s %q, want ERROR: unavailable: gatehouse_start: naming kv_list", st.Status, st.Message)
+			}
+			if _, err := h.Actuate(context.Background(), a.component, abi.ActuateRequest{}); !errors.Is(err, &abi.Error{Code: abi.CodeNoComponent}) {
+				t.Errorf("actuate: %v, want %s", err, abi.CodeNoComponent)
 			}
 		})
 	}
