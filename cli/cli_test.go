@@ -196,6 +196,26 @@ func TestPluginList(t *testing.T) {
 		}
 	})
 
+	t.Run("without starting", func(t *testing.T) {
+		t.Parallel()
+		// The start of slpf-nftables reads its rules from kv, which list,
+		// opening no store, cannot give it: started, it would not load.
+		dir := pluginDir(t, map[string]string{"slpf-nftables.wasm": wasmbuild.Go(t, "plugins-src/go/slpf-nftables")})
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+limits: {timeout: 1m}
+plugins:
+  slpf-nftables:
+    grants: {log: true, kv: true, exec: {programs: [nft], dry_run: true}}
+`, wasmbuild.CacheDir(t, "wazero")))
+		r := run(t, "", "plugin", "list", dir, "--config", cfg)
+		r.check(t, cli.ExitOK)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if len(lines) != 2 || strings.Join(strings.Fields(lines[1]), " ") != "slpf-nftables 1.0.0 native actuator nftables OK slpf-nftables.wasm" {
+			t.Errorf("slpf-nftables is not listed OK:\n%s", r.stdout)
+		}
+	})
+
 	t.Run("folder of the configuration", func(t *testing.T) {
 		t.Parallel()
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
@@ -247,7 +267,7 @@ func TestPluginInspect(t *testing.T) {
 			name: "native text", config: fx.config, file: fx.basics,
 			stdout: []string{
 				"binding:  native\n",
-				"plugin:   basics 1.0.0 (ABI 1.0)\n",
+				"plugin:   basics 1.0.0 (ABI " + abi.Version + ")\n", // the Go PDK builds for this version
 				"  actuator     echo: answers query features",
 				"  agent        random-walk: ",
 				"capabilities asked: none\n",
@@ -273,7 +293,7 @@ func TestPluginInspect(t *testing.T) {
 		{
 			name: "grants missing text", config: fx.noGrants, file: fx.kvcounter, code: cli.ExitFinding,
 			stdout: []string{
-				"plugin:   kvcounter 1.0.0 (ABI 1.0)\n",
+				"plugin:   kvcounter 1.0.0 (ABI " + abi.Version + ")\n",
 				"capabilities asked: log, clock, kv\n",
 				"capabilities imported: log, clock, kv\n",
 				"imports:  gatehouse.clock_wall, gatehouse.kv_get, gatehouse.kv_set, gatehouse.log,",

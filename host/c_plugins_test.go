@@ -84,6 +84,37 @@ func TestCWASIReactor(t *testing.T) {
 
 func TestCKitRequests(t *testing.T) { kitRequests(t, wasmbuild.C.Plugin(t, cBasics), cBasics) }
 
+// TestCKitStart sends c-basics, which has no start hook, start requests:
+// the C kit exports gatehouse_start (ABI 1.1) and answers {} without one.
+func TestCKitStart(t *testing.T) {
+	m := newRawModule(t, wasmbuild.C.Plugin(t, cBasics))
+	for _, tc := range []struct {
+		name string
+		req  any
+		code abi.Code // "" for ok
+	}{
+		{"empty", abi.StartRequest{}, ""},
+		{"unknown keys", map[string]any{"later": []any{1}}, ""},
+		{"not a map", "start", abi.CodeInvalidRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reply, err := m.call(abi.ExportStart, mustMarshal(t, tc.req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok, e, err := checkEnvelope(reply)
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case tc.code == "" && (e != nil || len(ok) != 0):
+				t.Errorf("reply ok %v, error %v; want ok {}", ok, e)
+			case tc.code != "" && (e == nil || e.Code != tc.code):
+				t.Errorf("reply ok %v, error %v; want %s", ok, e, tc.code)
+			}
+		})
+	}
+}
+
 func TestCKitMemoryIsReused(t *testing.T) {
 	kitMemoryIsReused(t, wasmbuild.C.Plugin(t, cBasics), "greedy")
 }

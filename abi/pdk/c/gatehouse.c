@@ -1366,6 +1366,17 @@ static bool gh__d_describe(gh__dec *d, gh_str *host_abi) {
     return gh__d_done(d);
 }
 
+/* gh__d_start reads the start request: a map whose keys are all skipped. */
+static bool gh__d_start(gh__dec *d) {
+    uint32_t n;
+    if (!gh__d_request(d, &n)) return false;
+    while (n--) {
+        gh_str k;
+        if (!gh__d_key(d, &k) || !gh__d_skip(d)) return false;
+    }
+    return gh__d_done(d);
+}
+
 static bool gh__d_command(gh__dec *d, gh_command *c) {
     uint32_t n;
     if (!gh__d_map(d, "command", &n)) return false;
@@ -1732,11 +1743,11 @@ static void gh__describe(gh__dec *d) {
  * Dispatch
  * ======================================================================== */
 
-enum { GH__DESCRIBE, GH__ACTUATE, GH__OBLIGE, GH__ENVIRONMENT, GH__OBJECT, GH__AGENT_RESET, GH__AGENT_ACT };
+enum { GH__DESCRIBE, GH__ACTUATE, GH__OBLIGE, GH__ENVIRONMENT, GH__OBJECT, GH__AGENT_RESET, GH__AGENT_ACT, GH__START };
 
 static const char *const gh__requests[] = {
-    "describe request", "actuate request", "oblige request", "environment request",
-    "object request",   "agent reset request", "agent act request",
+    "describe request", "actuate request",     "oblige request",    "environment request",
+    "object request",   "agent reset request", "agent act request", "start request",
 };
 
 /* The reply of the last call: valid until the next call into the instance. */
@@ -1759,16 +1770,16 @@ static void gh__open_ok(gh_writer *w) {
     gh_w_map(w);
 }
 
-/* gh__close_ok finishes the envelope after the handler of c returned st. */
-static void gh__close_ok(gh_writer *w, const gh_component *c, gh_status st) {
+/* gh__close_ok finishes the envelope after a handler, named by kind and
+ * name, returned st. */
+static void gh__close_ok(gh_writer *w, const char *kind, const char *name, gh_status st) {
     if (w->state == GH__ERROR) return;
     if (w->state == GH__BROKEN) {
-        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %s", gh_kind_name(c->kind), c->name, w->failure);
+        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %s", kind, name, w->failure);
     } else if (st != GH_OK) {
-        gh_errorf(w, GH_INTERNAL, "%s %s failed without an error reply", gh_kind_name(c->kind), c->name);
+        gh_errorf(w, GH_INTERNAL, "%s %s failed without an error reply", kind, name);
     } else if (w->depth != 2) {
-        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %d maps or arrays left open", gh_kind_name(c->kind), c->name,
-                  (int)w->depth - 2);
+        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %d maps or arrays left open", kind, name, (int)w->depth - 2);
     } else {
         gh_w_end(w);
         gh_w_end(w);
@@ -1784,6 +1795,11 @@ static void gh__serve(int ex, const uint8_t *req, uint32_t len) {
     switch (ex) {
     case GH__DESCRIBE:
         gh__describe(&d);
+        return;
+    case GH__START:
+        if (!gh__d_start(&d)) return;
+        gh__open_ok(w);
+        gh__close_ok(w, "start", "hook", gatehouse_plugin.start ? gatehouse_plugin.start(w) : GH_OK);
         return;
     case GH__ACTUATE: {
         gh_actuate_req q = {0};
@@ -1834,7 +1850,7 @@ static void gh__serve(int ex, const uint8_t *req, uint32_t len) {
         break;
     }
     }
-    gh__close_ok(w, c, st);
+    gh__close_ok(w, gh_kind_name(c->kind), c->name, st);
 }
 
 /* gh__begin readies the kit for a new call: the previous reply and the
@@ -1892,6 +1908,7 @@ static uint64_t gh__native(int ex, uint8_t *req, int32_t len) {
 }
 
 GH__EXPORT("gatehouse_describe") uint64_t gh__export_describe(uint8_t *p, int32_t n) { return gh__native(GH__DESCRIBE, p, n); }
+GH__EXPORT("gatehouse_start") uint64_t gh__export_start(uint8_t *p, int32_t n) { return gh__native(GH__START, p, n); }
 GH__EXPORT("gatehouse_actuate") uint64_t gh__export_actuate(uint8_t *p, int32_t n) { return gh__native(GH__ACTUATE, p, n); }
 GH__EXPORT("gatehouse_oblige") uint64_t gh__export_oblige(uint8_t *p, int32_t n) { return gh__native(GH__OBLIGE, p, n); }
 GH__EXPORT("gatehouse_environment") uint64_t gh__export_environment(uint8_t *p, int32_t n) { return gh__native(GH__ENVIRONMENT, p, n); }
@@ -2058,6 +2075,7 @@ static int32_t gh__extism(int ex) {
 
 GH__EXPORT("gatehouse_abi_v1") int32_t gh__export_abi_v1(void) { return 0; }
 GH__EXPORT("gatehouse_describe") int32_t gh__export_describe(void) { return gh__extism(GH__DESCRIBE); }
+GH__EXPORT("gatehouse_start") int32_t gh__export_start(void) { return gh__extism(GH__START); }
 GH__EXPORT("gatehouse_actuate") int32_t gh__export_actuate(void) { return gh__extism(GH__ACTUATE); }
 GH__EXPORT("gatehouse_oblige") int32_t gh__export_oblige(void) { return gh__extism(GH__OBLIGE); }
 GH__EXPORT("gatehouse_environment") int32_t gh__export_environment(void) { return gh__extism(GH__ENVIRONMENT); }
