@@ -47,8 +47,9 @@ const (
 	slackTimeout = 30 * time.Second
 	// pollLimit bounds every wait for a load, a status or a process. It is
 	// a guard against hangs, not a performance target: loads that compile
-	// under the race detector on a cold cache take seconds each.
-	pollLimit = 2 * time.Minute
+	// under the race detector on a cold cache take minutes each on a busy
+	// two-core machine.
+	pollLimit = 10 * time.Minute
 )
 
 // hostileCase is one plugin of testdata/hostile: a plugin named

@@ -21,7 +21,7 @@ import (
 type nativeModule struct {
 	rt      wazero.Runtime
 	module  wazero.CompiledModule
-	config  wazero.ModuleConfig // with no start functions: _initialize runs under the timeout
+	config  wazero.ModuleConfig // with no start functions: _initialize runs under initTimeout
 	caller  capability.Caller   // copied into each instance
 	timeout time.Duration
 }
@@ -57,13 +57,19 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 		return nil, abi.Errorf(abi.CodeBadManifest, "module exports no memory")
 	}
 	if init := mod.ExportedFunction("_initialize"); init != nil {
-		if err := inst.guard(ctx, m.timeout, func() error { return init.CallWithStack(inst.ctx, nil) }); err != nil {
+		if err := inst.guard(ctx, max(m.timeout, initTimeout), func() error { return init.CallWithStack(inst.ctx, nil) }); err != nil {
 			_ = inst.close(ctx)
 			return nil, fmt.Errorf("_initialize: %w", err)
 		}
 	}
 	return inst, nil
 }
+
+// initTimeout is the least time a module's _initialize gets, whatever the
+// call timeout: it starts the language's runtime once per instance, which
+// for standard Go takes milliseconds on an idle machine and far longer on a
+// starved one. A module that loops in it is still stopped.
+const initTimeout = time.Minute
 
 func (m *nativeModule) close(ctx context.Context) error { return m.rt.Close(ctx) }
 
