@@ -30,12 +30,6 @@ type Builder struct {
 // NewBuilder returns an empty Builder.
 func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}} }
 
-// Lookup returns the kind of a declared name.
-func (b *Builder) Lookup(name string) (Kind, bool) {
-	k, ok := b.kinds[name]
-	return k, ok
-}
-
 // declare records name as kind, or returns an error wrapping ErrDuplicate.
 func (b *Builder) declare(name string, kind Kind) error {
 	if err := CheckName(name); err != nil {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"reflect"
 	"slices"
 
 	"github.com/dominikbraun/graph"
@@ -137,4 +138,19 @@ func (m *Model) RoleSet(names []string) Set {
 		s.Add(m.roleID[n])
 	}
 	return s
+}
+
+// Equal reports whether m and o describe the same model: the same names of
+// the same kinds, the same placements, actors and policies.
+func (m *Model) Equal(o *Model) bool {
+	if len(m.conns) != len(o.conns) {
+		return false
+	}
+	for i, c := range m.conns {
+		if !reflect.DeepEqual(c, o.conns[i]) {
+			return false
+		}
+	}
+	return reflect.DeepEqual(m.locs, o.locs) && reflect.DeepEqual(m.roles, o.roles) &&
+		reflect.DeepEqual(m.poss, o.poss) && reflect.DeepEqual(m.actors, o.actors)
 }

@@ -124,7 +124,7 @@ func TestBuildErrors(t *testing.T) {
 		}, "risk 101% is not between"},
 		{"zero time", func(b *Builder) error {
 			return b.AddPossessible(Possessible{Name: "memo", Kind: KindDocument, Policies: Policies{Take: {{Annotation: Annotation{}}}}})
-		}, "time 0 is less than 1 tick"},
+		}, "time 0 is not between 1 and"},
 		{"credential restriction is a document", func(b *Builder) error {
 			must(b.AddPossessible(Possessible{Name: "memo", Kind: KindDocument, Policies: Policies{Take: {{Restrictions: Restrictions{Credentials: []string{"memo"}}, Annotation: DefaultAnnotation}}}}))
 			return nil

@@ -171,6 +171,9 @@ type Annotation struct {
 	Time int64   // ticks, at least 1
 }
 
+// MaxTime is the longest time an action may take, in ticks.
+const MaxTime = math.MaxInt32
+
 // DefaultAnnotation is the annotation of an action written without one:
 // no risk, one tick.
 var DefaultAnnotation = Annotation{Risk: 0, Time: 1}
@@ -182,8 +185,8 @@ func (a Annotation) check() error {
 	if math.IsNaN(a.Risk) || a.Risk < 0 || a.Risk > 100 {
 		return fmt.Errorf("risk %v%% is not between 0%% and 100%%", a.Risk)
 	}
-	if a.Time < 1 {
-		return fmt.Errorf("time %d is less than 1 tick", a.Time)
+	if a.Time < 1 || a.Time > MaxTime {
+		return fmt.Errorf("time %d is not between 1 and %d ticks", a.Time, MaxTime)
 	}
 	return nil
 }
