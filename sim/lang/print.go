@@ -97,31 +97,38 @@ var actionLetters = [model.NumActions]string{model.Move: "m", model.Take: "t", m
 func writeClauses(b *bytes.Buffer, ps model.Policies) {
 	for a, p := range ps {
 		for _, c := range p {
-			b.WriteString("    ")
-			req := append(quoteEach(c.Restrictions.Credentials), quoteEach(c.Restrictions.Roles)...)
-			if len(req) == 0 {
-				b.WriteString("*")
-			} else {
-				b.WriteString(strings.Join(req, ", "))
-			}
-			b.WriteString(": " + actionLetters[a])
-			switch c.Log {
-			case 0:
-			case model.DefaultLog:
-				b.WriteString("log")
-			default:
-				b.WriteString(" log[")
-				for i, f := range c.Log.Fields() {
-					if i > 0 {
-						b.WriteString(", ")
-					}
-					b.WriteString(f.String())
-				}
-				b.WriteString("]")
-			}
-			b.WriteString(" (" + strconv.FormatFloat(c.Annotation.Risk, 'f', -1, 64) + "%, " + strconv.FormatInt(c.Annotation.Time, 10) + ")\n")
+			b.WriteString("    " + Clause(model.Action(a), c) + "\n")
 		}
 	}
+}
+
+// Clause returns the clause of component c of action a as the model
+// language writes it: `key: mlog (0%, 2)`.
+func Clause(a model.Action, c model.Component) string {
+	var b strings.Builder
+	req := append(quoteEach(c.Restrictions.Credentials), quoteEach(c.Restrictions.Roles)...)
+	if len(req) == 0 {
+		b.WriteString("*")
+	} else {
+		b.WriteString(strings.Join(req, ", "))
+	}
+	b.WriteString(": " + actionLetters[a])
+	switch c.Log {
+	case 0:
+	case model.DefaultLog:
+		b.WriteString("log")
+	default:
+		b.WriteString(" log[")
+		for i, f := range c.Log.Fields() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(f.String())
+		}
+		b.WriteString("]")
+	}
+	b.WriteString(" (" + strconv.FormatFloat(c.Annotation.Risk, 'f', -1, 64) + "%, " + strconv.FormatInt(c.Annotation.Time, 10) + ")")
+	return b.String()
 }
 
 // Quote returns name as the model language writes it: bare when it can
