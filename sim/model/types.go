@@ -13,6 +13,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Kind is what a declared name stands for. Locations, roles, possessibles
@@ -162,6 +163,23 @@ func (r LogRules) MarshalText() ([]byte, error) {
 		b = append(b, f.String()...)
 	}
 	return b, nil
+}
+
+// UnmarshalText reads field names, comma-separated, as MarshalText writes
+// them.
+func (r *LogRules) UnmarshalText(b []byte) error {
+	*r = 0
+	if len(b) == 0 {
+		return nil
+	}
+	for _, name := range strings.Split(string(b), ",") {
+		f, ok := ParseLogField(name)
+		if !ok {
+			return fmt.Errorf("unknown log field %q", name)
+		}
+		*r |= 1 << f
+	}
+	return nil
 }
 
 // Annotation is the cost of an action: the chance that it fails and the
