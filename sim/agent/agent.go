@@ -76,7 +76,8 @@ func (w *RandomWalk) Act(_ context.Context, obs abi.Observation) (abi.Action, er
 // brings it closest to a goal location (fewest edges, the least risky
 // among equals); else it takes whatever it may take, in case it opens a
 // door; else it moves at random, or waits when it cannot move. It never
-// chooses a goal or a step closer that is sure to fail (100% risk).
+// chooses a goal or a step closer that is sure to fail (100% risk). An
+// actor without goals waits.
 type ShortestPath struct {
 	r     *rand.Rand
 	goals []string
@@ -114,6 +115,9 @@ func (a *ShortestPath) Reset(_ context.Context, req abi.AgentResetRequest) error
 
 // Act picks a choice.
 func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+	if len(a.goals) == 0 {
+		return abi.Action{Kind: simulate.KindWait}, nil
+	}
 	if i := goalChoice(obs, a.goals); i >= 0 {
 		return obs.Choices[i], nil
 	}

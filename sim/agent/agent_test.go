@@ -32,6 +32,7 @@ func TestShortestPath(t *testing.T) {
 		{"take when the way is shut", []string{"vault"}, "hall", []abi.Action{take, wait}, take},
 		{"wait when nothing else", []string{"vault"}, "hall", []abi.Action{wait}, abi.Action{Kind: "wait"}},
 		{"wander when no way is closer", []string{"vault"}, "office", []abi.Action{move("hall", 0), wait}, move("hall", 0)},
+		{"wait without goals", nil, "hall", []abi.Action{move("lab", 0), take, wait}, abi.Action{Kind: "wait"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,17 +110,22 @@ func (c *checker) check() *model.Model {
 	f := c.f
 	c.declareAll()
 	b := model.NewBuilder()
-	add := func(n name, err error) {
-		if err != nil {
+	// add adds the declaration n to the builder, unless n declares a name
+	// declared before.
+	add := func(n name, addTo func() error) {
+		if c.decl[n.text].pos != n.pos {
+			return
+		}
+		if err := addTo(); err != nil {
 			c.errorf(n.pos, "%v", err)
 		}
 	}
 	for n, d := range c.decl {
 		switch d.kind {
 		case model.KindLocation:
-			add(name{n, d.pos}, b.AddLocation(n))
+			add(name{n, d.pos}, func() error { return b.AddLocation(n) })
 		case model.KindRole:
-			add(name{n, d.pos}, b.AddRole(n))
+			add(name{n, d.pos}, func() error { return b.AddRole(n) })
 		}
 	}
 	policies := c.policies()
@@ -134,13 +139,16 @@ func (c *checker) check() *model.Model {
 		if ps, ok := policies[p.Name]; ok {
 			p.Policies = ps
 		}
-		add(d.name, b.AddPossessible(p))
+		add(d.name, func() error { return b.AddPossessible(p) })
 	}
 	for _, n := range c.implicit {
-		add(n, b.AddPossessible(model.Possessible{Name: n.text, Kind: model.KindCredential, Policies: model.DefaultPolicies(model.KindCredential)}))
+		add(n, func() error {
+			return b.AddPossessible(model.Possessible{Name: n.text, Kind: model.KindCredential, Policies: model.DefaultPolicies(model.KindCredential)})
+		})
 	}
 	for _, d := range f.actors {
-		add(d.name, b.AddActor(c.actor(d, placed)))
+		a := c.actor(d, placed)
+		add(d.name, func() error { return b.AddActor(a) })
 	}
 	c.connections(b)
 	if len(c.errs) > 0 {
