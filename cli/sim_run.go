@@ -83,9 +83,10 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer closeSessions()
+	team := &agent.Team{}
 	cfg.Agent = func(actor string) (simulate.Agent, error) {
 		name := assigned[actor]
-		if a, ok := agent.New(name); ok {
+		if a, ok := team.New(name); ok {
 			return a, nil
 		}
 		return wasmagent.New(sessions[name]), nil
@@ -165,7 +166,7 @@ func assignAgents(m *model.Model, specs []string) (map[string]string, error) {
 func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]*host.Session, func(), error) {
 	var names []string
 	for _, name := range assigned {
-		if _, builtin := agent.New(name); !builtin && !slices.Contains(names, name) {
+		if !slices.Contains(agent.Names, name) && !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}

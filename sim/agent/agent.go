@@ -14,19 +14,60 @@ import (
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
-// New returns a fresh built-in agent by name: "random" or "shortest".
-func New(name string) (simulate.Agent, bool) {
+// Names lists the built-in agents, as Team.New knows them.
+var Names = []string{"random", "shortest"}
+
+// Team makes built-in agents. The agents of one team share the index they
+// build of a run's edges, so that the hundred agents of a run index the
+// edges once: use one team per run. A Team is not safe for concurrent use.
+type Team struct {
+	g *graph
+}
+
+// New returns a new agent by name: "random" or "shortest".
+func (t *Team) New(name string) (simulate.Agent, bool) {
 	switch name {
 	case "random":
 		return &RandomWalk{}, true
 	case "shortest":
-		return &ShortestPath{}, true
+		return &ShortestPath{team: t}, true
 	}
 	return nil, false
 }
 
-// Names lists the built-in agents.
-var Names = []string{"random", "shortest"}
+// graph is the edges of a run, indexed: locations by id, and the
+// locations each is entered from.
+type graph struct {
+	edges []abi.Edge // the slice indexed, to recognise it
+	id    map[string]int32
+	into  [][]int32
+}
+
+// graph returns the index of edges, reusing the team's when it indexed the
+// same slice. A nil team builds a new index every time.
+func (t *Team) graph(edges []abi.Edge) *graph {
+	if t != nil && t.g != nil && len(edges) > 0 && len(t.g.edges) == len(edges) && &t.g.edges[0] == &edges[0] {
+		return t.g
+	}
+	g := &graph{edges: edges, id: map[string]int32{}}
+	node := func(name string) int32 {
+		id, ok := g.id[name]
+		if !ok {
+			id = int32(len(g.into))
+			g.id[name] = id
+			g.into = append(g.into, nil)
+		}
+		return id
+	}
+	for _, e := range edges {
+		from, to := node(e.From), node(e.To)
+		g.into[to] = append(g.into[to], from)
+	}
+	if t != nil {
+		t.g = g
+	}
+	return g
+}
 
 // newRand returns the random source of an agent's run: the reset's seed
 // mixed with the actor's name.
@@ -79,38 +120,46 @@ func (w *RandomWalk) Act(_ context.Context, obs abi.Observation) (abi.Action, er
 // chooses a goal or a step closer that is sure to fail (100% risk). An
 // actor without goals waits.
 type ShortestPath struct {
+	team  *Team
 	r     *rand.Rand
 	goals []string
-	dist  map[string]int32 // edges from each location to the nearest goal location
+	g     *graph
+	dist  []int32 // edges from each location to the nearest goal location, or -1
 }
 
 // Reset computes the distances to the goal locations, breadth-first over
 // the reversed edges.
 func (a *ShortestPath) Reset(_ context.Context, req abi.AgentResetRequest) error {
 	a.r, a.goals = newRand(req), req.Goals
-	into := map[string][]string{}
-	for _, e := range req.Edges {
-		into[e.To] = append(into[e.To], e.From)
-	}
-	a.dist = map[string]int32{}
-	var queue []string
-	for _, g := range req.Goals {
-		if _, isLoc := into[g]; isLoc {
-			a.dist[g] = 0
-			queue = append(queue, g)
+	a.g = a.team.graph(req.Edges)
+	a.dist = slices.Repeat([]int32{-1}, len(a.g.into))
+	var queue []int32
+	for _, goal := range req.Goals {
+		if v, ok := a.g.id[goal]; ok && a.dist[v] < 0 {
+			a.dist[v] = 0
+			queue = append(queue, v)
 		}
 	}
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, u := range into[v] {
-			if _, seen := a.dist[u]; !seen {
+		for _, u := range a.g.into[v] {
+			if a.dist[u] < 0 {
 				a.dist[u] = a.dist[v] + 1
 				queue = append(queue, u)
 			}
 		}
 	}
 	return nil
+}
+
+// distance returns the distance of a location to the nearest goal
+// location, or -1.
+func (a *ShortestPath) distance(loc string) int32 {
+	if v, ok := a.g.id[loc]; ok {
+		return a.dist[v]
+	}
+	return -1
 }
 
 // Act picks a choice.
@@ -121,17 +170,14 @@ func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, 
 	if i := goalChoice(obs, a.goals); i >= 0 {
 		return obs.Choices[i], nil
 	}
-	best, bestDist := -1, int32(-1)
-	if d, ok := a.dist[obs.Location]; ok {
-		bestDist = d
-	}
+	best, bestDist := -1, a.distance(obs.Location)
 	moves, take := 0, -1
 	for i, c := range obs.Choices {
 		switch c.Kind {
 		case simulate.KindMove:
 			moves++
-			d, ok := a.dist[c.Target]
-			if ok && c.Risk < 1 && (bestDist < 0 || d < bestDist || d == bestDist && best >= 0 && c.Risk < obs.Choices[best].Risk) {
+			d := a.distance(c.Target)
+			if d >= 0 && c.Risk < 1 && (bestDist < 0 || d < bestDist || d == bestDist && best >= 0 && c.Risk < obs.Choices[best].Risk) {
 				best, bestDist = i, d
 			}
 		case simulate.KindTake:

@@ -78,13 +78,32 @@ func TestRandomWalk(t *testing.T) {
 	}
 }
 
-func TestNew(t *testing.T) {
+func TestTeam(t *testing.T) {
+	var team Team
 	for _, n := range Names {
-		if _, ok := New(n); !ok {
+		if _, ok := team.New(n); !ok {
 			t.Errorf("New(%q) failed", n)
 		}
 	}
-	if _, ok := New("oracle"); ok {
+	if _, ok := team.New("oracle"); ok {
 		t.Error("New(oracle) succeeded")
+	}
+	// Agents of a team share the index of the same edges, and only of
+	// the same edges.
+	a, _ := team.New("shortest")
+	b, _ := team.New("shortest")
+	ctx := context.Background()
+	a.Reset(ctx, abi.AgentResetRequest{Actor: "a", Goals: []string{"vault"}, Edges: edges})
+	b.Reset(ctx, abi.AgentResetRequest{Actor: "b", Goals: []string{"lab"}, Edges: edges})
+	if a.(*ShortestPath).g != b.(*ShortestPath).g {
+		t.Error("agents of one team indexed the same edges twice")
+	}
+	other := append([]abi.Edge(nil), edges...)
+	b.Reset(ctx, abi.AgentResetRequest{Actor: "b", Goals: []string{"lab"}, Edges: other})
+	if a.(*ShortestPath).g == b.(*ShortestPath).g {
+		t.Error("an agent reused the index of other edges")
+	}
+	if got, _ := b.Act(ctx, abi.Observation{Location: "hall", Choices: []abi.Action{move("office", 0), move("lab", 0)}}); got.Target != "lab" {
+		t.Errorf("b chose %+v", got)
 	}
 }

@@ -179,6 +179,9 @@ func TestReachAgreesWithStateSearch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !r.Exact {
+				t.Fatalf("model %d, actor %s: widened on a small model", i, a.Name)
+			}
 			locs, obtains, reads := searchStates(m, a)
 			if !reflect.DeepEqual(r.Locations, locs) || !reflect.DeepEqual(r.Obtains, obtains) || !reflect.DeepEqual(r.Reads, reads) {
 				t.Fatalf("model %d, actor %s:\nReach: %v %v %v\nsearch: %v %v %v\n%s", i, a.Name,
@@ -238,6 +241,51 @@ func searchStates(m *model.Model, a model.Actor) (locs, obtains, reads []string)
 		}
 	}
 	return sortedKeys(l), sortedKeys(o), sortedKeys(rd)
+}
+
+// TestWidening bounds the holdings told apart at a location to one set: the
+// analysis says it is not exact and overstates, never understates.
+func TestWidening(t *testing.T) {
+	// Two corridors each give one key; the vault needs both, which no
+	// single walk collects, since the corridors are one-way.
+	m := load(t, `
+possessibles { credential red at a; credential blue at b; }
+actors { eve { at start; } }
+connections {
+  start -> a { *: m } start -> b { *: m }
+  a -> hall { *: m } b -> hall { *: m }
+  hall -> vault { red, blue: m }
+}`)
+	exact, err := Reach(m, "eve", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exact.Exact || slices.Contains(exact.Locations, "vault") {
+		t.Errorf("exact analysis: exact %v, locations %v", exact.Exact, exact.Locations)
+	}
+	wide, _ := Reach(m, "eve", Options{MaxSets: 1})
+	if wide.Exact || !slices.Contains(wide.Locations, "vault") {
+		t.Errorf("widened analysis: exact %v, locations %v", wide.Exact, wide.Locations)
+	}
+}
+
+// TestReadsCarriedDocuments: a document taken in one room can be read only
+// in another, where the reading lamp is.
+func TestReadsCarriedDocuments(t *testing.T) {
+	m := load(t, `
+possessibles { credential lamp at study; document letter at hall; }
+actors { eve { at hall; } bob { at study; } }
+connections { hall -> study { *: m } }
+policies { letter { *: t lamp: r } }`)
+	for actor, want := range map[string][]string{"eve": {"letter"}, "bob": nil} {
+		r, err := Reach(m, actor, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(r.Reads, want) {
+			t.Errorf("%s reads %v, want %v", actor, r.Reads, want)
+		}
+	}
 }
 
 func TestReportNamesEveryGoal(t *testing.T) {

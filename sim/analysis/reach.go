@@ -12,6 +12,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -26,7 +27,15 @@ type Options struct {
 	Fixed bool
 	// MaxSteps bounds each fixpoint (fixpoint.Options); 0 means no bound.
 	MaxSteps int
+	// MaxSets bounds the holdings the analysis tells apart at one
+	// location; 0 means DefaultMaxSets. Past it, the holdings are widened
+	// to their union, and the result may overstate what the actor can do
+	// (Reachability.Exact is false).
+	MaxSets int
 }
+
+// DefaultMaxSets is the default of Options.MaxSets.
+const DefaultMaxSets = 16
 
 // Reachability is what one actor can reach and obtain on its own.
 type Reachability struct {
@@ -36,6 +45,7 @@ type Reachability struct {
 	Reads     []string `json:"reads"`     // the documents it can read, sorted
 	Goals     []Goal   `json:"goals"`     // its own goals, and whether it can meet each
 	Converged bool     `json:"converged"` // false when Options.MaxSteps cut the analysis short
+	Exact     bool     `json:"exact"`     // false when Options.MaxSets widened the holdings
 
 	m       *model.Model
 	problem *reachProblem
@@ -53,11 +63,14 @@ type Goal struct {
 
 // Reach analyses what the actor named actor can reach and obtain.
 //
-// The fact at each location is the set of holdings the actor can have
-// there: an antichain of possessible sets, since holding more never
-// allows less and only the greatest sets matter. Arriving at a location,
-// the actor takes every possessible lying there that its holdings and
-// roles allow it to take, repeatedly, unless Options.Fixed.
+// The fact at each location is the credentials the actor can hold there:
+// an antichain of credential sets, since holding more never allows less
+// and only the greatest sets matter. Arriving at a location, the actor
+// takes every credential lying there that its holdings and roles allow it
+// to take, repeatedly, unless Options.Fixed. Documents open nothing and
+// stay out of the sets: the actor obtains a document where it may take
+// it, and reads it where it may read it, lying there or, once taken,
+// anywhere it can carry it (a second fixpoint, seeded where it is taken).
 func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	id, ok := m.ActorID(actor)
 	if !ok {
@@ -65,22 +78,32 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	}
 	a := m.Actors()[id]
 	start, _ := m.LocationID(a.At)
-	p := &reachProblem{m: m, roles: m.RoleSet(a.Roles), fixed: o.Fixed}
-	p.entry = []fixpoint.Fact[antichain]{{Node: start, Value: antichain{p.close(start, m.Holdings(a.Holds))}}}
-	r := &Reachability{Actor: actor, m: m, problem: p, result: fixpoint.Solve[antichain](m, p, fixpoint.Options{MaxSteps: o.MaxSteps})}
-	r.summarise()
+	p := &reachProblem{m: m, roles: m.RoleSet(a.Roles), fixed: o.Fixed, maxSets: cmp.Or(o.MaxSets, DefaultMaxSets), steps: o.MaxSteps}
+	held := m.Holdings(a.Holds)
+	creds := model.NewSet(len(m.Possessibles()))
+	for _, id := range held.Members() {
+		if m.Possessibles()[id].Kind == model.KindCredential {
+			creds.Add(id)
+		}
+	}
+	creds, _ = p.close(start, creds)
+	p.entry = []fixpoint.Fact[antichain]{{Node: start, Value: antichain{creds}}}
+	r := &Reachability{Actor: actor, m: m, problem: p, result: p.solve()}
+	r.summarise(held)
 	for _, g := range a.Goals {
 		r.Goals = append(r.Goals, Goal{Name: g, Met: r.CanMeet(g)})
 	}
 	return r, nil
 }
 
-// summarise fills in the lists from the facts.
-func (r *Reachability) summarise() {
+// summarise fills in the lists from the facts, for an actor holding held
+// at the start.
+func (r *Reachability) summarise(held model.Set) {
 	m, p := r.m, r.problem
 	r.reached = make([]bool, m.Len())
-	r.obtains, r.reads = model.NewSet(len(m.Possessibles())), model.NewSet(len(m.Possessibles()))
+	r.obtains, r.reads = held.Clone(), model.NewSet(len(m.Possessibles()))
 	r.Converged = r.result.Done()
+	taken := map[int][]fixpoint.Fact[antichain]{} // document -> where the actor may take it, and with what
 	for v, name := range m.Locations() {
 		sets, ok := r.result.Fact(v)
 		if !ok {
@@ -89,21 +112,47 @@ func (r *Reachability) summarise() {
 		r.reached[v] = true
 		r.Locations = append(r.Locations, name)
 		for _, s := range sets {
-			read := func(id int) {
-				if pp := &m.Possessibles()[id]; pp.Kind == model.KindDocument && p.allows(pp.Policies[model.Read], s) {
-					r.reads.Add(id)
-				}
-			}
 			for _, id := range s.Members() {
 				r.obtains.Add(id)
-				read(id)
 			}
+			r.readable(s, held.Members())
 			for _, id := range m.LyingAt(v) {
-				read(id)
+				if r.readable(s, []int{id}); m.Possessibles()[id].Kind != model.KindDocument || !p.allows(m.Possessibles()[id].Policies[model.Take], s) {
+					continue
+				}
+				r.obtains.Add(id)
+				taken[id] = append(taken[id], fixpoint.Fact[antichain]{Node: v, Value: antichain{s}})
 			}
 		}
 	}
+	for _, id := range sortedInts(taken) {
+		if r.reads.Has(id) || len(m.Possessibles()[id].Policies[model.Read]) == 0 {
+			continue
+		}
+		carry := *p
+		carry.entry = taken[id]
+		res := carry.solve()
+		for v := range m.Len() {
+			sets, _ := res.Fact(v)
+			for _, s := range sets {
+				r.readable(s, []int{id})
+			}
+		}
+		p.widened = p.widened || carry.widened
+		r.Converged = r.Converged && res.Done()
+	}
+	r.Exact = !p.widened
 	r.Obtains, r.Reads = r.names(r.obtains), r.names(r.reads)
+}
+
+// readable adds to the documents read those of ids that credentials s let
+// the actor read.
+func (r *Reachability) readable(s model.Set, ids []int) {
+	for _, id := range ids {
+		if pp := &r.m.Possessibles()[id]; pp.Kind == model.KindDocument && r.problem.allows(pp.Policies[model.Read], s) {
+			r.reads.Add(id)
+		}
+	}
 }
 
 func (r *Reachability) names(s model.Set) []string {
@@ -129,19 +178,20 @@ func (r *Reachability) CanMeet(goal string) bool {
 	return false
 }
 
-// antichain is a set of possessible sets none of which contains another.
-// Its sets are never modified once in it.
+// antichain is a set of credential sets none of which contains another.
+// Antichains and their sets are values: never modified once made, so that
+// nodes may share them.
 type antichain []model.Set
 
-// add adds s unless a set of a contains it, dropping the sets s contains,
-// and reports whether it added s. It may modify a.
-func (a antichain) add(s model.Set) (antichain, bool) {
+// with returns a with s added unless a set of a contains s, dropping the
+// sets s contains, and whether it added s.
+func (a antichain) with(s model.Set) (antichain, bool) {
 	for _, t := range a {
 		if t.Contains(s) {
 			return a, false
 		}
 	}
-	out := a[:0]
+	out := make(antichain, 0, len(a)+1)
 	for _, t := range a {
 		if !s.Contains(t) {
 			out = append(out, t)
@@ -152,32 +202,75 @@ func (a antichain) add(s model.Set) (antichain, bool) {
 
 // reachProblem is the fixpoint problem of one actor's reach.
 type reachProblem struct {
-	m     *model.Model
-	roles model.Set
-	fixed bool
-	entry []fixpoint.Fact[antichain]
+	m       *model.Model
+	roles   model.Set
+	fixed   bool
+	entry   []fixpoint.Fact[antichain]
+	maxSets int
+	steps   int  // fixpoint.Options.MaxSteps
+	widened bool // whether widen merged sets
+}
+
+func (p *reachProblem) solve() *fixpoint.Result[antichain] {
+	return fixpoint.Solve[antichain](p.m, p, fixpoint.Options{MaxSteps: p.steps})
+}
+
+// widen returns a if it has at most maxSets sets, and else the union of its
+// sets alone.
+func (p *reachProblem) widen(a antichain) antichain {
+	if len(a) <= p.maxSets {
+		return a
+	}
+	p.widened = true
+	u := a[0].Clone()
+	for _, s := range a[1:] {
+		for _, id := range s.Members() {
+			u.Add(id)
+		}
+	}
+	return antichain{u}
 }
 
 func (p *reachProblem) Entry() []fixpoint.Fact[antichain] { return p.entry }
 
+// Transfer returns f itself when every set of it crosses a and takes
+// nothing at a.To, as most do.
 func (p *reachProblem) Transfer(a model.Arc, f antichain) (antichain, bool) {
+	same := true
+	for _, s := range f {
+		if !p.allows(a.Conn.Policies[model.Move], s) {
+			same = false
+			break
+		}
+		if _, took := p.close(a.To, s); took {
+			same = false
+			break
+		}
+	}
+	if same {
+		return f, len(f) > 0
+	}
 	var out antichain
 	for _, s := range f {
 		if p.allows(a.Conn.Policies[model.Move], s) {
-			out, _ = out.add(p.close(a.To, s))
+			s, _ = p.close(a.To, s)
+			out, _ = out.with(s)
 		}
 	}
-	return out, len(out) > 0
+	return p.widen(out), len(out) > 0
 }
 
 func (p *reachProblem) Join(old, in antichain) (antichain, bool) {
 	grew := false
 	for _, s := range in {
 		var added bool
-		old, added = old.add(s)
+		old, added = old.with(s)
 		grew = grew || added
 	}
-	return old, grew
+	if !grew {
+		return old, false
+	}
+	return p.widen(old), true
 }
 
 // allows reports whether some component of policy that can succeed lets an
@@ -191,23 +284,35 @@ func (p *reachProblem) allows(policy model.AccessPolicy, s model.Set) bool {
 	return false
 }
 
-// close returns s with every possessible lying at v that the actor can
-// take, taking until nothing more can be; s itself is not modified.
-func (p *reachProblem) close(v int, s model.Set) model.Set {
+// close returns s with every credential lying at v that the actor can
+// take, taking until nothing more can be, and whether it took any; s
+// itself is not modified.
+func (p *reachProblem) close(v int, s model.Set) (model.Set, bool) {
 	if p.fixed {
-		return s
+		return s, false
 	}
+	took := false
 	for grew := true; grew; {
 		grew = false
 		for _, id := range p.m.LyingAt(v) {
-			if !s.Has(id) && p.allows(p.m.Possessibles()[id].Policies[model.Take], s) {
+			pp := &p.m.Possessibles()[id]
+			if pp.Kind == model.KindCredential && !s.Has(id) && p.allows(pp.Policies[model.Take], s) {
 				s = s.Clone()
 				s.Add(id)
-				grew = true
+				grew, took = true, true
 			}
 		}
 	}
-	return s
+	return s, took
+}
+
+func sortedInts[V any](m map[int]V) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func sortedKeys(set map[string]bool) []string {

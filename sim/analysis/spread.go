@@ -20,17 +20,19 @@ type Spread struct {
 // holdings that let it take p carries it as far as it can get from there
 // (a fixpoint of its reach, seeded with p in hand), and p can lie wherever
 // the actor may drop it on the way. This repeats until no location is
-// added.
+// added. An actor holding p at the start carries it wherever it can reach.
 func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 	pp := &m.Possessibles()[p]
 	lie := make([]bool, m.Len())
 	held := make([]bool, len(m.Actors()))
 	var queue []int
+	// drops adds where r's actor may drop p, carrying it through the
+	// states of res (each with p in hand).
 	drops := func(r *Reachability, res *fixpoint.Result[antichain]) {
 		for w := range m.Len() {
 			sets, _ := res.Fact(w)
 			for _, s := range sets {
-				if !lie[w] && s.Has(p) && r.problem.allows(pp.Policies[model.Drop], s) {
+				if !lie[w] && r.problem.allows(pp.Policies[model.Drop], s) {
 					lie[w] = true
 					queue = append(queue, w)
 				}
@@ -53,9 +55,12 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 			var seeds antichain
 			for _, s := range sets {
 				if r.problem.allows(pp.Policies[model.Take], s) {
-					s = s.Clone()
-					s.Add(p)
-					seeds, _ = seeds.add(r.problem.close(v, s))
+					if pp.Kind == model.KindCredential {
+						s = s.Clone()
+						s.Add(p)
+						s, _ = r.problem.close(v, s)
+					}
+					seeds, _ = seeds.with(s)
 				}
 			}
 			if len(seeds) == 0 {
@@ -64,7 +69,7 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 			held[a] = true
 			carry := *r.problem
 			carry.entry = []fixpoint.Fact[antichain]{{Node: v, Value: seeds}}
-			drops(r, fixpoint.Solve[antichain](m, &carry, fixpoint.Options{}))
+			drops(r, carry.solve())
 		}
 	}
 	out := Spread{Possessible: pp.Name}

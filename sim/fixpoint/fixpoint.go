@@ -31,7 +31,8 @@ type Problem[F any] interface {
 	// whose fact is f, or false when none does.
 	Transfer(a model.Arc, f F) (F, bool)
 	// Join returns the join of old, the fact at a node, and in, and whether
-	// it is greater than old. It may modify and return old.
+	// it is greater than old. Facts may be shared between nodes: Join must
+	// not modify old or in.
 	Join(old, in F) (F, bool)
 }
 
@@ -57,7 +58,8 @@ func Solve[F any](g Graph, p Problem[F], o Options) *Result[F] {
 	n := g.Len()
 	r := &Result[F]{facts: make([]F, n), reached: make([]bool, n)}
 	queued := make([]bool, n)
-	var queue []int
+	var queue []int // the worklist is queue[head:]
+	head := 0
 	add := func(v int, f F) {
 		if !r.reached[v] {
 			r.facts[v], r.reached[v] = f, true
@@ -69,19 +71,22 @@ func Solve[F any](g Graph, p Problem[F], o Options) *Result[F] {
 		}
 		if !queued[v] {
 			queued[v] = true
+			if head > 0 && head == len(queue) {
+				queue, head = queue[:0], 0
+			}
 			queue = append(queue, v)
 		}
 	}
 	for _, e := range p.Entry() {
 		add(e.Node, e.Value)
 	}
-	for len(queue) > 0 {
+	for head < len(queue) {
 		if o.MaxSteps > 0 && r.steps == o.MaxSteps {
-			r.unsettled = downstream(g, queue)
+			r.unsettled = downstream(g, queue[head:])
 			return r
 		}
-		v := queue[0]
-		queue = queue[1:]
+		v := queue[head]
+		head++
 		queued[v] = false
 		r.steps++
 		for _, a := range g.Out(v) {

@@ -25,10 +25,11 @@ type Builder struct {
 	poss   []Possessible
 	actors []Actor
 	conns  []Connection
+	joined map[[2]string]bool // the ends of every connection added
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}} }
+func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}, joined: map[[2]string]bool{}} }
 
 // declare records name as kind, or returns an error wrapping ErrDuplicate.
 func (b *Builder) declare(name string, kind Kind) error {
@@ -101,11 +102,10 @@ func (b *Builder) AddActor(a Actor) error {
 // AddConnection adds a connection. A second connection between the same
 // two locations in the same direction is an error.
 func (b *Builder) AddConnection(c Connection) error {
-	for _, o := range b.conns {
-		if o.From == c.From && o.To == c.To {
-			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
-		}
+	if b.joined[[2]string{c.From, c.To}] {
+		return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
 	}
+	b.joined[[2]string{c.From, c.To}] = true
 	b.conns = append(b.conns, c)
 	return nil
 }

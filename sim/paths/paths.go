@@ -64,10 +64,10 @@ func Find(g Graph, from, to int, r Rule) ([]int, bool) {
 		parent[i] = -1
 	}
 	parent[from] = int32(from)
-	queue := []int32{int32(from)}
-	for len(queue) > 0 {
-		v := int(queue[0])
-		queue = queue[1:]
+	queue := make([]int32, 1, 64)
+	queue[0] = int32(from)
+	for head := 0; head < len(queue); head++ {
+		v := int(queue[head])
 		for _, a := range g.Out(v) {
 			if parent[a.To] >= 0 || !crossable(a, r) {
 				continue

@@ -31,10 +31,12 @@ func load(t testing.TB, src string) *model.Model {
 	return m
 }
 
-// builtin returns Config.Agent giving every actor a new built-in agent.
+// builtin returns Config.Agent giving every actor a new built-in agent of
+// one team.
 func builtin(name string) func(string) (simulate.Agent, error) {
+	team := &agent.Team{}
 	return func(string) (simulate.Agent, error) {
-		a, _ := agent.New(name)
+		a, _ := team.New(name)
 		return a, nil
 	}
 }
