@@ -163,9 +163,6 @@ func (r *Reachability) names(s model.Set) []string {
 	return out
 }
 
-// CanReach reports whether the actor can get to location v.
-func (r *Reachability) CanReach(v int) bool { return r.reached[v] }
-
 // CanMeet reports whether the actor can meet a goal: get to a location,
 // come to hold a possessible, or read a document.
 func (r *Reachability) CanMeet(goal string) bool {

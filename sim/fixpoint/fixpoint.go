@@ -123,9 +123,6 @@ func downstream(g Graph, queue []int) []bool {
 // Fact returns the fact at node v, and false when no fact reached v.
 func (r *Result[F]) Fact(v int) (F, bool) { return r.facts[v], r.reached[v] }
 
-// Reached reports whether a fact reached node v.
-func (r *Result[F]) Reached(v int) bool { return r.reached[v] }
-
 // Converged reports whether the fact at node v (or its absence) is final:
 // always when Solve reached the fixpoint, and otherwise when no node left
 // in the worklist leads to v.

@@ -60,7 +60,7 @@ func TestSolveStoppedEarly(t *testing.T) {
 			t.Errorf("Converged(%s) = %v, want %v", m.Locations()[v], got, want)
 		}
 	}
-	if r.Reached(3) {
+	if _, ok := r.Fact(3); ok {
 		t.Error("d reached before any step from c")
 	}
 }

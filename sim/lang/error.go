@@ -11,6 +11,7 @@ type Pos struct {
 	Line, Col int
 }
 
+// String writes the place as LINE:COLUMN.
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 
 // Error is a syntax or semantic error at a place in a model file.
@@ -19,6 +20,7 @@ type Error struct {
 	Msg string
 }
 
+// Error writes the error as LINE:COLUMN: MESSAGE.
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // ErrorList is the errors of one file, in the order of their places. Parse
@@ -28,6 +30,7 @@ type ErrorList []*Error
 // maxErrors bounds how many errors ErrorList.Error writes.
 const maxErrors = 10
 
+// Error writes the first errors, one a line.
 func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {

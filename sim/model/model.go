@@ -77,12 +77,6 @@ func (m *Model) LocationID(name string) (int, bool) {
 	return id, ok
 }
 
-// RoleID returns the id of a role.
-func (m *Model) RoleID(name string) (int, bool) {
-	id, ok := m.roleID[name]
-	return id, ok
-}
-
 // PossessibleID returns the id of a possessible.
 func (m *Model) PossessibleID(name string) (int, bool) {
 	id, ok := m.possID[name]

@@ -179,8 +179,8 @@ func TestSet(t *testing.T) {
 	}
 	c := s.Clone()
 	c.Remove(130)
-	if !s.Has(130) || c.Has(130) || c.Len() != 1 || !c.Equal(sub) {
-		t.Error("Clone shares memory or Remove/Len/Equal wrong")
+	if !s.Has(130) || c.Has(130) || !reflect.DeepEqual(c.Members(), []int{3}) {
+		t.Error("Clone shares memory or Remove is wrong")
 	}
 }
 

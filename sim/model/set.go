@@ -45,20 +45,8 @@ func (s Set) Contains(o Set) bool {
 	return true
 }
 
-// Equal reports whether s and o have the same members.
-func (s Set) Equal(o Set) bool { return s.Contains(o) && o.Contains(s) }
-
 // Clone returns a copy of s.
 func (s Set) Clone() Set { return append(Set(nil), s...) }
-
-// Len returns the number of members.
-func (s Set) Len() int {
-	n := 0
-	for _, x := range s {
-		n += bits.OnesCount64(x)
-	}
-	return n
-}
 
 // Members returns the members in increasing order.
 func (s Set) Members() []int {

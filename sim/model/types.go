@@ -66,24 +66,6 @@ func (a Action) String() string {
 	return fmt.Sprintf("Action(%d)", uint8(a))
 }
 
-// MarshalText writes the action's name.
-func (a Action) MarshalText() ([]byte, error) {
-	if a >= NumActions {
-		return nil, fmt.Errorf("unknown action %d", uint8(a))
-	}
-	return []byte(actionNames[a]), nil
-}
-
-// ParseAction returns the action named s (move, take, read or drop).
-func ParseAction(s string) (Action, bool) {
-	for a, n := range actionNames {
-		if n == s {
-			return Action(a), true
-		}
-	}
-	return 0, false
-}
-
 // LogField is a detail that a log rule records of an action.
 type LogField uint8
 
