@@ -15,7 +15,7 @@ import "strconv"
 // "Compatible evolution").
 const (
 	Major = 1
-	Minor = 0
+	Minor = 1
 )
 
 // Version is the ABI version as written in manifests: "MAJOR.MINOR".
@@ -31,8 +31,11 @@ const (
 
 // Exports a plugin provides. Every call export except the native-binding
 // allocator pair takes a msgpack request and returns a msgpack reply.
+// ExportStart is optional (ABI 1.1): the host calls it once per loaded
+// version of a plugin that has it, before the version serves.
 const (
 	ExportDescribe    = "gatehouse_describe"
+	ExportStart       = "gatehouse_start"
 	ExportAlloc       = "gatehouse_alloc"
 	ExportFree        = "gatehouse_free"
 	ExportActuate     = "gatehouse_actuate"

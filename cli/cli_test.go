@@ -31,7 +31,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // Plugins built from source for the tests, by package folder.
@@ -53,11 +53,11 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	cache := gowasm.CacheDir(t, "wazero")
+	cache := wasmbuild.CacheDir(t, "wazero")
 	return &fixture{
-		basics:    gowasm.Build(t, srcBasics),
-		extism:    gowasm.Build(t, srcBasicsExtism),
-		kvcounter: gowasm.Build(t, srcKVCounter),
+		basics:    wasmbuild.Go(t, srcBasics),
+		extism:    wasmbuild.Go(t, srcBasicsExtism),
+		kvcounter: wasmbuild.Go(t, srcKVCounter),
 		config: writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -196,10 +196,30 @@ func TestPluginList(t *testing.T) {
 		}
 	})
 
+	t.Run("without starting", func(t *testing.T) {
+		t.Parallel()
+		// The start of slpf-nftables reads its rules from kv, which list,
+		// opening no store, cannot give it: started, it would not load.
+		dir := pluginDir(t, map[string]string{"slpf-nftables.wasm": wasmbuild.Go(t, "plugins-src/go/slpf-nftables")})
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+limits: {timeout: 1m}
+plugins:
+  slpf-nftables:
+    grants: {log: true, kv: true, exec: {programs: [nft], dry_run: true}}
+`, wasmbuild.CacheDir(t, "wazero")))
+		r := run(t, "", "plugin", "list", dir, "--config", cfg)
+		r.check(t, cli.ExitOK)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if len(lines) != 2 || strings.Join(strings.Fields(lines[1]), " ") != "slpf-nftables 1.0.0 native actuator nftables OK slpf-nftables.wasm" {
+			t.Errorf("slpf-nftables is not listed OK:\n%s", r.stdout)
+		}
+	})
+
 	t.Run("folder of the configuration", func(t *testing.T) {
 		t.Parallel()
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
-		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, gowasm.CacheDir(t, "wazero")))
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, wasmbuild.CacheDir(t, "wazero")))
 		r := run(t, "", "plugin", "list", "--config", cfg)
 		// No grants for kvcounter in this configuration.
 		r.check(t, cli.ExitFinding)
@@ -247,7 +267,7 @@ func TestPluginInspect(t *testing.T) {
 			name: "native text", config: fx.config, file: fx.basics,
 			stdout: []string{
 				"binding:  native\n",
-				"plugin:   basics 1.0.0 (ABI 1.0)\n",
+				"plugin:   basics 1.0.0 (ABI " + abi.Version + ")\n", // the Go PDK builds for this version
 				"  actuator     echo: answers query features",
 				"  agent        random-walk: ",
 				"capabilities asked: none\n",
@@ -273,7 +293,7 @@ func TestPluginInspect(t *testing.T) {
 		{
 			name: "grants missing text", config: fx.noGrants, file: fx.kvcounter, code: cli.ExitFinding,
 			stdout: []string{
-				"plugin:   kvcounter 1.0.0 (ABI 1.0)\n",
+				"plugin:   kvcounter 1.0.0 (ABI " + abi.Version + ")\n",
 				"capabilities asked: log, clock, kv\n",
 				"capabilities imported: log, clock, kv\n",
 				"imports:  gatehouse.clock_wall, gatehouse.kv_get, gatehouse.kv_set, gatehouse.log,",
@@ -756,7 +776,7 @@ func TestServeRefuses(t *testing.T) {
 	defer busy.Close()
 	dir := t.TempDir()
 	noKey := writeFile(t, dir, "tls.yaml", fmt.Sprintf("cache_dir: %q\ntls:\n  cert: %q\n  key: %q\n",
-		gowasm.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
+		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
 	for _, tt := range []struct {
 		name   string
 		args   []string

@@ -38,9 +38,9 @@ func newPluginListCommand() *cobra.Command {
 		Use:   "list [DIR]",
 		Short: "List the components every plugin in a folder provides",
 		Long: `List loads every .wasm file of DIR (default: the configured plugin folder) as
-serve would, and prints each component with its plugin, binding and status.
-Files that fail to load are listed with the reason. Exit status 1 when any
-file fails to load.`,
+serve would, without starting the plugins (gatehouse_start), and prints each
+component with its plugin, binding and status. Files that fail to load are
+listed with the reason. Exit status 1 when any file fails to load.`,
 		Example: `  gatehouse plugin list plugins
   gatehouse plugin list plugins --output json`,
 		Args: cobra.MaximumNArgs(1),
@@ -62,6 +62,9 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		hc.PluginDir = args[0]
 	}
+	// A start may act outside the host (the SLPF actuators restore their
+	// rules); a listing must not.
+	hc.SkipStart = true
 	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
 		return usage("%s is not a folder", hc.PluginDir)
 	}

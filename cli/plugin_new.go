@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,16 +23,18 @@ import (
 
 // templates holds one folder per language: the files every project of the
 // language gets, and kinds/KIND/ with the files of one kind. Each file is a
-// text/template of newTemplateData, named as written with ".tmpl" added.
-// cases/KIND.yaml.tmpl gives the cases.yaml of a kind to every language
-// whose folder has none of its own: the components of every language behave
-// alike.
+// text/template of newTemplateData, named as written with ".tmpl" added,
+// but for kit.txt, which lists the files of the gatehouse checkout the
+// project gets copies of (see copyKit). cases/KIND.yaml.tmpl gives the
+// cases.yaml of a kind to every language whose folder has none of its own:
+// the components of every language behave alike.
 //
 //go:embed templates
 var templates embed.FS
 
-// plannedLanguages are languages with a PDK planned but no templates yet.
-var plannedLanguages = []string{"assemblyscript", "rust", "zig"}
+// kitList is the name of the file of a language's template folder that
+// lists the files of the checkout copied into every project.
+const kitList = "kit.txt"
 
 // gatehouseModule is the module path of a gatehouse checkout.
 const gatehouseModule = "github.com/gatehouse/gatehouse"
@@ -43,15 +48,19 @@ func newPluginNewCommand() *cobra.Command {
 		Long: `New writes a small plugin project named NAME, with one component of KIND named
 NAME too: its source, a README.md with the build command, and a cases.yaml that
 "gatehouse plugin test" passes. KIND is actuator, obligation, environment,
-object or agent; LANG is go or c.
+object or agent; LANG is go, c, rust, zig or assemblyscript.
 
 The project uses the PDK of a gatehouse checkout: the checkout holding DIR or
 the working directory, or the one --gatehouse names. A Go project requires
 the module github.com/gatehouse/gatehouse and replaces it with that checkout,
-as the module is not published; a C project gets copies of the C PDK's
-gatehouse.h and gatehouse.c. The project folder must not exist or be empty.`,
+as the module is not published. Projects in the other languages get copies
+of their PDK's files (abi/pdk/LANG), so that they build anywhere: C
+gatehouse.h and gatehouse.c, Rust the crate gatehouse_pdk, Zig gatehouse.zig,
+AssemblyScript the folder pdk, with a package.json that pins the compiler
+the checkout uses. The project folder must not exist or be empty.`,
 		Example: `  gatehouse plugin new --lang go --kind environment office-hours
-  gatehouse plugin new --lang c --kind actuator --dir plugins-src/c/blocker blocker`,
+  gatehouse plugin new --lang c --kind actuator --dir plugins-src/c/blocker blocker
+  gatehouse plugin new --lang rust --kind obligation ticket-check`,
 		Args: cobra.ExactArgs(1),
 		RunE: runPluginNew,
 	}
@@ -91,8 +100,6 @@ func runPluginNew(cmd *cobra.Command, args []string) error {
 	dir, _ := cmd.Flags().GetString("dir")
 	checkout, _ := cmd.Flags().GetString("gatehouse")
 	switch {
-	case slices.Contains(plannedLanguages, lang):
-		return usage("--lang %s: not yet supported; supported languages: %s", lang, strings.Join(languages(), ", "))
 	case !slices.Contains(languages(), lang):
 		return usage("--lang %q: unknown language; supported languages: %s", lang, strings.Join(languages(), ", "))
 	case !slices.Contains(abi.Kinds, abi.Kind(kind)):
@@ -159,10 +166,14 @@ type templateData struct {
 	// Replace is the checkout as a go.mod replace path: relative when the
 	// project is inside the checkout, else absolute.
 	Replace string
+	// Ident is the name as an identifier, "-" and "." made "_": a Rust
+	// crate name.
+	Ident string
 }
 
 func newTemplateData(name string, kind abi.Kind, lang, dir, checkout string) templateData {
-	d := templateData{Name: name, Kind: kind, Lang: lang, Checkout: checkout, Replace: checkout}
+	d := templateData{Name: name, Kind: kind, Lang: lang, Checkout: checkout, Replace: checkout,
+		Ident: strings.NewReplacer("-", "_", ".", "_").Replace(name)}
 	if rel, err := filepath.Rel(dir, checkout); err == nil && strings.HasPrefix(dir, checkout+string(filepath.Separator)) {
 		d.Replace = filepath.ToSlash(rel)
 	}
@@ -181,7 +192,7 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 				return err
 			case e.IsDir() && p == skip:
 				return fs.SkipDir
-			case e.IsDir():
+			case e.IsDir() || p == root+"/"+kitList:
 				return nil
 			}
 			src, err := templates.ReadFile(p)
@@ -207,6 +218,9 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 	if err := render(base+"/kinds/"+string(kind), ""); err != nil {
 		return nil, err
 	}
+	if err := copyKit(lang, d.Checkout, files); err != nil {
+		return nil, err
+	}
 	if _, ok := files["cases.yaml"]; !ok {
 		src, err := templates.ReadFile("templates/cases/" + string(kind) + ".yaml.tmpl")
 		if err != nil {
@@ -225,12 +239,54 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 	return files, nil
 }
 
+// copyKit adds to files the copies of the files of the checkout that the
+// kit list of lang names. Each line of the list but blank ones and #
+// comments is "SOURCE FOLDER": the checkout's files matching the pattern
+// SOURCE (filepath.Match syntax) are copied into the project's FOLDER ("."
+// for the project's own) under their names.
+func copyKit(lang, checkout string, files map[string][]byte) error {
+	list, err := templates.ReadFile("templates/" + lang + "/" + kitList)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	n := 0
+	for line := range strings.Lines(string(list)) {
+		n++
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if len(f) != 2 {
+			return fmt.Errorf("templates/%s/%s:%d: want SOURCE FOLDER, got %q", lang, kitList, n, strings.TrimSpace(line))
+		}
+		matches, err := filepath.Glob(filepath.Join(checkout, filepath.FromSlash(f[0])))
+		if err == nil && len(matches) == 0 {
+			err = errors.New("no file matches")
+		}
+		if err != nil {
+			return fmt.Errorf("copy %s of the gatehouse checkout: %w", f[0], err)
+		}
+		for _, m := range matches {
+			b, err := os.ReadFile(m)
+			if err != nil {
+				return fmt.Errorf("copy %s of the gatehouse checkout: %w", f[0], err)
+			}
+			files[path.Join(f[1], filepath.Base(m))] = b
+		}
+	}
+	return nil
+}
+
 // checkoutFuncs returns the template functions that read the checkout:
 //
 //   - goVersion: the go directive of its go.mod;
 //   - require MODULE: "MODULE VERSION", the version its go.mod requires;
 //   - goSum MODULE...: the go.sum lines of those modules at those versions;
-//   - checkoutFile PATH: the content of a file of the checkout.
+//   - checkoutFile PATH: the content of a file of the checkout;
+//   - npmVersion PACKAGE: the version of the devDependency PACKAGE in the
+//     checkout's package.json, which pins the npm toolchains.
 func checkoutFuncs(checkout string) template.FuncMap {
 	read := func(p string) (string, error) {
 		b, err := os.ReadFile(filepath.Join(checkout, filepath.FromSlash(p)))
@@ -287,6 +343,23 @@ func checkoutFuncs(checkout string) template.FuncMap {
 			return strings.Join(out, "\n"), nil
 		},
 		"checkoutFile": read,
+		"npmVersion": func(pkg string) (string, error) {
+			b, err := read("package.json")
+			if err != nil {
+				return "", err
+			}
+			var p struct {
+				DevDependencies map[string]string `json:"devDependencies"`
+			}
+			if err := json.Unmarshal([]byte(b), &p); err != nil {
+				return "", fmt.Errorf("the gatehouse checkout's package.json: %w", err)
+			}
+			v, ok := p.DevDependencies[pkg]
+			if !ok {
+				return "", fmt.Errorf("the gatehouse checkout's package.json has no devDependency %s", pkg)
+			}
+			return v, nil
+		},
 	}
 }
 

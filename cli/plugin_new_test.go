@@ -1,8 +1,7 @@
 package cli_test
 
 import (
-	"bufio"
-	"fmt"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,22 +11,20 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
-// TestPluginNew generates the project of every language and kind, builds it
-// as its README says, and runs its cases.yaml: every case must pass.
+// TestPluginNew generates the project of every language and kind outside
+// the repository, builds it as its README says, and runs its cases.yaml:
+// every case must pass.
 func TestPluginNew(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
-	for _, lang := range []string{"go", "c"} {
+	for _, lang := range []string{"go", "c", "rust", "zig", "assemblyscript"} {
 		for _, kind := range abi.Kinds {
 			name := lang + "-" + string(kind)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				if lang == "c" {
-					needClang(t)
-				}
 				dir := filepath.Join(t.TempDir(), name)
 				r := run(t, "", "plugin", "new", "--lang", lang, "--kind", string(kind), "--dir", dir, name)
 				r.check(t, cli.ExitOK)
@@ -36,8 +33,10 @@ func TestPluginNew(t *testing.T) {
 						t.Error(err)
 					}
 				}
-				wasm := filepath.Join(dir, name+".wasm")
-				build(t, dir, lang)
+				wasm := build(t, dir, lang)
+				if want := filepath.Join(dir, name+".wasm"); wasm != want {
+					t.Errorf("the README's build writes %s, want %s", wasm, want)
+				}
 				r = run(t, "", "plugin", "test", wasm, "--cases", filepath.Join(dir, "cases.yaml"), "--config", fx.noGrants)
 				r.check(t, cli.ExitOK)
 				if !strings.HasSuffix(r.stdout, " passed, 0 failed\n") {
@@ -48,43 +47,27 @@ func TestPluginNew(t *testing.T) {
 	}
 }
 
-// build builds the project in dir with the command its README gives.
-func build(t *testing.T, dir, lang string) {
+// build builds the project in dir with the command its README gives and
+// returns the plugin. The toolchains of the languages other than Go come
+// from the test machine and the repository's node_modules, as
+// internal/wasmbuild finds them; they skip the test when missing, or fail
+// it in CI.
+func build(t *testing.T, dir, lang string) string {
 	t.Helper()
-	var cmd *exec.Cmd
-	switch lang {
-	case "go":
-		if !strings.Contains(readFile(t, filepath.Join(dir, "README.md")), "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o ") {
-			t.Fatal("README.md has no go build command")
-		}
-		cmd = exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-o", filepath.Base(dir)+".wasm", ".")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=-mod=readonly")
-	case "c":
-		args := strings.Fields(readmeCommand(t, filepath.Join(dir, "README.md"), "clang "))
-		cmd = exec.Command(args[0], args[1:]...)
+	if lang != "go" {
+		return wasmbuild.Toolchains[lang].Project(t, dir)
 	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, "README.md")), "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o ") {
+		t.Fatal("README.md has no go build command")
+	}
+	wasm := filepath.Base(dir) + ".wasm"
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-o", wasm, ".")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=-mod=readonly")
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", dir, err, b)
 	}
-}
-
-// readmeCommand returns the first line of the README's code blocks that
-// starts with prefix.
-func readmeCommand(t *testing.T, file, prefix string) string {
-	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(readFile(t, file)))
-	inCode := false
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "```") {
-			inCode = !inCode
-		} else if inCode && strings.HasPrefix(line, prefix) {
-			return line
-		}
-	}
-	t.Fatalf("%s: no command starting with %q in a code block", file, prefix)
-	return ""
+	return filepath.Join(dir, wasm)
 }
 
 func readFile(t *testing.T, file string) string {
@@ -96,18 +79,43 @@ func readFile(t *testing.T, file string) string {
 	return string(b)
 }
 
-// needClang skips the test without clang and wasm-ld, or fails it when
-// CI=true: in CI the C templates must be built.
-func needClang(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"clang", "wasm-ld"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("C plugins need clang and wasm-ld (Debian: apt-get install clang lld): %v", err)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
+// TestPluginNewKits checks that the projects of the languages other than Go
+// carry copies of their kit, the same bytes as the checkout's, and that an
+// AssemblyScript project pins the compiler the checkout uses.
+func TestPluginNewKits(t *testing.T) {
+	t.Parallel()
+	root := wasmbuild.ModuleRoot(t)
+	for lang, kit := range map[string]map[string]string{
+		"c":    {"gatehouse.h": "abi/pdk/c/gatehouse.h", "gatehouse.c": "abi/pdk/c/gatehouse.c"},
+		"rust": {"gatehouse_pdk/Cargo.toml": "abi/pdk/rust/Cargo.toml", "gatehouse_pdk/src/lib.rs": "abi/pdk/rust/src/lib.rs", "gatehouse_pdk/src/msgpack.rs": "abi/pdk/rust/src/msgpack.rs"},
+		"zig":  {"gatehouse.zig": "abi/pdk/zig/gatehouse.zig"},
+		"assemblyscript": {"pdk/gatehouse.ts": "abi/pdk/assemblyscript/gatehouse.ts", "pdk/native.ts": "abi/pdk/assemblyscript/native.ts",
+			"pdk/abort.ts": "abi/pdk/assemblyscript/abort.ts"},
+	} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "p")
+			run(t, "", "plugin", "new", "--lang", lang, "--kind", "object", "--dir", dir, "p").check(t, cli.ExitOK)
+			for copied, src := range kit {
+				if got, want := readFile(t, filepath.Join(dir, copied)), readFile(t, filepath.Join(root, src)); got != want {
+					t.Errorf("%s is not a copy of %s", copied, src)
+				}
 			}
-			t.Skip(msg)
-		}
+			if lang != "assemblyscript" {
+				return
+			}
+			var pkg, rootPkg struct{ DevDependencies map[string]string }
+			for file, v := range map[string]any{filepath.Join(dir, "package.json"): &pkg, filepath.Join(root, "package.json"): &rootPkg} {
+				if err := json.Unmarshal([]byte(readFile(t, file)), v); err != nil {
+					t.Fatalf("%s: %v", file, err)
+				}
+			}
+			for _, p := range []string{"assemblyscript", "@extism/as-pdk"} {
+				if got, want := pkg.DevDependencies[p], rootPkg.DevDependencies[p]; got != want || got == "" {
+					t.Errorf("package.json pins %s %q, want the checkout's %q", p, got, want)
+				}
+			}
+		})
 	}
 }
 
@@ -120,10 +128,7 @@ func TestPluginNewRefuses(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"rust", []string{"--lang", "rust", "--kind", "agent", "x"}, "--lang rust: not yet supported; supported languages: c, go"},
-		{"zig", []string{"--lang", "zig", "--kind", "agent", "x"}, "--lang zig: not yet supported; supported languages: c, go"},
-		{"assemblyscript", []string{"--lang", "assemblyscript", "--kind", "agent", "x"}, "--lang assemblyscript: not yet supported"},
-		{"unknown language", []string{"--lang", "cobol", "--kind", "agent", "x"}, `--lang "cobol": unknown language; supported languages: c, go`},
+		{"unknown language", []string{"--lang", "cobol", "--kind", "agent", "x"}, `--lang "cobol": unknown language; supported languages: assemblyscript, c, go, rust, zig`},
 		{"unknown kind", []string{"--lang", "go", "--kind", "policy", "x"}, `--kind "policy": not a kind; kinds: actuator, obligation, environment, object, agent`},
 		{"bad name", []string{"--lang", "go", "--kind", "agent", "My Plugin"}, `plugin name "My Plugin" does not match`},
 		{"no kind", []string{"--lang", "go", "x"}, `required flag(s) "kind" not set`},
@@ -143,7 +148,7 @@ func TestPluginNewRefuses(t *testing.T) {
 // absolute one.
 func TestPluginNewReplace(t *testing.T) {
 	t.Parallel()
-	root := gowasm.ModuleRoot(t)
+	root := wasmbuild.ModuleRoot(t)
 	inside, err := os.MkdirTemp(root, ".test-plugin-new-")
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func newPluginTestCommand() *cobra.Command {
 		Short: "Run a plugin against test cases written in YAML",
 		Long: `Test loads one plugin file as call does, with a throw-away store for the kv
 capability, sends each case of the cases file to its component and checks the
-reply (whole or partial) or the error. It prints PASS or FAIL and the name of
+reply (whole, partial, or matched against patterns) or the error. It prints PASS or FAIL and the name of
 each case, the differences of each failure, and "N passed, M failed".
 
 A cases file is a map with a list of cases:
@@ -34,20 +34,31 @@ A cases file is a map with a list of cases:
       reset: {actor: red, goals: [vault]}
       request: {actor: red, observation: {choices: [{kind: move, target: vault}]}}
       partial: {action: {target: vault}}
+    - name: the hour is an hour
+      component: time_hour
+      request: {key: time_hour}
+      matches: {value: '1?[0-9]|2[0-3]'}    # regular expressions, matched whole
     - name: unknown attribute
       component: weekday
       request: {key: month}
       error: {code: not_found, message_contains: month}
 
-See the documentation of package host/hosttest for every key. Exit status 1
-when a case fails or the plugin does not load, 2 when the cases file is not
-valid.`,
+See the documentation of package host/hosttest for every key.
+
+A suite shared by plugins that each provide some of its components runs
+with --skip-missing: a case whose component the plugin does not provide is
+reported as SKIP rather than FAIL, and "K skipped" is added to the summary.
+
+Exit status 1 when a case fails, when every case is skipped or when the
+plugin does not load, 2 when the cases file is not valid.`,
 		Example: `  gatehouse plugin test plugins/basics.wasm --cases plugins-src/go/basics/cases.yaml
-  gatehouse plugin test plugins/c-basics.wasm --cases plugins-src/c/c-basics/cases.yaml --output json`,
+  gatehouse plugin test plugins/c-basics.wasm --cases plugins-src/cases/basics.yaml --output json
+  gatehouse plugin test plugins/c-echo-extism.wasm --cases plugins-src/cases/basics.yaml --skip-missing`,
 		Args: cobra.ExactArgs(1),
 		RunE: runPluginTest,
 	}
 	cmd.Flags().String("cases", "", "the cases file (YAML)")
+	cmd.Flags().Bool("skip-missing", false, "skip the cases whose component the plugin does not provide")
 	_ = cmd.MarkFlagRequired("cases")
 	addOutputFlag(cmd)
 	return cmd
@@ -58,6 +69,7 @@ type testReport struct {
 	Results []hosttest.Result `json:"results"`
 	Passed  int               `json:"passed"`
 	Failed  int               `json:"failed"`
+	Skipped int               `json:"skipped"`
 }
 
 func runPluginTest(cmd *cobra.Command, args []string) error {
@@ -66,6 +78,10 @@ func runPluginTest(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	casesFile, _ := cmd.Flags().GetString("cases")
+	var opts []hosttest.Option
+	if skip, _ := cmd.Flags().GetBool("skip-missing"); skip {
+		opts = append(opts, hosttest.SkipMissing)
+	}
 	cases, err := hosttest.Load(casesFile)
 	if err != nil {
 		return usage("%v", err)
@@ -94,36 +110,49 @@ func runPluginTest(cmd *cobra.Command, args []string) error {
 		return finding("%v", err)
 	}
 
-	rep := testReport{Results: hosttest.Run(ctx, h, cases)}
+	rep := testReport{Results: hosttest.Run(ctx, h, cases, opts...)}
 	if err := ctx.Err(); err != nil {
 		return finding("plugin test: %v", err)
 	}
 	w := cmd.OutOrStdout()
 	for _, r := range rep.Results {
-		if r.Passed {
+		switch {
+		case r.Skipped:
+			rep.Skipped++
+		case r.Passed:
 			rep.Passed++
-		} else {
+		default:
 			rep.Failed++
 		}
 		if asJSON {
 			continue
 		}
-		if r.Passed {
+		switch {
+		case r.Skipped:
+			fmt.Fprintf(w, "SKIP %s: %s\n", r.Name, r.Diff)
+		case r.Passed:
 			fmt.Fprintf(w, "PASS %s\n", r.Name)
-			continue
+		default:
+			fmt.Fprintf(w, "FAIL %s\n", r.Name)
+			fmt.Fprintln(w, indent(r.Diff, "    "))
 		}
-		fmt.Fprintf(w, "FAIL %s\n", r.Name)
-		fmt.Fprintln(w, indent(r.Diff, "    "))
 	}
 	if asJSON {
 		if err := printJSON(w, rep); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "%d passed, %d failed\n", rep.Passed, rep.Failed)
+		fmt.Fprintf(w, "%d passed, %d failed", rep.Passed, rep.Failed)
+		if rep.Skipped > 0 {
+			fmt.Fprintf(w, ", %d skipped", rep.Skipped)
+		}
+		fmt.Fprintln(w)
 	}
-	if rep.Failed > 0 {
+	switch {
+	case rep.Failed > 0:
 		return finding("%d of %d cases failed", rep.Failed, len(rep.Results))
+	case rep.Skipped == len(rep.Results):
+		return finding("every case was skipped: the plugin provides none of their components")
 	}
 	return nil
 }

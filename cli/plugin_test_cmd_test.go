@@ -2,12 +2,14 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/host/hosttest"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // TestPluginTest runs the cases of basics against both its bindings: one
@@ -15,7 +17,7 @@ import (
 func TestPluginTest(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
-	cases := filepath.Join(gowasm.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
+	cases := filepath.Join(wasmbuild.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
 	for name, file := range map[string]string{"basics": fx.basics, "basics-extism": fx.extism} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -27,11 +29,36 @@ func TestPluginTest(t *testing.T) {
 					t.Errorf("line %q, want PASS", l)
 				}
 			}
-			if got := lines[len(lines)-1]; got != "19 passed, 0 failed" {
+			if got := lines[len(lines)-1]; got != "8 passed, 0 failed" {
 				t.Errorf("summary = %q\n%s", got, r.stdout)
 			}
 		})
 	}
+
+	t.Run("skip missing", func(t *testing.T) {
+		t.Parallel()
+		cases := writeFile(t, t.TempDir(), "partial.yaml", `
+cases:
+  - name: weekday
+    component: weekday
+    request: {key: month}
+    error: {code: not_found}
+  - name: elsewhere
+    component: rs-only
+    request: {}
+    reply: {}
+`)
+		r := run(t, "", "plugin", "test", fx.basics, "--cases", cases, "--config", fx.config, "--skip-missing")
+		r.check(t, cli.ExitOK)
+		if want := "PASS weekday\nSKIP elsewhere: no plugin provides a component \"rs-only\"\n1 passed, 0 failed, 1 skipped\n"; r.stdout != want {
+			t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+		}
+		r = run(t, "", "plugin", "test", fx.basics, "--cases", cases, "--config", fx.config)
+		r.check(t, cli.ExitFinding, "1 of 2 cases failed")
+		none := writeFile(t, t.TempDir(), "none.yaml", "cases:\n  - {name: x, component: rs-only, reply: {}}\n")
+		r = run(t, "", "plugin", "test", fx.basics, "--cases", none, "--config", fx.config, "--skip-missing")
+		r.check(t, cli.ExitFinding, "every case was skipped")
+	})
 
 	failing := writeFile(t, t.TempDir(), "failing.yaml", `
 cases:
@@ -89,6 +116,46 @@ cases:
 			t.Parallel()
 			r := run(t, "", append([]string{"plugin", "test", "--config", fx.noGrants}, tt.args...)...)
 			r.check(t, tt.code, tt.stderr)
+		})
+	}
+}
+
+// TestPluginTestBasicsSuite runs the suite every basics plugin passes
+// through the command, on the basics plugin of every language and binding;
+// the plugins with some of its components only run with --skip-missing.
+func TestPluginTestBasicsSuite(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	suite := filepath.Join(wasmbuild.ModuleRoot(t), filepath.FromSlash(wasmbuild.BasicsSuite))
+	cases, err := hosttest.Load(suite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range wasmbuild.BasicsPlugins {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"plugin", "test", p.Build(t), "--cases", suite, "--config", fx.noGrants}
+			if p.Partial {
+				args = append(args, "--skip-missing")
+			}
+			r := run(t, "", args...)
+			r.check(t, cli.ExitOK)
+			var passed, skipped int
+			for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+				switch {
+				case strings.HasPrefix(l, "PASS "):
+					passed++
+				case strings.HasPrefix(l, "SKIP "):
+					skipped++
+				}
+			}
+			want := fmt.Sprintf("%d passed, 0 failed\n", len(cases))
+			if p.Partial {
+				want = fmt.Sprintf("%d passed, 0 failed, %d skipped\n", passed, skipped)
+			}
+			if !strings.HasSuffix(r.stdout, want) || passed+skipped != len(cases) || passed == 0 {
+				t.Errorf("stdout:\n%s\nwant every case passed or skipped, and %q", r.stdout, want)
+			}
 		})
 	}
 }

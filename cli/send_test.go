@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -21,7 +20,7 @@ func TestSend(t *testing.T) {
 	t.Parallel()
 	pki := tlstest.New(t)
 	dir := t.TempDir()
-	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C(t, "c-slpf-noop", false)})
+	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
 	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -32,7 +31,7 @@ openc2:
   rate_limit: 6000
   actuators:
     c-slpf-noop/noop: {hostname: fw1}
-`, gowasm.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), pki.ServerCert, pki.ServerKey, pki.CA))
+`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), pki.ServerCert, pki.ServerKey, pki.CA))
 	tlsCfg, err := tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"ca", "cert", "key"})
 	if err != nil {
 		t.Fatal(err)
@@ -51,40 +50,21 @@ openc2:
 	contain := writeFile(t, dir, "contain.json", `{"action":"contain","target":{"ipv4_net":"198.51.100.7"}}`)
 	bad := writeFile(t, dir, "bad.json", `{"action":"deny","target":{"ipv4_net":"198.51.100.0/99"}}`)
 
-	// response returns the response of the printed message.
-	response := func(r result) map[string]any {
-		t.Helper()
-		var m struct {
-			Headers map[string]any `json:"headers"`
-			Body    struct {
-				OpenC2 struct {
-					Response map[string]any `json:"response"`
-				} `json:"openc2"`
-			} `json:"body"`
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
-			t.Fatalf("stdout is not a message: %v\n%s", err, r.stdout)
-		}
-		m.Body.OpenC2.Response["request_id"] = m.Headers["request_id"]
-		m.Body.OpenC2.Response["from"] = m.Headers["from"]
-		return m.Body.OpenC2.Response
-	}
-
 	r := send("", deny)
 	r.check(t, cli.ExitOK)
-	if got := fmt.Sprint(response(r)); !strings.Contains(got, "rule_number:12") || !strings.Contains(got, "from:consumer.test") {
+	if got := fmt.Sprint(response(t, r)); !strings.Contains(got, "rule_number:12") || !strings.Contains(got, "from:consumer.test") {
 		t.Errorf("deny: %s", r.stdout)
 	}
 
 	r = send(`{"action":"query","target":{"features":["profiles","rate_limit"]}}`, "-")
 	r.check(t, cli.ExitOK)
-	if got := fmt.Sprint(response(r)); !strings.Contains(got, "profiles:[slpf]") || !strings.Contains(got, "rate_limit:6000") {
+	if got := fmt.Sprint(response(t, r)); !strings.Contains(got, "profiles:[slpf]") || !strings.Contains(got, "rate_limit:6000") {
 		t.Errorf("query: %s", r.stdout)
 	}
 
 	r = send("", message)
 	r.check(t, cli.ExitOK)
-	if got := response(r); got["request_id"] != "my-id" {
+	if got := response(t, r); got["request_id"] != "my-id" {
 		t.Errorf("request_id of the message: %s", r.stdout)
 	}
 
@@ -96,7 +76,7 @@ openc2:
 
 	r = send("", contain)
 	r.check(t, cli.ExitFinding, "the consumer answered 501 no actuator supports contain ipv4_net")
-	if response(r)["status"] != 501.0 {
+	if response(t, r)["status"] != 501.0 {
 		t.Errorf("contain: %s", r.stdout)
 	}
 
@@ -110,4 +90,24 @@ openc2:
 	run(t, "", "send", "--to", s.url, "--cacert", pki.RogueCA, "--cert", pki.ClientCert, "--key", pki.ClientKey, deny).check(t, cli.ExitFinding, "certificate")
 	run(t, "", "send", deny).check(t, cli.ExitUsage, `required flag(s) "to" not set`)
 	run(t, "", "send", "--to", "fw1", deny).check(t, cli.ExitUsage, `--to: consumer URL "fw1" is not an absolute http:// or https:// URL`)
+}
+
+// response returns the response of the message gatehouse send printed, with
+// the message's request_id and from copied into it.
+func response(t *testing.T, r result) map[string]any {
+	t.Helper()
+	var m struct {
+		Headers map[string]any `json:"headers"`
+		Body    struct {
+			OpenC2 struct {
+				Response map[string]any `json:"response"`
+			} `json:"openc2"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m.Body.OpenC2.Response == nil {
+		t.Fatalf("stdout is not a response message: %v\n%s", err, r.stdout)
+	}
+	m.Body.OpenC2.Response["request_id"] = m.Headers["request_id"]
+	m.Body.OpenC2.Response["from"] = m.Headers["from"]
+	return m.Body.OpenC2.Response
 }

@@ -31,7 +31,8 @@ func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load the plugins of a folder, watch it, and serve over HTTP",
-		Long: `Serve loads every .wasm plugin in the plugin folder, reloads plugins when their
+		Long: `Serve loads every .wasm plugin in the plugin folder (running each one's
+gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
 POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
 (HTTPS transfer v1.1), whose actuators are the plugins' actuator components.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // shellWords splits a command line of the examples' README: words
@@ -49,7 +49,7 @@ func shellWords(line string) []string {
 // examples/README.md, which must succeed, from a folder that holds
 // examples/ and takes the files the commands write.
 func TestSimExamples(t *testing.T) {
-	root := gowasm.ModuleRoot(t)
+	root := wasmbuild.ModuleRoot(t)
 	models, _ := filepath.Glob(filepath.Join(root, "examples", "*.model"))
 	if len(models) < 3 {
 		t.Fatalf("%d example models, want at least 3", len(models))
@@ -228,8 +228,8 @@ func TestSimRun(t *testing.T) {
 // basics plugin.
 func TestSimRunPluginAgent(t *testing.T) {
 	t.Parallel()
-	plugins := pluginDir(t, map[string]string{"basics.wasm": gowasm.Build(t, srcBasics)})
-	config := writeFile(t, t.TempDir(), "gatehouse.yaml", "cache_dir: "+gowasm.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
+	plugins := pluginDir(t, map[string]string{"basics.wasm": wasmbuild.Go(t, srcBasics)})
+	config := writeFile(t, t.TempDir(), "gatehouse.yaml", "cache_dir: "+wasmbuild.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
 	file := writeModel(t, `connections { hall -> lab { *: m } lab -> vault { *: m } hall -> office { *: m } }
 actors { eve { at hall; goals vault; } }`)
 	r := run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=greedy")

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // benchRequest is a ~100-byte environment request; the echo component
@@ -40,20 +40,20 @@ func benchCallWasm(b *testing.B, wasm, component string) {
 // BenchmarkCallNative calls the environment component echo, the same
 // logic in each language, through the native binding of each PDK.
 func BenchmarkCallNative(b *testing.B) {
-	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasics), "echo") })
-	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cBasics, false), "echo") })
-	b.Run("rust", func(b *testing.B) { benchCallWasm(b, buildRust(b, rsBasics), "echo") })
-	b.Run("zig", func(b *testing.B) { benchCallWasm(b, buildZig(b, zigBasics), "echo") })
-	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, buildAS(b, asBasics), "echo") })
+	b.Run("go", func(b *testing.B) { benchCallWasm(b, wasmbuild.Go(b, srcBasics), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, cBasics), "echo") })
+	b.Run("rust", func(b *testing.B) { benchCallWasm(b, wasmbuild.Rust.Plugin(b, rsBasics), "echo") })
+	b.Run("zig", func(b *testing.B) { benchCallWasm(b, wasmbuild.Zig.Plugin(b, zigBasics), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, asBasics), "echo") })
 }
 
 // BenchmarkCallExtism calls the same component through the Extism binding:
 // built with the Extism Go PDK, from the same C source as the native one
 // with the Extism kernel's imports, and with the Extism AssemblyScript PDK.
 func BenchmarkCallExtism(b *testing.B) {
-	b.Run("go", func(b *testing.B) { benchCallWasm(b, gowasm.Build(b, srcBasicsExtism), "echo") })
-	b.Run("c", func(b *testing.B) { benchCallWasm(b, buildC(b, cEchoExtism, false), "echo") })
-	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, buildAS(b, asEchoExtism), "echo") })
+	b.Run("go", func(b *testing.B) { benchCallWasm(b, wasmbuild.Go(b, srcBasicsExtism), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, cEchoExtism), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, asEchoExtism), "echo") })
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go
@@ -81,11 +81,11 @@ func BenchmarkInstantiate(b *testing.B) {
 func BenchmarkStartWarm(b *testing.B) {
 	dir := b.TempDir()
 	for _, src := range []string{srcBasics, srcBasicsExtism, srcKVCounter} {
-		copyPlugin(b, gowasm.Build(b, src), dir)
+		copyPlugin(b, wasmbuild.Go(b, src), dir)
 	}
 	cfg := Config{
 		PluginDir: dir,
-		CacheDir:  gowasm.CacheDir(b, "wazero"),
+		CacheDir:  wasmbuild.CacheDir(b, "wazero"),
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
 	}

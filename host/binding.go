@@ -182,8 +182,8 @@ func checkSignatures(exports map[string]api.FunctionDefinition, b Binding) []err
 
 // callExports are the exports that take a request and return a reply.
 var callExports = map[string]bool{
-	abi.ExportDescribe: true, abi.ExportActuate: true, abi.ExportOblige: true, abi.ExportEnvironment: true,
-	abi.ExportObject: true, abi.ExportAgentReset: true, abi.ExportAgentAct: true,
+	abi.ExportDescribe: true, abi.ExportStart: true, abi.ExportActuate: true, abi.ExportOblige: true,
+	abi.ExportEnvironment: true, abi.ExportObject: true, abi.ExportAgentReset: true, abi.ExportAgentAct: true,
 }
 
 // signature writes a function type as "(i32, i32) -> i64".

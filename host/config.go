@@ -110,6 +110,11 @@ type Config struct {
 	Watch bool
 	// Logger receives the host's and the plugins' logs; nil uses slog.Default().
 	Logger *slog.Logger
+	// SkipStart loads plugins without calling their gatehouse_start, for
+	// tools that list plugins without serving them (gatehouse plugin
+	// list): a start may act outside the host, restoring firewall rules
+	// for one.
+	SkipStart bool
 	// ExecRecorder, when set, receives the exec requests of dry-run grants,
 	// which are logged either way, from the goroutines of the calls that
 	// make them, so possibly at once; tests use it to check what a plugin

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // Plugins built from source for the tests, by package folder.
@@ -25,13 +25,13 @@ func newHost(t testing.TB, cfg Config, srcs ...string) *Host {
 	t.Helper()
 	files := make([]string, len(srcs))
 	for i, src := range srcs {
-		files[i] = gowasm.Build(t, src)
+		files[i] = wasmbuild.Go(t, src)
 	}
 	return newHostWasm(t, cfg, files...)
 }
 
 // newHostWasm is newHost for prebuilt plugin files, named like the files of
-// gowasm.Build: NAME-<12 hex digits>.wasm.
+// wasmbuild: NAME-<12 hex digits>.wasm.
 func newHostWasm(t testing.TB, cfg Config, files ...string) *Host {
 	t.Helper()
 	cfg.PluginDir = t.TempDir()
@@ -47,7 +47,7 @@ func newHostWasm(t testing.TB, cfg Config, files ...string) *Host {
 func startHost(t testing.TB, cfg Config) *Host {
 	t.Helper()
 	if cfg.CacheDir == "" {
-		cfg.CacheDir = gowasm.CacheDir(t, "wazero")
+		cfg.CacheDir = wasmbuild.CacheDir(t, "wazero")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

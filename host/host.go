@@ -238,9 +238,13 @@ type loading struct {
 	in      *Inspection
 	err     *abi.Error
 	started time.Time
+
+	// retry is set when gatehouse_start failed: its cause may lie outside
+	// the plugin, so the next load of the file tries the same content again.
+	retry bool
 }
 
-// prepare reads and loads file unless its content is unchanged.
+// prepare reads, loads and starts file unless its content is unchanged.
 func (h *Host) prepare(ctx context.Context, file string) *loading {
 	l := &loading{file: file, started: time.Now()}
 	wasm, err := os.ReadFile(file)
@@ -266,6 +270,9 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	l.plugin, l.in = p, in
 	if err != nil {
 		l.err = asABIError(err)
+	} else if e := h.start(ctx, p); e != nil {
+		p.close(ctx)
+		l.plugin, l.err, l.retry = nil, e, true
 	}
 	return l
 }
@@ -280,6 +287,8 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	case l.skip:
 		h.metrics.reloads.WithLabelValues("unchanged").Inc()
 		return nil
+	case l.err != nil && l.retry:
+		return h.loadFailed(l.file, l.in, l.err, "")
 	case l.err != nil:
 		return h.loadFailed(l.file, l.in, l.err, l.sha256)
 	}
@@ -316,6 +325,8 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 }
 
 // loadFailed records why file did not load and returns it as a LoadError.
+// A load of the file's content sum is not tried again until the content
+// changes; an empty sum lets the next load try it.
 func (h *Host) loadFailed(file string, in *Inspection, e *abi.Error, sum string) error {
 	h.mu.Lock()
 	s := h.slots[file]

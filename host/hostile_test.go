@@ -27,7 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/host/server"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 const (
@@ -103,10 +103,10 @@ func TestHostile(t *testing.T) {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Fatalf("the execblock case needs sleep in PATH: %v", err)
 	}
-	basics := gowasm.Build(t, "plugins-src/go/basics")
+	basics := wasmbuild.Go(t, "plugins-src/go/basics")
 	builds := map[string]string{}
 	for _, tc := range hostileCases {
-		builds[tc.name] = gowasm.Build(t, "host/testdata/hostile/"+tc.name)
+		builds[tc.name] = wasmbuild.Go(t, "host/testdata/hostile/"+tc.name)
 	}
 
 	dir := t.TempDir()
@@ -119,7 +119,7 @@ func TestHostile(t *testing.T) {
 	logger := logOnFailure(t)
 	cfg := host.Config{
 		PluginDir: dir,
-		CacheDir:  gowasm.CacheDir(t, "wazero"),
+		CacheDir:  wasmbuild.CacheDir(t, "wazero"),
 		Watch:     true,
 		Logger:    logger,
 		Limits:    host.Limits{Timeout: slackTimeout},

@@ -35,7 +35,9 @@ type Inspection struct {
 }
 
 // Inspect loads file as LoadFile would, without serving it, and reports
-// what it found. It returns an error only when the file cannot be read.
+// what it found. It does not call the plugin's gatehouse_start, which may
+// act outside the host. It returns an error only when the file cannot be
+// read.
 func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 	wasm, err := os.ReadFile(file)
 	if err != nil {
@@ -118,6 +120,7 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		LoadedAt:   time.Now(),
 		grants:     grants,
 		logger:     logger,
+		starts:     shape.exports[abi.ExportStart],
 		module:     m,
 		components: map[componentKey]*componentMetrics{},
 		host:       h,

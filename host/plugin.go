@@ -28,6 +28,8 @@ type Plugin struct {
 
 	grants Grants
 	logger *slog.Logger
+	// starts is whether the module exports gatehouse_start.
+	starts bool
 
 	module     compiled
 	pool       *pool

@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // loadWait bounds every wait for the host to load, refuse or drop a file.
@@ -255,7 +255,7 @@ func TestDuplicatePluginName(t *testing.T) {
 			var h *Host
 			if tc.atStart {
 				dir := t.TempDir()
-				good := copyPlugin(t, gowasm.Build(t, srcBasics), dir)
+				good := copyPlugin(t, wasmbuild.Go(t, srcBasics), dir)
 				if err := os.WriteFile(filepath.Join(dir, "basics-copy.wasm"), tc.copy(readFile(t, good)), 0o644); err != nil {
 					t.Fatal(err)
 				}

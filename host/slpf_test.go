@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,64 +13,21 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/slpftest"
 )
 
 // slpfActuator is one of the SLPF actuator plugins, as the tests of this
-// file and slpf_netns_test.go drive it.
-type slpfActuator struct {
-	name      string                  // the plugin's name
-	component string                  // its actuator, as Host.Actuate names it
-	build     func(testing.TB) string // builds it, into a file named like gowasm.Build's
-	programs  []string                // the programs its exec grant lists
-	setup     []string                // what it runs to read and prepare the filter, in dry run
-	reset     [][]string              // argv that wipe its rules, as a reboot would
-	listing   []string                // argv that list the filter, for failure messages
-}
+// file and slpf_netns_test.go drive it through a Host.
+type slpfActuator struct{ slpftest.Actuator }
 
 // slpfActuators are the SLPF actuator plugins.
-var slpfActuators = []slpfActuator{
-	{
-		name:      "slpf-nftables",
-		component: "slpf-nftables/nftables",
-		build:     func(t testing.TB) string { return gowasm.Build(t, "plugins-src/go/slpf-nftables") },
-		programs:  []string{"nft"},
-		setup: []string{"nft --json add table inet gatehouse" +
-			" ; add chain inet gatehouse input { type filter hook input priority -10 ; policy accept ; }" +
-			" ; add chain inet gatehouse forward { type filter hook forward priority -10 ; policy accept ; }" +
-			" ; add chain inet gatehouse output { type filter hook output priority -10 ; policy accept ; }" +
-			" ; list table inet gatehouse"},
-		reset:   [][]string{{"nft", "delete", "table", "inet", "gatehouse"}},
-		listing: []string{"nft", "list", "ruleset"},
-	},
-	{
-		name:      "slpf-iptables",
-		component: "slpf-iptables/iptables",
-		build:     func(t testing.TB) string { return buildC(t, "slpf-iptables", false) },
-		programs:  []string{"iptables", "ip6tables"},
-		setup: func() []string {
-			var lines []string
-			for _, p := range []string{"iptables", "ip6tables"} {
-				lines = append(lines, p+" -w -S")
-				for _, hook := range []string{"INPUT", "FORWARD", "OUTPUT"} {
-					lines = append(lines, p+" -w -N GATEHOUSE-"+hook, p+" -w -I "+hook+" 1 -j GATEHOUSE-"+hook)
-				}
-			}
-			return lines
-		}(),
-		reset: func() [][]string {
-			var cmds [][]string
-			for _, p := range []string{"iptables", "ip6tables"} {
-				for _, hook := range []string{"INPUT", "FORWARD", "OUTPUT"} {
-					cmds = append(cmds, []string{p, "-w", "-D", hook, "-j", "GATEHOUSE-" + hook},
-						[]string{p, "-w", "-F", "GATEHOUSE-" + hook}, []string{p, "-w", "-X", "GATEHOUSE-" + hook})
-				}
-			}
-			return cmds
-		}(),
-		listing: []string{"iptables-save"},
-	},
-}
+var slpfActuators = func() []slpfActuator {
+	var out []slpfActuator
+	for _, a := range slpftest.Actuators {
+		out = append(out, slpfActuator{a})
+	}
+	return out
+}()
 
 // config returns a host configuration that grants the actuator what it
 // needs, kv, log and exec of its programs (in dry run if asked), and runs
@@ -79,8 +37,8 @@ var slpfActuators = []slpfActuator{
 func (a slpfActuator) config(store string, dryRun bool) Config {
 	return Config{
 		StorePath: store,
-		Plugins: map[string]PluginConfig{a.name: {
-			Grants: Grants{Log: true, KV: true, Exec: &ExecGrant{Programs: a.programs, DryRun: dryRun}},
+		Plugins: map[string]PluginConfig{a.Name: {
+			Grants: Grants{Log: true, KV: true, Exec: &ExecGrant{Programs: a.Programs, DryRun: dryRun}},
 			Limits: Limits{PoolSize: 1, Timeout: time.Minute},
 		}},
 	}
@@ -97,9 +55,9 @@ func (a slpfActuator) actuate(t testing.TB, h *Host, command string) abi.Actuate
 	if err != nil {
 		t.Fatalf("test command %s: %v", command, err)
 	}
-	rep, err := h.Actuate(context.Background(), a.component, req)
+	rep, err := h.Actuate(context.Background(), a.Component, req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", a.name, command, err)
+		t.Fatalf("%s %s: %v", a.Name, command, err)
 	}
 	return rep
 }
@@ -144,8 +102,9 @@ func (r *recorder) take() []string {
 	return lines
 }
 
-// TestSLPFDryRun checks the commands each SLPF actuator runs for a table of
-// OpenC2 commands, recorded by a dry-run exec grant, and its replies.
+// TestSLPFDryRun checks the commands each SLPF actuator runs at start and
+// for a table of OpenC2 commands, recorded by a dry-run exec grant, and its
+// replies.
 func TestSLPFDryRun(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -257,28 +216,47 @@ func TestSLPFDryRun(t *testing.T) {
 		status:  200, number: -1,
 	}}
 	for _, a := range slpfActuators {
-		t.Run(a.name, func(t *testing.T) {
+		t.Run(a.Name, func(t *testing.T) {
 			rec := &recorder{}
 			cfg := a.config(filepath.Join(t.TempDir(), "store.db"), true)
 			cfg.ExecRecorder = rec.record
-			h := newHostWasm(t, cfg, a.build(t))
-			for i, tt := range tests {
+			h := newHostWasm(t, cfg, a.Build(t))
+			// The start, at load, reads and prepares the filter.
+			if got := rec.take(); !reflect.DeepEqual(got, a.Setup) {
+				t.Errorf("start: ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(a.Setup, "\n"))
+			}
+			for _, tt := range tests {
 				rep := a.actuate(t, h, tt.command)
 				if rep.Status != tt.status || !strings.Contains(rep.StatusText, tt.text) || ruleNumber(rep) != tt.number {
 					t.Errorf("%s: reply %+v, want status %d with %q and rule number %d", tt.name, rep, tt.status, tt.text, tt.number)
 				}
 				var want []string
-				if i == 0 { // the first command starts the actuator, which reads the filter
-					want = append(want, a.setup...)
-				}
 				if tt.reads {
-					want = append(want, a.setup...)
+					want = append(want, a.Setup...)
 				}
-				want = append(want, tt.want[a.name]...)
+				want = append(want, tt.want[a.Name]...)
 				got := rec.take()
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s: ran\n%s\nwant\n%s", tt.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
 				}
+			}
+		})
+	}
+}
+
+// TestSLPFStartFails loads each SLPF actuator on a host without a store:
+// its start cannot read its rules, so the load fails with the store's
+// error and nothing serves the actuator.
+func TestSLPFStartFails(t *testing.T) {
+	for _, a := range slpfActuators {
+		t.Run(a.Name, func(t *testing.T) {
+			h := newHostWasm(t, a.config("", true), a.Build(t))
+			st := status(t, h, a.Name+".wasm")
+			if st.Status != StatusError || !strings.HasPrefix(st.Message, "unavailable: gatehouse_start: ") || !strings.Contains(st.Message, "kv_list") {
+				t.Errorf("status %s %q, want ERROR: unavailable: gatehouse_start: naming kv_list", st.Status, st.Message)
+			}
+			if _, err := h.Actuate(context.Background(), a.Component, abi.ActuateRequest{}); !errors.Is(err, &abi.Error{Code: abi.CodeNoComponent}) {
+				t.Errorf("actuate: %v, want %s", err, abi.CodeNoComponent)
 			}
 		})
 	}

@@ -2,13 +2,13 @@ package openc2
 
 import (
 	"encoding/json"
-	"maps"
+	"slices"
 )
 
-// ResponseType is the response_requested argument (LS v1.0 section 3.4.2, Response-Type).
+// ResponseType is the response_requested argument (LS v1.0 section 3.4.2.15).
 type ResponseType string
 
-// The response types of LS v1.0 section 3.4.2.
+// The response types of LS v1.0 section 3.4.2.15.
 const (
 	ResponseNone     ResponseType = "none"
 	ResponseAck      ResponseType = "ack"
@@ -16,116 +16,153 @@ const (
 	ResponseComplete ResponseType = "complete"
 )
 
+// responseTypes are the response types of LS v1.0 section 3.4.2.15, as strings.
+var responseTypes = []string{"none", "ack", "status", "complete"}
+
 // Args are the command arguments (LS v1.0 section 3.3.1.4). Times are Date-Time,
-// milliseconds since the epoch; Duration is milliseconds. At most two of
-// StartTime, StopTime and Duration may be given. Args must not be empty.
+// milliseconds since the epoch; Duration is milliseconds (LS v1.0 sections
+// 3.4.2.2 and 3.4.2.3). At most two of StartTime, StopTime and Duration may be
+// given. Args must not be empty.
 type Args struct {
 	StartTime         *int64
 	StopTime          *int64
 	Duration          *int64
 	ResponseRequested ResponseType
-	// SLPF holds the "slpf" arguments (SLPF v1.0 section 2.1.3.1).
+	// SLPF holds the "slpf" arguments (SLPF v1.0 section 2.1.3.2).
 	SLPF *SLPFArgs
 	// Extensions holds "x-" arguments by namespace identifier, each a JSON object.
 	Extensions map[string]json.RawMessage
 }
 
-// MarshalJSON encodes a with its profile arguments inlined.
+// MarshalJSON encodes a with its profile arguments inlined, as EncodeCommand
+// does but without validating it.
 func (a Args) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, 5+len(a.Extensions))
-	for k, v := range a.Extensions {
-		m[k] = v
-	}
-	if a.StartTime != nil {
-		m["start_time"] = *a.StartTime
-	}
-	if a.StopTime != nil {
-		m["stop_time"] = *a.StopTime
-	}
-	if a.Duration != nil {
-		m["duration"] = *a.Duration
-	}
-	if a.ResponseRequested != "" {
-		m["response_requested"] = a.ResponseRequested
-	}
-	if a.SLPF != nil {
-		m["slpf"] = a.SLPF
-	}
-	return json.Marshal(m)
+	var e encoder
+	e.args(&path{name: "args"}, &a)
+	return e.result()
 }
 
-func decodeArgs(raw json.RawMessage, path string) (*Args, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	if len(o.m) == 0 {
-		return nil, errorf(path, "must hold at least one argument")
-	}
+// args reads Args at p.
+func (d *decoder) args(p *path) (*Args, error) {
 	a := &Args{}
-	for _, step := range []error{optInt(o, "start_time", &a.StartTime), optInt(o, "stop_time", &a.StopTime), optInt(o, "duration", &a.Duration)} {
-		if step != nil {
-			return nil, step
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "start_time":
+			a.StartTime, o.err = d.intPtr(&fp)
+		case "stop_time":
+			a.StopTime, o.err = d.intPtr(&fp)
+		case "duration":
+			a.Duration, o.err = d.intPtr(&fp)
+		case "response_requested":
+			var s string
+			s, o.err = d.str(&fp, responseTypes...)
+			a.ResponseRequested = ResponseType(s)
+		case "slpf":
+			a.SLPF, o.err = d.slpfArgs(&fp)
+		default:
+			o.err = d.extension(&fp, &a.Extensions, "argument")
 		}
 	}
-	var rt string
-	if err := optString(o, "response_requested", &rt); err != nil {
-		return nil, err
-	}
-	a.ResponseRequested = ResponseType(rt)
-	if v, p, ok := o.take("slpf"); ok {
-		if a.SLPF, err = decodeSLPFArgs(v, p); err != nil {
-			return nil, err
-		}
-	}
-	for _, k := range o.keys() {
-		v, p, _ := o.take(k)
-		if msg := checkNsid(k); msg != "" {
-			return nil, errorf(p, "unknown argument: %s", msg)
-		}
-		ext, err := readOpaque(v, p)
-		if err != nil {
-			return nil, err
-		}
-		if a.Extensions == nil {
-			a.Extensions = make(map[string]json.RawMessage)
-		}
-		a.Extensions[k] = ext
-	}
-	return a, nil
+	return a, o.err
 }
 
-func (a *Args) validate(path string) error {
+// extension reads the "x-" extension at p, a member of args or results
+// named by p's last member name, into *m; what names the kind of member in
+// errors.
+func (d *decoder) extension(p *path, m *map[string]json.RawMessage, what string) error {
+	nsid := string(p.key)
+	if msg := checkNsid(nsid); msg != "" {
+		return fail(p, "unknown %s: %s", what, msg)
+	}
+	v, err := d.opaque(p)
+	if err != nil {
+		return err
+	}
+	if *m == nil {
+		*m = make(map[string]json.RawMessage)
+	}
+	(*m)[nsid] = v
+	return nil
+}
+
+// args writes a at p. Its members come in the order of their names, as
+// encoding/json writes a map; every extension name starts with "x-" and so
+// comes last.
+func (e *encoder) args(p *path, a *Args) {
+	start := e.begin()
+	e.intField("duration", a.Duration)
+	e.strField(p, "response_requested", string(a.ResponseRequested))
+	if a.SLPF != nil {
+		e.key("slpf")
+		e.slpfArgs(&path{up: p, name: "slpf"}, a.SLPF)
+	}
+	e.intField("start_time", a.StartTime)
+	e.intField("stop_time", a.StopTime)
+	e.extensions(p, a.Extensions)
+	e.end(start)
+}
+
+// extensions writes the members of m in the order of their names.
+func (e *encoder) extensions(p *path, m map[string]json.RawMessage) {
+	var buf [8]string
+	for _, k := range sortedKeys(m, buf[:0]) {
+		e.member(p, k)
+		e.raw(&path{up: p, name: k}, m[k])
+	}
+}
+
+// sortedKeys appends the keys of m to buf and sorts them.
+func sortedKeys[K ~string, V any](m map[K]V, buf []K) []K {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}
+
+// validate checks a against LS v1.0 section 3.3.1.4; p is its path.
+func (a *Args) validate(p *path) error {
 	if a.StartTime == nil && a.StopTime == nil && a.Duration == nil && a.ResponseRequested == "" && a.SLPF == nil && len(a.Extensions) == 0 {
-		return errorf(path, "must hold at least one argument")
+		return fail(p, "must hold at least one argument")
 	}
 	for _, f := range []struct {
 		name string
 		v    *int64
 	}{{"start_time", a.StartTime}, {"stop_time", a.StopTime}, {"duration", a.Duration}} {
 		if f.v != nil && *f.v < 0 {
-			return errorf(join(path, f.name), "must not be negative, got %d", *f.v)
+			return failAt(p, f.name, "must not be negative, got %d", *f.v)
 		}
 	}
 	if a.StartTime != nil && a.StopTime != nil && a.Duration != nil {
-		return errorf(path, "at most two of start_time, stop_time and duration may be given")
+		return fail(p, "at most two of start_time, stop_time and duration may be given")
 	}
 	if a.StartTime != nil && a.StopTime != nil && *a.StopTime < *a.StartTime {
-		return errorf(join(path, "stop_time"), "is before start_time")
+		return failAt(p, "stop_time", "is before start_time")
 	}
-	switch a.ResponseRequested {
-	case "", ResponseNone, ResponseAck, ResponseStatus, ResponseComplete:
-	default:
-		return errorf(join(path, "response_requested"), "%q: must be none, ack, status or complete", a.ResponseRequested)
+	if a.ResponseRequested != "" && !known(string(a.ResponseRequested), responseTypes) {
+		return failAt(p, "response_requested", "%q: must be none, ack, status or complete", a.ResponseRequested)
 	}
 	if a.SLPF != nil {
-		if err := a.SLPF.validate(join(path, "slpf")); err != nil {
+		if err := a.SLPF.validate(&path{up: p, name: "slpf"}); err != nil {
 			return err
 		}
 	}
-	for _, k := range slicesSorted(maps.Keys(a.Extensions)) {
-		if msg := checkNsid(k); msg != "" || profiles[k] {
-			return errorf(join(path, k), "unknown argument")
+	return validateExtensions(p, a.Extensions, "argument")
+}
+
+// validateExtensions checks the names of the "x-" extensions m of the args
+// or results at p; what names the kind of member in errors.
+func validateExtensions(p *path, m map[string]json.RawMessage, what string) error {
+	var buf [8]string
+	for _, k := range sortedKeys(m, buf[:0]) {
+		kp := &path{up: p, name: k}
+		if msg := checkNsid(k); msg != "" || known(k, profiles) {
+			return fail(kp, "unknown %s", what)
+		}
+		if firstByte(m[k]) != '{' {
+			return fail(kp, "must be an object")
 		}
 	}
 	return nil

@@ -2,7 +2,9 @@ package openc2
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -13,7 +15,7 @@ var decodeCases = []struct {
 }{
 	{"artifact", `{"action":"detonate","target":{"artifact":{"mime_type":"application/pdf","payload":{"bin":"aGVsbG8="},"hashes":{"md5":"0313fd399b143fc40cd52a1679018305"}}}}`, ""},
 	{"artifact payload both", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"aGVsbG8=","url":"https://a"}}}}`, "target.artifact.payload: must hold exactly one of bin and url"},
-	{"artifact bad base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"!!"}}}}`, "target.artifact.payload.bin: bin is not base64"},
+	{"artifact bad base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"!!"}}}}`, "target.artifact.payload.bin: not base64url (RFC 4648 section 5)"},
 	{"command", `{"action":"cancel","target":{"command":"abc"}}`, ""},
 	{"domain", `{"action":"deny","target":{"domain_name":"example.com"}}`, ""},
 	{"domain bad", `{"action":"deny","target":{"domain_name":"exa mple.com"}}`, `target.domain_name: "exa mple.com": not a host name`},
@@ -49,6 +51,33 @@ var decodeCases = []struct {
 	{"slpf unknown arg", `{"action":"deny","target":{"uri":"https://a"},"args":{"slpf":{"foo":1}}}`, "args.slpf.foo: unknown field"},
 	{"slpf asset tuple", `{"action":"deny","target":{"uri":"https://a"},"actuator":{"slpf":{"asset_tuple":[]}}}`, "actuator.slpf.asset_tuple: must hold 1 to 10 items, got 0"},
 	{"extension args not object", `{"action":"deny","target":{"uri":"https://a"},"args":{"x-acme":1}}`, "args.x-acme: expected an object, got number"},
+	{"command id", `{"action":"cancel","target":{"command":"77c844b1-a2ec-43b4-803d-e8f57a1e5a99"},"command_id":"CB1BCDEE-C7B4-40B7-9128-64DB2B877C32"}`, ""},
+	{"command id too long", `{"action":"deny","target":{"uri":"https://a"},"command_id":"0123456789012345678901234567890123456"}`, `command_id: "0123456789012345678901234567890123456": not a command identifier (at most 36 characters, no white space)`},
+	{"command id space", `{"action":"deny","target":{"uri":"https://a"},"command_id":"a b"}`, `command_id: "a b": not a command identifier`},
+	{"command target space", `{"action":"cancel","target":{"command":"a\tb"}}`, `target.command: "a\tb": not a command identifier`},
+	{"properties empty", `{"action":"query","target":{"properties":[]}}`, "target.properties: must hold at least one item"},
+	{"properties repeated", `{"action":"query","target":{"properties":["a","b","a"]}}`, `target.properties[2]: "a" repeats item 0`},
+	{"idn domain bad", `{"action":"deny","target":{"idn_domain_name":"bü cher.example"}}`, `target.idn_domain_name: "bü cher.example": not an internationalized host name`},
+	{"device idn hostname", `{"action":"contain","target":{"device":{"idn_hostname":"bücher.example"}}}`, ""},
+	{"device idn hostname bad", `{"action":"contain","target":{"device":{"idn_hostname":"-bücher.example"}}}`, `target.device.idn_hostname: "-bücher.example": not an internationalized host name`},
+	{"idn email", `{"action":"deny","target":{"idn_email_addr":"jörg@bücher.example"}}`, ""},
+	{"idn email bad", `{"action":"deny","target":{"idn_email_addr":"jörg@bü_cher.example"}}`, `target.idn_email_addr: "jörg@bü_cher.example": not an internationalized email address`},
+	{"email non-ascii", `{"action":"deny","target":{"email_addr":"jörg@example.com"}}`, `target.email_addr: "jörg@example.com": not an email address`},
+	{"mac hyphen", `{"action":"deny","target":{"mac_addr":"8c-85-90-72-31-af"}}`, `target.mac_addr: "8c-85-90-72-31-af": not a MAC address in colon hexadecimal format`},
+	{"artifact url", `{"action":"detonate","target":{"artifact":{"payload":{"url":"https://example.com/a.bin"}}}}`, ""},
+	{"artifact relative url", `{"action":"detonate","target":{"artifact":{"payload":{"url":"a.bin"}}}}`, `target.artifact.payload.url: "a.bin": not an absolute URI`},
+	{"artifact base64url", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"-_8"}}}}`, ""},
+	{"artifact standard base64", `{"action":"detonate","target":{"artifact":{"payload":{"bin":"+/8="}}}}`, "target.artifact.payload.bin: not base64url (RFC 4648 section 5)"},
+	{"artifact media type", `{"action":"detonate","target":{"artifact":{"mime_type":"pdf"}}}`, `target.artifact.mime_type: "pdf": not a media type name (type/subtype)`},
+	{"slpf hostname address", `{"action":"deny","target":{"ipv6_net":"2001:db8::/32"},"actuator":{"slpf":{"hostname":"2001:db8::1"}}}`, ""},
+	{"slpf hostname bad", `{"action":"deny","target":{"ipv6_net":"2001:db8::/32"},"actuator":{"slpf":{"hostname":"fire wall"}}}`, `actuator.slpf.hostname: "fire wall": not a host name or IP address`},
+	{"slpf asset tuple long", `{"action":"deny","target":{"uri":"https://a"},"actuator":{"slpf":{"asset_tuple":["1","2","3","4","5","6","7","8","9","10","11"]}}}`, "actuator.slpf.asset_tuple: must hold 1 to 10 items, got 11"},
+	{"invalid utf-8", "{\"action\":\"deny\",\"target\":{\"uri\":\"https://a/\xff\"}}", "target.uri: invalid UTF-8 in string (RFC 7493 section 2.1)"},
+	{"lone surrogate", `{"action":"deny","target":{"uri":"https://a/\ud800"}}`, `target.uri: lone high surrogate \ud800 in string (RFC 7493 section 2.1)`},
+	{"noncharacter", `{"action":"deny","target":{"uri":"https://a/\ufdd0"}}`, `target.uri: noncharacter \ufdd0 in string (RFC 7493 section 2.1)`},
+	{"noncharacter in name", "{\"action\":\"deny\",\"target\":{\"uri\":\"https://a\"},\"args\":{\"x-a\":{\"\xef\xbf\xbe\":1}}}", "args.x-a: noncharacter U+FFFE in string (RFC 7493 section 2.1)"},
+	{"surrogate pair", `{"action":"deny","target":{"uri":"https://a/\ud83d\ude00"}}`, ""},
+	{"escaped names", `{"\u0061ction":"deny","target":{"\u0069pv4_net":"10.0.0.1"}}`, ""},
 	{"deep nesting", `{"action":"deny","target":{"x-a:b":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}`, "nesting deeper than 64 levels"},
 }
 
@@ -98,6 +127,18 @@ func TestDecodeResponseCases(t *testing.T) {
 		{"slpf rule number", `{"status":200,"results":{"slpf":{"rule_number":"1"}}}`, "results.slpf.rule_number: expected an integer, got string"},
 		{"status text type", `{"status":200,"status_text":5}`, "status_text: expected a string, got number"},
 		{"duplicate status", `{"status":200,"status":400}`, "status: duplicate key"},
+		{"pairs empty", `{"status":200,"results":{"pairs":{}}}`, "results.pairs: must hold at least one action"},
+		{"pairs empty list", `{"status":200,"results":{"pairs":{"deny":[]}}}`, "results.pairs.deny: must hold at least one item"},
+		{"pairs repeated target", `{"status":200,"results":{"pairs":{"deny":["ipv4_net","ipv4_net"]}}}`, `results.pairs.deny[1]: "ipv4_net" repeats item 0`},
+		{"pairs repeated action", `{"status":200,"results":{"pairs":{"deny":["ipv4_net"],"deny":["file"]}}}`, "results.pairs.deny: duplicate key"},
+		{"versions repeated", `{"status":200,"results":{"versions":["1.0","1.0"]}}`, `results.versions[1]: "1.0" repeats item 0`},
+		{"rate limit", `{"status":200,"results":{"rate_limit":0.5}}`, ""},
+		{"rate limit too large", `{"status":200,"results":{"rate_limit":1e400}}`, "results.rate_limit: invalid number 1e400"},
+		{"slpf rule number negative", `{"status":200,"results":{"slpf":{"rule_number":-1}}}`, "results.slpf.rule_number: must not be negative"},
+		{"extension result", `{"status":200,"results":{"x-acme":5}}`, "results.x-acme: expected an object, got number"},
+		{"status not in ls", `{"status":201}`, "status: 201: not a status code of LS v1.0 (102, 200, 400, 401, 403, 404, 500, 501, 503)"},
+		{"status out of range", `{"status":600}`, "status: 600: not a status code"},
+		{"missing status", `{"status_text":"OK"}`, "status: missing required field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +169,9 @@ func TestEncodeValidates(t *testing.T) {
 		{"wrong value type", &Command{Action: ActionDeny, Target: Target{Name: TargetFeatures, Value: []string{"versions"}}}, `target.features: value of type []string does not fit target type "features"`},
 		{"empty args", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Args: &Args{}}, "args: must hold at least one argument"},
 		{"bad actuator", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Actuator: &Actuator{Profile: "acme"}}, "actuator.acme"},
+		{"empty asset tuple", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Actuator: &Actuator{Profile: "slpf", Value: &SLPFActuator{AssetTuple: []string{}}}}, "actuator.slpf.asset_tuple: must hold 1 to 10 items, got 0"},
+		{"null extension target", &Command{Action: ActionDeny, Target: Target{Name: "x-a:b", Value: json.RawMessage("null")}}, "target.x-a:b: extension target value must not be null"},
+		{"extension args not object", &Command{Action: ActionDeny, Target: Target{Name: TargetURI, Value: "https://a"}, Args: &Args{Extensions: map[string]json.RawMessage{"x-a": json.RawMessage("[]")}}}, "args.x-a: must be an object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,5 +183,13 @@ func TestEncodeValidates(t *testing.T) {
 	}
 	if _, err := EncodeResponse(&Response{Status: 201}); err == nil {
 		t.Fatal("status 201 accepted")
+	}
+	nan := math.NaN()
+	if _, err := EncodeResponse(&Response{Status: 200, Results: &Results{RateLimit: &nan}}); err == nil || err.Error() != "results.rate_limit: NaN is not a JSON number" {
+		t.Fatalf("NaN rate limit: %v", err)
+	}
+	b, err := EncodeCommand(&Command{Action: ActionQuery, Target: Target{Name: TargetFeatures, Value: []Feature(nil)}})
+	if err != nil || string(b) != `{"action":"query","target":{"features":[]}}` {
+		t.Fatalf("nil features: %s, %v", b, err)
 	}
 }

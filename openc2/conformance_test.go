@@ -1,11 +1,13 @@
 package openc2
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/openc2/internal/vectors"
@@ -95,48 +97,70 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-func FuzzDecodeCommand(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(vectorDir, "commands", "*", "*.json"))
-	for _, p := range files {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
+// seedVectors adds the conformance vectors of kind ("commands" or
+// "responses") to the fuzz corpus.
+func seedVectors(f *testing.F, kind string) {
+	files, _ := filepath.Glob(filepath.Join(vectorDir, kind, "*", "*.json"))
+	if len(files) == 0 {
+		f.Fatalf("no vectors in %s", filepath.Join(vectorDir, kind))
 	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+// fuzzRoundTrip checks what every fuzzed message must satisfy: decoding
+// fails with an *Error or succeeds on valid JSON only; a decoded value
+// encodes, and its encoding decodes to the same value and encodes to the
+// same bytes.
+func fuzzRoundTrip[T any](t *testing.T, data []byte, decode func([]byte) (T, error), encode func(T) ([]byte, error)) {
+	v, err := decode(data)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) || e.Message == "" || !errors.Is(err, ErrInvalid) {
+			t.Fatalf("rejection is not a clear *Error: %#v", err)
+		}
+		if json.Valid(data) && strings.HasPrefix(e.Message, "invalid JSON") {
+			t.Fatalf("valid JSON called invalid: %v", err)
+		}
+		return
+	}
+	if !json.Valid(data) {
+		t.Fatalf("accepted invalid JSON %q", data)
+	}
+	enc, err := encode(v)
+	if err != nil {
+		t.Fatalf("encode of a decoded value: %v", err)
+	}
+	v2, err := decode(enc)
+	if err != nil {
+		t.Fatalf("re-decode %s: %v", enc, err)
+	}
+	if !reflect.DeepEqual(v, v2) {
+		t.Fatalf("re-decoded value differs:\n%#v\n%#v", v, v2)
+	}
+	enc2, err := encode(v2)
+	if err != nil || !bytes.Equal(enc, enc2) {
+		t.Fatalf("re-encoding differs (%v):\n%s\n%s", err, enc, enc2)
+	}
+}
+
+func FuzzDecodeCommand(f *testing.F) {
+	seedVectors(f, "commands")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := DecodeCommand(data)
-		if err != nil {
-			return
-		}
-		enc, err := EncodeCommand(c)
-		if err != nil {
-			t.Fatalf("encode of decoded command: %v", err)
-		}
-		c2, err := DecodeCommand(enc)
-		if err != nil {
-			t.Fatalf("re-decode %s: %v", enc, err)
-		}
-		enc2, _ := EncodeCommand(c2)
-		if !reflect.DeepEqual(generic(t, enc), generic(t, enc2)) {
-			t.Fatalf("not stable: %s vs %s", enc, enc2)
-		}
+		fuzzRoundTrip(t, data, DecodeCommand, EncodeCommand)
 	})
 }
 
-func BenchmarkCodec(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(vectorDir, "commands/good/ls_example_deny_ipv4connection.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		c, err := DecodeCommand(data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := EncodeCommand(c); err != nil {
-			b.Fatal(err)
-		}
-	}
+func FuzzDecodeResponse(f *testing.F) {
+	seedVectors(f, "responses")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRoundTrip(t, data, DecodeResponse, EncodeResponse)
+	})
 }
 
 func TestErrorPath(t *testing.T) {

@@ -1,6 +1,9 @@
 package openc2
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCheckNet(t *testing.T) {
 	tests := []struct {
@@ -85,9 +88,10 @@ func TestCheckSmallTypes(t *testing.T) {
 		{"port 65536", checkPort(p(65536)), false},
 		{"port -1", checkPort(p(-1)), false},
 		{"mac colon", checkMAC("8c:85:90:72:31:af"), true},
-		{"mac hyphen", checkMAC("8C-85-90-72-31-AF"), true},
+		{"mac upper case", checkMAC("8C:85:90:72:31:AF"), true},
+		{"mac hyphen", checkMAC("8c-85-90-72-31-af"), false},
 		{"mac eui64", checkMAC("8c:85:90:ff:fe:72:31:af"), true},
-		{"mac mixed", checkMAC("8c:85-90:72:31:af"), false},
+
 		{"mac short", checkMAC("8c:85:90:72:31"), false},
 		{"md5", checkHash("md5", "0313fd399b143fc40cd52a1679018305", 32), true},
 		{"md5 short", checkHash("md5", "0313fd", 32), false},
@@ -99,6 +103,24 @@ func TestCheckSmallTypes(t *testing.T) {
 		{"email no at", checkEmail("example.com", false), false},
 		{"idn email", checkEmail("ü@bücher.example", true), true},
 		{"uri", checkURI("https://example.com/x"), true},
+		{"idn hostname", checkIDNHostname("bücher.example."), true},
+		{"idn hostname ascii", checkIDNHostname("a-1.example"), true},
+		{"idn hostname symbol", checkIDNHostname("b€cher.example"), false},
+		{"idn hostname empty label", checkIDNHostname("bücher..example"), false},
+		{"base64url padded", checkBase64URL("aGVsbG8="), true},
+		{"base64url unpadded", checkBase64URL("aGVsbG8"), true},
+		{"base64url alphabet", checkBase64URL("-_-_"), true},
+		{"base64url standard alphabet", checkBase64URL("+/+/"), false},
+		{"base64url bad padding", checkBase64URL("aGVsbG8=="), false},
+		{"base64url one char left", checkBase64URL("aGVsb"), false},
+		{"base64url newline", checkBase64URL("aGVs\nbG8="), false},
+		{"command id", checkCommandID("queryOpenC2ProfilesValid"), true},
+		{"command id 36", checkCommandID(strings.Repeat("é", 36)), true},
+		{"command id 37", checkCommandID(strings.Repeat("a", 37)), false},
+		{"command id no-break space", checkCommandID("a\u00a0b"), false},
+		{"media type", checkMediaType("application/vnd.openc2+json"), true},
+		{"media type parameters", checkMediaType("text/plain; charset=utf-8"), false},
+		{"media type no subtype", checkMediaType("text/"), false},
 		{"uri relative", checkURI("/x"), false},
 	}
 	for _, tt := range tests {

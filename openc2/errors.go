@@ -5,10 +5,17 @@ import (
 	"fmt"
 )
 
-// ErrInvalid is the sentinel every *Error matches with errors.Is: the message is
-// not a valid LS v1.0 Command or Response. A Consumer answers it with status 400
-// (LS v1.0 section 3.3.2.1).
+// ErrInvalid is the sentinel every *Error matches with errors.Is, unless it
+// matches ErrUnsupported: the message is not a valid LS v1.0 Command or
+// Response. A Consumer answers it with status 400 (LS v1.0 section 3.3.2.1).
 var ErrInvalid = errors.New("invalid openc2 message")
+
+// ErrUnsupported is the sentinel that an *Error from a profile check such as
+// ValidateSLPF matches instead of ErrInvalid: the Command is valid LS v1.0 but
+// the profile does not define it, an action/target pair or an argument it
+// does not list. A Consumer answers it with status 501 (SLPF v1.0 sections
+// 2.3.1 and 2.3.2).
+var ErrUnsupported = errors.New("openc2 command not defined by the profile")
 
 // Error is a decoding or validation failure at one place in a message.
 type Error struct {
@@ -17,6 +24,8 @@ type Error struct {
 	Path string
 	// Message says what is wrong, lower case, without the path.
 	Message string
+	// unsupported makes the error match ErrUnsupported instead of ErrInvalid.
+	unsupported bool
 }
 
 // Error returns "path: message", or the message alone when Path is empty.
@@ -27,9 +36,16 @@ func (e *Error) Error() string {
 	return e.Path + ": " + e.Message
 }
 
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Is reports whether target is ErrInvalid, or ErrUnsupported for an error
+// about what a profile does not define.
+func (e *Error) Is(target error) bool {
+	if e.unsupported {
+		return target == ErrUnsupported
+	}
+	return target == ErrInvalid
+}
 
+// errorf returns an *Error at path.
 func errorf(path, format string, args ...any) *Error {
 	return &Error{Path: path, Message: fmt.Sprintf(format, args...)}
 }

@@ -72,3 +72,20 @@ func ExampleDecodeResponse() {
 	fmt.Println(r.Status, *r.Results.SLPF.RuleNumber, string(b))
 	// Output: 200 1234 {"status":200,"results":{"slpf":{"rule_number":1234}}}
 }
+
+func ExampleCommand_ValidateSLPF() {
+	c, err := openc2.DecodeCommand([]byte(`{"action":"deny","target":{"ipv4_net":"10.0.0.0/8"},"args":{"slpf":{"insert_rule":7}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = c.ValidateSLPF()
+	fmt.Println(err, errors.Is(err, openc2.ErrInvalid))
+
+	c.Action = openc2.ActionScan
+	err = c.ValidateSLPF()
+	fmt.Println(err, errors.Is(err, openc2.ErrUnsupported))
+	// Output:
+	// args.slpf.insert_rule: needs "response_requested": "complete" (SLPF v1.0 sections 2.3.1 and 2.3.2) true
+	// target.ipv4_net: "scan ipv4_net" is not a command of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-1) true
+}

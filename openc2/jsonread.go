@@ -1,172 +1,130 @@
 package openc2
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"slices"
 	"strconv"
 )
 
-// maxDepth bounds the nesting of a message, so that hostile input cannot make
-// the checker recurse without limit.
-const maxDepth = 64
+// The typed readers below read one value at pos and report a value of
+// another JSON type as "expected …, got …" at p.
 
-// checkDocument checks that data is exactly one JSON value with no duplicate
-// keys at any depth, nested at most maxDepth deep.
-func checkDocument(data []byte) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errorf("", "empty document")
+// str reads a string. When the string is one of known, the entry of known is
+// returned, so that enumerated values cost no allocation.
+func (d *decoder) str(p *path, known ...string) (string, error) {
+	if d.peek() != '"' {
+		return "", fail(p, "expected a string, got %s", d.kind())
 	}
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v)
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return errorf("", "invalid JSON at offset %d: %s", se.Offset, se.Error())
-		}
-		return errorf("", "invalid JSON")
-	}
-	return checkDuplicates(bytes.TrimSpace(data), "", 0)
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-// kind names the JSON type of raw for error messages.
-func kind(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
-// object is a decoded JSON object whose fields are taken one by one; whatever
-// is left over is an unknown field.
-type object struct {
-	path string
-	m    []member // taken members are removed
-}
-
-func readObject(raw json.RawMessage, path string) (*object, error) {
-	if kind(raw) != "object" {
-		return nil, errorf(path, "expected an object, got %s", kind(raw))
-	}
-	return &object{path: path, m: members(raw)}, nil
-}
-
-// take removes and returns the field key.
-func (o *object) take(key string) (json.RawMessage, string, bool) {
-	for i, m := range o.m {
-		if m.key == key {
-			o.m = slices.Delete(o.m, i, i+1)
-			return m.val, join(o.path, key), true
-		}
-	}
-	return nil, "", false
-}
-
-// keys returns the remaining keys in sorted order.
-func (o *object) keys() []string {
-	ks := make([]string, 0, len(o.m))
-	for _, m := range o.m {
-		ks = append(ks, m.key)
-	}
-	slices.Sort(ks)
-	return ks
-}
-
-// done reports the first remaining field as unknown.
-func (o *object) done() error {
-	if ks := o.keys(); len(ks) > 0 {
-		return errorf(join(o.path, ks[0]), "unknown field")
-	}
-	return nil
-}
-
-func readString(raw json.RawMessage, path string) (string, error) {
-	if kind(raw) != "string" {
-		return "", errorf(path, "expected a string, got %s", kind(raw))
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", errorf(path, "invalid string: %v", err)
-	}
-	return s, nil
-}
-
-// readInt reads a JSON integer literal; 200.0 and 2e2 are not integers.
-func readInt(raw json.RawMessage, path string) (int64, error) {
-	if kind(raw) != "number" {
-		return 0, errorf(path, "expected an integer, got %s", kind(raw))
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
+	raw, plain, err := d.stringToken(p)
 	if err != nil {
-		return 0, errorf(path, "expected an integer, got %s", raw)
+		return "", err
+	}
+	if plain {
+		return intern(raw, known), nil
+	}
+	return unquote(raw), nil
+}
+
+// strs reads an array of strings, interned in known as str does.
+func (d *decoder) strs(p *path, known ...string) ([]string, error) {
+	a := d.array(p)
+	out := make([]string, 0, 4)
+	for a.next() {
+		ep := a.path(p)
+		var s string
+		s, a.err = d.str(&ep, known...)
+		out = append(out, s)
+	}
+	return out, a.err
+}
+
+// int reads an integer literal; 200.0 and 2e2 are numbers, not integers.
+func (d *decoder) int(p *path) (int64, error) {
+	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, fail(p, "expected an integer, got %s", d.kind())
+	}
+	tok, err := d.numberToken()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := parseInt(tok)
+	if !ok {
+		return 0, fail(p, "expected an integer, got %s", tok)
 	}
 	return n, nil
 }
 
-func readNumber(raw json.RawMessage, path string) (float64, error) {
-	if kind(raw) != "number" {
-		return 0, errorf(path, "expected a number, got %s", kind(raw))
+// intPtr reads an integer into a new variable.
+func (d *decoder) intPtr(p *path) (*int64, error) {
+	n, err := d.int(p)
+	return &n, err
+}
+
+// parseInt parses a number token that is an integer in the int64 range.
+func parseInt(tok []byte) (int64, bool) {
+	digits := tok
+	if tok[0] == '-' {
+		digits = tok[1:]
 	}
-	f, err := strconv.ParseFloat(string(raw), 64)
+	var u uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' || u > (1<<63)/10 {
+			return 0, false
+		}
+		if u = u*10 + uint64(c-'0'); u > 1<<63 {
+			return 0, false
+		}
+	}
+	switch {
+	case tok[0] == '-':
+		return int64(-u), true // -u wraps to math.MinInt64 for u == 1<<63
+	case u == 1<<63:
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// number reads any number that fits a float64.
+func (d *decoder) number(p *path) (float64, error) {
+	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, fail(p, "expected a number, got %s", d.kind())
+	}
+	tok, err := d.numberToken()
 	if err != nil {
-		return 0, errorf(path, "invalid number %s", raw)
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		return 0, fail(p, "invalid number %s", tok)
 	}
 	return f, nil
 }
 
-func readBool(raw json.RawMessage, path string) (bool, error) {
-	if kind(raw) != "boolean" {
-		return false, errorf(path, "expected a boolean, got %s", kind(raw))
+// boolean reads true or false.
+func (d *decoder) boolean(p *path) (bool, error) {
+	switch d.peek() {
+	case 't':
+		return true, d.literal("true")
+	case 'f':
+		return false, d.literal("false")
 	}
-	return raw[0] == 't', nil
+	return false, fail(p, "expected a boolean, got %s", d.kind())
 }
 
-func readStrings(raw json.RawMessage, path string) ([]string, error) {
-	if kind(raw) != "array" {
-		return nil, errorf(path, "expected an array, got %s", kind(raw))
+// opaque reads an object that the codec keeps as it is, compacted: the
+// value of an "x-" extension.
+func (d *decoder) opaque(p *path) (json.RawMessage, error) {
+	if d.peek() != '{' {
+		return nil, fail(p, "expected an object, got %s", d.kind())
 	}
-	items := elements(raw)
-	out := make([]string, 0, len(items))
-	for i, it := range items {
-		s, err := readString(it, index(path, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return d.raw(p)
 }
 
-// readOpaque keeps an extension value as compact JSON; it must be an object.
-func readOpaque(raw json.RawMessage, path string) (json.RawMessage, error) {
-	if kind(raw) != "object" {
-		return nil, errorf(path, "expected an object, got %s", kind(raw))
+// raw reads a value of any shape and returns it compacted.
+func (d *decoder) raw(p *path) (json.RawMessage, error) {
+	d.peek()
+	start := d.pos
+	if err := d.skip(p); err != nil {
+		return nil, err
 	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return nil, errorf(path, "invalid JSON: %v", err)
-	}
-	return b.Bytes(), nil
+	return appendCompact(make([]byte, 0, d.pos-start), d.data[start:d.pos]), nil
 }

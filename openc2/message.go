@@ -1,11 +1,5 @@
 package openc2
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-)
-
 // ContentType is the media type of an OpenC2 message in the default JSON
 // serialization (HTTPS transfer v1.1 section 3.3.1).
 const ContentType = "application/openc2+json;version=1.0"
@@ -36,16 +30,17 @@ func (h *Headers) IsZero() bool {
 // Validate checks h: present strings are not empty, created is not negative.
 // Errors name the path under "headers".
 func (h *Headers) Validate() error {
-	const path = "headers"
+	p := &path{name: "headers"}
 	if h.IsZero() {
-		return errorf(path, "must hold at least one header")
+		return fail(p, "must hold at least one header")
 	}
 	if h.Created < 0 {
-		return errorf(join(path, "created"), "must not be negative, got %d", h.Created)
+		return failAt(p, "created", "must not be negative, got %d", h.Created)
 	}
-	for i, to := range h.To {
-		if to == "" {
-			return errorf(index(join(path, "to"), i), "must not be empty")
+	to := &path{up: p, name: "to"}
+	for i, t := range h.To {
+		if t == "" {
+			return fail(&path{up: to, elem: i}, "must not be empty")
 		}
 	}
 	return nil
@@ -70,12 +65,11 @@ type Message struct {
 	Signature string
 }
 
-// The paths of a message's parts, as errors name them.
-const (
-	pathBody     = "body"
-	pathOpenC2   = "body.openc2"
-	pathRequest  = "body.openc2.request"
-	pathResponse = "body.openc2.response"
+// The paths of a message's contents, as errors name them.
+var (
+	pathOpenC2   = &path{name: "body.openc2"}
+	pathRequest  = &path{name: "body.openc2.request"}
+	pathResponse = &path{name: "body.openc2.response"}
 )
 
 // DecodeMessage decodes and validates one message from JSON, as strictly as
@@ -83,114 +77,123 @@ const (
 // errors, and every error is an *Error naming the JSON path from the top of
 // the message ("body.openc2.request.target.ipv4_net").
 func DecodeMessage(data []byte) (*Message, error) {
-	if err := checkDocument(data); err != nil {
+	d := decoder{data: data}
+	m, err := d.message()
+	if err := d.finish(nil, err); err != nil {
 		return nil, err
 	}
-	o, err := readObject(bytes.TrimSpace(data), "")
-	if err != nil {
+	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// message reads a Message.
+func (d *decoder) message() (*Message, error) {
 	m := &Message{}
-	if v, p, ok := o.take("headers"); ok {
-		if m.Headers, err = decodeHeaders(v, p); err != nil {
-			return nil, err
+	body := false
+	var unknown error // the first unknown field, reported after a missing body
+	o := d.object(nil)
+	for o.next(nil) {
+		fp := o.path(nil)
+		switch string(o.key) {
+		case "headers":
+			m.Headers, o.err = d.headers(&fp)
+		case "signature":
+			m.Signature, o.err = d.str(&fp)
+		case "body":
+			o.err, body = d.body(&fp, m), true
+		default:
+			if unknown == nil {
+				unknown = fail(&fp, "unknown field")
+			}
+			o.err = d.skip(&fp)
 		}
 	}
-	if err := optString(o, "signature", &m.Signature); err != nil {
-		return nil, err
+	switch {
+	case o.err != nil:
+		return nil, o.err
+	case !body:
+		// A command posted without its envelope lands here.
+		return nil, failAt(nil, "body", "missing required field")
 	}
-	v, _, ok := o.take("body")
-	if !ok {
-		return nil, errorf(pathBody, "missing required field")
-	}
-	if err := o.done(); err != nil {
-		return nil, err
-	}
-	body, err := readObject(v, pathBody)
-	if err != nil {
-		return nil, err
-	}
-	v, _, ok = body.take("openc2")
-	if !ok {
-		return nil, errorf(pathOpenC2, "missing required field")
-	}
-	if err := body.done(); err != nil {
-		return nil, err
-	}
-	content, err := readObject(v, pathOpenC2)
-	if err != nil {
-		return nil, err
-	}
-	if n := len(content.m); n != 1 {
-		return nil, errorf(pathOpenC2, "must hold exactly one of request and response, got %d", n)
-	}
-	if v, _, ok := content.take("request"); ok {
-		c, err := DecodeCommand(v)
-		if err != nil {
-			return nil, under(pathRequest, err)
-		}
-		m.Request = c
-		return m, nil
-	}
-	if v, _, ok := content.take("response"); ok {
-		r, err := DecodeResponse(v)
-		if err != nil {
-			return nil, under(pathResponse, err)
-		}
-		m.Response = r
-		return m, nil
-	}
-	if _, p, ok := content.take("notification"); ok {
-		return nil, errorf(p, "notifications are not supported: LS v1.0 defines no event content")
-	}
-	return nil, errorf(join(pathOpenC2, content.keys()[0]), "unknown content: must be request or response")
+	return m, unknown
 }
 
-// under returns err with its path placed under prefix.
-func under(prefix string, err error) error {
-	var e *Error
-	if !errors.As(err, &e) {
-		return err
+// body reads a message body at p into m.
+func (d *decoder) body(p *path, m *Message) error {
+	content := false
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		if string(o.key) != "openc2" {
+			o.err = fail(&fp, "unknown field")
+			break
+		}
+		o.err, content = d.content(&fp, m), true
 	}
-	return &Error{Path: join(prefix, e.Path), Message: e.Message}
+	if o.err == nil && !content {
+		o.err = failAt(p, "openc2", "missing required field")
+	}
+	return o.err
 }
 
-func decodeHeaders(raw json.RawMessage, path string) (*Headers, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
+// content reads the OpenC2 content of a body, a Choice of request and
+// response, at p into m.
+func (d *decoder) content(p *path, m *Message) error {
+	const what = "of request and response"
+	o := d.object(p)
+	if o.one(p, what) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "request":
+			m.Request, o.err = d.command(&fp)
+		case "response":
+			m.Response, o.err = d.response(&fp)
+		case "notification":
+			o.err = fail(&fp, "notifications are not supported: LS v1.0 defines no event content")
+		default:
+			o.err = fail(&fp, "unknown content: must be request or response")
+		}
+		o.end(p, what)
 	}
+	return o.err
+}
+
+// headers reads Headers at p.
+func (d *decoder) headers(p *path) (*Headers, error) {
 	h := &Headers{}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"request_id", &h.RequestID}, {"from", &h.From}} {
-		if v, p, ok := o.take(f.name); ok {
-			if *f.dst, err = readString(v, p); err != nil {
-				return nil, err
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "request_id":
+			h.RequestID, o.err = d.nonEmpty(&fp)
+		case "from":
+			h.From, o.err = d.nonEmpty(&fp)
+		case "created":
+			if h.Created, o.err = d.int(&fp); o.err == nil && h.Created <= 0 {
+				o.err = fail(&fp, "must be a time after the Unix epoch in milliseconds, got %d", h.Created)
 			}
-			if *f.dst == "" {
-				return nil, errorf(p, "must not be empty")
-			}
+		case "to":
+			h.To, o.err = d.strs(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
 	}
-	if v, p, ok := o.take("created"); ok {
-		if h.Created, err = readInt(v, p); err != nil {
-			return nil, err
-		}
-		if h.Created <= 0 {
-			return nil, errorf(p, "must be a time after the Unix epoch in milliseconds, got %d", h.Created)
-		}
-	}
-	if v, p, ok := o.take("to"); ok {
-		if h.To, err = readStrings(v, p); err != nil {
-			return nil, err
-		}
-	}
-	if err := o.done(); err != nil {
-		return nil, err
+	if o.err != nil {
+		return nil, o.err
 	}
 	return h, h.Validate()
+}
+
+// nonEmpty reads a string that must not be empty.
+func (d *decoder) nonEmpty(p *path) (string, error) {
+	s, err := d.str(p)
+	if err == nil && s == "" {
+		err = fail(p, "must not be empty")
+	}
+	return s, err
 }
 
 // Validate checks m: valid headers if any, and exactly one valid command or
@@ -203,13 +206,13 @@ func (m *Message) Validate() error {
 	}
 	switch {
 	case m.Request != nil && m.Response != nil:
-		return errorf(pathOpenC2, "must hold exactly one of request and response, got 2")
+		return fail(pathOpenC2, "must hold exactly one of request and response, got 2")
 	case m.Request != nil:
-		return under(pathRequest, m.Request.Validate())
+		return within(pathRequest, m.Request.Validate())
 	case m.Response != nil:
-		return under(pathResponse, m.Response.Validate())
+		return within(pathResponse, m.Response.Validate())
 	}
-	return errorf(pathOpenC2, "must hold exactly one of request and response, got 0")
+	return fail(pathOpenC2, "must hold exactly one of request and response, got 0")
 }
 
 // EncodeMessage validates m and encodes it as compact JSON.
@@ -217,13 +220,42 @@ func EncodeMessage(m *Message) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	var content any = map[string]*Command{"request": m.Request}
-	if m.Response != nil {
-		content = map[string]*Response{"response": m.Response}
+	e := encoder{b: make([]byte, 0, 512)}
+	msg := e.begin()
+	if m.Headers != nil {
+		e.key("headers")
+		e.headers(m.Headers)
 	}
-	return json.Marshal(struct {
-		Headers   *Headers       `json:"headers,omitempty"`
-		Body      map[string]any `json:"body"`
-		Signature string         `json:"signature,omitempty"`
-	}{m.Headers, map[string]any{"openc2": content}, m.Signature})
+	e.key("body")
+	body := e.begin()
+	e.key("openc2")
+	content := e.begin()
+	if m.Request != nil {
+		e.key("request")
+		e.command(pathRequest, m.Request)
+	} else {
+		e.key("response")
+		e.response(pathResponse, m.Response)
+	}
+	e.end(content)
+	e.end(body)
+	e.strField(nil, "signature", m.Signature)
+	e.end(msg)
+	return e.result()
+}
+
+// headers writes h.
+func (e *encoder) headers(h *Headers) {
+	p := &path{name: "headers"}
+	start := e.begin()
+	e.strField(p, "request_id", h.RequestID)
+	if h.Created != 0 {
+		e.intField("created", &h.Created)
+	}
+	e.strField(p, "from", h.From)
+	if len(h.To) > 0 {
+		e.key("to")
+		e.strs(&path{up: p, name: "to"}, h.To)
+	}
+	e.end(start)
 }

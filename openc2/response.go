@@ -2,9 +2,9 @@ package openc2
 
 import (
 	"encoding/json"
-	"iter"
-	"maps"
+	"math"
 	"slices"
+	"strconv"
 )
 
 // The status codes of LS v1.0 section 3.3.2.1.
@@ -20,7 +20,8 @@ const (
 	StatusUnavailable    = 503
 )
 
-var statuses = map[int]bool{102: true, 200: true, 400: true, 401: true, 403: true, 404: true, 500: true, 501: true, 503: true}
+// statusCodes are the status codes of LS v1.0 section 3.3.2.1.
+var statusCodes = []int{102, 200, 400, 401, 403, 404, 500, 501, 503}
 
 // Response is an OpenC2 Response (LS v1.0 section 3.3.2). Status is required.
 type Response struct {
@@ -48,145 +49,190 @@ type Results struct {
 	Extensions map[string]json.RawMessage
 }
 
-// MarshalJSON encodes r with its profile results inlined.
+// MarshalJSON encodes r with its profile results inlined, as EncodeResponse
+// does but without validating it.
 func (r Results) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, 5+len(r.Extensions))
-	for k, v := range r.Extensions {
-		m[k] = v
-	}
-	if r.Versions != nil {
-		m["versions"] = r.Versions
-	}
-	if r.Profiles != nil {
-		m["profiles"] = r.Profiles
-	}
-	if r.Pairs != nil {
-		m["pairs"] = r.Pairs
-	}
-	if r.RateLimit != nil {
-		m["rate_limit"] = *r.RateLimit
-	}
-	if r.SLPF != nil {
-		m["slpf"] = r.SLPF
-	}
-	return json.Marshal(m)
+	var e encoder
+	e.results(&path{name: "results"}, &r)
+	return e.result()
 }
 
-func decodeResponseValue(raw json.RawMessage) (*Response, error) {
-	o, err := readObject(raw, "")
-	if err != nil {
-		return nil, err
-	}
+// response reads a Response at p.
+func (d *decoder) response(p *path) (*Response, error) {
 	r := &Response{}
-	v, p, ok := o.take("status")
-	if !ok {
-		return nil, errorf("status", "missing required field")
-	}
-	n, err := readInt(v, p)
-	if err != nil {
-		return nil, err
-	}
-	if n < 100 || n > 599 {
-		return nil, errorf(p, "%d: not a status code", n)
-	}
-	r.Status = int(n)
-	if err := optString(o, "status_text", &r.StatusText); err != nil {
-		return nil, err
-	}
-	if v, p, ok := o.take("results"); ok {
-		if r.Results, err = decodeResults(v, p); err != nil {
-			return nil, err
-		}
-	}
-	return r, o.done()
-}
-
-func decodeResults(raw json.RawMessage, path string) (*Results, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	r := &Results{}
-	if v, p, ok := o.take("versions"); ok {
-		if r.Versions, err = readStrings(v, p); err != nil {
-			return nil, err
-		}
-	}
-	if v, p, ok := o.take("profiles"); ok {
-		if r.Profiles, err = readStrings(v, p); err != nil {
-			return nil, err
-		}
-	}
-	if v, p, ok := o.take("rate_limit"); ok {
-		f, err := readNumber(v, p)
-		if err != nil {
-			return nil, err
-		}
-		r.RateLimit = &f
-	}
-	if v, p, ok := o.take("pairs"); ok {
-		po, err := readObject(v, p)
-		if err != nil {
-			return nil, err
-		}
-		r.Pairs = make(map[Action][]string, len(po.m))
-		for _, k := range po.keys() {
-			pv, pp, _ := po.take(k)
-			if r.Pairs[Action(k)], err = readStrings(pv, pp); err != nil {
-				return nil, err
+	var status bool
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "status":
+			var n int64
+			if n, o.err = d.int(&fp); o.err == nil && (n < 100 || n > 599) {
+				o.err = fail(&fp, "%d: not a status code", n)
 			}
+			r.Status, status = int(n), true
+		case "status_text":
+			r.StatusText, o.err = d.str(&fp)
+		case "results":
+			r.Results, o.err = d.results(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
 	}
-	if v, p, ok := o.take("slpf"); ok {
-		if r.SLPF, err = decodeSLPFResults(v, p); err != nil {
-			return nil, err
-		}
-	}
-	for _, k := range o.keys() {
-		v, p, _ := o.take(k)
-		if msg := checkNsid(k); msg != "" {
-			return nil, errorf(p, "unknown result: %s", msg)
-		}
-		ext, err := readOpaque(v, p)
-		if err != nil {
-			return nil, err
-		}
-		if r.Extensions == nil {
-			r.Extensions = make(map[string]json.RawMessage)
-		}
-		r.Extensions[k] = ext
+	switch {
+	case o.err != nil:
+		return nil, o.err
+	case !status:
+		return nil, failAt(p, "status", "missing required field")
 	}
 	return r, nil
 }
 
-func (r *Results) validate(path string) error {
+// response writes r at p.
+func (e *encoder) response(p *path, r *Response) {
+	start := e.begin()
+	e.key("status")
+	e.int(int64(r.Status))
+	e.strField(p, "status_text", r.StatusText)
+	if r.Results != nil {
+		e.key("results")
+		e.results(&path{up: p, name: "results"}, r.Results)
+	}
+	e.end(start)
+}
+
+// results reads Results at p.
+func (d *decoder) results(p *path) (*Results, error) {
+	r := &Results{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "versions":
+			r.Versions, o.err = d.strs(&fp)
+		case "profiles":
+			r.Profiles, o.err = d.strs(&fp)
+		case "rate_limit":
+			var f float64
+			f, o.err = d.number(&fp)
+			r.RateLimit = &f
+		case "pairs":
+			r.Pairs, o.err = d.pairs(&fp)
+		case "slpf":
+			r.SLPF, o.err = d.slpfResults(&fp)
+		default:
+			o.err = d.extension(&fp, &r.Extensions, "result")
+		}
+	}
+	return r, o.err
+}
+
+// pairs reads Action-Targets (LS v1.0 section 3.4.2.1) at p.
+func (d *decoder) pairs(p *path) (map[Action][]string, error) {
+	m := make(map[Action][]string)
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		a := Action(intern(o.key, actionNames))
+		m[a], o.err = d.strs(&fp, targetNames...)
+	}
+	return m, o.err
+}
+
+// results writes r at p. Its members come in the order of their names, as
+// encoding/json writes a map; every extension name starts with "x-" and so
+// comes last.
+func (e *encoder) results(p *path, r *Results) {
+	start := e.begin()
+	if r.Pairs != nil {
+		e.key("pairs")
+		fp := &path{up: p, name: "pairs"}
+		ps := e.begin()
+		var buf [20]Action
+		for _, a := range sortedKeys(r.Pairs, buf[:0]) {
+			e.member(fp, string(a))
+			e.strs(&path{up: fp, name: string(a)}, r.Pairs[a])
+		}
+		e.end(ps)
+	}
+	if r.Profiles != nil {
+		e.key("profiles")
+		e.strs(&path{up: p, name: "profiles"}, r.Profiles)
+	}
+	if r.RateLimit != nil {
+		e.key("rate_limit")
+		e.float(&path{up: p, name: "rate_limit"}, *r.RateLimit)
+	}
+	if r.SLPF != nil {
+		e.key("slpf")
+		e.slpfResults(r.SLPF)
+	}
+	if r.Versions != nil {
+		e.key("versions")
+		e.strs(&path{up: p, name: "versions"}, r.Versions)
+	}
+	e.extensions(p, r.Extensions)
+	e.end(start)
+}
+
+// validate checks r against LS v1.0 section 3.3.2.2 and SLPF v1.0 section
+// 2.2.2; p is its path.
+func (r *Results) validate(p *path) error {
 	for i, v := range r.Versions {
+		vp := &path{up: &path{up: p, name: "versions"}, elem: i}
 		if v == "" {
-			return errorf(index(join(path, "versions"), i), "empty version")
+			return fail(vp, "empty version")
 		}
-	}
-	for i, p := range r.Profiles {
-		if msg := checkNsid(p); msg != "" {
-			return errorf(index(join(path, "profiles"), i), "%s", msg)
-		}
-	}
-	if r.RateLimit != nil && *r.RateLimit < 0 {
-		return errorf(join(path, "rate_limit"), "must not be negative")
-	}
-	for _, a := range slicesSorted(maps.Keys(r.Pairs)) {
-		pp := join(join(path, "pairs"), string(a))
-		if !a.Valid() {
-			return errorf(pp, "unknown action %q", a)
-		}
-		for i, t := range r.Pairs[a] {
-			if !knownTargetName(t) {
-				return errorf(index(pp, i), "unknown target type %q", t)
+		for j := range i {
+			if r.Versions[j] == v {
+				return fail(vp, "%q repeats item %d", v, j)
 			}
 		}
 	}
-	for _, k := range slicesSorted(maps.Keys(r.Extensions)) {
-		if msg := checkNsid(k); msg != "" || profiles[k] {
-			return errorf(join(path, k), "unknown result")
+	for i, nsid := range r.Profiles {
+		if msg := checkNsid(nsid); msg != "" {
+			return fail(&path{up: &path{up: p, name: "profiles"}, elem: i}, "%s", msg)
+		}
+	}
+	if r.RateLimit != nil {
+		switch f := *r.RateLimit; {
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return failAt(p, "rate_limit", "%v is not a JSON number", f)
+		case f < 0:
+			return failAt(p, "rate_limit", "must not be negative")
+		}
+	}
+	if r.Pairs != nil {
+		if err := validatePairs(&path{up: p, name: "pairs"}, r.Pairs); err != nil {
+			return err
+		}
+	}
+	if r.SLPF != nil && r.SLPF.RuleNumber != nil && *r.SLPF.RuleNumber < 0 {
+		return fail(&path{up: &path{up: p, name: "slpf"}, name: "rule_number"}, "must not be negative")
+	}
+	return validateExtensions(p, r.Extensions, "result")
+}
+
+// validatePairs checks Action-Targets (LS v1.0 section 3.4.2.1): at least
+// one action, each with at least one target type and none twice.
+func validatePairs(p *path, pairs map[Action][]string) error {
+	if len(pairs) == 0 {
+		return fail(p, "must hold at least one action")
+	}
+	var buf [20]Action
+	for _, a := range sortedKeys(pairs, buf[:0]) {
+		ap := &path{up: p, name: string(a)}
+		if !a.Valid() {
+			return fail(ap, "unknown action %q", a)
+		}
+		err := checkList(ap, pairs[a], func(t string) string {
+			if !knownTargetName(t) {
+				return "unknown target type " + strconv.Quote(t)
+			}
+			return ""
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -194,13 +240,11 @@ func (r *Results) validate(path string) error {
 
 // Validate checks r against LS v1.0 section 3.3.2.
 func (r *Response) Validate() error {
-	if !statuses[r.Status] {
+	if !slices.Contains(statusCodes, r.Status) {
 		return errorf("status", "%d: not a status code of LS v1.0 (102, 200, 400, 401, 403, 404, 500, 501, 503)", r.Status)
 	}
 	if r.Results != nil {
-		return r.Results.validate("results")
+		return r.Results.validate(&path{name: "results"})
 	}
 	return nil
 }
-
-func slicesSorted[K ~string](seq iter.Seq[K]) []K { return slices.Sorted(seq) }

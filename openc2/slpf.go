@@ -1,8 +1,13 @@
 package openc2
 
-import "encoding/json"
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+)
 
-// SLPFArgs are the command arguments of the SLPF profile (SLPF v1.0 section 2.1.3.1).
+// SLPFArgs are the command arguments of the SLPF profile (SLPF v1.0 section
+// 2.1.3.2).
 type SLPFArgs struct {
 	DropProcess string `json:"drop_process,omitempty"` // none, reject or false_ack
 	Persistent  *bool  `json:"persistent,omitempty"`
@@ -11,7 +16,8 @@ type SLPFArgs struct {
 }
 
 // SLPFActuator holds the actuator specifiers of the SLPF profile (SLPF v1.0
-// section 2.1.4); all are optional.
+// section 2.1.4); all are optional. Hostname is a host name or an IP
+// address; AssetTuple, when present, holds 1 to 10 strings.
 type SLPFActuator struct {
 	Hostname   string   `json:"hostname,omitempty"`
 	NamedGroup string   `json:"named_group,omitempty"`
@@ -19,86 +25,241 @@ type SLPFActuator struct {
 	AssetTuple []string `json:"asset_tuple,omitempty"`
 }
 
-// SLPFResults are the response results of the SLPF profile (SLPF v1.0 section 2.2.1).
+// SLPFResults are the response results of the SLPF profile (SLPF v1.0
+// section 2.2.2).
 type SLPFResults struct {
 	RuleNumber *int64 `json:"rule_number,omitempty"`
 }
 
-func decodeSLPFArgs(raw json.RawMessage, path string) (*SLPFArgs, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
+// dropProcesses and directions are the values of the SLPF arguments
+// drop_process and direction (SLPF v1.0 section 2.1.3.2).
+var (
+	dropProcesses = []string{"none", "reject", "false_ack"}
+	directions    = []string{"both", "ingress", "egress"}
+)
+
+// slpfArgs reads SLPF arguments at p.
+func (d *decoder) slpfArgs(p *path) (*SLPFArgs, error) {
 	a := &SLPFArgs{}
-	if err := optString(o, "drop_process", &a.DropProcess); err != nil {
-		return nil, err
-	}
-	if err := optString(o, "direction", &a.Direction); err != nil {
-		return nil, err
-	}
-	if err := optInt(o, "insert_rule", &a.InsertRule); err != nil {
-		return nil, err
-	}
-	if v, p, ok := o.take("persistent"); ok {
-		b, err := readBool(v, p)
-		if err != nil {
-			return nil, err
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "drop_process":
+			a.DropProcess, o.err = d.str(&fp, dropProcesses...)
+		case "persistent":
+			var b bool
+			b, o.err = d.boolean(&fp)
+			a.Persistent = &b
+		case "direction":
+			a.Direction, o.err = d.str(&fp, directions...)
+		case "insert_rule":
+			a.InsertRule, o.err = d.intPtr(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
-		a.Persistent = &b
 	}
-	return a, o.done()
+	return a, o.err
 }
 
-func (a *SLPFArgs) validate(path string) error {
-	switch a.DropProcess {
-	case "", "none", "reject", "false_ack":
-	default:
-		return errorf(join(path, "drop_process"), "%q: must be none, reject or false_ack", a.DropProcess)
+// slpfArgs writes a at p.
+func (e *encoder) slpfArgs(p *path, a *SLPFArgs) {
+	start := e.begin()
+	e.strField(p, "drop_process", a.DropProcess)
+	if a.Persistent != nil {
+		e.key("persistent")
+		e.bool(*a.Persistent)
 	}
-	switch a.Direction {
-	case "", "both", "ingress", "egress":
-	default:
-		return errorf(join(path, "direction"), "%q: must be both, ingress or egress", a.Direction)
+	e.strField(p, "direction", a.Direction)
+	e.intField("insert_rule", a.InsertRule)
+	e.end(start)
+}
+
+// slpfActuator reads SLPF actuator specifiers at p.
+func (d *decoder) slpfActuator(p *path) (*SLPFActuator, error) {
+	a := &SLPFActuator{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "hostname":
+			a.Hostname, o.err = d.str(&fp)
+		case "named_group":
+			a.NamedGroup, o.err = d.str(&fp)
+		case "asset_id":
+			a.AssetID, o.err = d.str(&fp)
+		case "asset_tuple":
+			a.AssetTuple, o.err = d.strs(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
+	}
+	return a, o.err
+}
+
+// slpfActuator writes a at p.
+func (e *encoder) slpfActuator(p *path, a *SLPFActuator) {
+	start := e.begin()
+	e.strField(p, "hostname", a.Hostname)
+	e.strField(p, "named_group", a.NamedGroup)
+	e.strField(p, "asset_id", a.AssetID)
+	if a.AssetTuple != nil {
+		e.key("asset_tuple")
+		e.strs(&path{up: p, name: "asset_tuple"}, a.AssetTuple)
+	}
+	e.end(start)
+}
+
+// slpfResults reads SLPF results at p.
+func (d *decoder) slpfResults(p *path) (*SLPFResults, error) {
+	r := &SLPFResults{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "rule_number":
+			r.RuleNumber, o.err = d.intPtr(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
+	}
+	return r, o.err
+}
+
+// slpfResults writes r.
+func (e *encoder) slpfResults(r *SLPFResults) {
+	start := e.begin()
+	e.intField("rule_number", r.RuleNumber)
+	e.end(start)
+}
+
+// validate checks a against SLPF v1.0 section 2.1.3.2; p is its path.
+func (a *SLPFArgs) validate(p *path) error {
+	if a.DropProcess != "" && !known(a.DropProcess, dropProcesses) {
+		return failAt(p, "drop_process", "%q: must be none, reject or false_ack", a.DropProcess)
+	}
+	if a.Direction != "" && !known(a.Direction, directions) {
+		return failAt(p, "direction", "%q: must be both, ingress or egress", a.Direction)
 	}
 	if a.InsertRule != nil && *a.InsertRule < 0 {
-		return errorf(join(path, "insert_rule"), "must not be negative")
+		return failAt(p, "insert_rule", "must not be negative")
 	}
 	return nil
 }
 
-func decodeSLPFActuator(raw json.RawMessage, path string) (*SLPFActuator, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	a := &SLPFActuator{}
-	for _, step := range []error{optString(o, "hostname", &a.Hostname), optString(o, "named_group", &a.NamedGroup), optString(o, "asset_id", &a.AssetID)} {
-		if step != nil {
-			return nil, step
+// validate checks a against SLPF v1.0 section 2.1.4; p is its path.
+func (a *SLPFActuator) validate(p *path) error {
+	if a.Hostname != "" && checkHostname(a.Hostname) != "" {
+		if _, err := netip.ParseAddr(a.Hostname); err != nil {
+			return failAt(p, "hostname", "%q: not a host name or IP address", a.Hostname)
 		}
 	}
-	if v, p, ok := o.take("asset_tuple"); ok {
-		if a.AssetTuple, err = readStrings(v, p); err != nil {
-			return nil, err
-		}
-		if n := len(a.AssetTuple); n < 1 || n > 10 {
-			return nil, errorf(p, "must hold 1 to 10 items, got %d", n)
-		}
+	if n := len(a.AssetTuple); a.AssetTuple != nil && (n < 1 || n > 10) {
+		return failAt(p, "asset_tuple", "must hold 1 to 10 items, got %d", n)
 	}
-	return a, o.done()
+	return nil
 }
 
-func decodeSLPFResults(raw json.RawMessage, path string) (*SLPFResults, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
+// slpfCommands are the commands of the SLPF profile: the target types each
+// action takes (SLPF v1.0 section 2.3, Table 2.3-1).
+var slpfCommands = map[Action][]string{
+	ActionAllow:  {TargetIPv4Connection, TargetIPv6Connection, TargetIPv4Net, TargetIPv6Net},
+	ActionDeny:   {TargetIPv4Connection, TargetIPv6Connection, TargetIPv4Net, TargetIPv6Net},
+	ActionQuery:  {TargetFeatures},
+	ActionDelete: {TargetSLPFRuleNumber},
+	ActionUpdate: {TargetFile},
+}
+
+// slpfArgActions are the actions that take each argument in the SLPF profile
+// (SLPF v1.0 section 2.3, Table 2.3-2), by the argument's path under args.
+var slpfArgActions = map[string][]Action{
+	"response_requested": {ActionAllow, ActionDeny, ActionQuery, ActionDelete, ActionUpdate},
+	"start_time":         {ActionAllow, ActionDeny, ActionDelete, ActionUpdate},
+	"stop_time":          {ActionAllow, ActionDeny},
+	"duration":           {ActionAllow, ActionDeny},
+	"slpf.persistent":    {ActionAllow, ActionDeny},
+	"slpf.direction":     {ActionAllow, ActionDeny},
+	"slpf.insert_rule":   {ActionAllow, ActionDeny},
+	"slpf.drop_process":  {ActionDeny},
+}
+
+// ValidateSLPF checks c as a command of the SLPF profile (SLPF v1.0 section
+// 2.3), after Validate:
+//
+//   - the action/target pair is one of Table 2.3-1 and every argument is
+//     one that Table 2.3-2 gives the command; an "x-" argument or an
+//     actuator of another profile is not. Otherwise the *Error matches
+//     ErrUnsupported, which a Consumer answers with 501.
+//   - "query features" takes no argument but "response_requested":
+//     "complete" (LS v1.0 section 4.1); insert_rule needs
+//     "response_requested": "complete" (sections 2.3.1 and 2.3.2); "update
+//     file" names the file and asks for a complete, ack or no response
+//     (section 2.3.5.1). Otherwise the *Error matches ErrInvalid.
+//
+// # Notes
+//
+// Section 2.3.4.1 says a "delete slpf:rule_number" takes no argument but
+// response_requested, while Table 2.3-2 and conformance clause 3.1.11 also
+// give it start_time; start_time is accepted.
+func (c *Command) ValidateSLPF() error {
+	if err := c.Validate(); err != nil {
+		return err
 	}
-	r := &SLPFResults{}
-	if err := optInt(o, "rule_number", &r.RuleNumber); err != nil {
-		return nil, err
+	if c.Actuator != nil && c.Actuator.Profile != "slpf" {
+		return unsupported(&path{up: &path{name: "actuator"}, name: c.Actuator.Profile}, "not the slpf profile")
 	}
-	if r.RuleNumber != nil && *r.RuleNumber < 0 {
-		return nil, errorf(join(path, "rule_number"), "must not be negative")
+	command := string(c.Action) + " " + c.Target.Name
+	if !slices.Contains(slpfCommands[c.Action], c.Target.Name) {
+		return unsupported(&path{up: &path{name: "target"}, name: c.Target.Name},
+			"%q is not a command of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-1)", command)
 	}
-	return r, o.done()
+	a := c.Args
+	if a == nil {
+		a = &Args{}
+	}
+	s := a.SLPF
+	if s == nil {
+		s = &SLPFArgs{}
+	}
+	ap := &path{name: "args"}
+	given := []struct {
+		name string
+		ok   bool
+	}{
+		{"start_time", a.StartTime != nil}, {"stop_time", a.StopTime != nil}, {"duration", a.Duration != nil},
+		{"response_requested", a.ResponseRequested != ""}, {"slpf.drop_process", s.DropProcess != ""},
+		{"slpf.persistent", s.Persistent != nil}, {"slpf.direction", s.Direction != ""},
+		{"slpf.insert_rule", s.InsertRule != nil},
+	}
+	for _, g := range given {
+		switch {
+		case !g.ok:
+		case c.Action == ActionQuery && (g.name != "response_requested" || a.ResponseRequested != ResponseComplete):
+			return failAt(ap, g.name, "query features takes no argument but \"response_requested\": \"complete\" (LS v1.0 section 4.1)")
+		case !slices.Contains(slpfArgActions[g.name], c.Action):
+			return unsupported(&path{up: ap, name: g.name},
+				"not an argument of %q in the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-2)", command)
+		}
+	}
+	var buf [8]string
+	if ext := sortedKeys(a.Extensions, buf[:0]); len(ext) > 0 {
+		return unsupported(&path{up: ap, name: ext[0]}, "not an argument of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-2)")
+	}
+	if s.InsertRule != nil && a.ResponseRequested != ResponseComplete {
+		return failAt(ap, "slpf.insert_rule", "needs \"response_requested\": \"complete\" (SLPF v1.0 sections 2.3.1 and 2.3.2)")
+	}
+	if c.Action == ActionUpdate {
+		if a.ResponseRequested == ResponseStatus {
+			return failAt(ap, "response_requested", "update file takes complete, ack or none (SLPF v1.0 section 2.3.5.1)")
+		}
+		if f, _ := c.Target.Value.(*File); f.Name == "" {
+			return failAt(&path{up: &path{name: "target"}, name: TargetFile}, "name", "missing required field (SLPF v1.0 section 2.3.5.1)")
+		}
+	}
+	return nil
+}
+
+// unsupported returns an *Error at p that matches ErrUnsupported.
+func unsupported(p *path, format string, args ...any) error {
+	return &Error{Path: p.String(), Message: fmt.Sprintf(format, args...), unsupported: true}
 }

@@ -5,59 +5,61 @@ import (
 	"strings"
 )
 
-// The target type names of LS v1.0 section 3.4.1, with the Go type Target.Value
-// holds for each.
+// The target type names of LS v1.0 section 3.3.1.2, with the Go type
+// Target.Value holds for each and the section that defines it.
 const (
 	TargetArtifact       = "artifact"         // *Artifact (3.4.1.1)
-	TargetCommand        = "command"          // string, a Command ID (3.4.1.2)
-	TargetDevice         = "device"           // *Device (3.4.1.3)
-	TargetDomainName     = "domain_name"      // string (3.4.1.4)
-	TargetEmailAddr      = "email_addr"       // string (3.4.1.5)
-	TargetFeatures       = "features"         // []Feature (3.4.1.6)
-	TargetFile           = "file"             // *File (3.4.1.7)
-	TargetIDNDomainName  = "idn_domain_name"  // string (3.4.1.8)
-	TargetIDNEmailAddr   = "idn_email_addr"   // string (3.4.1.9)
-	TargetIPv4Net        = "ipv4_net"         // string, address with optional /prefix (3.4.1.10)
-	TargetIPv4Connection = "ipv4_connection"  // *Connection (3.4.1.11)
-	TargetIPv6Net        = "ipv6_net"         // string, address with optional /prefix (3.4.1.12)
-	TargetIPv6Connection = "ipv6_connection"  // *Connection (3.4.1.13)
-	TargetIRI            = "iri"              // string (3.4.1.14)
-	TargetMACAddr        = "mac_addr"         // string (3.4.1.15)
-	TargetProcess        = "process"          // *Process (3.4.1.16)
-	TargetProperties     = "properties"       // []string (3.4.1.17)
-	TargetURI            = "uri"              // string (3.4.1.18)
-	TargetSLPFRuleNumber = "slpf:rule_number" // int64 (SLPF v1.0 section 2.1.3)
+	TargetCommand        = "command"          // string, a Command-ID (3.4.2.16)
+	TargetDevice         = "device"           // *Device (3.4.1.2)
+	TargetDomainName     = "domain_name"      // string (3.4.1.3)
+	TargetEmailAddr      = "email_addr"       // string (3.4.1.4)
+	TargetFeatures       = "features"         // []Feature (3.4.1.5)
+	TargetFile           = "file"             // *File (3.4.1.6)
+	TargetIDNDomainName  = "idn_domain_name"  // string (3.4.1.7)
+	TargetIDNEmailAddr   = "idn_email_addr"   // string (3.4.1.8)
+	TargetIPv4Net        = "ipv4_net"         // string, address with optional /prefix (3.4.1.9)
+	TargetIPv4Connection = "ipv4_connection"  // *Connection (3.4.1.10)
+	TargetIPv6Net        = "ipv6_net"         // string, address with optional /prefix (3.4.1.11)
+	TargetIPv6Connection = "ipv6_connection"  // *Connection (3.4.1.12)
+	TargetIRI            = "iri"              // string (3.4.1.13)
+	TargetMACAddr        = "mac_addr"         // string (3.4.1.14)
+	TargetProcess        = "process"          // *Process (3.4.1.15)
+	TargetProperties     = "properties"       // []string (3.4.1.16)
+	TargetURI            = "uri"              // string (3.4.1.17)
+	TargetSLPFRuleNumber = "slpf:rule_number" // int64 (SLPF v1.0 section 2.1.2.2)
 )
 
-// Artifact is an array of bytes with its media type and hashes (LS v1.0 3.4.1.1).
+// Artifact is an array of bytes with its media type and hashes (LS v1.0
+// section 3.4.1.1). MimeType is a media type name of the IANA registry.
 type Artifact struct {
 	MimeType string   `json:"mime_type,omitempty"`
 	Payload  *Payload `json:"payload,omitempty"`
 	Hashes   *Hashes  `json:"hashes,omitempty"`
 }
 
-// Payload is a choice of base64 bytes or a URL to fetch them (LS v1.0 3.4.2).
+// Payload is a choice of base64url bytes or a URL to fetch them (LS v1.0
+// section 3.4.2.13).
 type Payload struct {
 	Bin string `json:"bin,omitempty"`
 	URL string `json:"url,omitempty"`
 }
 
-// Device identifies a device by name or identifier (LS v1.0 3.4.1.3).
+// Device identifies a device by name or identifier (LS v1.0 section 3.4.1.2).
 type Device struct {
 	Hostname    string `json:"hostname,omitempty"`
 	IDNHostname string `json:"idn_hostname,omitempty"`
 	DeviceID    string `json:"device_id,omitempty"`
 }
 
-// File identifies a file by name, path or hashes (LS v1.0 3.4.1.7).
+// File identifies a file by name, path or hashes (LS v1.0 section 3.4.1.6).
 type File struct {
 	Name   string  `json:"name,omitempty"`
 	Path   string  `json:"path,omitempty"`
 	Hashes *Hashes `json:"hashes,omitempty"`
 }
 
-// Hashes holds hex-encoded cryptographic hashes (LS v1.0 3.4.2, Hashes): md5 is
-// 32 hex digits, sha1 40 and sha256 64; at least one must be present.
+// Hashes holds hex-encoded cryptographic hashes (LS v1.0 section 3.4.2.5): md5
+// is 32 hex digits, sha1 40 and sha256 64; at least one must be present.
 type Hashes struct {
 	MD5    string `json:"md5,omitempty"`
 	SHA1   string `json:"sha1,omitempty"`
@@ -65,7 +67,7 @@ type Hashes struct {
 }
 
 // Connection is the 5-tuple of an ipv4_connection or ipv6_connection target
-// (LS v1.0 3.4.1.11 and 3.4.1.13); addresses are networks in the family of the
+// (LS v1.0 sections 3.4.1.10 and 3.4.1.12); addresses are networks in the family of the
 // target, ports are 0..65535, and at least one field must be present.
 type Connection struct {
 	SrcAddr  string     `json:"src_addr,omitempty"`
@@ -75,7 +77,8 @@ type Connection struct {
 	Protocol L4Protocol `json:"protocol,omitempty"`
 }
 
-// Process identifies a process (LS v1.0 3.4.1.16); at least one field must be present.
+// Process identifies a process (LS v1.0 section 3.4.1.15); at least one field
+// must be present.
 type Process struct {
 	PID         *int64   `json:"pid,omitempty"`
 	Name        string   `json:"name,omitempty"`
@@ -85,219 +88,358 @@ type Process struct {
 	CommandLine string   `json:"command_line,omitempty"`
 }
 
-// decodeTarget reads the Target choice at path.
-func decodeTarget(raw json.RawMessage, path string) (Target, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return Target{}, err
-	}
-	if n := len(o.m); n != 1 {
-		return Target{}, errorf(path, "must hold exactly one target type, got %d (%s)", n, strings.Join(o.keys(), ", "))
-	}
-	name := o.keys()[0]
-	v, p, _ := o.take(name)
-	val, err := decodeTargetValue(name, v, p)
-	if err != nil {
-		return Target{}, err
-	}
-	return Target{Name: name, Value: val}, nil
+// targetNames are the target type names of LS v1.0 section 3.4.1 and SLPF
+// v1.0 section 2.1.2.2.
+var targetNames = []string{
+	TargetArtifact, TargetCommand, TargetDevice, TargetDomainName, TargetEmailAddr, TargetFeatures,
+	TargetFile, TargetIDNDomainName, TargetIDNEmailAddr, TargetIPv4Net, TargetIPv4Connection,
+	TargetIPv6Net, TargetIPv6Connection, TargetIRI, TargetMACAddr, TargetProcess, TargetProperties,
+	TargetURI, TargetSLPFRuleNumber,
 }
 
-func decodeTargetValue(name string, raw json.RawMessage, path string) (any, error) {
+// target reads the Target choice at p.
+func (d *decoder) target(p *path) (Target, error) {
+	var t Target
+	o := d.object(p)
+	if o.one(p, "target type") {
+		fp := o.path(p)
+		t.Name = intern(o.key, targetNames)
+		t.Value, o.err = d.targetValue(&fp, t.Name)
+		o.end(p, "target type")
+	}
+	return t, o.err
+}
+
+// intern returns the entry of names that equals b, or b as a new string.
+func intern(b []byte, names []string) string {
+	for _, n := range names {
+		if string(b) == n {
+			return n
+		}
+	}
+	return string(b)
+}
+
+// targetValue reads the value of the target type name at p.
+func (d *decoder) targetValue(p *path, name string) (any, error) {
 	switch name {
 	case TargetCommand, TargetDomainName, TargetEmailAddr, TargetIDNDomainName, TargetIDNEmailAddr,
 		TargetIPv4Net, TargetIPv6Net, TargetIRI, TargetMACAddr, TargetURI:
-		return readString(raw, path)
+		s, err := d.str(p)
+		return s, err
 	case TargetFeatures:
-		ss, err := readStrings(raw, path)
-		if err != nil {
-			return nil, err
+		a := d.array(p)
+		fs := make([]Feature, 0, 4)
+		for a.next() {
+			ep := a.path(p)
+			var f string
+			f, a.err = d.str(&ep, featureNames...)
+			fs = append(fs, Feature(f))
 		}
-		fs := make([]Feature, len(ss))
-		for i, s := range ss {
-			fs[i] = Feature(s)
-		}
-		return fs, nil
+		return fs, a.err
 	case TargetProperties:
-		return readStrings(raw, path)
+		ss, err := d.strs(p)
+		return ss, err
 	case TargetArtifact:
-		return decodeArtifact(raw, path)
+		return d.artifact(p)
 	case TargetDevice:
-		o, err := readObject(raw, path)
-		if err != nil {
-			return nil, err
-		}
-		d := &Device{}
-		for _, step := range []error{optString(o, "hostname", &d.Hostname), optString(o, "idn_hostname", &d.IDNHostname), optString(o, "device_id", &d.DeviceID)} {
-			if step != nil {
-				return nil, step
-			}
-		}
-		return d, o.done()
+		return d.device(p)
 	case TargetFile:
-		return decodeFile(raw, path)
+		return d.file(p)
 	case TargetIPv4Connection, TargetIPv6Connection:
-		return decodeConnection(raw, path)
+		return d.connection(p)
 	case TargetProcess:
-		return decodeProcess(raw, path, 0)
+		return d.process(p)
 	case TargetSLPFRuleNumber:
-		return readInt(raw, path)
+		n, err := d.int(p)
+		return n, err
 	}
-	if !strings.Contains(name, ":") {
-		return nil, errorf(path, "unknown target type %q", name)
+	switch {
+	case !strings.Contains(name, ":"):
+		return nil, fail(p, "unknown target type %q", name)
+	case strings.HasPrefix(name, "slpf:"):
+		return nil, fail(p, "unknown slpf target %q", name)
+	case d.peek() == 'n':
+		return nil, fail(p, "extension target value must not be null")
 	}
-	if strings.HasPrefix(name, "slpf:") {
-		return nil, errorf(path, "unknown slpf target %q", name)
-	}
-	if kind(raw) == "null" {
-		return nil, errorf(path, "extension target value must not be null")
-	}
-	return readAny(raw, path)
+	return d.raw(p)
 }
 
-func readAny(raw json.RawMessage, path string) (json.RawMessage, error) {
-	if kind(raw) == "object" {
-		return readOpaque(raw, path)
-	}
-	return append(json.RawMessage(nil), raw...), nil
-}
-
-func optString(o *object, key string, dst *string) error {
-	v, p, ok := o.take(key)
-	if !ok {
-		return nil
-	}
-	s, err := readString(v, p)
-	*dst = s
-	return err
-}
-
-func optInt(o *object, key string, dst **int64) error {
-	v, p, ok := o.take(key)
-	if !ok {
-		return nil
-	}
-	n, err := readInt(v, p)
-	*dst = &n
-	return err
-}
-
-func decodeHashes(o *object, key string) (*Hashes, error) {
-	v, p, ok := o.take(key)
-	if !ok {
-		return nil, nil
-	}
-	ho, err := readObject(v, p)
-	if err != nil {
-		return nil, err
-	}
-	h := &Hashes{}
-	for _, step := range []error{optString(ho, "md5", &h.MD5), optString(ho, "sha1", &h.SHA1), optString(ho, "sha256", &h.SHA256)} {
-		if step != nil {
-			return nil, step
+// target writes t at p.
+func (e *encoder) target(p *path, t Target) {
+	start := e.begin()
+	e.member(p, t.Name)
+	fp := &path{up: p, name: t.Name}
+	switch v := t.Value.(type) {
+	case string:
+		e.str(fp, v)
+	case int64:
+		e.int(v)
+	case []Feature:
+		e.b = append(e.b, '[')
+		for i, f := range v {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(&path{up: fp, elem: i}, string(f))
 		}
+		e.b = append(e.b, ']')
+	case []string:
+		e.strs(fp, v)
+	case *Artifact:
+		e.artifact(fp, v)
+	case *Device:
+		e.device(fp, v)
+	case *File:
+		e.file(fp, v)
+	case *Connection:
+		e.connection(fp, v)
+	case *Process:
+		e.process(fp, v, 0)
+	case json.RawMessage:
+		e.raw(fp, v)
+	default:
+		e.setErr(fail(fp, "value of type %T does not fit target type %q", t.Value, t.Name))
 	}
-	if err := ho.done(); err != nil {
-		return nil, err
-	}
-	if *h == (Hashes{}) {
-		return nil, errorf(p, "must hold at least one of md5, sha1, sha256")
-	}
-	return h, nil
+	e.end(start)
 }
 
-func decodeArtifact(raw json.RawMessage, path string) (*Artifact, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
+// artifact reads an Artifact at p.
+func (d *decoder) artifact(p *path) (*Artifact, error) {
 	a := &Artifact{}
-	if err := optString(o, "mime_type", &a.MimeType); err != nil {
-		return nil, err
-	}
-	if v, p, ok := o.take("payload"); ok {
-		po, err := readObject(v, p)
-		if err != nil {
-			return nil, err
-		}
-		a.Payload = &Payload{}
-		if err := optString(po, "bin", &a.Payload.Bin); err != nil {
-			return nil, err
-		}
-		if err := optString(po, "url", &a.Payload.URL); err != nil {
-			return nil, err
-		}
-		if err := po.done(); err != nil {
-			return nil, err
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "mime_type":
+			a.MimeType, o.err = d.str(&fp)
+		case "payload":
+			a.Payload, o.err = d.payload(&fp)
+		case "hashes":
+			a.Hashes, o.err = d.hashes(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
 	}
-	if a.Hashes, err = decodeHashes(o, "hashes"); err != nil {
-		return nil, err
-	}
-	return a, o.done()
+	return a, o.err
 }
 
-func decodeFile(raw json.RawMessage, path string) (*File, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
+// artifact writes a at p.
+func (e *encoder) artifact(p *path, a *Artifact) {
+	start := e.begin()
+	e.strField(p, "mime_type", a.MimeType)
+	if a.Payload != nil {
+		e.key("payload")
+		fp := &path{up: p, name: "payload"}
+		ps := e.begin()
+		e.strField(fp, "bin", a.Payload.Bin)
+		e.strField(fp, "url", a.Payload.URL)
+		e.end(ps)
 	}
+	e.hashes(p, a.Hashes)
+	e.end(start)
+}
+
+// payload reads a Payload at p.
+func (d *decoder) payload(p *path) (*Payload, error) {
+	pl := &Payload{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "bin":
+			pl.Bin, o.err = d.str(&fp)
+		case "url":
+			pl.URL, o.err = d.str(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
+	}
+	return pl, o.err
+}
+
+// device reads a Device at p.
+func (d *decoder) device(p *path) (*Device, error) {
+	dv := &Device{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "hostname":
+			dv.Hostname, o.err = d.str(&fp)
+		case "idn_hostname":
+			dv.IDNHostname, o.err = d.str(&fp)
+		case "device_id":
+			dv.DeviceID, o.err = d.str(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
+	}
+	return dv, o.err
+}
+
+// device writes dv at p.
+func (e *encoder) device(p *path, dv *Device) {
+	start := e.begin()
+	e.strField(p, "hostname", dv.Hostname)
+	e.strField(p, "idn_hostname", dv.IDNHostname)
+	e.strField(p, "device_id", dv.DeviceID)
+	e.end(start)
+}
+
+// hashes reads Hashes at p.
+func (d *decoder) hashes(p *path) (*Hashes, error) {
+	h := &Hashes{}
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "md5":
+			h.MD5, o.err = d.str(&fp)
+		case "sha1":
+			h.SHA1, o.err = d.str(&fp)
+		case "sha256":
+			h.SHA256, o.err = d.str(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
+	}
+	return h, o.err
+}
+
+// hashes writes the member "hashes": h of the object at p, unless h is nil.
+func (e *encoder) hashes(p *path, h *Hashes) {
+	if h == nil {
+		return
+	}
+	e.key("hashes")
+	fp := &path{up: p, name: "hashes"}
+	start := e.begin()
+	e.strField(fp, "md5", h.MD5)
+	e.strField(fp, "sha1", h.SHA1)
+	e.strField(fp, "sha256", h.SHA256)
+	e.end(start)
+}
+
+// file reads a File at p.
+func (d *decoder) file(p *path) (*File, error) {
 	f := &File{}
-	if err := optString(o, "name", &f.Name); err != nil {
-		return nil, err
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "name":
+			f.Name, o.err = d.str(&fp)
+		case "path":
+			f.Path, o.err = d.str(&fp)
+		case "hashes":
+			f.Hashes, o.err = d.hashes(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
+		}
 	}
-	if err := optString(o, "path", &f.Path); err != nil {
-		return nil, err
-	}
-	if f.Hashes, err = decodeHashes(o, "hashes"); err != nil {
-		return nil, err
-	}
-	return f, o.done()
+	return f, o.err
 }
 
-func decodeConnection(raw json.RawMessage, path string) (*Connection, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
+// file writes f at p.
+func (e *encoder) file(p *path, f *File) {
+	start := e.begin()
+	e.strField(p, "name", f.Name)
+	e.strField(p, "path", f.Path)
+	e.hashes(p, f.Hashes)
+	e.end(start)
+}
+
+// connection reads an IPv4-Connection or IPv6-Connection at p.
+func (d *decoder) connection(p *path) (*Connection, error) {
 	c := &Connection{}
-	var proto string
-	for _, step := range []error{
-		optString(o, "src_addr", &c.SrcAddr), optInt(o, "src_port", &c.SrcPort),
-		optString(o, "dst_addr", &c.DstAddr), optInt(o, "dst_port", &c.DstPort),
-		optString(o, "protocol", &proto),
-	} {
-		if step != nil {
-			return nil, step
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "src_addr":
+			c.SrcAddr, o.err = d.str(&fp)
+		case "src_port":
+			c.SrcPort, o.err = d.intPtr(&fp)
+		case "dst_addr":
+			c.DstAddr, o.err = d.str(&fp)
+		case "dst_port":
+			c.DstPort, o.err = d.intPtr(&fp)
+		case "protocol":
+			var s string
+			s, o.err = d.str(&fp, protocols...)
+			c.Protocol = L4Protocol(s)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
 	}
-	c.Protocol = L4Protocol(proto)
-	return c, o.done()
+	return c, o.err
 }
 
-func decodeProcess(raw json.RawMessage, path string, depth int) (*Process, error) {
-	o, err := readObject(raw, path)
-	if err != nil {
-		return nil, err
-	}
+// connection writes c at p.
+func (e *encoder) connection(p *path, c *Connection) {
+	start := e.begin()
+	e.strField(p, "src_addr", c.SrcAddr)
+	e.intField("src_port", c.SrcPort)
+	e.strField(p, "dst_addr", c.DstAddr)
+	e.intField("dst_port", c.DstPort)
+	e.strField(p, "protocol", string(c.Protocol))
+	e.end(start)
+}
+
+// process reads a Process at p.
+func (d *decoder) process(p *path) (*Process, error) {
 	pr := &Process{}
-	for _, step := range []error{
-		optInt(o, "pid", &pr.PID), optString(o, "name", &pr.Name),
-		optString(o, "cwd", &pr.Cwd), optString(o, "command_line", &pr.CommandLine),
-	} {
-		if step != nil {
-			return nil, step
+	o := d.object(p)
+	for o.next(p) {
+		fp := o.path(p)
+		switch string(o.key) {
+		case "pid":
+			pr.PID, o.err = d.intPtr(&fp)
+		case "name":
+			pr.Name, o.err = d.str(&fp)
+		case "cwd":
+			pr.Cwd, o.err = d.str(&fp)
+		case "executable":
+			pr.Executable, o.err = d.file(&fp)
+		case "parent":
+			// The parent is read as a value of its own and its errors put
+			// under fp: a recursive call with &fp would move the paths of
+			// every reader to the heap (see skipValue).
+			pr.Parent, o.err = d.process(nil)
+			o.err = within(&fp, o.err)
+		case "command_line":
+			pr.CommandLine, o.err = d.str(&fp)
+		default:
+			o.err = fail(&fp, "unknown field")
 		}
 	}
-	if v, p, ok := o.take("executable"); ok {
-		if pr.Executable, err = decodeFile(v, p); err != nil {
-			return nil, err
-		}
+	return pr, o.err
+}
+
+// process writes pr at p, depth parents below the target.
+func (e *encoder) process(p *path, pr *Process, depth int) {
+	if depth > maxDepth {
+		e.setErr(fail(p, "parent chain too deep"))
+		return
 	}
-	if v, p, ok := o.take("parent"); ok {
-		if pr.Parent, err = decodeProcess(v, p, depth+1); err != nil {
-			return nil, err
-		}
+	start := e.begin()
+	e.intField("pid", pr.PID)
+	e.strField(p, "name", pr.Name)
+	e.strField(p, "cwd", pr.Cwd)
+	if pr.Executable != nil {
+		e.key("executable")
+		e.file(&path{up: p, name: "executable"}, pr.Executable)
 	}
-	return pr, o.done()
+	if pr.Parent != nil {
+		// The parent is written by an encoder of its own, whose error is
+		// put under this path afterwards; see decoder.process.
+		e.key("parent")
+		sub := encoder{b: e.b}
+		sub.process(nil, pr.Parent, depth+1)
+		e.b = sub.b
+		e.setErr(within(&path{up: p, name: "parent"}, sub.err))
+	}
+	e.strField(p, "command_line", pr.CommandLine)
+	e.end(start)
 }

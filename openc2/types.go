@@ -1,7 +1,5 @@
 package openc2
 
-import "encoding/json"
-
 // Action is the task a Command asks for (LS v1.0 section 3.3.1.1).
 type Action string
 
@@ -29,16 +27,24 @@ const (
 	ActionRemediate   Action = "remediate"
 )
 
-var actions = map[Action]bool{
-	ActionScan: true, ActionLocate: true, ActionQuery: true, ActionDeny: true,
-	ActionContain: true, ActionAllow: true, ActionStart: true, ActionStop: true,
-	ActionRestart: true, ActionCancel: true, ActionSet: true, ActionUpdate: true,
-	ActionRedirect: true, ActionCreate: true, ActionDelete: true, ActionDetonate: true,
-	ActionRestore: true, ActionCopy: true, ActionInvestigate: true, ActionRemediate: true,
+// actionNames are the actions of LS v1.0 section 3.3.1.1, as strings.
+var actionNames = []string{
+	"scan", "locate", "query", "deny", "contain", "allow", "start", "stop", "restart", "cancel",
+	"set", "update", "redirect", "create", "delete", "detonate", "restore", "copy", "investigate", "remediate",
 }
 
 // Valid reports whether a is one of the actions of LS v1.0 section 3.3.1.1.
-func (a Action) Valid() bool { return actions[a] }
+func (a Action) Valid() bool { return known(string(a), actionNames) }
+
+// known reports whether s is one of names.
+func known(s string, names []string) bool {
+	for _, n := range names {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
 
 // Command is an OpenC2 Command (LS v1.0 section 3.3.1). Action and Target are
 // required; Args, Actuator and CommandID are optional.
@@ -61,9 +67,12 @@ type Target struct {
 	Value any
 }
 
-// MarshalJSON encodes t as {Name: Value}.
+// MarshalJSON encodes t as {Name: Value}, as EncodeCommand does but without
+// validating it.
 func (t Target) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{t.Name: t.Value})
+	var e encoder
+	e.target(&path{name: "target"}, t)
+	return e.result()
 }
 
 // Actuator names the profile and specifiers of the Actuator that should execute a
@@ -77,9 +86,12 @@ type Actuator struct {
 	Value   any
 }
 
-// MarshalJSON encodes a as {Profile: Value}.
+// MarshalJSON encodes a as {Profile: Value}, as EncodeCommand does but without
+// validating it.
 func (a Actuator) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{a.Profile: a.Value})
+	var e encoder
+	e.actuator(&path{name: "actuator"}, &a)
+	return e.result()
 }
 
 // Feature is one item of the features target (LS v1.0 section 3.4.2.4).
@@ -93,11 +105,8 @@ const (
 	FeatureRateLimit Feature = "rate_limit"
 )
 
+// featureNames are the features of LS v1.0 section 3.4.2.4, as strings.
+var featureNames = []string{"versions", "profiles", "pairs", "rate_limit"}
+
 // Valid reports whether f is a feature of LS v1.0 section 3.4.2.4.
-func (f Feature) Valid() bool {
-	switch f {
-	case FeatureVersions, FeatureProfiles, FeaturePairs, FeatureRateLimit:
-		return true
-	}
-	return false
-}
+func (f Feature) Valid() bool { return known(string(f), featureNames) }

@@ -5,16 +5,10 @@ import (
 	"strings"
 )
 
-var targetNames = map[string]bool{
-	TargetArtifact: true, TargetCommand: true, TargetDevice: true, TargetDomainName: true,
-	TargetEmailAddr: true, TargetFeatures: true, TargetFile: true, TargetIDNDomainName: true,
-	TargetIDNEmailAddr: true, TargetIPv4Net: true, TargetIPv4Connection: true, TargetIPv6Net: true,
-	TargetIPv6Connection: true, TargetIRI: true, TargetMACAddr: true, TargetProcess: true,
-	TargetProperties: true, TargetURI: true, TargetSLPFRuleNumber: true,
-}
-
+// knownTargetName reports whether s names a target type of LS v1.0 section
+// 3.3.1.2, of SLPF v1.0 section 2.1.2.2, or of an "x-" extension.
 func knownTargetName(s string) bool {
-	return targetNames[s] || (!strings.HasPrefix(s, "slpf:") && checkExtName(s) == "")
+	return known(s, targetNames) || (!strings.HasPrefix(s, "slpf:") && checkExtName(s) == "")
 }
 
 // Validate checks c against LS v1.0 section 3.3.1 and the SLPF v1.0 fields.
@@ -22,218 +16,296 @@ func (c *Command) Validate() error {
 	if !c.Action.Valid() {
 		return errorf("action", "unknown action %q", c.Action)
 	}
-	if err := c.Target.validate("target"); err != nil {
+	if err := c.Target.validate(&path{name: "target"}); err != nil {
 		return err
 	}
 	if c.Args != nil {
-		if err := c.Args.validate("args"); err != nil {
+		if err := c.Args.validate(&path{name: "args"}); err != nil {
 			return err
 		}
 	}
 	if c.Actuator != nil {
-		p := join("actuator", c.Actuator.Profile)
-		if msg := checkNsid(c.Actuator.Profile); msg != "" {
-			return errorf(p, "%s", msg)
+		if err := c.Actuator.validate(&path{name: "actuator"}); err != nil {
+			return err
 		}
-		switch c.Actuator.Value.(type) {
-		case *SLPFActuator:
-			if c.Actuator.Profile != "slpf" {
-				return errorf(p, "slpf specifiers under another profile")
-			}
-		case json.RawMessage:
-			if profiles[c.Actuator.Profile] {
-				return errorf(p, "undecoded profile specifiers")
-			}
-			if kind(c.Actuator.Value.(json.RawMessage)) != "object" {
-				return errorf(p, "specifiers must be an object")
-			}
-		default:
-			return errorf(p, "unsupported specifiers type %T", c.Actuator.Value)
-		}
+	}
+	if msg := checkCommandID(c.CommandID); msg != "" {
+		return errorf("command_id", "%s", msg)
 	}
 	return nil
 }
 
-func (t Target) validate(path string) error {
-	p := join(path, t.Name)
+// failIf returns an *Error at p with msg, or nil when msg is empty.
+func failIf(p *path, msg string) error {
+	if msg == "" {
+		return nil
+	}
+	return fail(p, "%s", msg)
+}
+
+// validate checks a against LS v1.0 section 3.3.1.3; p is the path of the
+// actuator.
+func (a *Actuator) validate(p *path) error {
+	ap := &path{up: p, name: a.Profile}
+	if msg := checkNsid(a.Profile); msg != "" {
+		return fail(ap, "%s", msg)
+	}
+	switch v := a.Value.(type) {
+	case *SLPFActuator:
+		if a.Profile != "slpf" {
+			return fail(ap, "slpf specifiers under another profile")
+		}
+		return v.validate(ap)
+	case json.RawMessage:
+		if known(a.Profile, profiles) {
+			return fail(ap, "undecoded profile specifiers")
+		}
+		if firstByte(v) != '{' {
+			return fail(ap, "specifiers must be an object")
+		}
+		return nil
+	}
+	return fail(ap, "unsupported specifiers type %T", a.Value)
+}
+
+// firstByte returns the first byte of raw that is not white space, or 0.
+func firstByte(raw []byte) byte {
+	d := decoder{data: raw}
+	return d.peek()
+}
+
+// validate checks t against LS v1.0 sections 3.3.1.2 and 3.4.1; p is the
+// path of the target.
+func (t Target) validate(p *path) error {
+	tp := &path{up: p, name: t.Name}
 	if !knownTargetName(t.Name) {
 		if strings.Contains(t.Name, ":") {
-			return errorf(p, "%s", checkExtName(t.Name))
+			return fail(tp, "%s", checkExtName(t.Name))
 		}
-		return errorf(p, "unknown target type %q", t.Name)
-	}
-	fail := func(msg string) error {
-		if msg == "" {
-			return nil
-		}
-		return errorf(p, "%s", msg)
+		return fail(tp, "unknown target type %q", t.Name)
 	}
 	switch v := t.Value.(type) {
 	case string:
 		switch t.Name {
 		case TargetIPv4Net:
-			return fail(checkNet(v, false))
+			return failIf(tp, checkNet(v, false))
 		case TargetIPv6Net:
-			return fail(checkNet(v, true))
+			return failIf(tp, checkNet(v, true))
 		case TargetDomainName:
-			return fail(checkHostname(v))
+			return failIf(tp, checkHostname(v))
+		case TargetIDNDomainName:
+			return failIf(tp, checkIDNHostname(v))
 		case TargetEmailAddr:
-			return fail(checkEmail(v, false))
+			return failIf(tp, checkEmail(v, false))
 		case TargetIDNEmailAddr:
-			return fail(checkEmail(v, true))
+			return failIf(tp, checkEmail(v, true))
 		case TargetURI, TargetIRI:
-			return fail(checkURI(v))
+			return failIf(tp, checkURI(v))
 		case TargetMACAddr:
-			return fail(checkMAC(v))
-		case TargetCommand, TargetIDNDomainName:
+			return failIf(tp, checkMAC(v))
+		case TargetCommand:
 			if v == "" {
-				return fail("must not be empty")
+				return fail(tp, "must not be empty")
 			}
-			return nil
+			return failIf(tp, checkCommandID(v))
 		}
 	case []Feature:
 		if t.Name == TargetFeatures {
 			if len(v) > 10 {
-				return fail("more than 10 features")
+				return fail(tp, "more than 10 features")
 			}
 			for i, f := range v {
 				if !f.Valid() {
-					return errorf(index(p, i), "unknown feature %q (versions, profiles, pairs or rate_limit)", f)
+					return fail(&path{up: tp, elem: i}, "unknown feature %q (versions, profiles, pairs or rate_limit)", f)
 				}
 			}
 			return nil
 		}
 	case []string:
 		if t.Name == TargetProperties {
-			for i, s := range v {
+			return checkList(tp, v, func(s string) string {
 				if s == "" {
-					return errorf(index(p, i), "empty property")
+					return "empty property"
 				}
-			}
-			return nil
+				return ""
+			})
 		}
 	case *Device:
 		if t.Name == TargetDevice {
-			if *v == (Device{}) {
-				return fail("must hold at least one field")
-			}
-			if v.Hostname != "" {
-				if msg := checkHostname(v.Hostname); msg != "" {
-					return errorf(join(p, "hostname"), "%s", msg)
-				}
-			}
-			return nil
+			return validateDevice(v, tp)
 		}
 	case *File:
 		if t.Name == TargetFile {
-			return validateFile(v, p)
+			return validateFile(v, tp)
 		}
 	case *Artifact:
 		if t.Name == TargetArtifact {
-			if v.Payload == nil && v.Hashes == nil && v.MimeType == "" {
-				return fail("must hold at least one field")
-			}
-			if v.Payload != nil {
-				if (v.Payload.Bin == "") == (v.Payload.URL == "") {
-					return errorf(join(p, "payload"), "must hold exactly one of bin and url")
-				}
-				if v.Payload.Bin != "" {
-					if msg := checkBase64(v.Payload.Bin); msg != "" {
-						return errorf(join(p, "payload.bin"), "%s", msg)
-					}
-				}
-			}
-			return validateHashes(v.Hashes, join(p, "hashes"))
+			return validateArtifact(v, tp)
 		}
 	case *Connection:
 		if t.Name == TargetIPv4Connection || t.Name == TargetIPv6Connection {
-			return validateConnection(v, p, t.Name == TargetIPv6Connection)
+			return validateConnection(v, tp, t.Name == TargetIPv6Connection)
 		}
 	case *Process:
 		if t.Name == TargetProcess {
-			return validateProcess(v, p, 0)
+			return validateProcess(v, tp, 0)
 		}
 	case int64:
 		if t.Name == TargetSLPFRuleNumber {
 			if v < 0 {
-				return fail("must not be negative")
+				return fail(tp, "must not be negative")
 			}
 			return nil
 		}
 	case json.RawMessage:
-		if !targetNames[t.Name] {
+		if !known(t.Name, targetNames) {
+			if firstByte(v) == 'n' {
+				return fail(tp, "extension target value must not be null")
+			}
 			return nil
 		}
 	}
-	return errorf(p, "value of type %T does not fit target type %q", t.Value, t.Name)
+	return fail(tp, "value of type %T does not fit target type %q", t.Value, t.Name)
 }
 
-func validateHashes(h *Hashes, path string) error {
+// checkList checks a list that must hold at least one item and no item
+// twice (ArrayOf(…){1..*} unique, LS v1.0 section 3.1.3), and each item with
+// check.
+func checkList(p *path, items []string, check func(string) string) error {
+	if len(items) == 0 {
+		return fail(p, "must hold at least one item")
+	}
+	for i, s := range items {
+		if msg := check(s); msg != "" {
+			return fail(&path{up: p, elem: i}, "%s", msg)
+		}
+		for j := range i {
+			if items[j] == s {
+				return fail(&path{up: p, elem: i}, "%q repeats item %d", s, j)
+			}
+		}
+	}
+	return nil
+}
+
+// validateDevice checks a Device (LS v1.0 section 3.4.1.2) at p.
+func validateDevice(dv *Device, p *path) error {
+	if *dv == (Device{}) {
+		return fail(p, "must hold at least one field")
+	}
+	if dv.Hostname != "" {
+		if err := failIf(&path{up: p, name: "hostname"}, checkHostname(dv.Hostname)); err != nil {
+			return err
+		}
+	}
+	if dv.IDNHostname != "" {
+		return failIf(&path{up: p, name: "idn_hostname"}, checkIDNHostname(dv.IDNHostname))
+	}
+	return nil
+}
+
+// validateArtifact checks an Artifact (LS v1.0 section 3.4.1.1) at p.
+func validateArtifact(a *Artifact, p *path) error {
+	if a.Payload == nil && a.Hashes == nil && a.MimeType == "" {
+		return fail(p, "must hold at least one field")
+	}
+	if a.MimeType != "" {
+		if err := failIf(&path{up: p, name: "mime_type"}, checkMediaType(a.MimeType)); err != nil {
+			return err
+		}
+	}
+	if a.Payload != nil {
+		pp := &path{up: p, name: "payload"}
+		if (a.Payload.Bin == "") == (a.Payload.URL == "") {
+			return fail(pp, "must hold exactly one of bin and url")
+		}
+		if a.Payload.Bin != "" {
+			if err := failIf(&path{up: pp, name: "bin"}, checkBase64URL(a.Payload.Bin)); err != nil {
+				return err
+			}
+		}
+		if a.Payload.URL != "" {
+			if err := failIf(&path{up: pp, name: "url"}, checkURI(a.Payload.URL)); err != nil {
+				return err
+			}
+		}
+	}
+	return validateHashes(a.Hashes, p)
+}
+
+// validateHashes checks the member "hashes" of the value at p, if any.
+func validateHashes(h *Hashes, p *path) error {
 	if h == nil {
 		return nil
 	}
+	hp := &path{up: p, name: "hashes"}
 	if *h == (Hashes{}) {
-		return errorf(path, "must hold at least one of md5, sha1, sha256")
+		return fail(hp, "must hold at least one of md5, sha1, sha256")
 	}
 	for _, c := range []struct {
 		name, v string
 		n       int
 	}{{"md5", h.MD5, 32}, {"sha1", h.SHA1, 40}, {"sha256", h.SHA256, 64}} {
 		if msg := checkHash(c.name, c.v, c.n); msg != "" {
-			return errorf(join(path, c.name), "%s", msg)
+			return fail(&path{up: hp, name: c.name}, "%s", msg)
 		}
 	}
 	return nil
 }
 
-func validateFile(f *File, path string) error {
+// validateFile checks a File (LS v1.0 section 3.4.1.6) at p.
+func validateFile(f *File, p *path) error {
 	if f.Name == "" && f.Path == "" && f.Hashes == nil {
-		return errorf(path, "must hold at least one field")
+		return fail(p, "must hold at least one field")
 	}
-	return validateHashes(f.Hashes, join(path, "hashes"))
+	return validateHashes(f.Hashes, p)
 }
 
-func validateConnection(c *Connection, path string, v6 bool) error {
+// validateConnection checks an IPv4-Connection, or an IPv6-Connection when v6
+// is set (LS v1.0 sections 3.4.1.10 and 3.4.1.12), at p.
+func validateConnection(c *Connection, p *path, v6 bool) error {
 	if *c == (Connection{}) {
-		return errorf(path, "must hold at least one field")
+		return fail(p, "must hold at least one field")
 	}
 	for _, a := range []struct{ name, v string }{{"src_addr", c.SrcAddr}, {"dst_addr", c.DstAddr}} {
 		if a.v != "" {
 			if msg := checkNet(a.v, v6); msg != "" {
-				return errorf(join(path, a.name), "%s", msg)
+				return fail(&path{up: p, name: a.name}, "%s", msg)
 			}
 		}
 	}
 	if msg := checkPort(c.SrcPort); msg != "" {
-		return errorf(join(path, "src_port"), "%s", msg)
+		return fail(&path{up: p, name: "src_port"}, "%s", msg)
 	}
 	if msg := checkPort(c.DstPort); msg != "" {
-		return errorf(join(path, "dst_port"), "%s", msg)
+		return fail(&path{up: p, name: "dst_port"}, "%s", msg)
 	}
-	switch c.Protocol {
-	case "", ProtocolICMP, ProtocolTCP, ProtocolUDP, ProtocolSCTP:
-		return nil
+	if c.Protocol != "" && !known(string(c.Protocol), protocols) {
+		return fail(&path{up: p, name: "protocol"}, "%q: must be icmp, tcp, udp or sctp", c.Protocol)
 	}
-	return errorf(join(path, "protocol"), "%q: must be icmp, tcp, udp or sctp", c.Protocol)
+	return nil
 }
 
-func validateProcess(pr *Process, path string, depth int) error {
+// validateProcess checks a Process (LS v1.0 section 3.4.1.15) at p, depth
+// parents below the target.
+func validateProcess(pr *Process, p *path, depth int) error {
 	if depth > maxDepth {
-		return errorf(path, "parent chain too deep")
+		return fail(p, "parent chain too deep")
 	}
 	if pr.PID == nil && pr.Name == "" && pr.Cwd == "" && pr.Executable == nil && pr.Parent == nil && pr.CommandLine == "" {
-		return errorf(path, "must hold at least one field")
+		return fail(p, "must hold at least one field")
 	}
 	if pr.PID != nil && *pr.PID < 0 {
-		return errorf(join(path, "pid"), "must not be negative")
+		return fail(&path{up: p, name: "pid"}, "must not be negative")
 	}
 	if pr.Executable != nil {
-		if err := validateFile(pr.Executable, join(path, "executable")); err != nil {
+		if err := validateFile(pr.Executable, &path{up: p, name: "executable"}); err != nil {
 			return err
 		}
 	}
 	if pr.Parent != nil {
-		return validateProcess(pr.Parent, join(path, "parent"), depth+1)
+		// See decoder.process for why the parent gets a path of its own.
+		return within(&path{up: p, name: "parent"}, validateProcess(pr.Parent, nil, depth+1))
 	}
 	return nil
 }

@@ -27,6 +27,10 @@
 //   - reply: the reply must equal it;
 //   - partial: every key given must be in the reply with a matching value,
 //     recursively through maps; lists must match element for element, exactly;
+//   - matches: as partial, but each string given is a regular expression
+//     (Go's RE2 syntax) that the reply's value there must match whole: a
+//     string by its text, an integer or float by its decimal form, a boolean
+//     as true or false; for values known only by their form, such as times;
 //   - error: the call must fail with this ABI code (abi.Code), and with a
 //     message holding message_contains when given.
 //
@@ -78,12 +82,17 @@ type Case struct {
 	Line int
 }
 
-// Expectation is one of: a whole reply, a partial reply or an error.
+// Expectation is one of: a whole reply, a partial reply, a partial reply
+// of patterns or an error.
 type Expectation struct {
 	// Mode says which of the other fields applies.
 	Mode Mode
-	// Reply is the expected reply, whole (ModeReply) or in part (ModePartial).
+	// Reply is the expected reply, whole (ModeReply) or in part
+	// (ModePartial, ModeMatches).
 	Reply map[string]any
+	// Patterns are, for ModeMatches, the strings of Reply compiled, by
+	// their source.
+	Patterns map[string]*regexp.Regexp
 	// Code and MessageContains describe the expected error (ModeError).
 	Code            abi.Code
 	MessageContains string
@@ -96,6 +105,7 @@ type Mode string
 const (
 	ModeReply   Mode = "reply"
 	ModePartial Mode = "partial"
+	ModeMatches Mode = "matches"
 	ModeError   Mode = "error"
 )
 
@@ -248,16 +258,19 @@ func parseCase(file string, n *yaml.Node) (Case, error) {
 			c.Request, err = mapValue(v)
 		case "reset":
 			c.Reset, err = mapValue(v)
-		case "reply", "partial":
+		case "reply", "partial", "matches":
 			c.Expect.Mode = Mode(k.Value)
 			c.Expect.Reply, err = mapValue(v)
+			if err == nil && c.Expect.Mode == ModeMatches {
+				c.Expect.Patterns, err = compilePatterns(c.Expect.Reply)
+			}
 			expects = append(expects, k)
 		case "error":
 			c.Expect.Mode = ModeError
 			err = parseError(v, &c.Expect)
 			expects = append(expects, k)
 		default:
-			return c, fail(k, "unknown key %q; a case has name, component, export, request, reset and one of reply, partial, error", k.Value)
+			return c, fail(k, "unknown key %q; a case has name, component, export, request, reset and one of reply, partial, matches, error", k.Value)
 		}
 		if err != nil {
 			return c, fail(v, "%s: %v", k.Value, err)
@@ -269,7 +282,7 @@ func parseCase(file string, n *yaml.Node) (Case, error) {
 	case c.Component == "":
 		return c, fail(n, "component is missing")
 	case len(expects) == 0:
-		return c, fail(n, "no expectation: give one of reply, partial, error")
+		return c, fail(n, "no expectation: give one of reply, partial, matches, error")
 	case len(expects) > 1:
 		return c, fail(expects[1], "%s and %s are both given; give one", expects[0].Value, expects[1].Value)
 	}
@@ -277,6 +290,35 @@ func parseCase(file string, n *yaml.Node) (Case, error) {
 		c.Request = map[string]any{}
 	}
 	return c, nil
+}
+
+// compilePatterns compiles every string in v, anchored at both ends.
+func compilePatterns(v any) (map[string]*regexp.Regexp, error) {
+	out := map[string]*regexp.Regexp{}
+	var walk func(v any) error
+	walk = func(v any) error {
+		switch x := v.(type) {
+		case string:
+			if _, err := regexp.Compile(x); err != nil {
+				return fmt.Errorf("pattern %q: %v", x, err)
+			}
+			out[x] = regexp.MustCompile(`^(?:` + x + `)$`)
+		case []any:
+			for _, e := range x {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				if err := walk(x[k]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return out, walk(v)
 }
 
 // isCallExport reports whether export is the call export of a kind.
@@ -395,9 +437,10 @@ func value(n *yaml.Node) (any, error) {
 			err := n.Decode(&f)
 			return f, err
 		case "!!binary":
-			var b []byte
+			// yaml decodes the base64 into a string of the bytes.
+			var b string
 			err := n.Decode(&b)
-			return b, err
+			return []byte(b), err
 		default: // !!str, !!timestamp and custom tags keep their text
 			return n.Value, nil
 		}

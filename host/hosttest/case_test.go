@@ -27,6 +27,7 @@ cases:
       bool: true
       nil: null
       list: [1, a, {b: 2}]
+      bin: !!binary AAH/
     reply: {value: 1}
   - name: agent
     component: greedy
@@ -47,6 +48,7 @@ cases:
 		"int": int64(7), "big": int64(9007199254740993), "neg": int64(-3), "float": 0.5, "str": "7",
 		"time": "2026-11-22T23:30:00-01:00", "bool": true, "nil": nil,
 		"list": []any{int64(1), "a", map[string]any{"b": int64(2)}},
+		"bin":  []byte{0, 1, 0xff},
 	}
 	c := cases[0]
 	if !reflect.DeepEqual(c.Request, want) {
@@ -87,6 +89,7 @@ func TestParseErrors(t *testing.T) {
 		{"error without code", "cases:\n  - name: x\n    component: a\n    error: {message_contains: b}\n", `cases.yaml:4: case "x": error: code is missing`},
 		{"error unknown key", "cases:\n  - name: x\n    component: a\n    error: {code: a, message: b}\n", `case "x": error: unknown key "message"`},
 		{"duplicate name", "cases:\n  - {name: x, component: a, reply: {}}\n  - {name: x, component: a, reply: {}}\n", `cases.yaml:3: case "x": the name is taken by the case at line 2`},
+		{"bad pattern", "cases:\n  - name: x\n    component: a\n    matches: {value: [ok, '(']}\n", `cases.yaml:4: case "x": matches: pattern "(": error parsing regexp: missing closing )`},
 		{"integer too big", "cases:\n  - name: x\n    component: a\n    request: {n: 99999999999999999999}\n    reply: {}\n", "line 4: integer 99999999999999999999 does not fit in int64"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,5 +117,27 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "none.yaml")); err == nil || errors.Is(err, ErrCases) {
 		t.Errorf("missing file: error = %v, want a read error", err)
+	}
+}
+
+func TestParseMatches(t *testing.T) {
+	cases, err := parse("cases.yaml", []byte(`
+cases:
+  - name: time
+    component: time
+    request: {key: time}
+    matches: {value: '\d\d:\d\d', n: 3, more: {list: ['a|b', x]}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cases[0].Expect
+	if e.Mode != ModeMatches || len(e.Patterns) != 3 {
+		t.Fatalf("expectation = %+v, want matches with 3 patterns", e)
+	}
+	for src, text := range map[string]string{`\d\d:\d\d`: "12:30", "a|b": "b", "x": "x"} {
+		if re := e.Patterns[src]; re == nil || !re.MatchString(text) || re.MatchString(text+text) {
+			t.Errorf("pattern %q = %v: want it to match %q whole only", src, re, text)
+		}
 	}
 }

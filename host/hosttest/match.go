@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,15 +73,19 @@ func normalize(v any) any {
 
 // diff returns the differences of got from want, both normalized, one line
 // each: every key and element when exact, the keys of want's maps only when
-// partial (lists are always compared exactly). It returns nil when they
-// match.
-func diff(got, want any, partial bool) []string {
-	var d differ
+// partial (lists are always compared exactly). With patterns, the strings
+// of want are the keys of patterns, which got's values must match. It
+// returns nil when they match.
+func diff(got, want any, partial bool, patterns map[string]*regexp.Regexp) []string {
+	d := differ{patterns: patterns}
 	d.walk("", got, want, partial)
 	return d.lines
 }
 
-type differ struct{ lines []string }
+type differ struct {
+	lines    []string
+	patterns map[string]*regexp.Regexp
+}
 
 func (d *differ) add(path, format string, args ...any) {
 	if path == "" {
@@ -126,10 +131,36 @@ func (d *differ) walk(path string, got, want any, partial bool) {
 			d.walk(path+"["+strconv.Itoa(i)+"]", g[i], w[i], false)
 		}
 	default:
+		if w, ok := want.(string); ok && d.patterns[w] != nil {
+			if text, ok := scalarText(got); !ok || !d.patterns[w].MatchString(text) {
+				d.add(path, "got %s, want a match of %s", format(got), format(want))
+			}
+			return
+		}
 		if !scalarEqual(got, want) {
 			d.add(path, "got %s, want %s", format(got), format(want))
 		}
 	}
+}
+
+// scalarText is the text a pattern matches of a normalized scalar: a
+// string itself, a number in decimal, a boolean as true or false.
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
 }
 
 // scalarEqual compares normalized scalars; numbers compare by value.

@@ -12,6 +12,13 @@ import (
 func TestCheck(t *testing.T) {
 	reply := func(m map[string]any) Expectation { return Expectation{Mode: ModeReply, Reply: m} }
 	partial := func(m map[string]any) Expectation { return Expectation{Mode: ModePartial, Reply: m} }
+	matches := func(m map[string]any) Expectation {
+		p, err := compilePatterns(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Expectation{Mode: ModeMatches, Reply: m, Patterns: p}
+	}
 	// got is a reply as the host decodes it: numbers in their msgpack
 	// formats, bin for some strings, nil for missing keys.
 	got := map[string]any{
@@ -49,6 +56,16 @@ func TestCheck(t *testing.T) {
 		{"partial: maps in lists are exact", partial(map[string]any{"l": []any{map[string]any{"a": 1}}}),
 			map[string]any{"l": []any{map[string]any{"a": 1, "b": 2}}}, nil, []string{`l[0].b: not expected, got 2`}},
 		{"partial: type", partial(map[string]any{"status": "200"}), got, nil, []string{`status: got 200, want "200"`}},
+		{"matches", matches(map[string]any{"status": "2[0-9]{2}", "results": map[string]any{
+			"versions": []any{`1\.\d+`}, "risk": `0\.\d`, "ratio": 0.1, "id": "a.c"}}), got, nil, nil},
+		{"matches: a boolean and a uint64", matches(map[string]any{"ok": "true|false", "big": "[0-9]+"}),
+			map[string]any{"ok": true, "big": uint64(1 << 63), "more": 1}, nil, nil},
+		{"matches: whole values only", matches(map[string]any{"status": "20", "results": map[string]any{"id": "b"}}), got, nil,
+			[]string{`results.id: got "abc", want a match of "b"`, `status: got 200, want a match of "20"`}},
+		{"matches: not a scalar", matches(map[string]any{"results": ".*"}), got, nil,
+			[]string{`results: got {"count":3,`}},
+		{"matches: a key missing", matches(map[string]any{"status_text": ".*"}), got, nil,
+			[]string{`status_text: missing, want ".*"`}},
 		{"error", Expectation{Mode: ModeError, Code: abi.CodeNotFound, MessageContains: "month"}, nil,
 			&abi.Error{Code: abi.CodeNotFound, Message: `no key "month"`}, nil},
 		{"error wrapped", Expectation{Mode: ModeError, Code: abi.CodeNotFound}, nil,

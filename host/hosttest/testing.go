@@ -7,8 +7,9 @@ import (
 )
 
 // RunT loads casesFile and runs each case as a subtest of t, named after
-// the case, against the components h serves. A cases file that does not
-// load fails t at once.
+// the case, against the components h serves, with the options of Run; a
+// case skipped by SkipMissing is a skipped subtest. A cases file that does
+// not load fails t at once.
 //
 //	func TestPlugin(t *testing.T) {
 //		h, err := host.New(host.Config{}, nil)
@@ -21,7 +22,7 @@ import (
 //		}
 //		hosttest.RunT(t, h, "cases.yaml")
 //	}
-func RunT(t *testing.T, h *host.Host, casesFile string) {
+func RunT(t *testing.T, h *host.Host, casesFile string, opts ...Option) {
 	t.Helper()
 	cases, err := Load(casesFile)
 	if err != nil {
@@ -29,7 +30,10 @@ func RunT(t *testing.T, h *host.Host, casesFile string) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			r := runCase(t.Context(), h, c)
+			r := runCase(t.Context(), h, c, opts)
+			if r.Skipped {
+				t.Skip(r.Diff)
+			}
 			if !r.Passed {
 				t.Errorf("%s:%d: %s\n%s", c.File, c.Line, c.Component, r.Diff)
 			}

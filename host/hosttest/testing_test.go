@@ -9,18 +9,18 @@ import (
 
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/hosttest"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // TestRunT runs the cases of the basics reference plugin as subtests, on
 // both bindings.
 func TestRunT(t *testing.T) {
 	t.Parallel()
-	cases := filepath.Join(gowasm.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
+	cases := filepath.Join(wasmbuild.ModuleRoot(t), "plugins-src/go/basics/cases.yaml")
 	for _, src := range []string{"plugins-src/go/basics", "plugins-src/go/basics-extism"} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			t.Parallel()
-			h := newHost(t, gowasm.Build(t, src))
+			h := newHost(t, wasmbuild.Go(t, src))
 			hosttest.RunT(t, h, cases)
 		})
 	}
@@ -30,7 +30,7 @@ func TestRunT(t *testing.T) {
 // wrong reply, an unknown component and a reset sent to a non-agent.
 func TestRunReportsFailures(t *testing.T) {
 	t.Parallel()
-	h := newHost(t, gowasm.Build(t, "plugins-src/go/basics"))
+	h := newHost(t, wasmbuild.Go(t, "plugins-src/go/basics"))
 	cases := []hosttest.Case{
 		{Name: "wrong", Component: "path-segments", Request: map[string]any{"path": "/a"},
 			Expect: hosttest.Expectation{Mode: hosttest.ModeReply, Reply: map[string]any{"attributes": map[string]any{"segments": []any{"b"}}}}},
@@ -57,10 +57,36 @@ func TestRunReportsFailures(t *testing.T) {
 	}
 }
 
+// TestRunSkipMissing checks that SkipMissing skips the cases whose
+// component no plugin provides, and only those.
+func TestRunSkipMissing(t *testing.T) {
+	t.Parallel()
+	h := newHost(t, wasmbuild.Go(t, "plugins-src/go/basics"))
+	reply := hosttest.Expectation{Mode: hosttest.ModePartial, Reply: map[string]any{}}
+	cases := []hosttest.Case{
+		{Name: "present", Component: "weekday", Request: map[string]any{"key": "weekday"}, Expect: reply},
+		{Name: "missing", Component: "nope", Expect: reply},
+		{Name: "missing of this kind", Component: "object/weekday", Expect: reply},
+		{Name: "ambiguous", Component: "echo", Expect: reply},
+	}
+	for _, opts := range [][]hosttest.Option{nil, {hosttest.SkipMissing}} {
+		results := hosttest.Run(t.Context(), h, cases, opts...)
+		skip := len(opts) > 0
+		for i, want := range []struct{ passed, skipped bool }{{true, false}, {false, skip}, {false, skip}, {false, false}} {
+			if r := results[i]; r.Passed != want.passed || r.Skipped != want.skipped {
+				t.Errorf("options %v: %s: passed %v, skipped %v (%s); want %v, %v", opts, r.Name, r.Passed, r.Skipped, r.Diff, want.passed, want.skipped)
+			}
+		}
+		if r := results[1]; skip && r.Diff != `no plugin provides a component "nope"` {
+			t.Errorf("skipped case: diff %q", r.Diff)
+		}
+	}
+}
+
 func newHost(t *testing.T, wasm string) *host.Host {
 	t.Helper()
 	h, err := host.New(host.Config{
-		CacheDir: gowasm.CacheDir(t, "wazero"),
+		CacheDir: wasmbuild.CacheDir(t, "wazero"),
 		Limits:   host.Limits{Timeout: time.Minute}, // the race detector is slow
 		Logger:   slog.New(slog.DiscardHandler),
 	}, nil)

@@ -23,7 +23,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // fixture is a host on a plugin folder of its own, not yet started, and
@@ -42,13 +42,13 @@ func newFixture(t *testing.T, srcs ...string) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), log: &syncBuffer{}}
 	for _, src := range srcs {
-		copyPlugin(t, gowasm.Build(t, src), filepath.Join(f.dir, filepath.Base(src)+".wasm"))
+		copyPlugin(t, wasmbuild.Go(t, src), filepath.Join(f.dir, filepath.Base(src)+".wasm"))
 	}
 	logger := slog.New(slog.NewTextHandler(f.log, nil))
 	reg := prometheus.NewRegistry()
 	h, err := host.New(host.Config{
 		PluginDir: f.dir,
-		CacheDir:  gowasm.CacheDir(t, "wazero"),
+		CacheDir:  wasmbuild.CacheDir(t, "wazero"),
 		// Loads under the race detector on a busy machine are slow.
 		Limits: host.Limits{Timeout: time.Minute},
 		Logger: logger,
@@ -253,7 +253,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("plugins of an empty folder = %+v", got.Plugins)
 	}
 
-	copyPlugin(t, gowasm.Build(t, "plugins-src/go/basics"), filepath.Join(f.dir, "basics.wasm"))
+	copyPlugin(t, wasmbuild.Go(t, "plugins-src/go/basics"), filepath.Join(f.dir, "basics.wasm"))
 	if err := os.WriteFile(filepath.Join(f.dir, "broken.wasm"), []byte("not wasm"), 0o644); err != nil {
 		t.Fatal(err)
 	}

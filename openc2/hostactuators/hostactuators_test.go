@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/openc2"
@@ -21,12 +20,12 @@ import (
 // actuator echo has the profile x-echo.
 func newHost(t *testing.T) *host.Host {
 	t.Helper()
-	h, err := host.New(host.Config{CacheDir: gowasm.CacheDir(t, "wazero"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
+	h, err := host.New(host.Config{CacheDir: wasmbuild.CacheDir(t, "wazero"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close(context.Background()) })
-	for _, wasm := range []string{wasmbuild.C(t, "c-slpf-noop", false), gowasm.Build(t, "plugins-src/go/basics")} {
+	for _, wasm := range []string{wasmbuild.C.Plugin(t, "c-slpf-noop"), wasmbuild.Go(t, "plugins-src/go/basics")} {
 		if err := h.LoadFile(t.Context(), wasm); err != nil {
 			t.Fatal(err)
 		}

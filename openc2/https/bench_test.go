@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -33,12 +32,12 @@ const benchCommand = `{"action":"deny","target":{"ipv4_connection":{"protocol":"
 // "parallel" the throughput with GOMAXPROCS clients, in commands/s.
 func BenchmarkTransaction(b *testing.B) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := host.New(host.Config{CacheDir: gowasm.CacheDir(b, "wazero"), Logger: quiet}, nil)
+	h, err := host.New(host.Config{CacheDir: wasmbuild.CacheDir(b, "wazero"), Logger: quiet}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer h.Close(context.Background())
-	if err := h.LoadFile(context.Background(), wasmbuild.C(b, "c-slpf-noop", false)); err != nil {
+	if err := h.LoadFile(context.Background(), wasmbuild.C.Plugin(b, "c-slpf-noop")); err != nil {
 		b.Fatal(err)
 	}
 	c, err := consumer.New(hostactuators.New(h), consumer.Config{ID: "bench", Logger: quiet})

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 	"github.com/gatehouse/gatehouse/sim/wasmagent"
@@ -60,7 +60,7 @@ func TestPluginAgentsRunASimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Go plugin")
 	}
-	wasm := gowasm.Build(t, "plugins-src/go/basics")
+	wasm := wasmbuild.Go(t, "plugins-src/go/basics")
 	dir := t.TempDir()
 	b, err := os.ReadFile(wasm)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestPluginAgentsRunASimulation(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "basics.wasm"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := host.New(host.Config{PluginDir: dir, CacheDir: gowasm.CacheDir(t, "wazero"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
+	h, err := host.New(host.Config{PluginDir: dir, CacheDir: wasmbuild.CacheDir(t, "wazero"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

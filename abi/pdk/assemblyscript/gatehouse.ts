@@ -590,9 +590,14 @@ function decodeCommand(d: Dec, c: Command): void {
         const tr = t.reader();
         const m = tr.readMapLen();
         c.targetKeys = <i32>m;
-        if (m == 1 && tr.readStrSpan()) {
-          c.targetType = String.UTF8.decodeUnsafe(tr.sptr, tr.slen);
-          c.targetValue = tr.readVal();
+        for (let j: i64 = 0; j < m; j++) {
+          if (!tr.readStrSpan()) { d.fail("command.target", "key: not a string"); return; }
+          const kp = tr.sptr, kl = tr.slen;
+          const v = tr.readVal();
+          if (m == 1) {
+            c.targetType = String.UTF8.decodeUnsafe(kp, kl);
+            c.targetValue = v;
+          }
         }
       }
     } else if (bytesEq(kp, kl, "args")) c.args = d.map("command.args");

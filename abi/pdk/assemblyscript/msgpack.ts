@@ -76,6 +76,22 @@ export class Val {
     return null;
   }
 
+  // items returns the items of an array value, nil being the empty array;
+  // null when the value is not an array.
+  items(): Val[] | null {
+    const out: Val[] = [];
+    if (this.isNil) return out;
+    const r = this.reader();
+    const n = r.readArrayLen();
+    if (n < 0) return null;
+    for (let i: i64 = 0; i < n; i++) {
+      const v = r.readVal();
+      if (v === null) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
   // path looks up a dotted path in nested maps: "owner.id".
   path(p: string): Val | null {
     let v: Val | null = this;

@@ -1237,8 +1237,37 @@ static bool gh__bad(gh__dec *d, const char *field, const char *problem) {
 
 #define GH__IS(k, lit) ((k).len == sizeof(lit) - 1 && gh__eq((k).ptr, lit, sizeof(lit) - 1))
 
+/* gh__utf8_valid reports whether s is valid UTF-8: no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static bool gh__utf8_valid(gh_str s) {
+    const uint8_t *p = (const uint8_t *)s.ptr, *end = p + s.len;
+    while (p < end) {
+        uint8_t c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        uint8_t lo = 0x80, hi = 0xbf; /* the range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf) n = 2;
+        else if (c == 0xe0) n = 3, lo = 0xa0;
+        else if (c == 0xed) n = 3, hi = 0x9f;
+        else if (c >= 0xe1 && c <= 0xef) n = 3;
+        else if (c == 0xf0) n = 4, lo = 0x90;
+        else if (c == 0xf4) n = 4, hi = 0x8f;
+        else if (c >= 0xf1 && c <= 0xf3) n = 4;
+        else return false;
+        if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi) return false;
+        for (size_t i = 2; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80) return false;
+        p += n;
+    }
+    return true;
+}
+
 static bool gh__d_key(gh__dec *d, gh_str *k) {
-    return gh_read_str(&d->r, k) || gh__bad(d, "map", "a key is not a string");
+    if (!gh_read_str(&d->r, k)) return gh__bad(d, "map", "a key is not a string");
+    return gh__utf8_valid(*k) || gh__bad(d, "map", "a key is not valid UTF-8");
 }
 
 static bool gh__d_skip(gh__dec *d) { return gh_skip(&d->r) || gh__bad(d, "request", "truncated or invalid msgpack"); }
@@ -1249,10 +1278,13 @@ static bool gh__d_map(gh__dec *d, const char *field, uint32_t *n) {
     return gh_read_nil(&d->r) || gh_read_map(&d->r, n) || gh__bad(d, field, "not a map");
 }
 
+/* gh__d_str reads a string field: str or bin, valid UTF-8; nil is "". */
 static bool gh__d_str(gh__dec *d, const char *field, gh_str *out) {
     out->ptr = "";
     out->len = 0;
-    return gh_read_nil(&d->r) || gh_read_str(&d->r, out) || gh__bad(d, field, "not a string");
+    if (gh_read_nil(&d->r)) return true;
+    if (!gh_read_str(&d->r, out)) return gh__bad(d, field, "not a string");
+    return gh__utf8_valid(*out) || gh__bad(d, field, "not valid UTF-8");
 }
 
 static bool gh__d_int(gh__dec *d, const char *field, int64_t *out) {
@@ -1334,6 +1366,17 @@ static bool gh__d_describe(gh__dec *d, gh_str *host_abi) {
     return gh__d_done(d);
 }
 
+/* gh__d_start reads the start request: a map whose keys are all skipped. */
+static bool gh__d_start(gh__dec *d) {
+    uint32_t n;
+    if (!gh__d_request(d, &n)) return false;
+    while (n--) {
+        gh_str k;
+        if (!gh__d_key(d, &k) || !gh__d_skip(d)) return false;
+    }
+    return gh__d_done(d);
+}
+
 static bool gh__d_command(gh__dec *d, gh_command *c) {
     uint32_t n;
     if (!gh__d_map(d, "command", &n)) return false;
@@ -1353,6 +1396,7 @@ static bool gh__d_command(gh__dec *d, gh_command *c) {
     gh_val val;
     gh_map_iter(c->target, &it);
     while (gh_map_next(&it, &key, &val)) {
+        if (!gh__utf8_valid(key)) return gh__bad(d, "command.target", "a key is not valid UTF-8");
         if (++c->target_keys == 1) {
             c->target_type = key;
             c->target_value = val;
@@ -1699,11 +1743,11 @@ static void gh__describe(gh__dec *d) {
  * Dispatch
  * ======================================================================== */
 
-enum { GH__DESCRIBE, GH__ACTUATE, GH__OBLIGE, GH__ENVIRONMENT, GH__OBJECT, GH__AGENT_RESET, GH__AGENT_ACT };
+enum { GH__DESCRIBE, GH__ACTUATE, GH__OBLIGE, GH__ENVIRONMENT, GH__OBJECT, GH__AGENT_RESET, GH__AGENT_ACT, GH__START };
 
 static const char *const gh__requests[] = {
-    "describe request", "actuate request", "oblige request", "environment request",
-    "object request",   "agent reset request", "agent act request",
+    "describe request", "actuate request",     "oblige request",    "environment request",
+    "object request",   "agent reset request", "agent act request", "start request",
 };
 
 /* The reply of the last call: valid until the next call into the instance. */
@@ -1726,16 +1770,16 @@ static void gh__open_ok(gh_writer *w) {
     gh_w_map(w);
 }
 
-/* gh__close_ok finishes the envelope after the handler of c returned st. */
-static void gh__close_ok(gh_writer *w, const gh_component *c, gh_status st) {
+/* gh__close_ok finishes the envelope after a handler, named by kind and
+ * name, returned st. */
+static void gh__close_ok(gh_writer *w, const char *kind, const char *name, gh_status st) {
     if (w->state == GH__ERROR) return;
     if (w->state == GH__BROKEN) {
-        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %s", gh_kind_name(c->kind), c->name, w->failure);
+        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %s", kind, name, w->failure);
     } else if (st != GH_OK) {
-        gh_errorf(w, GH_INTERNAL, "%s %s failed without an error reply", gh_kind_name(c->kind), c->name);
+        gh_errorf(w, GH_INTERNAL, "%s %s failed without an error reply", kind, name);
     } else if (w->depth != 2) {
-        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %d maps or arrays left open", gh_kind_name(c->kind), c->name,
-                  (int)w->depth - 2);
+        gh_errorf(w, GH_INTERNAL, "%s %s: reply: %d maps or arrays left open", kind, name, (int)w->depth - 2);
     } else {
         gh_w_end(w);
         gh_w_end(w);
@@ -1751,6 +1795,11 @@ static void gh__serve(int ex, const uint8_t *req, uint32_t len) {
     switch (ex) {
     case GH__DESCRIBE:
         gh__describe(&d);
+        return;
+    case GH__START:
+        if (!gh__d_start(&d)) return;
+        gh__open_ok(w);
+        gh__close_ok(w, "start", "hook", gatehouse_plugin.start ? gatehouse_plugin.start(w) : GH_OK);
         return;
     case GH__ACTUATE: {
         gh_actuate_req q = {0};
@@ -1801,7 +1850,7 @@ static void gh__serve(int ex, const uint8_t *req, uint32_t len) {
         break;
     }
     }
-    gh__close_ok(w, c, st);
+    gh__close_ok(w, gh_kind_name(c->kind), c->name, st);
 }
 
 /* gh__begin readies the kit for a new call: the previous reply and the
@@ -1859,6 +1908,7 @@ static uint64_t gh__native(int ex, uint8_t *req, int32_t len) {
 }
 
 GH__EXPORT("gatehouse_describe") uint64_t gh__export_describe(uint8_t *p, int32_t n) { return gh__native(GH__DESCRIBE, p, n); }
+GH__EXPORT("gatehouse_start") uint64_t gh__export_start(uint8_t *p, int32_t n) { return gh__native(GH__START, p, n); }
 GH__EXPORT("gatehouse_actuate") uint64_t gh__export_actuate(uint8_t *p, int32_t n) { return gh__native(GH__ACTUATE, p, n); }
 GH__EXPORT("gatehouse_oblige") uint64_t gh__export_oblige(uint8_t *p, int32_t n) { return gh__native(GH__OBLIGE, p, n); }
 GH__EXPORT("gatehouse_environment") uint64_t gh__export_environment(uint8_t *p, int32_t n) { return gh__native(GH__ENVIRONMENT, p, n); }
@@ -2025,6 +2075,7 @@ static int32_t gh__extism(int ex) {
 
 GH__EXPORT("gatehouse_abi_v1") int32_t gh__export_abi_v1(void) { return 0; }
 GH__EXPORT("gatehouse_describe") int32_t gh__export_describe(void) { return gh__extism(GH__DESCRIBE); }
+GH__EXPORT("gatehouse_start") int32_t gh__export_start(void) { return gh__extism(GH__START); }
 GH__EXPORT("gatehouse_actuate") int32_t gh__export_actuate(void) { return gh__extism(GH__ACTUATE); }
 GH__EXPORT("gatehouse_oblige") int32_t gh__export_oblige(void) { return gh__extism(GH__OBLIGE); }
 GH__EXPORT("gatehouse_environment") int32_t gh__export_environment(void) { return gh__extism(GH__ENVIRONMENT); }

@@ -5,7 +5,8 @@
  * documents the kit. In short: a plugin defines its components in one static
  * table with GATEHOUSE_PLUGIN, compiles gatehouse.c with its own sources, and
  * the kit provides every export of the ABI (the marker, the allocator pair,
- * gatehouse_describe and the call exports of every kind), decodes requests
+ * gatehouse_describe, gatehouse_start and the call exports of every kind),
+ * decodes requests
  * into the structs below and writes the reply envelope around what the
  * handler writes.
  *
@@ -37,7 +38,7 @@ extern "C" {
 #endif
 
 /* The ABI version this kit implements, as written in manifests. */
-#define GATEHOUSE_ABI_VERSION "1.0"
+#define GATEHOUSE_ABI_VERSION "1.1"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GH_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -515,6 +516,12 @@ struct gh_component {
     void *user; /* yours: handlers see it as req->self->user */
 };
 
+/* gh_start_fn is the plugin's start hook, which gatehouse_start runs
+ * (abi/README.md section 4.6): once per loaded version of the plugin, in one
+ * instance, with the plugin's capabilities, before any component is called.
+ * It writes nothing and returns GH_OK, or fails the load with gh_error. */
+typedef gh_status (*gh_start_fn)(gh_writer *reply);
+
 /* The plugin: its manifest and its components. Define exactly one, with
  * GATEHOUSE_PLUGIN, in one of the plugin's units. */
 typedef struct gh_plugin {
@@ -523,6 +530,7 @@ typedef struct gh_plugin {
     const char *description;
     const char *const *capabilities; /* GH_STRS("log", "kv"): exactly those whose functions are used */
     const gh_component *components;  /* GH_COMPONENTS(...) */
+    gh_start_fn start;               /* optional: the start hook; without one gatehouse_start does nothing */
 } gh_plugin;
 
 extern const gh_plugin gatehouse_plugin;

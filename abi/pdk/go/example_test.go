@@ -33,3 +33,20 @@ func Example() {
 	// fulfilled=false reason="not granted"
 	// hello obligation grant-only
 }
+
+// A plugin that must act before its first call, with its capabilities,
+// registers a start function; the host runs it when it loads the plugin.
+func ExampleOnStart() {
+	starts := 0
+	pdk.OnStart(func() error {
+		starts++ // a plugin would restore outside state from kv here
+		return nil
+	})
+
+	req, _ := msgpack.Marshal(abi.StartRequest{})
+	var rep abi.Reply[abi.StartReply]
+	_ = msgpack.Unmarshal(pdk.Call(abi.ExportStart, req), &rep)
+	fmt.Println(rep.Error, starts)
+	// Output:
+	// <nil> 1
+}

@@ -41,6 +41,9 @@ func free(ptr, _ uint32) { delete(pinned, ptr) }
 //go:wasmexport gatehouse_describe
 func describe(ptr, size uint32) uint64 { return serve(abi.ExportDescribe, ptr, size) }
 
+//go:wasmexport gatehouse_start
+func start(ptr, size uint32) uint64 { return serve(abi.ExportStart, ptr, size) }
+
 //go:wasmexport gatehouse_actuate
 func actuate(ptr, size uint32) uint64 { return serve(abi.ExportActuate, ptr, size) }
 

@@ -17,7 +17,8 @@
 // Importing the package adds, under GOOS=wasip1, the exports of the native
 // binding: the marker abi.Marker, gatehouse_alloc and gatehouse_free, and
 // every call export, which answer from Default. gatehouse_describe returns
-// the manifest built from the registrations.
+// the manifest built from the registrations; gatehouse_start runs the
+// function given to OnStart, if any.
 //
 // Host capabilities live in the subpackages log, clock, kv, http and exec,
 // so that a module imports only the host functions of the capabilities it
@@ -61,6 +62,13 @@ func Object(c abi.Component, h registry.ObjectFunc) { Default.Object(c, h) }
 func Agent(c abi.Component, reset registry.AgentResetFunc, act registry.AgentActFunc) {
 	Default.Agent(c, reset, act)
 }
+
+// OnStart registers the function gatehouse_start runs: once per loaded
+// version of the plugin, with its capabilities, before any component is
+// called. An error fails the load, and a version already serving keeps
+// serving. Use it to bring state outside the plugin in line with what kv
+// holds.
+func OnStart(f registry.StartFunc) { Default.OnStart(f) }
 
 // Call answers the call export named export for a msgpack request as the
 // plugin's export would, returning the msgpack reply. It is meant for tests.

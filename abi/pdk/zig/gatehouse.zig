@@ -341,6 +341,45 @@ pub const Value = struct {
         var r = Reader{ .buf = v.raw };
         return r.int() catch null;
     }
+
+    /// items iterates over the items of an array value, nil being the
+    /// empty array; null when the value is not an array.
+    pub fn items(v: Value) ?Items {
+        var r = Reader{ .buf = v.raw };
+        const n = r.arrayLen() catch return null;
+        return .{ .r = r, .left = n };
+    }
+};
+
+/// Items iterates over the items of an array value, in order.
+pub const Items = struct {
+    r: Reader,
+    left: u32,
+
+    pub fn next(it: *Items) ?Value {
+        if (it.left == 0) return null;
+        it.left -= 1;
+        return .{ .raw = it.r.raw() catch return null };
+    }
+};
+
+/// Entry is one key of a Map and its value.
+pub const Entry = struct {
+    key: []const u8,
+    value: Value,
+};
+
+/// Entries iterates over the entries of a Map, in order.
+pub const Entries = struct {
+    r: Reader,
+    left: u32,
+
+    pub fn next(it: *Entries) ?Entry {
+        if (it.left == 0) return null;
+        it.left -= 1;
+        const k = it.r.bytes() catch return null;
+        return .{ .key = k, .value = .{ .raw = it.r.raw() catch return null } };
+    }
 };
 
 /// Map is a msgpack map of any, as its encoding; the empty map when missing.
@@ -350,14 +389,29 @@ pub const Map = struct {
     /// get returns the value of key (nil values included), or null when
     /// the map has no such key.
     pub fn get(m: Map, key: []const u8) ?Value {
-        var r = Reader{ .buf = m.raw };
-        var n = r.mapLen() catch return null;
-        while (n > 0) : (n -= 1) {
-            const k = r.bytes() catch return null;
-            const v = r.raw() catch return null;
-            if (std.mem.eql(u8, k, key)) return Value{ .raw = v };
+        var it = m.entries();
+        while (it.next()) |e| {
+            if (std.mem.eql(u8, e.key, key)) return e.value;
         }
         return null;
+    }
+
+    /// count returns the number of entries.
+    pub fn count(m: Map) u32 {
+        var r = Reader{ .buf = m.raw };
+        return r.mapLen() catch 0;
+    }
+
+    /// entries iterates over the entries.
+    pub fn entries(m: Map) Entries {
+        var r = Reader{ .buf = m.raw };
+        const n = r.mapLen() catch 0;
+        return .{ .r = r, .left = n };
+    }
+
+    /// value returns the map as a Value, to write it with Writer.value.
+    pub fn value(m: Map) Value {
+        return .{ .raw = m.raw };
     }
 };
 
@@ -643,10 +697,19 @@ pub const ObjectRequest = struct {
 
 pub const Command = struct {
     action: []const u8 = "",
+    /// the target: one key, the target type, mapped to its value.
     target: Map = .{},
     args: Map = .{},
     actuator: Map = .{},
     command_id: []const u8 = "",
+
+    /// onlyTarget returns the target's type and value, or null when the
+    /// target has not exactly one type.
+    pub fn onlyTarget(c: *const Command) ?Entry {
+        if (c.target.count() != 1) return null;
+        var it = c.target.entries();
+        return it.next();
+    }
 };
 
 pub const Headers = struct {
@@ -761,7 +824,14 @@ fn decodeValue(comptime T: type, r: *Reader, path: []const u8) error{Failed}!T {
             return Map{};
         }
         if (!isMap(b)) return fail(.invalid_request, "{s}: not a map", .{path});
-        return Map{ .raw = r.raw() catch |e| return decodeFail(e, path) };
+        const m = Map{ .raw = r.raw() catch |e| return decodeFail(e, path) };
+        // Map keys are strings everywhere, inside free-form values too.
+        var it = m.entries();
+        while (it.left > 0) {
+            const e = it.next() orelse return fail(.invalid_request, "{s}: a key is not a string", .{path});
+            if (!std.unicode.utf8ValidateSlice(e.key)) return fail(.invalid_request, "{s}: a key is not valid UTF-8", .{path});
+        }
+        return m;
     }
     if (T == []const Option) {
         var n = r.mapLen() catch |e| return typeFail(e, path, "a map");
@@ -896,6 +966,12 @@ pub fn replyStatus(w: *Writer, status: i64, text: ?[]const u8) void {
         w.key("status_text");
         w.str(s);
     }
+}
+
+/// replyResults starts the actuator reply's results map; end it with w.end().
+pub fn replyResults(w: *Writer) void {
+    w.key("results");
+    w.beginMap();
 }
 
 /// replyAttributes starts the object reply's attributes map; end it with w.end().

@@ -37,6 +37,18 @@ type File struct {
 	// Plugins holds grants and limits by plugin name.
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
 	OpenC2  OpenC2                       `yaml:"openc2"`
+	Policy  Policy                       `yaml:"policy"`
+}
+
+// Policy configures access-control decisions (docs/policy-language.md).
+type Policy struct {
+	// Entities are the folders and files of entities: ARPOC's
+	// access_control.json_dir. Default: none.
+	Entities []string `yaml:"entities"`
+	// Obligations maps obligation names of the entity files to the
+	// obligation components that carry them out ("plugin/name" or "name"),
+	// for names that cannot be component names, such as ARPOC's obl_log.
+	Obligations map[string]string `yaml:"obligations"`
 }
 
 // OpenC2 configures the OpenC2 consumer behind POST /.well-known/openc2.
@@ -173,6 +185,11 @@ func (f *File) validate() error {
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
 			return fmt.Errorf("openc2.actuators: %q is not PLUGIN/COMPONENT", ref)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Policy.Obligations)) {
+		if f.Policy.Obligations[name] == "" {
+			return fmt.Errorf("policy.obligations.%s: name the component that carries it out", name)
 		}
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))

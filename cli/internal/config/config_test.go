@@ -102,6 +102,10 @@ openc2:
       hostname: fw1
       named_group: edge
       asset_tuple: [rack-4, port-2]
+policy:
+  entities: [/etc/gatehouse/acl, extra.json]
+  obligations:
+    obl_log: logger/log
 `
 	in := []byte(yaml)
 	f, err := config.Parse(in, "full.yaml")
@@ -121,6 +125,11 @@ openc2:
 		Actuators: map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
 		t.Errorf("openc2 = %+v, want %+v", f.OpenC2, wantOpenC2)
+	}
+
+	wantPolicy := config.Policy{Entities: []string{"/etc/gatehouse/acl", "extra.json"}, Obligations: map[string]string{"obl_log": "logger/log"}}
+	if !reflect.DeepEqual(f.Policy, wantPolicy) {
+		t.Errorf("policy = %+v, want %+v", f.Policy, wantPolicy)
 	}
 
 	// host.Grants' HTTP and Exec grants are of types internal to host, so
@@ -226,6 +235,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`openc2.actuators: "filter" is not PLUGIN/COMPONENT`},
 		},
 		{
+			name: "obligation without a component",
+			yaml: "policy:\n  obligations:\n    obl_log: ''\n",
+			want: []string{"policy.obligations.obl_log: name the component that carries it out"},
+		},
+		{
+			name: "unknown policy key",
+			yaml: "policy:\n  json_dir: [acl]\n",
+			want: []string{"line 2", `unknown key "json_dir"`},
+		},
+		{
 			name: "bad log level",
 			yaml: "log:\n  level: verbose\n",
 			want: []string{`log.level "verbose"`, "debug, info, warn, error"},
@@ -311,8 +330,9 @@ func TestDefault(t *testing.T) {
 	if f.TLS.Cert != "" {
 		t.Error("the default configuration serves TLS; want plain HTTP on loopback")
 	}
-	// The reference plugins of the kv capability, in Go and C, and no other.
-	counters := []string{"kvcounter", "c-kvcounter"}
+	// The reference plugins of the kv capability, in Go, C, Rust and
+	// AssemblyScript, and no other.
+	counters := []string{"kvcounter", "c-kvcounter", "rs-kvcounter", "as-kvcounter"}
 	for _, name := range counters {
 		g := f.Plugins[name].Grants
 		if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
@@ -332,8 +352,21 @@ func TestDefault(t *testing.T) {
 			t.Errorf("%s pool_size = %d, want 1", name, pc.Limits.PoolSize)
 		}
 	}
-	if len(f.Plugins) != len(counters)+len(actuators) {
-		t.Errorf("default grants plugins %v, want %v and %v only", f.Plugins, counters, actuators)
+	// The access-control plugins: log and clock, or http to no host.
+	acl := []string{"acl-basics", "c-acl-basics", "rs-acl-basics"}
+	for _, name := range acl {
+		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV || g.HTTP != nil || g.Exec != nil {
+			t.Errorf("%s grants = %+v, want log and clock only", name, g)
+		}
+	}
+	jsonsetters := []string{"acl-jsonsetter", "rs-acl-jsonsetter"}
+	for _, name := range jsonsetters {
+		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
+			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)
+		}
+	}
+	if len(f.Plugins) != len(counters)+len(actuators)+len(acl)+len(jsonsetters) {
+		t.Errorf("default grants plugins %v, want %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters)
 	}
 	delete(f.Plugins, "kvcounter")
 	if !config.Default().Plugins["kvcounter"].Grants.KV {

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/gowasm"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // Exceptions lists the vectors whose label contradicts LS v1.0 CS02, by
@@ -27,7 +27,7 @@ var Exceptions = map[string]string{
 // beside the repository.
 func Dir(t testing.TB) string {
 	t.Helper()
-	return filepath.Join(gowasm.ModuleRoot(t), "..", "shared", "conformance", "openc2", "bberliner")
+	return filepath.Join(wasmbuild.ModuleRoot(t), "..", "shared", "conformance", "openc2", "bberliner")
 }
 
 // Vector is one file of the vectors.

@@ -1,4 +1,4 @@
-// The agent as-greedy: the greedy agent of the Go basics
+// The agent greedy: the greedy agent of the Go basics
 // (plugins-src/go/internal/basics/agent.go), decision for decision.
 import {
   Action, AgentActRequest, AgentResetRequest, Code, OK, Reply, Status, quote,

@@ -1,5 +1,5 @@
 /*
- * greedy.c: the agent c-greedy of c-basics, the C twin of greedy in
+ * greedy.c: the agent greedy of c-basics, the C twin of greedy in
  * plugins-src/go/internal/basics/agent.go. It takes a choice that reaches a
  * goal; else the move to the next location on a shortest path over the
  * reset's edges to a goal; else the least risky choice, the first among

@@ -1,12 +1,10 @@
 /*
  * c-basics: the reference plugin of the C PDK on the native binding. Its
- * components behave exactly as their Go twins in plugins-src/go/internal/basics:
- *
- *   agent        c-greedy          = greedy
- *   obligation   c-require-reason  = require-reason
- *   environment  echo              = echo (the same name, for the benchmarks)
- *   actuator     c-echo            = echo
- *   object       c-path-segments   = path-segments
+ * components, the actuator echo, the obligation require-reason, the
+ * environment setter echo, the object setter path-segments and the agent
+ * greedy, have the names and the behaviour of their Go twins in
+ * plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
+ * cases every basics plugin passes.
  *
  * Build from the repository root:
  *
@@ -18,7 +16,7 @@
 #include "../internal/features.h"
 #include "basics.h"
 
-/* ---- obligation c-require-reason ---- */
+/* ---- obligation require-reason ---- */
 
 /* require_reason is fulfilled only when access.reason is a non-empty string. */
 static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
@@ -31,7 +29,7 @@ static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
     return GH_OK;
 }
 
-/* ---- actuator c-echo ---- */
+/* ---- actuator echo ---- */
 
 /* echo_actuate answers query features, answers the other pairs it supports
  * with status 200 and results echoing the action and target, any other pair
@@ -60,7 +58,7 @@ static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
     return GH_OK;
 }
 
-/* ---- object c-path-segments ---- */
+/* ---- object path-segments ---- */
 
 /* path_segments sets segments to the non-empty segments of the path and,
  * when there is one, resource to the first. */
@@ -97,7 +95,7 @@ GATEHOUSE_PLUGIN(
     .components = GH_COMPONENTS(
         {
             .kind = GH_ACTUATOR,
-            .name = "c-echo",
+            .name = "echo",
             .description = "answers query features and echoes the other commands it supports",
             .profiles = GH_STRS("x-echo"),
             .pairs = GH_PAIRS({"query", GH_STRS("features")},
@@ -107,20 +105,20 @@ GATEHOUSE_PLUGIN(
         },
         {
             .kind = GH_OBLIGATION,
-            .name = "c-require-reason",
+            .name = "require-reason",
             .description = "fulfilled only when access.reason is a non-empty string",
             .oblige = require_reason,
         },
         ECHO_ENVIRONMENT,
         {
             .kind = GH_OBJECT,
-            .name = "c-path-segments",
+            .name = "path-segments",
             .description = "sets segments to the path's segments and resource to the first",
             .object = path_segments,
         },
         {
             .kind = GH_AGENT,
-            .name = "c-greedy",
+            .name = "greedy",
             .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
             .agent_reset = greedy_reset,
             .agent_act = greedy_act,

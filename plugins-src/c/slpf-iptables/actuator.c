@@ -72,11 +72,24 @@ static outcome delete_rule(int64_t number, gh_writer *reply, call *c) {
     return DONE;
 }
 
-/* start brings the filter in line with the store at the first command of
- * an instance: persistent rules the filter lost are installed again under
- * their numbers, rules that were not persistent are forgotten, and rules of
- * the actuator the store does not know are removed. In dry run the filter's
- * state is unknown and nothing changes. */
+/* started is whether the filter was brought in line with the store in this
+ * instance. */
+static bool started;
+
+/* begin_call returns the call of this instance, ready for a new command or
+ * a start. */
+static call *begin_call(void) {
+    static call c;
+    static bool ready;
+    if (!ready) gh_writer_init(&c.text), ready = true;
+    return &c;
+}
+
+/* start brings the filter in line with the store: persistent rules the
+ * filter lost are installed again under their numbers, rules that were not
+ * persistent are forgotten, and rules of the actuator the store does not
+ * know are removed. In dry run the filter's state is unknown and nothing
+ * changes. */
 static outcome start(const gh_component *self, call *c) {
     stored *rules;
     uint32_t count;
@@ -126,31 +139,44 @@ static outcome start(const gh_component *self, call *c) {
     return DONE;
 }
 
+gh_status slpf_start(gh_writer *reply) {
+    call *c = begin_call();
+    outcome o = start(&gatehouse_plugin.components[0], c); /* the plugin's one component */
+    if (o == DONE) started = true;
+    if (o == FAILED) return gh_error_from_host(reply, GH_UNAVAILABLE, &c->err);
+    if (o == REFUSED) {
+        gh_bytes text = gh_writer_bytes(&c->text);
+        gh_reader r = gh_reader_of(text.ptr, text.len);
+        gh_str s;
+        if (!gh_read_str(&r, &s)) s = gh_cstr("rules not restored");
+        return gh_errorf(reply, GH_UNAVAILABLE, "%.*s", GH_STR_ARG(s));
+    }
+    return GH_OK;
+}
+
 gh_status slpf_actuate(const gh_actuate_req *req, gh_writer *reply) {
-    static bool started, ready;
-    static call c;
-    if (!ready) gh_writer_init(&c.text), ready = true;
+    call *c = begin_call();
     outcome o = DONE;
-    if (!started && (o = start(req->self, &c)) == DONE) started = true;
+    if (!started && (o = start(req->self, c)) == DONE) started = true;
     request rq;
-    if (o == DONE) o = parse_command(req->self->pairs, req->command.action, req->command.target, req->command.args, &rq, &c);
+    if (o == DONE) o = parse_command(req->self->pairs, req->command.action, req->command.target, req->command.args, &rq, c);
     if (o == DONE) {
         switch (rq.kind) {
         case QUERY_FEATURES:
             return actuator_features(req->self, rq.features, reply);
         case ADD_RULE:
-            o = add(req, &rq, reply, &c);
+            o = add(req, &rq, reply, c);
             break;
         case DELETE_RULE:
-            o = delete_rule(rq.number, reply, &c);
+            o = delete_rule(rq.number, reply, c);
             break;
         }
     }
-    if (o == FAILED) return gh_error_from_host(reply, GH_UNAVAILABLE, &c.err);
+    if (o == FAILED) return gh_error_from_host(reply, GH_UNAVAILABLE, &c->err);
     if (o == REFUSED) {
-        gh_bytes text = gh_writer_bytes(&c.text);
+        gh_bytes text = gh_writer_bytes(&c->text);
         gh_w_key(reply, "status");
-        gh_w_int(reply, c.status);
+        gh_w_int(reply, c->status);
         gh_w_key(reply, "status_text");
         gh_w_val(reply, (gh_val){text.ptr, text.len});
     }

@@ -3,7 +3,8 @@
  * the C twin of plugins-src/go/slpf-nftables. It allows and denies IPv4 and
  * IPv6 connections and networks, deletes rules by rule number and answers
  * query features, running iptables through the host's exec capability, and
- * keeps its rules in kv so that persistent ones survive a reboot.
+ * keeps its rules in kv so that persistent ones survive a reboot: it
+ * restores them when the host loads it.
  * docs/slpf.md describes it; grant it log, kv and exec of iptables and
  * ip6tables, with pool_size 1. Build from the repository root:
  *
@@ -28,4 +29,5 @@ GATEHOUSE_PLUGIN(
                           {"delete", GH_STRS("slpf:rule_number")},
                           {"query", GH_STRS("features")}),
         .actuate = slpf_actuate,
-    }));
+    }),
+    .start = slpf_start);

@@ -155,6 +155,13 @@ outcome filter_remove(snapshot *s, const int64_t *numbers, uint32_t count, call 
 
 /* ---- the actuator (actuator.c) ---- */
 
+/* slpf_start is the plugin's start hook (gatehouse_start): it brings the
+ * filter in line with the store when the host loads the plugin.
+ * slpf_actuate does the same at the first command of an instance where no
+ * start ran: a host of ABI 1.0 never calls gatehouse_start, and the host
+ * calls it in one instance only. Restoring installs only what the filter
+ * lacks, so doing it again changes nothing. */
+gh_status slpf_start(gh_writer *reply);
 gh_status slpf_actuate(const gh_actuate_req *req, gh_writer *reply);
 
 #endif

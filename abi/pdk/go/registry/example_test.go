@@ -29,3 +29,16 @@ func ExampleRegistry_Call() {
 	// ok: hello, world
 	// error: not_found: no environment "farewell"
 }
+
+func ExampleRegistry_OnStart() {
+	r := registry.New()
+	r.Plugin("warden", "1.0.0", "")
+	r.OnStart(func() error { return abi.Errorf(abi.CodeUnavailable, "no firewall program") })
+
+	req, _ := msgpack.Marshal(abi.StartRequest{})
+	var rep abi.Reply[abi.StartReply]
+	_ = msgpack.Unmarshal(r.Call(abi.ExportStart, req), &rep)
+	fmt.Println("error:", rep.Error)
+	// Output:
+	// error: unavailable: no firewall program
+}

@@ -32,6 +32,9 @@ type (
 	AgentResetFunc func(abi.AgentResetRequest) error
 	// AgentActFunc chooses the actor's next action.
 	AgentActFunc func(abi.AgentActRequest) (abi.Action, error)
+	// StartFunc prepares the plugin before it serves; an error fails the
+	// load of the plugin.
+	StartFunc func() error
 )
 
 // Registry is the set of components of one plugin. The zero value is not
@@ -46,6 +49,7 @@ type Registry struct {
 	object      table[abi.ObjectRequest, abi.ObjectReply]
 	agentReset  table[abi.AgentResetRequest, abi.AgentResetReply]
 	agentAct    table[abi.AgentActRequest, abi.AgentActReply]
+	start       StartFunc
 }
 
 // New returns an empty Registry whose manifest declares abi.Version.
@@ -120,6 +124,22 @@ func (r *Registry) Agent(c abi.Component, reset AgentResetFunc, act AgentActFunc
 		a, err := act(req)
 		return abi.AgentActReply{Action: a}, err
 	}
+}
+
+// OnStart registers the function gatehouse_start runs (abi/README.md,
+// section 4.6): once per loaded version of the plugin, on one instance,
+// with the plugin's capabilities, before any component is called. An
+// error fails the load with its code (internal for an error that is not
+// an *abi.Error). It panics if f is nil or a function is already
+// registered. Without one, gatehouse_start does nothing.
+func (r *Registry) OnStart(f StartFunc) {
+	switch {
+	case f == nil:
+		panic("gatehouse pdk: start function registered as nil")
+	case r.start != nil:
+		panic("gatehouse pdk: start function registered twice")
+	}
+	r.start = f
 }
 
 // Manifest returns a copy of the manifest built from the registrations.

@@ -40,12 +40,13 @@ const dryRunText = "dry run: the packet filter commands were recorded, not run"
 // query features commands on its Filter and keeps the command behind every
 // rule in its Store.
 //
-// The first command an Actuator carries out starts it: it brings the filter
-// in line with the store. Persistent rules the filter lost (its table was
-// flushed, the machine rebooted) are installed again under their numbers;
-// rules that were not persistent are forgotten; rules of the actuator that
-// the store does not know are removed. A command of any kind does this, so
-// query features is the way to restore the rules without changing any.
+// Starting an Actuator brings the filter in line with the store. Persistent
+// rules the filter lost (its table was flushed, the machine rebooted) are
+// installed again under their numbers; rules that were not persistent are
+// forgotten; rules of the actuator that the store does not know are
+// removed. A plugin calls Start from gatehouse_start, so that the rules are
+// back as soon as the host loads it; an Actuator not started by then starts
+// at its first command (see Start).
 //
 // # Notes
 //
@@ -81,7 +82,6 @@ func (a *Actuator) actuate(c abi.Command) (abi.ActuateReply, error) {
 		if err := a.start(); err != nil {
 			return abi.ActuateReply{}, err
 		}
-		a.started = true
 	}
 	req, err := Parse(c)
 	if err != nil {
@@ -163,10 +163,37 @@ func (a *Actuator) delete(n int64) (abi.ActuateReply, error) {
 	return rep, nil
 }
 
-// start brings the filter in line with the store, as the Actuator's doc
+// Start starts the Actuator, as its doc comment says: the plugin calls it
+// from gatehouse_start. Actuate starts an Actuator at its first command
+// when Start has not run: a host of ABI 1.0 never calls gatehouse_start,
+// and the host calls it in one instance of the plugin only, while an
+// Actuator lives in each. Restoring installs only what the filter lacks, so
+// starting again costs a listing of the filter and changes nothing.
+//
+// A filter that fails is an *abi.Error of code unavailable; store failures
+// are returned as the Store gave them.
+func (a *Actuator) Start() error {
+	err := a.start()
+	if r, ok := errors.AsType[*Refusal](err); ok {
+		return abi.Errorf(abi.CodeUnavailable, "%s", r.Text)
+	}
+	return err
+}
+
+// start starts the Actuator; a failing filter is a *Refusal, the answer to
+// the command that started it.
+func (a *Actuator) start() error {
+	if err := a.restore(); err != nil {
+		return err
+	}
+	a.started = true
+	return nil
+}
+
+// restore brings the filter in line with the store, as the Actuator's doc
 // comment says. In dry run the filter's state is unknown and nothing is
 // changed.
-func (a *Actuator) start() error {
+func (a *Actuator) restore() error {
 	rules, err := loadRules(a.Store)
 	if err != nil {
 		return err

@@ -223,6 +223,38 @@ func TestActuatorRestoresPersistentRules(t *testing.T) {
 	}
 }
 
+func TestActuatorStart(t *testing.T) {
+	first := &Actuator{Filter: &memFilter{}, Store: newMemStore()}
+	run(t, first, []step{
+		{cmd: denySSH, status: 200, number: 1},
+		{cmd: denyTransient, status: 200, number: 2},
+	})
+
+	// A reboot, then a start: the persistent rule is back before any command.
+	f := &memFilter{}
+	a, logs := restarted(first, f)
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Rules(), []string{"1 deny"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after Start the filter holds %v, want %v", got, want)
+	}
+	// Started, the actuator does not restore again at its first command.
+	changes, logged := f.changes, len(*logs)
+	run(t, a, []step{{cmd: allowNet, status: 200, number: 3}})
+	if f.changes != changes+1 || len(*logs) != logged {
+		t.Errorf("the first command after Start made %d changes and logged %q, want the rule alone", f.changes-changes, (*logs)[logged:])
+	}
+
+	// A filter that fails fails the start with code unavailable.
+	f = &memFilter{fail: errors.New("nft exited with status 1: Error: Could not process rule")}
+	a, _ = restarted(first, f)
+	err := a.Start()
+	if !errors.Is(err, &abi.Error{Code: abi.CodeUnavailable}) || !strings.Contains(err.Error(), "rules not restored: nft exited with status 1") {
+		t.Errorf("Start on a failing filter = %v, want unavailable naming the filter's error", err)
+	}
+}
+
 func TestActuatorKeepsRulesTheFilterStillHolds(t *testing.T) {
 	f := &memFilter{}
 	first := &Actuator{Filter: f, Store: newMemStore()}

@@ -1,10 +1,9 @@
 //! rs-basics: the reference plugin of the Rust PDK (abi/pdk/rust) on the
-//! native binding. Its components behave exactly as their Go twins in
-//! plugins-src/go/internal/basics:
-//!
-//!   agent        rs-greedy          = greedy
-//!   obligation   rs-require-reason  = require-reason
-//!   environment  echo               = echo (the same name, for the benchmarks)
+//! native binding. Its components, the actuator echo, the obligation
+//! require-reason, the environment setter echo, the object setter
+//! path-segments and the agent greedy, have the names and the behaviour of
+//! their Go twins in plugins-src/go/internal/basics;
+//! plugins-src/cases/basics.yaml holds the cases every basics plugin passes.
 //!
 //! Build from the repository root, the kit first, then the plugin:
 //!
@@ -15,24 +14,92 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use gatehouse_pdk::{
-    error, plugin, Action, AgentActRequest, AgentResetRequest, Code, Component, EnvironmentReply, EnvironmentRequest,
-    ObligeReply, ObligeRequest, Plugin, Result, Value,
+    error, plugin, Action, ActuateReply, ActuateRequest, AgentActRequest, AgentResetRequest, Code, Component,
+    EnvironmentReply, EnvironmentRequest, ObjectReply, ObjectRequest, ObligeReply, ObligeRequest, Plugin, Result, Val,
+    Value,
 };
 
 plugin!(Plugin {
     name: "rs-basics",
     version: "1.0.0",
-    description: "reference components in Rust, the twins of some of basics",
+    description: "reference components in Rust, one of each kind",
     capabilities: &[],
     components: &[
-        Component::agent("rs-greedy", greedy_reset, greedy_act)
-            .description("reaches for a goal, plans moves over the edges, else takes the least risk"),
-        Component::obligation("rs-require-reason", require_reason)
+        Component::actuator("echo", ECHO_PROFILES, ECHO_PAIRS, echo_actuate)
+            .description("answers query features and echoes the other commands it supports"),
+        Component::obligation("require-reason", require_reason)
             .description("fulfilled only when access.reason is a non-empty string"),
         Component::environment("echo", &["echo"], echo)
             .description("returns the key asked for and subject.id, for benchmarks"),
+        Component::object("path-segments", path_segments)
+            .description("sets segments to the path's segments and resource to the first"),
+        Component::agent("greedy", greedy_reset, greedy_act)
+            .description("reaches for a goal, plans moves over the edges, else takes the least risk"),
     ],
 });
+
+// ---- actuator echo ----
+
+/// The profiles the actuator echo declares and reports to query features.
+const ECHO_PROFILES: &[&str] = &["x-echo"];
+/// The action/target pairs of the actuator echo.
+const ECHO_PAIRS: &[(&str, &[&str])] =
+    &[("query", &["features"]), ("allow", &["ipv4_net", "ipv6_net"]), ("deny", &["ipv4_net", "ipv6_net"])];
+
+/// echo_actuate answers query features; it answers the other pairs it
+/// supports with status 200 and results echoing the action and target, any
+/// other pair with 501, and a command whose target has not exactly one type
+/// with 400.
+fn echo_actuate<'a>(req: &ActuateRequest<'a>) -> Result<ActuateReply<'a>> {
+    let cmd = &req.command;
+    if cmd.target_keys != 1 {
+        return Ok(ActuateReply::status(400).text("target must have exactly one type"));
+    }
+    let supported =
+        ECHO_PAIRS.iter().any(|(action, targets)| *action == cmd.action && targets.contains(&cmd.target_type));
+    if !supported {
+        return Ok(ActuateReply::status(501).text(format!("command not supported: {} {}", cmd.action, cmd.target_type)));
+    }
+    if cmd.action == "query" {
+        return Ok(features(cmd.target_value));
+    }
+    Ok(ActuateReply::ok().results(Value::map([("action", cmd.action.into()), ("target", Value::Raw(cmd.target))])))
+}
+
+/// features answers query features with the features asked for among
+/// versions, profiles and pairs (msgpack str only); an empty or nil list is
+/// a heartbeat, answered with status 200 alone (OpenC2 Language
+/// Specification v1.0, section 4.1).
+fn features(asked: Val<'_>) -> ActuateReply<'static> {
+    let items = match asked.items() {
+        Some(items) => items,
+        None => return ActuateReply::status(400).text("target features must be a list"),
+    };
+    let (mut versions, mut profiles, mut pairs) = (false, false, false);
+    for f in items {
+        match f.as_str() {
+            Some("versions") => versions = true,
+            Some("profiles") => profiles = true,
+            Some("pairs") => pairs = true,
+            _ => {}
+        }
+    }
+    let mut results = Vec::new();
+    if versions {
+        results.push(("versions", Value::array(["1.0"])));
+    }
+    if profiles {
+        results.push(("profiles", Value::array(ECHO_PROFILES.iter().copied())));
+    }
+    if pairs {
+        let map = ECHO_PAIRS.iter().map(|(action, targets)| (*action, Value::array(targets.iter().copied())));
+        results.push(("pairs", Value::map(map)));
+    }
+    if results.is_empty() {
+        return ActuateReply::ok();
+    }
+    ActuateReply::ok().results(Value::map(results))
+}
 
 // ---- environment echo ----
 
@@ -42,7 +109,7 @@ fn echo<'a>(req: &EnvironmentRequest<'a>) -> Result<EnvironmentReply<'a>> {
     Ok(EnvironmentReply::value(Value::map([("key", req.key.into()), ("subject", id)])))
 }
 
-// ---- obligation rs-require-reason ----
+// ---- obligation require-reason ----
 
 /// require_reason is fulfilled only when access.reason is a non-empty string.
 fn require_reason<'a>(req: &ObligeRequest<'a>) -> Result<ObligeReply<'a>> {
@@ -56,7 +123,21 @@ fn require_reason<'a>(req: &ObligeRequest<'a>) -> Result<ObligeReply<'a>> {
     })
 }
 
-// ---- agent rs-greedy ----
+// ---- object path-segments ----
+
+/// path_segments sets segments to the non-empty segments of the path and,
+/// when there is one, resource to the first.
+fn path_segments<'a>(req: &ObjectRequest<'a>) -> Result<ObjectReply<'a>> {
+    let segments: Vec<&'a str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let first = segments.first().copied();
+    let mut reply = ObjectReply::new().set("segments", Value::array(segments));
+    if let Some(first) = first {
+        reply = reply.set("resource", first);
+    }
+    Ok(reply)
+}
+
+// ---- agent greedy ----
 
 /// A run of one actor: its goals and the model's edges as successor lists,
 /// in the order of the edges (which decides among paths of equal length,

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/hostattrs"
+)
+
+func newPolicyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Check, evaluate and test access-control policies",
+		Long: `Access-control policies are ARPOC-compatible entity files: policy sets,
+policies and rules whose Target and Condition expressions test attributes of
+the subject, the object, the environment and the access. docs/policy-language.md
+describes them.`,
+		Example: `  gatehouse policy check acl/
+  gatehouse policy eval --entities acl/ --policy-set com.example.policysets.loggedIn --context request.json
+  gatehouse policy test policy-cases.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newPolicyCheckCommand(), newPolicyEvalCommand(), newPolicyTestCommand())
+	return cmd
+}
+
+func newPolicyCheckCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check [DIR|FILE]...",
+		Short: "Load entity files and list every problem",
+		Long: `Check loads the entity files of each folder (its *.json files) and each file
+given (whatever its name), as serve would, and lists every problem: files that
+are not valid JSON, refused entities with the key and, in an expression, the
+column at fault, references to entities that are not loaded, and warnings.
+Without arguments it checks the configured policy.entities. Exit status 1 when
+there is any problem other than a warning.`,
+		Example: `  gatehouse policy check acl/
+  gatehouse policy check acl/ extra/rules.json --output json`,
+		RunE: runPolicyCheck,
+	}
+	addOutputFlag(cmd)
+	return cmd
+}
+
+// checkReport is the JSON output of policy check.
+type checkReport struct {
+	PolicySets int              `json:"policy_sets"`
+	Policies   int              `json:"policies"`
+	Rules      int              `json:"rules"`
+	Errors     int              `json:"errors"`
+	Warnings   int              `json:"warnings"`
+	Problems   []policy.Problem `json:"problems"`
+}
+
+func runPolicyCheck(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	paths, err := entityPaths(cmd, args)
+	if err != nil {
+		return err
+	}
+	s := policy.Load(paths...)
+	rep := checkReport{Problems: s.Problems()}
+	for _, e := range s.Entities() {
+		switch e.Kind {
+		case policy.KindPolicySet:
+			rep.PolicySets++
+		case policy.KindPolicy:
+			rep.Policies++
+		default:
+			rep.Rules++
+		}
+	}
+	rep.Errors = len(s.Errors())
+	rep.Warnings = len(rep.Problems) - rep.Errors
+	w := cmd.OutOrStdout()
+	if asJSON {
+		if rep.Problems == nil {
+			rep.Problems = []policy.Problem{}
+		}
+		if err := printJSON(w, rep); err != nil {
+			return err
+		}
+	} else {
+		printProblems(w, rep.Problems)
+		fmt.Fprintf(w, "%d policy sets, %d policies, %d rules; %d errors, %d warnings\n",
+			rep.PolicySets, rep.Policies, rep.Rules, rep.Errors, rep.Warnings)
+	}
+	if rep.Errors > 0 {
+		return finding("%d problems in the entity files", rep.Errors)
+	}
+	return nil
+}
+
+// entityPaths returns args, or the configured policy.entities when there
+// are none.
+func entityPaths(cmd *cobra.Command, args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Policy.Entities) == 0 {
+		return nil, usage("no entity files: give folders or files, or set policy.entities in the configuration")
+	}
+	return f.Policy.Entities, nil
+}
+
+// printProblems writes one problem a line, "error: " or "warning: " first.
+func printProblems(w io.Writer, problems []policy.Problem) {
+	for _, p := range problems {
+		severity := "error"
+		if p.Warning {
+			severity = "warning"
+		}
+		fmt.Fprintf(w, "%s: %s\n", severity, p.Error())
+	}
+}
+
+// policyPlugins are the plugins that take part in the decisions of policy
+// eval and policy test.
+type policyPlugins struct {
+	environment policy.EnvironmentSource
+	setters     []policy.ObjectSetter
+	obligations policy.ObligationRunner
+	close       func()
+}
+
+// loadPolicyPlugins loads the plugins of dir, with the configured grants
+// and limits, as environment sources, object setters (all of them, in
+// their priority order) and obligations, named through the configured
+// policy.obligations. Plugins that fail to load are reported on stderr.
+// Without dir there are none.
+func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
+	if dir == "" {
+		return policyPlugins{close: func() {}}, nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return policyPlugins{}, usage("--plugins %s is not a folder", dir)
+	}
+	f, err := loadConfig(cmd)
+	if err != nil {
+		return policyPlugins{}, err
+	}
+	hc, err := offlineConfig(cmd)
+	if err != nil {
+		return policyPlugins{}, err
+	}
+	hc.PluginDir = dir
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return policyPlugins{}, usage("%v", err)
+	}
+	ctx := cmd.Context()
+	closeHost := func() { h.Close(context.WithoutCancel(ctx)) }
+	if err := h.LoadDir(ctx); err != nil {
+		closeHost()
+		return policyPlugins{}, usage("%v", err)
+	}
+	for _, st := range h.Plugins() {
+		if st.Status == host.StatusError {
+			fmt.Fprintf(cmd.ErrOrStderr(), "gatehouse: plugin %s: %s\n", st.File, st.Message)
+		}
+	}
+	return policyPlugins{
+		environment: hostattrs.Environment{Host: h},
+		setters:     hostattrs.ObjectSetters(h, nil),
+		obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
+		close:       closeHost,
+	}, nil
+}

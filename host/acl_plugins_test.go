@@ -1,0 +1,371 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+)
+
+// The access-control reference plugins of every language provide ARPOC's
+// obligations, environment setters and object setters under ARPOC's names.
+// The shared suites (TestACLSuites) check what a case can; these tests
+// check what depends on the clock, the log and a web service.
+
+// aclHost returns a started host serving the plugin p alone, granted log
+// and clock, or for p.HTTP the http capability to httpHosts; the host's
+// log goes to logs when it is not nil.
+func aclHost(t *testing.T, p wasmbuild.ACLPlugin, httpHosts []string, logs io.Writer) *Host {
+	t.Helper()
+	grants := Grants{Log: true, Clock: true}
+	if p.HTTP {
+		grants = Grants{HTTP: &HTTPGrant{Hosts: httpHosts}}
+	}
+	cfg := Config{
+		Plugins: map[string]PluginConfig{p.Name: {Grants: grants}},
+		Limits:  Limits{Timeout: time.Minute}, // the race detector is slow
+	}
+	if logs != nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	}
+	h := newHostWasm(t, cfg, p.Build(t))
+	if st := status(t, h, p.Name+".wasm"); st.Status != StatusOK {
+		t.Fatalf("%s: status %s: %s", p.Name, st.Status, st.Message)
+	}
+	return h
+}
+
+// aclPlugins returns the access-control plugins that pass suite.
+func aclPlugins(suite string) []wasmbuild.ACLPlugin {
+	var out []wasmbuild.ACLPlugin
+	for _, p := range wasmbuild.ACLPlugins {
+		if slices.ContainsFunc(p.Suites, func(s wasmbuild.ACLSuite) bool { return s.File == suite }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// timeValues give the value of each time attribute at a time in UTC, as
+// ARPOC documents them.
+var timeValues = map[string]func(time.Time) any{
+	"time": func(t time.Time) any { return fmt.Sprintf("%02d:%02d:%02d", t.Hour(), t.Minute(), t.Second()) },
+	"datetime": func(t time.Time) any {
+		return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second())
+	},
+	"time_hour":   func(t time.Time) any { return int64(t.Hour()) },
+	"time_minute": func(t time.Time) any { return int64(t.Minute()) },
+	"time_second": func(t time.Time) any { return int64(t.Second()) },
+}
+
+// TestACLTimeAttributes checks that each time attribute is the host's time
+// in UTC, at one of the seconds the call spanned.
+func TestACLTimeAttributes(t *testing.T) {
+	for _, p := range aclPlugins(wasmbuild.ACLEnvironmentSuite) {
+		t.Run(p.Name, func(t *testing.T) {
+			h := aclHost(t, p, nil, nil)
+			for key, value := range timeValues {
+				for range 3 {
+					before := time.Now().UTC()
+					rep, err := h.Environment(t.Context(), key, abi.EnvironmentRequest{Key: key})
+					after := time.Now().UTC()
+					if err != nil {
+						t.Fatalf("%s: %v", key, err)
+					}
+					var spanned []any
+					for s := before.Truncate(time.Second); !s.After(after); s = s.Add(time.Second) {
+						spanned = append(spanned, value(s))
+					}
+					if got := normalize(rep.Value); !slices.Contains(spanned, got) {
+						t.Errorf("%s = %#v, want one of %#v (the call ran from %s to %s)", key, got, spanned, before, after)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestACLObligationLogs checks what each log obligation writes to the
+// host's log, for every decision, with and without a log_format.
+func TestACLObligationLogs(t *testing.T) {
+	// nest returns v in n arrays of one item.
+	nest := func(n int, v any) any {
+		for range n {
+			v = []any{v}
+		}
+		return v
+	}
+	ctx := abi.Context{
+		Subject: map[string]any{"email": "ada@example.com", "groups": []any{"ops", "dev"}, "level": int64(3), "ratio": 0.25,
+			"deep": nest(120, "x")},
+		Object:      map[string]any{"service": "docs", "path": "a/b", "owner": map[string]any{"id": "u1"}, "public": false},
+		Environment: map[string]any{"time_hour": int64(9), "note": "tab\there, \"quoted\" \\ é"},
+	}
+	logged := map[string][]abi.Decision{
+		"obl_log":            {abi.DecisionGrant, abi.DecisionDeny, abi.DecisionNotApplicable},
+		"obl_log_successful": {abi.DecisionGrant},
+		"obl_log_failed":     {abi.DecisionDeny, abi.DecisionNotApplicable},
+	}
+	const format = "{} subject.email accessed object.service [object.path] owner object.owner.id level subject.level -- object.target_url."
+	// goLines are the lines the Go plugin, the first, logs, by obligation
+	// and decision: the others log the same text, keys sorted alike.
+	goLines := map[string]string{}
+	for _, p := range aclPlugins(wasmbuild.ACLObligationSuite) {
+		t.Run(p.Name, func(t *testing.T) {
+			var mu sync.Mutex
+			var logs bytes.Buffer
+			h := aclHost(t, p, nil, &lockedWriter{mu: &mu, w: &logs})
+			// lines calls the obligation and returns the lines it logs.
+			lines := func(name string, req abi.ObligeRequest) []string {
+				t.Helper()
+				mu.Lock()
+				logs.Reset()
+				mu.Unlock()
+				rep, err := h.Oblige(t.Context(), name, req)
+				if err != nil || !rep.Fulfilled {
+					t.Fatalf("%s %s = %+v, %v; want fulfilled", name, req.Decision, rep, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				return pluginLogLines(t, logs.Bytes(), p.Name)
+			}
+			for name, decisions := range logged {
+				for _, d := range []abi.Decision{abi.DecisionGrant, abi.DecisionDeny, abi.DecisionNotApplicable} {
+					got := lines(name, abi.ObligeRequest{Decision: d, Context: ctx})
+					if !slices.Contains(decisions, d) {
+						if len(got) != 0 {
+							t.Errorf("%s logs %q on %s, want nothing", name, got, d)
+						}
+						continue
+					}
+					prefix := name + ": " + string(d) + " "
+					if len(got) != 1 || !strings.HasPrefix(got[0], prefix) {
+						t.Fatalf("%s logs %q on %s, want one line starting with %q", name, got, d, prefix)
+					}
+					logged, err := abi.DecodeJSONObject([]byte(strings.TrimPrefix(got[0], prefix)))
+					if err != nil {
+						t.Fatalf("%s on %s: the context is not JSON: %v: %q", name, d, err, got[0])
+					}
+					// Values nested deeper than 100 levels below a category are null.
+					want := map[string]any{"subject": maps.Clone(ctx.Subject), "object": ctx.Object, "environment": ctx.Environment}
+					want["subject"].(map[string]any)["deep"] = nest(100, nil)
+					if !reflect.DeepEqual(normalize(logged), normalize(want)) {
+						t.Errorf("%s on %s logs the context %v\nwant %v", name, d, logged, want)
+					}
+					key := name + " " + string(d)
+					if goLine, ok := goLines[key]; !ok {
+						goLines[key] = got[0]
+					} else if got[0] != goLine {
+						t.Errorf("%s on %s logs\n%s\nwant (as Go)\n%s", name, d, got[0], goLine)
+					}
+				}
+			}
+			got := lines("obl_log", abi.ObligeRequest{Decision: abi.DecisionDeny, Context: ctx, Config: map[string]any{"log_format": format}})
+			want := "DENY ada@example.com accessed docs [a/b] owner u1 level 3 -- ."
+			if !slices.Equal(got, []string{want}) {
+				t.Errorf("obl_log with a log_format logs %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// pluginLogLines returns the messages of the records of plugin in logs, a
+// JSON log, at info level.
+func pluginLogLines(t *testing.T, logs []byte, plugin string) []string {
+	t.Helper()
+	var out []string
+	dec := json.NewDecoder(bytes.NewReader(logs))
+	for {
+		var r map[string]any
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			return out
+		} else if err != nil {
+			t.Fatalf("log: %v", err)
+		}
+		if r["plugin"] == plugin && r["level"] == "INFO" {
+			out = append(out, r["msg"].(string))
+		}
+	}
+}
+
+// TestACLJSONSetter runs the object setter jsonsetter of every language
+// against a web service on loopback, which the http grant allows alone.
+func TestACLJSONSetter(t *testing.T) {
+	var mu sync.Mutex
+	var asked []*http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r)
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/privilege":
+			level := map[string]int{"reports": 5, "public": 0}[r.URL.Query().Get("section")]
+			fmt.Fprintf(w, `{"privilege": %d, "owner": {"id": "u1", "teams": ["a", "b"]}, "ratio": 0.5, "big": 1e3, "huge": 12345678901234567890, "draft": false, "service": null, "name": "caf\u00e9 \"x\""}`, level)
+		case "/missing":
+			http.Error(w, "no such object", http.StatusNotFound)
+		case "/list":
+			fmt.Fprint(w, `[{"privilege": 1}]`)
+		default:
+			fmt.Fprint(w, `{"privilege": `)
+		}
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
+		if !p.HTTP {
+			continue
+		}
+		t.Run(p.Name, func(t *testing.T) {
+			h := aclHost(t, p, []string{u.Host}, nil)
+			call := func(url string, object map[string]any) (map[string]any, error) {
+				mu.Lock()
+				asked = nil
+				mu.Unlock()
+				rep, err := h.Object(t.Context(), "jsonsetter", abi.ObjectRequest{
+					Object: object, Path: "/reports/q1",
+					Config: map[string]any{"enable": true, "priority": int64(32), "url": url},
+				})
+				return rep.Attributes, err
+			}
+
+			object := map[string]any{"section": "reports", "path": "reports/q1 2026", "level": int64(2),
+				"groups": []any{"ops", "dev"}, "ratio": 0.1, "public": true, "none": nil, "owner": map[string]any{"id": "u9"}}
+			attrs, err := call(srv.URL+"/privilege?token=a%2Fb#top", object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"privilege": int64(5), "owner": map[string]any{"id": "u1", "teams": []any{"a", "b"}},
+				"ratio": 0.5, "big": 1000.0, "huge": 12345678901234567890.0, "draft": false, "name": `café "x"`,
+				"service": nil} // nil removes the attribute
+			if got := normalize(attrs); !reflect.DeepEqual(got, normalize(want)) {
+				t.Errorf("attributes = %#v\nwant %#v", got, want)
+			}
+			mu.Lock()
+			r := asked[0]
+			mu.Unlock()
+			query := "token=a%2Fb&groups=ops&groups=dev&level=2&path=reports%2Fq1+2026&public=true&ratio=0.1&section=reports"
+			if r.Method != http.MethodGet || r.URL.RawQuery != query || r.Header.Get("Accept") != "application/json" {
+				t.Errorf("request %s %s (Accept %q)\nwant GET /privilege?%s (Accept application/json)", r.Method, r.URL, r.Header.Get("Accept"), query)
+			}
+
+			for _, tt := range []struct {
+				name, url string
+				code      abi.Code
+				msg       string
+			}{
+				{"a host the grant does not allow", "http://json.example.com/privilege", abi.CodeDenied,
+					"jsonsetter: GET http://json.example.com/privilege: capability_denied: "},
+				{"another port of the host", "http://" + u.Hostname() + ":1/privilege", abi.CodeDenied, "capability_denied"},
+				{"a status other than 2xx", srv.URL + "/missing", abi.CodeUnavailable, "jsonsetter: GET " + srv.URL + "/missing: status 404"},
+				{"a reply that is not an object", srv.URL + "/list", abi.CodeUnavailable, "jsonsetter: GET " + srv.URL + "/list: the reply is "},
+				{"a reply cut short", srv.URL + "/cut", abi.CodeUnavailable, "jsonsetter: GET " + srv.URL + "/cut: the reply is "},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					_, err := call(tt.url, map[string]any{"section": "reports"})
+					var e *abi.Error
+					if !errors.As(err, &e) || e.Code != tt.code || !strings.Contains(e.Message, tt.msg) {
+						t.Errorf("error = %v\nwant %s with %q", err, tt.code, tt.msg)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestACLTwinsMatchGo checks that every access-control plugin declares its
+// components as the Go plugins do.
+func TestACLTwinsMatchGo(t *testing.T) {
+	goComponents := map[string]abi.Component{}
+	var twins []wasmbuild.ACLPlugin
+	for _, p := range wasmbuild.ACLPlugins {
+		if !strings.HasPrefix(p.Name, "acl-") {
+			twins = append(twins, p)
+			continue
+		}
+		for k, c := range componentsOf(t, aclHost(t, p, nil, nil), p.Name+".wasm") {
+			goComponents[k] = c
+		}
+	}
+	for _, p := range twins {
+		t.Run(p.Name, func(t *testing.T) {
+			cs := componentsOf(t, aclHost(t, p, nil, nil), p.Name+".wasm")
+			if len(cs) == 0 {
+				t.Fatal("no components")
+			}
+			for k, c := range cs {
+				if want, ok := goComponents[k]; !ok || !reflect.DeepEqual(c, want) {
+					t.Errorf("%s = %+v\nwant (as in Go) %+v", k, c, want)
+				}
+			}
+		})
+	}
+}
+
+// TestACLJSONSetterReadsJSONAsGo checks that every jsonsetter reads the
+// replies of a web service as the Go plugin does, which reads them with
+// Go's encoding/json: the same attributes, or an error of the same code.
+func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
+	bodies := []string{
+		`{}`, " \t\r\n{ \"a\" : 1 } \n",
+		`{"a": 1, "a": 2}`, `{"n": [-0, 1.0, 1E2, 2e-3, 9223372036854775807, 9223372036854775808, -9223372036854775808, -9223372036854775809, 1e400]}`,
+		`{"s": "\"\\\/\b\f\n\r\t\u00e9\u20ac\ud83d\ude00", "lone": "\ud800x\udc00", "raw": "é€😀"}`,
+		`{"deep": [[[[[[[[[[{"x": [true, false, null]}]]]]]]]]]]}`,
+		``, `null`, `[]`, `"s"`, `5`, `true`, `{} {}`, `{} x`, `{"a": 1,}`, `{"a":}`, `{'a': 1}`, `{"a": 01}`, `{"a": 1.}`,
+		`{"a": -}`, "{\"a\": \"x\ny\"}", `{"a": "\x"}`, `{"a": "\u12"}`, `{"a": tru}`, `{"a" 1}`, `{"a": [1 2]}`, `{"a": 1`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		fmt.Sscanf(r.URL.Path, "/%d", &i)
+		fmt.Fprint(w, bodies[i])
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(h *Host, i int) callOutcome {
+		rep, err := h.Object(t.Context(), "jsonsetter", abi.ObjectRequest{Path: "/", Config: map[string]any{"url": fmt.Sprintf("%s/%d", srv.URL, i)}})
+		o := outcome(t, rep.Attributes, err)
+		o.Msg = "" // the messages of JSON errors differ
+		return o
+	}
+	var goPlugin wasmbuild.ACLPlugin
+	var others []wasmbuild.ACLPlugin
+	for _, p := range wasmbuild.ACLPlugins {
+		switch {
+		case p.Name == "acl-jsonsetter":
+			goPlugin = p
+		case p.HTTP:
+			others = append(others, p)
+		}
+	}
+	goHost := aclHost(t, goPlugin, []string{u.Host}, nil)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			h := aclHost(t, p, []string{u.Host}, nil)
+			for i, body := range bodies {
+				if got, want := read(h, i), read(goHost, i); !reflect.DeepEqual(got, want) {
+					t.Errorf("reply %q: %+v\nwant (as Go) %+v", body, got, want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,42 @@
+//! rs-acl-basics: the Rust twin of plugins-src/go/acl-basics, with ARPOC's
+//! log obligations (obl_log, obl_log_successful, obl_log_failed) and time
+//! environment setters (time, datetime, time_hour, time_minute,
+//! time_second), under the names and with the behaviour of their Go twins;
+//! plugins-src/cases/acl-obligations.yaml and acl-environment.yaml hold the
+//! cases both pass. Grant it log and clock.
+//!
+//! Build from the repository root, the kit first, then the plugin:
+//!
+//!   /usr/bin/rustc --edition 2021 --target wasm32-unknown-unknown --crate-type rlib --crate-name gatehouse_pdk -C opt-level=s -C strip=debuginfo -C target-feature=+bulk-memory -o target/wasm32/libgatehouse_pdk.rlib abi/pdk/rust/src/lib.rs
+//!   /usr/bin/rustc --edition 2021 --target wasm32-unknown-unknown --crate-type cdylib --crate-name rs_acl_basics -C opt-level=s -C strip=debuginfo -C target-feature=+bulk-memory --extern gatehouse_pdk=target/wasm32/libgatehouse_pdk.rlib -o plugins/rs-acl-basics.wasm plugins-src/rust/rs-acl-basics/src/lib.rs
+
+mod jsontext;
+mod logline;
+mod obligation;
+mod timeattr;
+
+use gatehouse_pdk::{plugin, Component, Plugin};
+
+plugin!(Plugin {
+    name: "rs-acl-basics",
+    version: "1.0.0",
+    description: "ARPOC's log obligations and time environment setters",
+    capabilities: &["log", "clock"],
+    components: &[
+        Component::obligation("obl_log", obligation::obl_log).description("logs every decision with its context"),
+        Component::obligation("obl_log_successful", obligation::obl_log_successful)
+            .description("logs granted accesses with their context"),
+        Component::obligation("obl_log_failed", obligation::obl_log_failed)
+            .description("logs denied and not applicable accesses with their context"),
+        Component::environment("time", &["time"], timeattr::time_attribute)
+            .description("the time of day in UTC, \"HH:MM:SS\""),
+        Component::environment("datetime", &["datetime"], timeattr::time_attribute)
+            .description("the date and time in UTC, \"YYYY-MM-DD HH:MM:SS\""),
+        Component::environment("time_hour", &["time_hour"], timeattr::time_attribute)
+            .description("the hour in UTC, an integer from 0 to 23"),
+        Component::environment("time_minute", &["time_minute"], timeattr::time_attribute)
+            .description("the minute in UTC, an integer from 0 to 59"),
+        Component::environment("time_second", &["time_second"], timeattr::time_attribute)
+            .description("the second in UTC, an integer from 0 to 59"),
+    ],
+});

@@ -1,0 +1,122 @@
+// Package hostattrs lets plugins take part in policy decisions: it
+// implements the attribute and obligation interfaces of package policy
+// over the components of the plugin host (abi/README.md, sections 6.3 to
+// 6.5).
+package hostattrs
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/policy"
+)
+
+// Environment is a policy.EnvironmentSource that asks the environment
+// components of the host's plugins, as ABI section 6.4 says: for the
+// attribute environment.PATH it picks the longest key that a component
+// declares and that is PATH or a prefix of it ending before a dot, and asks
+// the components that declare it, in order of plugin name and then
+// component name, until one knows the value.
+type Environment struct {
+	Host *host.Host
+}
+
+// Environment asks for the environment attribute at path.
+func (e Environment) Environment(ctx context.Context, path string, attrs *abi.Context) (string, any, error) {
+	components := e.Host.Components(abi.KindEnvironment)
+	key := ""
+	for _, c := range components {
+		for _, k := range c.Component.Attributes {
+			if len(k) > len(key) && policy.Covers(k, path) {
+				key = k
+			}
+		}
+	}
+	if key == "" {
+		return "", nil, nil
+	}
+	for _, c := range components {
+		if !declares(c.Component, key) {
+			continue
+		}
+		rep, err := e.Host.Environment(ctx, c.Ref(), abi.EnvironmentRequest{Key: key, Context: *attrs})
+		if err != nil {
+			return "", nil, err
+		}
+		if rep.Value != nil {
+			return key, rep.Value, nil
+		}
+	}
+	return key, nil, nil
+}
+
+func declares(c abi.Component, key string) bool {
+	for _, k := range c.Attributes {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// ObjectSetter is a policy.ObjectSetter that calls one object component of
+// the host's plugins (ABI section 6.5).
+type ObjectSetter struct {
+	Host *host.Host
+	// Component is the component's reference: "name" or "plugin/name".
+	Component string
+	// Order is the setter's priority: lower runs first.
+	Order int
+	// Config is the setter's configuration for the service.
+	Config map[string]any
+}
+
+// Priority returns s.Order.
+func (s ObjectSetter) Priority() int { return s.Order }
+
+// SetObject asks the component for attributes of the object at path.
+func (s ObjectSetter) SetObject(ctx context.Context, object map[string]any, path string) (map[string]any, error) {
+	rep, err := s.Host.Object(ctx, s.Component, abi.ObjectRequest{Object: object, Path: path, Config: s.Config})
+	if err != nil {
+		return nil, err
+	}
+	return rep.Attributes, nil
+}
+
+// ObjectSetters returns a setter for every object component the host
+// serves now, with the priority its manifest declares and the
+// configuration config holds for its reference ("plugin/name"). The
+// engine runs them in ascending priority, and these come in order of
+// plugin name and then component name, which breaks ties as the ABI says.
+func ObjectSetters(h *host.Host, config map[string]map[string]any) []policy.ObjectSetter {
+	var out []policy.ObjectSetter
+	for _, c := range h.Components(abi.KindObject) {
+		out = append(out, ObjectSetter{Host: h, Component: c.Ref(), Order: c.Component.Priority, Config: config[c.Ref()]})
+	}
+	return out
+}
+
+// Obligations is a policy.ObligationRunner that runs obligation components
+// of the host's plugins (ABI section 6.3). The obligation a policy names is
+// the component of that name, unless Components maps it to another.
+type Obligations struct {
+	Host *host.Host
+	// Components maps obligation names of the entity files to component
+	// references, for names that cannot be component names: ARPOC's
+	// obl_log has an underscore, which component names do not allow.
+	Components map[string]string
+}
+
+// Oblige runs the obligation name.
+func (o Obligations) Oblige(ctx context.Context, name string, effect policy.Result, attrs *abi.Context, config map[string]any) (bool, string, error) {
+	ref := name
+	if c, ok := o.Components[name]; ok {
+		ref = c
+	}
+	rep, err := o.Host.Oblige(ctx, ref, abi.ObligeRequest{Decision: abi.Decision(effect.String()), Context: *attrs, Config: config})
+	if err != nil {
+		return false, "", err
+	}
+	return rep.Fulfilled, rep.Reason, nil
+}
