@@ -10,13 +10,14 @@ import (
 // the ABI's agent kind (gatehouse_agent_reset, gatehouse_agent_act), so
 // that built-in Go agents and agent plugins are interchangeable.
 type Agent interface {
-	// Reset starts the agent on a new run for req.Actor. req.Edges is
-	// shared between the agents of a run and must not be modified.
+	// Reset starts the agent on a new run for req.Actor, with the run's
+	// seed, the actor's goals and every connection as an edge. req.Edges
+	// is shared between the agents of a run and must not be modified.
 	Reset(ctx context.Context, req abi.AgentResetRequest) error
-	// Act returns the action the actor takes now: one of obs.Choices. An
-	// action whose Time is 0 names a choice by its kind and target alone
-	// (the first such choice); otherwise its risk and time must match too.
-	// The slices of obs are reused once Act returns.
+	// Act returns the action the actor takes now: its kind and target must
+	// be those of one of obs.Choices (its risk and time do not matter).
+	// obs.Goals are the goals not met now. The slices of obs are reused
+	// once Act returns.
 	Act(ctx context.Context, obs abi.Observation) (abi.Action, error)
 }
 

@@ -95,7 +95,8 @@ type actorState struct {
 	read     model.Set
 	goals    []goal
 	goalName []string
-	met      int64 // the tick it met all its goals, or -1
+	open     []string // the goals not met now, for observations
+	met      int64    // the tick it met all its goals, or -1
 }
 
 // run is the state of one run.
@@ -204,21 +205,12 @@ func (r *run) start() error {
 			return fmt.Errorf("simulate: agent of actor %q: %w", a.Name, err)
 		}
 		s.agent = agent
-		req := abi.AgentResetRequest{Actor: a.Name, Seed: actorSeed(r.cfg.Seed, i), Goals: a.Goals, Edges: edges}
+		req := abi.AgentResetRequest{Actor: a.Name, Seed: r.cfg.Seed, Goals: a.Goals, Edges: edges}
 		if err := agent.Reset(r.ctx, req); err != nil {
 			return fmt.Errorf("simulate: reset the agent of actor %q: %w", a.Name, err)
 		}
 	}
 	return nil
-}
-
-// actorSeed derives the seed of actor i's agent from the run's seed with
-// the SplitMix64 mix, so that agents of one run draw different numbers.
-func actorSeed(seed int64, i int) int64 {
-	x := uint64(seed) + uint64(i+1)*0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return int64(x ^ x>>31)
 }
 
 // sortHeld sorts the held possessibles and renames them.
@@ -288,16 +280,20 @@ func (r *run) names(s model.Set) []string {
 
 func (r *run) goalsMet(s *actorState) bool {
 	for _, g := range s.goals {
-		switch {
-		case g.loc >= 0:
-			if s.loc != g.loc {
-				return false
-			}
-		case !s.holds.Has(g.poss) && !s.read.Has(g.poss):
+		if !s.meets(g) {
 			return false
 		}
 	}
 	return true
+}
+
+// meets reports whether the actor meets goal g now: it is at the location,
+// holds the possessible, or has read the document.
+func (s *actorState) meets(g goal) bool {
+	if g.loc >= 0 {
+		return s.loc == g.loc
+	}
+	return s.holds.Has(g.poss) || s.read.Has(g.poss)
 }
 
 // choose asks every free actor that has not met its goals for an action.
@@ -309,7 +305,13 @@ func (r *run) choose() error {
 			continue
 		}
 		r.options(s)
-		obs := abi.Observation{Tick: r.tick, Location: r.m.Locations()[s.loc], Holdings: s.heldName, Goals: s.goalName, Choices: r.choices}
+		s.open = s.open[:0]
+		for k, g := range s.goals {
+			if !s.meets(g) {
+				s.open = append(s.open, s.goalName[k])
+			}
+		}
+		obs := abi.Observation{Tick: r.tick, Location: r.m.Locations()[s.loc], Holdings: s.heldName, Goals: s.open, Choices: r.choices}
 		a, err := s.agent.Act(r.ctx, obs)
 		if err != nil {
 			return fmt.Errorf("simulate: tick %d: the agent of actor %q: %w", r.tick, s.name, err)
@@ -327,9 +329,9 @@ func (r *run) choose() error {
 var actionKinds = [model.NumActions + 1]string{model.Move: KindMove, model.Take: KindTake, model.Read: KindRead, model.Drop: KindDrop, model.NumActions: KindWait}
 
 // options fills r.choices and r.opts with what actor s may do now: each
-// component of a policy that its holdings and roles meet is a choice, and
-// so is waiting, last. Choices with the same kind, target, risk and time
-// are offered once, for the first such component.
+// action on each target whose policy has a component the actor's holdings
+// and roles meet is a choice, with the annotation of the first such
+// component; waiting is the last choice.
 func (r *run) options(s *actorState) {
 	r.choices, r.opts = r.choices[:0], r.opts[:0]
 	m := r.m
@@ -351,24 +353,20 @@ func (r *run) options(s *actorState) {
 }
 
 func (r *run) offer(s *actorState, act model.Action, target int, name string, policy model.AccessPolicy) {
-	first := len(r.choices)
 	for i := range policy {
-		c := &policy[i]
-		if !c.Allows(s.holds, s.roles) {
-			continue
-		}
-		choice := abi.Action{Kind: actionKinds[act], Target: name, Risk: c.Annotation.Probability(), Time: c.Annotation.Time}
-		if !slices.Contains(r.choices[first:], choice) {
-			r.choices = append(r.choices, choice)
+		if c := &policy[i]; c.Allows(s.holds, s.roles) {
+			r.choices = append(r.choices, abi.Action{Kind: actionKinds[act], Target: name, Risk: c.Annotation.Probability(), Time: c.Annotation.Time})
 			r.opts = append(r.opts, option{action: act, target: target, comp: c})
+			return
 		}
 	}
 }
 
-// match returns the index of the choice an agent's action names, or -1.
+// match returns the index of the choice with the kind and target of an
+// agent's action, or -1. Its risk and time do not matter.
 func (r *run) match(a abi.Action) int {
 	for i, c := range r.choices {
-		if c.Kind == a.Kind && c.Target == a.Target && (a.Time == 0 || c.Risk == a.Risk && c.Time == a.Time) {
+		if c.Kind == a.Kind && c.Target == a.Target {
 			return i
 		}
 	}

@@ -140,13 +140,15 @@ func (w *world) meets(actor string, c model.Component) bool {
 	return true
 }
 
-// allowed returns what actor may do now, as "kind target risk time".
+// allowed returns what actor may do now, as "kind target risk time": for
+// each action and target, the first component the actor meets.
 func (w *world) allowed(actor string) []string {
 	set := map[string]bool{"wait  0 1": true}
 	add := func(kind, target string, p model.AccessPolicy) {
 		for _, c := range p {
 			if w.meets(actor, c) {
 				set[fmt.Sprintf("%s %s %v %d", kind, target, c.Annotation.Probability(), c.Annotation.Time)] = true
+				return
 			}
 		}
 	}
@@ -515,25 +517,38 @@ func TestRiskTimeAndEvents(t *testing.T) {
 	}
 }
 
-// TestAgentNamesChoiceByKindAndTarget: an action without a time names the
-// first choice of its kind and target.
-func TestAgentNamesChoiceByKindAndTarget(t *testing.T) {
-	m := load(t, `possessibles { credential k; } connections { a -> b { *: m (0%, 4) k: m (0%, 1) } }
+// TestChoicesTakeTheFirstComponentMet: a choice has the annotation of the
+// first component the actor meets, and an answer names it by kind and
+// target alone, as the ABI says.
+func TestChoicesTakeTheFirstComponentMet(t *testing.T) {
+	m := load(t, `possessibles { credential k; } connections { a -> b { k: m (0%, 4) *: m (0%, 1) } }
 	actors { x { at a; holds k; goals b; } }`)
 	var trace bytes.Buffer
+	var seen abi.Observation
 	_, err := simulate.Run(context.Background(), m, simulate.Config{Trace: &trace,
-		Agent: func(string) (simulate.Agent, error) { return bare{}, nil }})
+		Agent: func(string) (simulate.Agent, error) { return bare{&seen}, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(trace.String(), `"time":4`) {
-		t.Errorf("trace = %s, want the first choice (time 4)", trace.String())
+	want := []abi.Action{{Kind: "move", Target: "b", Time: 4}, {Kind: "drop", Target: "k", Time: 1}, {Kind: "wait", Time: 1}}
+	if !reflect.DeepEqual(seen.Choices, want) || !reflect.DeepEqual(seen.Goals, []string{"b"}) {
+		t.Errorf("observation = %+v", seen)
+	}
+	if !strings.Contains(trace.String(), `"credentials":["k"],"risk":0,"time":4`) {
+		t.Errorf("trace = %s, want the move with the key (time 4)", trace.String())
 	}
 }
 
-type bare struct{}
+// bare answers a move to b with a risk and time of its own, and keeps a
+// copy of the first observation.
+type bare struct{ seen *abi.Observation }
 
 func (bare) Reset(context.Context, abi.AgentResetRequest) error { return nil }
-func (bare) Act(context.Context, abi.Observation) (abi.Action, error) {
-	return abi.Action{Kind: "move", Target: "b"}, nil
+func (b bare) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+	if b.seen.Choices == nil {
+		*b.seen = obs
+		b.seen.Choices = slices.Clone(obs.Choices)
+		b.seen.Goals = slices.Clone(obs.Goals)
+	}
+	return abi.Action{Kind: "move", Target: "b", Risk: 0.5, Time: 9}, nil
 }
