@@ -77,7 +77,7 @@ ABI, and serves them over HTTP.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "configuration file (default: the embedded configuration)")
-	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand())
+	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand())
 	return root
 }
 

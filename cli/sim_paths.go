@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/paths"
+)
+
+func newSimPathsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "paths FILE --from LOCATION --to LOCATION",
+		Short: "Find paths between two locations",
+		Long: `Paths finds the shortest path (fewest connections), the fastest (least time),
+the likeliest (least risk) and the shortest path that leaves no log entry, or with
+--all lists every simple path. Without --actor every connection counts whatever it
+requires; with --actor only the clauses the actor's roles and holdings at the
+start meet (it takes nothing on the way: see sim analyze). Exit status 1 when there
+is no path.`,
+		Example: `  gatehouse sim paths examples/office.model --from street --to office
+  gatehouse sim paths examples/office.model --from street --to office --actor mallory
+  gatehouse sim paths examples/datacentre.model --from gate --to cage --all --max-depth 6 --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: runSimPaths,
+	}
+	f := cmd.Flags()
+	f.String("from", "", "the location to start from (required)")
+	f.String("to", "", "the location to reach (required)")
+	f.String("actor", "", "count only what this actor may cross")
+	f.Bool("all", false, "list every simple path")
+	f.Int("max-depth", 0, "with --all, the most connections a path may have (0: no limit)")
+	f.Int("max-paths", 1000, "with --all, the most paths to list (0: no limit)")
+	cmd.MarkFlagRequired("from")
+	cmd.MarkFlagRequired("to")
+	addOutputFlag(cmd)
+	return cmd
+}
+
+// foundPath is a path in the output of sim paths.
+type foundPath struct {
+	Path   []string `json:"path"`
+	Steps  int      `json:"steps"`
+	Time   *int64   `json:"time,omitempty"`
+	Chance *float64 `json:"chance,omitempty"`
+}
+
+func runSimPaths(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(cmd, args[0])
+	if err != nil {
+		return err
+	}
+	f := cmd.Flags()
+	ends := [2]int{}
+	for i, flag := range []string{"from", "to"} {
+		name, _ := f.GetString(flag)
+		if ends[i], err = location(m, name); err != nil {
+			return usage("--%s: %v", flag, err)
+		}
+	}
+	rule := paths.All
+	if actor, _ := f.GetString("actor"); actor != "" {
+		id, ok := m.ActorID(actor)
+		if !ok {
+			return usage("--actor: no actor %q in %s", actor, args[0])
+		}
+		a := m.Actors()[id]
+		rule = paths.Holding(m.Holdings(a.Holds), m.RoleSet(a.Roles))
+	}
+	if all, _ := f.GetBool("all"); all {
+		return listPaths(cmd, m, ends, rule, asJSON)
+	}
+	found := map[string]*foundPath{}
+	if p, ok := paths.Find(m, ends[0], ends[1], rule); ok {
+		found["shortest"] = newFoundPath(m, p)
+	}
+	if p, time, ok := paths.Fastest(m, ends[0], ends[1], rule); ok {
+		found["fastest"] = newFoundPath(m, p)
+		found["fastest"].Time = &time
+	}
+	if p, chance, ok := paths.Likeliest(m, ends[0], ends[1], rule); ok {
+		found["likeliest"] = newFoundPath(m, p)
+		found["likeliest"].Chance = &chance
+	}
+	if p, ok := paths.Find(m, ends[0], ends[1], paths.Unlogged(rule)); ok {
+		found["unlogged"] = newFoundPath(m, p)
+	}
+	if asJSON {
+		if err := printJSON(cmd.OutOrStdout(), found); err != nil {
+			return err
+		}
+	} else {
+		w := cmd.OutOrStdout()
+		for _, kind := range []string{"shortest", "fastest", "likeliest", "unlogged"} {
+			p := found[kind]
+			if p == nil {
+				fmt.Fprintf(w, "%-10s none\n", kind)
+				continue
+			}
+			detail := fmt.Sprintf("%d steps", p.Steps)
+			switch {
+			case p.Time != nil:
+				detail = fmt.Sprintf("time %d", *p.Time)
+			case p.Chance != nil:
+				detail = fmt.Sprintf("%.4g%% success", *p.Chance*100)
+			}
+			fmt.Fprintf(w, "%-10s %s  (%s)\n", kind, strings.Join(p.Path, " -> "), detail)
+		}
+	}
+	if found["shortest"] == nil {
+		return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])
+	}
+	return nil
+}
+
+func listPaths(cmd *cobra.Command, m *model.Model, ends [2]int, rule paths.Rule, asJSON bool) error {
+	f := cmd.Flags()
+	var lim paths.Limits
+	lim.MaxDepth, _ = f.GetInt("max-depth")
+	lim.MaxPaths, _ = f.GetInt("max-paths")
+	var all [][]string
+	w := cmd.OutOrStdout()
+	n := paths.List(m, ends[0], ends[1], rule, lim, func(p []int) bool {
+		names := newFoundPath(m, p).Path
+		if asJSON {
+			all = append(all, names)
+		} else {
+			fmt.Fprintln(w, strings.Join(names, " -> "))
+		}
+		return true
+	})
+	if asJSON {
+		if err := printJSON(w, map[string]any{"paths": all, "count": n, "limited": lim.MaxPaths > 0 && n == lim.MaxPaths}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "%d paths\n", n)
+	}
+	if n == 0 {
+		return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])
+	}
+	return nil
+}
+
+func newFoundPath(m *model.Model, p []int) *foundPath {
+	out := &foundPath{Steps: len(p) - 1}
+	for _, v := range p {
+		out.Path = append(out.Path, m.Locations()[v])
+	}
+	return out
+}
+
+// location returns the id of a location of m.
+func location(m *model.Model, name string) (int, error) {
+	id, ok := m.LocationID(name)
+	if !ok {
+		return 0, fmt.Errorf("no location %q", name)
+	}
+	return id, nil
+}

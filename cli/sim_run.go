@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/sim/agent"
+	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/simulate"
+	"github.com/gatehouse/gatehouse/sim/wasmagent"
+)
+
+func newSimRunCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Simulate a model with agents driving its actors",
+		Long: `Run simulates a model tick by tick (docs/simulation.md): each free actor's agent
+chooses among the actions its holdings and roles allow, risks are drawn from a
+random source seeded with --seed, and the run ends when every actor with goals has
+met them or after --ticks ticks. The same seed gives the same run.
+
+Agents are built in (random, shortest) or agent components of plugins in --plugins
+(default: the configured plugin folder), named as in plugin list. Every actor gets
+the shortest agent unless --agent says otherwise; --agent '*=random' changes the
+default. --trace and --log write the trace of every action and the log of the
+logged ones as JSON lines.`,
+		Example: `  gatehouse sim run examples/office.model --seed 7
+  gatehouse sim run examples/office.model --agent mallory=random --trace trace.jsonl --log log.jsonl
+  gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=greedy --conflicts priority:guard
+  gatehouse sim run examples/social.model --ticks 50 --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: runSimRun,
+	}
+	f := cmd.Flags()
+	f.StringArray("agent", nil, "ACTOR=AGENT: the agent of an actor, or of every other actor with *= (repeatable)")
+	f.Int64("ticks", simulate.DefaultTicks, "the most ticks to run")
+	f.Int64("seed", 1, "the seed of the run's random source")
+	f.String("trace", "", "write the trace of every action to this file, as JSON lines")
+	f.String("log", "", "write the log of the logged actions to this file, as JSON lines")
+	f.String("plugins", "", "the folder of agent plugins (default: the configured plugin folder)")
+	f.String("conflicts", "random", "how contending actions are resolved: random, fail, or priority:ACTOR,...")
+	addOutputFlag(cmd)
+	return cmd
+}
+
+func runSimRun(cmd *cobra.Command, args []string) error {
+	asJSON, err := jsonOutput(cmd)
+	if err != nil {
+		return err
+	}
+	m, err := loadModel(cmd, args[0])
+	if err != nil {
+		return err
+	}
+	f := cmd.Flags()
+	cfg := simulate.Config{}
+	cfg.Ticks, _ = f.GetInt64("ticks")
+	cfg.Seed, _ = f.GetInt64("seed")
+	if cfg.Ticks < 1 {
+		return usage("--ticks %d: a run needs at least 1 tick", cfg.Ticks)
+	}
+	conflicts, _ := f.GetString("conflicts")
+	if cfg.Conflicts, err = conflictHandler(m, conflicts); err != nil {
+		return err
+	}
+	specs, _ := f.GetStringArray("agent")
+	assigned, err := assignAgents(m, specs)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	sessions, closeSessions, err := openSessions(cmd, assigned)
+	if err != nil {
+		return err
+	}
+	defer closeSessions()
+	team := &agent.Team{}
+	cfg.Agent = func(actor string) (simulate.Agent, error) {
+		name := assigned[actor]
+		if a, ok := team.New(name); ok {
+			return a, nil
+		}
+		return wasmagent.New(sessions[name]), nil
+	}
+	for _, out := range []struct {
+		flag string
+		dst  *io.Writer
+	}{{"trace", &cfg.Trace}, {"log", &cfg.Log}} {
+		path, _ := f.GetString(out.flag)
+		if path == "" {
+			continue
+		}
+		file, err := os.Create(path)
+		if err != nil {
+			return usage("--%s: %v", out.flag, err)
+		}
+		defer file.Close()
+		*out.dst = file
+	}
+	res, err := simulate.Run(ctx, m, cfg)
+	if err != nil {
+		return finding("%v", err)
+	}
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), res)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "run ended after %d ticks (%s) with %d steps\n", res.Ticks, res.Reason, res.Steps)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTOR\tAGENT\tLOCATION\tHOLDS\tREAD\tGOALS")
+	for _, a := range res.Actors {
+		id, _ := m.ActorID(a.Name)
+		goals := "-"
+		switch {
+		case a.GoalsMet >= 0:
+			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
+		case len(m.Actors()[id].Goals) > 0:
+			goals = "not met"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, assigned[a.Name], a.Location, dashJoin(a.Holds), dashJoin(a.Read), goals)
+	}
+	return tw.Flush()
+}
+
+// assignAgents returns the agent name of every actor of m from the
+// --agent specs ACTOR=AGENT and *=AGENT; the default is shortest.
+func assignAgents(m *model.Model, specs []string) (map[string]string, error) {
+	byActor := map[string]string{}
+	fallback := "shortest"
+	for _, s := range specs {
+		actor, name, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return nil, usage("--agent %q: want ACTOR=AGENT", s)
+		}
+		if actor == "*" {
+			fallback = name
+			continue
+		}
+		if _, ok := m.ActorID(actor); !ok {
+			return nil, usage("--agent %q: the model has no actor %q", s, actor)
+		}
+		byActor[actor] = name
+	}
+	out := map[string]string{}
+	for _, a := range m.Actors() {
+		out[a.Name] = fallback
+		if name, ok := byActor[a.Name]; ok {
+			out[a.Name] = name
+		}
+	}
+	return out, nil
+}
+
+// openSessions starts a host on the plugin folder if some agent is not
+// built in, and opens one session per plugin agent component. The
+// returned function closes the sessions and the host.
+func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]*host.Session, func(), error) {
+	var names []string
+	for _, name := range assigned {
+		if !slices.Contains(agent.Names, name) && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	sessions := map[string]*host.Session{}
+	if len(names) == 0 {
+		return sessions, func() {}, nil
+	}
+	slices.Sort(names)
+	hc, err := offlineConfig(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dir, _ := cmd.Flags().GetString("plugins"); dir != "" {
+		hc.PluginDir = dir
+	}
+	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
+		return nil, nil, usage("agents %s are not built in (%s), and the plugin folder %s is not a folder",
+			strings.Join(names, ", "), strings.Join(agent.Names, ", "), hc.PluginDir)
+	}
+	ctx := cmd.Context()
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return nil, nil, usage("%v", err)
+	}
+	closeAll := func() {
+		for _, s := range sessions {
+			s.Close()
+		}
+		h.Close(context.WithoutCancel(ctx))
+	}
+	if err := h.LoadDir(ctx); err != nil {
+		closeAll()
+		return nil, nil, usage("%v", err)
+	}
+	for _, name := range names {
+		s, err := h.Session(ctx, abi.KindAgent, name)
+		if err != nil {
+			closeAll()
+			return nil, nil, usage("agent %q: %v", name, err)
+		}
+		sessions[name] = s
+	}
+	return sessions, closeAll, nil
+}
+
+// conflictHandler returns the handler a --conflicts value names.
+func conflictHandler(m *model.Model, spec string) (simulate.ConflictHandler, error) {
+	switch {
+	case spec == "random":
+		return simulate.RandomOrder{}, nil
+	case spec == "fail":
+		return simulate.FailAll{}, nil
+	case strings.HasPrefix(spec, "priority:"):
+		actors := strings.Split(strings.TrimPrefix(spec, "priority:"), ",")
+		for _, a := range actors {
+			if _, ok := m.ActorID(a); !ok {
+				return nil, usage("--conflicts %q: the model has no actor %q", spec, a)
+			}
+		}
+		return simulate.Priority(actors), nil
+	}
+	return nil, usage("--conflicts %q: want random, fail or priority:ACTOR,...", spec)
+}

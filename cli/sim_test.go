@@ -1,0 +1,274 @@
+package cli_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+)
+
+// shellWords splits a command line of the examples' README: words
+// separated by spaces, with "double" and 'single' quotes.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// TestSimExamples checks every example model and runs every command of
+// examples/README.md, which must succeed, from a folder that holds
+// examples/ and takes the files the commands write.
+func TestSimExamples(t *testing.T) {
+	root := wasmbuild.ModuleRoot(t)
+	models, _ := filepath.Glob(filepath.Join(root, "examples", "*.model"))
+	if len(models) < 3 {
+		t.Fatalf("%d example models, want at least 3", len(models))
+	}
+	for _, m := range models {
+		run(t, "", "sim", "check", m).check(t, cli.ExitOK)
+	}
+	readme, err := os.Open(filepath.Join(root, "examples", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer readme.Close()
+	work := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "examples"), filepath.Join(work, "examples")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	n := 0
+	for sc := bufio.NewScanner(readme); sc.Scan(); {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "gatehouse sim ") {
+			continue
+		}
+		n++
+		t.Run(line, func(t *testing.T) {
+			r := run(t, "", shellWords(line)[1:]...)
+			r.check(t, cli.ExitOK)
+			if r.stdout == "" {
+				t.Error("no output")
+			}
+		})
+	}
+	if n < 6 {
+		t.Errorf("%d commands in examples/README.md, want at least two per model", n)
+	}
+	for _, f := range []string{"trace.jsonl", "log.jsonl"} {
+		if st, err := os.Stat(filepath.Join(work, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+}
+
+func writeModel(t *testing.T, src string) string {
+	t.Helper()
+	return writeFile(t, t.TempDir(), "test.model", src)
+}
+
+func TestSimCheck(t *testing.T) {
+	t.Parallel()
+	good := writeModel(t, "connections {\n  hallway -> office {\n    key: mlog (0%, 2)\n    *: m (10%, 5)\n  };\n}\n")
+	r := run(t, "", "sim", "check", good)
+	r.check(t, cli.ExitOK)
+	if want := good + ": ok: 2 locations, 0 roles, 1 possessibles, 0 actors, 1 connections\n"; r.stdout != want {
+		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+	r = run(t, "", "sim", "check", good, "--output", "json")
+	r.check(t, cli.ExitOK)
+	assertJSON(t, r.stdout, `{"file":"`+good+`","locations":2,"roles":0,"possessibles":1,"actors":0,"connections":1}`)
+
+	bad := writeModel(t, "locations { a; }\nconnections {\n  a -> b { *: m }\n  a -> a { *: t }\n}\n")
+	r = run(t, "", "sim", "check", bad)
+	r.check(t, cli.ExitUsage, bad+`:3:8: unknown location "b"`, bad+`:4:3: connection from "a" to itself`, bad+":4:15: a connection's policy governs move, not take")
+
+	r = run(t, "locations { a }", "sim", "check", "-")
+	r.check(t, cli.ExitUsage, `<stdin>:1:15: expected ";" after a location`)
+	run(t, "", "sim", "check", filepath.Join(t.TempDir(), "none.model")).check(t, cli.ExitUsage, "no such file")
+}
+
+const building = `
+locations { hall; office; vault; }
+possessibles { credential key at hall; }
+actors { eve { at hall; goals vault; } }
+connections {
+  hall -> office { key: mlog (0%, 1) *: m (50%, 4) }
+  office -> vault { *: m (0%, 1) }
+}`
+
+func TestSimPaths(t *testing.T) {
+	t.Parallel()
+	file := writeModel(t, building)
+	r := run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--output", "json")
+	r.check(t, cli.ExitOK)
+	assertJSON(t, r.stdout, `{
+	  "shortest": {"path": ["hall", "office", "vault"], "steps": 2},
+	  "fastest": {"path": ["hall", "office", "vault"], "steps": 2, "time": 2},
+	  "likeliest": {"path": ["hall", "office", "vault"], "steps": 2, "chance": 1},
+	  "unlogged": {"path": ["hall", "office", "vault"], "steps": 2}}`)
+	r = run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--actor", "eve")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"fastest    hall -> office -> vault  (time 5)", "likeliest  hall -> office -> vault  (50% success)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = run(t, "", "sim", "paths", file, "--from", "vault", "--to", "hall")
+	r.check(t, cli.ExitFinding, "no path from vault to hall")
+	r = run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--all", "--output", "json")
+	r.check(t, cli.ExitOK)
+	assertJSON(t, r.stdout, `{"paths": [["hall", "office", "vault"]], "count": 1, "limited": false}`)
+	r = run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--all", "--max-depth", "1")
+	r.check(t, cli.ExitFinding)
+	run(t, "", "sim", "paths", file, "--from", "hall", "--to", "roof").check(t, cli.ExitUsage, `--to: no location "roof"`)
+	run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--actor", "bob").check(t, cli.ExitUsage, `no actor "bob"`)
+	run(t, "", "sim", "paths", file, "--to", "vault").check(t, cli.ExitUsage, `"from" not set`)
+}
+
+func TestSimAnalyze(t *testing.T) {
+	t.Parallel()
+	file := writeModel(t, building)
+	r := run(t, "", "sim", "analyze", file, "--output", "json")
+	r.check(t, cli.ExitOK)
+	var rep struct {
+		Actors []struct {
+			Actor     string
+			Locations []string
+			Obtains   []string
+			Goals     []struct {
+				Name string
+				Met  bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if a := rep.Actors[0]; a.Actor != "eve" || len(a.Locations) != 3 || a.Obtains[0] != "key" || !a.Goals[0].Met {
+		t.Errorf("report = %+v", rep)
+	}
+	r = run(t, "", "sim", "analyze", file, "--fixed")
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, "eve    3 of 3   -        -      vault: yes") {
+		t.Errorf("stdout =\n%s", r.stdout)
+	}
+}
+
+func TestSimRun(t *testing.T) {
+	t.Parallel()
+	// Only the key opens the office, so eve takes it first.
+	file := writeModel(t, strings.Replace(building, "*: m (50%, 4)", "", 1))
+	dir := t.TempDir()
+	trace, log := filepath.Join(dir, "trace.jsonl"), filepath.Join(dir, "log.jsonl")
+	r := run(t, "", "sim", "run", file, "--seed", "3", "--trace", trace, "--log", log, "--output", "json")
+	r.check(t, cli.ExitOK)
+	assertJSON(t, r.stdout, `{"ticks": 3, "steps": 3, "reason": "goals",
+	  "actors": [{"name": "eve", "location": "vault", "holds": ["key"], "goals_met": 2}]}`)
+	b, _ := os.ReadFile(log)
+	if want := `{"tick":1,"action":"move","source":"hall","target":"office","possessible":null,"credentials":["key"]}` + "\n"; string(b) != want {
+		t.Errorf("log = %s, want %s", b, want)
+	}
+	b, _ = os.ReadFile(trace)
+	if n := strings.Count(string(b), "\n"); n != 3 {
+		t.Errorf("trace has %d lines, want 3:\n%s", n, b)
+	}
+	r = run(t, "", "sim", "run", file, "--agent", "*=random", "--ticks", "5")
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "run ended after") || !strings.Contains(r.stdout, "eve    random") {
+		t.Errorf("stdout =\n%s", r.stdout)
+	}
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"--agent", "bob=random"}, `the model has no actor "bob"`},
+		{[]string{"--agent", "eve"}, `want ACTOR=AGENT`},
+		{[]string{"--agent", "eve=oracle", "--plugins", filepath.Join(dir, "none")}, `agents oracle are not built in`},
+		{[]string{"--conflicts", "coin"}, `want random, fail or priority:ACTOR,...`},
+		{[]string{"--conflicts", "priority:eve,zed"}, `no actor "zed"`},
+		{[]string{"--ticks", "0"}, "at least 1 tick"},
+		{[]string{"--trace", filepath.Join(dir, "no", "such", "dir")}, "--trace"},
+	} {
+		run(t, "", append([]string{"sim", "run", file}, tt.args...)...).check(t, cli.ExitUsage, tt.stderr)
+	}
+}
+
+// TestSimRunPluginAgent drives an actor with the greedy agent of the
+// basics plugin.
+func TestSimRunPluginAgent(t *testing.T) {
+	t.Parallel()
+	plugins := pluginDir(t, map[string]string{"basics.wasm": wasmbuild.Go(t, srcBasics)})
+	config := writeFile(t, t.TempDir(), "gatehouse.yaml", "cache_dir: "+wasmbuild.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
+	file := writeModel(t, `connections { hall -> lab { *: m } lab -> vault { *: m } hall -> office { *: m } }
+actors { eve { at hall; goals vault; } }`)
+	r := run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=greedy")
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, "eve    greedy  vault     -      -     met at tick 1") {
+		t.Errorf("stdout =\n%s", r.stdout)
+	}
+	run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=nobody").check(t, cli.ExitUsage, `agent "nobody"`)
+}
+
+func TestSimFuzzAndDot(t *testing.T) {
+	t.Parallel()
+	r := run(t, "", "sim", "fuzz", "--locations", "12", "--actors", "2", "--seed", "5", "--exotic")
+	r.check(t, cli.ExitOK)
+	again := run(t, "", "sim", "fuzz", "--locations", "12", "--actors", "2", "--seed", "5", "--exotic")
+	if again.stdout != r.stdout {
+		t.Error("sim fuzz is not reproducible")
+	}
+	c := run(t, r.stdout, "sim", "check", "-")
+	c.check(t, cli.ExitOK)
+	if !strings.Contains(c.stdout, "12 locations, 2 roles, 5 possessibles, 2 actors, 24 connections") {
+		t.Errorf("check of the fuzzed model: %s", c.stdout)
+	}
+	run(t, "", "sim", "fuzz", "--density", "0.5").check(t, cli.ExitUsage, "density of at least 1")
+
+	d := run(t, r.stdout, "sim", "dot", "-")
+	d.check(t, cli.ExitOK)
+	if !strings.HasPrefix(d.stdout, "digraph model {") {
+		t.Errorf("dot output:\n%s", d.stdout)
+	}
+	if _, err := exec.LookPath("dot"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("graphviz dot is not installed, and CI needs it")
+		}
+		t.Skip("graphviz dot is not installed")
+	}
+	s := run(t, r.stdout, "sim", "dot", "-", "--svg")
+	s.check(t, cli.ExitOK)
+	if !strings.Contains(s.stdout, "<svg") {
+		t.Errorf("no SVG:\n%s", s.stdout)
+	}
+}

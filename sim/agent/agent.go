@@ -1,0 +1,206 @@
+// Package agent holds the built-in agents: RandomWalk and ShortestPath.
+// They implement simulate.Agent from what the ABI gives an agent plugin
+// (the edges and goals at reset, an observation at each act), so they can
+// stand in for plugins and be compared with them.
+package agent
+
+import (
+	"context"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/sim/simulate"
+)
+
+// Names lists the built-in agents, as Team.New knows them.
+var Names = []string{"random", "shortest"}
+
+// Team makes built-in agents. The agents of one team share the index they
+// build of a run's edges, so that the hundred agents of a run index the
+// edges once: use one team per run. A Team is not safe for concurrent use.
+type Team struct {
+	g *graph
+}
+
+// New returns a new agent by name: "random" or "shortest".
+func (t *Team) New(name string) (simulate.Agent, bool) {
+	switch name {
+	case "random":
+		return &RandomWalk{}, true
+	case "shortest":
+		return &ShortestPath{team: t}, true
+	}
+	return nil, false
+}
+
+// graph is the edges of a run, indexed: locations by id, and the
+// locations each is entered from.
+type graph struct {
+	edges []abi.Edge // the slice indexed, to recognise it
+	id    map[string]int32
+	into  [][]int32
+}
+
+// graph returns the index of edges, reusing the team's when it indexed the
+// same slice. A nil team builds a new index every time.
+func (t *Team) graph(edges []abi.Edge) *graph {
+	if t != nil && t.g != nil && len(edges) > 0 && len(t.g.edges) == len(edges) && &t.g.edges[0] == &edges[0] {
+		return t.g
+	}
+	g := &graph{edges: edges, id: map[string]int32{}}
+	node := func(name string) int32 {
+		id, ok := g.id[name]
+		if !ok {
+			id = int32(len(g.into))
+			g.id[name] = id
+			g.into = append(g.into, nil)
+		}
+		return id
+	}
+	for _, e := range edges {
+		from, to := node(e.From), node(e.To)
+		g.into[to] = append(g.into[to], from)
+	}
+	if t != nil {
+		t.g = g
+	}
+	return g
+}
+
+// newRand returns the random source of an agent's run: the reset's seed
+// mixed with the actor's name.
+func newRand(req abi.AgentResetRequest) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(req.Actor))
+	return rand.New(rand.NewPCG(uint64(req.Seed), h.Sum64()))
+}
+
+// goalChoice returns the index of the least risky choice that moves to,
+// takes or reads a goal, the first among equals, or -1. Choices that
+// always fail do not count.
+func goalChoice(obs abi.Observation, goals []string) int {
+	best := -1
+	for i, c := range obs.Choices {
+		if c.Kind != simulate.KindDrop && c.Kind != simulate.KindWait && c.Risk < 1 && slices.Contains(goals, c.Target) &&
+			(best < 0 || c.Risk < obs.Choices[best].Risk) {
+			best = i
+		}
+	}
+	return best
+}
+
+// RandomWalk takes a choice that meets a goal when there is one, and
+// otherwise a choice drawn uniformly from its seeded random source.
+type RandomWalk struct {
+	r     *rand.Rand
+	goals []string
+}
+
+// Reset seeds the walk.
+func (w *RandomWalk) Reset(_ context.Context, req abi.AgentResetRequest) error {
+	w.r, w.goals = newRand(req), req.Goals
+	return nil
+}
+
+// Act picks a choice.
+func (w *RandomWalk) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+	if i := goalChoice(obs, w.goals); i >= 0 {
+		return obs.Choices[i], nil
+	}
+	return obs.Choices[w.r.IntN(len(obs.Choices))], nil
+}
+
+// ShortestPath heads for its nearest goal location along the edges: it
+// takes a choice that meets a goal when there is one; else the move that
+// brings it closest to a goal location (fewest edges, the least risky
+// among equals); else it takes whatever it may take, in case it opens a
+// door; else it moves at random, or waits when it cannot move. It never
+// chooses a goal or a step closer that is sure to fail (100% risk). An
+// actor without goals waits.
+type ShortestPath struct {
+	team  *Team
+	r     *rand.Rand
+	goals []string
+	g     *graph
+	dist  []int32 // edges from each location to the nearest goal location, or -1
+}
+
+// Reset computes the distances to the goal locations, breadth-first over
+// the reversed edges.
+func (a *ShortestPath) Reset(_ context.Context, req abi.AgentResetRequest) error {
+	a.r, a.goals = newRand(req), req.Goals
+	a.g = a.team.graph(req.Edges)
+	a.dist = slices.Repeat([]int32{-1}, len(a.g.into))
+	var queue []int32
+	for _, goal := range req.Goals {
+		if v, ok := a.g.id[goal]; ok && a.dist[v] < 0 {
+			a.dist[v] = 0
+			queue = append(queue, v)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, u := range a.g.into[v] {
+			if a.dist[u] < 0 {
+				a.dist[u] = a.dist[v] + 1
+				queue = append(queue, u)
+			}
+		}
+	}
+	return nil
+}
+
+// distance returns the distance of a location to the nearest goal
+// location, or -1.
+func (a *ShortestPath) distance(loc string) int32 {
+	if v, ok := a.g.id[loc]; ok {
+		return a.dist[v]
+	}
+	return -1
+}
+
+// Act picks a choice.
+func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+	if len(a.goals) == 0 {
+		return abi.Action{Kind: simulate.KindWait}, nil
+	}
+	if i := goalChoice(obs, a.goals); i >= 0 {
+		return obs.Choices[i], nil
+	}
+	best, bestDist := -1, a.distance(obs.Location)
+	moves, take := 0, -1
+	for i, c := range obs.Choices {
+		switch c.Kind {
+		case simulate.KindMove:
+			moves++
+			d := a.distance(c.Target)
+			if d >= 0 && c.Risk < 1 && (bestDist < 0 || d < bestDist || d == bestDist && best >= 0 && c.Risk < obs.Choices[best].Risk) {
+				best, bestDist = i, d
+			}
+		case simulate.KindTake:
+			if take < 0 {
+				take = i
+			}
+		}
+	}
+	switch {
+	case best >= 0:
+		return obs.Choices[best], nil
+	case take >= 0:
+		return obs.Choices[take], nil
+	case moves > 0:
+		n := a.r.IntN(moves)
+		for _, c := range obs.Choices {
+			if c.Kind == simulate.KindMove {
+				if n == 0 {
+					return c, nil
+				}
+				n--
+			}
+		}
+	}
+	return abi.Action{Kind: simulate.KindWait}, nil
+}

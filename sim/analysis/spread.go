@@ -1,0 +1,127 @@
+package analysis
+
+import (
+	"github.com/gatehouse/gatehouse/sim/fixpoint"
+	"github.com/gatehouse/gatehouse/sim/model"
+)
+
+// Spread is where a possessible can end up: the locations it can come to
+// lie at and the actors who can come to hold it.
+type Spread struct {
+	Possessible string   `json:"possessible"`
+	Locations   []string `json:"locations"`
+	Holders     []string `json:"holders"`
+}
+
+// SpreadOf analyses where the possessible p (an id of m) can end up, given
+// the reach of every actor of m, in actor id order, as Reach computes it.
+//
+// From each location where p can lie, each actor that can be there with
+// holdings that let it take p carries it as far as it can get from there
+// (a fixpoint of its reach, seeded with p in hand), and p can lie wherever
+// the actor may drop it on the way. This repeats until no location is
+// added. An actor holding p at the start carries it wherever it can reach.
+func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
+	pp := &m.Possessibles()[p]
+	lie := make([]bool, m.Len())
+	held := make([]bool, len(m.Actors()))
+	var queue []int
+	// drops adds where r's actor may drop p, carrying it through the
+	// states of res (each with p in hand).
+	drops := func(r *Reachability, res *fixpoint.Result[antichain]) {
+		for w := range m.Len() {
+			sets, _ := res.Fact(w)
+			for _, s := range sets {
+				if !lie[w] && r.problem.allows(pp.Policies[model.Drop], s) {
+					lie[w] = true
+					queue = append(queue, w)
+				}
+			}
+		}
+	}
+	if v, ok := m.LocationID(pp.At); ok {
+		lie[v] = true
+		queue = append(queue, v)
+	}
+	if h := m.Holder(p); h >= 0 {
+		held[h] = true
+		drops(reaches[h], reaches[h].result)
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for a, r := range reaches {
+			sets, _ := r.result.Fact(v)
+			var seeds antichain
+			for _, s := range sets {
+				if r.problem.allows(pp.Policies[model.Take], s) {
+					if pp.Kind == model.KindCredential {
+						s = s.Clone()
+						s.Add(p)
+						s, _ = r.problem.close(v, s)
+					}
+					seeds, _ = seeds.with(s)
+				}
+			}
+			if len(seeds) == 0 {
+				continue
+			}
+			held[a] = true
+			carry := *r.problem
+			carry.entry = []fixpoint.Fact[antichain]{{Node: v, Value: seeds}}
+			drops(r, carry.solve())
+		}
+	}
+	out := Spread{Possessible: pp.Name}
+	for v, ok := range lie {
+		if ok {
+			out.Locations = append(out.Locations, m.Locations()[v])
+		}
+	}
+	for a, ok := range held {
+		if ok {
+			out.Holders = append(out.Holders, m.Actors()[a].Name)
+		}
+	}
+	return out
+}
+
+// GoalReport is a goal of some actor and every actor who can meet it.
+type GoalReport struct {
+	Goal   string   `json:"goal"`
+	Actors []string `json:"actors"`
+}
+
+// Report is every analysis of a model.
+type Report struct {
+	Actors       []*Reachability `json:"actors"`
+	Goals        []GoalReport    `json:"goals"`
+	Possessibles []Spread        `json:"possessibles"`
+}
+
+// Analyze runs every analysis on m: the reach of each actor, who can meet
+// each goal that some actor has, and where each possessible can end up.
+func Analyze(m *model.Model, o Options) *Report {
+	rep := &Report{}
+	goals := map[string]bool{}
+	for _, a := range m.Actors() {
+		r, _ := Reach(m, a.Name, o) // a is an actor of m
+		rep.Actors = append(rep.Actors, r)
+		for _, g := range a.Goals {
+			goals[g] = true
+		}
+	}
+	for _, name := range sortedKeys(goals) {
+		g := GoalReport{Goal: name}
+		for _, r := range rep.Actors {
+			if r.CanMeet(name) {
+				g.Actors = append(g.Actors, r.Actor)
+			}
+		}
+		rep.Goals = append(rep.Goals, g)
+	}
+	for p := range m.Possessibles() {
+		rep.Possessibles = append(rep.Possessibles, SpreadOf(m, p, rep.Actors))
+	}
+	return rep
+}

@@ -1,0 +1,100 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// Intent is an action an actor chose.
+type Intent struct {
+	Actor  string
+	Action abi.Action
+}
+
+// Conflict is a set of actions chosen in one tick on one possessible, at
+// least one of them a take: the order in which they are played decides
+// which succeed. Intents are in actor order.
+type Conflict struct {
+	Tick        int64
+	Possessible string
+	Intents     []Intent
+}
+
+// Resolution is how a conflict is resolved: the intents to play, in the
+// order to play them, and the intents that fail outright. Together they
+// name every intent (by index) once.
+type Resolution struct {
+	Order []int
+	Fail  []int
+}
+
+// ConflictHandler resolves conflicts. The simulator plays the intents of
+// Order in turn and may still fail those that are no longer possible (a
+// second take of the same credential). r is the run's random source; a
+// handler that uses it keeps the run reproducible.
+type ConflictHandler interface {
+	Resolve(c Conflict, r *rand.Rand) Resolution
+}
+
+// RandomOrder plays every intent of a conflict, in an order drawn from the
+// run's random source: the default handler.
+type RandomOrder struct{}
+
+// Resolve shuffles the intents.
+func (RandomOrder) Resolve(c Conflict, r *rand.Rand) Resolution {
+	order := identity(len(c.Intents))
+	r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return Resolution{Order: order}
+}
+
+// Priority plays every intent of a conflict, the actors it lists first in
+// its order, then the others in actor order.
+type Priority []string
+
+// Resolve orders the intents by the actors' places in p.
+func (p Priority) Resolve(c Conflict, _ *rand.Rand) Resolution {
+	rank := func(actor string) int {
+		if i := slices.Index(p, actor); i >= 0 {
+			return i
+		}
+		return len(p)
+	}
+	order := identity(len(c.Intents))
+	slices.SortStableFunc(order, func(i, j int) int { return rank(c.Intents[i].Actor) - rank(c.Intents[j].Actor) })
+	return Resolution{Order: order}
+}
+
+// FailAll fails every intent of a conflict: when two reach for the same
+// thing, neither gets it.
+type FailAll struct{}
+
+// Resolve fails every intent.
+func (FailAll) Resolve(c Conflict, _ *rand.Rand) Resolution {
+	return Resolution{Fail: identity(len(c.Intents))}
+}
+
+func identity(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// check reports an error unless res names each of n intents once.
+func (res Resolution) check(n int) error {
+	seen := make([]bool, n)
+	for _, i := range append(slices.Clone(res.Order), res.Fail...) {
+		if i < 0 || i >= n || seen[i] {
+			return fmt.Errorf("conflict handler: resolution %+v does not name each of %d intents once", res, n)
+		}
+		seen[i] = true
+	}
+	if !slices.Equal(seen, slices.Repeat([]bool{true}, n)) {
+		return fmt.Errorf("conflict handler: resolution %+v leaves out some of %d intents", res, n)
+	}
+	return nil
+}
