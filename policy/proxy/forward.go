@@ -1,0 +1,136 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/abi"
+)
+
+// IdentityHeaderPrefix starts the name of every identity header. The proxy
+// removes the incoming headers that start with it, so that only the proxy
+// can set them.
+const IdentityHeaderPrefix = "X-Gatehouse-"
+
+// identityHeaders map identity headers to the claims they carry.
+var identityHeaders = [...]struct{ header, claim string }{
+	{"X-Gatehouse-Subject", "sub"},
+	{"X-Gatehouse-Issuer", "iss"},
+	{"X-Gatehouse-Email", "email"},
+	{"X-Gatehouse-Name", "name"},
+	{"X-Gatehouse-Username", "preferred_username"},
+}
+
+// privateHeaders are the request headers the attributes of a decision do
+// not show: credentials.
+var privateHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true}
+
+// attributes returns the attributes of a request to s whose path below the
+// service is rest, by a subject with claims (nil when anonymous): as ARPOC
+// gives them, the subject is the claims; the object is the service, the
+// path below it without its leading slash, and the origin's URL; the
+// access is the method, the path, the query (each parameter's first value)
+// and the headers (lower-case names, values joined by ", ", credentials
+// left out). The engine's environment source supplies the environment.
+func attributes(s *service, r *http.Request, rest string, claims map[string]any) abi.Context {
+	query := map[string]any{}
+	for k, v := range r.URL.Query() {
+		query[k] = v[0]
+	}
+	headers := map[string]any{}
+	for k, v := range r.Header {
+		if !privateHeaders[k] && !strings.HasPrefix(k, IdentityHeaderPrefix) {
+			headers[strings.ToLower(k)] = strings.Join(v, ", ")
+		}
+	}
+	return abi.Context{
+		Subject: claims,
+		Object: map[string]any{
+			"service": s.name,
+			"path":    strings.TrimPrefix(rest, "/"),
+			"url":     s.target(rest, r.URL.RawQuery),
+		},
+		Access: map[string]any{
+			"method":  r.Method,
+			"path":    r.URL.Path,
+			"query":   query,
+			"headers": headers,
+		},
+	}
+}
+
+// target returns the origin's URL for the path rest below the service.
+func (s *service) target(rest, rawQuery string) string {
+	u := *s.origin
+	u.Path = joinPath(s.origin.Path, rest)
+	u.RawPath = ""
+	switch {
+	case u.RawQuery == "":
+		u.RawQuery = rawQuery
+	case rawQuery != "":
+		u.RawQuery += "&" + rawQuery
+	}
+	return u.String()
+}
+
+// joinPath appends rest, "" or a path that starts with a slash, to base.
+func joinPath(base, rest string) string {
+	p := strings.TrimSuffix(base, "/") + rest
+	if rest == "" && strings.HasSuffix(base, "/") {
+		p += "/"
+	}
+	if p == "" {
+		p = "/"
+	}
+	return p
+}
+
+// rewrite returns the Rewrite of the service's reverse proxy: the request
+// goes to the origin with the path below the service, without the
+// identity headers and credentials it came with and with those of the
+// subject; the session cookies stay with the proxy; with a bearer token
+// configured, the proxy authenticates with it.
+func (s *service) rewrite(cookieName, bearer string) func(*httputil.ProxyRequest) {
+	return func(pr *httputil.ProxyRequest) {
+		id, _ := pr.In.Context().Value(identityKey{}).(identity)
+		out := pr.Out
+		target := s.target(id.rest, out.URL.RawQuery)
+		u, err := out.URL.Parse(target)
+		if err != nil { // target comes from a parsed URL
+			panic(fmt.Sprintf("proxy: target %q: %v", target, err))
+		}
+		out.URL, out.Host = u, ""
+		pr.SetXForwarded()
+
+		for k := range out.Header {
+			if strings.HasPrefix(k, IdentityHeaderPrefix) {
+				out.Header.Del(k)
+			}
+		}
+		out.Header.Del("Authorization")
+		if bearer != "" {
+			out.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		cookies := out.Cookies()
+		out.Header.Del("Cookie")
+		for _, c := range cookies {
+			if c.Name != cookieName && c.Name != loginCookie(cookieName) {
+				out.AddCookie(c)
+			}
+		}
+		for _, h := range identityHeaders {
+			if v, ok := id.claims[h.claim].(string); ok && v != "" && headerSafe(v) {
+				out.Header.Set(h.header, v)
+			}
+		}
+		out.Header.Set("X-Gatehouse-Service", s.name)
+	}
+}
+
+// headerSafe reports whether v can be a header value: it has no control
+// characters, which could end the header or the request.
+func headerSafe(v string) bool {
+	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}

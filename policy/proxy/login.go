@@ -1,0 +1,198 @@
+package proxy
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// loginLifetime bounds the time from the start of a login to the callback.
+const loginLifetime = 10 * time.Minute
+
+// session is what the session cookie holds.
+type session struct {
+	Provider string         `json:"provider"`
+	Claims   map[string]any `json:"claims"`
+}
+
+// pendingLogin is what the login cookie holds while the user logs in at
+// the provider.
+type pendingLogin struct {
+	Provider string `json:"provider"`
+	State    string `json:"state"`
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"`
+	Next     string `json:"next"`
+}
+
+// loginCookie returns the name of the login cookie.
+func loginCookie(sessionCookie string) string { return sessionCookie + "_login" }
+
+// randomString returns 32 random bytes in base64url.
+func randomString() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// localPath returns next if it is a path on this host, and "/" otherwise,
+// so that a login cannot redirect elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// redirectToLogin sends a browser to the login page, to come back to the
+// request's URL. Requests other than GET and HEAD come back as GET.
+func (p *Proxy) redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	status := http.StatusFound
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		status = http.StatusSeeOther
+	}
+	http.Redirect(w, r, p.cfg.Paths.Login+"?next="+url.QueryEscape(r.URL.RequestURI()), status)
+}
+
+// chooseProvider returns the provider the login page asks for: the one
+// named, else the only one, else default. It returns nil when the user
+// must choose.
+func (p *Proxy) chooseProvider(name string) *provider {
+	if name != "" {
+		return p.providers[name]
+	}
+	if len(p.providers) == 1 {
+		for _, pr := range p.providers {
+			return pr
+		}
+	}
+	return p.providers["default"]
+}
+
+// login starts the authorization-code flow with state, nonce and PKCE
+// (RFC 7636, S256): it keeps them in the login cookie and sends the
+// browser to the provider.
+func (p *Proxy) login(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	name := r.URL.Query().Get("provider")
+	pr := p.chooseProvider(name)
+	if pr == nil {
+		if name != "" || len(p.providers) == 0 {
+			p.problem(w, r, http.StatusNotFound, "not_found", "No such identity provider is configured.")
+			return
+		}
+		var choices []providerChoice
+		for _, n := range slices.Sorted(maps.Keys(p.providers)) {
+			choices = append(choices, providerChoice{
+				Name: p.providers[n].cfg.HumanReadableName,
+				URL:  p.cfg.Paths.Login + "?provider=" + url.QueryEscape(n) + "&next=" + url.QueryEscape(next),
+			})
+		}
+		p.page(w, http.StatusOK, "choose", choices)
+		return
+	}
+	pl := pendingLogin{Provider: pr.name, State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: next}
+	if err := p.jar.set(w, loginCookie(p.cfg.Cookie.Name), pl, time.Now().Add(loginLifetime)); err != nil {
+		p.fail(w, r, "set the login cookie", err)
+		return
+	}
+	http.Redirect(w, r, pr.oauth.AuthCodeURL(pl.State, oidc.Nonce(pl.Nonce), oauth2.S256ChallengeOption(pl.Verifier)), http.StatusFound)
+}
+
+// callback ends the flow: it checks the state, redeems the code with the
+// PKCE verifier, verifies the ID token and its nonce, merges the claims of
+// the userinfo endpoint, and starts the session.
+func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
+	var pl pendingLogin
+	name := loginCookie(p.cfg.Cookie.Name)
+	if err := p.jar.get(r, name, &pl); err != nil {
+		p.problem(w, r, http.StatusBadRequest, "bad_request", "This login has expired or was started in another browser. Start again.")
+		return
+	}
+	p.jar.clear(w, name)
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		p.logger.Info("proxy: the provider refused a login", "provider", pl.Provider, "error", e, "description", q.Get("error_description"))
+		p.problem(w, r, http.StatusForbidden, "login_failed", fmt.Sprintf("The identity provider refused the login: %s.", e))
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(pl.State)) != 1 {
+		p.problem(w, r, http.StatusBadRequest, "bad_request", "The login's state does not match. Start again.")
+		return
+	}
+	pr := p.providers[pl.Provider]
+	if pr == nil {
+		p.problem(w, r, http.StatusBadRequest, "bad_request", "The login's identity provider is no longer configured. Start again.")
+		return
+	}
+	ctx := oidc.ClientContext(r.Context(), pr.client)
+	tok, err := pr.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pl.Verifier))
+	if err != nil {
+		p.fail(w, r, "redeem the authorization code", err)
+		return
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	idToken, err := pr.idTokens.Verify(ctx, rawID)
+	if err != nil {
+		p.fail(w, r, "verify the ID token", err)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(pl.Nonce)) != 1 {
+		p.fail(w, r, "verify the ID token", fmt.Errorf("the nonce does not match"))
+		return
+	}
+	claims, err := pr.subject(ctx, idToken, tok.AccessToken)
+	if err != nil {
+		p.fail(w, r, "read the subject's claims", err)
+		return
+	}
+	expires := time.Now().Add(p.cfg.Cookie.MaxAge)
+	if err := p.jar.set(w, p.cfg.Cookie.Name, session{Provider: pr.name, Claims: claims}, expires); err != nil {
+		p.fail(w, r, "set the session cookie", err)
+		return
+	}
+	p.logger.Info("proxy: login", "provider", pr.name, "subject", idToken.Subject)
+	http.Redirect(w, r, pl.Next, http.StatusFound)
+}
+
+// logout ends the session. It does not end the session at the provider.
+func (p *Proxy) logout(w http.ResponseWriter, r *http.Request) {
+	p.jar.clear(w, p.cfg.Cookie.Name)
+	if isAPI(r) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
+		return
+	}
+	p.page(w, http.StatusOK, "logout", p.cfg.Paths.Login)
+}
+
+// userinfo shows the subject's claims: those the policies see.
+func (p *Proxy) userinfo(w http.ResponseWriter, r *http.Request) {
+	claims, err := p.subjectOf(r)
+	if err != nil {
+		p.unauthorized(w, r, "invalid_token", "The bearer token is not valid.")
+		return
+	}
+	if claims == nil {
+		if isAPI(r) {
+			p.unauthorized(w, r, "", "Log in to see your claims.")
+			return
+		}
+		p.redirectToLogin(w, r)
+		return
+	}
+	if isAPI(r) {
+		writeJSON(w, http.StatusOK, claims)
+		return
+	}
+	p.page(w, http.StatusOK, "userinfo", userinfoRows(claims))
+}

@@ -1,0 +1,304 @@
+// Package proxy is Gatehouse's policy enforcement point: a reverse proxy
+// that, as ARPOC does, logs users in with OpenID Connect, decides each
+// request to a service with a policy set, and forwards only the granted
+// ones to the service's origin, naming the subject in identity headers.
+//
+// Browsers log in with the authorization-code flow (state, nonce, PKCE) and
+// keep their subject's claims in a session cookie that is encrypted and
+// authenticated; API clients send a JWT in an Authorization: Bearer header,
+// verified against the provider's keys. docs/reverse-proxy.md describes the
+// configuration, the flows and the responses.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/policy"
+)
+
+// Decider decides access requests; *policy.Engine is one.
+type Decider interface {
+	Decide(ctx context.Context, req policy.Request) (policy.Decision, error)
+}
+
+// ObjectSetterFunc returns the object setter of the component named
+// component, with the priority and configuration a service gives it.
+type ObjectSetterFunc func(component string, priority int, config map[string]any) policy.ObjectSetter
+
+// Options are what the proxy needs besides its configuration.
+type Options struct {
+	// Decider decides the requests. Required.
+	Decider Decider
+	// ObjectSetter makes the object setters the services configure.
+	// Required when a service configures one.
+	ObjectSetter ObjectSetterFunc
+	// Logger receives a record of each decision and each failure. Default:
+	// slog.Default().
+	Logger *slog.Logger
+	// HTTPClient talks to the providers. Default: http.DefaultClient.
+	HTTPClient *http.Client
+}
+
+// Proxy is the policy enforcement point, an http.Handler for the services'
+// prefixes and the proxy's own pages (Routes).
+type Proxy struct {
+	cfg       Config
+	decider   Decider
+	logger    *slog.Logger
+	jar       cookieJar
+	providers map[string]*provider
+	services  []*service // longest prefix first
+	bearers   bearerCache
+}
+
+// service is a configured service, ready to serve.
+type service struct {
+	name        string
+	prefix      string
+	origin      *url.URL
+	policySet   string
+	setters     []policy.ObjectSetter
+	obligations map[string]map[string]any
+	proxy       *httputil.ReverseProxy
+}
+
+// New checks cfg, reads the session key, discovers the providers and
+// prepares the services. ctx carries no deadline the proxy outlives: the
+// providers fetch their keys with it later.
+func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Decider == nil {
+		return nil, errors.New("proxy: no decider")
+	}
+	cfg = cfg.withDefaults()
+	p := &Proxy{cfg: cfg, decider: opts.Decider, logger: opts.Logger, providers: map[string]*provider{}}
+	if p.logger == nil {
+		p.logger = slog.Default()
+	}
+	s, err := loadSealer(cfg.SessionKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SessionKeyFile == "" && len(cfg.Providers) > 0 {
+		p.logger.Warn("proxy: no session_key_file, so sessions end when the process does")
+	}
+	p.jar = cookieJar{sealer: s, cfg: cfg.Cookie}
+	client := opts.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	pctx := context.WithoutCancel(ctx)
+	redirect := strings.TrimRight(cfg.BaseURL, "/") + cfg.Paths.Callback
+	for _, name := range slices.Sorted(maps.Keys(cfg.Providers)) {
+		pr, err := discover(pctx, client, name, cfg.Providers[name], redirect)
+		if err != nil {
+			return nil, err
+		}
+		p.providers[name] = pr
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Services)) {
+		svc, err := p.newService(name, cfg.Services[name], opts.ObjectSetter)
+		if err != nil {
+			return nil, err
+		}
+		p.services = append(p.services, svc)
+	}
+	slices.SortStableFunc(p.services, func(a, b *service) int { return len(b.prefix) - len(a.prefix) })
+	return p, nil
+}
+
+func (p *Proxy) newService(name string, s Service, newSetter ObjectSetterFunc) (*service, error) {
+	key := "services." + name
+	origin, _ := url.Parse(s.OriginURL) // checked by Validate
+	svc := &service{name: name, prefix: cleanPrefix(s.ProxyURL), origin: origin, policySet: s.AC, obligations: s.Obligations}
+	for _, component := range slices.Sorted(maps.Keys(s.ObjectSetters)) {
+		conf := maps.Clone(s.ObjectSetters[component])
+		enable, priority, _ := setterOptions(conf) // checked by Validate
+		if !enable {
+			continue
+		}
+		if newSetter == nil {
+			return nil, fmt.Errorf("%s.objectsetters.%s: no object setters are available here", key, component)
+		}
+		delete(conf, "enable")
+		delete(conf, "priority")
+		svc.setters = append(svc.setters, newSetter(component, priority, conf))
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	var bearer string
+	certFile, keyFile := "", ""
+	if a := s.Authentication; a != nil {
+		bearer, certFile, keyFile = a.Token, a.CertFile, a.KeyFile
+	}
+	if s.OriginCA != "" || certFile != "" {
+		tc, err := tlsconf.Client(s.OriginCA, certFile, keyFile, false,
+			[3]string{key + ".origin_ca", key + ".authentication.certfile", key + ".authentication.keyfile"})
+		if err != nil {
+			return nil, err
+		}
+		transport.TLSClientConfig = tc
+	}
+	svc.proxy = &httputil.ReverseProxy{
+		Rewrite:   svc.rewrite(p.cfg.Cookie.Name, bearer),
+		Transport: transport,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			p.logger.Error("proxy: origin failed", "service", name, "origin", s.OriginURL, "error", err)
+			p.problem(w, r, http.StatusBadGateway, "bad_gateway", fmt.Sprintf("The origin of service %s did not answer.", name))
+		},
+	}
+	return svc, nil
+}
+
+// Routes returns the paths the proxy serves, each with every path below
+// it: the services' prefixes and the proxy's pages.
+func (p *Proxy) Routes() []string {
+	routes := []string{p.cfg.Paths.Login, p.cfg.Paths.Callback, p.cfg.Paths.Logout, p.cfg.Paths.Userinfo}
+	for _, s := range p.services {
+		routes = append(routes, s.prefix)
+	}
+	return routes
+}
+
+// ServeHTTP serves the proxy's pages and the services.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	clean := cleanPath(r.URL.Path)
+	switch clean {
+	case p.cfg.Paths.Login:
+		p.login(w, r)
+		return
+	case p.cfg.Paths.Callback:
+		p.callback(w, r)
+		return
+	case p.cfg.Paths.Logout:
+		p.logout(w, r)
+		return
+	case p.cfg.Paths.Userinfo:
+		p.userinfo(w, r)
+		return
+	}
+	for _, s := range p.services {
+		if rest, ok := below(clean, s.prefix); ok {
+			p.serveService(w, r, s, rest)
+			return
+		}
+	}
+	p.problem(w, r, http.StatusNotFound, "not_found", "No service is served here.")
+}
+
+// cleanPath returns p without dot segments and double slashes, keeping a
+// trailing slash, so that a path cannot climb out of its service.
+func cleanPath(p string) string {
+	c := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// below reports whether p is prefix or below it, and returns the rest of
+// p after prefix: "" or a path that starts with a slash.
+func below(p, prefix string) (string, bool) {
+	if prefix == "/" {
+		return p, true
+	}
+	rest, ok := strings.CutPrefix(p, prefix)
+	if !ok || (rest != "" && rest[0] != '/') {
+		return "", false
+	}
+	return rest, true
+}
+
+// identity is the subject of a request, as the rewrite of a granted
+// request reads it from the request's context.
+type identity struct {
+	claims map[string]any
+	rest   string
+}
+
+type identityKey struct{}
+
+// serveService decides a request to s and forwards it if granted.
+func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service, rest string) {
+	claims, err := p.subjectOf(r)
+	if err != nil {
+		p.logger.Info("proxy: bearer token refused", "service", s.name, "error", err)
+		p.unauthorized(w, r, "invalid_token", "The bearer token is not valid.")
+		return
+	}
+	d, err := p.decider.Decide(r.Context(), policy.Request{
+		PolicySet:        s.policySet,
+		Attributes:       attributes(s, r, rest, claims),
+		Path:             strings.TrimPrefix(rest, "/"),
+		ObjectSetters:    s.setters,
+		ObligationConfig: s.obligations,
+	})
+	if err != nil {
+		p.logger.Error("proxy: decision failed", "service", s.name, "error", err)
+		p.problem(w, r, http.StatusInternalServerError, "internal", fmt.Sprintf("Service %s cannot decide requests now.", s.name))
+		return
+	}
+	p.logger.Info("proxy: decision", "service", s.name, "method", r.Method, "path", r.URL.Path,
+		"subject", claims["sub"], "result", d.Result, "effect", d.Effect, "error", d.Error)
+	if d.Granted() {
+		ctx := context.WithValue(r.Context(), identityKey{}, identity{claims: claims, rest: rest})
+		s.proxy.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
+	if claims == nil && missesSubject(&d) {
+		if isAPI(r) {
+			p.unauthorized(w, r, "", fmt.Sprintf("Service %s needs you to authenticate.", s.name))
+			return
+		}
+		p.redirectToLogin(w, r)
+		return
+	}
+	p.forbidden(w, r, s.name, &d)
+}
+
+// subjectOf returns the claims of the request's bearer token, or else of
+// its session, or nil for an anonymous request. An error means a bearer
+// token that is not valid.
+func (p *Proxy) subjectOf(r *http.Request) (map[string]any, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return nil, errors.New("the Authorization header is not Bearer and a token")
+		}
+		return p.verifyBearer(r.Context(), strings.TrimSpace(token))
+	}
+	var sess session
+	if err := p.jar.get(r, p.cfg.Cookie.Name, &sess); err != nil {
+		return nil, nil
+	}
+	return sess.Claims, nil
+}
+
+// missesSubject reports whether d lacked subject attributes, which a
+// login may supply.
+func missesSubject(d *policy.Decision) bool {
+	return slices.ContainsFunc(d.Missing, func(m string) bool { return strings.HasPrefix(m, "subject.") })
+}
+
+// isAPI reports whether r comes from an API client rather than a browser:
+// it carries an Authorization header, or accepts JSON and not HTML.
+func isAPI(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	accept := strings.Join(r.Header.Values("Accept"), ",")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
