@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strings"
 
-
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/policy"
 )

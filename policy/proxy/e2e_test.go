@@ -1,0 +1,365 @@
+package proxy_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/proxy"
+)
+
+// seen is a request an origin received.
+type seen struct {
+	Service, Method, Path string
+	Header                http.Header
+	ClientCert            string
+}
+
+// origin is a test origin that records what it receives.
+type origin struct {
+	mu   sync.Mutex
+	reqs []seen
+}
+
+func (o *origin) handler(service string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := seen{Service: service, Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone()}
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			s.ClientCert = r.TLS.PeerCertificates[0].Subject.CommonName
+		}
+		o.mu.Lock()
+		o.reqs = append(o.reqs, s)
+		o.mu.Unlock()
+		io.WriteString(w, "origin of "+service+": "+r.URL.Path)
+	})
+}
+
+// received returns the requests received so far and forgets them.
+func (o *origin) received() []seen {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.reqs
+	o.reqs = nil
+	return r
+}
+
+// world is the proxy between an in-process OpenID Connect provider and
+// test origins.
+type world struct {
+	op      *testOP
+	proxy   *httptest.Server
+	origins *origin
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{origins: &origin{}}
+	pki := tlstest.New(t)
+
+	plain := httptest.NewServer(http.NewServeMux())
+	t.Cleanup(plain.Close)
+	mux := plain.Config.Handler.(*http.ServeMux)
+	for _, s := range []string{"app", "deny", "group", "public", "token"} {
+		mux.Handle("/"+s+"/", http.StripPrefix("/"+s, w.origins.handler(s)))
+	}
+
+	// The origin of service secure wants the proxy's client certificate.
+	secure := httptest.NewUnstartedServer(w.origins.handler("secure"))
+	cert, err := tls.LoadX509KeyPair(pki.ServerCert, pki.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(pki.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cas := x509.NewCertPool()
+	cas.AppendCertsFromPEM(caPEM)
+	secure.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: cas, ClientAuth: tls.RequireAndVerifyClientCert}
+	secure.StartTLS()
+	t.Cleanup(secure.Close)
+
+	w.proxy = httptest.NewUnstartedServer(nil)
+	base := "https://" + w.proxy.Listener.Addr().String()
+	w.op = startOP(t, base+"/auth/callback")
+
+	snap := policy.Load("testdata/entities")
+	if len(snap.Problems()) > 0 {
+		t.Fatalf("entities: %v", snap.Problems())
+	}
+	service := func(prefix, origin, ac string) proxy.Service {
+		return proxy.Service{ProxyURL: prefix, OriginURL: origin, AC: ac}
+	}
+	tokenService := service("/token", plain.URL+"/token", "test.policysets.loggedIn")
+	tokenService.Authentication = &proxy.Authentication{Type: "Bearer", Token: "origin-secret"}
+	secureService := service("/secure", secure.URL+"/", "test.policysets.loggedIn")
+	secureService.Authentication = &proxy.Authentication{Type: "Certificate", CertFile: pki.ClientCert, KeyFile: pki.ClientKey}
+	secureService.OriginCA = pki.CA
+	cfg := proxy.Config{
+		BaseURL: base,
+		Providers: map[string]proxy.Provider{
+			"default": {ConfigurationURL: w.op.Issuer, ClientID: w.op.ClientID, ClientSecret: w.op.Secret},
+		},
+		Services: map[string]proxy.Service{
+			"app":    service("/app", plain.URL+"/app", "test.policysets.loggedIn"),
+			"deny":   service("/deny", plain.URL+"/deny", "test.policysets.alwaysDeny"),
+			"group":  service("/group", plain.URL+"/group", "test.policysets.inTestGroup"),
+			"public": service("/public", plain.URL+"/public/", "test.policysets.alwaysGrant"),
+			"token":  tokenService,
+			"secure": secureService,
+		},
+	}
+	p, err := proxy.New(context.Background(), cfg, proxy.Options{
+		Decider: policy.NewEngine(snap, policy.Config{}),
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.proxy.Config.Handler = p
+	w.proxy.StartTLS()
+	t.Cleanup(w.proxy.Close)
+	return w
+}
+
+// browser returns a client with a cookie jar that trusts the proxy and
+// follows redirects.
+func (w *world) browser(t *testing.T) *http.Client {
+	t.Helper()
+	c := w.proxy.Client()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Jar = jar
+	return c
+}
+
+// get requests path of the proxy with the headers, alternating names and
+// values.
+func (w *world) get(t *testing.T, c *http.Client, path string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, w.proxy.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// login logs user in through the proxy from path, following the redirects
+// and submitting the provider's login form, and returns the page path
+// leads to.
+func (w *world) login(t *testing.T, c *http.Client, path, user, password string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(w.proxy.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(resp.Request.URL.String(), w.op.Issuer) {
+		t.Fatalf("GET %s ended at %s, not at the provider's login page", path, resp.Request.URL)
+	}
+	resp = submitLogin(t, c, resp, user, password)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func TestBrowserLogin(t *testing.T) {
+	w := newWorld(t)
+	ann := w.browser(t)
+
+	resp, body := w.login(t, ann, "/app/docs/index.html?lang=en", "ann", "ann-password")
+	if resp.StatusCode != http.StatusOK || body != "origin of app: /docs/index.html" {
+		t.Fatalf("after login: %s %q", resp.Status, body)
+	}
+	if got := resp.Request.URL.RequestURI(); got != "/app/docs/index.html?lang=en" {
+		t.Errorf("the login came back to %s", got)
+	}
+	got := w.origins.received()
+	if len(got) != 1 {
+		t.Fatalf("the origin received %d requests, want 1: %+v", len(got), got)
+	}
+	r := got[0]
+	if r.Path != "/docs/index.html?lang=en" || r.Header.Get("X-Gatehouse-Subject") != "ann" ||
+		r.Header.Get("X-Gatehouse-Email") != "ann@example.com" || r.Header.Get("X-Gatehouse-Service") != "app" {
+		t.Errorf("the origin received %s with identity %v", r.Path, r.Header)
+	}
+	if r.Header.Get("Cookie") != "" {
+		t.Errorf("the session cookie reached the origin: %q", r.Header.Get("Cookie"))
+	}
+
+	// The identity headers cannot be spoofed.
+	resp, _ = w.get(t, ann, "/app/x", "X-Gatehouse-Email", "mallory@example.com", "X-Gatehouse-Admin", "yes")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /app/x: %s", resp.Status)
+	}
+	h := w.origins.received()[0].Header
+	if h.Get("X-Gatehouse-Email") != "ann@example.com" || h.Get("X-Gatehouse-Admin") != "" {
+		t.Errorf("spoofed identity headers reached the origin: %v", h)
+	}
+
+	// The group service grants ann, a member of /test.
+	if resp, body := w.get(t, ann, "/group/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /group/: %s %s", resp.Status, body)
+	}
+	// The denied service answers 403 and names itself; nothing reaches the origin.
+	resp, body = w.get(t, ann, "/deny/secret")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "<strong>deny</strong>") || !strings.Contains(body, "The policy denies this request.") {
+		t.Errorf("GET /deny/secret: %s %s", resp.Status, body)
+	}
+	// The client certificate and the origin's CA of service secure.
+	if resp, body := w.get(t, ann, "/secure/a"); resp.StatusCode != http.StatusOK || body != "origin of secure: /a" {
+		t.Errorf("GET /secure/a: %s %s", resp.Status, body)
+	}
+	// The userinfo page shows the merged claims: the ID token's and the
+	// userinfo endpoint's.
+	resp, body = w.get(t, ann, "/auth/userinfo")
+	for _, want := range []string{"subject.email", "ann@example.com", "subject.groups", "/test", "subject.iss"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the userinfo page lacks %q: %s", want, body)
+		}
+	}
+	got = w.origins.received()
+	paths := []string{}
+	for _, r := range got {
+		paths = append(paths, r.Service+" "+r.Path)
+	}
+	if want := []string{"group /", "secure /a"}; !slices.Equal(paths, want) {
+		t.Errorf("the origins received %v, want %v", paths, want)
+	}
+	if got[1].ClientCert != "producer" {
+		t.Errorf("the origin of secure saw client certificate %q", got[1].ClientCert)
+	}
+
+	// bob is logged in but not in /test.
+	bob := w.browser(t)
+	if resp, body := w.login(t, bob, "/group/page", "bob", "bob-password"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "<strong>group</strong>") {
+		t.Errorf("bob at /group/page: %s %s", resp.Status, body)
+	}
+	if got := w.origins.received(); len(got) != 0 {
+		t.Errorf("the origins received denied requests: %+v", got)
+	}
+
+	// After logout, the proxy asks for a login again.
+	w.get(t, ann, "/auth/logout")
+	ann.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ = w.get(t, ann, "/app/x")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/auth/login?next=%2Fapp%2Fx" {
+		t.Errorf("after logout: %s to %q", resp.Status, loc)
+	}
+}
+
+func TestAnonymous(t *testing.T) {
+	w := newWorld(t)
+	c := w.proxy.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	if resp, body := w.get(t, c, "/public/page"); resp.StatusCode != http.StatusOK || body != "origin of public: /page" {
+		t.Errorf("GET /public/page: %s %s", resp.Status, body)
+	}
+	if resp, _ := w.get(t, c, "/app/x", "Accept", "text/html"); resp.StatusCode != http.StatusFound {
+		t.Errorf("a browser at /app/x: %s, want a redirect to the login", resp.Status)
+	}
+	resp, body := w.get(t, c, "/app/x", "Accept", "application/json")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="gatehouse"` {
+		t.Errorf("an API client at /app/x: %s %q %s", resp.Status, resp.Header.Get("WWW-Authenticate"), body)
+	}
+	// Dot segments cannot climb out of a service: this is service deny's.
+	if resp, body := w.get(t, c, "/app/../deny/x"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "<strong>deny</strong>") {
+		t.Errorf("GET /app/../deny/x: %s %s", resp.Status, body)
+	}
+	if resp, _ := w.get(t, c, "/nothing"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nothing: %s", resp.Status)
+	}
+	var names []string
+	for _, r := range w.origins.received() {
+		names = append(names, r.Service+" "+r.Path)
+	}
+	if !slices.Equal(names, []string{"public /page"}) {
+		t.Errorf("the origins received %v", names)
+	}
+}
+
+func TestBearer(t *testing.T) {
+	w := newWorld(t)
+	token := w.op.tokenFor(t, "ann", "ann-password")
+	c := w.proxy.Client()
+	bearer := "Bearer " + token
+
+	resp, body := w.get(t, c, "/app/api/items", "Authorization", bearer, "Accept", "application/json")
+	if resp.StatusCode != http.StatusOK || body != "origin of app: /api/items" {
+		t.Fatalf("with a valid token: %s %s", resp.Status, body)
+	}
+	r := w.origins.received()[0]
+	if r.Header.Get("X-Gatehouse-Email") != "ann@example.com" || r.Header.Get("Authorization") != "" {
+		t.Errorf("the origin received identity %q and Authorization %q", r.Header.Get("X-Gatehouse-Email"), r.Header.Get("Authorization"))
+	}
+	// Service token authenticates to its origin with its own token.
+	if resp, _ := w.get(t, c, "/token/x", "Authorization", bearer); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /token/x: %s", resp.Status)
+	}
+	if got := w.origins.received()[0].Header.Get("Authorization"); got != "Bearer origin-secret" {
+		t.Errorf("the origin of token received Authorization %q", got)
+	}
+
+	for name, auth := range map[string]string{
+		"garbage":  "Bearer not-a-jwt",
+		"tampered": "Bearer " + token[:len(token)-4] + "AAAA",
+		"basic":    "Basic YW5uOmFubi1wYXNzd29yZA==",
+	} {
+		resp, body := w.get(t, c, "/app/api/items", "Authorization", auth)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("%s token: %s %q %s", name, resp.Status, resp.Header.Get("WWW-Authenticate"), body)
+		}
+		var p proxy.Problem
+		if err := json.Unmarshal([]byte(body), &p); err != nil || p.Code != "invalid_token" {
+			t.Errorf("%s token: body %s", name, body)
+		}
+	}
+	resp, body = w.get(t, c, "/app/api/items", "Accept", "application/json")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without a token: %s %s", resp.Status, body)
+	}
+
+	resp, body = w.get(t, c, "/deny/api", "Authorization", bearer)
+	var p proxy.Problem
+	if err := json.Unmarshal([]byte(body), &p); err != nil || resp.StatusCode != http.StatusForbidden || p.Service != "deny" || len(p.Reasons) == 0 {
+		t.Errorf("denied service: %s %s", resp.Status, body)
+	}
+	resp, body = w.get(t, c, "/auth/userinfo", "Authorization", bearer)
+	var claims map[string]any
+	if err := json.Unmarshal([]byte(body), &claims); err != nil || claims["email"] != "ann@example.com" || claims["sub"] != "ann" {
+		t.Errorf("userinfo with a token: %s %s", resp.Status, body)
+	}
+	if got := w.origins.received(); len(got) != 0 {
+		t.Errorf("the origins received refused requests: %+v", got)
+	}
+}
