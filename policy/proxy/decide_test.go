@@ -1,0 +1,92 @@
+package proxy_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/proxy"
+)
+
+// recorder is a Decider that records the requests and denies them.
+type recorder struct{ reqs []policy.Request }
+
+func (r *recorder) Decide(_ context.Context, req policy.Request) (policy.Decision, error) {
+	r.reqs = append(r.reqs, req)
+	return policy.Decision{PolicySet: req.PolicySet, Result: policy.Deny, Effect: policy.Deny}, nil
+}
+
+type setter struct {
+	component string
+	priority  int
+	config    map[string]any
+}
+
+func (s setter) Priority() int { return s.priority }
+
+func (s setter) SetObject(context.Context, map[string]any, string) (map[string]any, error) {
+	return nil, nil
+}
+
+func TestDecisionRequest(t *testing.T) {
+	dec := &recorder{}
+	cfg := proxy.Config{Services: map[string]proxy.Service{
+		"serviceA": {
+			ProxyURL: "/serviceA", OriginURL: "http://service-a.example.com/base", AC: "com.example.policysets.loggedIn",
+			ObjectSetters: map[string]map[string]any{
+				"jsonsetter": {"enable": true, "priority": 32, "url": "http://json.example.com/posts/5/"},
+				"urlmap":     {"enable": false},
+			},
+			Obligations: map[string]map[string]any{"obl_log": {"file": "/var/log/x.log"}},
+		},
+	}}
+	newSetter := func(component string, priority int, config map[string]any) policy.ObjectSetter {
+		return setter{component, priority, config}
+	}
+	p, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: dec, ObjectSetter: newSetter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/serviceA/admin/users?id=7&id=8&q=x", nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("X-Gatehouse-Email", "mallory@example.com")
+	req.Header.Set("Cookie", "a=b")
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", rec.Code)
+	}
+	if len(dec.reqs) != 1 {
+		t.Fatalf("%d decisions", len(dec.reqs))
+	}
+	got := dec.reqs[0]
+	want := policy.Request{
+		PolicySet: "com.example.policysets.loggedIn",
+		Path:      "admin/users",
+		ObjectSetters: []policy.ObjectSetter{
+			setter{"jsonsetter", 32, map[string]any{"url": "http://json.example.com/posts/5/"}},
+		},
+		ObligationConfig: map[string]map[string]any{"obl_log": {"file": "/var/log/x.log"}},
+	}
+	want.Attributes.Object = map[string]any{
+		"service": "serviceA",
+		"path":    "admin/users",
+		"url":     "http://service-a.example.com/base/admin/users?id=7&id=8&q=x",
+	}
+	want.Attributes.Access = map[string]any{
+		"method":  "POST",
+		"path":    "/serviceA/admin/users",
+		"query":   map[string]any{"id": "7", "q": "x"},
+		"headers": map[string]any{"accept": "text/html"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("request\n%#v\nwant\n%#v", got, want)
+	}
+	// The configuration is not changed by taking enable and priority out.
+	if c := cfg.Services["serviceA"].ObjectSetters["jsonsetter"]; len(c) != 3 {
+		t.Errorf("the configuration changed: %v", c)
+	}
+}
