@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
 // File is the configuration file.
@@ -38,6 +39,9 @@ type File struct {
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
 	OpenC2  OpenC2                       `yaml:"openc2"`
 	Policy  Policy                       `yaml:"policy"`
+	// Proxy configures the reverse proxy that guards services with the
+	// policy entities (docs/reverse-proxy.md). Default: none.
+	Proxy proxy.Config `yaml:"proxy"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -191,6 +195,9 @@ func (f *File) validate() error {
 		if f.Policy.Obligations[name] == "" {
 			return fmt.Errorf("policy.obligations.%s: name the component that carries it out", name)
 		}
+	}
+	if err := f.Proxy.Validate(); err != nil {
+		return prefixErrors("proxy.", err)
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {

@@ -300,6 +300,21 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"line 2", `"listen" already defined at line 1`},
 		},
 		{
+			name: "unknown proxy service key",
+			yaml: "proxy:\n  services:\n    serviceA:\n      proxy_URL: /a\n      origin_url: http://a\n",
+			want: []string{"line 5", `unknown key "origin_url"`},
+		},
+		{
+			name: "proxy service without origin",
+			yaml: "proxy:\n  services:\n    serviceA:\n      proxy_URL: /a\n      AC: x\n",
+			want: []string{`proxy.services.serviceA.origin_URL: "" is not an http or https URL`},
+		},
+		{
+			name: "proxy session length",
+			yaml: "proxy:\n  cookie:\n    max_age: a day\n",
+			want: []string{"line 3", "is not a duration"},
+		},
+		{
 			name: "not yaml",
 			yaml: "listen: [\n",
 			want: []string{"config bad.yaml: line"},
@@ -439,4 +454,47 @@ plugins:
 	// timeout: 2s
 	// threatintel may reach: [api.example.com]
 	// config gatehouse.yaml: line 3: unknown key "pool"
+}
+
+func TestParseProxy(t *testing.T) {
+	const yaml = `
+proxy:
+  base_url: https://proxy.example.com
+  session_key_file: /etc/gatehouse/session.key
+  cookie: {max_age: 1h, secure: false}
+  providers:
+    default:
+      configuration_url: https://idp.example.com/realms/master
+      client_id: gatehouse
+      client_secret_file: /etc/gatehouse/client-secret
+  services:
+    serviceA:
+      origin_URL: http://service-a.example.com
+      proxy_URL: /serviceA
+      AC: com.example.policysets.loggedIn
+      objectsetters:
+        jsonsetter: {enable: true, url: "http://json-server.example.com/posts/5/", priority: 32}
+      obligations:
+        obl_log: {file: /var/log/gatehouse/obl.log}
+    serviceG:
+      origin_URL: https://fortknox.example.com/cert
+      proxy_URL: /serviceG
+      AC: com.example.policysets.loggedIn
+      authentication: {type: Certificate, keyfile: /etc/gatehouse/key.pem, certfile: /etc/gatehouse/client.crt}
+`
+	f, err := config.Parse([]byte(yaml), "proxy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.Proxy
+	if p.Cookie.MaxAge != time.Hour || p.Cookie.Secure == nil || *p.Cookie.Secure || p.Providers["default"].ClientSecretFile != "/etc/gatehouse/client-secret" {
+		t.Errorf("proxy = %+v", p)
+	}
+	a := p.Services["serviceA"]
+	if a.ObjectSetters["jsonsetter"]["priority"] != 32 || a.Obligations["obl_log"]["file"] != "/var/log/gatehouse/obl.log" {
+		t.Errorf("serviceA = %+v", a)
+	}
+	if g := p.Services["serviceG"].Authentication; g == nil || g.Type != "Certificate" || g.KeyFile != "/etc/gatehouse/key.pem" {
+		t.Errorf("serviceG.authentication = %+v", g)
+	}
 }
