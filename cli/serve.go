@@ -36,6 +36,9 @@ gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
 POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
 (HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
+With a proxy section in the configuration it also guards the services it
+lists: it logs users in with OpenID Connect, decides each request with the
+policy entities, and forwards the granted ones (docs/reverse-proxy.md).
 It stops cleanly on SIGINT or SIGTERM; commands scheduled for later are kept
 in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
@@ -102,6 +105,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	e := server.New(h, reg, logger)
 	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
+	if f.Proxy.Enabled() {
+		if err := mountProxy(ctx, e, f, h, policyEngine(f, h, logger), logger); err != nil {
+			_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+			return usage("%v", err)
+		}
+	}
 	srv := &http.Server{
 		Handler:           e,
 		TLSConfig:         tlsConfig,

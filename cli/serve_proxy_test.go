@@ -1,0 +1,71 @@
+package cli_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestServeProxy serves the proxy over the test entities of policy/proxy:
+// anonymous requests reach a service that grants everyone and no other.
+func TestServeProxy(t *testing.T) {
+	t.Parallel()
+	var received atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+		io.WriteString(w, "origin: "+r.URL.Path)
+	}))
+	defer origin.Close()
+	dir := t.TempDir()
+	entities, err := filepath.Abs("../policy/proxy/testdata/entities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+policy:
+  entities: [%q]
+proxy:
+  services:
+    public:
+      proxy_URL: /public
+      origin_URL: %s/files
+      AC: test.policysets.alwaysGrant
+    app:
+      proxy_URL: /app
+      origin_URL: %s
+      AC: test.policysets.loggedIn
+    deny:
+      proxy_URL: /deny
+      origin_URL: %s
+      AC: test.policysets.alwaysDeny
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, origin.URL, origin.URL, origin.URL))
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	s := startServe(t, client, "--config", conf, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+
+	if status, body, err := s.get(t, "/public/a.txt"); err != nil || status != http.StatusOK || string(body) != "origin: /files/a.txt" {
+		t.Errorf("GET /public/a.txt: %d %s %v", status, body, err)
+	}
+	if status, body, err := s.get(t, "/deny/a.txt"); err != nil || status != http.StatusForbidden || !strings.Contains(string(body), "<strong>deny</strong>") {
+		t.Errorf("GET /deny/a.txt: %d %s %v", status, body, err)
+	}
+	// Without a provider no one can log in, so no one gets further.
+	if status, _, err := s.get(t, "/app"); err != nil || status != http.StatusForbidden {
+		t.Errorf("GET /app: %d %v", status, err)
+	}
+	if status, _, err := s.get(t, "/healthz"); err != nil || status != http.StatusOK {
+		t.Errorf("GET /healthz: %d %v", status, err)
+	}
+	if n := received.Load(); n != 1 {
+		t.Errorf("the origin received %d requests, want 1", n)
+	}
+	s.stop(t)
+}
