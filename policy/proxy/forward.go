@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -134,3 +135,16 @@ func (s *service) rewrite(cookieName, bearer string) func(*httputil.ProxyRequest
 func headerSafe(v string) bool {
 	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
+
+// bufferPool lends the reverse proxies the 32 KiB buffers they copy
+// bodies through, which each request would otherwise allocate.
+type bufferPool struct{ pool sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.pool.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.pool.Put(&buf) }

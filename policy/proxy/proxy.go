@@ -60,6 +60,7 @@ type Proxy struct {
 	providers map[string]*provider
 	services  []*service // longest prefix first
 	bearers   bearerCache
+	buffers   bufferPool
 }
 
 // service is a configured service, ready to serve.
@@ -152,8 +153,9 @@ func (p *Proxy) newService(name string, s Service, newSetter ObjectSetterFunc) (
 		transport.TLSClientConfig = tc
 	}
 	svc.proxy = &httputil.ReverseProxy{
-		Rewrite:   svc.rewrite(p.cfg.Cookie.Name, bearer),
-		Transport: transport,
+		Rewrite:    svc.rewrite(p.cfg.Cookie.Name, bearer),
+		Transport:  transport,
+		BufferPool: &p.buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			p.logger.Error("proxy: origin failed", "service", name, "origin", s.OriginURL, "error", err)
 			p.problem(w, r, http.StatusBadGateway, "bad_gateway", fmt.Sprintf("The origin of service %s did not answer.", name))
