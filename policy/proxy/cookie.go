@@ -65,9 +65,11 @@ func loadSealer(file string) (*sealer, error) {
 }
 
 // envelope is what a sealed cookie holds: its expiry and its payload.
+// Payload holds a pointer when a value is opened, so that one pass of the
+// decoder fills it.
 type envelope struct {
-	Expires int64           `json:"exp"`
-	Payload json.RawMessage `json:"p"`
+	Expires int64 `json:"exp"`
+	Payload any   `json:"p"`
 }
 
 // errCookie is the error of open for a cookie that is absent, forged,
@@ -76,11 +78,7 @@ var errCookie = errors.New("no valid cookie")
 
 // seal returns the cookie value carrying v until expires.
 func (s *sealer) seal(name string, v any, expires time.Time) (string, error) {
-	p, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	plain, err := json.Marshal(envelope{Expires: expires.Unix(), Payload: p})
+	plain, err := json.Marshal(envelope{Expires: expires.Unix(), Payload: v})
 	if err != nil {
 		return "", err
 	}
@@ -93,8 +91,8 @@ func (s *sealer) seal(name string, v any, expires time.Time) (string, error) {
 	return value, nil
 }
 
-// open decodes into v the value of cookie name sealed by seal, if it has
-// not expired at now.
+// open decodes into v, a pointer, the value of cookie name sealed by seal,
+// if it has not expired at now. v may be changed when it has.
 func (s *sealer) open(name, value string, now time.Time, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil || len(b) < s.aead.NonceSize() {
@@ -105,11 +103,8 @@ func (s *sealer) open(name, value string, now time.Time, v any) error {
 	if err != nil {
 		return errCookie
 	}
-	var e envelope
+	e := envelope{Payload: v}
 	if err := json.Unmarshal(plain, &e); err != nil || now.Unix() >= e.Expires {
-		return errCookie
-	}
-	if err := json.Unmarshal(e.Payload, v); err != nil {
 		return errCookie
 	}
 	return nil
