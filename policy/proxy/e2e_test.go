@@ -64,7 +64,9 @@ type world struct {
 	origins *origin
 }
 
-func newWorld(t *testing.T) *world {
+// newWorld starts the provider, the origins and the proxy, whose
+// configuration the changes may adjust.
+func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	t.Helper()
 	w := &world{origins: &origin{}}
 	pki := tlstest.New(t)
@@ -121,6 +123,9 @@ func newWorld(t *testing.T) *world {
 			"token":  tokenService,
 			"secure": secureService,
 		},
+	}
+	for _, change := range changes {
+		change(&cfg)
 	}
 	p, err := proxy.New(context.Background(), cfg, proxy.Options{
 		Decider: policy.NewEngine(snap, policy.Config{}),
@@ -310,7 +315,8 @@ func TestAnonymous(t *testing.T) {
 
 func TestBearer(t *testing.T) {
 	w := newWorld(t)
-	token := w.op.tokenFor(t, "ann", "ann-password")
+	token := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
+	otherAudience := w.op.tokenFor(t, w.op.OtherClient, "ann", "ann-password")
 	c := w.proxy.Client()
 	bearer := "Bearer " + token
 
@@ -334,6 +340,7 @@ func TestBearer(t *testing.T) {
 		"garbage":  "Bearer not-a-jwt",
 		"tampered": "Bearer " + token[:len(token)-4] + "AAAA",
 		"basic":    "Basic YW5uOmFubi1wYXNzd29yZA==",
+		"audience": "Bearer " + otherAudience,
 	} {
 		resp, body := w.get(t, c, "/app/api/items", "Authorization", auth)
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
@@ -361,5 +368,36 @@ func TestBearer(t *testing.T) {
 	}
 	if got := w.origins.received(); len(got) != 0 {
 		t.Errorf("the origins received refused requests: %+v", got)
+	}
+}
+
+func TestProviderChoice(t *testing.T) {
+	w := newWorld(t, func(c *proxy.Config) {
+		first := c.Providers["default"]
+		first.HumanReadableName = "First provider"
+		second := first
+		second.HumanReadableName = "Second provider"
+		c.Providers = map[string]proxy.Provider{"first": first, "second": second}
+	})
+	c := w.browser(t)
+	resp, body := w.get(t, c, "/app/x")
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/auth/login" {
+		t.Fatalf("GET /app/x: %s at %s", resp.Status, resp.Request.URL)
+	}
+	for _, want := range []string{
+		`<a href="/auth/login?provider=first&amp;next=%2Fapp%2Fx">First provider</a>`,
+		`<a href="/auth/login?provider=second&amp;next=%2Fapp%2Fx">Second provider</a>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the choice lacks %s:\n%s", want, body)
+		}
+	}
+	resp, body = w.login(t, c, "/auth/login?provider=second&next=%2Fapp%2Fx", "ann", "ann-password")
+	if resp.StatusCode != http.StatusOK || body != "origin of app: /x" {
+		t.Errorf("after login with the second provider: %s %s", resp.Status, body)
+	}
+	resp, _ = w.get(t, c, "/auth/login?provider=third")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown provider: %s", resp.Status)
 	}
 }

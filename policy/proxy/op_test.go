@@ -25,6 +25,8 @@ type testOP struct {
 	Issuer   string
 	ClientID string
 	Secret   string
+	// OtherClient is a second client, whose tokens are not for the proxy.
+	OtherClient string
 	// TokenRedirect is the redirect URI of API clients that log in to get
 	// a token (tokenFor).
 	TokenRedirect string
@@ -66,13 +68,14 @@ func startOP(t *testing.T, proxyCallback string) *testOP {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	o := &testOP{Issuer: issuer, ClientID: "gatehouse", Secret: "gatehouse-secret", TokenRedirect: "http://127.0.0.1/token-callback"}
+	o := &testOP{Issuer: issuer, ClientID: "gatehouse", Secret: "gatehouse-secret", OtherClient: "other", TokenRedirect: "http://127.0.0.1/token-callback"}
 	users, err := storage.StoreFromFile("testdata/users.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	clients := map[string]*storage.Client{
-		o.ClientID: storage.WebClient(o.ClientID, o.Secret, proxyCallback, o.TokenRedirect),
+		o.ClientID:    storage.WebClient(o.ClientID, o.Secret, proxyCallback, o.TokenRedirect),
+		o.OtherClient: storage.WebClient(o.OtherClient, o.Secret, o.TokenRedirect),
 	}
 	st := opStorage{Storage: storage.NewStorageWithClients(users, clients), groups: map[string][]string{"ann": {"/test", "/staff"}}}
 	srv.Config.Handler = exampleop.SetupServer(issuer, st, nil, false)
@@ -144,9 +147,9 @@ func attr(n *html.Node, name string) string {
 	return ""
 }
 
-// tokenFor logs user in at the provider as an API client would, with the
-// authorization-code flow and PKCE, and returns the access token.
-func (o *testOP) tokenFor(t *testing.T, user, password string) string {
+// tokenFor logs user in at the provider as an API client of client would,
+// with the authorization-code flow and PKCE, and returns the access token.
+func (o *testOP) tokenFor(t *testing.T, client, user, password string) string {
 	t.Helper()
 	ctx := context.Background()
 	discovered, err := gooidc.NewProvider(ctx, o.Issuer)
@@ -154,7 +157,7 @@ func (o *testOP) tokenFor(t *testing.T, user, password string) string {
 		t.Fatal(err)
 	}
 	conf := oauth2.Config{
-		ClientID:     o.ClientID,
+		ClientID:     client,
 		ClientSecret: o.Secret,
 		RedirectURL:  o.TokenRedirect,
 		Scopes:       []string{"openid", "email", "profile"},
