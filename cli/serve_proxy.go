@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -22,8 +24,8 @@ import (
 func mountProxy(ctx context.Context, e *echo.Echo, f *config.File, h *host.Host, d proxy.Decider, logger *slog.Logger) error {
 	p, err := proxy.New(ctx, f.Proxy, proxy.Options{
 		Decider: d,
-		ObjectSetter: func(component string, priority int, conf map[string]any) policy.ObjectSetter {
-			return hostattrs.ObjectSetter{Host: h, Component: component, Order: priority, Config: conf}
+		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+			return objectSetters(h, config), nil
 		},
 		Logger: logger,
 	})
@@ -52,4 +54,20 @@ func policyEngine(f *config.File, h *host.Host, logger *slog.Logger) *policy.Eng
 		Environment: hostattrs.Environment{Host: h},
 		Obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
 	})
+}
+
+// objectSetters returns a setter for each object component config names
+// and does not disable, with the configuration's priority (default 0);
+// the component receives the configuration whole.
+func objectSetters(h *host.Host, config map[string]map[string]any) []policy.ObjectSetter {
+	var out []policy.ObjectSetter
+	for _, ref := range slices.Sorted(maps.Keys(config)) {
+		c := config[ref]
+		if enable, ok := c["enable"].(bool); ok && !enable {
+			continue
+		}
+		priority, _ := c["priority"].(int)
+		out = append(out, hostattrs.ObjectSetter{Host: h, Component: ref, Order: priority, Config: c})
+	}
+	return out
 }

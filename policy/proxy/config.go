@@ -85,9 +85,10 @@ type Service struct {
 	OriginURL string `yaml:"origin_URL"`
 	// AC is the id of the policy set that decides each request.
 	AC string `yaml:"AC"`
-	// ObjectSetters configure object setters by component name: enable
-	// (default true), priority (lower runs first; default 0), and every
-	// other key as the setter's configuration.
+	// ObjectSetters configure object setters by component name, each
+	// configuration given whole to the component: enable (default true)
+	// and priority (lower runs first) are checked here, and the rest is
+	// the setter's.
 	ObjectSetters map[string]map[string]any `yaml:"objectsetters"`
 	// Obligations holds the configuration of each obligation, by name.
 	Obligations map[string]map[string]any `yaml:"obligations"`

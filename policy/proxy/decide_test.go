@@ -43,10 +43,12 @@ func TestDecisionRequest(t *testing.T) {
 			Obligations: map[string]map[string]any{"obl_log": {"file": "/var/log/x.log"}},
 		},
 	}}
-	newSetter := func(component string, priority int, config map[string]any) policy.ObjectSetter {
-		return setter{component, priority, config}
+	var configs []map[string]map[string]any
+	setters := func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+		configs = append(configs, config)
+		return []policy.ObjectSetter{setter{"jsonsetter", 32, config["jsonsetter"]}}, nil
 	}
-	p, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: dec, ObjectSetter: newSetter})
+	p, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: dec, ObjectSetters: setters})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestDecisionRequest(t *testing.T) {
 		PolicySet: "com.example.policysets.loggedIn",
 		Path:      "admin/users",
 		ObjectSetters: []policy.ObjectSetter{
-			setter{"jsonsetter", 32, map[string]any{"url": "http://json.example.com/posts/5/"}},
+			setter{"jsonsetter", 32, map[string]any{"enable": true, "priority": 32, "url": "http://json.example.com/posts/5/"}},
 		},
 		ObligationConfig: map[string]map[string]any{"obl_log": {"file": "/var/log/x.log"}},
 	}
@@ -85,8 +87,18 @@ func TestDecisionRequest(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("request\n%#v\nwant\n%#v", got, want)
 	}
-	// The configuration is not changed by taking enable and priority out.
-	if c := cfg.Services["serviceA"].ObjectSetters["jsonsetter"]; len(c) != 3 {
-		t.Errorf("the configuration changed: %v", c)
+	if len(configs) != 1 || !reflect.DeepEqual(configs[0], cfg.Services["serviceA"].ObjectSetters) {
+		t.Errorf("the object setters were asked for with %v", configs)
+	}
+}
+
+func TestObjectSettersRequired(t *testing.T) {
+	cfg := proxy.Config{Services: map[string]proxy.Service{
+		"serviceA": {ProxyURL: "/a", OriginURL: "http://a.example.com", AC: "x",
+			ObjectSetters: map[string]map[string]any{"jsonsetter": {"url": "http://json.example.com/"}}},
+	}}
+	_, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: &recorder{}})
+	if err == nil || err.Error() != "services.serviceA.objectsetters: no object setters are available here" {
+		t.Errorf("New: %v", err)
 	}
 }

@@ -32,17 +32,16 @@ type Decider interface {
 	Decide(ctx context.Context, req policy.Request) (policy.Decision, error)
 }
 
-// ObjectSetterFunc returns the object setter of the component named
-// component, with the priority and configuration a service gives it.
-type ObjectSetterFunc func(component string, priority int, config map[string]any) policy.ObjectSetter
-
 // Options are what the proxy needs besides its configuration.
 type Options struct {
 	// Decider decides the requests. Required.
 	Decider Decider
-	// ObjectSetter makes the object setters the services configure.
-	// Required when a service configures one.
-	ObjectSetter ObjectSetterFunc
+	// ObjectSetters returns the object setters of a service's
+	// objectsetters, which it receives whole (enable and priority
+	// included), for each request to the service: plugins come and go
+	// while the proxy serves. An error fails the request with 500 and
+	// goes to the log. Required when a service configures object setters.
+	ObjectSetters func(config map[string]map[string]any) ([]policy.ObjectSetter, error)
 	// Logger receives a record of each decision and each failure. Default:
 	// slog.Default().
 	Logger *slog.Logger
@@ -55,6 +54,7 @@ type Options struct {
 type Proxy struct {
 	cfg       Config
 	decider   Decider
+	setters   func(map[string]map[string]any) ([]policy.ObjectSetter, error)
 	logger    *slog.Logger
 	jar       cookieJar
 	providers map[string]*provider
@@ -65,13 +65,13 @@ type Proxy struct {
 
 // service is a configured service, ready to serve.
 type service struct {
-	name        string
-	prefix      string
-	origin      *url.URL
-	policySet   string
-	setters     []policy.ObjectSetter
-	obligations map[string]map[string]any
-	proxy       *httputil.ReverseProxy
+	name          string
+	prefix        string
+	origin        *url.URL
+	policySet     string
+	objectSetters map[string]map[string]any
+	obligations   map[string]map[string]any
+	proxy         *httputil.ReverseProxy
 }
 
 // New checks cfg, reads the session key, discovers the providers and
@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 		return nil, errors.New("proxy: no decider")
 	}
 	cfg = cfg.withDefaults()
-	p := &Proxy{cfg: cfg, decider: opts.Decider, logger: opts.Logger, providers: map[string]*provider{}}
+	p := &Proxy{cfg: cfg, decider: opts.Decider, setters: opts.ObjectSetters, logger: opts.Logger, providers: map[string]*provider{}}
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}
@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 		p.providers[name] = pr
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Services)) {
-		svc, err := p.newService(name, cfg.Services[name], opts.ObjectSetter)
+		svc, err := p.newService(name, cfg.Services[name])
 		if err != nil {
 			return nil, err
 		}
@@ -121,22 +121,13 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	return p, nil
 }
 
-func (p *Proxy) newService(name string, s Service, newSetter ObjectSetterFunc) (*service, error) {
+func (p *Proxy) newService(name string, s Service) (*service, error) {
 	key := "services." + name
 	origin, _ := url.Parse(s.OriginURL) // checked by Validate
-	svc := &service{name: name, prefix: cleanPrefix(s.ProxyURL), origin: origin, policySet: s.AC, obligations: s.Obligations}
-	for _, component := range slices.Sorted(maps.Keys(s.ObjectSetters)) {
-		conf := maps.Clone(s.ObjectSetters[component])
-		enable, priority, _ := setterOptions(conf) // checked by Validate
-		if !enable {
-			continue
-		}
-		if newSetter == nil {
-			return nil, fmt.Errorf("%s.objectsetters.%s: no object setters are available here", key, component)
-		}
-		delete(conf, "enable")
-		delete(conf, "priority")
-		svc.setters = append(svc.setters, newSetter(component, priority, conf))
+	svc := &service{name: name, prefix: cleanPrefix(s.ProxyURL), origin: origin, policySet: s.AC,
+		objectSetters: s.ObjectSetters, obligations: s.Obligations}
+	if len(s.ObjectSetters) > 0 && p.setters == nil {
+		return nil, fmt.Errorf("%s.objectsetters: no object setters are available here", key)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	var bearer string
@@ -240,11 +231,19 @@ func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service,
 		p.unauthorized(w, r, "invalid_token", "The bearer token is not valid.")
 		return
 	}
+	var setters []policy.ObjectSetter
+	if len(s.objectSetters) > 0 {
+		if setters, err = p.setters(s.objectSetters); err != nil {
+			p.logger.Error("proxy: object setters", "service", s.name, "error", err)
+			p.problem(w, r, http.StatusInternalServerError, "internal", fmt.Sprintf("Service %s cannot decide requests now.", s.name))
+			return
+		}
+	}
 	d, err := p.decider.Decide(r.Context(), policy.Request{
 		PolicySet:        s.policySet,
 		Attributes:       attributes(s, r, rest, claims),
 		Path:             strings.TrimPrefix(rest, "/"),
-		ObjectSetters:    s.setters,
+		ObjectSetters:    setters,
 		ObligationConfig: s.obligations,
 	})
 	if err != nil {
