@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func testSealer(t *testing.T, fill byte) *sealer {
+func testSealer(t testing.TB, fill byte) *sealer {
 	t.Helper()
 	s, err := newSealer(bytes.Repeat([]byte{fill}, 32))
 	if err != nil {
@@ -91,4 +91,24 @@ func TestCookieAttributes(t *testing.T) {
 	if err := jar.get(req, "sess", &got); err != nil || got.Provider != "p" {
 		t.Errorf("get: %v %+v", err, got)
 	}
+}
+
+// FuzzOpen feeds open cookie values a client could send: none crashes it,
+// and only the value sealed here (in any process of the fuzzer, with the
+// same key) opens.
+func FuzzOpen(f *testing.F) {
+	s := testSealer(f, 1)
+	sealed, err := s.seal("sess", session{Provider: "p"}, time.Now().Add(time.Hour))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sealed)
+	f.Add("")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, value string) {
+		var v session
+		if err := s.open("sess", value, time.Now(), &v); err == nil && v.Provider != "p" {
+			t.Errorf("opened a value it did not seal: %q", value)
+		}
+	})
 }
