@@ -22,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/policy"
@@ -45,7 +46,8 @@ type Options struct {
 	// Logger receives a record of each decision and each failure. Default:
 	// slog.Default().
 	Logger *slog.Logger
-	// HTTPClient talks to the providers. Default: http.DefaultClient.
+	// HTTPClient talks to the providers. Default: a client that gives up
+	// on a request after 30 seconds.
 	HTTPClient *http.Client
 }
 
@@ -75,8 +77,8 @@ type service struct {
 }
 
 // New checks cfg, reads the session key, discovers the providers and
-// prepares the services. ctx carries no deadline the proxy outlives: the
-// providers fetch their keys with it later.
+// prepares the services. The providers keep ctx's values, not its
+// cancellation, to fetch their keys later.
 func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -99,7 +101,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	p.jar = cookieJar{sealer: s, cfg: cfg.Cookie}
 	client := opts.HTTPClient
 	if client == nil {
-		client = http.DefaultClient
+		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	pctx := context.WithoutCancel(ctx)
 	redirect := strings.TrimRight(cfg.BaseURL, "/") + cfg.Paths.Callback
