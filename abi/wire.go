@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -18,8 +17,9 @@ import (
 // DecodeInterface gives, and encode as its Encode does, so either side of
 // a call may use package msgpack.
 
-// maxDepth is how deeply the reader lets arrays and maps nest.
-const maxDepth = 64
+// maxDepth is how deeply the reader lets arrays and maps nest (ABI
+// section 3.1).
+const maxDepth = 256
 
 // writer appends msgpack to b, keeping the first error.
 type writer struct {
@@ -440,11 +440,13 @@ func (r *reader) number() (i int64, f float64, isFloat bool, err error) {
 	return 0, 0, false, wrongType("a number", c)
 }
 
-// int64 reads an integer; a float is truncated and nil reads as 0.
+// int64 reads an integer; nil reads as 0. A float is refused (ABI
+// section 3.1).
 func (r *reader) int64() (int64, error) {
-	i, f, isFloat, err := r.number()
+	at := r.i
+	i, _, isFloat, err := r.number()
 	if isFloat {
-		return int64(f), err
+		return 0, wrongType("an integer", r.b[at])
 	}
 	return i, err
 }
@@ -491,7 +493,7 @@ func (r *reader) leave() { r.depth-- }
 
 // value reads a generic value into the Go types msgpack's DecodeInterface
 // gives: nil, bool, int8 to int64, uint8 to uint64, float32, float64,
-// string, []byte, []any, map[string]any and time.Time.
+// string, []byte, []any and map[string]any.
 func (r *reader) value() (any, error) {
 	c, err := r.peek()
 	if err != nil {
@@ -553,51 +555,14 @@ func (r *reader) value() (any, error) {
 		u, err := r.uintN(8)
 		return int64(u), err
 	}
-	return r.ext(c)
+	return nil, errExtension(c)
 }
 
-// ext reads an extension value after its code c: msgpack's timestamp
-// (type -1) is a time.Time; other types are not part of the ABI.
-func (r *reader) ext(c byte) (any, error) {
-	var n uint64
-	var err error
-	switch c {
-	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
-		n = 1 << (c - 0xd4)
-	case 0xc7:
-		n, err = r.uintN(1)
-	case 0xc8:
-		n, err = r.uintN(2)
-	case 0xc9:
-		n, err = r.uintN(4)
-	default:
-		return nil, fmt.Errorf("invalid msgpack code %#x", c)
+func errExtension(c byte) error {
+	if c == 0xc1 {
+		return errors.New("invalid msgpack code 0xc1")
 	}
-	if err != nil {
-		return nil, err
-	}
-	typ, err := r.uintN(1)
-	if err != nil {
-		return nil, err
-	}
-	at, err := r.next(n)
-	if err != nil {
-		return nil, err
-	}
-	if int8(typ) != -1 {
-		return nil, fmt.Errorf("msgpack extension type %d is not supported", int8(typ))
-	}
-	b := r.b[at : at+int(n)]
-	switch n {
-	case 4:
-		return time.Unix(int64(binary.BigEndian.Uint32(b)), 0), nil
-	case 8:
-		v := binary.BigEndian.Uint64(b)
-		return time.Unix(int64(v&(1<<34-1)), int64(v>>34)), nil
-	case 12:
-		return time.Unix(int64(binary.BigEndian.Uint64(b[4:])), int64(binary.BigEndian.Uint32(b))), nil
-	}
-	return nil, fmt.Errorf("msgpack timestamp of %d bytes", n)
+	return errors.New("msgpack extension types are not part of the ABI")
 }
 
 // attrs reads a map with string keys; nil reads as a nil map.
@@ -676,9 +641,7 @@ func (r *reader) skip() error {
 	}
 	n, items, err := r.length(c)
 	if err == errNotSized {
-		r.i--
-		_, err = r.value() // an extension
-		return err
+		return errExtension(c)
 	}
 	if err != nil {
 		return err
