@@ -97,7 +97,8 @@ func (r Reply[T]) encode(w fieldWriter) {
 		}
 	}
 	if r.Error != nil {
-		w.object("error", r.Error.encode)
+		w.str("error")
+		r.Error.encode(w)
 	}
 }
 
@@ -176,7 +177,8 @@ func (r EnvironmentRequest) encode(w fieldWriter) {
 	w.begin(3)
 	w.string("component", r.Component)
 	w.string("key", r.Key)
-	w.object("context", r.Context.encode)
+	w.str("context")
+	r.Context.encode(w)
 }
 
 func (r *EnvironmentRequest) decode(d *reader) error {
@@ -213,7 +215,8 @@ func (r ObligeRequest) encode(w fieldWriter) {
 	w.begin(3 + count(len(r.Config) > 0))
 	w.string("component", r.Component)
 	w.string("decision", string(r.Decision))
-	w.object("context", r.Context.encode)
+	w.str("context")
+	r.Context.encode(w)
 	if len(r.Config) > 0 {
 		w.attrs("config", r.Config)
 	}
@@ -326,9 +329,11 @@ func (r ActuateRequest) encode(w fieldWriter) {
 	hasHeaders := r.Headers.RequestID != "" || r.Headers.Created != 0 || r.Headers.From != "" || len(r.Headers.To) > 0
 	w.begin(2 + count(hasHeaders, r.Profile != "", len(r.Specifiers) > 0))
 	w.string("component", r.Component)
-	w.object("command", r.Command.encode)
+	w.str("command")
+	r.Command.encode(w)
 	if hasHeaders {
-		w.object("headers", r.Headers.encode)
+		w.str("headers")
+		r.Headers.encode(w)
 	}
 	if r.Profile != "" {
 		w.string("profile", r.Profile)
@@ -507,7 +512,8 @@ func (r AgentActRequest) encode(w fieldWriter) {
 	w.begin(3)
 	w.string("component", r.Component)
 	w.string("actor", r.Actor)
-	w.object("observation", r.Observation.encode)
+	w.str("observation")
+	r.Observation.encode(w)
 }
 
 func (r *AgentActRequest) decode(d *reader) error {
@@ -526,7 +532,8 @@ func (r *AgentActRequest) decode(d *reader) error {
 
 func (r AgentActReply) encode(w fieldWriter) {
 	w.begin(1)
-	w.object("action", r.Action.encode)
+	w.str("action")
+	r.Action.encode(w)
 }
 
 func (r *AgentActReply) decode(d *reader) error {

@@ -221,8 +221,6 @@ func (w fieldWriter) value(k string, v any) { w.str(k); w.writer.value(v) }
 
 func (w fieldWriter) attrs(k string, m map[string]any) { w.str(k); w.writer.attrs(m) }
 
-func (w fieldWriter) object(k string, encode func(fieldWriter)) { w.str(k); encode(w) }
-
 // count returns how many of present are true: the number of fields of a
 // struct with omitempty fields.
 func count(present ...bool) int {
