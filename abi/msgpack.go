@@ -4,224 +4,148 @@ import (
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // The request and reply types of the call exports encode and decode
-// themselves: they are on every call, where msgpack's reflection costs more
-// than the call into the module. The wire format is the one their struct
-// tags describe, fields in declaration order, empty omitempty fields left
-// out; decoding skips unknown keys, as compatible evolution requires.
+// themselves, with the writer and reader of wire.go: they are on every
+// call. The wire format is the one their struct tags describe, fields in
+// declaration order, empty omitempty fields left out; decoding skips
+// unknown keys, as compatible evolution requires. Each type has
+// MarshalMsgpack and UnmarshalMsgpack, so package msgpack uses them too.
 
-// fieldWriter writes the fields of a struct as a msgpack map, keeping the
-// first error.
-type fieldWriter struct {
-	enc *msgpack.Encoder
-	err error
+// encoder is a type that writes itself as a msgpack map.
+type encoder interface{ encode(fieldWriter) }
+
+// decoder is a type that reads itself from a msgpack map.
+type decoder interface{ decode(*reader) error }
+
+// Codec encodes and decodes msgpack with state it reuses: keep one per
+// goroutine, in a sync.Pool say, to encode and decode without allocating
+// for the codec itself. The zero Codec is ready to use.
+type Codec struct {
+	w writer
+	r reader
 }
 
-func (w *fieldWriter) begin(n int) {
-	if w.err == nil {
-		w.err = w.enc.EncodeMapLen(n)
+// Append appends v in msgpack to b. The call types of this package encode
+// themselves; other values go through msgpack.Marshal.
+func (c *Codec) Append(b []byte, v any) ([]byte, error) {
+	c.w = writer{b: b}
+	if e, ok := v.(encoder); ok {
+		e.encode(fieldWriter{&c.w})
+	} else {
+		c.w.value(v)
 	}
+	b, err := c.w.b, c.w.err
+	c.w = writer{}
+	return b, err
 }
 
-func (w *fieldWriter) key(k string) bool {
-	if w.err == nil {
-		w.err = w.enc.EncodeString(k)
-	}
-	return w.err == nil
+// Unmarshal decodes the single msgpack value of b into the pointer v. The
+// call types of this package, maps of attributes and generic values decode
+// here, at one allocation for all their strings, with every length checked
+// against the bytes left, so that hostile input costs no more memory than
+// its size; other types go through msgpack.Unmarshal.
+func (c *Codec) Unmarshal(b []byte, v any) error {
+	c.r = reader{b: b, s: string(b)}
+	err := c.r.unmarshal(func(d *reader) error { return d.into(v) })
+	c.r = reader{}
+	return err
 }
 
-func (w *fieldWriter) string(k, v string) {
-	if w.key(k) {
-		w.err = w.enc.EncodeString(v)
-	}
+// AppendMsgpack appends v in msgpack to b, as Codec.Append does.
+func AppendMsgpack(b []byte, v any) ([]byte, error) {
+	var c Codec
+	return c.Append(b, v)
 }
 
-func (w *fieldWriter) int(k string, v int64) {
-	if w.key(k) {
-		w.err = w.enc.EncodeInt(v)
-	}
+// UnmarshalMsgpack decodes b into the pointer v, as Codec.Unmarshal does.
+func UnmarshalMsgpack(b []byte, v any) error {
+	var c Codec
+	return c.Unmarshal(b, v)
 }
 
-func (w *fieldWriter) bool(k string, v bool) {
-	if w.key(k) {
-		w.err = w.enc.EncodeBool(v)
-	}
-}
-
-func (w *fieldWriter) value(k string, v any) {
-	if w.key(k) {
-		w.err = w.enc.Encode(v)
-	}
-}
-
-func (w *fieldWriter) attrs(k string, m map[string]any) {
-	if w.key(k) {
-		w.err = w.enc.EncodeMap(m)
-	}
-}
-
-func (w *fieldWriter) object(k string, encode func(*msgpack.Encoder) error) {
-	if w.key(k) {
-		w.err = encode(w.enc)
-	}
-}
-
-// count returns how many of present are true: the number of fields of a
-// struct with omitempty fields.
-func count(present ...bool) int {
-	n := 0
-	for _, p := range present {
-		if p {
-			n++
-		}
-	}
-	return n
-}
-
-// decodeFields decodes a msgpack map, calling field for each key with the
-// decoder at the key's value; field returns false for a key it does not
-// know, whose value is then skipped. A nil map decodes as an empty one.
-func decodeFields(dec *msgpack.Decoder, field func(key string) (bool, error)) error {
-	n, err := dec.DecodeMapLen()
-	if err != nil {
-		return err
-	}
-	for range n {
-		key, err := dec.DecodeString()
-		if err != nil {
-			return err
-		}
-		known, err := field(key)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		if !known {
-			if err := dec.Skip(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func decodeString(dec *msgpack.Decoder, v *string) (bool, error) {
+// into reads the next value into the pointer v.
+func (d *reader) into(v any) error {
 	var err error
-	*v, err = dec.DecodeString()
-	return true, err
+	switch v := v.(type) {
+	case decoder:
+		return v.decode(d)
+	case *map[string]any:
+		*v, err = d.attrs()
+	case *any:
+		*v, err = d.value()
+	default:
+		var raw []byte
+		if raw, err = d.raw(); err == nil {
+			err = msgpack.Unmarshal(raw, v)
+		}
+	}
+	return err
 }
 
-func decodeInt(dec *msgpack.Decoder, v *int64) (bool, error) {
-	var err error
-	*v, err = dec.DecodeInt64()
-	return true, err
-}
+func readObject(d *reader, v decoder) (bool, error) { return true, v.decode(d) }
 
-func decodeAttrs(dec *msgpack.Decoder, v *map[string]any) (bool, error) {
-	var err error
-	*v, err = dec.DecodeMap()
-	return true, err
-}
-
-func decodeStrings(dec *msgpack.Decoder, v *[]string) (bool, error) {
-	return true, dec.Decode(v)
-}
-
-func decodeObject(dec *msgpack.Decoder, v msgpack.CustomDecoder) (bool, error) {
-	return true, v.DecodeMsgpack(dec)
-}
-
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r Reply[T]) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r Reply[T]) encode(w fieldWriter) {
 	w.begin(count(r.OK != nil, r.Error != nil))
 	if r.OK != nil {
-		if w.key("ok") {
-			w.err = encodeAny(enc, r.OK)
+		w.str("ok")
+		if e, ok := any(r.OK).(encoder); ok {
+			e.encode(w)
+		} else {
+			w.writer.value(r.OK)
 		}
 	}
 	if r.Error != nil {
-		w.object("error", r.Error.EncodeMsgpack)
+		w.str("error")
+		r.Error.encode(w)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder. It decodes "ok" into
-// r.OK if that is set, into a new T otherwise.
-func (r *Reply[T]) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+// decode decodes "ok" into r.OK if that is set, into a new T otherwise.
+func (r *Reply[T]) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "ok":
-			if isNil(dec) {
+			if d.isNil() {
 				r.OK = nil
-				return true, dec.DecodeNil()
+				return false, nil
 			}
 			if r.OK == nil {
 				r.OK = new(T)
 			}
-			return true, decodeAny(dec, r.OK)
+			return true, d.into(r.OK)
 		case "error":
-			if isNil(dec) {
+			if d.isNil() {
 				r.Error = nil
-				return true, dec.DecodeNil()
+				return false, nil
 			}
 			r.Error = &Error{}
-			return decodeObject(dec, r.Error)
+			return readObject(d, r.Error)
 		}
 		return false, nil
 	})
 }
 
-// isNil reports whether the next value is nil.
-func isNil(dec *msgpack.Decoder) bool {
-	c, err := dec.PeekCode()
-	return err == nil && c == msgpcode.Nil
-}
-
-// encodeAny encodes v, without reflection if it encodes itself.
-func encodeAny(enc *msgpack.Encoder, v any) error {
-	if ce, ok := v.(msgpack.CustomEncoder); ok {
-		return ce.EncodeMsgpack(enc)
-	}
-	return enc.Encode(v)
-}
-
-// decodeAny decodes into the pointer v, without reflection if it decodes
-// itself.
-func decodeAny(dec *msgpack.Decoder, v any) error {
-	if cd, ok := v.(msgpack.CustomDecoder); ok {
-		return cd.DecodeMsgpack(dec)
-	}
-	return dec.Decode(v)
-}
-
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (e Error) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (e Error) encode(w fieldWriter) {
 	w.begin(2)
 	w.string("code", string(e.Code))
 	w.string("message", e.Message)
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (e *Error) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (e *Error) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "code":
-			return decodeString(dec, (*string)(&e.Code))
+			return readString(d, (*string)(&e.Code))
 		case "message":
-			return decodeString(dec, &e.Message)
+			return readString(d, &e.Message)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (c Context) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (c Context) encode(w fieldWriter) {
 	w.begin(count(len(c.Subject) > 0, len(c.Object) > 0, len(c.Environment) > 0, len(c.Access) > 0))
 	for _, f := range [...]struct {
 		key string
@@ -231,130 +155,112 @@ func (c Context) EncodeMsgpack(enc *msgpack.Encoder) error {
 			w.attrs(f.key, f.m)
 		}
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (c *Context) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (c *Context) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "subject":
-			return decodeAttrs(dec, &c.Subject)
+			return readAttrs(d, &c.Subject)
 		case "object":
-			return decodeAttrs(dec, &c.Object)
+			return readAttrs(d, &c.Object)
 		case "environment":
-			return decodeAttrs(dec, &c.Environment)
+			return readAttrs(d, &c.Environment)
 		case "access":
-			return decodeAttrs(dec, &c.Access)
+			return readAttrs(d, &c.Access)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r EnvironmentRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r EnvironmentRequest) encode(w fieldWriter) {
 	w.begin(3)
 	w.string("component", r.Component)
 	w.string("key", r.Key)
-	w.object("context", r.Context.EncodeMsgpack)
-	return w.err
+	w.str("context")
+	r.Context.encode(w)
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *EnvironmentRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *EnvironmentRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "component":
-			return decodeString(dec, &r.Component)
+			return readString(d, &r.Component)
 		case "key":
-			return decodeString(dec, &r.Key)
+			return readString(d, &r.Key)
 		case "context":
-			return decodeObject(dec, &r.Context)
+			return readObject(d, &r.Context)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r EnvironmentReply) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r EnvironmentReply) encode(w fieldWriter) {
 	w.begin(1)
 	w.value("value", r.Value)
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *EnvironmentReply) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *EnvironmentReply) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		if key != "value" {
 			return false, nil
 		}
 		var err error
-		r.Value, err = dec.DecodeInterface()
+		r.Value, err = d.value()
 		return true, err
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ObligeRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r ObligeRequest) encode(w fieldWriter) {
 	w.begin(3 + count(len(r.Config) > 0))
 	w.string("component", r.Component)
 	w.string("decision", string(r.Decision))
-	w.object("context", r.Context.EncodeMsgpack)
+	w.str("context")
+	r.Context.encode(w)
 	if len(r.Config) > 0 {
 		w.attrs("config", r.Config)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ObligeRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ObligeRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "component":
-			return decodeString(dec, &r.Component)
+			return readString(d, &r.Component)
 		case "decision":
-			return decodeString(dec, (*string)(&r.Decision))
+			return readString(d, (*string)(&r.Decision))
 		case "context":
-			return decodeObject(dec, &r.Context)
+			return readObject(d, &r.Context)
 		case "config":
-			return decodeAttrs(dec, &r.Config)
+			return readAttrs(d, &r.Config)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ObligeReply) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r ObligeReply) encode(w fieldWriter) {
 	w.begin(1 + count(r.Reason != ""))
 	w.bool("fulfilled", r.Fulfilled)
 	if r.Reason != "" {
 		w.string("reason", r.Reason)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ObligeReply) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ObligeReply) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "fulfilled":
 			var err error
-			r.Fulfilled, err = dec.DecodeBool()
+			r.Fulfilled, err = d.bool()
 			return true, err
 		case "reason":
-			return decodeString(dec, &r.Reason)
+			return readString(d, &r.Reason)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (c Command) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (c Command) encode(w fieldWriter) {
 	w.begin(2 + count(len(c.Args) > 0, len(c.Actuator) > 0, c.CommandID != ""))
 	w.string("action", c.Action)
 	w.attrs("target", c.Target)
@@ -367,31 +273,27 @@ func (c Command) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if c.CommandID != "" {
 		w.string("command_id", c.CommandID)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (c *Command) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (c *Command) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "action":
-			return decodeString(dec, &c.Action)
+			return readString(d, &c.Action)
 		case "target":
-			return decodeAttrs(dec, &c.Target)
+			return readAttrs(d, &c.Target)
 		case "args":
-			return decodeAttrs(dec, &c.Args)
+			return readAttrs(d, &c.Args)
 		case "actuator":
-			return decodeAttrs(dec, &c.Actuator)
+			return readAttrs(d, &c.Actuator)
 		case "command_id":
-			return decodeString(dec, &c.CommandID)
+			return readString(d, &c.CommandID)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (h Headers) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (h Headers) encode(w fieldWriter) {
 	w.begin(count(h.RequestID != "", h.Created != 0, h.From != "", len(h.To) > 0))
 	if h.RequestID != "" {
 		w.string("request_id", h.RequestID)
@@ -405,35 +307,33 @@ func (h Headers) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if len(h.To) > 0 {
 		w.value("to", h.To)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (h *Headers) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (h *Headers) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "request_id":
-			return decodeString(dec, &h.RequestID)
+			return readString(d, &h.RequestID)
 		case "created":
-			return decodeInt(dec, &h.Created)
+			return readInt(d, &h.Created)
 		case "from":
-			return decodeString(dec, &h.From)
+			return readString(d, &h.From)
 		case "to":
-			return decodeStrings(dec, &h.To)
+			return readStrings(d, &h.To)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ActuateRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
+func (r ActuateRequest) encode(w fieldWriter) {
 	hasHeaders := r.Headers.RequestID != "" || r.Headers.Created != 0 || r.Headers.From != "" || len(r.Headers.To) > 0
-	w := fieldWriter{enc: enc}
 	w.begin(2 + count(hasHeaders, r.Profile != "", len(r.Specifiers) > 0))
 	w.string("component", r.Component)
-	w.object("command", r.Command.EncodeMsgpack)
+	w.str("command")
+	r.Command.encode(w)
 	if hasHeaders {
-		w.object("headers", r.Headers.EncodeMsgpack)
+		w.str("headers")
+		r.Headers.encode(w)
 	}
 	if r.Profile != "" {
 		w.string("profile", r.Profile)
@@ -441,31 +341,27 @@ func (r ActuateRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if len(r.Specifiers) > 0 {
 		w.attrs("specifiers", r.Specifiers)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ActuateRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ActuateRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "component":
-			return decodeString(dec, &r.Component)
+			return readString(d, &r.Component)
 		case "command":
-			return decodeObject(dec, &r.Command)
+			return readObject(d, &r.Command)
 		case "headers":
-			return decodeObject(dec, &r.Headers)
+			return readObject(d, &r.Headers)
 		case "profile":
-			return decodeString(dec, &r.Profile)
+			return readString(d, &r.Profile)
 		case "specifiers":
-			return decodeAttrs(dec, &r.Specifiers)
+			return readAttrs(d, &r.Specifiers)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ActuateReply) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r ActuateReply) encode(w fieldWriter) {
 	w.begin(1 + count(r.StatusText != "", len(r.Results) > 0))
 	w.int("status", int64(r.Status))
 	if r.StatusText != "" {
@@ -474,29 +370,25 @@ func (r ActuateReply) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if len(r.Results) > 0 {
 		w.attrs("results", r.Results)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ActuateReply) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ActuateReply) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "status":
-			var err error
-			r.Status, err = dec.DecodeInt()
+			status, err := d.int64()
+			r.Status = int(status)
 			return true, err
 		case "status_text":
-			return decodeString(dec, &r.StatusText)
+			return readString(d, &r.StatusText)
 		case "results":
-			return decodeAttrs(dec, &r.Results)
+			return readAttrs(d, &r.Results)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ObjectRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r ObjectRequest) encode(w fieldWriter) {
 	w.begin(3 + count(len(r.Config) > 0))
 	w.string("component", r.Component)
 	w.attrs("object", r.Object)
@@ -504,47 +396,39 @@ func (r ObjectRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if len(r.Config) > 0 {
 		w.attrs("config", r.Config)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ObjectRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ObjectRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "component":
-			return decodeString(dec, &r.Component)
+			return readString(d, &r.Component)
 		case "object":
-			return decodeAttrs(dec, &r.Object)
+			return readAttrs(d, &r.Object)
 		case "path":
-			return decodeString(dec, &r.Path)
+			return readString(d, &r.Path)
 		case "config":
-			return decodeAttrs(dec, &r.Config)
+			return readAttrs(d, &r.Config)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r ObjectReply) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r ObjectReply) encode(w fieldWriter) {
 	w.begin(1)
 	w.attrs("attributes", r.Attributes)
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *ObjectReply) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *ObjectReply) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		if key != "attributes" {
 			return false, nil
 		}
-		return decodeAttrs(dec, &r.Attributes)
+		return readAttrs(d, &r.Attributes)
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (a Action) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (a Action) encode(w fieldWriter) {
 	w.begin(1 + count(a.Target != "", a.Risk != 0, a.Time != 0))
 	w.string("kind", a.Kind)
 	if a.Target != "" {
@@ -556,31 +440,27 @@ func (a Action) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if a.Time != 0 {
 		w.int("time", a.Time)
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (a *Action) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (a *Action) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "kind":
-			return decodeString(dec, &a.Kind)
+			return readString(d, &a.Kind)
 		case "target":
-			return decodeString(dec, &a.Target)
+			return readString(d, &a.Target)
 		case "risk":
 			var err error
-			a.Risk, err = dec.DecodeFloat64()
+			a.Risk, err = d.float64()
 			return true, err
 		case "time":
-			return decodeInt(dec, &a.Time)
+			return readInt(d, &a.Time)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (o Observation) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (o Observation) encode(w fieldWriter) {
 	w.begin(2 + count(len(o.Holdings) > 0, len(o.Goals) > 0, len(o.Choices) > 0))
 	w.int("tick", o.Tick)
 	w.string("location", o.Location)
@@ -590,36 +470,35 @@ func (o Observation) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if len(o.Goals) > 0 {
 		w.value("goals", o.Goals)
 	}
-	if len(o.Choices) > 0 && w.key("choices") {
-		w.err = enc.EncodeArrayLen(len(o.Choices))
-		for i := 0; i < len(o.Choices) && w.err == nil; i++ {
-			w.err = o.Choices[i].EncodeMsgpack(enc)
+	if len(o.Choices) > 0 {
+		w.str("choices")
+		w.arrayLen(len(o.Choices))
+		for _, a := range o.Choices {
+			a.encode(w)
 		}
 	}
-	return w.err
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (o *Observation) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (o *Observation) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "tick":
-			return decodeInt(dec, &o.Tick)
+			return readInt(d, &o.Tick)
 		case "location":
-			return decodeString(dec, &o.Location)
+			return readString(d, &o.Location)
 		case "holdings":
-			return decodeStrings(dec, &o.Holdings)
+			return readStrings(d, &o.Holdings)
 		case "goals":
-			return decodeStrings(dec, &o.Goals)
+			return readStrings(d, &o.Goals)
 		case "choices":
-			n, err := dec.DecodeArrayLen()
+			n, err := d.arrayLen()
 			if err != nil || n < 0 {
 				o.Choices = nil
 				return true, err
 			}
 			o.Choices = make([]Action, n)
 			for i := range o.Choices {
-				if err := o.Choices[i].DecodeMsgpack(dec); err != nil {
+				if err := o.Choices[i].decode(d); err != nil {
 					return true, fmt.Errorf("[%d]: %w", i, err)
 				}
 			}
@@ -629,45 +508,39 @@ func (o *Observation) DecodeMsgpack(dec *msgpack.Decoder) error {
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r AgentActRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r AgentActRequest) encode(w fieldWriter) {
 	w.begin(3)
 	w.string("component", r.Component)
 	w.string("actor", r.Actor)
-	w.object("observation", r.Observation.EncodeMsgpack)
-	return w.err
+	w.str("observation")
+	r.Observation.encode(w)
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *AgentActRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *AgentActRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		switch key {
 		case "component":
-			return decodeString(dec, &r.Component)
+			return readString(d, &r.Component)
 		case "actor":
-			return decodeString(dec, &r.Actor)
+			return readString(d, &r.Actor)
 		case "observation":
-			return decodeObject(dec, &r.Observation)
+			return readObject(d, &r.Observation)
 		}
 		return false, nil
 	})
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
-func (r AgentActReply) EncodeMsgpack(enc *msgpack.Encoder) error {
-	w := fieldWriter{enc: enc}
+func (r AgentActReply) encode(w fieldWriter) {
 	w.begin(1)
-	w.object("action", r.Action.EncodeMsgpack)
-	return w.err
+	w.str("action")
+	r.Action.encode(w)
 }
 
-// DecodeMsgpack implements msgpack.CustomDecoder.
-func (r *AgentActReply) DecodeMsgpack(dec *msgpack.Decoder) error {
-	return decodeFields(dec, func(key string) (bool, error) {
+func (r *AgentActReply) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
 		if key != "action" {
 			return false, nil
 		}
-		return decodeObject(dec, &r.Action)
+		return readObject(d, &r.Action)
 	})
 }

@@ -1,52 +1,31 @@
 package host
 
 import (
-	"bytes"
 	"sync"
 
-	"github.com/vmihailenco/msgpack/v5"
+	"github.com/gatehouse/gatehouse/abi"
 )
 
-// codec is a msgpack encoder and decoder with their buffers, reused across
-// calls through codecs: encoding and decoding on the hot path then cost no
-// allocations of their own.
+// codec holds the msgpack codec of a call and the buffer that requests are
+// encoded into, reused across calls through codecs, so that encoding costs
+// no allocation on the hot path.
 type codec struct {
-	out bytes.Buffer
-	enc *msgpack.Encoder
-	in  bytes.Reader
-	dec *msgpack.Decoder
+	abi.Codec
+	out []byte
 }
 
-var codecs = sync.Pool{New: func() any {
-	c := &codec{}
-	c.enc = msgpack.NewEncoder(&c.out)
-	c.dec = msgpack.NewDecoder(&c.in)
-	return c
-}}
+var codecs = sync.Pool{New: func() any { return new(codec) }}
 
-// encode returns v in msgpack, without reflection if v encodes itself; the bytes are valid until the codec goes
+// maxKeptBuffer is the largest request buffer a codec keeps for reuse.
+const maxKeptBuffer = 64 << 10
+
+// encode returns v in msgpack; the bytes are valid until the codec goes
 // back to the pool.
 func (c *codec) encode(v any) ([]byte, error) {
-	c.out.Reset()
-	c.enc.Reset(&c.out)
+	if cap(c.out) > maxKeptBuffer {
+		c.out = nil
+	}
 	var err error
-	if ce, ok := v.(msgpack.CustomEncoder); ok {
-		err = ce.EncodeMsgpack(c.enc)
-	} else {
-		err = c.enc.Encode(v)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c.out.Bytes(), nil
-}
-
-// decode decodes b into v, without reflection if v decodes itself.
-func (c *codec) decode(b []byte, v any) error {
-	c.in.Reset(b)
-	c.dec.Reset(&c.in)
-	if cd, ok := v.(msgpack.CustomDecoder); ok {
-		return cd.DecodeMsgpack(c.dec)
-	}
-	return c.dec.Decode(v)
+	c.out, err = c.Append(c.out[:0], v)
+	return c.out, err
 }

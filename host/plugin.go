@@ -12,7 +12,6 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/host/internal/msgcheck"
 )
 
 // Plugin is one loaded version of a plugin file: its manifest, its compiled
@@ -166,13 +165,8 @@ func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
 // decodeReply decodes a reply envelope into rep, or returns the plugin's
 // error or a malformed_reply error.
 func decodeReply[Rep any](c *codec, raw []byte, rep *Rep) *abi.Error {
-	// msgpack allocates what a header declares before reading the data, so
-	// the reply's structure is checked first.
-	if err := msgcheck.Check(raw); err != nil {
-		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
-	}
 	env := abi.Reply[Rep]{OK: rep}
-	if err := c.decode(raw, &env); err != nil {
+	if err := c.Unmarshal(raw, &env); err != nil {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
 	}
 	if env.Error != nil {
