@@ -69,3 +69,22 @@ proxy:
 	}
 	s.stop(t)
 }
+
+// TestServeProxyRefuses checks that serve does not start with a provider
+// it cannot reach, naming the provider.
+func TestServeProxyRefuses(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close() // nothing listens there now
+	dir := t.TempDir()
+	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+proxy:
+  base_url: https://proxy.example.com
+  providers:
+    default: {configuration_url: %s, client_id: gatehouse}
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), down.URL))
+	r := run(t, "", "serve", "--config", conf, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	r.check(t, 2, "proxy.providers.default: discovery at "+down.URL)
+}
