@@ -2,9 +2,11 @@ package proxy_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/policy"
@@ -100,5 +102,30 @@ func TestObjectSettersRequired(t *testing.T) {
 	_, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: &recorder{}})
 	if err == nil || err.Error() != "services.serviceA.objectsetters: no object setters are available here" {
 		t.Errorf("New: %v", err)
+	}
+}
+
+func TestOriginDown(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	engine := policy.NewEngine(policy.Load("testdata/entities"), policy.Config{})
+	cfg := proxy.Config{Services: map[string]proxy.Service{
+		"public": {ProxyURL: "/public", OriginURL: down.URL, AC: "test.policysets.alwaysGrant"},
+	}}
+	p, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: engine, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for accept, want := range map[string]string{
+		"application/json": `{"code":"bad_gateway","message":"The origin of service public did not answer."}` + "\n",
+		"text/html":        "The origin of service public did not answer.",
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/public/x", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req)
+		if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("Accept %s: %d %s", accept, rec.Code, rec.Body)
+		}
 	}
 }
