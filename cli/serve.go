@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/policy/decisionapi"
 )
 
 func newServeCommand() *cobra.Command {
@@ -100,7 +101,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
 	}
+	point, err := startDecisionPoint(f, h, logger)
+	if err != nil {
+		_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+		return err
+	}
 	e := server.New(h, reg, logger)
+	decisionapi.Register(e, decisionOptions(point))
 	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
 	srv := &http.Server{
 		Handler:           e,
@@ -142,7 +149,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := errors.Join(srv.Shutdown(shutdown), cons.Close(), h.Close(shutdown)); err != nil {
+	var closePoint error
+	if point != nil {
+		closePoint = point.Close()
+	}
+	if err := errors.Join(srv.Shutdown(shutdown), closePoint, cons.Close(), h.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed

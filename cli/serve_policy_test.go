@@ -1,0 +1,95 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/policy/pdp"
+)
+
+// policyConfig writes a configuration with JSON logs, no plugins needed,
+// and the extra YAML, and returns its path.
+func policyConfig(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	return writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+limits: {timeout: 1m}
+%s`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), extra))
+}
+
+// arpocEntities returns a folder with copies of ARPOC's sample entities,
+// and a file that is not valid JSON.
+func arpocEntities(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"policysets.json", "policies.json", "rules.json"} {
+		b, err := os.ReadFile(filepath.Join(arpoc, "config", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, name, string(b))
+	}
+	writeFile(t, dir, "broken.json", `{"com.example.rules.broken": `)
+	return dir
+}
+
+// TestServePolicyStatus serves ARPOC's sample entities beside a broken
+// file: the broken file is reported in the log and the status, and the
+// rest load.
+func TestServePolicyStatus(t *testing.T) {
+	t.Parallel()
+	entities := arpocEntities(t)
+	config := policyConfig(t, fmt.Sprintf("policy: {entities: [%q]}\n", entities))
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+
+	if rec := s.stderr.logged("policy entity error"); rec == nil {
+		t.Errorf("the broken file is not in the log:\n%s", s.stderr)
+	}
+	status, body, err := s.get(t, "/v1/policy/status")
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("/v1/policy/status: %d %v %s", status, err, body)
+	}
+	var st pdp.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	if st.State != pdp.StateError || len(st.Problems) != 1 || st.Problems[0].File != filepath.Join(entities, "broken.json") {
+		t.Errorf("status: %s", body)
+	}
+	if len(st.PolicySets) < 5 || st.Policies == 0 || st.Rules == 0 {
+		t.Errorf("the good files did not load: %s", body)
+	}
+	s.stop(t)
+}
+
+// TestServeWithoutPolicy checks that the default serve answers the policy
+// routes with 503.
+func TestServeWithoutPolicy(t *testing.T) {
+	t.Parallel()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	s := startServe(t, client, "--config", policyConfig(t, ""), "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+	if status, body, _ := s.get(t, "/v1/policy/status"); status != http.StatusServiceUnavailable {
+		t.Errorf("/v1/policy/status without entities: %d %s, want 503", status, body)
+	}
+	s.stop(t)
+}
+
+func TestServePolicyRefuses(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "gone")
+	r := run(t, "", "serve", "--config", policyConfig(t, fmt.Sprintf("policy: {entities: [%q]}\n", missing)),
+		"--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	r.check(t, cli.ExitUsage, "policy.entities: ", missing)
+}
