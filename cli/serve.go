@@ -107,7 +107,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	e := server.New(h, reg, logger)
-	decisionapi.Register(e, decisionOptions(point))
+	decisionapi.Register(e, decisionOptions(point, h))
 	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
 	srv := &http.Server{
 		Handler:           e,

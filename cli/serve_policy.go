@@ -5,6 +5,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
@@ -32,10 +33,16 @@ func startDecisionPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp
 }
 
 // decisionOptions returns the options of the decision API over point,
-// which may be nil.
-func decisionOptions(point *pdp.Point) decisionapi.Options {
+// which may be nil, with the object components of h as object setters.
+func decisionOptions(point *pdp.Point, h *host.Host) decisionapi.Options {
 	if point == nil {
 		return decisionapi.Options{}
 	}
-	return decisionapi.Options{Status: point.Status}
+	return decisionapi.Options{
+		Decider: point,
+		Status:  point.Status,
+		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+			return hostattrs.ConfiguredObjectSetters(h, config)
+		},
+	}
 }

@@ -3,9 +3,11 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
@@ -69,6 +71,16 @@ func TestServePolicyStatus(t *testing.T) {
 	}
 	if len(st.PolicySets) < 5 || st.Policies == 0 || st.Rules == 0 {
 		t.Errorf("the good files did not load: %s", body)
+	}
+	res, err := client.Post(s.url+"/v1/decide", "application/json",
+		strings.NewReader(`{"policy_set": "com.example.policysets.inTestGroup", "subject": {"groups": ["/test1"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"result":"GRANT"`) {
+		t.Errorf("/v1/decide: %d %s", res.StatusCode, body)
 	}
 	s.stop(t)
 }
