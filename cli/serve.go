@@ -101,13 +101,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
 	}
-	point, err := startDecisionPoint(f, h, logger)
+	acl, err := startDecisions(f, h, logger)
 	if err != nil {
 		_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
 		return err
 	}
 	e := server.New(h, reg, logger)
-	decisionapi.Register(e, decisionOptions(point, h))
+	decisionapi.Register(e, acl.apiOptions())
 	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
 	srv := &http.Server{
 		Handler:           e,
@@ -149,11 +149,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var closePoint error
-	if point != nil {
-		closePoint = point.Close()
-	}
-	if err := errors.Join(srv.Shutdown(shutdown), closePoint, cons.Close(), h.Close(shutdown)); err != nil {
+	// The server stops first, so that every decision is logged before the
+	// log closes.
+	if err := errors.Join(srv.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed

@@ -1,22 +1,33 @@
 package cli
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
-// startDecisionPoint returns the policy decision point of serve over the
+// decisions is the access control of serve: the policy decision point
+// over policy.entities and the decision log. Every part of the server
+// that decides access asks Decider for its policy.Decider.
+type decisions struct {
+	point *pdp.Point
+	log   *decisionlog.Log // nil without policy.decision_log
+	host  *host.Host
+}
+
+// startDecisions starts the policy decision point of serve over the
 // configured policy.entities, deciding with the environment setters and
 // obligations of h's plugins (obligations named through
-// policy.obligations), or nil when no entities are configured. Every part
-// of the server that decides access asks the point it returns.
-func startDecisionPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp.Point, error) {
+// policy.obligations), and opens the decision log. It returns nil when no
+// entities are configured.
+func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
@@ -29,20 +40,50 @@ func startDecisionPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp
 	if err != nil {
 		return nil, usage("policy.entities: %v", err)
 	}
-	return p, nil
+	d := &decisions{point: p, host: h}
+	if dl := f.Policy.DecisionLog; dl.Path != "" {
+		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
+			_ = p.Close()
+			return nil, usage("policy.decision_log.path: %v", err)
+		}
+	}
+	return d, nil
 }
 
-// decisionOptions returns the options of the decision API over point,
-// which may be nil, with the object components of h as object setters.
-func decisionOptions(point *pdp.Point, h *host.Host) decisionapi.Options {
-	if point == nil {
+// Decider returns the decision point, with each decision written to the
+// decision log, if there is one, as coming from source ("api", "openc2",
+// "proxy").
+func (d *decisions) Decider(source string) policy.Decider {
+	if d.log == nil {
+		return d.point
+	}
+	return d.log.Decider(d.point, source)
+}
+
+// apiOptions returns the options of the decision API over d, which may be
+// nil, with the object components of the host as object setters.
+func (d *decisions) apiOptions() decisionapi.Options {
+	if d == nil {
 		return decisionapi.Options{}
 	}
 	return decisionapi.Options{
-		Decider: point,
-		Status:  point.Status,
+		Decider: d.Decider("api"),
+		Status:  d.point.Status,
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(h, config)
+			return hostattrs.ConfiguredObjectSetters(d.host, config)
 		},
 	}
+}
+
+// Close stops watching the entity files and closes the decision log, once
+// no request is being served.
+func (d *decisions) Close() error {
+	if d == nil {
+		return nil
+	}
+	err := d.point.Close()
+	if d.log != nil {
+		err = errors.Join(err, d.log.Close())
+	}
+	return err
 }

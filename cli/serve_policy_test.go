@@ -44,13 +44,17 @@ func arpocEntities(t *testing.T) string {
 	return dir
 }
 
-// TestServePolicyStatus serves ARPOC's sample entities beside a broken
-// file: the broken file is reported in the log and the status, and the
-// rest load.
-func TestServePolicyStatus(t *testing.T) {
+// TestServePolicy serves ARPOC's sample entities beside a broken file:
+// the broken file is reported in the log and the status, the rest decide,
+// and the decisions go to the decision log.
+func TestServePolicy(t *testing.T) {
 	t.Parallel()
 	entities := arpocEntities(t)
-	config := policyConfig(t, fmt.Sprintf("policy: {entities: [%q]}\n", entities))
+	decisionLog := filepath.Join(t.TempDir(), "decisions.log")
+	config := policyConfig(t, fmt.Sprintf(`policy:
+  entities: [%q]
+  decision_log: {path: %q, mask: [subject.groups]}
+`, entities, decisionLog))
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
 	s.waitReady(t)
@@ -83,6 +87,20 @@ func TestServePolicyStatus(t *testing.T) {
 		t.Errorf("/v1/decide: %d %s", res.StatusCode, body)
 	}
 	s.stop(t)
+	b, err := os.ReadFile(decisionLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line struct {
+		Source, Result string
+		Attributes     map[string]map[string]any
+	}
+	if err := json.Unmarshal(b, &line); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if line.Source != "api" || line.Result != "GRANT" || line.Attributes["subject"]["groups"] != "[masked]" {
+		t.Errorf("decision log: %s", b)
+	}
 }
 
 // TestServeWithoutPolicy checks that the default serve answers the policy
