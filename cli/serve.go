@@ -108,7 +108,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	e := server.New(h, reg, logger)
 	decisionapi.Register(e, acl.apiOptions())
-	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
+	https.Register(e, cons, https.Options{
+		MaxBytes:   f.OpenC2.MaxRequestBytes,
+		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, logger),
+		Logger:     logger,
+	})
 	srv := &http.Server{
 		Handler:           e,
 		TLSConfig:         tlsConfig,

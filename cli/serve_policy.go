@@ -3,9 +3,12 @@ package cli
 import (
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/openc2/policyauthz"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
@@ -73,6 +76,19 @@ func (d *decisions) apiOptions() decisionapi.Options {
 			return hostattrs.ConfiguredObjectSetters(d.host, config)
 		},
 	}
+}
+
+// openc2Authorizer returns the authorizer of OpenC2 commands by the policy
+// set set over d, or nil when set is empty. A policy set that is not
+// loaded now is reported: until it is, every command is refused.
+func (d *decisions) openc2Authorizer(set string, logger *slog.Logger) https.Authorizer {
+	if d == nil || set == "" {
+		return nil
+	}
+	if !slices.Contains(d.point.Status().PolicySets, set) {
+		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+	}
+	return &policyauthz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
 }
 
 // Close stops watching the entity files and closes the decision log, once

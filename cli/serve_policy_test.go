@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -122,4 +125,80 @@ func TestServePolicyRefuses(t *testing.T) {
 	r := run(t, "", "serve", "--config", policyConfig(t, fmt.Sprintf("policy: {entities: [%q]}\n", missing)),
 		"--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
 	r.check(t, cli.ExitUsage, "policy.entities: ", missing)
+}
+
+// TestServeOpenC2Authorization serves OpenC2 over mutual TLS with
+// commands authorized by a policy set that lets the producer certificate
+// through and not the observer one; both decisions are logged.
+func TestServeOpenC2Authorization(t *testing.T) {
+	t.Parallel()
+	pki := tlstest.New(t)
+	dir := t.TempDir()
+	entities := writeFile(t, dir, "openc2.json", `{
+"producers": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Effect": "GRANT", "Condition": "subject.common_name == 'producer' and access.action == 'query'"}}`)
+	decisionLog := filepath.Join(dir, "decisions.log")
+	config := policyConfig(t, fmt.Sprintf(`tls: {cert: %q, key: %q, client_ca: %q}
+openc2:
+  authorization: {policy_set: producers}
+policy:
+  entities: [%q]
+  decision_log: {path: %q, mask: [subject.fingerprint_sha256]}
+`, pki.ServerCert, pki.ServerKey, pki.CA, entities, decisionLog))
+	client := func(cert, key string) *http.Client {
+		cfg, err := tlsconf.Client(pki.CA, cert, key, false, [3]string{"cacert", "cert", "key"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true}}
+	}
+	producer, observer := client(pki.ClientCert, pki.ClientKey), client(pki.ObserverCert, pki.ObserverKey)
+	s := startServe(t, producer, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+
+	send := func(c *http.Client) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, s.url+"/.well-known/openc2", strings.NewReader(
+			`{"headers":{"request_id":"q-1"},"body":{"openc2":{"request":{"action":"query","target":{"features":["versions"]}}}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/openc2+json;version=1.0")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if status, body := send(producer); status != http.StatusOK || !strings.Contains(body, `"versions":["1.0"]`) {
+		t.Errorf("the producer's query: %d %s", status, body)
+	}
+	if status, body := send(observer); status != http.StatusForbidden || !strings.Contains(body, `forbidden: policy set \"producers\": DENY`) {
+		t.Errorf("the observer's query: %d %s", status, body)
+	}
+	s.stop(t)
+
+	b, err := os.ReadFile(decisionLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for line := range strings.Lines(string(b)) {
+		var e struct {
+			Source, Result string
+			Attributes     map[string]map[string]any
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%v\n%s", err, line)
+		}
+		got = append(got, fmt.Sprint(e.Source, " ", e.Result, " ", e.Attributes["subject"]["common_name"], " ",
+			e.Attributes["subject"]["fingerprint_sha256"], " ", e.Attributes["access"]["action"]))
+	}
+	want := []string{"openc2 GRANT producer [masked] query", "openc2 DENY observer [masked] query"}
+	if !slices.Equal(got, want) {
+		t.Errorf("decision log:\n%q\nwant\n%q", got, want)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -51,7 +52,7 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 		return nil, errors.New("policy_set: required, the id of the policy set to evaluate")
 	}
 	for _, m := range []map[string]any{req.Subject, req.Object, req.Environment, req.Access, req.ObjectSetters, req.Obligations} {
-		numbers(m)
+		jsonnum.Normalize(m)
 	}
 	for field, m := range map[string]map[string]any{"object_setters": req.ObjectSetters, "obligations": req.Obligations} {
 		for _, name := range slices.Sorted(maps.Keys(m)) {
@@ -137,29 +138,6 @@ func article(v string) string {
 		return "an " + v
 	case "number", "string", "bool":
 		return "a " + v
-	}
-	return v
-}
-
-// numbers replaces, in place, each json.Number in v by an int64 when it
-// is an integer that fits, else by a float64, so that attributes reach
-// the engine and plugins as numbers.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
 	}
 	return v
 }
