@@ -2,6 +2,7 @@ package decisionlog
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -13,7 +14,14 @@ const Masked = "[masked]"
 
 // Mask hides the values of attributes at a set of paths.
 type Mask struct {
-	paths [][]string
+	root maskNode
+}
+
+// maskNode is a part of the masked paths: the value there is masked
+// (leaf), or the values at the paths of its children below it.
+type maskNode struct {
+	leaf     bool
+	children map[string]*maskNode
 }
 
 // NewMask returns a Mask of paths, each dotted and starting with the
@@ -32,12 +40,20 @@ func NewMask(paths []string) (*Mask, error) {
 		default:
 			return nil, fmt.Errorf("mask[%d] %q: start with subject, object, environment or access", i, p)
 		}
+		n := &m.root
 		for _, part := range parts {
 			if part == "" {
 				return nil, fmt.Errorf("mask[%d] %q: an empty part", i, p)
 			}
+			if n.children[part] == nil {
+				if n.children == nil {
+					n.children = map[string]*maskNode{}
+				}
+				n.children[part] = &maskNode{}
+			}
+			n = n.children[part]
 		}
-		m.paths = append(m.paths, parts)
+		n.leaf = true
 	}
 	return m, nil
 }
@@ -48,40 +64,52 @@ func NewMask(paths []string) (*Mask, error) {
 // lists on a masked path are copied, the rest is shared. Paths that c
 // does not hold change nothing.
 func (m *Mask) Apply(c abi.Context) map[string]any {
-	root := map[string]any{}
-	for name, cat := range map[string]map[string]any{"subject": c.Subject, "object": c.Object, "environment": c.Environment, "access": c.Access} {
+	root := make(map[string]any, 4)
+	put := func(name string, cat map[string]any) {
 		if cat != nil {
 			root[name] = cat
 		}
 	}
-	for _, p := range m.paths {
-		root = mask(root, p).(map[string]any)
+	put("subject", c.Subject)
+	put("object", c.Object)
+	put("environment", c.Environment)
+	put("access", c.Access)
+	if m.root.children == nil {
+		return root
+	}
+	for name, n := range m.root.children {
+		if v, ok := root[name]; ok {
+			root[name] = n.apply(v)
+		}
 	}
 	return root
 }
 
-// mask returns v with the value at path replaced by Masked, copying what
-// it changes.
-func mask(v any, path []string) any {
-	if len(path) == 0 {
+// apply returns v with the values at n's paths masked, copying the maps
+// and lists it changes.
+func (n *maskNode) apply(v any) any {
+	if n.leaf {
 		return Masked
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		child, ok := x[path[0]]
-		if !ok {
+		var out map[string]any
+		for k, child := range n.children {
+			if e, ok := x[k]; ok {
+				if out == nil {
+					out = maps.Clone(x)
+				}
+				out[k] = child.apply(e)
+			}
+		}
+		if out == nil {
 			return v
 		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = e
-		}
-		out[path[0]] = mask(child, path[1:])
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = mask(e, path)
+			out[i] = n.apply(e)
 		}
 		return out
 	}
