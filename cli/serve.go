@@ -37,11 +37,26 @@ gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
 POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
 (HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
+
+With policy.entities in the configuration it also loads and watches those
+access-control entities and decides with them, the plugins supplying
+environment attributes, object attributes and obligations:
+  POST /v1/decide          decide a request: {"policy_set": ID, "subject": {...},
+                           "object": {...}, "environment": {...}, "access": {...}}
+                           → the decision, obligations, missing attributes and
+                           an explanation
+  GET  /v1/policy/status   the entity files last loaded and their problems
+policy.decision_log writes every decision as a JSON line, with chosen
+attributes masked; openc2.authorization.policy_set has a policy set authorize
+each OpenC2 command, the producer's client certificate as the subject.
+docs/decision-api.md describes them.
+
 It stops cleanly on SIGINT or SIGTERM; commands scheduled for later are kept
 in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
-  gatehouse serve --config gatehouse.yaml`,
+  gatehouse serve --config gatehouse.yaml
+  curl -s http://127.0.0.1:8080/v1/decide -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
 		Args: cobra.NoArgs,
 		RunE: runServe,
 	}

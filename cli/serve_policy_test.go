@@ -119,6 +119,17 @@ func TestServeWithoutPolicy(t *testing.T) {
 	s.stop(t)
 }
 
+func TestServeHelpNamesDecide(t *testing.T) {
+	t.Parallel()
+	r := run(t, "", "serve", "--help")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"POST /v1/decide", "policy.entities", "policy.decision_log", "openc2.authorization.policy_set"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve --help does not mention %s:\n%s", want, r.stdout)
+		}
+	}
+}
+
 func TestServePolicyRefuses(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "gone")
