@@ -61,7 +61,7 @@ func newHost(t *testing.T, plugins ...string) *host.Host {
 
 // serve starts the echo server of h with the decision API over the
 // entities, and returns its URL.
-func serve(t *testing.T, h *host.Host, entities ...string) string {
+func serve(t testing.TB, h *host.Host, entities ...string) string {
 	t.Helper()
 	if _, err := os.Stat(arpoc); err != nil {
 		t.Fatalf("%v: the conformance data (shared/conformance) must sit beside the repository", err)
