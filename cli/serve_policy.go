@@ -34,12 +34,7 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
-	p, err := pdp.Start(pdp.Config{
-		Entities:    f.Policy.Entities,
-		Environment: hostattrs.Environment{Host: h},
-		Obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
-		Logger:      logger,
-	})
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: hostPolicy(f, h), Logger: logger})
 	if err != nil {
 		return nil, usage("policy.entities: %v", err)
 	}

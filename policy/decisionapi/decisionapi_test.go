@@ -70,10 +70,9 @@ func serve(t testing.TB, h *host.Host, entities ...string) string {
 	opts := decisionapi.Options{}
 	if len(entities) > 0 {
 		p, err := pdp.Start(pdp.Config{
-			Entities:    entities,
-			Environment: hostattrs.Environment{Host: h},
-			Obligations: hostattrs.Obligations{Host: h},
-			Logger:      discard,
+			Entities: entities,
+			Engine:   policy.Config{Environment: hostattrs.Environment{Host: h}, Obligations: hostattrs.Obligations{Host: h}},
+			Logger:   discard,
 		})
 		if err != nil {
 			t.Fatal(err)

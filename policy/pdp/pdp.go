@@ -21,12 +21,9 @@ type Config struct {
 	// Entities are the folders and files of entities, as policy.Load
 	// takes them. At least one is needed.
 	Entities []string
-	// Environment supplies environment attributes that requests lack; nil
-	// for none.
-	Environment policy.EnvironmentSource
-	// Obligations runs obligations; nil for none, so that no decision
-	// that carries one grants.
-	Obligations policy.ObligationRunner
+	// Engine configures the engine: where environment attributes that
+	// requests lack come from, and what carries out obligations.
+	Engine policy.Config
 	// Logger receives a line for each load and one for each problem of a
 	// load; nil uses slog.Default().
 	Logger *slog.Logger
@@ -85,7 +82,7 @@ func Start(cfg Config) (*Point, error) {
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}
-	p.engine = policy.NewEngine(policy.Load(), policy.Config{Environment: cfg.Environment, Obligations: cfg.Obligations})
+	p.engine = policy.NewEngine(policy.Load(), cfg.Engine)
 	w, err := policy.Watch(p.engine, cfg.Entities, p.report)
 	if err != nil {
 		return nil, err
