@@ -133,9 +133,21 @@ func TestServeHelpNamesDecide(t *testing.T) {
 func TestServePolicyRefuses(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "gone")
-	r := run(t, "", "serve", "--config", policyConfig(t, fmt.Sprintf("policy: {entities: [%q]}\n", missing)),
-		"--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
-	r.check(t, cli.ExitUsage, "policy.entities: ", missing)
+	for _, tt := range []struct {
+		name, yaml string
+		stderr     []string
+	}{
+		{"missing entities", fmt.Sprintf("policy: {entities: [%q]}\n", missing), []string{"policy.entities: ", missing}},
+		{"decision log in a missing folder", fmt.Sprintf("policy: {entities: [%q], decision_log: {path: %q}}\n", t.TempDir(), filepath.Join(missing, "d.log")),
+			[]string{"policy.decision_log.path: decision log: open " + filepath.Join(missing, "d.log")}},
+		{"bad mask", fmt.Sprintf("policy: {entities: [%q], decision_log: {path: '-', mask: [email]}}\n", t.TempDir()),
+			[]string{`policy.decision_log.mask[0] "email"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, "", "serve", "--config", policyConfig(t, tt.yaml), "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+			r.check(t, cli.ExitUsage, tt.stderr...)
+		})
+	}
 }
 
 // TestServeOpenC2Authorization serves OpenC2 over mutual TLS with
