@@ -50,8 +50,11 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 
 // Decider returns the decision point, with each decision written to the
 // decision log, if there is one, as coming from source ("api", "openc2",
-// "proxy").
+// "proxy"). Without entities (d is nil) it returns nil.
 func (d *decisions) Decider(source string) policy.Decider {
+	if d == nil {
+		return nil
+	}
 	if d.log == nil {
 		return d.point
 	}

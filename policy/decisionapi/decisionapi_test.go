@@ -237,6 +237,7 @@ func TestDecideRefuses(t *testing.T) {
 		{"empty", ``, http.StatusBadRequest, "body: empty"},
 		{"an array", `[]`, http.StatusBadRequest, "body: want a JSON object, got an array"},
 		{"two values", `{"policy_set": "x"} {}`, http.StatusBadRequest, "body: more than one JSON value"},
+		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
 		{"unknown object setter", `{"policy_set": "com.example.policysets.alwaysGrant", "object_setters": {"nope": {}}}`,
 			http.StatusBadRequest, `object_setters: object setter "nope": no plugin provides it`},
 	} {
