@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
@@ -223,5 +225,56 @@ policy:
 	want := []string{"openc2 GRANT producer [masked] query", "openc2 DENY observer [masked] query"}
 	if !slices.Equal(got, want) {
 		t.Errorf("decision log:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestServeDecisionLogOnShutdown stops serve while clients keep asking for
+// decisions: every decision a client received is in the log, each on a
+// line of its own.
+func TestServeDecisionLogOnShutdown(t *testing.T) {
+	t.Parallel()
+	decisionLog := filepath.Join(t.TempDir(), "decisions.log")
+	config := policyConfig(t, fmt.Sprintf("policy: {entities: [%q], decision_log: {path: %q}}\n", filepath.Join(arpoc, "config"), decisionLog))
+	client := &http.Client{}
+	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+
+	var received atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				res, err := client.Post(s.url+"/v1/decide", "application/json",
+					strings.NewReader(`{"policy_set": "com.example.policysets.alwaysGrant", "subject": {"n": 1}}`))
+				if err != nil {
+					return // serve has stopped
+				}
+				_, err = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != http.StatusOK {
+					return
+				}
+				received.Add(1)
+			}
+		})
+	}
+	s.waitFor(t, "decisions", func() bool { return received.Load() >= 200 })
+	s.stop(t)
+	wg.Wait()
+
+	b, err := os.ReadFile(decisionLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for line := range strings.Lines(string(b)) {
+		var e struct{ Result string }
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Result != "GRANT" {
+			t.Fatalf("line %d is not a whole decision: %v\n%s", lines+1, err, line)
+		}
+		lines++
+	}
+	if int64(lines) < received.Load() {
+		t.Errorf("%d lines in the decision log for %d decisions received", lines, received.Load())
 	}
 }
