@@ -14,6 +14,7 @@
 package decisionlog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,25 +101,44 @@ func New(w io.Writer, mask []string, logger *slog.Logger) (*Log, error) {
 // Write writes e as one line. Its Attributes are written as they are:
 // Record masks them.
 func (l *Log) Write(e *Entry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	if err := encode(buf, e); err != nil {
 		// An attribute JSON cannot hold, such as NaN: keep the decision.
 		e2 := *e
 		e2.Attributes = map[string]any{"unencodable": err.Error()}
-		if b, err = json.Marshal(&e2); err != nil {
+		if err := encode(buf, &e2); err != nil {
 			return fmt.Errorf("decision log: %w", err)
 		}
 	}
-	b = append(b, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
 	}
-	if _, err := l.w.Write(b); err != nil {
+	if _, err := l.w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
 	return nil
+}
+
+// buffers hold the lines being encoded.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuffer returns buf to buffers, unless an entry made it large.
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		buffers.Put(buf)
+	}
+}
+
+// encode writes e to buf, emptied first, as one line of JSON with <, >
+// and & as they are.
+func encode(buf *bytes.Buffer, e *Entry) error {
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(e)
 }
 
 // Record writes the decision d of req, or the error err of a request
