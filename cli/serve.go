@@ -46,6 +46,7 @@ environment attributes, object attributes and obligations:
                            → the decision, obligations, missing attributes and
                            an explanation
   GET  /v1/policy/status   the entity files last loaded and their problems
+  GET  /v1/policy/entities the entities in use
 policy.decision_log writes every decision as a JSON line, with chosen
 attributes masked; openc2.authorization.policy_set has a policy set authorize
 each OpenC2 command, the producer's client certificate as the subject.

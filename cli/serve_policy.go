@@ -68,8 +68,9 @@ func (d *decisions) apiOptions() decisionapi.Options {
 		return decisionapi.Options{}
 	}
 	return decisionapi.Options{
-		Decider: d.Decider("api"),
-		Status:  d.point.Status,
+		Decider:  d.Decider("api"),
+		Status:   d.point.Status,
+		Snapshot: d.point.Snapshot,
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
 			return hostattrs.ConfiguredObjectSetters(d.host, config)
 		},

@@ -81,6 +81,14 @@ func TestServePolicy(t *testing.T) {
 	if len(st.PolicySets) < 5 || st.Policies == 0 || st.Rules == 0 {
 		t.Errorf("the good files did not load: %s", body)
 	}
+	status, body, err = s.get(t, "/v1/policy/entities")
+	var listed struct{ Entities []struct{ ID, Kind string } }
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &listed) != nil {
+		t.Fatalf("/v1/policy/entities: %d %v %s", status, err, body)
+	}
+	if n := len(listed.Entities); n != len(st.PolicySets)+st.Policies+st.Rules {
+		t.Errorf("/v1/policy/entities lists %d entities, the status counts %d policy sets, %d policies and %d rules", n, len(st.PolicySets), st.Policies, st.Rules)
+	}
 	res, err := client.Post(s.url+"/v1/decide", "application/json",
 		strings.NewReader(`{"policy_set": "com.example.policysets.inTestGroup", "subject": {"groups": ["/test1"]}}`))
 	if err != nil {

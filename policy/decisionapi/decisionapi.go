@@ -4,6 +4,7 @@
 //	POST /v1/decide         decide a request: the decision, the obligations'
 //	                        results, the missing attributes and the explanation
 //	GET  /v1/policy/status  the status of the entity files last loaded
+//	GET  /v1/policy/entities  the entities in use, as their files define them
 //
 // docs/decision-api.md describes the routes and their bodies.
 package decisionapi
@@ -20,8 +21,9 @@ import (
 
 // The routes.
 const (
-	DecidePath = "/v1/decide"
-	StatusPath = "/v1/policy/status"
+	DecidePath   = "/v1/decide"
+	StatusPath   = "/v1/policy/status"
+	EntitiesPath = "/v1/policy/entities"
 )
 
 // DefaultMaxBytes is the largest decision request accepted unless Options
@@ -35,6 +37,8 @@ type Options struct {
 	Decider policy.Decider
 	// Status returns the status of the entities in use.
 	Status func() pdp.Status
+	// Snapshot returns the entities in use.
+	Snapshot func() *policy.Snapshot
 	// ObjectSetters returns the object setters a request names in
 	// object_setters, each with its configuration, or an error naming a
 	// setter that does not exist. Without it a request that names
@@ -53,6 +57,7 @@ func Register(e *echo.Echo, opts Options) {
 	a := &api{opts: opts}
 	e.POST(DecidePath, a.decide)
 	e.GET(StatusPath, a.status)
+	e.GET(EntitiesPath, a.entities)
 }
 
 type api struct {
@@ -69,6 +74,18 @@ func (a *api) status(c echo.Context) error {
 		return errNoEntities
 	}
 	return c.JSON(http.StatusOK, a.opts.Status())
+}
+
+// entitiesReply is the body of GET /v1/policy/entities.
+type entitiesReply struct {
+	Entities []policy.Entity `json:"entities"`
+}
+
+func (a *api) entities(c echo.Context) error {
+	if a.opts.Snapshot == nil {
+		return errNoEntities
+	}
+	return c.JSON(http.StatusOK, entitiesReply{Entities: a.opts.Snapshot().Entities()})
 }
 
 func (a *api) decide(c echo.Context) error {
