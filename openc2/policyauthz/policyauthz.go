@@ -42,7 +42,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -179,7 +178,7 @@ func generic(v any) (any, error) {
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	return jsonnum.Normalize(out), nil
+	return abi.JSONNumbers(out), nil
 }
 
 // Compile-time check that an Authorizer is an https.Authorizer.

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -52,7 +51,7 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 		return nil, errors.New("policy_set: required, the id of the policy set to evaluate")
 	}
 	for _, m := range []map[string]any{req.Subject, req.Object, req.Environment, req.Access, req.ObjectSetters, req.Obligations} {
-		jsonnum.Normalize(m)
+		abi.JSONNumbers(m)
 	}
 	for field, m := range map[string]map[string]any{"object_setters": req.ObjectSetters, "obligations": req.Obligations} {
 		for _, name := range slices.Sorted(maps.Keys(m)) {
