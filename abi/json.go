@@ -25,11 +25,14 @@ func DecodeJSONObject(data []byte) (map[string]any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("more than one JSON value")
 	}
-	return numbers(v).(map[string]any), nil
+	return JSONNumbers(v).(map[string]any), nil
 }
 
-// numbers replaces every json.Number in v by an int64 or a float64.
-func numbers(v any) any {
+// JSONNumbers replaces, in place, each json.Number in v (a value decoded
+// with UseNumber into an any, with its maps and lists) by an int64 when it
+// is an integer that fits, else by a float64, and returns v with the
+// replacement made (a json.Number v is returned as its number).
+func JSONNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		if i, err := x.Int64(); err == nil {
@@ -39,11 +42,11 @@ func numbers(v any) any {
 		return f
 	case map[string]any:
 		for k, e := range x {
-			x[k] = numbers(e)
+			x[k] = JSONNumbers(e)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = numbers(e)
+			x[i] = JSONNumbers(e)
 		}
 	}
 	return v

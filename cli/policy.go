@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/hostattrs"
@@ -173,10 +174,22 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 			fmt.Fprintf(cmd.ErrOrStderr(), "gatehouse: plugin %s: %s\n", st.File, st.Message)
 		}
 	}
+	pc := hostPolicy(f, h)
 	return policyPlugins{
-		environment: hostattrs.Environment{Host: h},
+		environment: pc.Environment,
 		setters:     hostattrs.ObjectSetters(h, nil),
-		obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
+		obligations: pc.Obligations,
 		close:       closeHost,
 	}, nil
+}
+
+// hostPolicy returns the engine configuration in which h's plugins supply
+// environment attributes and carry out obligations, named through the
+// configured policy.obligations: what policy eval, policy test and serve
+// decide with.
+func hostPolicy(f *config.File, h *host.Host) policy.Config {
+	return policy.Config{
+		Environment: hostattrs.Environment{Host: h},
+		Obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
+	}
 }

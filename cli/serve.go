@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/policy/decisionapi"
 )
 
 func newServeCommand() *cobra.Command {
@@ -36,14 +37,30 @@ gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
 POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
 (HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
-With a proxy section in the configuration it also guards the services it
-lists: it logs users in with OpenID Connect, decides each request with the
-policy entities, and forwards the granted ones (docs/reverse-proxy.md).
+
+With policy.entities in the configuration it also loads and watches those
+access-control entities and decides with them, the plugins supplying
+environment attributes, object attributes and obligations:
+  POST /v1/decide          decide a request: {"policy_set": ID, "subject": {...},
+                           "object": {...}, "environment": {...}, "access": {...}}
+                           → the decision, obligations, missing attributes and
+                           an explanation
+  GET  /v1/policy/status   the entity files last loaded and their problems
+  GET  /v1/policy/entities the entities in use
+policy.decision_log writes every decision as a JSON line, with chosen
+attributes masked; openc2.authorization.policy_set has a policy set authorize
+each OpenC2 command, the producer's client certificate as the subject.
+docs/decision-api.md describes them. With proxy in the configuration it also
+guards the services listed there: it logs users in with OpenID Connect,
+decides each request with the entities, and forwards the granted ones
+(docs/reverse-proxy.md).
+
 It stops cleanly on SIGINT or SIGTERM; commands scheduled for later are kept
 in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
-  gatehouse serve --config gatehouse.yaml`,
+  gatehouse serve --config gatehouse.yaml
+  curl -s http://127.0.0.1:8080/v1/decide -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
 		Args: cobra.NoArgs,
 		RunE: runServe,
 	}
@@ -103,11 +120,21 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
 	}
+	acl, err := startDecisions(f, h, logger)
+	if err != nil {
+		_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+		return err
+	}
 	e := server.New(h, reg, logger)
-	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
+	decisionapi.Register(e, acl.apiOptions())
+	https.Register(e, cons, https.Options{
+		MaxBytes:   f.OpenC2.MaxRequestBytes,
+		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, logger),
+		Logger:     logger,
+	})
 	if f.Proxy.Enabled() {
-		if err := mountProxy(ctx, e, f, h, policyEngine(f, h, logger), logger); err != nil {
-			_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+		if err := acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
+			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}
 	}
@@ -151,7 +178,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	logger.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := errors.Join(srv.Shutdown(shutdown), cons.Close(), h.Close(shutdown)); err != nil {
+	// The server stops first, so that every decision is logged before the
+	// log closes.
+	if err := errors.Join(srv.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed

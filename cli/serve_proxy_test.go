@@ -1,11 +1,14 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,6 +35,7 @@ store: %q
 log: {format: json}
 policy:
   entities: [%q]
+  decision_log: {path: %q}
 proxy:
   services:
     public:
@@ -46,7 +50,7 @@ proxy:
       proxy_URL: /deny
       origin_URL: %s
       AC: test.policysets.alwaysDeny
-`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, origin.URL, origin.URL, origin.URL))
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, filepath.Join(dir, "decisions.log"), origin.URL, origin.URL, origin.URL))
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	s := startServe(t, client, "--config", conf, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
 	s.waitReady(t)
@@ -68,6 +72,26 @@ proxy:
 		t.Errorf("the origin received %d requests, want 1", n)
 	}
 	s.stop(t)
+
+	// Each decision of the proxy is in the decision log.
+	b, err := os.ReadFile(filepath.Join(dir, "decisions.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var entry struct {
+			Source, Result string
+			Attributes     struct{ Object map[string]any }
+		}
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		got = append(got, fmt.Sprintf("%s %s %v", entry.Source, entry.Result, entry.Attributes.Object["service"]))
+	}
+	if want := []string{"proxy GRANT public", "proxy DENY deny", "proxy DENY app"}; !slices.Equal(got, want) {
+		t.Errorf("the decision log holds %q, want %q", got, want)
+	}
 }
 
 // TestServeProxyRefuses checks that serve does not start with a provider
@@ -77,14 +101,20 @@ func TestServeProxyRefuses(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close() // nothing listens there now
 	dir := t.TempDir()
+	entities, err := filepath.Abs("../policy/proxy/testdata/entities")
+	if err != nil {
+		t.Fatal(err)
+	}
 	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
+policy:
+  entities: [%q]
 proxy:
   base_url: https://proxy.example.com
   providers:
     default: {configuration_url: %s, client_id: gatehouse}
-`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), down.URL))
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, down.URL))
 	r := run(t, "", "serve", "--config", conf, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
 	r.check(t, 2, "proxy.providers.default: discovery at "+down.URL)
 }

@@ -62,6 +62,17 @@ type Config struct {
 	Obligations ObligationRunner
 }
 
+// Decider decides access requests. *Engine is one; so are the wrappers
+// that log its decisions, and the decision point of gatehouse serve
+// (package policy/pdp), so that the parts of a server that ask for
+// decisions need not know which they hold.
+type Decider interface {
+	// Decide decides req as Engine.Decide does: the error is for a
+	// request that cannot be decided at all, such as one for an unknown
+	// policy set; every other failure is the decision's Error.
+	Decide(ctx context.Context, req Request) (Decision, error)
+}
+
 // Engine decides requests with the entities of a Snapshot, which can be
 // replaced while it serves. It is safe for concurrent use.
 type Engine struct {

@@ -6,6 +6,10 @@ package hostattrs
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
@@ -95,6 +99,65 @@ func ObjectSetters(h *host.Host, config map[string]map[string]any) []policy.Obje
 		out = append(out, ObjectSetter{Host: h, Component: c.Ref(), Order: c.Component.Priority, Config: config[c.Ref()]})
 	}
 	return out
+}
+
+// ConfiguredObjectSetters returns a setter for each object component that
+// config names, as ARPOC's services do in objectsetters: by reference
+// ("name" when one plugin provides it, or "plugin/name"), each with its
+// configuration, which the component receives whole. The priority is the
+// configuration's "priority", when it is an integer, else the manifest's;
+// a component whose "enable" is false is left out. It fails for a
+// reference that no object component of the host matches, or matches
+// ambiguously, naming it.
+func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+	components := h.Components(abi.KindObject)
+	var out []policy.ObjectSetter
+	for _, ref := range slices.Sorted(maps.Keys(config)) {
+		cfg := config[ref]
+		if enable, ok := cfg["enable"].(bool); ok && !enable {
+			continue
+		}
+		var found []host.ComponentInfo
+		for _, c := range components {
+			if c.Ref() == ref || c.Component.Name == ref {
+				found = append(found, c)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			return nil, fmt.Errorf("object setter %q: no plugin provides it", ref)
+		case len(found) > 1:
+			refs := make([]string, len(found))
+			for i, c := range found {
+				refs[i] = c.Ref()
+			}
+			return nil, fmt.Errorf("object setter %q: provided by %s; name one as PLUGIN/%s", ref, strings.Join(refs, ", "), ref)
+		}
+		order := found[0].Component.Priority
+		if p, ok := integer(cfg["priority"]); ok {
+			order = p
+		}
+		out = append(out, ObjectSetter{Host: h, Component: found[0].Ref(), Order: order, Config: cfg})
+	}
+	return out, nil
+}
+
+// integer returns v as an int when it is an integer of any Go type that
+// JSON, YAML or msgpack decoders yield.
+func integer(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case uint64:
+		return int(x), true
+	case float64:
+		if x == float64(int(x)) {
+			return int(x), true
+		}
+	}
+	return 0, false
 }
 
 // Obligations is a policy.ObligationRunner that runs obligation components

@@ -143,3 +143,24 @@ func TestObjectSettersOrder(t *testing.T) {
 		t.Errorf("SetObject = %v, %v", got, err)
 	}
 }
+
+func TestConfiguredObjectSetters(t *testing.T) {
+	h := newHost(t)
+	setters, err := ConfiguredObjectSetters(h, map[string]map[string]any{
+		"path-segments":          {"priority": int64(7), "x": "y"},
+		"c-basics/path-segments": {"enable": false},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(setters) != 1 {
+		t.Fatalf("%d setters, want the enabled one", len(setters))
+	}
+	s := setters[0].(ObjectSetter)
+	if s.Component != "c-basics/path-segments" || s.Priority() != 7 || s.Config["x"] != "y" {
+		t.Errorf("setter %+v", s)
+	}
+	if _, err := ConfiguredObjectSetters(h, map[string]map[string]any{"nope": nil}); err == nil || !strings.Contains(err.Error(), `object setter "nope"`) {
+		t.Errorf("an unknown setter: %v", err)
+	}
+}

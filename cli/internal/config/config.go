@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
@@ -53,6 +54,20 @@ type Policy struct {
 	// obligation components that carry them out ("plugin/name" or "name"),
 	// for names that cannot be component names, such as ARPOC's obl_log.
 	Obligations map[string]string `yaml:"obligations"`
+	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
+	// authorization and of the reverse proxy. Default: none.
+	DecisionLog DecisionLog `yaml:"decision_log"`
+}
+
+// DecisionLog configures the decision log (package policy/decisionlog).
+type DecisionLog struct {
+	// Path is the file that decisions are appended to, one JSON line
+	// each, or "-" for standard output. Empty: no decision log.
+	Path string `yaml:"path"`
+	// Mask lists attribute paths, such as subject.email or
+	// access.headers.authorization, whose values the log replaces by
+	// "[masked]".
+	Mask []string `yaml:"mask"`
 }
 
 // OpenC2 configures the OpenC2 consumer behind POST /.well-known/openc2.
@@ -72,6 +87,18 @@ type OpenC2 struct {
 	// component, by "plugin/component": hostname, named_group, asset_id
 	// (default: the reference itself), asset_tuple, or a profile's own.
 	Actuators map[string]map[string]any `yaml:"actuators"`
+	// Authorization has the policy engine authorize each command before
+	// it is carried out. Default: every command is carried out.
+	Authorization OpenC2Authorization `yaml:"authorization"`
+}
+
+// OpenC2Authorization configures the authorization of OpenC2 commands
+// (docs/decision-api.md).
+type OpenC2Authorization struct {
+	// PolicySet is the id of the policy set that decides on each command,
+	// with the producer's client certificate as the subject. Empty: no
+	// authorization. It needs policy.entities.
+	PolicySet string `yaml:"policy_set"`
 }
 
 // TLS configures HTTPS; without Cert the server speaks plain HTTP.
@@ -196,14 +223,39 @@ func (f *File) validate() error {
 			return fmt.Errorf("policy.obligations.%s: name the component that carries it out", name)
 		}
 	}
+	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
+		return err
+	}
+	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
+		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
+	}
 	if err := f.Proxy.Validate(); err != nil {
 		return prefixErrors("proxy.", err)
+	}
+	if f.Proxy.Enabled() && len(f.Policy.Entities) == 0 {
+		return errors.New("proxy needs policy.entities, the entities that hold the policy sets of its services")
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {
 		if err := f.Plugins[name].Grants.Validate(); err != nil {
 			return prefixErrors("plugins."+name+".grants.", err)
 		}
+	}
+	return nil
+}
+
+func (d *DecisionLog) validate(entities bool) error {
+	if d.Path == "" {
+		if len(d.Mask) > 0 {
+			return errors.New("policy.decision_log.mask needs policy.decision_log.path, the file to write")
+		}
+		return nil
+	}
+	if !entities {
+		return errors.New("policy.decision_log needs policy.entities: without entities there are no decisions to log")
+	}
+	if _, err := decisionlog.NewMask(d.Mask); err != nil {
+		return fmt.Errorf("policy.decision_log.%w", err)
 	}
 	return nil
 }

@@ -102,10 +102,15 @@ openc2:
       hostname: fw1
       named_group: edge
       asset_tuple: [rack-4, port-2]
+  authorization:
+    policy_set: openc2.producers
 policy:
   entities: [/etc/gatehouse/acl, extra.json]
   obligations:
     obl_log: logger/log
+  decision_log:
+    path: /var/log/gatehouse/decisions.log
+    mask: [subject.email, access.headers.authorization]
 `
 	in := []byte(yaml)
 	f, err := config.Parse(in, "full.yaml")
@@ -122,12 +127,14 @@ policy:
 	}
 
 	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, Store: "/var/lib/gatehouse/openc2.db",
-		Actuators: map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}}}
+		Actuators:     map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}},
+		Authorization: config.OpenC2Authorization{PolicySet: "openc2.producers"}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
 		t.Errorf("openc2 = %+v, want %+v", f.OpenC2, wantOpenC2)
 	}
 
-	wantPolicy := config.Policy{Entities: []string{"/etc/gatehouse/acl", "extra.json"}, Obligations: map[string]string{"obl_log": "logger/log"}}
+	wantPolicy := config.Policy{Entities: []string{"/etc/gatehouse/acl", "extra.json"}, Obligations: map[string]string{"obl_log": "logger/log"},
+		DecisionLog: config.DecisionLog{Path: "/var/log/gatehouse/decisions.log", Mask: []string{"subject.email", "access.headers.authorization"}}}
 	if !reflect.DeepEqual(f.Policy, wantPolicy) {
 		t.Errorf("policy = %+v, want %+v", f.Policy, wantPolicy)
 	}
@@ -240,6 +247,46 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"policy.obligations.obl_log: name the component that carries it out"},
 		},
 		{
+			name: "decision log mask without a path",
+			yaml: "policy:\n  entities: [acl]\n  decision_log:\n    mask: [subject.email]\n",
+			want: []string{"policy.decision_log.mask needs policy.decision_log.path"},
+		},
+		{
+			name: "decision log without entities",
+			yaml: "policy:\n  decision_log:\n    path: decisions.log\n",
+			want: []string{"policy.decision_log needs policy.entities"},
+		},
+		{
+			name: "decision log mask of no category",
+			yaml: "policy:\n  entities: [acl]\n  decision_log:\n    path: '-'\n    mask: [subject.email, email]\n",
+			want: []string{`policy.decision_log.mask[1] "email": start with subject, object, environment or access`},
+		},
+		{
+			name: "decision log mask with an empty part",
+			yaml: "policy:\n  entities: [acl]\n  decision_log:\n    path: '-'\n    mask: [access.headers..x]\n",
+			want: []string{`policy.decision_log.mask[0] "access.headers..x": an empty part`},
+		},
+		{
+			name: "decision log mask not a list",
+			yaml: "policy:\n  entities: [acl]\n  decision_log:\n    path: '-'\n    mask: subject.email\n",
+			want: []string{"line 5", "cannot unmarshal"},
+		},
+		{
+			name: "unknown decision log key",
+			yaml: "policy:\n  decision_log:\n    file: d.log\n",
+			want: []string{"line 3", `unknown key "file"`},
+		},
+		{
+			name: "openc2 authorization without entities",
+			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
+			want: []string{"openc2.authorization.policy_set needs policy.entities"},
+		},
+		{
+			name: "unknown openc2 authorization key",
+			yaml: "openc2:\n  authorization:\n    policyset: producers\n",
+			want: []string{"line 3", `unknown key "policyset"`},
+		},
+		{
 			name: "unknown policy key",
 			yaml: "policy:\n  json_dir: [acl]\n",
 			want: []string{"line 2", `unknown key "json_dir"`},
@@ -308,6 +355,11 @@ func TestParseErrors(t *testing.T) {
 			name: "proxy service without origin",
 			yaml: "proxy:\n  services:\n    serviceA:\n      proxy_URL: /a\n      AC: x\n",
 			want: []string{`proxy.services.serviceA.origin_URL: "" is not an http or https URL`},
+		},
+		{
+			name: "proxy without entities",
+			yaml: "proxy:\n  services:\n    a: {proxy_URL: /a, origin_URL: 'http://a', AC: x}\n",
+			want: []string{"proxy needs policy.entities"},
 		},
 		{
 			name: "proxy session length",
@@ -458,6 +510,8 @@ plugins:
 
 func TestParseProxy(t *testing.T) {
 	const yaml = `
+policy:
+  entities: [/etc/gatehouse/acl]
 proxy:
   base_url: https://proxy.example.com
   session_key_file: /etc/gatehouse/session.key

@@ -1,6 +1,6 @@
 // Package tlstest writes a small public key infrastructure for tests: a CA,
-// a server certificate for localhost and 127.0.0.1, a client certificate
-// the CA signed, and a client certificate of another CA.
+// a server certificate for localhost and 127.0.0.1, two client
+// certificates the CA signed, and a client certificate of another CA.
 package tlstest
 
 import (
@@ -23,9 +23,15 @@ import (
 type PKI struct {
 	CA                    string // the CA's certificate
 	ServerCert, ServerKey string // for localhost and 127.0.0.1, signed by CA
-	ClientCert, ClientKey string // common name "producer", signed by CA
-	RogueCert, RogueKey   string // common name "rogue", signed by another CA
-	RogueCA               string // the other CA's certificate
+	// ClientCert has common name "producer", organisation "Gatehouse
+	// Test", DNS name producer.example.com and email address
+	// producer@example.com; CA signed it.
+	ClientCert, ClientKey string
+	// ObserverCert has common name "observer" and no other name; CA
+	// signed it.
+	ObserverCert, ObserverKey string
+	RogueCert, RogueKey       string // common name "rogue", signed by another CA
+	RogueCA                   string // the other CA's certificate
 }
 
 // New writes the files into a temporary folder of t.
@@ -44,7 +50,13 @@ func New(t testing.TB) *PKI {
 		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	})
 	client := func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }
-	p.ClientCert, p.ClientKey = leaf(t, dir, "producer", ca, caKey, client)
+	p.ClientCert, p.ClientKey = leaf(t, dir, "producer", ca, caKey, func(c *x509.Certificate) {
+		client(c)
+		c.Subject.Organization = []string{"Gatehouse Test"}
+		c.DNSNames = []string{"producer.example.com"}
+		c.EmailAddresses = []string{"producer@example.com"}
+	})
+	p.ObserverCert, p.ObserverKey = leaf(t, dir, "observer", ca, caKey, client)
 	p.RogueCert, p.RogueKey = leaf(t, dir, "rogue", rogueCA, rogueKey, client)
 	return p
 }

@@ -85,7 +85,7 @@ func (t *table[Req, Rep]) init(k abi.Kind, component func(*Req) string) {
 // encodes the reply envelope.
 func (t table[Req, Rep]) call(request []byte) []byte {
 	var req Req
-	if err := msgpack.Unmarshal(request, &req); err != nil {
+	if err := abi.UnmarshalMsgpack(request, &req); err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode %s request: %v", t.kind, err))
 	}
 	name := t.component(&req)
@@ -121,7 +121,7 @@ func toABI(err error) *abi.Error {
 // encode returns the envelope {"ok": rep}, or an internal error reply when
 // rep cannot be encoded.
 func encode[Rep any](rep *Rep) []byte {
-	b, err := msgpack.Marshal(abi.Reply[Rep]{OK: rep})
+	b, err := abi.AppendMsgpack(nil, abi.Reply[Rep]{OK: rep})
 	if err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInternal, "encode reply: %v", err))
 	}

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+
+	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/openc2/policyauthz"
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
+	"github.com/gatehouse/gatehouse/policy/hostattrs"
+	"github.com/gatehouse/gatehouse/policy/pdp"
+)
+
+// decisions is the access control of serve: the policy decision point
+// over policy.entities and the decision log. Every part of the server
+// that decides access asks Decider for its policy.Decider.
+type decisions struct {
+	point *pdp.Point
+	log   *decisionlog.Log // nil without policy.decision_log
+	host  *host.Host
+}
+
+// startDecisions starts the policy decision point of serve over the
+// configured policy.entities, deciding with the environment setters and
+// obligations of h's plugins (obligations named through
+// policy.obligations), and opens the decision log. It returns nil when no
+// entities are configured.
+func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
+	if len(f.Policy.Entities) == 0 {
+		return nil, nil
+	}
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: hostPolicy(f, h), Logger: logger})
+	if err != nil {
+		return nil, usage("policy.entities: %v", err)
+	}
+	d := &decisions{point: p, host: h}
+	if dl := f.Policy.DecisionLog; dl.Path != "" {
+		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
+			_ = p.Close()
+			return nil, usage("policy.decision_log.path: %v", err)
+		}
+	}
+	return d, nil
+}
+
+// Decider returns the decision point, with each decision written to the
+// decision log, if there is one, as coming from source ("api", "openc2",
+// "proxy"). Without entities (d is nil) it returns nil.
+func (d *decisions) Decider(source string) policy.Decider {
+	if d == nil {
+		return nil
+	}
+	if d.log == nil {
+		return d.point
+	}
+	return d.log.Decider(d.point, source)
+}
+
+// apiOptions returns the options of the decision API over d, which may be
+// nil, with the object components of the host as object setters.
+func (d *decisions) apiOptions() decisionapi.Options {
+	if d == nil {
+		return decisionapi.Options{}
+	}
+	return decisionapi.Options{
+		Decider:  d.Decider("api"),
+		Status:   d.point.Status,
+		Snapshot: d.point.Snapshot,
+		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+			return hostattrs.ConfiguredObjectSetters(d.host, config)
+		},
+	}
+}
+
+// openc2Authorizer returns the authorizer of OpenC2 commands by the policy
+// set set over d, or nil when set is empty. A policy set that is not
+// loaded now is reported: until it is, every command is refused.
+func (d *decisions) openc2Authorizer(set string, logger *slog.Logger) https.Authorizer {
+	if d == nil || set == "" {
+		return nil
+	}
+	if !slices.Contains(d.point.Status().PolicySets, set) {
+		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+	}
+	return &policyauthz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
+}
+
+// Close stops watching the entity files and closes the decision log, once
+// no request is being served.
+func (d *decisions) Close() error {
+	if d == nil {
+		return nil
+	}
+	err := d.point.Close()
+	if d.log != nil {
+		err = errors.Join(err, d.log.Close())
+	}
+	return err
+}

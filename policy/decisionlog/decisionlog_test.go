@@ -1,0 +1,165 @@
+package decisionlog_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
+)
+
+// engine returns an engine whose policy set "s" grants subjects whose
+// role is "admin", and whose "o" carries an obligation no one runs.
+func engine(t testing.TB) *policy.Engine {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "e.json")
+	err := os.WriteFile(f, []byte(`{
+"s": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"o": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"], "Obligations": ["obl_log"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.role == 'admin'", "Effect": "GRANT"}}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := policy.Load(f)
+	if len(s.Problems()) > 0 {
+		t.Fatal(s.Problems())
+	}
+	return policy.NewEngine(s, policy.Config{})
+}
+
+// lines reads the JSON lines of the file at path.
+func lines(t *testing.T, path string) []decisionlog.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []decisionlog.Entry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e decisionlog.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %d: %v\n%s", len(out)+1, err, sc.Bytes())
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDecider(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "decisions.log")
+	log, err := decisionlog.Open(path, []string{"subject.email"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := log.Decider(engine(t), "api")
+	attrs := abi.Context{Subject: map[string]any{"role": "admin", "email": "ann@example.com"}, Access: map[string]any{"method": "GET"}}
+	for _, set := range []string{"s", "o"} {
+		if _, err := d.Decide(t.Context(), policy.Request{PolicySet: set, Attributes: attrs, Path: "/a"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: abi.Context{Subject: map[string]any{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "nope"}); !errors.Is(err, policy.ErrUnknownPolicySet) {
+		t.Fatalf("unknown policy set: %v", err)
+	}
+	if attrs.Subject["email"] != "ann@example.com" {
+		t.Error("masking modified the request")
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Write(&decisionlog.Entry{}); !errors.Is(err, decisionlog.ErrClosed) {
+		t.Errorf("Write after Close: %v", err)
+	}
+
+	got := lines(t, path)
+	if len(got) != 4 {
+		t.Fatalf("%d lines, want 4", len(got))
+	}
+	want := []string{
+		`api s GRANT GRANT [] [] "" /a map[access:map[method:GET] subject:map[email:[masked] role:admin]]`,
+		`api o DENY GRANT [obl_log:false] [] "" /a map[access:map[method:GET] subject:map[email:[masked] role:admin]]`,
+		`api s DENY DENY [] [subject.role] "" ` + ` map[subject:map[]]`,
+		`api nope   [] [] "policy set \"nope\": no such policy set is loaded"  map[]`,
+	}
+	for i, e := range got {
+		var obls []string
+		for _, o := range e.Obligations {
+			obls = append(obls, fmt.Sprintf("%s:%v", o.Name, o.Fulfilled))
+		}
+		line := fmt.Sprintf("%s %s %s %s [%s] [%s] %q %s %v", e.Source, e.PolicySet, e.Result, e.Effect,
+			strings.Join(obls, " "), strings.Join(e.Missing, " "), e.Error, e.Path, e.Attributes)
+		if line != want[i] {
+			t.Errorf("line %d:\ngot  %s\nwant %s", i+1, line, want[i])
+		}
+		if e.Time.IsZero() {
+			t.Errorf("line %d has no time", i+1)
+		}
+	}
+}
+
+// TestConcurrentLines decides from many goroutines at once and checks
+// that every decision is one whole line.
+func TestConcurrentLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "decisions.log")
+	log, err := decisionlog.Open(path, []string{"subject.secret"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := log.Decider(engine(t), "api")
+	const goroutines, each = 16, 200
+	// A long attribute makes lines larger than a pipe's atomic write.
+	padding := strings.Repeat("x", 8<<10)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				attrs := abi.Context{Subject: map[string]any{"role": "admin", "g": g, "i": i, "pad": padding, "secret": "s"}}
+				if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: attrs}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[2]float64]bool{}
+	for _, e := range lines(t, path) {
+		s := e.Attributes["subject"].(map[string]any)
+		if e.Result != "GRANT" || s["pad"] != padding || s["secret"] != decisionlog.Masked {
+			t.Fatalf("a line is not whole: %v %v", e.Result, s["secret"])
+		}
+		seen[[2]float64{s["g"].(float64), s["i"].(float64)}] = true
+	}
+	if len(seen) != goroutines*each {
+		t.Errorf("%d distinct decisions in the log, want %d", len(seen), goroutines*each)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := decisionlog.Open(filepath.Join(t.TempDir(), "no", "such", "dir.log"), nil, nil); err == nil || !strings.HasPrefix(err.Error(), "decision log: ") {
+		t.Errorf("a log in a missing folder: %v", err)
+	}
+	if _, err := decisionlog.Open(filepath.Join(t.TempDir(), "d.log"), []string{"email"}, nil); err == nil || !strings.Contains(err.Error(), `mask[0] "email"`) {
+		t.Errorf("a bad mask: %v", err)
+	}
+}
