@@ -28,15 +28,11 @@ import (
 	"github.com/gatehouse/gatehouse/policy"
 )
 
-// Decider decides access requests; *policy.Engine is one.
-type Decider interface {
-	Decide(ctx context.Context, req policy.Request) (policy.Decision, error)
-}
-
 // Options are what the proxy needs besides its configuration.
 type Options struct {
-	// Decider decides the requests. Required.
-	Decider Decider
+	// Decider decides the requests: serve's decision point, or a
+	// *policy.Engine. Required.
+	Decider policy.Decider
 	// ObjectSetters returns the object setters of a service's
 	// objectsetters, which it receives whole (enable and priority
 	// included), for each request to the service: plugins come and go
@@ -55,7 +51,7 @@ type Options struct {
 // prefixes and the proxy's own pages (Routes).
 type Proxy struct {
 	cfg       Config
-	decider   Decider
+	decider   policy.Decider
 	setters   func(map[string]map[string]any) ([]policy.ObjectSetter, error)
 	logger    *slog.Logger
 	jar       cookieJar
