@@ -249,7 +249,7 @@ func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service,
 		p.problem(w, r, http.StatusInternalServerError, "internal", fmt.Sprintf("Service %s cannot decide requests now.", s.name))
 		return
 	}
-	p.logger.Info("proxy: decision", "service", s.name, "method", r.Method, "path", r.URL.Path,
+	p.logger.Debug("proxy: decision", "service", s.name, "method", r.Method, "path", r.URL.Path,
 		"subject", claims["sub"], "result", d.Result, "effect", d.Effect, "error", d.Error)
 	if d.Granted() {
 		ctx := context.WithValue(r.Context(), identityKey{}, identity{claims: claims, rest: rest})
