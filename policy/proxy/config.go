@@ -36,7 +36,7 @@ type Config struct {
 // Cookie configures the session cookie.
 type Cookie struct {
 	// Name is the session cookie's name. Default gatehouse_session; the
-	// login cookie, which lives during a login only, is Name_login.
+	// login cookies, which live during a login only, are Name_login_*.
 	Name string `yaml:"name"`
 	// MaxAge is how long a session lasts after login. Default 8h.
 	MaxAge time.Duration `yaml:"max_age"`

@@ -401,3 +401,32 @@ func TestProviderChoice(t *testing.T) {
 		t.Errorf("an unknown provider: %s", resp.Status)
 	}
 }
+
+// TestParallelLogins starts two logins in one browser, as two tabs do, and
+// finishes them in the other order: both come back to their pages.
+func TestParallelLogins(t *testing.T) {
+	w := newWorld(t)
+	c := w.browser(t)
+	first, err := c.Get(w.proxy.URL + "/app/first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Get(w.proxy.URL + "/group/second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range []struct {
+		start *http.Response
+		want  string
+	}{{second, "origin of group: /second"}, {first, "origin of app: /first"}} {
+		resp := submitLogin(t, c, tab.start, "ann", "ann-password")
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || string(b) != tab.want {
+			t.Errorf("%s: %s %s", tab.want, resp.Status, b)
+		}
+	}
+}

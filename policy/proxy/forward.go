@@ -117,7 +117,7 @@ func (s *service) rewrite(cookieName, bearer string) func(*httputil.ProxyRequest
 		cookies := out.Cookies()
 		out.Header.Del("Cookie")
 		for _, c := range cookies {
-			if c.Name != cookieName && c.Name != loginCookie(cookieName) {
+			if c.Name != cookieName && !strings.HasPrefix(c.Name, loginCookiePrefix(cookieName)) {
 				out.AddCookie(c)
 			}
 		}

@@ -35,8 +35,23 @@ type pendingLogin struct {
 	Next     string `json:"next"`
 }
 
-// loginCookie returns the name of the login cookie.
-func loginCookie(sessionCookie string) string { return sessionCookie + "_login" }
+// loginCookie returns the name of the login cookie of the login with
+// state: the session cookie's name, "_login_" and the state's first
+// characters, so that logins started in several tabs at once do not
+// overwrite each other's. It returns "" for a state that randomString did
+// not draw.
+func loginCookie(sessionCookie, state string) string {
+	const n = 12
+	if len(state) < n || strings.ContainsFunc(state[:n], func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}) {
+		return ""
+	}
+	return loginCookiePrefix(sessionCookie) + state[:n]
+}
+
+// loginCookiePrefix starts the names of the login cookies.
+func loginCookiePrefix(sessionCookie string) string { return sessionCookie + "_login_" }
 
 // randomString returns 32 random bytes in base64url.
 func randomString() string {
@@ -102,7 +117,7 @@ func (p *Proxy) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pl := pendingLogin{Provider: pr.name, State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: next}
-	if err := p.jar.set(w, loginCookie(p.cfg.Cookie.Name), pl, time.Now().Add(loginLifetime)); err != nil {
+	if err := p.jar.set(w, loginCookie(p.cfg.Cookie.Name, pl.State), pl, time.Now().Add(loginLifetime)); err != nil {
 		p.fail(w, r, "set the login cookie", err)
 		return
 	}
@@ -114,13 +129,13 @@ func (p *Proxy) login(w http.ResponseWriter, r *http.Request) {
 // the userinfo endpoint, and starts the session.
 func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 	var pl pendingLogin
-	name := loginCookie(p.cfg.Cookie.Name)
-	if err := p.jar.get(r, name, &pl); err != nil {
+	q := r.URL.Query()
+	name := loginCookie(p.cfg.Cookie.Name, q.Get("state"))
+	if name == "" || p.jar.get(r, name, &pl) != nil {
 		p.problem(w, r, http.StatusBadRequest, "bad_request", "This login has expired or was started in another browser. Start again.")
 		return
 	}
 	p.jar.clear(w, name)
-	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
 		p.logger.Info("proxy: the provider refused a login", "provider", pl.Provider, "error", e, "description", q.Get("error_description"))
 		p.problem(w, r, http.StatusForbidden, "login_failed", fmt.Sprintf("The identity provider refused the login: %s.", e))
