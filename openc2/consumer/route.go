@@ -43,7 +43,7 @@ func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc
 		}
 	}
 	if start.After(now) {
-		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h}); err != nil {
+		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h, CommandID: commandID(h, cmd)}); err != nil {
 			return nil, status(openc2.StatusInternalError, "schedule the command: "+err.Error())
 		}
 		return nil, status(openc2.StatusProcessing, "scheduled to start at "+stamp(start))
@@ -184,13 +184,20 @@ func actuateRequest(h openc2.Headers, cmd *openc2.Command) (abi.ActuateRequest, 
 	if err != nil {
 		return abi.ActuateRequest{}, fmt.Errorf("command: %v", err)
 	}
-	if ac.CommandID == "" {
-		ac.CommandID = h.RequestID
-	}
+	ac.CommandID = commandID(h, cmd)
 	return abi.ActuateRequest{
 		Command: ac,
 		Headers: abi.Headers{RequestID: h.RequestID, Created: h.Created, From: h.From, To: h.To},
 	}, nil
+}
+
+// commandID returns the identifier of cmd: its command_id, else the
+// request_id of its message (LS v1.0 section 3.3.1).
+func commandID(h openc2.Headers, cmd *openc2.Command) string {
+	if cmd.CommandID != "" {
+		return cmd.CommandID
+	}
+	return h.RequestID
 }
 
 // mustEncode encodes a command that decoded or was built valid.
@@ -257,7 +264,7 @@ func (c *Consumer) scheduleStop(p *plan, o outcome) *openc2.Response {
 		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out but returned no slpf rule_number, so it cannot be ended at %s", o.ref, stamp(p.stop)))
 	}
 	del := &openc2.Command{Action: openc2.ActionDelete, Target: openc2.Target{Name: openc2.TargetSLPFRuleNumber, Value: *o.resp.Results.SLPF.RuleNumber}}
-	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, Actuator: o.ref}
+	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, CommandID: p.req.Command.CommandID, Actuator: o.ref}
 	if err := c.sched.add(j); err != nil {
 		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out, but its end could not be scheduled: %v", o.ref, err))
 	}
