@@ -70,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"sync"
 	"time"
 
@@ -337,15 +336,4 @@ func StatusOf(err error) int {
 		return openc2.StatusUnavailable
 	}
 	return openc2.StatusInternalError
-}
-
-// specifiersMatch reports whether every specifier in want equals the one
-// in have.
-func specifiersMatch(want, have map[string]any) bool {
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || !reflect.DeepEqual(v, hv) {
-			return false
-		}
-	}
-	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -100,21 +101,28 @@ func (c *Consumer) route(cmd *openc2.Command) ([]Actuator, map[string]any, *open
 func (c *Consumer) matching(all []Actuator, profile string, specs map[string]any) []Actuator {
 	var out []Actuator
 	for _, a := range all {
-		if slices.Contains(a.Profiles, profile) && specifiersMatch(specs, c.identity(a.Ref)) {
+		if slices.Contains(a.Profiles, profile) && c.identifies(a.Ref, specs) {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// identity returns the specifiers that identify the component ref: the
-// configured ones, with asset_id defaulting to ref.
-func (c *Consumer) identity(ref string) map[string]any {
-	id := map[string]any{"asset_id": ref}
-	for k, v := range c.specifiers[ref] {
-		id[k] = v
+// identifies reports whether every specifier in want equals the one that
+// identifies the component ref: the configured ones, with asset_id
+// defaulting to ref.
+func (c *Consumer) identifies(ref string, want map[string]any) bool {
+	have := c.specifiers[ref]
+	for k, v := range want {
+		hv, ok := have[k]
+		if !ok && k == "asset_id" {
+			hv, ok = ref, true
+		}
+		if !ok || !reflect.DeepEqual(v, hv) {
+			return false
+		}
 	}
-	return id
+	return true
 }
 
 // specifiers returns the profile cmd's actuator names and its specifiers as
@@ -242,11 +250,7 @@ func (c *Consumer) actuate(ctx context.Context, ref string, req abi.ActuateReque
 	if err != nil {
 		return outcome{ref, status(StatusOf(err), err.Error())}
 	}
-	b, err := json.Marshal(reply)
-	if err != nil {
-		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s: reply: %v", ref, err))}
-	}
-	r, err := openc2.DecodeResponse(b)
+	r, err := responseOf(reply)
 	if err != nil {
 		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s answered a response that is not LS v1.0: %v", ref, err))}
 	}
