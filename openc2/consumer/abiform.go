@@ -33,9 +33,8 @@ func directResponse(reply abi.ActuateReply) (*openc2.Response, bool) {
 	if reply.Status < 100 || reply.Status > 599 || !printableASCII(reply.StatusText) {
 		return nil, false
 	}
-	r := &openc2.Response{Status: reply.Status, StatusText: reply.StatusText}
 	if len(reply.Results) == 0 {
-		return r, true
+		return &openc2.Response{Status: reply.Status, StatusText: reply.StatusText}, true
 	}
 	slpf, ok := reply.Results["slpf"].(map[string]any)
 	if len(reply.Results) != 1 || !ok || len(slpf) != 1 {
@@ -45,8 +44,17 @@ func directResponse(reply abi.ActuateReply) (*openc2.Response, bool) {
 	if !ok {
 		return nil, false
 	}
-	r.Results = &openc2.Results{SLPF: &openc2.SLPFResults{RuleNumber: &n}}
-	return r, true
+	// One allocation for the response and the results it points to.
+	r := &struct {
+		resp    openc2.Response
+		results openc2.Results
+		slpf    openc2.SLPFResults
+		rule    int64
+	}{resp: openc2.Response{Status: reply.Status, StatusText: reply.StatusText}, rule: n}
+	r.slpf.RuleNumber = &r.rule
+	r.results.SLPF = &r.slpf
+	r.resp.Results = &r.results
+	return &r.resp, true
 }
 
 // printableASCII reports whether s holds only printable ASCII characters.

@@ -45,11 +45,14 @@ type Config struct {
 }
 
 // Client sends commands to one consumer. It is safe for concurrent use and
-// keeps connections alive between commands.
+// keeps connections alive between commands. It follows no redirects: a
+// consumer's OpenC2 endpoint does not move, and a command is not re-sent
+// elsewhere.
 type Client struct {
-	url  string
-	http *http.Client
-	from string
+	url     string
+	rt      http.RoundTripper
+	timeout time.Duration
+	from    string
 }
 
 // New returns a client for cfg.URL.
@@ -71,7 +74,10 @@ func New(cfg Config) (*Client, error) {
 	// gzip would only add a header to every request and a check to every
 	// response.
 	tr.DisableCompression = true
-	return &Client{url: u.String(), http: &http.Client{Transport: tr, Timeout: cfg.Timeout}, from: cfg.From}, nil
+	// The transport is called directly rather than through an http.Client:
+	// with no redirects to follow, the client would only copy the headers
+	// and arm a timer of its own for every command.
+	return &Client{url: u.String(), rt: tr, timeout: cfg.Timeout, from: cfg.From}, nil
 }
 
 // Header values of every request; net/http only reads them, so they are
@@ -130,6 +136,16 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.timeout) // reading the response included
+	defer cancel()
+	// timedOut names the timeout when it, not the caller, ended the command.
+	timedOut := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			return fmt.Errorf("no answer within %v (Config.Timeout): %w", c.timeout, err)
+		}
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -138,9 +154,9 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	req.Header["Accept"] = contentType
 	req.Header["Cache-Control"] = noCache
 	req.Header[requestIDKey] = []string{h.RequestID}
-	resp, err := c.http.Do(req)
+	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		return nil, err
+		return nil, &url.Error{Op: "Post", URL: c.url, Err: timedOut(err)} // as http.Client reports it
 	}
 	defer resp.Body.Close()
 	// The decoded message keeps no reference to the body, so the buffer goes
@@ -148,7 +164,7 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	buf := bufpool.Get()
 	defer bufpool.Put(buf)
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBytes+1)); err != nil {
-		return nil, fmt.Errorf("read the response: %w", err)
+		return nil, fmt.Errorf("read the response: %w", timedOut(err))
 	}
 	b := buf.Bytes()
 	r := &Result{RequestID: h.RequestID, HTTPStatus: resp.StatusCode}
