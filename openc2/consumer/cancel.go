@@ -31,7 +31,8 @@ func isCancel(cmd *openc2.Command) bool {
 // The answer is 200 when the command was cancelled (with the components'
 // statuses when a delete failed, as for any command), 404 when the
 // consumer holds no pending work of that identifier (unknown, done, or
-// running at this moment), and 400 for a target without an identifier.
+// running at this moment), 400 for a target without an identifier, and
+// 500 when the store could not forget a dropped start.
 func (c *Consumer) cancelCommand(cmd *openc2.Command) *openc2.Response {
 	id, _ := cmd.Target.Value.(string)
 	if id == "" {
@@ -43,11 +44,12 @@ func (c *Consumer) cancelCommand(cmd *openc2.Command) *openc2.Response {
 	}
 	var started []*job
 	for _, j := range jobs {
-		switch j.Kind {
-		case jobStop:
+		if j.Kind == jobStop {
 			started = append(started, j)
-		default:
-			c.sched.forget(j)
+			continue
+		}
+		if err := c.sched.forget(j); err != nil {
+			return status(openc2.StatusInternalError, fmt.Sprintf("%q is off the schedule but still in the store, so it would run after a restart: %v", id, err))
 		}
 	}
 	if len(started) == 0 {

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -154,5 +155,25 @@ func TestCancelSurvivesRestart(t *testing.T) {
 	calls := acts.recorded()[before:]
 	if len(calls) != 1 || calls[0].Req.Command.Target["ipv4_net"] != "10.0.0.3" {
 		t.Errorf("after the restart: %+v, want only the deny of 10.0.0.3", calls)
+	}
+}
+
+// undeletable is a store that cannot delete.
+type undeletable struct{ Store }
+
+func (undeletable) Delete([]byte) error { return errors.New("disk full") }
+
+// TestCancelStoreFailure reports a start that the store could not forget:
+// it would come back after a restart.
+func TestCancelStoreFailure(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "openc2.db"))
+	defer st.Close()
+	c, _ := newTestConsumer(t, &fakeActuators{list: []Actuator{fw1}}, Config{Store: undeletable{st.Namespace("schedule")}})
+	if r := c.Handle(context.Background(), messageID(t, "later", fmt.Sprintf(`{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"args":{"start_time":%d}}`, hourLater))); r.Response.Status != 102 {
+		t.Fatal(encode(t, r))
+	}
+	got := encode(t, c.Handle(context.Background(), message(t, `{"action":"cancel","target":{"command":"later"}}`)))
+	if want := `{"status":500,"status_text":"\"later\" is off the schedule but still in the store, so it would run after a restart: disk full"}`; got != want {
+		t.Errorf("response\n got %s\nwant %s", got, want)
 	}
 }

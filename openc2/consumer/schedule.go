@@ -145,14 +145,17 @@ func (s *scheduler) take(id string) []*job {
 	return out
 }
 
-// forget removes j, taken from the schedule, from the store.
-func (s *scheduler) forget(j *job) {
+// forget removes j, taken from the schedule, from the store; a failure is
+// logged as well as returned.
+func (s *scheduler) forget(j *job) error {
 	if s.store == nil {
-		return
+		return nil
 	}
-	if err := s.store.Delete([]byte(keyPrefix + j.ID)); err != nil {
+	err := s.store.Delete([]byte(keyPrefix + j.ID))
+	if err != nil {
 		s.c.logger.Error("openc2 remove scheduled command", "id", j.ID, "error", err)
 	}
+	return err
 }
 
 // run runs jobs as they fall due until ctx ends.
@@ -238,7 +241,7 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 		return r // stopped while running: the job stays in the store for the next start
 	}
 	s.c.logOutcome("scheduled "+string(j.Kind), r)
-	s.forget(j)
+	_ = s.forget(j) // logged; the job runs again after a restart
 	return r
 }
 
