@@ -43,29 +43,36 @@ func (c *Consumer) cancelCommand(cmd *openc2.Command) *openc2.Response {
 		return status(openc2.StatusNotFound, fmt.Sprintf("no scheduled command %q to cancel: it is unknown, done or running", id))
 	}
 	var started []*job
+	var kept error // from a start the store could not forget
 	for _, j := range jobs {
 		if j.Kind == jobStop {
 			started = append(started, j)
-			continue
-		}
-		if err := c.sched.forget(j); err != nil {
-			return status(openc2.StatusInternalError, fmt.Sprintf("%q is off the schedule but still in the store, so it would run after a restart: %v", id, err))
+		} else if err := c.sched.forget(j); err != nil && kept == nil {
+			kept = err
 		}
 	}
-	if len(started) == 0 {
-		return status(openc2.StatusOK, fmt.Sprintf("cancelled: %q was to start at %s", id, stamp(time.UnixMilli(jobs[0].Due))))
+	r := status(openc2.StatusOK, fmt.Sprintf("cancelled: %q was to start at %s", id, stamp(time.UnixMilli(jobs[0].Due))))
+	if len(started) > 0 {
+		if r = merge(c.endNow(started)); r.Status == openc2.StatusOK {
+			r = status(openc2.StatusOK, fmt.Sprintf("cancelled: %q ended now, its rules deleted", id))
+		}
 	}
-	// The deletes run under the consumer's lifetime, as the scheduler's do:
-	// a producer that hangs up does not leave a rule half ended.
-	outs := make([]outcome, len(started))
+	if kept != nil {
+		return status(openc2.StatusInternalError, fmt.Sprintf("%q is off the schedule but still in the store, so it would run after a restart: %v", id, kept))
+	}
+	return r
+}
+
+// endNow runs the stop jobs taken from the schedule at once, concurrently,
+// and returns each component's answer. They run under the consumer's
+// lifetime, as the scheduler's do: a producer that hangs up does not leave
+// a rule half ended.
+func (c *Consumer) endNow(stops []*job) []outcome {
+	outs := make([]outcome, len(stops))
 	var wg sync.WaitGroup
-	for i, j := range started {
+	for i, j := range stops {
 		wg.Go(func() { outs[i] = outcome{j.Actuator, c.sched.do(c.ctx, j)} })
 	}
 	wg.Wait()
-	r := merge(outs)
-	if r.Status == openc2.StatusOK {
-		r = status(openc2.StatusOK, fmt.Sprintf("cancelled: %q ended now, its rules deleted", id))
-	}
-	return r
+	return outs
 }
