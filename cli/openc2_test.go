@@ -150,7 +150,7 @@ func TestOpenC2Validate(t *testing.T) {
 		}
 		rep := validateJSON(t, cli.ExitFinding, "--profile", "slpf", good, scan)
 		f := rep.Files[1]
-		if rep.Valid != 1 || f.Path != "target.ipv4_net" || f.Status != 501 || !strings.Contains(f.Error, "not a command of the SLPF profile") {
+		if rep.Valid != 1 || f.Path != "action" || f.Status != 501 || !strings.Contains(f.Error, "not an action of the SLPF profile") {
 			t.Fatalf("report %+v", rep)
 		}
 	})

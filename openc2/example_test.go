@@ -87,5 +87,5 @@ func ExampleCommand_ValidateSLPF() {
 	fmt.Println(err, errors.Is(err, openc2.ErrUnsupported))
 	// Output:
 	// args.slpf.insert_rule: needs "response_requested": "complete" (SLPF v1.0 sections 2.3.1 and 2.3.2) true
-	// target.ipv4_net: "scan ipv4_net" is not a command of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-1) true
+	// action: "scan" is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1) true
 }

@@ -75,7 +75,8 @@ var (
 // DecodeMessage decodes and validates one message from JSON, as strictly as
 // DecodeCommand: unknown fields, duplicate keys and trailing data are
 // errors, and every error is an *Error naming the JSON path from the top of
-// the message ("body.openc2.request.target.ipv4_net").
+// the message ("body.openc2.request.target.ipv4_net"). The message keeps no
+// reference to data, which the caller may reuse once it returns.
 func DecodeMessage(data []byte) (*Message, error) {
 	d := decoder{data: data}
 	m, err := d.message()
@@ -217,10 +218,17 @@ func (m *Message) Validate() error {
 
 // EncodeMessage validates m and encodes it as compact JSON.
 func EncodeMessage(m *Message) ([]byte, error) {
+	return AppendMessage(make([]byte, 0, 512), m)
+}
+
+// AppendMessage validates m and appends its compact JSON, as EncodeMessage
+// writes it, to b, so that a transfer can encode into a buffer it reuses.
+// On error it returns b unchanged.
+func AppendMessage(b []byte, m *Message) ([]byte, error) {
 	if err := m.Validate(); err != nil {
-		return nil, err
+		return b, err
 	}
-	e := encoder{b: make([]byte, 0, 512)}
+	e := encoder{b: b}
 	msg := e.begin()
 	if m.Headers != nil {
 		e.key("headers")
@@ -241,7 +249,10 @@ func EncodeMessage(m *Message) ([]byte, error) {
 	e.end(body)
 	e.strField(nil, "signature", m.Signature)
 	e.end(msg)
-	return e.result()
+	if e.err != nil {
+		return b, e.err
+	}
+	return e.b, nil
 }
 
 // headers writes h.

@@ -148,3 +148,41 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeMessageKeepsNoReference overwrites the input after decoding: a
+// transfer reads messages into buffers it reuses.
+func TestDecodeMessageKeepsNoReference(t *testing.T) {
+	in := []byte(`{"headers":{"request_id":"r-1","from":"p","to":["c"]},"body":{"openc2":{"request":{"action":"deny",` +
+		`"target":{"ipv4_connection":{"src_addr":"10.0.0.1","protocol":"tcp"}},"args":{"x-acme":{"k":"v"}},` +
+		`"actuator":{"x-acme":{"id":"a"}},"command_id":"c-1"}}},"signature":"s"}`)
+	m, err := DecodeMessage(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := EncodeMessage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		in[i] = 'x'
+	}
+	if got, err := EncodeMessage(m); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("after the input changed: %s, %v; want %s", got, err, want)
+	}
+}
+
+func TestAppendMessage(t *testing.T) {
+	m := &Message{Headers: &Headers{RequestID: "r-1"}, Response: &Response{Status: StatusOK}}
+	want, err := EncodeMessage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := AppendMessage([]byte("prefix"), m)
+	if err != nil || string(got) != "prefix"+string(want) {
+		t.Errorf("AppendMessage = %s, %v; want prefix%s", got, err, want)
+	}
+	bad := &Message{Response: &Response{Status: 299}}
+	if got, err := AppendMessage([]byte("prefix"), bad); err == nil || string(got) != "prefix" {
+		t.Errorf("AppendMessage of an invalid message = %q, %v; want prefix and an error", got, err)
+	}
+}

@@ -186,10 +186,12 @@ var slpfArgActions = map[string][]Action{
 // ValidateSLPF checks c as a command of the SLPF profile (SLPF v1.0 section
 // 2.3), after Validate:
 //
-//   - the action/target pair is one of Table 2.3-1 and every argument is
-//     one that Table 2.3-2 gives the command; an "x-" argument or an
-//     actuator of another profile is not. Otherwise the *Error matches
-//     ErrUnsupported, which a Consumer answers with 501.
+//   - the action is one of Table 2.1.1-1 (so not cancel, which LS v1.0
+//     defines and SLPF v1.0 leaves out), the action/target pair is one of
+//     Table 2.3-1 and every argument is one that Table 2.3-2 gives the
+//     command; an "x-" argument or an actuator of another profile is not.
+//     Otherwise the *Error matches ErrUnsupported, which a Consumer answers
+//     with 501.
 //   - "query features" takes no argument but "response_requested":
 //     "complete" (LS v1.0 section 4.1); insert_rule needs
 //     "response_requested": "complete" (sections 2.3.1 and 2.3.2); "update
@@ -207,6 +209,9 @@ func (c *Command) ValidateSLPF() error {
 	}
 	if c.Actuator != nil && c.Actuator.Profile != "slpf" {
 		return unsupported(&path{up: &path{name: "actuator"}, name: c.Actuator.Profile}, "not the slpf profile")
+	}
+	if _, ok := slpfCommands[c.Action]; !ok {
+		return unsupported(&path{name: "action"}, "%q is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1)", c.Action)
 	}
 	command := string(c.Action) + " " + c.Target.Name
 	if !slices.Contains(slpfCommands[c.Action], c.Target.Name) {

@@ -3,10 +3,97 @@ package consumer
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
+
+// responseOf returns the LS v1.0 response an actuator's reply stands for,
+// checked as openc2.DecodeResponse checks the reply's JSON. The usual
+// replies, a status with a plain text and either no results or only an
+// SLPF rule number, are converted directly; the others go through their
+// JSON.
+func responseOf(reply abi.ActuateReply) (*openc2.Response, error) {
+	if r, ok := directResponse(reply); ok {
+		return r, r.Validate()
+	}
+	b, err := json.Marshal(reply)
+	if err != nil {
+		return nil, err
+	}
+	return openc2.DecodeResponse(b)
+}
+
+// directResponse converts reply without JSON when its JSON would decode to
+// the same response: a status the codec reads as one, a text of printable
+// ASCII (which JSON carries unchanged) and no results but an SLPF rule
+// number.
+func directResponse(reply abi.ActuateReply) (*openc2.Response, bool) {
+	if reply.Status < 100 || reply.Status > 599 || !printableASCII(reply.StatusText) {
+		return nil, false
+	}
+	if len(reply.Results) == 0 {
+		return &openc2.Response{Status: reply.Status, StatusText: reply.StatusText}, true
+	}
+	slpf, ok := reply.Results["slpf"].(map[string]any)
+	if len(reply.Results) != 1 || !ok || len(slpf) != 1 {
+		return nil, false
+	}
+	n, ok := integer(slpf["rule_number"])
+	if !ok {
+		return nil, false
+	}
+	// One allocation for the response and the results it points to.
+	r := &struct {
+		resp    openc2.Response
+		results openc2.Results
+		slpf    openc2.SLPFResults
+		rule    int64
+	}{resp: openc2.Response{Status: reply.Status, StatusText: reply.StatusText}, rule: n}
+	r.slpf.RuleNumber = &r.rule
+	r.results.SLPF = &r.slpf
+	r.resp.Results = &r.results
+	return &r.resp, true
+}
+
+// printableASCII reports whether s holds only printable ASCII characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// integer returns v as an int64 when it is an integer that fits one, as
+// msgpack decodes integers of every width.
+func integer(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
+	case uint64:
+		return int64(n), n <= math.MaxInt64
+	case uint:
+		return int64(n), uint64(n) <= math.MaxInt64
+	}
+	return 0, false
+}
 
 // abiCommand returns cmd in the shape the ABI carries it (abi/README.md,
 // section 6.2): the values abi.DecodeJSONObject gives for cmd's LS v1.0

@@ -1,6 +1,8 @@
 package consumer
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"testing"
@@ -48,5 +50,38 @@ func TestABICommand(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s\n got %#v\nwant %#v", b, got, want)
 		}
+	}
+}
+
+// TestResponseOf checks that converting a reply directly gives what its
+// JSON decodes to, error messages included.
+func TestResponseOf(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		reply abi.ActuateReply
+	}{
+		{"status only", abi.ActuateReply{Status: 200}},
+		{"text", abi.ActuateReply{Status: 404, StatusText: `no rule "7"`}},
+		{"not ASCII", abi.ActuateReply{Status: 500, StatusText: "r\u00e8gle \xff"}},
+		{"rule number", abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}},
+		{"narrow rule number", abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": uint8(7)}}}},
+		{"huge rule number", abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": uint64(1 << 63)}}}},
+		{"rule number as text", abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": "7"}}}},
+		{"other results", abi.ActuateReply{Status: 200, Results: map[string]any{"versions": []any{"1.0"}}}},
+		{"empty results", abi.ActuateReply{Status: 200, Results: map[string]any{}}},
+		{"not LS v1.0", abi.ActuateReply{Status: 201}},
+		{"not a status", abi.ActuateReply{Status: 99}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := responseOf(tt.reply)
+			b, _ := json.Marshal(tt.reply)
+			want, wantErr := openc2.DecodeResponse(b)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("error %v, want %v", err, wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("response %+v, want %+v", got, want)
+			}
+		})
 	}
 }

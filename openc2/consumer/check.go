@@ -22,6 +22,8 @@ import (
 //     start_time (SLPF v1.0 section 2.3.4.1 and Table 2.3-2).
 //   - stop_time and duration apply to allow and deny only: the consumer ends
 //     a command by deleting the rule it created (SLPF v1.0 Table 2.3-2).
+//   - 'cancel command', which the consumer answers itself, takes no
+//     argument but response_requested: it acts at once, on no actuator.
 func check(cmd *openc2.Command) *openc2.Response {
 	a := cmd.Args
 	bad := func(format string, args ...any) *openc2.Response {
@@ -36,6 +38,9 @@ func check(cmd *openc2.Command) *openc2.Response {
 	}
 	if a == nil {
 		return nil
+	}
+	if isCancel(cmd) && (a.StartTime != nil || a.StopTime != nil || a.Duration != nil || a.SLPF != nil || len(a.Extensions) > 0) {
+		return bad("args: cancel command takes no argument but response_requested")
 	}
 	allowDeny := cmd.Action == openc2.ActionAllow || cmd.Action == openc2.ActionDeny
 	if s := a.SLPF; s != nil {

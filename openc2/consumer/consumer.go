@@ -51,6 +51,18 @@
 // scheduled work are written to the Store before the response is sent, and
 // picked up again by Start after a restart. A due delete that fails with a
 // 5xx status is retried with a growing delay, up to five minutes apart.
+//
+// # Cancel
+//
+// 'cancel command' naming no actuator is the consumer's own (LS v1.0
+// section 3.3.1.1): it invalidates scheduled work of the command whose
+// command_id (else request_id) the target names. A command waiting for its
+// start_time is dropped; one in effect until its stop_time is ended at
+// once. Either way the work leaves the Store, so it does not come back
+// after a restart. The answer is 200 when a command was cancelled, 404 when
+// no pending work has that identifier, 400 for arguments other than
+// response_requested. 'query features' lists the pair unless it names an
+// actuator.
 package consumer
 
 import (
@@ -58,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"sync"
 	"time"
 
@@ -231,6 +242,10 @@ func (c *Consumer) handle(ctx context.Context, h openc2.Headers, cmd *openc2.Com
 		return answer(rr, status(openc2.StatusProcessing, ""))
 	}
 	if rr == openc2.ResponseStatus {
+		if isCancel(cmd) {
+			c.background("cancel", func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+			return status(openc2.StatusProcessing, "")
+		}
 		p, r := c.prepare(h, cmd)
 		if r != nil {
 			return r
@@ -241,11 +256,14 @@ func (c *Consumer) handle(ctx context.Context, h openc2.Headers, cmd *openc2.Com
 	return c.carryOut(ctx, h, cmd)
 }
 
-// carryOut answers 'query features', or prepares cmd and carries it out
-// unless it is scheduled for later.
+// carryOut answers 'query features' and 'cancel command', or prepares cmd
+// and carries it out unless it is scheduled for later.
 func (c *Consumer) carryOut(ctx context.Context, h openc2.Headers, cmd *openc2.Command) *openc2.Response {
-	if isQueryFeatures(cmd) {
+	switch {
+	case isQueryFeatures(cmd):
 		return c.features(cmd)
+	case isCancel(cmd):
+		return c.cancelCommand(cmd)
 	}
 	p, r := c.prepare(h, cmd)
 	if r != nil {
@@ -318,15 +336,4 @@ func StatusOf(err error) int {
 		return openc2.StatusUnavailable
 	}
 	return openc2.StatusInternalError
-}
-
-// specifiersMatch reports whether every specifier in want equals the one
-// in have.
-func specifiersMatch(want, have map[string]any) bool {
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || !reflect.DeepEqual(v, hv) {
-			return false
-		}
-	}
-	return true
 }

@@ -97,10 +97,17 @@ func newTestConsumer(t *testing.T, acts Actuators, cfg Config) (*Consumer, *cloc
 	return c, clk
 }
 
-// message decodes the command JSON with the headers into a message.
+// message decodes the command JSON with the headers into a message whose
+// request_id is r-1.
 func message(t testing.TB, cmd string) *openc2.Message {
 	t.Helper()
-	m, err := openc2.DecodeMessage([]byte(`{"headers":{"request_id":"r-1","from":"producer.example"},"body":{"openc2":{"request":` + cmd + `}}}`))
+	return messageID(t, "r-1", cmd)
+}
+
+// messageID decodes the command JSON into a message with the request_id id.
+func messageID(t testing.TB, id, cmd string) *openc2.Message {
+	t.Helper()
+	m, err := openc2.DecodeMessage([]byte(`{"headers":{"request_id":"` + id + `","from":"producer.example"},"body":{"openc2":{"request":` + cmd + `}}}`))
 	if err != nil {
 		t.Fatalf("command %s: %v", cmd, err)
 	}
@@ -138,7 +145,7 @@ func TestHandle(t *testing.T) {
 		{name: "heartbeat", cmd: `{"action":"query","target":{"features":[]}}`, want: `{"status":200}`},
 		{name: "features", cfg: Config{RateLimit: 120},
 			cmd:  `{"action":"query","target":{"features":["versions","profiles","pairs","rate_limit"]}}`,
-			want: `{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":120,"versions":["1.0"]}}`},
+			want: `{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net"],"cancel":["command"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":120,"versions":["1.0"]}}`},
 		{name: "features without rate limit", cmd: `{"action":"query","target":{"features":["rate_limit"]}}`, want: `{"status":200,"results":{}}`},
 		{name: "features of one actuator", cmd: `{"action":"query","target":{"features":["pairs"]},"actuator":{"slpf":{"asset_id":"slpf-ipt/filter"}}}`,
 			want: `{"status":200,"results":{"pairs":{"deny":["ipv4_net","ipv6_net"],"query":["features"]}}}`},

@@ -44,7 +44,7 @@ func ExampleConsumer_Handle() {
 		fmt.Println(out.Headers.RequestID, out.Headers.From, string(b))
 	}
 	// Output:
-	// r-1 fw.example.net {"status":200,"results":{"pairs":{"deny":["ipv4_net"],"query":["features"]},"profiles":["slpf"]}}
+	// r-1 fw.example.net {"status":200,"results":{"pairs":{"cancel":["command"],"deny":["ipv4_net"],"query":["features"]},"profiles":["slpf"]}}
 	// r-1 fw.example.net {"status":200,"results":{"slpf":{"rule_number":1}}}
 	// r-1 fw.example.net {"status":404,"status_text":"no slpf actuator matches the specifiers {\"asset_id\":\"elsewhere\"}"}
 }

@@ -11,9 +11,10 @@ var versions = []string{"1.0"}
 
 // features answers 'query features' (LS v1.0 section 4.1) from the
 // components' manifests: versions, the profiles and pairs of the components,
-// with the consumer's own 'query features', and the rate limit when one is
-// configured. A command that names an actuator is answered for the
-// components it routes to by profile and specifiers; pairs and profiles that
+// with the consumer's own 'query features' and 'cancel command', and the
+// rate limit when one is configured. A command that names an actuator is
+// answered for the components it routes to by profile and specifiers,
+// without 'cancel command', which is no profile's; pairs and profiles that
 // are not LS v1.0 names are left out. An empty list of features is a
 // heartbeat and gets 200 alone.
 func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
@@ -39,7 +40,7 @@ func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
 		case openc2.FeatureProfiles:
 			r.Profiles = profiles(acts)
 		case openc2.FeaturePairs:
-			r.Pairs = pairs(acts)
+			r.Pairs = pairs(acts, profile == "")
 		case openc2.FeatureRateLimit:
 			if c.rateLimit > 0 {
 				r.RateLimit = &c.rateLimit
@@ -65,9 +66,13 @@ func profiles(acts []Actuator) []string {
 }
 
 // pairs returns the union of the components' pairs and 'query features',
-// targets sorted, without duplicates.
-func pairs(acts []Actuator) map[openc2.Action][]string {
+// and 'cancel command' when cancel is the consumer's (the query names no
+// actuator), targets sorted, without duplicates.
+func pairs(acts []Actuator, cancel bool) map[openc2.Action][]string {
 	out := map[openc2.Action][]string{openc2.ActionQuery: {openc2.TargetFeatures}}
+	if cancel {
+		out[openc2.ActionCancel] = []string{openc2.TargetCommand}
+	}
 	for _, a := range acts {
 		for action, targets := range a.Pairs {
 			act := openc2.Action(action)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc
 		}
 	}
 	if start.After(now) {
-		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h}); err != nil {
+		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h, CommandID: commandID(h, cmd)}); err != nil {
 			return nil, status(openc2.StatusInternalError, "schedule the command: "+err.Error())
 		}
 		return nil, status(openc2.StatusProcessing, "scheduled to start at "+stamp(start))
@@ -100,21 +101,28 @@ func (c *Consumer) route(cmd *openc2.Command) ([]Actuator, map[string]any, *open
 func (c *Consumer) matching(all []Actuator, profile string, specs map[string]any) []Actuator {
 	var out []Actuator
 	for _, a := range all {
-		if slices.Contains(a.Profiles, profile) && specifiersMatch(specs, c.identity(a.Ref)) {
+		if slices.Contains(a.Profiles, profile) && c.identifies(a.Ref, specs) {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// identity returns the specifiers that identify the component ref: the
-// configured ones, with asset_id defaulting to ref.
-func (c *Consumer) identity(ref string) map[string]any {
-	id := map[string]any{"asset_id": ref}
-	for k, v := range c.specifiers[ref] {
-		id[k] = v
+// identifies reports whether every specifier in want equals the one that
+// identifies the component ref: the configured ones, with asset_id
+// defaulting to ref.
+func (c *Consumer) identifies(ref string, want map[string]any) bool {
+	have := c.specifiers[ref]
+	for k, v := range want {
+		hv, ok := have[k]
+		if !ok && k == "asset_id" {
+			hv, ok = ref, true
+		}
+		if !ok || !reflect.DeepEqual(v, hv) {
+			return false
+		}
 	}
-	return id
+	return true
 }
 
 // specifiers returns the profile cmd's actuator names and its specifiers as
@@ -184,13 +192,20 @@ func actuateRequest(h openc2.Headers, cmd *openc2.Command) (abi.ActuateRequest, 
 	if err != nil {
 		return abi.ActuateRequest{}, fmt.Errorf("command: %v", err)
 	}
-	if ac.CommandID == "" {
-		ac.CommandID = h.RequestID
-	}
+	ac.CommandID = commandID(h, cmd)
 	return abi.ActuateRequest{
 		Command: ac,
 		Headers: abi.Headers{RequestID: h.RequestID, Created: h.Created, From: h.From, To: h.To},
 	}, nil
+}
+
+// commandID returns the identifier of cmd: its command_id, else the
+// request_id of its message (LS v1.0 section 3.3.1).
+func commandID(h openc2.Headers, cmd *openc2.Command) string {
+	if cmd.CommandID != "" {
+		return cmd.CommandID
+	}
+	return h.RequestID
 }
 
 // mustEncode encodes a command that decoded or was built valid.
@@ -235,11 +250,7 @@ func (c *Consumer) actuate(ctx context.Context, ref string, req abi.ActuateReque
 	if err != nil {
 		return outcome{ref, status(StatusOf(err), err.Error())}
 	}
-	b, err := json.Marshal(reply)
-	if err != nil {
-		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s: reply: %v", ref, err))}
-	}
-	r, err := openc2.DecodeResponse(b)
+	r, err := responseOf(reply)
 	if err != nil {
 		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s answered a response that is not LS v1.0: %v", ref, err))}
 	}
@@ -257,7 +268,7 @@ func (c *Consumer) scheduleStop(p *plan, o outcome) *openc2.Response {
 		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out but returned no slpf rule_number, so it cannot be ended at %s", o.ref, stamp(p.stop)))
 	}
 	del := &openc2.Command{Action: openc2.ActionDelete, Target: openc2.Target{Name: openc2.TargetSLPFRuleNumber, Value: *o.resp.Results.SLPF.RuleNumber}}
-	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, Actuator: o.ref}
+	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, CommandID: p.req.Command.CommandID, Actuator: o.ref}
 	if err := c.sched.add(j); err != nil {
 		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out, but its end could not be scheduled: %v", o.ref, err))
 	}

@@ -1,11 +1,14 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +41,11 @@ type job struct {
 	// Command is the LS v1.0 JSON of the command to carry out.
 	Command json.RawMessage `json:"command"`
 	Headers openc2.Headers  `json:"headers"`
+	// CommandID identifies the command the job belongs to, by which a
+	// cancel names it: the command's command_id, else its request_id (LS
+	// v1.0 section 3.3.1). Jobs written without it fall back to the
+	// request_id of Headers.
+	CommandID string `json:"command_id,omitempty"`
 	// Actuator is the component a stop job addresses.
 	Actuator string `json:"actuator,omitempty"`
 	// Attempts counts the failed runs of a stop job.
@@ -112,9 +120,42 @@ func (s *scheduler) load() error {
 			s.c.logger.Error("openc2 scheduled command unreadable; left in the store", "key", string(k), "error", err)
 			continue
 		}
+		if j.CommandID == "" {
+			j.CommandID = j.Headers.RequestID
+		}
 		s.jobs[j.ID] = &j
 	}
 	return nil
+}
+
+// take removes the waiting jobs of the command id from the schedule and
+// returns them, by due time and component; a job running now is not among
+// them.
+func (s *scheduler) take(id string) []*job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*job
+	for key, j := range s.jobs {
+		if j.CommandID == id {
+			out = append(out, j)
+			delete(s.jobs, key)
+		}
+	}
+	slices.SortFunc(out, func(a, b *job) int { return cmp.Or(cmp.Compare(a.Due, b.Due), strings.Compare(a.Actuator, b.Actuator)) })
+	return out
+}
+
+// forget removes j, taken from the schedule, from the store; a failure is
+// logged as well as returned.
+func (s *scheduler) forget(j *job) error {
+	if s.store == nil {
+		return nil
+	}
+	err := s.store.Delete([]byte(keyPrefix + j.ID))
+	if err != nil {
+		s.c.logger.Error("openc2 remove scheduled command", "id", j.ID, "error", err)
+	}
+	return err
 }
 
 // run runs jobs as they fall due until ctx ends.
@@ -168,12 +209,13 @@ func (s *scheduler) runDue(ctx context.Context, now time.Time) {
 	wg.Wait()
 }
 
-// do runs j, then removes it from the store, or schedules its next attempt.
-func (s *scheduler) do(ctx context.Context, j *job) {
+// do runs j, then removes it from the store, or schedules its next
+// attempt, and returns the response to the job's command.
+func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 	cmd, err := openc2.DecodeCommand(j.Command)
 	if err != nil {
 		s.c.logger.Error("openc2 scheduled command unreadable; left in the store", "id", j.ID, "error", err)
-		return
+		return status(openc2.StatusInternalError, "scheduled command unreadable: "+err.Error())
 	}
 	var r *openc2.Response
 	switch j.Kind {
@@ -189,21 +231,18 @@ func (s *scheduler) do(ctx context.Context, j *job) {
 			if err := s.put(j); err != nil {
 				s.c.logger.Error("openc2 reschedule failed", "id", j.ID, "error", err)
 			}
-			return
+			return r
 		}
 	default:
 		s.c.logger.Error("openc2 scheduled job of unknown kind; left in the store", "id", j.ID, "kind", j.Kind)
-		return
+		return status(openc2.StatusInternalError, fmt.Sprintf("scheduled job of unknown kind %q", j.Kind))
 	}
 	if ctx.Err() != nil {
-		return // stopped while running: the job stays in the store for the next start
+		return r // stopped while running: the job stays in the store for the next start
 	}
 	s.c.logOutcome("scheduled "+string(j.Kind), r)
-	if s.store != nil {
-		if err := s.store.Delete([]byte(keyPrefix + j.ID)); err != nil {
-			s.c.logger.Error("openc2 remove done scheduled command", "id", j.ID, "error", err)
-		}
-	}
+	_ = s.forget(j) // logged; the job runs again after a restart
+	return r
 }
 
 // stop sends the delete of a stop job to its component.

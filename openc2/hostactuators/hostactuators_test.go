@@ -63,7 +63,7 @@ func TestConsumerThroughHost(t *testing.T) {
 	defer c.Close()
 	for _, tt := range []struct{ name, cmd, want string }{
 		{"features", `{"action":"query","target":{"features":["versions","profiles","pairs","rate_limit"]}}`,
-			`{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net","ipv6_connection","ipv6_net"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_connection","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":6000,"versions":["1.0"]}}`},
+			`{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net","ipv6_connection","ipv6_net"],"cancel":["command"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_connection","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":6000,"versions":["1.0"]}}`},
 		{"slpf rule", `{"action":"deny","target":{"ipv4_connection":{"dst_port":22,"protocol":"tcp"}},"args":{"slpf":{"insert_rule":40}},"actuator":{"slpf":{}}}`,
 			`{"status":200,"results":{"slpf":{"rule_number":40}}}`},
 		{"delete", `{"action":"delete","target":{"slpf:rule_number":40},"actuator":{"slpf":{"asset_id":"c-slpf-noop/noop"}}}`, `{"status":200}`},

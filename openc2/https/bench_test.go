@@ -5,7 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,6 +32,11 @@ const benchCommand = `{"action":"deny","target":{"ipv4_connection":{"protocol":"
 // c-slpf-noop through the host, and the response travels back and is
 // decoded. "serial" is the latency of one transaction at a time;
 // "parallel" the throughput with GOMAXPROCS clients, in commands/s.
+//
+// Both also report cpu-us/op, the CPU time (user and system) the process
+// spends per transaction, client and server together: on a shared
+// machine it varies far less than the elapsed time, and 10,000 commands/s
+// on 2 cores is 200 us of CPU per command.
 func BenchmarkTransaction(b *testing.B) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := host.New(host.Config{CacheDir: wasmbuild.CacheDir(b, "wazero"), Logger: quiet}, nil)
@@ -83,19 +90,38 @@ func BenchmarkTransaction(b *testing.B) {
 		}
 		b.Run(transport+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := cpuTime(b)
 			for b.Loop() {
 				send()
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run(transport+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := cpuTime(b)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					send()
 				}
 			})
+			reportCPU(b, cpu)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commands/s")
 		})
 		srv.Close()
 	}
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time used since start per operation, in
+// microseconds.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
 }

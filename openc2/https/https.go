@@ -31,7 +31,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -41,6 +40,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
 )
 
 // Path is where a consumer takes commands (HTTPS transfer v1.1 section
@@ -141,13 +141,27 @@ func httpStatus(s int) int {
 	return s
 }
 
+// Header values every response carries; net/http only reads them, so they
+// are shared rather than allocated per response.
+var (
+	noCache     = []string{"no-cache"}
+	contentType = []string{openc2.ContentType}
+)
+
+// canonicalRequestID is RequestIDHeader as net/http keys it.
+var canonicalRequestID = http.CanonicalHeaderKey(RequestIDHeader)
+
 func (t *transfer) serve(c echo.Context) error {
 	req := c.Request()
-	xid := req.Header.Get(RequestIDHeader)
+	xids := req.Header[canonicalRequestID]
+	var xid string
+	if len(xids) > 0 {
+		xid = xids[0]
+	}
 	hdr := c.Response().Header()
-	hdr.Set("Cache-Control", "no-cache")
+	hdr["Cache-Control"] = noCache
 	if xid != "" {
-		hdr.Set(RequestIDHeader, xid)
+		hdr[canonicalRequestID] = xids[:1] // the request's value, read only
 	}
 	msg, ref := t.read(req, xid)
 	if ref == nil {
@@ -174,7 +188,11 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	if ct := req.Header.Get(echo.HeaderContentType); !isContentType(ct) {
 		return nil, &refusal{badMediaType, fmt.Sprintf("Content-Type %q is not %s (HTTPS transfer v1.1 section 3.3.1)", ct, openc2.ContentType)}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, t.opts.MaxBytes))
+	// The decoded message keeps no reference to the body, so the buffer goes
+	// back to the pool at once.
+	body := bufpool.Get()
+	defer bufpool.Put(body)
+	_, err := body.ReadFrom(http.MaxBytesReader(nil, req.Body, t.opts.MaxBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -182,7 +200,7 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	case err != nil:
 		return nil, &refusal{badMessage, "read the message: " + err.Error()}
 	}
-	msg, err := openc2.DecodeMessage(body)
+	msg, err := openc2.DecodeMessage(body.Bytes())
 	if err != nil {
 		return nil, &refusal{badMessage, err.Error()}
 	}
@@ -225,18 +243,33 @@ func requestID(msg *openc2.Message, xid string) string {
 	return xid
 }
 
-// send writes out as the response body.
+// responseRoom is the room made in a pooled buffer for a response: enough
+// for the usual ones, which then cost no allocation.
+const responseRoom = 1 << 10
+
+// send writes out as the response body, encoded in a pooled buffer that
+// the response writer copies.
 func send(c echo.Context, status int, out *openc2.Message) error {
-	b, err := openc2.EncodeMessage(out)
+	buf := bufpool.Get()
+	defer bufpool.Put(buf)
+	buf.Grow(responseRoom)
+	b, err := openc2.AppendMessage(buf.AvailableBuffer(), out)
 	if err != nil {
 		return fmt.Errorf("encode the response: %w", err)
 	}
-	return c.Blob(status, openc2.ContentType, b)
+	resp := c.Response()
+	resp.Header()[echo.HeaderContentType] = contentType
+	resp.WriteHeader(status)
+	_, err = resp.Write(b)
+	return err
 }
 
 // isContentType reports whether ct is the OpenC2 JSON media type of
 // version 1.0, parameters and case aside.
 func isContentType(ct string) bool {
+	if ct == openc2.ContentType {
+		return true // as producers send it, without parsing
+	}
 	typ, params, err := mime.ParseMediaType(ct)
 	return err == nil && typ == "application/openc2+json" && strings.TrimSpace(params["version"]) == "1.0"
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
 )
 
 // DefaultTimeout bounds one command, connection and response included,
@@ -43,11 +45,14 @@ type Config struct {
 }
 
 // Client sends commands to one consumer. It is safe for concurrent use and
-// keeps connections alive between commands.
+// keeps connections alive between commands. It follows no redirects: a
+// consumer's OpenC2 endpoint does not move, and a command is not re-sent
+// elsewhere.
 type Client struct {
-	url  string
-	http *http.Client
-	from string
+	url     string
+	rt      http.RoundTripper
+	timeout time.Duration
+	from    string
 }
 
 // New returns a client for cfg.URL.
@@ -65,8 +70,25 @@ func New(cfg Config) (*Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = cfg.TLS
 	tr.MaxIdleConnsPerHost = 64
-	return &Client{url: u.String(), http: &http.Client{Transport: tr, Timeout: cfg.Timeout}, from: cfg.From}, nil
+	// Messages are small and consumers answer them plainly: asking for
+	// gzip would only add a header to every request and a check to every
+	// response.
+	tr.DisableCompression = true
+	// The transport is called directly rather than through an http.Client:
+	// with no redirects to follow, the client would only copy the headers
+	// and arm a timer of its own for every command.
+	return &Client{url: u.String(), rt: tr, timeout: cfg.Timeout, from: cfg.From}, nil
 }
+
+// Header values of every request; net/http only reads them, so they are
+// shared rather than allocated per request.
+var (
+	contentType = []string{openc2.ContentType}
+	noCache     = []string{"no-cache"}
+)
+
+// requestIDKey is https.RequestIDHeader as net/http keys it.
+var requestIDKey = http.CanonicalHeaderKey(https.RequestIDHeader)
 
 // Result is the outcome of one command.
 type Result struct {
@@ -114,23 +136,37 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.timeout) // reading the response included
+	defer cancel()
+	// timedOut names the timeout when it, not the caller, ended the command.
+	timedOut := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			return fmt.Errorf("no answer within %v (Config.Timeout): %w", c.timeout, err)
+		}
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", openc2.ContentType)
-	req.Header.Set("Accept", openc2.ContentType)
-	req.Header.Set("Cache-Control", "no-cache")
-	req.Header.Set(https.RequestIDHeader, h.RequestID)
-	resp, err := c.http.Do(req)
+	req.Header["Content-Type"] = contentType
+	req.Header["Accept"] = contentType
+	req.Header["Cache-Control"] = noCache
+	req.Header[requestIDKey] = []string{h.RequestID}
+	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		return nil, err
+		return nil, &url.Error{Op: "Post", URL: c.url, Err: timedOut(err)} // as http.Client reports it
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read the response: %w", err)
+	// The decoded message keeps no reference to the body, so the buffer goes
+	// back to the pool when SendMessage returns.
+	buf := bufpool.Get()
+	defer bufpool.Put(buf)
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponseBytes+1)); err != nil {
+		return nil, fmt.Errorf("read the response: %w", timedOut(err))
 	}
+	b := buf.Bytes()
 	r := &Result{RequestID: h.RequestID, HTTPStatus: resp.StatusCode}
 	if len(b) == 0 && resp.StatusCode == http.StatusOK {
 		return r, nil
@@ -162,11 +198,19 @@ func snippet(b []byte) string {
 	return string(bytes.TrimSpace(b))
 }
 
-// newUUID returns a random (version 4) UUID, RFC 4122 section 4.4.
+// newUUID returns a random (version 4) UUID, RFC 4122 section 4.4, in its
+// hyphenated hex form.
 func newUUID() string {
 	var u [16]byte
 	_, _ = rand.Read(u[:])
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	hex.Encode(s[9:13], u[4:6])
+	hex.Encode(s[14:18], u[6:8])
+	hex.Encode(s[19:23], u[8:10])
+	hex.Encode(s[24:36], u[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }

@@ -171,7 +171,7 @@ func TestTLSAndTimeout(t *testing.T) {
 	// A consumer that does not answer in time.
 	tlsCfg, _ := tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"ca", "cert", "key"})
 	c, _ = producer.New(producer.Config{URL: srv.URL + "/", TLS: tlsCfg, Timeout: 50 * time.Millisecond})
-	if _, err := c.Send(context.Background(), cmd); err == nil || !strings.Contains(err.Error(), "Timeout") {
+	if _, err := c.Send(context.Background(), cmd); err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {
 		t.Errorf("timeout: %v", err)
 	}
 	for _, u := range []string{"", "fw1:443", "ftp://fw1", "https://"} {
