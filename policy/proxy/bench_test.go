@@ -92,7 +92,7 @@ func BenchmarkDecide(b *testing.B) {
 		}
 		d, err := engine.Decide(req.Context(), policy.Request{
 			PolicySet:  s.policySet,
-			Attributes: attributes(s, req, "/docs/index.html", sess.Claims),
+			Attributes: attributes(s, req, "/app/docs/index.html", "/docs/index.html", sess.Claims),
 			Path:       "docs/index.html",
 		})
 		if err != nil || !d.Granted() {

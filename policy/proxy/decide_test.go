@@ -54,7 +54,7 @@ func TestDecisionRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/serviceA/admin/users?id=7&id=8&q=x", nil)
+	req := httptest.NewRequest(http.MethodPost, "/serviceA/public/../admin//users?id=7&id=8&q=x", nil)
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("X-Gatehouse-Email", "mallory@example.com")
 	req.Header.Set("Cookie", "a=b")

@@ -28,14 +28,15 @@ var identityHeaders = [...]struct{ header, claim string }{
 // not show: credentials.
 var privateHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true}
 
-// attributes returns the attributes of a request to s whose path below the
-// service is rest, by a subject with claims (nil when anonymous): as ARPOC
-// gives them, the subject is the claims; the object is the service, the
-// path below it without its leading slash, and the origin's URL; the
-// access is the method, the path, the query (each parameter's first value)
-// and the headers (lower-case names, values joined by ", ", credentials
-// left out). The engine's environment source supplies the environment.
-func attributes(s *service, r *http.Request, rest string, claims map[string]any) abi.Context {
+// attributes returns the attributes of a request to s whose cleaned path
+// is clean, rest below the service, by a subject with claims (nil when
+// anonymous): as ARPOC gives them, the subject is the claims; the object
+// is the service, the path below it without its leading slash, and the
+// origin's URL; the access is the method, the cleaned path, the query
+// (each parameter's first value) and the headers (lower-case names,
+// values joined by ", ", credentials left out). The engine's environment
+// source supplies the environment.
+func attributes(s *service, r *http.Request, clean, rest string, claims map[string]any) abi.Context {
 	query := map[string]any{}
 	for k, v := range r.URL.Query() {
 		query[k] = v[0]
@@ -55,7 +56,7 @@ func attributes(s *service, r *http.Request, rest string, claims map[string]any)
 		},
 		Access: map[string]any{
 			"method":  r.Method,
-			"path":    r.URL.Path,
+			"path":    clean,
 			"query":   query,
 			"headers": headers,
 		},

@@ -182,7 +182,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, s := range p.services {
 		if rest, ok := below(clean, s.prefix); ok {
-			p.serveService(w, r, s, rest)
+			p.serveService(w, r, s, clean, rest)
 			return
 		}
 	}
@@ -221,8 +221,9 @@ type identity struct {
 
 type identityKey struct{}
 
-// serveService decides a request to s and forwards it if granted.
-func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service, rest string) {
+// serveService decides a request to s for the cleaned path clean, rest
+// below the service, and forwards it if granted.
+func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service, clean, rest string) {
 	claims, err := p.subjectOf(r)
 	if err != nil {
 		p.logger.Info("proxy: bearer token refused", "service", s.name, "error", err)
@@ -239,7 +240,7 @@ func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service,
 	}
 	d, err := p.decider.Decide(r.Context(), policy.Request{
 		PolicySet:        s.policySet,
-		Attributes:       attributes(s, r, rest, claims),
+		Attributes:       attributes(s, r, clean, rest, claims),
 		Path:             strings.TrimPrefix(rest, "/"),
 		ObjectSetters:    setters,
 		ObligationConfig: s.obligations,
@@ -249,7 +250,7 @@ func (p *Proxy) serveService(w http.ResponseWriter, r *http.Request, s *service,
 		p.problem(w, r, http.StatusInternalServerError, "internal", fmt.Sprintf("Service %s cannot decide requests now.", s.name))
 		return
 	}
-	p.logger.Debug("proxy: decision", "service", s.name, "method", r.Method, "path", r.URL.Path,
+	p.logger.Debug("proxy: decision", "service", s.name, "method", r.Method, "path", clean,
 		"subject", claims["sub"], "result", d.Result, "effect", d.Effect, "error", d.Error)
 	if d.Granted() {
 		ctx := context.WithValue(r.Context(), identityKey{}, identity{claims: claims, rest: rest})
