@@ -83,8 +83,8 @@ func TestDecisionRequest(t *testing.T) {
 	want.Attributes.Access = map[string]any{
 		"method":  "POST",
 		"path":    "/serviceA/admin/users",
-		"query":   map[string]any{"id": "7", "q": "x"},
-		"headers": map[string]any{"accept": "text/html"},
+		"query":   map[string]any{"id": []any{"7", "8"}, "q": "x"},
+		"headers": map[string]any{"accept": "text/html", "host": "example.com"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("request\n%#v\nwant\n%#v", got, want)

@@ -33,15 +33,25 @@ var privateHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Pro
 // anonymous): as ARPOC gives them, the subject is the claims; the object
 // is the service, the path below it without its leading slash, and the
 // origin's URL; the access is the method, the cleaned path, the query
-// (each parameter's first value) and the headers (lower-case names,
-// values joined by ", ", credentials left out). The engine's environment
-// source supplies the environment.
+// (each parameter's value, or the list of its values when it repeats, so
+// that a rule on one value does not pass a request that carries another)
+// and the headers (lower-case names, values joined by ", ", credentials
+// left out, the host included). The engine's environment source supplies
+// the environment.
 func attributes(s *service, r *http.Request, clean, rest string, claims map[string]any) abi.Context {
 	query := map[string]any{}
 	for k, v := range r.URL.Query() {
-		query[k] = v[0]
+		if len(v) == 1 {
+			query[k] = v[0]
+			continue
+		}
+		list := make([]any, len(v))
+		for i, x := range v {
+			list[i] = x
+		}
+		query[k] = list
 	}
-	headers := map[string]any{}
+	headers := map[string]any{"host": r.Host}
 	for k, v := range r.Header {
 		if !privateHeaders[k] && !strings.HasPrefix(k, IdentityHeaderPrefix) {
 			headers[strings.ToLower(k)] = strings.Join(v, ", ")
