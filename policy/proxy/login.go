@@ -138,6 +138,9 @@ func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 	p.jar.clear(w, name)
 	if e := q.Get("error"); e != "" {
 		p.logger.Info("proxy: the provider refused a login", "provider", pl.Provider, "error", e, "description", q.Get("error_description"))
+		if strings.ContainsFunc(e, func(r rune) bool { return (r < 'a' || r > 'z') && r != '_' }) {
+			e = "an error" // not an OAuth 2.0 error code: the page shows no text a link can choose
+		}
 		p.problem(w, r, http.StatusForbidden, "login_failed", fmt.Sprintf("The identity provider refused the login: %s.", e))
 		return
 	}
