@@ -129,3 +129,25 @@ func TestOriginDown(t *testing.T) {
 		}
 	}
 }
+
+func TestOriginCannotSetSession(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "gatehouse_session", Value: "x"})
+		http.SetCookie(w, &http.Cookie{Name: "gatehouse_session_login_abcdefghijkl", Value: "y"})
+		http.SetCookie(w, &http.Cookie{Name: "app", Value: "1"})
+	}))
+	defer origin.Close()
+	engine := policy.NewEngine(policy.Load("testdata/entities"), policy.Config{})
+	cfg := proxy.Config{Services: map[string]proxy.Service{
+		"public": {ProxyURL: "/public", OriginURL: origin.URL, AC: "test.policysets.alwaysGrant"},
+	}}
+	p, err := proxy.New(context.Background(), cfg, proxy.Options{Decider: engine, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/public/x", nil))
+	if got := rec.Result().Header.Values("Set-Cookie"); len(got) != 1 || got[0] != "app=1" {
+		t.Errorf("Set-Cookie: %q", got)
+	}
+}

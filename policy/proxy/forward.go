@@ -147,6 +147,27 @@ func headerSafe(v string) bool {
 	return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
+// keepCookies returns the ModifyResponse of a service's reverse proxy: it
+// drops the origin's Set-Cookie headers for the proxy's own cookies, so
+// that an origin cannot end or replace a session.
+func keepCookies(cookieName string) func(*http.Response) error {
+	return func(resp *http.Response) error {
+		lines := resp.Header.Values("Set-Cookie")
+		kept := lines[:0:0]
+		for _, line := range lines {
+			c, err := http.ParseSetCookie(line)
+			if err == nil && (c.Name == cookieName || strings.HasPrefix(c.Name, loginCookiePrefix(cookieName))) {
+				continue
+			}
+			kept = append(kept, line)
+		}
+		if len(kept) != len(lines) {
+			resp.Header["Set-Cookie"] = kept
+		}
+		return nil
+	}
+}
+
 // bufferPool lends the reverse proxies the 32 KiB buffers they copy
 // bodies through, which each request would otherwise allocate.
 type bufferPool struct{ pool sync.Pool }

@@ -142,9 +142,10 @@ func (p *Proxy) newService(name string, s Service) (*service, error) {
 		transport.TLSClientConfig = tc
 	}
 	svc.proxy = &httputil.ReverseProxy{
-		Rewrite:    svc.rewrite(p.cfg.Cookie.Name, bearer),
-		Transport:  transport,
-		BufferPool: &p.buffers,
+		Rewrite:        svc.rewrite(p.cfg.Cookie.Name, bearer),
+		ModifyResponse: keepCookies(p.cfg.Cookie.Name),
+		Transport:      transport,
+		BufferPool:     &p.buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			p.logger.Error("proxy: origin failed", "service", name, "origin", s.OriginURL, "error", err)
 			p.problem(w, r, http.StatusBadGateway, "bad_gateway", fmt.Sprintf("The origin of service %s did not answer.", name))
