@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,10 +27,14 @@ A command gets a new request_id (a version 4 UUID), also sent as X-Request-ID.
 Exit status: 0 for an OpenC2 status of 102 or 200 (or no response, when the
 command asked for none), 1 for an error status or when the consumer cannot be
 reached or answers something else than an OpenC2 response, 2 for a command
-that is not valid LS v1.0 or bad flags.`,
+that is not valid LS v1.0 or bad flags.
+
+A consumer that authorizes commands by bearer token takes one from
+--token-file, or from the environment variable GATEHOUSE_TOKEN.`,
 		Example: `  gatehouse send --to https://fw1.example.net --cacert ca.pem --cert producer.pem --key producer.key deny.json
   echo '{"action":"query","target":{"features":["versions","profiles","pairs"]}}' | gatehouse send --to http://127.0.0.1:8080 -
-  gatehouse send --to https://127.0.0.1:8443 --insecure --timeout 5s query.json`,
+  gatehouse send --to https://127.0.0.1:8443 --insecure --timeout 5s query.json
+  GATEHOUSE_TOKEN="$(cat token.jwt)" gatehouse send --to https://fw1.example.net deny.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSend,
 	}
@@ -41,6 +46,7 @@ that is not valid LS v1.0 or bad flags.`,
 	f.Bool("insecure", false, "do not verify the consumer's certificate (tests only)")
 	f.Duration("timeout", producer.DefaultTimeout, "how long to wait for the response")
 	f.String("from", "", "the producer's identifier, sent as headers.from")
+	f.String("token-file", "", "file of a bearer token to send in the Authorization header (default: $GATEHOUSE_TOKEN)")
 	_ = cmd.MarkFlagRequired("to")
 	return cmd
 }
@@ -59,7 +65,16 @@ func runSend(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return usage("%v", err)
 	}
-	c, err := producer.New(producer.Config{URL: str("to"), TLS: tlsCfg, Timeout: timeout, From: str("from")})
+	token := os.Getenv("GATEHOUSE_TOKEN")
+	if file := str("token-file"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return usage("--token-file: %v", err)
+		}
+		token = string(b)
+	}
+	token = strings.TrimSpace(token)
+	c, err := producer.New(producer.Config{URL: str("to"), TLS: tlsCfg, Timeout: timeout, From: str("from"), Token: token})
 	if err != nil {
 		return usage("--to: %v", err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
 func newServeCommand() *cobra.Command {
@@ -127,17 +128,18 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	e := server.New(h, reg, logger)
 	decisionapi.Register(e, acl.apiOptions())
-	https.Register(e, cons, https.Options{
-		MaxBytes:   f.OpenC2.MaxRequestBytes,
-		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, logger),
-		Logger:     logger,
-	})
+	var pep *proxy.Proxy
 	if f.Proxy.Enabled() {
-		if err := acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
+		if pep, err = acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
 			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}
 	}
+	https.Register(e, cons, https.Options{
+		MaxBytes:   f.OpenC2.MaxRequestBytes,
+		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, pep, logger),
+		Logger:     logger,
+	})
 	srv := &http.Server{
 		Handler:           e,
 		TLSConfig:         tlsConfig,

@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
+	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
 // decisions is the access control of serve: the policy decision point
@@ -79,15 +80,21 @@ func (d *decisions) apiOptions() decisionapi.Options {
 
 // openc2Authorizer returns the authorizer of OpenC2 commands by the policy
 // set set over d, or nil when set is empty. A policy set that is not
-// loaded now is reported: until it is, every command is refused.
-func (d *decisions) openc2Authorizer(set string, logger *slog.Logger) https.Authorizer {
+// loaded now is reported: until it is, every command is refused. Bearer
+// tokens verify against the OpenID Connect providers of pep, when there
+// is a proxy; without one they are refused.
+func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.Logger) https.Authorizer {
 	if d == nil || set == "" {
 		return nil
 	}
 	if !slices.Contains(d.point.Status().PolicySets, set) {
 		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
 	}
-	return &policyauthz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
+	a := &policyauthz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
+	if pep != nil {
+		a.Tokens = pep.VerifyBearer
+	}
+	return a
 }
 
 // Close stops watching the entity files and closes the decision log, once

@@ -19,7 +19,7 @@ import (
 // components. It discovers the OpenID Connect providers now, so that serve
 // refuses to start without them. The configuration makes sure that d is
 // not nil: a proxy needs policy.entities.
-func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Config, logger *slog.Logger) error {
+func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Config, logger *slog.Logger) (*proxy.Proxy, error) {
 	p, err := proxy.New(ctx, cfg, proxy.Options{
 		Decider: d.Decider("proxy"),
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
@@ -28,7 +28,7 @@ func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Conf
 		Logger: logger,
 	})
 	if err != nil {
-		return fmt.Errorf("proxy.%w", err)
+		return nil, fmt.Errorf("proxy.%w", err)
 	}
 	handler := echo.WrapHandler(p)
 	for _, route := range p.Routes() {
@@ -36,5 +36,5 @@ func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Conf
 		e.Any(strings.TrimSuffix(route, "/")+"/*", handler)
 	}
 	logger.Info("proxy", "services", len(cfg.Services), "providers", len(cfg.Providers))
-	return nil
+	return p, nil
 }

@@ -65,9 +65,14 @@ type Handler interface {
 // plugs in here.
 type Authorizer interface {
 	// Authorize returns nil to allow the command, or an error whose message
-	// says why it is refused; the producer gets it in a 403 response.
+	// says why it is refused; the producer gets it in a 403 response, or in
+	// a 401 response when the error is ErrUnauthenticated, wrapped.
 	Authorize(ctx context.Context, req Request) error
 }
+
+// ErrUnauthenticated is the error of an Authorizer that could not tell who
+// the producer is, such as for a bearer token that does not verify.
+var ErrUnauthenticated = errors.New("unauthenticated")
 
 // Request is what an Authorizer decides on.
 type Request struct {
@@ -77,6 +82,9 @@ type Request struct {
 	Peer *x509.Certificate
 	// RemoteAddr is the client's network address.
 	RemoteAddr string
+	// Token is the bearer token of the request's Authorization header, if
+	// it has one (RFC 6750), unverified.
+	Token string
 }
 
 // Options configure the route. The zero Options are usable.
@@ -120,6 +128,7 @@ const (
 	tooLarge
 	badMessage
 	forbidden
+	unauthenticated
 )
 
 // statuses maps each refusal to its HTTP status and the status of the
@@ -130,6 +139,8 @@ var statuses = map[refusalKind]struct{ http, openc2 int }{
 	tooLarge:     {http.StatusRequestEntityTooLarge, openc2.StatusBadRequest},
 	badMessage:   {http.StatusBadRequest, openc2.StatusBadRequest},
 	forbidden:    {http.StatusForbidden, openc2.StatusForbidden},
+	// OpenC2 has no status of its own for it (LS v1.0, section 3.3.2.1).
+	unauthenticated: {http.StatusUnauthorized, openc2.StatusForbidden},
 }
 
 // httpStatus returns the HTTP status that carries an OpenC2 response of
@@ -169,6 +180,9 @@ func (t *transfer) serve(c echo.Context) error {
 	}
 	if ref != nil {
 		t.opts.Logger.Debug("openc2 request refused", "remote", req.RemoteAddr, "request_id", xid, "error", ref.text)
+		if ref.kind == unauthenticated {
+			hdr["Www-Authenticate"] = bearerChallenge
+		}
 		st := statuses[ref.kind]
 		out := &openc2.Message{Response: &openc2.Response{Status: st.openc2, StatusText: ref.text}}
 		if id := requestID(msg, xid); id != "" {
@@ -224,14 +238,31 @@ func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
 	if t.opts.Authorizer == nil {
 		return nil
 	}
-	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr}
+	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: bearerToken(req.Header.Get(echo.HeaderAuthorization))}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		ar.Peer = req.TLS.PeerCertificates[0]
 	}
-	if err := t.opts.Authorizer.Authorize(req.Context(), ar); err != nil {
+	err := t.opts.Authorizer.Authorize(req.Context(), ar)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		return &refusal{unauthenticated, err.Error()}
+	case err != nil:
 		return &refusal{forbidden, "forbidden: " + err.Error()}
 	}
 	return nil
+}
+
+// bearerChallenge is the WWW-Authenticate header of a 401 response.
+var bearerChallenge = []string{`Bearer realm="openc2"`}
+
+// bearerToken returns the token of an Authorization header of the Bearer
+// scheme (RFC 6750, section 2.1; the scheme is case-insensitive), or "".
+func bearerToken(h string) string {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 // requestID returns the identifier of the command, from its message or

@@ -5,8 +5,9 @@
 //
 // The request the policy set decides on:
 //
-//	subject      the producer, from its client certificate under mutual TLS
-//	             (empty without one):
+//	subject      the producer: the claims of its bearer token, when the
+//	             request has one and Tokens verifies it, and from its client
+//	             certificate under mutual TLS (empty without either):
 //	  common_name          the subject's common name
 //	  organization         the subject's organisations, a list
 //	  organizational_unit  the subject's organisational units, a list
@@ -27,9 +28,13 @@
 //	  args                 the arguments, an object, when the command has them
 //	  remote_addr          the producer's network address
 //
-// Attributes that a certificate or a command does not have are absent, so
-// that "exists subject.email_addresses" tells. Only a GRANT lets the
-// command through; anything else refuses it with the reason.
+// A claim of the token named like one of the certificate's attributes
+// gives way to the certificate's. Attributes that a token, a certificate
+// or a command does not have are absent, so that "exists
+// subject.email_addresses" tells. Only a GRANT lets the command through;
+// anything else refuses it with the reason. A bearer token that does not
+// verify, or that comes while Tokens is nil, refuses the command as
+// unauthenticated (HTTP 401), without a decision.
 package policyauthz
 
 import (
@@ -39,6 +44,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -51,6 +57,9 @@ import (
 type Authorizer struct {
 	Decider   policy.Decider
 	PolicySet string
+	// Tokens verifies a bearer token and returns its subject's claims.
+	// Without it, requests with a bearer token are refused.
+	Tokens func(ctx context.Context, token string) (map[string]any, error)
 }
 
 // Authorize returns nil when the policy set grants the command, else an
@@ -58,7 +67,17 @@ type Authorizer struct {
 // evaluation, an obligation not fulfilled, missing attributes), or the
 // failure to decide at all.
 func (a *Authorizer) Authorize(ctx context.Context, req https.Request) error {
-	attrs, err := Attributes(req)
+	var claims map[string]any
+	if req.Token != "" {
+		if a.Tokens == nil {
+			return fmt.Errorf("%w: this consumer takes no bearer tokens", https.ErrUnauthenticated)
+		}
+		var err error
+		if claims, err = a.Tokens(ctx, req.Token); err != nil {
+			return fmt.Errorf("%w: the bearer token: %v", https.ErrUnauthenticated, err)
+		}
+	}
+	attrs, err := Attributes(req, claims)
 	if err != nil {
 		return err
 	}
@@ -95,9 +114,9 @@ func refusal(d *policy.Decision) error {
 	return fmt.Errorf("%s", why)
 }
 
-// Attributes returns the attributes of req as the package documentation
-// lists them.
-func Attributes(req https.Request) (abi.Context, error) {
+// Attributes returns the attributes of req, with the claims of its
+// verified bearer token, as the package documentation lists them.
+func Attributes(req https.Request, claims map[string]any) (abi.Context, error) {
 	cmd := req.Message.Request
 	object := map[string]any{"target_type": cmd.Target.Name}
 	target, err := generic(cmd.Target)
@@ -130,13 +149,16 @@ func Attributes(req https.Request) (abi.Context, error) {
 		}
 		access["args"] = args
 	}
-	return abi.Context{Subject: subject(req.Peer), Object: object, Access: access}, nil
+	return abi.Context{Subject: subject(claims, req.Peer), Object: object, Access: access}, nil
 }
 
-// subject returns the attributes of the client certificate c, or an empty
-// map without one.
-func subject(c *x509.Certificate) map[string]any {
-	s := map[string]any{}
+// subject returns the claims with the attributes of the client certificate
+// c over them, or an empty map without either.
+func subject(claims map[string]any, c *x509.Certificate) map[string]any {
+	s := maps.Clone(claims)
+	if s == nil {
+		s = map[string]any{}
+	}
 	if c == nil {
 		return s
 	}

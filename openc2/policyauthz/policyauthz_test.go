@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -220,7 +221,7 @@ func TestAttributes(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := policyauthz.Attributes(https.Request{Message: msg, Peer: tt.peer, RemoteAddr: "192.0.2.7:5000"})
+			got, err := policyauthz.Attributes(https.Request{Message: msg, Peer: tt.peer, RemoteAddr: "192.0.2.7:5000"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +236,7 @@ func TestAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := policyauthz.Attributes(https.Request{Message: msg})
+	got, err := policyauthz.Attributes(https.Request{Message: msg}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,5 +244,23 @@ func TestAttributes(t *testing.T) {
 		Access: map[string]any{"action": "delete", "request_id": "r-10"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Attributes without a certificate =\n%#v\nwant\n%#v", got, want)
+	}
+}
+
+// TestTokens refuses a bearer token as unauthenticated when
+// the authorizer has no way to verify it, and puts verified claims under
+// the certificate's attributes.
+func TestTokens(t *testing.T) {
+	msg, err := openc2.DecodeMessage([]byte(`{"body":{"openc2":{"request":{"action":"query","target":{"features":[]}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &policyauthz.Authorizer{Decider: policy.NewEngine(policy.Load(), policy.Config{}), PolicySet: "none"}
+	if err := a.Authorize(t.Context(), https.Request{Message: msg, Token: "t"}); !errors.Is(err, https.ErrUnauthenticated) {
+		t.Errorf("a token without Tokens: %v, want ErrUnauthenticated", err)
+	}
+	attrs, err := policyauthz.Attributes(https.Request{Message: msg}, map[string]any{"email": "ann@example.com"})
+	if err != nil || attrs.Subject["email"] != "ann@example.com" {
+		t.Errorf("subject %v, %v; want the claims", attrs.Subject, err)
 	}
 }

@@ -42,6 +42,9 @@ type Config struct {
 	// From is the producer's identifier, sent as headers.from when a
 	// message has none.
 	From string
+	// Token, if set, is sent as a bearer token (RFC 6750) in the
+	// Authorization header of every command.
+	Token string
 }
 
 // Client sends commands to one consumer. It is safe for concurrent use and
@@ -53,6 +56,7 @@ type Client struct {
 	rt      http.RoundTripper
 	timeout time.Duration
 	from    string
+	auth    []string // the Authorization header, if any
 }
 
 // New returns a client for cfg.URL.
@@ -77,7 +81,11 @@ func New(cfg Config) (*Client, error) {
 	// The transport is called directly rather than through an http.Client:
 	// with no redirects to follow, the client would only copy the headers
 	// and arm a timer of its own for every command.
-	return &Client{url: u.String(), rt: tr, timeout: cfg.Timeout, from: cfg.From}, nil
+	c := &Client{url: u.String(), rt: tr, timeout: cfg.Timeout, from: cfg.From}
+	if cfg.Token != "" {
+		c.auth = []string{"Bearer " + cfg.Token}
+	}
+	return c, nil
 }
 
 // Header values of every request; net/http only reads them, so they are
@@ -154,6 +162,9 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	req.Header["Accept"] = contentType
 	req.Header["Cache-Control"] = noCache
 	req.Header[requestIDKey] = []string{h.RequestID}
+	if c.auth != nil {
+		req.Header["Authorization"] = c.auth
+	}
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		return nil, &url.Error{Op: "Post", URL: c.url, Err: timedOut(err)} // as http.Client reports it

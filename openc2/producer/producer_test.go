@@ -183,3 +183,28 @@ func TestTLSAndTimeout(t *testing.T) {
 		t.Errorf("no command: %v", err)
 	}
 }
+
+// TestToken sends Config.Token as a bearer token, and no Authorization
+// header without one.
+func TestToken(t *testing.T) {
+	pki := tlstest.New(t)
+	srv := newConsumer(t, pki)
+	srv.set(reply(200))
+	tlsCfg, err := tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"ca", "cert", "key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := &openc2.Command{Action: openc2.ActionQuery, Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}}
+	for token, want := range map[string]string{"abc.def.ghi": "Bearer abc.def.ghi", "": ""} {
+		c, err := producer.New(producer.Config{URL: srv.URL, TLS: tlsCfg, Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Send(t.Context(), cmd); err != nil {
+			t.Fatal(err)
+		}
+		if req, _ := srv.request(); req.Header.Get("Authorization") != want {
+			t.Errorf("token %q: Authorization %q, want %q", token, req.Header.Get("Authorization"), want)
+		}
+	}
+}

@@ -60,6 +60,7 @@ func (o *origin) received() []seen {
 // test origins.
 type world struct {
 	op      *testOP
+	p       *proxy.Proxy
 	proxy   *httptest.Server
 	origins *origin
 }
@@ -134,6 +135,7 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.p = p
 	w.proxy.Config.Handler = p
 	w.proxy.StartTLS()
 	t.Cleanup(w.proxy.Close)

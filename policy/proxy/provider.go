@@ -136,12 +136,15 @@ func (c *bearerCache) put(key [32]byte, claims map[string]any, expires, now time
 	c.entries[key] = bearerEntry{claims: claims, expires: expires}
 }
 
-// errNoProvider is the error of verifyBearer without providers.
+// errNoProvider is the error of VerifyBearer without providers.
 var errNoProvider = errors.New("no OpenID Connect provider is configured")
 
-// verifyBearer verifies raw, a JWT, against the keys, issuer and audience
-// of each provider in turn, and returns the subject's claims.
-func (p *Proxy) verifyBearer(ctx context.Context, raw string) (map[string]any, error) {
+// VerifyBearer verifies raw, a JWT, against the keys, issuer and audience
+// of each provider in turn, and returns the subject's claims, the token's
+// merged with the userinfo endpoint's. Subjects are cached until their
+// tokens expire. Other parts of the server that take bearer tokens, such
+// as the OpenC2 transfer, verify them here too.
+func (p *Proxy) VerifyBearer(ctx context.Context, raw string) (map[string]any, error) {
 	key := sha256.Sum256([]byte(raw))
 	now := time.Now()
 	if claims, ok := p.bearers.get(key, now); ok {

@@ -278,7 +278,7 @@ func (p *Proxy) subjectOf(r *http.Request) (map[string]any, error) {
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return nil, errors.New("the Authorization header is not Bearer and a token")
 		}
-		return p.verifyBearer(r.Context(), strings.TrimSpace(token))
+		return p.VerifyBearer(r.Context(), strings.TrimSpace(token))
 	}
 	var sess session
 	if err := p.jar.get(r, p.cfg.Cookie.Name, &sess); err != nil {

@@ -96,8 +96,9 @@ type OpenC2 struct {
 // (docs/decision-api.md).
 type OpenC2Authorization struct {
 	// PolicySet is the id of the policy set that decides on each command,
-	// with the producer's client certificate as the subject. Empty: no
-	// authorization. It needs policy.entities.
+	// with the producer's client certificate, and the claims of its bearer
+	// token verified by the providers of proxy.providers, as the subject.
+	// Empty: no authorization. It needs policy.entities.
 	PolicySet string `yaml:"policy_set"`
 }
 
