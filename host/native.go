@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -47,9 +48,7 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 	}
 	var cancel context.CancelFunc
 	inst.ctx, cancel = context.WithCancel(capability.WithCaller(context.Background(), &caller))
-	inst.timer = time.AfterFunc(time.Hour, func() {
-		inst.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", m.timeout))
-	})
+	inst.timer = time.AfterFunc(time.Hour, func() { inst.watch(m.timeout) })
 	inst.timer.Stop()
 	inst.cancel = cancel
 	if inst.mem == nil {
@@ -92,7 +91,15 @@ type nativeInstance struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   api.MutableGlobal // the interrupt global
-	timer  *time.Timer       // interrupts the call in progress on timeout
+
+	// The timer interrupts a call that passes its deadline. It is armed
+	// by the first call after it last went idle and re-arms itself while
+	// calls follow one another, so that a call costs two atomic stores
+	// rather than a reset and a stop of a timer.
+	timer    *time.Timer
+	armed    atomic.Bool
+	fireAt   atomic.Int64 // when the armed timer fires, in monotonic ns
+	deadline atomic.Int64 // of the call in progress, in monotonic ns; 0 between calls
 
 	mu          sync.Mutex
 	running     bool
@@ -135,7 +142,7 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 		if err := ctx.Err(); err != nil {
 			return cancelled(err)
 		}
-		stop := context.AfterFunc(ctx, func() { i.interrupt(cancelled(ctx.Err())) })
+		stop := context.AfterFunc(ctx, func() { i.interrupt(cancelled(ctx.Err()), 0) })
 		defer stop()
 	}
 	i.mu.Lock()
@@ -145,9 +152,14 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 	}
 	i.running = true
 	i.mu.Unlock()
-	i.timer.Reset(timeout)
+	deadline := monotonic() + int64(timeout)
+	i.deadline.Store(deadline)
+	if i.armed.CompareAndSwap(false, true) || i.fireAt.Load() > deadline {
+		i.fireAt.Store(deadline)
+		i.timer.Reset(timeout)
+	}
 	err := f()
-	i.timer.Stop()
+	i.deadline.Store(0)
 	i.mu.Lock()
 	i.running = false
 	if i.interrupted != nil {
@@ -157,11 +169,33 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 	return err
 }
 
-// interrupt stops the call in progress, if any, for the reason e.
-func (i *nativeInstance) interrupt(e *abi.Error) {
+// watch runs when the timer fires: it interrupts the call in progress if
+// it has passed its deadline, re-arms the timer for a call still within
+// it, and lets the timer go idle between calls.
+func (i *nativeInstance) watch(timeout time.Duration) {
+	d := i.deadline.Load()
+	if d == 0 {
+		i.armed.Store(false)
+		// A call that started before the store found the timer armed:
+		// arm it for that call, unless the call did so itself.
+		if d = i.deadline.Load(); d == 0 || !i.armed.CompareAndSwap(false, true) {
+			return
+		}
+	}
+	if left := d - monotonic(); left > 0 {
+		i.fireAt.Store(d)
+		i.timer.Reset(time.Duration(left))
+		return
+	}
+	i.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", timeout), d)
+}
+
+// interrupt stops the call in progress, if any, for the reason e. With a
+// deadline, it stops only the call of that deadline, not a later one.
+func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if !i.running || i.interrupted != nil {
+	if !i.running || i.interrupted != nil || (deadline != 0 && i.deadline.Load() != deadline) {
 		return
 	}
 	i.interrupted = e
@@ -203,6 +237,12 @@ func (i *nativeInstance) growRequestBuffer(n uint32) error {
 
 // minRequestBuffer is the smallest request buffer the host allocates.
 const minRequestBuffer = 1024
+
+// monotonic returns the time on the monotonic clock, in ns since the
+// process started: one clock read, where time.Now takes two.
+func monotonic() int64 { return int64(time.Since(processStart)) }
+
+var processStart = time.Now()
 
 func (i *nativeInstance) memoryPages() uint32 { return i.mem.Size() / 65536 }
 

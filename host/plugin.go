@@ -114,7 +114,7 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
-	start := time.Now()
+	start := monotonic()
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
@@ -241,11 +241,11 @@ func countsAsFailure(code abi.Code) bool {
 }
 
 // record counts a call in the metrics and the quarantine counter.
-func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start time.Time) {
+func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64) {
 	m := p.components[componentKey{kind, name}]
 	p.calls.Add(1)
 	if m != nil {
-		m.latency.Observe(time.Since(start).Seconds())
+		m.latency.Observe(time.Duration(monotonic() - start).Seconds())
 	}
 	if e == nil {
 		if m != nil {

@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -51,7 +50,7 @@ func sessionCall[Rep any](ctx context.Context, s *Session, export string, req an
 	if e != nil {
 		return rep, s.p.fail(s.kind, s.name, e)
 	}
-	start := time.Now()
+	start := monotonic()
 	e = invoke(ctx, s.p, s.inst, c, export, body, &rep)
 	s.p.record(s.kind, s.name, e, start)
 	if e != nil {
