@@ -45,6 +45,27 @@ func (w *fieldWriter) int(k string, v int64) {
 	}
 }
 
+func (w *fieldWriter) float(k string, v float64) {
+	if w.key(k) {
+		w.err = w.enc.EncodeFloat64(v)
+	}
+}
+
+// strings writes a list of strings as Encode would, without reflection.
+func (w *fieldWriter) strings(k string, v []string) {
+	if !w.key(k) {
+		return
+	}
+	if v == nil {
+		w.err = w.enc.EncodeNil()
+		return
+	}
+	w.err = w.enc.EncodeArrayLen(len(v))
+	for i := 0; i < len(v) && w.err == nil; i++ {
+		w.err = w.enc.EncodeString(v[i])
+	}
+}
+
 func (w *fieldWriter) bool(k string, v bool) {
 	if w.key(k) {
 		w.err = w.enc.EncodeBool(v)
@@ -551,7 +572,7 @@ func (a Action) EncodeMsgpack(enc *msgpack.Encoder) error {
 		w.string("target", a.Target)
 	}
 	if a.Risk != 0 {
-		w.value("risk", a.Risk)
+		w.float("risk", a.Risk)
 	}
 	if a.Time != 0 {
 		w.int("time", a.Time)
@@ -585,10 +606,10 @@ func (o Observation) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w.int("tick", o.Tick)
 	w.string("location", o.Location)
 	if len(o.Holdings) > 0 {
-		w.value("holdings", o.Holdings)
+		w.strings("holdings", o.Holdings)
 	}
 	if len(o.Goals) > 0 {
-		w.value("goals", o.Goals)
+		w.strings("goals", o.Goals)
 	}
 	if len(o.Choices) > 0 && w.key("choices") {
 		w.err = enc.EncodeArrayLen(len(o.Choices))
@@ -635,7 +656,9 @@ func (r AgentActRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w.begin(3)
 	w.string("component", r.Component)
 	w.string("actor", r.Actor)
-	w.object("observation", r.Observation.EncodeMsgpack)
+	if w.key("observation") { // not w.object: a method value of a struct allocates
+		w.err = r.Observation.EncodeMsgpack(enc)
+	}
 	return w.err
 }
 

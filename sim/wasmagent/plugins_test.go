@@ -26,7 +26,7 @@ import (
 
 // greedySession builds the basics plugin p, loads it into a host of its
 // own and opens a session of its agent greedy.
-func greedySession(t *testing.T, p wasmbuild.BasicsPlugin) *host.Session {
+func greedySession(t testing.TB, p wasmbuild.BasicsPlugin) *host.Session {
 	t.Helper()
 	wasm := p.Build(t)
 	h, err := host.New(host.Config{

@@ -1,0 +1,50 @@
+package wasmagent_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/sim/fuzz"
+	"github.com/gatehouse/gatehouse/sim/simulate"
+	"github.com/gatehouse/gatehouse/sim/wasmagent"
+)
+
+// BenchmarkRun simulates the model of simulate's BenchmarkRun (1,000
+// locations, 100 actors, 2,000 ticks) with every actor played by the
+// greedy agent of the C and the Go basics plugins through one session,
+// and reports agent steps (plugin calls of gatehouse_agent_act, each
+// played out) per second; the 100 resets are part of every run.
+func BenchmarkRun(b *testing.B) {
+	m, err := fuzz.Generate(fuzz.Options{Locations: 1000, Density: 3, Credentials: 20, Documents: 10, Roles: 4, Actors: 100, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"c-basics", "basics"} {
+		b.Run(name, func(b *testing.B) {
+			s := greedySession(b, basicsPlugin(b, name))
+			b.ReportAllocs()
+			var steps int64
+			for b.Loop() {
+				res, err := simulate.Run(b.Context(), m, simulate.Config{Seed: 1, Ticks: 2000,
+					Agent: func(string) (simulate.Agent, error) { return wasmagent.New(s), nil }})
+				if err != nil {
+					b.Fatal(err)
+				}
+				steps += res.Steps
+			}
+			b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
+			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
+		})
+	}
+}
+
+// basicsPlugin returns the basics plugin of that name.
+func basicsPlugin(t testing.TB, name string) wasmbuild.BasicsPlugin {
+	for _, p := range wasmbuild.BasicsPlugins {
+		if p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no basics plugin %q", name)
+	return wasmbuild.BasicsPlugin{}
+}
