@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
@@ -25,6 +26,8 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/sim/simhttp"
+	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 func newServeCommand() *cobra.Command {
@@ -102,6 +105,16 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	e := server.New(h, reg, logger)
 	https.Register(e, cons, https.Options{MaxBytes: f.OpenC2.MaxRequestBytes, Logger: logger})
+	simhttp.Register(e, simhttp.Options{
+		Agents: func(ctx context.Context, name string) (wasmagent.Session, func(), error) {
+			s, err := h.Session(ctx, abi.KindAgent, name)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s, s.Close, nil
+		},
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, Logger: logger,
+	})
 	srv := &http.Server{
 		Handler:           e,
 		TLSConfig:         tlsConfig,
