@@ -97,7 +97,12 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		defer file.Close()
 		*out.dst = file
 	}
+	bar := progressBar(cmd, asJSON, false, "run", cfg.Ticks, "ticks")
+	if bar != nil {
+		cfg.Progress = bar.Set
+	}
 	res, err := simulate.Run(ctx, m, cfg)
+	bar.Done()
 	if err != nil {
 		return finding("%v", err)
 	}
