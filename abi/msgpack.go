@@ -651,6 +651,84 @@ func (o *Observation) DecodeMsgpack(dec *msgpack.Decoder) error {
 }
 
 // EncodeMsgpack implements msgpack.CustomEncoder.
+func (e Edge) EncodeMsgpack(enc *msgpack.Encoder) error {
+	w := fieldWriter{enc: enc}
+	w.begin(2)
+	w.string("from", e.From)
+	w.string("to", e.To)
+	return w.err
+}
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (e *Edge) DecodeMsgpack(dec *msgpack.Decoder) error {
+	return decodeFields(dec, func(key string) (bool, error) {
+		switch key {
+		case "from":
+			return decodeString(dec, &e.From)
+		case "to":
+			return decodeString(dec, &e.To)
+		}
+		return false, nil
+	})
+}
+
+// EncodeMsgpack implements msgpack.CustomEncoder. A reset carries every
+// edge of the model, thousands for a large one, so it is encoded without
+// reflection.
+func (r AgentResetRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
+	w := fieldWriter{enc: enc}
+	w.begin(3 + count(len(r.Goals) > 0, len(r.Options) > 0, len(r.Edges) > 0))
+	w.string("component", r.Component)
+	w.string("actor", r.Actor)
+	w.int("seed", r.Seed)
+	if len(r.Goals) > 0 {
+		w.strings("goals", r.Goals)
+	}
+	if len(r.Options) > 0 {
+		w.value("options", r.Options)
+	}
+	if len(r.Edges) > 0 && w.key("edges") {
+		w.err = enc.EncodeArrayLen(len(r.Edges))
+		for i := 0; i < len(r.Edges) && w.err == nil; i++ {
+			w.err = r.Edges[i].EncodeMsgpack(enc)
+		}
+	}
+	return w.err
+}
+
+// DecodeMsgpack implements msgpack.CustomDecoder.
+func (r *AgentResetRequest) DecodeMsgpack(dec *msgpack.Decoder) error {
+	return decodeFields(dec, func(key string) (bool, error) {
+		switch key {
+		case "component":
+			return decodeString(dec, &r.Component)
+		case "actor":
+			return decodeString(dec, &r.Actor)
+		case "seed":
+			return decodeInt(dec, &r.Seed)
+		case "goals":
+			return decodeStrings(dec, &r.Goals)
+		case "options":
+			return true, dec.Decode(&r.Options)
+		case "edges":
+			n, err := dec.DecodeArrayLen()
+			if err != nil || n < 0 {
+				r.Edges = nil
+				return true, err
+			}
+			r.Edges = make([]Edge, n)
+			for i := range r.Edges {
+				if err := r.Edges[i].DecodeMsgpack(dec); err != nil {
+					return true, fmt.Errorf("[%d]: %w", i, err)
+				}
+			}
+			return true, nil
+		}
+		return false, nil
+	})
+}
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
 func (r AgentActRequest) EncodeMsgpack(enc *msgpack.Encoder) error {
 	w := fieldWriter{enc: enc}
 	w.begin(3)
