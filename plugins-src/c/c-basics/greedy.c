@@ -16,7 +16,6 @@
 #include "basics.h"
 
 typedef struct run {
-    struct run *next;
     gh_str actor;
     gh_str_list goals;
     uint32_t nodes;     /* distinct locations */
@@ -32,7 +31,10 @@ typedef struct run {
     uint32_t ntargets;
 } run;
 
-static run *runs; /* by actor, most recent first */
+/* The runs by actor: open addressing on the hash of the actor's name, at
+ * most half full. A reset of an actor replaces its run in place. */
+static run **runs;
+static uint32_t runs_mask, runs_count;
 
 static uint32_t hash(gh_str s) {
     uint32_t h = 2166136261u;
@@ -59,10 +61,37 @@ static uint32_t intern(uint32_t *table, uint32_t mask, gh_str *names, uint32_t *
     return *nodes - 1;
 }
 
-static run *find(gh_str actor) {
-    for (run *r = runs; r; r = r->next)
-        if (gh_str_equal(r->actor, actor)) return r;
-    return NULL;
+/* slot returns the slot of the actor's run, or the empty slot it would
+ * take. runs must not be NULL. */
+static run **slot(gh_str actor) {
+    for (uint32_t i = hash(actor) & runs_mask;; i = (i + 1) & runs_mask)
+        if (!runs[i] || gh_str_equal(runs[i]->actor, actor)) return &runs[i];
+}
+
+static run *find(gh_str actor) { return runs ? *slot(actor) : NULL; }
+
+/* put stores r as the run of its actor, freeing the run it replaces;
+ * false when out of memory. */
+static bool put(run *r) {
+    if (!runs || 2 * (runs_count + 1) > runs_mask + 1) {
+        uint32_t old_size = runs ? runs_mask + 1 : 0, size = runs ? 2 * old_size : 16;
+        run **old = runs, **grown = gh_calloc(size, sizeof *grown);
+        if (!grown) return false;
+        runs = grown;
+        runs_mask = size - 1;
+        for (uint32_t i = 0; i < old_size; i++)
+            if (old[i]) *slot(old[i]->actor) = old[i];
+        gh_free(old);
+    }
+    run **at = slot(r->actor);
+    if (*at) {
+        gh_free((*at)->targets);
+        gh_free(*at);
+    } else {
+        runs_count++;
+    }
+    *at = r;
+    return true;
 }
 
 /* copy_str copies s to *at and returns the copy. */
@@ -144,18 +173,10 @@ gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply) {
     adjacency(nodes, edges, from, to, r->first, r->succ, fill);
     adjacency(nodes, edges, to, from, r->pfirst, r->pred, fill);
 
-    /* Replace the actor's previous run. */
-    for (run **p = &runs; *p; p = &(*p)->next) {
-        if (gh_str_equal((*p)->actor, req->actor)) {
-            run *old = *p;
-            *p = old->next;
-            gh_free(old->targets);
-            gh_free(old);
-            break;
-        }
+    if (!put(r)) {
+        gh_free(r);
+        return gh_error(reply, GH_INTERNAL, "out of memory");
     }
-    r->next = runs;
-    runs = r;
     return GH_OK;
 }
 
