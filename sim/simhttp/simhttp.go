@@ -163,6 +163,8 @@ func (o Options) decode(c echo.Context) (*Request, *model.Model, error) {
 		return nil, nil, badRequest("request body: more than one JSON value")
 	}
 	switch {
+	case strings.TrimSpace(req.Model) == "":
+		return nil, nil, badRequest("model: required: the model text, in the model language")
 	case int64(len(req.Model)) > o.MaxModelBytes:
 		return nil, nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("model of %d bytes exceeds the limit of %d", len(req.Model), o.MaxModelBytes))
 	case req.Ticks < 0 || req.Ticks > o.MaxTicks:

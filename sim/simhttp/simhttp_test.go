@@ -151,7 +151,8 @@ func TestRefusesBadRequests(t *testing.T) {
 	}{
 		{"parse error", simhttp.Request{Model: "actors {\n  eve { at ; }\n}"}, 400, `model: 2:12: expected a location, found ";"`},
 		{"unknown location", simhttp.Request{Model: "locations { a; b; }\nactors { eve { at c; } }"}, 400, `model: 2:19: unknown location "c"`},
-		{"model too large", simhttp.Request{Model: strings.Repeat(" ", 1001)}, 413, "exceeds the limit of 1000"},
+		{"no model", map[string]any{"seed": 3}, 400, "model: required"},
+		{"model too large", simhttp.Request{Model: strings.Repeat("locations { a; }\n", 100)}, 413, "exceeds the limit of 1000"},
 		{"too many ticks", simhttp.Request{Model: building, Ticks: 51}, 400, "ticks 51: want 1 to 50"},
 		{"unknown actor", simhttp.Request{Model: building, Agents: []string{"zed=random"}}, 400, `the model has no actor "zed"`},
 		{"bad agent", simhttp.Request{Model: building, Agents: []string{"eve"}}, 400, "want ACTOR=AGENT"},
