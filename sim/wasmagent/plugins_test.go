@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -121,9 +122,11 @@ func checkLegal(t *testing.T, m *model.Model, trace []byte) {
 
 // TestGreedyInEveryLanguage runs the agent greedy of the basics plugin of
 // every language and binding: on a small model it reaches the goals at
-// the ticks a shortest path gives; on fuzzed models with awkward names it
-// finishes, makes only legal moves, gives the same trace for the same
-// seed, and plays exactly as the Go plugin's greedy, its reference twin.
+// the ticks a shortest path gives, whatever the seed; it paces for 70,000
+// ticks; on fuzzed models with awkward names, up to the benchmarks' 1,000
+// locations and 100 actors, it finishes, makes only legal moves, gives the
+// same trace for the same seed, and plays exactly as the Go plugin's
+// greedy, its reference twin.
 func TestGreedyInEveryLanguage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds plugins in every language")
@@ -146,7 +149,19 @@ locations { hall; office; lab; vault; nowhere; %[1]q; %[2]q; }`, wing, far))
 		}
 		fuzzed = append(fuzzed, m)
 	}
-	const ticks = 150
+	// The model of the benchmarks, whose hundred actors' runs a plugin
+	// holds at once.
+	large, err := fuzz.Generate(fuzz.Options{Locations: 1000, Density: 3, Credentials: 20, Documents: 10, Roles: 4, Actors: 100, Seed: 1, Exotic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzed = append(fuzzed, large)
+	// One actor pacing for more ticks than 16 bits count.
+	pacing, err := lang.Parse([]byte(`locations { a; b; c; } connections { a <-> b { *: m } } actors { x { at a; goals c; } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ticks = 100
 	var want [][]byte // the Go plugin's traces of the fuzzed models
 	for _, p := range agentPlugins() {
 		t.Run(p.Name, func(t *testing.T) {
@@ -163,6 +178,15 @@ locations { hall; office; lab; vault; nowhere; %[1]q; %[2]q; }`, wing, far))
 			}
 			if want := map[string]int64{"ann": -1, "eve": 1, "joe": 2, "kim": 1}; res.Reason != simulate.ReasonTicks || res.Ticks != 20 || !maps.Equal(met, want) {
 				t.Errorf("small model: result = %+v, goals met %v, want %v", res, met, want)
+			}
+			// Seeds of every msgpack integer size reach the agent.
+			for _, seed := range []int64{-1, -200, -70_000, -1 << 40, 1 << 40, math.MaxInt64} {
+				runTrace(t, s, small, seed, 2)
+			}
+			if p.Name != "basics-extism" { // about 200 µs a call
+				if res, _ := runTrace(t, s, pacing, 1, 70_000); res.Ticks != 70_000 || res.Steps != 70_000 {
+					t.Errorf("pacing: result = %+v", res)
+				}
 			}
 			for i, m := range fuzzed {
 				seed := int64(i + 1)
