@@ -13,7 +13,8 @@ import (
 
 // BenchmarkRun simulates the model of simulate's BenchmarkRun (1,000
 // locations, 100 actors, 2,000 ticks) with every actor played by the
-// greedy agent of the C and the Go basics plugins through one session,
+// greedy agent of the basics plugins of C, Go, Rust, Zig and
+// AssemblyScript through one session,
 // and reports agent steps (plugin calls of gatehouse_agent_act, each
 // played out) per second and per second of CPU time; the 100 resets are
 // part of every run.
@@ -22,7 +23,7 @@ func BenchmarkRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, name := range []string{"c-basics", "basics"} {
+	for _, name := range []string{"c-basics", "basics", "rs-basics", "zig-basics", "as-basics"} {
 		b.Run(name, func(b *testing.B) {
 			s := greedySession(b, basicsPlugin(b, name))
 			b.ReportAllocs()
