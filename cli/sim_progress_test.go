@@ -8,10 +8,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/cli/internal/progress"
 )
 
 // openPTY opens a pseudo-terminal and returns its two ends: what is
@@ -55,31 +57,28 @@ func runOnTerminal(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), seen.String()
 }
 
-// TestSimRunProgress runs a simulation long enough for the progress bar
-// to show on a terminal, and again with --no-progress.
+// TestSimRunProgress runs a simulation with stderr on a terminal, with no
+// delay before the progress bar shows, and again with --no-progress and
+// with --output json. Not parallel: it sets progress.Delay.
 func TestSimRunProgress(t *testing.T) {
-	t.Parallel()
-	// Thirty actors who wander for half a million ticks and never reach
-	// their goal: long enough (about 15 million steps) for the bar.
-	var src strings.Builder
-	src.WriteString("locations { a; b; c; }\nconnections { a <-> b { *: m } }\nactors {\n")
-	for i := range 30 {
-		fmt.Fprintf(&src, "  x%d { at a; goals c; }\n", i)
-	}
-	src.WriteString("}\n")
-	file := writeModel(t, src.String())
-	args := []string{"sim", "run", file, "--ticks", "500000", "--agent", "*=random"}
+	defer func(d time.Duration) { progress.Delay = d }(progress.Delay)
+	progress.Delay = 0
+	// An actor who paces and never reaches its goal.
+	file := writeModel(t, "locations { a; b; c; }\nconnections { a <-> b { *: m } }\nactors { x { at a; goals c; } }\n")
+	args := []string{"sim", "run", file, "--ticks", "500"}
 	code, stdout, seen := runOnTerminal(t, args...)
-	if code != cli.ExitOK || !strings.HasPrefix(stdout, "run ended after 500000 ticks") {
+	if code != cli.ExitOK || !strings.HasPrefix(stdout, "run ended after 500 ticks") {
 		t.Fatalf("exit %d, stdout:\n%s", code, stdout)
 	}
-	if !strings.Contains(seen, "\rrun [") || !strings.Contains(seen, "/500000 ticks") || !strings.HasSuffix(seen, "\r\x1b[K") {
+	if !strings.HasPrefix(seen, "\rrun [") || !strings.Contains(seen, "/500 ticks") || !strings.HasSuffix(seen, "\r\x1b[K") {
 		t.Errorf("the terminal saw %q", seen)
 	}
 	if strings.Contains(stdout, "\r") {
 		t.Errorf("the bar reached stdout: %q", stdout)
 	}
-	if _, _, seen := runOnTerminal(t, append(args, "--no-progress")...); seen != "" {
-		t.Errorf("with --no-progress the terminal saw %q", seen)
+	for _, extra := range [][]string{{"--no-progress"}, {"--output", "json"}} {
+		if _, _, seen := runOnTerminal(t, append(args, extra...)...); seen != "" {
+			t.Errorf("with %s the terminal saw %q", extra, seen)
+		}
 	}
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // Delay is how long a command runs before its bar shows: work that ends
-// sooner shows none.
-const Delay = time.Second
+// sooner shows none. A variable, for tests of commands to set to 0.
+var Delay = time.Second
 
 // every is the least time between two drawings.
 const every = 100 * time.Millisecond
