@@ -224,3 +224,35 @@ func TestStopsWhenTheClientGoes(t *testing.T) {
 		t.Errorf("the run lasted all its ticks")
 	}
 }
+
+// failing is an agent plugin session that fails at its second act: the
+// act of the second actor in the first tick, before any step is played.
+type failing struct{ acts int }
+
+func (f *failing) AgentReset(context.Context, abi.AgentResetRequest) error { return nil }
+
+func (f *failing) AgentAct(context.Context, abi.AgentActRequest) (abi.Action, error) {
+	if f.acts++; f.acts == 2 {
+		return abi.Action{}, errors.New("plugin trapped")
+	}
+	return abi.Action{Kind: simulate.KindWait}, nil
+}
+
+// TestReportsAFailedRun checks that a run whose agent fails after the
+// stream started ends with an error event.
+func TestReportsAFailedRun(t *testing.T) {
+	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+		return &failing{}, func() {}, nil
+	}})
+	resp := post(t, t.Context(), url, simhttp.Request{Model: building, Agents: []string{"*=failing"}})
+	defer resp.Body.Close()
+	var names []string
+	var last event
+	for e := range events(resp.Body) {
+		names = append(names, e.name)
+		last = e
+	}
+	if strings.Join(names, " ") != "start error" || !strings.Contains(last.data, `"code":"run_failed"`) || !strings.Contains(last.data, "plugin trapped") {
+		t.Errorf("events %q, the last %s", names, last.data)
+	}
+}
