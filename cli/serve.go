@@ -113,7 +113,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			}
 			return s, s.Close, nil
 		},
-		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, Logger: logger,
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns, Logger: logger,
 	})
 	srv := &http.Server{
 		Handler:           e,

@@ -28,6 +28,7 @@ import (
 const (
 	DefaultMaxModelBytes = 1 << 20
 	DefaultMaxTicks      = 100_000
+	DefaultMaxRuns       = 4
 )
 
 // Options configure the endpoint.
@@ -43,6 +44,9 @@ type Options struct {
 	// MaxTicks is the most ticks a run may ask for; 0 means
 	// DefaultMaxTicks.
 	MaxTicks int64
+	// MaxRuns is the most runs at once; a request past it gets 503. 0
+	// means DefaultMaxRuns.
+	MaxRuns int
 	// Logger logs runs that end in an error; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -75,7 +79,19 @@ func Register(e *echo.Echo, opts Options) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	e.POST("/v1/sim/runs", opts.run)
+	if opts.MaxRuns == 0 {
+		opts.MaxRuns = DefaultMaxRuns
+	}
+	running := make(chan struct{}, opts.MaxRuns)
+	e.POST("/v1/sim/runs", func(c echo.Context) error {
+		select {
+		case running <- struct{}{}:
+			defer func() { <-running }()
+			return opts.run(c)
+		default:
+			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
+		}
+	})
 }
 
 // badRequest is a 400 error with a message.

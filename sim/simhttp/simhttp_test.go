@@ -256,3 +256,32 @@ func TestReportsAFailedRun(t *testing.T) {
 		t.Errorf("events %q, the last %s", names, last.data)
 	}
 }
+
+// TestLimitsRunsAtOnce holds one run going on a server that allows one,
+// and checks that a second is refused until the first ends.
+func TestLimitsRunsAtOnce(t *testing.T) {
+	w := &waiter{closed: make(chan struct{})}
+	url := newServer(t, simhttp.Options{MaxRuns: 1, MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+		return w, func() { close(w.closed) }, nil
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	resp := post(t, ctx, url, simhttp.Request{Model: building, Ticks: 1 << 40, Agents: []string{"*=waiter"}})
+	<-events(resp.Body) // the run started
+	second := post(t, t.Context(), url, simhttp.Request{Model: building, Ticks: 5})
+	second.Body.Close()
+	if second.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a second run at once: status %d", second.StatusCode)
+	}
+	cancel()
+	resp.Body.Close()
+	<-w.closed
+	for range 1000 { // the handler returns just after the session closes
+		third := post(t, t.Context(), url, simhttp.Request{Model: building, Ticks: 5})
+		third.Body.Close()
+		if third.StatusCode == http.StatusOK {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("no run is allowed after the first ended")
+}

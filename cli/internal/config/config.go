@@ -47,6 +47,8 @@ type Sim struct {
 	MaxModelBytes int64 `yaml:"max_model_bytes"`
 	// MaxTicks bounds the ticks of a run. Default 100000.
 	MaxTicks int64 `yaml:"max_ticks"`
+	// MaxRuns bounds the runs at once. Default 4.
+	MaxRuns int `yaml:"max_runs"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -196,6 +198,9 @@ func (f *File) validate() error {
 	}
 	if f.Sim.MaxTicks < 0 {
 		return fmt.Errorf("sim.max_ticks %d is negative", f.Sim.MaxTicks)
+	}
+	if f.Sim.MaxRuns < 0 {
+		return fmt.Errorf("sim.max_runs %d is negative", f.Sim.MaxRuns)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
