@@ -508,6 +508,95 @@ func (o *Observation) decode(d *reader) error {
 	})
 }
 
+func (e Edge) encode(w fieldWriter) {
+	w.begin(2)
+	w.string("from", e.From)
+	w.string("to", e.To)
+}
+
+func (e *Edge) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
+		switch key {
+		case "from":
+			return readString(d, &e.From)
+		case "to":
+			return readString(d, &e.To)
+		}
+		return false, nil
+	})
+}
+
+func (r AgentResetRequest) encode(w fieldWriter) {
+	w.begin(3 + count(len(r.Goals) > 0, len(r.Options) > 0, len(r.Edges) > 0))
+	w.string("component", r.Component)
+	w.string("actor", r.Actor)
+	w.int("seed", r.Seed)
+	if len(r.Goals) > 0 {
+		w.value("goals", r.Goals)
+	}
+	if len(r.Options) > 0 {
+		w.str("options")
+		w.mapLen(len(r.Options))
+		for k, v := range r.Options {
+			w.str(k)
+			w.str(v)
+		}
+	}
+	if len(r.Edges) > 0 {
+		w.str("edges")
+		w.arrayLen(len(r.Edges))
+		for _, e := range r.Edges {
+			e.encode(w)
+		}
+	}
+}
+
+func (r *AgentResetRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
+		switch key {
+		case "component":
+			return readString(d, &r.Component)
+		case "actor":
+			return readString(d, &r.Actor)
+		case "seed":
+			return readInt(d, &r.Seed)
+		case "goals":
+			return readStrings(d, &r.Goals)
+		case "options":
+			n, err := d.mapLen()
+			if err != nil || n < 0 {
+				r.Options = nil
+				return true, err
+			}
+			r.Options = make(map[string]string, n)
+			for range n {
+				k, err := d.str()
+				if err != nil {
+					return true, fmt.Errorf("key: %w", err)
+				}
+				if r.Options[k], err = d.str(); err != nil {
+					return true, fmt.Errorf("%s: %w", k, err)
+				}
+			}
+			return true, nil
+		case "edges":
+			n, err := d.arrayLen()
+			if err != nil || n < 0 {
+				r.Edges = nil
+				return true, err
+			}
+			r.Edges = make([]Edge, n)
+			for i := range r.Edges {
+				if err := r.Edges[i].decode(d); err != nil {
+					return true, fmt.Errorf("[%d]: %w", i, err)
+				}
+			}
+			return true, nil
+		}
+		return false, nil
+	})
+}
+
 func (r AgentActRequest) encode(w fieldWriter) {
 	w.begin(3)
 	w.string("component", r.Component)
