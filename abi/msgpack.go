@@ -22,6 +22,11 @@ type decoder interface{ decode(*reader) error }
 // Codec encodes and decodes msgpack with state it reuses: keep one per
 // goroutine, in a sync.Pool say, to encode and decode without allocating
 // for the codec itself. The zero Codec is ready to use.
+//
+// The strings a Codec decodes share one copy of the input: one allocation
+// for all of them, but a string that is kept keeps the whole input alive.
+// It suits messages whose parts live no longer than the message, such as
+// replies on the host; UnmarshalMsgpack copies each string on its own.
 type Codec struct {
 	w writer
 	r reader
@@ -41,9 +46,9 @@ func (c *Codec) Append(b []byte, v any) ([]byte, error) {
 	return b, err
 }
 
-// Unmarshal decodes the single msgpack value of b into the pointer v. The
-// call types of this package, maps of attributes and generic values decode
-// here, at one allocation for all their strings, with every length checked
+// Unmarshal decodes the single msgpack value of b into the pointer v, its
+// strings sharing one copy of b. The call types of this package, maps of
+// attributes and generic values decode here, with every length checked
 // against the bytes left, so that hostile input costs no more memory than
 // its size; other types go through msgpack.Unmarshal.
 func (c *Codec) Unmarshal(b []byte, v any) error {
@@ -59,10 +64,11 @@ func AppendMsgpack(b []byte, v any) ([]byte, error) {
 	return c.Append(b, v)
 }
 
-// UnmarshalMsgpack decodes b into the pointer v, as Codec.Unmarshal does.
+// UnmarshalMsgpack decodes b into the pointer v as Codec.Unmarshal does,
+// but with each string a copy of its own, so that any part of the value
+// may be kept without keeping b.
 func UnmarshalMsgpack(b []byte, v any) error {
-	var c Codec
-	return c.Unmarshal(b, v)
+	return unmarshal(b, func(d *reader) error { return d.into(v) })
 }
 
 // into reads the next value into the pointer v.
