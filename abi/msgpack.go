@@ -22,6 +22,11 @@ type decoder interface{ decode(*reader) error }
 // Codec encodes and decodes msgpack with state it reuses: keep one per
 // goroutine, in a sync.Pool say, to encode and decode without allocating
 // for the codec itself. The zero Codec is ready to use.
+//
+// The strings a Codec decodes share one copy of the input: one allocation
+// for all of them, but a string that is kept keeps the whole input alive.
+// It suits messages whose parts live no longer than the message, such as
+// replies on the host; UnmarshalMsgpack copies each string on its own.
 type Codec struct {
 	w writer
 	r reader
@@ -41,9 +46,9 @@ func (c *Codec) Append(b []byte, v any) ([]byte, error) {
 	return b, err
 }
 
-// Unmarshal decodes the single msgpack value of b into the pointer v. The
-// call types of this package, maps of attributes and generic values decode
-// here, at one allocation for all their strings, with every length checked
+// Unmarshal decodes the single msgpack value of b into the pointer v, its
+// strings sharing one copy of b. The call types of this package, maps of
+// attributes and generic values decode here, with every length checked
 // against the bytes left, so that hostile input costs no more memory than
 // its size; other types go through msgpack.Unmarshal.
 func (c *Codec) Unmarshal(b []byte, v any) error {
@@ -59,10 +64,11 @@ func AppendMsgpack(b []byte, v any) ([]byte, error) {
 	return c.Append(b, v)
 }
 
-// UnmarshalMsgpack decodes b into the pointer v, as Codec.Unmarshal does.
+// UnmarshalMsgpack decodes b into the pointer v as Codec.Unmarshal does,
+// but with each string a copy of its own, so that any part of the value
+// may be kept without keeping b.
 func UnmarshalMsgpack(b []byte, v any) error {
-	var c Codec
-	return c.Unmarshal(b, v)
+	return unmarshal(b, func(d *reader) error { return d.into(v) })
 }
 
 // into reads the next value into the pointer v.
@@ -499,6 +505,95 @@ func (o *Observation) decode(d *reader) error {
 			o.Choices = make([]Action, n)
 			for i := range o.Choices {
 				if err := o.Choices[i].decode(d); err != nil {
+					return true, fmt.Errorf("[%d]: %w", i, err)
+				}
+			}
+			return true, nil
+		}
+		return false, nil
+	})
+}
+
+func (e Edge) encode(w fieldWriter) {
+	w.begin(2)
+	w.string("from", e.From)
+	w.string("to", e.To)
+}
+
+func (e *Edge) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
+		switch key {
+		case "from":
+			return readString(d, &e.From)
+		case "to":
+			return readString(d, &e.To)
+		}
+		return false, nil
+	})
+}
+
+func (r AgentResetRequest) encode(w fieldWriter) {
+	w.begin(3 + count(len(r.Goals) > 0, len(r.Options) > 0, len(r.Edges) > 0))
+	w.string("component", r.Component)
+	w.string("actor", r.Actor)
+	w.int("seed", r.Seed)
+	if len(r.Goals) > 0 {
+		w.value("goals", r.Goals)
+	}
+	if len(r.Options) > 0 {
+		w.str("options")
+		w.mapLen(len(r.Options))
+		for k, v := range r.Options {
+			w.str(k)
+			w.str(v)
+		}
+	}
+	if len(r.Edges) > 0 {
+		w.str("edges")
+		w.arrayLen(len(r.Edges))
+		for _, e := range r.Edges {
+			e.encode(w)
+		}
+	}
+}
+
+func (r *AgentResetRequest) decode(d *reader) error {
+	return d.fields(func(key string) (bool, error) {
+		switch key {
+		case "component":
+			return readString(d, &r.Component)
+		case "actor":
+			return readString(d, &r.Actor)
+		case "seed":
+			return readInt(d, &r.Seed)
+		case "goals":
+			return readStrings(d, &r.Goals)
+		case "options":
+			n, err := d.mapLen()
+			if err != nil || n < 0 {
+				r.Options = nil
+				return true, err
+			}
+			r.Options = make(map[string]string, n)
+			for range n {
+				k, err := d.str()
+				if err != nil {
+					return true, fmt.Errorf("key: %w", err)
+				}
+				if r.Options[k], err = d.str(); err != nil {
+					return true, fmt.Errorf("%s: %w", k, err)
+				}
+			}
+			return true, nil
+		case "edges":
+			n, err := d.arrayLen()
+			if err != nil || n < 0 {
+				r.Edges = nil
+				return true, err
+			}
+			r.Edges = make([]Edge, n)
+			for i := range r.Edges {
+				if err := r.Edges[i].decode(d); err != nil {
 					return true, fmt.Errorf("[%d]: %w", i, err)
 				}
 			}

@@ -105,3 +105,15 @@ func (r Reply[T]) MarshalMsgpack() ([]byte, error) { return AppendMsgpack(nil, r
 
 // UnmarshalMsgpack implements msgpack.Unmarshaler.
 func (r *Reply[T]) UnmarshalMsgpack(b []byte) error { return unmarshal(b, r.decode) }
+
+// MarshalMsgpack implements msgpack.Marshaler.
+func (e Edge) MarshalMsgpack() ([]byte, error) { return AppendMsgpack(nil, e) }
+
+// UnmarshalMsgpack implements msgpack.Unmarshaler.
+func (e *Edge) UnmarshalMsgpack(b []byte) error { return unmarshal(b, e.decode) }
+
+// MarshalMsgpack implements msgpack.Marshaler.
+func (r AgentResetRequest) MarshalMsgpack() ([]byte, error) { return AppendMsgpack(nil, r) }
+
+// UnmarshalMsgpack implements msgpack.Unmarshaler.
+func (r *AgentResetRequest) UnmarshalMsgpack(b []byte) error { return unmarshal(b, r.decode) }

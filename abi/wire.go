@@ -237,8 +237,11 @@ func count(present ...bool) int {
 // bytes left before anything is allocated for it, so hostile input costs
 // no more memory than its own size.
 type reader struct {
-	b     []byte
-	s     string // b as a string: decoded strings are slices of it, one allocation in all
+	b []byte
+	// s is b as a string, when decoded strings are to share it (one
+	// allocation in all, but any string kept keeps all of b); else ""
+	// and each string is a copy of its own.
+	s     string
 	i     int
 	depth int
 }
@@ -382,6 +385,9 @@ func (r *reader) str() (string, error) {
 		return "", err
 	}
 	at, _ := r.next(uint64(n))
+	if r.s == "" {
+		return string(r.b[at : at+n]), nil
+	}
 	return r.s[at : at+n], nil
 }
 
@@ -710,7 +716,7 @@ func (r *reader) unmarshal(decode func(*reader) error) error {
 
 // unmarshal decodes exactly one value from b with decode.
 func unmarshal(b []byte, decode func(*reader) error) error {
-	r := &reader{b: b, s: string(b)}
+	r := &reader{b: b}
 	return r.unmarshal(decode)
 }
 

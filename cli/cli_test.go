@@ -690,6 +690,18 @@ func TestServe(t *testing.T) {
 	if want := []string{"basics OK", "kvcounter OK"}; !slices.Equal(names, want) {
 		t.Errorf("plugins served: %v, want %v", names, want)
 	}
+
+	// A simulation run whose actor the greedy agent of basics plays.
+	run := `{"model": "connections { hall -> lab { *: m } lab -> vault { *: m } }\nactors { eve { at hall; goals vault; } }", "agents": ["eve=greedy"]}`
+	resp, err := client.Post(s.url+"/v1/sim/runs", "application/json", strings.NewReader(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(stream), "event: goals\ndata: {\"tick\":1,\"actor\":\"eve\"}\n\nevent: end\n") {
+		t.Errorf("POST /v1/sim/runs: %d\n%s", resp.StatusCode, stream)
+	}
 	s.stop(t)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
@@ -27,6 +28,8 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/proxy"
+	"github.com/gatehouse/gatehouse/sim/simhttp"
+	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 func newServeCommand() *cobra.Command {
@@ -139,6 +142,16 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		MaxBytes:   f.OpenC2.MaxRequestBytes,
 		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, pep, logger),
 		Logger:     logger,
+	})
+	simhttp.Register(e, simhttp.Options{
+		Agents: func(ctx context.Context, name string) (wasmagent.Session, func(), error) {
+			s, err := h.Session(ctx, abi.KindAgent, name)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s, s.Close, nil
+		},
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns, Logger: logger,
 	})
 	srv := &http.Server{
 		Handler:           e,

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
+	"github.com/gatehouse/gatehouse/cli/internal/progress"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
@@ -19,13 +21,18 @@ func newSimCommand() *cobra.Command {
 		Short: "Check, analyse, simulate and draw socio-technical security models",
 		Long: `The sim commands read models written in the model language (docs/model-language.md):
 locations joined by guarded connections, credentials and documents, and actors
-with roles, holdings and goals. FILE may be - for standard input.`,
+with roles, holdings and goals. FILE may be - for standard input.
+
+Long work (sim run, sim analyze, sim paths --all) shows a progress bar on stderr
+after a second when stderr is a terminal, unless --no-progress or --output json
+is given.`,
 		Example: `  gatehouse sim check examples/office.model
   gatehouse sim paths examples/office.model --from street --to office --actor mallory
   gatehouse sim run examples/office.model --seed 7 --log log.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	cmd.PersistentFlags().Bool("no-progress", false, "show no progress bar")
 	cmd.AddCommand(newSimCheckCommand(), newSimPathsCommand(), newSimAnalyzeCommand(), newSimRunCommand(),
 		newSimFuzzCommand(), newSimDotCommand())
 	return cmd
@@ -103,3 +110,27 @@ func runSimCheck(cmd *cobra.Command, args []string) error {
 
 // dashJoin joins names with ", ", or returns "-" for none.
 func dashJoin(names []string) string { return dash(strings.Join(names, ", ")) }
+
+// progressBar returns the progress bar of a long sim command, drawn on
+// stderr, or nil (which draws nothing) unless stderr is a terminal and
+// neither --output json nor --no-progress is given. A command whose
+// results go to stdout as they come (sim paths --all) passes
+// quietOnTerminal, for a bar drawn between them would garble them.
+func progressBar(cmd *cobra.Command, asJSON, quietOnTerminal bool, label string, total int64, unit string) *progress.Bar {
+	if off, _ := cmd.Flags().GetBool("no-progress"); off || asJSON {
+		return nil
+	}
+	if quietOnTerminal && isTerminal(cmd.OutOrStdout()) {
+		return nil
+	}
+	if w := cmd.ErrOrStderr(); isTerminal(w) {
+		return progress.New(w, label, total, unit)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

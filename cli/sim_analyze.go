@@ -46,7 +46,12 @@ func runSimAnalyze(cmd *cobra.Command, args []string) error {
 	if o.MaxSets < 1 {
 		return usage("--max-sets %d: want at least 1", o.MaxSets)
 	}
+	bar := progressBar(cmd, asJSON, false, "analyze", int64(len(m.Actors())+len(m.Possessibles())), "actors and possessibles")
+	if bar != nil {
+		o.Progress = func(done, _ int) { bar.Set(int64(done)) }
+	}
 	rep := analysis.Analyze(m, o)
+	bar.Done()
 	if asJSON {
 		return printJSON(cmd.OutOrStdout(), rep)
 	}

@@ -126,7 +126,10 @@ func listPaths(cmd *cobra.Command, m *model.Model, ends [2]int, rule paths.Rule,
 	lim.MaxPaths, _ = f.GetInt("max-paths")
 	var all [][]string
 	w := cmd.OutOrStdout()
+	bar, found := progressBar(cmd, asJSON, true, "paths", int64(lim.MaxPaths), "paths"), int64(0)
 	n := paths.List(m, ends[0], ends[1], rule, lim, func(p []int) bool {
+		found++
+		bar.Set(found)
 		names := newFoundPath(m, p).Path
 		if asJSON {
 			all = append(all, names)
@@ -135,6 +138,7 @@ func listPaths(cmd *cobra.Command, m *model.Model, ends [2]int, rule paths.Rule,
 		}
 		return true
 	})
+	bar.Done()
 	if asJSON {
 		if err := printJSON(w, map[string]any{"paths": all, "count": n, "limited": lim.MaxPaths > 0 && n == lim.MaxPaths}); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/sim/agent"
-	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
@@ -69,13 +67,13 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		return usage("--ticks %d: a run needs at least 1 tick", cfg.Ticks)
 	}
 	conflicts, _ := f.GetString("conflicts")
-	if cfg.Conflicts, err = conflictHandler(m, conflicts); err != nil {
-		return err
+	if cfg.Conflicts, err = simulate.ParseConflicts(m, conflicts); err != nil {
+		return usage("--%v", err)
 	}
 	specs, _ := f.GetStringArray("agent")
-	assigned, err := assignAgents(m, specs)
+	assigned, err := agent.Assign(m, specs)
 	if err != nil {
-		return err
+		return usage("--%v", err)
 	}
 	ctx := cmd.Context()
 	sessions, closeSessions, err := openSessions(cmd, assigned)
@@ -83,14 +81,7 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer closeSessions()
-	team := &agent.Team{}
-	cfg.Agent = func(actor string) (simulate.Agent, error) {
-		name := assigned[actor]
-		if a, ok := team.New(name); ok {
-			return a, nil
-		}
-		return wasmagent.New(sessions[name]), nil
-	}
+	cfg.Agent = wasmagent.Team(assigned, sessions)
 	for _, out := range []struct {
 		flag string
 		dst  *io.Writer
@@ -106,7 +97,12 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		defer file.Close()
 		*out.dst = file
 	}
+	bar := progressBar(cmd, asJSON, false, "run", cfg.Ticks, "ticks")
+	if bar != nil {
+		cfg.Progress = bar.Set
+	}
 	res, err := simulate.Run(ctx, m, cfg)
+	bar.Done()
 	if err != nil {
 		return finding("%v", err)
 	}
@@ -131,50 +127,15 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	return tw.Flush()
 }
 
-// assignAgents returns the agent name of every actor of m from the
-// --agent specs ACTOR=AGENT and *=AGENT; the default is shortest.
-func assignAgents(m *model.Model, specs []string) (map[string]string, error) {
-	byActor := map[string]string{}
-	fallback := "shortest"
-	for _, s := range specs {
-		actor, name, ok := strings.Cut(s, "=")
-		if !ok || name == "" {
-			return nil, usage("--agent %q: want ACTOR=AGENT", s)
-		}
-		if actor == "*" {
-			fallback = name
-			continue
-		}
-		if _, ok := m.ActorID(actor); !ok {
-			return nil, usage("--agent %q: the model has no actor %q", s, actor)
-		}
-		byActor[actor] = name
-	}
-	out := map[string]string{}
-	for _, a := range m.Actors() {
-		out[a.Name] = fallback
-		if name, ok := byActor[a.Name]; ok {
-			out[a.Name] = name
-		}
-	}
-	return out, nil
-}
-
 // openSessions starts a host on the plugin folder if some agent is not
 // built in, and opens one session per plugin agent component. The
 // returned function closes the sessions and the host.
-func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]*host.Session, func(), error) {
-	var names []string
-	for _, name := range assigned {
-		if !slices.Contains(agent.Names, name) && !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	sessions := map[string]*host.Session{}
+func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]wasmagent.Session, func(), error) {
+	names := agent.Plugins(assigned)
+	sessions := map[string]wasmagent.Session{}
 	if len(names) == 0 {
 		return sessions, func() {}, nil
 	}
-	slices.Sort(names)
 	hc, err := offlineConfig(cmd)
 	if err != nil {
 		return nil, nil, err
@@ -191,8 +152,9 @@ func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]*h
 	if err != nil {
 		return nil, nil, usage("%v", err)
 	}
+	var opened []*host.Session
 	closeAll := func() {
-		for _, s := range sessions {
+		for _, s := range opened {
 			s.Close()
 		}
 		h.Close(context.WithoutCancel(ctx))
@@ -207,26 +169,8 @@ func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]*h
 			closeAll()
 			return nil, nil, usage("agent %q: %v", name, err)
 		}
+		opened = append(opened, s)
 		sessions[name] = s
 	}
 	return sessions, closeAll, nil
-}
-
-// conflictHandler returns the handler a --conflicts value names.
-func conflictHandler(m *model.Model, spec string) (simulate.ConflictHandler, error) {
-	switch {
-	case spec == "random":
-		return simulate.RandomOrder{}, nil
-	case spec == "fail":
-		return simulate.FailAll{}, nil
-	case strings.HasPrefix(spec, "priority:"):
-		actors := strings.Split(strings.TrimPrefix(spec, "priority:"), ",")
-		for _, a := range actors {
-			if _, ok := m.ActorID(a); !ok {
-				return nil, usage("--conflicts %q: the model has no actor %q", spec, a)
-			}
-		}
-		return simulate.Priority(actors), nil
-	}
-	return nil, usage("--conflicts %q: want random, fail or priority:ACTOR,...", spec)
 }

@@ -240,6 +240,25 @@ actors { eve { at hall; goals vault; } }`)
 	run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=nobody").check(t, cli.ExitUsage, `agent "nobody"`)
 }
 
+// TestSimRunAgentsOfTwoPlugins drives two actors with the greedy agents of
+// the Go and C basics plugins, which both provide one, so each is named
+// with its plugin.
+func TestSimRunAgentsOfTwoPlugins(t *testing.T) {
+	t.Parallel()
+	plugins := pluginDir(t, map[string]string{"basics.wasm": wasmbuild.Go(t, srcBasics), "c-basics.wasm": wasmbuild.C.Plugin(t, "c-basics")})
+	config := writeFile(t, t.TempDir(), "gatehouse.yaml", "cache_dir: "+wasmbuild.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
+	file := writeModel(t, `connections { hall -> lab { *: m } lab -> vault { *: m } hall -> office { *: m } office -> hall { *: m } }
+actors { eve { at hall; goals vault; } joe { at office; goals vault; } }`)
+	r := run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=basics/greedy", "--agent", "joe=c-basics/greedy")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"eve    basics/greedy    vault     -      -     met at tick 1", "joe    c-basics/greedy  vault     -      -     met at tick 2"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=greedy").check(t, cli.ExitUsage, "name one as PLUGIN/greedy")
+}
+
 func TestSimFuzzAndDot(t *testing.T) {
 	t.Parallel()
 	r := run(t, "", "sim", "fuzz", "--locations", "12", "--actors", "2", "--seed", "5", "--exotic")

@@ -6,11 +6,14 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -203,4 +206,51 @@ func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, 
 		}
 	}
 	return abi.Action{Kind: simulate.KindWait}, nil
+}
+
+// Default is the agent of every actor that Assign gives none.
+const Default = "shortest"
+
+// Assign returns the agent name of every actor of m from specs of the form
+// ACTOR=AGENT, and *=AGENT for the actors no spec names; the agents of
+// actors no spec covers are Default. An agent name that is not built in
+// names a plugin component. Errors name the spec.
+func Assign(m *model.Model, specs []string) (map[string]string, error) {
+	byActor := map[string]string{}
+	fallback := Default
+	for _, s := range specs {
+		actor, name, ok := strings.Cut(s, "=")
+		if !ok || actor == "" || name == "" {
+			return nil, fmt.Errorf("agent %q: want ACTOR=AGENT", s)
+		}
+		if actor == "*" {
+			fallback = name
+			continue
+		}
+		if _, ok := m.ActorID(actor); !ok {
+			return nil, fmt.Errorf("agent %q: the model has no actor %q", s, actor)
+		}
+		byActor[actor] = name
+	}
+	out := map[string]string{}
+	for _, a := range m.Actors() {
+		out[a.Name] = fallback
+		if name, ok := byActor[a.Name]; ok {
+			out[a.Name] = name
+		}
+	}
+	return out, nil
+}
+
+// Plugins returns the agent names of assigned that are not built in, each
+// once, sorted: the plugin components a run needs.
+func Plugins(assigned map[string]string) []string {
+	var names []string
+	for _, name := range assigned {
+		if !slices.Contains(Names, name) && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

@@ -299,3 +299,17 @@ func TestReportNamesEveryGoal(t *testing.T) {
 		t.Errorf("goals = %s", got)
 	}
 }
+
+func TestAnalyzeProgress(t *testing.T) {
+	m := load(t, office)
+	var done []int
+	Analyze(m, Options{Progress: func(n, total int) {
+		if total != len(m.Actors())+len(m.Possessibles()) {
+			t.Fatalf("total %d", total)
+		}
+		done = append(done, n)
+	}})
+	if len(done) != len(m.Actors())+len(m.Possessibles()) || !slices.IsSorted(done) || done[0] != 1 {
+		t.Errorf("progress %v", done)
+	}
+}

@@ -32,6 +32,9 @@ type Options struct {
 	// to their union, and the result may overstate what the actor can do
 	// (Reachability.Exact is false).
 	MaxSets int
+	// Progress, when set, is told by Analyze after each actor's reach and
+	// each possessible's spread: done of total, for progress bars.
+	Progress func(done, total int)
 }
 
 // DefaultMaxSets is the default of Options.MaxSets.

@@ -104,9 +104,16 @@ type Report struct {
 func Analyze(m *model.Model, o Options) *Report {
 	rep := &Report{}
 	goals := map[string]bool{}
+	done, total := 0, len(m.Actors())+len(m.Possessibles())
+	progress := func() {
+		if done++; o.Progress != nil {
+			o.Progress(done, total)
+		}
+	}
 	for _, a := range m.Actors() {
 		r, _ := Reach(m, a.Name, o) // a is an actor of m
 		rep.Actors = append(rep.Actors, r)
+		progress()
 		for _, g := range a.Goals {
 			goals[g] = true
 		}
@@ -122,6 +129,7 @@ func Analyze(m *model.Model, o Options) *Report {
 	}
 	for p := range m.Possessibles() {
 		rep.Possessibles = append(rep.Possessibles, SpreadOf(m, p, rep.Actors))
+		progress()
 	}
 	return rep
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/sim/model"
 )
 
 // Intent is an action an actor chose.
@@ -74,6 +76,27 @@ type FailAll struct{}
 // Resolve fails every intent.
 func (FailAll) Resolve(c Conflict, _ *rand.Rand) Resolution {
 	return Resolution{Fail: identity(len(c.Intents))}
+}
+
+// ParseConflicts returns the handler spec names: "random" (RandomOrder),
+// "fail" (FailAll) or "priority:ACTOR,..." (Priority), whose actors m must
+// have.
+func ParseConflicts(m *model.Model, spec string) (ConflictHandler, error) {
+	switch {
+	case spec == "random":
+		return RandomOrder{}, nil
+	case spec == "fail":
+		return FailAll{}, nil
+	case strings.HasPrefix(spec, "priority:"):
+		actors := strings.Split(strings.TrimPrefix(spec, "priority:"), ",")
+		for _, a := range actors {
+			if _, ok := m.ActorID(a); !ok {
+				return nil, fmt.Errorf("conflicts %q: the model has no actor %q", spec, a)
+			}
+		}
+		return Priority(actors), nil
+	}
+	return nil, fmt.Errorf("conflicts %q: want random, fail or priority:ACTOR,...", spec)
 }
 
 func identity(n int) []int {

@@ -37,6 +37,10 @@ type Config struct {
 	Trace, Log io.Writer
 	// Listeners receive the events of the run.
 	Listeners []Listener
+	// Progress, when set, is called at the end of every tick with the
+	// number of ticks run, for progress bars; it costs less than a
+	// listener, which is told of every step.
+	Progress func(ticks int64)
 }
 
 // Result is how a run ended.
@@ -253,6 +257,9 @@ func (r *run) loop() (*Result, error) {
 				metGoals++
 				r.notify(Event{Kind: EventGoals, Tick: r.tick, Actor: s.name})
 			}
+		}
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(r.tick + 1)
 		}
 		if withGoals > 0 && metGoals == withGoals {
 			r.tick++

@@ -552,3 +552,16 @@ func (b bare) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
 	}
 	return abi.Action{Kind: "move", Target: "b", Risk: 0.5, Time: 9}, nil
 }
+
+func TestProgressCountsTicks(t *testing.T) {
+	m := load(t, office)
+	var ticks []int64
+	res, err := simulate.Run(context.Background(), m, simulate.Config{Seed: 1, Agent: builtin("shortest"),
+		Progress: func(n int64) { ticks = append(ticks, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ticks) != int(res.Ticks) || ticks[0] != 1 || ticks[len(ticks)-1] != res.Ticks {
+		t.Errorf("progress %v over a run of %d ticks", ticks, res.Ticks)
+	}
+}

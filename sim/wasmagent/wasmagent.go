@@ -4,8 +4,11 @@ package wasmagent
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/sim/agent"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
 // Session is what an agent needs of a plugin session; *host.Session is
@@ -35,4 +38,22 @@ func (a *Agent) Reset(ctx context.Context, req abi.AgentResetRequest) error {
 // Act asks the plugin for the actor's action.
 func (a *Agent) Act(ctx context.Context, obs abi.Observation) (abi.Action, error) {
 	return a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: obs})
+}
+
+// Team returns the Config.Agent of a run whose actors play the agents
+// assigned names (agent.Assign): the built-in ones of one agent.Team, and
+// plugin components through sessions, by name.
+func Team(assigned map[string]string, sessions map[string]Session) func(actor string) (simulate.Agent, error) {
+	team := &agent.Team{}
+	return func(actor string) (simulate.Agent, error) {
+		name := assigned[actor]
+		if a, ok := team.New(name); ok {
+			return a, nil
+		}
+		s, ok := sessions[name]
+		if !ok {
+			return nil, fmt.Errorf("no session of the agent %q", name)
+		}
+		return New(s), nil
+	}
 }

@@ -43,6 +43,17 @@ type File struct {
 	// Proxy configures the reverse proxy that guards services with the
 	// policy entities (docs/reverse-proxy.md). Default: none.
 	Proxy proxy.Config `yaml:"proxy"`
+	Sim   Sim          `yaml:"sim"`
+}
+
+// Sim configures the simulation runs behind POST /v1/sim/runs.
+type Sim struct {
+	// MaxModelBytes bounds the model of a run. Default 1 MiB.
+	MaxModelBytes int64 `yaml:"max_model_bytes"`
+	// MaxTicks bounds the ticks of a run. Default 100000.
+	MaxTicks int64 `yaml:"max_ticks"`
+	// MaxRuns bounds the runs at once. Default 4.
+	MaxRuns int `yaml:"max_runs"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -213,6 +224,15 @@ func (f *File) validate() error {
 	}
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
+	}
+	if f.Sim.MaxModelBytes < 0 {
+		return fmt.Errorf("sim.max_model_bytes %d is negative", f.Sim.MaxModelBytes)
+	}
+	if f.Sim.MaxTicks < 0 {
+		return fmt.Errorf("sim.max_ticks %d is negative", f.Sim.MaxTicks)
+	}
+	if f.Sim.MaxRuns < 0 {
+		return fmt.Errorf("sim.max_runs %d is negative", f.Sim.MaxRuns)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {

@@ -8,23 +8,33 @@
  * A reset copies what the run needs into one heap block per actor: the
  * actor's goals and the edges as a graph of interned locations (successor
  * lists in the order of the edges, which decides among paths of equal
- * length exactly as the Go agent does).
+ * length exactly as the Go agent does, and predecessor lists). The run
+ * keeps the distance of every location to the goals it was last asked
+ * about, so that an actor whose goals do not change pays one breadth-first
+ * search for the whole run.
  */
 #include "basics.h"
 
 typedef struct run {
-    struct run *next;
     gh_str actor;
     gh_str_list goals;
     uint32_t nodes;     /* distinct locations */
     gh_str *names;      /* by node */
     uint32_t *first;    /* nodes+1 offsets into succ */
     uint32_t *succ;     /* successors, by edge order */
+    uint32_t *pfirst;   /* nodes+1 offsets into pred */
+    uint32_t *pred;     /* predecessors */
+    int32_t *dist;      /* by node, edges to the nearest target, -1 for none */
     uint32_t *table;    /* open addressing: node+1, 0 for empty */
     uint32_t mask;      /* table size - 1 */
+    uint32_t *targets;  /* the goal locations dist is for (gh_malloc), or NULL before the first */
+    uint32_t ntargets;
 } run;
 
-static run *runs; /* by actor, most recent first */
+/* The runs by actor: open addressing on the hash of the actor's name, at
+ * most half full. A reset of an actor replaces its run in place. */
+static run **runs;
+static uint32_t runs_mask, runs_count;
 
 static uint32_t hash(gh_str s) {
     uint32_t h = 2166136261u;
@@ -51,10 +61,37 @@ static uint32_t intern(uint32_t *table, uint32_t mask, gh_str *names, uint32_t *
     return *nodes - 1;
 }
 
-static run *find(gh_str actor) {
-    for (run *r = runs; r; r = r->next)
-        if (gh_str_equal(r->actor, actor)) return r;
-    return NULL;
+/* slot returns the slot of the actor's run, or the empty slot it would
+ * take. runs must not be NULL. */
+static run **slot(gh_str actor) {
+    for (uint32_t i = hash(actor) & runs_mask;; i = (i + 1) & runs_mask)
+        if (!runs[i] || gh_str_equal(runs[i]->actor, actor)) return &runs[i];
+}
+
+static run *find(gh_str actor) { return runs ? *slot(actor) : NULL; }
+
+/* put stores r as the run of its actor, freeing the run it replaces;
+ * false when out of memory. */
+static bool put(run *r) {
+    if (!runs || 2 * (runs_count + 1) > runs_mask + 1) {
+        uint32_t old_size = runs ? runs_mask + 1 : 0, size = runs ? 2 * old_size : 16;
+        run **old = runs, **grown = gh_calloc(size, sizeof *grown);
+        if (!grown) return false;
+        runs = grown;
+        runs_mask = size - 1;
+        for (uint32_t i = 0; i < old_size; i++)
+            if (old[i]) *slot(old[i]->actor) = old[i];
+        gh_free(old);
+    }
+    run **at = slot(r->actor);
+    if (*at) {
+        gh_free((*at)->targets);
+        gh_free(*at);
+    } else {
+        runs_count++;
+    }
+    *at = r;
+    return true;
 }
 
 /* copy_str copies s to *at and returns the copy. */
@@ -63,6 +100,17 @@ static gh_str copy_str(char **at, gh_str s) {
     if (s.len) gh_memcpy(*at, s.ptr, s.len);
     *at += s.len;
     return c;
+}
+
+/* adjacency fills first (nodes+1 offsets) and adj with the edges a[i] ->
+ * b[i] by a, in edge order; fill is scratch for nodes offsets. */
+static void adjacency(uint32_t nodes, uint32_t edges, const uint32_t *a, const uint32_t *b, uint32_t *first,
+                      uint32_t *adj, uint32_t *fill) {
+    gh_memset(first, 0, (nodes + 1) * sizeof *first);
+    for (uint32_t i = 0; i < edges; i++) first[a[i] + 1]++;
+    for (uint32_t n = 0; n < nodes; n++) first[n + 1] += first[n];
+    gh_memcpy(fill, first, nodes * sizeof *fill);
+    for (uint32_t i = 0; i < edges; i++) adj[fill[a[i]]++] = b[i];
 }
 
 gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply) {
@@ -91,14 +139,19 @@ gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply) {
     for (uint32_t i = 0; i < req->goals.len; i++) text += req->goals.items[i].len;
     for (uint32_t i = 0; i < nodes; i++) text += names[i].len;
     size_t bytes = sizeof(run) + req->goals.len * sizeof(gh_str) + nodes * sizeof(gh_str) +
-                   (nodes + 1 + edges + size) * sizeof(uint32_t) + text;
+                   (3 * nodes + 2 + 2 * edges + size) * sizeof(uint32_t) + text;
     run *r = gh_malloc(bytes);
     if (!r) return gh_error(reply, GH_INTERNAL, "out of memory");
     gh_str *goals = (gh_str *)(r + 1);
     r->names = goals + req->goals.len;
     r->first = (uint32_t *)(r->names + nodes);
     r->succ = r->first + nodes + 1;
-    r->table = r->succ + edges;
+    r->pfirst = r->succ + edges;
+    r->pred = r->pfirst + nodes + 1;
+    r->dist = (int32_t *)(r->pred + edges);
+    r->table = (uint32_t *)(r->dist + nodes);
+    r->targets = NULL;
+    r->ntargets = 0;
     char *at = (char *)(r->table + size);
 
     r->actor = copy_str(&at, req->actor);
@@ -110,66 +163,88 @@ gh_status greedy_reset(const gh_agent_reset_req *req, gh_writer *reply) {
     r->mask = size - 1;
     r->nodes = nodes;
 
-    /* Successor lists: a stable counting sort of the edges by from. */
-    gh_memset(r->first, 0, (nodes + 1) * sizeof *r->first);
-    for (uint32_t i = 0; i < edges; i++) r->first[from[i] + 1]++;
-    for (uint32_t n = 0; n < nodes; n++) r->first[n + 1] += r->first[n];
+    /* Successor and predecessor lists: stable counting sorts of the edges
+     * by from and by to. */
     uint32_t *fill = gh_scratch(nodes * sizeof *fill + 1);
     if (!fill) {
         gh_free(r);
         return gh_error(reply, GH_INTERNAL, "out of memory");
     }
-    gh_memcpy(fill, r->first, nodes * sizeof *fill);
-    for (uint32_t i = 0; i < edges; i++) r->succ[fill[from[i]]++] = to[i];
+    adjacency(nodes, edges, from, to, r->first, r->succ, fill);
+    adjacency(nodes, edges, to, from, r->pfirst, r->pred, fill);
 
-    /* Replace the actor's previous run. */
-    for (run **p = &runs; *p; p = &(*p)->next) {
-        if (gh_str_equal((*p)->actor, req->actor)) {
-            run *old = *p;
-            *p = old->next;
-            gh_free(old);
-            break;
-        }
+    if (!put(r)) {
+        gh_free(r);
+        return gh_error(reply, GH_INTERNAL, "out of memory");
     }
-    r->next = runs;
-    runs = r;
     return GH_OK;
 }
 
-/* next_hop returns the first location on a shortest path from the location
- * to any goal, by breadth-first search over the edges, or -1. */
-static int64_t next_hop(const run *r, gh_str location, gh_str_list goals) {
-    int64_t start = lookup(r->table, r->mask, r->names, location);
-    if (start < 0) return -1;
-    uint8_t *goal = gh_scratch(r->nodes);
-    int32_t *hop = gh_scratch(r->nodes * sizeof *hop); /* -2 unseen, -1 the start, else the first hop */
-    uint32_t *queue = gh_scratch(r->nodes * sizeof *queue);
-    if (!goal || !hop || !queue) return -1;
-    gh_memset(goal, 0, r->nodes);
-    for (uint32_t i = 0; i < goals.len; i++) {
-        int64_t g = lookup(r->table, r->mask, r->names, goals.items[i]);
-        if (g >= 0) goal[g] = 1;
-    }
-    for (uint32_t n = 0; n < r->nodes; n++) hop[n] = -2;
-    hop[start] = -1;
+/* measure sets r->dist by a breadth-first search from the targets against
+ * the edges; false when out of memory. */
+static bool measure(run *r) {
+    uint32_t *queue = gh_scratch(r->nodes * sizeof *queue + 1);
+    if (!queue) return false;
+    for (uint32_t n = 0; n < r->nodes; n++) r->dist[n] = -1;
     uint32_t head = 0, tail = 0;
-    queue[tail++] = (uint32_t)start;
+    for (uint32_t i = 0; i < r->ntargets; i++) {
+        r->dist[r->targets[i]] = 0;
+        queue[tail++] = r->targets[i];
+    }
     while (head < tail) {
         uint32_t at = queue[head++];
-        for (uint32_t e = r->first[at]; e < r->first[at + 1]; e++) {
-            uint32_t to = r->succ[e];
-            if (hop[to] != -2) continue;
-            int32_t h = at == (uint32_t)start ? (int32_t)to : hop[at];
-            if (goal[to]) return h;
-            hop[to] = h;
-            queue[tail++] = to;
+        for (uint32_t e = r->pfirst[at]; e < r->pfirst[at + 1]; e++) {
+            uint32_t from = r->pred[e];
+            if (r->dist[from] >= 0) continue;
+            r->dist[from] = r->dist[at] + 1;
+            queue[tail++] = from;
         }
     }
-    return -1;
+    return true;
+}
+
+/* next_hop returns the first location on a shortest path from the location
+ * to any goal other than it, the first in edge order among equals (where a
+ * breadth-first search from the location reaches a goal through first), or
+ * -1. A path through the location is never a shortest one, so the
+ * distances to the goals but the location serve every location. */
+static int64_t next_hop(run *r, gh_str location, gh_str_list goals) {
+    int64_t start = lookup(r->table, r->mask, r->names, location);
+    if (start < 0) return -1;
+    uint32_t *want = gh_scratch(goals.len * sizeof *want + 1), n = 0;
+    if (!want) return -1;
+    for (uint32_t i = 0; i < goals.len; i++) {
+        int64_t g = lookup(r->table, r->mask, r->names, goals.items[i]);
+        if (g < 0 || g == start) continue;
+        bool seen = false;
+        for (uint32_t k = 0; k < n && !seen; k++) seen = want[k] == (uint32_t)g;
+        if (!seen) want[n++] = (uint32_t)g;
+    }
+    bool same = r->targets && r->ntargets == n;
+    for (uint32_t k = 0; k < n && same; k++) same = r->targets[k] == want[k];
+    if (!same) {
+        uint32_t *t = gh_realloc(r->targets, n * sizeof *t + 1);
+        if (!t) return -1;
+        gh_memcpy(t, want, n * sizeof *t);
+        r->targets = t;
+        r->ntargets = n;
+        if (!measure(r)) {
+            r->ntargets = 0;
+            gh_free(r->targets);
+            r->targets = NULL;
+            return -1;
+        }
+    }
+    int64_t best = -1;
+    for (uint32_t e = r->first[start]; e < r->first[start + 1]; e++) {
+        uint32_t to = r->succ[e];
+        if (r->dist[to] >= 0 && (best < 0 || r->dist[to] < r->dist[best])) best = to;
+    }
+    return best;
 }
 
 gh_status greedy_act(const gh_agent_act_req *req, gh_writer *reply) {
-    const run *r = find(req->actor);
+    run *r = find(req->actor);
     if (!r) return gh_errorf(reply, GH_INVALID_REQUEST, "actor \"%.*s\" has no run: reset it first", GH_STR_ARG(req->actor));
     const gh_observation *obs = &req->observation;
     gh_action_list choices = obs->choices;

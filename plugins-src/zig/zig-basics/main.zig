@@ -179,13 +179,25 @@ fn pathSegments(req: *const gh.ObjectRequest, reply: *gh.Writer) anyerror!void {
 
 // ---- agent greedy ----
 
-const Strs = std.ArrayListUnmanaged([]const u8);
-
-/// Run is what the agent remembers of a run for one actor, in its own arena.
+/// Run is what the agent remembers of a run for one actor, in its own arena:
+/// its goals and the edges as a graph of numbered locations (successor lists
+/// in the order of the edges, which decides among paths of equal length
+/// exactly as the Go agent does, and predecessor lists). It keeps the
+/// distance of every location to the goals it was last asked about, so that
+/// an actor whose goals do not change pays one breadth-first search for the
+/// whole run.
 const Run = struct {
     arena: std.heap.ArenaAllocator,
-    goals: []const []const u8,
-    next: std.StringHashMapUnmanaged(Strs), // the edges, as successors by location
+    goals: []const []const u8 = &.{},
+    ids: std.StringHashMapUnmanaged(u32) = .{}, // location -> node
+    names: []const []const u8 = &.{}, // by node
+    first: []u32 = &.{}, // nodes+1 offsets into succ
+    succ: []u32 = &.{},
+    pfirst: []u32 = &.{}, // nodes+1 offsets into pred
+    pred: []u32 = &.{},
+    dist: []i32 = &.{}, // edges to the nearest target, -1 for none
+    targets: std.ArrayListUnmanaged(u32) = .{}, // the goal locations dist is for
+    measured: bool = false,
 };
 
 var runs = std.StringHashMapUnmanaged(*Run){};
@@ -196,7 +208,7 @@ fn reset(req: *const gh.AgentResetRequest) anyerror!void {
         return gh.fail(.invalid_request, "option goal-bias is {s}, not true or false", .{gh.goQuote(bias)});
 
     const run = try gh.allocator.create(Run);
-    run.* = .{ .arena = std.heap.ArenaAllocator.init(gh.allocator), .goals = &.{}, .next = .{} };
+    run.* = .{ .arena = std.heap.ArenaAllocator.init(gh.allocator) };
     errdefer {
         run.arena.deinit();
         gh.allocator.destroy(run);
@@ -205,14 +217,17 @@ fn reset(req: *const gh.AgentResetRequest) anyerror!void {
     const goals = try a.alloc([]const u8, req.goals.len);
     for (goals, req.goals) |*g, s| g.* = try a.dupe(u8, s);
     run.goals = goals;
-    for (req.edges) |e| {
-        const gop = try run.next.getOrPut(a, e.from);
-        if (!gop.found_existing) {
-            gop.key_ptr.* = try a.dupe(u8, e.from);
-            gop.value_ptr.* = .{};
-        }
-        try gop.value_ptr.append(a, try a.dupe(u8, e.to));
+    var names = std.ArrayListUnmanaged([]const u8){};
+    const from = try gh.arena().alloc(u32, req.edges.len);
+    const to = try gh.arena().alloc(u32, req.edges.len);
+    for (req.edges, from, to) |e, *f, *t| {
+        f.* = try node(run, &names, e.from);
+        t.* = try node(run, &names, e.to);
     }
+    run.names = names.items;
+    run.first = try adjacency(a, names.items.len, from, to, &run.succ);
+    run.pfirst = try adjacency(a, names.items.len, to, from, &run.pred);
+    run.dist = try a.alloc(i32, names.items.len);
 
     const gop = try runs.getOrPut(gh.allocator, req.actor);
     if (gop.found_existing) {
@@ -234,6 +249,35 @@ fn act(req: *const gh.AgentActRequest) anyerror!gh.Action {
     if (obs.choices.len == 0) return .{ .kind = "wait" };
     const goals = if (obs.goals.len == 0) run.goals else obs.goals;
     return chooseGreedy(run, obs, goals);
+}
+
+/// node returns the number of a location, numbering it if new.
+fn node(run: *Run, names: *std.ArrayListUnmanaged([]const u8), name: []const u8) !u32 {
+    const a = run.arena.allocator();
+    const gop = try run.ids.getOrPut(a, name);
+    if (!gop.found_existing) {
+        const copy = try a.dupe(u8, name);
+        gop.key_ptr.* = copy;
+        gop.value_ptr.* = @intCast(names.items.len);
+        try names.append(a, copy);
+    }
+    return gop.value_ptr.*;
+}
+
+/// adjacency sets adj to the edges x[i] -> y[i] grouped by x, in edge order,
+/// and returns the n+1 offsets of each group.
+fn adjacency(a: std.mem.Allocator, n: usize, x: []const u32, y: []const u32, adj: *[]u32) ![]u32 {
+    const first = try a.alloc(u32, n + 1);
+    @memset(first, 0);
+    for (x) |v| first[v + 1] += 1;
+    for (0..n) |i| first[i + 1] += first[i];
+    const fill = try gh.arena().dupe(u32, first[0..n]);
+    adj.* = try a.alloc(u32, x.len);
+    for (x, y) |v, w| {
+        adj.*[fill[v]] = w;
+        fill[v] += 1;
+    }
+    return first;
 }
 
 fn contains(list: []const []const u8, s: []const u8) bool {
@@ -261,24 +305,51 @@ fn chooseGreedy(run: *Run, obs: *const gh.Observation, goals: []const []const u8
 }
 
 /// nextHop returns the first location on a shortest path from `from` to any
-/// goal, by breadth-first search over the edges.
+/// goal other than `from`, the first in the order of the edges among equals
+/// (where a breadth-first search from `from` reaches a goal through first).
+/// A path through `from` is never a shortest one, so the distances to the
+/// goals but `from` serve every location.
 fn nextHop(run: *Run, from: []const u8, goals: []const []const u8) !?[]const u8 {
-    const a = gh.arena();
-    var first = std.StringHashMapUnmanaged([]const u8){}; // location -> first hop to reach it
-    try first.put(a, from, "");
-    var queue = Strs{};
-    try queue.append(a, from);
+    const start = run.ids.get(from) orelse return null;
+    var targets = std.ArrayListUnmanaged(u32){};
+    for (goals) |g| {
+        const n = run.ids.get(g) orelse continue;
+        if (n != start and std.mem.indexOfScalar(u32, targets.items, n) == null) try targets.append(gh.arena(), n);
+    }
+    if (!run.measured or !std.mem.eql(u32, targets.items, run.targets.items)) {
+        run.targets.clearRetainingCapacity();
+        try run.targets.appendSlice(run.arena.allocator(), targets.items);
+        run.measured = true;
+        try measure(run);
+    }
+    var best: ?u32 = null;
+    for (run.succ[run.first[start]..run.first[start + 1]]) |to| {
+        const d = run.dist[to];
+        if (d >= 0 and (best == null or d < run.dist[best.?])) best = to;
+    }
+    return if (best) |b| run.names[b] else null;
+}
+
+/// measure sets run.dist by a breadth-first search from run.targets against
+/// the edges.
+fn measure(run: *Run) !void {
+    @memset(run.dist, -1);
+    const queue = try gh.arena().alloc(u32, run.dist.len);
+    var tail: usize = 0;
+    for (run.targets.items) |t| {
+        run.dist[t] = 0;
+        queue[tail] = t;
+        tail += 1;
+    }
     var head: usize = 0;
-    while (head < queue.items.len) : (head += 1) {
-        const at = queue.items[head];
-        const succ = run.next.get(at) orelse continue;
-        for (succ.items) |to| {
-            if (first.contains(to)) continue;
-            const hop = if (std.mem.eql(u8, at, from)) to else first.get(at).?;
-            if (contains(goals, to)) return hop;
-            try first.put(a, to, hop);
-            try queue.append(a, to);
+    while (head < tail) : (head += 1) {
+        const at = queue[head];
+        for (run.pred[run.pfirst[at]..run.pfirst[at + 1]]) |from| {
+            if (run.dist[from] < 0) {
+                run.dist[from] = run.dist[at] + 1;
+                queue[tail] = from;
+                tail += 1;
+            }
         }
     }
-    return null;
 }

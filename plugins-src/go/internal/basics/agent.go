@@ -12,7 +12,7 @@ type run struct {
 	seed     uint64
 	goals    []string
 	goalBias bool
-	next     map[string][]string // the edges, as successors by location
+	plan     *plan // the edges, for greedy
 }
 
 // agent holds the runs of one agent component, by actor, and chooses with
@@ -36,11 +36,7 @@ func (a *agent) reset(req abi.AgentResetRequest) error {
 	default:
 		return abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	next := map[string][]string{}
-	for _, e := range req.Edges {
-		next[e.From] = append(next[e.From], e.To)
-	}
-	a.runs[req.Actor] = &run{seed: uint64(req.Seed), goals: req.Goals, goalBias: bias, next: next}
+	a.runs[req.Actor] = &run{seed: uint64(req.Seed), goals: req.Goals, goalBias: bias, plan: newPlan(req.Edges)}
 	return nil
 }
 
@@ -76,7 +72,7 @@ func chooseGreedy(r *run, obs abi.Observation) abi.Action {
 	if c, ok := goalChoice(obs); ok {
 		return c
 	}
-	if hop, ok := r.nextHop(obs.Location, obs.Goals); ok {
+	if hop, ok := r.plan.nextHop(obs.Location, obs.Goals); ok {
 		for _, c := range obs.Choices {
 			if c.Kind == "move" && c.Target == hop {
 				return c
@@ -90,32 +86,6 @@ func chooseGreedy(r *run, obs abi.Observation) abi.Action {
 		}
 	}
 	return best
-}
-
-// nextHop returns the first location on a shortest path from from to any
-// goal, by breadth-first search over the edges.
-func (r *run) nextHop(from string, goals []string) (string, bool) {
-	first := map[string]string{from: ""} // location -> first hop to reach it
-	queue := []string{from}
-	for len(queue) > 0 {
-		at := queue[0]
-		queue = queue[1:]
-		for _, to := range r.next[at] {
-			if _, seen := first[to]; seen {
-				continue
-			}
-			hop := first[at]
-			if at == from {
-				hop = to
-			}
-			if slices.Contains(goals, to) {
-				return hop, true
-			}
-			first[to] = hop
-			queue = append(queue, to)
-		}
-	}
-	return "", false
 }
 
 // chooseRandom takes a choice that reaches a goal, unless the option

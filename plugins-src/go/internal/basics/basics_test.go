@@ -159,6 +159,26 @@ func TestAgents(t *testing.T) {
 	}
 }
 
+// TestGreedyPlansAgain checks that greedy plans anew when the goals it
+// observes change, and past a goal it is at.
+func TestGreedyPlansAgain(t *testing.T) {
+	edges := []abi.Edge{{From: "lobby", To: "hall"}, {From: "hall", To: "lobby"}, {From: "hall", To: "vault"},
+		{From: "lobby", To: "cafe"}, {From: "cafe", To: "shop"}, {From: "shop", To: "bank"}}
+	if err := greedy.reset(abi.AgentResetRequest{Actor: "a", Goals: []string{"vault"}, Edges: edges}); err != nil {
+		t.Fatal(err)
+	}
+	moves := []abi.Action{{Kind: "move", Target: "hall"}, {Kind: "move", Target: "cafe"}}
+	for _, tt := range []struct {
+		goals []string
+		want  string
+	}{{nil, "hall"}, {[]string{"bank"}, "cafe"}, {[]string{"lobby", "vault"}, "hall"}, {[]string{"lobby", "bank"}, "cafe"}, {[]string{"vault"}, "hall"}} {
+		got, err := greedy.act(abi.AgentActRequest{Actor: "a", Observation: abi.Observation{Location: "lobby", Goals: tt.goals, Choices: moves}})
+		if err != nil || got.Target != tt.want {
+			t.Errorf("goals %q: act = %+v, %v; want a move to %s", tt.goals, got, err, tt.want)
+		}
+	}
+}
+
 func TestRandomWalkReplays(t *testing.T) {
 	choices := []abi.Action{{Kind: "move", Target: "a"}, {Kind: "move", Target: "b"}, {Kind: "move", Target: "c"}, {Kind: "wait"}}
 	walk := func(seed int64) []abi.Action {

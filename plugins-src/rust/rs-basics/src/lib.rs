@@ -12,9 +12,10 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use gatehouse_pdk::{
-    error, plugin, Action, ActuateReply, ActuateRequest, AgentActRequest, AgentResetRequest, Code, Component,
+    error, plugin, Action, ActuateReply, ActuateRequest, AgentActRequest, AgentResetRequest, Code, Component, Edge,
     EnvironmentReply, EnvironmentRequest, ObjectReply, ObjectRequest, ObligeReply, ObligeRequest, Plugin, Result, Val,
     Value,
 };
@@ -139,18 +140,64 @@ fn path_segments<'a>(req: &ObjectRequest<'a>) -> Result<ObjectReply<'a>> {
 
 // ---- agent greedy ----
 
-/// A run of one actor: its goals and the model's edges as successor lists,
-/// in the order of the edges (which decides among paths of equal length,
-/// exactly as the Go agent does).
+/// The edges of a run, with the locations numbered in the order they first
+/// appear. The actors of a run share one, since their resets carry the same
+/// edges.
+struct Graph {
+    edges: Vec<(String, String)>,
+    ids: BTreeMap<String, u32>,
+    names: Vec<String>,
+    succ: Vec<Vec<u32>>, // by location, in the order of the edges
+    pred: Vec<Vec<u32>>,
+}
+
+impl Graph {
+    fn new(edges: &[Edge<'_>]) -> Graph {
+        let mut g = Graph { edges: Vec::new(), ids: BTreeMap::new(), names: Vec::new(), succ: Vec::new(), pred: Vec::new() };
+        for e in edges {
+            let (from, to) = (g.node(e.from), g.node(e.to));
+            g.succ[from as usize].push(to);
+            g.pred[to as usize].push(from);
+            g.edges.push((e.from.to_owned(), e.to.to_owned()));
+        }
+        g
+    }
+
+    fn node(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.ids.get(name) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.ids.insert(name.to_owned(), n);
+        self.names.push(name.to_owned());
+        self.succ.push(Vec::new());
+        self.pred.push(Vec::new());
+        n
+    }
+
+    /// holds reports whether `edges` are the edges of this graph.
+    fn holds(&self, edges: &[Edge<'_>]) -> bool {
+        edges.len() == self.edges.len() && edges.iter().zip(&self.edges).all(|(e, (f, t))| e.from == f && e.to == t)
+    }
+}
+
+/// A run of one actor: its goals, the run's graph, and the distance of
+/// every location to the goals it was last asked about, so that an actor
+/// whose goals do not change pays one breadth-first search for the whole
+/// run.
 struct Run {
     goals: Vec<String>,
-    next: BTreeMap<String, Vec<String>>,
+    graph: Rc<Graph>,
+    targets: Option<Vec<u32>>, // the goal locations dist is for; None before the first
+    dist: Vec<i32>,            // edges to the nearest target, -1 for none
 }
 
 thread_local! {
     /// The runs by actor. Instance memory: the host sends every agent call
     /// of a simulation run to one instance.
     static RUNS: RefCell<BTreeMap<String, Run>> = RefCell::new(BTreeMap::new());
+    /// The graph of the latest reset, for the next to share.
+    static LAST: RefCell<Option<Rc<Graph>>> = RefCell::new(None);
 }
 
 fn greedy_reset(req: &AgentResetRequest<'_>) -> Result<()> {
@@ -158,20 +205,28 @@ fn greedy_reset(req: &AgentResetRequest<'_>) -> Result<()> {
         "" | "true" | "false" => {}
         other => return Err(error!(Code::InvalidRequest, "option goal-bias is {:?}, not true or false", other)),
     }
-    let mut next: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for e in &req.edges {
-        next.entry(e.from.to_owned()).or_default().push(e.to.to_owned());
-    }
-    let run = Run { goals: req.goals.iter().map(|g| (*g).to_owned()).collect(), next };
+    let graph = LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some(g) if g.holds(&req.edges) => g.clone(),
+            _ => {
+                let g = Rc::new(Graph::new(&req.edges));
+                *last = Some(g.clone());
+                g
+            }
+        }
+    });
+    let dist = vec![-1; graph.names.len()];
+    let run = Run { goals: req.goals.iter().map(|g| (*g).to_owned()).collect(), graph, targets: None, dist };
     RUNS.with(|runs| runs.borrow_mut().insert(req.actor.to_owned(), run));
     Ok(())
 }
 
 fn greedy_act<'a>(req: &AgentActRequest<'a>) -> Result<Action<'a>> {
     RUNS.with(|runs| {
-        let runs = runs.borrow();
+        let mut runs = runs.borrow_mut();
         let run = runs
-            .get(req.actor)
+            .get_mut(req.actor)
             .ok_or_else(|| error!(Code::InvalidRequest, "actor {:?} has no run: reset it first", req.actor))?;
         let obs = &req.observation;
         let choices = &obs.choices;
@@ -179,19 +234,20 @@ fn greedy_act<'a>(req: &AgentActRequest<'a>) -> Result<Action<'a>> {
             Some(c) => *c,
             None => return Ok(Action::WAIT),
         };
-        let run_goals: Vec<&str>;
-        let goals: &[&str] = if obs.goals.is_empty() {
-            run_goals = run.goals.iter().map(String::as_str).collect();
-            &run_goals
+        let run_goals: Vec<String>;
+        let goals: Vec<&str> = if obs.goals.is_empty() {
+            run_goals = run.goals.clone();
+            run_goals.iter().map(String::as_str).collect()
         } else {
-            &obs.goals
+            obs.goals.clone()
         };
         // A choice that reaches a goal.
         if let Some(c) = choices.iter().find(|c| !c.target.is_empty() && goals.contains(&c.target)) {
             return Ok(*c);
         }
         // The move to the next location on a shortest path to a goal.
-        if let Some(hop) = next_hop(run, obs.location, goals) {
+        if let Some(hop) = next_hop(run, obs.location, &goals) {
+            let hop = run.graph.names[hop as usize].as_str();
             if let Some(c) = choices.iter().find(|c| c.kind == "move" && c.target == hop) {
                 return Ok(*c);
             }
@@ -202,23 +258,53 @@ fn greedy_act<'a>(req: &AgentActRequest<'a>) -> Result<Action<'a>> {
 }
 
 /// next_hop returns the first location on a shortest path from `from` to
-/// any goal, by breadth-first search over the edges.
-fn next_hop<'r>(run: &'r Run, from: &'r str, goals: &[&str]) -> Option<&'r str> {
-    let mut first: BTreeMap<&str, &str> = BTreeMap::new(); // location -> first hop to reach it
-    first.insert(from, "");
-    let mut queue = std::collections::VecDeque::from([from]);
-    while let Some(at) = queue.pop_front() {
-        for to in run.next.get(at).map(Vec::as_slice).unwrap_or(&[]) {
-            if first.contains_key(to.as_str()) {
-                continue;
+/// any goal other than `from`, the first in the order of the edges among
+/// equals (where a breadth-first search from `from` reaches a goal through
+/// first). A path through `from` is never a shortest one, so the distances
+/// to the goals but `from` serve every location.
+fn next_hop(run: &mut Run, from: &str, goals: &[&str]) -> Option<u32> {
+    let g = run.graph.clone();
+    let start = *g.ids.get(from)?;
+    let mut targets: Vec<u32> = Vec::new();
+    for goal in goals {
+        if let Some(&n) = g.ids.get(*goal) {
+            if n != start && !targets.contains(&n) {
+                targets.push(n);
             }
-            let hop = if at == from { to.as_str() } else { first.get(at).copied().unwrap_or("") };
-            if goals.contains(&to.as_str()) {
-                return Some(hop);
-            }
-            first.insert(to, hop);
-            queue.push_back(to);
         }
     }
-    None
+    if run.targets.as_ref() != Some(&targets) {
+        measure(&g, &targets, &mut run.dist);
+        run.targets = Some(targets);
+    }
+    let mut best: Option<u32> = None;
+    for &to in &g.succ[start as usize] {
+        let d = run.dist[to as usize];
+        if d >= 0 && best.map_or(true, |b| d < run.dist[b as usize]) {
+            best = Some(to);
+        }
+    }
+    best
+}
+
+/// measure sets `dist` by a breadth-first search from the targets against
+/// the edges.
+fn measure(g: &Graph, targets: &[u32], dist: &mut [i32]) {
+    dist.iter_mut().for_each(|d| *d = -1);
+    let mut queue: Vec<u32> = Vec::with_capacity(dist.len());
+    for &t in targets {
+        dist[t as usize] = 0;
+        queue.push(t);
+    }
+    let mut head = 0;
+    while head < queue.len() {
+        let at = queue[head];
+        head += 1;
+        for &from in &g.pred[at as usize] {
+            if dist[from as usize] < 0 {
+                dist[from as usize] = dist[at as usize] + 1;
+                queue.push(from);
+            }
+        }
+    }
 }
