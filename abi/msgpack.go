@@ -92,6 +92,33 @@ func (d *reader) into(v any) error {
 
 func readObject(d *reader, v decoder) (bool, error) { return true, v.decode(d) }
 
+// readList reads an array of messages into *v; nil reads as a nil slice.
+func readList[T any, P interface {
+	*T
+	decoder
+}](d *reader, v *[]T) (bool, error) {
+	n, err := d.arrayLen()
+	if err != nil || n < 0 {
+		*v = nil
+		return true, err
+	}
+	*v = make([]T, n)
+	for i := range *v {
+		if err := P(&(*v)[i]).decode(d); err != nil {
+			return true, fmt.Errorf("[%d]: %w", i, err)
+		}
+	}
+	return true, nil
+}
+
+// writeList writes a list of messages as an array.
+func writeList[T encoder](w fieldWriter, list []T) {
+	w.arrayLen(len(list))
+	for _, m := range list {
+		m.encode(w)
+	}
+}
+
 func (r Reply[T]) encode(w fieldWriter) {
 	w.begin(count(r.OK != nil, r.Error != nil))
 	if r.OK != nil {
@@ -478,10 +505,7 @@ func (o Observation) encode(w fieldWriter) {
 	}
 	if len(o.Choices) > 0 {
 		w.str("choices")
-		w.arrayLen(len(o.Choices))
-		for _, a := range o.Choices {
-			a.encode(w)
-		}
+		writeList(w, o.Choices)
 	}
 }
 
@@ -497,18 +521,7 @@ func (o *Observation) decode(d *reader) error {
 		case "goals":
 			return readStrings(d, &o.Goals)
 		case "choices":
-			n, err := d.arrayLen()
-			if err != nil || n < 0 {
-				o.Choices = nil
-				return true, err
-			}
-			o.Choices = make([]Action, n)
-			for i := range o.Choices {
-				if err := o.Choices[i].decode(d); err != nil {
-					return true, fmt.Errorf("[%d]: %w", i, err)
-				}
-			}
-			return true, nil
+			return readList(d, &o.Choices)
 		}
 		return false, nil
 	})
@@ -550,10 +563,7 @@ func (r AgentResetRequest) encode(w fieldWriter) {
 	}
 	if len(r.Edges) > 0 {
 		w.str("edges")
-		w.arrayLen(len(r.Edges))
-		for _, e := range r.Edges {
-			e.encode(w)
-		}
+		writeList(w, r.Edges)
 	}
 }
 
@@ -586,18 +596,7 @@ func (r *AgentResetRequest) decode(d *reader) error {
 			}
 			return true, nil
 		case "edges":
-			n, err := d.arrayLen()
-			if err != nil || n < 0 {
-				r.Edges = nil
-				return true, err
-			}
-			r.Edges = make([]Edge, n)
-			for i := range r.Edges {
-				if err := r.Edges[i].decode(d); err != nil {
-					return true, fmt.Errorf("[%d]: %w", i, err)
-				}
-			}
-			return true, nil
+			return readList(d, &r.Edges)
 		}
 		return false, nil
 	})
