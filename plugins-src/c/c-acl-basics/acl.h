@@ -32,6 +32,9 @@ void log_line(text *t, const char *name, gh_str format, gh_str decision, const g
 /* obligation.c */
 gh_status oblige_log(const gh_oblige_req *req, gh_writer *reply);
 
+/* urlmap.c */
+gh_status urlmap_object(const gh_object_req *req, gh_writer *reply);
+
 /* timeattr.c */
 gh_status time_attribute(const gh_environment_req *req, gh_writer *reply);
 
