@@ -9,6 +9,7 @@
  * each instruction at most once, so a match costs O(text × program).
  */
 #include "regex.h"
+#include "utf8.h"
 
 #define RUNE_MAX 0x10FFFF
 #define RUNE_ERROR 0xFFFD
@@ -34,40 +35,6 @@ static const char ERR_MEMORY[] = "out of memory";
 /* ------------------------------------------------------------------------
  * Runes
  * ------------------------------------------------------------------------ */
-
-/* decode reads the rune at s[0:n], n > 0, into *r and returns its length;
- * 0 for a byte that does not start a valid UTF-8 sequence (no surrogates,
- * no overlong forms). */
-static uint32_t decode(const uint8_t *s, uint32_t n, int32_t *r) {
-    uint8_t c = s[0];
-    if (c < 0x80) {
-        *r = c;
-        return 1;
-    }
-    uint32_t len;
-    uint8_t lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    int32_t v = c & (0x7F >> len);
-    for (uint32_t i = 1; i < len; i++) {
-        if (i > 1 && (s[i] & 0xC0) != 0x80) return 0;
-        v = v << 6 | (s[i] & 0x3F);
-    }
-    *r = v;
-    return len;
-}
 
 /* A class is a sorted list of disjoint rune ranges. */
 typedef struct range {
@@ -226,7 +193,7 @@ static int32_t unhex(int32_t c) {
 /* next_rune reads the pattern's rune at p->i (the pattern is valid UTF-8). */
 static int32_t next_rune(parser *p) {
     int32_t r = 0;
-    p->i += decode(p->s + p->i, p->n - p->i, &r);
+    p->i += utf8_decode(p->s + p->i, p->n - p->i, &r);
     return r;
 }
 
@@ -742,7 +709,7 @@ regex *re_compile(gh_str pattern, re_error *err) {
     } else {
         for (uint32_t k = 0; k < p.n;) {
             int32_t r;
-            uint32_t w = decode(p.s + k, p.n - k, &r);
+            uint32_t w = utf8_decode(p.s + k, p.n - k, &r);
             if (w == 0) {
                 fail(&p, ERR_UTF8, 0, p.n);
                 break;
@@ -921,7 +888,7 @@ int re_match_whole(const regex *re, gh_str text, int32_t *caps) {
             break;
         }
         int32_t r = RUNE_ERROR;
-        uint32_t w = decode(m.s + pos, m.n - pos, &r);
+        uint32_t w = utf8_decode(m.s + pos, m.n - pos, &r);
         if (w == 0) r = RUNE_ERROR, w = 1;
         nlist->n = 0;
         m.nseen = 0;

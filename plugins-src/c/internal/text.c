@@ -1,5 +1,5 @@
-/* text.c: a growing buffer of text. */
-#include "acl.h"
+/* text.c: a growing buffer of text (text.h). */
+#include "text.h"
 
 void text_put(text *t, const char *s, size_t n) {
     if (t->failed || n == 0) return;
