@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -456,6 +457,84 @@ func TestACLURLMapHostile(t *testing.T) {
 			}
 			if want := map[string]any{"all": path[1:]}; !reflect.DeepEqual(rep.Attributes, want) {
 				t.Errorf("attributes = %.80v, want all: the path", rep.Attributes)
+			}
+		})
+	}
+}
+
+// TestACLURLMapMatchesGo checks that every urlmap sets the attributes the
+// Go plugin sets, or fails as it does, for random patterns (groups named and
+// not, classes, escapes, assertions, greedy and lazy quantifiers) on random
+// paths, and for patterns that are not valid.
+func TestACLURLMapMatchesGo(t *testing.T) {
+	atoms := []string{"a", "b", ".", `\w`, `\d`, `\s`, `\W`, `\S`, "[ab]", "[^a]", "[a-c]", "[^/]", "/", "é", `\.`, `\b`, `\B`,
+		"^", "$", `[\w/]`, `[^\d]`, `\x61`, "(?:)", `\A`, `\z`, "[]a]", "[^]a]", "[a-]", `[\-x]`, `[^é]`, "(?:a|)"}
+	quantifiers := []string{"", "", "", "*", "+", "?", "*?", "+?", "??", "{2}", "{1,2}", "{0,}", "{2,}?", "{1,3}"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var pattern func(depth int) string
+	pattern = func(depth int) string {
+		var alts []string
+		for range 1 + r.IntN(2) {
+			var b strings.Builder
+			for range 1 + r.IntN(3) {
+				switch a := atoms[r.IntN(len(atoms))]; {
+				case depth < 3 && r.IntN(4) == 0:
+					b.WriteString([]string{"(", "(?:", fmt.Sprintf("(?P<g%d>", r.IntN(3)), fmt.Sprintf("(?<h%d>", r.IntN(2))}[r.IntN(4)] + pattern(depth+1) + ")")
+				default:
+					b.WriteString(a)
+				}
+				b.WriteString(quantifiers[r.IntN(len(quantifiers))])
+			}
+			alts = append(alts, b.String())
+		}
+		return strings.Join(alts, "|")
+	}
+	path := func() string {
+		chars := []string{"a", "b", "c", "/", "1", " ", "é", "日", "_", ".", "]", "-"} // UTF-8, as the ABI has strings
+		var b strings.Builder
+		for range r.IntN(8) {
+			b.WriteString(chars[r.IntN(len(chars))])
+		}
+		return "/" + b.String()
+	}
+	type call struct {
+		mappings []any
+		path     string
+	}
+	var calls []call
+	for range 300 {
+		calls = append(calls, call{[]any{pattern(0), pattern(0)}, path()})
+	}
+	for _, bad := range []string{"(?P<a>", "a)", "[a", "[z-a]", "a**", "a{2}{3}", "*a", "a{1001}", "a{2,1}", `\`, `\q`, `\1`,
+		"(?P<a-b>x)", "(?P<>x)", "(?=a)", `\x{110000}`, `[\b]`, "(a{100}){100}", "a{,2}"} {
+		calls = append(calls, call{[]any{".*", bad}, "/a{,2}"})
+	}
+	run := func(t *testing.T, p wasmbuild.ACLPlugin) []callOutcome {
+		h := aclHost(t, p, nil, nil)
+		var out []callOutcome
+		for _, c := range calls {
+			rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: c.path, Config: map[string]any{"mappings": c.mappings}})
+			out = append(out, outcome(t, rep.Attributes, err))
+		}
+		return out
+	}
+	var goPlugin wasmbuild.ACLPlugin
+	var others []wasmbuild.ACLPlugin
+	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
+		switch {
+		case p.Name == "acl-basics":
+			goPlugin = p
+		case !p.HTTP:
+			others = append(others, p)
+		}
+	}
+	want := run(t, goPlugin)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			for i, got := range run(t, p) {
+				if !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("mappings %q on %q: %+v\nwant (as Go) %+v", calls[i].mappings, calls[i].path, got, want[i])
+				}
 			}
 		})
 	}
