@@ -62,6 +62,7 @@ gh_status urlmap_object(const gh_object_req *req, gh_writer *reply) {
         regex *re = re_compile(src, &err);
         if (!re) {
             gh_free(attrs);
+            if (err.reason == RE_OUT_OF_MEMORY) return gh_error(reply, GH_INTERNAL, "urlmap: out of memory compiling a mapping");
             return gh_errorf(reply, GH_INVALID_REQUEST, "urlmap: config mappings[%u]: error parsing regexp: %s: `%.*s`", i,
                              err.reason, GH_STR_ARG(err.expr));
         }

@@ -14,6 +14,8 @@
 #define RUNE_MAX 0x10FFFF
 #define RUNE_ERROR 0xFFFD
 
+const char RE_OUT_OF_MEMORY[] = "out of memory";
+
 /* Go's regexp/syntax reasons. */
 static const char ERR_ESCAPE[] = "invalid escape sequence";
 static const char ERR_RANGE[] = "invalid character class range";
@@ -30,7 +32,6 @@ static const char ERR_UNEXPECTED[] = "unexpected )";
 static const char ERR_DEPTH[] = "expression nests too deeply";
 static const char ERR_LARGE[] = "expression too large";
 static const char ERR_UNSUPPORTED[] = "syntax this engine does not support";
-static const char ERR_MEMORY[] = "out of memory";
 
 /* ------------------------------------------------------------------------
  * Runes
@@ -96,7 +97,7 @@ static bool grow(void **buf, int32_t *cap, int32_t need, size_t size) {
 
 static int32_t new_node(parser *p, uint8_t kind) {
     if (!grow((void **)&p->nodes, &p->cap_nodes, p->nnodes + 1, sizeof(node)))
-        return fail(p, ERR_MEMORY, 0, 0);
+        return fail(p, RE_OUT_OF_MEMORY, 0, 0);
     p->nodes[p->nnodes] = (node){.kind = kind, .child = -1, .next = -1, .last = -1, .greedy = true};
     return p->nnodes++;
 }
@@ -110,7 +111,7 @@ static void add_child(parser *p, int32_t parent, int32_t child) {
 
 static bool add_range(parser *p, int32_t lo, int32_t hi) {
     if (!grow((void **)&p->ranges, &p->cap_ranges, p->nranges + 1, sizeof(range))) {
-        fail(p, ERR_MEMORY, 0, 0);
+        fail(p, RE_OUT_OF_MEMORY, 0, 0);
         return false;
     }
     p->ranges[p->nranges++] = (range){lo, hi};
@@ -151,7 +152,7 @@ static int32_t class_node(parser *p, int32_t start, bool negated) {
         /* The complement of m ranges has at most m + 1: room first, so that
          * adding them does not move the ranges read. */
         int32_t from = p->nranges;
-        if (!grow((void **)&p->ranges, &p->cap_ranges, from + m + 1, sizeof(range))) return fail(p, ERR_MEMORY, 0, 0);
+        if (!grow((void **)&p->ranges, &p->cap_ranges, from + m + 1, sizeof(range))) return fail(p, RE_OUT_OF_MEMORY, 0, 0);
         if (!add_ranges(p, p->ranges + start, (size_t)m, true)) return -1;
         gh_memmove(p->ranges + start, p->ranges + from, (size_t)(p->nranges - from) * sizeof(range));
         p->nranges = start + (p->nranges - from);
@@ -197,14 +198,28 @@ static int32_t next_rune(parser *p) {
     return r;
 }
 
-/* perl_class returns the ranges of \d, \s or \w (c lower case), or NULL. */
-static const range *perl_class(int32_t c, size_t *n) {
-    switch (c) {
-    case 'd': *n = 1; return digit_ranges;
-    case 's': *n = 3; return space_ranges;
-    case 'w': *n = 4; return word_ranges;
+/* perl_escape reads \d, \s, \w or their negations \D, \S, \W at p->i,
+ * adding their ranges; 0 when the text there is not one of them, -1 when
+ * out of memory. */
+static int perl_escape(parser *p) {
+    if (p->i + 1 >= p->n || p->s[p->i] != '\\') return 0;
+    uint8_t e = p->s[p->i + 1];
+    const range *r;
+    size_t n;
+    switch (e | 0x20) {
+    case 'd': r = digit_ranges, n = 1; break;
+    case 's': r = space_ranges, n = 3; break;
+    case 'w': r = word_ranges, n = 4; break;
+    default: return 0;
     }
-    return NULL;
+    p->i += 2;
+    return add_ranges(p, r, n, e < 'a') ? 1 : -1;
+}
+
+/* unsupported tells whether an escape of the syntax this engine refuses
+ * starts at p->i: Unicode classes and quoting. */
+static bool unsupported(const parser *p) {
+    return p->i + 1 < p->n && p->s[p->i] == '\\' && (p->s[p->i + 1] == 'p' || p->s[p->i + 1] == 'P' || p->s[p->i + 1] == 'Q');
 }
 
 /* parse_escape reads the escape at p->i (a backslash) that stands for one
@@ -279,17 +294,10 @@ static int32_t parse_class(parser *p) {
             for (uint32_t k = p->i + 2; k + 1 < p->n; k++)
                 if (p->s[k] == ':' && p->s[k + 1] == ']') return fail(p, ERR_UNSUPPORTED, item, k + 2);
         }
-        if (c == '\\' && p->i + 1 < p->n) {
-            uint8_t e = p->s[p->i + 1];
-            size_t n;
-            const range *r = perl_class(e | 0x20, &n);
-            if (r && (e == 'd' || e == 's' || e == 'w' || e == 'D' || e == 'S' || e == 'W')) {
-                p->i += 2;
-                if (!add_ranges(p, r, n, e < 'a')) return -1;
-                continue;
-            }
-            if (e == 'p' || e == 'P' || e == 'Q') return fail(p, ERR_UNSUPPORTED, item, p->i + 2);
-        }
+        int perl = perl_escape(p);
+        if (perl < 0) return -1;
+        if (perl > 0) continue;
+        if (unsupported(p)) return fail(p, ERR_UNSUPPORTED, item, p->i + 2);
         int32_t lo, hi;
         if (c == '\\') {
             if (!parse_escape(p, &lo)) return -1;
@@ -361,6 +369,13 @@ static bool is_repeat(parser *p, uint32_t *end, int32_t *min, int32_t *max) {
 
 static int32_t parse_alt(parser *p, int depth);
 
+/* new_group numbers a capturing group named name (empty for none). */
+static int32_t new_group(parser *p, gh_str name) {
+    if (!grow((void **)&p->names, &p->cap_names, p->groups + 2, sizeof(gh_str))) return fail(p, RE_OUT_OF_MEMORY, 0, 0);
+    p->names[++p->groups] = name;
+    return p->groups;
+}
+
 /* parse_group reads a group, p->i at its '('. */
 static int32_t parse_group(parser *p, int depth) {
     uint32_t open = p->i++;
@@ -375,9 +390,8 @@ static int32_t parse_group(parser *p, int depth) {
             bool valid = end > name;
             for (uint32_t k = name; k < end; k++) valid = valid && (is_alnum(p->s[k]) || p->s[k] == '_');
             if (!valid) return fail(p, ERR_NAME, open, end + 1);
-            if (!grow((void **)&p->names, &p->cap_names, p->groups + 2, sizeof(gh_str))) return fail(p, ERR_MEMORY, 0, 0);
-            cap = ++p->groups;
-            p->names[cap] = (gh_str){(const char *)p->s + name, end - name};
+            cap = new_group(p, (gh_str){(const char *)p->s + name, end - name});
+            if (cap < 0) return -1;
             p->i = end + 1;
         } else if (q < p->n && p->s[q] == ':') {
             p->i = q + 1;
@@ -392,11 +406,7 @@ static int32_t parse_group(parser *p, int depth) {
             return fail(p, why, open, p->i);
         }
     }
-    if (cap == 0) {
-        if (!grow((void **)&p->names, &p->cap_names, p->groups + 2, sizeof(gh_str))) return fail(p, ERR_MEMORY, 0, 0);
-        cap = ++p->groups;
-        p->names[cap] = (gh_str){"", 0};
-    }
+    if (cap == 0 && (cap = new_group(p, (gh_str){"", 0})) < 0) return -1;
     int32_t body = parse_alt(p, depth + 1);
     if (body < 0) return -1;
     if (!at(p, ')')) return fail(p, ERR_PAREN, 0, p->n);
@@ -431,22 +441,15 @@ static int32_t parse_atom(parser *p, int depth) {
         p->i++;
         return assert_node(p, A_END);
     case '\\': {
-        if (p->i + 1 < p->n) {
-            uint8_t e = p->s[p->i + 1];
-            size_t n;
-            const range *r = perl_class(e | 0x20, &n);
-            if (r && (e == 'd' || e == 's' || e == 'w' || e == 'D' || e == 'S' || e == 'W')) {
-                p->i += 2;
-                int32_t from = p->nranges;
-                if (!add_ranges(p, r, n, e < 'a')) return -1;
-                return class_node(p, from, false);
-            }
-            int kind = e == 'A' ? A_BEGIN : e == 'z' ? A_END : e == 'b' ? A_WORD : e == 'B' ? A_NOT_WORD : -1;
-            if (kind >= 0) {
-                p->i += 2;
-                return assert_node(p, (uint8_t)kind);
-            }
-            if (e == 'p' || e == 'P' || e == 'Q') return fail(p, ERR_UNSUPPORTED, start, p->i + 2);
+        int32_t from = p->nranges;
+        int perl = perl_escape(p);
+        if (perl != 0) return perl < 0 ? -1 : class_node(p, from, false);
+        if (unsupported(p)) return fail(p, ERR_UNSUPPORTED, start, p->i + 2);
+        uint8_t e = p->i + 1 < p->n ? p->s[p->i + 1] : 0;
+        int kind = e == 'A' ? A_BEGIN : e == 'z' ? A_END : e == 'b' ? A_WORD : e == 'B' ? A_NOT_WORD : -1;
+        if (kind >= 0) {
+            p->i += 2;
+            return assert_node(p, (uint8_t)kind);
         }
         int32_t r;
         if (!parse_escape(p, &r)) return -1;
@@ -701,7 +704,7 @@ static void compile(compiler *c, int32_t id) {
 regex *re_compile(gh_str pattern, re_error *err) {
     *err = (re_error){0};
     regex *re = gh_calloc(1, sizeof *re);
-    if (!re) return *err = (re_error){ERR_MEMORY, {0}}, NULL;
+    if (!re) return *err = (re_error){RE_OUT_OF_MEMORY, {0}}, NULL;
     parser p = {.s = (const uint8_t *)pattern.ptr, .n = pattern.len, .err = err};
     int32_t root = -1;
     if (pattern.len > RE_MAX_PATTERN) {
@@ -729,7 +732,7 @@ regex *re_compile(gh_str pattern, re_error *err) {
         /* Each of the VM's two lists holds a capture array per instruction. */
         size_t slots = 2 * ((size_t)p.groups + 1);
         if (c.failed || (size_t)c.len * slots > (4u << 20) / sizeof(int32_t)) {
-            fail(&p, c.len >= RE_MAX_PROGRAM || !c.failed ? ERR_LARGE : ERR_MEMORY, 0, p.n);
+            fail(&p, c.len >= RE_MAX_PROGRAM || !c.failed ? ERR_LARGE : RE_OUT_OF_MEMORY, 0, p.n);
             gh_free(c.prog);
         } else {
             re->prog = c.prog;

@@ -37,9 +37,12 @@ typedef struct re_error {
     gh_str expr;
 } re_error;
 
+/* RE_OUT_OF_MEMORY is the reason of an error that is not the pattern's. */
+extern const char RE_OUT_OF_MEMORY[];
+
 /* re_compile compiles pattern, to be matched against whole texts; NULL
  * with *err filled when it is not a valid expression or is beyond the
- * limits, or with err->reason "out of memory". */
+ * limits, or with err->reason RE_OUT_OF_MEMORY. */
 regex *re_compile(gh_str pattern, re_error *err);
 void re_free(regex *re);
 
