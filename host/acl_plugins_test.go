@@ -332,6 +332,7 @@ func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
 		`{"deep": [[[[[[[[[[{"x": [true, false, null]}]]]]]]]]]]}`,
 		``, `null`, `[]`, `"s"`, `5`, `true`, `{} {}`, `{} x`, `{"a": 1,}`, `{"a":}`, `{'a': 1}`, `{"a": 01}`, `{"a": 1.}`,
 		`{"a": -}`, "{\"a\": \"x\ny\"}", `{"a": "\x"}`, `{"a": "\u12"}`, `{"a": tru}`, `{"a" 1}`, `{"a": [1 2]}`, `{"a": 1`,
+		`{"deep": ` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int

@@ -118,6 +118,7 @@ static bool add_range(parser *p, int32_t lo, int32_t hi) {
     return true;
 }
 
+/* add_ranges adds the sorted ranges r, or their complement when negated. */
 static bool add_ranges(parser *p, const range *r, size_t n, bool negated) {
     int32_t next = 0;
     for (size_t k = 0; k < n; k++) {
