@@ -1,12 +1,22 @@
 /* urlmap.c: the object setter urlmap, the twin of plugins-src/go/internal/acl/urlmap.go. */
+#include <stdlib.h>
+
 #include "../internal/regex.h"
 #include "acl.h"
 
 /* attr is an attribute a mapping sets: a group's name and the text it
- * matched, views into the request. */
+ * matched, views into the request, and when it was set. */
 typedef struct attr {
     gh_str name, text;
+    uint32_t order;
 } attr;
+
+static int by_name(const void *a, const void *b) {
+    const attr *x = a, *y = b;
+    int c = gh_memcmp(x->name.ptr, y->name.ptr, x->name.len < y->name.len ? x->name.len : y->name.len);
+    if (c == 0) c = (x->name.len > y->name.len) - (x->name.len < y->name.len);
+    return c != 0 ? c : (x->order > y->order) - (x->order < y->order);
+}
 
 /* match_mapping matches re against the whole path and appends to attrs an
  * attribute for each named group that took part; false when out of memory. */
@@ -28,7 +38,8 @@ static bool match_mapping(const regex *re, gh_str path, attr **attrs, uint32_t *
             *attrs = a;
             *cap = c;
         }
-        (*attrs)[(*n)++] = (attr){name, {path.ptr + caps[2 * g], (uint32_t)(caps[2 * g + 1] - caps[2 * g])}};
+        (*attrs)[*n] = (attr){name, {path.ptr + caps[2 * g], (uint32_t)(caps[2 * g + 1] - caps[2 * g])}, *n};
+        (*n)++;
     }
     gh_free(caps);
     return found >= 0;
@@ -73,11 +84,12 @@ gh_status urlmap_object(const gh_object_req *req, gh_writer *reply) {
             return gh_error(reply, GH_INTERNAL, "urlmap: out of memory matching the path");
         }
     }
+    /* Sorted by name, then by the order they were set: the last of each
+     * name is the one that stays. */
+    qsort(attrs, n, sizeof *attrs, by_name);
     gh_reply_attributes(reply);
     for (uint32_t k = 0; k < n; k++) {
-        bool overridden = false;
-        for (uint32_t later = k + 1; later < n && !overridden; later++) overridden = gh_str_equal(attrs[k].name, attrs[later].name);
-        if (overridden) continue;
+        if (k + 1 < n && gh_str_equal(attrs[k].name, attrs[k + 1].name)) continue;
         gh_w_gstr(reply, attrs[k].name);
         gh_w_gstr(reply, attrs[k].text);
     }
