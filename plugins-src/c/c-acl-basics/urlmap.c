@@ -13,8 +13,7 @@ typedef struct attr {
 
 static int by_name(const void *a, const void *b) {
     const attr *x = a, *y = b;
-    int c = gh_memcmp(x->name.ptr, y->name.ptr, x->name.len < y->name.len ? x->name.len : y->name.len);
-    if (c == 0) c = (x->name.len > y->name.len) - (x->name.len < y->name.len);
+    int c = str_compare(x->name, y->name);
     return c != 0 ? c : (x->order > y->order) - (x->order < y->order);
 }
 

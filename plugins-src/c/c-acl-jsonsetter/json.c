@@ -291,20 +291,18 @@ const char *json_read(gh_bytes body, json_doc **doc) {
     return NULL;
 }
 
-/* by_name orders members by name, then by place, so that the last of a
- * repeated name ends its run. */
-static const json_doc *sorting;
-static int by_name(const void *a, const void *b) {
-    const jval *x = &sorting->v[*(const int32_t *)a], *y = &sorting->v[*(const int32_t *)b];
-    uint32_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-    int c = gh_memcmp(sorting->strings.buf + x->name_off, sorting->strings.buf + y->name_off, n);
-    if (c == 0) c = (x->name_len > y->name_len) - (x->name_len < y->name_len);
-    return c != 0 ? c : (*(const int32_t *)a > *(const int32_t *)b) - (*(const int32_t *)a < *(const int32_t *)b);
+static gh_str name_of(const json_doc *d, int32_t id) {
+    return (gh_str){d->strings.buf + d->v[id].name_off, d->v[id].name_len};
 }
 
-static bool same_name(const json_doc *d, int32_t a, int32_t b) {
-    return d->v[a].name_len == d->v[b].name_len &&
-           gh_memcmp(d->strings.buf + d->v[a].name_off, d->strings.buf + d->v[b].name_off, d->v[a].name_len) == 0;
+/* by_name orders members by name, then by place, so that the last of a
+ * repeated name ends its run; qsort takes no context, so the doc sorted is
+ * in sorting (an instance runs one call at a time). */
+static const json_doc *sorting;
+static int by_name(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    int c = str_compare(name_of(sorting, x), name_of(sorting, y));
+    return c != 0 ? c : (x > y) - (x < y);
 }
 
 /* members returns the members of the object id, each name once with its
@@ -318,7 +316,7 @@ static int32_t *members(const json_doc *d, int32_t id, uint32_t *count) {
     qsort(m, n, sizeof *m, by_name);
     uint32_t kept = 0;
     for (uint32_t k = 0; k < n; k++)
-        if (k + 1 == n || !same_name(d, m[k], m[k + 1])) m[kept++] = m[k];
+        if (k + 1 == n || !gh_str_equal(name_of(d, m[k]), name_of(d, m[k + 1]))) m[kept++] = m[k];
     *count = kept;
     return m;
 }

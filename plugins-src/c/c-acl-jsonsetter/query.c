@@ -11,9 +11,7 @@ typedef struct member {
 } member;
 
 static int by_name(const void *a, const void *b) {
-    gh_str x = ((const member *)a)->name, y = ((const member *)b)->name;
-    int c = gh_memcmp(x.ptr, y.ptr, x.len < y.len ? x.len : y.len);
-    return c != 0 ? c : (x.len > y.len) - (x.len < y.len);
+    return str_compare(((const member *)a)->name, ((const member *)b)->name);
 }
 
 /* escape appends s escaped as HTML forms escape it: letters, digits and

@@ -25,6 +25,11 @@ void text_put(text *t, const char *s, size_t n) {
 
 void text_putc(text *t, char c) { text_put(t, &c, 1); }
 
+int str_compare(gh_str a, gh_str b) {
+    int c = gh_memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+    return c != 0 ? c : (a.len > b.len) - (a.len < b.len);
+}
+
 void text_free(text *t) {
     gh_free(t->buf);
     *t = (text){0};

@@ -17,4 +17,7 @@ void text_put(text *t, const char *s, size_t n);
 void text_putc(text *t, char c);
 void text_free(text *t);
 
+/* str_compare orders strings by their bytes, a prefix first: <0, 0 or >0. */
+int str_compare(gh_str a, gh_str b);
+
 #endif
