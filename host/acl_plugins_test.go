@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -330,6 +332,7 @@ func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
 		`{"deep": [[[[[[[[[[{"x": [true, false, null]}]]]]]]]]]]}`,
 		``, `null`, `[]`, `"s"`, `5`, `true`, `{} {}`, `{} x`, `{"a": 1,}`, `{"a":}`, `{'a': 1}`, `{"a": 01}`, `{"a": 1.}`,
 		`{"a": -}`, "{\"a\": \"x\ny\"}", `{"a": "\x"}`, `{"a": "\u12"}`, `{"a": tru}`, `{"a" 1}`, `{"a": [1 2]}`, `{"a": 1`,
+		`{"deep": ` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int
@@ -364,6 +367,174 @@ func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
 			for i, body := range bodies {
 				if got, want := read(h, i), read(goHost, i); !reflect.DeepEqual(got, want) {
 					t.Errorf("reply %q: %+v\nwant (as Go) %+v", body, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestACLJSONSetterQueriesAsGo checks that every jsonsetter sends the
+// object's attributes as the Go plugin does: the same URL, query included,
+// for values of every type and URLs with and without a query.
+func TestACLJSONSetterQueriesAsGo(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RequestURI())
+		mu.Unlock()
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := []map[string]any{
+		nil,
+		{"i": int64(-3), "u": uint64(math.MaxUint64), "f": 0.1, "big": 1e21, "tiny": 1e-7, "f32": float32(0.1), "t": true, "no": false,
+			"bin": []byte("raw"), "neg0": math.Copysign(0, -1), "max": math.MaxFloat64, "min": 5e-324, "third": 1.0 / 3, "e": 123456.789e3},
+		{"a b&c": "x/y z+é~", "B": "0", "nil": nil, "map": map[string]any{"a": "b"}, "nan": math.NaN(), "inf": math.Inf(-1),
+			"g": []any{"ops", int64(2), nil, []any{"n"}, map[string]any{}, true, 2.5}, "empty": []any{}, "": "noname"},
+	}
+	urls := []string{"/q", "/q?", "/q?token=a%2Fb", "/q?token=t#frag", "/q#frag?x"}
+	// query calls p's jsonsetter with each object at each URL and returns
+	// the request URIs the service saw.
+	query := func(t *testing.T, p wasmbuild.ACLPlugin) []string {
+		h := aclHost(t, p, []string{u.Host}, nil)
+		mu.Lock()
+		asked = nil
+		mu.Unlock()
+		for _, path := range urls {
+			for _, object := range objects {
+				if _, err := h.Object(t.Context(), "jsonsetter", abi.ObjectRequest{Object: object, Path: "/", Config: map[string]any{"url": srv.URL + path}}); err != nil {
+					t.Fatalf("%s with %v: %v", path, object, err)
+				}
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(asked)
+	}
+	var goPlugin wasmbuild.ACLPlugin
+	var others []wasmbuild.ACLPlugin
+	for _, p := range wasmbuild.ACLPlugins {
+		switch {
+		case p.Name == "acl-jsonsetter":
+			goPlugin = p
+		case p.HTTP:
+			others = append(others, p)
+		}
+	}
+	want := query(t, goPlugin)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			got := query(t, p)
+			for i := range max(len(got), len(want)) {
+				if i >= len(got) || i >= len(want) || got[i] != want[i] {
+					t.Errorf("request %d: %q\nwant (as Go) %q", i, got[i:min(i+1, len(got))], want[i:min(i+1, len(want))])
+				}
+			}
+		})
+	}
+}
+
+// TestACLURLMapHostile checks that every urlmap matches patterns that make
+// a backtracking engine take exponential time, and paths of 64 KiB, within
+// the default call timeout: the engines run in time linear in the path.
+func TestACLURLMapHostile(t *testing.T) {
+	path := "/" + strings.Repeat("a", 64<<10)
+	mappings := []any{`(?P<x>a*)*b`, `(?:(a|a)*)*$x`, `(?P<y>a|aa)+b`, `(.*)(.*)(.*)(.*)(.*)z`, `(?:a{0,30}){0,30}b`,
+		`(?P<all>(?:a|aa|a?)+)`}
+	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
+		if p.HTTP {
+			continue
+		}
+		t.Run(p.Name, func(t *testing.T) {
+			h := newHostWasm(t, Config{Plugins: map[string]PluginConfig{p.Name: {Grants: Grants{Log: true, Clock: true}}}}, p.Build(t))
+			rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": mappings}})
+			if err != nil {
+				t.Fatalf("urlmap: %v (the call may take %s)", err, DefaultLimits.Timeout)
+			}
+			if want := map[string]any{"all": path[1:]}; !reflect.DeepEqual(rep.Attributes, want) {
+				t.Errorf("attributes = %.80v, want all: the path", rep.Attributes)
+			}
+		})
+	}
+}
+
+// TestACLURLMapMatchesGo checks that every urlmap sets the attributes the
+// Go plugin sets, or fails as it does, for random patterns (groups named and
+// not, classes, escapes, assertions, greedy and lazy quantifiers) on random
+// paths, and for patterns that are not valid.
+func TestACLURLMapMatchesGo(t *testing.T) {
+	atoms := []string{"a", "b", ".", `\w`, `\d`, `\s`, `\W`, `\S`, "[ab]", "[^a]", "[a-c]", "[^/]", "/", "é", `\.`, `\b`, `\B`,
+		"^", "$", `[\w/]`, `[^\d]`, `\x61`, "(?:)", `\A`, `\z`, "[]a]", "[^]a]", "[a-]", `[\-x]`, `[^é]`, "(?:a|)"}
+	quantifiers := []string{"", "", "", "*", "+", "?", "*?", "+?", "??", "{2}", "{1,2}", "{0,}", "{2,}?", "{1,3}"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var pattern func(depth int) string
+	pattern = func(depth int) string {
+		var alts []string
+		for range 1 + r.IntN(2) {
+			var b strings.Builder
+			for range 1 + r.IntN(3) {
+				switch a := atoms[r.IntN(len(atoms))]; {
+				case depth < 3 && r.IntN(4) == 0:
+					b.WriteString([]string{"(", "(?:", fmt.Sprintf("(?P<g%d>", r.IntN(3)), fmt.Sprintf("(?<h%d>", r.IntN(2))}[r.IntN(4)] + pattern(depth+1) + ")")
+				default:
+					b.WriteString(a)
+				}
+				b.WriteString(quantifiers[r.IntN(len(quantifiers))])
+			}
+			alts = append(alts, b.String())
+		}
+		return strings.Join(alts, "|")
+	}
+	path := func() string {
+		chars := []string{"a", "b", "c", "/", "1", " ", "é", "日", "_", ".", "]", "-"} // UTF-8, as the ABI has strings
+		var b strings.Builder
+		for range r.IntN(8) {
+			b.WriteString(chars[r.IntN(len(chars))])
+		}
+		return "/" + b.String()
+	}
+	type call struct {
+		mappings []any
+		path     string
+	}
+	var calls []call
+	for range 300 {
+		calls = append(calls, call{[]any{pattern(0), pattern(0)}, path()})
+	}
+	for _, bad := range []string{"(?P<a>", "a)", "[a", "[z-a]", "a**", "a{2}{3}", "*a", "a{1001}", "a{2,1}", `\`, `\q`, `\1`,
+		"(?P<a-b>x)", "(?P<>x)", "(?=a)", `\x{110000}`, `[\b]`, "(a{100}){100}", "a{,2}"} {
+		calls = append(calls, call{[]any{".*", bad}, "/a{,2}"})
+	}
+	run := func(t *testing.T, p wasmbuild.ACLPlugin) []callOutcome {
+		h := aclHost(t, p, nil, nil)
+		var out []callOutcome
+		for _, c := range calls {
+			rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: c.path, Config: map[string]any{"mappings": c.mappings}})
+			out = append(out, outcome(t, rep.Attributes, err))
+		}
+		return out
+	}
+	var goPlugin wasmbuild.ACLPlugin
+	var others []wasmbuild.ACLPlugin
+	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
+		switch {
+		case p.Name == "acl-basics":
+			goPlugin = p
+		case !p.HTTP:
+			others = append(others, p)
+		}
+	}
+	want := run(t, goPlugin)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			for i, got := range run(t, p) {
+				if !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("mappings %q on %q: %+v\nwant (as Go) %+v", calls[i].mappings, calls[i].path, got, want[i])
 				}
 			}
 		})

@@ -426,7 +426,7 @@ func TestDefault(t *testing.T) {
 			t.Errorf("%s grants = %+v, want log and clock only", name, g)
 		}
 	}
-	jsonsetters := []string{"acl-jsonsetter", "rs-acl-jsonsetter"}
+	jsonsetters := []string{"acl-jsonsetter", "c-acl-jsonsetter", "rs-acl-jsonsetter"}
 	for _, name := range jsonsetters {
 		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
 			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)

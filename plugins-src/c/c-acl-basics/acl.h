@@ -3,19 +3,7 @@
 #define PLUGINS_C_ACL_BASICS_H
 
 #include "gatehouse.h"
-
-/* text is a growing buffer of text on the kit's heap. Out of memory marks
- * it failed: later writes do nothing. */
-typedef struct text {
-    char *buf;
-    uint32_t len, cap;
-    bool failed;
-} text;
-
-/* text.c */
-void text_put(text *t, const char *s, size_t n);
-void text_putc(text *t, char c);
-void text_free(text *t);
+#include "../internal/text.h"
 
 /* jsontext.c: v, a msgpack value, as JSON. Map keys are sorted, bin is a
  * string of its bytes, floats that JSON cannot hold (NaN, infinities) and
@@ -31,6 +19,9 @@ void log_line(text *t, const char *name, gh_str format, gh_str decision, const g
 
 /* obligation.c */
 gh_status oblige_log(const gh_oblige_req *req, gh_writer *reply);
+
+/* urlmap.c */
+gh_status urlmap_object(const gh_object_req *req, gh_writer *reply);
 
 /* timeattr.c */
 gh_status time_attribute(const gh_environment_req *req, gh_writer *reply);

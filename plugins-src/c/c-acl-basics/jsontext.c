@@ -58,9 +58,7 @@ typedef struct member {
 
 /* by_key orders members by the bytes of their keys. */
 static int by_key(const void *a, const void *b) {
-    gh_str x = ((const member *)a)->key, y = ((const member *)b)->key;
-    int c = gh_memcmp(x.ptr, y.ptr, x.len < y.len ? x.len : y.len);
-    return c != 0 ? c : (x.len > y.len) - (x.len < y.len);
+    return str_compare(((const member *)a)->key, ((const member *)b)->key);
 }
 
 static void put_value(text *t, gh_val v, int depth) {

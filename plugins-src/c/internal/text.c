@@ -1,5 +1,5 @@
-/* text.c: a growing buffer of text. */
-#include "acl.h"
+/* text.c: a growing buffer of text (text.h). */
+#include "text.h"
 
 void text_put(text *t, const char *s, size_t n) {
     if (t->failed || n == 0) return;
@@ -24,6 +24,11 @@ void text_put(text *t, const char *s, size_t n) {
 }
 
 void text_putc(text *t, char c) { text_put(t, &c, 1); }
+
+int str_compare(gh_str a, gh_str b) {
+    int c = gh_memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+    return c != 0 ? c : (a.len > b.len) - (a.len < b.len);
+}
 
 void text_free(text *t) {
     gh_free(t->buf);
