@@ -40,7 +40,7 @@ var ACLPlugins = []ACLPlugin{
 		Build: func(t testing.TB) string { return Go(t, "plugins-src/go/acl-jsonsetter") }},
 	{Name: "c-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}},
 		Build: func(t testing.TB) string { return C.Plugin(t, "c-acl-basics") }},
-	{Name: "rs-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}},
+	{Name: "rs-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}, {File: ACLObjectSuite, Partial: true}},
 		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-basics") }},
 	{Name: "rs-acl-jsonsetter", HTTP: true, Suites: []ACLSuite{{File: ACLObjectSuite, Partial: true}},
 		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-jsonsetter") }},

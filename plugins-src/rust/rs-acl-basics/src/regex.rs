@@ -19,7 +19,8 @@ const MAX_INSTS: usize = 20_000;
 /// The largest table of group positions the VM keeps per list of threads:
 /// instructions × 2 × named groups.
 const MAX_SLOTS: usize = 1_000_000;
-/// The deepest nesting of groups.
+/// The nesting of groups that is too deep: RE2 refuses an expression
+/// taller than 1000, which 1000 groups around a char are.
 const MAX_DEPTH: usize = 1000;
 /// The largest count of a repetition {n,m}, and of nested ones multiplied.
 const MAX_REPEAT: u32 = 1000;
@@ -419,7 +420,7 @@ impl<'s> Parser<'s> {
     /// group reads a group at pos, its ( included.
     fn group(&mut self) -> Result<Node, Error> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth >= MAX_DEPTH {
             return fail(TOO_DEEP, self.src);
         }
         let rest = self.rest();
