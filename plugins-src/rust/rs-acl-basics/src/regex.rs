@@ -20,8 +20,9 @@ const MAX_INSTS: usize = 20_000;
 /// instructions × 2 × named groups.
 const MAX_SLOTS: usize = 1_000_000;
 /// The nesting of groups that is too deep: RE2 refuses an expression
-/// taller than 1000, which 1000 groups around a char are.
-const MAX_DEPTH: usize = 1000;
+/// taller than 1000, which 999 groups around a char are inside the
+/// anchors urlmap adds.
+const MAX_DEPTH: usize = 999;
 /// The largest count of a repetition {n,m}, and of nested ones multiplied.
 const MAX_REPEAT: u32 = 1000;
 
