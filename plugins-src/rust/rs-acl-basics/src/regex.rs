@@ -17,7 +17,7 @@ use std::fmt;
 /// The largest program, in instructions.
 const MAX_INSTS: usize = 20_000;
 /// The largest table of group positions the VM keeps per list of threads:
-/// instructions × 2 × named groups.
+/// seats (instructions that wait for a char or match) × 2 × named groups.
 const MAX_SLOTS: usize = 1_000_000;
 /// The nesting of groups that is too deep: RE2 refuses an expression
 /// taller than 1000, which 999 groups around a char are inside the
@@ -739,7 +739,18 @@ impl Compiler {
                 for _ in 0..min {
                     self.compile(sub);
                 }
-                self.optionals(sub, max - min, greedy);
+                // (x(x)?)?: each split skips to the end of them all
+                let splits: Vec<usize> = (min..max)
+                    .map(|_| {
+                        let split = self.emit(Inst::Jmp(0));
+                        self.compile(sub);
+                        split
+                    })
+                    .collect();
+                let end = self.prog.len();
+                for split in splits {
+                    self.patch_split(split, end, greedy);
+                }
             }
         }
     }
@@ -750,16 +761,6 @@ impl Compiler {
         self.compile(sub);
         let split = self.emit(Inst::Jmp(0));
         self.prog[split] = if greedy { Inst::Split(start, split + 1) } else { Inst::Split(split + 1, start) };
-    }
-
-    /// optionals compiles n nested optional copies of x: (x(x)?)?.
-    fn optionals(&mut self, sub: &Node, n: u32, greedy: bool) {
-        if n > 0 {
-            self.optional(greedy, |c| {
-                c.compile(sub);
-                c.optionals(sub, n - 1, greedy);
-            });
-        }
     }
 
     /// optional compiles (body)?.
@@ -776,6 +777,10 @@ impl Compiler {
 pub struct Regex {
     prog: Vec<Inst>,
     names: Vec<String>,
+    /// seats[pc] numbers the instructions that wait for a char or match,
+    /// the only ones whose threads keep group positions
+    seats: Vec<usize>,
+    nseats: usize,
 }
 
 impl Regex {
@@ -783,13 +788,28 @@ impl Regex {
     pub fn new(src: &str) -> Result<Regex, Error> {
         let (node, names) = Parser { src, pos: 0, depth: 0, names: Vec::new() }.parse()?;
         let size = node.size().saturating_add(1);
-        if size > MAX_INSTS || size.saturating_mul(2 * names.len()) > MAX_SLOTS {
+        if size > MAX_INSTS {
             return fail(TOO_LARGE, src);
         }
         let mut c = Compiler { prog: Vec::with_capacity(size) };
         c.compile(&node);
         c.emit(Inst::Match);
-        Ok(Regex { prog: c.prog, names })
+        let mut nseats = 0;
+        let seats = c
+            .prog
+            .iter()
+            .map(|inst| match inst {
+                Inst::Char(_) | Inst::Class(_) | Inst::Match => {
+                    nseats += 1;
+                    nseats - 1
+                }
+                _ => UNSET,
+            })
+            .collect();
+        if nseats.saturating_mul(2 * names.len()) > MAX_SLOTS {
+            return fail(TOO_LARGE, src);
+        }
+        Ok(Regex { prog: c.prog, names, seats, nseats })
     }
 
     /// names are the names of the named groups, in the order they open.
@@ -801,9 +821,9 @@ impl Regex {
     /// byte span of each named group, None for those that took no part.
     pub fn captures(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
         let nslots = 2 * self.names.len();
-        let mut clist = Threads::new(self.prog.len(), nslots);
-        let mut nlist = Threads::new(self.prog.len(), nslots);
-        let mut vm = Vm { prog: &self.prog, caps: vec![UNSET; nslots], stack: Vec::new() };
+        let mut clist = Threads::new(self.prog.len(), self.nseats, nslots);
+        let mut nlist = Threads::new(self.prog.len(), self.nseats, nslots);
+        let mut vm = Vm { prog: &self.prog, seats: &self.seats, caps: vec![UNSET; nslots], stack: Vec::new() };
         let mut chars = text.char_indices().peekable();
         let first = chars.peek().map(|&(_, c)| c);
         vm.add(&mut clist, 0, 0, None, first);
@@ -821,7 +841,7 @@ impl Regex {
                     _ => false,
                 };
                 if takes {
-                    vm.caps.copy_from_slice(clist.slots_of(pc));
+                    vm.caps.copy_from_slice(clist.slots_of(self.seats[pc]));
                     vm.add(&mut nlist, pc + 1, pos, Some(c), next);
                 }
             }
@@ -832,7 +852,7 @@ impl Regex {
         }
         // the first thread to match at the end is the preferred match
         let pc = clist.pcs.iter().copied().find(|&pc| matches!(self.prog[pc], Inst::Match))?;
-        let slots = clist.slots_of(pc);
+        let slots = clist.slots_of(self.seats[pc]);
         Some(
             (0..self.names.len())
                 .map(|g| match (slots[2 * g], slots[2 * g + 1]) {
@@ -846,7 +866,7 @@ impl Regex {
 
 /// Threads is a list of threads in priority order: the instructions
 /// reached at one position, each once, and the group positions of those
-/// that wait for a char or match.
+/// that wait for a char or match, by seat.
 struct Threads {
     pcs: Vec<usize>,
     /// index into pcs of each pc in the list (a sparse set)
@@ -856,8 +876,8 @@ struct Threads {
 }
 
 impl Threads {
-    fn new(ninsts: usize, nslots: usize) -> Threads {
-        Threads { pcs: Vec::with_capacity(ninsts), index: vec![0; ninsts], slots: vec![UNSET; ninsts * nslots], nslots }
+    fn new(ninsts: usize, nseats: usize, nslots: usize) -> Threads {
+        Threads { pcs: Vec::with_capacity(ninsts), index: vec![0; ninsts], slots: vec![UNSET; nseats * nslots], nslots }
     }
 
     fn clear(&mut self) {
@@ -875,8 +895,12 @@ impl Threads {
         true
     }
 
-    fn slots_of(&self, pc: usize) -> &[usize] {
-        &self.slots[pc * self.nslots..(pc + 1) * self.nslots]
+    fn slots_of(&self, seat: usize) -> &[usize] {
+        &self.slots[seat * self.nslots..(seat + 1) * self.nslots]
+    }
+
+    fn slots_of_mut(&mut self, seat: usize) -> &mut [usize] {
+        &mut self.slots[seat * self.nslots..(seat + 1) * self.nslots]
     }
 }
 
@@ -891,6 +915,7 @@ enum Job {
 /// Vm holds the scratch state of a match.
 struct Vm<'p> {
     prog: &'p [Inst],
+    seats: &'p [usize],
     /// the group positions of the thread being followed
     caps: Vec<usize>,
     stack: Vec<Job>,
@@ -931,8 +956,7 @@ impl Vm<'_> {
                     }
                 }
                 Inst::Char(_) | Inst::Class(_) | Inst::Match => {
-                    let n = list.nslots;
-                    list.slots[pc * n..(pc + 1) * n].copy_from_slice(&self.caps);
+                    list.slots_of_mut(self.seats[pc]).copy_from_slice(&self.caps);
                 }
             }
         }
