@@ -191,17 +191,22 @@ impl Node {
         }
     }
 
-    /// size is an upper bound of the node's program, in instructions.
+    /// size is the length of the node's program, as Compiler writes it.
     fn size(&self) -> usize {
         match self {
             Node::Empty => 0,
             Node::Char(_) | Node::Class(_) | Node::Look(_) => 1,
             Node::Group(name, sub) => sub.size().saturating_add(if name.is_some() { 2 } else { 0 }),
             Node::Concat(v) => v.iter().fold(0, |n, x| n.saturating_add(x.size())),
-            Node::Alt(v) => v.iter().fold(0, |n, x| n.saturating_add(x.size()).saturating_add(2)),
+            // a split before and a jump after each alternative but the last
+            Node::Alt(v) => v.iter().fold(0usize, |n, x| n.saturating_add(x.size()).saturating_add(2)) - 2,
             Node::Repeat { sub, min, max, .. } => {
-                let copies = (*min).max(1).saturating_add(max.unwrap_or(*min).saturating_sub(*min)) as usize;
-                copies.saturating_mul(sub.size().saturating_add(2))
+                let (s, min) = (sub.size(), *min as usize);
+                match max {
+                    Some(max) => min.saturating_mul(s).saturating_add((*max as usize - min).saturating_mul(s + 1)),
+                    None if min == 0 => s.saturating_add(2),
+                    None => min.saturating_mul(s).saturating_add(1),
+                }
             }
         }
     }
@@ -794,6 +799,7 @@ impl Regex {
         let mut c = Compiler { prog: Vec::with_capacity(size) };
         c.compile(&node);
         c.emit(Inst::Match);
+        debug_assert_eq!(c.prog.len(), size);
         let mut nseats = 0;
         let seats = c
             .prog
