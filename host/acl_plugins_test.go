@@ -385,13 +385,17 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 		`(?P<x>(?:a|b)*?)b`, `(?P<x>a{2})(?P<y>a{1,2}?)(?P<z>a*)`, `(?P<x>a{2,})(?P<y>a{0,}?)`, `(?P<x>a{0})b`, `(?P<x>\w{1,3}){2}`,
 		// anchors and boundaries
 		`^(?P<x>a*)$`, `(?P<x>a*)^`, `a$b`, `\A(?P<x>.*)\z`, `(?P<x>\w+)\b.*`, `(?P<x>a)\B(?P<y>a)`, `\b`, `.*\b/\b.*`,
+		// flags
+		`(?i)(?P<x>a+)`, `(?i:(?P<x>[a-c]+))B?`, `(?P<x>(?i)k|s)`, `(?i)(?P<x>[^k])`, `(?i)\W(?P<x>.*)`, `(?i)(?P<x>[[:upper:]]+)`,
+		`(?i)É(?P<x>.*)`, `(?s)(?P<x>.+)`, `(?m)(?P<x>^.*$)`, `(?U)(?P<x>a+)(?P<y>a*)`, `(?U)(?P<x>a+?)(?P<y>a*)`, `(?i)a(?-i)(?P<x>A?)`,
 		// a { that is no repetition is a literal
 		`(?P<x>a{)`, `(?P<x>a{1)`, `(?P<x>a{,1})`, `(?P<x>a{01})`,
 		// errors
 		`(?P<a>`, `a)`, `[a`, `[z-a]`, `\q`, `a\`, `*a`, `a**`, `a*?+`, `a{2}{3}`, `(|*)`, `a{1001}`, `(a{100}){100}`, `a{2,1}`,
-		`(?P<a-b>x)`, `(?P<>x)`, `(?P<a`, `[[:foo:]]`, `\8`, `\x{110000}`, `\xg`, `(?=a)`,
+		`(?P<a-b>x)`, `(?P<>x)`, `(?P<a`, `[[:foo:]]`, `\8`, `\x{110000}`, `\xg`, `(?=a)`, `(?-)`, `(?i-)`, `(?x)`, `(?P=a)`,
 	}
-	paths := []string{"/", "/a", "/b", "/ab", "/aaa", "/aaab", "/a/b", "/abc/123", "/docs/a b", "/é/ü", "/a.b", "/x y/z", "/\t", "/A", "/]a]"}
+	paths := []string{"/", "/a", "/b", "/ab", "/aaa", "/aaab", "/a/b", "/abc/123", "/docs/a b", "/é/ü", "/a.b", "/x y/z", "/\t", "/A", "/]a]",
+		"/AaB", "/\u212a", "/ſ", "/Éé", "/a\nb"}
 	call := func(h *Host, expr, path string) callOutcome {
 		rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": []any{expr}}})
 		return outcome(t, rep.Attributes, err)

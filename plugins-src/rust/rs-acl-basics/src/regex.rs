@@ -12,6 +12,7 @@
 //! Syntax errors read as Go's regexp writes them,
 //! "error parsing regexp: <reason>: `<text>`".
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// The largest program, in instructions.
@@ -138,6 +139,68 @@ fn is_word(c: Option<char>) -> bool {
     matches!(c, Some(c) if c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The last code point that has a case.
+const CASED_MAX: u32 = 0x1E943;
+
+/// single is the char of a case mapping of one char.
+fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+    let c = it.next()?;
+    if it.next().is_some() {
+        None
+    } else {
+        Some(c)
+    }
+}
+
+/// fold_key is what c folds to under Unicode's simple case folding: the
+/// chars of one key are one of RE2's case orbits (k K and the Kelvin sign,
+/// s S and the long s, ...).
+fn fold_key(c: char) -> char {
+    // the dotless i folds to nothing else, although its capital is I
+    if c == '\u{131}' {
+        return c;
+    }
+    let upper = single(c.to_uppercase()).unwrap_or(c);
+    single(upper.to_lowercase()).unwrap_or(upper)
+}
+
+thread_local! {
+    /// The case orbits of more than one char, by key.
+    static ORBITS: HashMap<char, Vec<char>> = {
+        let mut orbits: HashMap<char, Vec<char>> = HashMap::new();
+        for c in (0..=CASED_MAX).filter_map(char::from_u32) {
+            orbits.entry(fold_key(c)).or_default().push(c);
+        }
+        orbits.retain(|_, orbit| orbit.len() > 1);
+        orbits
+    };
+}
+
+/// fold adds to ranges the chars of the case orbits they touch.
+fn fold(ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    let set = Class::from_ranges(ranges, false);
+    let mut out = set.0.clone();
+    ORBITS.with(|orbits| {
+        for orbit in orbits.values() {
+            if orbit.iter().any(|&c| set.contains(c as u32)) {
+                out.extend(orbit.iter().map(|&c| (c as u32, c as u32)));
+            }
+        }
+    });
+    out
+}
+
+/// The flags that change what follows them, up to the end of the group:
+/// (?i) folds case, (?m) makes ^ and $ match at lines, (?s) lets . match
+/// a newline, (?U) swaps greedy and lazy repetitions.
+#[derive(Clone, Copy, Default)]
+struct Flags {
+    fold: bool,
+    multi_line: bool,
+    dot_nl: bool,
+    ungreedy: bool,
+}
+
 /// An assertion of empty width.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Look {
@@ -145,6 +208,10 @@ enum Look {
     Start,
     /// $ and \z: the end of the text.
     End,
+    /// ^ with (?m): the start of the text or of a line.
+    LineStart,
+    /// $ with (?m): the end of the text or of a line.
+    LineEnd,
     /// \b: between a word character and a non-word one (ASCII).
     WordBoundary,
     /// \B: not \b.
@@ -156,6 +223,8 @@ impl Look {
         match self {
             Look::Start => prev.is_none(),
             Look::End => next.is_none(),
+            Look::LineStart => prev.map_or(true, |c| c == '\n'),
+            Look::LineEnd => next.map_or(true, |c| c == '\n'),
             Look::WordBoundary => is_word(prev) != is_word(next),
             Look::NotWordBoundary => is_word(prev) == is_word(next),
         }
@@ -252,6 +321,7 @@ struct Parser<'s> {
     src: &'s str,
     pos: usize,
     depth: usize,
+    flags: Flags,
     names: Vec<String>,
 }
 
@@ -324,24 +394,28 @@ impl<'s> Parser<'s> {
             }
             last_repeat = None;
             let node = match c {
-                '(' => self.group()?,
+                '(' => match self.group()? {
+                    Some(group) => group,
+                    None => continue, // (?flags)
+                },
                 '[' => self.class()?,
                 '.' => {
                     self.pos += 1;
-                    Node::Class(Class::from_ranges(vec![('\n' as u32, '\n' as u32)], true))
+                    let nl = if self.flags.dot_nl { vec![] } else { vec![('\n' as u32, '\n' as u32)] };
+                    Node::Class(Class::from_ranges(nl, true))
                 }
                 '^' => {
                     self.pos += 1;
-                    Node::Look(Look::Start)
+                    Node::Look(if self.flags.multi_line { Look::LineStart } else { Look::Start })
                 }
                 '$' => {
                     self.pos += 1;
-                    Node::Look(Look::End)
+                    Node::Look(if self.flags.multi_line { Look::LineEnd } else { Look::End })
                 }
                 '\\' => self.escape(&mut items)?,
                 _ => {
                     self.pos += c.len_utf8();
-                    Node::Char(c as u32)
+                    self.literal(c as u32)
                 }
             };
             items.push(node);
@@ -353,11 +427,28 @@ impl<'s> Parser<'s> {
         })
     }
 
+    /// literal is the node of the code point c: with (?i), a class of its
+    /// case orbit.
+    fn literal(&self, c: u32) -> Node {
+        if self.flags.fold {
+            if let Some(orbit) = char::from_u32(c).and_then(|c| ORBITS.with(|o| o.get(&fold_key(c)).cloned())) {
+                return Node::Class(Class::from_ranges(orbit.iter().map(|&c| (c as u32, c as u32)).collect(), false));
+            }
+        }
+        Node::Char(c)
+    }
+
+    /// set is the class of ranges, case-folded with (?i), then negated if
+    /// negate.
+    fn set(&self, ranges: Vec<(u32, u32)>, negate: bool) -> Class {
+        Class::from_ranges(if self.flags.fold { fold(ranges) } else { ranges }, negate)
+    }
+
     /// counts reads {n}, {n,} or {n,m} at pos; it returns None, and reads
     /// nothing, where the text is not of that form (the { is a literal).
     fn counts(&mut self) -> Result<Option<(u32, Option<u32>)>, Error> {
         let start = self.pos;
-        let mut p = Parser { src: self.src, pos: start + 1, depth: 0, names: Vec::new() };
+        let mut p = Parser { src: self.src, pos: start + 1, depth: 0, flags: self.flags, names: Vec::new() };
         let min = match p.number() {
             Some(n) => n,
             None => return Ok(None),
@@ -407,7 +498,7 @@ impl<'s> Parser<'s> {
         max: Option<u32>,
         counted: bool,
     ) -> Result<(), Error> {
-        let greedy = !self.eat('?');
+        let greedy = self.eat('?') == self.flags.ungreedy;
         if let Some(last) = last_repeat {
             return fail(NESTED_REPEAT, &self.src[last..self.pos]);
         }
@@ -423,12 +514,10 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    /// group reads a group at pos, its ( included.
-    fn group(&mut self) -> Result<Node, Error> {
-        self.depth += 1;
-        if self.depth >= MAX_DEPTH {
-            return fail(TOO_DEEP, self.src);
-        }
+    /// group reads a group at pos, its ( included; None for (?flags),
+    /// which sets the flags up to the end of the group around it.
+    fn group(&mut self) -> Result<Option<Node>, Error> {
+        let outer = self.flags;
         let rest = self.rest();
         let name_at = if rest.starts_with("(?P<") && rest.len() > 4 {
             Some(4)
@@ -453,19 +542,56 @@ impl<'s> Parser<'s> {
             self.pos += 3;
             None
         } else if rest.starts_with("(?") {
-            // flags and every other (? form are left out
-            let text: String = rest.chars().take(3).collect();
-            return fail(BAD_PERL_OP, &text);
+            if !self.flag_group()? {
+                return Ok(None);
+            }
+            None
         } else {
             self.pos += 1;
             None
         };
+        self.depth += 1;
+        if self.depth >= MAX_DEPTH {
+            return fail(TOO_DEEP, self.src);
+        }
         let sub = self.alternation()?;
         if !self.eat(')') {
             return fail(MISSING_PAREN, self.src);
         }
         self.depth -= 1;
-        Ok(Node::Group(index, Box::new(sub)))
+        self.flags = outer;
+        Ok(Some(Node::Group(index, Box::new(sub))))
+    }
+
+    /// flag_group reads (?flags) or (?flags: at pos, flags being some of
+    /// i m s U, then optionally - and some to clear, and sets them; it
+    /// reports whether a group opens.
+    fn flag_group(&mut self) -> Result<bool, Error> {
+        let start = self.pos;
+        self.pos += 2;
+        let mut flags = self.flags;
+        let (mut clear, mut named) = (false, false);
+        while let Some(c) = self.next() {
+            let flag = match c {
+                'i' => &mut flags.fold,
+                'm' => &mut flags.multi_line,
+                's' => &mut flags.dot_nl,
+                'U' => &mut flags.ungreedy,
+                '-' if !clear => {
+                    clear = true;
+                    named = false;
+                    continue;
+                }
+                ':' | ')' if !clear || named => {
+                    self.flags = flags;
+                    return Ok(c == ':');
+                }
+                _ => break,
+            };
+            *flag = !clear;
+            named = true;
+        }
+        fail(BAD_PERL_OP, &self.src[start..self.pos])
     }
 
     /// escape reads an escape outside brackets at pos: an assertion, a
@@ -485,7 +611,7 @@ impl<'s> Parser<'s> {
                     None => (text, text.len()),
                 };
                 self.pos = start + 2 + len;
-                let mut chars: Vec<Node> = lit.chars().map(|c| Node::Char(c as u32)).collect();
+                let mut chars: Vec<Node> = lit.chars().map(|c| self.literal(c as u32)).collect();
                 let last = chars.pop().unwrap_or(Node::Empty);
                 items.extend(chars);
                 return Ok(last);
@@ -499,7 +625,8 @@ impl<'s> Parser<'s> {
         if let Some(class) = self.perl_class() {
             return Ok(Node::Class(class));
         }
-        Ok(Node::Char(self.escaped_char()?))
+        let c = self.escaped_char()?;
+        Ok(self.literal(c))
     }
 
     /// perl_class reads \d \s \w \D \S \W at pos, if there is one.
@@ -515,7 +642,7 @@ impl<'s> Parser<'s> {
             _ => return None,
         })?;
         self.pos += 2;
-        Some(Class::from_ranges(ranges.to_vec(), b[1].is_ascii_uppercase()))
+        Some(self.set(ranges.to_vec(), b[1].is_ascii_uppercase()))
     }
 
     /// escaped_char reads an escape of one char at pos: an escaped
@@ -609,7 +736,7 @@ impl<'s> Parser<'s> {
                         Some(c) if bare.len() > 1 => c,
                         _ => return fail(BAD_RANGE, name),
                     };
-                    ranges.extend(Class::from_ranges(class.to_vec(), negated).0);
+                    ranges.extend(self.set(class.to_vec(), negated).0);
                     self.pos += name.len();
                     continue;
                 }
@@ -631,7 +758,7 @@ impl<'s> Parser<'s> {
             }
             ranges.push((lo, hi));
         }
-        Ok(Node::Class(Class::from_ranges(ranges, negate)))
+        Ok(Node::Class(self.set(ranges, negate)))
     }
 
     /// class_char reads a char or an escaped one inside the brackets that
@@ -791,7 +918,7 @@ pub struct Regex {
 impl Regex {
     /// new parses and compiles src.
     pub fn new(src: &str) -> Result<Regex, Error> {
-        let (node, names) = Parser { src, pos: 0, depth: 0, names: Vec::new() }.parse()?;
+        let (node, names) = Parser { src, pos: 0, depth: 0, flags: Flags::default(), names: Vec::new() }.parse()?;
         let size = node.size().saturating_add(1);
         if size > MAX_INSTS {
             return fail(TOO_LARGE, src);
