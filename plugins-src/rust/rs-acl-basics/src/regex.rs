@@ -570,7 +570,8 @@ impl<'s> Parser<'s> {
         let start = self.pos;
         self.pos += 2;
         let mut flags = self.flags;
-        let (mut clear, mut named) = (false, false);
+        // clear: after the -; cleared: a flag came after it
+        let (mut clear, mut cleared) = (false, false);
         while let Some(c) = self.next() {
             let flag = match c {
                 'i' => &mut flags.fold,
@@ -579,17 +580,17 @@ impl<'s> Parser<'s> {
                 'U' => &mut flags.ungreedy,
                 '-' if !clear => {
                     clear = true;
-                    named = false;
+                    cleared = false;
                     continue;
                 }
-                ':' | ')' if !clear || named => {
+                ':' | ')' if !clear || cleared => {
                     self.flags = flags;
                     return Ok(c == ':');
                 }
                 _ => break,
             };
             *flag = !clear;
-            named = true;
+            cleared = clear;
         }
         fail(BAD_PERL_OP, &self.src[start..self.pos])
     }
