@@ -519,16 +519,7 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 		}
 		return out
 	}
-	var goPlugin wasmbuild.ACLPlugin
-	var others []wasmbuild.ACLPlugin
-	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
-		switch {
-		case p.Name == "acl-basics":
-			goPlugin = p
-		case !p.HTTP:
-			others = append(others, p)
-		}
-	}
+	goPlugin, others := urlmapPlugins()
 	want := run(t, goPlugin)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -539,4 +530,67 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestACLURLMapSyntaxMatchesGo checks, expression by expression, that
+// every urlmap sets what the Go plugin's sets, which matches with Go's
+// regexp: the same attributes from each expression and path, or the same
+// error. An engine may refuse syntax it does not support (the C one has no
+// flags, \Q...\E or POSIX classes; docs/access-control-plugins.md), but
+// not match it differently.
+func TestACLURLMapSyntaxMatchesGo(t *testing.T) {
+	exprs := []string{
+		// literals, escapes and classes
+		`a/b`, `\w+/\d+`, `[\w ]+/(?P<x>\W*)`, `(?P<s>\S+)\s(?P<t>.*)`, `(?P<d>\D+)`, `\.\*\+\?\(\)\[\]\{\}\|\^\$\\\/\-`,
+		`(?P<x>[a-c-]+)`, `(?P<x>[^/]*)/?`, `(?P<x>[]a]+)`, `(?P<x>[^]a]+)`, `(?P<x>[\d/]+)`, `(?P<x>[^\w]+)`, `(?P<x>[[:alpha:][:digit:]]+)`,
+		`(?P<x>[[:^space:]]+)`, `(?P<x>\x41|\x{e9}|\101|\0|\t)`, `\Qa.b\E(?P<x>.)`, `(?P<x>.+)`, `(?P<x>.)`, `é(?P<x>.)`,
+		// groups, alternation and leftmost-first preference
+		`(?P<a>a)|(?P<b>b)|(?P<ab>ab)`, `(?P<x>a|ab)(?P<y>b?)`, `(?P<x>a*?)(?P<y>a*)`, `(?P<x>a+?)(?P<y>a*)`, `(?P<x>a??)(?P<y>a?)`,
+		`(?:(?P<x>a)|b)*`, `(?P<x>(?P<y>a)|b)+`, `(a)(?P<x>(b))`, `(?P<x>a)(?P<x>b)?`, `(?<x>a*)*`, `(?P<x>a|)*`, `(?P<x>|a)*`, `(?P<x>a*)+`,
+		`(?P<x>(?:a|b)*?)b`, `(?P<x>a{2})(?P<y>a{1,2}?)(?P<z>a*)`, `(?P<x>a{2,})(?P<y>a{0,}?)`, `(?P<x>a{0})b`, `(?P<x>\w{1,3}){2}`,
+		// anchors and boundaries
+		`^(?P<x>a*)$`, `(?P<x>a*)^`, `a$b`, `\A(?P<x>.*)\z`, `(?P<x>\w+)\b.*`, `(?P<x>a)\B(?P<y>a)`, `\b`, `.*\b/\b.*`,
+		// flags
+		`(?i)(?P<x>a+)`, `(?i:(?P<x>[a-c]+))B?`, `(?P<x>(?i)k|s)`, `(?i)(?P<x>[^k])`, `(?i)\W(?P<x>.*)`, `(?i)(?P<x>[[:upper:]]+)`,
+		`(?i)É(?P<x>.*)`, `(?s)(?P<x>.+)`, `(?m)(?P<x>^.*$)`, `(?U)(?P<x>a+)(?P<y>a*)`, `(?U)(?P<x>a+?)(?P<y>a*)`, `(?i)a(?-i)(?P<x>A?)`,
+		// a { that is no repetition is a literal
+		`(?P<x>a{)`, `(?P<x>a{1)`, `(?P<x>a{,1})`, `(?P<x>a{01})`,
+		// errors
+		`(?P<a>`, `a)`, `[a`, `[z-a]`, `\q`, `a\`, `*a`, `a**`, `a*?+`, `a{2}{3}`, `(|*)`, `a{1001}`, `(a{100}){100}`, `a{2,1}`,
+		`(?P<a-b>x)`, `(?P<>x)`, `(?P<a`, `[[:foo:]]`, `\8`, `\x{110000}`, `\xg`, `(?=a)`, `(?-)`, `(?i-)`, `(?x)`, `(?P=a)`,
+	}
+	paths := []string{"/", "/a", "/b", "/ab", "/aaa", "/aaab", "/a/b", "/abc/123", "/docs/a b", "/é/ü", "/a.b", "/x y/z", "/\t", "/A", "/]a]",
+		"/AaB", "/\u212a", "/ſ", "/Éé", "/a\nb"}
+	call := func(h *Host, expr, path string) callOutcome {
+		rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": []any{expr}}})
+		return outcome(t, rep.Attributes, err)
+	}
+	goPlugin, others := urlmapPlugins()
+	goHost := aclHost(t, goPlugin, nil, nil)
+	for _, p := range others {
+		t.Run(p.Name, func(t *testing.T) {
+			h := aclHost(t, p, nil, nil)
+			for _, expr := range exprs {
+				for _, path := range paths {
+					got, want := call(h, expr, path), call(goHost, expr, path)
+					if !reflect.DeepEqual(got, want) && !strings.Contains(got.Msg, "syntax this engine does not support") {
+						t.Errorf("%q on %q: %+v\nwant (as Go) %+v", expr, path, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// urlmapPlugins returns the Go plugin with urlmap and the others.
+func urlmapPlugins() (goPlugin wasmbuild.ACLPlugin, others []wasmbuild.ACLPlugin) {
+	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
+		switch {
+		case p.Name == "acl-basics":
+			goPlugin = p
+		case !p.HTTP:
+			others = append(others, p)
+		}
+	}
+	return goPlugin, others
 }

@@ -42,7 +42,7 @@ var ACLPlugins = []ACLPlugin{
 		Build: func(t testing.TB) string { return C.Plugin(t, "c-acl-basics") }},
 	{Name: "c-acl-jsonsetter", HTTP: true, Suites: []ACLSuite{{File: ACLObjectSuite, Partial: true}},
 		Build: func(t testing.TB) string { return C.Plugin(t, "c-acl-jsonsetter") }},
-	{Name: "rs-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}},
+	{Name: "rs-acl-basics", Suites: []ACLSuite{{File: ACLObligationSuite}, {File: ACLEnvironmentSuite}, {File: ACLObjectSuite, Partial: true}},
 		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-basics") }},
 	{Name: "rs-acl-jsonsetter", HTTP: true, Suites: []ACLSuite{{File: ACLObjectSuite, Partial: true}},
 		Build: func(t testing.TB) string { return Rust.Plugin(t, "rs-acl-jsonsetter") }},

@@ -3,6 +3,7 @@ package acl
 import (
 	"errors"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -64,7 +65,14 @@ func (u *urlmap) compile(mapping any) (*regexp.Regexp, error) {
 	if _, err := regexp.Compile(src); err != nil {
 		return nil, err
 	}
-	re := regexp.MustCompile(`^(?:` + src + `)$`)
+	re, err := regexp.Compile(`^(?:` + src + `)$`)
+	if err != nil {
+		// the anchors make src too tall or too large for RE2: name src
+		if se, ok := errors.AsType[*syntax.Error](err); ok {
+			se.Expr = src
+		}
+		return nil, err
+	}
 	if u.compiled == nil {
 		u.compiled = map[string]*regexp.Regexp{}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -48,6 +49,8 @@ func TestURLMap(t *testing.T) {
 }
 
 func TestURLMapConfigErrors(t *testing.T) {
+	// RE2 takes deep alone, but not inside the anchors urlmap adds
+	deep := strings.Repeat("(", 999) + "a" + strings.Repeat(")", 999)
 	for _, tt := range []struct {
 		name   string
 		config map[string]any
@@ -59,6 +62,7 @@ func TestURLMapConfigErrors(t *testing.T) {
 		{"not a string", map[string]any{"mappings": []any{".*", 7}}, "urlmap: config mappings[1]: want a regular expression, a string"},
 		{"bad expression", map[string]any{"mappings": []any{"(?P<a>"}}, "urlmap: config mappings[0]: error parsing regexp: missing closing ): `(?P<a>`"},
 		{"bad group name", map[string]any{"mappings": []any{"(?P<a-b>x)"}}, "urlmap: config mappings[0]: error parsing regexp: invalid named capture: `(?P<a-b>`"},
+		{"too deep with the anchors", map[string]any{"mappings": []any{deep}}, "urlmap: config mappings[0]: error parsing regexp: expression nests too deeply: `" + deep + "`"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := new(urlmap).set(abi.ObjectRequest{Path: "/a", Config: tt.config})

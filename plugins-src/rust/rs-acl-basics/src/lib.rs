@@ -1,9 +1,10 @@
 //! rs-acl-basics: the Rust twin of plugins-src/go/acl-basics, with ARPOC's
-//! log obligations (obl_log, obl_log_successful, obl_log_failed) and time
+//! log obligations (obl_log, obl_log_successful, obl_log_failed), time
 //! environment setters (time, datetime, time_hour, time_minute,
-//! time_second), under the names and with the behaviour of their Go twins;
-//! plugins-src/cases/acl-obligations.yaml and acl-environment.yaml hold the
-//! cases both pass. Grant it log and clock.
+//! time_second) and object setter urlmap, under the names and with the
+//! behaviour of their Go twins; plugins-src/cases/acl-obligations.yaml,
+//! acl-environment.yaml and acl-objects.yaml hold the cases both pass.
+//! urlmap matches with the engine in regex.rs. Grant it log and clock.
 //!
 //! Build from the repository root, the kit first, then the plugin:
 //!
@@ -13,14 +14,16 @@
 mod jsontext;
 mod logline;
 mod obligation;
+mod regex;
 mod timeattr;
+mod urlmap;
 
 use gatehouse_pdk::{plugin, Component, Plugin};
 
 plugin!(Plugin {
     name: "rs-acl-basics",
     version: "1.0.0",
-    description: "ARPOC's log obligations and time environment setters",
+    description: "ARPOC's log obligations, time environment setters and urlmap object setter",
     capabilities: &["log", "clock"],
     components: &[
         Component::obligation("obl_log", obligation::obl_log).description("logs every decision with its context"),
@@ -38,5 +41,8 @@ plugin!(Plugin {
             .description("the minute in UTC, an integer from 0 to 59"),
         Component::environment("time_second", &["time_second"], timeattr::time_attribute)
             .description("the second in UTC, an integer from 0 to 59"),
+        Component::object("urlmap", urlmap::urlmap)
+            .description("sets object attributes from the named groups of regular expressions matching the path")
+            .priority(100),
     ],
 });
