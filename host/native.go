@@ -173,34 +173,45 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 // it has passed its deadline, re-arms the timer for a call still within
 // it, and lets the timer go idle between calls.
 func (i *nativeInstance) watch(timeout time.Duration) {
-	d := i.deadline.Load()
-	if d == 0 {
-		i.armed.Store(false)
-		// A call that started before the store found the timer armed:
-		// arm it for that call, unless the call did so itself.
-		if d = i.deadline.Load(); d == 0 || !i.armed.CompareAndSwap(false, true) {
+	for {
+		d := i.deadline.Load()
+		if d == 0 {
+			i.armed.Store(false)
+			// A call that started before the store found the timer armed:
+			// arm it for that call, unless the call did so itself.
+			if d = i.deadline.Load(); d == 0 || !i.armed.CompareAndSwap(false, true) {
+				return
+			}
+		}
+		if left := d - monotonic(); left > 0 {
+			i.fireAt.Store(d)
+			i.timer.Reset(time.Duration(left))
 			return
 		}
+		if i.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", timeout), d) {
+			return
+		}
+		// The call ended as it passed its deadline: look again, for the
+		// call that may have started since.
 	}
-	if left := d - monotonic(); left > 0 {
-		i.fireAt.Store(d)
-		i.timer.Reset(time.Duration(left))
-		return
-	}
-	i.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", timeout), d)
 }
 
 // interrupt stops the call in progress, if any, for the reason e. With a
-// deadline, it stops only the call of that deadline, not a later one.
-func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) {
+// deadline, it stops only the call of that deadline, not a later one. It
+// reports whether the instance is stopped, by this or an earlier reason.
+func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) bool {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if !i.running || i.interrupted != nil || (deadline != 0 && i.deadline.Load() != deadline) {
-		return
+	if i.interrupted != nil {
+		return true
+	}
+	if !i.running || (deadline != 0 && i.deadline.Load() != deadline) {
+		return false
 	}
 	i.interrupted = e
 	i.stop.Set(1)
 	i.cancel()
+	return true
 }
 
 // cancelled is the error of a call whose context ended with err.
