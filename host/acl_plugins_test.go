@@ -350,16 +350,7 @@ func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
 		o.Msg = "" // the messages of JSON errors differ
 		return o
 	}
-	var goPlugin wasmbuild.ACLPlugin
-	var others []wasmbuild.ACLPlugin
-	for _, p := range wasmbuild.ACLPlugins {
-		switch {
-		case p.Name == "acl-jsonsetter":
-			goPlugin = p
-		case p.HTTP:
-			others = append(others, p)
-		}
-	}
+	goPlugin, others := objectTwins("acl-jsonsetter", true)
 	goHost := aclHost(t, goPlugin, []string{u.Host}, nil)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -416,16 +407,7 @@ func TestACLJSONSetterQueriesAsGo(t *testing.T) {
 		defer mu.Unlock()
 		return slices.Clone(asked)
 	}
-	var goPlugin wasmbuild.ACLPlugin
-	var others []wasmbuild.ACLPlugin
-	for _, p := range wasmbuild.ACLPlugins {
-		switch {
-		case p.Name == "acl-jsonsetter":
-			goPlugin = p
-		case p.HTTP:
-			others = append(others, p)
-		}
-	}
+	goPlugin, others := objectTwins("acl-jsonsetter", true)
 	want := query(t, goPlugin)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -519,7 +501,7 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 		}
 		return out
 	}
-	goPlugin, others := urlmapPlugins()
+	goPlugin, others := objectTwins("acl-basics", false)
 	want := run(t, goPlugin)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -565,7 +547,7 @@ func TestACLURLMapSyntaxMatchesGo(t *testing.T) {
 		rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": []any{expr}}})
 		return outcome(t, rep.Attributes, err)
 	}
-	goPlugin, others := urlmapPlugins()
+	goPlugin, others := objectTwins("acl-basics", false)
 	goHost := aclHost(t, goPlugin, nil, nil)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -582,13 +564,15 @@ func TestACLURLMapSyntaxMatchesGo(t *testing.T) {
 	}
 }
 
-// urlmapPlugins returns the Go plugin with urlmap and the others.
-func urlmapPlugins() (goPlugin wasmbuild.ACLPlugin, others []wasmbuild.ACLPlugin) {
+// objectTwins returns the Go plugin goName of the object setters and the
+// plugins of other languages that provide the same ones: those with http,
+// or those without.
+func objectTwins(goName string, http bool) (goPlugin wasmbuild.ACLPlugin, others []wasmbuild.ACLPlugin) {
 	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
 		switch {
-		case p.Name == "acl-basics":
+		case p.Name == goName:
 			goPlugin = p
-		case !p.HTTP:
+		case p.HTTP == http:
 			others = append(others, p)
 		}
 	}
