@@ -22,9 +22,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/syncbuf"
 
 	"github.com/spf13/cobra"
 
@@ -548,26 +549,11 @@ func TestPluginCallStore(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// logBuffer is the log of a gatehouse serve running in the background.
+type logBuffer struct{ syncbuf.Buffer }
 
 // logged returns the first JSON log record of s whose msg is msg.
-func (s *syncBuffer) logged(msg string) map[string]any {
+func (s *logBuffer) logged(msg string) map[string]any {
 	for line := range strings.Lines(s.String()) {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
@@ -581,7 +567,7 @@ func (s *syncBuffer) logged(msg string) map[string]any {
 type serving struct {
 	url    string // where it serves, from its log
 	client *http.Client
-	stderr *syncBuffer
+	stderr *logBuffer
 	cancel context.CancelFunc
 	done   chan int // its exit status
 }
@@ -592,7 +578,7 @@ func startServe(t *testing.T, client *http.Client, args ...string) *serving {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
-	s := &serving{client: client, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	s := &serving{client: client, stderr: &logBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
 		s.done <- cli.Main(ctx, append([]string{"serve"}, args...), nil, io.Discard, s.stderr)
 	}()

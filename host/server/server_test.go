@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,9 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/syncbuf"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,14 +33,14 @@ type fixture struct {
 	dir string
 	e   *echo.Echo
 	srv *httptest.Server
-	log *syncBuffer // the server's and the host's logs
+	log *syncbuf.Buffer // the server's and the host's logs
 }
 
 // newFixture returns a fixture whose plugin folder holds the plugins
 // built from srcs, named after their package folders.
 func newFixture(t *testing.T, srcs ...string) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), log: &syncBuffer{}}
+	f := &fixture{dir: t.TempDir(), log: &syncbuf.Buffer{}}
 	for _, src := range srcs {
 		copyPlugin(t, wasmbuild.Go(t, src), filepath.Join(f.dir, filepath.Base(src)+".wasm"))
 	}
@@ -110,24 +110,6 @@ func copyPlugin(t *testing.T, src, dst string) {
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestHealthAndReadiness(t *testing.T) {

@@ -1,37 +1,18 @@
 package pdp
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/syncbuf"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
-
-// syncBuffer is a log that the watcher's goroutine writes while the test
-// reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func write(t *testing.T, path, content string) {
 	t.Helper()
@@ -48,7 +29,7 @@ func TestPoint(t *testing.T) {
 		"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
 		"r": {"Type": "Rule", "Condition": "subject.name == 'ann'", "Effect": "GRANT"}}`)
 	write(t, filepath.Join(dir, "broken.json"), `{"x": `)
-	var log syncBuffer
+	var log syncbuf.Buffer
 	p, err := Start(Config{Entities: []string{dir}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
