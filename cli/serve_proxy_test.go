@@ -20,17 +20,9 @@ import (
 // anonymous requests reach a service that grants everyone and no other.
 func TestServeProxy(t *testing.T) {
 	t.Parallel()
-	var received atomic.Int32
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		received.Add(1)
-		io.WriteString(w, "origin: "+r.URL.Path)
-	}))
-	defer origin.Close()
+	origin, received := countingOrigin(t)
 	dir := t.TempDir()
-	entities, err := filepath.Abs("../policy/proxy/testdata/entities")
-	if err != nil {
-		t.Fatal(err)
-	}
+	entities := proxyEntities(t)
 	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -128,17 +120,9 @@ proxy:
 func TestServeProxyPlugins(t *testing.T) {
 	t.Parallel()
 	plugin := wasmbuild.Go(t, "plugins-src/go/acl-basics")
-	var received atomic.Int32
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		received.Add(1)
-		io.WriteString(w, "origin: "+r.URL.Path)
-	}))
-	defer origin.Close()
+	origin, received := countingOrigin(t)
 	dir := t.TempDir()
-	entities, err := filepath.Abs("../policy/proxy/testdata/entities")
-	if err != nil {
-		t.Fatal(err)
-	}
+	entities := proxyEntities(t)
 	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
@@ -199,4 +183,28 @@ proxy:
 	if !slices.Equal(got, want) {
 		t.Errorf("the decision log holds\n%q\nwant\n%q", got, want)
 	}
+}
+
+// countingOrigin serves every request with "origin: PATH" and counts the
+// requests it receives.
+func countingOrigin(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var received atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+		io.WriteString(w, "origin: "+r.URL.Path)
+	}))
+	t.Cleanup(origin.Close)
+	return origin, &received
+}
+
+// proxyEntities returns the absolute path of the test entities of
+// policy/proxy.
+func proxyEntities(t *testing.T) string {
+	t.Helper()
+	entities, err := filepath.Abs("../policy/proxy/testdata/entities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entities
 }
