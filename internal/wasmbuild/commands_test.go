@@ -1,6 +1,7 @@
 package wasmbuild
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -90,5 +91,16 @@ func TestOutputs(t *testing.T) {
 	}
 	if p, err := plugin([][]string{strings.Fields("index.ts --outFile x.wasm")}); err != nil || p != "x.wasm" {
 		t.Errorf("plugin(--outFile) = %q, %v", p, err)
+	}
+}
+
+func TestWAT(t *testing.T) {
+	out := WAT(t, `(module (func (export "f") (result i32) (i32.const 7)))`)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\x00asm")) {
+		t.Fatalf("%s is not a Wasm module: % x", out, b[:min(8, len(b))])
 	}
 }
