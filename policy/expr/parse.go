@@ -1,8 +1,10 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
 )
@@ -288,15 +290,25 @@ func (p *parser) check(n compareNode, opOff int) (node, error) {
 }
 
 // compilePattern compiles a pattern of "matches", which must match the
-// whole string (Python's re.fullmatch).
+// whole string (Python's re.fullmatch). The pattern is parsed on its own
+// and its parsed tree anchored at both ends of the text, so that nothing in
+// it (an unbalanced parenthesis, a \Q quote running to its end) can reach
+// past the anchors, and an error names the pattern alone.
 func compilePattern(pattern string) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		if _, err2 := regexp.Compile(pattern); err2 != nil {
-			err = err2
+		return nil, fmt.Errorf("bad regular expression %s: %s", quote(pattern), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	whole := &syntax.Regexp{Op: syntax.OpConcat, Sub: []*syntax.Regexp{{Op: syntax.OpBeginText}, parsed, {Op: syntax.OpEndText}}}
+	re, err := regexp.Compile(whole.String())
+	if err != nil {
+		// Only a pattern at the limit of size or nesting fails here: the
+		// anchors add to both. The code alone, since the text compiled is
+		// not the author's.
+		if se, ok := errors.AsType[*syntax.Error](err); ok {
+			err = errors.New(string(se.Code))
 		}
-		msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		return nil, fmt.Errorf("bad regular expression %s: %s", quote(pattern), msg)
+		return nil, fmt.Errorf("bad regular expression %s: %v", quote(pattern), err)
 	}
 	return re, nil
 }
