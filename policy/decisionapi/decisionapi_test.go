@@ -238,6 +238,8 @@ func TestDecideRefuses(t *testing.T) {
 		{"an array", `[]`, http.StatusBadRequest, "body: want a JSON object, got an array"},
 		{"two values", `{"policy_set": "x"} {}`, http.StatusBadRequest, "body: more than one JSON value"},
 		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
+		{"integer too long", `{"policy_set": "x", "subject": {"n": ` + strings.Repeat("9", 4301) + `}}`,
+			http.StatusBadRequest, "subject: integer of 4301 digits: at most 4300 are allowed"},
 		{"unknown object setter", `{"policy_set": "com.example.policysets.alwaysGrant", "object_setters": {"nope": {}}}`,
 			http.StatusBadRequest, `object_setters: object setter "nope": no plugin provides it`},
 	} {
@@ -251,6 +253,26 @@ func TestDecideRefuses(t *testing.T) {
 				t.Errorf("%d %s; want %d and a message that starts %q", status, b, tt.status, tt.message)
 			}
 		})
+	}
+}
+
+// TestHostileBigIntegerRequest checks that an integer of the request
+// beyond 64 bits is compared exactly: 2^64+1 is not 2^64.
+func TestHostileBigIntegerRequest(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "e.json")
+	if err := os.WriteFile(file, []byte(`{
+"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.n == 18446744073709551616", "Effect": "GRANT"}
+}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, newHost(t), file)
+	for n, want := range map[string]policy.Result{"18446744073709551617": policy.Deny, "18446744073709551616": policy.Grant, "1.8446744073709552e19": policy.Grant} {
+		if d := decide(t, url, `{"policy_set": "set", "subject": {"n": `+n+`}}`); d.Result != want {
+			t.Errorf("n = %s: %s, want %s", n, d.Result, want)
+		}
 	}
 }
 

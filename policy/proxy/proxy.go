@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -282,6 +283,9 @@ func (p *Proxy) subjectOf(r *http.Request) (map[string]any, error) {
 	}
 	var sess session
 	if err := p.jar.get(r, p.cfg.Cookie.Name, &sess); err != nil {
+		return nil, nil
+	}
+	if _, err := abi.JSONNumbers(sess.Claims); err != nil {
 		return nil, nil
 	}
 	return sess.Claims, nil
