@@ -20,6 +20,9 @@ type extismModule struct {
 	config wazero.ModuleConfig
 	logger *slog.Logger
 	log    bool // the log capability is granted
+	// initTimeout bounds the instantiation of each instance, which runs
+	// the module's start function.
+	initTimeout time.Duration
 }
 
 // newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
@@ -42,12 +45,22 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)
 	}
-	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log}, nil
+	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log, initTimeout: limits.initTimeout()}, nil
 }
 
 func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
-	p, err := m.plugin.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: m.config})
-	if err != nil {
+	// The runtime closes a module whose start function is still running
+	// when initCtx ends.
+	initCtx, cancel := context.WithTimeout(ctx, m.initTimeout)
+	defer cancel()
+	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: m.config})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, cancelled(ctx.Err())
+	case initCtx.Err() != nil:
+		return nil, abi.Errorf(abi.CodeTimeout, "start function: call exceeded %s", m.initTimeout)
+	default:
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	p.SetLogger(m.logPlugin)

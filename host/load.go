@@ -37,12 +37,17 @@ type Inspection struct {
 // Inspect loads file as LoadFile would, without serving it, and reports
 // what it found. It does not call the plugin's gatehouse_start, which may
 // act outside the host. It returns an error only when the file cannot be
-// read.
+// read or the host is closed.
 func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 	wasm, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read plugin: %w", err)
 	}
+	ctx, done, ok := h.beginLoad(ctx)
+	if !ok {
+		return nil, errClosed(file)
+	}
+	defer done()
 	p, in, err := h.load(ctx, file, wasm)
 	if err != nil {
 		in.Problems = append(in.Problems, asABIError(err))
@@ -203,11 +208,11 @@ func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name str
 		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), mc, limits, grants, logger)
 	}
 	return &nativeModule{
-		rt:      cw.rt,
-		module:  cw.module,
-		config:  mc.WithStartFunctions(),
-		caller:  h.caller(name, grants, logger),
-		timeout: limits.Timeout,
+		rt:          cw.rt,
+		module:      cw.module,
+		config:      mc.WithStartFunctions(),
+		caller:      h.caller(name, grants, logger),
+		initTimeout: limits.initTimeout(),
 	}, nil
 }
 
