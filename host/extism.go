@@ -20,6 +20,7 @@ type extismModule struct {
 	config wazero.ModuleConfig
 	logger *slog.Logger
 	log    bool // the log capability is granted
+	clock  bool // the clock capability is granted
 	// initTimeout bounds the instantiation of each instance, which runs
 	// the module's start function.
 	initTimeout time.Duration
@@ -45,7 +46,7 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)
 	}
-	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log, initTimeout: limits.initTimeout()}, nil
+	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log, clock: grants.Clock, initTimeout: limits.initTimeout()}, nil
 }
 
 func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
@@ -53,7 +54,9 @@ func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
 	// when initCtx ends.
 	initCtx, cancel := context.WithTimeout(ctx, m.initTimeout)
 	defer cancel()
-	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: m.config})
+	inst := &extismInstance{ctx: initCtx}
+	config := withSleep(m.config, m.clock, func() <-chan struct{} { return inst.ctx.Done() })
+	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: config})
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -64,7 +67,8 @@ func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	p.SetLogger(m.logPlugin)
-	return &extismInstance{plugin: p, mem: p.Memory()}, nil
+	inst.plugin, inst.mem = p, p.Memory()
+	return inst, nil
 }
 
 func (m *extismModule) logPlugin(level extism.LogLevel, msg string) {
@@ -89,6 +93,8 @@ func (m *extismModule) close(ctx context.Context) error { return m.plugin.Close(
 type extismInstance struct {
 	plugin *extism.Plugin
 	mem    api.Memory
+	// ctx is the context of the call in progress, which ends its sleeps.
+	ctx context.Context
 }
 
 func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
@@ -100,6 +106,7 @@ func (i *extismInstance) call(ctx context.Context, export string, req []byte, ti
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	i.ctx = callCtx
 	rc, out, err := i.plugin.CallWithContext(callCtx, export, req)
 	if err != nil {
 		// The SDK closes the module when the context ends.

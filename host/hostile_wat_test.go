@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -30,12 +31,9 @@ import (
 // for fields to use; requests go to the second page.
 func watPlugin(t *testing.T, name string, caps []abi.Capability, imports, fields string) string {
 	t.Helper()
-	manifest := abi.Manifest{
-		ABI: abi.Version, Name: name, Version: "1.0.0", Capabilities: caps,
-		Components: []abi.Component{{Kind: abi.KindEnvironment, Name: name, Attributes: []string{name}}},
-	}
-	describe, describeAt := watData(t, 1024, abi.Reply[abi.Manifest]{OK: &manifest})
-	reply, replyAt := watData(t, 3072, abi.Reply[abi.EnvironmentReply]{OK: &abi.EnvironmentReply{Value: true}})
+	manifest, answer := watReplies(name, caps)
+	describe, describeAt := watData(t, 1024, manifest)
+	reply, replyAt := watData(t, 3072, answer)
 	return wasmbuild.WAT(t, fmt.Sprintf(`(module
   %s
   (memory (export "memory") 2)
@@ -48,6 +46,18 @@ func watPlugin(t *testing.T, name string, caps []abi.Capability, imports, fields
   %s
   %s
 )`, imports, abi.Marker, abi.ExportAlloc, abi.ExportFree, abi.ExportDescribe, describeAt, replyAt, describe, reply, fields))
+}
+
+// watReplies returns the replies of gatehouse_describe and of
+// gatehouse_environment of a WAT plugin: a manifest of the plugin name,
+// asking for caps, with one environment component name answering the key
+// name, and the value true.
+func watReplies(name string, caps []abi.Capability) (describe, environment any) {
+	manifest := abi.Manifest{
+		ABI: abi.Version, Name: name, Version: "1.0.0", Capabilities: caps,
+		Components: []abi.Component{{Kind: abi.KindEnvironment, Name: name, Attributes: []string{name}}},
+	}
+	return abi.Reply[abi.Manifest]{OK: &manifest}, abi.Reply[abi.EnvironmentReply]{OK: &abi.EnvironmentReply{Value: true}}
 }
 
 // watData returns a data segment at offset holding v in msgpack, and the
@@ -233,5 +243,108 @@ func within(t *testing.T, what string, f func()) {
 	case <-done:
 	case <-time.After(pollLimit):
 		t.Fatalf("%s did not return within %s", what, pollLimit)
+	}
+}
+
+// watExtismPlugin is watPlugin on the Extism binding: gatehouse_describe
+// copies the manifest into the Extism kernel's memory and sets it as the
+// output, and $reply does so for the reply {"ok": {"value": true}} and
+// returns 0. Memory below 1024 is free for fields to use.
+func watExtismPlugin(t *testing.T, name string, caps []abi.Capability, imports, fields string) string {
+	t.Helper()
+	manifest, answer := watReplies(name, caps)
+	describe, describeAt := watData(t, 1024, manifest)
+	reply, replyAt := watData(t, 3072, answer)
+	return wasmbuild.WAT(t, fmt.Sprintf(`(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  %s
+  (memory (export "memory") 1)
+  (func (export %q))
+  (func (export %q) (result i32) (call $output (i64.const %d)))
+  (func $reply (result i32) (call $output (i64.const %d)))
+  ;; output copies the data of a packed reply to the kernel's memory and
+  ;; sets it as the output.
+  (func $output (param $packed i64) (result i32)
+    (local $at i32) (local $n i32) (local $i i32) (local $out i64)
+    (local.set $at (i32.wrap_i64 (i64.shr_u (local.get $packed) (i64.const 32))))
+    (local.set $n (i32.wrap_i64 (local.get $packed)))
+    (local.set $out (call $alloc (i64.extend_i32_u (local.get $n))))
+    (block $done (loop $copy
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (call $store_u8 (i64.add (local.get $out) (i64.extend_i32_u (local.get $i)))
+        (i32.load8_u (i32.add (local.get $at) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $copy)))
+    (call $output_set (local.get $out) (i64.extend_i32_u (local.get $n)))
+    (i32.const 0))
+  %s
+  %s
+  %s
+)`, imports, abi.Marker, abi.ExportDescribe, describeAt, replyAt, describe, reply, fields))
+}
+
+// sleepFor is how long the sleeping plugins ask to sleep: far beyond any
+// bound of the test, so that only the call's deadline can end the sleep.
+const sleepFor = time.Hour
+
+// sleeping is the text of a function $sleep that sleeps sleepFor with
+// WASI's poll_oneoff, as a guest's sleep does, and the import it needs.
+var sleeping = struct{ imports, fields string }{
+	`(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`,
+	fmt.Sprintf(`(func $sleep
+    ;; One subscription at 0, to the relative clock: its timeout at 24. The
+    ;; event goes to 64, the count of events to 96.
+    (i64.store (i32.const 24) (i64.const %d))
+    (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 96))))`, sleepFor.Nanoseconds()),
+}
+
+// TestHostileSleep calls plugins granted clock that sleep far longer than
+// their call timeout, on both bindings, twice at once with a pool of one
+// instance: each call ends at its deadline with a timeout, and the second,
+// queued behind the first, is not held up by the first one's sleep.
+func TestHostileSleep(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, watPlugin(t, "hostile-sleep", []abi.Capability{abi.CapClock}, sleeping.imports,
+		sleeping.fields+`
+  (func (export "gatehouse_environment") (param i32 i32) (result i64) (call $sleep) (call $reply))`),
+		filepath.Join(dir, "sleep.wasm"))
+	copyFile(t, watExtismPlugin(t, "hostile-sleep-extism", []abi.Capability{abi.CapClock}, sleeping.imports,
+		sleeping.fields+`
+  (func (export "gatehouse_environment") (result i32) (call $sleep) (call $reply))`),
+		filepath.Join(dir, "sleep-extism.wasm"))
+	limits := host.Limits{Timeout: time.Second, PoolSize: 1}
+	clock := host.Grants{Clock: true}
+	h, err := host.New(host.Config{PluginDir: dir, Logger: logOnFailure(t), Limits: host.Limits{Timeout: slackTimeout},
+		Plugins: map[string]host.PluginConfig{
+			"hostile-sleep":        {Limits: limits, Grants: clock},
+			"hostile-sleep-extism": {Limits: limits, Grants: clock},
+		}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"hostile-sleep", "hostile-sleep-extism"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := h.Environment(context.Background(), name, abi.EnvironmentRequest{Key: name})
+					errs <- err
+				}()
+			}
+			within(t, "two calls", func() {
+				for range 2 {
+					if err := <-errs; !errors.Is(err, &abi.Error{Code: abi.CodeTimeout}) || !strings.Contains(err.Error(), "call exceeded 1s") {
+						t.Errorf("call: %v, want a timeout after 1s", err)
+					}
+				}
+			})
+		})
 	}
 }

@@ -31,29 +31,33 @@ type nativeModule struct {
 }
 
 func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
-	mod, err := m.rt.InstantiateModule(ctx, m.module, m.config)
+	caller := m.caller
+	// The context of the instance's calls ends when a call is interrupted,
+	// and with it any sleep.
+	callCtx, cancel := context.WithCancel(capability.WithCaller(context.Background(), &caller))
+	mod, err := m.rt.InstantiateModule(ctx, m.module, withSleep(m.config, caller.Grants.Has(abi.CapClock), callCtx.Done))
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	stop, _ := mod.ExportedGlobal(interrupt.Export).(api.MutableGlobal)
 	if stop == nil {
+		cancel()
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("instantiate: the module has no %s global", interrupt.Export)
 	}
-	caller := m.caller
 	inst := &nativeInstance{
-		mod:   mod,
-		mem:   mod.Memory(),
-		alloc: mod.ExportedFunction(abi.ExportAlloc),
-		free:  mod.ExportedFunction(abi.ExportFree),
-		fns:   exportedFunctions(mod),
-		stop:  stop,
+		mod:    mod,
+		mem:    mod.Memory(),
+		alloc:  mod.ExportedFunction(abi.ExportAlloc),
+		free:   mod.ExportedFunction(abi.ExportFree),
+		fns:    exportedFunctions(mod),
+		ctx:    callCtx,
+		cancel: cancel,
+		stop:   stop,
 	}
-	var cancel context.CancelFunc
-	inst.ctx, cancel = context.WithCancel(capability.WithCaller(context.Background(), &caller))
 	inst.timer = time.AfterFunc(time.Hour, inst.watch)
 	inst.timer.Stop()
-	inst.cancel = cancel
 	if inst.mem == nil {
 		_ = inst.close(ctx)
 		return nil, abi.Errorf(abi.CodeBadManifest, "module exports no memory")
@@ -110,7 +114,7 @@ type nativeInstance struct {
 
 	// ctx is the context of every call into the module: it carries the
 	// capability.Caller, and it is cancelled when a call is interrupted so
-	// that host functions stop waiting.
+	// that host functions and WASI sleeps stop waiting.
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   api.MutableGlobal // the interrupt global
