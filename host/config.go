@@ -41,6 +41,12 @@ type Limits struct {
 	PoolSize int `yaml:"pool_size" json:"pool_size"`
 	// MaxReplyBytes is the largest reply accepted. Default 4 MiB.
 	MaxReplyBytes uint32 `yaml:"max_reply_bytes" json:"max_reply_bytes"`
+	// MaxOutputBytes is the most a call may print on stdout and stderr
+	// together; the rest is dropped. Default 64 KiB.
+	MaxOutputBytes int `yaml:"max_output_bytes" json:"max_output_bytes"`
+	// OutputBytesPerSecond is the most the plugin's instances may print
+	// per second together, and at once; the rest is dropped. Default 64 KiB.
+	OutputBytesPerSecond int `yaml:"output_bytes_per_second" json:"output_bytes_per_second"`
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
 	// aside until it is reloaded. Default 5.
@@ -49,12 +55,14 @@ type Limits struct {
 
 // DefaultLimits are the limits of a plugin nothing else is configured for.
 var DefaultLimits = Limits{
-	MemoryPages:     1024,
-	Timeout:         5 * time.Second,
-	InitTimeout:     time.Minute,
-	PoolSize:        4,
-	MaxReplyBytes:   4 << 20,
-	QuarantineAfter: 5,
+	MemoryPages:          1024,
+	Timeout:              5 * time.Second,
+	InitTimeout:          time.Minute,
+	PoolSize:             4,
+	MaxReplyBytes:        4 << 20,
+	MaxOutputBytes:       64 << 10,
+	OutputBytesPerSecond: 64 << 10,
+	QuarantineAfter:      5,
 }
 
 // Or returns l with every zero field taken from def.
@@ -73,6 +81,12 @@ func (l Limits) Or(def Limits) Limits {
 	}
 	if l.MaxReplyBytes == 0 {
 		l.MaxReplyBytes = def.MaxReplyBytes
+	}
+	if l.MaxOutputBytes == 0 {
+		l.MaxOutputBytes = def.MaxOutputBytes
+	}
+	if l.OutputBytesPerSecond == 0 {
+		l.OutputBytesPerSecond = def.OutputBytesPerSecond
 	}
 	if l.QuarantineAfter == 0 {
 		l.QuarantineAfter = def.QuarantineAfter
@@ -95,6 +109,10 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("init_timeout %s is negative", l.InitTimeout)
 	case l.PoolSize < 0:
 		return fmt.Errorf("pool_size %d is negative", l.PoolSize)
+	case l.MaxOutputBytes < 0:
+		return fmt.Errorf("max_output_bytes %d is negative", l.MaxOutputBytes)
+	case l.OutputBytesPerSecond < 0:
+		return fmt.Errorf("output_bytes_per_second %d is negative", l.OutputBytesPerSecond)
 	case l.QuarantineAfter < 0:
 		return fmt.Errorf("quarantine_after %d is negative", l.QuarantineAfter)
 	}
