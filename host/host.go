@@ -249,8 +249,9 @@ type loading struct {
 	err     *abi.Error
 	started time.Time
 
-	// retry is set when gatehouse_start failed: its cause may lie outside
-	// the plugin, so the next load of the file tries the same content again.
+	// retry is set when gatehouse_start failed, or the load was stopped:
+	// the cause lies outside the content, or may, so the next load of the
+	// file tries the same content again.
 	retry bool
 }
 
@@ -286,7 +287,9 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	p, in, err := h.load(ctx, file, wasm)
 	l.plugin, l.in = p, in
 	if err != nil {
-		l.err = asABIError(err)
+		// A load its caller gave up on, or Close stopped, says nothing of
+		// the content.
+		l.err, l.retry = asABIError(err), ctx.Err() != nil
 	} else if e := h.start(ctx, p); e != nil {
 		p.close(ctx)
 		l.plugin, l.err, l.retry = nil, e, true

@@ -213,6 +213,30 @@ func TestHostileStartLoop(t *testing.T) {
 		})
 	})
 
+	// A load whose caller gives up is stopped, and tried again next time:
+	// its failure says nothing of the file.
+	t.Run("given up by its caller", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "startloop.wasm")
+		copyFile(t, badFiles["startloop.wasm"], file)
+		h, err := host.New(host.Config{PluginDir: dir, Logger: logOnFailure(t),
+			Limits: host.Limits{Timeout: time.Second, InitTimeout: time.Hour}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close(context.Background()) })
+		for i := range 2 {
+			within(t, "LoadFile", func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				defer cancel()
+				var le *host.LoadError
+				if err := h.LoadFile(ctx, file); !errors.As(err, &le) || le.Err.Code != abi.CodeTimeout {
+					t.Errorf("load %d: %v, want a LoadError with code %s", i+1, err, abi.CodeTimeout)
+				}
+			})
+		}
+	})
+
 	t.Run("inspect", func(t *testing.T) {
 		h, err := host.New(host.Config{Logger: logOnFailure(t), Limits: limits}, nil)
 		if err != nil {
