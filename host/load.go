@@ -92,10 +92,16 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		}
 	}
 	limits, grants := h.cfg.pluginConfig(manifest.Name)
-	err = manifest.Validate()
-	if err != nil {
+	if err = manifest.Validate(); err != nil {
 		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
-	} else if err = shape.checkExports(manifest); err == nil {
+	}
+	if err == nil {
+		err = h.cfg.checkBinding(manifest.Name, file, in.SHA256)
+	}
+	if err == nil {
+		err = shape.checkExports(manifest)
+	}
+	if err == nil {
 		err = checkCapabilities(manifest, shape, grants)
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {

@@ -36,7 +36,8 @@ type File struct {
 	Log   Log    `yaml:"log"`
 	// Limits are the defaults for every plugin.
 	Limits host.Limits `yaml:"limits"`
-	// Plugins holds grants and limits by plugin name.
+	// Plugins holds grants, limits and an optional sha256 pin by plugin
+	// name; each applies to the file NAME.wasm of PluginsDir alone.
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
 	OpenC2  OpenC2                       `yaml:"openc2"`
 	Policy  Policy                       `yaml:"policy"`
@@ -258,8 +259,8 @@ func (f *File) validate() error {
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {
-		if err := f.Plugins[name].Grants.Validate(); err != nil {
-			return prefixErrors("plugins."+name+".grants.", err)
+		if err := f.Plugins[name].Validate(); err != nil {
+			return prefixErrors("plugins."+name+".", err)
 		}
 	}
 	return nil

@@ -337,6 +337,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
 		},
 		{
+			name: "short sha256 pin",
+			yaml: "plugins:\n  p:\n    sha256: abc123\n    limits: {pool_size: -1}\n",
+			want: []string{`plugins.p.limits: pool_size -1 is negative; plugins.p.sha256: "abc123" is not 64 hexadecimal digits`},
+		},
+		{
 			name: "wrong type",
 			yaml: "listen: [a, b]\n",
 			want: []string{"line 1", "cannot unmarshal"},
