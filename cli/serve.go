@@ -51,7 +51,9 @@ environment attributes, object attributes and obligations:
                            an explanation
   GET  /v1/policy/status   the entity files last loaded and their problems
   GET  /v1/policy/entities the entities in use
-policy.decision_log writes every decision as a JSON line, with chosen
+policy.decision_api.token_file makes these routes ask for a bearer token,
+and policy.decision_api.object_setters chooses the object setters of every
+decision; policy.decision_log writes every decision as a JSON line, with chosen
 attributes masked; openc2.authorization.policy_set has a policy set authorize
 each OpenC2 command, the producer's client certificate as the subject.
 docs/decision-api.md describes them. With proxy in the configuration it also
@@ -64,7 +66,7 @@ in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
   gatehouse serve --config gatehouse.yaml
-  curl -s http://127.0.0.1:8080/v1/decide -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
+  curl -s http://127.0.0.1:8080/v1/decide -H 'Content-Type: application/json' -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
 		Args: cobra.NoArgs,
 		RunE: runServe,
 	}

@@ -42,7 +42,9 @@ type Limits struct {
 	MaxReplyBytes uint32 `yaml:"max_reply_bytes" json:"max_reply_bytes"`
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
-	// aside until it is reloaded. Default 5.
+	// aside until it is reloaded. A timeout counts only for a request of
+	// at most 64 KiB, since a larger one may be slow by the caller's
+	// design. Default 5.
 	QuarantineAfter int `yaml:"quarantine_after" json:"quarantine_after"`
 }
 

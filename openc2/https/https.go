@@ -39,6 +39,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
 )
@@ -238,7 +239,7 @@ func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
 	if t.opts.Authorizer == nil {
 		return nil
 	}
-	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: bearerToken(req.Header.Get(echo.HeaderAuthorization))}
+	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: guard.BearerToken(req.Header.Get(echo.HeaderAuthorization))}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		ar.Peer = req.TLS.PeerCertificates[0]
 	}
@@ -254,16 +255,6 @@ func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
 
 // bearerChallenge is the WWW-Authenticate header of a 401 response.
 var bearerChallenge = []string{`Bearer realm="openc2"`}
-
-// bearerToken returns the token of an Authorization header of the Bearer
-// scheme (RFC 6750, section 2.1; the scheme is case-insensitive), or "".
-func bearerToken(h string) string {
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(token)
-}
 
 // requestID returns the identifier of the command, from its message or
 // from the X-Request-ID header.

@@ -253,3 +253,10 @@ func cleanPrefix(p string) string {
 	}
 	return "/"
 }
+
+// CheckObjectSetter checks the configuration of an object setter as a
+// service's objectsetters hold it: enable a bool, priority an integer.
+func CheckObjectSetter(config map[string]any) error {
+	_, _, err := setterOptions(config)
+	return err
+}

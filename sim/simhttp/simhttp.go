@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
@@ -91,7 +91,7 @@ func Register(e *echo.Echo, opts Options) {
 		default:
 			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
 		}
-	})
+	}, guard.JSON)
 }
 
 // badRequest is a 400 error with a message.
@@ -159,9 +159,6 @@ func (o Options) run(c echo.Context) error {
 // decode reads and checks the request and parses its model.
 func (o Options) decode(c echo.Context) (*Request, *model.Model, error) {
 	r := c.Request()
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
-		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "want a JSON body (Content-Type: application/json)")
-	}
 	// The model's text, escaped in JSON, takes at most six bytes a byte;
 	// the model itself is measured once decoded.
 	body := http.MaxBytesReader(c.Response(), r.Body, 6*o.MaxModelBytes+4096)

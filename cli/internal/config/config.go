@@ -69,6 +69,25 @@ type Policy struct {
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
 	// authorization and of the reverse proxy. Default: none.
 	DecisionLog DecisionLog `yaml:"decision_log"`
+	// DecisionAPI configures POST /v1/decide and the other routes of the
+	// decision API.
+	DecisionAPI DecisionAPI `yaml:"decision_api"`
+}
+
+// DecisionAPI configures the decision API (docs/decision-api.md).
+type DecisionAPI struct {
+	// TokenFile is a file of bearer tokens, one a line, of which every
+	// request to the decision API must present one. Empty: the decision
+	// API asks for none.
+	TokenFile string `yaml:"token_file"`
+	// ObjectSetters configure the object setters that every decision of
+	// POST /v1/decide runs, by component ("name" or "plugin/name"), as a
+	// proxy service's objectsetters. Default: none.
+	ObjectSetters map[string]map[string]any `yaml:"object_setters"`
+	// Obligations holds the configuration of obligations, by name, that
+	// every decision of POST /v1/decide gives them, as a proxy service's
+	// obligations. Default: none.
+	Obligations map[string]map[string]any `yaml:"obligations"`
 }
 
 // DecisionLog configures the decision log (package policy/decisionlog).
@@ -247,6 +266,14 @@ func (f *File) validate() error {
 	}
 	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
 		return err
+	}
+	if api := f.Policy.DecisionAPI; (api.TokenFile != "" || len(api.ObjectSetters) > 0 || len(api.Obligations) > 0) && len(f.Policy.Entities) == 0 {
+		return errors.New("policy.decision_api needs policy.entities: without entities there is no decision API")
+	}
+	for _, ref := range slices.Sorted(maps.Keys(f.Policy.DecisionAPI.ObjectSetters)) {
+		if err := proxy.CheckObjectSetter(f.Policy.DecisionAPI.ObjectSetters[ref]); err != nil {
+			return fmt.Errorf("policy.decision_api.object_setters.%s.%w", ref, err)
+		}
 	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")

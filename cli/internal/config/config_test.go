@@ -277,6 +277,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"line 3", `unknown key "file"`},
 		},
 		{
+			name: "decision api without entities",
+			yaml: "policy:\n  decision_api:\n    token_file: api.token\n",
+			want: []string{"policy.decision_api needs policy.entities"},
+		},
+		{
+			name: "decision api object setter priority not an integer",
+			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      urlmap: {priority: high}\n",
+			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
+		},
+		{
 			name: "openc2 authorization without entities",
 			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
 			want: []string{"openc2.authorization.policy_set needs policy.entities"},
