@@ -2,6 +2,10 @@ package policy
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -62,5 +66,41 @@ func BenchmarkLoad(b *testing.B) {
 		if s := loadARPOC(b, "config"); len(s.Problems()) > 0 {
 			b.Fatal(s.Problems())
 		}
+	}
+}
+
+// oneLineRules returns an entity file on one line: a policy set, a policy
+// and n rules, each comparing one attribute of its own.
+func oneLineRules(n int) []byte {
+	b := []byte(`{"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]}, "p": {"Type": "Policy", "Resolver": "ANY", "Rules": [`)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, `"r%d"`, i)
+	}
+	b = append(b, "]}"...)
+	for i := range n {
+		b = fmt.Appendf(b, `, "r%d": {"Type": "Rule", "Condition": "subject.a%d == %d", "Effect": "GRANT"}`, i, i, i)
+	}
+	return append(b, '}')
+}
+
+// BenchmarkLoadOneLine loads one-line entity files of 4,000 and 10,000
+// rules.
+func BenchmarkLoadOneLine(b *testing.B) {
+	for _, n := range []int{4_000, 10_000} {
+		file := filepath.Join(b.TempDir(), "e.json")
+		if err := os.WriteFile(file, oneLineRules(n), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if s := Load(file); len(s.Problems()) > 0 || len(s.Entities()) != n+2 {
+					b.Fatal(s.Problems())
+				}
+			}
+		})
 	}
 }

@@ -99,24 +99,26 @@ func (b *builder) build() *Snapshot {
 	for _, e := range s.entities {
 		b.link(s, e)
 	}
-	for _, e := range s.entities {
-		e.reach, e.reachKids = reach(e, len(s.entities))
+	seen := make([]int, len(s.entities))
+	for i, e := range s.entities {
+		e.reach, e.reachKids = reach(e, seen, i+1)
 	}
 	s.problems = b.problems
 	return s
 }
 
 // reach counts the entities reachable from e, itself included, and their
-// references; n is the number of entities.
-func reach(e *entity, n int) (entities, refs int) {
-	seen := make([]bool, n)
+// references. seen is shared by the calls, one per entity: an entity was
+// seen in this call when its element is mark, which differs per call, so
+// that no call allocates or clears it.
+func reach(e *entity, seen []int, mark int) (entities, refs int) {
 	var visit func(e *entity)
 	visit = func(e *entity) {
-		seen[e.index] = true
+		seen[e.index] = mark
 		entities++
 		refs += len(e.children)
 		for _, c := range e.children {
-			if c.e != nil && !seen[c.e.index] {
+			if c.e != nil && seen[c.e.index] != mark {
 				visit(c.e)
 			}
 		}
