@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -429,6 +430,86 @@ func TestParallelLogins(t *testing.T) {
 		}
 		if resp.StatusCode != http.StatusOK || string(b) != tab.want {
 			t.Errorf("%s: %s %s", tab.want, resp.Status, b)
+		}
+	}
+}
+
+// loginRedirect logs ann in from the login page with next and returns
+// where the callback sends the browser.
+func (w *world) loginRedirect(t *testing.T, next string) string {
+	t.Helper()
+	c := w.browser(t)
+	// Stop before the callback, so that its Location is read here and not
+	// parsed by the client, which refuses some that browsers follow.
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host == w.proxy.Listener.Addr().String() && req.URL.Path == "/auth/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	start, err := c.Get(w.proxy.URL + "/auth/login?next=" + url.QueryEscape(next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := submitLogin(t, c, start, "ann", "ann-password")
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, w.proxy.URL+"/auth/callback?") {
+		t.Fatalf("the provider sent the browser to %q, not to the callback", callback)
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = c.Get(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("the callback answered %s", resp.Status)
+	}
+	return resp.Header.Get("Location")
+}
+
+// TestHostileLoginRedirect logs in with a next parameter from each known
+// way of leaving a site through a path: the callback sends the browser
+// back to a path of the proxy, or to "/".
+func TestHostileLoginRedirect(t *testing.T) {
+	w := newWorld(t)
+	for _, tt := range []struct{ next, want string }{
+		{"/app/x?y=1", "/app/x?y=1"},
+		{"/app/a%20b/", "/app/a%20b/"},
+		{"/app/x?next=https://elsewhere.example/", "/app/x?next=https://elsewhere.example/"},
+		{"//evil.example", "/"},
+		{"///evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/%0a/evil.example", "/"},
+		{"/%0D%0A/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"/%252F%252Fevil.example", "/"},
+		{"/%25252F%25252Fevil.example", "/"},
+		{"/%255Cevil.example", "/"},
+		{"/.//evil.example", "/"},
+		{"/a/..//evil.example", "/"},
+		{"/%2e//evil.example", "/"},
+		{"/%00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+		{"/%zz", "/"},
+		{"https:evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"//user@evil.example", "/"},
+		{"evil.example", "/"},
+		{"", "/"},
+	} {
+		if got := w.loginRedirect(t, tt.next); got != tt.want {
+			t.Errorf("next %q: the login ends at %q, want %q", tt.next, got, tt.want)
 		}
 	}
 }

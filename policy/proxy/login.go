@@ -60,13 +60,40 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// maxNextDecodes bounds how many layers of percent-encoding localPath
+// peels off next; a value still encoded deeper is refused.
+const maxNextDecodes = 4
+
 // localPath returns next if it is a path on this host, and "/" otherwise,
-// so that a login cannot redirect elsewhere.
+// so that a login cannot redirect elsewhere. Browsers read a URL the WHATWG
+// way: they drop tabs and newlines, take a backslash for a slash and "//"
+// for the start of a host, and a page the redirect leads to may decode the
+// path again. So next must start with one slash, parse with no scheme,
+// host or user, and, as sent and after each layer of percent-decoding,
+// hold no control character and no backslash, and no "//" in its path (an
+// empty segment, which dot segments could bring to the front).
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	u, err := url.Parse(next)
+	if err != nil || !strings.HasPrefix(next, "/") || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return next
+	s := next
+	for range maxNextDecodes {
+		path, _, _ := strings.Cut(s, "?")
+		path, _, _ = strings.Cut(path, "#")
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) || strings.Contains(path, "//") {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		if d == s {
+			return next
+		}
+		s = d
+	}
+	return "/"
 }
 
 // redirectToLogin sends a browser to the login page, to come back to the
