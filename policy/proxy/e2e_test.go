@@ -513,3 +513,82 @@ func TestHostileLoginRedirect(t *testing.T) {
 		}
 	}
 }
+
+// cgiOrigin is an origin that reads headers as CGI, WSGI and PHP do: each
+// name upper-cased with "-" read as "_", behind HTTP_. It answers the
+// variables it received as JSON, every value of names that fold the same.
+func cgiOrigin(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env := map[string][]string{}
+		for k, v := range r.Header {
+			name := "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
+			env[name] = append(env[name], v...)
+		}
+		json.NewEncoder(w).Encode(env)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestHostileFoldedIdentityHeaders sends identity and forwarding headers
+// spelled with underscores to an origin that folds them as CGI does: it
+// sees only the ones the proxy set.
+func TestHostileFoldedIdentityHeaders(t *testing.T) {
+	cgi := cgiOrigin(t)
+	w := newWorld(t, func(c *proxy.Config) {
+		c.Services["cgi"] = proxy.Service{ProxyURL: "/cgi", OriginURL: cgi.URL, AC: "test.policysets.alwaysGrant"}
+	})
+	c := w.proxy.Client()
+	spoofed := []string{
+		"X_Gatehouse_Subject", "admin",
+		"X_GATEHOUSE_EMAIL", "root@example.com",
+		"x_gatehouse-name", "Administrator",
+		"X-Gatehouse_Username", "root",
+		"X_Gatehouse_Service", "other",
+		"X_Gatehouse_Admin", "yes",
+		"X_Forwarded_For", "10.0.0.1",
+		"X_Forwarded_Host", "intranet.example",
+		"X_Forwarded_Proto", "https",
+		"Forwarded", "for=10.0.0.1",
+	}
+	received := func(t *testing.T, headers ...string) map[string][]string {
+		t.Helper()
+		resp, body := w.get(t, c, "/cgi/env", headers...)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /cgi/env: %s %s", resp.Status, body)
+		}
+		var env map[string][]string
+		if err := json.Unmarshal([]byte(body), &env); err != nil {
+			t.Fatalf("the origin answered %q: %v", body, err)
+		}
+		return env
+	}
+	want := func(t *testing.T, env map[string][]string, name string, values ...string) {
+		t.Helper()
+		if !slices.Equal(env[name], values) {
+			t.Errorf("the origin read %s = %q, want %q", name, env[name], values)
+		}
+	}
+
+	t.Run("anonymous", func(t *testing.T) {
+		env := received(t, spoofed...)
+		for _, name := range []string{"HTTP_X_GATEHOUSE_SUBJECT", "HTTP_X_GATEHOUSE_EMAIL", "HTTP_X_GATEHOUSE_NAME",
+			"HTTP_X_GATEHOUSE_USERNAME", "HTTP_X_GATEHOUSE_ADMIN", "HTTP_FORWARDED", "HTTP_AUTHORIZATION"} {
+			want(t, env, name)
+		}
+		want(t, env, "HTTP_X_GATEHOUSE_SERVICE", "cgi")
+		want(t, env, "HTTP_X_FORWARDED_FOR", "127.0.0.1")
+		want(t, env, "HTTP_X_FORWARDED_HOST", w.proxy.Listener.Addr().String())
+		want(t, env, "HTTP_X_FORWARDED_PROTO", "https")
+	})
+	t.Run("ann", func(t *testing.T) {
+		token := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
+		env := received(t, append([]string{"Authorization", "Bearer " + token}, spoofed...)...)
+		want(t, env, "HTTP_X_GATEHOUSE_SUBJECT", "ann")
+		want(t, env, "HTTP_X_GATEHOUSE_EMAIL", "ann@example.com")
+		want(t, env, "HTTP_X_GATEHOUSE_SERVICE", "cgi")
+		want(t, env, "HTTP_X_GATEHOUSE_ADMIN")
+		want(t, env, "HTTP_AUTHORIZATION")
+	})
+}
