@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,11 +13,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/proxy"
@@ -61,9 +65,16 @@ func (o *origin) received() []seen {
 // test origins.
 type world struct {
 	op      *testOP
-	p       *proxy.Proxy
 	proxy   *httptest.Server
 	origins *origin
+
+	// current is the proxy serving; restart replaces it.
+	current atomic.Pointer[proxy.Proxy]
+	cfg     proxy.Config
+	decider policy.Decider
+	// storeFile keeps the sessions ended by logout.
+	storeFile string
+	store     *store.Store
 }
 
 // newWorld starts the provider, the origins and the proxy, whose
@@ -112,8 +123,13 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	secureService := service("/secure", secure.URL+"/", "test.policysets.loggedIn")
 	secureService.Authentication = &proxy.Authentication{Type: "Certificate", CertFile: pki.ClientCert, KeyFile: pki.ClientKey}
 	secureService.OriginCA = pki.CA
+	keyFile := filepath.Join(t.TempDir(), "session.key")
+	if err := os.WriteFile(keyFile, bytes.Repeat([]byte("k"), 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := proxy.Config{
-		BaseURL: base,
+		BaseURL:        base,
+		SessionKeyFile: keyFile,
 		Providers: map[string]proxy.Provider{
 			"default": {ConfigurationURL: w.op.Issuer, ClientID: w.op.ClientID, ClientSecret: w.op.Secret},
 		},
@@ -129,31 +145,58 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	for _, change := range changes {
 		change(&cfg)
 	}
-	p, err := proxy.New(context.Background(), cfg, proxy.Options{
-		Decider: policy.NewEngine(snap, policy.Config{}),
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	w.cfg, w.decider = cfg, policy.NewEngine(snap, policy.Config{})
+	w.storeFile = filepath.Join(t.TempDir(), "sessions.db")
+	w.start(t)
+	w.proxy.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.current.Load().ServeHTTP(rw, r)
+	})
+	w.proxy.StartTLS()
+	t.Cleanup(w.proxy.Close)
+	return w
+}
+
+// start opens the store and starts a proxy, which serves from then on.
+func (w *world) start(t *testing.T) {
+	t.Helper()
+	st, err := store.Open(w.storeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := proxy.New(context.Background(), w.cfg, proxy.Options{
+		Decider:  w.decider,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sessions: st.Namespace("sessions"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.p = p
-	w.proxy.Config.Handler = p
-	w.proxy.StartTLS()
-	t.Cleanup(w.proxy.Close)
-	return w
+	w.store = st
+	w.current.Store(p)
+}
+
+// restart closes the store and starts a new proxy with the same
+// configuration and store file, as a restart of the process does.
+func (w *world) restart(t *testing.T) {
+	t.Helper()
+	if err := w.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.start(t)
 }
 
 // browser returns a client with a cookie jar that trusts the proxy and
 // follows redirects.
 func (w *world) browser(t *testing.T) *http.Client {
 	t.Helper()
-	c := w.proxy.Client()
+	c := *w.proxy.Client() // a copy: each browser has its own jar
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Jar = jar
-	return c
+	return &c
 }
 
 // get requests path of the proxy with the headers, alternating names and
@@ -591,4 +634,61 @@ func TestHostileFoldedIdentityHeaders(t *testing.T) {
 		want(t, env, "HTTP_X_GATEHOUSE_ADMIN")
 		want(t, env, "HTTP_AUTHORIZATION")
 	})
+}
+
+// sessionCookie returns the session cookie c holds for the proxy.
+func (w *world) sessionCookie(t *testing.T, c *http.Client) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(w.proxy.URL)
+	for _, k := range c.Jar.Cookies(u) {
+		if k.Name == "gatehouse_session" {
+			return k
+		}
+	}
+	t.Fatal("the browser holds no session cookie")
+	return nil
+}
+
+// TestHostileSessionReplay replays a session cookie captured before its
+// logout: the session has ended, also after the proxy restarts with the
+// same store, while another user's session lives on.
+func TestHostileSessionReplay(t *testing.T) {
+	w := newWorld(t)
+	ann, bob := w.browser(t), w.browser(t)
+	w.login(t, ann, "/app/x", "ann", "ann-password")
+	w.login(t, bob, "/app/x", "bob", "bob-password")
+	captured, bobs := w.sessionCookie(t, ann), w.sessionCookie(t, bob)
+
+	replay := func(t *testing.T, cookie *http.Cookie, want int) {
+		t.Helper()
+		for _, path := range []string{"/app/x", "/auth/userinfo"} {
+			req, _ := http.NewRequest(http.MethodGet, w.proxy.URL+path, nil)
+			req.Header.Set("Accept", "application/json")
+			req.AddCookie(cookie)
+			resp, err := w.proxy.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET %s with the session cookie of %s: %s %s, want %d", path, cookie.Name, resp.Status, b, want)
+			}
+		}
+	}
+	replay(t, captured, http.StatusOK)
+	if resp, body := w.get(t, ann, "/auth/logout", "Accept", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("logout: %s %s", resp.Status, body)
+	}
+	replay(t, captured, http.StatusUnauthorized)
+	replay(t, bobs, http.StatusOK)
+
+	w.restart(t)
+	replay(t, captured, http.StatusUnauthorized)
+	replay(t, bobs, http.StatusOK)
+	// Logging out again with the copy changes nothing.
+	if resp, body := w.get(t, ann, "/auth/logout", "Accept", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("second logout: %s %s", resp.Status, body)
+	}
+	replay(t, captured, http.StatusUnauthorized)
 }

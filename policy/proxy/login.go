@@ -19,12 +19,6 @@ import (
 // loginLifetime bounds the time from the start of a login to the callback.
 const loginLifetime = 10 * time.Minute
 
-// session is what the session cookie holds.
-type session struct {
-	Provider string         `json:"provider"`
-	Claims   map[string]any `json:"claims"`
-}
-
 // pendingLogin is what the login cookie holds while the user logs in at
 // the provider.
 type pendingLogin struct {
@@ -202,7 +196,8 @@ func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := time.Now().Add(p.cfg.Cookie.MaxAge)
-	if err := p.jar.set(w, p.cfg.Cookie.Name, session{Provider: pr.name, Claims: claims}, expires); err != nil {
+	sess := session{ID: randomString(), Expires: expires.Unix(), Provider: pr.name, Claims: claims}
+	if err := p.jar.set(w, p.cfg.Cookie.Name, sess, expires); err != nil {
 		p.fail(w, r, "set the session cookie", err)
 		return
 	}
@@ -210,9 +205,19 @@ func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, pl.Next, http.StatusFound)
 }
 
-// logout ends the session. It does not end the session at the provider.
+// logout ends the session: the browser drops the cookie, and the proxy
+// keeps the session as ended until it expires, so that a copy of the
+// cookie no longer opens it. It does not end the session at the provider.
 func (p *Proxy) logout(w http.ResponseWriter, r *http.Request) {
 	p.jar.clear(w, p.cfg.Cookie.Name)
+	if s := p.session(r); s != nil {
+		if err := p.endSession(s); err != nil {
+			p.logger.Error("proxy: logout failed", "error", err)
+			p.problem(w, r, http.StatusInternalServerError, "internal", "The logout failed: the session could not be ended. The log says more.")
+			return
+		}
+		p.logger.Info("proxy: logout", "provider", s.Provider, "subject", s.Claims["sub"])
+	}
 	if isAPI(r) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
 		return
