@@ -135,7 +135,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	decisionapi.Register(e, acl.apiOptions())
 	var pep *proxy.Proxy
 	if f.Proxy.Enabled() {
-		if pep, err = acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
+		var sessions *store.Store
+		if f.Proxy.SessionStore != "" {
+			if sessions, err = store.Open(f.Proxy.SessionStore); err != nil {
+				_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
+				return usage("proxy.session_store: %v", err)
+			}
+			defer sessions.Close()
+		}
+		if pep, err = acl.mountProxy(ctx, e, f.Proxy, sessions, logger); err != nil {
 			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}

@@ -214,6 +214,9 @@ func (f *File) fillDefaults() {
 	if f.OpenC2.Store == "" {
 		f.OpenC2.Store = filepath.Join(filepath.Dir(f.Store), "openc2.db")
 	}
+	if f.Proxy.SessionStore == "" && len(f.Proxy.Providers) > 0 {
+		f.Proxy.SessionStore = filepath.Join(filepath.Dir(f.Store), "proxy.db")
+	}
 	if f.Log.Level == "" {
 		f.Log.Level = "info"
 	}
