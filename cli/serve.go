@@ -116,6 +116,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		Specifiers: f.OpenC2.Actuators,
 		Store:      st.Namespace("schedule"),
 		Logger:     logger,
+		History:    f.OpenC2.History,
+		Registerer: reg,
 	})
 	if err != nil {
 		_ = h.Close(ctx)
@@ -153,6 +155,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, pep, logger),
 		Logger:     logger,
 	})
+	https.RegisterHistory(e, cons)
 	simhttp.Register(e, simhttp.Options{
 		Agents: func(ctx context.Context, name string) (wasmagent.Session, func(), error) {
 			s, err := h.Session(ctx, abi.KindAgent, name)

@@ -41,6 +41,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
 )
 
@@ -175,9 +176,14 @@ func (t *transfer) serve(c echo.Context) error {
 	if xid != "" {
 		hdr[canonicalRequestID] = xids[:1] // the request's value, read only
 	}
+	origin := &consumer.Origin{}
+	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
+		origin.Requester = req.TLS.PeerCertificates[0].Subject.String()
+	}
+	ctx := consumer.WithOrigin(req.Context(), origin)
 	msg, ref := t.read(req, xid)
 	if ref == nil {
-		ref = t.authorize(req, msg)
+		ref = t.authorize(ctx, req, msg)
 	}
 	if ref != nil {
 		t.opts.Logger.Debug("openc2 request refused", "remote", req.RemoteAddr, "request_id", xid, "error", ref.text)
@@ -191,7 +197,7 @@ func (t *transfer) serve(c echo.Context) error {
 		}
 		return send(c, st.http, out)
 	}
-	out := t.h.Handle(req.Context(), msg)
+	out := t.h.Handle(ctx, msg)
 	if out == nil {
 		return c.NoContent(http.StatusOK)
 	}
@@ -234,8 +240,10 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	return msg, nil
 }
 
-// authorize asks the Authorizer, if any, about msg.
-func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
+// authorize asks the Authorizer, if any, about msg; ctx carries the
+// consumer.Origin the Authorizer may complete, whose Decision is "allowed"
+// unless it says more.
+func (t *transfer) authorize(ctx context.Context, req *http.Request, msg *openc2.Message) *refusal {
 	if t.opts.Authorizer == nil {
 		return nil
 	}
@@ -243,12 +251,15 @@ func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		ar.Peer = req.TLS.PeerCertificates[0]
 	}
-	err := t.opts.Authorizer.Authorize(req.Context(), ar)
+	err := t.opts.Authorizer.Authorize(ctx, ar)
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		return &refusal{unauthenticated, err.Error()}
 	case err != nil:
 		return &refusal{forbidden, "forbidden: " + err.Error()}
+	}
+	if o := consumer.OriginOf(ctx); o.Decision == "" {
+		o.Decision = "allowed"
 	}
 	return nil
 }

@@ -111,9 +111,12 @@ type OpenC2 struct {
 	RateLimit float64 `yaml:"rate_limit"`
 	// MaxRequestBytes bounds a command message. Default 65536.
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
-	// Store is the file that keeps scheduled commands across restarts.
-	// Default: openc2.db beside store.
+	// Store is the file that keeps scheduled commands, rule numbers and
+	// the command history across restarts. Default: openc2.db beside store.
 	Store string `yaml:"store"`
+	// History is how many commands GET /v1/openc2/commands keeps, the
+	// newest. Default 1000.
+	History int `yaml:"history"`
 	// Actuators holds the actuator specifiers that identify each actuator
 	// component, by "plugin/component": hostname, named_group, asset_id
 	// (default: the reference itself), asset_tuple, or a profile's own.
@@ -208,6 +211,9 @@ func (f *File) fillDefaults() {
 	if f.OpenC2.ConsumerID == "" {
 		f.OpenC2.ConsumerID, _ = os.Hostname()
 	}
+	if f.OpenC2.History == 0 {
+		f.OpenC2.History = 1000
+	}
 	if f.OpenC2.MaxRequestBytes == 0 {
 		f.OpenC2.MaxRequestBytes = 64 << 10
 	}
@@ -244,6 +250,9 @@ func (f *File) validate() error {
 	}
 	if f.OpenC2.RateLimit < 0 {
 		return fmt.Errorf("openc2.rate_limit %v is negative", f.OpenC2.RateLimit)
+	}
+	if f.OpenC2.History < 0 {
+		return fmt.Errorf("openc2.history %d is negative", f.OpenC2.History)
 	}
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)

@@ -27,7 +27,7 @@ func TestParseDefaults(t *testing.T) {
 		CacheDir:   filepath.Join(cacheBase, "gatehouse"),
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
-		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, Store: filepath.Join("data", "openc2.db")},
+		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db")},
 	}
 	for _, tt := range []struct {
 		name string
@@ -126,7 +126,7 @@ policy:
 		t.Errorf("listen, tls, log = %q, %+v, %+v", f.Listen, f.TLS, f.Log)
 	}
 
-	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, Store: "/var/lib/gatehouse/openc2.db",
+	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, History: 1000, Store: "/var/lib/gatehouse/openc2.db",
 		Actuators:     map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}},
 		Authorization: config.OpenC2Authorization{PolicySet: "openc2.producers"}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
