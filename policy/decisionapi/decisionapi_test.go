@@ -24,8 +24,8 @@ import (
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
-// arpoc is the folder of ARPOC's files (see shared/conformance/README.md).
-const arpoc = "../../../shared/conformance/arpoc"
+// arpoc is the folder of ARPOC's files (see conformance/README.md).
+const arpoc = "../../conformance/arpoc"
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -70,9 +70,6 @@ func serve(t testing.TB, h *host.Host, entities ...string) string {
 // not nil.
 func serveWith(t testing.TB, h *host.Host, configure func(*decisionapi.Options), entities ...string) string {
 	t.Helper()
-	if _, err := os.Stat(arpoc); err != nil {
-		t.Fatalf("%v: the conformance data (shared/conformance) must sit beside the repository", err)
-	}
 	e := server.New(h, prometheus.NewRegistry(), discard)
 	opts := decisionapi.Options{}
 	if len(entities) > 0 {
