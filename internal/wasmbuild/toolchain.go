@@ -57,7 +57,8 @@ func (tc *Toolchain) find(t testing.TB) *tool {
 
 // Plugin builds the reference plugin plugins-src/<lang>/<name> with the
 // build commands in the first comment of its main source file, run from the
-// module root, and returns the .wasm file, named NAME-<12 hex digits>.wasm.
+// module root, and returns the .wasm file, named NAME.wasm in a folder
+// named after its cache key.
 // Its cache key covers the sources of the language's kit and reference
 // plugins.
 func (tc *Toolchain) Plugin(t testing.TB, name string) string {
@@ -229,7 +230,7 @@ var Toolchains = map[string]*Toolchain{C.Lang: C, Rust.Lang: Rust, Zig.Lang: Zig
 // CReactor builds the C reference plugin plugins-src/c/<name> from the
 // same sources and command as C.Plugin, but as a WASI reactor against
 // wasi-libc instead of freestanding, and returns the .wasm file, named
-// NAME-wasi-<12 hex digits>.wasm.
+// NAME-wasi.wasm.
 func CReactor(t testing.TB, name string) string {
 	t.Helper()
 	clang := C.find(t).argv[0]
