@@ -89,6 +89,16 @@ func pluginDir(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// hostileWAT assembles the hostile plugin host/testdata/hostile-wat/NAME.wat.
+func hostileWAT(t *testing.T, name string) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join(wasmbuild.ModuleRoot(t), "host", "testdata", "hostile-wat", name+".wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wasmbuild.WAT(t, string(text))
+}
+
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
@@ -354,6 +364,24 @@ func TestPluginInspect(t *testing.T) {
 					t.Fatalf("%v\n%s", err, r.stdout)
 				}
 				tt.check(t, &in)
+			}
+		})
+	}
+}
+
+// TestHostileStartLoopInspect inspects plugins whose start function never
+// returns, on both bindings: inspect stops it at init_timeout and reports
+// the timeout as the plugin's problem.
+func TestHostileStartLoopInspect(t *testing.T) {
+	t.Parallel()
+	config := writeFile(t, t.TempDir(), "short-init.yaml", "limits: {timeout: 1s, init_timeout: 2s}\n")
+	for _, name := range []string{"startloop", "startloop-extism"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, "", "plugin", "inspect", hostileWAT(t, name), "--config", config)
+			r.check(t, cli.ExitFinding, "has 1 problem(s)")
+			if want := "  - timeout: start function: call exceeded 2s\n"; !strings.Contains(r.stdout, want) {
+				t.Errorf("output does not contain %q:\n%s", want, r.stdout)
 			}
 		})
 	}
