@@ -17,9 +17,10 @@ import (
 // "Capabilities".
 type Grants = capability.Grants
 
-// HTTPGrant allows outbound HTTP to listed hosts, and ExecGrant running
-// listed programs.
+// KVGrant grants a key-value namespace with a quota, HTTPGrant outbound
+// HTTP to listed hosts, and ExecGrant running listed programs.
 type (
+	KVGrant   = capability.KVGrant
 	HTTPGrant = capability.HTTPGrant
 	ExecGrant = capability.ExecGrant
 )

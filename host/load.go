@@ -225,8 +225,8 @@ func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name str
 // caller returns the capability environment of the plugin name's calls.
 func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capability.Caller {
 	c := capability.Caller{Plugin: name, Grants: &grants, Logger: logger, Record: h.cfg.ExecRecorder}
-	if grants.KV && h.store != nil {
-		c.KV = h.store.Namespace(name)
+	if grants.KV.Granted && h.store != nil {
+		c.KV = h.store.Namespace(name).WithMaxBytes(grants.KV.Quota())
 	}
 	return c
 }

@@ -31,7 +31,7 @@ func TestHostileNameTakeover(t *testing.T) {
 		PluginDir: dir,
 		StorePath: filepath.Join(t.TempDir(), "store.db"),
 		Plugins: map[string]PluginConfig{"kvcounter": {
-			Grants: Grants{Log: true, Clock: true, KV: true},
+			Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}},
 			SHA256: strings.ToUpper(sha256Hex(wasm)),
 		}},
 	})

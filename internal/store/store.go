@@ -6,6 +6,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,10 @@ const (
 	MaxKeySize = 1 << 10
 	// MaxValueSize is the largest value, in bytes.
 	MaxValueSize = 1 << 20
+	// EntryOverhead is what each entry counts toward a namespace's size
+	// besides its key and value: about what the file spends on it, so that
+	// a quota bounds the file however small the entries.
+	EntryOverhead = 16
 )
 
 // Errors returned for keys and values outside the limits, wrapped with the
@@ -31,14 +36,23 @@ var (
 	ErrEmptyKey       = errors.New("key is empty")
 	ErrKeyTooLarge    = fmt.Errorf("key is larger than %d bytes", MaxKeySize)
 	ErrValueTooLarge  = fmt.Errorf("value is larger than %d bytes", MaxValueSize)
+	// ErrQuota is the error of a write that would take a namespace past
+	// its quota (Namespace.WithMaxBytes).
+	ErrQuota = errors.New("namespace quota exceeded")
 )
 
 // lockTimeout is how long Open waits for the file lock another process
 // holds before giving up.
 const lockTimeout = time.Second
 
-// rootBucket is the top-level bucket holding one nested bucket per namespace.
-var rootBucket = []byte("kv")
+// rootBucket is the top-level bucket holding one nested bucket per
+// namespace, and sizeBucket the one holding the size of each namespace
+// (Namespace.Size) as a big-endian uint64, kept in the transaction of
+// every write.
+var (
+	rootBucket = []byte("kv")
+	sizeBucket = []byte("kv-size")
+)
 
 // Store is an open store file. It is safe for concurrent use.
 type Store struct {
@@ -61,7 +75,10 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(rootBucket)
+		if _, err := tx.CreateBucketIfNotExists(rootBucket); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(sizeBucket)
 		return err
 	})
 	if err != nil {
@@ -88,9 +105,60 @@ func (s *Store) Namespace(name string) *Namespace {
 // Namespace is a set of keys isolated from every other namespace. It is safe
 // for concurrent use.
 type Namespace struct {
-	db     *bolt.DB
-	name   string
-	bucket []byte
+	db       *bolt.DB
+	name     string
+	bucket   []byte
+	maxBytes int64
+}
+
+// WithMaxBytes returns n with a quota: a Set that would take the
+// namespace's Size past maxBytes fails with ErrQuota and changes nothing.
+// Zero or less means no quota. Every Namespace value of the name shares
+// the one size the store keeps, across restarts.
+func (n *Namespace) WithMaxBytes(maxBytes int64) *Namespace {
+	c := *n
+	c.maxBytes = maxBytes
+	return &c
+}
+
+// Size returns the bytes the namespace holds: each entry's key and value
+// and EntryOverhead.
+func (n *Namespace) Size() (int64, error) {
+	var size int64
+	err := n.db.View(func(tx *bolt.Tx) error {
+		size = n.size(tx)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("kv size of %q: %w", n.name, err)
+	}
+	return size, nil
+}
+
+// size returns the namespace's size as the store keeps it, or, for a
+// namespace written before the store kept sizes, as its entries add up.
+func (n *Namespace) size(tx *bolt.Tx) int64 {
+	if v := tx.Bucket(sizeBucket).Get(n.bucket); len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	var size int64
+	if b := n.lookup(tx); b != nil {
+		_ = b.ForEach(func(k, v []byte) error {
+			size += entrySize(k, v)
+			return nil
+		})
+	}
+	return size
+}
+
+// setSize records the namespace's size in the write transaction tx.
+func (n *Namespace) setSize(tx *bolt.Tx, size int64) error {
+	return tx.Bucket(sizeBucket).Put(n.bucket, binary.BigEndian.AppendUint64(nil, uint64(size)))
+}
+
+// entrySize is what an entry counts toward its namespace's size.
+func entrySize(key, value []byte) int64 {
+	return int64(len(key)+len(value)) + EntryOverhead
 }
 
 // Name returns the namespace's name.
@@ -131,11 +199,22 @@ func (n *Namespace) Set(key, value []byte) error {
 		value = []byte{} // bbolt reads a nil value as a missing key within the tx
 	}
 	err := n.db.Update(func(tx *bolt.Tx) error {
+		size := n.size(tx)
 		b, err := tx.Bucket(rootBucket).CreateBucketIfNotExists(n.bucket)
 		if err != nil {
 			return err
 		}
-		return b.Put(key, value)
+		grown := size + entrySize(key, value)
+		if old := b.Get(key); old != nil {
+			grown -= entrySize(key, old)
+		}
+		if n.maxBytes > 0 && grown > size && grown > n.maxBytes {
+			return fmt.Errorf("%w: it holds %d of its %d bytes and the value would take it to %d", ErrQuota, size, n.maxBytes, grown)
+		}
+		if err := b.Put(key, value); err != nil {
+			return err
+		}
+		return n.setSize(tx, grown)
 	})
 	if err != nil {
 		return fmt.Errorf("kv set in %q: %w", n.name, err)
@@ -153,7 +232,15 @@ func (n *Namespace) Delete(key []byte) error {
 		if b == nil {
 			return nil
 		}
-		return b.Delete(key)
+		old := b.Get(key)
+		if old == nil {
+			return nil
+		}
+		size := n.size(tx)
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		return n.setSize(tx, size-entrySize(key, old))
 	})
 	if err != nil {
 		return fmt.Errorf("kv delete in %q: %w", n.name, err)

@@ -160,7 +160,7 @@ policy:
 				Grants: host.Grants{Log: true},
 				Limits: host.Limits{Timeout: 90 * time.Second},
 			},
-			"threatintel": {Grants: host.Grants{Clock: true, KV: true}},
+			"threatintel": {Grants: host.Grants{Clock: true, KV: host.KVGrant{Granted: true}}},
 		},
 	}
 	wantPlugins := want.Plugins
@@ -417,7 +417,7 @@ func TestDefault(t *testing.T) {
 	counters := []string{"kvcounter", "c-kvcounter", "rs-kvcounter", "as-kvcounter"}
 	for _, name := range counters {
 		g := f.Plugins[name].Grants
-		if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
+		if !g.Log || !g.Clock || !g.KV.Granted || g.HTTP != nil || g.Exec != nil {
 			t.Errorf("%s grants = %+v, want log, clock and kv only", name, g)
 		}
 	}
@@ -427,7 +427,7 @@ func TestDefault(t *testing.T) {
 	for name, programs := range actuators {
 		pc := f.Plugins[name]
 		g := pc.Grants
-		if !g.Log || !g.KV || g.Clock || g.HTTP != nil || g.Exec == nil || !g.Exec.DryRun || !slices.Equal(g.Exec.Programs, programs) {
+		if !g.Log || !g.KV.Granted || g.Clock || g.HTTP != nil || g.Exec == nil || !g.Exec.DryRun || !slices.Equal(g.Exec.Programs, programs) {
 			t.Errorf("%s grants = %+v (exec %+v), want log, kv and exec of %v in dry run", name, g, g.Exec, programs)
 		}
 		if pc.Limits.PoolSize != 1 {
@@ -437,13 +437,13 @@ func TestDefault(t *testing.T) {
 	// The access-control plugins: log and clock, or http to no host.
 	acl := []string{"acl-basics", "c-acl-basics", "rs-acl-basics"}
 	for _, name := range acl {
-		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV || g.HTTP != nil || g.Exec != nil {
+		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV.Granted || g.HTTP != nil || g.Exec != nil {
 			t.Errorf("%s grants = %+v, want log and clock only", name, g)
 		}
 	}
 	jsonsetters := []string{"acl-jsonsetter", "c-acl-jsonsetter", "rs-acl-jsonsetter"}
 	for _, name := range jsonsetters {
-		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
+		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV.Granted || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
 			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)
 		}
 	}
@@ -451,7 +451,7 @@ func TestDefault(t *testing.T) {
 		t.Errorf("default grants plugins %v, want %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters)
 	}
 	delete(f.Plugins, "kvcounter")
-	if !config.Default().Plugins["kvcounter"].Grants.KV {
+	if !config.Default().Plugins["kvcounter"].Grants.KV.Granted {
 		t.Error("changing one Default() changes the next")
 	}
 }

@@ -20,7 +20,7 @@ func kvGet(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([]by
 	}
 	value, ok, err := ns.Get(key)
 	if err != nil {
-		return nil, kvError(err)
+		return nil, c.kvError(err)
 	}
 	if !ok {
 		return nil, abi.Errorf(abi.CodeNotFound, "no key %q", key)
@@ -38,7 +38,7 @@ func kvSet(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([]by
 	if err != nil {
 		return nil, err
 	}
-	return nil, kvError(ns.Set(key, value))
+	return nil, c.kvError(ns.Set(key, value))
 }
 
 // kvDelete is kv_delete(key_ptr, key_len): the result is empty; deleting a
@@ -48,7 +48,7 @@ func kvDelete(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([
 	if err != nil {
 		return nil, err
 	}
-	return nil, kvError(ns.Delete(key))
+	return nil, c.kvError(ns.Delete(key))
 }
 
 // kvList is kv_list(prefix_ptr, prefix_len): the result is a msgpack array
@@ -64,7 +64,7 @@ func kvList(_ context.Context, c *Caller, mem guestMemory, params []uint64) ([]b
 	}
 	keys, err := ns.List(prefix)
 	if err != nil {
-		return nil, kvError(err)
+		return nil, c.kvError(err)
 	}
 	names := make([]string, len(keys)) // an empty array, not nil
 	for i, k := range keys {
@@ -96,12 +96,16 @@ func (c *Caller) kvKey(mem guestMemory, params []uint64) (*store.Namespace, []by
 }
 
 // kvError turns a store error about a key or value outside the limits into
-// an invalid_request error; other errors are the host's.
-func kvError(err error) error {
+// an invalid_request error, and a write past the namespace's quota into a
+// capability_denied error naming the grant; other errors are the host's.
+func (c *Caller) kvError(err error) error {
 	for _, limit := range []error{store.ErrEmptyKey, store.ErrKeyTooLarge, store.ErrValueTooLarge} {
 		if errors.Is(err, limit) {
 			return abi.Errorf(abi.CodeInvalidRequest, "%v", limit)
 		}
+	}
+	if errors.Is(err, store.ErrQuota) {
+		return abi.Errorf(abi.CodeCapabilityDenied, "%v (raise %s.max_bytes)", err, ConfigKey(c.Plugin, abi.CapKV))
 	}
 	return err
 }

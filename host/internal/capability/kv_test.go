@@ -20,7 +20,7 @@ func newKVCaller(t *testing.T, ns string) (*Caller, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	c, logs := newCaller(Grants{KV: true})
+	c, logs := newCaller(Grants{KV: KVGrant{Granted: true}})
 	c.KV = s.Namespace(ns)
 	return c, logs
 }
@@ -92,7 +92,7 @@ func TestKV(t *testing.T) {
 		}
 	})
 	t.Run("no namespace", func(t *testing.T) {
-		c, logs := newCaller(Grants{KV: true})
+		c, logs := newCaller(Grants{KV: KVGrant{Granted: true}})
 		_, err := g.call(c, fnKVGet, []byte("k"))
 		wantCode(t, err, abi.CodeInternal)
 		if strings.Contains(err.Message, "namespace") || !strings.Contains(logs.String(), "no store namespace") {
@@ -104,7 +104,7 @@ func TestKV(t *testing.T) {
 func TestKVPersistenceAndIsolation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "store.db")
 	caller := func(s *store.Store, plugin string) *Caller {
-		c, _ := newCaller(Grants{KV: true})
+		c, _ := newCaller(Grants{KV: KVGrant{Granted: true}})
 		c.Plugin, c.KV = plugin, s.Namespace(plugin)
 		return c
 	}
