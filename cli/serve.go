@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -123,7 +121,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = h.Close(ctx)
 		return usage("openc2: %v", err)
 	}
-	ln, err := net.Listen("tcp", f.Listen)
+	ln, err := listen(f.Listen, f.Server)
 	if err != nil {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
@@ -164,15 +162,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			}
 			return s, s.Close, nil
 		},
-		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns, Logger: logger,
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
+		StallTimeout: f.Sim.StallTimeout, Logger: logger,
 	})
-	srv := &http.Server{
-		Handler:           e,
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Connection errors, such as failed TLS handshakes, go to the log.
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(f.Server, e, tlsConfig, reg, logger)
 	serveErr := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {

@@ -3,10 +3,14 @@ package cli_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
@@ -104,4 +108,115 @@ policy:
 		}
 	}
 	s.stop(t)
+}
+
+// TestHostileServeSlowClients floods serve with connections that hold on:
+// silent ones, ones that send their headers or their body a byte at a
+// time, and idle keep-alive ones. The server closes every one of them at
+// its timeout, never holds more than server.max_connections at once, and
+// answers /healthz throughout.
+func TestHostileServeSlowClients(t *testing.T) {
+	t.Parallel()
+	const limit, each = 40, 60
+	config := policyConfig(t, fmt.Sprintf(`server:
+  read_header_timeout: 1s
+  read_timeout: 2s
+  idle_timeout: 1s
+  max_connections: %d
+`, limit))
+	// Each request on a connection of its own, waiting its turn generously.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Minute}
+	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+	addr := strings.TrimPrefix(s.url, "http://")
+
+	// Each kind writes what it starts with, then trickles a byte every
+	// 200 ms, or nothing, until the server closes the connection.
+	kinds := []struct {
+		name, start string
+		trickle     bool
+	}{
+		{"silent", "", false},
+		{"slow headers", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ", true},
+		{"slow body", "POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\": \"", true},
+		{"idle keep-alive", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", false},
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var held []string // connections the server did not close
+	for _, k := range kinds {
+		for i := range each {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatalf("dial %s %d: %v", k.name, i, err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if _, err := io.WriteString(c, k.start); err != nil {
+				t.Fatalf("write %s %d: %v", k.name, i, err)
+			}
+			closed := make(chan struct{})
+			if k.trickle {
+				go func() {
+					for {
+						select {
+						case <-closed:
+							return
+						case <-time.After(200 * time.Millisecond):
+							if _, err := c.Write([]byte("x")); err != nil {
+								return
+							}
+						}
+					}
+				}()
+			}
+			wg.Go(func() {
+				defer close(closed)
+				// Read until the server closes: a response, if any, then
+				// the end. The deadline only guards against a hang.
+				c.SetReadDeadline(time.Now().Add(3 * time.Minute))
+				_, err := io.Copy(io.Discard, c)
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					mu.Lock()
+					held = append(held, fmt.Sprintf("%s %d", k.name, i))
+					mu.Unlock()
+				}
+			})
+		}
+	}
+
+	// Under the flood, /healthz answers, and the connections stay within
+	// the limit.
+	for i := range 3 {
+		if status, body, err := s.get(t, "/healthz"); err != nil || status != http.StatusOK {
+			t.Errorf("/healthz under the flood (%d): %d %s %v", i, status, body, err)
+		}
+		if n := openConnections(t, s); n > limit {
+			t.Errorf("%d connections open, more than server.max_connections %d", n, limit)
+		}
+	}
+	wg.Wait()
+	if len(held) > 0 {
+		t.Errorf("the server still held %d connections after minutes: %v", len(held), held)
+	}
+	s.stop(t)
+}
+
+// openConnections returns gatehouse_http_connections of serve's metrics.
+func openConnections(t *testing.T, s *serving) int {
+	t.Helper()
+	status, body, err := s.get(t, "/metrics")
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("/metrics: %d %v", status, err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, "gatehouse_http_connections "); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatalf("no gatehouse_http_connections in /metrics:\n%s", body)
+	return 0
 }

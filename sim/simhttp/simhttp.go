@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,6 +30,7 @@ const (
 	DefaultMaxModelBytes = 1 << 20
 	DefaultMaxTicks      = 100_000
 	DefaultMaxRuns       = 4
+	DefaultStallTimeout  = 10 * time.Second
 )
 
 // Options configure the endpoint.
@@ -47,6 +49,10 @@ type Options struct {
 	// MaxRuns is the most runs at once; a request past it gets 503. 0
 	// means DefaultMaxRuns.
 	MaxRuns int
+	// StallTimeout bounds the writing of each event: a run whose client
+	// does not read for that long ends, and frees its place. 0 means
+	// DefaultStallTimeout.
+	StallTimeout time.Duration
 	// Logger logs runs that end in an error; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -81,6 +87,9 @@ func Register(e *echo.Echo, opts Options) {
 	}
 	if opts.MaxRuns == 0 {
 		opts.MaxRuns = DefaultMaxRuns
+	}
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = DefaultStallTimeout
 	}
 	running := make(chan struct{}, opts.MaxRuns)
 	e.POST("/v1/sim/runs", func(c echo.Context) error {
@@ -134,7 +143,7 @@ func (o Options) run(c echo.Context) error {
 	}
 	cfg.Agent = wasmagent.Team(assigned, sessions)
 
-	w := newStream(c.Response())
+	w := newStream(c.Response(), o.StallTimeout)
 	w.send("start", startEvent{Seed: cfg.Seed, Ticks: cfg.Ticks, Agents: assigned})
 	cfg.Listeners = []simulate.Listener{func(e simulate.Event) {
 		switch e.Kind {

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -27,6 +28,8 @@ type File struct {
 	// Listen is the server's address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
 	TLS    TLS    `yaml:"tls"`
+	// Server bounds the connections of the listener.
+	Server Server `yaml:"server"`
 	// PluginsDir is the folder of plugins, watched for changes. Default plugins.
 	PluginsDir string `yaml:"plugins_dir"`
 	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
@@ -47,6 +50,30 @@ type File struct {
 	Sim   Sim          `yaml:"sim"`
 }
 
+// Server bounds the time and the number of the connections to serve, so
+// that slow or idle clients cannot hold them, or the process's files,
+// forever.
+type Server struct {
+	// ReadHeaderTimeout bounds the reading of a request's headers.
+	// Default 10s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds the reading of a whole request, its body
+	// included. Default 1m.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds the time from the end of a request's headers to
+	// the end of its response; a simulation run's stream sets its own
+	// deadlines (sim.stall_timeout). Default 1m.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout bounds how long a keep-alive connection waits for its
+	// next request. Default 2m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxConnections is the most connections open at once; more wait to
+	// be accepted until one closes. Default 1024.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxHeaderBytes bounds a request's headers. Default 65536.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+}
+
 // Sim configures the simulation runs behind POST /v1/sim/runs.
 type Sim struct {
 	// MaxModelBytes bounds the model of a run. Default 1 MiB.
@@ -55,6 +82,9 @@ type Sim struct {
 	MaxTicks int64 `yaml:"max_ticks"`
 	// MaxRuns bounds the runs at once. Default 4.
 	MaxRuns int `yaml:"max_runs"`
+	// StallTimeout ends a run whose client reads none of its events for
+	// that long. Default 10s.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -223,6 +253,7 @@ func (f *File) fillDefaults() {
 	if f.Proxy.SessionStore == "" && len(f.Proxy.Providers) > 0 {
 		f.Proxy.SessionStore = filepath.Join(filepath.Dir(f.Store), "proxy.db")
 	}
+	f.Server.fillDefaults()
 	if f.Log.Level == "" {
 		f.Log.Level = "info"
 	}
@@ -257,6 +288,9 @@ func (f *File) validate() error {
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
 	}
+	if err := f.Server.validate(); err != nil {
+		return err
+	}
 	if f.Sim.MaxModelBytes < 0 {
 		return fmt.Errorf("sim.max_model_bytes %d is negative", f.Sim.MaxModelBytes)
 	}
@@ -265,6 +299,9 @@ func (f *File) validate() error {
 	}
 	if f.Sim.MaxRuns < 0 {
 		return fmt.Errorf("sim.max_runs %d is negative", f.Sim.MaxRuns)
+	}
+	if f.Sim.StallTimeout < 0 {
+		return fmt.Errorf("sim.stall_timeout %s is negative", f.Sim.StallTimeout)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
@@ -301,6 +338,48 @@ func (f *File) validate() error {
 		if err := f.Plugins[name].Validate(); err != nil {
 			return prefixErrors("plugins."+name+".", err)
 		}
+	}
+	return nil
+}
+
+func (s *Server) fillDefaults() {
+	if s.ReadHeaderTimeout == 0 {
+		s.ReadHeaderTimeout = 10 * time.Second
+	}
+	if s.ReadTimeout == 0 {
+		s.ReadTimeout = time.Minute
+	}
+	if s.WriteTimeout == 0 {
+		s.WriteTimeout = time.Minute
+	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = 2 * time.Minute
+	}
+	if s.MaxConnections == 0 {
+		s.MaxConnections = 1024
+	}
+	if s.MaxHeaderBytes == 0 {
+		s.MaxHeaderBytes = 64 << 10
+	}
+}
+
+func (s *Server) validate() error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"read_header_timeout", s.ReadHeaderTimeout}, {"read_timeout", s.ReadTimeout},
+		{"write_timeout", s.WriteTimeout}, {"idle_timeout", s.IdleTimeout},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("server.%s %s is negative", d.key, d.v)
+		}
+	}
+	if s.MaxConnections < 0 {
+		return fmt.Errorf("server.max_connections %d is negative", s.MaxConnections)
+	}
+	if s.MaxHeaderBytes < 0 {
+		return fmt.Errorf("server.max_header_bytes %d is negative", s.MaxHeaderBytes)
 	}
 	return nil
 }

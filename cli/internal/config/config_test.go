@@ -28,6 +28,8 @@ func TestParseDefaults(t *testing.T) {
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
 		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db")},
+		Server: config.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+			IdleTimeout: 2 * time.Minute, MaxConnections: 1024, MaxHeaderBytes: 65536},
 	}
 	for _, tt := range []struct {
 		name string
@@ -275,6 +277,16 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown decision log key",
 			yaml: "policy:\n  decision_log:\n    file: d.log\n",
 			want: []string{"line 3", `unknown key "file"`},
+		},
+		{
+			name: "negative server timeout",
+			yaml: "server:\n  idle_timeout: -1s\n",
+			want: []string{"server.idle_timeout -1s is negative"},
+		},
+		{
+			name: "negative connection limit",
+			yaml: "server:\n  max_connections: -1\n",
+			want: []string{"server.max_connections -1 is negative"},
 		},
 		{
 			name: "decision api without entities",
