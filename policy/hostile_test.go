@@ -63,7 +63,7 @@ func finishes(t *testing.T, what string, f func()) {
 // without reading the file again for it.
 func TestHostileLoadOneLine(t *testing.T) {
 	const n = 10_000
-	data := oneLineRules(n)
+	data := oneLineRules(n, "subject.a%[1]d == %[1]d")
 	data = append(data[:len(data)-1], `, "bad": {"Type": "Rule", "Condition": "subject.é == 'é' and subject.x ==", "Effect": "GRANT"}}`...)
 	file := filepath.Join(t.TempDir(), "e.json")
 	if err := os.WriteFile(file, data, 0o644); err != nil {

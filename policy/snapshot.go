@@ -62,6 +62,9 @@ func (s *Snapshot) PolicySets() []string {
 type builder struct {
 	entities []*entity
 	problems []Problem
+	// refused indexes the errors of b.problems found before linking by the
+	// id of their entity, for whyMissing.
+	refused map[string][]int
 }
 
 // addFile parses the entity file named file, with data.
@@ -95,6 +98,12 @@ func (b *builder) build() *Snapshot {
 		}
 		e.index = len(s.entities)
 		s.entities = append(s.entities, e)
+	}
+	b.refused = map[string][]int{}
+	for i, p := range b.problems {
+		if p.Entity != "" && !p.Warning {
+			b.refused[p.Entity] = append(b.refused[p.Entity], i)
+		}
 	}
 	for _, e := range s.entities {
 		b.link(s, e)
@@ -150,8 +159,8 @@ func (b *builder) link(s *Snapshot, e *entity) {
 // that is known.
 func (b *builder) whyMissing(s *Snapshot, kind Kind, id string) string {
 	msg := fmt.Sprintf("no %s %q is loaded", kind.word(), id)
-	for _, p := range b.problems {
-		if p.Entity == id && !p.Warning && (p.Kind == kind.String() || p.Kind == "") {
+	for _, i := range b.refused[id] {
+		if p := b.problems[i]; p.Kind == kind.String() || p.Kind == "" {
 			return msg + "; its definition was refused (" + p.Error() + ")"
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/abi"
 )
 
 // tokenKind is the kind of a token.
@@ -18,7 +20,7 @@ const (
 	tokRBrack
 	tokComma
 	tokOp     // == != < <= > >=
-	tokNumber // val holds int64 or float64
+	tokNumber // val holds int64, *big.Int (beyond int64) or float64
 	tokString // val holds the decoded string
 	tokWord   // a keyword or an unknown word
 	tokAttr   // an attribute; attr is set
@@ -212,9 +214,9 @@ func (l *lexer) number(start int) (token, *Error) {
 		tok.val = f
 		return tok, nil
 	}
-	n, err := strconv.ParseInt(text, 10, 64)
+	n, err := abi.ParseInteger(text)
 	if err != nil {
-		return token{}, errorAt(l.src, start, "integer %s is out of range (64 bits)", text)
+		return token{}, errorAt(l.src, start, "%v", err)
 	}
 	tok.val = n
 	return tok, nil

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gatehouse/gatehouse/abi"
 )
 
 // SessionStore keeps the sessions that ended by logout until their cookies
@@ -50,6 +52,9 @@ func (p *Proxy) session(r *http.Request) *session {
 		return nil
 	}
 	if err := p.jar.get(r, p.cfg.Cookie.Name, &s); err != nil || s.ID == "" {
+		return nil
+	}
+	if _, err := abi.JSONNumbers(s.Claims); err != nil {
 		return nil
 	}
 	_, ended, err := p.sessions.Get(endedKey(&s))
