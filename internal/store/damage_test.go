@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"bytes"
@@ -9,18 +9,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// pageSize is the page size of the stores the tests write, bbolt's default
-// on the machines they run on.
-var pageSize = os.Getpagesize()
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
+)
 
 // filledStore writes a store with several namespaces and enough keys to
 // span many pages, closes it and returns its file.
 func filledStore(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	s, err := Open(path)
+	s, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,31 +37,8 @@ func filledStore(t *testing.T) string {
 	return path
 }
 
-// damage overwrites the pages of file from page first on with bytes drawn
-// from seed, leaving the two meta pages alone.
-func damage(t *testing.T, file string, first int, seed uint64) {
-	t.Helper()
-	f, err := os.OpenFile(file, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	junk := make([]byte, int(fi.Size())-first*pageSize)
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range junk {
-		junk[i] = byte(r.Uint32())
-	}
-	if _, err := f.WriteAt(junk, int64(first*pageSize)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // exercise reads and writes every namespace of s and returns the errors.
-func exercise(s *Store) []error {
+func exercise(s *store.Store) []error {
 	var errs []error
 	for _, name := range []string{"slpf-nftables", "slpf-iptables", "schedule", "new"} {
 		ns := s.Namespace(name)
@@ -83,12 +59,12 @@ func TestHostileEmptyStoreFile(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(path)
+	s, err := store.Open(path)
 	if err == nil {
 		s.Close()
 		t.Fatal("Open took an empty file for a new store")
 	}
-	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it away") {
+	if !errors.Is(err, store.ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it away") {
 		t.Errorf("error %q does not say that %s is damaged and what to do", err, path)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
@@ -98,13 +74,13 @@ func TestHostileEmptyStoreFile(t *testing.T) {
 
 // TestHostileRandomStoreFile opens files of random bytes, and stores whose
 // pages were overwritten with random bytes: Open refuses each with an
-// error wrapping ErrDamaged, or opens it and every later operation either
-// works or fails with ErrDamaged. Nothing panics.
+// error wrapping store.ErrDamaged, or opens it and every later operation either
+// works or fails with store.ErrDamaged. Nothing panics.
 func TestHostileRandomStoreFile(t *testing.T) {
 	t.Run("random file", func(t *testing.T) {
 		for seed := range uint64(20) {
 			path := filepath.Join(t.TempDir(), "gatehouse.db")
-			junk := make([]byte, 16*pageSize)
+			junk := make([]byte, 16*os.Getpagesize())
 			r := rand.New(rand.NewPCG(seed, 1))
 			for i := range junk {
 				junk[i] = byte(r.Uint32())
@@ -112,11 +88,11 @@ func TestHostileRandomStoreFile(t *testing.T) {
 			if err := os.WriteFile(path, junk, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if s, err := Open(path); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) {
+			if s, err := store.Open(path); !errors.Is(err, store.ErrDamaged) || !strings.Contains(err.Error(), path) {
 				if err == nil {
 					s.Close()
 				}
-				t.Errorf("seed %d: Open = %v, want an error wrapping ErrDamaged that names the file", seed, err)
+				t.Errorf("seed %d: Open = %v, want an error wrapping store.ErrDamaged that names the file", seed, err)
 			}
 		}
 	})
@@ -130,18 +106,18 @@ func TestHostileRandomStoreFile(t *testing.T) {
 		if err := os.WriteFile(path, filled, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		damage(t, path, 2+int(seed%4), seed)
-		s, err := Open(path)
+		storetest.Damage(t, path, 2+int(seed%4), seed)
+		s, err := store.Open(path)
 		if err != nil {
-			if !errors.Is(err, ErrDamaged) {
-				t.Errorf("seed %d: Open = %v, want an error wrapping ErrDamaged", seed, err)
+			if !errors.Is(err, store.ErrDamaged) {
+				t.Errorf("seed %d: Open = %v, want an error wrapping store.ErrDamaged", seed, err)
 			}
 			refused++
 			continue
 		}
 		for _, err := range exercise(s) {
-			if err != nil && !errors.Is(err, ErrDamaged) {
-				t.Errorf("seed %d: %v, want nil or an error wrapping ErrDamaged", seed, err)
+			if err != nil && !errors.Is(err, store.ErrDamaged) {
+				t.Errorf("seed %d: %v, want nil or an error wrapping store.ErrDamaged", seed, err)
 			}
 		}
 		s.Close()
@@ -153,19 +129,19 @@ func TestHostileRandomStoreFile(t *testing.T) {
 
 // TestHostileStoreDamagedWhileOpen damages the pages of an open store, as
 // a failing disk or another program would: each operation fails with an
-// error wrapping ErrDamaged instead of panicking, and so does every one
+// error wrapping store.ErrDamaged instead of panicking, and so does every one
 // after it.
 func TestHostileStoreDamagedWhileOpen(t *testing.T) {
 	path := filledStore(t)
-	s, err := Open(path)
+	s, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	damage(t, path, 2, 7)
+	storetest.Damage(t, path, 2, 7)
 	var first error
 	for _, err := range exercise(s) {
-		if err != nil && !errors.Is(err, ErrDamaged) {
-			t.Errorf("%v, want nil or an error wrapping ErrDamaged", err)
+		if err != nil && !errors.Is(err, store.ErrDamaged) {
+			t.Errorf("%v, want nil or an error wrapping store.ErrDamaged", err)
 		}
 		if first == nil {
 			first = err
@@ -174,10 +150,10 @@ func TestHostileStoreDamagedWhileOpen(t *testing.T) {
 	if first == nil {
 		t.Fatal("no operation noticed the damage")
 	}
-	if err := s.Namespace("schedule").Set([]byte("k"), []byte("v")); !errors.Is(err, ErrDamaged) {
-		t.Errorf("Set after the damage = %v, want an error wrapping ErrDamaged", err)
+	if err := s.Namespace("schedule").Set([]byte("k"), []byte("v")); !errors.Is(err, store.ErrDamaged) {
+		t.Errorf("Set after the damage = %v, want an error wrapping store.ErrDamaged", err)
 	}
-	if err := s.Close(); !errors.Is(err, ErrDamaged) {
+	if err := s.Close(); !errors.Is(err, store.ErrDamaged) {
 		t.Errorf("Close = %v, want the damage", err)
 	}
 }

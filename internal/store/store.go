@@ -86,13 +86,13 @@ func Open(path string) (*Store, error) {
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("store %s: %w: %v; %s", path, ErrDamaged, err, recovery)
 	case errors.Is(err, ErrDamaged):
-		return nil, fmt.Errorf("store %s: %w; %s", path, err, recovery)
+		return nil, fmt.Errorf("%w; %s", err, recovery)
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := s.check(); err != nil {
 		s.db.Close() // read transactions only: nothing of bbolt is left locked
-		return nil, fmt.Errorf("store %s: %w; %s", path, err, recovery)
+		return nil, fmt.Errorf("%w; %s", err, recovery)
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(rootBucket)
@@ -112,7 +112,7 @@ func (s *Store) check() error {
 		var first error
 		for err := range tx.Check() {
 			if first == nil {
-				first = fmt.Errorf("%w: consistency check: %v", ErrDamaged, err)
+				first = fmt.Errorf("store %s: %w: consistency check: %v", s.path, ErrDamaged, err)
 			}
 		}
 		return first
@@ -130,7 +130,7 @@ func (s *Store) guard(f func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+			err = fmt.Errorf("store %s: %w: %v", s.path, ErrDamaged, r)
 			s.damaged.CompareAndSwap(nil, &err)
 		}
 	}()
