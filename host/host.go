@@ -110,7 +110,7 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 	if cfg.StorePath != "" {
 		s, err := store.Open(cfg.StorePath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		h.store = s
 	}
