@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -13,8 +14,11 @@ import (
 // component, as real actuators do, so that two components answer the same
 // numbers; fails lists the components that fail with 503.
 func numbering(fails map[string]bool) func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
+	var mu sync.Mutex
 	next := map[string]int64{}
 	return func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		if fails[ref] {
 			return abi.ActuateReply{}, abi.Errorf(abi.CodeUnavailable, "firewall busy")
 		}
