@@ -64,15 +64,11 @@ func (s *slpfServe) start(t *testing.T, plugins string) *serving {
 }
 
 // sendID sends command under the request_id id with gatehouse send and
-// returns its response.
+// returns its response, whatever its status.
 func sendID(t *testing.T, url, id, command string) map[string]any {
 	t.Helper()
 	msg := fmt.Sprintf(`{"headers":{"request_id":%q},"body":{"openc2":{"request":%s}}}`, id, command)
-	r := run(t, msg, "send", "--to", url, "-")
-	if r.code != cli.ExitOK {
-		t.Fatalf("%s: exit status %d\n%s%s", command, r.code, r.stdout, r.stderr)
-	}
-	return response(t, r)
+	return response(t, run(t, msg, "send", "--to", url, "-"))
 }
 
 // record returns the history record of the command of request_id id.
@@ -196,4 +192,79 @@ func TestSLPFScheduleEndToEnd(t *testing.T) {
 			s.stop(t)
 		})
 	}
+}
+
+// TestSLPFRuleNumbersEndToEnd runs both SLPF actuators in one gatehouse
+// serve on one packet filter. Each numbers its rules from 1, so commands
+// addressed to one actuator each get the same number there; the consumer
+// answers its own, and a delete by one removes that command's rule alone.
+// A deny that names no actuator is carried out by both and answered one
+// number, whose delete removes both rules; insert_rule of a number in use
+// is refused.
+func TestSLPFRuleNumbersEndToEnd(t *testing.T) {
+	acts := slpftest.Actuators
+	var programs []string
+	for _, a := range acts {
+		programs = append(programs, a.Programs...)
+	}
+	ns := netnstest.New(t, programs...)
+	for _, a := range acts {
+		ns.LogOnFailure(t, a.Listing...)
+	}
+	s := newSLPFServe(t, acts...).start(t, "")
+	p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
+	deny := func(port, actuator, args string) string {
+		return fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}},"args":{"response_requested":"complete"%s}%s}`,
+			netnstest.Port(port), args, actuator)
+	}
+	number := func(r map[string]any) int64 {
+		t.Helper()
+		results, _ := r["results"].(map[string]any)
+		slpf, _ := results["slpf"].(map[string]any)
+		n, ok := slpf["rule_number"].(float64)
+		if r["status"] != 200.0 || !ok {
+			t.Fatalf("response without a rule number: %v", r)
+		}
+		return int64(n)
+	}
+	del := func(n int64) map[string]any {
+		return sendID(t, s.url, fmt.Sprintf("delete-%d", n), fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, n))
+	}
+
+	// One command each, to one actuator each: both actuators' rule 1.
+	np := number(sendID(t, s.url, "p-nft", deny(p, `,"actuator":{"slpf":{"asset_id":"`+acts[0].Component+`"}}`, "")))
+	nq := number(sendID(t, s.url, "q-ipt", deny(q, `,"actuator":{"slpf":{"asset_id":"`+acts[1].Component+`"}}`, "")))
+	if np == nq {
+		t.Fatalf("two commands answered the same rule number %d", np)
+	}
+	ns.Expect(t, "after both denies", map[string]error{p: netnstest.ErrTimeout, q: netnstest.ErrTimeout})
+	if r := del(nq); r["status"] != 200.0 {
+		t.Fatalf("delete %d: %v", nq, r)
+	}
+	ns.Expect(t, "after the delete of q's rule", map[string]error{p: netnstest.ErrTimeout, q: nil})
+	if r := del(np); r["status"] != 200.0 {
+		t.Fatalf("delete %d: %v", np, r)
+	}
+	ns.Expect(t, "after the delete of p's rule", map[string]error{p: nil, q: nil})
+
+	// One command to every actuator: one number, both rules behind it.
+	n := number(sendID(t, s.url, "both", deny(p, "", "")))
+	rec, _ := record(t, s, "both")
+	if rec.RuleNumber == nil || *rec.RuleNumber != n || len(rec.Rules) != 2 {
+		t.Fatalf("history of a deny to both actuators: %+v", rec)
+	}
+	ns.Expect(t, "after the deny to both", map[string]error{p: netnstest.ErrTimeout, q: nil})
+	r := sendID(t, s.url, "taken", deny(q, "", fmt.Sprintf(`,"slpf":{"insert_rule":%d}`, n)))
+	if r["status"] != 400.0 || !strings.Contains(r["status_text"].(string), "already in use") {
+		t.Errorf("insert_rule of a number in use: %v", r)
+	}
+	if r := del(n); r["status"] != 200.0 {
+		t.Fatalf("delete %d: %v", n, r)
+	}
+	// Either rule left would still block p.
+	ns.Expect(t, "after the delete of the deny to both", map[string]error{p: nil, q: nil})
+	if r := del(n); r["status"] != 500.0 {
+		t.Errorf("second delete of %d: %v", n, r)
+	}
+	s.stop(t)
 }

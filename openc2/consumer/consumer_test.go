@@ -146,7 +146,7 @@ func TestHandle(t *testing.T) {
 		{name: "features", cfg: Config{RateLimit: 120},
 			cmd:  `{"action":"query","target":{"features":["versions","profiles","pairs","rate_limit"]}}`,
 			want: `{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net"],"cancel":["command"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":120,"versions":["1.0"]}}`},
-		{name: "features without rate limit", cmd: `{"action":"query","target":{"features":["rate_limit"]}}`, want: `{"status":200,"results":{}}`},
+		{name: "features without rate limit", cmd: `{"action":"query","target":{"features":["rate_limit"]}}`, want: `{"status":200}`},
 		{name: "features of one actuator", cmd: `{"action":"query","target":{"features":["pairs"]},"actuator":{"slpf":{"asset_id":"slpf-ipt/filter"}}}`,
 			want: `{"status":200,"results":{"pairs":{"deny":["ipv4_net","ipv6_net"],"query":["features"]}}}`},
 		{name: "features of no actuator", cmd: `{"action":"query","target":{"features":["pairs"]},"actuator":{"x-lock":{}}}`,

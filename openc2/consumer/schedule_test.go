@@ -147,7 +147,10 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 	if err := c2.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(acts.recorded()) == 3 })
+	waitFor(t, func() bool {
+		keys, _ := st.Namespace("schedule").List([]byte(keyPrefix))
+		return len(acts.recorded()) == 3 && len(keys) == 0
+	})
 	c2.Close()
 	seen := map[string]bool{}
 	for _, cl := range acts.recorded()[1:] {
