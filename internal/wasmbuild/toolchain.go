@@ -45,8 +45,13 @@ type tool struct {
 func noEnv(string) []string { return nil }
 
 // find returns the toolchain, or skips (fails, in CI) the test without it.
+// With -short it skips the test: builds in other languages than Go are the
+// slow part of the suite, which task test leaves to task test:all.
 func (tc *Toolchain) find(t testing.TB) *tool {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: the test builds %s plugins (task test:all runs it)", tc.Lang)
+	}
 	root := ModuleRoot(t)
 	tc.once.Do(func() { tc.found, tc.err = tc.locate(root) })
 	if tc.err != nil {
