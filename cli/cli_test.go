@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -941,4 +942,31 @@ func ExampleMain() {
 	// exit status 0
 	// gatehouse: no-such-folder is not a folder
 	// exit status 2
+}
+
+// TestVersion prints the versions gatehouse is built with, the same for
+// version and --version. A test binary records no module versions, so
+// TestVersionInfo checks where they come from.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := run(t, "", "version")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"gatehouse ", "\ncommit  ", "\ngo      " + strings.TrimPrefix(runtime.Version(), "go") + "\n",
+		"\nwazero  ", "\nextism  ", "\nabi     " + abi.Version + " (gatehouse_abi_v1)\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("version has no %q:\n%s", want, r.stdout)
+		}
+	}
+	if v := run(t, "", "--version"); v.stdout != r.stdout {
+		t.Errorf("--version:\n%s\nversion:\n%s", v.stdout, r.stdout)
+	}
+	r = run(t, "", "version", "--output", "json")
+	r.check(t, cli.ExitOK)
+	var b map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b["abi"] != abi.Version || b["go"] != runtime.Version() || b["wazero"] == "" || b["version"] == "" || b["commit"] == "" {
+		t.Errorf("version --output json: %s", r.stdout)
+	}
 }

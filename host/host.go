@@ -60,6 +60,9 @@ type slot struct {
 	loadErr *abi.Error // why the newest content of the file did not load
 	failed  string     // sha256 of that content
 	in      *Inspection
+	// conflict is why plugin, loaded, does not serve: another file declares
+	// its name (see resolveNames).
+	conflict *abi.Error
 }
 
 // registry maps each component to the plugin serving it, by its bare name
@@ -82,8 +85,8 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 		return nil, fmt.Errorf("limits: %w", err)
 	}
 	for name, pc := range cfg.Plugins {
-		if err := pc.Limits.Validate(); err != nil {
-			return nil, fmt.Errorf("plugins.%s.limits: %w", name, err)
+		if err := pc.Validate(); err != nil {
+			return nil, errors.Join(prefixed("plugins."+name+".", err)...)
 		}
 	}
 	h := &Host{cfg: cfg, logger: cfg.Logger, slots: map[string]*slot{}, metrics: newMetrics(reg)}
@@ -107,7 +110,7 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 	if cfg.StorePath != "" {
 		s, err := store.Open(cfg.StorePath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		h.store = s
 	}
@@ -345,11 +348,6 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 		p.close(ctx)
 		return errClosed(l.file)
 	}
-	if err := h.checkConflicts(p, l.file); err != nil {
-		h.mu.Unlock()
-		p.close(ctx)
-		return h.loadFailed(l.file, l.in, err, p.SHA256)
-	}
 	s := h.slots[l.file]
 	if s == nil {
 		s = &slot{file: l.file}
@@ -358,15 +356,20 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	old := s.plugin
 	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", l.in
 	h.publish()
+	conflict := s.conflict
 	h.mu.Unlock()
 
+	if old != nil {
+		go old.close(context.Background())
+	}
+	if conflict != nil {
+		h.metrics.reloads.WithLabelValues("failed").Inc()
+		return &LoadError{File: l.file, Err: conflict}
+	}
 	h.metrics.reloads.WithLabelValues("loaded").Inc()
 	h.logger.Info("plugin loaded", "plugin", p.Manifest.Name, "version", p.Manifest.Version,
 		"file", l.file, "binding", p.Binding, "components", len(p.Manifest.Components),
 		"took", time.Since(l.started).Round(time.Millisecond))
-	if old != nil {
-		go old.close(context.Background())
-	}
 	return nil
 }
 
@@ -411,15 +414,50 @@ func asABIError(err error) *abi.Error {
 	return &abi.Error{Code: abi.CodeInternal, Message: err.Error()}
 }
 
-// checkConflicts refuses p when a plugin of another file has its name. The
-// caller holds h.mu.
-func (h *Host) checkConflicts(p *Plugin, file string) *abi.Error {
+// resolveNames sets aside the plugins whose name several files declare:
+// the file named after the plugin (NAME.wasm) keeps the name and the others
+// are refused; when none is named so, all of them are, so that which one
+// serves never depends on the order the files came in. A plugin set aside
+// stays loaded and serves as soon as the others go. The caller holds h.mu.
+func (h *Host) resolveNames() {
+	claims := map[string][]*slot{}
 	for _, s := range h.slots {
-		if s.file != file && s.plugin != nil && s.plugin.Manifest.Name == p.Manifest.Name {
-			return abi.Errorf(abi.CodeBadManifest, "plugin name %q is already taken by %s", p.Manifest.Name, filepath.Base(s.file))
+		if s.plugin != nil {
+			name := s.plugin.Manifest.Name
+			claims[name] = append(claims[name], s)
+		} else {
+			s.conflict = nil
 		}
 	}
-	return nil
+	for name, ss := range claims {
+		var owner *slot
+		files := make([]string, len(ss))
+		for i, s := range ss {
+			files[i] = filepath.Base(s.file)
+			if files[i] == name+".wasm" {
+				owner = s
+			}
+		}
+		slices.Sort(files)
+		for _, s := range ss {
+			var e *abi.Error
+			switch {
+			case len(ss) == 1 || s == owner:
+			case owner != nil:
+				e = abi.Errorf(abi.CodeBadManifest, "plugin name %q belongs to %s, the file named after it", name, filepath.Base(owner.file))
+			default:
+				e = abi.Errorf(abi.CodeBadManifest, "plugin name %q is declared by %s, so none of them serves; name the plugin's file %s.wasm",
+					name, strings.Join(files, ", "), name)
+			}
+			switch {
+			case e != nil && (s.conflict == nil || s.conflict.Message != e.Message):
+				h.logger.Error("plugin refused", "file", s.file, "code", e.Code, "error", e.Message)
+			case e == nil && s.conflict != nil:
+				h.logger.Info("plugin serving, the name conflict is resolved", "plugin", name, "file", s.file)
+			}
+			s.conflict = e
+		}
+	}
 }
 
 // Unload stops serving the plugin of file; calls in flight finish first.
@@ -438,12 +476,14 @@ func (h *Host) Unload(file string) {
 	}
 }
 
-// publish rebuilds the registry from the slots. The caller holds h.mu.
+// publish resolves name conflicts and rebuilds the registry from the
+// slots. The caller holds h.mu.
 func (h *Host) publish() {
+	h.resolveNames()
 	r := newRegistry()
 	for _, s := range h.slots {
 		p := s.plugin
-		if p == nil {
+		if p == nil || s.conflict != nil {
 			continue
 		}
 		for _, c := range p.Manifest.Components {
@@ -516,6 +556,8 @@ func (h *Host) Plugins() []PluginStatus {
 		switch {
 		case s.plugin == nil:
 			st.Status, st.Message = StatusError, s.loadErr.Error()
+		case s.conflict != nil:
+			st.Status, st.Message = StatusError, s.conflict.Error()
 		case s.plugin.Quarantined() != nil:
 			st.Status, st.Message = StatusError, s.plugin.Quarantined().Error()
 		case s.loadErr != nil:

@@ -98,10 +98,16 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		}
 	}
 	limits, grants := h.cfg.pluginConfig(manifest.Name)
-	err = manifest.Validate()
-	if err != nil {
+	if err = manifest.Validate(); err != nil {
 		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
-	} else if err = shape.checkExports(manifest); err == nil {
+	}
+	if err == nil {
+		err = h.cfg.checkBinding(manifest.Name, file, in.SHA256)
+	}
+	if err == nil {
+		err = shape.checkExports(manifest)
+	}
+	if err == nil {
 		err = checkCapabilities(manifest, shape, grants)
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
@@ -221,8 +227,8 @@ func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name str
 // caller returns the capability environment of the plugin name's calls.
 func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capability.Caller {
 	c := capability.Caller{Plugin: name, Grants: &grants, Logger: logger, Record: h.cfg.ExecRecorder}
-	if grants.KV && h.store != nil {
-		c.KV = h.store.Namespace(name)
+	if grants.KV.Granted && h.store != nil {
+		c.KV = h.store.Namespace(name).WithMaxBytes(grants.KV.Quota())
 	}
 	return c
 }
