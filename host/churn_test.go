@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -75,6 +76,9 @@ func TestHostileReloadChurn(t *testing.T) {
 	dir, cache := t.TempDir(), t.TempDir()
 	stale := filepath.Join(cache, sha256Hex([]byte("a module of an earlier start")))
 	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(stale, time.Time{}, time.Now().Add(-sweepUnused-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "churn.wasm")

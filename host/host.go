@@ -127,7 +127,7 @@ func (h *Host) Start(ctx context.Context) error {
 			return err
 		}
 		if h.cfg.PruneCache {
-			if err := h.caches.Sweep(); err != nil {
+			if err := h.caches.Sweep(sweepUnused); err != nil {
 				h.logger.Warn("compilation cache", "error", err)
 			}
 		}
@@ -145,6 +145,10 @@ func (h *Host) releaseCache(ctx context.Context, sum string) {
 	h.mu.Unlock()
 	h.caches.Release(ctx, sum, prune)
 }
+
+// sweepUnused is how long the compiled code of a module no process uses
+// stays in the cache folder, when the host prunes it at start.
+const sweepUnused = 24 * time.Hour
 
 // Ready reports whether the first scan of the plugin folder is done.
 func (h *Host) Ready() bool { return h.ready.Load() }

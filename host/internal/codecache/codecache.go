@@ -3,8 +3,8 @@
 // folder per SHA-256 under the cache root. The plugins loaded from the same
 // content share its cache; when the last of them goes, the cache is closed,
 // which frees its compiled code, and its folder is removed unless another
-// process uses it. Sweep removes the folders nothing uses any more, so the
-// root holds the code of the modules in use and little else.
+// process uses it. Sweep removes the folders nothing has used for a while,
+// so the root holds the code of the modules in use and little else.
 //
 // A process that uses a folder holds a shared lock on the file .lock in it;
 // a folder is removed only under the exclusive lock, so that two processes
@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -71,6 +72,8 @@ func (c *Caches) Acquire(sum string) (wazero.CompilationCache, error) {
 		if err != nil {
 			return nil, fmt.Errorf("compilation cache %s: %w", dir, err)
 		}
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // when it was last used, for Sweep
 		cache, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
 			lock.Close()
@@ -106,9 +109,11 @@ func (c *Caches) Release(ctx context.Context, sum string, evict bool) {
 }
 
 // Sweep removes the folders of the root that hold the code of modules no
-// process uses. It leaves alone what it did not write: entries whose
-// names are not SHA-256 sums.
-func (c *Caches) Sweep() error {
+// process uses, and none has begun to use within unused, so that code
+// that another process (another host's tests, say) loads now and then is
+// not compiled anew each time. It leaves alone what it did not write:
+// entries whose names are not SHA-256 sums.
+func (c *Caches) Sweep(unused time.Duration) error {
 	if c.root == "" {
 		return nil
 	}
@@ -120,6 +125,9 @@ func (c *Caches) Sweep() error {
 	defer c.mu.Unlock()
 	for _, de := range entries {
 		if !de.IsDir() || !isSum(de.Name()) || c.m[de.Name()] != nil {
+			continue
+		}
+		if fi, err := de.Info(); err != nil || time.Since(fi.ModTime()) < unused {
 			continue
 		}
 		dir := filepath.Join(c.root, de.Name())

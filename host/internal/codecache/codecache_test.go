@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var (
@@ -73,23 +74,31 @@ func TestRelease(t *testing.T) {
 }
 
 // TestSweep checks that Sweep removes the folders of contents no Caches
-// uses, and keeps those in use, by it or another, and what it did not
-// write.
+// uses and none used lately, and keeps those in use, by it or another,
+// those used lately, and what it did not write.
 func TestSweep(t *testing.T) {
 	root := t.TempDir()
-	for _, name := range []string{sumA, sumB, sumC, "notes"} {
-		if err := os.MkdirAll(filepath.Join(root, name), 0o755); err != nil {
+	sumD := strings.Repeat("d", 64)
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{sumA, sumB, sumC, sumD, "notes"} {
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
+		}
+		if name != sumD {
+			if err := os.Chtimes(dir, old, old); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	c, other := newCaches(t, root), newCaches(t, root)
 	acquire(t, c, sumA)
 	acquire(t, other, sumB)
-	if err := c.Sweep(); err != nil {
+	if err := c.Sweep(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := folders(t, root), []string{sumA, sumB, "notes"}; !slices.Equal(got, want) {
-		t.Errorf("after Sweep: %v, want %v", got, want)
+	if got, want := folders(t, root), []string{sumA, sumB, sumD, "notes"}; !slices.Equal(got, want) {
+		t.Errorf("after Sweep: %v, want %v (c unused for hours, d used recently)", got, want)
 	}
 	if _, err := c.Acquire("../x"); err == nil {
 		t.Error("Acquire of a name that is no SHA-256 succeeded")
@@ -101,7 +110,7 @@ func TestInMemory(t *testing.T) {
 	c := newCaches(t, "")
 	acquire(t, c, sumA)
 	c.Release(context.Background(), sumA, true)
-	if err := c.Sweep(); err != nil {
+	if err := c.Sweep(0); err != nil {
 		t.Fatal(err)
 	}
 }
