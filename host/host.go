@@ -449,10 +449,24 @@ func (h *Host) Unload(file string) {
 	}
 }
 
-// retire closes p, which no longer serves, once its calls in flight end.
-// Close waits for it.
+// retire closes p, which no longer serves, once its calls in flight end,
+// in the background; Close waits for it, and once Close has begun, retire
+// closes p before it returns.
 func (h *Host) retire(p *Plugin) {
-	h.retiring.Go(func() { p.close(context.Background()) })
+	h.mu.Lock()
+	closed := h.closed
+	if !closed {
+		h.retiring.Add(1)
+	}
+	h.mu.Unlock()
+	if closed {
+		p.close(context.Background())
+		return
+	}
+	go func() {
+		defer h.retiring.Done()
+		p.close(context.Background())
+	}()
 }
 
 // publish resolves name conflicts and rebuilds the registry from the
