@@ -37,13 +37,21 @@ type Limits struct {
 	MemoryPages uint32 `yaml:"memory_pages" json:"memory_pages"`
 	// Timeout bounds one call. Default 5s.
 	Timeout time.Duration `yaml:"timeout" json:"timeout"`
+	// InitTimeout bounds the start of each new instance, the module's start
+	// function and its _initialize, unless Timeout is longer. Default 1m:
+	// _initialize starts the language's runtime, which for standard Go
+	// takes milliseconds on an idle machine and far longer on a starved
+	// one.
+	InitTimeout time.Duration `yaml:"init_timeout" json:"init_timeout"`
 	// PoolSize is the most instances kept for concurrent calls. Default 4.
 	PoolSize int `yaml:"pool_size" json:"pool_size"`
 	// MaxReplyBytes is the largest reply accepted. Default 4 MiB.
 	MaxReplyBytes uint32 `yaml:"max_reply_bytes" json:"max_reply_bytes"`
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
-	// aside until it is reloaded. Default 5.
+	// aside until it is reloaded. A timeout counts only for a request of
+	// at most 64 KiB, since a larger one may be slow by the caller's
+	// design. Default 5.
 	QuarantineAfter int `yaml:"quarantine_after" json:"quarantine_after"`
 }
 
@@ -51,6 +59,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	MemoryPages:     1024,
 	Timeout:         5 * time.Second,
+	InitTimeout:     time.Minute,
 	PoolSize:        4,
 	MaxReplyBytes:   4 << 20,
 	QuarantineAfter: 5,
@@ -64,6 +73,9 @@ func (l Limits) Or(def Limits) Limits {
 	if l.Timeout == 0 {
 		l.Timeout = def.Timeout
 	}
+	if l.InitTimeout == 0 {
+		l.InitTimeout = def.InitTimeout
+	}
 	if l.PoolSize == 0 {
 		l.PoolSize = def.PoolSize
 	}
@@ -76,6 +88,10 @@ func (l Limits) Or(def Limits) Limits {
 	return l
 }
 
+// initTimeout is the time a new instance has to start: InitTimeout, or
+// Timeout when longer.
+func (l Limits) initTimeout() time.Duration { return max(l.Timeout, l.InitTimeout) }
+
 // Validate reports the first limit out of range.
 func (l Limits) Validate() error {
 	switch {
@@ -83,6 +99,8 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("memory_pages %d exceeds 65536 (4 GiB)", l.MemoryPages)
 	case l.Timeout < 0:
 		return fmt.Errorf("timeout %s is negative", l.Timeout)
+	case l.InitTimeout < 0:
+		return fmt.Errorf("init_timeout %s is negative", l.InitTimeout)
 	case l.PoolSize < 0:
 		return fmt.Errorf("pool_size %d is negative", l.PoolSize)
 	case l.QuarantineAfter < 0:

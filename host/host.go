@@ -45,6 +45,12 @@ type Host struct {
 	ready     atomic.Bool
 
 	watcher *watcher
+
+	// closing ends when Close begins, and with it every load in progress;
+	// Close waits for them on loads before it closes the plugins.
+	closing   context.Context
+	stopLoads context.CancelFunc
+	loads     sync.WaitGroup
 	// retiring counts the versions that no longer serve and are closing
 	// once their calls end.
 	retiring sync.WaitGroup
@@ -94,6 +100,7 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 		reg.MustRegister(instancesCollector{h})
 	}
 	h.reg.Store(newRegistry())
+	h.closing, h.stopLoads = context.WithCancel(context.Background())
 	caches, err := codecache.New(cfg.CacheDir)
 	if err != nil {
 		return nil, err
@@ -102,7 +109,7 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 	if cfg.StorePath != "" {
 		s, err := store.Open(cfg.StorePath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		h.store = s
 	}
@@ -153,10 +160,11 @@ const sweepUnused = 24 * time.Hour
 // Ready reports whether the first scan of the plugin folder is done.
 func (h *Host) Ready() bool { return h.ready.Load() }
 
-// Close stops watching, waits for calls in flight and closes every plugin
-// and the store. The compiled code of the plugins stays in the cache
-// folder for the next start.
+// Close stops the loads in progress and watching, waits for calls in flight
+// and closes every plugin and the store. The compiled code of the plugins
+// stays in the cache folder for the next start.
 func (h *Host) Close(ctx context.Context) error {
+	h.stopLoads()
 	if h.watcher != nil {
 		h.watcher.close()
 	}
@@ -166,6 +174,7 @@ func (h *Host) Close(ctx context.Context) error {
 	h.slots = map[string]*slot{}
 	h.reg.Store(newRegistry())
 	h.mu.Unlock()
+	h.loads.Wait()
 	for _, s := range slots {
 		if s.plugin != nil {
 			s.plugin.close(ctx)
@@ -255,6 +264,7 @@ type loading struct {
 	file    string
 	sha256  string
 	gone    bool // the file no longer exists
+	closed  bool // the host is closed
 	skip    bool // the content is the one already serving, or already refused
 	plugin  *Plugin
 	in      *Inspection
@@ -267,8 +277,15 @@ type loading struct {
 }
 
 // prepare reads, loads and starts file unless its content is unchanged.
+// Close stops it.
 func (h *Host) prepare(ctx context.Context, file string) *loading {
 	l := &loading{file: file, started: time.Now()}
+	ctx, done, ok := h.beginLoad(ctx)
+	if !ok {
+		l.closed = true
+		return l
+	}
+	defer done()
 	wasm, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -299,10 +316,36 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	return l
 }
 
+// beginLoad registers a load, which Close stops and waits for, and returns
+// its context; the load calls done when it ends. It reports false, with no
+// load registered, when the host is closed.
+func (h *Host) beginLoad(ctx context.Context) (_ context.Context, done func(), ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, nil, false
+	}
+	h.loads.Add(1)
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(h.closing, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		h.loads.Done()
+	}, true
+}
+
+// errClosed is the error of a load of file when the host is closed.
+func errClosed(file string) error {
+	return &LoadError{File: file, Err: abi.Errorf(abi.CodeUnavailable, "the host is closed")}
+}
+
 // commit publishes a loaded plugin in place of the file's old version, or
 // records why it did not load.
 func (h *Host) commit(ctx context.Context, l *loading) error {
 	switch {
+	case l.closed:
+		return errClosed(l.file)
 	case l.gone:
 		h.Unload(l.file)
 		return nil
@@ -319,7 +362,7 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	if h.closed {
 		h.mu.Unlock()
 		p.close(ctx)
-		return &LoadError{File: l.file, Err: abi.Errorf(abi.CodeUnavailable, "the host is closed")}
+		return errClosed(l.file)
 	}
 	s := h.slots[l.file]
 	if s == nil {

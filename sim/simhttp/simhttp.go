@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
@@ -29,6 +30,7 @@ const (
 	DefaultMaxModelBytes = 1 << 20
 	DefaultMaxTicks      = 100_000
 	DefaultMaxRuns       = 4
+	DefaultStallTimeout  = 10 * time.Second
 )
 
 // Options configure the endpoint.
@@ -47,6 +49,10 @@ type Options struct {
 	// MaxRuns is the most runs at once; a request past it gets 503. 0
 	// means DefaultMaxRuns.
 	MaxRuns int
+	// StallTimeout bounds the writing of each event: a run whose client
+	// does not read for that long ends, and frees its place. 0 means
+	// DefaultStallTimeout.
+	StallTimeout time.Duration
 	// Logger logs runs that end in an error; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -82,6 +88,9 @@ func Register(e *echo.Echo, opts Options) {
 	if opts.MaxRuns == 0 {
 		opts.MaxRuns = DefaultMaxRuns
 	}
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
 	running := make(chan struct{}, opts.MaxRuns)
 	e.POST("/v1/sim/runs", func(c echo.Context) error {
 		select {
@@ -91,7 +100,7 @@ func Register(e *echo.Echo, opts Options) {
 		default:
 			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
 		}
-	})
+	}, guard.JSON)
 }
 
 // badRequest is a 400 error with a message.
@@ -134,7 +143,7 @@ func (o Options) run(c echo.Context) error {
 	}
 	cfg.Agent = wasmagent.Team(assigned, sessions)
 
-	w := newStream(c.Response())
+	w := newStream(c.Response(), o.StallTimeout)
 	w.send("start", startEvent{Seed: cfg.Seed, Ticks: cfg.Ticks, Agents: assigned})
 	cfg.Listeners = []simulate.Listener{func(e simulate.Event) {
 		switch e.Kind {
@@ -159,9 +168,6 @@ func (o Options) run(c echo.Context) error {
 // decode reads and checks the request and parses its model.
 func (o Options) decode(c echo.Context) (*Request, *model.Model, error) {
 	r := c.Request()
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
-		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "want a JSON body (Content-Type: application/json)")
-	}
 	// The model's text, escaped in JSON, takes at most six bytes a byte;
 	// the model itself is measured once decoded.
 	body := http.MaxBytesReader(c.Response(), r.Body, 6*o.MaxModelBytes+4096)

@@ -85,10 +85,21 @@ func events(body io.Reader) <-chan event {
 
 func newServer(t *testing.T, opts simhttp.Options) string {
 	t.Helper()
+	return newServerWith(t, opts, nil)
+}
+
+// newServerWith is newServer whose http.Server configure changes before it
+// starts, when it is not nil.
+func newServerWith(t *testing.T, opts simhttp.Options, configure func(*http.Server)) string {
+	t.Helper()
 	e := echo.New()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	simhttp.Register(e, opts)
-	srv := httptest.NewServer(e)
+	srv := httptest.NewUnstartedServer(e)
+	if configure != nil {
+		configure(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -284,4 +295,25 @@ func TestLimitsRunsAtOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Error("no run is allowed after the first ended")
+}
+
+// TestStreamOutlivesWriteTimeout checks that the server's write timeout,
+// which bounds ordinary responses, does not cut a run whose client reads.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	w := &waiter{closed: make(chan struct{})}
+	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+		return w, func() { close(w.closed) }, nil
+	}}, func(s *http.Server) { s.WriteTimeout = writeTimeout })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	resp := post(t, ctx, url, simhttp.Request{Model: building, Ticks: 1 << 40, Agents: []string{"*=waiter"}})
+	defer resp.Body.Close()
+	start := time.Now()
+	for range events(resp.Body) {
+		if time.Since(start) > 5*writeTimeout {
+			return
+		}
+	}
+	t.Errorf("the stream ended after %s, with the write timeout of %s", time.Since(start), writeTimeout)
 }

@@ -27,7 +27,9 @@ func TestParseDefaults(t *testing.T) {
 		CacheDir:   filepath.Join(cacheBase, "gatehouse"),
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
-		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, Store: filepath.Join("data", "openc2.db")},
+		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db")},
+		Server: config.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+			IdleTimeout: 2 * time.Minute, MaxConnections: 1024, MaxHeaderBytes: 65536},
 	}
 	for _, tt := range []struct {
 		name string
@@ -126,7 +128,7 @@ policy:
 		t.Errorf("listen, tls, log = %q, %+v, %+v", f.Listen, f.TLS, f.Log)
 	}
 
-	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, Store: "/var/lib/gatehouse/openc2.db",
+	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, History: 1000, Store: "/var/lib/gatehouse/openc2.db",
 		Actuators:     map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}},
 		Authorization: config.OpenC2Authorization{PolicySet: "openc2.producers"}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
@@ -275,6 +277,26 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown decision log key",
 			yaml: "policy:\n  decision_log:\n    file: d.log\n",
 			want: []string{"line 3", `unknown key "file"`},
+		},
+		{
+			name: "negative server timeout",
+			yaml: "server:\n  idle_timeout: -1s\n",
+			want: []string{"server.idle_timeout -1s is negative"},
+		},
+		{
+			name: "negative connection limit",
+			yaml: "server:\n  max_connections: -1\n",
+			want: []string{"server.max_connections -1 is negative"},
+		},
+		{
+			name: "decision api without entities",
+			yaml: "policy:\n  decision_api:\n    token_file: api.token\n",
+			want: []string{"policy.decision_api needs policy.entities"},
+		},
+		{
+			name: "decision api object setter priority not an integer",
+			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      urlmap: {priority: high}\n",
+			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
 		},
 		{
 			name: "openc2 authorization without entities",
