@@ -176,8 +176,17 @@ func prefixed(prefix string, err error) []error {
 type Config struct {
 	// PluginDir is the folder scanned and watched for *.wasm files.
 	PluginDir string
-	// CacheDir holds the compiled-code cache; empty keeps it in memory.
+	// CacheDir holds the compiled-code cache, a folder per module content
+	// (its SHA-256); empty keeps it in memory.
 	CacheDir string
+	// PruneCache keeps CacheDir to the modules in use: the compiled code of
+	// a content goes when its last plugin is replaced or unloaded, and
+	// Start removes, after the first scan of PluginDir, the folders of
+	// contents no process uses and none has used for a day. Folders in use
+	// by another process on the same CacheDir are kept. gatehouse serve
+	// sets it; tools that load plugins once leave their code for the next
+	// start.
+	PruneCache bool
 	// StorePath is the file of the embedded store behind the kv
 	// capability; empty means kv is unavailable.
 	StorePath string

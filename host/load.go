@@ -67,11 +67,23 @@ func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 // load compiles, inspects and describes wasm, checks its manifest, imports
 // and grants, and returns a plugin ready to serve with one warm instance.
 // On failure it returns what it learned so far with an *abi.Error.
-func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *Inspection, error) {
-	in := &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+//
+// The plugin holds the compilation cache of its content until it is
+// closed; a load that fails gives it back at once.
+func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, in *Inspection, err error) {
+	in = &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+	cache, err := h.caches.Acquire(in.SHA256)
+	if err != nil {
+		return nil, in, err
+	}
+	defer func() {
+		if p == nil {
+			h.releaseCache(ctx, in.SHA256)
+		}
+	}()
 
 	defaults := h.cfg.Limits.Or(DefaultLimits)
-	cw, err := h.compile(ctx, wasm, defaults.MemoryPages)
+	cw, err := h.compile(ctx, cache, wasm, defaults.MemoryPages)
 	if cw != nil && cw.shape != nil {
 		sh := cw.shape
 		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
@@ -112,7 +124,7 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
 		cw.close(ctx)
-		cw, err = h.compile(ctx, wasm, limits.MemoryPages)
+		cw, err = h.compile(ctx, cache, wasm, limits.MemoryPages)
 	}
 	if err != nil {
 		cw.close(ctx)
@@ -123,7 +135,7 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	if err != nil {
 		return nil, in, err
 	}
-	p := &Plugin{
+	p = &Plugin{
 		File:       file,
 		SHA256:     in.SHA256,
 		Binding:    shape.Binding,
@@ -166,15 +178,16 @@ func (cw *compiledWasm) close(ctx context.Context) {
 }
 
 // compile compiles wasm, instrumented by package interrupt, in a new
-// runtime limited to memoryPages and inspects it. On an error after compiling, it returns the shape so far and
-// closes the runtime.
-func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
+// runtime limited to memoryPages, with the compilation cache of wasm, and
+// inspects it. On an error after compiling, it returns the shape so far
+// and closes the runtime.
+func (h *Host) compile(ctx context.Context, cache wazero.CompilationCache, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
 	instrumented, err := interrupt.Instrument(wasm)
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
 	cw := &compiledWasm{rc: wazero.NewRuntimeConfig().
-		WithCompilationCache(h.cache).
+		WithCompilationCache(cache).
 		WithMemoryLimitPages(memoryPages)}
 	cw.rt = wazero.NewRuntimeWithConfig(ctx, cw.rc)
 	if cw.module, err = cw.rt.CompileModule(ctx, instrumented); err != nil {
