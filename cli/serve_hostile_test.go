@@ -241,12 +241,15 @@ sim:
 	addr := strings.TrimPrefix(s.url, "http://")
 
 	// run returns the request of a run of n actors wandering between two
-	// rooms, whose goal no connection reaches: it lasts all its ticks.
+	// rooms, whose goal no connection reaches: it lasts all its ticks. The
+	// long names make long events, so that a run whose client reads none
+	// fills the connection's buffers in a few ticks.
 	run := func(n int) string {
+		long := strings.Repeat("x", 200)
 		var model strings.Builder
-		model.WriteString("connections {\n  hall -> lab { *: m }\n  lab -> hall { *: m }\n  vault -> hall { *: m }\n}\nactors {\n")
+		fmt.Fprintf(&model, "connections {\n  hall%[1]s -> lab%[1]s { *: m }\n  lab%[1]s -> hall%[1]s { *: m }\n  vault -> hall%[1]s { *: m }\n}\nactors {\n", long)
 		for i := range n {
-			fmt.Fprintf(&model, "  a%d { at hall; goals vault; }\n", i)
+			fmt.Fprintf(&model, "  a%d%s { at hall%s; goals vault; }\n", i, long, long)
 		}
 		model.WriteString("}\n")
 		b, err := json.Marshal(map[string]any{"model": model.String(), "ticks": 100000, "agents": []string{"*=random"}})
@@ -283,9 +286,8 @@ sim:
 	for range 2 * places {
 		send("POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\": ")
 	}
-	// Runs whose client reads none of their events take every place,
-	// filling the connection's buffers in a few ticks ...
-	huge := run(2000)
+	// Runs whose client reads none of their events take every place ...
+	huge := run(1500)
 	for range places {
 		send(fmt.Sprintf("POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(huge), huge))
 	}
