@@ -114,6 +114,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		Specifiers: f.OpenC2.Actuators,
 		Store:      st.Namespace("schedule"),
 		Logger:     logger,
+		History:    f.OpenC2.History,
+		Registerer: reg,
 	})
 	if err != nil {
 		_ = h.Close(ctx)
@@ -133,7 +135,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	decisionapi.Register(e, acl.apiOptions())
 	var pep *proxy.Proxy
 	if f.Proxy.Enabled() {
-		if pep, err = acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
+		var sessions *store.Store
+		if f.Proxy.SessionStore != "" {
+			if sessions, err = store.Open(f.Proxy.SessionStore); err != nil {
+				_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
+				return usage("proxy.session_store: %v", err)
+			}
+			defer sessions.Close()
+		}
+		if pep, err = acl.mountProxy(ctx, e, f.Proxy, sessions, logger); err != nil {
 			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}
@@ -143,6 +153,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, pep, logger),
 		Logger:     logger,
 	})
+	https.RegisterHistory(e, cons)
 	simhttp.Register(e, simhttp.Options{
 		Agents: func(ctx context.Context, name string) (wasmagent.Session, func(), error) {
 			s, err := h.Session(ctx, abi.KindAgent, name)

@@ -20,6 +20,10 @@ type extismModule struct {
 	config wazero.ModuleConfig
 	logger *slog.Logger
 	log    bool // the log capability is granted
+	clock  bool // the clock capability is granted
+	// initTimeout bounds the instantiation of each instance, which runs
+	// the module's start function.
+	initTimeout time.Duration
 }
 
 // newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
@@ -42,16 +46,29 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)
 	}
-	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log}, nil
+	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log, clock: grants.Clock, initTimeout: limits.initTimeout()}, nil
 }
 
 func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
-	p, err := m.plugin.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: m.config})
-	if err != nil {
+	// The runtime closes a module whose start function is still running
+	// when initCtx ends.
+	initCtx, cancel := context.WithTimeout(ctx, m.initTimeout)
+	defer cancel()
+	inst := &extismInstance{ctx: initCtx}
+	config := withSleep(m.config, m.clock, func() <-chan struct{} { return inst.ctx.Done() })
+	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: config})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, cancelled(ctx.Err())
+	case initCtx.Err() != nil:
+		return nil, abi.Errorf(abi.CodeTimeout, "start function: call exceeded %s", m.initTimeout)
+	default:
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	p.SetLogger(m.logPlugin)
-	return &extismInstance{plugin: p, mem: p.Memory()}, nil
+	inst.plugin, inst.mem = p, p.Memory()
+	return inst, nil
 }
 
 func (m *extismModule) logPlugin(level extism.LogLevel, msg string) {
@@ -76,6 +93,8 @@ func (m *extismModule) close(ctx context.Context) error { return m.plugin.Close(
 type extismInstance struct {
 	plugin *extism.Plugin
 	mem    api.Memory
+	// ctx is the context of the call in progress, which ends its sleeps.
+	ctx context.Context
 }
 
 func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
@@ -87,6 +106,7 @@ func (i *extismInstance) call(ctx context.Context, export string, req []byte, ti
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	i.ctx = callCtx
 	rc, out, err := i.plugin.CallWithContext(callCtx, export, req)
 	if err != nil {
 		// The SDK closes the module when the context ends.

@@ -37,12 +37,17 @@ type Inspection struct {
 // Inspect loads file as LoadFile would, without serving it, and reports
 // what it found. It does not call the plugin's gatehouse_start, which may
 // act outside the host. It returns an error only when the file cannot be
-// read.
+// read or the host is closed.
 func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 	wasm, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read plugin: %w", err)
 	}
+	ctx, done, ok := h.beginLoad(ctx)
+	if !ok {
+		return nil, errClosed(file)
+	}
+	defer done()
 	p, in, err := h.load(ctx, file, wasm)
 	if err != nil {
 		in.Problems = append(in.Problems, asABIError(err))
@@ -92,10 +97,16 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		}
 	}
 	limits, grants := h.cfg.pluginConfig(manifest.Name)
-	err = manifest.Validate()
-	if err != nil {
+	if err = manifest.Validate(); err != nil {
 		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
-	} else if err = shape.checkExports(manifest); err == nil {
+	}
+	if err == nil {
+		err = h.cfg.checkBinding(manifest.Name, file, in.SHA256)
+	}
+	if err == nil {
+		err = shape.checkExports(manifest)
+	}
+	if err == nil {
 		err = checkCapabilities(manifest, shape, grants)
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
@@ -203,26 +214,27 @@ func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name str
 		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), mc, limits, grants, logger)
 	}
 	return &nativeModule{
-		rt:      cw.rt,
-		module:  cw.module,
-		config:  mc.WithStartFunctions(),
-		caller:  h.caller(name, grants, logger),
-		timeout: limits.Timeout,
+		rt:          cw.rt,
+		module:      cw.module,
+		config:      mc.WithStartFunctions(),
+		caller:      h.caller(name, grants, logger),
+		initTimeout: limits.initTimeout(),
 	}, nil
 }
 
 // caller returns the capability environment of the plugin name's calls.
 func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capability.Caller {
 	c := capability.Caller{Plugin: name, Grants: &grants, Logger: logger, Record: h.cfg.ExecRecorder}
-	if grants.KV && h.store != nil {
-		c.KV = h.store.Namespace(name)
+	if grants.KV.Granted && h.store != nil {
+		c.KV = h.store.Namespace(name).WithMaxBytes(grants.KV.Quota())
 	}
 	return c
 }
 
 // moduleConfig is the WASI configuration of a plugin's instances: no
 // arguments, environment, files or sockets; stdout and stderr go to the log;
-// real clocks only with the clock capability.
+// real clocks only with the clock capability. With it, each instance adds
+// a sleep of its own (withSleep).
 func (h *Host) moduleConfig(grants Grants, logger *slog.Logger) wazero.ModuleConfig {
 	mc := wazero.NewModuleConfig().
 		WithName("").
@@ -230,9 +242,28 @@ func (h *Host) moduleConfig(grants Grants, logger *slog.Logger) wazero.ModuleCon
 		WithStdout(logWriter{logger, slog.LevelInfo, "stdout"}).
 		WithStderr(logWriter{logger, slog.LevelWarn, "stderr"})
 	if grants.Clock {
-		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+		mc = mc.WithSysWalltime().WithSysNanotime()
 	}
 	return mc
+}
+
+// withSleep returns mc for an instance granted the clock capability, whose
+// WASI sleeps (poll_oneoff on a clock) really sleep, but end early when the
+// channel that done returns, that of the call in progress, is closed. done
+// is called on the goroutine of the call. Without the grant (clock false),
+// mc is returned as it is and sleeps return at once.
+func withSleep(mc wazero.ModuleConfig, clock bool, done func() <-chan struct{}) wazero.ModuleConfig {
+	if !clock {
+		return mc
+	}
+	return mc.WithNanosleep(func(ns int64) {
+		t := time.NewTimer(time.Duration(ns))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-done():
+		}
+	})
 }
 
 // describe asks a fresh instance of cw, with no capabilities granted, for

@@ -24,8 +24,8 @@ import (
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
-// arpoc is the folder of ARPOC's files (see shared/conformance/README.md).
-const arpoc = "../../../shared/conformance/arpoc"
+// arpoc is the folder of ARPOC's files (see conformance/README.md).
+const arpoc = "../../conformance/arpoc"
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -70,9 +70,6 @@ func serve(t testing.TB, h *host.Host, entities ...string) string {
 // not nil.
 func serveWith(t testing.TB, h *host.Host, configure func(*decisionapi.Options), entities ...string) string {
 	t.Helper()
-	if _, err := os.Stat(arpoc); err != nil {
-		t.Fatalf("%v: the conformance data (shared/conformance) must sit beside the repository", err)
-	}
 	e := server.New(h, prometheus.NewRegistry(), discard)
 	opts := decisionapi.Options{}
 	if len(entities) > 0 {
@@ -263,6 +260,8 @@ func TestDecideRefuses(t *testing.T) {
 		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
 		{"path too long", `{"policy_set": "com.example.policysets.alwaysGrant", "path": "/` + strings.Repeat("a", decisionapi.DefaultMaxPathBytes) + `"}`,
 			http.StatusBadRequest, "path: 8193 bytes, longer than the limit of 8192"},
+		{"integer too long", `{"policy_set": "x", "subject": {"n": ` + strings.Repeat("9", 4301) + `}}`,
+			http.StatusBadRequest, "subject: integer of 4301 digits: at most 4300 are allowed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, b := post(t, url, tt.body)
@@ -274,6 +273,26 @@ func TestDecideRefuses(t *testing.T) {
 				t.Errorf("%d %s; want %d and a message that starts %q", status, b, tt.status, tt.message)
 			}
 		})
+	}
+}
+
+// TestHostileBigIntegerRequest checks that an integer of the request
+// beyond 64 bits is compared exactly: 2^64+1 is not 2^64.
+func TestHostileBigIntegerRequest(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "e.json")
+	if err := os.WriteFile(file, []byte(`{
+"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.n == 18446744073709551616", "Effect": "GRANT"}
+}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, newHost(t), file)
+	for n, want := range map[string]policy.Result{"18446744073709551617": policy.Deny, "18446744073709551616": policy.Grant, "1.8446744073709552e19": policy.Grant} {
+		if d := decide(t, url, `{"policy_set": "set", "subject": {"n": `+n+`}}`); d.Result != want {
+			t.Errorf("n = %s: %s, want %s", n, d.Result, want)
+		}
 	}
 }
 

@@ -41,8 +41,13 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 	if req.PolicySet == "" {
 		return nil, errors.New("policy_set: required, the id of the policy set to evaluate")
 	}
-	for _, m := range []map[string]any{req.Subject, req.Object, req.Environment, req.Access} {
-		abi.JSONNumbers(m)
+	for _, f := range []struct {
+		name string
+		m    map[string]any
+	}{{"subject", req.Subject}, {"object", req.Object}, {"environment", req.Environment}, {"access", req.Access}} {
+		if _, err := abi.JSONNumbers(f.m); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.name, err)
+		}
 	}
 	return &req, nil
 }

@@ -39,7 +39,8 @@ type File struct {
 	Log   Log    `yaml:"log"`
 	// Limits are the defaults for every plugin.
 	Limits host.Limits `yaml:"limits"`
-	// Plugins holds grants and limits by plugin name.
+	// Plugins holds grants, limits and an optional sha256 pin by plugin
+	// name; each applies to the file NAME.wasm of PluginsDir alone.
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
 	OpenC2  OpenC2                       `yaml:"openc2"`
 	Policy  Policy                       `yaml:"policy"`
@@ -145,9 +146,12 @@ type OpenC2 struct {
 	RateLimit float64 `yaml:"rate_limit"`
 	// MaxRequestBytes bounds a command message. Default 65536.
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
-	// Store is the file that keeps scheduled commands across restarts.
-	// Default: openc2.db beside store.
+	// Store is the file that keeps scheduled commands, rule numbers and
+	// the command history across restarts. Default: openc2.db beside store.
 	Store string `yaml:"store"`
+	// History is how many commands GET /v1/openc2/commands keeps, the
+	// newest. Default 1000.
+	History int `yaml:"history"`
 	// Actuators holds the actuator specifiers that identify each actuator
 	// component, by "plugin/component": hostname, named_group, asset_id
 	// (default: the reference itself), asset_tuple, or a profile's own.
@@ -242,11 +246,17 @@ func (f *File) fillDefaults() {
 	if f.OpenC2.ConsumerID == "" {
 		f.OpenC2.ConsumerID, _ = os.Hostname()
 	}
+	if f.OpenC2.History == 0 {
+		f.OpenC2.History = 1000
+	}
 	if f.OpenC2.MaxRequestBytes == 0 {
 		f.OpenC2.MaxRequestBytes = 64 << 10
 	}
 	if f.OpenC2.Store == "" {
 		f.OpenC2.Store = filepath.Join(filepath.Dir(f.Store), "openc2.db")
+	}
+	if f.Proxy.SessionStore == "" && len(f.Proxy.Providers) > 0 {
+		f.Proxy.SessionStore = filepath.Join(filepath.Dir(f.Store), "proxy.db")
 	}
 	f.Server.fillDefaults()
 	if f.Log.Level == "" {
@@ -276,6 +286,9 @@ func (f *File) validate() error {
 	}
 	if f.OpenC2.RateLimit < 0 {
 		return fmt.Errorf("openc2.rate_limit %v is negative", f.OpenC2.RateLimit)
+	}
+	if f.OpenC2.History < 0 {
+		return fmt.Errorf("openc2.history %d is negative", f.OpenC2.History)
 	}
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
@@ -333,8 +346,8 @@ func (f *File) validate() error {
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {
-		if err := f.Plugins[name].Grants.Validate(); err != nil {
-			return prefixErrors("plugins."+name+".grants.", err)
+		if err := f.Plugins[name].Validate(); err != nil {
+			return prefixErrors("plugins."+name+".", err)
 		}
 	}
 	return nil
