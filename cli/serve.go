@@ -163,7 +163,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			return s, s.Close, nil
 		},
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
-		StallTimeout: f.Sim.StallTimeout, Logger: logger,
+		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
+		Logger: logger,
 	})
 	srv := newHTTPServer(f.Server, e, tlsConfig, reg, logger)
 	serveErr := make(chan error, 1)

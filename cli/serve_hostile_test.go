@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -219,4 +220,92 @@ func openConnections(t *testing.T, s *serving) int {
 	}
 	t.Fatalf("no gatehouse_http_connections in /metrics:\n%s", body)
 	return 0
+}
+
+// TestHostileServeSimRuns attacks the simulation runs of serve: clients
+// that send their request slowly hold no place, clients that read none of
+// their run lose theirs at sim.stall_timeout, and a run of a big model
+// whose goals no actor can reach ends at its time budget, saying so.
+func TestHostileServeSimRuns(t *testing.T) {
+	t.Parallel()
+	const places = 2
+	config := policyConfig(t, fmt.Sprintf(`server: {read_timeout: 3s}
+sim:
+  max_runs: %d
+  stall_timeout: 1s
+  max_run_time: 10s
+  max_output_bytes: 1073741824
+`, places))
+	s := startServe(t, &http.Client{Timeout: 2 * time.Minute}, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+	addr := strings.TrimPrefix(s.url, "http://")
+
+	// run returns the request of a run of n actors wandering between two
+	// rooms, whose goal no connection reaches: it lasts all its ticks. The
+	// long names make long events, so that a run whose client reads none
+	// fills the connection's buffers in a few ticks.
+	run := func(n int) string {
+		long := strings.Repeat("x", 200)
+		var model strings.Builder
+		fmt.Fprintf(&model, "connections {\n  hall%[1]s -> lab%[1]s { *: m }\n  lab%[1]s -> hall%[1]s { *: m }\n  vault -> hall%[1]s { *: m }\n}\nactors {\n", long)
+		for i := range n {
+			fmt.Fprintf(&model, "  a%d%s { at hall%s; goals vault; }\n", i, long, long)
+		}
+		model.WriteString("}\n")
+		b, err := json.Marshal(map[string]any{"model": model.String(), "ticks": 100000, "agents": []string{"*=random"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	send := func(req string) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// post posts a run until it is not refused for want of a place, or
+	// until refused is true, within a generous bound.
+	post := func(body string, refused bool) (*http.Response, string) {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			res, stream := s.request(t, http.MethodPost, "/v1/sim/runs", body, "Content-Type", "application/json")
+			if (res.StatusCode == http.StatusServiceUnavailable) == refused || time.Now().After(deadline) {
+				return res, stream
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	short := `{"model": "connections { hall -> lab { *: m } }\nactors { eve { at hall; goals lab; } }", "ticks": 5}`
+
+	// Headers and the start of a body that never comes hold no place.
+	for range 2 * places {
+		send("POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\": ")
+	}
+	// Runs whose client reads none of their events take every place ...
+	huge := run(1500)
+	for range places {
+		send(fmt.Sprintf("POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(huge), huge))
+	}
+	if res, b := post(short, true); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("the runs of stalled clients do not take every place: %d %.300s", res.StatusCode, b)
+	}
+	// ... until they stall, and a client that reads gets a place. Its
+	// run ends at the time budget.
+	res, stream := post(run(200), false)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a run beside stalled clients: %d %.300s", res.StatusCode, stream)
+	}
+	last := stream[strings.LastIndex(strings.TrimSpace(stream), "\n\n")+2:]
+	if !strings.HasPrefix(last, "event: error\ndata: {\"code\":\"budget_exceeded\"") || !strings.Contains(last, "time budget of 10s (sim.max_run_time)") {
+		t.Errorf("the stream ends with %q, want an error event budget_exceeded naming sim.max_run_time", last)
+	}
+	if n := strings.Count(s.stderr.String(), `"msg":"simulation run ended: its client is gone or stalls"`); n != places {
+		t.Errorf("%d runs ended for their stalled client, want %d:\n%s", n, places, s.stderr)
+	}
+	s.stop(t)
 }

@@ -17,6 +17,8 @@ type stream struct {
 	rc  *http.ResponseController
 	buf []byte
 	err error
+	// written counts the bytes of the events written.
+	written int64
 	// stall bounds the writing of each event: a client that does not
 	// read for that long fails the stream.
 	stall time.Duration
@@ -30,7 +32,9 @@ func newStream(w *echo.Response, stall time.Duration) *stream {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // tell proxies not to hold events back
 	w.WriteHeader(http.StatusOK)
-	return &stream{w: w, rc: http.NewResponseController(w), stall: stall}
+	// The controller of the writer under echo's, whose Flush would swallow
+	// the error of a flush that did not finish in time.
+	return &stream{w: w, rc: http.NewResponseController(w.Writer), stall: stall}
 }
 
 // send writes one event: its name, and its data as one line of JSON (JSON
@@ -55,7 +59,9 @@ func (s *stream) send(event string, data any) {
 		s.err = err
 		return
 	}
-	if _, s.err = s.w.Write(s.buf); s.err == nil {
+	n, err := s.w.Write(s.buf)
+	s.written += int64(n)
+	if s.err = err; s.err == nil {
 		s.err = s.rc.Flush()
 	}
 }

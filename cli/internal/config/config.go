@@ -62,7 +62,7 @@ type Server struct {
 	ReadTimeout time.Duration `yaml:"read_timeout"`
 	// WriteTimeout bounds the time from the end of a request's headers to
 	// the end of its response; a simulation run's stream sets its own
-	// deadlines (sim.stall_timeout). Default 1m.
+	// deadline (sim.stall_timeout), for ReadTimeout too. Default 1m.
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// IdleTimeout bounds how long a keep-alive connection waits for its
 	// next request. Default 2m.
@@ -85,6 +85,11 @@ type Sim struct {
 	// StallTimeout ends a run whose client reads none of its events for
 	// that long. Default 10s.
 	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// MaxRunTime is the time budget of a run. Default 1m.
+	MaxRunTime time.Duration `yaml:"max_run_time"`
+	// MaxOutputBytes is the budget of a run's events, in bytes. Default
+	// 32 MiB.
+	MaxOutputBytes int64 `yaml:"max_output_bytes"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -302,6 +307,12 @@ func (f *File) validate() error {
 	}
 	if f.Sim.StallTimeout < 0 {
 		return fmt.Errorf("sim.stall_timeout %s is negative", f.Sim.StallTimeout)
+	}
+	if f.Sim.MaxRunTime < 0 {
+		return fmt.Errorf("sim.max_run_time %s is negative", f.Sim.MaxRunTime)
+	}
+	if f.Sim.MaxOutputBytes < 0 {
+		return fmt.Errorf("sim.max_output_bytes %d is negative", f.Sim.MaxOutputBytes)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
