@@ -27,7 +27,9 @@ import (
 // but for kit.txt, which lists the files of the gatehouse checkout the
 // project gets copies of (see copyKit). cases/KIND.yaml.tmpl gives the
 // cases.yaml of a kind to every language whose folder has none of its own:
-// the components of every language behave alike.
+// the components of every language behave alike. readme.tmpl defines the
+// templates that the files of every language may use: "test", the README's
+// section on testing, and "use", its section on using the component.
 //
 //go:embed templates
 var templates embed.FS
@@ -48,7 +50,9 @@ func newPluginNewCommand() *cobra.Command {
 		Long: `New writes a small plugin project named NAME, with one component of KIND named
 NAME too: its source, a README.md with the build command, and a cases.yaml that
 "gatehouse plugin test" passes. KIND is actuator, obligation, environment,
-object or agent; LANG is go, c, rust, zig or assemblyscript.
+object or agent; LANG is go, c, rust, zig or assemblyscript. An actuator
+implements the custom OpenC2 actuator profile x-NAME (the name's "-" and "."
+made "_", cut to 16 characters), which commands address it by.
 
 The project uses the PDK of a gatehouse checkout: the checkout holding DIR or
 the working directory, or the one --gatehouse names. A Go project requires
@@ -169,11 +173,16 @@ type templateData struct {
 	// Ident is the name as an identifier, "-" and "." made "_": a Rust
 	// crate name.
 	Ident string
+	// Profile is the OpenC2 actuator profile of an actuator: "x-" and
+	// Ident cut to 14 characters, a custom profile's namespace identifier
+	// (LS v1.0 sections 3.1.4 and 3.4.2.12: at most 16 characters).
+	Profile string
 }
 
 func newTemplateData(name string, kind abi.Kind, lang, dir, checkout string) templateData {
 	d := templateData{Name: name, Kind: kind, Lang: lang, Checkout: checkout, Replace: checkout,
 		Ident: strings.NewReplacer("-", "_", ".", "_").Replace(name)}
+	d.Profile = "x-" + d.Ident[:min(len(d.Ident), 14)]
 	if rel, err := filepath.Rel(dir, checkout); err == nil && strings.HasPrefix(dir, checkout+string(filepath.Separator)) {
 		d.Replace = filepath.ToSlash(rel)
 	}
@@ -183,7 +192,10 @@ func newTemplateData(name string, kind abi.Kind, lang, dir, checkout string) tem
 // renderProject renders the templates of lang and kind, by the path each
 // file gets in the project.
 func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byte, error) {
-	funcs := checkoutFuncs(d.Checkout)
+	shared, err := template.New("").Funcs(checkoutFuncs(d.Checkout)).Option("missingkey=error").ParseFS(templates, "templates/readme.tmpl")
+	if err != nil {
+		return nil, err
+	}
 	files := map[string][]byte{}
 	render := func(root, skip string) error {
 		return fs.WalkDir(templates, root, func(p string, e fs.DirEntry, err error) error {
@@ -199,7 +211,7 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 			if err != nil {
 				return err
 			}
-			t, err := template.New(p).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+			t, err := template.Must(shared.Clone()).New(p).Parse(string(src))
 			if err != nil {
 				return fmt.Errorf("template %s: %w", p, err)
 			}

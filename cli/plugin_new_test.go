@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,8 @@ import (
 
 // TestPluginNew generates the project of every language and kind outside
 // the repository, builds it as its README says, and runs its cases.yaml:
-// every case must pass.
+// every case must pass. An actuator must implement its x- profile and its
+// README must show a command addressed to it.
 func TestPluginNew(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
@@ -41,6 +43,9 @@ func TestPluginNew(t *testing.T) {
 				r.check(t, cli.ExitOK)
 				if !strings.HasSuffix(r.stdout, " passed, 0 failed\n") {
 					t.Errorf("stdout:\n%s", r.stdout)
+				}
+				if kind == abi.KindActuator {
+					checkProfile(t, dir, wasm, "x-"+strings.ReplaceAll(name, "-", "_")[:min(len(name), 14)], fx.noGrants)
 				}
 			})
 		}
@@ -68,6 +73,24 @@ func build(t *testing.T, dir, lang string) string {
 		t.Fatalf("build %s: %v\n%s", dir, err, b)
 	}
 	return filepath.Join(dir, wasm)
+}
+
+// checkProfile checks that the actuator of the plugin wasm implements
+// profile, and that the README in dir shows a command addressed to it.
+func checkProfile(t *testing.T, dir, wasm, profile, config string) {
+	t.Helper()
+	r := run(t, "", "plugin", "inspect", "--output", "json", wasm, "--config", config)
+	r.check(t, cli.ExitOK)
+	var in struct{ Manifest abi.Manifest }
+	if err := json.Unmarshal([]byte(r.stdout), &in); err != nil {
+		t.Fatal(err)
+	}
+	if c := in.Manifest.Components; len(c) != 1 || !slices.Equal(c[0].Profiles, []string{profile}) {
+		t.Errorf("components %+v, want one with the profile %s", c, profile)
+	}
+	if readme := readFile(t, filepath.Join(dir, "README.md")); !strings.Contains(readme, `"actuator":{"`+profile+`":{}}`) {
+		t.Errorf("README.md shows no command addressed to %s:\n%s", profile, readme)
+	}
 }
 
 func readFile(t *testing.T, file string) string {

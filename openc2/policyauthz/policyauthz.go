@@ -48,6 +48,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -84,6 +85,12 @@ func (a *Authorizer) Authorize(ctx context.Context, req https.Request) error {
 	d, err := a.Decider.Decide(ctx, policy.Request{PolicySet: a.PolicySet, Attributes: attrs})
 	if err != nil {
 		return fmt.Errorf("the policy could not decide: %w", err)
+	}
+	if o := consumer.OriginOf(ctx); o != nil {
+		if sub, ok := claims["sub"].(string); ok && sub != "" {
+			o.Requester = sub
+		}
+		o.Decision = fmt.Sprintf("policy set %q: %s", d.PolicySet, d.Result)
 	}
 	if d.Granted() {
 		return nil
