@@ -71,7 +71,8 @@ plugins:
   kvcounter:
     grants: {log: true, clock: true, kv: true}
 `, cache, filepath.Join(dir, "store.db"))),
-		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\n", cache)),
+		// plugins with no value drops the embedded default's grants.
+		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\nplugins:\n", cache)),
 	}
 }
 
@@ -618,6 +619,20 @@ func TestPluginCallStore(t *testing.T) {
 		if got := strings.Join(strings.Fields(r.stdout), ""); got != want {
 			t.Errorf("call %d = %s, want %s", i+1, got, want)
 		}
+	}
+}
+
+// TestConfigLayersOverDefault calls kvcounter with a configuration of
+// listen alone: it keeps the grants of the embedded default.
+func TestConfigLayersOverDefault(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "gatehouse.yaml", "listen: 127.0.0.1:9999\n")
+	r := run(t, "", "plugin", "call", fx.kvcounter, "counter", "--input", `{"key":"door"}`, "--store", filepath.Join(dir, "counts.db"), "--config", cfg)
+	r.check(t, cli.ExitOK, "counted")
+	if got := strings.Join(strings.Fields(r.stdout), ""); got != `{"value":1}` {
+		t.Errorf("call = %s, want {\"value\":1}", got)
 	}
 }
 

@@ -198,7 +198,8 @@ func Default() *File {
 	return f
 }
 
-// Load reads the file at path; an empty path gives Default.
+// Load reads the file at path and layers it over the embedded default
+// (see ParseOverDefault); an empty path gives Default.
 func Load(path string) (*File, error) {
 	if path == "" {
 		return Default(), nil
@@ -207,23 +208,55 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(b, path)
+	return ParseOverDefault(b, path)
 }
 
-// Parse decodes a configuration and fills in defaults. name is used in
-// errors.
+// Parse decodes a configuration alone, without the embedded default, and
+// fills in the defaults of the keys it leaves out. name is used in errors.
 func Parse(b []byte, name string) (*File, error) {
 	var f File
+	if err := decode(&f, b, name); err != nil {
+		return nil, err
+	}
+	return f.complete(name)
+}
+
+// ParseOverDefault decodes a configuration over the embedded default, as
+// gatehouse serve --config reads it: a key the configuration sets
+// replaces the default's; mappings merge key by key, so that a
+// configuration of listen alone keeps the default's plugins and their
+// grants. An entry plugins.NAME replaces the default's entry for NAME as a
+// whole, its grants, limits and sha256 together; lists are replaced, not
+// appended to; plugins with no value (null) drops every default entry.
+// Errors name the line of the configuration, as Parse does.
+func ParseOverDefault(b []byte, name string) (*File, error) {
+	var f File
+	if err := decode(&f, defaultYAML, "default.yaml"); err != nil {
+		panic(fmt.Sprintf("embedded default configuration: %v", err))
+	}
+	if err := decode(&f, b, name); err != nil {
+		return nil, err
+	}
+	return f.complete(name)
+}
+
+// decode decodes b over f, refusing unknown keys.
+func decode(f *File, b []byte, name string) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config %s: %s", name, decodeError(err))
+	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %s", name, decodeError(err))
 	}
+	return nil
+}
+
+// complete fills in the defaults of f and validates it.
+func (f *File) complete(name string) (*File, error) {
 	f.fillDefaults()
 	if err := f.validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
-	return &f, nil
+	return f, nil
 }
 
 func (f *File) fillDefaults() {

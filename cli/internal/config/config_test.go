@@ -481,10 +481,11 @@ func TestLoad(t *testing.T) {
 	for _, tt := range []struct {
 		name, path string
 		listen     string // when it loads
+		plugins    int    // entries of plugins, when it loads
 		err        string // when it does not
 	}{
-		{name: "empty path is the default", path: "", listen: "127.0.0.1:8080"},
-		{name: "file", path: good, listen: "127.0.0.1:9999"},
+		{name: "empty path is the default", path: "", listen: "127.0.0.1:8080", plugins: len(config.Default().Plugins)},
+		{name: "file", path: good, listen: "127.0.0.1:9999", plugins: len(config.Default().Plugins)},
 		{name: "missing file", path: filepath.Join(dir, "missing.yaml"), err: "read config"},
 		{name: "errors name the file", path: bad, err: "config " + bad + `: line 1: unknown key "lisen"`},
 	} {
@@ -497,8 +498,8 @@ func TestLoad(t *testing.T) {
 				}
 			case err != nil:
 				t.Fatal(err)
-			case f.Listen != tt.listen:
-				t.Errorf("listen = %q, want %q", f.Listen, tt.listen)
+			case f.Listen != tt.listen || len(f.Plugins) != tt.plugins:
+				t.Errorf("listen, plugins = %q, %d, want %q, %d", f.Listen, len(f.Plugins), tt.listen, tt.plugins)
 			}
 		})
 	}
@@ -577,5 +578,67 @@ proxy:
 	}
 	if g := p.Services["serviceG"].Authentication; g == nil || g.Type != "Certificate" || g.KeyFile != "/etc/gatehouse/key.pem" {
 		t.Errorf("serviceG.authentication = %+v", g)
+	}
+}
+
+func TestParseOverDefault(t *testing.T) {
+	def := config.Default()
+	for _, tt := range []struct {
+		name, yaml string
+		check      func(t *testing.T, f *config.File)
+	}{
+		{"listen alone keeps the default grants", "listen: 127.0.0.1:9999\n", func(t *testing.T, f *config.File) {
+			if f.Listen != "127.0.0.1:9999" {
+				t.Errorf("listen = %q", f.Listen)
+			}
+			if !reflect.DeepEqual(f.Plugins, def.Plugins) || f.Sim != def.Sim || f.Server != def.Server {
+				t.Errorf("plugins, sim, server = %+v, %+v, %+v; want the default's", f.Plugins, f.Sim, f.Server)
+			}
+		}},
+		{"an entry replaces the default's whole", "plugins:\n  kvcounter:\n    grants: {log: true}\n  mine:\n    grants: {clock: true}\n", func(t *testing.T, f *config.File) {
+			if g := f.Plugins["kvcounter"].Grants; !g.Log || g.Clock || g.KV.Granted {
+				t.Errorf("kvcounter grants = %+v, want log only", g)
+			}
+			if !f.Plugins["mine"].Grants.Clock || !reflect.DeepEqual(f.Plugins["slpf-nftables"], def.Plugins["slpf-nftables"]) {
+				t.Errorf("plugins = %+v, want mine added and the other defaults kept", f.Plugins)
+			}
+		}},
+		{"an empty entry grants nothing", "plugins:\n  kvcounter: {}\n", func(t *testing.T, f *config.File) {
+			if pc := f.Plugins["kvcounter"]; !reflect.DeepEqual(pc, host.PluginConfig{}) {
+				t.Errorf("kvcounter = %+v, want no grants", pc)
+			}
+		}},
+		{"plugins null drops the default entries", "plugins:\n", func(t *testing.T, f *config.File) {
+			if f.Plugins != nil {
+				t.Errorf("plugins = %+v, want none", f.Plugins)
+			}
+		}},
+		{"a key of a section keeps the others", "sim:\n  max_runs: 9\nserver: {max_connections: 7}\n", func(t *testing.T, f *config.File) {
+			want := def.Sim
+			want.MaxRuns = 9
+			if f.Sim != want || f.Server.MaxConnections != 7 || f.Server.ReadTimeout != def.Server.ReadTimeout {
+				t.Errorf("sim, server = %+v, %+v", f.Sim, f.Server)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.ParseOverDefault([]byte(tt.yaml), "gatehouse.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, f)
+			if !reflect.DeepEqual(config.Default(), def) {
+				t.Error("ParseOverDefault changed the default")
+			}
+		})
+	}
+	// Errors name the line of the file given, not of the default.
+	_, err := config.ParseOverDefault([]byte("listen: x\nplugins:\n  kvcounter:\n    grant: {}\n"), "gatehouse.yaml")
+	if want := `config gatehouse.yaml: line 4: unknown key "grant"`; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	_, err = config.ParseOverDefault([]byte("plugins:\n  kvcounter:\n    limits: {pool_size: -1}\n"), "gatehouse.yaml")
+	if want := "config gatehouse.yaml: plugins.kvcounter.limits: pool_size -1 is negative"; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
 	}
 }
