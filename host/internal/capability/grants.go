@@ -70,6 +70,15 @@ func (g *KVGrant) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes the grant as UnmarshalYAML reads it: false, true, or
+// the map of its limits.
+func (g KVGrant) MarshalYAML() (any, error) {
+	if !g.Granted || g.MaxBytes == 0 {
+		return g.Granted, nil
+	}
+	return map[string]int64{"max_bytes": g.MaxBytes}, nil
+}
+
 // Quota returns the grant's cap on the namespace's size.
 func (g KVGrant) Quota() int64 { return orDefault(g.MaxBytes, DefaultKVMaxBytes) }
 
