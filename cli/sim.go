@@ -39,7 +39,8 @@ is given.`,
 }
 
 // loadModel reads and parses the model file path ("-" for stdin). Errors
-// name the file, line and column, and exit with ExitUsage.
+// name the file, line and column, and exit with ExitUsage; those of a
+// model that does not parse or resolve are a *modelError.
 func loadModel(cmd *cobra.Command, path string) (*model.Model, error) {
 	var src []byte
 	var err error
@@ -55,13 +56,26 @@ func loadModel(cmd *cobra.Command, path string) (*model.Model, error) {
 	m, err := lang.Parse(src)
 	var list lang.ErrorList
 	if errors.As(err, &list) {
-		lines := make([]string, len(list))
-		for i, e := range list {
-			lines[i] = path + ":" + e.Error()
-		}
-		return nil, usage("%s", strings.Join(lines, "\n"))
+		return nil, &exitError{ExitUsage, &modelError{path, list}}
 	}
 	return m, err
+}
+
+// modelError is the errors of a model file that does not parse or
+// resolve: bad input to the sim commands that use the model, the finding
+// of sim check.
+type modelError struct {
+	path string
+	list lang.ErrorList
+}
+
+// Error returns each error on a line, after the file's name.
+func (e *modelError) Error() string {
+	lines := make([]string, len(e.list))
+	for i, le := range e.list {
+		lines[i] = e.path + ":" + le.Error()
+	}
+	return strings.Join(lines, "\n")
 }
 
 func newSimCheckCommand() *cobra.Command {
@@ -69,7 +83,7 @@ func newSimCheckCommand() *cobra.Command {
 		Use:   "check FILE",
 		Short: "Check a model file and count what it declares",
 		Long: `Check parses a model and resolves its names. Errors name the file, line and
-column; exit status 2 when there is any.`,
+column; exit status 1 when there is any, 2 when the file cannot be read.`,
 		Example: `  gatehouse sim check examples/office.model
   gatehouse sim fuzz --locations 50 | gatehouse sim check - --output json`,
 		Args: cobra.ExactArgs(1),
@@ -95,6 +109,9 @@ func runSimCheck(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	m, err := loadModel(cmd, args[0])
+	if me := (*modelError)(nil); errors.As(err, &me) {
+		return &exitError{ExitFinding, me}
+	}
 	if err != nil {
 		return err
 	}

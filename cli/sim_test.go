@@ -111,10 +111,12 @@ func TestSimCheck(t *testing.T) {
 
 	bad := writeModel(t, "locations { a; }\nconnections {\n  a -> b { *: m }\n  a -> a { *: t }\n}\n")
 	r = run(t, "", "sim", "check", bad)
-	r.check(t, cli.ExitUsage, bad+`:3:8: unknown location "b"`, bad+`:4:3: connection from "a" to itself`, bad+":4:15: a connection's policy governs move, not take")
+	r.check(t, cli.ExitFinding, bad+`:3:8: unknown location "b"`, bad+`:4:3: connection from "a" to itself`, bad+":4:15: a connection's policy governs move, not take")
 
 	r = run(t, "locations { a }", "sim", "check", "-")
-	r.check(t, cli.ExitUsage, `<stdin>:1:15: expected ";" after a location`)
+	r.check(t, cli.ExitFinding, `<stdin>:1:15: expected ";" after a location`)
+	// To the other sim commands an invalid model is bad input.
+	run(t, "", "sim", "analyze", bad).check(t, cli.ExitUsage, bad+`:3:8: unknown location "b"`)
 	run(t, "", "sim", "check", filepath.Join(t.TempDir(), "none.model")).check(t, cli.ExitUsage, "no such file")
 }
 
