@@ -293,3 +293,20 @@ func TestSimFuzzAndDot(t *testing.T) {
 		t.Errorf("no SVG:\n%s", s.stdout)
 	}
 }
+
+// TestSimJSONEmptyLists checks that empty lists print as [], not null.
+func TestSimJSONEmptyLists(t *testing.T) {
+	t.Parallel()
+	file := writeModel(t, "locations { a; b; }\npossessibles { document note at b; }\nactors { ann { at a; }; }\n")
+	for _, args := range [][]string{
+		{"sim", "analyze", file, "--output", "json"},
+		{"sim", "run", file, "--ticks", "3", "--output", "json"},
+		{"sim", "run", writeModel(t, "locations { a; }\n"), "--ticks", "3", "--output", "json"},
+	} {
+		r := run(t, "", args...)
+		r.check(t, cli.ExitOK)
+		if strings.Contains(r.stdout, "null") {
+			t.Errorf("%v prints null:\n%s", args, r.stdout)
+		}
+	}
+}

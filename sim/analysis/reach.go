@@ -93,6 +93,7 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	p.entry = []fixpoint.Fact[antichain]{{Node: start, Value: antichain{creds}}}
 	r := &Reachability{Actor: actor, m: m, problem: p, result: p.solve()}
 	r.summarise(held)
+	r.Goals = make([]Goal, 0, len(a.Goals))
 	for _, g := range a.Goals {
 		r.Goals = append(r.Goals, Goal{Name: g, Met: r.CanMeet(g)})
 	}
@@ -104,6 +105,7 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 func (r *Reachability) summarise(held model.Set) {
 	m, p := r.m, r.problem
 	r.reached = make([]bool, m.Len())
+	r.Locations = []string{}
 	r.obtains, r.reads = held.Clone(), model.NewSet(len(m.Possessibles()))
 	r.Converged = r.result.Done()
 	taken := map[int][]fixpoint.Fact[antichain]{} // document -> where the actor may take it, and with what
@@ -159,7 +161,7 @@ func (r *Reachability) readable(s model.Set, ids []int) {
 }
 
 func (r *Reachability) names(s model.Set) []string {
-	var out []string
+	out := []string{}
 	for _, id := range s.Members() {
 		out = append(out, r.m.Possessibles()[id].Name)
 	}

@@ -72,7 +72,7 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 			drops(r, carry.solve())
 		}
 	}
-	out := Spread{Possessible: pp.Name}
+	out := Spread{Possessible: pp.Name, Locations: []string{}, Holders: []string{}}
 	for v, ok := range lie {
 		if ok {
 			out.Locations = append(out.Locations, m.Locations()[v])
@@ -102,7 +102,7 @@ type Report struct {
 // Analyze runs every analysis on m: the reach of each actor, who can meet
 // each goal that some actor has, and where each possessible can end up.
 func Analyze(m *model.Model, o Options) *Report {
-	rep := &Report{}
+	rep := &Report{Actors: []*Reachability{}, Goals: []GoalReport{}, Possessibles: []Spread{}}
 	goals := map[string]bool{}
 	done, total := 0, len(m.Actors())+len(m.Possessibles())
 	progress := func() {
@@ -119,7 +119,7 @@ func Analyze(m *model.Model, o Options) *Report {
 		}
 	}
 	for _, name := range sortedKeys(goals) {
-		g := GoalReport{Goal: name}
+		g := GoalReport{Goal: name, Actors: []string{}}
 		for _, r := range rep.Actors {
 			if r.CanMeet(name) {
 				g.Actors = append(g.Actors, r.Actor)

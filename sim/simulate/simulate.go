@@ -267,7 +267,7 @@ func (r *run) loop() (*Result, error) {
 			break
 		}
 	}
-	res := &Result{Ticks: r.tick, Steps: r.steps, Reason: reason}
+	res := &Result{Ticks: r.tick, Steps: r.steps, Reason: reason, Actors: make([]ActorResult, 0, len(r.actors))}
 	for i := range r.actors {
 		s := &r.actors[i]
 		res.Actors = append(res.Actors, ActorResult{Name: s.name, Location: r.m.Locations()[s.loc],
