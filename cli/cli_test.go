@@ -614,8 +614,8 @@ func TestPluginCallStore(t *testing.T) {
 	fx := newFixture(t)
 	store := filepath.Join(t.TempDir(), "counts.db")
 	for i, want := range []string{`{"value":1}`, `{"value":2}`} {
-		r := run(t, "", "plugin", "call", fx.kvcounter, "counter", "--input", `{"key":"door"}`, "--store", store, "--config", fx.config)
-		r.check(t, cli.ExitOK, "counted") // logged through the log capability
+		r := run(t, "", "plugin", "call", fx.kvcounter, "counter", "--input", `{"key":"door"}`, "--store", store, "--config", fx.config, "--log-level", "info")
+		r.check(t, cli.ExitOK, "counted", `"msg":"plugin loaded"`) // logged through the log capability, and by the host
 		if got := strings.Join(strings.Fields(r.stdout), ""); got != want {
 			t.Errorf("call %d = %s, want %s", i+1, got, want)
 		}
@@ -630,7 +630,12 @@ func TestConfigLayersOverDefault(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "gatehouse.yaml", "listen: 127.0.0.1:9999\n")
 	r := run(t, "", "plugin", "call", fx.kvcounter, "counter", "--input", `{"key":"door"}`, "--store", filepath.Join(dir, "counts.db"), "--config", cfg)
-	r.check(t, cli.ExitOK, "counted")
+	r.check(t, cli.ExitOK)
+	// Only warnings and errors are logged without --log-level.
+	if r.stderr != "" {
+		t.Errorf("stderr = %q, want nothing", r.stderr)
+	}
+	run(t, "", "plugin", "call", fx.kvcounter, "counter", "--log-level", "loud").check(t, cli.ExitUsage, `--log-level "loud" is not one of`)
 	if got := strings.Join(strings.Fields(r.stdout), ""); got != `{"value":1}` {
 		t.Errorf("call = %s, want {\"value\":1}", got)
 	}

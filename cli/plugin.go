@@ -228,11 +228,14 @@ as JSON. COMPONENT is a component name, or KIND/NAME when several kinds share
 the name. The request is JSON (converted to msgpack); "component" is filled in.
 Agents are reset with --reset, then asked to act with the request, on one
 instance, unless --export names gatehouse_agent_reset. The kv
-capability uses a throw-away store unless --store is given. Exit status 1 when
-the plugin does not load or answers with an error.`,
+capability uses a throw-away store unless --store is given. The log on stderr
+holds warnings and errors, the plugin's and the host's; --log-level info adds
+the plugin's other messages and the host's (such as "plugin loaded"). Exit
+status 1 when the plugin does not load or answers with an error.`,
 		Example: `  gatehouse plugin call plugins/basics.wasm actuator/echo --input '{"command":{"action":"query","target":{"features":[]}}}'
   gatehouse plugin call plugins/basics.wasm environment/echo --input '{"key":"weekday"}'
-  echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -`,
+  echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -
+  gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug`,
 		Args: cobra.ExactArgs(2),
 		RunE: runPluginCall,
 	}
@@ -240,6 +243,7 @@ the plugin does not load or answers with an error.`,
 	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind)")
 	cmd.Flags().String("store", "", "store file for the kv capability (default: a temporary one)")
 	cmd.Flags().String("reset", "{}", "for agents: the reset request sent first, on the same instance")
+	cmd.Flags().String("log-level", "warn", "the least level logged on stderr: debug, info, warn or error")
 	return cmd
 }
 
@@ -264,6 +268,11 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	f, err := loadConfig(cmd)
 	if err != nil {
 		return err
+	}
+	switch f.Log.Level, _ = cmd.Flags().GetString("log-level"); f.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return usage("--log-level %q is not one of debug, info, warn, error", f.Log.Level)
 	}
 	if _, err := os.Stat(args[0]); err != nil {
 		return usage("read plugin: %v", err)
