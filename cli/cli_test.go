@@ -232,9 +232,10 @@ plugins:
 	t.Run("folder of the configuration", func(t *testing.T) {
 		t.Parallel()
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
-		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, wasmbuild.CacheDir(t, "wazero")))
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\nplugins:\n", dir, wasmbuild.CacheDir(t, "wazero")))
 		r := run(t, "", "plugin", "list", "--config", cfg)
-		// No grants for kvcounter in this configuration.
+		// No grants for kvcounter in this configuration, which drops the
+		// embedded default's.
 		r.check(t, cli.ExitFinding)
 		if !strings.Contains(r.stdout, "kvcounter.wasm: capability_denied") {
 			t.Errorf("kvcounter is not refused for its grants:\n%s", r.stdout)

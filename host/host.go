@@ -564,11 +564,14 @@ type PluginStatus struct {
 	Binding    Binding         `json:"binding,omitempty"`
 	Components []abi.Component `json:"components,omitempty"`
 	Status     Status          `json:"status"`
-	Message    string          `json:"message,omitempty"`
-	LastError  string          `json:"last_error,omitempty"`
-	Calls      uint64          `json:"calls"`
-	Instances  int             `json:"instances"`
-	LoadedAt   *time.Time      `json:"loaded_at,omitempty"`
+	// Message says why the status is not OK: the file did not load, it is
+	// quarantined, or an older version serves.
+	Message string `json:"message,omitempty"`
+	// LastError is the error of the plugin's last failed call.
+	LastError string     `json:"last_error,omitempty"`
+	Calls     uint64     `json:"calls"`
+	Instances int        `json:"instances"`
+	LoadedAt  *time.Time `json:"loaded_at,omitempty"`
 }
 
 // Plugins reports every plugin file the host knows, sorted by file.
