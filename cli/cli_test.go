@@ -569,9 +569,9 @@ type serving struct {
 	client *http.Client
 	// sendArgs are the flags gatehouse send needs to reach it, beside --to.
 	sendArgs []string
-	stderr *logBuffer
-	cancel context.CancelFunc
-	done   chan int // its exit status
+	stderr   *logBuffer
+	cancel   context.CancelFunc
+	done     chan int // its exit status
 }
 
 // startServe runs gatehouse serve with args, which must ask for JSON logs,
