@@ -118,14 +118,25 @@ func record(t *testing.T, s *serving, id string) (consumer.Record, bool) {
 	return consumer.Record{}, false
 }
 
-// waitState waits until the command of request_id id is in state.
+// waitState waits until the command of request_id id is in state. A
+// command that reaches another final state fails the test at once; the
+// wait is bounded generously for a busy machine.
 func waitState(t *testing.T, s *serving, id, state string) consumer.Record {
 	t.Helper()
 	var r consumer.Record
+	deadline := time.Now().Add(2 * time.Minute)
 	s.waitFor(t, fmt.Sprintf("%s in state %s", id, state), func() bool {
 		var ok bool
 		r, ok = record(t, s, id)
-		return ok && r.State == state
+		switch {
+		case ok && r.State == state:
+			return true
+		case ok && r.State != consumer.StatePending && r.State != consumer.StateScheduled && r.State != consumer.StateInEffect:
+			t.Fatalf("%s: in state %s, not %s: %+v", id, r.State, state, r)
+		case time.Now().After(deadline):
+			t.Fatalf("%s: not in state %s after 2 minutes: %+v", id, state, r)
+		}
+		return false
 	})
 	return r
 }
@@ -165,8 +176,8 @@ func scheduleScenario(t *testing.T, pki *tlstest.PKI, a slpftest.Actuator) {
 
 	s := srv.start(t, "")
 	// start_time and stop_time.
-	start := time.Now().Add(2 * time.Second)
-	r := sendID(t, s, "window", deny(fmt.Sprintf(`"start_time":%d,"stop_time":%d`, ms(start), ms(start.Add(3*time.Second)))))
+	start := time.Now().Add(3 * time.Second)
+	r := sendID(t, s, "window", deny(fmt.Sprintf(`"start_time":%d,"stop_time":%d`, ms(start), ms(start.Add(4*time.Second)))))
 	if r["status"] != 102.0 || !strings.HasPrefix(r["status_text"].(string), "scheduled to start at") {
 		t.Fatalf("scheduled deny: %v", r)
 	}
@@ -192,21 +203,21 @@ func scheduleScenario(t *testing.T, pki *tlstest.PKI, a slpftest.Actuator) {
 
 	// start_time and duration across restarts: before the start,
 	// then across the stop.
-	start = time.Now().Add(2 * time.Second)
-	sendID(t, s, "restarted", deny(fmt.Sprintf(`"start_time":%d,"duration":4000`, ms(start))))
+	start = time.Now().Add(3 * time.Second)
+	sendID(t, s, "restarted", deny(fmt.Sprintf(`"start_time":%d,"duration":10000`, ms(start))))
 	s.stop(t)
 	sleepUntil(start)
 	s = srv.start(t, "")
 	waitState(t, s, "restarted", consumer.StateInEffect)
 	ns.Expect(t, "after start_time, serve restarted", blocked)
 	s.stop(t)
-	sleepUntil(start.Add(4 * time.Second))
+	sleepUntil(start.Add(10 * time.Second))
 	s = srv.start(t, "")
 	waitState(t, s, "restarted", consumer.StateEnded)
 	ns.Expect(t, "after stop_time passed while serve was down", open)
 
 	// A start that fails is visible.
-	start = time.Now().Add(time.Second)
+	start = time.Now().Add(4 * time.Second)
 	sendID(t, s, "orphan", deny(fmt.Sprintf(`"start_time":%d`, ms(start))))
 	s.stop(t)
 	sleepUntil(start)
