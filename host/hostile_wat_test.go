@@ -99,11 +99,13 @@ func watFile(t *testing.T, name string) string {
 // given in TestHostileStartLoop.
 const initTimeout = 2 * time.Second
 
-// TestHostileStartLoop puts a plugin whose start function never returns
-// beside one that answers: present at start, the host starts, serves the
-// other and refuses it with a timeout naming the limit; dropped into the
-// folder of a running host, it is refused the same way, a reload finishes
-// and the host still closes; Inspect reports it as a problem.
+// TestHostileStartLoop puts plugins whose start function never returns, on
+// both bindings, beside one that answers: present at start, the host
+// starts, serves the other and refuses them with a timeout naming the
+// limit; dropped into the folder of a running host, they are refused the
+// same way and a reload finishes. With no bound but the host's life, Close
+// stops their load, and so does a caller giving up, whose load is tried
+// again next time. Inspect reports the timeout as a problem.
 func TestHostileStartLoop(t *testing.T) {
 	good := watPlugin(t, "good", nil, "", answering)
 	badFiles := map[string]string{"startloop.wasm": watFile(t, "startloop"), "startloop-extism.wasm": watFile(t, "startloop-extism")}
