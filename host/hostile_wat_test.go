@@ -309,11 +309,11 @@ func TestHostileSleep(t *testing.T) {
 	copyFile(t, watPlugin(t, "hostile-sleep", []abi.Capability{abi.CapClock}, sleeping.imports,
 		sleeping.fields+`
   (func (export "gatehouse_environment") (param i32 i32) (result i64) (call $sleep) (call $reply))`),
-		filepath.Join(dir, "sleep.wasm"))
+		filepath.Join(dir, "hostile-sleep.wasm"))
 	copyFile(t, watExtismPlugin(t, "hostile-sleep-extism", []abi.Capability{abi.CapClock}, sleeping.imports,
 		sleeping.fields+`
   (func (export "gatehouse_environment") (result i32) (call $sleep) (call $reply))`),
-		filepath.Join(dir, "sleep-extism.wasm"))
+		filepath.Join(dir, "hostile-sleep-extism.wasm"))
 	limits := host.Limits{Timeout: time.Second, PoolSize: 1}
 	clock := host.Grants{Clock: true}
 	h, err := host.New(host.Config{PluginDir: dir, Logger: logOnFailure(t), Limits: host.Limits{Timeout: slackTimeout},
