@@ -388,6 +388,49 @@ func TestHostileStartLoopInspect(t *testing.T) {
 	}
 }
 
+// TestHostileStartLoopServe serves a folder holding a plugin whose start
+// function never returns. With no bound but serve's life, serve still
+// stops while the plugin loads; with init_timeout, serve becomes ready, the
+// plugin is refused and a reload finishes.
+func TestHostileStartLoopServe(t *testing.T) {
+	t.Parallel()
+	dir := pluginDir(t, map[string]string{"startloop.wasm": hostileWAT(t, "startloop")})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, tt := range []struct {
+		name, initTimeout string
+		ready             bool
+	}{
+		{"stopped while loading", "1h", false},
+		{"bounded", "2s", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			config := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(
+				"log: {format: json}\ncache_dir: %q\nstore: %q\nlimits: {timeout: 1s, init_timeout: %s}\n",
+				wasmbuild.CacheDir(t, "wazero"), filepath.Join(t.TempDir(), "store.db"), tt.initTimeout))
+			s := startServe(t, client, "--config", config, "--plugins", dir, "--listen", "127.0.0.1:0")
+			if tt.ready {
+				s.waitReady(t)
+				status, body, err := s.get(t, "/v1/plugins")
+				if err != nil || status != http.StatusOK || !strings.Contains(string(body), "timeout: start function: call exceeded 2s") {
+					t.Errorf("/v1/plugins: %d %v %s; want startloop.wasm refused with a timeout", status, err, body)
+				}
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/v1/plugins/reload", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := client.Do(req)
+				if err != nil || res.StatusCode != http.StatusOK {
+					t.Errorf("POST /v1/plugins/reload: %v %v, want 200", res, err)
+				} else {
+					res.Body.Close()
+				}
+			}
+			s.stop(t)
+		})
+	}
+}
+
 // TestPluginCall calls every kind of component on both bindings of the
 // basics plugin: their replies must be the expected ones, byte for byte
 // the same.

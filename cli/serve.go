@@ -93,7 +93,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hc := f.Host()
-	hc.Watch, hc.Logger = true, logger
+	hc.Watch, hc.PruneCache, hc.Logger = true, true, logger
 	h, err := host.New(hc, reg)
 	if err != nil {
 		return usage("%v", err)

@@ -47,6 +47,12 @@ type Limits struct {
 	PoolSize int `yaml:"pool_size" json:"pool_size"`
 	// MaxReplyBytes is the largest reply accepted. Default 4 MiB.
 	MaxReplyBytes uint32 `yaml:"max_reply_bytes" json:"max_reply_bytes"`
+	// MaxOutputBytes is the most a call may print on stdout and stderr
+	// together; the rest is dropped. Default 64 KiB.
+	MaxOutputBytes int `yaml:"max_output_bytes" json:"max_output_bytes"`
+	// OutputBytesPerSecond is the most the plugin's instances may print
+	// per second together, and at once; the rest is dropped. Default 64 KiB.
+	OutputBytesPerSecond int `yaml:"output_bytes_per_second" json:"output_bytes_per_second"`
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
 	// aside until it is reloaded. A timeout counts only for a request of
@@ -57,12 +63,14 @@ type Limits struct {
 
 // DefaultLimits are the limits of a plugin nothing else is configured for.
 var DefaultLimits = Limits{
-	MemoryPages:     1024,
-	Timeout:         5 * time.Second,
-	InitTimeout:     time.Minute,
-	PoolSize:        4,
-	MaxReplyBytes:   4 << 20,
-	QuarantineAfter: 5,
+	MemoryPages:          1024,
+	Timeout:              5 * time.Second,
+	InitTimeout:          time.Minute,
+	PoolSize:             4,
+	MaxReplyBytes:        4 << 20,
+	MaxOutputBytes:       64 << 10,
+	OutputBytesPerSecond: 64 << 10,
+	QuarantineAfter:      5,
 }
 
 // Or returns l with every zero field taken from def.
@@ -81,6 +89,12 @@ func (l Limits) Or(def Limits) Limits {
 	}
 	if l.MaxReplyBytes == 0 {
 		l.MaxReplyBytes = def.MaxReplyBytes
+	}
+	if l.MaxOutputBytes == 0 {
+		l.MaxOutputBytes = def.MaxOutputBytes
+	}
+	if l.OutputBytesPerSecond == 0 {
+		l.OutputBytesPerSecond = def.OutputBytesPerSecond
 	}
 	if l.QuarantineAfter == 0 {
 		l.QuarantineAfter = def.QuarantineAfter
@@ -103,6 +117,10 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("init_timeout %s is negative", l.InitTimeout)
 	case l.PoolSize < 0:
 		return fmt.Errorf("pool_size %d is negative", l.PoolSize)
+	case l.MaxOutputBytes < 0:
+		return fmt.Errorf("max_output_bytes %d is negative", l.MaxOutputBytes)
+	case l.OutputBytesPerSecond < 0:
+		return fmt.Errorf("output_bytes_per_second %d is negative", l.OutputBytesPerSecond)
 	case l.QuarantineAfter < 0:
 		return fmt.Errorf("quarantine_after %d is negative", l.QuarantineAfter)
 	}
@@ -158,8 +176,17 @@ func prefixed(prefix string, err error) []error {
 type Config struct {
 	// PluginDir is the folder scanned and watched for *.wasm files.
 	PluginDir string
-	// CacheDir holds the compiled-code cache; empty keeps it in memory.
+	// CacheDir holds the compiled-code cache, a folder per module content
+	// (its SHA-256); empty keeps it in memory.
 	CacheDir string
+	// PruneCache keeps CacheDir to the modules in use: the compiled code of
+	// a content goes when its last plugin is replaced or unloaded, and
+	// Start removes, after the first scan of PluginDir, the folders of
+	// contents no process uses and none has used for a day. Folders in use
+	// by another process on the same CacheDir are kept. gatehouse serve
+	// sets it; tools that load plugins once leave their code for the next
+	// start.
+	PruneCache bool
 	// StorePath is the file of the embedded store behind the kv
 	// capability; empty means kv is unavailable.
 	StorePath string

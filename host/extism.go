@@ -11,16 +11,16 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // extismModule is a plugin on the Extism binding, compiled by the Extism Go
 // SDK into its own runtime.
 type extismModule struct {
 	plugin *extism.CompiledPlugin
-	config wazero.ModuleConfig
+	wasi   wasiConfig
 	logger *slog.Logger
 	log    bool // the log capability is granted
-	clock  bool // the clock capability is granted
 	// initTimeout bounds the instantiation of each instance, which runs
 	// the module's start function.
 	initTimeout time.Duration
@@ -29,7 +29,7 @@ type extismModule struct {
 // newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
 // through the SDK's own host function, allowed to the hosts of the http
 // grant and nowhere else.
-func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, mc wazero.ModuleConfig,
+func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, wasi wasiConfig,
 	limits Limits, grants Grants, logger *slog.Logger) (*extismModule, error) {
 	manifest := extism.Manifest{
 		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm}},
@@ -46,7 +46,7 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)
 	}
-	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log, clock: grants.Clock, initTimeout: limits.initTimeout()}, nil
+	return &extismModule{plugin: cp, wasi: wasi, logger: logger, log: grants.Log, initTimeout: limits.initTimeout()}, nil
 }
 
 func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
@@ -55,8 +55,11 @@ func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
 	initCtx, cancel := context.WithTimeout(ctx, m.initTimeout)
 	defer cancel()
 	inst := &extismInstance{ctx: initCtx}
-	config := withSleep(m.config, m.clock, func() <-chan struct{} { return inst.ctx.Done() })
+	config, out := m.wasi.instance(func() <-chan struct{} { return inst.ctx.Done() })
+	inst.out = out
+	out.Begin()
 	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: config})
+	out.End()
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -95,6 +98,7 @@ type extismInstance struct {
 	mem    api.Memory
 	// ctx is the context of the call in progress, which ends its sleeps.
 	ctx context.Context
+	out *stdio.Output // the instance's stdout and stderr
 }
 
 func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
@@ -107,7 +111,9 @@ func (i *extismInstance) call(ctx context.Context, export string, req []byte, ti
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	i.ctx = callCtx
+	i.out.Begin()
 	rc, out, err := i.plugin.CallWithContext(callCtx, export, req)
+	i.out.End()
 	if err != nil {
 		// The SDK closes the module when the context ends.
 		if err := ctx.Err(); err != nil {

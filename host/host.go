@@ -22,9 +22,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tetratelabs/wazero"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/codecache"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -33,7 +33,7 @@ import (
 type Host struct {
 	cfg     Config
 	logger  *slog.Logger
-	cache   wazero.CompilationCache
+	caches  *codecache.Caches
 	store   *store.Store
 	metrics *metrics
 
@@ -47,10 +47,13 @@ type Host struct {
 	watcher *watcher
 
 	// closing ends when Close begins, and with it every load in progress;
-	// Close waits for them on loads before it closes the compilation cache.
+	// Close waits for them on loads before it closes the plugins.
 	closing   context.Context
 	stopLoads context.CancelFunc
 	loads     sync.WaitGroup
+	// retiring counts the versions that no longer serve and are closing
+	// once their calls end.
+	retiring sync.WaitGroup
 }
 
 // slot is what the host knows of one plugin file.
@@ -98,15 +101,11 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 	}
 	h.reg.Store(newRegistry())
 	h.closing, h.stopLoads = context.WithCancel(context.Background())
-	if cfg.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("compilation cache %s: %w", cfg.CacheDir, err)
-		}
-		h.cache = c
-	} else {
-		h.cache = wazero.NewCompilationCache()
+	caches, err := codecache.New(cfg.CacheDir)
+	if err != nil {
+		return nil, err
 	}
+	h.caches = caches
 	if cfg.StorePath != "" {
 		s, err := store.Open(cfg.StorePath)
 		if err != nil {
@@ -134,16 +133,36 @@ func (h *Host) Start(ctx context.Context) error {
 		if err := h.LoadDir(ctx); err != nil {
 			return err
 		}
+		if h.cfg.PruneCache {
+			if err := h.caches.Sweep(sweepUnused); err != nil {
+				h.logger.Warn("compilation cache", "error", err)
+			}
+		}
 	}
 	h.ready.Store(true)
 	return nil
 }
 
+// releaseCache gives back the compilation cache of the content sum. With
+// the last plugin of the content, its compiled code is freed and, when the
+// host prunes its cache and is not closing, removed from the cache folder.
+func (h *Host) releaseCache(ctx context.Context, sum string) {
+	h.mu.Lock()
+	prune := h.cfg.PruneCache && !h.closed
+	h.mu.Unlock()
+	h.caches.Release(ctx, sum, prune)
+}
+
+// sweepUnused is how long the compiled code of a module no process uses
+// stays in the cache folder, when the host prunes it at start.
+const sweepUnused = 24 * time.Hour
+
 // Ready reports whether the first scan of the plugin folder is done.
 func (h *Host) Ready() bool { return h.ready.Load() }
 
 // Close stops the loads in progress and watching, waits for calls in flight
-// and closes every plugin, the compilation cache and the store.
+// and closes every plugin and the store. The compiled code of the plugins
+// stays in the cache folder for the next start.
 func (h *Host) Close(ctx context.Context) error {
 	h.stopLoads()
 	if h.watcher != nil {
@@ -161,11 +180,11 @@ func (h *Host) Close(ctx context.Context) error {
 			s.plugin.close(ctx)
 		}
 	}
-	err := h.cache.Close(ctx)
+	h.retiring.Wait()
 	if h.store != nil {
-		err = errors.Join(err, h.store.Close())
+		return h.store.Close()
 	}
-	return err
+	return nil
 }
 
 // LoadDir loads every *.wasm file of the plugin folder that is new or
@@ -252,8 +271,9 @@ type loading struct {
 	err     *abi.Error
 	started time.Time
 
-	// retry is set when gatehouse_start failed: its cause may lie outside
-	// the plugin, so the next load of the file tries the same content again.
+	// retry is set when gatehouse_start failed, or the load was stopped:
+	// the cause lies outside the content, or may, so the next load of the
+	// file tries the same content again.
 	retry bool
 }
 
@@ -289,7 +309,9 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	p, in, err := h.load(ctx, file, wasm)
 	l.plugin, l.in = p, in
 	if err != nil {
-		l.err = asABIError(err)
+		// A load its caller gave up on, or Close stopped, says nothing of
+		// the content.
+		l.err, l.retry = asABIError(err), ctx.Err() != nil
 	} else if e := h.start(ctx, p); e != nil {
 		p.close(ctx)
 		l.plugin, l.err, l.retry = nil, e, true
@@ -357,7 +379,7 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	h.mu.Unlock()
 
 	if old != nil {
-		go old.close(context.Background())
+		h.retire(old)
 	}
 	if conflict != nil {
 		h.metrics.reloads.WithLabelValues("failed").Inc()
@@ -469,8 +491,28 @@ func (h *Host) Unload(file string) {
 	if s != nil && s.plugin != nil {
 		h.metrics.reloads.WithLabelValues("removed").Inc()
 		h.logger.Info("plugin unloaded", "plugin", s.plugin.Manifest.Name, "file", file)
-		go s.plugin.close(context.Background())
+		h.retire(s.plugin)
 	}
+}
+
+// retire closes p, which no longer serves, once its calls in flight end,
+// in the background; Close waits for it, and once Close has begun, retire
+// closes p before it returns.
+func (h *Host) retire(p *Plugin) {
+	h.mu.Lock()
+	closed := h.closed
+	if !closed {
+		h.retiring.Add(1)
+	}
+	h.mu.Unlock()
+	if closed {
+		p.close(context.Background())
+		return
+	}
+	go func() {
+		defer h.retiring.Done()
+		p.close(context.Background())
+	}()
 }
 
 // publish resolves name conflicts and rebuilds the registry from the

@@ -2,8 +2,10 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
+	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -210,6 +213,30 @@ func TestHostileStartLoop(t *testing.T) {
 		})
 	})
 
+	// A load whose caller gives up is stopped, and tried again next time:
+	// its failure says nothing of the file.
+	t.Run("given up by its caller", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "startloop.wasm")
+		copyFile(t, badFiles["startloop.wasm"], file)
+		h, err := host.New(host.Config{PluginDir: dir, Logger: logOnFailure(t),
+			Limits: host.Limits{Timeout: time.Second, InitTimeout: time.Hour}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close(context.Background()) })
+		for i := range 2 {
+			within(t, "LoadFile", func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+				defer cancel()
+				var le *host.LoadError
+				if err := h.LoadFile(ctx, file); !errors.As(err, &le) || le.Err.Code != abi.CodeTimeout {
+					t.Errorf("load %d: %v, want a LoadError with code %s", i+1, err, abi.CodeTimeout)
+				}
+			})
+		}
+	})
+
 	t.Run("inspect", func(t *testing.T) {
 		h, err := host.New(host.Config{Logger: logOnFailure(t), Limits: limits}, nil)
 		if err != nil {
@@ -347,4 +374,145 @@ func TestHostileSleep(t *testing.T) {
 			})
 		})
 	}
+}
+
+// chatty is the text of a function $chat that prints chatLines lines of
+// chatLine bytes on stdout and as many on stderr, one write each, as a
+// plugin printing in a loop does, and of the import and data it needs.
+var chatty = struct{ imports, fields string }{
+	`(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))`,
+	fmt.Sprintf(`(func $print (param $fd i32) (param $times i32)
+    (block $done (loop $again
+      (br_if $done (i32.eqz (local.get $times)))
+      (drop (call $fd_write (local.get $fd) (i32.const 128) (i32.const 1) (i32.const 160)))
+      (local.set $times (i32.sub (local.get $times) (i32.const 1)))
+      (br $again))))
+  (func $chat
+    (call $print (i32.const 1) (i32.const %[1]d))
+    (call $print (i32.const 2) (i32.const %[1]d)))
+  ;; The line at 0, and the one iovec that points at it at 128.
+  (data (i32.const 0) "%[2]s\n")
+  (data (i32.const 128) "\00\00\00\00\%02[3]x\00\00\00")`, chatLines, strings.Repeat("x", chatLine-1), chatLine),
+}
+
+const (
+	chatLines = 10000
+	chatLine  = 100 // bytes, with the newline
+)
+
+// TestHostileOutput calls plugins that print 2 MB in a call, on both
+// bindings: what reaches the log is one record per line, tagged with the
+// plugin and the stream, and no more than the limit of bytes per call; the
+// rest is dropped, with a notice saying how much, and the metric counts
+// both.
+func TestHostileOutput(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, watPlugin(t, "hostile-chatty", nil, chatty.imports, chatty.fields+`
+  (func (export "gatehouse_environment") (param i32 i32) (result i64) (call $chat) (call $reply))`),
+		filepath.Join(dir, "chatty.wasm"))
+	copyFile(t, watExtismPlugin(t, "hostile-chatty-extism", nil, chatty.imports, chatty.fields+`
+  (func (export "gatehouse_environment") (result i32) (call $chat) (call $reply))`),
+		filepath.Join(dir, "chatty-extism.wasm"))
+	var log syncbuf.Buffer
+	reg := prometheus.NewRegistry()
+	h, err := host.New(host.Config{PluginDir: dir, Logger: slog.New(slog.NewJSONHandler(&log, nil)),
+		Limits: host.Limits{Timeout: slackTimeout}}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"hostile-chatty", "hostile-chatty-extism"} {
+		t.Run(name, func(t *testing.T) {
+			rep, err := h.Environment(context.Background(), name, abi.EnvironmentRequest{Key: name})
+			if err != nil || rep.Value != true {
+				t.Fatalf("call: %v, %v; want true", rep.Value, err)
+			}
+			const printed = 2 * chatLines * chatLine
+			limit := host.DefaultLimits.MaxOutputBytes
+			var logged, dropped, noticed float64
+			poll(t, "the notice of the dropped output", func() (bool, string) {
+				logged, dropped = outputMetric(t, reg, name, "logged"), outputMetric(t, reg, name, "dropped")
+				noticed = 0
+				for _, r := range logRecords(t, log.String(), name) {
+					if strings.HasPrefix(r.Msg, "plugin output dropped") {
+						noticed += r.Bytes
+					}
+				}
+				return noticed == dropped, fmt.Sprintf("%v bytes dropped, %v noticed", dropped, noticed)
+			})
+			if logged+dropped != printed || logged > float64(limit) || logged == 0 {
+				t.Errorf("metric: %v bytes logged, %v dropped; want %d in all, at most %d logged", logged, dropped, printed, limit)
+			}
+			var lines float64
+			for _, r := range logRecords(t, log.String(), name) {
+				if r.Stream == "" {
+					continue
+				}
+				if r.Msg != strings.Repeat("x", chatLine-1) || (r.Stream == "stdout") != (r.Level == "INFO") || (r.Stream == "stderr") != (r.Level == "WARN") {
+					t.Fatalf("record %+v, want a line of x at INFO on stdout or at WARN on stderr", r)
+				}
+				lines++
+			}
+			if lines*chatLine != logged {
+				t.Errorf("%v lines logged, %v bytes counted as logged; want %v bytes each", lines, logged, chatLine)
+			}
+		})
+	}
+}
+
+// logRecord is a record of the host's JSON log.
+type logRecord struct {
+	Level, Msg, Plugin, Stream string
+	Bytes                      float64
+}
+
+// logRecords returns the records of the JSON log text about plugin.
+func logRecords(t *testing.T, text, plugin string) []logRecord {
+	t.Helper()
+	var out []logRecord
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		var r struct {
+			Level  string  `json:"level"`
+			Msg    string  `json:"msg"`
+			Plugin string  `json:"plugin"`
+			Stream string  `json:"stream"`
+			Bytes  float64 `json:"bytes"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r.Plugin == plugin {
+			out = append(out, logRecord{r.Level, r.Msg, r.Plugin, r.Stream, r.Bytes})
+		}
+	}
+	return out
+}
+
+// outputMetric returns the bytes plugin printed on stdout and stderr with
+// result, by the metric gatehouse_plugin_output_bytes_total of reg.
+func outputMetric(t *testing.T, reg *prometheus.Registry, plugin, result string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != "gatehouse_plugin_output_bytes_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["plugin"] == plugin && labels["result"] == result {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

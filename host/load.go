@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/host/internal/interrupt"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // Inspection is what the host learns of a plugin file without serving it:
@@ -66,11 +67,23 @@ func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 // load compiles, inspects and describes wasm, checks its manifest, imports
 // and grants, and returns a plugin ready to serve with one warm instance.
 // On failure it returns what it learned so far with an *abi.Error.
-func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *Inspection, error) {
-	in := &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+//
+// The plugin holds the compilation cache of its content until it is
+// closed; a load that fails gives it back at once.
+func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, in *Inspection, err error) {
+	in = &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+	cache, err := h.caches.Acquire(in.SHA256)
+	if err != nil {
+		return nil, in, err
+	}
+	defer func() {
+		if p == nil {
+			h.releaseCache(ctx, in.SHA256)
+		}
+	}()
 
 	defaults := h.cfg.Limits.Or(DefaultLimits)
-	cw, err := h.compile(ctx, wasm, defaults.MemoryPages)
+	cw, err := h.compile(ctx, cache, wasm, defaults.MemoryPages)
 	if cw != nil && cw.shape != nil {
 		sh := cw.shape
 		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
@@ -111,7 +124,7 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
 		cw.close(ctx)
-		cw, err = h.compile(ctx, wasm, limits.MemoryPages)
+		cw, err = h.compile(ctx, cache, wasm, limits.MemoryPages)
 	}
 	if err != nil {
 		cw.close(ctx)
@@ -122,7 +135,7 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	if err != nil {
 		return nil, in, err
 	}
-	p := &Plugin{
+	p = &Plugin{
 		File:       file,
 		SHA256:     in.SHA256,
 		Binding:    shape.Binding,
@@ -165,15 +178,16 @@ func (cw *compiledWasm) close(ctx context.Context) {
 }
 
 // compile compiles wasm, instrumented by package interrupt, in a new
-// runtime limited to memoryPages and inspects it. On an error after compiling, it returns the shape so far and
-// closes the runtime.
-func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
+// runtime limited to memoryPages, with the compilation cache of wasm, and
+// inspects it. On an error after compiling, it returns the shape so far
+// and closes the runtime.
+func (h *Host) compile(ctx context.Context, cache wazero.CompilationCache, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
 	instrumented, err := interrupt.Instrument(wasm)
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
 	cw := &compiledWasm{rc: wazero.NewRuntimeConfig().
-		WithCompilationCache(h.cache).
+		WithCompilationCache(cache).
 		WithMemoryLimitPages(memoryPages)}
 	cw.rt = wazero.NewRuntimeWithConfig(ctx, cw.rc)
 	if cw.module, err = cw.rt.CompileModule(ctx, instrumented); err != nil {
@@ -205,18 +219,19 @@ func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*c
 // bind returns the module of cw on its binding, for the given limits and
 // grants. A native module takes over cw's runtime; an Extism module is
 // compiled anew by the Extism SDK, from wasm as it is, and cw is closed.
+// The plugin's name is empty for the module that describes it.
 func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name string, limits Limits, grants Grants, logger *slog.Logger) (compiled, error) {
-	mc := h.moduleConfig(grants, logger)
+	wasi := h.wasiConfig(name, limits, grants, logger)
 	if cw.shape.Binding == BindingExtism {
 		cw.close(ctx)
 		// The SDK holds calls to their timeout by closing the module when
 		// the context of the call ends.
-		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), mc, limits, grants, logger)
+		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), wasi, limits, grants, logger)
 	}
 	return &nativeModule{
 		rt:          cw.rt,
 		module:      cw.module,
-		config:      mc.WithStartFunctions(),
+		wasi:        wasi,
 		caller:      h.caller(name, grants, logger),
 		initTimeout: limits.initTimeout(),
 	}, nil
@@ -231,39 +246,54 @@ func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capabilit
 	return c
 }
 
-// moduleConfig is the WASI configuration of a plugin's instances: no
-// arguments, environment, files or sockets; stdout and stderr go to the log;
-// real clocks only with the clock capability. With it, each instance adds
-// a sleep of its own (withSleep).
-func (h *Host) moduleConfig(grants Grants, logger *slog.Logger) wazero.ModuleConfig {
+// wasiConfig is the WASI configuration of a plugin's instances: no
+// arguments, environment, files or sockets, and no start functions (the
+// host calls them); stdout and stderr go to the log within the plugin's
+// output limits; real clocks only with the clock capability.
+type wasiConfig struct {
+	mc    wazero.ModuleConfig
+	clock bool
+	stdio *stdio.Budget
+}
+
+// wasiConfig returns the WASI configuration of the plugin name. Its output
+// is counted in the metrics unless name is empty.
+func (h *Host) wasiConfig(name string, limits Limits, grants Grants, logger *slog.Logger) wasiConfig {
 	mc := wazero.NewModuleConfig().
 		WithName("").
-		WithRandSource(rand.Reader).
-		WithStdout(logWriter{logger, slog.LevelInfo, "stdout"}).
-		WithStderr(logWriter{logger, slog.LevelWarn, "stderr"})
+		WithStartFunctions().
+		WithRandSource(rand.Reader)
 	if grants.Clock {
 		mc = mc.WithSysWalltime().WithSysNanotime()
 	}
-	return mc
+	var count stdio.Counter
+	if name != "" {
+		count = h.metrics.outputCounter(name)
+	}
+	out := stdio.Limits{PerCall: limits.MaxOutputBytes, PerSecond: limits.OutputBytesPerSecond}
+	return wasiConfig{mc: mc, clock: grants.Clock, stdio: stdio.NewBudget(logger, out, count)}
 }
 
-// withSleep returns mc for an instance granted the clock capability, whose
-// WASI sleeps (poll_oneoff on a clock) really sleep, but end early when the
-// channel that done returns, that of the call in progress, is closed. done
-// is called on the goroutine of the call. Without the grant (clock false),
-// mc is returned as it is and sleeps return at once.
-func withSleep(mc wazero.ModuleConfig, clock bool, done func() <-chan struct{}) wazero.ModuleConfig {
-	if !clock {
-		return mc
+// instance returns the configuration of a new instance and its output,
+// where its stdout and stderr go. With the clock capability, its WASI
+// sleeps (poll_oneoff on a clock) really sleep, but end early when the
+// channel that done returns, that of the call in progress, is closed; done
+// is called on the goroutine of the call. Without it, sleeps return at
+// once.
+func (w wasiConfig) instance(done func() <-chan struct{}) (wazero.ModuleConfig, *stdio.Output) {
+	out := w.stdio.NewOutput()
+	mc := w.mc.WithStdout(out.Stdout()).WithStderr(out.Stderr())
+	if w.clock {
+		mc = mc.WithNanosleep(func(ns int64) {
+			t := time.NewTimer(time.Duration(ns))
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-done():
+			}
+		})
 	}
-	return mc.WithNanosleep(func(ns int64) {
-		t := time.NewTimer(time.Duration(ns))
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-done():
-		}
-	})
+	return mc, out
 }
 
 // describe asks a fresh instance of cw, with no capabilities granted, for
@@ -322,17 +352,4 @@ func checkCapabilities(m *abi.Manifest, shape *moduleShape, grants Grants) error
 		return abi.Errorf(abi.CodeBadManifest, "imports capabilities its manifest does not declare: %s", strings.Join(undeclared, ", "))
 	}
 	return nil
-}
-
-// logWriter writes a plugin's stdout or stderr to its logger, one record
-// per write.
-type logWriter struct {
-	logger *slog.Logger
-	level  slog.Level
-	stream string
-}
-
-func (w logWriter) Write(b []byte) (int, error) {
-	w.logger.Log(context.Background(), w.level, strings.TrimRight(string(b), "\n"), "stream", w.stream)
-	return len(b), nil
 }

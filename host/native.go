@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/host/internal/interrupt"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // nativeModule is a plugin on the native binding: its own wazero runtime
@@ -23,8 +24,8 @@ import (
 type nativeModule struct {
 	rt     wazero.Runtime
 	module wazero.CompiledModule
-	config wazero.ModuleConfig // with no start functions: the host calls them
-	caller capability.Caller   // copied into each instance
+	wasi   wasiConfig
+	caller capability.Caller // copied into each instance
 	// initTimeout bounds the start function and _initialize of each
 	// instance: Limits.InitTimeout, or the call timeout when longer.
 	initTimeout time.Duration
@@ -35,7 +36,8 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 	// The context of the instance's calls ends when a call is interrupted,
 	// and with it any sleep.
 	callCtx, cancel := context.WithCancel(capability.WithCaller(context.Background(), &caller))
-	mod, err := m.rt.InstantiateModule(ctx, m.module, withSleep(m.config, caller.Grants.Has(abi.CapClock), callCtx.Done))
+	config, out := m.wasi.instance(callCtx.Done)
+	mod, err := m.rt.InstantiateModule(ctx, m.module, config)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("instantiate: %w", err)
@@ -55,6 +57,7 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 		ctx:    callCtx,
 		cancel: cancel,
 		stop:   stop,
+		out:    out,
 	}
 	inst.timer = time.AfterFunc(time.Hour, inst.watch)
 	inst.timer.Stop()
@@ -118,6 +121,7 @@ type nativeInstance struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   api.MutableGlobal // the interrupt global
+	out    *stdio.Output     // the instance's stdout and stderr
 
 	// The timer interrupts a call that passes its deadline. It is armed
 	// by the first call after it last went idle and re-arms itself while
@@ -186,7 +190,9 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 		i.fireAt.Store(deadline)
 		i.timer.Reset(timeout)
 	}
+	i.out.Begin()
 	err := f()
+	i.out.End()
 	i.deadline.Store(0)
 	i.mu.Lock()
 	i.running = false

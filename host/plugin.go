@@ -306,7 +306,8 @@ func (p *Plugin) acquire() bool {
 func (p *Plugin) release() { p.retire.RUnlock() }
 
 // close waits for the calls in flight, then closes the instances and the
-// compiled module.
+// compiled module, and gives back the compilation cache of its content
+// (Host.releaseCache).
 func (p *Plugin) close(ctx context.Context) {
 	p.retire.Lock()
 	defer p.retire.Unlock()
@@ -318,4 +319,5 @@ func (p *Plugin) close(ctx context.Context) {
 	if err := p.module.close(ctx); err != nil {
 		p.logger.Warn("close plugin", "error", err)
 	}
+	p.host.releaseCache(ctx, p.SHA256)
 }

@@ -107,12 +107,10 @@ func BenchmarkLoadOneLine(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadRefused loads a one-line file of a policy whose 40,000 rules
-// are missing: 20,000 refused for a broken condition, 20,000 not defined,
-// all with ids of 300 characters that differ at their end. The reason
-// given for each is looked up by id.
-func BenchmarkLoadRefused(b *testing.B) {
-	const n = 20_000
+// refusedRules returns an entity file on one line: a policy whose 2n
+// rules are missing, n refused for a broken condition and n not defined,
+// all with ids of 306 characters that differ only in their last 6.
+func refusedRules(n int) []byte {
 	prefix := strings.Repeat("x", 300)
 	data := []byte(`{"p": {"Type": "Policy", "Resolver": "ANY", "Rules": [`)
 	for i := range 2 * n {
@@ -122,8 +120,15 @@ func BenchmarkLoadRefused(b *testing.B) {
 	for i := range n {
 		data = fmt.Appendf(data, `, "%s%06d": {"Type": "Rule", "Condition": "subject.a ==", "Effect": "GRANT"}`, prefix, i)
 	}
+	return append(data, '}')
+}
+
+// BenchmarkLoadRefused loads refusedRules(20,000): the reason given for
+// each missing rule is looked up by its id.
+func BenchmarkLoadRefused(b *testing.B) {
+	const n = 20_000
 	file := filepath.Join(b.TempDir(), "e.json")
-	if err := os.WriteFile(file, append(data, '}'), 0o644); err != nil {
+	if err := os.WriteFile(file, refusedRules(n), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

@@ -40,18 +40,15 @@ type token struct {
 type lexer struct {
 	src string
 	off int
-	// col is the column of byte offset colOff (1 at first), which moves
-	// forward, so that the columns of all tokens cost one pass over the
-	// source.
+	// col is the column of byte offset colOff (1 at first), which only
+	// moves forward, so that the columns of all tokens cost one pass over
+	// the source.
 	colOff, col int
 }
 
-// column returns the column of byte offset off, counting from the last
-// offset asked for when off is not before it.
+// column returns the column of byte offset off, which is not before the
+// last offset asked for: it counts from there.
 func (l *lexer) column(off int) int {
-	if off < l.colOff {
-		l.colOff, l.col = 0, 1
-	}
 	l.col += utf8.RuneCountInString(l.src[l.colOff:off])
 	l.colOff = off
 	return l.col
@@ -73,8 +70,11 @@ func (l *lexer) next() (token, *Error) {
 		l.off++
 	}
 	t, err := l.scan(l.off)
+	if err != nil {
+		return token{}, err
+	}
 	t.col = l.column(t.off)
-	return t, err
+	return t, nil
 }
 
 // scan reads the token that starts at byte offset start.

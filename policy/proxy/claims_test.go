@@ -5,8 +5,11 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // TestHostileBigClaims checks that an integer claim beyond 64 bits stays
@@ -30,8 +33,14 @@ func TestHostileBigClaims(t *testing.T) {
 	}
 	check("from the token", claims)
 
-	p := &Proxy{jar: cookieJar{sealer: testSealer(t, 1)}, cfg: Config{Cookie: Cookie{Name: "sess"}}}
-	value, err := p.jar.sealer.seal("sess", session{Provider: "p", Claims: claims}, time.Now().Add(time.Hour))
+	st, err := store.Open(filepath.Join(t.TempDir(), "sessions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := &Proxy{jar: cookieJar{sealer: testSealer(t, 1)}, cfg: Config{Cookie: Cookie{Name: "sess"}}, sessions: st.Namespace("sessions")}
+	expires := time.Now().Add(time.Hour)
+	value, err := p.jar.sealer.seal("sess", session{ID: "s1", Expires: expires.Unix(), Provider: "p", Claims: claims}, expires)
 	if err != nil {
 		t.Fatal(err)
 	}

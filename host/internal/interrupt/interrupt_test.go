@@ -177,9 +177,10 @@ func TestInstrumentRefuses(t *testing.T) {
 
 // FuzzInstrument checks that Instrument never panics, and that whatever
 // wazero compiles it either refuses or instruments into a module wazero
-// compiles too. The corpus starts from the hand-assembled module above.
+// compiles too. The corpus starts from the hand-assembled modules above.
 func FuzzInstrument(f *testing.F) {
 	f.Add(spinner)
+	f.Add(startSpinner)
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
