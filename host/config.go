@@ -56,8 +56,8 @@ type Limits struct {
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
 	// aside until it is reloaded. A timeout counts only for a request of
-	// at most 64 KiB, since a larger one may be slow by the caller's
-	// design. Default 5.
+	// at most 64 KiB whose caller had not given up, since a larger one may
+	// be slow by the caller's design. Default 5.
 	QuarantineAfter int `yaml:"quarantine_after" json:"quarantine_after"`
 }
 
