@@ -639,9 +639,11 @@ func (s *logBuffer) logged(msg string) map[string]any {
 type serving struct {
 	url    string // where it serves, from its log
 	client *http.Client
-	stderr *logBuffer
-	cancel context.CancelFunc
-	done   chan int // its exit status
+	// sendArgs are the flags gatehouse send needs to reach it, beside --to.
+	sendArgs []string
+	stderr   *logBuffer
+	cancel   context.CancelFunc
+	done     chan int // its exit status
 }
 
 // startServe runs gatehouse serve with args, which must ask for JSON logs,
