@@ -295,7 +295,9 @@ func copyKit(lang, checkout string, files map[string][]byte) error {
 //
 //   - goVersion: the go directive of its go.mod;
 //   - require MODULE: "MODULE VERSION", the version its go.mod requires;
-//   - goSum MODULE...: the go.sum lines of those modules at those versions;
+//   - goSum MODULE...: the go.sum lines of those modules at those versions,
+//     or at every version of its go.sum for a module that go.mod does not
+//     require (one that only the requirements' go.mod files name);
 //   - checkoutFile PATH: the content of a file of the checkout;
 //   - npmVersion PACKAGE: the version of the devDependency PACKAGE in the
 //     checkout's package.json, which pins the npm toolchains.
@@ -339,12 +341,10 @@ func checkoutFuncs(checkout string) template.FuncMap {
 			var out []string
 			for _, m := range modules {
 				v, err := version(m)
-				if err != nil {
-					return "", err
-				}
+				required := err == nil
 				n := len(out)
 				for line := range strings.Lines(sum) {
-					if f := strings.Fields(line); len(f) == 3 && f[0] == m && strings.TrimSuffix(f[1], "/go.mod") == v {
+					if f := strings.Fields(line); len(f) == 3 && f[0] == m && (!required || strings.TrimSuffix(f[1], "/go.mod") == v) {
 						out = append(out, strings.TrimSpace(line))
 					}
 				}
