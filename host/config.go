@@ -90,6 +90,10 @@ func (l Limits) Validate() error {
 type PluginConfig struct {
 	Grants Grants `yaml:"grants" json:"grants"`
 	Limits Limits `yaml:"limits" json:"limits"`
+	// Extism, for a plain Extism plugin (one without the Gatehouse
+	// exports), maps its exports to components; the plugin's name is its
+	// file's name without ".wasm".
+	Extism *ExtismConfig `yaml:"extism" json:"extism,omitempty"`
 }
 
 // Config configures a Host. The zero Config is usable: no plugin folder,

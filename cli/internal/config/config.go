@@ -261,6 +261,11 @@ func (f *File) validate() error {
 		if err := f.Plugins[name].Grants.Validate(); err != nil {
 			return prefixErrors("plugins."+name+".grants.", err)
 		}
+		if x := f.Plugins[name].Extism; x != nil {
+			if err := x.Validate(); err != nil {
+				return prefixErrors("plugins."+name+".extism.", err)
+			}
+		}
 	}
 	return nil
 }
