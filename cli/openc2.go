@@ -14,13 +14,14 @@ import (
 func newOpenC2Command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "openc2",
-		Short: "Check OpenC2 messages",
+		Short: "Check OpenC2 messages and list a consumer's commands",
 		Example: `  gatehouse openc2 validate command.json
-  gatehouse openc2 validate --response responses/*.json`,
+  gatehouse openc2 validate --response responses/*.json
+  gatehouse openc2 history --to http://127.0.0.1:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newOpenC2ValidateCommand())
+	cmd.AddCommand(newOpenC2ValidateCommand(), newOpenC2HistoryCommand())
 	return cmd
 }
 

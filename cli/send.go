@@ -38,6 +38,14 @@ A consumer that authorizes commands by bearer token takes one from
 		Args: cobra.ExactArgs(1),
 		RunE: runSend,
 	}
+	addConsumerFlags(cmd)
+	cmd.Flags().String("from", "", "the producer's identifier, sent as headers.from")
+	return cmd
+}
+
+// addConsumerFlags adds the flags that reach a consumer: its URL, TLS,
+// timeout and bearer token.
+func addConsumerFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("to", "", "the consumer's URL, such as https://fw1.example.net (required)")
 	f.String("cacert", "", "PEM file of the CAs that sign the consumer's certificate (default: the system's)")
@@ -45,42 +53,49 @@ A consumer that authorizes commands by bearer token takes one from
 	f.String("key", "", "PEM file of the client certificate's key")
 	f.Bool("insecure", false, "do not verify the consumer's certificate (tests only)")
 	f.Duration("timeout", producer.DefaultTimeout, "how long to wait for the response")
-	f.String("from", "", "the producer's identifier, sent as headers.from")
 	f.String("token-file", "", "file of a bearer token to send in the Authorization header (default: $GATEHOUSE_TOKEN)")
 	_ = cmd.MarkFlagRequired("to")
-	return cmd
 }
 
-func runSend(cmd *cobra.Command, args []string) error {
+// consumerConfig returns the producer configuration the flags of
+// addConsumerFlags give.
+func consumerConfig(cmd *cobra.Command) (producer.Config, error) {
 	f := cmd.Flags()
 	str := func(name string) string { v, _ := f.GetString(name); return v }
 	insecure, _ := f.GetBool("insecure")
 	timeout, _ := f.GetDuration("timeout")
-
-	msg, err := readCommand(cmd.InOrStdin(), args[0])
-	if err != nil {
-		return usage("%v", err)
-	}
 	tlsCfg, err := tlsconf.Client(str("cacert"), str("cert"), str("key"), insecure, [3]string{"--cacert", "--cert", "--key"})
 	if err != nil {
-		return usage("%v", err)
+		return producer.Config{}, usage("%v", err)
 	}
 	token := os.Getenv("GATEHOUSE_TOKEN")
 	if file := str("token-file"); file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return usage("--token-file: %v", err)
+			return producer.Config{}, usage("--token-file: %v", err)
 		}
 		token = string(b)
 	}
-	token = strings.TrimSpace(token)
-	c, err := producer.New(producer.Config{URL: str("to"), TLS: tlsCfg, Timeout: timeout, From: str("from"), Token: token})
+	return producer.Config{URL: str("to"), TLS: tlsCfg, Timeout: timeout, Token: strings.TrimSpace(token)}, nil
+}
+
+func runSend(cmd *cobra.Command, args []string) error {
+	msg, err := readCommand(cmd.InOrStdin(), args[0])
+	if err != nil {
+		return usage("%v", err)
+	}
+	cfg, err := consumerConfig(cmd)
+	if err != nil {
+		return err
+	}
+	cfg.From, _ = cmd.Flags().GetString("from")
+	c, err := producer.New(cfg)
 	if err != nil {
 		return usage("--to: %v", err)
 	}
 	r, err := c.SendMessage(cmd.Context(), msg)
 	if err != nil {
-		return finding("send to %s: %v", str("to"), err)
+		return finding("send to %s: %v", cfg.URL, err)
 	}
 	if r.Message == nil {
 		return nil

@@ -100,13 +100,17 @@ func (h *Host) extismPlugin(file string, shape *moduleShape, err error) (string,
 }
 
 // loadExtism loads the plain Extism plugin name, of module shape, as x
-// configures it.
-func (h *Host) loadExtism(ctx context.Context, file string, wasm []byte, in *Inspection, shape *moduleShape, name string, x *ExtismConfig) (*Plugin, *Inspection, error) {
+// configures it, compiled with cache.
+func (h *Host) loadExtism(ctx context.Context, cache wazero.CompilationCache, file string, wasm []byte, in *Inspection,
+	shape *moduleShape, name string, x *ExtismConfig) (*Plugin, *Inspection, error) {
 	shape.Binding, in.Binding = BindingExtism, BindingExtism
 	manifest := x.manifest(name)
 	in.Manifest = manifest
 	if err := errors.Join(x.Validate(), manifest.Validate()); err != nil {
 		return nil, in, abi.Errorf(abi.CodeBadManifest, "plugins.%s.extism: %s", name, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	if err := h.cfg.checkBinding(name, file, in.SHA256); err != nil {
+		return nil, in, err
 	}
 	exports := map[componentKey]string{}
 	for export, c := range x.Exports {
@@ -117,32 +121,37 @@ func (h *Host) loadExtism(ctx context.Context, file string, wasm []byte, in *Ins
 	}
 	limits, grants := h.cfg.pluginConfig(name)
 	logger := h.logger.With("plugin", name)
-	m, err := h.newExtismModule(ctx, wasm, limits, grants, logger, x)
+	m, err := h.newExtismModule(ctx, cache, wasm, name, limits, grants, logger, x)
 	if err != nil {
 		return nil, in, err
 	}
 	return h.newPlugin(ctx, file, in, shape, manifest, limits, grants, logger, &extismExports{m, exports})
 }
 
-// newExtismModule compiles a plain Extism plugin for the limits and grants.
-func (h *Host) newExtismModule(ctx context.Context, wasm []byte, limits Limits, grants Grants, logger *slog.Logger, x *ExtismConfig) (*extismModule, error) {
-	rc := wazero.NewRuntimeConfig().WithCompilationCache(h.cache).
-		WithMemoryLimitPages(limits.MemoryPages).WithCloseOnContextDone(true)
-	return newExtismModule(ctx, wasm, rc, h.moduleConfig(grants, logger), limits, grants, logger, x)
+// newExtismModule compiles the plain Extism plugin name for the limits and
+// grants, with cache unless it is nil.
+func (h *Host) newExtismModule(ctx context.Context, cache wazero.CompilationCache, wasm []byte, name string,
+	limits Limits, grants Grants, logger *slog.Logger, x *ExtismConfig) (*extismModule, error) {
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(limits.MemoryPages).WithCloseOnContextDone(true)
+	if cache != nil {
+		rc = rc.WithCompilationCache(cache)
+	}
+	return newExtismModule(ctx, wasm, rc, h.wasiConfig(name, limits, grants, logger), limits, grants, logger, x)
 }
 
 // CallExtism calls export of the Extism plugin in file once with input
 // and returns its output, as `extism call` does: the module needs no
 // Gatehouse export. It runs under the host's default limits, its log and
 // its WASI output going to the host's log, with the Extism configuration
-// and WASI of x and the HTTP hosts and clock of grants.
+// and WASI of x and the HTTP hosts and clock of grants. Its compiled code
+// is not cached.
 func (h *Host) CallExtism(ctx context.Context, file, export string, input []byte, x ExtismConfig, grants Grants) ([]byte, error) {
 	wasm, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read plugin: %w", err)
 	}
 	limits := h.cfg.Limits.Or(DefaultLimits)
-	m, err := h.newExtismModule(ctx, wasm, limits, grants, h.logger, &x)
+	m, err := h.newExtismModule(ctx, nil, wasm, "", limits, grants, h.logger, &x)
 	if err != nil {
 		return nil, err
 	}

@@ -49,9 +49,9 @@ func TestBehaviourAcrossBindings(t *testing.T) {
 					Action: "deny", Target: map[string]any{"ipv4_net": "10.0.0.0/8"},
 				}})
 			},
-			want: abi.ActuateReply{Status: 200, Results: map[string]any{
+			want: abi.ActuateReply{Status: 200, Results: map[string]any{"x-echo": map[string]any{
 				"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.0/8"},
-			}},
+			}}},
 		},
 		{
 			name: "actuator refuses an unsupported pair",
@@ -205,7 +205,7 @@ func TestKVSurvivesRestart(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "store.db")
 	cfg := Config{
 		StorePath: store,
-		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
+		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}}}},
 	}
 	count := func(h *Host) any {
 		t.Helper()

@@ -181,7 +181,7 @@ func kitCases(t testing.TB) []kitCase {
 			"", "", map[string]any{"fulfilled": true}},
 		{"actuate", abi.ExportActuate, env(abi.ActuateRequest{Component: "echo", Command: abi.Command{Action: "deny", Target: map[string]any{"ipv4_net": "10.0.0.1"}},
 			Headers: abi.Headers{RequestID: "r", Created: -1, To: []string{"a"}}}),
-			"", "", map[string]any{"status": 200, "results": map[string]any{"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.1"}}}},
+			"", "", map[string]any{"status": 200, "results": map[string]any{"x-echo": map[string]any{"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.1"}}}}},
 		{"command not a map", abi.ExportActuate, env(map[string]any{"component": "echo", "command": []any{}}), abi.CodeInvalidRequest, "command", nil},
 		{"target not a map", abi.ExportActuate, env(map[string]any{"component": "echo", "command": map[string]any{"target": "ipv4_net"}}),
 			abi.CodeInvalidRequest, "command.target: not a map", nil},

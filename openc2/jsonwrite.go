@@ -136,6 +136,25 @@ func (e *encoder) raw(p *path, raw json.RawMessage) {
 	e.b = appendCompact(e.b, raw)
 }
 
+// ValidString reports whether s is UTF-8 text that I-JSON allows (RFC 7493
+// section 2.1): the strings the codec reads and writes. A value from
+// outside a message, such as an HTTP header, must pass it before it goes
+// into one.
+func ValidString(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || noncharacter(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
 // appendString appends s as a JSON string, escaping only what JSON requires.
 // It reports false if s is not UTF-8 text that I-JSON allows.
 func appendString(b []byte, s string) ([]byte, bool) {

@@ -3,6 +3,7 @@ package openc2
 import (
 	"encoding/json"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 )
@@ -30,16 +31,19 @@ type Response struct {
 	Results    *Results `json:"results,omitempty"`
 }
 
-// Results are the results of a Response (LS v1.0 section 3.3.2.2). An empty
-// Results is valid.
+// Results are the results of a Response (LS v1.0 section 3.3.2.2). They hold
+// at least one result: Results is Map{1..*} as Args is (section 3.3.1.4),
+// so "results": {} is refused on both ways, as "args": {} is; a response
+// without results leaves the field out.
 //
 // # Notes
 //
-// LS v1.0 section 3.4.2 describes Version as "Major.Minor" in prose only; the
-// conformance vectors use "1.0-draft-2019-02", so any non-empty string is
-// accepted.
+// LS v1.0 section 3.4.2.17 defines Version as "Major.Minor"; a version may
+// also carry a pre-release label after a hyphen ("1.0-draft-2019-02"), as
+// drafts of the specification and the conformance vectors do. Anything else
+// ("1", "v1.0", "1.0.0") is refused.
 type Results struct {
-	Versions  []string            // LS versions; only non-empty is checked (see Notes)
+	Versions  []string            // LS versions, "Major.Minor" (see Notes)
 	Profiles  []string            // namespace identifiers of supported profiles
 	Pairs     map[Action][]string // target names supported per action (3.4.2.1)
 	RateLimit *float64            // commands per minute, not negative
@@ -178,10 +182,13 @@ func (e *encoder) results(p *path, r *Results) {
 // validate checks r against LS v1.0 section 3.3.2.2 and SLPF v1.0 section
 // 2.2.2; p is its path.
 func (r *Results) validate(p *path) error {
+	if r.Versions == nil && r.Profiles == nil && r.Pairs == nil && r.RateLimit == nil && r.SLPF == nil && len(r.Extensions) == 0 {
+		return fail(p, "must hold at least one result (LS v1.0 section 3.3.2.2)")
+	}
 	for i, v := range r.Versions {
 		vp := &path{up: &path{up: p, name: "versions"}, elem: i}
-		if v == "" {
-			return fail(vp, "empty version")
+		if !versionPattern.MatchString(v) {
+			return fail(vp, "%q is not a version Major.Minor (LS v1.0 section 3.4.2.17)", v)
 		}
 		for j := range i {
 			if r.Versions[j] == v {
@@ -212,6 +219,10 @@ func (r *Results) validate(p *path) error {
 	}
 	return validateExtensions(p, r.Extensions, "result")
 }
+
+// versionPattern is a Version (LS v1.0 section 3.4.2.17): Major.Minor, with
+// an optional pre-release label (see the Notes of Results).
+var versionPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(-[0-9A-Za-z][0-9A-Za-z.-]*)?$`)
 
 // validatePairs checks Action-Targets (LS v1.0 section 3.4.2.1): at least
 // one action, each with at least one target type and none twice.

@@ -45,8 +45,13 @@ type tool struct {
 func noEnv(string) []string { return nil }
 
 // find returns the toolchain, or skips (fails, in CI) the test without it.
+// With -short it skips the test: builds in other languages than Go are the
+// slow part of the suite, which task test leaves to task test:all.
 func (tc *Toolchain) find(t testing.TB) *tool {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: the test builds %s plugins (task test:all runs it)", tc.Lang)
+	}
 	root := ModuleRoot(t)
 	tc.once.Do(func() { tc.found, tc.err = tc.locate(root) })
 	if tc.err != nil {
@@ -57,7 +62,8 @@ func (tc *Toolchain) find(t testing.TB) *tool {
 
 // Plugin builds the reference plugin plugins-src/<lang>/<name> with the
 // build commands in the first comment of its main source file, run from the
-// module root, and returns the .wasm file, named NAME-<12 hex digits>.wasm.
+// module root, and returns the .wasm file, named NAME.wasm in a folder
+// named after its cache key.
 // Its cache key covers the sources of the language's kit and reference
 // plugins.
 func (tc *Toolchain) Plugin(t testing.TB, name string) string {
@@ -89,8 +95,8 @@ func (tc *Toolchain) plugin(t testing.TB, name, built string, edit func([]string
 // Dir builds the plugin whose sources are in dir (relative to the module
 // root or absolute) with the build commands in the first comment of its
 // main source file, run in dir, and returns the .wasm file, named
-// NAME-<12 hex digits>.wasm after the folder. Its cache key covers the
-// sources of dir. It serves plugins kept as test data.
+// NAME.wasm after the folder, in a folder named after its cache key. Its
+// cache key covers the sources of dir. It serves plugins kept as test data.
 func (tc *Toolchain) Dir(t testing.TB, dir string) string {
 	t.Helper()
 	tc.find(t)
@@ -254,7 +260,7 @@ var Toolchains = map[string]*Toolchain{C.Lang: C, Rust.Lang: Rust, Zig.Lang: Zig
 // CReactor builds the C reference plugin plugins-src/c/<name> from the
 // same sources and command as C.Plugin, but as a WASI reactor against
 // wasi-libc instead of freestanding, and returns the .wasm file, named
-// NAME-wasi-<12 hex digits>.wasm.
+// NAME-wasi.wasm.
 func CReactor(t testing.TB, name string) string {
 	t.Helper()
 	clang := C.find(t).argv[0]

@@ -97,7 +97,7 @@ func integer(v any) (int64, bool) {
 
 // abiCommand returns cmd in the shape the ABI carries it (abi/README.md,
 // section 6.2): the values abi.DecodeJSONObject gives for cmd's LS v1.0
-// JSON. The common target, argument and specifier types are converted
+// JSON, without start_time, stop_time and duration. The common target, argument and specifier types are converted
 // directly; the others go through their JSON.
 func abiCommand(cmd *openc2.Command) (abi.Command, error) {
 	ac := abi.Command{Action: string(cmd.Action), CommandID: cmd.CommandID}
@@ -107,15 +107,10 @@ func abiCommand(cmd *openc2.Command) (abi.Command, error) {
 	}
 	ac.Target = map[string]any{cmd.Target.Name: v}
 	if a := cmd.Args; a != nil {
+		// start_time, stop_time and duration are the consumer's: an
+		// actuator gets the command when it starts, and a delete of its
+		// rule when it stops.
 		ac.Args = map[string]any{}
-		for _, t := range []struct {
-			name string
-			v    *int64
-		}{{"start_time", a.StartTime}, {"stop_time", a.StopTime}, {"duration", a.Duration}} {
-			if t.v != nil {
-				ac.Args[t.name] = *t.v
-			}
-		}
 		if a.ResponseRequested != "" {
 			ac.Args["response_requested"] = string(a.ResponseRequested)
 		}
@@ -126,6 +121,9 @@ func abiCommand(cmd *openc2.Command) (abi.Command, error) {
 			if ac.Args[k], err = jsonValue(raw); err != nil {
 				return ac, fmt.Errorf("args.%s: %v", k, err)
 			}
+		}
+		if len(ac.Args) == 0 {
+			ac.Args = nil
 		}
 	}
 	if cmd.Actuator != nil {

@@ -60,6 +60,7 @@ func (c *Consumer) cancelCommand(cmd *openc2.Command) *openc2.Response {
 	if kept != nil {
 		return status(openc2.StatusInternalError, fmt.Sprintf("%q is off the schedule but still in the store, so it would run after a restart: %v", id, kept))
 	}
+	c.history.cancelled(jobs[0].Seq, r)
 	return r
 }
 

@@ -29,8 +29,14 @@
 // response's status is the highest of theirs (so one failure is never
 // reported as success), its status_text names each component whose status
 // differs from 200, and its results hold the result fields every component
-// answered alike (a producer that needs one component's results, such as an
-// SLPF rule_number, addresses it by asset_id).
+// answered alike.
+//
+// # Rule numbers
+//
+// The consumer numbers every allow and deny it carries out in one space
+// (SLPF v1.0 section 2.1.3.2), whichever components carried it out, and
+// maps the number to the rule each component answered with; a delete by
+// that number deletes exactly those rules. See createRule and deleteRule.
 //
 // # Responses
 //
@@ -42,12 +48,14 @@
 //
 // # Scheduling
 //
-// A command whose start_time is in the future is checked and routed at once
-// and answered 102 Processing, and carried out at start_time. A command with
-// stop_time or duration is ended at stop_time (start_time + duration) by
-// sending 'delete slpf:rule_number' with the rule number each component
-// returned (SLPF v1.0 section 2.3.4.1); so it is accepted only by components
-// that declare that pair, and only for allow and deny. Both kinds of
+// Time is the consumer's: actuators never see start_time, stop_time or
+// duration. A command whose start_time is in the future is checked and
+// routed at once and answered 102 Processing, and carried out at
+// start_time. A command with stop_time or duration is ended at stop_time
+// (start_time + duration) by deleting its rule number, which sends 'delete
+// slpf:rule_number' to each component with its own number (SLPF v1.0
+// section 2.3.4.1); so it is accepted only by components that declare that
+// pair, and only for allow and deny. Both kinds of
 // scheduled work are written to the Store before the response is sent, and
 // picked up again by Start after a restart. A due delete that fails with a
 // 5xx status is retried with a growing delay, up to five minutes apart.
@@ -73,6 +81,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -131,6 +140,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
+	// History is how many commands the history keeps in Store (see
+	// Consumer.History); 0 keeps none.
+	History int
+	// Registerer takes the consumer's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // Consumer carries out OpenC2 commands. It is safe for concurrent use.
@@ -143,7 +157,9 @@ type Consumer struct {
 	logger     *slog.Logger
 	now        func() time.Time
 
-	sched *scheduler
+	sched   *scheduler
+	rules   *ruleBook
+	history *history
 
 	ctx    context.Context // ends at Close; background work runs under it
 	cancel context.CancelFunc
@@ -174,7 +190,13 @@ func New(acts Actuators, cfg Config) (*Consumer, error) {
 	}
 	c.specifiers = specs
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	c.sched = newScheduler(c, cfg.Store)
+	c.rules = newRuleBook(cfg.Store)
+	c.history = newHistory(c, cfg.Store, max(0, cfg.History), m)
 	return c, nil
 }
 
@@ -182,8 +204,10 @@ func New(acts Actuators, cfg Config) (*Consumer, error) {
 // due, in the background, until Close. Work that fell due while the consumer
 // was down is carried out at once.
 func (c *Consumer) Start() error {
-	if err := c.sched.load(); err != nil {
-		return err
+	for _, load := range []func() error{c.rules.load, c.history.load, c.sched.load} {
+		if err := load(); err != nil {
+			return err
+		}
 	}
 	c.wg.Add(1)
 	go func() {
@@ -216,7 +240,9 @@ func (c *Consumer) Handle(ctx context.Context, msg *openc2.Message) *openc2.Mess
 	if msg.Request == nil {
 		resp = status(openc2.StatusBadRequest, "the message holds no command")
 	} else {
-		resp = c.handle(ctx, h, msg.Request)
+		seq := c.history.begin(ctx, h, msg.Request)
+		resp = c.handle(withSeq(ctx, seq), h, msg.Request)
+		c.history.answered(seq, resp)
 		if resp == nil {
 			return nil
 		}
@@ -237,20 +263,21 @@ func (c *Consumer) handle(ctx context.Context, h openc2.Headers, cmd *openc2.Com
 		return r
 	}
 	rr := responseRequested(cmd)
+	seq := seqOf(ctx)
 	if rr == openc2.ResponseAck || rr == openc2.ResponseNone {
-		c.background("command", func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+		c.background("command", seq, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 		return answer(rr, status(openc2.StatusProcessing, ""))
 	}
 	if rr == openc2.ResponseStatus {
 		if isCancel(cmd) {
-			c.background("cancel", func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+			c.background("cancel", seq, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 			return status(openc2.StatusProcessing, "")
 		}
-		p, r := c.prepare(h, cmd)
+		p, r := c.prepare(ctx, h, cmd)
 		if r != nil {
 			return r
 		}
-		c.background("command", func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
+		c.background("command", seq, func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
 		return status(openc2.StatusProcessing, "")
 	}
 	return c.carryOut(ctx, h, cmd)
@@ -265,7 +292,7 @@ func (c *Consumer) carryOut(ctx context.Context, h openc2.Headers, cmd *openc2.C
 	case isCancel(cmd):
 		return c.cancelCommand(cmd)
 	}
-	p, r := c.prepare(h, cmd)
+	p, r := c.prepare(ctx, h, cmd)
 	if r != nil {
 		return r
 	}
@@ -280,13 +307,15 @@ func answer(rr openc2.ResponseType, r *openc2.Response) *openc2.Response {
 	return r
 }
 
-// background runs work under the consumer's lifetime and logs its outcome.
-func (c *Consumer) background(what string, work func(ctx context.Context) *openc2.Response) {
+// background runs work under the consumer's lifetime, logs its outcome
+// and records it in the history entry seq.
+func (c *Consumer) background(what string, seq uint64, work func(ctx context.Context) *openc2.Response) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		r := work(c.ctx)
+		r := work(withSeq(c.ctx, seq))
 		c.logOutcome(what, r)
+		c.history.finished(seq, "background", r)
 	}()
 }
 

@@ -146,7 +146,7 @@ func TestHandle(t *testing.T) {
 		{name: "features", cfg: Config{RateLimit: 120},
 			cmd:  `{"action":"query","target":{"features":["versions","profiles","pairs","rate_limit"]}}`,
 			want: `{"status":200,"results":{"pairs":{"allow":["ipv4_connection","ipv4_net"],"cancel":["command"],"delete":["slpf:rule_number"],"deny":["ipv4_connection","ipv4_net","ipv6_net"],"query":["features"]},"profiles":["slpf","x-echo"],"rate_limit":120,"versions":["1.0"]}}`},
-		{name: "features without rate limit", cmd: `{"action":"query","target":{"features":["rate_limit"]}}`, want: `{"status":200,"results":{}}`},
+		{name: "features without rate limit", cmd: `{"action":"query","target":{"features":["rate_limit"]}}`, want: `{"status":200}`},
 		{name: "features of one actuator", cmd: `{"action":"query","target":{"features":["pairs"]},"actuator":{"slpf":{"asset_id":"slpf-ipt/filter"}}}`,
 			want: `{"status":200,"results":{"pairs":{"deny":["ipv4_net","ipv6_net"],"query":["features"]}}}`},
 		{name: "features of no actuator", cmd: `{"action":"query","target":{"features":["pairs"]},"actuator":{"x-lock":{}}}`,
@@ -182,11 +182,11 @@ func TestHandle(t *testing.T) {
 		{name: "results", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
 			return abi.ActuateReply{Status: 200, StatusText: "done", Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}, nil
 		}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"actuator":{"slpf":{"asset_id":"slpf-nft/filter"}}}`,
-			want: `{"status":200,"status_text":"done","results":{"slpf":{"rule_number":7}}}`, refs: []string{"slpf-nft/filter"}},
+			want: `{"status":200,"status_text":"done","results":{"slpf":{"rule_number":1}}}`, refs: []string{"slpf-nft/filter"}},
 		{name: "results merged", reply: func(ref string, _ abi.ActuateRequest) (abi.ActuateReply, error) {
 			return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": ruleOf(ref)}, "x-acme": map[string]any{"ok": true}}}, nil
 		}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"actuator":{"slpf":{}}}`,
-			want: `{"status":200,"results":{"x-acme":{"ok":true}}}`, refs: []string{"slpf-ipt/filter", "slpf-nft/filter"}},
+			want: `{"status":200,"results":{"slpf":{"rule_number":1},"x-acme":{"ok":true}}}`, refs: []string{"slpf-ipt/filter", "slpf-nft/filter"}},
 		{name: "one of several fails", reply: func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
 			if ref == "slpf-ipt/filter" {
 				return plugin(abi.CodeUnavailable)(ref, req)
@@ -227,8 +227,8 @@ func TestHandle(t *testing.T) {
 			want: `{"status":400,"status_text":"args: delete slpf:rule_number takes no argument but response_requested and start_time (SLPF v1.0 section 2.3.4.1)"}`},
 		{name: "duration on contain", cmd: `{"action":"contain","target":{"ipv4_net":"10.0.0.1"},"args":{"duration":5}}`,
 			want: `{"status":400,"status_text":"args: stop_time and duration apply to allow and deny only; the consumer ends a command by deleting its rule (SLPF v1.0 Table 2.3-2)"}`},
-		{name: "delete", cmd: `{"action":"delete","target":{"slpf:rule_number":3},"args":{"response_requested":"complete"}}`,
-			want: `{"status":200}`, refs: []string{"slpf-nft/filter"}},
+		{name: "delete of a number not in use", cmd: `{"action":"delete","target":{"slpf:rule_number":3},"args":{"response_requested":"complete"}}`,
+			want: `{"status":500,"status_text":"firewall rule not removed or updated: no rule number 3"}`},
 		{name: "stop without delete", cmd: `{"action":"deny","target":{"ipv6_net":"::1"},"args":{"duration":5000}}`,
 			want: `{"status":501,"status_text":"actuator slpf-ipt/filter cannot end a command at stop_time: it does not support delete slpf:rule_number"}`},
 		{name: "stop passed", cmd: fmt.Sprintf(`{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"args":{"stop_time":%d}}`, epoch.UnixMilli()),

@@ -47,6 +47,9 @@ func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
 			}
 		}
 	}
+	if r.Versions == nil && r.Profiles == nil && r.Pairs == nil && r.RateLimit == nil {
+		return status(openc2.StatusOK, "") // nothing to say: Results holds one result at least
+	}
 	return &openc2.Response{Status: openc2.StatusOK, Results: r}
 }
 

@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -18,21 +19,28 @@ import (
 // be carried out now.
 type plan struct {
 	req     abi.ActuateRequest // the request every target gets
+	cmd     *openc2.Command
 	targets []Actuator
 	stop    time.Time // when to end the command; zero for never
 	h       openc2.Headers
+	seq     uint64 // the command's entry in the history; 0 for none
 }
 
 // prepare routes cmd and works out its time window. It returns the plan to
 // carry out now, or the response to send instead: a refusal, or 102 for a
 // command it scheduled for its start_time.
-func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc2.Response) {
+func (c *Consumer) prepare(ctx context.Context, h openc2.Headers, cmd *openc2.Command) (*plan, *openc2.Response) {
 	targets, specs, r := c.route(cmd)
 	if r != nil {
 		return nil, r
 	}
 	now := c.now()
 	start, stop := window(cmd.Args, now)
+	seq := seqOf(ctx)
+	c.history.routed(seq, targets, timeOrZero(start, now), timeOrZero(stop, time.Time{}))
+	if a := cmd.Args; a != nil && a.SLPF != nil && a.SLPF.InsertRule != nil && c.rules.inUse(*a.SLPF.InsertRule) {
+		return nil, status(openc2.StatusBadRequest, errRuleInUse(*a.SLPF.InsertRule).Error())
+	}
 	if !stop.IsZero() {
 		if !stop.After(now) {
 			return nil, status(openc2.StatusBadRequest, fmt.Sprintf("args: the command would end at %s, which has passed", stamp(stop)))
@@ -44,10 +52,10 @@ func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc
 		}
 	}
 	if start.After(now) {
-		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h, CommandID: commandID(h, cmd)}); err != nil {
+		if err := c.sched.add(&job{Kind: jobStart, Due: start.UnixMilli(), Command: mustEncode(cmd), Headers: h, CommandID: commandID(h, cmd), Seq: seq}); err != nil {
 			return nil, status(openc2.StatusInternalError, "schedule the command: "+err.Error())
 		}
-		return nil, status(openc2.StatusProcessing, "scheduled to start at "+stamp(start))
+		return nil, status(openc2.StatusProcessing, scheduledText+stamp(start))
 	}
 	req, err := actuateRequest(h, cmd)
 	if err != nil {
@@ -57,7 +65,19 @@ func (c *Consumer) prepare(h openc2.Headers, cmd *openc2.Command) (*plan, *openc
 	if cmd.Actuator != nil {
 		req.Profile = cmd.Actuator.Profile
 	}
-	return &plan{req: req, targets: targets, stop: stop, h: h}, nil
+	return &plan{req: req, cmd: cmd, targets: targets, stop: stop, h: h, seq: seq}, nil
+}
+
+// scheduledText starts the status text of a command scheduled for later.
+const scheduledText = "scheduled to start at "
+
+// timeOrZero returns t in milliseconds since the Unix epoch, or 0 when it
+// is zero.
+func timeOrZero(t, zero time.Time) int64 {
+	if t.Equal(zero) {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // route returns the components to carry out cmd and its actuator
@@ -223,25 +243,97 @@ type outcome struct {
 	resp *openc2.Response
 }
 
-// execute carries out p on every target, schedules the end of the command
-// on each that answered with a rule number, and merges the answers.
+// execute carries out p on every target and merges the answers. An allow
+// or deny gets a rule number of the consumer's, scheduled to be deleted at
+// p.stop; a delete by rule number deletes the rules behind the number.
 func (c *Consumer) execute(ctx context.Context, p *plan) *openc2.Response {
+	switch {
+	case isRuleDelete(p.req.Command):
+		n, _ := p.cmd.Target.Value.(int64)
+		return c.deleteRule(ctx, p.req, n, refs(p.targets))
+	case isRuleCommand(p.req.Command):
+		return c.createRule(ctx, p)
+	}
+	return merge(c.actuateAll(ctx, p))
+}
+
+// actuateAll carries p out on every target, concurrently.
+func (c *Consumer) actuateAll(ctx context.Context, p *plan) []outcome {
 	outs := make([]outcome, len(p.targets))
 	if len(p.targets) == 1 {
 		outs[0] = c.actuate(ctx, p.targets[0].Ref, p.req)
-	} else {
-		var wg sync.WaitGroup
-		for i, a := range p.targets {
-			wg.Go(func() { outs[i] = c.actuate(ctx, a.Ref, p.req) })
-		}
-		wg.Wait()
+		return outs
 	}
+	var wg sync.WaitGroup
+	for i, a := range p.targets {
+		wg.Go(func() { outs[i] = c.actuate(ctx, a.Ref, p.req) })
+	}
+	wg.Wait()
+	return outs
+}
+
+// refs returns the references of acts.
+func refs(acts []Actuator) []string {
+	out := make([]string, len(acts))
+	for i, a := range acts {
+		out[i] = a.Ref
+	}
+	return out
+}
+
+// createRule carries out the allow or deny of p under a rule number of the
+// consumer's: args.slpf.insert_rule when given (400 when in use), else the
+// next one. The number maps to the rule each component answered with; the
+// response carries it whenever one component at least created a rule, so
+// that a producer can delete what was applied even when another component
+// failed (the status is then the failure's, and status_text names each
+// component that failed). Nothing is rolled back. With a stop, the
+// number's rules are deleted at p.stop; a component that answered no rule
+// number then makes its part 500, since its rule could not be ended.
+func (c *Consumer) createRule(ctx context.Context, p *plan) *openc2.Response {
+	var want *int64
+	if a := p.cmd.Args; a != nil && a.SLPF != nil {
+		want = a.SLPF.InsertRule
+	}
+	n, err := c.rules.reserve(want)
+	if err != nil {
+		var inUse errRuleInUse
+		if errors.As(err, &inUse) {
+			return status(openc2.StatusBadRequest, err.Error())
+		}
+		return status(openc2.StatusInternalError, err.Error())
+	}
+	outs := c.actuateAll(ctx, p)
+	var parts []part
+	for i, o := range outs {
+		if o.resp.Status != openc2.StatusOK {
+			continue
+		}
+		m, ok := ruleNumber(o.resp)
+		if !ok {
+			if !p.stop.IsZero() {
+				outs[i].resp = status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out but returned no slpf rule_number, so it cannot be ended at %s", o.ref, stamp(p.stop)))
+			}
+			continue
+		}
+		parts = append(parts, part{Actuator: o.ref, RuleNumber: m})
+	}
+	r := merge(outs)
+	if err := c.rules.commit(n, p.req.Command.CommandID, parts); err != nil {
+		return status(openc2.StatusInternalError, fmt.Sprintf("carried out, but the store could not keep its rule number %d: %v", n, err))
+	}
+	if len(parts) == 0 {
+		return r
+	}
+	r = withRuleNumber(r, n)
 	if !p.stop.IsZero() {
-		for i := range outs {
-			outs[i].resp = c.scheduleStop(p, outs[i])
+		del := &openc2.Command{Action: openc2.ActionDelete, Target: openc2.Target{Name: openc2.TargetSLPFRuleNumber, Value: n}}
+		j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, CommandID: p.req.Command.CommandID, Rule: n, Seq: p.seq}
+		if err := c.sched.add(j); err != nil {
+			return status(openc2.StatusInternalError, fmt.Sprintf("carried out as rule number %d, but its end could not be scheduled: %v", n, err))
 		}
 	}
-	return merge(outs)
+	return r
 }
 
 // actuate calls one component and turns its reply into a response.
@@ -255,24 +347,6 @@ func (c *Consumer) actuate(ctx context.Context, ref string, req abi.ActuateReque
 		return outcome{ref, status(openc2.StatusInternalError, fmt.Sprintf("actuator %s answered a response that is not LS v1.0: %v", ref, err))}
 	}
 	return outcome{ref, r}
-}
-
-// scheduleStop schedules the deletion of the rule o's component created,
-// at p.stop, and returns o's response, or a 500 when the rule cannot be
-// ended.
-func (c *Consumer) scheduleStop(p *plan, o outcome) *openc2.Response {
-	if o.resp.Status != openc2.StatusOK {
-		return o.resp
-	}
-	if o.resp.Results == nil || o.resp.Results.SLPF == nil || o.resp.Results.SLPF.RuleNumber == nil {
-		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out but returned no slpf rule_number, so it cannot be ended at %s", o.ref, stamp(p.stop)))
-	}
-	del := &openc2.Command{Action: openc2.ActionDelete, Target: openc2.Target{Name: openc2.TargetSLPFRuleNumber, Value: *o.resp.Results.SLPF.RuleNumber}}
-	j := &job{Kind: jobStop, Due: p.stop.UnixMilli(), Command: mustEncode(del), Headers: p.h, CommandID: p.req.Command.CommandID, Actuator: o.ref}
-	if err := c.sched.add(j); err != nil {
-		return status(openc2.StatusInternalError, fmt.Sprintf("actuator %s carried the command out, but its end could not be scheduled: %v", o.ref, err))
-	}
-	return o.resp
 }
 
 // merge returns the response to a command several components carried out

@@ -46,8 +46,13 @@ type job struct {
 	// v1.0 section 3.3.1). Jobs written without it fall back to the
 	// request_id of Headers.
 	CommandID string `json:"command_id,omitempty"`
-	// Actuator is the component a stop job addresses.
+	// Rule is the consumer's rule number a stop job deletes.
+	Rule int64 `json:"rule,omitempty"`
+	// Actuator is the component a stop job written before the consumer
+	// numbered rules addresses, with that component's rule number.
 	Actuator string `json:"actuator,omitempty"`
+	// Seq is the command's entry in the history; 0 for none.
+	Seq uint64 `json:"seq,omitempty"`
 	// Attempts counts the failed runs of a stop job.
 	Attempts int `json:"attempts,omitempty"`
 }
@@ -220,9 +225,13 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 	var r *openc2.Response
 	switch j.Kind {
 	case jobStart:
-		r = s.c.carryOut(ctx, j.Headers, cmd)
+		r = s.c.carryOut(withSeq(ctx, j.Seq), j.Headers, cmd)
+		if ctx.Err() == nil {
+			s.c.history.finished(j.Seq, "start", r)
+		}
 	case jobStop:
 		r = s.c.stop(ctx, j, cmd)
+		s.c.history.stopped(j.Seq, r)
 		if r.Status >= 500 && ctx.Err() == nil {
 			j.Attempts++
 			j.Due = s.c.now().Add(min(time.Second<<min(j.Attempts, 16), maxRetryDelay)).UnixMilli()
@@ -245,12 +254,18 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 	return r
 }
 
-// stop sends the delete of a stop job to its component.
+// stop deletes the rules of a stop job's command.
 func (c *Consumer) stop(ctx context.Context, j *job, cmd *openc2.Command) *openc2.Response {
 	req, err := actuateRequest(j.Headers, cmd)
 	if err != nil {
 		return status(openc2.StatusInternalError, err.Error())
 	}
 	req.Profile = "slpf"
-	return c.actuate(ctx, j.Actuator, req).resp
+	if j.Actuator != "" {
+		return c.actuate(ctx, j.Actuator, req).resp
+	}
+	if c.rules.parts(j.Rule, nil) == nil {
+		return status(openc2.StatusOK, fmt.Sprintf("rule number %d was deleted before its stop_time", j.Rule))
+	}
+	return c.deleteRule(ctx, req, j.Rule, nil)
 }

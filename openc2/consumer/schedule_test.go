@@ -75,7 +75,7 @@ func TestScheduledStop(t *testing.T) {
 	acts := &fakeActuators{list: []Actuator{fw1, fw2}, reply: ruleReplies(&fail)}
 	c, clk := newTestConsumer(t, acts, Config{})
 	got := encode(t, c.Handle(context.Background(), message(t, `{"action":"allow","target":{"ipv4_net":"10.0.0.1"},"args":{"duration":60000}}`)))
-	if want := `{"status":200,"results":{"slpf":{"rule_number":7}}}`; got != want {
+	if want := `{"status":200,"results":{"slpf":{"rule_number":1}}}`; got != want {
 		t.Fatalf("response = %s, want %s", got, want)
 	}
 	clk.advance(59 * time.Second)
@@ -147,7 +147,10 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 	if err := c2.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(acts.recorded()) == 3 })
+	waitFor(t, func() bool {
+		keys, _ := st.Namespace("schedule").List([]byte(keyPrefix))
+		return len(acts.recorded()) == 3 && len(keys) == 0
+	})
 	c2.Close()
 	seen := map[string]bool{}
 	for _, cl := range acts.recorded()[1:] {
@@ -156,7 +159,7 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 	if !seen["deny map[ipv4_net:10.0.0.2]"] || !seen["delete map[slpf:rule_number:7]"] {
 		t.Errorf("after the restart: %v", seen)
 	}
-	if keys, _ := st.Namespace("schedule").List(nil); len(keys) != 0 {
+	if keys, _ := st.Namespace("schedule").List([]byte(keyPrefix)); len(keys) != 0 {
 		t.Errorf("store still holds %q", keys)
 	}
 }

@@ -6,11 +6,15 @@
 // What it checks, in order, and what it answers (the HTTP status, and the
 // status of the OpenC2 response in the body):
 //
+//   - X-Request-ID, when given, must be UTF-8 text that I-JSON allows,
+//     since it goes into the response: else 400, before anything runs.
 //   - Content-Type must be application/openc2+json;version=1.0 (section
 //     3.3.1): else 415, and 400 in the body.
 //   - The body must fit Options.MaxBytes: else 413, and 400 in the body.
 //   - The body must be a valid message holding a command (section 3.3.2):
-//     else 400, with the codec's error, which names the JSON path.
+//     else 400, with the codec's error, which names the JSON path, and the
+//     request_id of the body's headers when they can be read (section
+//     3.3.3).
 //   - The command must carry an identifier, in headers.request_id or the
 //     X-Request-ID header (section 3.3.3): else 400. A message without
 //     request_id gets the X-Request-ID one.
@@ -29,6 +33,7 @@ package https
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,10 +41,13 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
 )
 
@@ -171,12 +179,28 @@ func (t *transfer) serve(c echo.Context) error {
 	}
 	hdr := c.Response().Header()
 	hdr["Cache-Control"] = noCache
+	var badXID *refusal
 	if xid != "" {
-		hdr[canonicalRequestID] = xids[:1] // the request's value, read only
+		if !openc2.ValidString(xid) {
+			// Refused before anything runs: it could not be echoed in the
+			// response, whose strings must be I-JSON text.
+			badXID = &refusal{badMessage, "the X-Request-ID header is not UTF-8 text that I-JSON allows (RFC 7493 section 2.1)"}
+			xid = ""
+		} else {
+			hdr[canonicalRequestID] = xids[:1] // the request's value, read only
+		}
 	}
+	origin := &consumer.Origin{}
+	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
+		origin.Requester = req.TLS.PeerCertificates[0].Subject.String()
+	}
+	ctx := consumer.WithOrigin(req.Context(), origin)
 	msg, ref := t.read(req, xid)
+	if badXID != nil && (ref == nil || ref.kind == badMessage) {
+		ref = badXID
+	}
 	if ref == nil {
-		ref = t.authorize(req, msg)
+		ref = t.authorize(ctx, req, msg)
 	}
 	if ref != nil {
 		t.opts.Logger.Debug("openc2 request refused", "remote", req.RemoteAddr, "request_id", xid, "error", ref.text)
@@ -188,13 +212,13 @@ func (t *transfer) serve(c echo.Context) error {
 		if id := requestID(msg, xid); id != "" {
 			out.Headers = &openc2.Headers{RequestID: id, Created: time.Now().UnixMilli()}
 		}
-		return send(c, st.http, out)
+		return t.send(c, st.http, out)
 	}
-	out := t.h.Handle(req.Context(), msg)
+	out := t.h.Handle(ctx, msg)
 	if out == nil {
 		return c.NoContent(http.StatusOK)
 	}
-	return send(c, httpStatus(out.Response.Status), out)
+	return t.send(c, httpStatus(out.Response.Status), out)
 }
 
 // read returns the command message of req with request_id filled in.
@@ -216,7 +240,7 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	}
 	msg, err := openc2.DecodeMessage(body.Bytes())
 	if err != nil {
-		return nil, &refusal{badMessage, err.Error()}
+		return headersOf(body.Bytes()), &refusal{badMessage, err.Error()}
 	}
 	if msg.Request == nil {
 		return msg, &refusal{badMessage, "body.openc2: a consumer takes a request, not a response"}
@@ -233,21 +257,26 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	return msg, nil
 }
 
-// authorize asks the Authorizer, if any, about msg.
-func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
+// authorize asks the Authorizer, if any, about msg; ctx carries the
+// consumer.Origin the Authorizer may complete, whose Decision is "allowed"
+// unless it says more.
+func (t *transfer) authorize(ctx context.Context, req *http.Request, msg *openc2.Message) *refusal {
 	if t.opts.Authorizer == nil {
 		return nil
 	}
-	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: bearerToken(req.Header.Get(echo.HeaderAuthorization))}
+	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: guard.BearerToken(req.Header.Get(echo.HeaderAuthorization))}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		ar.Peer = req.TLS.PeerCertificates[0]
 	}
-	err := t.opts.Authorizer.Authorize(req.Context(), ar)
+	err := t.opts.Authorizer.Authorize(ctx, ar)
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		return &refusal{unauthenticated, err.Error()}
 	case err != nil:
 		return &refusal{forbidden, "forbidden: " + err.Error()}
+	}
+	if o := consumer.OriginOf(ctx); o.Decision == "" {
+		o.Decision = "allowed"
 	}
 	return nil
 }
@@ -255,14 +284,22 @@ func (t *transfer) authorize(req *http.Request, msg *openc2.Message) *refusal {
 // bearerChallenge is the WWW-Authenticate header of a 401 response.
 var bearerChallenge = []string{`Bearer realm="openc2"`}
 
-// bearerToken returns the token of an Authorization header of the Bearer
-// scheme (RFC 6750, section 2.1; the scheme is case-insensitive), or "".
-func bearerToken(h string) string {
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
+// headersOf returns a message holding only the request_id of a body that
+// does not decode, when its headers can be read: HTTPS transfer v1.1
+// section 3.3.3 asks that a response carry the command's request_id
+// whenever it can be read. It returns nil otherwise.
+func headersOf(body []byte) *openc2.Message {
+	var m struct {
+		Headers struct {
+			RequestID string `json:"request_id"`
+		} `json:"headers"`
 	}
-	return strings.TrimSpace(token)
+	_ = json.Unmarshal(body, &m) // what it could read is enough
+	id := m.Headers.RequestID
+	if id == "" || !utf8.Valid(body) || !openc2.ValidString(id) {
+		return nil // encoding/json would have replaced bytes of it
+	}
+	return &openc2.Message{Headers: &openc2.Headers{RequestID: id}}
 }
 
 // requestID returns the identifier of the command, from its message or
@@ -279,14 +316,24 @@ func requestID(msg *openc2.Message, xid string) string {
 const responseRoom = 1 << 10
 
 // send writes out as the response body, encoded in a pooled buffer that
-// the response writer copies.
-func send(c echo.Context, status int, out *openc2.Message) error {
+// the response writer copies. A response that does not encode is sent
+// with its status alone (and its request_id when that encodes): the
+// command may have run, and its status stands.
+func (t *transfer) send(c echo.Context, status int, out *openc2.Message) error {
 	buf := bufpool.Get()
 	defer bufpool.Put(buf)
 	buf.Grow(responseRoom)
 	b, err := openc2.AppendMessage(buf.AvailableBuffer(), out)
 	if err != nil {
-		return fmt.Errorf("encode the response: %w", err)
+		t.opts.Logger.Error("openc2 response not encodable; sent with its status alone", "error", err)
+		bare := &openc2.Message{Headers: &openc2.Headers{Created: time.Now().UnixMilli()},
+			Response: &openc2.Response{Status: out.Response.Status, StatusText: "the response could not be encoded; its status stands"}}
+		if out.Headers != nil && openc2.ValidString(out.Headers.RequestID) {
+			bare.Headers.RequestID = out.Headers.RequestID
+		}
+		if b, err = openc2.AppendMessage(buf.AvailableBuffer(), bare); err != nil {
+			return fmt.Errorf("encode the response: %w", err)
+		}
 	}
 	resp := c.Response()
 	resp.Header()[echo.HeaderContentType] = contentType

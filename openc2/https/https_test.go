@@ -155,7 +155,7 @@ func TestTransfer(t *testing.T) {
 		{"too large", openc2.ContentType, "x-9", envelope(`{"request_id":"r-9","from":"`+strings.Repeat("p", 5000)+`"}`, deny),
 			413, `{"status":400,"status_text":"the message is larger than 4096 bytes"}`, "x-9"},
 		{"malformed", openc2.ContentType, "x-10", envelope(`{"request_id":"r-10"}`, `{"request":{"action":"deny","target":{"ipv4_net":"192.0.2.0/40"}}}`),
-			400, `{"status":400,"status_text":"body.openc2.request.target.ipv4_net: \"192.0.2.0/40\": prefix length 40 exceeds 32"}`, "x-10"},
+			400, `{"status":400,"status_text":"body.openc2.request.target.ipv4_net: \"192.0.2.0/40\": prefix length 40 exceeds 32"}`, "r-10"},
 		{"a response", openc2.ContentType, "", envelope(`{"request_id":"r-11"}`, `{"response":{"status":200}}`),
 			400, `{"status":400,"status_text":"body.openc2: a consumer takes a request, not a response"}`, "r-11"},
 		{"bare command", openc2.ContentType, "x-12", `{"action":"deny","target":{"ipv4_net":"192.0.2.1"}}`,

@@ -48,6 +48,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -84,6 +85,12 @@ func (a *Authorizer) Authorize(ctx context.Context, req https.Request) error {
 	d, err := a.Decider.Decide(ctx, policy.Request{PolicySet: a.PolicySet, Attributes: attrs})
 	if err != nil {
 		return fmt.Errorf("the policy could not decide: %w", err)
+	}
+	if o := consumer.OriginOf(ctx); o != nil {
+		if sub, ok := claims["sub"].(string); ok && sub != "" {
+			o.Requester = sub
+		}
+		o.Decision = fmt.Sprintf("policy set %q: %s", d.PolicySet, d.Result)
 	}
 	if d.Granted() {
 		return nil
@@ -187,8 +194,8 @@ func subject(claims map[string]any, c *x509.Certificate) map[string]any {
 	return s
 }
 
-// generic returns v as JSON would decode it into an any, with integers as
-// int64 and other numbers as float64.
+// generic returns v as JSON would decode it into an any, with numbers as
+// abi.JSONNumbers converts them.
 func generic(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -200,7 +207,7 @@ func generic(v any) (any, error) {
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	return abi.JSONNumbers(out), nil
+	return abi.JSONNumbers(out)
 }
 
 // Compile-time check that an Authorizer is an https.Authorizer.

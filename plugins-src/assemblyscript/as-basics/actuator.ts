@@ -50,7 +50,7 @@ function features(c: Component, asked: Val, reply: Reply): Status {
 }
 
 // echoActuate answers query features; it answers the other pairs it
-// supports with status 200 and results echoing the action and target, any
+// supports with status 200 and results echoing the action and target under x-echo, any
 // other pair with 501, and a command whose target has not exactly one type
 // with 400.
 function echoActuate(req: ActuateRequest, reply: Reply): Status {
@@ -69,10 +69,14 @@ function echoActuate(req: ActuateRequest, reply: Reply): Status {
   if (cmd.action == "query") return features(self, value, reply);
   reply.status(200);
   reply.results();
+  // Results of a profile go under its namespace (LS v1.0 section 3.3.2.2).
+  reply.key("x-echo");
+  reply.beginMap();
   reply.key("action");
   reply.str(cmd.action);
   reply.key("target");
   reply.val(target);
+  reply.end();
   reply.end();
   return OK;
 }

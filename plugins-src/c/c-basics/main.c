@@ -32,7 +32,7 @@ static gh_status require_reason(const gh_oblige_req *req, gh_writer *reply) {
 /* ---- actuator echo ---- */
 
 /* echo_actuate answers query features, answers the other pairs it supports
- * with status 200 and results echoing the action and target, any other pair
+ * with status 200 and results echoing the action and target under x-echo, any other pair
  * with 501, and a command whose target has not exactly one type with 400. */
 static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
     const gh_command *cmd = &req->command;
@@ -50,10 +50,13 @@ static gh_status echo_actuate(const gh_actuate_req *req, gh_writer *reply) {
     if (gh_str_eq(cmd->action, "query")) return actuator_features(req->self, cmd->target_value, reply);
     gh_reply_status(reply, 200, NULL);
     gh_reply_results(reply);
+    gh_w_key(reply, "x-echo"); /* results of a profile go under its namespace (LS v1.0 section 3.3.2.2) */
+    gh_w_map(reply);
     gh_w_key(reply, "action");
     gh_w_gstr(reply, cmd->action);
     gh_w_key(reply, "target");
     gh_w_val(reply, cmd->target);
+    gh_w_end(reply);
     gh_w_end(reply);
     return GH_OK;
 }

@@ -70,7 +70,7 @@ fn supports(action: []const u8, target: []const u8) bool {
 }
 
 /// echoActuate answers query features; it answers the other pairs it
-/// supports with status 200 and results echoing the action and target, any
+/// supports with status 200 and results echoing the action and target under x-echo, any
 /// other pair with 501, and a command whose target has not exactly one type
 /// with 400.
 fn echoActuate(req: *const gh.ActuateRequest, reply: *gh.Writer) anyerror!void {
@@ -84,10 +84,14 @@ fn echoActuate(req: *const gh.ActuateRequest, reply: *gh.Writer) anyerror!void {
     if (std.mem.eql(u8, cmd.action, "query")) return features(target.value, reply);
     gh.replyStatus(reply, 200, null);
     gh.replyResults(reply);
+    // Results of a profile go under its namespace (LS v1.0 section 3.3.2.2).
+    reply.key("x-echo");
+    reply.beginMap();
     reply.key("action");
     reply.str(cmd.action);
     reply.key("target");
     reply.value(cmd.target.value());
+    reply.end();
     reply.end();
 }
 

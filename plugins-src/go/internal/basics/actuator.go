@@ -21,7 +21,7 @@ var (
 // asked for among versions, profiles and pairs (an empty list is a
 // heartbeat and gets status 200 alone, OpenC2 Language Specification v1.0,
 // section 4.1); it answers the other pairs it supports with status 200 and
-// results echoing the action and target; any other pair gets 501, and a
+// results echoing the action and target under its profile, x-echo; any other pair gets 501, and a
 // command whose target does not have exactly one type gets 400.
 func Echo(req abi.ActuateRequest) (abi.ActuateReply, error) {
 	cmd := req.Command
@@ -37,7 +37,8 @@ func Echo(req abi.ActuateRequest) (abi.ActuateReply, error) {
 	if cmd.Action == "query" {
 		return features(cmd.Target[target]), nil
 	}
-	return abi.ActuateReply{Status: 200, Results: map[string]any{"action": cmd.Action, "target": cmd.Target}}, nil
+	// Results of a profile go under its namespace (LS v1.0 section 3.3.2.2).
+	return abi.ActuateReply{Status: 200, Results: map[string]any{"x-echo": map[string]any{"action": cmd.Action, "target": cmd.Target}}}, nil
 }
 
 // features answers query features for the list of features asked.

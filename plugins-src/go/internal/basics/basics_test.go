@@ -35,7 +35,7 @@ func TestEcho(t *testing.T) {
 		{"features not a list", cmd("query", map[string]any{"features": "versions"}),
 			abi.ActuateReply{Status: 400, StatusText: "target features must be a list"}},
 		{"supported pair", cmd("deny", map[string]any{"ipv4_net": "10.0.0.0/8"}),
-			abi.ActuateReply{Status: 200, Results: map[string]any{"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.0/8"}}}},
+			abi.ActuateReply{Status: 200, Results: map[string]any{"x-echo": map[string]any{"action": "deny", "target": map[string]any{"ipv4_net": "10.0.0.0/8"}}}}},
 		{"unsupported pair", cmd("deny", map[string]any{"file": map[string]any{}}),
 			abi.ActuateReply{Status: 501, StatusText: "command not supported: deny file"}},
 		{"no target", cmd("deny", nil), abi.ActuateReply{Status: 400, StatusText: "target must have exactly one type"}},

@@ -48,7 +48,7 @@ const ECHO_PAIRS: &[(&str, &[&str])] =
     &[("query", &["features"]), ("allow", &["ipv4_net", "ipv6_net"]), ("deny", &["ipv4_net", "ipv6_net"])];
 
 /// echo_actuate answers query features; it answers the other pairs it
-/// supports with status 200 and results echoing the action and target, any
+/// supports with status 200 and results echoing the action and target under x-echo, any
 /// other pair with 501, and a command whose target has not exactly one type
 /// with 400.
 fn echo_actuate<'a>(req: &ActuateRequest<'a>) -> Result<ActuateReply<'a>> {
@@ -64,7 +64,9 @@ fn echo_actuate<'a>(req: &ActuateRequest<'a>) -> Result<ActuateReply<'a>> {
     if cmd.action == "query" {
         return Ok(features(cmd.target_value));
     }
-    Ok(ActuateReply::ok().results(Value::map([("action", cmd.action.into()), ("target", Value::Raw(cmd.target))])))
+    // Results of a profile go under its namespace (LS v1.0 section 3.3.2.2).
+    let echoed = Value::map([("action", cmd.action.into()), ("target", Value::Raw(cmd.target))]);
+    Ok(ActuateReply::ok().results(Value::map([("x-echo", echoed)])))
 }
 
 /// features answers query features with the features asked for among
