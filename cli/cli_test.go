@@ -591,7 +591,19 @@ func TestPluginCallInput(t *testing.T) {
 		},
 		{
 			name: "one argument", args: []string{fx.basics}, code: cli.ExitUsage,
-			stderr: []string{"accepts 2 arg(s), received 1"},
+			stderr: []string{"--export: name the Extism export to call (or give COMPONENT to call a component)"},
+		},
+		{
+			name: "wasi for a component", args: []string{fx.basics, "weekday", "--wasi"}, code: cli.ExitUsage,
+			stderr: []string{"--wasi applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "extism configuration for a component", args: []string{fx.basics, "weekday", "--config", "user=ann"}, code: cli.ExitUsage,
+			stderr: []string{"--config KEY=VALUE applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "two configuration files", args: []string{fx.basics, "weekday", "--config", "other.yaml"}, code: cli.ExitUsage,
+			stderr: []string{"--config other.yaml: a second configuration file"},
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -359,6 +359,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
 		},
 		{
+			name: "extism exports",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: agent, name: x}\n        b: {kind: environment}\n",
+			want: []string{"plugins.p.extism.exports.a.kind: an agent needs two exports", "; plugins.p.extism.exports.b.name: the component needs a name"},
+		},
+		{
+			name: "extism field unknown",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: object, name: x, prio: 1}\n",
+			want: []string{"line 5", "prio"},
+		},
+		{
 			name: "short sha256 pin",
 			yaml: "plugins:\n  p:\n    sha256: abc123\n    limits: {pool_size: -1}\n",
 			want: []string{`plugins.p.limits: pool_size -1 is negative; plugins.p.sha256: "abc123" is not 64 hexadecimal digits`},
