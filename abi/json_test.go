@@ -1,16 +1,19 @@
 package abi
 
 import (
+	"math/big"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 func TestDecodeJSONObject(t *testing.T) {
-	got, err := DecodeJSONObject([]byte(`{"port": 80, "rate": 1.5, "big": 1e3, "list": [1, {"n": -2}], "s": "x"}`))
+	got, err := DecodeJSONObject([]byte(`{"port": 80, "rate": 1.5, "big": 1e3, "list": [1, {"n": -2}], "s": "x", "huge": -18446744073709551617}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"port": int64(80), "rate": 1.5, "big": 1000.0, "list": []any{int64(1), map[string]any{"n": int64(-2)}}, "s": "x"}
+	huge, _ := new(big.Int).SetString("-18446744073709551617", 10)
+	want := map[string]any{"port": int64(80), "rate": 1.5, "big": 1000.0, "list": []any{int64(1), map[string]any{"n": int64(-2)}}, "s": "x", "huge": huge}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
@@ -20,6 +23,7 @@ func TestDecodeJSONObject(t *testing.T) {
 		`{} {}`:  "more than one JSON value",
 		`{"a":1`: "not a JSON object: unexpected EOF",
 		``:       "not a JSON object: EOF",
+		`{"a": [` + strings.Repeat("1", MaxIntegerDigits+1) + `]}`: "integer of 4301 digits: at most 4300 are allowed",
 	} {
 		if _, err := DecodeJSONObject([]byte(in)); err == nil || err.Error() != msg {
 			t.Errorf("%q: error %v, want %s", in, err, msg)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -177,12 +178,29 @@ func (w *writer) value(v any) {
 		}
 	case []string:
 		w.strings(v)
+	case *big.Int:
+		w.bigInt(v)
 	default:
 		b, err := msgpack.Marshal(v)
 		if err != nil && w.err == nil {
 			w.err = err
 		}
 		w.b = append(w.b, b...)
+	}
+}
+
+// bigInt writes an integer of any size: exactly up to 2^64-1 (and down to
+// -2^63), as the nearest float64 beyond, which msgpack cannot carry
+// otherwise.
+func (w *writer) bigInt(n *big.Int) {
+	switch {
+	case n.IsInt64():
+		w.int(n.Int64())
+	case n.IsUint64():
+		w.uint(n.Uint64())
+	default:
+		f, _ := new(big.Float).SetInt(n).Float64()
+		w.head64(0xcb, math.Float64bits(f))
 	}
 }
 

@@ -1,6 +1,7 @@
 package abi_test
 
 import (
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,4 +126,31 @@ func hasNaN(v any) bool {
 		}
 	}
 	return false
+}
+
+// TestCodecBigIntegers checks that an integer beyond 64 bits goes to
+// plugins exactly while msgpack can carry it, as the nearest float beyond.
+func TestCodecBigIntegers(t *testing.T) {
+	var c abi.Codec
+	for in, want := range map[string]any{
+		"18446744073709551615":  uint64(18446744073709551615),
+		"9223372036854775808":   uint64(9223372036854775808),
+		"18446744073709551617":  float64(18446744073709551616),
+		"-9223372036854775809":  float64(-9223372036854775808),
+		"-9223372036854775808":  int64(-9223372036854775808),
+		"-18446744073709551617": float64(-18446744073709551616),
+	} {
+		n, _ := new(big.Int).SetString(in, 10)
+		b, err := c.Append(nil, map[string]any{"v": n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := c.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got["v"] != want {
+			t.Errorf("%s reaches a plugin as %T %v, want %T %v", in, got["v"], got["v"], want, want)
+		}
+	}
 }

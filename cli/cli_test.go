@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -87,6 +88,16 @@ func pluginDir(t *testing.T, files map[string]string) string {
 		writeFile(t, dir, name, string(b))
 	}
 	return dir
+}
+
+// hostileWAT assembles the hostile plugin host/testdata/hostile-wat/NAME.wat.
+func hostileWAT(t *testing.T, name string) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join(wasmbuild.ModuleRoot(t), "host", "testdata", "hostile-wat", name+".wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wasmbuild.WAT(t, string(text))
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -359,6 +370,67 @@ func TestPluginInspect(t *testing.T) {
 	}
 }
 
+// TestHostileStartLoopInspect inspects plugins whose start function never
+// returns, on both bindings: inspect stops it at init_timeout and reports
+// the timeout as the plugin's problem.
+func TestHostileStartLoopInspect(t *testing.T) {
+	t.Parallel()
+	config := writeFile(t, t.TempDir(), "short-init.yaml", "limits: {timeout: 1s, init_timeout: 2s}\n")
+	for _, name := range []string{"startloop", "startloop-extism"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, "", "plugin", "inspect", hostileWAT(t, name), "--config", config)
+			r.check(t, cli.ExitFinding, "has 1 problem(s)")
+			if want := "  - timeout: start function: call exceeded 2s\n"; !strings.Contains(r.stdout, want) {
+				t.Errorf("output does not contain %q:\n%s", want, r.stdout)
+			}
+		})
+	}
+}
+
+// TestHostileStartLoopServe serves a folder holding a plugin whose start
+// function never returns. With no bound but serve's life, serve still
+// stops while the plugin loads; with init_timeout, serve becomes ready, the
+// plugin is refused and a reload finishes.
+func TestHostileStartLoopServe(t *testing.T) {
+	t.Parallel()
+	dir := pluginDir(t, map[string]string{"startloop.wasm": hostileWAT(t, "startloop")})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, tt := range []struct {
+		name, initTimeout string
+		ready             bool
+	}{
+		{"stopped while loading", "1h", false},
+		{"bounded", "2s", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			config := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(
+				"log: {format: json}\ncache_dir: %q\nstore: %q\nlimits: {timeout: 1s, init_timeout: %s}\n",
+				wasmbuild.CacheDir(t, "wazero"), filepath.Join(t.TempDir(), "store.db"), tt.initTimeout))
+			s := startServe(t, client, "--config", config, "--plugins", dir, "--listen", "127.0.0.1:0")
+			if tt.ready {
+				s.waitReady(t)
+				status, body, err := s.get(t, "/v1/plugins")
+				if err != nil || status != http.StatusOK || !strings.Contains(string(body), "timeout: start function: call exceeded 2s") {
+					t.Errorf("/v1/plugins: %d %v %s; want startloop.wasm refused with a timeout", status, err, body)
+				}
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/v1/plugins/reload", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := client.Do(req)
+				if err != nil || res.StatusCode != http.StatusOK {
+					t.Errorf("POST /v1/plugins/reload: %v %v, want 200", res, err)
+				} else {
+					res.Body.Close()
+				}
+			}
+			s.stop(t)
+		})
+	}
+}
+
 // TestPluginCall calls every kind of component on both bindings of the
 // basics plugin: their replies must be the expected ones, byte for byte
 // the same.
@@ -519,7 +591,19 @@ func TestPluginCallInput(t *testing.T) {
 		},
 		{
 			name: "one argument", args: []string{fx.basics}, code: cli.ExitUsage,
-			stderr: []string{"accepts 2 arg(s), received 1"},
+			stderr: []string{"--export: name the Extism export to call (or give COMPONENT to call a component)"},
+		},
+		{
+			name: "wasi for a component", args: []string{fx.basics, "weekday", "--wasi"}, code: cli.ExitUsage,
+			stderr: []string{"--wasi applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "extism configuration for a component", args: []string{fx.basics, "weekday", "--config", "user=ann"}, code: cli.ExitUsage,
+			stderr: []string{"--config KEY=VALUE applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "two configuration files", args: []string{fx.basics, "weekday", "--config", "other.yaml"}, code: cli.ExitUsage,
+			stderr: []string{"--config other.yaml: a second configuration file"},
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -872,4 +956,31 @@ func ExampleMain() {
 	// exit status 0
 	// gatehouse: no-such-folder is not a folder
 	// exit status 2
+}
+
+// TestVersion prints the versions gatehouse is built with, the same for
+// version and --version. A test binary records no module versions, so
+// TestVersionInfo checks where they come from.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := run(t, "", "version")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"gatehouse ", "\ncommit  ", "\ngo      " + strings.TrimPrefix(runtime.Version(), "go") + "\n",
+		"\nwazero  ", "\nextism  ", "\nabi     " + abi.Version + " (gatehouse_abi_v1)\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("version has no %q:\n%s", want, r.stdout)
+		}
+	}
+	if v := run(t, "", "--version"); v.stdout != r.stdout {
+		t.Errorf("--version:\n%s\nversion:\n%s", v.stdout, r.stdout)
+	}
+	r = run(t, "", "version", "--output", "json")
+	r.check(t, cli.ExitOK)
+	var b map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b["abi"] != abi.Version || b["go"] != runtime.Version() || b["wazero"] == "" || b["version"] == "" || b["commit"] == "" {
+		t.Errorf("version --output json: %s", r.stdout)
+	}
 }

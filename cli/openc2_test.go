@@ -11,7 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
-const vectors = "../../shared/conformance/openc2/bberliner"
+const vectors = "../conformance/openc2/bberliner"
 
 // report is the output of openc2 validate --output json.
 type report struct {

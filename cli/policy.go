@@ -22,9 +22,9 @@ func newPolicyCommand() *cobra.Command {
 policies and rules whose Target and Condition expressions test attributes of
 the subject, the object, the environment and the access. docs/policy-language.md
 describes them.`,
-		Example: `  gatehouse policy check acl/
-  gatehouse policy eval --entities acl/ --policy-set com.example.policysets.loggedIn --context request.json
-  gatehouse policy test policy-cases.yaml`,
+		Example: `  gatehouse policy check conformance/arpoc/config
+  gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.loggedIn --context examples/access-control/ann.json --plugins plugins/
+  gatehouse policy test policy/testdata/arpoc-config.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -42,8 +42,8 @@ are not valid JSON, refused entities with the key and, in an expression, the
 column at fault, references to entities that are not loaded, and warnings.
 Without arguments it checks the configured policy.entities. Exit status 1 when
 there is any problem other than a warning.`,
-		Example: `  gatehouse policy check acl/
-  gatehouse policy check acl/ extra/rules.json --output json`,
+		Example: `  gatehouse policy check conformance/arpoc/config
+  gatehouse policy check conformance/arpoc/config conformance/arpoc/tests/broken_definitions --output json`,
 		RunE: runPolicyCheck,
 	}
 	addOutputFlag(cmd)

@@ -41,10 +41,12 @@ configuration maps them).
 Problems of the entity files are listed on standard error; the entities that
 loaded decide. Exit status 0 when access is granted, 1 when it is not, 2 for
 bad usage, an unreadable context or an unknown policy set.`,
-		Example: `  gatehouse policy eval --entities acl/ --policy-set com.example.policysets.loggedIn --context request.json
-  echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities acl/ \
+		Example: `  gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.loggedIn \
+      --context examples/access-control/ann.json --plugins plugins/
+  echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
       --policy-set com.example.policysets.inTestGroup --context - --output json
-  gatehouse policy eval --entities acl/ --policy-set default --context request.yaml --plugins plugins/ --path /admin/users`,
+  echo '{}' | gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.default \
+      --context - --plugins plugins/`,
 		Args: cobra.NoArgs,
 		RunE: runPolicyEval,
 	}

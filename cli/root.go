@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -77,7 +79,13 @@ ABI, and serves them over HTTP.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "configuration file (default: the embedded configuration)")
-	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand())
+	// --version prints what the version command prints.
+	b := versionInfo(debug.ReadBuildInfo)
+	var text strings.Builder
+	b.write(&text)
+	root.Version = b.Version
+	root.SetVersionTemplate(text.String())
+	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newVersionCommand())
 	return root
 }
 

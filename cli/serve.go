@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -51,7 +49,9 @@ environment attributes, object attributes and obligations:
                            an explanation
   GET  /v1/policy/status   the entity files last loaded and their problems
   GET  /v1/policy/entities the entities in use
-policy.decision_log writes every decision as a JSON line, with chosen
+policy.decision_api.token_file makes these routes ask for a bearer token,
+and policy.decision_api.object_setters chooses the object setters of every
+decision; policy.decision_log writes every decision as a JSON line, with chosen
 attributes masked; openc2.authorization.policy_set has a policy set authorize
 each OpenC2 command, the producer's client certificate as the subject.
 docs/decision-api.md describes them. With proxy in the configuration it also
@@ -64,7 +64,7 @@ in the openc2.store file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
   gatehouse serve --config gatehouse.yaml
-  curl -s http://127.0.0.1:8080/v1/decide -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
+  curl -s http://127.0.0.1:8080/v1/decide -H 'Content-Type: application/json' -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
 		Args: cobra.NoArgs,
 		RunE: runServe,
 	}
@@ -93,7 +93,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hc := f.Host()
-	hc.Watch, hc.Logger = true, logger
+	hc.Watch, hc.PruneCache, hc.Logger = true, true, logger
 	h, err := host.New(hc, reg)
 	if err != nil {
 		return usage("%v", err)
@@ -121,7 +121,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = h.Close(ctx)
 		return usage("openc2: %v", err)
 	}
-	ln, err := net.Listen("tcp", f.Listen)
+	ln, err := listen(f.Listen, f.Server)
 	if err != nil {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
@@ -135,7 +135,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	decisionapi.Register(e, acl.apiOptions())
 	var pep *proxy.Proxy
 	if f.Proxy.Enabled() {
-		if pep, err = acl.mountProxy(ctx, e, f.Proxy, logger); err != nil {
+		var sessions *store.Store
+		if f.Proxy.SessionStore != "" {
+			if sessions, err = store.Open(f.Proxy.SessionStore); err != nil {
+				_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
+				return usage("proxy.session_store: %v", err)
+			}
+			defer sessions.Close()
+		}
+		if pep, err = acl.mountProxy(ctx, e, f.Proxy, sessions, logger); err != nil {
 			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}
@@ -154,15 +162,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			}
 			return s, s.Close, nil
 		},
-		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns, Logger: logger,
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
+		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
+		Logger: logger,
 	})
-	srv := &http.Server{
-		Handler:           e,
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Connection errors, such as failed TLS handshakes, go to the log.
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(f.Server, e, tlsConfig, reg, logger)
 	serveErr := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
@@ -24,6 +27,10 @@ type decisions struct {
 	point *pdp.Point
 	log   *decisionlog.Log // nil without policy.decision_log
 	host  *host.Host
+	// api is the configuration of the decision API.
+	api config.DecisionAPI
+	// tokens are those of api.TokenFile.
+	tokens []string
 }
 
 // startDecisions starts the policy decision point of serve over the
@@ -39,7 +46,13 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 	if err != nil {
 		return nil, usage("policy.entities: %v", err)
 	}
-	d := &decisions{point: p, host: h}
+	d := &decisions{point: p, host: h, api: f.Policy.DecisionAPI}
+	if file := d.api.TokenFile; file != "" {
+		if d.tokens, err = readTokens(file); err != nil {
+			_ = p.Close()
+			return nil, usage("policy.decision_api.token_file: %v", err)
+		}
+	}
 	if dl := f.Policy.DecisionLog; dl.Path != "" {
 		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
 			_ = p.Close()
@@ -62,20 +75,44 @@ func (d *decisions) Decider(source string) policy.Decider {
 	return d.log.Decider(d.point, source)
 }
 
+// readTokens returns the bearer tokens of file, one a line.
+func readTokens(file string) ([]string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var tokens []string
+	for line := range strings.Lines(string(b)) {
+		if t := strings.TrimSpace(line); t != "" {
+			tokens = append(tokens, t)
+		}
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("%s holds no token", file)
+	}
+	return tokens, nil
+}
+
 // apiOptions returns the options of the decision API over d, which may be
-// nil, with the object components of the host as object setters.
+// nil: the object setters of policy.decision_api.object_setters among the
+// object components of the host, and the tokens of its token_file.
 func (d *decisions) apiOptions() decisionapi.Options {
 	if d == nil {
 		return decisionapi.Options{}
 	}
-	return decisionapi.Options{
-		Decider:  d.Decider("api"),
-		Status:   d.point.Status,
-		Snapshot: d.point.Snapshot,
-		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(d.host, config)
-		},
+	opts := decisionapi.Options{
+		Decider:     d.Decider("api"),
+		Status:      d.point.Status,
+		Snapshot:    d.point.Snapshot,
+		Tokens:      d.tokens,
+		Obligations: d.api.Obligations,
 	}
+	if len(d.api.ObjectSetters) > 0 {
+		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
+			return hostattrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
+		}
+	}
+	return opts
 }
 
 // openc2Authorizer returns the authorizer of OpenC2 commands by the policy

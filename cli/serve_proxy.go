@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/proxy"
@@ -18,15 +19,20 @@ import (
 // coming from "proxy", and sets object attributes with the host's object
 // components. It discovers the OpenID Connect providers now, so that serve
 // refuses to start without them. The configuration makes sure that d is
-// not nil: a proxy needs policy.entities.
-func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Config, logger *slog.Logger) (*proxy.Proxy, error) {
-	p, err := proxy.New(ctx, cfg, proxy.Options{
+// not nil: a proxy needs policy.entities. Sessions, which keeps the
+// sessions ended by logout, may be nil when no provider is configured.
+func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Config, sessions *store.Store, logger *slog.Logger) (*proxy.Proxy, error) {
+	opts := proxy.Options{
 		Decider: d.Decider("proxy"),
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
 			return hostattrs.ConfiguredObjectSetters(d.host, config)
 		},
 		Logger: logger,
-	})
+	}
+	if sessions != nil {
+		opts.Sessions = sessions.Namespace("sessions")
+	}
+	p, err := proxy.New(ctx, cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("proxy.%w", err)
 	}

@@ -87,7 +87,7 @@ func BenchmarkStartWarm(b *testing.B) {
 		PluginDir: dir,
 		CacheDir:  wasmbuild.CacheDir(b, "wazero"),
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
+		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}}}},
 	}
 	ctx := context.Background()
 	start := func() *Host {

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/interrupt"
 )
 
 // Binding is how the host calls into a plugin; see abi/README.md, "Bindings".
@@ -69,6 +70,9 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 	s := &moduleShape{exports: map[string]bool{}}
 	var markers []string
 	for name := range m.ExportedFunctions() {
+		if name == interrupt.StartExport {
+			continue // the module's start function, not an export of its own
+		}
 		s.exports[name] = true
 		s.Exports = append(s.Exports, name)
 		if v, ok := abi.IsMarker(name); ok {

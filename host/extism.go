@@ -11,25 +11,41 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
+
+// extismVarBytes bounds the Extism variables of a plain Extism plugin's
+// instance.
+const extismVarBytes = 1 << 20
 
 // extismModule is a plugin on the Extism binding, compiled by the Extism Go
 // SDK into its own runtime.
 type extismModule struct {
 	plugin *extism.CompiledPlugin
-	config wazero.ModuleConfig
+	wasi   wasiConfig
 	logger *slog.Logger
 	log    bool // the log capability is granted
+	// initTimeout bounds the instantiation of each instance, which runs
+	// the module's start function.
+	initTimeout time.Duration
 }
 
 // newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
 // through the SDK's own host function, allowed to the hosts of the http
-// grant and nowhere else.
-func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, mc wazero.ModuleConfig,
-	limits Limits, grants Grants, logger *slog.Logger) (*extismModule, error) {
+// grant and nowhere else. A plugin of the Extism binding gets WASI; a plain
+// Extism plugin gets it and its Extism configuration from x.
+func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, wasi wasiConfig,
+	limits Limits, grants Grants, logger *slog.Logger, x *ExtismConfig) (*extismModule, error) {
 	manifest := extism.Manifest{
 		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages},
+	}
+	enableWASI := true
+	if x != nil {
+		manifest.Config, enableWASI = x.Config, x.WASI
+		// Extism variables live in one instance: a plain plugin may use
+		// them, up to the SDK's default of 1 MiB.
+		manifest.Memory.MaxVarBytes = extismVarBytes
 	}
 	if grants.HTTP != nil {
 		manifest.AllowedHosts = grants.HTTP.Hosts
@@ -37,21 +53,37 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{
 		RuntimeConfig: rc,
-		EnableWasi:    true,
+		EnableWasi:    enableWASI,
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)
 	}
-	return &extismModule{plugin: cp, config: mc, logger: logger, log: grants.Log}, nil
+	return &extismModule{plugin: cp, wasi: wasi, logger: logger, log: grants.Log, initTimeout: limits.initTimeout()}, nil
 }
 
 func (m *extismModule) instantiate(ctx context.Context) (instance, error) {
-	p, err := m.plugin.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: m.config})
-	if err != nil {
+	// The runtime closes a module whose start function is still running
+	// when initCtx ends.
+	initCtx, cancel := context.WithTimeout(ctx, m.initTimeout)
+	defer cancel()
+	inst := &extismInstance{ctx: initCtx}
+	config, out := m.wasi.instance(func() <-chan struct{} { return inst.ctx.Done() })
+	inst.out = out
+	out.Begin()
+	p, err := m.plugin.Instance(initCtx, extism.PluginInstanceConfig{ModuleConfig: config})
+	out.End()
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, cancelled(ctx.Err())
+	case initCtx.Err() != nil:
+		return nil, abi.Errorf(abi.CodeTimeout, "start function: call exceeded %s", m.initTimeout)
+	default:
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	p.SetLogger(m.logPlugin)
-	return &extismInstance{plugin: p, mem: p.Memory()}, nil
+	inst.plugin, inst.mem = p, p.Memory()
+	return inst, nil
 }
 
 func (m *extismModule) logPlugin(level extism.LogLevel, msg string) {
@@ -76,6 +108,9 @@ func (m *extismModule) close(ctx context.Context) error { return m.plugin.Close(
 type extismInstance struct {
 	plugin *extism.Plugin
 	mem    api.Memory
+	// ctx is the context of the call in progress, which ends its sleeps.
+	ctx context.Context
+	out *stdio.Output // the instance's stdout and stderr
 }
 
 func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
@@ -87,7 +122,10 @@ func (i *extismInstance) call(ctx context.Context, export string, req []byte, ti
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	i.ctx = callCtx
+	i.out.Begin()
 	rc, out, err := i.plugin.CallWithContext(callCtx, export, req)
+	i.out.End()
 	if err != nil {
 		// The SDK closes the module when the context ends.
 		if err := ctx.Err(); err != nil {

@@ -63,17 +63,15 @@ func startHost(t testing.TB, cfg Config) *Host {
 	return h
 }
 
-// copyPlugin copies the wasm file into dir, named after its package (the
-// part of the build name before the hash).
+// copyPlugin copies the wasm file into dir under its own name, which
+// wasmbuild gives after the plugin.
 func copyPlugin(t testing.TB, wasm, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile(wasm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := filepath.Base(wasm)
-	name = name[:len(name)-len("-000000000000.wasm")] + ".wasm"
-	dst := filepath.Join(dir, name)
+	dst := filepath.Join(dir, filepath.Base(wasm))
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tetratelabs/wazero"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/codecache"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -33,7 +33,7 @@ import (
 type Host struct {
 	cfg     Config
 	logger  *slog.Logger
-	cache   wazero.CompilationCache
+	caches  *codecache.Caches
 	store   *store.Store
 	metrics *metrics
 
@@ -45,6 +45,15 @@ type Host struct {
 	ready     atomic.Bool
 
 	watcher *watcher
+
+	// closing ends when Close begins, and with it every load in progress;
+	// Close waits for them on loads before it closes the plugins.
+	closing   context.Context
+	stopLoads context.CancelFunc
+	loads     sync.WaitGroup
+	// retiring counts the versions that no longer serve and are closing
+	// once their calls end.
+	retiring sync.WaitGroup
 }
 
 // slot is what the host knows of one plugin file.
@@ -54,6 +63,9 @@ type slot struct {
 	loadErr *abi.Error // why the newest content of the file did not load
 	failed  string     // sha256 of that content
 	in      *Inspection
+	// conflict is why plugin, loaded, does not serve: another file declares
+	// its name (see resolveNames).
+	conflict *abi.Error
 }
 
 // registry maps each component to the plugin serving it, by its bare name
@@ -76,8 +88,8 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 		return nil, fmt.Errorf("limits: %w", err)
 	}
 	for name, pc := range cfg.Plugins {
-		if err := pc.Limits.Validate(); err != nil {
-			return nil, fmt.Errorf("plugins.%s.limits: %w", name, err)
+		if err := pc.Validate(); err != nil {
+			return nil, errors.Join(prefixed("plugins."+name+".", err)...)
 		}
 	}
 	h := &Host{cfg: cfg, logger: cfg.Logger, slots: map[string]*slot{}, metrics: newMetrics(reg)}
@@ -88,19 +100,16 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 		reg.MustRegister(instancesCollector{h})
 	}
 	h.reg.Store(newRegistry())
-	if cfg.CacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("compilation cache %s: %w", cfg.CacheDir, err)
-		}
-		h.cache = c
-	} else {
-		h.cache = wazero.NewCompilationCache()
+	h.closing, h.stopLoads = context.WithCancel(context.Background())
+	caches, err := codecache.New(cfg.CacheDir)
+	if err != nil {
+		return nil, err
 	}
+	h.caches = caches
 	if cfg.StorePath != "" {
 		s, err := store.Open(cfg.StorePath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		h.store = s
 	}
@@ -124,17 +133,38 @@ func (h *Host) Start(ctx context.Context) error {
 		if err := h.LoadDir(ctx); err != nil {
 			return err
 		}
+		if h.cfg.PruneCache {
+			if err := h.caches.Sweep(sweepUnused); err != nil {
+				h.logger.Warn("compilation cache", "error", err)
+			}
+		}
 	}
 	h.ready.Store(true)
 	return nil
 }
 
+// releaseCache gives back the compilation cache of the content sum. With
+// the last plugin of the content, its compiled code is freed and, when the
+// host prunes its cache and is not closing, removed from the cache folder.
+func (h *Host) releaseCache(ctx context.Context, sum string) {
+	h.mu.Lock()
+	prune := h.cfg.PruneCache && !h.closed
+	h.mu.Unlock()
+	h.caches.Release(ctx, sum, prune)
+}
+
+// sweepUnused is how long the compiled code of a module no process uses
+// stays in the cache folder, when the host prunes it at start.
+const sweepUnused = 24 * time.Hour
+
 // Ready reports whether the first scan of the plugin folder is done.
 func (h *Host) Ready() bool { return h.ready.Load() }
 
-// Close stops watching, waits for calls in flight and closes every plugin,
-// the compilation cache and the store.
+// Close stops the loads in progress and watching, waits for calls in flight
+// and closes every plugin and the store. The compiled code of the plugins
+// stays in the cache folder for the next start.
 func (h *Host) Close(ctx context.Context) error {
+	h.stopLoads()
 	if h.watcher != nil {
 		h.watcher.close()
 	}
@@ -144,16 +174,17 @@ func (h *Host) Close(ctx context.Context) error {
 	h.slots = map[string]*slot{}
 	h.reg.Store(newRegistry())
 	h.mu.Unlock()
+	h.loads.Wait()
 	for _, s := range slots {
 		if s.plugin != nil {
 			s.plugin.close(ctx)
 		}
 	}
-	err := h.cache.Close(ctx)
+	h.retiring.Wait()
 	if h.store != nil {
-		err = errors.Join(err, h.store.Close())
+		return h.store.Close()
 	}
-	return err
+	return nil
 }
 
 // LoadDir loads every *.wasm file of the plugin folder that is new or
@@ -233,20 +264,29 @@ type loading struct {
 	file    string
 	sha256  string
 	gone    bool // the file no longer exists
+	closed  bool // the host is closed
 	skip    bool // the content is the one already serving, or already refused
 	plugin  *Plugin
 	in      *Inspection
 	err     *abi.Error
 	started time.Time
 
-	// retry is set when gatehouse_start failed: its cause may lie outside
-	// the plugin, so the next load of the file tries the same content again.
+	// retry is set when gatehouse_start failed, or the load was stopped:
+	// the cause lies outside the content, or may, so the next load of the
+	// file tries the same content again.
 	retry bool
 }
 
 // prepare reads, loads and starts file unless its content is unchanged.
+// Close stops it.
 func (h *Host) prepare(ctx context.Context, file string) *loading {
 	l := &loading{file: file, started: time.Now()}
+	ctx, done, ok := h.beginLoad(ctx)
+	if !ok {
+		l.closed = true
+		return l
+	}
+	defer done()
 	wasm, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -269,7 +309,9 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	p, in, err := h.load(ctx, file, wasm)
 	l.plugin, l.in = p, in
 	if err != nil {
-		l.err = asABIError(err)
+		// A load its caller gave up on, or Close stopped, says nothing of
+		// the content.
+		l.err, l.retry = asABIError(err), ctx.Err() != nil
 	} else if e := h.start(ctx, p); e != nil {
 		p.close(ctx)
 		l.plugin, l.err, l.retry = nil, e, true
@@ -277,10 +319,36 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	return l
 }
 
+// beginLoad registers a load, which Close stops and waits for, and returns
+// its context; the load calls done when it ends. It reports false, with no
+// load registered, when the host is closed.
+func (h *Host) beginLoad(ctx context.Context) (_ context.Context, done func(), ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, nil, false
+	}
+	h.loads.Add(1)
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(h.closing, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		h.loads.Done()
+	}, true
+}
+
+// errClosed is the error of a load of file when the host is closed.
+func errClosed(file string) error {
+	return &LoadError{File: file, Err: abi.Errorf(abi.CodeUnavailable, "the host is closed")}
+}
+
 // commit publishes a loaded plugin in place of the file's old version, or
 // records why it did not load.
 func (h *Host) commit(ctx context.Context, l *loading) error {
 	switch {
+	case l.closed:
+		return errClosed(l.file)
 	case l.gone:
 		h.Unload(l.file)
 		return nil
@@ -297,12 +365,7 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	if h.closed {
 		h.mu.Unlock()
 		p.close(ctx)
-		return &LoadError{File: l.file, Err: abi.Errorf(abi.CodeUnavailable, "the host is closed")}
-	}
-	if err := h.checkConflicts(p, l.file); err != nil {
-		h.mu.Unlock()
-		p.close(ctx)
-		return h.loadFailed(l.file, l.in, err, p.SHA256)
+		return errClosed(l.file)
 	}
 	s := h.slots[l.file]
 	if s == nil {
@@ -312,15 +375,20 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	old := s.plugin
 	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", l.in
 	h.publish()
+	conflict := s.conflict
 	h.mu.Unlock()
 
+	if old != nil {
+		h.retire(old)
+	}
+	if conflict != nil {
+		h.metrics.reloads.WithLabelValues("failed").Inc()
+		return &LoadError{File: l.file, Err: conflict}
+	}
 	h.metrics.reloads.WithLabelValues("loaded").Inc()
 	h.logger.Info("plugin loaded", "plugin", p.Manifest.Name, "version", p.Manifest.Version,
 		"file", l.file, "binding", p.Binding, "components", len(p.Manifest.Components),
 		"took", time.Since(l.started).Round(time.Millisecond))
-	if old != nil {
-		go old.close(context.Background())
-	}
 	return nil
 }
 
@@ -365,15 +433,50 @@ func asABIError(err error) *abi.Error {
 	return &abi.Error{Code: abi.CodeInternal, Message: err.Error()}
 }
 
-// checkConflicts refuses p when a plugin of another file has its name. The
-// caller holds h.mu.
-func (h *Host) checkConflicts(p *Plugin, file string) *abi.Error {
+// resolveNames sets aside the plugins whose name several files declare:
+// the file named after the plugin (NAME.wasm) keeps the name and the others
+// are refused; when none is named so, all of them are, so that which one
+// serves never depends on the order the files came in. A plugin set aside
+// stays loaded and serves as soon as the others go. The caller holds h.mu.
+func (h *Host) resolveNames() {
+	claims := map[string][]*slot{}
 	for _, s := range h.slots {
-		if s.file != file && s.plugin != nil && s.plugin.Manifest.Name == p.Manifest.Name {
-			return abi.Errorf(abi.CodeBadManifest, "plugin name %q is already taken by %s", p.Manifest.Name, filepath.Base(s.file))
+		if s.plugin != nil {
+			name := s.plugin.Manifest.Name
+			claims[name] = append(claims[name], s)
+		} else {
+			s.conflict = nil
 		}
 	}
-	return nil
+	for name, ss := range claims {
+		var owner *slot
+		files := make([]string, len(ss))
+		for i, s := range ss {
+			files[i] = filepath.Base(s.file)
+			if files[i] == name+".wasm" {
+				owner = s
+			}
+		}
+		slices.Sort(files)
+		for _, s := range ss {
+			var e *abi.Error
+			switch {
+			case len(ss) == 1 || s == owner:
+			case owner != nil:
+				e = abi.Errorf(abi.CodeBadManifest, "plugin name %q belongs to %s, the file named after it", name, filepath.Base(owner.file))
+			default:
+				e = abi.Errorf(abi.CodeBadManifest, "plugin name %q is declared by %s, so none of them serves; name the plugin's file %s.wasm",
+					name, strings.Join(files, ", "), name)
+			}
+			switch {
+			case e != nil && (s.conflict == nil || s.conflict.Message != e.Message):
+				h.logger.Error("plugin refused", "file", s.file, "code", e.Code, "error", e.Message)
+			case e == nil && s.conflict != nil:
+				h.logger.Info("plugin serving, the name conflict is resolved", "plugin", name, "file", s.file)
+			}
+			s.conflict = e
+		}
+	}
 }
 
 // Unload stops serving the plugin of file; calls in flight finish first.
@@ -388,16 +491,38 @@ func (h *Host) Unload(file string) {
 	if s != nil && s.plugin != nil {
 		h.metrics.reloads.WithLabelValues("removed").Inc()
 		h.logger.Info("plugin unloaded", "plugin", s.plugin.Manifest.Name, "file", file)
-		go s.plugin.close(context.Background())
+		h.retire(s.plugin)
 	}
 }
 
-// publish rebuilds the registry from the slots. The caller holds h.mu.
+// retire closes p, which no longer serves, once its calls in flight end,
+// in the background; Close waits for it, and once Close has begun, retire
+// closes p before it returns.
+func (h *Host) retire(p *Plugin) {
+	h.mu.Lock()
+	closed := h.closed
+	if !closed {
+		h.retiring.Add(1)
+	}
+	h.mu.Unlock()
+	if closed {
+		p.close(context.Background())
+		return
+	}
+	go func() {
+		defer h.retiring.Done()
+		p.close(context.Background())
+	}()
+}
+
+// publish resolves name conflicts and rebuilds the registry from the
+// slots. The caller holds h.mu.
 func (h *Host) publish() {
+	h.resolveNames()
 	r := newRegistry()
 	for _, s := range h.slots {
 		p := s.plugin
-		if p == nil {
+		if p == nil || s.conflict != nil {
 			continue
 		}
 		for _, c := range p.Manifest.Components {
@@ -470,6 +595,8 @@ func (h *Host) Plugins() []PluginStatus {
 		switch {
 		case s.plugin == nil:
 			st.Status, st.Message = StatusError, s.loadErr.Error()
+		case s.conflict != nil:
+			st.Status, st.Message = StatusError, s.conflict.Error()
 		case s.plugin.Quarantined() != nil:
 			st.Status, st.Message = StatusError, s.plugin.Quarantined().Error()
 		case s.loadErr != nil:

@@ -205,7 +205,7 @@ func TestKVSurvivesRestart(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "store.db")
 	cfg := Config{
 		StorePath: store,
-		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: true}}},
+		Plugins:   map[string]PluginConfig{"kvcounter": {Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}}}},
 	}
 	count := func(h *Host) any {
 		t.Helper()

@@ -53,7 +53,8 @@ const (
 )
 
 // hostileCase is one plugin of testdata/hostile: a plugin named
-// hostile-NAME with one environment component NAME, in NAME.wasm.
+// hostile-NAME with one environment component NAME, in hostile-NAME.wasm,
+// the file its configuration applies to.
 type hostileCase struct {
 	name string
 	// dropIn copies the file into the folder of the running host; otherwise
@@ -72,7 +73,7 @@ type hostileCase struct {
 }
 
 func (c hostileCase) plugin() string { return "hostile-" + c.name }
-func (c hostileCase) file() string   { return c.name + ".wasm" }
+func (c hostileCase) file() string   { return c.plugin() + ".wasm" }
 
 var hostileCases = []hostileCase{
 	{name: "abiv9", refused: abi.CodeABIMismatch, mentions: []string{"v9", "v1"}},

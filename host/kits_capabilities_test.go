@@ -41,7 +41,7 @@ func kvCounterWorks(t *testing.T, wasm, plugin string) {
 	var logs bytes.Buffer
 	cfg := Config{
 		StorePath: filepath.Join(t.TempDir(), "store.db"),
-		Plugins:   map[string]PluginConfig{plugin: {Grants: Grants{Log: true, Clock: true, KV: true}}},
+		Plugins:   map[string]PluginConfig{plugin: {Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}}}},
 		Logger:    slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, nil)),
 	}
 	ctx := context.Background()

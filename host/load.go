@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/host/internal/interrupt"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // Inspection is what the host learns of a plugin file without serving it:
@@ -37,12 +38,17 @@ type Inspection struct {
 // Inspect loads file as LoadFile would, without serving it, and reports
 // what it found. It does not call the plugin's gatehouse_start, which may
 // act outside the host. It returns an error only when the file cannot be
-// read.
+// read or the host is closed.
 func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 	wasm, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read plugin: %w", err)
 	}
+	ctx, done, ok := h.beginLoad(ctx)
+	if !ok {
+		return nil, errClosed(file)
+	}
+	defer done()
 	p, in, err := h.load(ctx, file, wasm)
 	if err != nil {
 		in.Problems = append(in.Problems, asABIError(err))
@@ -61,14 +67,33 @@ func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 // load compiles, inspects and describes wasm, checks its manifest, imports
 // and grants, and returns a plugin ready to serve with one warm instance.
 // On failure it returns what it learned so far with an *abi.Error.
-func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *Inspection, error) {
-	in := &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+//
+// The plugin holds the compilation cache of its content until it is
+// closed; a load that fails gives it back at once.
+func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, in *Inspection, err error) {
+	in = &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
+	cache, err := h.caches.Acquire(in.SHA256)
+	if err != nil {
+		return nil, in, err
+	}
+	defer func() {
+		if p == nil {
+			h.releaseCache(ctx, in.SHA256)
+		}
+	}()
 
 	defaults := h.cfg.Limits.Or(DefaultLimits)
-	cw, err := h.compile(ctx, wasm, defaults.MemoryPages)
+	cw, err := h.compile(ctx, cache, wasm, defaults.MemoryPages)
 	if cw != nil && cw.shape != nil {
 		sh := cw.shape
 		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
+	}
+	if err != nil && cw != nil && cw.shape != nil && !cw.shape.hasMarker() {
+		name, x, err := h.extismPlugin(file, cw.shape, err)
+		if err != nil {
+			return nil, in, err
+		}
+		return h.loadExtism(ctx, cache, file, wasm, in, cw.shape, name, x)
 	}
 	if err != nil {
 		return nil, in, err
@@ -92,15 +117,21 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 		}
 	}
 	limits, grants := h.cfg.pluginConfig(manifest.Name)
-	err = manifest.Validate()
-	if err != nil {
+	if err = manifest.Validate(); err != nil {
 		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
-	} else if err = shape.checkExports(manifest); err == nil {
+	}
+	if err == nil {
+		err = h.cfg.checkBinding(manifest.Name, file, in.SHA256)
+	}
+	if err == nil {
+		err = shape.checkExports(manifest)
+	}
+	if err == nil {
 		err = checkCapabilities(manifest, shape, grants)
 	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
 		cw.close(ctx)
-		cw, err = h.compile(ctx, wasm, limits.MemoryPages)
+		cw, err = h.compile(ctx, cache, wasm, limits.MemoryPages)
 	}
 	if err != nil {
 		cw.close(ctx)
@@ -111,6 +142,13 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (*Plugin, *In
 	if err != nil {
 		return nil, in, err
 	}
+	return h.newPlugin(ctx, file, in, shape, manifest, limits, grants, logger, m)
+}
+
+// newPlugin returns the plugin of module m, ready to serve with one warm
+// instance, or what it learned with an error.
+func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape *moduleShape, manifest *abi.Manifest,
+	limits Limits, grants Grants, logger *slog.Logger, m compiled) (*Plugin, *Inspection, error) {
 	p := &Plugin{
 		File:       file,
 		SHA256:     in.SHA256,
@@ -154,15 +192,16 @@ func (cw *compiledWasm) close(ctx context.Context) {
 }
 
 // compile compiles wasm, instrumented by package interrupt, in a new
-// runtime limited to memoryPages and inspects it. On an error after compiling, it returns the shape so far and
-// closes the runtime.
-func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
+// runtime limited to memoryPages, with the compilation cache of wasm, and
+// inspects it. On an error after compiling, it returns the shape so far
+// and closes the runtime.
+func (h *Host) compile(ctx context.Context, cache wazero.CompilationCache, wasm []byte, memoryPages uint32) (*compiledWasm, error) {
 	instrumented, err := interrupt.Instrument(wasm)
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
 	cw := &compiledWasm{rc: wazero.NewRuntimeConfig().
-		WithCompilationCache(h.cache).
+		WithCompilationCache(cache).
 		WithMemoryLimitPages(memoryPages)}
 	cw.rt = wazero.NewRuntimeWithConfig(ctx, cw.rc)
 	if cw.module, err = cw.rt.CompileModule(ctx, instrumented); err != nil {
@@ -194,45 +233,81 @@ func (h *Host) compile(ctx context.Context, wasm []byte, memoryPages uint32) (*c
 // bind returns the module of cw on its binding, for the given limits and
 // grants. A native module takes over cw's runtime; an Extism module is
 // compiled anew by the Extism SDK, from wasm as it is, and cw is closed.
+// The plugin's name is empty for the module that describes it.
 func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name string, limits Limits, grants Grants, logger *slog.Logger) (compiled, error) {
-	mc := h.moduleConfig(grants, logger)
+	wasi := h.wasiConfig(name, limits, grants, logger)
 	if cw.shape.Binding == BindingExtism {
 		cw.close(ctx)
 		// The SDK holds calls to their timeout by closing the module when
 		// the context of the call ends.
-		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), mc, limits, grants, logger)
+		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), wasi, limits, grants, logger, nil)
 	}
 	return &nativeModule{
-		rt:      cw.rt,
-		module:  cw.module,
-		config:  mc.WithStartFunctions(),
-		caller:  h.caller(name, grants, logger),
-		timeout: limits.Timeout,
+		rt:          cw.rt,
+		module:      cw.module,
+		wasi:        wasi,
+		caller:      h.caller(name, grants, logger),
+		initTimeout: limits.initTimeout(),
 	}, nil
 }
 
 // caller returns the capability environment of the plugin name's calls.
 func (h *Host) caller(name string, grants Grants, logger *slog.Logger) capability.Caller {
 	c := capability.Caller{Plugin: name, Grants: &grants, Logger: logger, Record: h.cfg.ExecRecorder}
-	if grants.KV && h.store != nil {
-		c.KV = h.store.Namespace(name)
+	if grants.KV.Granted && h.store != nil {
+		c.KV = h.store.Namespace(name).WithMaxBytes(grants.KV.Quota())
 	}
 	return c
 }
 
-// moduleConfig is the WASI configuration of a plugin's instances: no
-// arguments, environment, files or sockets; stdout and stderr go to the log;
-// real clocks only with the clock capability.
-func (h *Host) moduleConfig(grants Grants, logger *slog.Logger) wazero.ModuleConfig {
+// wasiConfig is the WASI configuration of a plugin's instances: no
+// arguments, environment, files or sockets, and no start functions (the
+// host calls them); stdout and stderr go to the log within the plugin's
+// output limits; real clocks only with the clock capability.
+type wasiConfig struct {
+	mc    wazero.ModuleConfig
+	clock bool
+	stdio *stdio.Budget
+}
+
+// wasiConfig returns the WASI configuration of the plugin name. Its output
+// is counted in the metrics unless name is empty.
+func (h *Host) wasiConfig(name string, limits Limits, grants Grants, logger *slog.Logger) wasiConfig {
 	mc := wazero.NewModuleConfig().
 		WithName("").
-		WithRandSource(rand.Reader).
-		WithStdout(logWriter{logger, slog.LevelInfo, "stdout"}).
-		WithStderr(logWriter{logger, slog.LevelWarn, "stderr"})
+		WithStartFunctions().
+		WithRandSource(rand.Reader)
 	if grants.Clock {
-		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep()
+		mc = mc.WithSysWalltime().WithSysNanotime()
 	}
-	return mc
+	var count stdio.Counter
+	if name != "" {
+		count = h.metrics.outputCounter(name)
+	}
+	out := stdio.Limits{PerCall: limits.MaxOutputBytes, PerSecond: limits.OutputBytesPerSecond}
+	return wasiConfig{mc: mc, clock: grants.Clock, stdio: stdio.NewBudget(logger, out, count)}
+}
+
+// instance returns the configuration of a new instance and its output,
+// where its stdout and stderr go. With the clock capability, its WASI
+// sleeps (poll_oneoff on a clock) really sleep, but end early when the
+// channel that done returns, that of the call in progress, is closed; done
+// is called on the goroutine of the call. Without it, sleeps return at
+// once.
+func (w wasiConfig) instance(done func() <-chan struct{}) (wazero.ModuleConfig, *stdio.Output) {
+	out := w.stdio.NewOutput()
+	mc := w.mc.WithStdout(out.Stdout()).WithStderr(out.Stderr())
+	if w.clock {
+		mc = mc.WithNanosleep(func(ns int64) {
+			t := time.NewTimer(time.Duration(ns))
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-done():
+			}
+		})
+	}
+	return mc, out
 }
 
 // describe asks a fresh instance of cw, with no capabilities granted, for
@@ -291,17 +366,4 @@ func checkCapabilities(m *abi.Manifest, shape *moduleShape, grants Grants) error
 		return abi.Errorf(abi.CodeBadManifest, "imports capabilities its manifest does not declare: %s", strings.Join(undeclared, ", "))
 	}
 	return nil
-}
-
-// logWriter writes a plugin's stdout or stderr to its logger, one record
-// per write.
-type logWriter struct {
-	logger *slog.Logger
-	level  slog.Level
-	stream string
-}
-
-func (w logWriter) Write(b []byte) (int, error) {
-	w.logger.Log(context.Background(), w.level, strings.TrimRight(string(b), "\n"), "stream", w.stream)
-	return len(b), nil
 }

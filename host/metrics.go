@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // metrics are the host's Prometheus metrics.
@@ -12,6 +13,7 @@ type metrics struct {
 	latency     *prometheus.HistogramVec
 	reloads     *prometheus.CounterVec
 	quarantines *prometheus.CounterVec
+	output      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -33,11 +35,34 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "gatehouse_plugin_quarantines_total",
 			Help: "Plugins set aside after repeated failures.",
 		}, []string{"plugin"}),
+		output: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatehouse_plugin_output_bytes_total",
+			Help: "Bytes plugins printed on stdout and stderr, by plugin, stream and result (logged, or dropped over the output limits).",
+		}, []string{"plugin", "stream", "result"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.calls, m.latency, m.reloads, m.quarantines)
+		reg.MustRegister(m.calls, m.latency, m.reloads, m.quarantines, m.output)
 	}
 	return m
+}
+
+// outputCounter counts what the plugin prints, in counters bound once.
+func (m *metrics) outputCounter(plugin string) stdio.Counter {
+	var counters [2][2]prometheus.Counter // [stderr][logged]
+	for i, stream := range []string{"stdout", "stderr"} {
+		counters[i][0] = m.output.WithLabelValues(plugin, stream, "dropped")
+		counters[i][1] = m.output.WithLabelValues(plugin, stream, "logged")
+	}
+	return func(stream string, logged bool, n int) {
+		i, j := 0, 0
+		if stream == "stderr" {
+			i = 1
+		}
+		if logged {
+			j = 1
+		}
+		counters[i][j].Add(float64(n))
+	}
 }
 
 // componentMetrics are one component's metrics, bound once at load so a

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/host/internal/interrupt"
+	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
 // nativeModule is a plugin on the native binding: its own wazero runtime
@@ -20,55 +22,83 @@ import (
 // module instantiated in it. The module is instrumented by package
 // interrupt, which is how calls are held to timeout.
 type nativeModule struct {
-	rt      wazero.Runtime
-	module  wazero.CompiledModule
-	config  wazero.ModuleConfig // with no start functions: _initialize runs under initTimeout
-	caller  capability.Caller   // copied into each instance
-	timeout time.Duration
+	rt     wazero.Runtime
+	module wazero.CompiledModule
+	wasi   wasiConfig
+	caller capability.Caller // copied into each instance
+	// initTimeout bounds the start function and _initialize of each
+	// instance: Limits.InitTimeout, or the call timeout when longer.
+	initTimeout time.Duration
 }
 
 func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
-	mod, err := m.rt.InstantiateModule(ctx, m.module, m.config)
+	caller := m.caller
+	// The context of the instance's calls ends when a call is interrupted,
+	// and with it any sleep.
+	callCtx, cancel := context.WithCancel(capability.WithCaller(context.Background(), &caller))
+	config, out := m.wasi.instance(callCtx.Done)
+	mod, err := m.rt.InstantiateModule(ctx, m.module, config)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	stop, _ := mod.ExportedGlobal(interrupt.Export).(api.MutableGlobal)
 	if stop == nil {
+		cancel()
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("instantiate: the module has no %s global", interrupt.Export)
 	}
-	caller := m.caller
 	inst := &nativeInstance{
-		mod:   mod,
-		mem:   mod.Memory(),
-		alloc: mod.ExportedFunction(abi.ExportAlloc),
-		free:  mod.ExportedFunction(abi.ExportFree),
-		fns:   exportedFunctions(mod),
-		stop:  stop,
+		mod:    mod,
+		mem:    mod.Memory(),
+		alloc:  mod.ExportedFunction(abi.ExportAlloc),
+		free:   mod.ExportedFunction(abi.ExportFree),
+		fns:    exportedFunctions(mod),
+		ctx:    callCtx,
+		cancel: cancel,
+		stop:   stop,
+		out:    out,
 	}
-	var cancel context.CancelFunc
-	inst.ctx, cancel = context.WithCancel(capability.WithCaller(context.Background(), &caller))
-	inst.timer = time.AfterFunc(time.Hour, func() { inst.watch(m.timeout) })
+	inst.timer = time.AfterFunc(time.Hour, inst.watch)
 	inst.timer.Stop()
-	inst.cancel = cancel
 	if inst.mem == nil {
 		_ = inst.close(ctx)
 		return nil, abi.Errorf(abi.CodeBadManifest, "module exports no memory")
 	}
-	if init := mod.ExportedFunction("_initialize"); init != nil {
-		if err := inst.guard(ctx, max(m.timeout, initTimeout), func() error { return init.CallWithStack(inst.ctx, nil) }); err != nil {
+	// The start function, which package interrupt turned into an export,
+	// runs first, as it would have during instantiation.
+	for _, init := range []struct{ export, what string }{
+		{interrupt.StartExport, "start function"},
+		{"_initialize", "_initialize"},
+	} {
+		if err := inst.initialize(ctx, init.export, m.initTimeout); err != nil {
 			_ = inst.close(ctx)
-			return nil, fmt.Errorf("_initialize: %w", err)
+			return nil, initFailed(init.what, err)
 		}
 	}
 	return inst, nil
 }
 
-// initTimeout is the least time a module's _initialize gets, whatever the
-// call timeout: it starts the language's runtime once per instance, which
-// for standard Go takes milliseconds on an idle machine and far longer on a
-// starved one. A module that loops in it is still stopped.
-const initTimeout = time.Minute
+// initialize calls the export of a new instance that prepares it, if the
+// module has it, within timeout.
+func (i *nativeInstance) initialize(ctx context.Context, export string, timeout time.Duration) error {
+	fn := i.mod.ExportedFunction(export)
+	if fn == nil {
+		return nil
+	}
+	return i.guard(ctx, timeout, func() error { return fn.CallWithStack(i.ctx, nil) })
+}
+
+// initFailed returns the error of what (the start function, _initialize)
+// that failed with err in a new instance. It keeps the code of an
+// *abi.Error.
+func initFailed(what string, err error) error {
+	var e *abi.Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return &abi.Error{Code: e.Code, Message: what + ": " + e.Message}
+}
 
 func (m *nativeModule) close(ctx context.Context) error { return m.rt.Close(ctx) }
 
@@ -87,10 +117,11 @@ type nativeInstance struct {
 
 	// ctx is the context of every call into the module: it carries the
 	// capability.Caller, and it is cancelled when a call is interrupted so
-	// that host functions stop waiting.
+	// that host functions and WASI sleeps stop waiting.
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   api.MutableGlobal // the interrupt global
+	out    *stdio.Output     // the instance's stdout and stderr
 
 	// The timer interrupts a call that passes its deadline. It is armed
 	// by the first call after it last went idle and re-arms itself while
@@ -103,7 +134,8 @@ type nativeInstance struct {
 
 	mu          sync.Mutex
 	running     bool
-	interrupted *abi.Error // why the module was stopped; it is never called again
+	timeout     time.Duration // of the call in progress
+	interrupted *abi.Error    // why the module was stopped; it is never called again
 }
 
 func (i *nativeInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
@@ -150,7 +182,7 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 		i.mu.Unlock()
 		return i.interrupted
 	}
-	i.running = true
+	i.running, i.timeout = true, timeout
 	i.mu.Unlock()
 	deadline := monotonic() + int64(timeout)
 	i.deadline.Store(deadline)
@@ -158,7 +190,9 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 		i.fireAt.Store(deadline)
 		i.timer.Reset(timeout)
 	}
+	i.out.Begin()
 	err := f()
+	i.out.End()
 	i.deadline.Store(0)
 	i.mu.Lock()
 	i.running = false
@@ -172,7 +206,7 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 // watch runs when the timer fires: it interrupts the call in progress if
 // it has passed its deadline, re-arms the timer for a call still within
 // it, and lets the timer go idle between calls.
-func (i *nativeInstance) watch(timeout time.Duration) {
+func (i *nativeInstance) watch() {
 	for {
 		d := i.deadline.Load()
 		if d == 0 {
@@ -188,7 +222,7 @@ func (i *nativeInstance) watch(timeout time.Duration) {
 			i.timer.Reset(time.Duration(left))
 			return
 		}
-		if i.interrupt(abi.Errorf(abi.CodeTimeout, "call exceeded %s", timeout), d) {
+		if i.interrupt(nil, d) {
 			return
 		}
 		// The call ended as it passed its deadline: look again, for the
@@ -196,9 +230,10 @@ func (i *nativeInstance) watch(timeout time.Duration) {
 	}
 }
 
-// interrupt stops the call in progress, if any, for the reason e. With a
-// deadline, it stops only the call of that deadline, not a later one. It
-// reports whether the instance is stopped, by this or an earlier reason.
+// interrupt stops the call in progress, if any, for the reason e, or for
+// passing its timeout when e is nil. With a deadline, it stops only the
+// call of that deadline, not a later one. It reports whether the instance
+// is stopped, by this or an earlier reason.
 func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) bool {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -207,6 +242,9 @@ func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) bool {
 	}
 	if !i.running || (deadline != 0 && i.deadline.Load() != deadline) {
 		return false
+	}
+	if e == nil {
+		e = abi.Errorf(abi.CodeTimeout, "call exceeded %s", i.timeout)
 	}
 	i.interrupted = e
 	i.stop.Set(1)

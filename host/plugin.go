@@ -118,12 +118,12 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
-		p.record(kind, name, e, start)
+		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 		return rep, p.fail(kind, name, e)
 	}
 	e = invoke(ctx, p, inst, c, export, body, &rep)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(kind, name, e, start)
+	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
@@ -230,6 +230,21 @@ func breaksInstance(code abi.Code) bool {
 	return false
 }
 
+// timeoutCountsUpTo is the largest request, in bytes, whose timeout
+// counts towards quarantine: 64 KiB. A plugin that cannot answer a small
+// request within its time limit is stuck; a large one may be slow because
+// of what it holds, which the caller chose, and a caller must not be able
+// to quarantine a healthy plugin with its input.
+const timeoutCountsUpTo = 64 << 10
+
+// callersDoing reports whether a timeout of a call with a request of size
+// bytes may be its caller's doing rather than the plugin's: the request is
+// larger than timeoutCountsUpTo, or the caller's context ended, its
+// deadline passing before the plugin's time limit.
+func callersDoing(ctx context.Context, size int) bool {
+	return size > timeoutCountsUpTo || ctx.Err() != nil
+}
+
 // countsAsFailure reports whether an error counts towards quarantine: it is
 // the plugin misbehaving, not answering with an error of its own.
 func countsAsFailure(code abi.Code) bool {
@@ -240,8 +255,9 @@ func countsAsFailure(code abi.Code) bool {
 	return false
 }
 
-// record counts a call in the metrics and the quarantine counter.
-func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64) {
+// record counts a call in the metrics and the quarantine counter; callers
+// says whether a timeout may be the caller's doing (callersDoing).
+func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, callers bool) {
 	m := p.components[componentKey{kind, name}]
 	p.calls.Add(1)
 	if m != nil {
@@ -257,7 +273,13 @@ func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64) {
 	if m != nil {
 		m.errors(e.Code).Inc()
 	}
-	if !countsAsFailure(e.Code) {
+	switch {
+	case e.Code == abi.CodeTimeout && callers:
+		// Neither a failure of the plugin for certain nor a sign that
+		// it works: the count stays.
+		p.logger.Warn("plugin call failed", "code", e.Code, "error", e.Message, "counts_towards_quarantine", false)
+		return
+	case !countsAsFailure(e.Code):
 		p.failures.Store(0)
 		return
 	}
@@ -284,7 +306,8 @@ func (p *Plugin) acquire() bool {
 func (p *Plugin) release() { p.retire.RUnlock() }
 
 // close waits for the calls in flight, then closes the instances and the
-// compiled module.
+// compiled module, and gives back the compilation cache of its content
+// (Host.releaseCache).
 func (p *Plugin) close(ctx context.Context) {
 	p.retire.Lock()
 	defer p.retire.Unlock()
@@ -296,4 +319,5 @@ func (p *Plugin) close(ctx context.Context) {
 	if err := p.module.close(ctx); err != nil {
 		p.logger.Warn("close plugin", "error", err)
 	}
+	p.host.releaseCache(ctx, p.SHA256)
 }

@@ -232,10 +232,11 @@ func TestRemoveUnloads(t *testing.T) {
 	}
 }
 
-// TestDuplicatePluginName serves the same plugin from two files: the one
-// that came second is refused with bad_manifest naming the first, which
-// keeps serving, and a rescan changes nothing. At start, files are taken
-// in the order of their names.
+// TestDuplicatePluginName serves the same plugin from two files: the file
+// named after the plugin keeps the name whichever came first, and the
+// other is refused with bad_manifest naming it; a rescan changes nothing.
+// When neither file is named after the plugin, both are refused naming
+// each other, and the one left serves once the other goes.
 func TestDuplicatePluginName(t *testing.T) {
 	same := func(b []byte) []byte { return b }
 	otherBuild := func(b []byte) []byte { return variant(b, "a") }
@@ -243,58 +244,54 @@ func TestDuplicatePluginName(t *testing.T) {
 		name    string
 		atStart bool // both files are there when the host starts; else the copy comes later
 		copy    func([]byte) []byte
-		// The file that serves and the one refused. "basics-copy.wasm"
-		// sorts before "basics.wasm".
-		serving, refused string
 	}{
-		{"copy added, same bytes", false, same, "basics.wasm", "basics-copy.wasm"},
-		{"copy added, other build", false, otherBuild, "basics.wasm", "basics-copy.wasm"},
-		{"both at start", true, otherBuild, "basics-copy.wasm", "basics.wasm"},
+		{"copy added, same bytes", false, same},
+		{"copy added, other build", false, otherBuild},
+		// "basics-copy.wasm" sorts before "basics.wasm", so it loads first.
+		{"both at start", true, otherBuild},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			const owner, copied = "basics.wasm", "basics-copy.wasm"
 			var h *Host
 			if tc.atStart {
 				dir := t.TempDir()
 				good := copyPlugin(t, wasmbuild.Go(t, srcBasics), dir)
-				if err := os.WriteFile(filepath.Join(dir, "basics-copy.wasm"), tc.copy(readFile(t, good)), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, copied), tc.copy(readFile(t, good)), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				h = startHost(t, Config{PluginDir: dir})
 			} else {
 				h = newHost(t, Config{}, srcBasics)
-				copied := filepath.Join(h.cfg.PluginDir, "basics-copy.wasm")
-				if err := os.WriteFile(copied, tc.copy(readFile(t, filepath.Join(h.cfg.PluginDir, "basics.wasm"))), 0o644); err != nil {
+				file := filepath.Join(h.cfg.PluginDir, copied)
+				if err := os.WriteFile(file, tc.copy(readFile(t, filepath.Join(h.cfg.PluginDir, owner))), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				err := h.LoadFile(context.Background(), copied)
+				err := h.LoadFile(context.Background(), file)
 				var le *LoadError
-				if !errors.As(err, &le) || le.File != copied || le.Err.Code != abi.CodeBadManifest ||
-					!strings.Contains(le.Err.Message, `"basics"`) || !strings.Contains(le.Err.Message, tc.serving) {
-					t.Fatalf("LoadFile(basics-copy.wasm) = %v, want a LoadError for it with code %s naming plugin \"basics\" and %s",
-						err, abi.CodeBadManifest, tc.serving)
+				if !errors.As(err, &le) || le.File != file || le.Err.Code != abi.CodeBadManifest ||
+					!strings.Contains(le.Err.Message, `"basics"`) || !strings.Contains(le.Err.Message, owner) {
+					t.Fatalf("LoadFile(%s) = %v, want a LoadError for it with code %s naming plugin \"basics\" and %s",
+						copied, err, abi.CodeBadManifest, owner)
 				}
 			}
-			servingFile := filepath.Join(h.cfg.PluginDir, tc.serving)
-			p := serving(h, servingFile)
+			ownerFile := filepath.Join(h.cfg.PluginDir, owner)
+			p := serving(h, ownerFile)
 			if p == nil {
-				t.Fatalf("%s serves nothing", tc.serving)
+				t.Fatalf("%s serves nothing", owner)
 			}
 
 			if err := h.LoadDir(context.Background()); err != nil {
 				t.Fatalf("LoadDir: %v", err)
 			}
-			if st := status(t, h, tc.refused); st.Status != StatusError ||
-				!strings.HasPrefix(st.Message, string(abi.CodeBadManifest)+": ") || !strings.Contains(st.Message, tc.serving) {
-				t.Errorf("%s: %s %q, want ERROR with code %s naming %s", tc.refused, st.Status, st.Message, abi.CodeBadManifest, tc.serving)
+			checkRefusedFor(t, h, copied, abi.CodeBadManifest, owner)
+			if st := status(t, h, owner); st.Status != StatusOK || st.Message != "" {
+				t.Errorf("%s: %s %q, want OK", owner, st.Status, st.Message)
 			}
-			if st := status(t, h, tc.serving); st.Status != StatusOK || st.Message != "" {
-				t.Errorf("%s: %s %q, want OK", tc.serving, st.Status, st.Message)
+			if serving(h, ownerFile) != p {
+				t.Errorf("after a rescan, %s no longer serves the version it served", owner)
 			}
-			if serving(h, servingFile) != p {
-				t.Errorf("after a rescan, %s no longer serves the version it served", tc.serving)
-			}
-			if serving(h, filepath.Join(h.cfg.PluginDir, tc.refused)) != nil {
-				t.Errorf("%s serves a plugin", tc.refused)
+			if serving(h, filepath.Join(h.cfg.PluginDir, copied)) != nil {
+				t.Errorf("%s serves a plugin", copied)
 			}
 			for _, ref := range []string{"echo", "basics/echo"} {
 				if err := echo(h, ref); err != nil {
@@ -302,6 +299,49 @@ func TestDuplicatePluginName(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	t.Run("neither named after the plugin", func(t *testing.T) {
+		dir := t.TempDir()
+		wasm := readFile(t, wasmbuild.Go(t, srcBasics))
+		for _, f := range []string{"a.wasm", "b.wasm"} {
+			if err := os.WriteFile(filepath.Join(dir, f), wasm, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := startHost(t, Config{PluginDir: dir})
+		for _, f := range []string{"a.wasm", "b.wasm"} {
+			checkRefusedFor(t, h, f, abi.CodeBadManifest, "a.wasm, b.wasm", "basics.wasm")
+		}
+		if err := echo(h, "basics/echo"); !errors.Is(err, &abi.Error{Code: abi.CodeNoComponent}) {
+			t.Errorf("call basics/echo: %v, want %s", err, abi.CodeNoComponent)
+		}
+		if err := os.Remove(filepath.Join(dir, "b.wasm")); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.LoadDir(context.Background()); err != nil {
+			t.Fatalf("LoadDir: %v", err)
+		}
+		if st := status(t, h, "a.wasm"); st.Status != StatusOK {
+			t.Errorf("a.wasm alone: %s %q, want OK", st.Status, st.Message)
+		}
+		if err := echo(h, "basics/echo"); err != nil {
+			t.Errorf("call basics/echo: %v", err)
+		}
+	})
+}
+
+// checkRefusedFor checks that the plugin file base of h is refused with
+// code and a message naming each of names.
+func checkRefusedFor(t *testing.T, h *Host, base string, code abi.Code, names ...string) {
+	t.Helper()
+	st := status(t, h, base)
+	ok := st.Status == StatusError && strings.HasPrefix(st.Message, string(code)+": ")
+	for _, n := range names {
+		ok = ok && strings.Contains(st.Message, n)
+	}
+	if !ok {
+		t.Errorf("%s: %s %q, want ERROR with code %s naming %s", base, st.Status, st.Message, code, strings.Join(names, " and "))
 	}
 }
 
@@ -451,11 +491,12 @@ func readFile(t testing.TB, file string) []byte {
 	return b
 }
 
-// serving returns the plugin the host serves from file, or nil.
+// serving returns the plugin the host serves from file, or nil; a plugin
+// set aside for a name conflict does not serve.
 func serving(h *Host, file string) *Plugin {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if s := h.slots[file]; s != nil {
+	if s := h.slots[file]; s != nil && s.conflict == nil {
 		return s.plugin
 	}
 	return nil

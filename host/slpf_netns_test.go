@@ -4,12 +4,16 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/netnstest"
+	storepkg "github.com/gatehouse/gatehouse/internal/store"
 )
 
 // TestSLPFNetns runs each SLPF actuator against the real packet filter of a
@@ -101,5 +105,66 @@ func mustDelete(t *testing.T, a slpfActuator, h *Host, n int64) {
 	t.Helper()
 	if rep := a.actuate(t, h, fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, n)); rep.Status != 200 {
 		t.Fatalf("delete rule %d: %+v, want status 200", n, rep)
+	}
+}
+
+// TestHostileSLPFLostStore loses the store of each SLPF actuator while the
+// packet filter of a network namespace holds its rule: a store file
+// truncated to 0 bytes stops the host from starting, and a new, empty store
+// (the damaged file moved away) fails the plugin's start, naming the rule;
+// either way the rule stays in force. The store restored from a copy
+// starts the plugin again, and its rule can be deleted.
+func TestHostileSLPFLostStore(t *testing.T) {
+	for _, a := range slpfActuators {
+		t.Run(a.Name, func(t *testing.T) {
+			ns := netnstest.New(t, a.Programs...)
+			ns.LogOnFailure(t, a.Listing...)
+			file := a.Build(t)
+			dir := t.TempDir()
+			store := filepath.Join(dir, "store.db")
+			p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
+
+			h := newHostWasm(t, a.config(store, false), file)
+			n := mustAdd(t, a, h, fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}}}`, netnstest.Port(p)))
+			ns.Expect(t, "after deny", map[string]error{p: netnstest.ErrTimeout, q: nil})
+			if err := h.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			backup, err := os.ReadFile(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if err := os.Truncate(store, 0); err != nil {
+				t.Fatal(err)
+			}
+			cfg := a.config(store, false)
+			cfg.PluginDir = t.TempDir()
+			copyPlugin(t, file, cfg.PluginDir)
+			if h, err := New(cfg, nil); err == nil || !errors.Is(err, storepkg.ErrDamaged) {
+				if err == nil {
+					h.Close(context.Background())
+				}
+				t.Fatalf("a host over a store truncated to 0 bytes: %v, want an error wrapping ErrDamaged", err)
+			}
+			ns.Expect(t, "after the host refused the empty store", map[string]error{p: netnstest.ErrTimeout, q: nil})
+
+			h = newHostWasm(t, a.config(filepath.Join(dir, "new.db"), false), file)
+			st := status(t, h, a.Name+".wasm")
+			if want := fmt.Sprintf("holds rules [%d] that the store never assigned", n); st.Status != StatusError || !strings.Contains(st.Message, want) {
+				t.Errorf("over a new store the plugin is %s %q, want ERROR with %q", st.Status, st.Message, want)
+			}
+			ns.Expect(t, "after the start over a new store", map[string]error{p: netnstest.ErrTimeout, q: nil})
+			if err := h.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+
+			if err := os.WriteFile(store, backup, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			h = newHostWasm(t, a.config(store, false), file)
+			mustDelete(t, a, h, n)
+			ns.Expect(t, "after the delete over the restored store", map[string]error{p: nil, q: nil})
+		})
 	}
 }

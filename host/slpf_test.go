@@ -38,7 +38,7 @@ func (a slpfActuator) config(store string, dryRun bool) Config {
 	return Config{
 		StorePath: store,
 		Plugins: map[string]PluginConfig{a.Name: {
-			Grants: Grants{Log: true, KV: true, Exec: &ExecGrant{Programs: a.Programs, DryRun: dryRun}},
+			Grants: Grants{Log: true, KV: KVGrant{Granted: true}, Exec: &ExecGrant{Programs: a.Programs, DryRun: dryRun}},
 			Limits: Limits{PoolSize: 1, Timeout: time.Minute},
 		}},
 	}

@@ -28,7 +28,7 @@ func TestStart(t *testing.T) {
 		StorePath: filepath.Join(t.TempDir(), "store.db"),
 		Logger:    logOnFailure(t),
 		Plugins: map[string]PluginConfig{"starter": {
-			Grants: Grants{KV: true},
+			Grants: Grants{KV: KVGrant{Granted: true}},
 			Limits: Limits{PoolSize: 1, Timeout: startTimeout},
 		}},
 	}

@@ -2,6 +2,11 @@ package policy
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -61,6 +66,75 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		if s := loadARPOC(b, "config"); len(s.Problems()) > 0 {
 			b.Fatal(s.Problems())
+		}
+	}
+}
+
+// oneLineRules returns an entity file on one line: a policy set, a policy
+// and n rules, rule i with the condition condition formats with i, such as
+// "subject.a%[1]d == %[1]d".
+func oneLineRules(n int, condition string) []byte {
+	b := []byte(`{"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]}, "p": {"Type": "Policy", "Resolver": "ANY", "Rules": [`)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, `"r%d"`, i)
+	}
+	b = append(b, "]}"...)
+	for i := range n {
+		b = fmt.Appendf(b, `, "r%d": {"Type": "Rule", "Condition": "%s", "Effect": "GRANT"}`, i, fmt.Sprintf(condition, i))
+	}
+	return append(b, '}')
+}
+
+// BenchmarkLoadOneLine loads one-line entity files of 4,000 and 10,000
+// rules.
+func BenchmarkLoadOneLine(b *testing.B) {
+	for _, n := range []int{4_000, 10_000} {
+		file := filepath.Join(b.TempDir(), "e.json")
+		if err := os.WriteFile(file, oneLineRules(n, "subject.a%[1]d == %[1]d"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if s := Load(file); len(s.Problems()) > 0 || len(s.Entities()) != n+2 {
+					b.Fatal(s.Problems())
+				}
+			}
+		})
+	}
+}
+
+// refusedRules returns an entity file on one line: a policy whose 2n
+// rules are missing, n refused for a broken condition and n not defined,
+// all with ids of 306 characters that differ only in their last 6.
+func refusedRules(n int) []byte {
+	prefix := strings.Repeat("x", 300)
+	data := []byte(`{"p": {"Type": "Policy", "Resolver": "ANY", "Rules": [`)
+	for i := range 2 * n {
+		data = fmt.Appendf(data, `"%s%06d",`, prefix, i)
+	}
+	data = append(data, `"last"]}`...)
+	for i := range n {
+		data = fmt.Appendf(data, `, "%s%06d": {"Type": "Rule", "Condition": "subject.a ==", "Effect": "GRANT"}`, prefix, i)
+	}
+	return append(data, '}')
+}
+
+// BenchmarkLoadRefused loads refusedRules(20,000): the reason given for
+// each missing rule is looked up by its id.
+func BenchmarkLoadRefused(b *testing.B) {
+	const n = 20_000
+	file := filepath.Join(b.TempDir(), "e.json")
+	if err := os.WriteFile(file, refusedRules(n), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := Load(file); len(s.Problems()) != 3*n+1 {
+			b.Fatal(len(s.Problems()))
 		}
 	}
 }

@@ -15,18 +15,17 @@ import (
 )
 
 // arpocDir holds ARPOC's sample configuration and the entity files of its
-// tests (see shared/conformance/README.md).
-const arpocDir = "../../shared/conformance/arpoc"
+// tests (see conformance/README.md).
+const arpocDir = "../conformance/arpoc"
 
-// loadARPOC loads paths below arpocDir, failing when the conformance data
-// is not there.
+// loadARPOC loads paths below arpocDir, failing when one is missing.
 func loadARPOC(t testing.TB, paths ...string) *Snapshot {
 	t.Helper()
 	full := make([]string, len(paths))
 	for i, p := range paths {
 		full[i] = filepath.Join(arpocDir, p)
 		if _, err := os.Stat(full[i]); err != nil {
-			t.Fatalf("%v: the conformance data (shared/conformance) must sit beside the repository", err)
+			t.Fatal(err)
 		}
 	}
 	return Load(full...)

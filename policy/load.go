@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -67,23 +68,37 @@ func entityFiles(path string) ([]string, error) {
 type fileParser struct {
 	file     string
 	data     []byte
+	lines    []int // the byte offset of the start of each line
 	problems []Problem
 }
 
 // parseFile returns the entities of the file named file, with data, that
 // can be loaded, and the problems of the others.
 func parseFile(file string, data []byte) ([]*entity, []Problem) {
-	p := &fileParser{file: file, data: data}
+	p := &fileParser{file: file, data: data, lines: []int{0}}
+	for i, c := range data {
+		if c == '\n' {
+			p.lines = append(p.lines, i+1)
+		}
+	}
 	return p.entities(), p.problems
+}
+
+// line returns the line, from 1, of byte offset off.
+func (p *fileParser) line(off int) int {
+	line, found := slices.BinarySearch(p.lines, off)
+	if !found {
+		return line
+	}
+	return line + 1
 }
 
 // lineCol returns the line and the column, in characters, of byte offset
 // off, both from 1.
 func (p *fileParser) lineCol(off int) (int, int) {
 	off = max(0, min(off, len(p.data)))
-	before := p.data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	return line, utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	line := p.line(off)
+	return line, utf8.RuneCount(p.data[p.lines[line-1]:off]) + 1
 }
 
 // fileProblem records a problem of the whole file at byte offset off.
@@ -137,7 +152,7 @@ func (p *fileParser) entities() []*entity {
 			p.fileProblem(valOff, "%v", err)
 			return nil
 		}
-		line, _ := p.lineCol(keyOff)
+		line := p.line(keyOff)
 		if first, dup := seen[id]; dup {
 			p.problems = append(p.problems, Problem{File: p.file, Line: line, Entity: id,
 				Message: fmt.Sprintf("is defined twice in this file; the definition at line %d stays", first)})
@@ -229,7 +244,7 @@ func (p *fileParser) entity(id string, line int, raw json.RawMessage, base int) 
 			return nil
 		}
 		key := tok.(string)
-		kline, _ := p.lineCol(p.skip(keyOff, " \t\r\n,"))
+		kline := p.line(p.skip(keyOff, " \t\r\n,"))
 		if _, dup := ep.fields[key]; dup {
 			ep.problem(key, 0, false, "the key appears twice")
 			continue

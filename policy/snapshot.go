@@ -62,6 +62,9 @@ func (s *Snapshot) PolicySets() []string {
 type builder struct {
 	entities []*entity
 	problems []Problem
+	// refused indexes the errors of b.problems found before linking by the
+	// id of their entity, for whyMissing.
+	refused map[string][]int
 }
 
 // addFile parses the entity file named file, with data.
@@ -96,27 +99,35 @@ func (b *builder) build() *Snapshot {
 		e.index = len(s.entities)
 		s.entities = append(s.entities, e)
 	}
+	b.refused = map[string][]int{}
+	for i, p := range b.problems {
+		if p.Entity != "" && !p.Warning {
+			b.refused[p.Entity] = append(b.refused[p.Entity], i)
+		}
+	}
 	for _, e := range s.entities {
 		b.link(s, e)
 	}
-	for _, e := range s.entities {
-		e.reach, e.reachKids = reach(e, len(s.entities))
+	seen := make([]int, len(s.entities))
+	for i, e := range s.entities {
+		e.reach, e.reachKids = reach(e, seen, i+1)
 	}
 	s.problems = b.problems
 	return s
 }
 
 // reach counts the entities reachable from e, itself included, and their
-// references; n is the number of entities.
-func reach(e *entity, n int) (entities, refs int) {
-	seen := make([]bool, n)
+// references. seen is shared by the calls, one per entity: an entity was
+// seen in this call when its element is mark, which differs per call, so
+// that no call allocates or clears it.
+func reach(e *entity, seen []int, mark int) (entities, refs int) {
 	var visit func(e *entity)
 	visit = func(e *entity) {
-		seen[e.index] = true
+		seen[e.index] = mark
 		entities++
 		refs += len(e.children)
 		for _, c := range e.children {
-			if c.e != nil && !seen[c.e.index] {
+			if c.e != nil && seen[c.e.index] != mark {
 				visit(c.e)
 			}
 		}
@@ -148,8 +159,8 @@ func (b *builder) link(s *Snapshot, e *entity) {
 // that is known.
 func (b *builder) whyMissing(s *Snapshot, kind Kind, id string) string {
 	msg := fmt.Sprintf("no %s %q is loaded", kind.word(), id)
-	for _, p := range b.problems {
-		if p.Entity == id && !p.Warning && (p.Kind == kind.String() || p.Kind == "") {
+	for _, i := range b.refused[id] {
+		if p := b.problems[i]; p.Kind == kind.String() || p.Kind == "" {
 			return msg + "; its definition was refused (" + p.Error() + ")"
 		}
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/gatehouse/gatehouse/policy"
 )
 
-// arpocConfig holds ARPOC's sample entities (see shared/conformance/README.md).
-const arpocConfig = "../../../shared/conformance/arpoc/config"
+// arpocConfig holds ARPOC's sample entities (see conformance/README.md).
+const arpocConfig = "../../conformance/arpoc/config"
 
 const setID = "com.example.policysets.loggedIn"
 
@@ -28,7 +28,7 @@ func gatehouse(t testing.TB) *policy.Engine {
 	t.Helper()
 	s := policy.Load(arpocConfig)
 	if len(s.Problems()) > 0 || len(s.Entities()) == 0 {
-		t.Fatalf("%s: %v; the conformance data (shared/conformance) must sit beside the repository", arpocConfig, s.Problems())
+		t.Fatalf("%s: %v", arpocConfig, s.Problems())
 	}
 	return policy.NewEngine(s, policy.Config{Obligations: fulfil{}})
 }

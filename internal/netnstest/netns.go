@@ -35,9 +35,13 @@ var count atomic.Int64
 // it (ip netns exec), so that whatever runs the programs by bare name, a
 // plugin's exec grant for one, reaches the namespace. Since it sets PATH
 // for the whole process, the test must not run in parallel. It skips the
-// test, or fails it in CI, without root, ip or the programs.
+// test with -short, and skips it, or fails it in CI, without root, ip or
+// the programs.
 func New(t *testing.T, programs ...string) *NS {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the test drives packet filters in network namespaces (task test:all runs it)")
+	}
 	if os.Geteuid() != 0 {
 		wasmbuild.Missing(t, "run the tests as root", "network namespaces need root")
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func openTemp(t *testing.T) (*Store, string) {
@@ -239,6 +241,72 @@ func TestPersistence(t *testing.T) {
 	if v, ok, err := s.Namespace("p").Get([]byte("k")); err != nil || !ok || string(v) != "v" {
 		t.Errorf("Get after reopen = %q, %v, %v; want \"v\", true, nil", v, ok, err)
 	}
+}
+
+// TestQuota fills a namespace with a quota: a write past it fails with
+// ErrQuota and changes nothing, overwrites and deletes count what they
+// free, other namespaces and namespaces without a quota are not held to
+// it, and the size survives reopening the store, also for a namespace
+// written before the store kept sizes.
+func TestQuota(t *testing.T) {
+	s, path := openTemp(t)
+	entry := func(key string, n int) int64 { return int64(len(key)+n) + EntryOverhead }
+	ns := s.Namespace("p").WithMaxBytes(2*entry("a", 100) + 10)
+	checkSize := func(ns *Namespace, want int64) {
+		t.Helper()
+		if got, err := ns.Size(); err != nil || got != want {
+			t.Fatalf("Size() = %d, %v; want %d", got, err, want)
+		}
+	}
+	for _, k := range []string{"a", "b"} {
+		if err := ns.Set([]byte(k), make([]byte, 100)); err != nil {
+			t.Fatalf("Set(%s): %v", k, err)
+		}
+	}
+	checkSize(ns, 2*entry("a", 100))
+	if err := ns.Set([]byte("c"), nil); !errors.Is(err, ErrQuota) {
+		t.Fatalf("Set past the quota: %v, want ErrQuota", err)
+	}
+	if _, ok, _ := ns.Get([]byte("c")); ok {
+		t.Error("the write past the quota stored its key")
+	}
+	if err := ns.Set([]byte("a"), make([]byte, 110)); err != nil {
+		t.Fatalf("overwrite within the quota: %v", err)
+	}
+	if err := ns.Set([]byte("a"), make([]byte, 111)); !errors.Is(err, ErrQuota) {
+		t.Fatalf("overwrite past the quota: %v, want ErrQuota", err)
+	}
+	if err := ns.Delete([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	checkSize(ns, entry("a", 110))
+	if err := s.Namespace("p").Set([]byte("big"), make([]byte, 1000)); err != nil {
+		t.Fatalf("Set without a quota: %v", err)
+	}
+	if err := s.Namespace("q").WithMaxBytes(1).Set([]byte("x"), nil); !errors.Is(err, ErrQuota) {
+		t.Fatalf("Set in another namespace past its own quota: %v, want ErrQuota", err)
+	}
+	want := entry("a", 110) + entry("big", 1000)
+
+	// A store of before sizes were kept: the size is what the entries add up to.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(sizeBucket).Delete([]byte("p")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ns = s.Namespace("p").WithMaxBytes(want)
+	checkSize(ns, want)
+	if err := ns.Set([]byte("d"), nil); !errors.Is(err, ErrQuota) {
+		t.Fatalf("Set past the quota after reopening: %v, want ErrQuota", err)
+	}
+	if err := ns.Delete([]byte("big")); err != nil {
+		t.Fatal(err)
+	}
+	checkSize(ns, entry("a", 110))
 }
 
 func BenchmarkNamespace(b *testing.B) {

@@ -119,7 +119,9 @@ func (j job) key(tool *tool, outs []string) (string, error) {
 // after key; outs are the files the commands write, outs[plugin] the
 // plugin.
 func (j job) run(tool *tool, cache string, outs []string, plugin int, key string) (string, error) {
-	wasm := filepath.Join(cache, j.name+"-"+key+".wasm")
+	// The file keeps the plugin's name, as the plugin folder wants it
+	// (plugins.NAME applies to NAME.wasm), in a folder named after key.
+	wasm := filepath.Join(cache, key, j.name+".wasm")
 	if _, err := os.Stat(wasm); err == nil {
 		return wasm, nil
 	}
@@ -154,6 +156,9 @@ func (j job) run(tool *tool, cache string, outs []string, plugin int, key string
 	}
 	// Rename the plugin into the cache, whole, as other test processes may
 	// look for it at the same time.
+	if err := os.MkdirAll(filepath.Dir(wasm), 0o755); err != nil {
+		return "", err
+	}
 	if err := os.Rename(to[plugin], wasm); err != nil {
 		return "", err
 	}

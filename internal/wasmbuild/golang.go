@@ -19,8 +19,8 @@ var (
 
 // Go builds the Go main package in dir (relative to the module root or
 // absolute) with standard Go, GOOS=wasip1 GOARCH=wasm and
-// -buildmode=c-shared, and returns the .wasm file, named
-// NAME-<12 hex digits>.wasm after the package's folder. Each package is
+// -buildmode=c-shared, and returns the .wasm file, named NAME.wasm after
+// the package's folder, in a folder of its own. Each package is
 // built once per test process, into a cache folder that later runs reuse;
 // Go's build cache keeps rebuilds fast.
 func Go(t testing.TB, dir string) string {
@@ -35,7 +35,13 @@ func Go(t testing.TB, dir string) string {
 		return out
 	}
 	sum := sha256.Sum256([]byte(dir))
-	out := filepath.Join(CacheDir(t, "wasm"), filepath.Base(dir)+"-"+hex.EncodeToString(sum[:6])+".wasm")
+	// The file keeps the plugin's name, as the plugin folder wants it
+	// (plugins.NAME applies to NAME.wasm), in a folder of its own.
+	outDir := filepath.Join(CacheDir(t, "wasm"), hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(outDir, filepath.Base(dir)+".wasm")
 	// Build beside the target and rename, as test processes of other
 	// packages may build the same plugin at the same time.
 	tmp := out + "." + strconv.Itoa(os.Getpid())

@@ -45,8 +45,13 @@ type tool struct {
 func noEnv(string) []string { return nil }
 
 // find returns the toolchain, or skips (fails, in CI) the test without it.
+// With -short it skips the test: builds in other languages than Go are the
+// slow part of the suite, which task test leaves to task test:all.
 func (tc *Toolchain) find(t testing.TB) *tool {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: the test builds %s plugins (task test:all runs it)", tc.Lang)
+	}
 	root := ModuleRoot(t)
 	tc.once.Do(func() { tc.found, tc.err = tc.locate(root) })
 	if tc.err != nil {
@@ -57,7 +62,8 @@ func (tc *Toolchain) find(t testing.TB) *tool {
 
 // Plugin builds the reference plugin plugins-src/<lang>/<name> with the
 // build commands in the first comment of its main source file, run from the
-// module root, and returns the .wasm file, named NAME-<12 hex digits>.wasm.
+// module root, and returns the .wasm file, named NAME.wasm in a folder
+// named after its cache key.
 // Its cache key covers the sources of the language's kit and reference
 // plugins.
 func (tc *Toolchain) Plugin(t testing.TB, name string) string {
@@ -84,6 +90,31 @@ func (tc *Toolchain) plugin(t testing.TB, name, built string, edit func([]string
 	}
 	return job{tc: tc, name: built, dir: root, cmds: cmds,
 		srcs: []string{filepath.Join("abi", "pdk", tc.Lang), filepath.Join("plugins-src", tc.Lang)}}.build(t)
+}
+
+// Dir builds the plugin whose sources are in dir (relative to the module
+// root or absolute) with the build commands in the first comment of its
+// main source file, run in dir, and returns the .wasm file, named
+// NAME.wasm after the folder, in a folder named after its cache key. Its
+// cache key covers the sources of dir. It serves plugins kept as test data.
+func (tc *Toolchain) Dir(t testing.TB, dir string) string {
+	t.Helper()
+	tc.find(t)
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(ModuleRoot(t), dir)
+	}
+	src := filepath.Join(dir, filepath.FromSlash(tc.main))
+	cmds, err := sourceCommands(src, tc.Prefix)
+	if err == nil && len(cmds) == 0 {
+		err = fmt.Errorf("no build command starting with %q in its first comment", tc.Prefix)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	for i, c := range cmds {
+		cmds[i] = c[len(strings.Fields(tc.Prefix)):]
+	}
+	return job{tc: tc, name: filepath.Base(dir), dir: dir, cmds: cmds, srcs: []string{"."}}.build(t)
 }
 
 // Project builds the plugin project in dir with the build commands its
@@ -229,7 +260,7 @@ var Toolchains = map[string]*Toolchain{C.Lang: C, Rust.Lang: Rust, Zig.Lang: Zig
 // CReactor builds the C reference plugin plugins-src/c/<name> from the
 // same sources and command as C.Plugin, but as a WASI reactor against
 // wasi-libc instead of freestanding, and returns the .wasm file, named
-// NAME-wasi-<12 hex digits>.wasm.
+// NAME-wasi.wasm.
 func CReactor(t testing.TB, name string) string {
 	t.Helper()
 	clang := C.find(t).argv[0]

@@ -45,6 +45,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/internal/bufpool"
@@ -277,7 +278,7 @@ func (t *transfer) authorize(ctx context.Context, req *http.Request, msg *openc2
 	if t.opts.Authorizer == nil {
 		return nil
 	}
-	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: bearerToken(req.Header.Get(echo.HeaderAuthorization))}
+	ar := Request{Message: msg, RemoteAddr: req.RemoteAddr, Token: guard.BearerToken(req.Header.Get(echo.HeaderAuthorization))}
 	if req.TLS != nil && len(req.TLS.PeerCertificates) > 0 {
 		ar.Peer = req.TLS.PeerCertificates[0]
 	}
@@ -296,16 +297,6 @@ func (t *transfer) authorize(ctx context.Context, req *http.Request, msg *openc2
 
 // bearerChallenge is the WWW-Authenticate header of a 401 response.
 var bearerChallenge = []string{`Bearer realm="openc2"`}
-
-// bearerToken returns the token of an Authorization header of the Bearer
-// scheme (RFC 6750, section 2.1; the scheme is case-insensitive), or "".
-func bearerToken(h string) string {
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(token)
-}
 
 // headersOf returns a message holding only the request_id of a body that
 // does not decode, when its headers can be read: HTTPS transfer v1.1

@@ -194,8 +194,8 @@ func subject(claims map[string]any, c *x509.Certificate) map[string]any {
 	return s
 }
 
-// generic returns v as JSON would decode it into an any, with integers as
-// int64 and other numbers as float64.
+// generic returns v as JSON would decode it into an any, with numbers as
+// abi.JSONNumbers converts them.
 func generic(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -207,7 +207,7 @@ func generic(v any) (any, error) {
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	return abi.JSONNumbers(out), nil
+	return abi.JSONNumbers(out)
 }
 
 // Compile-time check that an Authorizer is an https.Authorizer.

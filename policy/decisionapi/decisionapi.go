@@ -11,10 +11,12 @@ package decisionapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -30,6 +32,15 @@ const (
 // say otherwise: 1 MiB.
 const DefaultMaxBytes = 1 << 20
 
+// DefaultMaxPathBytes is the longest path accepted unless Options say
+// otherwise: 8 KiB, as long as the request line most web servers take.
+// It bounds the work of object setters such as urlmap, which match
+// expressions against the path.
+const DefaultMaxPathBytes = 8 << 10
+
+// Realm is the realm of the bearer-token challenge of the routes.
+const Realm = "gatehouse-decisions"
+
 // Options configure the routes. Without a Decider there are no entities:
 // the routes answer 503.
 type Options struct {
@@ -39,25 +50,42 @@ type Options struct {
 	Status func() pdp.Status
 	// Snapshot returns the entities in use.
 	Snapshot func() *policy.Snapshot
-	// ObjectSetters returns the object setters a request names in
-	// object_setters, each with its configuration, or an error naming a
-	// setter that does not exist. Without it a request that names
-	// setters is refused.
-	ObjectSetters func(config map[string]map[string]any) ([]policy.ObjectSetter, error)
+	// ObjectSetters returns the object setters that every decision runs,
+	// as the server's configuration chose them, or an error naming one
+	// that no plugin provides now. Nil: none. A client never chooses
+	// them: their configuration is the plugins' input that a client
+	// could otherwise craft to make them slow.
+	ObjectSetters func() ([]policy.ObjectSetter, error)
+	// Obligations holds the configuration of obligations, by name, that
+	// every decision gives them, as the server's configuration holds it.
+	Obligations map[string]map[string]any
+	// Tokens are the bearer tokens of which every request to the routes
+	// must present one; empty: no authentication.
+	Tokens []string
 	// MaxBytes bounds a request body; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxPathBytes bounds the path of a request; 0 means
+	// DefaultMaxPathBytes.
+	MaxPathBytes int
 }
 
 // Register adds the routes to e. Errors go to e's error handler as
-// *echo.HTTPError with a message that names the field at fault.
+// *echo.HTTPError with a message that names the field at fault. With
+// Tokens, a request without one of them is refused with 401; POST
+// /v1/decide takes only application/json (415), and not from a browser's
+// page of another origin (403).
 func Register(e *echo.Echo, opts Options) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
+	if opts.MaxPathBytes <= 0 {
+		opts.MaxPathBytes = DefaultMaxPathBytes
+	}
 	a := &api{opts: opts}
-	e.POST(DecidePath, a.decide)
-	e.GET(StatusPath, a.status)
-	e.GET(EntitiesPath, a.entities)
+	auth := guard.Bearer(Realm, opts.Tokens)
+	e.POST(DecidePath, a.decide, guard.SameOrigin, auth, guard.JSON)
+	e.GET(StatusPath, a.status, auth)
+	e.GET(EntitiesPath, a.entities, auth)
 }
 
 type api struct {
@@ -97,13 +125,14 @@ func (a *api) decide(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
+	if len(dr.Path) > a.opts.MaxPathBytes {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("path: %d bytes, longer than the limit of %d", len(dr.Path), a.opts.MaxPathBytes))
+	}
 	req := dr.policyRequest()
-	if len(dr.ObjectSetters) > 0 {
-		if a.opts.ObjectSetters == nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "object_setters: this server has no object setters")
-		}
-		if req.ObjectSetters, err = a.opts.ObjectSetters(configs(dr.ObjectSetters)); err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "object_setters: "+err.Error())
+	req.ObligationConfig = a.opts.Obligations
+	if a.opts.ObjectSetters != nil {
+		if req.ObjectSetters, err = a.opts.ObjectSetters(); err != nil {
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "object setters of the configuration: "+err.Error())
 		}
 	}
 	d, err := a.opts.Decider.Decide(c.Request().Context(), req)

@@ -24,8 +24,8 @@ import (
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
-// arpoc is the folder of ARPOC's files (see shared/conformance/README.md).
-const arpoc = "../../../shared/conformance/arpoc"
+// arpoc is the folder of ARPOC's files (see conformance/README.md).
+const arpoc = "../../conformance/arpoc"
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -63,9 +63,13 @@ func newHost(t *testing.T, plugins ...string) *host.Host {
 // entities, and returns its URL.
 func serve(t testing.TB, h *host.Host, entities ...string) string {
 	t.Helper()
-	if _, err := os.Stat(arpoc); err != nil {
-		t.Fatalf("%v: the conformance data (shared/conformance) must sit beside the repository", err)
-	}
+	return serveWith(t, h, nil, entities...)
+}
+
+// serveWith is serve with the options that configure changes, when it is
+// not nil.
+func serveWith(t testing.TB, h *host.Host, configure func(*decisionapi.Options), entities ...string) string {
+	t.Helper()
 	e := server.New(h, prometheus.NewRegistry(), discard)
 	opts := decisionapi.Options{}
 	if len(entities) > 0 {
@@ -78,10 +82,10 @@ func serve(t testing.TB, h *host.Host, entities ...string) string {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { p.Close() })
-		opts = decisionapi.Options{Decider: p, Status: p.Status,
-			ObjectSetters: func(c map[string]map[string]any) ([]policy.ObjectSetter, error) {
-				return hostattrs.ConfiguredObjectSetters(h, c)
-			}}
+		opts = decisionapi.Options{Decider: p, Status: p.Status, Snapshot: p.Snapshot}
+	}
+	if configure != nil {
+		configure(&opts)
 	}
 	decisionapi.Register(e, opts)
 	srv := httptest.NewServer(e)
@@ -92,7 +96,21 @@ func serve(t testing.TB, h *host.Host, entities ...string) string {
 // post sends body to /v1/decide and returns the status and the body.
 func post(t *testing.T, url, body string) (int, []byte) {
 	t.Helper()
-	res, err := http.Post(url+decisionapi.DecidePath, "application/json", strings.NewReader(body))
+	return send(t, http.MethodPost, url+decisionapi.DecidePath, body, "Content-Type", "application/json")
+}
+
+// send sends a request with body and the headers, as name and value one
+// after the other, and returns the status and the body.
+func send(t *testing.T, method, url, body string, headers ...string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +176,8 @@ func explained(t *testing.T, b []byte) []string {
 // setting object attributes.
 func TestDecideARPOC(t *testing.T) {
 	t.Parallel()
-	url := serve(t, newHost(t, wasmbuild.Go(t, "plugins-src/go/acl-basics")), filepath.Join(arpoc, "config"))
+	h := newHost(t, wasmbuild.Go(t, "plugins-src/go/acl-basics"))
+	url := serveWith(t, h, withURLMap(h, "(?P<path>admin/.*)"), filepath.Join(arpoc, "config"))
 
 	d := decide(t, url, `{"policy_set": "com.example.policysets.alwaysGrant"}`)
 	if d.Result != policy.Grant || d.Effect != policy.Grant {
@@ -184,10 +203,10 @@ func TestDecideARPOC(t *testing.T) {
 		t.Errorf("loggedIn without an email: %s, missing %v; want DENY and subject.email missing", d.Result, d.Missing)
 	}
 
-	// urlmap sets object.path from the path: adminpages then applies and
-	// asks for subject.age > 9.
+	// urlmap, as the server configures it, sets object.path from the
+	// path: adminpages then applies and asks for subject.age > 9.
 	admin := `{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com", "age": AGE},
-		"path": "/admin/users", "object_setters": {"urlmap": {"mappings": ["(?P<path>admin/.*)"]}}}`
+		"path": "/admin/users"}`
 	status, b := post(t, url, strings.Replace(admin, "AGE", "12", 1))
 	if status != http.StatusOK {
 		t.Fatalf("%d %s", status, b)
@@ -230,7 +249,8 @@ func TestDecideRefuses(t *testing.T) {
 		{"no policy set", `{"subject": {}}`, http.StatusBadRequest, "policy_set: required"},
 		{"policy set not a string", `{"policy_set": 5}`, http.StatusBadRequest, "policy_set: want a string, got a number"},
 		{"subject not an object", `{"policy_set": "x", "subject": "ann"}`, http.StatusBadRequest, "subject: want an object, got a string"},
-		{"setter config not an object", `{"policy_set": "x", "object_setters": {"urlmap": [1]}}`, http.StatusBadRequest, "object_setters.urlmap: want an object, got an array"},
+		{"obligation config", `{"policy_set": "x", "obligations": {"obl_log": {}}}`, http.StatusBadRequest,
+			"obligations: a client cannot configure plugins; the server's configuration does, in policy.decision_api.obligations"},
 		{"unknown field", `{"policy_set": "x", "subjects": {}}`, http.StatusBadRequest, `body: unknown field "subjects"`},
 		{"not JSON", `{"policy_set": x}`, http.StatusBadRequest, "body: invalid JSON at byte 16"},
 		{"cut short", `{"policy_set": "x"`, http.StatusBadRequest, "body: the JSON ends early"},
@@ -238,8 +258,10 @@ func TestDecideRefuses(t *testing.T) {
 		{"an array", `[]`, http.StatusBadRequest, "body: want a JSON object, got an array"},
 		{"two values", `{"policy_set": "x"} {}`, http.StatusBadRequest, "body: more than one JSON value"},
 		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
-		{"unknown object setter", `{"policy_set": "com.example.policysets.alwaysGrant", "object_setters": {"nope": {}}}`,
-			http.StatusBadRequest, `object_setters: object setter "nope": no plugin provides it`},
+		{"path too long", `{"policy_set": "com.example.policysets.alwaysGrant", "path": "/` + strings.Repeat("a", decisionapi.DefaultMaxPathBytes) + `"}`,
+			http.StatusBadRequest, "path: 8193 bytes, longer than the limit of 8192"},
+		{"integer too long", `{"policy_set": "x", "subject": {"n": ` + strings.Repeat("9", 4301) + `}}`,
+			http.StatusBadRequest, "subject: integer of 4301 digits: at most 4300 are allowed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, b := post(t, url, tt.body)
@@ -254,11 +276,105 @@ func TestDecideRefuses(t *testing.T) {
 	}
 }
 
+// TestHostileBigIntegerRequest checks that an integer of the request
+// beyond 64 bits is compared exactly: 2^64+1 is not 2^64.
+func TestHostileBigIntegerRequest(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "e.json")
+	if err := os.WriteFile(file, []byte(`{
+"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.n == 18446744073709551616", "Effect": "GRANT"}
+}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, newHost(t), file)
+	for n, want := range map[string]policy.Result{"18446744073709551617": policy.Deny, "18446744073709551616": policy.Grant, "1.8446744073709552e19": policy.Grant} {
+		if d := decide(t, url, `{"policy_set": "set", "subject": {"n": `+n+`}}`); d.Result != want {
+			t.Errorf("n = %s: %s, want %s", n, d.Result, want)
+		}
+	}
+}
+
 // TestDecideWithoutEntities checks the 503 of a server without entities.
 func TestDecideWithoutEntities(t *testing.T) {
 	t.Parallel()
 	url := serve(t, newHost(t))
 	if status, b := post(t, url, `{"policy_set": "x"}`); status != http.StatusServiceUnavailable || !strings.Contains(string(b), "policy.entities") {
 		t.Errorf("%d %s, want 503 naming policy.entities", status, b)
+	}
+}
+
+// withURLMap configures the object setter urlmap of h with the mappings
+// for every decision.
+func withURLMap(h *host.Host, mappings ...any) func(*decisionapi.Options) {
+	return func(o *decisionapi.Options) {
+		o.ObjectSetters = func() ([]policy.ObjectSetter, error) {
+			return hostattrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
+		}
+	}
+}
+
+// TestHostileDecideObjectSetters checks that a client cannot choose the
+// object setters of its decision, nor their configuration: a request that
+// names them is refused, and the server's own run.
+func TestHostileDecideObjectSetters(t *testing.T) {
+	t.Parallel()
+	h := newHost(t, wasmbuild.Go(t, "plugins-src/go/acl-basics"))
+	url := serveWith(t, h, withURLMap(h, "(?P<path>admin/.*)"), filepath.Join(arpoc, "config"))
+	// The mapping the client wants would make every path an admin page.
+	status, b := post(t, url, `{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com", "age": 7},
+		"path": "/admin/users", "object_setters": {"urlmap": {"mappings": ["(?P<path>.*)"]}}}`)
+	var p server.Problem
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if status != http.StatusBadRequest || !strings.HasPrefix(p.Message, "object_setters: a client cannot configure plugins") {
+		t.Errorf("a request with object_setters: %d %s, want 400 saying a client cannot configure them", status, b)
+	}
+	// The server's urlmap decides: a path outside admin/ is no admin page.
+	d := decide(t, url, `{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com", "age": 7}, "path": "/docs/admin/x"}`)
+	if d.Result != policy.Grant {
+		t.Errorf("a page outside admin/ at 7: %s, want GRANT", d.Result)
+	}
+}
+
+// TestHostileDecideMediaType checks that POST /v1/decide takes only
+// application/json: a web page can post text/plain or a form from a
+// visitor's browser without asking, but not JSON.
+func TestHostileDecideMediaType(t *testing.T) {
+	t.Parallel()
+	url := serve(t, newHost(t), filepath.Join(arpoc, "config")) + decisionapi.DecidePath
+	body := `{"policy_set": "com.example.policysets.alwaysGrant"}`
+	for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx"} {
+		if status, b := send(t, http.MethodPost, url, body, "Content-Type", ct); status != http.StatusUnsupportedMediaType {
+			t.Errorf("Content-Type %q: %d %s, want 415", ct, status, b)
+		}
+	}
+	if status, b := send(t, http.MethodPost, url, body, "Content-Type", "application/json; charset=utf-8"); status != http.StatusOK {
+		t.Errorf("application/json; charset=utf-8: %d %s, want 200", status, b)
+	}
+}
+
+// TestHostileDecideToken checks that with tokens every route of the
+// decision API asks for one of them.
+func TestHostileDecideToken(t *testing.T) {
+	t.Parallel()
+	url := serveWith(t, newHost(t), func(o *decisionapi.Options) { o.Tokens = []string{"old-secret", "s3cret"} }, filepath.Join(arpoc, "config"))
+	body := `{"policy_set": "com.example.policysets.alwaysGrant"}`
+	for _, auth := range []string{"", "Bearer", "Bearer wrong", "Bearer s3cre", "Bearer s3cret2", "Basic s3cret", "s3cret"} {
+		for _, r := range []struct{ method, path string }{
+			{http.MethodPost, decisionapi.DecidePath}, {http.MethodGet, decisionapi.StatusPath}, {http.MethodGet, decisionapi.EntitiesPath},
+		} {
+			status, b := send(t, r.method, url+r.path, body, "Content-Type", "application/json", "Authorization", auth)
+			if status != http.StatusUnauthorized || !strings.Contains(string(b), "unauthenticated") {
+				t.Errorf("%s %s with Authorization %q: %d %s, want 401", r.method, r.path, auth, status, b)
+			}
+		}
+	}
+	for _, auth := range []string{"Bearer s3cret", "bearer old-secret"} {
+		if status, b := send(t, http.MethodPost, url+decisionapi.DecidePath, body, "Content-Type", "application/json", "Authorization", auth); status != http.StatusOK {
+			t.Errorf("Authorization %q: %d %s, want 200", auth, status, b)
+		}
 	}
 }

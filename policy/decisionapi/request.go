@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -25,13 +23,6 @@ type Request struct {
 	// Path is the path of the request below its service, which object
 	// setters receive.
 	Path string `json:"path"`
-	// ObjectSetters names the object setters to run ("name" or
-	// "plugin/name"), each with its configuration (an object), as the
-	// objectsetters of an ARPOC service.
-	ObjectSetters map[string]any `json:"object_setters"`
-	// Obligations holds the configuration (an object) of obligations, by
-	// name, as the obligations of an ARPOC service.
-	Obligations map[string]any `json:"obligations"`
 }
 
 // readRequest decodes a Request from r, whose size is bounded by max. Its
@@ -50,43 +41,23 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 	if req.PolicySet == "" {
 		return nil, errors.New("policy_set: required, the id of the policy set to evaluate")
 	}
-	for _, m := range []map[string]any{req.Subject, req.Object, req.Environment, req.Access, req.ObjectSetters, req.Obligations} {
-		abi.JSONNumbers(m)
-	}
-	for field, m := range map[string]map[string]any{"object_setters": req.ObjectSetters, "obligations": req.Obligations} {
-		for _, name := range slices.Sorted(maps.Keys(m)) {
-			if _, ok := m[name].(map[string]any); !ok && m[name] != nil {
-				return nil, fmt.Errorf("%s.%s: want an object, got %s", field, name, jsonType(m[name]))
-			}
+	for _, f := range []struct {
+		name string
+		m    map[string]any
+	}{{"subject", req.Subject}, {"object", req.Object}, {"environment", req.Environment}, {"access", req.Access}} {
+		if _, err := abi.JSONNumbers(f.m); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.name, err)
 		}
 	}
 	return &req, nil
 }
 
-// jsonType returns the JSON type of a decoded value, with its article.
-func jsonType(v any) string {
-	switch v.(type) {
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case bool:
-		return "a bool"
-	}
-	return "a number"
-}
-
-// configs returns m, whose values are objects or null, as configurations
-// by name.
-func configs(m map[string]any) map[string]map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]map[string]any, len(m))
-	for name, v := range m {
-		out[name], _ = v.(map[string]any)
-	}
-	return out
+// serverOnly names the fields that the server's configuration holds and a
+// client may not send, with the key that holds them: they are the plugins'
+// configuration.
+var serverOnly = map[string]string{
+	`"object_setters"`: "policy.decision_api.object_setters",
+	`"obligations"`:    "policy.decision_api.obligations",
 }
 
 // decodeError returns err of the JSON decoder as a message that names the
@@ -113,8 +84,11 @@ func decodeError(err error, max int64) error {
 		}
 		return fmt.Errorf("%s: want %s, got %s", typ.Field, want(typ.Type.Kind().String()), article(typ.Value))
 	case strings.HasPrefix(err.Error(), unknown):
-		return fmt.Errorf("body: unknown field %s; the fields are policy_set, subject, object, environment, access, path, object_setters, obligations",
-			strings.TrimPrefix(err.Error(), unknown))
+		field := strings.TrimPrefix(err.Error(), unknown)
+		if key, ok := serverOnly[field]; ok {
+			return fmt.Errorf("%s: a client cannot configure plugins; the server's configuration does, in %s", strings.Trim(field, `"`), key)
+		}
+		return fmt.Errorf("body: unknown field %s; the fields are policy_set, subject, object, environment, access, path", field)
 	}
 	return fmt.Errorf("body: %w", err)
 }
@@ -142,7 +116,7 @@ func article(v string) string {
 }
 
 // policyRequest returns the engine's request for r, without object
-// setters.
+// setters nor the configuration of obligations.
 func (r *Request) policyRequest() policy.Request {
 	return policy.Request{
 		PolicySet: r.PolicySet,
@@ -152,7 +126,6 @@ func (r *Request) policyRequest() policy.Request {
 			Environment: r.Environment,
 			Access:      r.Access,
 		},
-		Path:             r.Path,
-		ObligationConfig: configs(r.Obligations),
+		Path: r.Path,
 	}
 }

@@ -80,7 +80,8 @@ type node interface {
 	prec() int
 }
 
-// literal is a constant: bool, int64, float64, string or []any of those.
+// literal is a constant: bool, int64, *big.Int (beyond int64), float64,
+// string or []any of those.
 type literal struct{ val any }
 
 // attrNode reads an attribute.

@@ -37,5 +37,10 @@ func column(src string, off int) int {
 
 // errorAt returns an *Error at byte offset off of src.
 func errorAt(src string, off int, format string, args ...any) *Error {
-	return &Error{Column: column(src, off), Msg: fmt.Sprintf(format, args...)}
+	return errorCol(column(src, off), format, args...)
+}
+
+// errorCol returns an *Error at column col.
+func errorCol(col int, format string, args ...any) *Error {
+	return &Error{Column: col, Msg: fmt.Sprintf(format, args...)}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/abi"
 )
 
 // tokenKind is the kind of a token.
@@ -18,7 +20,7 @@ const (
 	tokRBrack
 	tokComma
 	tokOp     // == != < <= > >=
-	tokNumber // val holds int64 or float64
+	tokNumber // val holds int64, *big.Int (beyond int64) or float64
 	tokString // val holds the decoded string
 	tokWord   // a keyword or an unknown word
 	tokAttr   // an attribute; attr is set
@@ -28,6 +30,7 @@ const (
 type token struct {
 	kind tokenKind
 	off  int    // byte offset of the token in the source
+	col  int    // its column, in characters from 1
 	text string // the source text of the token
 	val  any
 	attr *Attribute
@@ -37,6 +40,18 @@ type token struct {
 type lexer struct {
 	src string
 	off int
+	// col is the column of byte offset colOff (1 at first), which only
+	// moves forward, so that the columns of all tokens cost one pass over
+	// the source.
+	colOff, col int
+}
+
+// column returns the column of byte offset off, which is not before the
+// last offset asked for: it counts from there.
+func (l *lexer) column(off int) int {
+	l.col += utf8.RuneCountInString(l.src[l.colOff:off])
+	l.colOff = off
+	return l.col
 }
 
 // isWordChar reports whether r belongs to a word: a letter, a digit or an
@@ -54,7 +69,16 @@ func (l *lexer) next() (token, *Error) {
 	for l.off < len(l.src) && isSpace(l.src[l.off]) {
 		l.off++
 	}
-	start := l.off
+	t, err := l.scan(l.off)
+	if err != nil {
+		return token{}, err
+	}
+	t.col = l.column(t.off)
+	return t, nil
+}
+
+// scan reads the token that starts at byte offset start.
+func (l *lexer) scan(start int) (token, *Error) {
 	if start == len(l.src) {
 		return token{kind: tokEOF, off: start}, nil
 	}
@@ -190,9 +214,9 @@ func (l *lexer) number(start int) (token, *Error) {
 		tok.val = f
 		return tok, nil
 	}
-	n, err := strconv.ParseInt(text, 10, 64)
+	n, err := abi.ParseInteger(text)
 	if err != nil {
-		return token{}, errorAt(l.src, start, "integer %s is out of range (64 bits)", text)
+		return token{}, errorAt(l.src, start, "%v", err)
 	}
 	tok.val = n
 	return tok, nil
@@ -218,7 +242,7 @@ func (l *lexer) attribute(start int, cat Category) (token, *Error) {
 		return token{}, errorAt(l.src, start, "%s. must be followed by an attribute name", cat)
 	}
 	path := l.src[pathStart:l.off]
-	a := &Attribute{Category: cat, Path: path, Segments: strings.Split(path, "."), Column: column(l.src, start), name: cat.String() + "." + path}
+	a := &Attribute{Category: cat, Path: path, Segments: strings.Split(path, "."), Column: l.column(start), name: cat.String() + "." + path}
 	a.missing = &MissingError{Attribute: a}
 	return token{kind: tokAttr, off: start, text: l.src[start:l.off], attr: a}, nil
 }

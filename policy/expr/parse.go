@@ -1,8 +1,10 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,14 +33,13 @@ func Parse(src string) (*Expr, error) {
 	if !utf8.ValidString(src) {
 		return nil, &Error{Column: 1, Msg: "expression is not valid UTF-8"}
 	}
-	p := &parser{lex: lexer{src: src}, src: src}
+	p := &parser{lex: lexer{src: src, col: 1}}
 	return p.parse()
 }
 
 // parser is a recursive-descent parser with one token of look-ahead.
 type parser struct {
 	lex      lexer
-	src      string
 	tok      token
 	depth    int
 	warnings []*Error
@@ -75,7 +76,7 @@ func (p *parser) advance() error {
 
 // errorf returns an *Error at the current token.
 func (p *parser) errorf(format string, args ...any) *Error {
-	return errorAt(p.src, p.tok.off, format, args...)
+	return errorCol(p.tok.col, format, args...)
 }
 
 // unexpected returns an error for the current token, which is not what
@@ -130,7 +131,7 @@ func (p *parser) or() (node, error) {
 	if !p.isWord("or") {
 		return first, nil
 	}
-	orOff := p.tok.off
+	orCol := p.tok.col
 	ops := flatten(nil, first, false)
 	for p.isWord("or") {
 		if err := p.advance(); err != nil {
@@ -144,7 +145,7 @@ func (p *parser) or() (node, error) {
 		ops = flatten(ops, next, false)
 	}
 	if mixed {
-		p.warnings = append(p.warnings, errorAt(p.src, orOff,
+		p.warnings = append(p.warnings, errorCol(orCol,
 			"and and or mixed without parentheses: read as and first, then or; ARPOC groups such expressions unpredictably, so add parentheses"))
 	}
 	return orNode{ops}, nil
@@ -222,7 +223,7 @@ func (p *parser) comparison() (node, error) {
 	if !ok {
 		return l, nil
 	}
-	opOff := p.tok.off
+	opCol := p.tok.col
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func (p *parser) comparison() (node, error) {
 	if _, chained := p.compareOp(); chained {
 		return nil, p.errorf("comparisons cannot be chained; join them with and")
 	}
-	return p.check(compareNode{op: op, l: l, r: r, column: column(p.src, opOff)}, opOff)
+	return p.check(compareNode{op: op, l: l, r: r, column: opCol})
 }
 
 // compareOp returns the operator at the current token, if it is one.
@@ -249,11 +250,11 @@ func (p *parser) compareOp() (Op, bool) {
 // literal pattern, refuses a literal operand of a type the operator never
 // takes, and computes a comparison of two literals (so that its type error
 // is a parse error), returning the result as a literal.
-func (p *parser) check(n compareNode, opOff int) (node, error) {
+func (p *parser) check(n compareNode) (node, error) {
 	lLit, lok := n.l.(literal)
 	rLit, rok := n.r.(literal)
 	bad := func(side string, lit literal, want string) error {
-		return errorAt(p.src, opOff, "%s needs %s on its %s, not %s", n.op, want, side, describe(lit.val))
+		return errorCol(n.column, "%s needs %s on its %s, not %s", n.op, want, side, describe(lit.val))
 	}
 	switch n.op {
 	case OpStartsWith, OpMatches:
@@ -266,7 +267,7 @@ func (p *parser) check(n compareNode, opOff int) (node, error) {
 		if n.op == OpMatches && rok {
 			re, err := compilePattern(rLit.val.(string))
 			if err != nil {
-				return nil, errorAt(p.src, opOff, "%v", err)
+				return nil, errorCol(n.column, "%v", err)
 			}
 			n.re = re
 		}
@@ -288,15 +289,25 @@ func (p *parser) check(n compareNode, opOff int) (node, error) {
 }
 
 // compilePattern compiles a pattern of "matches", which must match the
-// whole string (Python's re.fullmatch).
+// whole string (Python's re.fullmatch). The pattern is parsed on its own
+// and its parsed tree anchored at both ends of the text, so that nothing in
+// it (an unbalanced parenthesis, a \Q quote running to its end) can reach
+// past the anchors, and an error names the pattern alone.
 func compilePattern(pattern string) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		if _, err2 := regexp.Compile(pattern); err2 != nil {
-			err = err2
+		return nil, fmt.Errorf("bad regular expression %s: %s", quote(pattern), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	whole := &syntax.Regexp{Op: syntax.OpConcat, Sub: []*syntax.Regexp{{Op: syntax.OpBeginText}, parsed, {Op: syntax.OpEndText}}}
+	re, err := regexp.Compile(whole.String())
+	if err != nil {
+		// Only a pattern at the limit of size or nesting fails here: the
+		// anchors add to both. The code alone, since the text compiled is
+		// not the author's.
+		if se, ok := errors.AsType[*syntax.Error](err); ok {
+			err = errors.New(string(se.Code))
 		}
-		msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		return nil, fmt.Errorf("bad regular expression %s: %s", quote(pattern), msg)
+		return nil, fmt.Errorf("bad regular expression %s: %v", quote(pattern), err)
 	}
 	return re, nil
 }

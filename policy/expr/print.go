@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,8 @@ func appendLiteral(b []byte, v any) []byte {
 		return append(b, "False"...)
 	case int64:
 		return append(b, formatInt(x)...)
+	case *big.Int:
+		return x.Append(b, 10)
 	case float64:
 		return append(b, formatFloat(x)...)
 	case string:

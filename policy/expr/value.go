@@ -3,14 +3,19 @@ package expr
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/big"
 	"reflect"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/abi"
 )
 
 // Values are what attribute maps hold: nil, bool, any Go integer or float
-// type (or json.Number), string, []byte (msgpack bin, read as a string),
-// slices (lists) and maps with string keys. Literals are bool, int64,
-// float64, string and []any.
+// type, *big.Int (or json.Number), string, []byte (msgpack bin, read as a
+// string), slices (lists) and maps with string keys. Literals are bool,
+// int64, *big.Int (beyond int64's range), float64, string and []any.
 
 // unordered is what order returns for numbers that do not compare: NaN.
 const unordered = 2
@@ -44,10 +49,12 @@ func truthy(v any) bool {
 	return true
 }
 
-// number is a number of either kind.
+// number is a number of any kind: an integer in int64's range (i), a
+// float (f, isFloat) or an integer beyond (big, which is then set).
 type number struct {
 	i       int64
 	f       float64
+	big     *big.Int
 	isFloat bool
 }
 
@@ -55,7 +62,7 @@ func (n number) zero() bool {
 	if n.isFloat {
 		return n.f == 0
 	}
-	return n.i == 0
+	return n.i == 0 && n.big == nil
 }
 
 // numberOf returns v as a number, if it is one. Booleans are not numbers
@@ -81,34 +88,45 @@ func numberOf(v any) (number, bool) {
 	case uint32:
 		return number{i: int64(x)}, true
 	case uint:
-		return unsigned(uint64(x))
+		return unsigned(uint64(x)), true
 	case uint64:
-		return unsigned(x)
+		return unsigned(x), true
 	case float32:
 		return number{f: float64(x), isFloat: true}, true
+	case *big.Int:
+		return bigNumber(x), x != nil
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return number{i: i}, true
+		n, err := abi.JSONNumbers(x)
+		if err != nil {
+			return number{}, false
 		}
-		if f, err := x.Float64(); err == nil {
-			return number{f: f, isFloat: true}, true
-		}
+		return numberOf(n)
 	}
 	return number{}, false
 }
 
-// unsigned returns u as a number, as a float beyond the int64 range.
-func unsigned(u uint64) (number, bool) {
+// unsigned returns u as a number.
+func unsigned(u uint64) number {
 	if u > math.MaxInt64 {
-		return number{f: float64(u), isFloat: true}, true
+		return number{big: new(big.Int).SetUint64(u)}
 	}
-	return number{i: int64(u)}, true
+	return number{i: int64(u)}
+}
+
+// bigNumber returns the integer x as a number, in int64 when it fits.
+func bigNumber(x *big.Int) number {
+	if x.IsInt64() {
+		return number{i: x.Int64()}
+	}
+	return number{big: x}
 }
 
 // compareNumbers returns -1, 0 or 1, or unordered when a NaN is involved.
-// An integer and a float compare exactly, as in Python.
+// Integers of any size and floats compare exactly, as in Python.
 func compareNumbers(a, b number) int {
 	switch {
+	case a.big != nil || b.big != nil:
+		return compareBig(a, b)
 	case !a.isFloat && !b.isFloat:
 		return cmp.Compare(a.i, b.i)
 	case a.isFloat && b.isFloat:
@@ -117,14 +135,36 @@ func compareNumbers(a, b number) int {
 		}
 		return cmp.Compare(a.f, b.f)
 	case a.isFloat:
-		c := compareIntFloat(b.i, a.f)
-		if c == unordered {
-			return c
-		}
-		return -c
+		return flip(compareIntFloat(b.i, a.f))
 	default:
 		return compareIntFloat(a.i, b.f)
 	}
+}
+
+// flip returns the comparison c seen from its other side.
+func flip(c int) int {
+	if c == unordered {
+		return c
+	}
+	return -c
+}
+
+// compareBig compares a and b, one of which is an integer beyond int64's
+// range: by sign against an int64, exactly against a float or another
+// such integer.
+func compareBig(a, b number) int {
+	if a.big == nil {
+		return flip(compareBig(b, a))
+	}
+	switch {
+	case b.big != nil:
+		return a.big.Cmp(b.big)
+	case !b.isFloat:
+		return a.big.Sign() // beyond int64's range, so beyond b
+	case math.IsNaN(b.f):
+		return unordered
+	}
+	return new(big.Float).SetInt(a.big).Cmp(big.NewFloat(b.f))
 }
 
 // compareIntFloat compares i with f exactly, without rounding i to a float.
@@ -352,8 +392,15 @@ func describe(v any) string {
 		return "boolean False"
 	}
 	if n, ok := numberOf(v); ok {
-		if n.isFloat {
+		switch {
+		case n.isFloat:
 			return "number " + formatFloat(n.f)
+		case n.big != nil:
+			s := n.big.String()
+			if len(s) > 24 {
+				return fmt.Sprintf("an integer of %d digits", len(strings.TrimPrefix(s, "-")))
+			}
+			return "integer " + s
 		}
 		return "integer " + formatInt(n.i)
 	}

@@ -23,8 +23,15 @@ type Config struct {
 	// keys that encrypt and authenticate the cookies derive. Without it a
 	// random secret is drawn at start, so sessions end with the process.
 	SessionKeyFile string `yaml:"session_key_file"`
-	Cookie         Cookie `yaml:"cookie"`
-	Paths          Paths  `yaml:"paths"`
+	// SessionStore is the file of the embedded store that keeps the
+	// sessions ended by logout until they expire, so that a copy of a
+	// session cookie taken before the logout does not open it, after a
+	// restart too. The proxy itself reads Options.Sessions; gatehouse serve
+	// opens this file for it when a provider is configured. Default (serve):
+	// proxy.db beside store.
+	SessionStore string `yaml:"session_store"`
+	Cookie       Cookie `yaml:"cookie"`
+	Paths        Paths  `yaml:"paths"`
 	// Providers are the OpenID Connect providers, by name. A login uses the
 	// one named by the login page's provider parameter, else the only one,
 	// else the one named default.
@@ -252,4 +259,11 @@ func cleanPrefix(p string) string {
 		return t
 	}
 	return "/"
+}
+
+// CheckObjectSetter checks the configuration of an object setter as a
+// service's objectsetters hold it: enable a bool, priority an integer.
+func CheckObjectSetter(config map[string]any) error {
+	_, _, err := setterOptions(config)
+	return err
 }

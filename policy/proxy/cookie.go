@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -92,7 +93,8 @@ func (s *sealer) seal(name string, v any, expires time.Time) (string, error) {
 }
 
 // open decodes into v, a pointer, the value of cookie name sealed by seal,
-// if it has not expired at now. v may be changed when it has.
+// if it has not expired at now. v may be changed when it has. A number
+// decoded into an any is a json.Number.
 func (s *sealer) open(name, value string, now time.Time, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil || len(b) < s.aead.NonceSize() {
@@ -104,7 +106,9 @@ func (s *sealer) open(name, value string, now time.Time, v any) error {
 		return errCookie
 	}
 	e := envelope{Payload: v}
-	if err := json.Unmarshal(plain, &e); err != nil || now.Unix() >= e.Expires {
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.UseNumber() // numbers in an any stay exact: see abi.JSONNumbers
+	if err := dec.Decode(&e); err != nil || now.Unix() >= e.Expires {
 		return errCookie
 	}
 	return nil

@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,12 +11,16 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/proxy"
@@ -60,9 +65,16 @@ func (o *origin) received() []seen {
 // test origins.
 type world struct {
 	op      *testOP
-	p       *proxy.Proxy
 	proxy   *httptest.Server
 	origins *origin
+
+	// current is the proxy serving; restart replaces it.
+	current atomic.Pointer[proxy.Proxy]
+	cfg     proxy.Config
+	decider policy.Decider
+	// storeFile keeps the sessions ended by logout.
+	storeFile string
+	store     *store.Store
 }
 
 // newWorld starts the provider, the origins and the proxy, whose
@@ -111,8 +123,13 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	secureService := service("/secure", secure.URL+"/", "test.policysets.loggedIn")
 	secureService.Authentication = &proxy.Authentication{Type: "Certificate", CertFile: pki.ClientCert, KeyFile: pki.ClientKey}
 	secureService.OriginCA = pki.CA
+	keyFile := filepath.Join(t.TempDir(), "session.key")
+	if err := os.WriteFile(keyFile, bytes.Repeat([]byte("k"), 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := proxy.Config{
-		BaseURL: base,
+		BaseURL:        base,
+		SessionKeyFile: keyFile,
 		Providers: map[string]proxy.Provider{
 			"default": {ConfigurationURL: w.op.Issuer, ClientID: w.op.ClientID, ClientSecret: w.op.Secret},
 		},
@@ -128,31 +145,58 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 	for _, change := range changes {
 		change(&cfg)
 	}
-	p, err := proxy.New(context.Background(), cfg, proxy.Options{
-		Decider: policy.NewEngine(snap, policy.Config{}),
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	w.cfg, w.decider = cfg, policy.NewEngine(snap, policy.Config{})
+	w.storeFile = filepath.Join(t.TempDir(), "sessions.db")
+	w.start(t)
+	w.proxy.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.current.Load().ServeHTTP(rw, r)
+	})
+	w.proxy.StartTLS()
+	t.Cleanup(w.proxy.Close)
+	return w
+}
+
+// start opens the store and starts a proxy, which serves from then on.
+func (w *world) start(t *testing.T) {
+	t.Helper()
+	st, err := store.Open(w.storeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := proxy.New(context.Background(), w.cfg, proxy.Options{
+		Decider:  w.decider,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sessions: st.Namespace("sessions"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.p = p
-	w.proxy.Config.Handler = p
-	w.proxy.StartTLS()
-	t.Cleanup(w.proxy.Close)
-	return w
+	w.store = st
+	w.current.Store(p)
+}
+
+// restart closes the store and starts a new proxy with the same
+// configuration and store file, as a restart of the process does.
+func (w *world) restart(t *testing.T) {
+	t.Helper()
+	if err := w.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.start(t)
 }
 
 // browser returns a client with a cookie jar that trusts the proxy and
 // follows redirects.
 func (w *world) browser(t *testing.T) *http.Client {
 	t.Helper()
-	c := w.proxy.Client()
+	c := *w.proxy.Client() // a copy: each browser has its own jar
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Jar = jar
-	return c
+	return &c
 }
 
 // get requests path of the proxy with the headers, alternating names and
@@ -431,4 +475,220 @@ func TestParallelLogins(t *testing.T) {
 			t.Errorf("%s: %s %s", tab.want, resp.Status, b)
 		}
 	}
+}
+
+// loginRedirect logs ann in from the login page with next and returns
+// where the callback sends the browser.
+func (w *world) loginRedirect(t *testing.T, next string) string {
+	t.Helper()
+	c := w.browser(t)
+	// Stop before the callback, so that its Location is read here and not
+	// parsed by the client, which refuses some that browsers follow.
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host == w.proxy.Listener.Addr().String() && req.URL.Path == "/auth/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	start, err := c.Get(w.proxy.URL + "/auth/login?next=" + url.QueryEscape(next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := submitLogin(t, c, start, "ann", "ann-password")
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, w.proxy.URL+"/auth/callback?") {
+		t.Fatalf("the provider sent the browser to %q, not to the callback", callback)
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = c.Get(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("the callback answered %s", resp.Status)
+	}
+	return resp.Header.Get("Location")
+}
+
+// TestHostileLoginRedirect logs in with a next parameter from each known
+// way of leaving a site through a path: the callback sends the browser
+// back to a path of the proxy, or to "/".
+func TestHostileLoginRedirect(t *testing.T) {
+	w := newWorld(t)
+	for _, tt := range []struct{ next, want string }{
+		{"/app/x?y=1", "/app/x?y=1"},
+		{"/app/a%20b/", "/app/a%20b/"},
+		{"/app/x?next=https://elsewhere.example/", "/app/x?next=https://elsewhere.example/"},
+		{"//evil.example", "/"},
+		{"///evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/%0a/evil.example", "/"},
+		{"/%0D%0A/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"/%252F%252Fevil.example", "/"},
+		{"/%25252F%25252Fevil.example", "/"},
+		{"/%255Cevil.example", "/"},
+		{"/.//evil.example", "/"},
+		{"/a/..//evil.example", "/"},
+		{"/%2e//evil.example", "/"},
+		{"/%00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+		{"/%zz", "/"},
+		{"https:evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"//user@evil.example", "/"},
+		{"evil.example", "/"},
+		{"", "/"},
+	} {
+		if got := w.loginRedirect(t, tt.next); got != tt.want {
+			t.Errorf("next %q: the login ends at %q, want %q", tt.next, got, tt.want)
+		}
+	}
+}
+
+// cgiOrigin is an origin that reads headers as CGI, WSGI and PHP do: each
+// name upper-cased with "-" read as "_", behind HTTP_. It answers the
+// variables it received as JSON, every value of names that fold the same.
+func cgiOrigin(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env := map[string][]string{}
+		for k, v := range r.Header {
+			name := "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
+			env[name] = append(env[name], v...)
+		}
+		json.NewEncoder(w).Encode(env)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestHostileFoldedIdentityHeaders sends identity and forwarding headers
+// spelled with underscores to an origin that folds them as CGI does: it
+// sees only the ones the proxy set.
+func TestHostileFoldedIdentityHeaders(t *testing.T) {
+	cgi := cgiOrigin(t)
+	w := newWorld(t, func(c *proxy.Config) {
+		c.Services["cgi"] = proxy.Service{ProxyURL: "/cgi", OriginURL: cgi.URL, AC: "test.policysets.alwaysGrant"}
+	})
+	c := w.proxy.Client()
+	spoofed := []string{
+		"X_Gatehouse_Subject", "admin",
+		"X_GATEHOUSE_EMAIL", "root@example.com",
+		"x_gatehouse-name", "Administrator",
+		"X-Gatehouse_Username", "root",
+		"X_Gatehouse_Service", "other",
+		"X_Gatehouse_Admin", "yes",
+		"X_Forwarded_For", "10.0.0.1",
+		"X_Forwarded_Host", "intranet.example",
+		"X_Forwarded_Proto", "https",
+		"Forwarded", "for=10.0.0.1",
+	}
+	received := func(t *testing.T, headers ...string) map[string][]string {
+		t.Helper()
+		resp, body := w.get(t, c, "/cgi/env", headers...)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /cgi/env: %s %s", resp.Status, body)
+		}
+		var env map[string][]string
+		if err := json.Unmarshal([]byte(body), &env); err != nil {
+			t.Fatalf("the origin answered %q: %v", body, err)
+		}
+		return env
+	}
+	want := func(t *testing.T, env map[string][]string, name string, values ...string) {
+		t.Helper()
+		if !slices.Equal(env[name], values) {
+			t.Errorf("the origin read %s = %q, want %q", name, env[name], values)
+		}
+	}
+
+	t.Run("anonymous", func(t *testing.T) {
+		env := received(t, spoofed...)
+		for _, name := range []string{"HTTP_X_GATEHOUSE_SUBJECT", "HTTP_X_GATEHOUSE_EMAIL", "HTTP_X_GATEHOUSE_NAME",
+			"HTTP_X_GATEHOUSE_USERNAME", "HTTP_X_GATEHOUSE_ADMIN", "HTTP_FORWARDED", "HTTP_AUTHORIZATION"} {
+			want(t, env, name)
+		}
+		want(t, env, "HTTP_X_GATEHOUSE_SERVICE", "cgi")
+		want(t, env, "HTTP_X_FORWARDED_FOR", "127.0.0.1")
+		want(t, env, "HTTP_X_FORWARDED_HOST", w.proxy.Listener.Addr().String())
+		want(t, env, "HTTP_X_FORWARDED_PROTO", "https")
+	})
+	t.Run("ann", func(t *testing.T) {
+		token := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
+		env := received(t, append([]string{"Authorization", "Bearer " + token}, spoofed...)...)
+		want(t, env, "HTTP_X_GATEHOUSE_SUBJECT", "ann")
+		want(t, env, "HTTP_X_GATEHOUSE_EMAIL", "ann@example.com")
+		want(t, env, "HTTP_X_GATEHOUSE_SERVICE", "cgi")
+		want(t, env, "HTTP_X_GATEHOUSE_ADMIN")
+		want(t, env, "HTTP_AUTHORIZATION")
+	})
+}
+
+// sessionCookie returns the session cookie c holds for the proxy.
+func (w *world) sessionCookie(t *testing.T, c *http.Client) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(w.proxy.URL)
+	for _, k := range c.Jar.Cookies(u) {
+		if k.Name == "gatehouse_session" {
+			return k
+		}
+	}
+	t.Fatal("the browser holds no session cookie")
+	return nil
+}
+
+// TestHostileSessionReplay replays a session cookie captured before its
+// logout: the session has ended, also after the proxy restarts with the
+// same store, while another user's session lives on.
+func TestHostileSessionReplay(t *testing.T) {
+	w := newWorld(t)
+	ann, bob := w.browser(t), w.browser(t)
+	w.login(t, ann, "/app/x", "ann", "ann-password")
+	w.login(t, bob, "/app/x", "bob", "bob-password")
+	captured, bobs := w.sessionCookie(t, ann), w.sessionCookie(t, bob)
+
+	replay := func(t *testing.T, cookie *http.Cookie, want int) {
+		t.Helper()
+		for _, path := range []string{"/app/x", "/auth/userinfo"} {
+			req, _ := http.NewRequest(http.MethodGet, w.proxy.URL+path, nil)
+			req.Header.Set("Accept", "application/json")
+			req.AddCookie(cookie)
+			resp, err := w.proxy.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET %s with the session cookie of %s: %s %s, want %d", path, cookie.Name, resp.Status, b, want)
+			}
+		}
+	}
+	replay(t, captured, http.StatusOK)
+	if resp, body := w.get(t, ann, "/auth/logout", "Accept", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("logout: %s %s", resp.Status, body)
+	}
+	replay(t, captured, http.StatusUnauthorized)
+	replay(t, bobs, http.StatusOK)
+
+	w.restart(t)
+	replay(t, captured, http.StatusUnauthorized)
+	replay(t, bobs, http.StatusOK)
+	// Logging out again with the copy changes nothing.
+	if resp, body := w.get(t, ann, "/auth/logout", "Accept", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("second logout: %s %s", resp.Status, body)
+	}
+	replay(t, captured, http.StatusUnauthorized)
 }

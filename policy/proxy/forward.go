@@ -11,8 +11,8 @@ import (
 )
 
 // IdentityHeaderPrefix starts the name of every identity header. The proxy
-// removes the incoming headers that start with it, so that only the proxy
-// can set them.
+// removes the incoming headers that start with it, with "_" for "-" too and
+// in any case, so that only the proxy can set them.
 const IdentityHeaderPrefix = "X-Gatehouse-"
 
 // identityHeaders map identity headers to the claims they carry.
@@ -22,6 +22,35 @@ var identityHeaders = [...]struct{ header, claim string }{
 	{"X-Gatehouse-Email", "email"},
 	{"X-Gatehouse-Name", "name"},
 	{"X-Gatehouse-Username", "preferred_username"},
+}
+
+// proxySetHeaders are, besides the identity headers, the request headers
+// the proxy sets on the way to an origin (or removes there), in the form
+// foldHeader gives.
+var proxySetHeaders = map[string]bool{
+	"AUTHORIZATION": true, "FORWARDED": true,
+	"X-FORWARDED-FOR": true, "X-FORWARDED-HOST": true, "X-FORWARDED-PROTO": true,
+}
+
+// foldHeader returns a header name as an origin behind CGI, WSGI or PHP
+// reads it: in upper case, with each "_" read as "-" (both become "_" in
+// HTTP_X_GATEHOUSE_SUBJECT), so that names that fold the same are one
+// header to the origin.
+func foldHeader(name string) string {
+	return strings.ToUpper(strings.ReplaceAll(name, "_", "-"))
+}
+
+// identityHeader reports whether a header name is, to an origin that folds
+// names, an identity header: X-Gatehouse-Subject, X_Gatehouse_Subject and
+// x-gatehouse_subject alike.
+func identityHeader(name string) bool {
+	return strings.HasPrefix(foldHeader(name), strings.ToUpper(IdentityHeaderPrefix))
+}
+
+// proxyHeader reports whether an incoming header name is, to an origin
+// that folds names, an identity header or another header the proxy sets.
+func proxyHeader(name string) bool {
+	return identityHeader(name) || proxySetHeaders[foldHeader(name)]
 }
 
 // privateHeaders are the request headers the attributes of a decision do
@@ -53,7 +82,7 @@ func attributes(s *service, r *http.Request, clean, rest string, claims map[stri
 	}
 	headers := map[string]any{"host": r.Host}
 	for k, v := range r.Header {
-		if !privateHeaders[k] && !strings.HasPrefix(k, IdentityHeaderPrefix) {
+		if !privateHeaders[k] && !identityHeader(k) {
 			headers[strings.ToLower(k)] = strings.Join(v, ", ")
 		}
 	}
@@ -101,8 +130,9 @@ func joinPath(base, rest string) string {
 
 // rewrite returns the Rewrite of the service's reverse proxy: the request
 // goes to the origin with the path below the service, without the
-// identity headers and credentials it came with and with those of the
-// subject; the session cookies stay with the proxy; with a bearer token
+// identity headers, forwarding headers and credentials it came with, in
+// any spelling an origin may fold into the same name (proxyHeader), and
+// with those of the subject and the proxy; the session cookies stay with the proxy; with a bearer token
 // configured, the proxy authenticates with it.
 func (s *service) rewrite(cookieName, bearer string) func(*httputil.ProxyRequest) {
 	return func(pr *httputil.ProxyRequest) {
@@ -114,14 +144,12 @@ func (s *service) rewrite(cookieName, bearer string) func(*httputil.ProxyRequest
 			panic(fmt.Sprintf("proxy: target %q: %v", target, err))
 		}
 		out.URL, out.Host = u, ""
-		pr.SetXForwarded()
-
 		for k := range out.Header {
-			if strings.HasPrefix(k, IdentityHeaderPrefix) {
-				out.Header.Del(k)
+			if proxyHeader(k) {
+				delete(out.Header, k)
 			}
 		}
-		out.Header.Del("Authorization")
+		pr.SetXForwarded()
 		if bearer != "" {
 			out.Header.Set("Authorization", "Bearer "+bearer)
 		}

@@ -19,12 +19,6 @@ import (
 // loginLifetime bounds the time from the start of a login to the callback.
 const loginLifetime = 10 * time.Minute
 
-// session is what the session cookie holds.
-type session struct {
-	Provider string         `json:"provider"`
-	Claims   map[string]any `json:"claims"`
-}
-
 // pendingLogin is what the login cookie holds while the user logs in at
 // the provider.
 type pendingLogin struct {
@@ -60,13 +54,40 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// maxNextDecodes bounds how many layers of percent-encoding localPath
+// peels off next; a value still encoded deeper is refused.
+const maxNextDecodes = 4
+
 // localPath returns next if it is a path on this host, and "/" otherwise,
-// so that a login cannot redirect elsewhere.
+// so that a login cannot redirect elsewhere. Browsers read a URL the WHATWG
+// way: they drop tabs and newlines, take a backslash for a slash and "//"
+// for the start of a host, and a page the redirect leads to may decode the
+// path again. So next must start with one slash, parse with no scheme,
+// host or user, and, as sent and after each layer of percent-decoding,
+// hold no control character and no backslash, and no "//" in its path (an
+// empty segment, which dot segments could bring to the front).
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	u, err := url.Parse(next)
+	if err != nil || !strings.HasPrefix(next, "/") || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return next
+	s := next
+	for range maxNextDecodes {
+		path, _, _ := strings.Cut(s, "?")
+		path, _, _ = strings.Cut(path, "#")
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) || strings.Contains(path, "//") {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		if d == s {
+			return next
+		}
+		s = d
+	}
+	return "/"
 }
 
 // redirectToLogin sends a browser to the login page, to come back to the
@@ -175,7 +196,8 @@ func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := time.Now().Add(p.cfg.Cookie.MaxAge)
-	if err := p.jar.set(w, p.cfg.Cookie.Name, session{Provider: pr.name, Claims: claims}, expires); err != nil {
+	sess := session{ID: randomString(), Expires: expires.Unix(), Provider: pr.name, Claims: claims}
+	if err := p.jar.set(w, p.cfg.Cookie.Name, sess, expires); err != nil {
 		p.fail(w, r, "set the session cookie", err)
 		return
 	}
@@ -183,9 +205,19 @@ func (p *Proxy) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, pl.Next, http.StatusFound)
 }
 
-// logout ends the session. It does not end the session at the provider.
+// logout ends the session: the browser drops the cookie, and the proxy
+// keeps the session as ended until it expires, so that a copy of the
+// cookie no longer opens it. It does not end the session at the provider.
 func (p *Proxy) logout(w http.ResponseWriter, r *http.Request) {
 	p.jar.clear(w, p.cfg.Cookie.Name)
+	if s := p.session(r); s != nil {
+		if err := p.endSession(s); err != nil {
+			p.logger.Error("proxy: logout failed", "error", err)
+			p.problem(w, r, http.StatusInternalServerError, "internal", "The logout failed: the session could not be ended. The log says more.")
+			return
+		}
+		p.logger.Info("proxy: logout", "provider", s.Provider, "subject", s.Claims["sub"])
+	}
 	if isAPI(r) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
 		return

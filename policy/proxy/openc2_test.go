@@ -62,7 +62,7 @@ func TestOpenC2Bearer(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	e := echo.New()
 	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &policyauthz.Authorizer{
-		Decider: policy.NewEngine(snap, policy.Config{}), PolicySet: "producers", Tokens: w.p.VerifyBearer,
+		Decider: policy.NewEngine(snap, policy.Config{}), PolicySet: "producers", Tokens: w.current.Load().VerifyBearer,
 	}})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

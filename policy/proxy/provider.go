@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse/gatehouse/abi"
 )
 
 // provider is an OpenID Connect provider, discovered at start.
@@ -67,8 +70,8 @@ func discover(ctx context.Context, client *http.Client, name string, p Provider,
 // endpoint must name the same subject (OpenID Connect Core 1.0, section
 // 5.3.2).
 func (p *provider) subject(ctx context.Context, tok *oidc.IDToken, accessToken string) (map[string]any, error) {
-	claims := map[string]any{}
-	if err := tok.Claims(&claims); err != nil {
+	claims, err := claimsOf(tok.Claims)
+	if err != nil {
 		return nil, fmt.Errorf("claims of the token: %w", err)
 	}
 	if p.oidc.UserInfoEndpoint() == "" || accessToken == "" {
@@ -81,12 +84,23 @@ func (p *provider) subject(ctx context.Context, tok *oidc.IDToken, accessToken s
 	if info.Subject != tok.Subject {
 		return nil, fmt.Errorf("userinfo of provider %s names subject %q, the token %q", p.name, info.Subject, tok.Subject)
 	}
-	extra := map[string]any{}
-	if err := info.Claims(&extra); err != nil {
+	extra, err := claimsOf(info.Claims)
+	if err != nil {
 		return nil, fmt.Errorf("userinfo of provider %s: %w", p.name, err)
 	}
 	maps.Copy(claims, extra)
 	return claims, nil
+}
+
+// claimsOf returns the claims that decode, a token's or userinfo's Claims
+// method, gives, with their numbers as abi.JSONNumbers converts them: an
+// integer stays an integer, exact however large.
+func claimsOf(decode func(any) error) (map[string]any, error) {
+	var raw json.RawMessage
+	if err := decode(&raw); err != nil {
+		return nil, err
+	}
+	return abi.DecodeJSONObject(raw)
 }
 
 // bearerCache remembers the subjects of bearer tokens until they expire,

@@ -45,6 +45,9 @@ type Options struct {
 	// HTTPClient talks to the providers. Default: a client that gives up
 	// on a request after 30 seconds.
 	HTTPClient *http.Client
+	// Sessions keeps the sessions ended by logout until they expire.
+	// Required when providers are configured.
+	Sessions SessionStore
 }
 
 // Proxy is the policy enforcement point, an http.Handler for the services'
@@ -58,6 +61,7 @@ type Proxy struct {
 	providers map[string]*provider
 	services  []*service // longest prefix first
 	bearers   bearerCache
+	sessions  SessionStore
 	buffers   bufferPool
 }
 
@@ -82,8 +86,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	if opts.Decider == nil {
 		return nil, errors.New("proxy: no decider")
 	}
+	if len(cfg.Providers) > 0 && opts.Sessions == nil {
+		return nil, errNoSessionStore
+	}
 	cfg = cfg.withDefaults()
-	p := &Proxy{cfg: cfg, decider: opts.Decider, setters: opts.ObjectSetters, logger: opts.Logger, providers: map[string]*provider{}}
+	p := &Proxy{cfg: cfg, decider: opts.Decider, setters: opts.ObjectSetters, logger: opts.Logger,
+		sessions: opts.Sessions, providers: map[string]*provider{}}
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}
@@ -95,6 +103,11 @@ func New(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 		p.logger.Warn("proxy: no session_key_file, so sessions end when the process does")
 	}
 	p.jar = cookieJar{sealer: s, cfg: cfg.Cookie}
+	if p.sessions != nil {
+		if err := p.sweepSessions(time.Now()); err != nil {
+			return nil, fmt.Errorf("proxy: forget the expired sessions: %w", err)
+		}
+	}
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
@@ -280,11 +293,10 @@ func (p *Proxy) subjectOf(r *http.Request) (map[string]any, error) {
 		}
 		return p.VerifyBearer(r.Context(), strings.TrimSpace(token))
 	}
-	var sess session
-	if err := p.jar.get(r, p.cfg.Cookie.Name, &sess); err != nil {
-		return nil, nil
+	if s := p.session(r); s != nil {
+		return s.Claims, nil
 	}
-	return sess.Claims, nil
+	return nil, nil
 }
 
 // missesSubject reports whether d lacked subject attributes, which a

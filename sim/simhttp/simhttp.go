@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
@@ -26,9 +27,12 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxModelBytes = 1 << 20
-	DefaultMaxTicks      = 100_000
-	DefaultMaxRuns       = 4
+	DefaultMaxModelBytes  = 1 << 20
+	DefaultMaxTicks       = 100_000
+	DefaultMaxRuns        = 4
+	DefaultStallTimeout   = 10 * time.Second
+	DefaultMaxRunTime     = time.Minute
+	DefaultMaxOutputBytes = 32 << 20
 )
 
 // Options configure the endpoint.
@@ -47,6 +51,18 @@ type Options struct {
 	// MaxRuns is the most runs at once; a request past it gets 503. 0
 	// means DefaultMaxRuns.
 	MaxRuns int
+	// StallTimeout bounds the writing of each event: a run whose client
+	// does not read for that long ends, and frees its place. 0 means
+	// DefaultStallTimeout.
+	StallTimeout time.Duration
+	// MaxRunTime is the time budget of a run, its agent plugins' calls
+	// included: a run that reaches it ends with an error event. 0 means
+	// DefaultMaxRunTime.
+	MaxRunTime time.Duration
+	// MaxOutputBytes is the output budget of a run: once its events
+	// exceed it, the run ends with an error event. 0 means
+	// DefaultMaxOutputBytes.
+	MaxOutputBytes int64
 	// Logger logs runs that end in an error; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -82,16 +98,31 @@ func Register(e *echo.Echo, opts Options) {
 	if opts.MaxRuns == 0 {
 		opts.MaxRuns = DefaultMaxRuns
 	}
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
+	if opts.MaxRunTime == 0 {
+		opts.MaxRunTime = DefaultMaxRunTime
+	}
+	if opts.MaxOutputBytes == 0 {
+		opts.MaxOutputBytes = DefaultMaxOutputBytes
+	}
 	running := make(chan struct{}, opts.MaxRuns)
 	e.POST("/v1/sim/runs", func(c echo.Context) error {
+		// The request is read and checked before the run takes a place:
+		// a client that sends it slowly, or a bad one, holds none.
+		r, err := opts.plan(c)
+		if err != nil {
+			return err
+		}
 		select {
 		case running <- struct{}{}:
 			defer func() { <-running }()
-			return opts.run(c)
+			return opts.run(c, r)
 		default:
 			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
 		}
-	})
+	}, guard.SameOrigin, guard.JSON)
 }
 
 // badRequest is a 400 error with a message.
@@ -99,32 +130,59 @@ func badRequest(format string, args ...any) error {
 	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
 
-// run checks the request, opens the sessions of its agent plugins and
-// streams the run. Everything that can be wrong with the request is an
-// error response before the stream starts.
-func (o Options) run(c echo.Context) error {
+// runPlan is a checked request: the model, the run's configuration
+// without its agents, and every actor's agent.
+type runPlan struct {
+	m        *model.Model
+	cfg      simulate.Config
+	assigned map[string]string
+}
+
+// plan reads and checks the request. Everything that can be wrong with it,
+// short of an agent plugin that cannot be opened, is an error here.
+func (o Options) plan(c echo.Context) (*runPlan, error) {
 	req, m, err := o.decode(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cfg := simulate.Config{Seed: req.Seed, Ticks: req.Ticks}
+	r := &runPlan{m: m, cfg: simulate.Config{Seed: req.Seed, Ticks: req.Ticks}}
 	if req.Conflicts == "" {
 		req.Conflicts = "random"
 	}
-	if cfg.Conflicts, err = simulate.ParseConflicts(m, req.Conflicts); err != nil {
-		return badRequest("%v", err)
+	if r.cfg.Conflicts, err = simulate.ParseConflicts(m, req.Conflicts); err != nil {
+		return nil, badRequest("%v", err)
 	}
-	assigned, err := agent.Assign(m, req.Agents)
-	if err != nil {
-		return badRequest("%v", err)
+	if r.assigned, err = agent.Assign(m, req.Agents); err != nil {
+		return nil, badRequest("%v", err)
 	}
-	ctx, cancel := context.WithCancel(c.Request().Context())
-	defer cancel()
-	sessions := map[string]wasmagent.Session{}
-	for _, name := range agent.Plugins(assigned) {
-		if o.Agents == nil {
-			return badRequest("agent %q is not built in (%s), and this server has no agent plugins", name, strings.Join(agent.Names, ", "))
+	if o.Agents == nil {
+		if names := agent.Plugins(r.assigned); len(names) > 0 {
+			return nil, badRequest("agent %q is not built in (%s), and this server has no agent plugins", names[0], strings.Join(agent.Names, ", "))
 		}
+	}
+	return r, nil
+}
+
+// Errors that end a run at its budget, as the causes of its context.
+var (
+	errTimeBudget   = errors.New("time budget")
+	errOutputBudget = errors.New("output budget")
+)
+
+// run opens the sessions of the plan's agent plugins and streams the run,
+// within the time and output budgets. A failure to open a session is an
+// error response before the stream starts; anything later ends the stream
+// with an error event.
+func (o Options) run(c echo.Context, r *runPlan) error {
+	// The budget cancels the run rather than setting a deadline: a plugin
+	// call cut short by its caller's deadline would count as the
+	// plugin's own timeout.
+	ctx, cancel := context.WithCancelCause(c.Request().Context())
+	defer cancel(nil)
+	budget := time.AfterFunc(o.MaxRunTime, func() { cancel(errTimeBudget) })
+	defer budget.Stop()
+	sessions := map[string]wasmagent.Session{}
+	for _, name := range agent.Plugins(r.assigned) {
 		s, closeSession, err := o.Agents(ctx, name)
 		if err != nil {
 			return badRequest("agent %q: %v", name, err)
@@ -132,11 +190,22 @@ func (o Options) run(c echo.Context) error {
 		defer closeSession()
 		sessions[name] = s
 	}
-	cfg.Agent = wasmagent.Team(assigned, sessions)
+	cfg := r.cfg
+	cfg.Agent = wasmagent.Team(r.assigned, sessions)
 
-	w := newStream(c.Response())
-	w.send("start", startEvent{Seed: cfg.Seed, Ticks: cfg.Ticks, Agents: assigned})
+	// The request is read: its read deadline, the server's read timeout,
+	// would end the run when it passes, however fast the client reads.
+	if err := http.NewResponseController(c.Response()).SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	w := newStream(c.Response(), o.StallTimeout)
+	w.send("start", startEvent{Seed: cfg.Seed, Ticks: cfg.Ticks, Agents: r.assigned})
+	ticks := int64(0)
+	cfg.Progress = func(done int64) { ticks = done }
 	cfg.Listeners = []simulate.Listener{func(e simulate.Event) {
+		if context.Cause(ctx) != nil {
+			return // the run ends at the next tick, with nothing more written
+		}
 		switch e.Kind {
 		case simulate.EventStep:
 			w.send("step", e.Step)
@@ -145,23 +214,35 @@ func (o Options) run(c echo.Context) error {
 		case simulate.EventEnd:
 			w.send("end", e.Result)
 		}
-		if w.err != nil {
-			cancel() // the client is gone
+		switch {
+		case w.err != nil:
+			cancel(w.err) // the client is gone, or stalls
+		case w.written > o.MaxOutputBytes:
+			cancel(errOutputBudget)
 		}
 	}}
-	if _, err := simulate.Run(ctx, m, cfg); err != nil && w.err == nil && ctx.Err() == nil {
+	_, err := simulate.Run(ctx, r.m, cfg)
+	switch cause := context.Cause(ctx); {
+	case w.err != nil || c.Request().Context().Err() != nil:
+		o.Logger.Info("simulation run ended: its client is gone or stalls", "ticks", ticks, "error", w.err)
+	case cause == errTimeBudget:
+		w.send("error", problem{Code: codeBudget, Message: fmt.Sprintf("the run reached its time budget of %s (sim.max_run_time) after %d ticks", o.MaxRunTime, ticks)})
+	case cause == errOutputBudget:
+		w.send("error", problem{Code: codeBudget, Message: fmt.Sprintf("the run reached its output budget of %d bytes of events (sim.max_output_bytes) after %d ticks", o.MaxOutputBytes, ticks)})
+	case err != nil && ctx.Err() == nil:
 		o.Logger.Warn("simulation run failed", "error", err)
 		w.send("error", problem{Code: "run_failed", Message: err.Error()})
 	}
 	return nil
 }
 
+// codeBudget is the code of the error event of a run that reached its
+// time or output budget.
+const codeBudget = "budget_exceeded"
+
 // decode reads and checks the request and parses its model.
 func (o Options) decode(c echo.Context) (*Request, *model.Model, error) {
 	r := c.Request()
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
-		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "want a JSON body (Content-Type: application/json)")
-	}
 	// The model's text, escaped in JSON, takes at most six bytes a byte;
 	// the model itself is measured once decoded.
 	body := http.MaxBytesReader(c.Response(), r.Body, 6*o.MaxModelBytes+4096)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -85,10 +87,21 @@ func events(body io.Reader) <-chan event {
 
 func newServer(t *testing.T, opts simhttp.Options) string {
 	t.Helper()
+	return newServerWith(t, opts, nil)
+}
+
+// newServerWith is newServer whose http.Server configure changes before it
+// starts, when it is not nil.
+func newServerWith(t *testing.T, opts simhttp.Options, configure func(*http.Server)) string {
+	t.Helper()
 	e := echo.New()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	simhttp.Register(e, opts)
-	srv := httptest.NewServer(e)
+	srv := httptest.NewUnstartedServer(e)
+	if configure != nil {
+		configure(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -284,4 +297,146 @@ func TestLimitsRunsAtOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Error("no run is allowed after the first ended")
+}
+
+// TestStreamOutlivesServerTimeouts checks that the server's read and write
+// timeouts, which bound ordinary requests, do not cut a run whose client
+// reads.
+func TestStreamOutlivesServerTimeouts(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	w := &waiter{closed: make(chan struct{})}
+	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+		return w, func() { close(w.closed) }, nil
+	}}, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = writeTimeout, writeTimeout })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	resp := post(t, ctx, url, simhttp.Request{Model: building, Ticks: 1 << 40, Agents: []string{"*=waiter"}})
+	defer resp.Body.Close()
+	start := time.Now()
+	for range events(resp.Body) {
+		if time.Since(start) > 5*writeTimeout {
+			return
+		}
+	}
+	t.Errorf("the stream ended after %s, with the read and write timeouts of %s", time.Since(start), writeTimeout)
+}
+
+// bigModel returns a model of n actors wandering between two rooms, whose
+// goal, the vault, no connection reaches: a run lasts all its ticks.
+func bigModel(n int) string {
+	var b strings.Builder
+	b.WriteString("connections {\n  hall -> lab { *: m }\n  lab -> hall { *: m }\n  vault -> hall { *: m }\n}\nactors {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  a%d { at hall; goals vault; }\n", i)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// dialRun opens a connection to the server at url and writes a request
+// for a run of req, of which it sends only the first sent bytes of the
+// body, or all of it when sent is negative. It does not read the answer.
+func dialRun(t *testing.T, url string, req simhttp.Request, sent int) net.Conn {
+	t.Helper()
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	length := len(body)
+	if sent >= 0 { // the request claims more than the client sends
+		body, length = body[:sent], 1<<20
+	}
+	head := fmt.Sprintf("POST /v1/sim/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", length)
+	if _, err := io.WriteString(c, head+string(body)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// runsWithin posts a short run until one is not refused for want of a
+// place, within a generous bound, and returns its status.
+func runsWithin(t *testing.T, url string) int {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp := post(t, t.Context(), url, simhttp.Request{Model: building, Ticks: 5})
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return resp.StatusCode
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestHostileSimSlowRequests checks that clients that send their request
+// slowly, or never read the run, do not keep others from running: a
+// request holds a place only once it is read, and a run whose client
+// stalls ends at sim.stall_timeout.
+func TestHostileSimSlowRequests(t *testing.T) {
+	t.Parallel()
+	const runs = 2
+	url := newServer(t, simhttp.Options{MaxRuns: runs, StallTimeout: 500 * time.Millisecond})
+	for range 2 * runs {
+		dialRun(t, url, simhttp.Request{Model: building}, 10)
+	}
+	if status := runsWithin(t, url); status != http.StatusOK {
+		t.Fatalf("a run beside %d clients that send their requests slowly: status %d", 2*runs, status)
+	}
+	for range 2 * runs {
+		dialRun(t, url, simhttp.Request{Model: bigModel(50), Ticks: simhttp.DefaultMaxTicks, Agents: []string{"*=random"}}, -1)
+	}
+	if status := runsWithin(t, url); status != http.StatusOK {
+		t.Fatalf("a run beside %d clients that read none of their runs: status %d", 2*runs, status)
+	}
+}
+
+// TestHostileSimBudgets runs a big model whose goals no actor can reach,
+// and checks that it ends at its time or output budget with an error
+// event that says so.
+func TestHostileSimBudgets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		opts simhttp.Options
+		says string
+	}{
+		{"time", simhttp.Options{MaxRunTime: 500 * time.Millisecond, MaxOutputBytes: 1 << 40}, "time budget of 500ms (sim.max_run_time)"},
+		{"output", simhttp.Options{MaxOutputBytes: 256 << 10}, "output budget of 262144 bytes of events (sim.max_output_bytes)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := newServer(t, tt.opts)
+			resp := post(t, t.Context(), url, simhttp.Request{Model: bigModel(200), Ticks: simhttp.DefaultMaxTicks, Agents: []string{"*=random"}})
+			defer resp.Body.Close()
+			counted := &countingReader{r: resp.Body}
+			var last event
+			for e := range events(counted) {
+				last = e
+			}
+			if last.name != "error" || !strings.Contains(last.data, `"code":"budget_exceeded"`) || !strings.Contains(last.data, tt.says) {
+				t.Errorf("the last event: %s %s, want an error budget_exceeded saying %q", last.name, last.data, tt.says)
+			}
+			if tt.opts.MaxOutputBytes < 1<<40 && counted.n > tt.opts.MaxOutputBytes+64<<10 {
+				t.Errorf("the run wrote %d bytes, well over its budget of %d", counted.n, tt.opts.MaxOutputBytes)
+			}
+		})
+	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

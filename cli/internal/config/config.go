@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -27,6 +28,8 @@ type File struct {
 	// Listen is the server's address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
 	TLS    TLS    `yaml:"tls"`
+	// Server bounds the connections of the listener.
+	Server Server `yaml:"server"`
 	// PluginsDir is the folder of plugins, watched for changes. Default plugins.
 	PluginsDir string `yaml:"plugins_dir"`
 	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
@@ -36,7 +39,8 @@ type File struct {
 	Log   Log    `yaml:"log"`
 	// Limits are the defaults for every plugin.
 	Limits host.Limits `yaml:"limits"`
-	// Plugins holds grants and limits by plugin name.
+	// Plugins holds grants, limits and an optional sha256 pin by plugin
+	// name; each applies to the file NAME.wasm of PluginsDir alone.
 	Plugins map[string]host.PluginConfig `yaml:"plugins"`
 	OpenC2  OpenC2                       `yaml:"openc2"`
 	Policy  Policy                       `yaml:"policy"`
@@ -44,6 +48,30 @@ type File struct {
 	// policy entities (docs/reverse-proxy.md). Default: none.
 	Proxy proxy.Config `yaml:"proxy"`
 	Sim   Sim          `yaml:"sim"`
+}
+
+// Server bounds the time and the number of the connections to serve, so
+// that slow or idle clients cannot hold them, or the process's files,
+// forever.
+type Server struct {
+	// ReadHeaderTimeout bounds the reading of a request's headers.
+	// Default 10s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds the reading of a whole request, its body
+	// included. Default 1m.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds the time from the end of a request's headers to
+	// the end of its response; a simulation run's stream sets its own
+	// deadline (sim.stall_timeout), for ReadTimeout too. Default 1m.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout bounds how long a keep-alive connection waits for its
+	// next request. Default 2m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxConnections is the most connections open at once; more wait to
+	// be accepted until one closes. Default 1024.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxHeaderBytes bounds a request's headers. Default 65536.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
 }
 
 // Sim configures the simulation runs behind POST /v1/sim/runs.
@@ -54,6 +82,14 @@ type Sim struct {
 	MaxTicks int64 `yaml:"max_ticks"`
 	// MaxRuns bounds the runs at once. Default 4.
 	MaxRuns int `yaml:"max_runs"`
+	// StallTimeout ends a run whose client reads none of its events for
+	// that long. Default 10s.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// MaxRunTime is the time budget of a run. Default 1m.
+	MaxRunTime time.Duration `yaml:"max_run_time"`
+	// MaxOutputBytes is the budget of a run's events, in bytes. Default
+	// 32 MiB.
+	MaxOutputBytes int64 `yaml:"max_output_bytes"`
 }
 
 // Policy configures access-control decisions (docs/policy-language.md).
@@ -68,6 +104,25 @@ type Policy struct {
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
 	// authorization and of the reverse proxy. Default: none.
 	DecisionLog DecisionLog `yaml:"decision_log"`
+	// DecisionAPI configures POST /v1/decide and the other routes of the
+	// decision API.
+	DecisionAPI DecisionAPI `yaml:"decision_api"`
+}
+
+// DecisionAPI configures the decision API (docs/decision-api.md).
+type DecisionAPI struct {
+	// TokenFile is a file of bearer tokens, one a line, of which every
+	// request to the decision API must present one. Empty: the decision
+	// API asks for none.
+	TokenFile string `yaml:"token_file"`
+	// ObjectSetters configure the object setters that every decision of
+	// POST /v1/decide runs, by component ("name" or "plugin/name"), as a
+	// proxy service's objectsetters. Default: none.
+	ObjectSetters map[string]map[string]any `yaml:"object_setters"`
+	// Obligations holds the configuration of obligations, by name, that
+	// every decision of POST /v1/decide gives them, as a proxy service's
+	// obligations. Default: none.
+	Obligations map[string]map[string]any `yaml:"obligations"`
 }
 
 // DecisionLog configures the decision log (package policy/decisionlog).
@@ -200,6 +255,10 @@ func (f *File) fillDefaults() {
 	if f.OpenC2.Store == "" {
 		f.OpenC2.Store = filepath.Join(filepath.Dir(f.Store), "openc2.db")
 	}
+	if f.Proxy.SessionStore == "" && len(f.Proxy.Providers) > 0 {
+		f.Proxy.SessionStore = filepath.Join(filepath.Dir(f.Store), "proxy.db")
+	}
+	f.Server.fillDefaults()
 	if f.Log.Level == "" {
 		f.Log.Level = "info"
 	}
@@ -234,6 +293,9 @@ func (f *File) validate() error {
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
 	}
+	if err := f.Server.validate(); err != nil {
+		return err
+	}
 	if f.Sim.MaxModelBytes < 0 {
 		return fmt.Errorf("sim.max_model_bytes %d is negative", f.Sim.MaxModelBytes)
 	}
@@ -242,6 +304,15 @@ func (f *File) validate() error {
 	}
 	if f.Sim.MaxRuns < 0 {
 		return fmt.Errorf("sim.max_runs %d is negative", f.Sim.MaxRuns)
+	}
+	if f.Sim.StallTimeout < 0 {
+		return fmt.Errorf("sim.stall_timeout %s is negative", f.Sim.StallTimeout)
+	}
+	if f.Sim.MaxRunTime < 0 {
+		return fmt.Errorf("sim.max_run_time %s is negative", f.Sim.MaxRunTime)
+	}
+	if f.Sim.MaxOutputBytes < 0 {
+		return fmt.Errorf("sim.max_output_bytes %d is negative", f.Sim.MaxOutputBytes)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
 		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
@@ -256,6 +327,14 @@ func (f *File) validate() error {
 	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
 		return err
 	}
+	if api := f.Policy.DecisionAPI; (api.TokenFile != "" || len(api.ObjectSetters) > 0 || len(api.Obligations) > 0) && len(f.Policy.Entities) == 0 {
+		return errors.New("policy.decision_api needs policy.entities: without entities there is no decision API")
+	}
+	for _, ref := range slices.Sorted(maps.Keys(f.Policy.DecisionAPI.ObjectSetters)) {
+		if err := proxy.CheckObjectSetter(f.Policy.DecisionAPI.ObjectSetters[ref]); err != nil {
+			return fmt.Errorf("policy.decision_api.object_setters.%s.%w", ref, err)
+		}
+	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
 	}
@@ -267,9 +346,51 @@ func (f *File) validate() error {
 	}
 	names := slices.Sorted(maps.Keys(f.Plugins))
 	for _, name := range names {
-		if err := f.Plugins[name].Grants.Validate(); err != nil {
-			return prefixErrors("plugins."+name+".grants.", err)
+		if err := f.Plugins[name].Validate(); err != nil {
+			return prefixErrors("plugins."+name+".", err)
 		}
+	}
+	return nil
+}
+
+func (s *Server) fillDefaults() {
+	if s.ReadHeaderTimeout == 0 {
+		s.ReadHeaderTimeout = 10 * time.Second
+	}
+	if s.ReadTimeout == 0 {
+		s.ReadTimeout = time.Minute
+	}
+	if s.WriteTimeout == 0 {
+		s.WriteTimeout = time.Minute
+	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = 2 * time.Minute
+	}
+	if s.MaxConnections == 0 {
+		s.MaxConnections = 1024
+	}
+	if s.MaxHeaderBytes == 0 {
+		s.MaxHeaderBytes = 64 << 10
+	}
+}
+
+func (s *Server) validate() error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"read_header_timeout", s.ReadHeaderTimeout}, {"read_timeout", s.ReadTimeout},
+		{"write_timeout", s.WriteTimeout}, {"idle_timeout", s.IdleTimeout},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("server.%s %s is negative", d.key, d.v)
+		}
+	}
+	if s.MaxConnections < 0 {
+		return fmt.Errorf("server.max_connections %d is negative", s.MaxConnections)
+	}
+	if s.MaxHeaderBytes < 0 {
+		return fmt.Errorf("server.max_header_bytes %d is negative", s.MaxHeaderBytes)
 	}
 	return nil
 }

@@ -28,6 +28,8 @@ func TestParseDefaults(t *testing.T) {
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
 		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db")},
+		Server: config.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+			IdleTimeout: 2 * time.Minute, MaxConnections: 1024, MaxHeaderBytes: 65536},
 	}
 	for _, tt := range []struct {
 		name string
@@ -160,7 +162,7 @@ policy:
 				Grants: host.Grants{Log: true},
 				Limits: host.Limits{Timeout: 90 * time.Second},
 			},
-			"threatintel": {Grants: host.Grants{Clock: true, KV: true}},
+			"threatintel": {Grants: host.Grants{Clock: true, KV: host.KVGrant{Granted: true}}},
 		},
 	}
 	wantPlugins := want.Plugins
@@ -277,6 +279,26 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"line 3", `unknown key "file"`},
 		},
 		{
+			name: "negative server timeout",
+			yaml: "server:\n  idle_timeout: -1s\n",
+			want: []string{"server.idle_timeout -1s is negative"},
+		},
+		{
+			name: "negative connection limit",
+			yaml: "server:\n  max_connections: -1\n",
+			want: []string{"server.max_connections -1 is negative"},
+		},
+		{
+			name: "decision api without entities",
+			yaml: "policy:\n  decision_api:\n    token_file: api.token\n",
+			want: []string{"policy.decision_api needs policy.entities"},
+		},
+		{
+			name: "decision api object setter priority not an integer",
+			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      urlmap: {priority: high}\n",
+			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
+		},
+		{
 			name: "openc2 authorization without entities",
 			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
 			want: []string{"openc2.authorization.policy_set needs policy.entities"},
@@ -335,6 +357,21 @@ func TestParseErrors(t *testing.T) {
 			name: "relative exec program",
 			yaml: "plugins:\n  p:\n    grants:\n      exec:\n        programs: [bin/nft]\n        timeout: -1s\n",
 			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
+		},
+		{
+			name: "extism exports",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: agent, name: x}\n        b: {kind: environment}\n",
+			want: []string{"plugins.p.extism.exports.a.kind: an agent needs two exports", "; plugins.p.extism.exports.b.name: the component needs a name"},
+		},
+		{
+			name: "extism field unknown",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: object, name: x, prio: 1}\n",
+			want: []string{"line 5", "prio"},
+		},
+		{
+			name: "short sha256 pin",
+			yaml: "plugins:\n  p:\n    sha256: abc123\n    limits: {pool_size: -1}\n",
+			want: []string{`plugins.p.limits: pool_size -1 is negative; plugins.p.sha256: "abc123" is not 64 hexadecimal digits`},
 		},
 		{
 			name: "wrong type",
@@ -402,7 +439,7 @@ func TestDefault(t *testing.T) {
 	counters := []string{"kvcounter", "c-kvcounter", "rs-kvcounter", "as-kvcounter"}
 	for _, name := range counters {
 		g := f.Plugins[name].Grants
-		if !g.Log || !g.Clock || !g.KV || g.HTTP != nil || g.Exec != nil {
+		if !g.Log || !g.Clock || !g.KV.Granted || g.HTTP != nil || g.Exec != nil {
 			t.Errorf("%s grants = %+v, want log, clock and kv only", name, g)
 		}
 	}
@@ -412,7 +449,7 @@ func TestDefault(t *testing.T) {
 	for name, programs := range actuators {
 		pc := f.Plugins[name]
 		g := pc.Grants
-		if !g.Log || !g.KV || g.Clock || g.HTTP != nil || g.Exec == nil || !g.Exec.DryRun || !slices.Equal(g.Exec.Programs, programs) {
+		if !g.Log || !g.KV.Granted || g.Clock || g.HTTP != nil || g.Exec == nil || !g.Exec.DryRun || !slices.Equal(g.Exec.Programs, programs) {
 			t.Errorf("%s grants = %+v (exec %+v), want log, kv and exec of %v in dry run", name, g, g.Exec, programs)
 		}
 		if pc.Limits.PoolSize != 1 {
@@ -422,13 +459,13 @@ func TestDefault(t *testing.T) {
 	// The access-control plugins: log and clock, or http to no host.
 	acl := []string{"acl-basics", "c-acl-basics", "rs-acl-basics"}
 	for _, name := range acl {
-		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV || g.HTTP != nil || g.Exec != nil {
+		if g := f.Plugins[name].Grants; !g.Log || !g.Clock || g.KV.Granted || g.HTTP != nil || g.Exec != nil {
 			t.Errorf("%s grants = %+v, want log and clock only", name, g)
 		}
 	}
 	jsonsetters := []string{"acl-jsonsetter", "c-acl-jsonsetter", "rs-acl-jsonsetter"}
 	for _, name := range jsonsetters {
-		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
+		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV.Granted || g.Exec != nil || g.HTTP == nil || len(g.HTTP.Hosts) != 0 {
 			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)
 		}
 	}
@@ -436,7 +473,7 @@ func TestDefault(t *testing.T) {
 		t.Errorf("default grants plugins %v, want %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters)
 	}
 	delete(f.Plugins, "kvcounter")
-	if !config.Default().Plugins["kvcounter"].Grants.KV {
+	if !config.Default().Plugins["kvcounter"].Grants.KV.Granted {
 		t.Error("changing one Default() changes the next")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/gatehouse/gatehouse/abi"
 )
 
@@ -19,6 +21,7 @@ const (
 	DefaultHTTPTimeout   = 5 * time.Second
 	DefaultExecTimeout   = 10 * time.Second
 	DefaultExecMaxOutput = 1 << 20
+	DefaultKVMaxBytes    = 16 << 20
 )
 
 // Grants are the capabilities the configuration grants one plugin, under
@@ -27,10 +30,48 @@ const (
 type Grants struct {
 	Log   bool       `yaml:"log"`
 	Clock bool       `yaml:"clock"`
-	KV    bool       `yaml:"kv"`
+	KV    KVGrant    `yaml:"kv"`
 	HTTP  *HTTPGrant `yaml:"http"`
 	Exec  *ExecGrant `yaml:"exec"`
 }
+
+// KVGrant grants a key-value namespace of the plugin's own, in the host's
+// store. In YAML it is true or false, or a map of its limits, which grants
+// it: {max_bytes: 67108864}.
+type KVGrant struct {
+	// Granted is whether the namespace is granted.
+	Granted bool
+	// MaxBytes caps what the namespace holds, each entry counting its key,
+	// its value and store.EntryOverhead bytes; a kv_set past it fails with
+	// capability_denied. Default DefaultKVMaxBytes.
+	MaxBytes int64
+}
+
+// UnmarshalYAML reads true, false or a map of the grant's limits.
+func (g *KVGrant) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*g = KVGrant{}
+		return n.Decode(&g.Granted)
+	}
+	var limits struct {
+		MaxBytes int64 `yaml:"max_bytes"`
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value != "max_bytes" {
+				return fmt.Errorf("line %d: unknown key %q in kv; it takes max_bytes", k.Line, k.Value)
+			}
+		}
+	}
+	if err := n.Decode(&limits); err != nil {
+		return err
+	}
+	*g = KVGrant{Granted: true, MaxBytes: limits.MaxBytes}
+	return nil
+}
+
+// Quota returns the grant's cap on the namespace's size.
+func (g KVGrant) Quota() int64 { return orDefault(g.MaxBytes, DefaultKVMaxBytes) }
 
 // HTTPGrant grants outbound HTTP to a list of hosts.
 type HTTPGrant struct {
@@ -74,7 +115,7 @@ func (g Grants) Has(c abi.Capability) bool {
 	case abi.CapClock:
 		return g.Clock
 	case abi.CapKV:
-		return g.KV
+		return g.KV.Granted
 	case abi.CapHTTP:
 		return g.HTTP != nil
 	case abi.CapExec:
@@ -88,6 +129,9 @@ func (g Grants) Has(c abi.Capability) bool {
 // as "http.hosts[1]".
 func (g Grants) Validate() error {
 	var errs []error
+	if g.KV.MaxBytes < 0 {
+		errs = append(errs, fmt.Errorf("kv.max_bytes: %d is negative", g.KV.MaxBytes))
+	}
 	if h := g.HTTP; h != nil {
 		for i, p := range h.Hosts {
 			if _, err := parseHostPattern(p); err != nil {

@@ -21,10 +21,10 @@ func TestGrantsHas(t *testing.T) {
 		{"zero", Grants{}, nil},
 		{"log", Grants{Log: true}, []abi.Capability{abi.CapLog}},
 		{"clock", Grants{Clock: true}, []abi.Capability{abi.CapClock}},
-		{"kv", Grants{KV: true}, []abi.Capability{abi.CapKV}},
+		{"kv", Grants{KV: KVGrant{Granted: true}}, []abi.Capability{abi.CapKV}},
 		{"http with no hosts", Grants{HTTP: &HTTPGrant{}}, []abi.Capability{abi.CapHTTP}},
 		{"exec", Grants{Exec: &ExecGrant{Programs: []string{"nft"}}}, []abi.Capability{abi.CapExec}},
-		{"all", Grants{Log: true, Clock: true, KV: true, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}}, abi.Capabilities},
+		{"all", Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}}, abi.Capabilities},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ exec:
 		t.Fatal(err)
 	}
 	want := Grants{
-		Log: true, Clock: true, KV: true,
+		Log: true, Clock: true, KV: KVGrant{Granted: true},
 		HTTP: &HTTPGrant{Hosts: []string{"api.example.com", "*.example.org:8443"}, MaxBytes: 4096, Timeout: 2 * time.Second},
 		Exec: &ExecGrant{Programs: []string{"nft", "/usr/sbin/iptables"}, Timeout: time.Minute, DryRun: true, MaxOutput: 100},
 	}
@@ -82,6 +82,36 @@ exec:
 	}
 }
 
+func TestKVGrantYAML(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		want KVGrant
+		err  string
+	}{
+		{doc: "kv: true", want: KVGrant{Granted: true}},
+		{doc: "kv: false", want: KVGrant{}},
+		{doc: "{}", want: KVGrant{}},
+		{doc: "kv: {max_bytes: 1048576}", want: KVGrant{Granted: true, MaxBytes: 1 << 20}},
+		{doc: "kv: {}", want: KVGrant{Granted: true}},
+		{doc: "kv: {size: 1}", err: `line 1: unknown key "size" in kv`},
+		{doc: "kv: yes please", err: "cannot unmarshal"},
+	} {
+		t.Run(tt.doc, func(t *testing.T) {
+			var got Grants
+			err := yaml.Unmarshal([]byte(tt.doc), &got)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got.KV != tt.want {
+				t.Errorf("decoded %+v, %v; want %+v", got.KV, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestGrantDefaults(t *testing.T) {
 	h, e := &HTTPGrant{}, &ExecGrant{}
 	if h.maxBytes() != DefaultHTTPMaxBytes || h.timeout() != DefaultHTTPTimeout {
@@ -89,6 +119,9 @@ func TestGrantDefaults(t *testing.T) {
 	}
 	if e.maxOutput() != DefaultExecMaxOutput || e.timeout() != DefaultExecTimeout {
 		t.Errorf("exec defaults = %d, %s", e.maxOutput(), e.timeout())
+	}
+	if q := (KVGrant{Granted: true}).Quota(); q != DefaultKVMaxBytes {
+		t.Errorf("kv default quota = %d", q)
 	}
 }
 
@@ -111,9 +144,10 @@ func TestGrantsValidate(t *testing.T) {
 			"http.hosts[5]", "http.hosts[6]", "http.hosts[7]", "http.hosts[8]", "http.hosts[9]",
 		}},
 		{"negative limits", Grants{
+			KV:   KVGrant{Granted: true, MaxBytes: -1},
 			HTTP: &HTTPGrant{MaxBytes: -1, Timeout: -time.Second},
 			Exec: &ExecGrant{MaxOutput: -1, Timeout: -time.Second},
-		}, []string{"http.max_bytes", "http.timeout", "exec.max_output", "exec.timeout"}},
+		}, []string{"kv.max_bytes", "http.max_bytes", "http.timeout", "exec.max_output", "exec.timeout"}},
 		{"good programs", Grants{Exec: &ExecGrant{Programs: []string{"nft", "/usr/sbin/nft"}}}, nil},
 		{"bad programs", Grants{Exec: &ExecGrant{Programs: []string{"ok", "", "./nft", "bin/nft"}}},
 			[]string{"exec.programs[1]", "exec.programs[2]", "exec.programs[3]"}},

@@ -2,6 +2,7 @@ package capability
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 // newKVCaller returns a Caller for plugin "test" granted kv, using the
@@ -20,7 +22,7 @@ func newKVCaller(t *testing.T, ns string) (*Caller, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	c, logs := newCaller(Grants{KV: true})
+	c, logs := newCaller(Grants{KV: KVGrant{Granted: true}})
 	c.KV = s.Namespace(ns)
 	return c, logs
 }
@@ -92,7 +94,7 @@ func TestKV(t *testing.T) {
 		}
 	})
 	t.Run("no namespace", func(t *testing.T) {
-		c, logs := newCaller(Grants{KV: true})
+		c, logs := newCaller(Grants{KV: KVGrant{Granted: true}})
 		_, err := g.call(c, fnKVGet, []byte("k"))
 		wantCode(t, err, abi.CodeInternal)
 		if strings.Contains(err.Message, "namespace") || !strings.Contains(logs.String(), "no store namespace") {
@@ -104,7 +106,7 @@ func TestKV(t *testing.T) {
 func TestKVPersistenceAndIsolation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "store.db")
 	caller := func(s *store.Store, plugin string) *Caller {
-		c, _ := newCaller(Grants{KV: true})
+		c, _ := newCaller(Grants{KV: KVGrant{Granted: true}})
 		c.Plugin, c.KV = plugin, s.Namespace(plugin)
 		return c
 	}
@@ -135,5 +137,44 @@ func TestKVPersistenceAndIsolation(t *testing.T) {
 	wantCode(t, e, abi.CodeNotFound)
 	if out, err := g.call(b, fnKVList, nil); err != nil || len(unmarshal[[]string](t, out)) != 0 {
 		t.Errorf("plugin b lists %q, %v; want nothing", out, err)
+	}
+}
+
+// TestHostileDamagedStoreKV damages the pages of the store under a plugin
+// granted kv: each kv function answers unavailable, with the details in the
+// host log only, and neither traps the plugin nor panics the host.
+func TestHostileDamagedStoreKV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c, logs := newCaller(Grants{KV: KVGrant{Granted: true}})
+	c.KV = s.Namespace("test")
+	g := newGuest(t)
+	for i := range 100 {
+		if _, err := g.call(c, fnKVSet, fmt.Appendf(nil, "rule/%d", i), bytes.Repeat([]byte("v"), 200)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.Damage(t, path, 2, 1)
+	for _, call := range []struct {
+		fn   uint64
+		args [][]byte
+	}{
+		{fnKVSet, [][]byte{[]byte("rule/1"), []byte("v")}},
+		{fnKVGet, [][]byte{[]byte("rule/2")}},
+		{fnKVList, [][]byte{[]byte("rule/")}},
+		{fnKVDelete, [][]byte{[]byte("rule/3")}},
+	} {
+		_, err := g.call(c, call.fn, call.args...)
+		wantCode(t, err, abi.CodeUnavailable)
+		if strings.Contains(err.Message, path) {
+			t.Errorf("the host's details reached the plugin: %q", err.Message)
+		}
+	}
+	if !strings.Contains(logs.String(), "the store is damaged") || !strings.Contains(logs.String(), path) {
+		t.Errorf("the host log does not tell of the damaged store: %s", logs)
 	}
 }

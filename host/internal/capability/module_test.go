@@ -15,7 +15,7 @@ import (
 
 func TestDenied(t *testing.T) {
 	g := newGuest(t)
-	everythingElse := Grants{Log: true, Clock: true, KV: true, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}}
+	everythingElse := Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}}
 	tests := []struct {
 		name string
 		fn   uint64
@@ -34,7 +34,7 @@ func TestDenied(t *testing.T) {
 			grants := everythingElse
 			switch tt.cap {
 			case abi.CapKV:
-				grants.KV = false
+				grants.KV = KVGrant{}
 			case abi.CapHTTP:
 				grants.HTTP = nil
 			case abi.CapExec:

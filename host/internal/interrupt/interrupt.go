@@ -4,6 +4,11 @@
 // host sets the global to a non-zero value, the module traps with
 // unreachable within Period checks.
 //
+// A start function would run inside instantiation, where the global cannot
+// be reached yet: Instrument removes the start section and exports the
+// function as StartExport instead, for the host to call, as it calls any
+// export, right after instantiation and before anything else.
+//
 // This is the host's call timeout. wazero's own way, closing the module when
 // a context is done, watches each call from a goroutine of its own, which
 // costs more than a whole native-binding call, and leaves native code for Go
@@ -37,6 +42,10 @@ import (
 // interrupt global.
 const Export = "gatehouse.interrupt"
 
+// StartExport is the name under which an instrumented module exports the
+// function its start section named, if it had one.
+const StartExport = "gatehouse.start"
+
 // Period is how many checks pass between two reads of the interrupt global.
 const Period = 4096
 
@@ -47,6 +56,7 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secStart  = 8
 	secCode   = 10
 	secTag    = 13
 )
@@ -55,7 +65,8 @@ const (
 var order = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, secTag: 6, secGlobal: 7, secExport: 8, 8: 9, 9: 10, 12: 11, secCode: 12, 11: 13}
 
 // Instrument returns a copy of the module wasm with the interrupt global and
-// its checks. A module that already exports Export is refused.
+// its checks, and with its start function, if any, exported as StartExport
+// instead. A module that already exports either name is refused.
 func Instrument(wasm []byte) ([]byte, error) {
 	if len(wasm) < 8 || !bytes.Equal(wasm[:8], []byte("\x00asm\x01\x00\x00\x00")) {
 		return nil, errors.New("not a WebAssembly 1.0 binary: bad magic or version")
@@ -66,8 +77,16 @@ func Instrument(wasm []byte) ([]byte, error) {
 	}
 	var imported moduleCounts
 	defined := 0
+	var start *uint32 // the start function
 	for _, s := range secs {
 		switch s.id {
+		case secStart:
+			r := &reader{b: s.body}
+			fn, err := r.u32()
+			if err != nil {
+				return nil, fmt.Errorf("start section: %w", err)
+			}
+			start = &fn
 		case secImport:
 			if imported, err = countImports(s.body); err != nil {
 				return nil, fmt.Errorf("import section: %w", err)
@@ -93,6 +112,10 @@ func Instrument(wasm []byte) ([]byte, error) {
 	}
 	stop := uint32(imported.globals + defined)
 	check := checkCode(stop, stop+1)
+	exports := []export{{Export, 0x03, stop}}
+	if start != nil {
+		exports = append(exports, export{StartExport, 0x00, *start})
+	}
 
 	out := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
 	wroteGlobal, wroteExport := false, false
@@ -103,7 +126,7 @@ func Instrument(wasm []byte) ([]byte, error) {
 			out, wroteGlobal = appendSection(out, secGlobal, addGlobals(nil)), true
 		}
 		if !wroteExport && s.id != secCustom && order[s.id] > order[secExport] {
-			out, wroteExport = appendSection(out, secExport, addExport(nil, stop)), true
+			out, wroteExport = appendSection(out, secExport, addExports(nil, exports)), true
 		}
 		var body []byte
 		switch s.id {
@@ -115,10 +138,12 @@ func Instrument(wasm []byte) ([]byte, error) {
 		case secGlobal:
 			body, wroteGlobal = addGlobals(s.body), true
 		case secExport:
-			if body, err = addExportTo(s.body, stop); err != nil {
+			if body, err = addExportsTo(s.body, exports); err != nil {
 				return nil, fmt.Errorf("export section: %w", err)
 			}
 			wroteExport = true
+		case secStart:
+			continue
 		case secCode:
 			if body, err = instrumentCode(s.body, check); err != nil {
 				return nil, fmt.Errorf("code section: %w", err)
@@ -132,7 +157,7 @@ func Instrument(wasm []byte) ([]byte, error) {
 		out = appendSection(out, secGlobal, addGlobals(nil))
 	}
 	if !wroteExport {
-		out = appendSection(out, secExport, addExport(nil, stop))
+		out = appendSection(out, secExport, addExports(nil, exports))
 	}
 	return out, nil
 }
@@ -260,26 +285,37 @@ func addGlobals(b []byte) []byte {
 	return append(appendI32(out, Period), 0x0b)
 }
 
-// addExport returns an export section body b (nil for none) with the
-// interrupt global exported as Export.
-func addExport(b []byte, global uint32) []byte {
+// export is an entry of an export section: a name, a kind (0x00 function,
+// 0x03 global) and an index.
+type export struct {
+	name  string
+	kind  byte
+	index uint32
+}
+
+// addExports returns an export section body b (nil for none) with exports
+// appended.
+func addExports(b []byte, exports []export) []byte {
 	n, rest := uint32(0), b
 	if len(b) > 0 {
 		r := &reader{b: b}
 		n, _ = r.u32()
 		rest = b[r.at:]
 	}
-	out := appendU32(nil, n+1)
+	out := appendU32(nil, n+uint32(len(exports)))
 	out = append(out, rest...)
-	out = appendU32(out, uint32(len(Export)))
-	out = append(out, Export...)
-	out = append(out, 0x03)
-	return appendU32(out, global)
+	for _, e := range exports {
+		out = appendU32(out, uint32(len(e.name)))
+		out = append(out, e.name...)
+		out = append(out, e.kind)
+		out = appendU32(out, e.index)
+	}
+	return out
 }
 
-// addExportTo is addExport for a module's own export section, which must
-// not export Export already.
-func addExportTo(b []byte, global uint32) ([]byte, error) {
+// addExportsTo is addExports for a module's own export section, which must
+// not export Export or StartExport itself.
+func addExportsTo(b []byte, exports []export) ([]byte, error) {
 	r := &reader{b: b}
 	n, err := r.u32()
 	if err != nil {
@@ -290,8 +326,8 @@ func addExportTo(b []byte, global uint32) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("export %d: %w", i, err)
 		}
-		if string(name) == Export {
-			return nil, fmt.Errorf("the module exports %q itself", Export)
+		if string(name) == Export || string(name) == StartExport {
+			return nil, fmt.Errorf("the module exports %q itself", name)
 		}
 		if _, err := r.byte(); err != nil {
 			return nil, fmt.Errorf("export %d: %w", i, err)
@@ -300,7 +336,7 @@ func addExportTo(b []byte, global uint32) ([]byte, error) {
 			return nil, fmt.Errorf("export %d: %w", i, err)
 		}
 	}
-	return addExport(b, global), nil
+	return addExports(b, exports), nil
 }
 
 // instrumentCode returns the code section body b with check inserted at the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,18 +30,31 @@ func module(sections ...[]byte) []byte {
 
 // spinner exports "spin", a loop that never ends, "recurse", which calls
 // itself twice per call without a loop (2^n calls), and "add", which ends.
-var spinner = module(
-	[]byte{1, 2, 0x60, 0, 0, 0x60, 1, 0x7f, 1, 0x7f}, // types: () -> (), (i32) -> i32
-	[]byte{3, 3, 0, 1, 1},                            // functions
-	[]byte{5, 1, 0, 1},                               // memory of one page
-	[]byte{7, 3, 4, 's', 'p', 'i', 'n', 0, 0, 7, 'r', 'e', 'c', 'u', 'r', 's', 'e', 0, 1, 3, 'a', 'd', 'd', 0, 2},
-	[]byte{10, 3,
-		7, 0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // spin: loop br 0 end
-		// recurse: if n then n-1 recurse; n-1 recurse; add else 0 end
-		25, 0, 0x20, 0, 0x04, 0x7f, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x6a, 0x05, 0x41, 0, 0x0b, 0x0b,
-		7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b, // add: n + 1
-	},
-)
+var spinner = module(spinnerSections(false)...)
+
+// startSpinner is spinner with spin as its start function, so that it
+// never ends its instantiation unless instrumented.
+var startSpinner = module(spinnerSections(true)...)
+
+func spinnerSections(start bool) [][]byte {
+	var startSection [][]byte
+	if start {
+		startSection = [][]byte{{8, 0}} // start: spin
+	}
+	return slices.Concat([][]byte{
+		{1, 2, 0x60, 0, 0, 0x60, 1, 0x7f, 1, 0x7f}, // types: () -> (), (i32) -> i32
+		{3, 3, 0, 1, 1}, // functions
+		{5, 1, 0, 1},    // memory of one page
+		{7, 3, 4, 's', 'p', 'i', 'n', 0, 0, 7, 'r', 'e', 'c', 'u', 'r', 's', 'e', 0, 1, 3, 'a', 'd', 'd', 0, 2},
+	}, startSection, [][]byte{spinnerCode})
+}
+
+var spinnerCode = []byte{10, 3,
+	7, 0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // spin: loop br 0 end
+	// recurse: if n then n-1 recurse; n-1 recurse; add else 0 end
+	25, 0, 0x20, 0, 0x04, 0x7f, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x20, 0, 0x41, 1, 0x6b, 0x10, 1, 0x6a, 0x05, 0x41, 0, 0x0b, 0x0b,
+	7, 0, 0x20, 0, 0x41, 1, 0x6a, 0x0b, // add: n + 1
+}
 
 func instantiate(t *testing.T, wasm []byte) (api.Module, api.MutableGlobal) {
 	t.Helper()
@@ -65,14 +79,18 @@ func instantiate(t *testing.T, wasm []byte) (api.Module, api.MutableGlobal) {
 
 func TestInterrupt(t *testing.T) {
 	for _, tt := range []struct {
+		wasm []byte
 		fn   string
 		args []uint64
 	}{
-		{"spin", nil},
-		{"recurse", []uint64{200}},
+		{spinner, "spin", nil},
+		{spinner, "recurse", []uint64{200}},
+		// A start function runs when the host calls it, not during
+		// instantiation, which cannot be interrupted.
+		{startSpinner, interrupt.StartExport, nil},
 	} {
 		t.Run(tt.fn, func(t *testing.T) {
-			mod, stop := instantiate(t, spinner)
+			mod, stop := instantiate(t, tt.wasm)
 			done := make(chan error, 1)
 			go func() {
 				_, err := mod.ExportedFunction(tt.fn).Call(context.Background(), tt.args...)
@@ -143,6 +161,10 @@ func TestInstrumentRefuses(t *testing.T) {
 		{"export taken", module([]byte{5, 1, 0, 1}, []byte{6, 1, 0x7f, 1, 0x41, 0, 0x0b},
 			append([]byte{7, 1, byte(len(interrupt.Export))}, append([]byte(interrupt.Export), 3, 0)...)),
 			"exports \"gatehouse.interrupt\" itself"},
+		{"start export taken", module([]byte{1, 1, 0x60, 0, 0}, []byte{3, 1, 0}, []byte{5, 1, 0, 1},
+			append([]byte{7, 1, byte(len(interrupt.StartExport))}, append([]byte(interrupt.StartExport), 0, 0)...),
+			[]byte{10, 1, 2, 0, 0x0b}),
+			"exports \"gatehouse.start\" itself"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := interrupt.Instrument(tt.wasm)
@@ -155,9 +177,10 @@ func TestInstrumentRefuses(t *testing.T) {
 
 // FuzzInstrument checks that Instrument never panics, and that whatever
 // wazero compiles it either refuses or instruments into a module wazero
-// compiles too. The corpus starts from the hand-assembled module above.
+// compiles too. The corpus starts from the hand-assembled modules above.
 func FuzzInstrument(f *testing.F) {
 	f.Add(spinner)
+	f.Add(startSpinner)
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)

@@ -1,5 +1,5 @@
-// Package vectors locates the OpenC2 conformance vectors that sit beside
-// the repository (shared/conformance/openc2/bberliner) and says which of
+// Package vectors locates the OpenC2 conformance vectors of the repository
+// (conformance/openc2/bberliner) and says which of
 // them the codec judges against their label, and why. Every test that runs
 // the vectors, at any layer, uses it.
 package vectors
@@ -24,11 +24,11 @@ var Exceptions = map[string]string{
 	"responses/good/results_ext_single.json":                "LS v1.0 3.3.2.1: 201 is not a status code of LS v1.0",
 }
 
-// Dir returns the folder of the vectors: shared/conformance/openc2/bberliner
-// beside the repository.
+// Dir returns the folder of the vectors: conformance/openc2/bberliner in
+// the repository.
 func Dir(t testing.TB) string {
 	t.Helper()
-	return filepath.Join(wasmbuild.ModuleRoot(t), "..", "shared", "conformance", "openc2", "bberliner")
+	return filepath.Join(wasmbuild.ModuleRoot(t), "conformance", "openc2", "bberliner")
 }
 
 // Vector is one file of the vectors.
@@ -46,7 +46,7 @@ func Commands(t testing.TB) []Vector {
 	for _, label := range []string{"good", "bad"} {
 		files, _ := filepath.Glob(filepath.Join(Dir(t), "commands", label, "*.json"))
 		if len(files) == 0 {
-			t.Fatalf("no vectors in %s: the conformance data (shared/conformance) must sit beside the repository", filepath.Join(Dir(t), "commands", label))
+			t.Fatalf("no vectors in %s", filepath.Join(Dir(t), "commands", label))
 		}
 		for _, f := range files {
 			name := "commands/" + label + "/" + filepath.Base(f)

@@ -85,11 +85,30 @@ static call *begin_call(void) {
     return &c;
 }
 
+/* number_list writes the numbers as "[1 2 3]" in scratch memory, and
+ * returns its length, or 0 when out of memory. */
+static uint32_t number_list(const int64_t *numbers, uint32_t count, char **out) {
+    char *buf = gh_scratch(22 * (size_t)count + 2);
+    if (!buf) return 0;
+    uint32_t len = 0;
+    buf[len++] = '[';
+    for (uint32_t i = 0; i < count; i++) {
+        if (i) buf[len++] = ' ';
+        len += format_decimal(buf + len, (uint64_t)numbers[i]);
+    }
+    buf[len++] = ']';
+    *out = buf;
+    return len;
+}
+
 /* start brings the filter in line with the store: persistent rules the
  * filter lost are installed again under their numbers, rules that were not
- * persistent are forgotten, and rules of the actuator the store does not
- * know are removed. In dry run the filter's state is unknown and nothing
- * changes. */
+ * persistent are forgotten, and rules of the actuator the store assigned
+ * and no longer knows (deleted) are removed. A rule whose number the store
+ * never assigned means that the store is not the one the rules came from
+ * (new, lost, or an older copy): then start refuses and changes nothing,
+ * so that a lost store never clears the filter. In dry run the filter's
+ * state is unknown and nothing changes. */
 static outcome start(const gh_component *self, call *c) {
     stored *rules;
     uint32_t count;
@@ -100,14 +119,28 @@ static outcome start(const gh_component *self, call *c) {
     if ((o = filter_snapshot(&s, c)) != DONE) return o;
     if (s.dry_run) return DONE;
 
-    int64_t *held;
-    uint32_t nheld = snapshot_numbers(&s, &held), norphans = 0;
+    int64_t *held, next;
+    if ((o = store_next(&next, c)) != DONE) return o;
+    uint32_t nheld = snapshot_numbers(&s, &held), norphans = 0, nunassigned = 0;
     int64_t *orphans = gh_scratch(sizeof(int64_t) * (nheld ? nheld : 1));
-    if (!held || !orphans) return REFUSE(c, 500, "%s: out of memory", c->doing);
+    int64_t *unassigned = gh_scratch(sizeof(int64_t) * (nheld ? nheld : 1));
+    if (!held || !orphans || !unassigned) return REFUSE(c, 500, "%s: out of memory", c->doing);
     for (uint32_t i = 0; i < nheld; i++) {
         bool known = false;
         for (uint32_t k = 0; k < count; k++) known |= rules[k].number == held[i];
-        if (!known) orphans[norphans++] = held[i];
+        if (known) continue;
+        if (held[i] >= next) unassigned[nunassigned++] = held[i];
+        else orphans[norphans++] = held[i];
+    }
+    if (nunassigned) {
+        char *list;
+        uint32_t len = number_list(unassigned, nunassigned, &list);
+        if (!len) return REFUSE(c, 500, "%s: out of memory", c->doing);
+        return REFUSE(c, 500,
+                      "%s: the packet filter holds rules %.*s that the store never assigned, so the store is new, "
+                      "was lost or is an older copy; nothing was changed: restore the store, or remove the "
+                      "actuator's rules from the packet filter by hand",
+                      c->doing, (int)len, list);
     }
     if (norphans) {
         if ((o = filter_remove(&s, orphans, norphans, c)) != DONE) return o;

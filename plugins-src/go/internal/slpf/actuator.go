@@ -43,8 +43,11 @@ const dryRunText = "dry run: the packet filter commands were recorded, not run"
 // Starting an Actuator brings the filter in line with the store. Persistent
 // rules the filter lost (its table was flushed, the machine rebooted) are
 // installed again under their numbers; rules that were not persistent are
-// forgotten; rules of the actuator that the store does not know are
-// removed. A plugin calls Start from gatehouse_start, so that the rules are
+// forgotten; rules of the actuator that the store assigned and no longer
+// knows (deleted) are removed. A rule whose number the store never
+// assigned means that the store is not the one the rules came from (new,
+// lost, or an older copy): then the start fails and changes nothing, so
+// that a lost store never clears the filter. A plugin calls Start from gatehouse_start, so that the rules are
 // back as soon as the host loads it; an Actuator not started by then starts
 // at its first command (see Start).
 //
@@ -206,11 +209,24 @@ func (a *Actuator) restore() error {
 		return nil
 	}
 	held := snap.Numbers()
-	var orphans []int64
+	next, err := nextNumber(a.Store)
+	if err != nil {
+		return err
+	}
+	var orphans, unassigned []int64
 	for _, n := range held {
-		if !slices.ContainsFunc(rules, func(r stored) bool { return r.Number == n }) {
+		switch {
+		case slices.ContainsFunc(rules, func(r stored) bool { return r.Number == n }):
+		case n >= next:
+			unassigned = append(unassigned, n)
+		default:
 			orphans = append(orphans, n)
 		}
+	}
+	if len(unassigned) > 0 {
+		return refuse(500, "rules not restored: the packet filter holds rules %v that the store never assigned, "+
+			"so the store is new, was lost or is an older copy; nothing was changed: restore the store, "+
+			"or remove the actuator's rules from the packet filter by hand", unassigned)
 	}
 	if len(orphans) > 0 {
 		if err := snap.Remove(orphans); err != nil {

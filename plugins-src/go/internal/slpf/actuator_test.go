@@ -3,6 +3,7 @@ package slpf
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -194,18 +195,20 @@ func TestActuatorRestoresPersistentRules(t *testing.T) {
 		{cmd: denySSH, status: 200, number: 1},
 		{cmd: denyTransient, status: 200, number: 2},
 		{cmd: allowNet, status: 200, number: 3},
+		{cmd: denySSH, status: 200, number: 4},
+		{cmd: deleteRule(4), status: 200},
 	})
 
-	// A reboot: the filter lost its rules, and holds one the store does
-	// not know.
-	f := &memFilter{rules: []Numbered{{Number: 9}}}
+	// A reboot: the filter lost its rules, and holds one the store
+	// assigned and no longer knows.
+	f := &memFilter{rules: []Numbered{{Number: 4}}}
 	a, logs := restarted(first, f)
 	run(t, a, []step{{cmd: queryVersions, status: 200}})
 	if got, want := f.Numbers(), []int64{1, 3}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after the restart the filter holds %v, want the persistent rules %v", got, want)
 	}
 	wantLogs := []string{
-		"removed rules the store does not know[rule_numbers [9]]",
+		"removed rules the store does not know[rule_numbers [4]]",
 		"forgot a rule that was not persistent[rule_number 2]",
 		"restored a persistent rule[rule_number 1]",
 		"restored a persistent rule[rule_number 3]",
@@ -216,10 +219,48 @@ func TestActuatorRestoresPersistentRules(t *testing.T) {
 	run(t, a, []step{
 		{cmd: deleteRule(2), status: 500, text: "no rule number 2"},
 		{cmd: deleteRule(3), status: 200},
-		{cmd: denySSH, status: 200, number: 4},
+		{cmd: denySSH, status: 200, number: 5},
 	})
-	if got, want := f.Rules(), []string{"1 deny", "4 deny"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.Rules(), []string{"1 deny", "5 deny"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("filter holds %v, want %v", got, want)
+	}
+}
+
+// TestHostileActuatorLostStore starts an actuator over a store that lost
+// its rules (empty: truncated and started afresh) or is an older copy,
+// while the packet filter holds the rules: the start fails, naming the
+// rules, and the filter keeps every rule.
+func TestHostileActuatorLostStore(t *testing.T) {
+	f := &memFilter{}
+	first := &Actuator{Filter: f, Store: newMemStore()}
+	run(t, first, []step{{cmd: denySSH, status: 200, number: 1}})
+	older := newMemStore()
+	maps.Copy(older.m, first.Store.(*memStore).m)
+	run(t, first, []step{
+		{cmd: denyTransient, status: 200, number: 2},
+		{cmd: allowNet, status: 200, number: 3},
+	})
+	want := f.Rules()
+
+	for _, tt := range []struct {
+		name  string
+		store *memStore
+		held  string
+	}{
+		{"empty store", newMemStore(), "[1 2 3]"},
+		{"older copy", older, "[2 3]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &Actuator{Filter: f, Store: tt.store}
+			err := a.Start()
+			if !errors.Is(err, &abi.Error{Code: abi.CodeUnavailable}) || !strings.Contains(err.Error(), "holds rules "+tt.held+" that the store never assigned") {
+				t.Errorf("Start = %v, want unavailable naming rules %s", err, tt.held)
+			}
+			run(t, a, []step{{cmd: denySSH, status: 500, text: "nothing was changed"}})
+			if got := f.Rules(); !reflect.DeepEqual(got, want) {
+				t.Errorf("the filter holds %v, want %v still", got, want)
+			}
+		})
 	}
 }
 

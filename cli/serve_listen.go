@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/net/netutil"
+
+	"github.com/gatehouse/gatehouse/cli/internal/config"
+)
+
+// listen listens on addr for at most s.MaxConnections connections at once:
+// further ones wait in the kernel's backlog until one closes.
+func listen(addr string, s config.Server) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return netutil.LimitListener(ln, s.MaxConnections), nil
+}
+
+// newHTTPServer returns the server of handler with the time and size
+// bounds of s, and the gauge gatehouse_http_connections of its open
+// connections registered in reg.
+func newHTTPServer(s config.Server, handler http.Handler, tlsConfig *tls.Config, reg prometheus.Registerer, logger *slog.Logger) *http.Server {
+	open := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gatehouse_http_connections",
+		Help: "Connections of the HTTP server open now; server.max_connections bounds them.",
+	})
+	reg.MustRegister(open)
+	return &http.Server{
+		Handler:           handler,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		ReadTimeout:       s.ReadTimeout,
+		WriteTimeout:      s.WriteTimeout,
+		IdleTimeout:       s.IdleTimeout,
+		MaxHeaderBytes:    s.MaxHeaderBytes,
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			switch state {
+			case http.StateNew:
+				open.Inc()
+			case http.StateClosed, http.StateHijacked:
+				open.Dec()
+			}
+		},
+		// Connection errors, such as failed TLS handshakes, go to the log.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
