@@ -49,7 +49,7 @@ const (
 type fixture struct {
 	basics, extism, kvcounter string // .wasm files
 	config                    string // grants kvcounter what it needs
-	noGrants                  string // grants nothing
+	noGrants                  string // grants nothing, not even the default's grants
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -71,7 +71,7 @@ plugins:
   kvcounter:
     grants: {log: true, clock: true, kv: true}
 `, cache, filepath.Join(dir, "store.db"))),
-		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\n", cache)),
+		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\nplugins: null\n", cache)),
 	}
 }
 
@@ -233,10 +233,17 @@ plugins:
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
 		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, wasmbuild.CacheDir(t, "wazero")))
 		r := run(t, "", "plugin", "list", "--config", cfg)
-		// No grants for kvcounter in this configuration.
+		// The configuration lies over the default, which grants kvcounter
+		// what it needs.
+		r.check(t, cli.ExitOK)
+		if !strings.Contains(r.stdout, "kvcounter") || strings.Contains(r.stdout, "capability_denied") {
+			t.Errorf("kvcounter is not listed with the default grants:\n%s", r.stdout)
+		}
+		cfg = writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nplugins: {kvcounter: null}\n", dir, wasmbuild.CacheDir(t, "wazero")))
+		r = run(t, "", "plugin", "list", "--config", cfg)
 		r.check(t, cli.ExitFinding)
 		if !strings.Contains(r.stdout, "kvcounter.wasm: capability_denied") {
-			t.Errorf("kvcounter is not refused for its grants:\n%s", r.stdout)
+			t.Errorf("kvcounter is not refused without its grants:\n%s", r.stdout)
 		}
 	})
 
@@ -983,4 +990,27 @@ func TestVersion(t *testing.T) {
 	if b["abi"] != abi.Version || b["go"] != runtime.Version() || b["wazero"] == "" || b["version"] == "" || b["commit"] == "" {
 		t.Errorf("version --output json: %s", r.stdout)
 	}
+}
+
+// TestConfig shows a configuration laid over the default, and checks files.
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.yaml", "listen: 127.0.0.1:9999\nplugins: {acl-basics: null}\n")
+	r := run(t, "", "config", "show", "--config", good)
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"listen: 127.0.0.1:9999\n", "    kvcounter:\n        grants:\n            log: true\n            clock: true\n            kv: true\n",
+		"limits:\n    memory_pages: 1024\n    timeout: 5s\n", "    acl-basics:\n        grants:\n            log: false\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("config show has no %q:\n%s", want, r.stdout)
+		}
+	}
+	r = run(t, "", "config", "check", good)
+	r.check(t, cli.ExitOK)
+	if r.stdout != good+": ok\n" {
+		t.Errorf("config check: %q", r.stdout)
+	}
+	bad := writeFile(t, dir, "bad.yaml", "listen: x\nplugins:\n  kvcounter: {grant: {}}\n")
+	run(t, "", "config", "check", bad).check(t, cli.ExitUsage, "config "+bad+`: line 3: unknown key "grant"`)
+	run(t, "", "config", "check", filepath.Join(dir, "none.yaml")).check(t, cli.ExitUsage, "no such file")
 }

@@ -78,14 +78,14 @@ ABI, and serves them over HTTP.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().String("config", "", "configuration file (default: the embedded configuration)")
+	root.PersistentFlags().String("config", "", "configuration file, laid over the embedded configuration (gatehouse config --help)")
 	// --version prints what the version command prints.
 	b := versionInfo(debug.ReadBuildInfo)
 	var text strings.Builder
 	b.write(&text)
 	root.Version = b.Version
 	root.SetVersionTemplate(text.String())
-	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newConfigCommand(), newVersionCommand())
 	return root
 }
 

@@ -589,3 +589,64 @@ proxy:
 		t.Errorf("serviceG.authentication = %+v", g)
 	}
 }
+
+// TestLayer lays files over the embedded default: mappings merge at every
+// depth, other values replace, null drops, and errors keep the file's lines.
+func TestLayer(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		check      func(t *testing.T, f *config.File)
+		err        string
+	}{
+		{name: "empty file is the default", yaml: "", check: func(t *testing.T, f *config.File) {
+			if !reflect.DeepEqual(f, config.Default()) {
+				t.Errorf("got %+v, want the default", f)
+			}
+		}},
+		{name: "listen only keeps the grants", yaml: "listen: 127.0.0.1:9999\n", check: func(t *testing.T, f *config.File) {
+			if f.Listen != "127.0.0.1:9999" || !f.Plugins["kvcounter"].Grants.KV.Granted || f.Store != "data/gatehouse.db" {
+				t.Errorf("listen %q, kvcounter %+v, store %q", f.Listen, f.Plugins["kvcounter"], f.Store)
+			}
+		}},
+		{name: "nested keys merge", yaml: "plugins:\n  slpf-nftables:\n    grants: {exec: {dry_run: false}}\n  mine:\n    grants: {clock: true}\n", check: func(t *testing.T, f *config.File) {
+			g := f.Plugins["slpf-nftables"].Grants
+			if g.Exec == nil || g.Exec.DryRun || !slices.Equal(g.Exec.Programs, []string{"nft"}) || !g.Log || !g.KV.Granted || f.Plugins["slpf-nftables"].Limits.PoolSize != 1 {
+				t.Errorf("slpf-nftables: %+v, exec %+v", f.Plugins["slpf-nftables"], g.Exec)
+			}
+			if !f.Plugins["mine"].Grants.Clock || !f.Plugins["kvcounter"].Grants.KV.Granted {
+				t.Errorf("plugins: %+v", f.Plugins)
+			}
+		}},
+		{name: "a list replaces", yaml: "plugins: {slpf-nftables: {grants: {exec: {programs: [nft, ip]}}}}\n", check: func(t *testing.T, f *config.File) {
+			if g := f.Plugins["slpf-nftables"].Grants; !slices.Equal(g.Exec.Programs, []string{"nft", "ip"}) || !g.Exec.DryRun {
+				t.Errorf("exec %+v", g.Exec)
+			}
+		}},
+		{name: "null drops a plugin's grants", yaml: "plugins: {kvcounter: null}\n", check: func(t *testing.T, f *config.File) {
+			if g := f.Plugins["kvcounter"].Grants; g.KV.Granted || g.Log || !f.Plugins["acl-basics"].Grants.Log {
+				t.Errorf("plugins: %+v", f.Plugins)
+			}
+		}},
+		{name: "null drops every grant", yaml: "plugins: null\n", check: func(t *testing.T, f *config.File) {
+			if len(f.Plugins) != 0 {
+				t.Errorf("plugins: %+v", f.Plugins)
+			}
+		}},
+		{name: "errors keep the lines", yaml: "listen: x\nplugins:\n  kvcounter:\n    grant: {}\n", err: `config g.yaml: line 4: unknown key "grant"`},
+		{name: "and the checks", yaml: "log: {level: loud}\n", err: `config g.yaml: log.level "loud" is not one of`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Layer([]byte(tt.yaml), "g.yaml")
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, f)
+		})
+	}
+}
