@@ -88,8 +88,6 @@ func TestExtismExportsRefused(t *testing.T) {
 			"no gatehouse_abi_v1 export: not a Gatehouse plugin; a plain Extism plugin is served once its exports are mapped to components under plugins.go-quickstart.extism.exports"},
 		{"no such export", &ExtismConfig{WASI: true, Exports: map[string]abi.Component{"nope": {Kind: abi.KindObject, Name: "x"}}},
 			abi.CodeABIMismatch, "plugins.go-quickstart.extism.exports: the module has no export nope"},
-		{"an agent", &ExtismConfig{WASI: true, Exports: map[string]abi.Component{"greet": {Kind: abi.KindAgent, Name: "x"}}},
-			abi.CodeBadManifest, "exports.greet.kind: an agent needs two exports"},
 		{"a bad name", &ExtismConfig{WASI: true, Exports: map[string]abi.Component{"greet": {Kind: abi.KindObject, Name: "Bad Name"}}},
 			abi.CodeBadManifest, "Bad Name"},
 	} {
@@ -101,6 +99,19 @@ func TestExtismExportsRefused(t *testing.T) {
 				t.Errorf("status %s: %s; want %s containing %q", s.Status, s.Message, tt.code, tt.message)
 			}
 		})
+	}
+}
+
+// TestExtismConfigRefused checks that the host refuses a mapping that
+// cannot describe a plugin before loading any.
+func TestExtismConfigRefused(t *testing.T) {
+	t.Parallel()
+	x := &ExtismConfig{Exports: map[string]abi.Component{"greet": {Kind: abi.KindAgent, Name: "x"}, "a": {Kind: abi.KindObject}}}
+	_, err := New(Config{Plugins: map[string]PluginConfig{"p": {Extism: x}}}, nil)
+	for _, want := range []string{"plugins.p.extism.exports.greet.kind: an agent needs two exports", "plugins.p.extism.exports.a.name: the component needs a name"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New: %v; want an error containing %q", err, want)
+		}
 	}
 }
 
