@@ -49,7 +49,7 @@ const (
 type fixture struct {
 	basics, extism, kvcounter string // .wasm files
 	config                    string // grants kvcounter what it needs
-	noGrants                  string // grants nothing
+	noGrants                  string // grants nothing, not even the default's grants
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -71,8 +71,7 @@ plugins:
   kvcounter:
     grants: {log: true, clock: true, kv: true}
 `, cache, filepath.Join(dir, "store.db"))),
-		// plugins with no value drops the embedded default's grants.
-		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\nplugins:\n", cache)),
+		noGrants: writeFile(t, dir, "no-grants.yaml", fmt.Sprintf("cache_dir: %q\nlimits:\n  timeout: 1m\nplugins: null\n", cache)),
 	}
 }
 
@@ -232,13 +231,19 @@ plugins:
 	t.Run("folder of the configuration", func(t *testing.T) {
 		t.Parallel()
 		dir := pluginDir(t, map[string]string{"kvcounter.wasm": fx.kvcounter})
-		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\nplugins:\n", dir, wasmbuild.CacheDir(t, "wazero")))
+		cfg := writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nlimits:\n  timeout: 1m\n", dir, wasmbuild.CacheDir(t, "wazero")))
 		r := run(t, "", "plugin", "list", "--config", cfg)
-		// No grants for kvcounter in this configuration, which drops the
-		// embedded default's.
+		// The configuration lies over the default, which grants kvcounter
+		// what it needs.
+		r.check(t, cli.ExitOK)
+		if !strings.Contains(r.stdout, "kvcounter") || strings.Contains(r.stdout, "capability_denied") {
+			t.Errorf("kvcounter is not listed with the default grants:\n%s", r.stdout)
+		}
+		cfg = writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf("plugins_dir: %q\ncache_dir: %q\nplugins: {kvcounter: null}\n", dir, wasmbuild.CacheDir(t, "wazero")))
+		r = run(t, "", "plugin", "list", "--config", cfg)
 		r.check(t, cli.ExitFinding)
 		if !strings.Contains(r.stdout, "kvcounter.wasm: capability_denied") {
-			t.Errorf("kvcounter is not refused for its grants:\n%s", r.stdout)
+			t.Errorf("kvcounter is not refused without its grants:\n%s", r.stdout)
 		}
 	})
 
@@ -593,7 +598,19 @@ func TestPluginCallInput(t *testing.T) {
 		},
 		{
 			name: "one argument", args: []string{fx.basics}, code: cli.ExitUsage,
-			stderr: []string{"accepts 2 arg(s), received 1"},
+			stderr: []string{"--export: name the Extism export to call (or give COMPONENT to call a component)"},
+		},
+		{
+			name: "wasi for a component", args: []string{fx.basics, "weekday", "--wasi"}, code: cli.ExitUsage,
+			stderr: []string{"--wasi applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "extism configuration for a component", args: []string{fx.basics, "weekday", "--config", "user=ann"}, code: cli.ExitUsage,
+			stderr: []string{"--config KEY=VALUE applies to Extism exports, called without COMPONENT"},
+		},
+		{
+			name: "two configuration files", args: []string{fx.basics, "weekday", "--config", "other.yaml"}, code: cli.ExitUsage,
+			stderr: []string{"--config other.yaml: a second configuration file"},
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -660,9 +677,11 @@ func (s *logBuffer) logged(msg string) map[string]any {
 type serving struct {
 	url    string // where it serves, from its log
 	client *http.Client
-	stderr *logBuffer
-	cancel context.CancelFunc
-	done   chan int // its exit status
+	// sendArgs are the flags gatehouse send needs to reach it, beside --to.
+	sendArgs []string
+	stderr   *logBuffer
+	cancel   context.CancelFunc
+	done     chan int // its exit status
 }
 
 // startServe runs gatehouse serve with args, which must ask for JSON logs,

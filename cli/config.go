@@ -16,10 +16,11 @@ func newConfigCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Show the configuration in effect, or check a configuration file",
-		Long: `A configuration file (--config FILE) is read over the embedded default
-configuration: a key the file sets replaces the default's, mappings merge key by
-key, lists are replaced, and an entry plugins.NAME replaces the default's entry
-for NAME as a whole.`,
+		Long: `A configuration file given with --config lies over the embedded default:
+mappings merge key by key, at every depth, and any other value of the file (a
+string, a number, a list, null) replaces the default's. A file that sets only
+listen keeps the default grants of the reference plugins; "plugins: null"
+drops them all, "plugins: {kvcounter: null}" those of one plugin.`,
 		Example: `  gatehouse config show
   gatehouse config check examples/openc2/gatehouse.yaml`,
 	}
@@ -126,7 +127,7 @@ func runConfigCheck(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return usage("read config: %v", err)
 	}
-	if _, err := config.ParseOverDefault(b, args[0]); err != nil {
+	if _, err := config.Layer(b, args[0]); err != nil {
 		return finding("%v", err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])

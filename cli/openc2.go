@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +31,10 @@ func newOpenC2ValidateCommand() *cobra.Command {
 		Use:   "validate [--response] [--profile slpf] FILE...",
 		Short: "Check OpenC2 commands or responses against LS v1.0",
 		Long: `Validate decodes each FILE as an OpenC2 command (LS v1.0 section 3.3.1) or,
-with --response, a response (section 3.3.2), as strictly as the consumer does:
+with --response, a response (section 3.3.2), as strictly as the consumer does.
+A FILE may also hold a whole message, {"headers": ..., "body": {"openc2":
+...}}, as gatehouse send takes it; it is checked as a message, its faults
+named from its top (body.openc2.request.target.ipv4_net). Validation is as strict:
 unknown fields, duplicate keys, trailing data and values outside LS v1.0 are
 faults. "-" reads standard input, which the output calls <stdin>.
 
@@ -115,6 +119,18 @@ func runOpenC2Validate(cmd *cobra.Command, args []string) error {
 	}
 
 	check := func(data []byte) error {
+		if isMessage(data) {
+			m, err := openc2.DecodeMessage(data)
+			switch {
+			case err != nil:
+				return err
+			case m.Request == nil:
+				return &openc2.Error{Path: "body.openc2", Message: "holds a response, not a command (validate it with --response)"}
+			case profile == "slpf":
+				return inMessage(m.Request.ValidateSLPF(), "body.openc2.request")
+			}
+			return nil
+		}
 		c, err := openc2.DecodeCommand(data)
 		if err == nil && profile == "slpf" {
 			err = c.ValidateSLPF()
@@ -125,6 +141,13 @@ func runOpenC2Validate(cmd *cobra.Command, args []string) error {
 	if response {
 		report.Kind = "response"
 		check = func(data []byte) error {
+			if isMessage(data) {
+				m, err := openc2.DecodeMessage(data)
+				if err == nil && m.Response == nil {
+					err = &openc2.Error{Path: "body.openc2", Message: "holds a command, not a response"}
+				}
+				return err
+			}
 			_, err := openc2.DecodeResponse(data)
 			return err
 		}
@@ -156,6 +179,29 @@ func runOpenC2Validate(cmd *cobra.Command, args []string) error {
 		return finding("%d of %d %ss are not valid", report.Invalid, len(args), report.Kind)
 	}
 	return nil
+}
+
+// isMessage reports whether data is a whole message, with headers and body
+// (HTTPS transfer v1.1 section 3.3.2), rather than a bare command or
+// response: a JSON object with a member "body".
+func isMessage(data []byte) bool {
+	var top map[string]json.RawMessage
+	return json.Unmarshal(data, &top) == nil && top["body"] != nil
+}
+
+// inMessage returns err, a fault of the content of a message at prefix,
+// with its path from the top of the message.
+func inMessage(err error, prefix string) error {
+	var e *openc2.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	out := *e
+	out.Path = prefix + "." + e.Path
+	if e.Path == "" {
+		out.Path = prefix
+	}
+	return &out
 }
 
 // validateFile reads the file name ("-" for stdin) and checks its contents.

@@ -161,6 +161,26 @@ func TestOpenC2Validate(t *testing.T) {
 			t.Fatalf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 		}
 	})
+	t.Run("messages", func(t *testing.T) {
+		msg := writeFile(t, dir, "message.json", `{"headers":{"request_id":"r-1","from":"soc"},"body":{"openc2":{"request":{"action":"deny","target":{"ipv4_net":"10.0.0.0/8"}}}}}`)
+		badMsg := writeFile(t, dir, "bad-message.json", `{"headers":{"request_id":""},"body":{"openc2":{"request":{"action":"scan","target":{"ipv4_net":"10.0.0.0/8"}}}}}`)
+		scanMsg := writeFile(t, dir, "scan-message.json", `{"body":{"openc2":{"request":{"action":"scan","target":{"ipv4_net":"10.0.0.0/8"}}}}}`)
+		respMsg := writeFile(t, dir, "response-message.json", `{"headers":{"request_id":"r-1"},"body":{"openc2":{"response":{"status":200}}}}`)
+		r := run(t, "", "openc2", "validate", "--profile", "slpf", msg, badMsg, scanMsg, respMsg)
+		r.check(t, cli.ExitFinding, "3 of 4 commands are not valid")
+		want := msg + ": ok\n" +
+			badMsg + ": headers.request_id: must not be empty\n" +
+			scanMsg + ": body.openc2.request.action: \"scan\" is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1)\n" +
+			respMsg + ": body.openc2: holds a response, not a command (validate it with --response)\n"
+		if r.stdout != want {
+			t.Fatalf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+		}
+		r = run(t, "", "openc2", "validate", "--response", respMsg, msg)
+		r.check(t, cli.ExitFinding, "1 of 2 responses are not valid")
+		if want := respMsg + ": ok\n" + msg + ": body.openc2: holds a command, not a response\n"; r.stdout != want {
+			t.Fatalf("stdout:\n%s\nwant:\n%s", r.stdout, want)
+		}
+	})
 	t.Run("unreadable", func(t *testing.T) {
 		r := run(t, "", "openc2", "validate", good, missing, bad)
 		r.check(t, cli.ExitUsage, "gatehouse: 1 of 3 files could not be read")

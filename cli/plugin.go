@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
 )
 
@@ -221,8 +222,8 @@ func joinOrNone[T ~string](xs []T) string {
 
 func newPluginCallCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "call FILE COMPONENT",
-		Short: "Call one component of a plugin with a JSON request",
+		Use:   "call FILE [COMPONENT]",
+		Short: "Call one component of a plugin with a JSON request, or one export of an Extism plugin",
 		Long: `Call loads one plugin file, sends one request to COMPONENT and prints the reply
 as JSON. COMPONENT is a component name, or KIND/NAME when several kinds share
 the name. The request is JSON (converted to msgpack); "component" is filled in.
@@ -231,19 +232,32 @@ instance, unless --export names gatehouse_agent_reset. The kv
 capability uses a throw-away store unless --store is given. The log on stderr
 holds warnings and errors, the plugin's and the host's; --log-level info adds
 the plugin's other messages and the host's (such as "plugin loaded"). Exit
-status 1 when the plugin does not load or answers with an error.`,
+status 1 when the plugin does not load or answers with an error.
+
+Without COMPONENT, call runs the export --export of any Extism plugin, as
+"extism call" does: the plugin needs no Gatehouse export, --input is passed
+as it is and the output is printed as it is. --wasi gives the plugin WASI
+(the host's sandbox: no files, environment or arguments; real clocks),
+--allow-host lets it send HTTP requests to a host (repeat for more), and
+--config KEY=VALUE sets a key of its Extism configuration (repeat for more;
+a --config without "=" names the configuration file, as everywhere).`,
 		Example: `  gatehouse plugin call plugins/basics.wasm actuator/echo --input '{"command":{"action":"query","target":{"features":[]}}}'
   gatehouse plugin call plugins/basics.wasm environment/echo --input '{"key":"weekday"}'
   echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -
-  gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug`,
-		Args: cobra.ExactArgs(2),
+  gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug
+  gatehouse plugin call plugin.wasm --export greet --input Benjamin --wasi
+  gatehouse plugin call plugin.wasm --export greet --config user=Benjamin --allow-host api.example.com`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: runPluginCall,
 	}
-	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input")
-	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind)")
+	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input (without COMPONENT: the input as it is, default none)")
+	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind); without COMPONENT, the Extism export to call")
 	cmd.Flags().String("store", "", "store file for the kv capability (default: a temporary one)")
 	cmd.Flags().String("reset", "{}", "for agents: the reset request sent first, on the same instance")
 	cmd.Flags().String("log-level", "warn", "the least level logged on stderr: debug, info, warn or error")
+	cmd.Flags().Bool("wasi", false, "without COMPONENT: give the Extism plugin WASI")
+	cmd.Flags().StringArray("allow-host", nil, "without COMPONENT: a host the Extism plugin may send HTTP requests to")
+	cmd.Flags().StringArray("config", nil, "without COMPONENT: KEY=VALUE of the Extism plugin's configuration; without \"=\": the configuration file")
 	return cmd
 }
 
@@ -256,6 +270,34 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		}
 		input = string(b)
 	}
+	configs, _ := cmd.Flags().GetStringArray("config")
+	file, extismConfig, err := splitConfigFlags(configs)
+	if err != nil {
+		return err
+	}
+	f, err := config.Load(file)
+	if err != nil {
+		return usage("%v", err)
+	}
+	switch f.Log.Level, _ = cmd.Flags().GetString("log-level"); f.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return usage("--log-level %q is not one of debug, info, warn, error", f.Log.Level)
+	}
+	if len(args) == 1 {
+		if !cmd.Flags().Changed("input") {
+			input = ""
+		}
+		return callExtism(cmd, f, args[0], []byte(input), extismConfig)
+	}
+	for _, name := range []string{"wasi", "allow-host"} {
+		if cmd.Flags().Changed(name) {
+			return usage("--%s applies to Extism exports, called without COMPONENT", name)
+		}
+	}
+	if len(extismConfig) > 0 {
+		return usage("--config KEY=VALUE applies to Extism exports, called without COMPONENT")
+	}
 	req, err := abi.DecodeJSONObject([]byte(input))
 	if err != nil {
 		return usage("--input: %v", err)
@@ -264,15 +306,6 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	resetReq, err := abi.DecodeJSONObject([]byte(reset))
 	if err != nil {
 		return usage("--reset: %v", err)
-	}
-	f, err := loadConfig(cmd)
-	if err != nil {
-		return err
-	}
-	switch f.Log.Level, _ = cmd.Flags().GetString("log-level"); f.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return usage("--log-level %q is not one of debug, info, warn, error", f.Log.Level)
 	}
 	if _, err := os.Stat(args[0]); err != nil {
 		return usage("read plugin: %v", err)
@@ -322,4 +355,61 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 		return finding("%v", err)
 	}
 	return printJSON(cmd.OutOrStdout(), reply)
+}
+
+// splitConfigFlags splits the --config flags of plugin call into the
+// configuration file, the one without "=", and the Extism configuration.
+func splitConfigFlags(flags []string) (string, map[string]string, error) {
+	var file string
+	var kv map[string]string
+	for _, c := range flags {
+		k, v, ok := strings.Cut(c, "=")
+		switch {
+		case !ok && file != "":
+			return "", nil, usage("--config %s: a second configuration file (after %s); Extism configuration is KEY=VALUE", c, file)
+		case !ok:
+			file = c
+		case k == "":
+			return "", nil, usage("--config %s: the key is empty", c)
+		default:
+			if kv == nil {
+				kv = map[string]string{}
+			}
+			kv[k] = v
+		}
+	}
+	return file, kv, nil
+}
+
+// callExtism calls the export --export of the Extism plugin in file with
+// input and prints its output.
+func callExtism(cmd *cobra.Command, f *config.File, file string, input []byte, kv map[string]string) error {
+	export, _ := cmd.Flags().GetString("export")
+	if export == "" {
+		return usage("--export: name the Extism export to call (or give COMPONENT to call a component)")
+	}
+	if _, err := os.Stat(file); err != nil {
+		return usage("read plugin: %v", err)
+	}
+	wasi, _ := cmd.Flags().GetBool("wasi")
+	hosts, _ := cmd.Flags().GetStringArray("allow-host")
+	grants := host.Grants{Log: true, Clock: wasi}
+	if len(hosts) > 0 {
+		grants.HTTP = &host.HTTPGrant{Hosts: hosts}
+	}
+	hc := f.Host()
+	// An Extism plugin has no kv capability: no store.
+	hc.PluginDir, hc.StorePath, hc.Logger = "", "", newLogger(f, cmd.ErrOrStderr())
+	h, err := host.New(hc, nil)
+	if err != nil {
+		return usage("%v", err)
+	}
+	ctx := cmd.Context()
+	defer h.Close(context.WithoutCancel(ctx))
+	out, err := h.CallExtism(ctx, file, export, input, host.ExtismConfig{WASI: wasi, Config: kv}, grants)
+	if err != nil {
+		return finding("%v", err)
+	}
+	_, err = cmd.OutOrStdout().Write(out)
+	return err
 }

@@ -18,14 +18,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/abi"
 )
 
 // templates holds one folder per language: the files every project of the
 // language gets, and kinds/KIND/ with the files of one kind. Each file is a
 // text/template of newTemplateData, named as written with ".tmpl" added,
-// but for kit.txt, which lists the files of the gatehouse checkout the
-// project gets copies of (see copyKit). cases/KIND.yaml.tmpl gives the
+// but for kit.txt, which lists the kit files (gatehouse.Kits) the project
+// gets copies of (see copyKit). cases/KIND.yaml.tmpl gives the
 // cases.yaml of a kind to every language whose folder has none of its own:
 // the components of every language behave alike. readme.tmpl defines the
 // templates that the files of every language may use: "test", the README's
@@ -35,7 +36,7 @@ import (
 var templates embed.FS
 
 // kitList is the name of the file of a language's template folder that
-// lists the files of the checkout copied into every project.
+// lists the kit files copied into every project.
 const kitList = "kit.txt"
 
 // gatehouseModule is the module path of a gatehouse checkout.
@@ -54,14 +55,15 @@ object or agent; LANG is go, c, rust, zig or assemblyscript. An actuator
 implements the custom OpenC2 actuator profile x-NAME (the name's "-" and "."
 made "_", cut to 16 characters), which commands address it by.
 
-The project uses the PDK of a gatehouse checkout: the checkout holding DIR or
-the working directory, or the one --gatehouse names. A Go project requires
-the module github.com/gatehouse/gatehouse and replaces it with that checkout,
-as the module is not published. Projects in the other languages get copies
-of their PDK's files (abi/pdk/LANG), so that they build anywhere: C
-gatehouse.h and gatehouse.c, Rust the crate gatehouse_pdk, Zig gatehouse.zig,
-AssemblyScript the folder pdk, with a package.json that pins the compiler
-the checkout uses. The project folder must not exist or be empty.`,
+The project gets a copy of its language's PDK, which this program carries,
+so that it builds anywhere, without a gatehouse checkout: Go the module
+github.com/gatehouse/gatehouse in the folder gatehouse (its packages abi and
+abi/pdk/go), which go.mod replaces it with, as the module is not published;
+C gatehouse.h and gatehouse.c, Rust the crate gatehouse_pdk, Zig
+gatehouse.zig, AssemblyScript the folder pdk, with a package.json that pins
+the compiler. --gatehouse DIR takes the PDK from a gatehouse checkout
+instead, for work on the PDK itself. The project folder must not exist or
+be empty.`,
 		Example: `  gatehouse plugin new --lang go --kind environment office-hours
   gatehouse plugin new --lang c --kind actuator --dir plugins-src/c/blocker blocker
   gatehouse plugin new --lang rust --kind obligation ticket-check`,
@@ -71,7 +73,7 @@ the checkout uses. The project folder must not exist or be empty.`,
 	cmd.Flags().String("lang", "", "language: "+strings.Join(languages(), ", "))
 	cmd.Flags().String("kind", "", "kind of the component: "+strings.Join(kindNames(), ", "))
 	cmd.Flags().String("dir", "", "project folder (default: ./NAME)")
-	cmd.Flags().String("gatehouse", "", "gatehouse checkout whose PDK the project uses (default: the one holding DIR or the working directory)")
+	cmd.Flags().String("gatehouse", "", "gatehouse checkout whose PDK the project copies (default: the PDK this program carries)")
 	_ = cmd.MarkFlagRequired("lang")
 	_ = cmd.MarkFlagRequired("kind")
 	return cmd
@@ -121,17 +123,15 @@ func runPluginNew(cmd *cobra.Command, args []string) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return usage("%s exists and is not empty", dir)
 	}
-	if checkout == "" {
-		wd, _ := os.Getwd()
-		if checkout = findCheckout(dir, wd); checkout == "" {
-			return usage("no gatehouse checkout holds %s or the working directory; pass --gatehouse DIR "+
-				"(the PDK comes from a checkout, as %s is not published as a module)", dir, gatehouseModule)
+	var kits fs.FS = gatehouse.Kits
+	if checkout != "" {
+		if !isCheckout(checkout) {
+			return usage("--gatehouse %s is not a gatehouse checkout (no go.mod of module %s)", checkout, gatehouseModule)
 		}
-	} else if checkout, err = filepath.Abs(checkout); err != nil || !isCheckout(checkout) {
-		return usage("--gatehouse %s is not a gatehouse checkout (no go.mod of module %s)", checkout, gatehouseModule)
+		kits = os.DirFS(checkout)
 	}
 
-	files, err := renderProject(lang, abi.Kind(kind), newTemplateData(name, abi.Kind(kind), lang, dir, checkout))
+	files, err := renderProject(lang, abi.Kind(kind), newTemplateData(name, abi.Kind(kind), lang), kits)
 	if err != nil {
 		return err
 	}
@@ -163,13 +163,9 @@ func runPluginNew(cmd *cobra.Command, args []string) error {
 
 // templateData is what the templates see.
 type templateData struct {
-	Name     string   // plugin and component name
-	Kind     abi.Kind // the component's kind
-	Lang     string
-	Checkout string // absolute path of the gatehouse checkout
-	// Replace is the checkout as a go.mod replace path: relative when the
-	// project is inside the checkout, else absolute.
-	Replace string
+	Name string   // plugin and component name
+	Kind abi.Kind // the component's kind
+	Lang string
 	// Ident is the name as an identifier, "-" and "." made "_": a Rust
 	// crate name.
 	Ident string
@@ -179,20 +175,16 @@ type templateData struct {
 	Profile string
 }
 
-func newTemplateData(name string, kind abi.Kind, lang, dir, checkout string) templateData {
-	d := templateData{Name: name, Kind: kind, Lang: lang, Checkout: checkout, Replace: checkout,
-		Ident: strings.NewReplacer("-", "_", ".", "_").Replace(name)}
+func newTemplateData(name string, kind abi.Kind, lang string) templateData {
+	d := templateData{Name: name, Kind: kind, Lang: lang, Ident: strings.NewReplacer("-", "_", ".", "_").Replace(name)}
 	d.Profile = "x-" + d.Ident[:min(len(d.Ident), 14)]
-	if rel, err := filepath.Rel(dir, checkout); err == nil && strings.HasPrefix(dir, checkout+string(filepath.Separator)) {
-		d.Replace = filepath.ToSlash(rel)
-	}
 	return d
 }
 
-// renderProject renders the templates of lang and kind, by the path each
-// file gets in the project.
-func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byte, error) {
-	shared, err := template.New("").Funcs(checkoutFuncs(d.Checkout)).Option("missingkey=error").ParseFS(templates, "templates/readme.tmpl")
+// renderProject renders the templates of lang and kind, with the kit files
+// of kits, by the path each file gets in the project.
+func renderProject(lang string, kind abi.Kind, d templateData, kits fs.FS) (map[string][]byte, error) {
+	shared, err := template.New("").Funcs(kitFuncs(kits)).Option("missingkey=error").ParseFS(templates, "templates/readme.tmpl")
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +222,7 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 	if err := render(base+"/kinds/"+string(kind), ""); err != nil {
 		return nil, err
 	}
-	if err := copyKit(lang, d.Checkout, files); err != nil {
+	if err := copyKit(lang, kits, files); err != nil {
 		return nil, err
 	}
 	if _, ok := files["cases.yaml"]; !ok {
@@ -251,12 +243,14 @@ func renderProject(lang string, kind abi.Kind, d templateData) (map[string][]byt
 	return files, nil
 }
 
-// copyKit adds to files the copies of the files of the checkout that the
-// kit list of lang names. Each line of the list but blank ones and #
-// comments is "SOURCE FOLDER": the checkout's files matching the pattern
-// SOURCE (filepath.Match syntax) are copied into the project's FOLDER ("."
-// for the project's own) under their names.
-func copyKit(lang, checkout string, files map[string][]byte) error {
+// copyKit adds to files the copies of the kit files of kits that the kit
+// list of lang names. Each line of the list but blank ones and # comments
+// is "SOURCE FOLDER": the files matching the pattern SOURCE (path.Match
+// syntax) are copied into the project's FOLDER ("." for the project's own)
+// under their names; a SOURCE "DIR/..." copies the tree under DIR, keeping
+// its folders. Go test files and testdata folders are left out: a copy
+// builds, it is not tested.
+func copyKit(lang string, kits fs.FS, files map[string][]byte) error {
 	list, err := templates.ReadFile("templates/" + lang + "/" + kitList)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -273,37 +267,58 @@ func copyKit(lang, checkout string, files map[string][]byte) error {
 		if len(f) != 2 {
 			return fmt.Errorf("templates/%s/%s:%d: want SOURCE FOLDER, got %q", lang, kitList, n, strings.TrimSpace(line))
 		}
-		matches, err := filepath.Glob(filepath.Join(checkout, filepath.FromSlash(f[0])))
-		if err == nil && len(matches) == 0 {
+		copied := map[string]string{} // the project's file by its kit file
+		if root, ok := strings.CutSuffix(f[0], "/..."); ok {
+			err = fs.WalkDir(kits, root, func(p string, e fs.DirEntry, err error) error {
+				switch {
+				case err != nil:
+					return err
+				case e.IsDir() && e.Name() == "testdata":
+					return fs.SkipDir
+				case !e.IsDir() && !strings.HasSuffix(p, "_test.go"):
+					copied[p] = path.Join(f[1], strings.TrimPrefix(p, root+"/"))
+				}
+				return nil
+			})
+		} else {
+			var matches []string
+			matches, err = fs.Glob(kits, f[0])
+			for _, m := range matches {
+				if !strings.HasSuffix(m, "_test.go") {
+					copied[m] = path.Join(f[1], path.Base(m))
+				}
+			}
+		}
+		if err == nil && len(copied) == 0 {
 			err = errors.New("no file matches")
 		}
 		if err != nil {
-			return fmt.Errorf("copy %s of the gatehouse checkout: %w", f[0], err)
+			return fmt.Errorf("copy %s of the gatehouse kits: %w", f[0], err)
 		}
-		for _, m := range matches {
-			b, err := os.ReadFile(m)
-			if err != nil {
-				return fmt.Errorf("copy %s of the gatehouse checkout: %w", f[0], err)
+		for from, to := range copied {
+			if files[to], err = fs.ReadFile(kits, from); err != nil {
+				return fmt.Errorf("copy %s of the gatehouse kits: %w", from, err)
 			}
-			files[path.Join(f[1], filepath.Base(m))] = b
 		}
 	}
 	return nil
 }
 
-// checkoutFuncs returns the template functions that read the checkout:
+// kitFuncs returns the template functions that read the kit files of kits:
 //
-//   - goVersion: the go directive of its go.mod;
+//   - goVersion: the go directive of the gatehouse go.mod;
 //   - require MODULE: "MODULE VERSION", the version its go.mod requires;
-//   - goSum MODULE...: the go.sum lines of those modules at those versions;
-//   - checkoutFile PATH: the content of a file of the checkout;
+//   - goSum MODULE...: the go.sum lines of those modules at those versions,
+//     or at every version of its go.sum for a module that go.mod does not
+//     require (one that only the requirements' go.mod files name);
+//   - kitFile PATH: the content of a kit file;
 //   - npmVersion PACKAGE: the version of the devDependency PACKAGE in the
-//     checkout's package.json, which pins the npm toolchains.
-func checkoutFuncs(checkout string) template.FuncMap {
+//     gatehouse package.json, which pins the npm toolchains.
+func kitFuncs(kits fs.FS) template.FuncMap {
 	read := func(p string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(checkout, filepath.FromSlash(p)))
+		b, err := fs.ReadFile(kits, p)
 		if err != nil {
-			return "", fmt.Errorf("read %s of the gatehouse checkout: %w", p, err)
+			return "", fmt.Errorf("read %s of the gatehouse kits: %w", p, err)
 		}
 		return string(b), nil
 	}
@@ -322,7 +337,7 @@ func checkoutFuncs(checkout string) template.FuncMap {
 				return f[1], nil
 			}
 		}
-		return "", fmt.Errorf("the gatehouse checkout's go.mod has no %s %s", word, module)
+		return "", fmt.Errorf("the gatehouse kits' go.mod has no %s %s", word, module)
 	}
 	version := func(module string) (string, error) { return directive("require", module) }
 	return template.FuncMap{
@@ -339,22 +354,20 @@ func checkoutFuncs(checkout string) template.FuncMap {
 			var out []string
 			for _, m := range modules {
 				v, err := version(m)
-				if err != nil {
-					return "", err
-				}
+				required := err == nil
 				n := len(out)
 				for line := range strings.Lines(sum) {
-					if f := strings.Fields(line); len(f) == 3 && f[0] == m && strings.TrimSuffix(f[1], "/go.mod") == v {
+					if f := strings.Fields(line); len(f) == 3 && f[0] == m && (!required || strings.TrimSuffix(f[1], "/go.mod") == v) {
 						out = append(out, strings.TrimSpace(line))
 					}
 				}
 				if len(out) == n {
-					return "", fmt.Errorf("the gatehouse checkout's go.sum has no line for %s %s", m, v)
+					return "", fmt.Errorf("the gatehouse kits' go.sum has no line for %s %s", m, v)
 				}
 			}
 			return strings.Join(out, "\n"), nil
 		},
-		"checkoutFile": read,
+		"kitFile": read,
 		"npmVersion": func(pkg string) (string, error) {
 			b, err := read("package.json")
 			if err != nil {
@@ -364,33 +377,15 @@ func checkoutFuncs(checkout string) template.FuncMap {
 				DevDependencies map[string]string `json:"devDependencies"`
 			}
 			if err := json.Unmarshal([]byte(b), &p); err != nil {
-				return "", fmt.Errorf("the gatehouse checkout's package.json: %w", err)
+				return "", fmt.Errorf("the gatehouse kits' package.json: %w", err)
 			}
 			v, ok := p.DevDependencies[pkg]
 			if !ok {
-				return "", fmt.Errorf("the gatehouse checkout's package.json has no devDependency %s", pkg)
+				return "", fmt.Errorf("the gatehouse kits' package.json has no devDependency %s", pkg)
 			}
 			return v, nil
 		},
 	}
-}
-
-// findCheckout returns the first gatehouse checkout holding one of dirs,
-// or "".
-func findCheckout(dirs ...string) string {
-	for _, d := range dirs {
-		for d != "" {
-			if isCheckout(d) {
-				return d
-			}
-			parent := filepath.Dir(d)
-			if parent == d {
-				break
-			}
-			d = parent
-		}
-	}
-	return ""
 }
 
 // isCheckout reports whether dir holds the go.mod of the gatehouse module.

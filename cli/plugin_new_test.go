@@ -17,11 +17,14 @@ import (
 
 // TestPluginNew generates the project of every language and kind outside
 // the repository, builds it as its README says, and runs its cases.yaml:
-// every case must pass. An actuator must implement its x- profile and its
-// README must show a command addressed to it.
+// every case must pass. No file of the project may name the repository,
+// and Go builds without downloading: the project carries its PDK. An
+// actuator must implement its x- profile and its README must show a
+// command addressed to it.
 func TestPluginNew(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
+	root := wasmbuild.ModuleRoot(t)
 	for _, lang := range []string{"go", "c", "rust", "zig", "assemblyscript"} {
 		for _, kind := range abi.Kinds {
 			name := lang + "-" + string(kind)
@@ -35,6 +38,7 @@ func TestPluginNew(t *testing.T) {
 						t.Error(err)
 					}
 				}
+				checkNoMention(t, dir, root)
 				wasm := build(t, dir, lang)
 				if want := filepath.Join(dir, name+".wasm"); wasm != want {
 					t.Errorf("the README's build writes %s, want %s", wasm, want)
@@ -67,7 +71,7 @@ func build(t *testing.T, dir, lang string) string {
 	}
 	wasm := filepath.Base(dir) + ".wasm"
 	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-buildmode=c-shared", "-o", wasm, ".")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=-mod=readonly")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off")
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", dir, err, b)
@@ -90,6 +94,23 @@ func checkProfile(t *testing.T, dir, wasm, profile, config string) {
 	}
 	if readme := readFile(t, filepath.Join(dir, "README.md")); !strings.Contains(readme, `"actuator":{"`+profile+`":{}}`) {
 		t.Errorf("README.md shows no command addressed to %s:\n%s", profile, readme)
+	}
+}
+
+// checkNoMention checks that no file under dir holds the text s.
+func checkNoMention(t *testing.T, dir, s string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		if strings.Contains(readFile(t, p), s) {
+			t.Errorf("%s names %s", p, s)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -166,10 +187,10 @@ func TestPluginNewRefuses(t *testing.T) {
 	}
 }
 
-// TestPluginNewReplace checks that a Go project inside the checkout
-// replaces the module with a relative path, and one outside with an
-// absolute one.
-func TestPluginNewReplace(t *testing.T) {
+// TestPluginNewGoModule checks that a Go project replaces the gatehouse
+// module with its copy of the PDK, the checkout's packages abi and
+// abi/pdk/go without their tests, inside the checkout as outside.
+func TestPluginNewGoModule(t *testing.T) {
 	t.Parallel()
 	root := wasmbuild.ModuleRoot(t)
 	inside, err := os.MkdirTemp(root, ".test-plugin-new-")
@@ -177,14 +198,40 @@ func TestPluginNewReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(inside) })
-	for dir, want := range map[string]string{
-		filepath.Join(inside, "p"):      "=> ../..\n",
-		filepath.Join(t.TempDir(), "p"): "=> " + filepath.ToSlash(root) + "\n",
-	} {
+	for _, dir := range []string{filepath.Join(inside, "p"), filepath.Join(t.TempDir(), "p")} {
 		r := run(t, "", "plugin", "new", "--lang", "go", "--kind", "object", "--dir", dir, "p")
 		r.check(t, cli.ExitOK)
-		if gomod := readFile(t, filepath.Join(dir, "go.mod")); !strings.Contains(gomod, want) {
-			t.Errorf("%s: go.mod does not replace %q:\n%s", dir, want, gomod)
+		if gomod := readFile(t, filepath.Join(dir, "go.mod")); !strings.Contains(gomod, "replace github.com/gatehouse/gatehouse => ./gatehouse\n") {
+			t.Errorf("%s: go.mod does not replace the module with ./gatehouse:\n%s", dir, gomod)
+		}
+		if gomod := readFile(t, filepath.Join(dir, "gatehouse", "go.mod")); !strings.Contains(gomod, "module github.com/gatehouse/gatehouse\n") {
+			t.Errorf("%s: gatehouse/go.mod:\n%s", dir, gomod)
+		}
+		n := 0
+		err := filepath.WalkDir(filepath.Join(root, "abi"), func(p string, e os.DirEntry, err error) error {
+			rel, _ := filepath.Rel(root, p)
+			switch {
+			case err != nil:
+				return err
+			case e.IsDir() && rel != "abi" && rel != filepath.Join("abi", "pdk") && !strings.HasPrefix(rel, filepath.Join("abi", "pdk", "go")):
+				return filepath.SkipDir
+			case e.IsDir() || !strings.HasSuffix(p, ".go"):
+				return nil
+			}
+			copied := filepath.Join(dir, "gatehouse", rel)
+			b, err := os.ReadFile(copied)
+			switch {
+			case strings.HasSuffix(p, "_test.go") && err == nil:
+				t.Errorf("%s: a test file is copied", copied)
+			case !strings.HasSuffix(p, "_test.go") && (err != nil || string(b) != readFile(t, p)):
+				t.Errorf("%s is not a copy of %s: %v", copied, rel, err)
+			default:
+				n++
+			}
+			return nil
+		})
+		if err != nil || n < 20 {
+			t.Errorf("%d files of the Go PDK checked: %v", n, err)
 		}
 	}
 }

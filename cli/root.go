@@ -78,7 +78,7 @@ ABI, and serves them over HTTP.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().String("config", "", "configuration file, read over the embedded default configuration")
+	root.PersistentFlags().String("config", "", "configuration file, laid over the embedded configuration (gatehouse config --help)")
 	// --version prints what the version command prints.
 	b := versionInfo(debug.ReadBuildInfo)
 	var text strings.Builder

@@ -39,7 +39,7 @@ A consumer that authorizes commands by bearer token takes one from
 		RunE: runSend,
 	}
 	addConsumerFlags(cmd)
-	cmd.Flags().String("from", "", "the producer's identifier, sent as headers.from")
+	cmd.Flags().String("from", "", "the producer's identifier, sent as headers.from (default: the host name)")
 	return cmd
 }
 
@@ -129,8 +129,7 @@ func readCommand(stdin io.Reader, file string) (*openc2.Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the command: %w", err)
 	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(b, &top) == nil && top["body"] != nil {
+	if isMessage(b) {
 		m, err := openc2.DecodeMessage(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)

@@ -41,8 +41,8 @@ func (s *serving) request(t *testing.T, method, path, body string, headers ...st
 
 // TestHostileServeDecisionAPI attacks the decision API of serve: a client
 // cannot choose the object setters nor pass an endless path, a web page
-// cannot post to it from a browser, and with policy.decision_api.token_file
-// it asks for a token.
+// cannot post to it, nor to serve's other routes, from a browser, and with
+// policy.decision_api.token_file it asks for a token.
 func TestHostileServeDecisionAPI(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -107,6 +107,19 @@ policy:
 		if res, b := s.request(t, http.MethodPost, path, `{}`, "Content-Type", "text/plain"); res.StatusCode != http.StatusUnsupportedMediaType {
 			t.Errorf("POST %s as text/plain: %d %.200s, want 415", path, res.StatusCode, b)
 		}
+	}
+	// A page of another origin cannot have a browser post to serve's own
+	// routes, even without a body; the browser says where the page is from.
+	for _, from := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "http://evil.example"}} {
+		for _, path := range []string{"/v1/plugins/reload", "/v1/decide", "/v1/sim/runs"} {
+			res, b := s.request(t, http.MethodPost, path, strings.Replace(admin, "PATH", "/", 1), "Content-Type", json, "Authorization", auth, from[0], from[1])
+			if res.StatusCode != http.StatusForbidden || !strings.Contains(b, "another origin") {
+				t.Errorf("POST %s with %s: %s: %d %.200s, want 403", path, from[0], from[1], res.StatusCode, b)
+			}
+		}
+	}
+	if res, b := s.request(t, http.MethodPost, "/v1/plugins/reload", "", "Sec-Fetch-Site", "same-origin"); res.StatusCode != http.StatusOK {
+		t.Errorf("POST /v1/plugins/reload from a page of serve's origin: %d %.200s, want 200", res.StatusCode, b)
 	}
 	s.stop(t)
 }

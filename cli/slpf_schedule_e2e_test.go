@@ -14,6 +14,8 @@ import (
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/internal/netnstest"
 	"github.com/gatehouse/gatehouse/internal/slpftest"
+	"github.com/gatehouse/gatehouse/internal/tlsconf"
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
@@ -23,11 +25,22 @@ import (
 // a network namespace, on one store, started and stopped at will.
 type slpfServe struct {
 	config, plugins string
+	pki             *tlstest.PKI // nil for plain HTTP
+}
+
+// transports are the ways the scenarios reach serve: plain HTTP, and
+// mutual TLS with a client certificate (a nil PKI for plain HTTP).
+var transports = []struct {
+	name string
+	pki  func(t *testing.T) *tlstest.PKI
+}{
+	{"http", func(*testing.T) *tlstest.PKI { return nil }},
+	{"mutual TLS", func(t *testing.T) *tlstest.PKI { return tlstest.New(t) }},
 }
 
 // newSLPFServe writes the configuration of gatehouse serve that grants each
-// of acts its programs for real.
-func newSLPFServe(t *testing.T, acts ...slpftest.Actuator) *slpfServe {
+// of acts its programs for real; with pki, serve requires mutual TLS.
+func newSLPFServe(t *testing.T, pki *tlstest.PKI, acts ...slpftest.Actuator) *slpfServe {
 	dir := t.TempDir()
 	files := map[string]string{}
 	var grants strings.Builder
@@ -42,12 +55,17 @@ func newSLPFServe(t *testing.T, acts ...slpftest.Actuator) *slpfServe {
     limits: {pool_size: 1, timeout: 1m} # a busy machine makes the programs slow
 `, a.Name, strings.Join(a.Programs, ", "))
 	}
+	tlsConfig := ""
+	if pki != nil {
+		tlsConfig = fmt.Sprintf("tls: {cert: %q, key: %q, client_ca: %q}", pki.ServerCert, pki.ServerKey, pki.CA)
+	}
 	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
 log: {format: json}
-plugins:%s`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), grants.String()))
-	return &slpfServe{config: config, plugins: pluginDir(t, files)}
+%s
+plugins:%s`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), tlsConfig, grants.String()))
+	return &slpfServe{config: config, plugins: pluginDir(t, files), pki: pki}
 }
 
 // start runs gatehouse serve, with the plugins of plugins (s.plugins when
@@ -57,18 +75,28 @@ func (s *slpfServe) start(t *testing.T, plugins string) *serving {
 	if plugins == "" {
 		plugins = s.plugins
 	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	sv := startServe(t, client, "--config", s.config, "--plugins", plugins, "--listen", "127.0.0.1:0")
+	tr := &http.Transport{DisableKeepAlives: true}
+	var sendArgs []string
+	if s.pki != nil {
+		cfg, err := tlsconf.Client(s.pki.CA, s.pki.ClientCert, s.pki.ClientKey, false, [3]string{"cacert", "cert", "key"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.TLSClientConfig = cfg
+		sendArgs = []string{"--cacert", s.pki.CA, "--cert", s.pki.ClientCert, "--key", s.pki.ClientKey}
+	}
+	sv := startServe(t, &http.Client{Transport: tr}, "--config", s.config, "--plugins", plugins, "--listen", "127.0.0.1:0")
+	sv.sendArgs = sendArgs
 	sv.waitReady(t)
 	return sv
 }
 
-// sendID sends command under the request_id id with gatehouse send and
-// returns its response, whatever its status.
-func sendID(t *testing.T, url, id, command string) map[string]any {
+// sendID sends command under the request_id id with gatehouse send to s
+// and returns its response, whatever its status.
+func sendID(t *testing.T, s *serving, id, command string) map[string]any {
 	t.Helper()
 	msg := fmt.Sprintf(`{"headers":{"request_id":%q},"body":{"openc2":{"request":%s}}}`, id, command)
-	return response(t, run(t, msg, "send", "--to", url, "-"))
+	return response(t, run(t, msg, append([]string{"send", "--to", s.url, "-"}, s.sendArgs...)...))
 }
 
 // record returns the history record of the command of request_id id.
@@ -90,14 +118,25 @@ func record(t *testing.T, s *serving, id string) (consumer.Record, bool) {
 	return consumer.Record{}, false
 }
 
-// waitState waits until the command of request_id id is in state.
+// waitState waits until the command of request_id id is in state. A
+// command that reaches another final state fails the test at once; the
+// wait is bounded generously for a busy machine.
 func waitState(t *testing.T, s *serving, id, state string) consumer.Record {
 	t.Helper()
 	var r consumer.Record
+	deadline := time.Now().Add(2 * time.Minute)
 	s.waitFor(t, fmt.Sprintf("%s in state %s", id, state), func() bool {
 		var ok bool
 		r, ok = record(t, s, id)
-		return ok && r.State == state
+		switch {
+		case ok && r.State == state:
+			return true
+		case ok && r.State != consumer.StatePending && r.State != consumer.StateScheduled && r.State != consumer.StateInEffect:
+			t.Fatalf("%s: in state %s, not %s: %+v", id, r.State, state, r)
+		case time.Now().After(deadline):
+			t.Fatalf("%s: not in state %s after 2 minutes: %+v", id, state, r)
+		}
+		return false
 	})
 	return r
 }
@@ -114,84 +153,93 @@ func sleepUntil(at time.Time) { time.Sleep(time.Until(at) + 100*time.Millisecond
 // deny that fails at its start (its actuator is gone) shows in the
 // history, in gatehouse openc2 history and in the metrics.
 func TestSLPFScheduleEndToEnd(t *testing.T) {
-	for _, a := range slpftest.Actuators {
-		t.Run(a.Name, func(t *testing.T) {
-			ns := netnstest.New(t, a.Programs...)
-			ns.LogOnFailure(t, a.Listing...)
-			srv := newSLPFServe(t, a)
-			p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
-			open := map[string]error{p: nil, q: nil}
-			blocked := map[string]error{p: netnstest.ErrTimeout, q: nil}
-			deny := func(args string) string {
-				return fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}},"args":{%s}}`, netnstest.Port(p), args)
-			}
-			ms := func(t time.Time) int64 { return t.UnixMilli() }
-
-			s := srv.start(t, "")
-			// start_time and stop_time.
-			start := time.Now().Add(2 * time.Second)
-			r := sendID(t, s.url, "window", deny(fmt.Sprintf(`"start_time":%d,"stop_time":%d`, ms(start), ms(start.Add(3*time.Second)))))
-			if r["status"] != 102.0 || !strings.HasPrefix(r["status_text"].(string), "scheduled to start at") {
-				t.Fatalf("scheduled deny: %v", r)
-			}
-			ns.Expect(t, "before start_time", open)
-			rec := waitState(t, s, "window", consumer.StateInEffect)
-			if rec.RuleNumber == nil || len(rec.Rules) != 1 || rec.Rules[0].Actuator != a.Component {
-				t.Errorf("record in effect: %+v", rec)
-			}
-			ns.Expect(t, "after start_time", blocked)
-			waitState(t, s, "window", consumer.StateEnded)
-			ns.Expect(t, "after stop_time", open)
-
-			// delete with start_time.
-			r = sendID(t, s.url, "rule", deny(`"response_requested":"complete"`))
-			ns.Expect(t, "after deny", blocked)
-			n := r["results"].(map[string]any)["slpf"].(map[string]any)["rule_number"].(float64)
-			sendID(t, s.url, "later-delete", fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d},"args":{"start_time":%d}}`,
-				int64(n), ms(time.Now().Add(time.Second))))
-			if rec := waitState(t, s, "later-delete", consumer.StateDone); rec.Status != 200 {
-				t.Errorf("scheduled delete: %+v", rec)
-			}
-			ns.Expect(t, "after the scheduled delete", open)
-
-			// start_time and duration across restarts: before the start,
-			// then across the stop.
-			start = time.Now().Add(2 * time.Second)
-			sendID(t, s.url, "restarted", deny(fmt.Sprintf(`"start_time":%d,"duration":4000`, ms(start))))
-			s.stop(t)
-			sleepUntil(start)
-			s = srv.start(t, "")
-			waitState(t, s, "restarted", consumer.StateInEffect)
-			ns.Expect(t, "after start_time, serve restarted", blocked)
-			s.stop(t)
-			sleepUntil(start.Add(4 * time.Second))
-			s = srv.start(t, "")
-			waitState(t, s, "restarted", consumer.StateEnded)
-			ns.Expect(t, "after stop_time passed while serve was down", open)
-
-			// A start that fails is visible.
-			start = time.Now().Add(time.Second)
-			sendID(t, s.url, "orphan", deny(fmt.Sprintf(`"start_time":%d`, ms(start))))
-			s.stop(t)
-			sleepUntil(start)
-			s = srv.start(t, pluginDir(t, nil))
-			rec = waitState(t, s, "orphan", consumer.StateDone)
-			if rec.Status != 501 || !strings.Contains(rec.StatusText, "no actuator supports deny ipv4_connection") {
-				t.Errorf("failed start: %+v", rec)
-			}
-			h := run(t, "", "openc2", "history", "--to", s.url, "--status", "failed", "--output", "json")
-			h.check(t, cli.ExitOK)
-			var page https.HistoryPage
-			if err := json.Unmarshal([]byte(h.stdout), &page); err != nil || len(page.Commands) != 1 || page.Commands[0].RequestID != "orphan" {
-				t.Errorf("gatehouse openc2 history --status failed: %v\n%s", err, h.stdout)
-			}
-			_, metrics, err := s.get(t, "/metrics")
-			if want := `gatehouse_openc2_deferred_failures_total{kind="start"} 1`; err != nil || !strings.Contains(string(metrics), want) {
-				t.Errorf("/metrics lacks %s: %v", want, err)
-			}
-			s.stop(t)
-		})
+	for _, tr := range transports {
+		for _, a := range slpftest.Actuators {
+			t.Run(tr.name+"/"+a.Name, func(t *testing.T) { scheduleScenario(t, tr.pki(t), a) })
+		}
 	}
+}
+
+// scheduleScenario is TestSLPFScheduleEndToEnd for one transport and one
+// actuator.
+func scheduleScenario(t *testing.T, pki *tlstest.PKI, a slpftest.Actuator) {
+	ns := netnstest.New(t, a.Programs...)
+	ns.LogOnFailure(t, a.Listing...)
+	srv := newSLPFServe(t, pki, a)
+	p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
+	open := map[string]error{p: nil, q: nil}
+	blocked := map[string]error{p: netnstest.ErrTimeout, q: nil}
+	deny := func(args string) string {
+		return fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}},"args":{%s}}`, netnstest.Port(p), args)
+	}
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+
+	s := srv.start(t, "")
+	// start_time and stop_time.
+	start := time.Now().Add(3 * time.Second)
+	r := sendID(t, s, "window", deny(fmt.Sprintf(`"start_time":%d,"stop_time":%d`, ms(start), ms(start.Add(4*time.Second)))))
+	if r["status"] != 102.0 || !strings.HasPrefix(r["status_text"].(string), "scheduled to start at") {
+		t.Fatalf("scheduled deny: %v", r)
+	}
+	ns.Expect(t, "before start_time", open)
+	rec := waitState(t, s, "window", consumer.StateInEffect)
+	if rec.RuleNumber == nil || len(rec.Rules) != 1 || rec.Rules[0].Actuator != a.Component {
+		t.Errorf("record in effect: %+v", rec)
+	}
+	ns.Expect(t, "after start_time", blocked)
+	waitState(t, s, "window", consumer.StateEnded)
+	ns.Expect(t, "after stop_time", open)
+
+	// delete with start_time.
+	r = sendID(t, s, "rule", deny(`"response_requested":"complete"`))
+	ns.Expect(t, "after deny", blocked)
+	n := r["results"].(map[string]any)["slpf"].(map[string]any)["rule_number"].(float64)
+	sendID(t, s, "later-delete", fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d},"args":{"start_time":%d}}`,
+		int64(n), ms(time.Now().Add(time.Second))))
+	if rec := waitState(t, s, "later-delete", consumer.StateDone); rec.Status != 200 {
+		t.Errorf("scheduled delete: %+v", rec)
+	}
+	ns.Expect(t, "after the scheduled delete", open)
+
+	// start_time and duration across restarts: before the start,
+	// then across the stop.
+	start = time.Now().Add(3 * time.Second)
+	sendID(t, s, "restarted", deny(fmt.Sprintf(`"start_time":%d,"duration":10000`, ms(start))))
+	s.stop(t)
+	sleepUntil(start)
+	s = srv.start(t, "")
+	waitState(t, s, "restarted", consumer.StateInEffect)
+	ns.Expect(t, "after start_time, serve restarted", blocked)
+	s.stop(t)
+	sleepUntil(start.Add(10 * time.Second))
+	s = srv.start(t, "")
+	waitState(t, s, "restarted", consumer.StateEnded)
+	ns.Expect(t, "after stop_time passed while serve was down", open)
+
+	// A start that fails is visible.
+	start = time.Now().Add(4 * time.Second)
+	sendID(t, s, "orphan", deny(fmt.Sprintf(`"start_time":%d`, ms(start))))
+	s.stop(t)
+	sleepUntil(start)
+	s = srv.start(t, pluginDir(t, nil))
+	rec = waitState(t, s, "orphan", consumer.StateDone)
+	if rec.Status != 501 || !strings.Contains(rec.StatusText, "no actuator supports deny ipv4_connection") {
+		t.Errorf("failed start: %+v", rec)
+	}
+	h := run(t, "", append([]string{"openc2", "history", "--to", s.url, "--status", "failed", "--output", "json"}, s.sendArgs...)...)
+	h.check(t, cli.ExitOK)
+	var page https.HistoryPage
+	if err := json.Unmarshal([]byte(h.stdout), &page); err != nil || len(page.Commands) != 1 || page.Commands[0].RequestID != "orphan" {
+		t.Errorf("gatehouse openc2 history --status failed: %v\n%s", err, h.stdout)
+	}
+	_, metrics, err := s.get(t, "/metrics")
+	if want := `gatehouse_openc2_deferred_failures_total{kind="start"} 1`; err != nil || !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %s: %v", want, err)
+	}
+	if pki != nil && page.Commands[0].Requester != "CN=producer,O=Gatehouse Test" {
+		t.Errorf("requester %q, want the client certificate's subject", page.Commands[0].Requester)
+	}
+	s.stop(t)
 }
 
 // TestSLPFRuleNumbersEndToEnd runs both SLPF actuators in one gatehouse
@@ -202,6 +250,13 @@ func TestSLPFScheduleEndToEnd(t *testing.T) {
 // number, whose delete removes both rules; insert_rule of a number in use
 // is refused.
 func TestSLPFRuleNumbersEndToEnd(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { ruleNumbersScenario(t, tr.pki(t)) })
+	}
+}
+
+// ruleNumbersScenario is TestSLPFRuleNumbersEndToEnd for one transport.
+func ruleNumbersScenario(t *testing.T, pki *tlstest.PKI) {
 	acts := slpftest.Actuators
 	var programs []string
 	for _, a := range acts {
@@ -211,7 +266,7 @@ func TestSLPFRuleNumbersEndToEnd(t *testing.T) {
 	for _, a := range acts {
 		ns.LogOnFailure(t, a.Listing...)
 	}
-	s := newSLPFServe(t, acts...).start(t, "")
+	s := newSLPFServe(t, pki, acts...).start(t, "")
 	p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
 	deny := func(port, actuator, args string) string {
 		return fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}},"args":{"response_requested":"complete"%s}%s}`,
@@ -228,12 +283,12 @@ func TestSLPFRuleNumbersEndToEnd(t *testing.T) {
 		return int64(n)
 	}
 	del := func(n int64) map[string]any {
-		return sendID(t, s.url, fmt.Sprintf("delete-%d", n), fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, n))
+		return sendID(t, s, fmt.Sprintf("delete-%d", n), fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, n))
 	}
 
 	// One command each, to one actuator each: both actuators' rule 1.
-	np := number(sendID(t, s.url, "p-nft", deny(p, `,"actuator":{"slpf":{"asset_id":"`+acts[0].Component+`"}}`, "")))
-	nq := number(sendID(t, s.url, "q-ipt", deny(q, `,"actuator":{"slpf":{"asset_id":"`+acts[1].Component+`"}}`, "")))
+	np := number(sendID(t, s, "p-nft", deny(p, `,"actuator":{"slpf":{"asset_id":"`+acts[0].Component+`"}}`, "")))
+	nq := number(sendID(t, s, "q-ipt", deny(q, `,"actuator":{"slpf":{"asset_id":"`+acts[1].Component+`"}}`, "")))
 	if np == nq {
 		t.Fatalf("two commands answered the same rule number %d", np)
 	}
@@ -248,13 +303,13 @@ func TestSLPFRuleNumbersEndToEnd(t *testing.T) {
 	ns.Expect(t, "after the delete of p's rule", map[string]error{p: nil, q: nil})
 
 	// One command to every actuator: one number, both rules behind it.
-	n := number(sendID(t, s.url, "both", deny(p, "", "")))
+	n := number(sendID(t, s, "both", deny(p, "", "")))
 	rec, _ := record(t, s, "both")
 	if rec.RuleNumber == nil || *rec.RuleNumber != n || len(rec.Rules) != 2 {
 		t.Fatalf("history of a deny to both actuators: %+v", rec)
 	}
 	ns.Expect(t, "after the deny to both", map[string]error{p: netnstest.ErrTimeout, q: nil})
-	r := sendID(t, s.url, "taken", deny(q, "", fmt.Sprintf(`,"slpf":{"insert_rule":%d}`, n)))
+	r := sendID(t, s, "taken", deny(q, "", fmt.Sprintf(`,"slpf":{"insert_rule":%d}`, n)))
 	if r["status"] != 400.0 || !strings.Contains(r["status_text"].(string), "already in use") {
 		t.Errorf("insert_rule of a number in use: %v", r)
 	}

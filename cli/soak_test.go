@@ -117,14 +117,17 @@ openc2:
 
 	// Reload churn: a plugin file rewritten in place with new bytes each
 	// time, as a deploy tool would, and reloads asked for through the API.
-	loop(100*time.Millisecond, func(i int) {
+	// Each new content is compiled anew, which takes seconds under the race
+	// detector on a busy machine: hence the pace, and the patient client.
+	loop(time.Second, func(i int) {
 		if err := os.WriteFile(filepath.Join(dir, "basics.wasm"), withCustomSection(basics, "soak", strconv.Itoa(i)), 0o644); err != nil {
 			fail("rewrite basics.wasm: %v", err)
 		}
 		churned.Add(1)
 	})
-	loop(time.Second, func(int) {
-		resp, err := client.Post(s.url+"/v1/plugins/reload", "application/json", nil)
+	patient := &http.Client{Transport: client.Transport, Timeout: 5 * time.Minute}
+	loop(3*time.Second, func(int) {
+		resp, err := patient.Post(s.url+"/v1/plugins/reload", "application/json", nil)
 		if err != nil {
 			fail("POST /v1/plugins/reload: %v", err)
 			return

@@ -56,8 +56,8 @@ type Limits struct {
 	// QuarantineAfter is how many consecutive failures (traps, timeouts,
 	// memory exhaustion, malformed or oversized replies) set the plugin
 	// aside until it is reloaded. A timeout counts only for a request of
-	// at most 64 KiB, since a larger one may be slow by the caller's
-	// design. Default 5.
+	// at most 64 KiB whose caller had not given up, since a larger one may
+	// be slow by the caller's design. Default 5.
 	QuarantineAfter int `yaml:"quarantine_after" json:"quarantine_after"`
 }
 
@@ -135,14 +135,18 @@ func (l Limits) Validate() error {
 type PluginConfig struct {
 	Grants Grants `yaml:"grants" json:"grants"`
 	Limits Limits `yaml:"limits" json:"limits"`
+	// Extism, for a plain Extism plugin (one without the Gatehouse
+	// exports), maps its exports to components; the plugin's name is its
+	// file's name without ".wasm".
+	Extism *ExtismConfig `yaml:"extism" json:"extism,omitempty"`
 	// SHA256, when set, pins the plugin to one content: the hex SHA-256 of
 	// the only file allowed to take the name, its grants and limits.
 	SHA256 string `yaml:"sha256" json:"sha256,omitempty"`
 }
 
-// Validate checks the grants, limits and sha256 of c. Its errors name the
-// offending key relative to plugins.<plugin>, such as "grants.http.hosts[1]"
-// or "sha256".
+// Validate checks the grants, limits, sha256 and Extism mapping of c. Its
+// errors name the offending key relative to plugins.<plugin>, such as
+// "grants.http.hosts[1]" or "sha256".
 func (c PluginConfig) Validate() error {
 	var errs []error
 	if err := c.Grants.Validate(); err != nil {
@@ -153,6 +157,11 @@ func (c PluginConfig) Validate() error {
 	}
 	if b, err := hex.DecodeString(c.SHA256); c.SHA256 != "" && (err != nil || len(b) != 32) {
 		errs = append(errs, fmt.Errorf("sha256: %q is not 64 hexadecimal digits", c.SHA256))
+	}
+	if c.Extism != nil {
+		if err := c.Extism.Validate(); err != nil {
+			errs = append(errs, prefixed("extism.", err)...)
+		}
 	}
 	return errors.Join(errs...)
 }

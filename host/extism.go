@@ -14,6 +14,10 @@ import (
 	"github.com/gatehouse/gatehouse/host/internal/stdio"
 )
 
+// extismVarBytes bounds the Extism variables of a plain Extism plugin's
+// instance.
+const extismVarBytes = 1 << 20
+
 // extismModule is a plugin on the Extism binding, compiled by the Extism Go
 // SDK into its own runtime.
 type extismModule struct {
@@ -28,12 +32,20 @@ type extismModule struct {
 
 // newExtismModule compiles wasm with the Extism SDK. Outbound HTTP goes
 // through the SDK's own host function, allowed to the hosts of the http
-// grant and nowhere else.
+// grant and nowhere else. A plugin of the Extism binding gets WASI; a plain
+// Extism plugin gets it and its Extism configuration from x.
 func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, wasi wasiConfig,
-	limits Limits, grants Grants, logger *slog.Logger) (*extismModule, error) {
+	limits Limits, grants Grants, logger *slog.Logger, x *ExtismConfig) (*extismModule, error) {
 	manifest := extism.Manifest{
 		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages},
+	}
+	enableWASI := true
+	if x != nil {
+		manifest.Config, enableWASI = x.Config, x.WASI
+		// Extism variables live in one instance: a plain plugin may use
+		// them, up to the SDK's default of 1 MiB.
+		manifest.Memory.MaxVarBytes = extismVarBytes
 	}
 	if grants.HTTP != nil {
 		manifest.AllowedHosts = grants.HTTP.Hosts
@@ -41,7 +53,7 @@ func newExtismModule(ctx context.Context, wasm []byte, rc wazero.RuntimeConfig, 
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{
 		RuntimeConfig: rc,
-		EnableWasi:    true,
+		EnableWasi:    enableWASI,
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("compile with extism: %w", err)

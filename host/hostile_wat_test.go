@@ -99,11 +99,13 @@ func watFile(t *testing.T, name string) string {
 // given in TestHostileStartLoop.
 const initTimeout = 2 * time.Second
 
-// TestHostileStartLoop puts a plugin whose start function never returns
-// beside one that answers: present at start, the host starts, serves the
-// other and refuses it with a timeout naming the limit; dropped into the
-// folder of a running host, it is refused the same way, a reload finishes
-// and the host still closes; Inspect reports it as a problem.
+// TestHostileStartLoop puts plugins whose start function never returns, on
+// both bindings, beside one that answers: present at start, the host
+// starts, serves the other and refuses them with a timeout naming the
+// limit; dropped into the folder of a running host, they are refused the
+// same way and a reload finishes. With no bound but the host's life, Close
+// stops their load, and so does a caller giving up, whose load is tried
+// again next time. Inspect reports the timeout as a problem.
 func TestHostileStartLoop(t *testing.T) {
 	good := watPlugin(t, "good", nil, "", answering)
 	badFiles := map[string]string{"startloop.wasm": watFile(t, "startloop"), "startloop-extism.wasm": watFile(t, "startloop-extism")}
@@ -336,11 +338,11 @@ func TestHostileSleep(t *testing.T) {
 	copyFile(t, watPlugin(t, "hostile-sleep", []abi.Capability{abi.CapClock}, sleeping.imports,
 		sleeping.fields+`
   (func (export "gatehouse_environment") (param i32 i32) (result i64) (call $sleep) (call $reply))`),
-		filepath.Join(dir, "sleep.wasm"))
+		filepath.Join(dir, "hostile-sleep.wasm"))
 	copyFile(t, watExtismPlugin(t, "hostile-sleep-extism", []abi.Capability{abi.CapClock}, sleeping.imports,
 		sleeping.fields+`
   (func (export "gatehouse_environment") (result i32) (call $sleep) (call $reply))`),
-		filepath.Join(dir, "sleep-extism.wasm"))
+		filepath.Join(dir, "hostile-sleep-extism.wasm"))
 	limits := host.Limits{Timeout: time.Second, PoolSize: 1}
 	clock := host.Grants{Clock: true}
 	h, err := host.New(host.Config{PluginDir: dir, Logger: logOnFailure(t), Limits: host.Limits{Timeout: slackTimeout},

@@ -88,6 +88,13 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, i
 		sh := cw.shape
 		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
 	}
+	if err != nil && cw != nil && cw.shape != nil && !cw.shape.hasMarker() {
+		name, x, err := h.extismPlugin(file, cw.shape, err)
+		if err != nil {
+			return nil, in, err
+		}
+		return h.loadExtism(ctx, cache, file, wasm, in, cw.shape, name, x)
+	}
 	if err != nil {
 		return nil, in, err
 	}
@@ -135,7 +142,14 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, i
 	if err != nil {
 		return nil, in, err
 	}
-	p = &Plugin{
+	return h.newPlugin(ctx, file, in, shape, manifest, limits, grants, logger, m)
+}
+
+// newPlugin returns the plugin of module m, ready to serve with one warm
+// instance, or what it learned with an error.
+func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape *moduleShape, manifest *abi.Manifest,
+	limits Limits, grants Grants, logger *slog.Logger, m compiled) (*Plugin, *Inspection, error) {
+	p := &Plugin{
 		File:       file,
 		SHA256:     in.SHA256,
 		Binding:    shape.Binding,
@@ -226,7 +240,7 @@ func (h *Host) bind(ctx context.Context, cw *compiledWasm, wasm []byte, name str
 		cw.close(ctx)
 		// The SDK holds calls to their timeout by closing the module when
 		// the context of the call ends.
-		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), wasi, limits, grants, logger)
+		return newExtismModule(ctx, wasm, cw.rc.WithCloseOnContextDone(true), wasi, limits, grants, logger, nil)
 	}
 	return &nativeModule{
 		rt:          cw.rt,

@@ -118,12 +118,12 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
-		p.record(kind, name, e, start, len(body))
+		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 		return rep, p.fail(kind, name, e)
 	}
 	e = invoke(ctx, p, inst, c, export, body, &rep)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(kind, name, e, start, len(body))
+	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
@@ -237,6 +237,14 @@ func breaksInstance(code abi.Code) bool {
 // to quarantine a healthy plugin with its input.
 const timeoutCountsUpTo = 64 << 10
 
+// callersDoing reports whether a timeout of a call with a request of size
+// bytes may be its caller's doing rather than the plugin's: the request is
+// larger than timeoutCountsUpTo, or the caller's context ended, its
+// deadline passing before the plugin's time limit.
+func callersDoing(ctx context.Context, size int) bool {
+	return size > timeoutCountsUpTo || ctx.Err() != nil
+}
+
 // countsAsFailure reports whether an error counts towards quarantine: it is
 // the plugin misbehaving, not answering with an error of its own.
 func countsAsFailure(code abi.Code) bool {
@@ -247,9 +255,9 @@ func countsAsFailure(code abi.Code) bool {
 	return false
 }
 
-// record counts a call with a request of size bytes in the metrics and the
-// quarantine counter.
-func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, size int) {
+// record counts a call in the metrics and the quarantine counter; callers
+// says whether a timeout may be the caller's doing (callersDoing).
+func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, callers bool) {
 	m := p.components[componentKey{kind, name}]
 	p.calls.Add(1)
 	if m != nil {
@@ -266,10 +274,10 @@ func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, s
 		m.errors(e.Code).Inc()
 	}
 	switch {
-	case e.Code == abi.CodeTimeout && size > timeoutCountsUpTo:
+	case e.Code == abi.CodeTimeout && callers:
 		// Neither a failure of the plugin for certain nor a sign that
 		// it works: the count stays.
-		p.logger.Warn("plugin call failed", "code", e.Code, "error", e.Message, "request_bytes", size, "counts_towards_quarantine", false)
+		p.logger.Warn("plugin call failed", "code", e.Code, "error", e.Message, "counts_towards_quarantine", false)
 		return
 	case !countsAsFailure(e.Code):
 		p.failures.Store(0)

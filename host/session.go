@@ -52,7 +52,7 @@ func sessionCall[Rep any](ctx context.Context, s *Session, export string, req an
 	}
 	start := monotonic()
 	e = invoke(ctx, s.p, s.inst, c, export, body, &rep)
-	s.p.record(s.kind, s.name, e, start, len(body))
+	s.p.record(s.kind, s.name, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		if breaksInstance(e.Code) {
 			s.p.pool.put(s.inst, true)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/guard"
 )
 
 // New returns an echo server with the routes of the host:
@@ -48,7 +49,7 @@ func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
-	})
+	}, guard.SameOrigin)
 	return e
 }
 

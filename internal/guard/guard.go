@@ -1,5 +1,6 @@
 // Package guard holds the echo middleware that the HTTP routes of serve
-// share: the media type of a JSON body and bearer-token authentication.
+// share: the media type of a JSON body, the refusal of cross-origin posts
+// from browsers, and bearer-token authentication.
 package guard
 
 import (
@@ -23,6 +24,24 @@ func JSON(next echo.HandlerFunc) echo.HandlerFunc {
 		mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 		if err != nil || mt != echo.MIMEApplicationJSON {
 			return errNotJSON
+		}
+		return next(c)
+	}
+}
+
+// crossOrigin tells cross-origin requests of browsers.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// SameOrigin refuses with 403 a request other than GET, HEAD or OPTIONS
+// that a browser sends from a page of another origin, as net/http's
+// CrossOriginProtection tells it by its Sec-Fetch-Site or Origin header.
+// Other clients send neither header and pass. It keeps a web page from
+// having a visitor's browser post to a Gatehouse the visitor can reach,
+// even a post without a body.
+func SameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := crossOrigin.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "a request from a page of another origin is refused")
 		}
 		return next(c)
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -155,5 +156,39 @@ func TestHostileStoreDamagedWhileOpen(t *testing.T) {
 	}
 	if err := s.Close(); !errors.Is(err, store.ErrDamaged) {
 		t.Errorf("Close = %v, want the damage", err)
+	}
+}
+
+// TestHostileStorePageOutsideFile points a branch page of a store at a page
+// far beyond the end of the file, which reading faults on: Open refuses
+// the store, with an error wrapping ErrDamaged, instead of crashing.
+func TestHostileStorePageOutsideFile(t *testing.T) {
+	path := filledStore(t)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A page starts with its id (8 bytes), flags (2; 0x01 is a branch page),
+	// count (2) and overflow (4); a branch page's elements follow, each a
+	// position (4), a key size (4) and the page id of a child (8).
+	size, pointed := os.Getpagesize(), 0
+	for off := 2 * size; off+32 <= len(b); off += size {
+		if binary.LittleEndian.Uint64(b[off:]) == uint64(off/size) && binary.LittleEndian.Uint16(b[off+8:]) == 0x01 {
+			binary.LittleEndian.PutUint64(b[off+24:], 1<<30)
+			pointed++
+		}
+	}
+	if pointed == 0 {
+		t.Fatal("the store has no branch page")
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(path)
+	if err == nil {
+		s.Close()
+	}
+	if !errors.Is(err, store.ErrDamaged) {
+		t.Errorf("Open = %v, want an error wrapping ErrDamaged", err)
 	}
 }

@@ -122,10 +122,17 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
-// check runs bbolt's consistency check over every page, and returns its
-// first finding as an error wrapping ErrDamaged.
+// check walks every bucket and key of the file, then runs bbolt's
+// consistency check over every page, and returns the first finding as an
+// error wrapping ErrDamaged. bbolt checks in a goroutine of its own, which
+// recovers panics but not memory faults; the walk reads the same pages
+// first, under guard, so that a page that would fault is met here.
 func (s *Store) check() error {
 	return s.view(func(tx *bolt.Tx) error {
+		err := tx.ForEach(func(name []byte, b *bolt.Bucket) error { return walk(b, string(name)) })
+		if err != nil {
+			return fmt.Errorf("store %s: %w: %v", s.path, ErrDamaged, err)
+		}
 		var first error
 		for err := range tx.Check() {
 			if first == nil {
@@ -134,6 +141,27 @@ func (s *Store) check() error {
 		}
 		return first
 	})
+}
+
+// walk reads every key of bucket b, named path, and of the buckets in it,
+// and returns an error if the keys are out of order.
+func walk(b *bolt.Bucket, path string) error {
+	c := b.Cursor()
+	var prev []byte
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if prev != nil && bytes.Compare(prev, k) >= 0 {
+			return fmt.Errorf("bucket %q: key %x after %x", path, k, prev)
+		}
+		prev = k
+		if v == nil {
+			if nested := b.Bucket(k); nested != nil {
+				if err := walk(nested, path+"/"+string(k)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // guard runs f, which calls bbolt, and turns a panic of bbolt on a damaged

@@ -92,6 +92,31 @@ func (tc *Toolchain) plugin(t testing.TB, name, built string, edit func([]string
 		srcs: []string{filepath.Join("abi", "pdk", tc.Lang), filepath.Join("plugins-src", tc.Lang)}}.build(t)
 }
 
+// Dir builds the plugin whose sources are in dir (relative to the module
+// root or absolute) with the build commands in the first comment of its
+// main source file, run in dir, and returns the .wasm file, named
+// NAME.wasm after the folder, in a folder named after its cache key. Its
+// cache key covers the sources of dir. It serves plugins kept as test data.
+func (tc *Toolchain) Dir(t testing.TB, dir string) string {
+	t.Helper()
+	tc.find(t)
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(ModuleRoot(t), dir)
+	}
+	src := filepath.Join(dir, filepath.FromSlash(tc.main))
+	cmds, err := sourceCommands(src, tc.Prefix)
+	if err == nil && len(cmds) == 0 {
+		err = fmt.Errorf("no build command starting with %q in its first comment", tc.Prefix)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	for i, c := range cmds {
+		cmds[i] = c[len(strings.Fields(tc.Prefix)):]
+	}
+	return job{tc: tc, name: filepath.Base(dir), dir: dir, cmds: cmds, srcs: []string{"."}}.build(t)
+}
+
 // Project builds the plugin project in dir with the build commands its
 // README.md gives in code blocks, run in dir, and returns the plugin, which
 // it leaves where the last command writes it. Its cache key covers the

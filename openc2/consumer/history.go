@@ -344,6 +344,20 @@ func (h *history) update(seq uint64, store bool, fn func(*Record)) {
 	}
 }
 
+// Refused records in the history a command the transfer refused before it
+// reached the consumer, such as one the authorization policy denied, with
+// the refusal resp; ctx carries its Origin.
+func (c *Consumer) Refused(ctx context.Context, msg *openc2.Message, resp *openc2.Response) {
+	if msg == nil || msg.Request == nil {
+		return
+	}
+	var h openc2.Headers
+	if msg.Headers != nil {
+		h = *msg.Headers
+	}
+	c.history.answered(c.history.begin(ctx, h, msg.Request), resp)
+}
+
 // History returns the commands of the history that q selects, newest
 // first, and the Before of the next page, 0 when there is none.
 func (c *Consumer) History(q HistoryQuery) ([]Record, uint64, error) {

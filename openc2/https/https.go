@@ -69,6 +69,14 @@ type Handler interface {
 	Handle(ctx context.Context, msg *openc2.Message) *openc2.Message
 }
 
+// Recorder is a Handler that also keeps an account of the commands the
+// transfer refuses once it has read them: those the Authorizer refused
+// (403, or 401 for an unknown producer). *consumer.Consumer is one, in its
+// history.
+type Recorder interface {
+	Refused(ctx context.Context, msg *openc2.Message, resp *openc2.Response)
+}
+
 // Authorizer decides whether a command may be carried out. A policy engine
 // plugs in here.
 type Authorizer interface {
@@ -209,6 +217,12 @@ func (t *transfer) serve(c echo.Context) error {
 		}
 		st := statuses[ref.kind]
 		out := &openc2.Message{Response: &openc2.Response{Status: st.openc2, StatusText: ref.text}}
+		if rec, ok := t.h.(Recorder); ok && (ref.kind == forbidden || ref.kind == unauthenticated) {
+			if origin.Decision == "" {
+				origin.Decision = ref.text
+			}
+			rec.Refused(ctx, msg, out.Response)
+		}
 		if id := requestID(msg, xid); id != "" {
 			out.Headers = &openc2.Headers{RequestID: id, Created: time.Now().UnixMilli()}
 		}

@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -40,7 +43,7 @@ type Config struct {
 	// Timeout bounds one command; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// From is the producer's identifier, sent as headers.from when a
-	// message has none.
+	// message has none. Default: the host name.
 	From string
 	// Token, if set, is sent as a bearer token (RFC 6750) in the
 	// Authorization header of every command.
@@ -81,6 +84,9 @@ func New(cfg Config) (*Client, error) {
 	// The transport is called directly rather than through an http.Client:
 	// with no redirects to follow, the client would only copy the headers
 	// and arm a timer of its own for every command.
+	if cfg.From == "" {
+		cfg.From, _ = os.Hostname() // none when it cannot be told
+	}
 	c := &Client{url: u.String(), rt: tr, timeout: cfg.Timeout, from: cfg.From}
 	if cfg.Token != "" {
 		c.auth = []string{"Bearer " + cfg.Token}
@@ -162,11 +168,23 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	req.Header["Accept"] = contentType
 	req.Header["Cache-Control"] = noCache
 	req.Header[requestIDKey] = []string{h.RequestID}
+	req.Header["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)} // RFC 9110 section 6.6.1
 	if c.auth != nil {
 		req.Header["Authorization"] = c.auth
 	}
+	// interim is the 1xx status the consumer answered, if any: a consumer
+	// that sends 102 as its final status leaves net/http waiting for a
+	// final response that never comes.
+	var interim int
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, _ textproto.MIMEHeader) error { interim = code; return nil },
+	}))
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
+		if interim != 0 {
+			err = fmt.Errorf("the consumer answered HTTP %d %s as its final status, which HTTP keeps for interim responses: "+
+				"an OpenC2 102 travels in HTTP 200 (HTTPS transfer v1.1 section 3.3.2): %w", interim, http.StatusText(interim), err)
+		}
 		return nil, &url.Error{Op: "Post", URL: c.url, Err: timedOut(err)} // as http.Client reports it
 	}
 	defer resp.Body.Close()
@@ -195,7 +213,9 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 		return nil, fmt.Errorf("HTTP %d: the consumer answered with a message that holds no response", resp.StatusCode)
 	}
 	if id := r.Message.Headers; id != nil && id.RequestID != "" && id.RequestID != h.RequestID {
-		return nil, fmt.Errorf("the response's request_id %q is not the command's %q", id.RequestID, h.RequestID)
+		resp := r.Message.Response
+		answered := strings.TrimSpace(fmt.Sprintf("%d %s", resp.Status, resp.StatusText))
+		return nil, fmt.Errorf("the response's request_id %q is not the command's %q; the consumer answered %s", id.RequestID, h.RequestID, answered)
 	}
 	return r, nil
 }

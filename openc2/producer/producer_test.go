@@ -2,9 +2,11 @@ package producer_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -142,8 +144,8 @@ func TestSend(t *testing.T) {
 		}, "HTTP 200: the consumer answered with a message that holds no response"},
 		{"another request_id", func(w http.ResponseWriter, _ *openc2.Message) {
 			w.Header().Set("Content-Type", openc2.ContentType)
-			w.Write([]byte(`{"headers":{"request_id":"other"},"body":{"openc2":{"response":{"status":200}}}}`))
-		}, `the response's request_id "other" is not the command's "fixed"`},
+			w.Write([]byte(`{"headers":{"request_id":"other"},"body":{"openc2":{"response":{"status":404,"status_text":"no such rule"}}}}`))
+		}, `the response's request_id "other" is not the command's "fixed"; the consumer answered 404 no such rule`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv.set(tt.answer)
@@ -152,6 +154,55 @@ func TestSend(t *testing.T) {
 				t.Errorf("error %v, want %s", err, tt.err)
 			}
 		})
+	}
+}
+
+// TestHeaders checks the headers every command carries: Date, and from
+// defaulting to the host name.
+func TestHeaders(t *testing.T) {
+	pki := tlstest.New(t)
+	srv := newConsumer(t, pki)
+	srv.set(reply(200))
+	tlsCfg, err := tlsconf.Client(pki.CA, pki.ClientCert, pki.ClientKey, false, [3]string{"cacert", "cert", "key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := producer.New(producer.Config{URL: srv.URL, TLS: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(t.Context(), &openc2.Command{Action: openc2.ActionQuery, Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}}); err != nil {
+		t.Fatal(err)
+	}
+	last, body := srv.request()
+	host, _ := os.Hostname()
+	if _, err := http.ParseTime(last.Header.Get("Date")); err != nil || !strings.Contains(body, `"from":"`+host+`"`) {
+		t.Errorf("Date %q (%v), body %s, want from %q", last.Header.Get("Date"), err, body, host)
+	}
+}
+
+// TestFinalProcessing has a consumer answer HTTP 102 as its final status
+// and close: the error says so, rather than only that the connection broke.
+func TestFinalProcessing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		body := `{"body":{"openc2":{"response":{"status":102}}}}`
+		fmt.Fprintf(buf, "HTTP/1.1 102 Processing\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", openc2.ContentType, len(body), body)
+		buf.Flush()
+	}))
+	defer srv.Close()
+	c, err := producer.New(producer.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(t.Context(), &openc2.Command{Action: openc2.ActionQuery, Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}})
+	if err == nil || !strings.Contains(err.Error(), "the consumer answered HTTP 102 Processing as its final status") {
+		t.Errorf("error %v", err)
 	}
 }
 

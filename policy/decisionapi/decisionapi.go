@@ -72,7 +72,8 @@ type Options struct {
 // Register adds the routes to e. Errors go to e's error handler as
 // *echo.HTTPError with a message that names the field at fault. With
 // Tokens, a request without one of them is refused with 401; POST
-// /v1/decide takes only application/json (415).
+// /v1/decide takes only application/json (415), and not from a browser's
+// page of another origin (403).
 func Register(e *echo.Echo, opts Options) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
@@ -82,7 +83,7 @@ func Register(e *echo.Echo, opts Options) {
 	}
 	a := &api{opts: opts}
 	auth := guard.Bearer(Realm, opts.Tokens)
-	e.POST(DecidePath, a.decide, auth, guard.JSON)
+	e.POST(DecidePath, a.decide, guard.SameOrigin, auth, guard.JSON)
 	e.GET(StatusPath, a.status, auth)
 	e.GET(EntitiesPath, a.entities, auth)
 }

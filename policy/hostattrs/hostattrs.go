@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -142,8 +143,8 @@ func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any) ([]
 	return out, nil
 }
 
-// integer returns v as an int when it is an integer of any Go type that
-// JSON, YAML or msgpack decoders yield.
+// integer returns v as an int when it is an integer within int's range of
+// any Go type that JSON, YAML or msgpack decoders yield.
 func integer(v any) (int, bool) {
 	switch x := v.(type) {
 	case int:
@@ -151,9 +152,11 @@ func integer(v any) (int, bool) {
 	case int64:
 		return int(x), true
 	case uint64:
-		return int(x), true
+		if x <= math.MaxInt {
+			return int(x), true
+		}
 	case float64:
-		if x == float64(int(x)) {
+		if x >= math.MinInt && x < math.MaxInt && x == math.Trunc(x) {
 			return int(x), true
 		}
 	}

@@ -122,7 +122,7 @@ func Register(e *echo.Echo, opts Options) {
 		default:
 			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
 		}
-	}, guard.JSON)
+	}, guard.SameOrigin, guard.JSON)
 }
 
 // badRequest is a 400 error with a message.

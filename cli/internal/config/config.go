@@ -198,8 +198,8 @@ func Default() *File {
 	return f
 }
 
-// Load reads the file at path and layers it over the embedded default
-// (see ParseOverDefault); an empty path gives Default.
+// Load reads the file at path, laid over the embedded default (see Layer);
+// an empty path gives Default.
 func Load(path string) (*File, error) {
 	if path == "" {
 		return Default(), nil
@@ -208,55 +208,81 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return ParseOverDefault(b, path)
+	return Layer(b, path)
 }
 
-// Parse decodes a configuration alone, without the embedded default, and
-// fills in the defaults of the keys it leaves out. name is used in errors.
-func Parse(b []byte, name string) (*File, error) {
-	var f File
-	if err := decode(&f, b, name); err != nil {
+// Layer returns the configuration b (named name in errors) laid over the
+// embedded default: mappings merge key by key, at every depth, and any
+// other value of b (a string, a number, a list, null) replaces the
+// default's. So a file that sets only listen keeps the default grants of
+// the reference plugins; "plugins: null" drops them all, and
+// "plugins: {kvcounter: null}" those of one plugin. Errors are those of
+// Parse on b alone, with its lines.
+func Layer(b []byte, name string) (*File, error) {
+	if _, err := Parse(b, name); err != nil {
 		return nil, err
 	}
-	return f.complete(name)
+	var base, over yaml.Node
+	if err := yaml.Unmarshal(defaultYAML, &base); err != nil {
+		return nil, fmt.Errorf("embedded default configuration: %w", err)
+	}
+	if err := yaml.Unmarshal(b, &over); err != nil {
+		return nil, fmt.Errorf("config %s: %s", name, decodeError(err))
+	}
+	merged, err := yaml.Marshal(layer(document(&base), document(&over)))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	return Parse(merged, name)
 }
 
-// ParseOverDefault decodes a configuration over the embedded default, as
-// gatehouse serve --config reads it: a key the configuration sets
-// replaces the default's; mappings merge key by key, so that a
-// configuration of listen alone keeps the default's plugins and their
-// grants. An entry plugins.NAME replaces the default's entry for NAME as a
-// whole, its grants, limits and sha256 together; lists are replaced, not
-// appended to; plugins with no value (null) drops every default entry.
-// Errors name the line of the configuration, as Parse does.
-func ParseOverDefault(b []byte, name string) (*File, error) {
-	var f File
-	if err := decode(&f, defaultYAML, "default.yaml"); err != nil {
-		panic(fmt.Sprintf("embedded default configuration: %v", err))
-	}
-	if err := decode(&f, b, name); err != nil {
-		return nil, err
-	}
-	return f.complete(name)
-}
-
-// decode decodes b over f, refusing unknown keys.
-func decode(f *File, b []byte, name string) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config %s: %s", name, decodeError(err))
+// document returns the value of a YAML document, nil for an empty one.
+func document(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		return n.Content[0]
 	}
 	return nil
 }
 
-// complete fills in the defaults of f and validates it.
-func (f *File) complete(name string) (*File, error) {
+// layer returns over laid on base: mappings merge key by key,
+// recursively; any other value of over replaces base's.
+func layer(base, over *yaml.Node) *yaml.Node {
+	if over == nil {
+		return base
+	}
+	if base == nil || base.Kind != yaml.MappingNode || over.Kind != yaml.MappingNode {
+		return over
+	}
+	out := *base
+	out.Content = slices.Clone(base.Content)
+next:
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		key, value := over.Content[i], over.Content[i+1]
+		for j := 0; j+1 < len(out.Content); j += 2 {
+			if out.Content[j].Value == key.Value {
+				out.Content[j+1] = layer(out.Content[j+1], value)
+				continue next
+			}
+		}
+		out.Content = append(out.Content, key, value)
+	}
+	return &out
+}
+
+// Parse decodes a configuration and fills in defaults. name is used in
+// errors.
+func Parse(b []byte, name string) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %s", name, decodeError(err))
+	}
 	f.fillDefaults()
 	if err := f.validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
-	return f, nil
+	return &f, nil
 }
 
 func (f *File) fillDefaults() {

@@ -359,6 +359,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
 		},
 		{
+			name: "extism exports",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: agent, name: x}\n        b: {kind: environment}\n",
+			want: []string{"plugins.p.extism.exports.a.kind: an agent needs two exports", "; plugins.p.extism.exports.b.name: the component needs a name"},
+		},
+		{
+			name: "extism field unknown",
+			yaml: "plugins:\n  p:\n    extism:\n      exports:\n        a: {kind: object, name: x, prio: 1}\n",
+			want: []string{"line 5", "prio"},
+		},
+		{
 			name: "short sha256 pin",
 			yaml: "plugins:\n  p:\n    sha256: abc123\n    limits: {pool_size: -1}\n",
 			want: []string{`plugins.p.limits: pool_size -1 is negative; plugins.p.sha256: "abc123" is not 64 hexadecimal digits`},
@@ -581,64 +591,63 @@ proxy:
 	}
 }
 
-func TestParseOverDefault(t *testing.T) {
-	def := config.Default()
+// TestLayer lays files over the embedded default: mappings merge at every
+// depth, other values replace, null drops, and errors keep the file's lines.
+func TestLayer(t *testing.T) {
 	for _, tt := range []struct {
 		name, yaml string
 		check      func(t *testing.T, f *config.File)
+		err        string
 	}{
-		{"listen alone keeps the default grants", "listen: 127.0.0.1:9999\n", func(t *testing.T, f *config.File) {
-			if f.Listen != "127.0.0.1:9999" {
-				t.Errorf("listen = %q", f.Listen)
-			}
-			if !reflect.DeepEqual(f.Plugins, def.Plugins) || f.Sim != def.Sim || f.Server != def.Server {
-				t.Errorf("plugins, sim, server = %+v, %+v, %+v; want the default's", f.Plugins, f.Sim, f.Server)
+		{name: "empty file is the default", yaml: "", check: func(t *testing.T, f *config.File) {
+			if !reflect.DeepEqual(f, config.Default()) {
+				t.Errorf("got %+v, want the default", f)
 			}
 		}},
-		{"an entry replaces the default's whole", "plugins:\n  kvcounter:\n    grants: {log: true}\n  mine:\n    grants: {clock: true}\n", func(t *testing.T, f *config.File) {
-			if g := f.Plugins["kvcounter"].Grants; !g.Log || g.Clock || g.KV.Granted {
-				t.Errorf("kvcounter grants = %+v, want log only", g)
-			}
-			if !f.Plugins["mine"].Grants.Clock || !reflect.DeepEqual(f.Plugins["slpf-nftables"], def.Plugins["slpf-nftables"]) {
-				t.Errorf("plugins = %+v, want mine added and the other defaults kept", f.Plugins)
+		{name: "listen only keeps the grants", yaml: "listen: 127.0.0.1:9999\n", check: func(t *testing.T, f *config.File) {
+			if f.Listen != "127.0.0.1:9999" || !f.Plugins["kvcounter"].Grants.KV.Granted || f.Store != "data/gatehouse.db" {
+				t.Errorf("listen %q, kvcounter %+v, store %q", f.Listen, f.Plugins["kvcounter"], f.Store)
 			}
 		}},
-		{"an empty entry grants nothing", "plugins:\n  kvcounter: {}\n", func(t *testing.T, f *config.File) {
-			if pc := f.Plugins["kvcounter"]; !reflect.DeepEqual(pc, host.PluginConfig{}) {
-				t.Errorf("kvcounter = %+v, want no grants", pc)
+		{name: "nested keys merge", yaml: "plugins:\n  slpf-nftables:\n    grants: {exec: {dry_run: false}}\n  mine:\n    grants: {clock: true}\n", check: func(t *testing.T, f *config.File) {
+			g := f.Plugins["slpf-nftables"].Grants
+			if g.Exec == nil || g.Exec.DryRun || !slices.Equal(g.Exec.Programs, []string{"nft"}) || !g.Log || !g.KV.Granted || f.Plugins["slpf-nftables"].Limits.PoolSize != 1 {
+				t.Errorf("slpf-nftables: %+v, exec %+v", f.Plugins["slpf-nftables"], g.Exec)
+			}
+			if !f.Plugins["mine"].Grants.Clock || !f.Plugins["kvcounter"].Grants.KV.Granted {
+				t.Errorf("plugins: %+v", f.Plugins)
 			}
 		}},
-		{"plugins null drops the default entries", "plugins:\n", func(t *testing.T, f *config.File) {
-			if f.Plugins != nil {
-				t.Errorf("plugins = %+v, want none", f.Plugins)
+		{name: "a list replaces", yaml: "plugins: {slpf-nftables: {grants: {exec: {programs: [nft, ip]}}}}\n", check: func(t *testing.T, f *config.File) {
+			if g := f.Plugins["slpf-nftables"].Grants; !slices.Equal(g.Exec.Programs, []string{"nft", "ip"}) || !g.Exec.DryRun {
+				t.Errorf("exec %+v", g.Exec)
 			}
 		}},
-		{"a key of a section keeps the others", "sim:\n  max_runs: 9\nserver: {max_connections: 7}\n", func(t *testing.T, f *config.File) {
-			want := def.Sim
-			want.MaxRuns = 9
-			if f.Sim != want || f.Server.MaxConnections != 7 || f.Server.ReadTimeout != def.Server.ReadTimeout {
-				t.Errorf("sim, server = %+v, %+v", f.Sim, f.Server)
+		{name: "null drops a plugin's grants", yaml: "plugins: {kvcounter: null}\n", check: func(t *testing.T, f *config.File) {
+			if g := f.Plugins["kvcounter"].Grants; g.KV.Granted || g.Log || !f.Plugins["acl-basics"].Grants.Log {
+				t.Errorf("plugins: %+v", f.Plugins)
 			}
 		}},
+		{name: "null drops every grant", yaml: "plugins: null\n", check: func(t *testing.T, f *config.File) {
+			if len(f.Plugins) != 0 {
+				t.Errorf("plugins: %+v", f.Plugins)
+			}
+		}},
+		{name: "errors keep the lines", yaml: "listen: x\nplugins:\n  kvcounter:\n    grant: {}\n", err: `config g.yaml: line 4: unknown key "grant"`},
+		{name: "and the checks", yaml: "log: {level: loud}\n", err: `config g.yaml: log.level "loud" is not one of`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := config.ParseOverDefault([]byte(tt.yaml), "gatehouse.yaml")
+			f, err := config.Layer([]byte(tt.yaml), "g.yaml")
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			tt.check(t, f)
-			if !reflect.DeepEqual(config.Default(), def) {
-				t.Error("ParseOverDefault changed the default")
-			}
 		})
-	}
-	// Errors name the line of the file given, not of the default.
-	_, err := config.ParseOverDefault([]byte("listen: x\nplugins:\n  kvcounter:\n    grant: {}\n"), "gatehouse.yaml")
-	if want := `config gatehouse.yaml: line 4: unknown key "grant"`; err == nil || err.Error() != want {
-		t.Errorf("error = %v, want %q", err, want)
-	}
-	_, err = config.ParseOverDefault([]byte("plugins:\n  kvcounter:\n    limits: {pool_size: -1}\n"), "gatehouse.yaml")
-	if want := "config gatehouse.yaml: plugins.kvcounter.limits: pool_size -1 is negative"; err == nil || err.Error() != want {
-		t.Errorf("error = %v, want %q", err, want)
 	}
 }
