@@ -12,6 +12,7 @@ package jsonsetter
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -66,7 +67,28 @@ func set(req abi.ObjectRequest, do func(abi.HTTPRequest) (abi.HTTPResponse, erro
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeUnavailable, "jsonsetter: GET %s: the reply is %v", base.Redacted(), err)
 	}
+	floatBig(attrs)
 	return attrs, nil
+}
+
+// floatBig replaces, in place, each integer beyond the int64 range in v
+// (maps and lists included) by the nearest float64, as the jsonsetters in C
+// and Rust read such integers, so that the three give the same attributes.
+func floatBig(v any) any {
+	switch x := v.(type) {
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = floatBig(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = floatBig(e)
+		}
+	}
+	return v
 }
 
 // configURL returns the config key url, an absolute http or https URL.
