@@ -20,7 +20,9 @@ func newConfigCommand() *cobra.Command {
 mappings merge key by key, at every depth, and any other value of the file (a
 string, a number, a list, null) replaces the default's. A file that sets only
 listen keeps the default grants of the reference plugins; "plugins: null"
-drops them all, "plugins: {kvcounter: null}" those of one plugin.`,
+drops them all, "plugins: {kvcounter: null}" those of one plugin. A plugin's
+entry, plugins.NAME, replaces the default's whole: it says all that the
+plugin is granted and limited to.`,
 		Example: `  gatehouse config show
   gatehouse config check examples/openc2/gatehouse.yaml`,
 	}

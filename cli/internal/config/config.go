@@ -229,7 +229,7 @@ func Layer(b []byte, name string) (*File, error) {
 	if err := yaml.Unmarshal(b, &over); err != nil {
 		return nil, fmt.Errorf("config %s: %s", name, decodeError(err))
 	}
-	merged, err := yaml.Marshal(layer(document(&base), document(&over)))
+	merged, err := yaml.Marshal(layer(document(&base), document(&over), ""))
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
@@ -245,8 +245,11 @@ func document(n *yaml.Node) *yaml.Node {
 }
 
 // layer returns over laid on base: mappings merge key by key,
-// recursively; any other value of over replaces base's.
-func layer(base, over *yaml.Node) *yaml.Node {
+// recursively, but the entries of plugins, which over replaces whole, so
+// that an operator's entry for a plugin says all that the plugin is
+// granted; any other value of over replaces base's. path is the key of
+// base and over in the document, "" at its top.
+func layer(base, over *yaml.Node, path string) *yaml.Node {
 	if over == nil {
 		return base
 	}
@@ -260,7 +263,11 @@ next:
 		key, value := over.Content[i], over.Content[i+1]
 		for j := 0; j+1 < len(out.Content); j += 2 {
 			if out.Content[j].Value == key.Value {
-				out.Content[j+1] = layer(out.Content[j+1], value)
+				if path == "plugins" {
+					out.Content[j+1] = value
+				} else {
+					out.Content[j+1] = layer(out.Content[j+1], value, strings.TrimPrefix(path+"."+key.Value, "."))
+				}
 				continue next
 			}
 		}

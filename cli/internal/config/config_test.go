@@ -609,18 +609,18 @@ func TestLayer(t *testing.T) {
 				t.Errorf("listen %q, kvcounter %+v, store %q", f.Listen, f.Plugins["kvcounter"], f.Store)
 			}
 		}},
-		{name: "nested keys merge", yaml: "plugins:\n  slpf-nftables:\n    grants: {exec: {dry_run: false}}\n  mine:\n    grants: {clock: true}\n", check: func(t *testing.T, f *config.File) {
-			g := f.Plugins["slpf-nftables"].Grants
-			if g.Exec == nil || g.Exec.DryRun || !slices.Equal(g.Exec.Programs, []string{"nft"}) || !g.Log || !g.KV.Granted || f.Plugins["slpf-nftables"].Limits.PoolSize != 1 {
-				t.Errorf("slpf-nftables: %+v, exec %+v", f.Plugins["slpf-nftables"], g.Exec)
+		{name: "nested keys merge", yaml: "server: {max_connections: 10}\nplugins:\n  mine:\n    grants: {clock: true}\n", check: func(t *testing.T, f *config.File) {
+			if f.Server.MaxConnections != 10 || f.Server.ReadTimeout != time.Minute {
+				t.Errorf("server: %+v", f.Server)
 			}
 			if !f.Plugins["mine"].Grants.Clock || !f.Plugins["kvcounter"].Grants.KV.Granted {
 				t.Errorf("plugins: %+v", f.Plugins)
 			}
 		}},
-		{name: "a list replaces", yaml: "plugins: {slpf-nftables: {grants: {exec: {programs: [nft, ip]}}}}\n", check: func(t *testing.T, f *config.File) {
-			if g := f.Plugins["slpf-nftables"].Grants; !slices.Equal(g.Exec.Programs, []string{"nft", "ip"}) || !g.Exec.DryRun {
-				t.Errorf("exec %+v", g.Exec)
+		{name: "a plugin's entry replaces the default's", yaml: "plugins: {slpf-nftables: {grants: {exec: {programs: [nft, ip]}}}}\n", check: func(t *testing.T, f *config.File) {
+			p := f.Plugins["slpf-nftables"]
+			if g := p.Grants; !slices.Equal(g.Exec.Programs, []string{"nft", "ip"}) || g.Exec.DryRun || g.Log || g.KV.Granted || p.Limits.PoolSize != 0 {
+				t.Errorf("slpf-nftables: %+v, exec %+v", p, g.Exec)
 			}
 		}},
 		{name: "null drops a plugin's grants", yaml: "plugins: {kvcounter: null}\n", check: func(t *testing.T, f *config.File) {
