@@ -117,9 +117,14 @@ func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
 }
 
 // Start loads every plugin in the plugin folder and, when configured,
-// watches it for changes until Close.
+// watches it for changes until Close. A plugin folder that does not exist
+// is made, empty, with a warning: it may be a mistyped name.
 func (h *Host) Start(ctx context.Context) error {
 	if h.cfg.PluginDir != "" {
+		if _, err := os.Stat(h.cfg.PluginDir); errors.Is(err, fs.ErrNotExist) {
+			abs, _ := filepath.Abs(h.cfg.PluginDir)
+			h.logger.Warn("the plugin folder does not exist: made it, empty; drop plugins into it or check its name", "plugins", abs)
+		}
 		if err := os.MkdirAll(h.cfg.PluginDir, 0o755); err != nil {
 			return fmt.Errorf("plugin folder: %w", err)
 		}
