@@ -3,39 +3,25 @@ package https_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"regexp"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/internal/doctest"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/https"
 )
-
-// jsonBlock is a fenced JSON example of a Markdown file.
-var jsonBlock = regexp.MustCompile("(?s)```json\n(.*?)```")
 
 // TestDocExamples checks every JSON example of docs/openc2.md and
 // docs/slpf.md as what it shows: a message, a command, a response, or a
 // page of the command history, decoded as strictly as Gatehouse reads it.
 func TestDocExamples(t *testing.T) {
 	for _, doc := range []string{"docs/openc2.md", "docs/slpf.md"} {
-		b, err := os.ReadFile(filepath.Join(wasmbuild.ModuleRoot(t), doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		blocks := jsonBlock.FindAllSubmatch(b, -1)
-		if len(blocks) == 0 {
-			t.Fatalf("%s: no JSON example", doc)
-		}
-		for _, m := range blocks {
-			ex := m[1]
+		for _, ex := range doctest.JSON(t, doc) {
 			var top map[string]json.RawMessage
 			if err := json.Unmarshal(ex, &top); err != nil {
 				t.Errorf("%s: example is not JSON: %v\n%s", doc, err, ex)
 				continue
 			}
+			var err error
 			switch {
 			case top["body"] != nil:
 				_, err = openc2.DecodeMessage(ex)
