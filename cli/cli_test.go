@@ -34,6 +34,8 @@ import (
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/https"
 )
 
 // Plugins built from source for the tests, by package folder.
@@ -728,6 +730,39 @@ func (s *serving) get(t *testing.T, path string) (int, []byte, error) {
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	return res.StatusCode, body, err
+}
+
+// post sends body to the OpenC2 route as a producer does, with the OpenC2
+// content type and xid as X-Request-ID, and returns the HTTP status and
+// the OpenC2 response of the answer.
+func (s *serving) post(t *testing.T, xid string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+https.Path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", openc2.ContentType)
+	req.Header.Set("X-Request-ID", xid)
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", https.Path, err)
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	var m struct {
+		Body struct {
+			OpenC2 struct {
+				Response map[string]any `json:"response"`
+			} `json:"openc2"`
+		} `json:"body"`
+	}
+	if err == nil {
+		err = json.Unmarshal(answer, &m)
+	}
+	if err != nil || m.Body.OpenC2.Response == nil {
+		t.Fatalf("POST %s %s: HTTP %d, no OpenC2 response: %v\n%s", https.Path, body, res.StatusCode, err, answer)
+	}
+	return res.StatusCode, m.Body.OpenC2.Response
 }
 
 // waitReady waits for /readyz to answer 200.
