@@ -35,38 +35,59 @@ func startDryRunSLPF(t *testing.T) *serving {
 	return s
 }
 
+// sendLine is a line of a shell example that pipes a command to gatehouse
+// send.
+var sendLine = regexp.MustCompile(`(?m)^echo '(\{[^']*\})' \| gatehouse send `)
+
 // TestDocCommandExamples sends each OpenC2 command example of
 // docs/openc2.md and docs/slpf.md, in order, to gatehouse serve with both
 // SLPF actuators in dry run, and checks the answer against the response
 // example the document shows right after it. A command example is a JSON
-// block holding a command or a command message; each must be followed by
-// its response.
+// block holding a command or a command message, or a command a shell
+// example pipes to gatehouse send; each must be followed by its response.
 func TestDocCommandExamples(t *testing.T) {
 	t.Parallel()
 	s := startDryRunSLPF(t)
 	for _, doc := range []string{"docs/openc2.md", "docs/slpf.md"} {
-		blocks := doctest.JSON(t, doc)
+		examples := doctest.Examples(t, doc)
 		commands := 0
-		for i, ex := range blocks {
-			body, ok := commandMessage(t, doc, ex)
-			if !ok {
+		for i, ex := range examples {
+			var sent [][]byte
+			switch ex.Lang {
+			case "json":
+				if body, ok := commandMessage(t, doc, ex.Text); ok {
+					sent = append(sent, body)
+				}
+			case "sh":
+				for _, m := range sendLine.FindAllSubmatch(ex.Text, -1) {
+					body, ok := commandMessage(t, doc, m[1])
+					if !ok {
+						t.Fatalf("%s: gatehouse send is given no command: %s", doc, m[0])
+					}
+					sent = append(sent, body)
+				}
+			}
+			if len(sent) == 0 {
 				continue
 			}
-			commands++
 			var want map[string]any
-			if i+1 < len(blocks) {
-				want = responseExample(blocks[i+1])
+			var wantText []byte
+			if i+1 < len(examples) && examples[i+1].Lang == "json" {
+				want, wantText = responseExample(examples[i+1].Text), examples[i+1].Text
 			}
 			if want == nil {
-				t.Errorf("%s: the command example is followed by no response example:\n%s", doc, ex)
+				t.Errorf("%s: the command example is followed by no response example:\n%s", doc, ex.Text)
 				continue
 			}
-			status, got := s.post(t, fmt.Sprintf("doc-%d", i), body)
-			if want := openc2HTTPStatus(want["status"]); status != want {
-				t.Errorf("%s: HTTP %d, want %d for\n%s", doc, status, want, ex)
-			}
-			if err := matchResponse(want, got); err != nil {
-				t.Errorf("%s: %v\ncommand: %s\ngot:  %v\nwant: %s", doc, err, ex, got, blocks[i+1])
+			for _, body := range sent {
+				commands++
+				status, got := s.post(t, fmt.Sprintf("doc-%d", commands), body)
+				if want := openc2HTTPStatus(want["status"]); status != want {
+					t.Errorf("%s: HTTP %d, want %d for\n%s", doc, status, want, body)
+				}
+				if err := matchResponse(want, got); err != nil {
+					t.Errorf("%s: %v\ncommand: %s\ngot:  %v\nwant: %s", doc, err, body, got, wantText)
+				}
 			}
 		}
 		if commands == 0 {
