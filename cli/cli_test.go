@@ -849,6 +849,7 @@ cache_dir: %q
 store: %q
 log: {format: json}
 tls: {cert: %q, key: %q, client_ca: %q}
+diagnostics: {listen: 127.0.0.1:0}
 `, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), writeFile(t, dir, "tls.crt", certPEM), writeFile(t, dir, "tls.key", keyPEM), filepath.Join(dir, "tls.crt")))
 
 	roots := x509.NewCertPool()
@@ -872,7 +873,24 @@ tls: {cert: %q, key: %q, client_ca: %q}
 	s.waitFor(t, "the refused handshake in the log", func() bool {
 		return strings.Contains(s.stderr.String(), "TLS handshake error")
 	})
+
+	// Probes reach the diagnostics listener without a certificate, and
+	// only its routes.
+	diagURL, _ := s.stderr.logged("serving diagnostics")["url"].(string)
+	if !strings.HasPrefix(diagURL, "http://") {
+		t.Fatalf("diagnostics at %q, want http\nstderr:\n%s", diagURL, s.stderr)
+	}
+	diag := &serving{url: diagURL, client: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusOK, "/metrics": http.StatusOK, "/v1/plugins": http.StatusNotFound} {
+		status, body, err := diag.get(t, path)
+		if err != nil || status != want {
+			t.Errorf("diagnostics GET %s: %d %s, %v; want %d", path, status, body, err, want)
+		}
+	}
 	s.stop(t)
+	if _, _, err := diag.get(t, "/healthz"); err == nil {
+		t.Error("the diagnostics listener still answers after serve returned")
+	}
 }
 
 // selfSigned returns a self-signed certificate for 127.0.0.1, good for

@@ -63,9 +63,6 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		hc.PluginDir = args[0]
 	}
-	// A start may act outside the host (the SLPF actuators restore their
-	// rules); a listing must not.
-	hc.SkipStart = true
 	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
 		return usage("%s is not a folder", hc.PluginDir)
 	}
@@ -95,15 +92,17 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 }
 
 // offlineConfig returns the configured host settings for commands that look
-// at plugins without serving them: the grants and limits, but no store (a
-// running server may hold it) and only errors in the log.
+// at plugins or call them without serving them: the grants and limits, but
+// no store (a running server may hold it), no plugin's gatehouse_start (a
+// start acts for a server, restoring an actuator's packet filter rules from
+// the store for one) and only errors in the log.
 func offlineConfig(cmd *cobra.Command) (host.Config, error) {
 	f, err := loadConfig(cmd)
 	if err != nil {
 		return host.Config{}, err
 	}
 	hc := f.Host()
-	hc.StorePath, hc.Logger = "", quietLogger(cmd.ErrOrStderr())
+	hc.StorePath, hc.Logger, hc.SkipStart = "", quietLogger(cmd.ErrOrStderr()), true
 	return hc, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/slpftest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -219,6 +220,28 @@ policy:
 	}
 	run(t, "", "policy", "eval", "--entities", dir, "--policy-set", "s", "--context", "-", "--plugins", filepath.Join(dir, "e.json")).
 		check(t, cli.ExitUsage, "is not a folder")
+}
+
+// TestPolicyEvalStartsNoPlugin decides with a plugin folder that holds an
+// SLPF actuator beside the attribute plugin: a one-shot command serves no
+// actuator, so it must not start one, which would restore packet filter
+// rules from a store the command does not open.
+func TestPolicyEvalStartsNoPlugin(t *testing.T) {
+	t.Parallel()
+	plugins := pluginDir(t, map[string]string{"c-basics.wasm": wasmbuild.C.Plugin(t, "c-basics"), "slpf-nftables.wasm": slpftest.Actuators[0].Build(t)})
+	dir := t.TempDir()
+	writeFile(t, dir, "e.json", `{
+"s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "AND", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "environment.echo.subject == subject.id", "Effect": "GRANT"}
+}`)
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf("cache_dir: %q\nlimits: {timeout: 1m}\n", wasmbuild.CacheDir(t, "wazero")))
+	r := run(t, "", "policy", "eval", "--entities", dir, "--policy-set", "s", "--plugins", plugins, "--config", config,
+		"--context", writeFile(t, t.TempDir(), "r.json", `{"subject": {"id": 7}}`))
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "GRANT\n") || r.stderr != "" {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
 }
 
 func TestPolicyTest(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -39,6 +40,8 @@ gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
 POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
 (HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
+diagnostics.listen adds a plain HTTP listener that serves only /healthz,
+/readyz and /metrics, for probes that hold no client certificate.
 
 With policy.entities in the configuration it also loads and watches those
 access-control entities and decides with them, the plugins supplying
@@ -126,9 +129,16 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		_ = errors.Join(cons.Close(), h.Close(ctx))
 		return usage("listen: %v", err)
 	}
+	var diagLn net.Listener
+	if f.Diagnostics.Listen != "" {
+		if diagLn, err = listen(f.Diagnostics.Listen, f.Server); err != nil {
+			_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+			return usage("diagnostics.listen: %v", err)
+		}
+	}
 	acl, err := startDecisions(f, h, logger)
 	if err != nil {
-		_ = errors.Join(ln.Close(), cons.Close(), h.Close(ctx))
+		_ = errors.Join(ln.Close(), closeListener(diagLn), cons.Close(), h.Close(ctx))
 		return err
 	}
 	e := server.New(h, reg, logger)
@@ -138,13 +148,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		var sessions *store.Store
 		if f.Proxy.SessionStore != "" {
 			if sessions, err = store.Open(f.Proxy.SessionStore); err != nil {
-				_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
+				_ = errors.Join(ln.Close(), closeListener(diagLn), acl.Close(), cons.Close(), h.Close(ctx))
 				return usage("proxy.session_store: %v", err)
 			}
 			defer sessions.Close()
 		}
 		if pep, err = acl.mountProxy(ctx, e, f.Proxy, sessions, logger); err != nil {
-			_ = errors.Join(ln.Close(), acl.Close(), cons.Close(), h.Close(ctx))
+			_ = errors.Join(ln.Close(), closeListener(diagLn), acl.Close(), cons.Close(), h.Close(ctx))
 			return usage("%v", err)
 		}
 	}
@@ -166,8 +176,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
 		Logger: logger,
 	})
-	srv := newHTTPServer(f.Server, e, tlsConfig, reg, logger)
-	serveErr := make(chan error, 1)
+	srv := newHTTPServer(f.Server, e, tlsConfig, connectionGauge(reg, "gatehouse_http_connections",
+		"Connections of the HTTP server open now; server.max_connections bounds them."), logger)
+	serveErr := make(chan error, 2)
 	go func() {
 		if tlsConfig != nil {
 			serveErr <- srv.ServeTLS(ln, "", "") // the certificate is in tlsConfig
@@ -175,6 +186,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			serveErr <- srv.Serve(ln)
 		}
 	}()
+	diag := &http.Server{} // shut down unstarted when there is no diagnostics listener
+	if diagLn != nil {
+		diag = newHTTPServer(f.Server, server.Diagnostics(h, reg, logger), nil, connectionGauge(reg, "gatehouse_diagnostics_http_connections",
+			"Connections of the diagnostics listener open now; server.max_connections bounds them."), logger)
+		go func() { serveErr <- diag.Serve(diagLn) }()
+		logger.Info("serving diagnostics", "url", fmt.Sprintf("http://%s", diagLn.Addr()))
+	}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
@@ -202,7 +220,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer cancel()
 	// The server stops first, so that every decision is logged before the
 	// log closes.
-	if err := errors.Join(srv.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown)); err != nil {
+	if err := errors.Join(srv.Shutdown(shutdown), diag.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed

@@ -23,14 +23,8 @@ func listen(addr string, s config.Server) (net.Listener, error) {
 }
 
 // newHTTPServer returns the server of handler with the time and size
-// bounds of s, and the gauge gatehouse_http_connections of its open
-// connections registered in reg.
-func newHTTPServer(s config.Server, handler http.Handler, tlsConfig *tls.Config, reg prometheus.Registerer, logger *slog.Logger) *http.Server {
-	open := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "gatehouse_http_connections",
-		Help: "Connections of the HTTP server open now; server.max_connections bounds them.",
-	})
-	reg.MustRegister(open)
+// bounds of s; open counts its open connections.
+func newHTTPServer(s config.Server, handler http.Handler, tlsConfig *tls.Config, open prometheus.Gauge, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           handler,
 		TLSConfig:         tlsConfig,
@@ -50,4 +44,20 @@ func newHTTPServer(s config.Server, handler http.Handler, tlsConfig *tls.Config,
 		// Connection errors, such as failed TLS handshakes, go to the log.
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
+
+// connectionGauge returns the gauge name of a listener's open connections,
+// registered in reg.
+func connectionGauge(reg prometheus.Registerer, name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	reg.MustRegister(g)
+	return g
+}
+
+// closeListener closes ln, if there is one.
+func closeListener(ln net.Listener) error {
+	if ln == nil {
+		return nil
+	}
+	return ln.Close()
 }

@@ -167,7 +167,7 @@ func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]wa
 		s, err := h.Session(ctx, abi.KindAgent, name)
 		if err != nil {
 			closeAll()
-			return nil, nil, usage("agent %q: %v", name, err)
+			return nil, nil, usage("%v", err) // it names the agent, and its plugin if there is one
 		}
 		opened = append(opened, s)
 		sessions[name] = s

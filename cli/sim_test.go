@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/slpftest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -308,5 +309,28 @@ func TestSimJSONEmptyLists(t *testing.T) {
 		if strings.Contains(r.stdout, "null") {
 			t.Errorf("%v prints null:\n%s", args, r.stdout)
 		}
+	}
+}
+
+// TestSimRunStartsNoPlugin runs a model with a plugin agent from a folder
+// that also holds an SLPF actuator: a one-shot command serves no
+// actuator, so it must not start one (a start restores packet filter
+// rules from a store the command does not open), and an unknown agent's
+// error must not name an empty plugin.
+func TestSimRunStartsNoPlugin(t *testing.T) {
+	t.Parallel()
+	plugins := pluginDir(t, map[string]string{"basics.wasm": wasmbuild.Go(t, srcBasics), "slpf-nftables.wasm": slpftest.Actuators[0].Build(t)})
+	config := writeFile(t, t.TempDir(), "gatehouse.yaml", "cache_dir: "+wasmbuild.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
+	file := writeModel(t, `connections { hall -> vault { *: m } }
+actors { eve { at hall; goals vault; } }`)
+	r := run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=greedy")
+	r.check(t, cli.ExitOK)
+	if r.stderr != "" {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	r = run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=nosuch")
+	r.check(t, cli.ExitUsage, `gatehouse: agent nosuch: no_component: no plugin provides agent "nosuch"`)
+	if strings.Contains(r.stderr, "plugin ,") || strings.Contains(r.stderr, "gatehouse_start") {
+		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }

@@ -60,14 +60,19 @@ type callFailure struct {
 // CallError is the error of a failed plugin call. It names the plugin and
 // the component; errors.Is matches its *abi.Error by code.
 type CallError struct {
+	// Plugin is empty when no plugin provides the component.
 	Plugin    string
 	Kind      abi.Kind
 	Component string
 	Err       *abi.Error
 }
 
-// Error returns `plugin P, KIND C: code: message`.
+// Error returns `plugin P, KIND C: code: message`, or `KIND C: code:
+// message` when no plugin provides the component.
 func (e *CallError) Error() string {
+	if e.Plugin == "" {
+		return fmt.Sprintf("%s %s: %v", e.Kind, e.Component, e.Err)
+	}
 	return fmt.Sprintf("plugin %s, %s %s: %v", e.Plugin, e.Kind, e.Component, e.Err)
 }
 

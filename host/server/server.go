@@ -27,6 +27,23 @@ import (
 //	GET  /v1/plugins         every plugin file: manifest, status, last error, calls
 //	POST /v1/plugins/reload  rescan the plugin folder, lifting quarantines
 func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.Echo {
+	e := Diagnostics(h, gatherer, logger)
+	e.GET("/v1/plugins", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
+	})
+	e.POST("/v1/plugins/reload", func(c echo.Context) error {
+		if err := h.LoadDir(c.Request().Context()); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
+	}, guard.SameOrigin)
+	return e
+}
+
+// Diagnostics returns an echo server with only the health, readiness and
+// metrics routes of New, for a listener that probes reach without the
+// credentials of the API.
+func Diagnostics(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(logger)
@@ -41,15 +58,6 @@ func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	})
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
-	e.GET("/v1/plugins", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
-	})
-	e.POST("/v1/plugins/reload", func(c echo.Context) error {
-		if err := h.LoadDir(c.Request().Context()); err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
-	}, guard.SameOrigin)
 	return e
 }
 

@@ -30,6 +30,8 @@ type File struct {
 	TLS    TLS    `yaml:"tls"`
 	// Server bounds the connections of the listener.
 	Server Server `yaml:"server"`
+	// Diagnostics is an optional second listener for probes.
+	Diagnostics Diagnostics `yaml:"diagnostics"`
 	// PluginsDir is the folder of plugins, watched for changes. Default plugins.
 	PluginsDir string `yaml:"plugins_dir"`
 	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
@@ -48,6 +50,14 @@ type File struct {
 	// policy entities (docs/reverse-proxy.md). Default: none.
 	Proxy proxy.Config `yaml:"proxy"`
 	Sim   Sim          `yaml:"sim"`
+}
+
+// Diagnostics is a plain HTTP listener that serves only /healthz,
+// /readyz and /metrics, under the bounds of Server, so that probes reach
+// them when the main listener asks for client certificates.
+type Diagnostics struct {
+	// Listen is its address. Default: empty, no diagnostics listener.
+	Listen string `yaml:"listen"`
 }
 
 // Server bounds the time and the number of the connections to serve, so
