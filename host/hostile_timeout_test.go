@@ -77,4 +77,3 @@ func TestHostileCallerDeadlines(t *testing.T) {
 	}
 	quarantinedBySmallCalls(t, h, tc, "calls ended by their caller's deadline")
 }
-
