@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
@@ -47,14 +49,7 @@ func TestExamples(t *testing.T) {
 			wasmbuild.Missing(t, "install "+tool, "the examples use %s", tool)
 		}
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
-	if err := os.Symlink(self, filepath.Join(bin, "gatehouse")); err != nil {
-		t.Fatal(err)
-	}
+	env := commandEnv(t)
 	root := wasmbuild.ModuleRoot(t)
 	for _, tt := range []struct {
 		name  string
@@ -106,7 +101,7 @@ func TestExamples(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
 			cmd.Dir = work
-			cmd.Env = append(os.Environ(), asCommand+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+			cmd.Env = env
 			// The servers the script starts in the background go with it.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -121,6 +116,56 @@ func TestExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// commandEnv returns the environment in which the command gatehouse is
+// the test binary, as TestMain runs it.
+func commandEnv(t *testing.T) []string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(self, filepath.Join(bin, "gatehouse")); err != nil {
+		t.Fatal(err)
+	}
+	return append(os.Environ(), asCommand+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// TestSimHelpExamples runs the examples of the sim commands' --help from a
+// folder holding the repository's examples and, in plugins/, two plugins
+// with an agent greedy each, so that an example must say which it means.
+func TestSimHelpExamples(t *testing.T) {
+	t.Parallel()
+	env := commandEnv(t)
+	work := t.TempDir()
+	if err := os.Symlink(filepath.Join(wasmbuild.ModuleRoot(t), "examples"), filepath.Join(work, "examples")); err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixture(t)
+	plugins := pluginDir(t, map[string]string{"basics.wasm": fx.basics, "basics-extism.wasm": fx.extism})
+	if err := os.Symlink(plugins, filepath.Join(work, "plugins")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cli.NewRootCommand().Commands() {
+		if c.Name() != "sim" {
+			continue
+		}
+		for _, sub := range append([]*cobra.Command{c}, c.Commands()...) {
+			for line := range strings.Lines(sub.Example) {
+				line = strings.TrimSpace(line)
+				if !strings.HasPrefix(line, "gatehouse sim ") || !strings.Contains(line, "examples/") {
+					continue
+				}
+				cmd := exec.CommandContext(t.Context(), "bash", "-euo", "pipefail", "-c", line)
+				cmd.Dir, cmd.Env = work, env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("%s: %v\n%s", line, err, out)
+				}
+			}
+		}
 	}
 }
 

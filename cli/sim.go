@@ -27,7 +27,7 @@ Long work (sim run, sim analyze, sim paths --all) shows a progress bar on stderr
 after a second when stderr is a terminal, unless --no-progress or --output json
 is given.`,
 		Example: `  gatehouse sim check examples/office.model
-  gatehouse sim paths examples/office.model --from street --to office --actor mallory
+  gatehouse sim paths examples/office.model --from street --to "manager office" --actor mallory
   gatehouse sim run examples/office.model --seed 7 --log log.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },

@@ -20,8 +20,8 @@ the likeliest (least risk) and the shortest path that leaves no log entry, or wi
 requires; with --actor only the clauses the actor's roles and holdings at the
 start meet (it takes nothing on the way: see sim analyze). Exit status 1 when there
 is no path.`,
-		Example: `  gatehouse sim paths examples/office.model --from street --to office
-  gatehouse sim paths examples/office.model --from street --to office --actor mallory
+		Example: `  gatehouse sim paths examples/office.model --from street --to "manager office"
+  gatehouse sim paths examples/office.model --from street --to "manager office" --actor mallory
   gatehouse sim paths examples/datacentre.model --from gate --to cage --all --max-depth 6 --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimPaths,

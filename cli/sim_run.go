@@ -33,7 +33,7 @@ default. --trace and --log write the trace of every action and the log of the
 logged ones as JSON lines.`,
 		Example: `  gatehouse sim run examples/office.model --seed 7
   gatehouse sim run examples/office.model --agent mallory=random --trace trace.jsonl --log log.jsonl
-  gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=greedy --conflicts priority:guard
+  gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=basics/greedy --conflicts priority:gus
   gatehouse sim run examples/social.model --ticks 50 --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimRun,
