@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,13 +33,28 @@ func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.
 		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
 	})
 	e.POST("/v1/plugins/reload", func(c echo.Context) error {
+		// A reload compiles every changed plugin and may outlast the
+		// server's read and write timeouts, which would cancel it and cut
+		// the answer; its request has no body left to read, and its answer
+		// gets the usual time once the reload is done.
+		rc := http.NewResponseController(c.Response())
+		if err := errors.Join(rc.SetReadDeadline(time.Time{}), rc.SetWriteDeadline(time.Time{})); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
 		if err := h.LoadDir(c.Request().Context()); err != nil {
+			return err
+		}
+		if err := rc.SetWriteDeadline(time.Now().Add(answerTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
 	}, guard.SameOrigin)
 	return e
 }
+
+// answerTimeout bounds the writing of a reload's answer, once the reload
+// is done.
+const answerTimeout = 10 * time.Second
 
 // Diagnostics returns an echo server with only the health, readiness and
 // metrics routes of New, for a listener that probes reach without the

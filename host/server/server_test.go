@@ -396,3 +396,56 @@ func ExampleNew() {
 	// GET /v1/plugins: 200 {"plugins":[]}
 	// GET /v1/nothing: 404 {"code":"not_found","message":"Not Found"}
 }
+
+// TestReloadOutlivesServerTimeouts reloads a folder whose plugin takes
+// longer to load than the server's read and write timeouts (its start
+// function loops until the init timeout stops it): the reload finishes
+// and answers instead of being cancelled and cut.
+func TestReloadOutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const initTimeout = time.Second
+	h, err := host.New(host.Config{
+		PluginDir: dir,
+		CacheDir:  wasmbuild.CacheDir(t, "wazero"),
+		Limits:    host.Limits{Timeout: initTimeout, InitTimeout: initTimeout},
+		Logger:    slog.New(slog.DiscardHandler),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	if err := h.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(server.New(h, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)))
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = initTimeout/10, initTimeout/10
+	srv.Start()
+	t.Cleanup(srv.Close)
+	copyPlugin(t, wasmbuild.WAT(t, readWAT(t, "startloop.wat")), filepath.Join(dir, "startloop.wasm"))
+
+	res, err := srv.Client().Post(srv.URL+"/v1/plugins/reload", "application/json", nil)
+	if err != nil {
+		t.Fatalf("POST /v1/plugins/reload: %v", err)
+	}
+	defer res.Body.Close()
+	var got struct {
+		Plugins []host.PluginStatus `json:"plugins"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/plugins/reload: %d %v", res.StatusCode, err)
+	}
+	if len(got.Plugins) != 1 || got.Plugins[0].Status != host.StatusError || !strings.Contains(got.Plugins[0].Message, string(abi.CodeTimeout)) {
+		t.Errorf("plugins after reload = %+v, want the looping one refused with a timeout", got.Plugins)
+	}
+}
+
+// readWAT returns a module of host/testdata/hostile-wat.
+func readWAT(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(wasmbuild.ModuleRoot(t), "host", "testdata", "hostile-wat", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
