@@ -77,16 +77,9 @@ func (tc *Toolchain) plugin(t testing.TB, name, built string, edit func([]string
 	t.Helper()
 	tc.find(t)
 	root := ModuleRoot(t)
-	src := filepath.Join(root, "plugins-src", tc.Lang, name, filepath.FromSlash(tc.main))
-	cmds, err := sourceCommands(src, tc.Prefix)
-	if err == nil && len(cmds) == 0 {
-		err = fmt.Errorf("no build command starting with %q in its first comment", tc.Prefix)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
+	cmds := tc.sourceCommands(t, filepath.Join(root, "plugins-src", tc.Lang, name))
 	for i, c := range cmds {
-		cmds[i] = edit(c[len(strings.Fields(tc.Prefix)):])
+		cmds[i] = edit(c)
 	}
 	return job{tc: tc, name: built, dir: root, cmds: cmds,
 		srcs: []string{filepath.Join("abi", "pdk", tc.Lang), filepath.Join("plugins-src", tc.Lang)}}.build(t)
@@ -103,6 +96,14 @@ func (tc *Toolchain) Dir(t testing.TB, dir string) string {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(ModuleRoot(t), dir)
 	}
+	return job{tc: tc, name: filepath.Base(dir), dir: dir, cmds: tc.sourceCommands(t, dir), srcs: []string{"."}}.build(t)
+}
+
+// sourceCommands returns the build commands in the first comment of the
+// main source file of the plugin in dir, each without the toolchain's
+// prefix.
+func (tc *Toolchain) sourceCommands(t testing.TB, dir string) [][]string {
+	t.Helper()
 	src := filepath.Join(dir, filepath.FromSlash(tc.main))
 	cmds, err := sourceCommands(src, tc.Prefix)
 	if err == nil && len(cmds) == 0 {
@@ -114,7 +115,7 @@ func (tc *Toolchain) Dir(t testing.TB, dir string) string {
 	for i, c := range cmds {
 		cmds[i] = c[len(strings.Fields(tc.Prefix)):]
 	}
-	return job{tc: tc, name: filepath.Base(dir), dir: dir, cmds: cmds, srcs: []string{"."}}.build(t)
+	return cmds
 }
 
 // Project builds the plugin project in dir with the build commands its
