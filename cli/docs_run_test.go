@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/internal/doctest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
@@ -127,7 +130,7 @@ func TestDocShellBlocks(t *testing.T) {
 						script = strings.ReplaceAll(script, ":8080", ":"+strconv.Itoa(srv.port))
 					}
 					script = strings.NewReplacer(sd.replace...).Replace(script)
-					w.run(t, b, script)
+					w.run(t, b, script, false)
 				})
 			}
 		})
@@ -136,8 +139,8 @@ func TestDocShellBlocks(t *testing.T) {
 
 // docWork is a folder laid out as the repository's root, where the
 // examples of the docs run: every entry of the root is a link to it but
-// plugins/, a folder of the plugins the test builds, and bin/, which holds
-// gatehouse.
+// plugins/, a folder of the plugins the test builds, bin/, which holds
+// gatehouse, and a copy of plugins-src/, where examples write.
 type docWork struct {
 	dir string
 	env []string
@@ -155,6 +158,11 @@ func newDocWork(t *testing.T, env []string) *docWork {
 	for _, e := range entries {
 		switch e.Name() {
 		case "plugins", "bin", ".git":
+			continue
+		case "plugins-src": // where examples start plugin projects
+			if err := os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(root, e.Name()))); err != nil {
+				t.Fatal(err)
+			}
 			continue
 		}
 		if err := os.Symlink(filepath.Join(root, e.Name()), filepath.Join(dir, e.Name())); err != nil {
@@ -213,8 +221,8 @@ func (w *docWork) addPlugins(t *testing.T, names ...string) {
 // run runs script, block b as the test gives it, with bash from the work
 // folder; it must succeed. The reference plugins it names as
 // plugins/NAME.wasm are built first. -short skips a block that builds a Go
-// plugin, the slowest.
-func (w *docWork) run(t *testing.T, b doctest.Block, script string) {
+// plugin, the slowest. With finding, exit status 1 (a finding) passes too.
+func (w *docWork) run(t *testing.T, b doctest.Block, script string, finding bool) {
 	t.Helper()
 	if testing.Short() && strings.Contains(script, "go build") {
 		t.Skipf("-short: %s builds a Go plugin", b)
@@ -229,7 +237,11 @@ func (w *docWork) run(t *testing.T, b doctest.Block, script string) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Minute
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok && finding && ee.ExitCode() == cli.ExitFinding {
+		return
+	}
+	if err != nil {
 		t.Fatalf("%s: %v\n%s\noutput:\n%s", b, err, script, out)
 	}
 }
@@ -383,5 +395,104 @@ func checkGoTest(t *testing.T, root string, b doctest.Block) {
 				}
 			}
 		}
+	}
+}
+
+// helpFiles are the files of the reader's own that the --help examples
+// take, by path from the work folder.
+var helpFiles = map[string]string{
+	"command.json":        `{"action":"query","target":{"features":[]}}`,
+	"query.json":          `{"action":"query","target":{"features":["versions","profiles","pairs"]}}`,
+	"deny.json":           `{"action":"deny","target":{"ipv4_net":"192.0.2.0/24"},"actuator":{"slpf":{}}}`,
+	"commands/deny.json":  `{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":22}},"actuator":{"slpf":{}}}`,
+	"response.json":       `{"status":200,"results":{"versions":["1.0"]}}`,
+	"responses/ok.json":   `{"status":200}`,
+	"responses/gone.json": `{"status":404,"status_text":"no such rule"}`,
+	"cases/arpoc.yaml": `entities: [../conformance/arpoc/config]
+cases:
+  - {name: always grant, policy_set: com.example.policysets.alwaysGrant, want: {decision: GRANT}}
+`,
+}
+
+// helpMark is a line of a command's annotation "doctest": "skip TEXT
+// (reason)", the example commands that hold TEXT are not run, for the
+// reason given; "finding TEXT (reason)", they may exit with 1, a finding.
+var helpMark = regexp.MustCompile(`^(skip|finding) (.+) \((.+)\)$`)
+
+// TestHelpExamples runs the example commands of every command's --help,
+// in the order of the command tree, from one folder laid out as the
+// repository's root (see docWork) that holds helpFiles, and in plugins/
+// basics and basics-extism, which both have an agent greedy, so that an
+// example must say which it means, and acl-basics. An example that asks
+// 127.0.0.1:8080 asks a serve the test starts, with the configuration of
+// examples/access-control, on a free port. A command whose examples
+// cannot run in a test, or that shows a finding, says so in its
+// annotation "doctest" (see helpMark).
+func TestHelpExamples(t *testing.T) {
+	t.Parallel()
+	type example struct {
+		cmd, line string
+		mark      string // skip or finding, for the reason
+		reason    string
+	}
+	var examples []example
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		marks := map[string][]string{} // TEXT → mark, reason
+		for line := range strings.Lines(c.Annotations["doctest"]) {
+			m := helpMark.FindStringSubmatch(strings.TrimSpace(line))
+			if m == nil {
+				t.Errorf("%s: annotation doctest: %q is not skip (or finding) TEXT (reason)", c.CommandPath(), line)
+				continue
+			}
+			marks[m[2]] = []string{m[1], m[3]}
+		}
+		used := map[string]bool{}
+		for _, line := range strings.Split(strings.ReplaceAll(c.Example, "\\\n", ""), "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			ex := example{cmd: c.CommandPath(), line: line}
+			for text, m := range marks {
+				if strings.Contains(line, text) {
+					ex.mark, ex.reason, used[text] = m[0], m[1], true
+				}
+			}
+			examples = append(examples, ex)
+		}
+		for text := range marks {
+			if !used[text] {
+				t.Errorf("%s: annotation doctest: no example holds %q", c.CommandPath(), text)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cli.NewRootCommand())
+	w := newDocWork(t, commandEnv(t))
+	for name, text := range helpFiles {
+		if err := os.MkdirAll(filepath.Join(w.dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, w.dir, name, text)
+	}
+	w.addPlugins(t, "basics", "basics-extism", "acl-basics")
+	var srv *docServer
+	if slices.ContainsFunc(examples, func(ex example) bool { return ex.mark != "skip" && strings.Contains(ex.line, ":8080") }) {
+		srv = w.serve(t, "examples/access-control/gatehouse.yaml")
+	}
+	for i, ex := range examples {
+		b := doctest.Block{Doc: ex.cmd + " --help", Line: i + 1, Text: ex.line}
+		t.Run(fmt.Sprintf("%s/%d", ex.cmd, i+1), func(t *testing.T) {
+			if ex.mark == "skip" {
+				t.Skipf("%s: %s: skip (%s)", ex.cmd, ex.line, ex.reason)
+			}
+			script := ex.line
+			if srv != nil {
+				script = strings.ReplaceAll(script, ":8080", ":"+strconv.Itoa(srv.port))
+			}
+			w.run(t, b, script, ex.mark == "finding")
+		})
 	}
 }
