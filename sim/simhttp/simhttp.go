@@ -17,12 +17,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 // Defaults of Options.
@@ -41,7 +41,7 @@ type Options struct {
 	// `gatehouse plugin list` names it) for one run, and returns it with
 	// the function that closes it when the run ends. Nil means only the
 	// built-in agents are served.
-	Agents func(ctx context.Context, name string) (wasmagent.Session, func(), error)
+	Agents func(ctx context.Context, name string) (agents.Session, func(), error)
 	// MaxModelBytes is the largest model text accepted; 0 means
 	// DefaultMaxModelBytes.
 	MaxModelBytes int64
@@ -181,7 +181,7 @@ func (o Options) run(c echo.Context, r *runPlan) error {
 	defer cancel(nil)
 	budget := time.AfterFunc(o.MaxRunTime, func() { cancel(errTimeBudget) })
 	defer budget.Stop()
-	sessions := map[string]wasmagent.Session{}
+	sessions := map[string]agents.Session{}
 	for _, name := range agent.Plugins(r.assigned) {
 		s, closeSession, err := o.Agents(ctx, name)
 		if err != nil {
@@ -191,7 +191,7 @@ func (o Options) run(c echo.Context, r *runPlan) error {
 		sessions[name] = s
 	}
 	cfg := r.cfg
-	cfg.Agent = wasmagent.Team(r.assigned, sessions)
+	cfg.Agent = agents.Team(r.assigned, sessions)
 
 	// The request is read: its read deadline, the server's read timeout,
 	// would end the run when it passes, however fast the client reads.

@@ -19,9 +19,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 const building = `
@@ -212,7 +212,7 @@ func (w *waiter) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Actio
 // when the client goes away after a few events.
 func TestStopsWhenTheClientGoes(t *testing.T) {
 	w := &waiter{closed: make(chan struct{})}
-	url := newServer(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(_ context.Context, name string) (wasmagent.Session, func(), error) {
+	url := newServer(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(_ context.Context, name string) (agents.Session, func(), error) {
 		if name != "waiter" {
 			return nil, nil, errors.New("no such agent")
 		}
@@ -254,7 +254,7 @@ func (f *failing) AgentAct(context.Context, abi.AgentActRequest) (abi.Action, er
 // TestReportsAFailedRun checks that a run whose agent fails after the
 // stream started ends with an error event.
 func TestReportsAFailedRun(t *testing.T) {
-	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (agents.Session, func(), error) {
 		return &failing{}, func() {}, nil
 	}})
 	resp := post(t, t.Context(), url, simhttp.Request{Model: building, Agents: []string{"*=failing"}})
@@ -274,7 +274,7 @@ func TestReportsAFailedRun(t *testing.T) {
 // and checks that a second is refused until the first ends.
 func TestLimitsRunsAtOnce(t *testing.T) {
 	w := &waiter{closed: make(chan struct{})}
-	url := newServer(t, simhttp.Options{MaxRuns: 1, MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+	url := newServer(t, simhttp.Options{MaxRuns: 1, MaxTicks: 1 << 40, Agents: func(context.Context, string) (agents.Session, func(), error) {
 		return w, func() { close(w.closed) }, nil
 	}})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -305,7 +305,7 @@ func TestLimitsRunsAtOnce(t *testing.T) {
 func TestStreamOutlivesServerTimeouts(t *testing.T) {
 	const writeTimeout = 300 * time.Millisecond
 	w := &waiter{closed: make(chan struct{})}
-	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
+	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (agents.Session, func(), error) {
 		return w, func() { close(w.closed) }, nil
 	}}, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = writeTimeout, writeTimeout })
 	ctx, cancel := context.WithCancel(t.Context())

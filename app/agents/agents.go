@@ -1,6 +1,6 @@
-// Package wasmagent lets agent plugins drive simulated actors: it adapts a
+// Package agents lets agent plugins drive simulated actors: it adapts a
 // session of an agent component (host.Session) to simulate.Agent.
-package wasmagent
+package agents
 
 import (
 	"context"
