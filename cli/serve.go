@@ -29,6 +29,7 @@ import (
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
 func newServeCommand() *cobra.Command {
@@ -165,12 +166,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	})
 	https.RegisterHistory(e, cons)
 	simhttp.Register(e, simhttp.Options{
-		Agents: func(ctx context.Context, name string) (agents.Session, func(), error) {
+		Agents: func(ctx context.Context, name string) (func() simulate.Agent, func(), error) {
 			s, err := h.Session(ctx, abi.KindAgent, name)
 			if err != nil {
 				return nil, nil, err
 			}
-			return s, s.Close, nil
+			return func() simulate.Agent { return agents.New(s) }, s.Close, nil
 		},
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
