@@ -1,8 +1,8 @@
-// Package hostattrs lets plugins take part in policy decisions: it
+// Package attrs lets plugins take part in policy decisions: it
 // implements the attribute and obligation interfaces of package policy
 // over the components of the plugin host (abi/README.md, sections 6.3 to
 // 6.5).
-package hostattrs
+package attrs
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-// Package policyauthz authorizes OpenC2 commands with the access-control
+// Package authz authorizes OpenC2 commands with the access-control
 // engine: an Authorizer for the HTTPS transfer (package openc2/https)
 // that asks a policy set whether the producer may have the command carried
 // out, before the consumer dispatches it.
@@ -35,7 +35,7 @@
 // anything else refuses it with the reason. A bearer token that does not
 // verify, or that comes while Tokens is nil, refuses the command as
 // unauthenticated (HTTP 401), without a decision.
-package policyauthz
+package authz
 
 import (
 	"context"
