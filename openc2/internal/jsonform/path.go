@@ -1,63 +1,97 @@
-package openc2
+// Package jsonform reads and writes the JSON of OpenC2 messages for package
+// openc2: a single-pass scanner that enforces the I-JSON rules of LS v1.0
+// section 3.1.5 (RFC 7493) and reports every fault at a JSON path, typed
+// readers and a writer that build on it, and the conversion of arbitrary
+// JSON values to and from the generic form in which openc2 values cross the
+// plugin ABI. Package openc2 keeps the types, their validation and the
+// walk of each type over these readers and writers.
+package jsonform
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
-// path is the JSON path of the value being read or written: a chain of
+// Error is a fault at one place in a document; package openc2 turns it
+// into an *openc2.Error with the same path and message.
+type Error struct {
+	Path    string // the JSON path of the offending value; "" for the document
+	Message string
+}
+
+// Error returns "path: message", or the message alone when Path is empty.
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Message
+	}
+	return e.Path + ": " + e.Message
+}
+
+// Errorf returns an *Error at path.
+func Errorf(path, format string, args ...any) *Error {
+	return &Error{Path: path, Message: fmt.Sprintf(format, args...)}
+}
+
+// Path is the JSON path of the value being read or written: a chain of
 // frames on the stack, made into a string only when an error names it.
-type path struct {
-	up   *path
-	key  []byte // a member name read from the input
-	name string // a member name, or a whole path prefix, known to the codec
-	elem int    // the index of an array element, when key and name are unset
+type Path struct {
+	Up   *Path
+	Key  []byte // a member name read from the input
+	Name string // a member name, or a whole path prefix, known to the codec
+	Elem int    // the index of an array element, when Key and Name are unset
 }
 
 // String returns the path as errors show it: "target.features[1]".
-func (p *path) String() string { return string(p.appendTo(nil)) }
+func (p *Path) String() string { return string(p.AppendTo(nil)) }
 
-// appendTo appends the path to b.
-func (p *path) appendTo(b []byte) []byte {
+// AppendTo appends the path to b.
+func (p *Path) AppendTo(b []byte) []byte {
 	if p == nil {
 		return b
 	}
-	b = p.up.appendTo(b)
+	b = p.Up.AppendTo(b)
 	switch {
-	case p.key == nil && p.name == "":
+	case p.Key == nil && p.Name == "":
 		b = append(b, '[')
-		b = strconv.AppendInt(b, int64(p.elem), 10)
+		b = strconv.AppendInt(b, int64(p.Elem), 10)
 		return append(b, ']')
 	case len(b) > 0:
 		b = append(b, '.')
 	}
-	if p.key != nil {
-		return append(b, p.key...)
+	if p.Key != nil {
+		return append(b, p.Key...)
 	}
-	return append(b, p.name...)
+	return append(b, p.Name...)
 }
 
-// fail returns an *Error at p.
-func fail(p *path, format string, args ...any) error {
-	return errorf(p.String(), format, args...)
+// Fail returns an *Error at p.
+func Fail(p *Path, format string, args ...any) error {
+	return Errorf(p.String(), format, args...)
 }
 
-// failAt returns an *Error at the member name of p.
-func failAt(p *path, name, format string, args ...any) error {
-	return fail(&path{up: p, name: name}, format, args...)
+// FailAt returns an *Error at the member name of p.
+func FailAt(p *Path, name, format string, args ...any) error {
+	return Fail(&Path{Up: p, Name: name}, format, args...)
 }
 
-// within returns err with its path placed under p.
-func within(p *path, err error) error {
-	e, ok := err.(*Error)
-	if !ok || p == nil {
-		return err
+// Within returns err with its path placed under p.
+func Within(p *Path, err error) error {
+	if e, ok := err.(*Error); ok && p != nil {
+		e.Path = p.Under(e.Path)
 	}
-	b := p.appendTo(nil)
+	return err
+}
+
+// Under returns rel, a path from the value at p down, as a path from the
+// top of the document.
+func (p *Path) Under(rel string) string {
+	b := p.AppendTo(nil)
 	switch {
-	case e.Path == "":
-	case len(b) == 0 || e.Path[0] == '[':
-		b = append(b, e.Path...)
+	case rel == "":
+	case len(b) == 0 || rel[0] == '[':
+		b = append(b, rel...)
 	default:
-		b = append(append(b, '.'), e.Path...)
+		b = append(append(b, '.'), rel...)
 	}
-	e.Path = string(b)
-	return e
+	return string(b)
 }

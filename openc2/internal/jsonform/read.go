@@ -1,4 +1,4 @@
-package openc2
+package jsonform
 
 import (
 	"encoding/json"
@@ -8,39 +8,39 @@ import (
 // The typed readers below read one value at pos and report a value of
 // another JSON type as "expected …, got …" at p.
 
-// str reads a string. When the string is one of known, the entry of known is
+// Str reads a string. When the string is one of known, the entry of known is
 // returned, so that enumerated values cost no allocation.
-func (d *decoder) str(p *path, known ...string) (string, error) {
-	if d.peek() != '"' {
-		return "", fail(p, "expected a string, got %s", d.kind())
+func (d *Decoder) Str(p *Path, known ...string) (string, error) {
+	if d.Peek() != '"' {
+		return "", Fail(p, "expected a string, got %s", d.kind())
 	}
 	raw, plain, err := d.stringToken(p)
 	if err != nil {
 		return "", err
 	}
 	if plain {
-		return intern(raw, known), nil
+		return Intern(raw, known), nil
 	}
 	return unquote(raw), nil
 }
 
-// strs reads an array of strings, interned in known as str does.
-func (d *decoder) strs(p *path, known ...string) ([]string, error) {
-	a := d.array(p)
+// Strs reads an array of strings, interned in known as str does.
+func (d *Decoder) Strs(p *Path, known ...string) ([]string, error) {
+	a := d.Array(p)
 	out := make([]string, 0, 4)
-	for a.next() {
-		ep := a.path(p)
+	for a.Next() {
+		ep := a.Path(p)
 		var s string
-		s, a.err = d.str(&ep, known...)
+		s, a.Err = d.Str(&ep, known...)
 		out = append(out, s)
 	}
-	return out, a.err
+	return out, a.Err
 }
 
-// int reads an integer literal; 200.0 and 2e2 are numbers, not integers.
-func (d *decoder) int(p *path) (int64, error) {
-	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
-		return 0, fail(p, "expected an integer, got %s", d.kind())
+// Int reads an integer literal; 200.0 and 2e2 are numbers, not integers.
+func (d *Decoder) Int(p *Path) (int64, error) {
+	if c := d.Peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, Fail(p, "expected an integer, got %s", d.kind())
 	}
 	tok, err := d.numberToken()
 	if err != nil {
@@ -48,14 +48,14 @@ func (d *decoder) int(p *path) (int64, error) {
 	}
 	n, ok := parseInt(tok)
 	if !ok {
-		return 0, fail(p, "expected an integer, got %s", tok)
+		return 0, Fail(p, "expected an integer, got %s", tok)
 	}
 	return n, nil
 }
 
-// intPtr reads an integer into a new variable.
-func (d *decoder) intPtr(p *path) (*int64, error) {
-	n, err := d.int(p)
+// IntPtr reads an integer into a new variable.
+func (d *Decoder) IntPtr(p *Path) (*int64, error) {
+	n, err := d.Int(p)
 	return &n, err
 }
 
@@ -83,10 +83,10 @@ func parseInt(tok []byte) (int64, bool) {
 	return int64(u), true
 }
 
-// number reads any number that fits a float64.
-func (d *decoder) number(p *path) (float64, error) {
-	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
-		return 0, fail(p, "expected a number, got %s", d.kind())
+// Number reads any number that fits a float64.
+func (d *Decoder) Number(p *Path) (float64, error) {
+	if c := d.Peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, Fail(p, "expected a number, got %s", d.kind())
 	}
 	tok, err := d.numberToken()
 	if err != nil {
@@ -94,37 +94,47 @@ func (d *decoder) number(p *path) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(string(tok), 64)
 	if err != nil {
-		return 0, fail(p, "invalid number %s", tok)
+		return 0, Fail(p, "invalid number %s", tok)
 	}
 	return f, nil
 }
 
-// boolean reads true or false.
-func (d *decoder) boolean(p *path) (bool, error) {
-	switch d.peek() {
+// Boolean reads true or false.
+func (d *Decoder) Boolean(p *Path) (bool, error) {
+	switch d.Peek() {
 	case 't':
 		return true, d.literal("true")
 	case 'f':
 		return false, d.literal("false")
 	}
-	return false, fail(p, "expected a boolean, got %s", d.kind())
+	return false, Fail(p, "expected a boolean, got %s", d.kind())
 }
 
-// opaque reads an object that the codec keeps as it is, compacted: the
+// Opaque reads an object that the codec keeps as it is, compacted: the
 // value of an "x-" extension.
-func (d *decoder) opaque(p *path) (json.RawMessage, error) {
-	if d.peek() != '{' {
-		return nil, fail(p, "expected an object, got %s", d.kind())
+func (d *Decoder) Opaque(p *Path) (json.RawMessage, error) {
+	if d.Peek() != '{' {
+		return nil, Fail(p, "expected an object, got %s", d.kind())
 	}
-	return d.raw(p)
+	return d.Raw(p)
 }
 
-// raw reads a value of any shape and returns it compacted.
-func (d *decoder) raw(p *path) (json.RawMessage, error) {
-	d.peek()
+// Raw reads a value of any shape and returns it compacted.
+func (d *Decoder) Raw(p *Path) (json.RawMessage, error) {
+	d.Peek()
 	start := d.pos
-	if err := d.skip(p); err != nil {
+	if err := d.Skip(p); err != nil {
 		return nil, err
 	}
-	return appendCompact(make([]byte, 0, d.pos-start), d.data[start:d.pos]), nil
+	return appendCompact(make([]byte, 0, d.pos-start), d.Data[start:d.pos]), nil
+}
+
+// Intern returns the entry of names that equals b, or b as a new string.
+func Intern(b []byte, names []string) string {
+	for _, n := range names {
+		if string(b) == n {
+			return n
+		}
+	}
+	return string(b)
 }

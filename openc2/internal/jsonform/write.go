@@ -1,4 +1,4 @@
-package openc2
+package jsonform
 
 import (
 	"encoding/json"
@@ -8,144 +8,138 @@ import (
 	"unicode/utf8"
 )
 
-// encoder appends compact JSON to b. Objects are written as
+// Encoder appends compact JSON to b. Objects are written as
 //
-//	start := e.begin()
-//	e.key("name"); e.str(...)
-//	e.end(start)
+//	start := e.Begin()
+//	e.Key("name"); e.Str(...)
+//	e.End(start)
 //
 // The first error sticks: values that the codec decoded never fail, but
 // raw extension values and strings from callers may not be I-JSON.
-type encoder struct {
-	b   []byte
-	err error
+type Encoder struct {
+	B   []byte // what was written
+	Err error  // the first fault
 }
 
-// result returns what was written, or the error.
-func (e *encoder) result() ([]byte, error) {
-	if e.err != nil {
-		return nil, e.err
+// Result returns what was written, or the error.
+func (e *Encoder) Result() ([]byte, error) {
+	if e.Err != nil {
+		return nil, e.Err
 	}
-	return e.b, nil
+	return e.B, nil
 }
 
-// begin starts an object. Every member is written with a leading comma,
+// Begin starts an object. Every member is written with a leading comma,
 // which end turns into the opening brace.
-func (e *encoder) begin() int { return len(e.b) }
+func (e *Encoder) Begin() int { return len(e.B) }
 
-// end closes the object begun at start.
-func (e *encoder) end(start int) {
-	if len(e.b) == start {
-		e.b = append(e.b, "{}"...)
+// End closes the object begun at start.
+func (e *Encoder) End(start int) {
+	if len(e.B) == start {
+		e.B = append(e.B, "{}"...)
 		return
 	}
-	e.b[start] = '{'
-	e.b = append(e.b, '}')
+	e.B[start] = '{'
+	e.B = append(e.B, '}')
 }
 
-// key writes the name of a member, which needs no escaping.
-func (e *encoder) key(name string) {
-	e.b = append(e.b, ',', '"')
-	e.b = append(e.b, name...)
-	e.b = append(e.b, '"', ':')
+// Key writes the name of a member, which needs no escaping.
+func (e *Encoder) Key(name string) {
+	e.B = append(e.B, ',', '"')
+	e.B = append(e.B, name...)
+	e.B = append(e.B, '"', ':')
 }
 
-// member writes the name of a member that came from a caller's map.
-func (e *encoder) member(p *path, name string) {
-	e.b = append(e.b, ',')
-	e.str(p, name)
-	e.b = append(e.b, ':')
+// Member writes the name of a member that came from a caller's map.
+func (e *Encoder) Member(p *Path, name string) {
+	e.B = append(e.B, ',')
+	e.Str(p, name)
+	e.B = append(e.B, ':')
 }
 
-// setErr keeps the first error.
-func (e *encoder) setErr(err error) {
-	if e.err == nil {
-		e.err = err
+// SetErr keeps the first error.
+func (e *Encoder) SetErr(err error) {
+	if e.Err == nil {
+		e.Err = err
 	}
 }
 
-// str writes s as a JSON string at p.
-func (e *encoder) str(p *path, s string) {
+// Str writes s as a JSON string at p.
+func (e *Encoder) Str(p *Path, s string) {
 	var ok bool
-	if e.b, ok = appendString(e.b, s); !ok {
-		e.setErr(fail(p, "%q is not Unicode text that I-JSON allows (RFC 7493 section 2.1)", s))
+	if e.B, ok = appendString(e.B, s); !ok {
+		e.SetErr(Fail(p, "%q is not Unicode text that I-JSON allows (RFC 7493 section 2.1)", s))
 	}
 }
 
-// strField writes the member name: s, unless s is empty.
-func (e *encoder) strField(p *path, name, s string) {
+// StrField writes the member name: s, unless s is empty.
+func (e *Encoder) StrField(p *Path, name, s string) {
 	if s != "" {
-		e.key(name)
-		e.str(&path{up: p, name: name}, s)
+		e.Key(name)
+		e.Str(&Path{Up: p, Name: name}, s)
 	}
 }
 
-// strs writes an array of strings; nil is written as [].
-func (e *encoder) strs(p *path, ss []string) {
-	e.b = append(e.b, '[')
+// Strs writes an array of strings; nil is written as [].
+func (e *Encoder) Strs(p *Path, ss []string) {
+	e.B = append(e.B, '[')
 	for i, s := range ss {
 		if i > 0 {
-			e.b = append(e.b, ',')
+			e.B = append(e.B, ',')
 		}
-		e.str(&path{up: p, elem: i}, s)
+		e.Str(&Path{Up: p, Elem: i}, s)
 	}
-	e.b = append(e.b, ']')
+	e.B = append(e.B, ']')
 }
 
-// int writes an integer.
-func (e *encoder) int(n int64) { e.b = strconv.AppendInt(e.b, n, 10) }
+// Int writes an integer.
+func (e *Encoder) Int(n int64) { e.B = strconv.AppendInt(e.B, n, 10) }
 
-// intField writes the member name: *n, unless n is nil.
-func (e *encoder) intField(name string, n *int64) {
+// IntField writes the member name: *n, unless n is nil.
+func (e *Encoder) IntField(name string, n *int64) {
 	if n != nil {
-		e.key(name)
-		e.int(*n)
+		e.Key(name)
+		e.Int(*n)
 	}
 }
 
-// float writes a finite number the way encoding/json and ECMAScript do:
+// Float writes a finite number the way encoding/json and ECMAScript do:
 // without an exponent from 1e-6 up to 1e21, and with the shortest exponent
 // outside.
-func (e *encoder) float(p *path, f float64) {
+func (e *Encoder) Float(p *Path, f float64) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		e.setErr(fail(p, "%v is not a JSON number", f))
-		e.b = append(e.b, '0')
+		e.SetErr(Fail(p, "%v is not a JSON number", f))
+		e.B = append(e.B, '0')
 		return
 	}
 	format := byte('f')
 	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
 		format = 'e'
 	}
-	e.b = strconv.AppendFloat(e.b, f, format, -1, 64)
-	if n := len(e.b); format == 'e' && e.b[n-4] == 'e' && e.b[n-3] == '-' && e.b[n-2] == '0' {
-		e.b[n-2] = e.b[n-1] // 1e-07 → 1e-7
-		e.b = e.b[:n-1]
+	e.B = strconv.AppendFloat(e.B, f, format, -1, 64)
+	if n := len(e.B); format == 'e' && e.B[n-4] == 'e' && e.B[n-3] == '-' && e.B[n-2] == '0' {
+		e.B[n-2] = e.B[n-1] // 1e-07 → 1e-7
+		e.B = e.B[:n-1]
 	}
 }
 
-// bool writes true or false.
-func (e *encoder) bool(v bool) { e.b = strconv.AppendBool(e.b, v) }
+// Bool writes true or false.
+func (e *Encoder) Bool(v bool) { e.B = strconv.AppendBool(e.B, v) }
 
-// raw writes a JSON value that a caller supplied, compacted, after checking
+// Raw writes a JSON value that a caller supplied, compacted, after checking
 // it as strictly as the decoder would.
-func (e *encoder) raw(p *path, raw json.RawMessage) {
-	d := decoder{data: raw}
-	if err := d.finish(p, d.skip(p)); err != nil {
-		e.setErr(err)
+func (e *Encoder) Raw(p *Path, raw json.RawMessage) {
+	d := Decoder{Data: raw}
+	if err := d.Finish(p, d.Skip(p)); err != nil {
+		e.SetErr(err)
 		return
 	}
-	e.b = appendCompact(e.b, raw)
+	e.B = appendCompact(e.B, raw)
 }
 
-// ValidString reports whether s is UTF-8 text that I-JSON allows (RFC 7493
-// section 2.1): the strings the codec reads and writes. A value from
-// outside a message, such as an HTTP header, must pass it before it goes
-// into one.
-func ValidString(s string) bool { return textFault(s) == "" }
-
-// textFault returns what makes s other than UTF-8 text that I-JSON allows,
+// TextFault returns what makes s other than UTF-8 text that I-JSON allows,
 // worded as the decoder words it, or "" when nothing does.
-func textFault(s string) string {
+func TextFault(s string) string {
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
 			i++
