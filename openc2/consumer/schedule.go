@@ -227,7 +227,7 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 	case jobStart:
 		r = s.c.carryOut(withSeq(ctx, j.Seq), j.Headers, cmd)
 		if ctx.Err() == nil {
-			s.c.history.finished(j.Seq, "start", r)
+			s.c.history.finished(j.Seq, "start", cmd.Action, r)
 		}
 	case jobStop:
 		r = s.c.stop(ctx, j, cmd)
