@@ -1,4 +1,4 @@
-package host
+package tck_test
 
 import (
 	"context"
@@ -6,59 +6,20 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
-// The C plugins, built with the one-line command at the top of their
-// plugins-src/c/<name>/main.c, so the tests prove the documented command.
-// The C plugins, built with the one-line command at the top of their
-// plugins-src/c/<name>/main.c, so the tests prove the documented command.
-const (
-	cBasics     = "c-basics"
-	cEchoExtism = "c-echo-extism"
-	cKVCounter  = "c-kvcounter"
-)
-
-// newMixedHost serves the Go twins basics and basics-extism beside the C
-// plugins c-basics and c-echo-extism.
-func newMixedHost(t testing.TB) *Host {
-	t.Helper()
-	cb, ce := wasmbuild.C.Plugin(t, cBasics), wasmbuild.C.Plugin(t, cEchoExtism)
-	return newHostWasm(t, Config{}, cb, ce, wasmbuild.Go(t, srcBasics), wasmbuild.Go(t, srcBasicsExtism))
-}
-
-func TestCPluginsLoad(t *testing.T) {
-	h := newMixedHost(t)
-	want := map[string]Binding{"c-basics.wasm": BindingNative, "c-echo-extism.wasm": BindingExtism,
-		"basics.wasm": BindingNative, "basics-extism.wasm": BindingExtism}
-	for file, binding := range want {
-		st := status(t, h, file)
-		if st.Status != StatusOK || st.Binding != binding {
-			t.Errorf("%s: status %s (%s), binding %s; want OK, %s", file, st.Status, st.Message, st.Binding, binding)
-		}
-	}
-	if got, want := componentsOf(t, h, "c-echo-extism.wasm")["environment/echo"], componentsOf(t, h, "c-basics.wasm")["environment/echo"]; !reflect.DeepEqual(got, want) {
-		t.Errorf("c-echo-extism echo = %+v, want %+v", got, want)
-	}
-}
-
-func TestCBasicsMatchGo(t *testing.T) { basicsMatchGo(t, newMixedHost(t), cBasics) }
-
-// TestCEchoExtismMatchesGo checks the echo of the Extism binding, built
-// from the same source, and the Go one.
-func TestCEchoExtismMatchesGo(t *testing.T) {
-	echoMatchesGo(t, newMixedHost(t), "basics-extism/echo", "c-echo-extism/echo")
-}
-
-func TestCKVCounter(t *testing.T) { kvCounterWorks(t, wasmbuild.C.Plugin(t, cKVCounter), cKVCounter) }
+// What the C kit alone has: a build against wasi-libc, and gatehouse_start
+// without a start hook.
 
 // TestCWASIReactor builds c-basics against wasi-libc, as a WASI reactor,
 // and checks that it loads and behaves as the freestanding build.
 func TestCWASIReactor(t *testing.T) {
-	wasm := wasmbuild.CReactor(t, cBasics)
-	h := newHostWasm(t, Config{}, wasm)
+	wasm := wasmbuild.CReactor(t, kit(t, "c").Name)
+	h := newHost(t, host.Config{}, wasm)
 	st := status(t, h, "c-basics-wasi.wasm")
-	if st.Status != StatusOK || st.Binding != BindingNative {
+	if st.Status != host.StatusOK || st.Binding != host.BindingNative {
 		t.Fatalf("status %s (%s), binding %s", st.Status, st.Message, st.Binding)
 	}
 	ctx := context.Background()
@@ -82,12 +43,10 @@ func TestCWASIReactor(t *testing.T) {
 	}
 }
 
-func TestCKitRequests(t *testing.T) { kitRequests(t, wasmbuild.C.Plugin(t, cBasics), cBasics) }
-
 // TestCKitStart sends c-basics, which has no start hook, start requests:
 // the C kit exports gatehouse_start (ABI 1.1) and answers {} without one.
 func TestCKitStart(t *testing.T) {
-	m := newRawModule(t, wasmbuild.C.Plugin(t, cBasics))
+	m := newRawModule(t, kit(t, "c").Build(t))
 	for _, tc := range []struct {
 		name string
 		req  any
@@ -114,15 +73,3 @@ func TestCKitStart(t *testing.T) {
 		})
 	}
 }
-
-func TestCKitMemoryIsReused(t *testing.T) {
-	kitMemoryIsReused(t, wasmbuild.C.Plugin(t, cBasics), "greedy")
-}
-
-// FuzzCKit sends c-basics arbitrary bytes on every call export.
-func FuzzCKit(f *testing.F) { fuzzKit(f, wasmbuild.C.Plugin(f, cBasics)) }
-
-// BenchmarkCKitRawEcho calls the echo component of c-basics directly through
-// wazero, as the native binding does but without the host's encoding,
-// pooling and bookkeeping: the cost of the plugin itself.
-func BenchmarkCKitRawEcho(b *testing.B) { benchRawEcho(b, wasmbuild.C.Plugin(b, cBasics)) }
