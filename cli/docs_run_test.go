@@ -175,7 +175,7 @@ func newDocWork(t *testing.T, env []string) *docWork {
 	}
 	for _, e := range entries {
 		switch e.Name() {
-		case "plugins", "bin", ".git":
+		case "plugins", "bin", "data", ".git": // data/ holds the default store
 			continue
 		case "plugins-src": // where examples start plugin projects
 			if err := os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(root, e.Name()))); err != nil {
