@@ -235,8 +235,9 @@ a --config without "=" names the configuration file, as everywhere).`,
   gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug
   gatehouse plugin call plugin.wasm --export greet --input Benjamin --wasi
   gatehouse plugin call plugin.wasm --export greet --config user=Benjamin --allow-host api.example.com`,
-		Args: cobra.RangeArgs(1, 2),
-		RunE: runPluginCall,
+		Annotations: map[string]string{"doctest": "skip plugin.wasm (an Extism plugin of the reader's)"},
+		Args:        cobra.RangeArgs(1, 2),
+		RunE:        runPluginCall,
 	}
 	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input (without COMPONENT: the input as it is, default none)")
 	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind); without COMPONENT, the Extism export to call")

@@ -49,8 +49,9 @@ file and carried out after a restart.`,
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
   gatehouse serve --config gatehouse.yaml
   curl -s http://127.0.0.1:8080/v1/decide -H 'Content-Type: application/json' -d '{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com"}}'`,
-		Args: cobra.NoArgs,
-		RunE: runServe,
+		Annotations: map[string]string{"doctest": "skip gatehouse serve (it serves until stopped)"},
+		Args:        cobra.NoArgs,
+		RunE:        runServe,
 	}
 	cmd.Flags().String("plugins", "", "plugin folder (overrides plugins_dir of the configuration)")
 	cmd.Flags().String("listen", "", "address to listen on (overrides listen of the configuration)")

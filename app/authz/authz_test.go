@@ -206,9 +206,9 @@ func TestAttributes(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		peer *x509.Certificate
-		want abi.Context
+		want policy.Attributes
 	}{
-		{"with a certificate", cert, abi.Context{
+		{"with a certificate", cert, policy.Attributes{
 			Subject: map[string]any{
 				"common_name": "producer", "issuer": "test CA", "organization": []any{"Gatehouse Test"},
 				"dns_names": []any{"producer.example.com"}, "email_addresses": []any{"producer@example.com"},
@@ -240,7 +240,7 @@ func TestAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := abi.Context{Subject: map[string]any{}, Object: map[string]any{"profile": "slpf", "target_type": "slpf:rule_number", "target": int64(7)},
+	want := policy.Attributes{Subject: map[string]any{}, Object: map[string]any{"profile": "slpf", "target_type": "slpf:rule_number", "target": int64(7)},
 		Access: map[string]any{"action": "delete", "request_id": "r-10"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Attributes without a certificate =\n%#v\nwant\n%#v", got, want)
