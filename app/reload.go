@@ -100,12 +100,6 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 	return changed, errors.Join(errs...)
 }
 
-// reloadOnSignal reloads the configuration on SIGHUP; the log says how it
-// went.
-func (a *App) reloadOnSignal(ctx context.Context) {
-	_, _ = a.Reload(ctx)
-}
-
 // reloadRoute answers POST /v1/config/reload with the keys that changed,
 // 422 for a configuration with errors and 409 for a change that needs a
 // restart.
