@@ -27,7 +27,7 @@ func TestASPluginsLoad(t *testing.T) {
 	if st := status(t, h, "as-echo-extism.wasm"); st.Status != StatusOK || st.Binding != BindingExtism {
 		t.Fatalf("as-echo-extism: status %s (%s), binding %s; want OK, extism", st.Status, st.Message, st.Binding)
 	}
-	got, want := componentsOf(t, h, "as-echo-extism.wasm")["environment/echo"], componentsOf(t, h, "as-basics.wasm")["environment/echo"]
+	got, want := componentsOf(t, h, "as-echo-extism.wasm")["environment:echo"], componentsOf(t, h, "as-basics.wasm")["environment:echo"]
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("as-echo-extism echo = %+v, want %+v", got, want)
 	}

@@ -37,7 +37,7 @@ func TestCPluginsLoad(t *testing.T) {
 			t.Errorf("%s: status %s (%s), binding %s; want OK, %s", file, st.Status, st.Message, st.Binding, binding)
 		}
 	}
-	if got, want := componentsOf(t, h, "c-echo-extism.wasm")["environment/echo"], componentsOf(t, h, "c-basics.wasm")["environment/echo"]; !reflect.DeepEqual(got, want) {
+	if got, want := componentsOf(t, h, "c-echo-extism.wasm")["environment:echo"], componentsOf(t, h, "c-basics.wasm")["environment:echo"]; !reflect.DeepEqual(got, want) {
 		t.Errorf("c-echo-extism echo = %+v, want %+v", got, want)
 	}
 }

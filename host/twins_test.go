@@ -20,8 +20,8 @@ import (
 // answers with the Go twins' on many more requests, and their manifests.
 
 // basicsShared are the components every basics plugin provides, by
-// "kind/name".
-var basicsShared = []string{"actuator/echo", "obligation/require-reason", "environment/echo", "object/path-segments", "agent/greedy"}
+// KIND:NAME.
+var basicsShared = []string{"actuator:echo", "obligation:require-reason", "environment:echo", "object:path-segments", "agent:greedy"}
 
 // basicsMatchGo checks the basics plugin named plugin, served natively by h
 // beside the Go basics: it declares the shared components as the Go basics
@@ -55,12 +55,12 @@ func manifestMatchesGo(t *testing.T, h *Host, file string) {
 	}
 }
 
-// componentsOf returns the components of the plugin file of h by "kind/name".
+// componentsOf returns the components of the plugin file of h by KIND:NAME.
 func componentsOf(t *testing.T, h *Host, file string) map[string]abi.Component {
 	t.Helper()
 	out := map[string]abi.Component{}
 	for _, c := range status(t, h, file).Components {
-		out[string(c.Kind)+"/"+c.Name] = c
+		out[Ref{Kind: c.Kind, Name: c.Name}.String()] = c
 	}
 	return out
 }
