@@ -15,12 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
-	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
@@ -75,7 +75,7 @@ func serveWith(t testing.TB, h *host.Host, configure func(*decisionapi.Options),
 	if len(entities) > 0 {
 		p, err := pdp.Start(pdp.Config{
 			Entities: entities,
-			Engine:   policy.Config{Environment: hostattrs.Environment{Host: h}, Obligations: hostattrs.Obligations{Host: h}},
+			Engine:   policy.Config{Environment: attrs.Environment{Host: h}, Obligations: attrs.Obligations{Host: h}},
 			Logger:   discard,
 		})
 		if err != nil {
@@ -310,7 +310,7 @@ func TestDecideWithoutEntities(t *testing.T) {
 func withURLMap(h *host.Host, mappings ...any) func(*decisionapi.Options) {
 	return func(o *decisionapi.Options) {
 		o.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
+			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
 		}
 	}
 }

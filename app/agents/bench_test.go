@@ -1,14 +1,14 @@
-package wasmagent_test
+package agents_test
 
 import (
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 // BenchmarkRun simulates the model of simulate's BenchmarkRun (1,000
@@ -31,7 +31,7 @@ func BenchmarkRun(b *testing.B) {
 			cpu := cpuTime(b)
 			for b.Loop() {
 				res, err := simulate.Run(b.Context(), m, simulate.Config{Seed: 1, Ticks: 2000,
-					Agent: func(string) (simulate.Agent, error) { return wasmagent.New(s), nil }})
+					Agent: func(string) (simulate.Agent, error) { return agents.New(s), nil }})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package policyauthz_test
+package authz_test
 
 import (
 	"context"
@@ -22,12 +22,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
-	"github.com/gatehouse/gatehouse/openc2/policyauthz"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -93,7 +93,7 @@ func server(t *testing.T, pki *tlstest.PKI, fw *firewall, set string) string {
 	}
 	t.Cleanup(func() { c.Close() })
 	e := echo.New()
-	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &policyauthz.Authorizer{Decider: entities(t, pki), PolicySet: set}})
+	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &authz.Authorizer{Decider: entities(t, pki), PolicySet: set}})
 	srv := httptest.NewUnstartedServer(e)
 	srv.TLS, err = tlsconf.Server(pki.ServerCert, pki.ServerKey, pki.CA, [3]string{"cert", "key", "client_ca"})
 	if err != nil {
@@ -206,9 +206,9 @@ func TestAttributes(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		peer *x509.Certificate
-		want abi.Context
+		want policy.Attributes
 	}{
-		{"with a certificate", cert, abi.Context{
+		{"with a certificate", cert, policy.Attributes{
 			Subject: map[string]any{
 				"common_name": "producer", "issuer": "test CA", "organization": []any{"Gatehouse Test"},
 				"dns_names": []any{"producer.example.com"}, "email_addresses": []any{"producer@example.com"},
@@ -221,7 +221,7 @@ func TestAttributes(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := policyauthz.Attributes(https.Request{Message: msg, Peer: tt.peer, RemoteAddr: "192.0.2.7:5000"}, nil)
+			got, err := authz.Attributes(https.Request{Message: msg, Peer: tt.peer, RemoteAddr: "192.0.2.7:5000"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,11 +236,11 @@ func TestAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := policyauthz.Attributes(https.Request{Message: msg}, nil)
+	got, err := authz.Attributes(https.Request{Message: msg}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := abi.Context{Subject: map[string]any{}, Object: map[string]any{"profile": "slpf", "target_type": "slpf:rule_number", "target": int64(7)},
+	want := policy.Attributes{Subject: map[string]any{}, Object: map[string]any{"profile": "slpf", "target_type": "slpf:rule_number", "target": int64(7)},
 		Access: map[string]any{"action": "delete", "request_id": "r-10"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Attributes without a certificate =\n%#v\nwant\n%#v", got, want)
@@ -255,11 +255,11 @@ func TestTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &policyauthz.Authorizer{Decider: policy.NewEngine(policy.Load(), policy.Config{}), PolicySet: "none"}
+	a := &authz.Authorizer{Decider: policy.NewEngine(policy.Load(), policy.Config{}), PolicySet: "none"}
 	if err := a.Authorize(t.Context(), https.Request{Message: msg, Token: "t"}); !errors.Is(err, https.ErrUnauthenticated) {
 		t.Errorf("a token without Tokens: %v, want ErrUnauthenticated", err)
 	}
-	attrs, err := policyauthz.Attributes(https.Request{Message: msg}, map[string]any{"email": "ann@example.com"})
+	attrs, err := authz.Attributes(https.Request{Message: msg}, map[string]any{"email": "ann@example.com"})
 	if err != nil || attrs.Subject["email"] != "ann@example.com" {
 		t.Errorf("subject %v, %v; want the claims", attrs.Subject, err)
 	}

@@ -1,7 +1,7 @@
-// Package hostactuators adapts the plugin host to the consumer: the
+// Package actuators adapts the plugin host to the consumer: the
 // actuator components of the loaded plugins become the consumer's
 // Actuators, addressed as "plugin/component".
-package hostactuators
+package actuators
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package abi
+package jsonnum
 
 import (
 	"math/big"
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-func TestDecodeJSONObject(t *testing.T) {
-	got, err := DecodeJSONObject([]byte(`{"port": 80, "rate": 1.5, "big": 1e3, "list": [1, {"n": -2}], "s": "x", "huge": -18446744073709551617}`))
+func TestDecodeObject(t *testing.T) {
+	got, err := DecodeObject([]byte(`{"port": 80, "rate": 1.5, "big": 1e3, "list": [1, {"n": -2}], "s": "x", "huge": -18446744073709551617}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestDecodeJSONObject(t *testing.T) {
 		``:       "not a JSON object: EOF",
 		`{"a": [` + strings.Repeat("1", MaxIntegerDigits+1) + `]}`: "integer of 4301 digits: at most 4300 are allowed",
 	} {
-		if _, err := DecodeJSONObject([]byte(in)); err == nil || err.Error() != msg {
+		if _, err := DecodeObject([]byte(in)); err == nil || err.Error() != msg {
 			t.Errorf("%q: error %v, want %s", in, err, msg)
 		}
 	}

@@ -1,4 +1,4 @@
-package hostattrs
+package attrs
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/policy"
@@ -72,7 +71,7 @@ func TestDecideWithPlugins(t *testing.T) {
 	req := func(reason string) policy.Request {
 		return policy.Request{
 			PolicySet:     "s",
-			Attributes:    abi.Context{Subject: map[string]any{"id": 42}, Access: map[string]any{"reason": reason}},
+			Attributes:    policy.Attributes{Subject: map[string]any{"id": 42}, Access: map[string]any{"reason": reason}},
 			Path:          "/files/a.txt",
 			ObjectSetters: ObjectSetters(h, nil),
 		}
@@ -119,7 +118,7 @@ func TestPluginErrors(t *testing.T) {
 	if d.Result != policy.Deny || !strings.Contains(d.Error, `rule "r": Condition: object.x:`) || !strings.Contains(d.Error, "no_component") {
 		t.Errorf("a missing object setter: %+v", d)
 	}
-	d, err = e.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: abi.Context{Object: map[string]any{"x": true}}})
+	d, err = e.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: policy.Attributes{Object: map[string]any{"x": true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package wasmagent_test
+package agents_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 // recorder is a Session that records the requests and moves to the first
@@ -36,7 +36,7 @@ func (r *recorder) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Act
 
 func TestAgentPassesTheActor(t *testing.T) {
 	s := &recorder{}
-	ann, bob := wasmagent.New(s), wasmagent.New(s)
+	ann, bob := agents.New(s), agents.New(s)
 	ctx := context.Background()
 	ann.Reset(ctx, abi.AgentResetRequest{Actor: "ann", Seed: 1})
 	bob.Reset(ctx, abi.AgentResetRequest{Actor: "bob", Seed: 2})
@@ -90,7 +90,7 @@ actors { eve { at hall; goals vault; } joe { at office; goals vault; } }`))
 		t.Fatal(err)
 	}
 	res, err := simulate.Run(ctx, m, simulate.Config{Seed: 1, Ticks: 20,
-		Agent: func(string) (simulate.Agent, error) { return wasmagent.New(s), nil }})
+		Agent: func(string) (simulate.Agent, error) { return agents.New(s), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package hostactuators_test
+package actuators_test
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/app/actuators"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
-	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
 )
 
@@ -44,7 +44,7 @@ func TestHostileEchoActuators(t *testing.T) {
 			if err := h.LoadFile(t.Context(), wasm); err != nil {
 				t.Fatal(err)
 			}
-			c, err := consumer.New(hostactuators.New(h), consumer.Config{Logger: quiet})
+			c, err := consumer.New(actuators.New(h), consumer.Config{Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package hostactuators_test
+package actuators_test
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/app/actuators"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
-	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 )
 
 // newHost serves the C plugin c-slpf-noop and the Go plugin basics, whose
@@ -52,7 +52,7 @@ func handle(t *testing.T, c *consumer.Consumer, cmd string) string {
 
 func TestConsumerThroughHost(t *testing.T) {
 	h := newHost(t)
-	acts := hostactuators.New(h)
+	acts := actuators.New(h)
 	if got := acts.Actuators(); len(got) != 2 || got[0].Ref != "basics/echo" || got[1].Ref != "c-slpf-noop/noop" {
 		t.Fatalf("actuators = %+v", got)
 	}
@@ -102,7 +102,7 @@ func TestScheduledDeleteThroughHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c, err := consumer.New(hostactuators.New(h), consumer.Config{Store: st.Namespace("schedule"), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	c, err := consumer.New(actuators.New(h), consumer.Config{Store: st.Namespace("schedule"), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,9 @@
-// Package wasmagent lets agent plugins drive simulated actors: it adapts a
+// Package agents lets agent plugins drive simulated actors: it adapts a
 // session of an agent component (host.Session) to simulate.Agent.
-package wasmagent
+package agents
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/agent"
@@ -41,19 +40,12 @@ func (a *Agent) Act(ctx context.Context, obs abi.Observation) (abi.Action, error
 }
 
 // Team returns the Config.Agent of a run whose actors play the agents
-// assigned names (agent.Assign): the built-in ones of one agent.Team, and
-// plugin components through sessions, by name.
+// assigned names (agent.Assign): the built-in ones, and plugin components
+// through sessions, by name.
 func Team(assigned map[string]string, sessions map[string]Session) func(actor string) (simulate.Agent, error) {
-	team := &agent.Team{}
-	return func(actor string) (simulate.Agent, error) {
-		name := assigned[actor]
-		if a, ok := team.New(name); ok {
-			return a, nil
-		}
-		s, ok := sessions[name]
-		if !ok {
-			return nil, fmt.Errorf("no session of the agent %q", name)
-		}
-		return New(s), nil
+	plugins := make(map[string]func() simulate.Agent, len(sessions))
+	for name, s := range sessions {
+		plugins[name] = func() simulate.Agent { return New(s) }
 	}
+	return agent.Play(assigned, plugins)
 }

@@ -1,8 +1,8 @@
-// Package hostattrs lets plugins take part in policy decisions: it
+// Package attrs lets plugins take part in policy decisions: it
 // implements the attribute and obligation interfaces of package policy
 // over the components of the plugin host (abi/README.md, sections 6.3 to
 // 6.5).
-package hostattrs
+package attrs
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type Environment struct {
 }
 
 // Environment asks for the environment attribute at path.
-func (e Environment) Environment(ctx context.Context, path string, attrs *abi.Context) (string, any, error) {
+func (e Environment) Environment(ctx context.Context, path string, attrs *policy.Attributes) (string, any, error) {
 	components := e.Host.Components(abi.KindEnvironment)
 	key := ""
 	for _, c := range components {
@@ -45,7 +45,7 @@ func (e Environment) Environment(ctx context.Context, path string, attrs *abi.Co
 		if !declares(c.Component, key) {
 			continue
 		}
-		rep, err := e.Host.Environment(ctx, c.Ref(), abi.EnvironmentRequest{Key: key, Context: *attrs})
+		rep, err := e.Host.Environment(ctx, c.Ref(), abi.EnvironmentRequest{Key: key, Context: abi.Context(*attrs)})
 		if err != nil {
 			return "", nil, err
 		}
@@ -173,12 +173,12 @@ type Obligations struct {
 }
 
 // Oblige runs the obligation name.
-func (o Obligations) Oblige(ctx context.Context, name string, effect policy.Result, attrs *abi.Context, config map[string]any) (bool, string, error) {
+func (o Obligations) Oblige(ctx context.Context, name string, effect policy.Result, attrs *policy.Attributes, config map[string]any) (bool, string, error) {
 	ref := name
 	if c, ok := o.Components[name]; ok {
 		ref = c
 	}
-	rep, err := o.Host.Oblige(ctx, ref, abi.ObligeRequest{Decision: abi.Decision(effect.String()), Context: *attrs, Config: config})
+	rep, err := o.Host.Oblige(ctx, ref, abi.ObligeRequest{Decision: abi.Decision(effect.String()), Context: abi.Context(*attrs), Config: config})
 	if err != nil {
 		return false, "", err
 	}

@@ -1,4 +1,4 @@
-package hostattrs
+package attrs
 
 import (
 	"math"

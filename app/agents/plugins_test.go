@@ -1,4 +1,4 @@
-package wasmagent_test
+package agents_test
 
 import (
 	"bufio"
@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 // greedySession builds the basics plugin p, loads it into a host of its
@@ -68,7 +68,7 @@ func runTrace(t *testing.T, s *host.Session, m *model.Model, seed, ticks int64) 
 	t.Helper()
 	var trace bytes.Buffer
 	res, err := simulate.Run(t.Context(), m, simulate.Config{Seed: seed, Ticks: ticks, Trace: &trace,
-		Agent: func(string) (simulate.Agent, error) { return wasmagent.New(s), nil }})
+		Agent: func(string) (simulate.Agent, error) { return agents.New(s), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

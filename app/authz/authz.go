@@ -1,4 +1,4 @@
-// Package policyauthz authorizes OpenC2 commands with the access-control
+// Package authz authorizes OpenC2 commands with the access-control
 // engine: an Authorizer for the HTTPS transfer (package openc2/https)
 // that asks a policy set whether the producer may have the command carried
 // out, before the consumer dispatches it.
@@ -35,7 +35,7 @@
 // anything else refuses it with the reason. A bearer token that does not
 // verify, or that comes while Tokens is nil, refuses the command as
 // unauthenticated (HTTP 401), without a decision.
-package policyauthz
+package authz
 
 import (
 	"context"
@@ -47,7 +47,7 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
@@ -123,12 +123,12 @@ func refusal(d *policy.Decision) error {
 
 // Attributes returns the attributes of req, with the claims of its
 // verified bearer token, as the package documentation lists them.
-func Attributes(req https.Request, claims map[string]any) (abi.Context, error) {
+func Attributes(req https.Request, claims map[string]any) (policy.Attributes, error) {
 	cmd := req.Message.Request
 	object := map[string]any{"target_type": cmd.Target.Name}
 	target, err := generic(cmd.Target)
 	if err != nil {
-		return abi.Context{}, fmt.Errorf("target: %w", err)
+		return policy.Attributes{}, fmt.Errorf("target: %w", err)
 	}
 	object["target"] = target.(map[string]any)[cmd.Target.Name]
 	if nsid, _, ok := strings.Cut(cmd.Target.Name, ":"); ok {
@@ -138,7 +138,7 @@ func Attributes(req https.Request, claims map[string]any) (abi.Context, error) {
 		object["profile"] = cmd.Actuator.Profile
 		act, err := generic(cmd.Actuator)
 		if err != nil {
-			return abi.Context{}, fmt.Errorf("actuator: %w", err)
+			return policy.Attributes{}, fmt.Errorf("actuator: %w", err)
 		}
 		object["actuator"] = act.(map[string]any)[cmd.Actuator.Profile]
 	}
@@ -152,11 +152,11 @@ func Attributes(req https.Request, claims map[string]any) (abi.Context, error) {
 	if cmd.Args != nil {
 		args, err := generic(cmd.Args)
 		if err != nil {
-			return abi.Context{}, fmt.Errorf("args: %w", err)
+			return policy.Attributes{}, fmt.Errorf("args: %w", err)
 		}
 		access["args"] = args
 	}
-	return abi.Context{Subject: subject(claims, req.Peer), Object: object, Access: access}, nil
+	return policy.Attributes{Subject: subject(claims, req.Peer), Object: object, Access: access}, nil
 }
 
 // subject returns the claims with the attributes of the client certificate
@@ -195,7 +195,7 @@ func subject(claims map[string]any, c *x509.Certificate) map[string]any {
 }
 
 // generic returns v as JSON would decode it into an any, with numbers as
-// abi.JSONNumbers converts them.
+// jsonnum.Convert converts them.
 func generic(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -207,7 +207,7 @@ func generic(v any) (any, error) {
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	return abi.JSONNumbers(out)
+	return jsonnum.Convert(out)
 }
 
 // Compile-time check that an Authorizer is an https.Authorizer.

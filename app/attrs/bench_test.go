@@ -1,17 +1,16 @@
-package hostattrs
+package attrs
 
 import (
 	"context"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
 // echoSource answers environment.echo as c-basics does, in Go.
 type echoSource struct{}
 
-func (echoSource) Environment(_ context.Context, path string, attrs *abi.Context) (string, any, error) {
+func (echoSource) Environment(_ context.Context, path string, attrs *policy.Attributes) (string, any, error) {
 	if !policy.Covers("echo", path) {
 		return "", nil, nil
 	}
@@ -28,7 +27,7 @@ func BenchmarkDecideEnvironment(b *testing.B) {
 		b.Fatal(s.Problems())
 	}
 	h := newHost(b)
-	req := policy.Request{PolicySet: "bench.policysets.echo", Attributes: abi.Context{
+	req := policy.Request{PolicySet: "bench.policysets.echo", Attributes: policy.Attributes{
 		Subject: map[string]any{"id": 42, "email": "ann@example.com"},
 		Access:  map[string]any{"method": "GET"},
 	}}
