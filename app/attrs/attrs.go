@@ -69,7 +69,7 @@ func declares(c abi.Component, key string) bool {
 // the host's plugins (ABI section 6.5).
 type ObjectSetter struct {
 	Host *host.Host
-	// Component is the component's reference: "name" or "plugin/name".
+	// Component is the component's reference, NAME or PLUGIN/NAME (host.Ref).
 	Component string
 	// Order is the setter's priority: lower runs first.
 	Order int

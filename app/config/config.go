@@ -164,7 +164,7 @@ type OpenC2 struct {
 	// newest. Default 1000.
 	History int `yaml:"history"`
 	// Actuators holds the actuator specifiers that identify each actuator
-	// component, by "plugin/component": hostname, named_group, asset_id
+	// component, by PLUGIN/NAME (host.Ref): hostname, named_group, asset_id
 	// (default: the reference itself), asset_tuple, or a profile's own.
 	Actuators map[string]map[string]any `yaml:"actuators"`
 	// Authorization has the policy engine authorize each command before

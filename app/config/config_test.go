@@ -239,7 +239,7 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"openc2.max_request_bytes -5 is negative"},
 		},
 		{
-			name: "actuator not plugin/component",
+			name: "actuator not PLUGIN/NAME",
 			yaml: "openc2:\n  actuators:\n    filter:\n      hostname: fw1\n",
 			want: []string{`openc2.actuators: "filter" is not PLUGIN/NAME, the actuator's reference`},
 		},
