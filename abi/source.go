@@ -9,7 +9,7 @@ import "embed"
 // plugin new` writes copies of them, so that a project builds without a
 // checkout. A program that does not use Source does not carry it.
 //
-//go:embed go.mod go.sum *.go internal/wire/*.go pdk/go
+//go:embed go.mod go.sum *.go internal/wire/*.go jsonnum/*.go pdk/go
 //go:embed pdk/c/gatehouse.h pdk/c/gatehouse.c pdk/rust/Cargo.toml pdk/rust/src
 //go:embed pdk/zig/gatehouse.zig pdk/assemblyscript/*.ts
 var Source embed.FS
