@@ -81,6 +81,7 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, &refusal{http.StatusUnprocessableEntity, err}
 		}
+		warnUnloaded(p, f.OpenC2.Authorization.PolicySet, a.logger)
 		point = func() error { return a.decisions.replace(p) }
 	}
 	// From here on the new configuration is in effect, whatever fails.
