@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/hostactuators"
@@ -95,8 +97,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tel, err := telemetry.New(f.Telemetry, telemetry.Options{Registerer: reg, Logger: logger, Version: versionInfo(debug.ReadBuildInfo).Version})
+	if err != nil {
+		return usage("%v", err)
+	}
+	defer tel.Close(context.Background()) // when serve fails to start; the shutdown closes it in time
 	hc := f.Host()
-	hc.Watch, hc.PruneCache, hc.Logger = true, true, logger
+	hc.Watch, hc.PruneCache, hc.Logger, hc.Tracer = true, true, logger, tel.Tracer()
 	h, err := host.New(hc, reg)
 	if err != nil {
 		return usage("%v", err)
@@ -136,12 +143,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			return usage("diagnostics.listen: %v", err)
 		}
 	}
-	acl, err := startDecisions(f, h, logger)
+	acl, err := startDecisions(f, h, tel, logger)
 	if err != nil {
 		_ = errors.Join(ln.Close(), closeListener(diagLn), cons.Close(), h.Close(ctx))
 		return err
 	}
 	e := server.New(h, reg, logger)
+	e.Use(tel.Middleware())
 	decisionapi.Register(e, acl.apiOptions())
 	var pep *proxy.Proxy
 	if f.Proxy.Enabled() {
@@ -158,7 +166,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			return usage("%v", err)
 		}
 	}
-	https.Register(e, cons, https.Options{
+	https.Register(e, tel.OpenC2(cons), https.Options{
 		MaxBytes:   f.OpenC2.MaxRequestBytes,
 		Authorizer: acl.openc2Authorizer(f.OpenC2.Authorization.PolicySet, pep, logger),
 		Logger:     logger,
@@ -174,7 +182,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		},
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
-		Logger: logger,
+		Logger: logger, Observe: tel.SimRun,
 	})
 	srv := newHTTPServer(f.Server, e, tlsConfig, connectionGauge(reg, "gatehouse_http_connections",
 		"Connections of the HTTP server open now; server.max_connections bounds them."), logger)
@@ -220,7 +228,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer cancel()
 	// The server stops first, so that every decision is logged before the
 	// log closes.
-	if err := errors.Join(srv.Shutdown(shutdown), diag.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown)); err != nil {
+	if err := errors.Join(srv.Shutdown(shutdown), diag.Shutdown(shutdown), acl.Close(), cons.Close(), h.Close(shutdown), tel.Close(shutdown)); err != nil {
 		return errors.Join(failed, fmt.Errorf("shut down: %w", err))
 	}
 	return failed

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/cli/internal/config"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/openc2/policyauthz"
 	"github.com/gatehouse/gatehouse/policy"
@@ -27,6 +28,7 @@ type decisions struct {
 	point *pdp.Point
 	log   *decisionlog.Log // nil without policy.decision_log
 	host  *host.Host
+	tel   *telemetry.Telemetry
 	// api is the configuration of the decision API.
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
@@ -36,9 +38,9 @@ type decisions struct {
 // startDecisions starts the policy decision point of serve over the
 // configured policy.entities, deciding with the environment setters and
 // obligations of h's plugins (obligations named through
-// policy.obligations), and opens the decision log. It returns nil when no
-// entities are configured.
-func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
+// policy.obligations), and opens the decision log; tel counts and traces
+// the decisions. It returns nil when no entities are configured.
+func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logger *slog.Logger) (*decisions, error) {
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
@@ -46,7 +48,7 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 	if err != nil {
 		return nil, usage("policy.entities: %v", err)
 	}
-	d := &decisions{point: p, host: h, api: f.Policy.DecisionAPI}
+	d := &decisions{point: p, host: h, tel: tel, api: f.Policy.DecisionAPI}
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
 			_ = p.Close()
@@ -63,16 +65,17 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 }
 
 // Decider returns the decision point, with each decision written to the
-// decision log, if there is one, as coming from source ("api", "openc2",
-// "proxy"). Without entities (d is nil) it returns nil.
+// decision log, if there is one, counted and traced, as coming from source
+// ("api", "openc2", "proxy"). Without entities (d is nil) it returns nil.
 func (d *decisions) Decider(source string) policy.Decider {
 	if d == nil {
 		return nil
 	}
-	if d.log == nil {
-		return d.point
+	var next policy.Decider = d.point
+	if d.log != nil {
+		next = d.log.Decider(d.point, source)
 	}
-	return d.log.Decider(d.point, source)
+	return d.tel.Decider(next, source)
 }
 
 // readTokens returns the bearer tokens of file, one a line.

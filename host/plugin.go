@@ -119,16 +119,19 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
+	ctx, span := p.startCallSpan(ctx, kind, name, export)
 	start := monotonic()
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
 		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+		endCallSpan(span, e)
 		return rep, p.fail(kind, name, e)
 	}
 	e = invoke(ctx, p, inst, c, export, body, &rep)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+	endCallSpan(span, e)
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
