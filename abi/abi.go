@@ -2,9 +2,12 @@
 // plugin exports and imports, the msgpack messages that cross the Wasm
 // boundary, the error codes and the capabilities.
 //
-// The package is the leaf every other package shares. It depends only on
-// msgpack and builds for GOOS=wasip1, so plugins written in Go use the very
-// same types as the host. abi/README.md is the normative specification.
+// The package is the leaf that the host, plugins and the adapters between
+// the host and the domains share; the domains (policy, sim) decide and
+// simulate over their own types, which the adapters convert. It depends
+// only on msgpack and the standard library and builds for GOOS=wasip1, so
+// plugins written in Go use the very same types as the host.
+// abi/README.md is the normative specification.
 package abi
 
 import "strconv"

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
 )
 

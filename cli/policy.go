@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/policy"
-	"github.com/gatehouse/gatehouse/policy/hostattrs"
 )
 
 func newPolicyCommand() *cobra.Command {
@@ -177,7 +177,7 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 	pc := hostPolicy(f, h)
 	return policyPlugins{
 		environment: pc.Environment,
-		setters:     hostattrs.ObjectSetters(h, nil),
+		setters:     attrs.ObjectSetters(h, nil),
 		obligations: pc.Obligations,
 		close:       closeHost,
 	}, nil
@@ -189,7 +189,7 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 // decide with.
 func hostPolicy(f *config.File, h *host.Host) policy.Config {
 	return policy.Config{
-		Environment: hostattrs.Environment{Host: h},
-		Obligations: hostattrs.Obligations{Host: h, Components: f.Policy.Obligations},
+		Environment: attrs.Environment{Host: h},
+		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations},
 	}
 }

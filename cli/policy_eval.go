@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -111,7 +110,7 @@ func runPolicyEval(cmd *cobra.Command, _ []string) error {
 
 // readContext reads the request's attributes from file, or from stdin for
 // "-". Unknown keys are errors naming the line.
-func readContext(stdin io.Reader, file string) (abi.Context, error) {
+func readContext(stdin io.Reader, file string) (policy.Attributes, error) {
 	var b []byte
 	var err error
 	if file == "-" {
@@ -120,13 +119,13 @@ func readContext(stdin io.Reader, file string) (abi.Context, error) {
 		b, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return abi.Context{}, fmt.Errorf("read context: %w", err)
+		return policy.Attributes{}, fmt.Errorf("read context: %w", err)
 	}
-	var attrs abi.Context
+	var attrs policy.Attributes
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&attrs); err != nil && !errors.Is(err, io.EOF) {
-		return abi.Context{}, fmt.Errorf("context %s: %w", file, err)
+		return policy.Attributes{}, fmt.Errorf("context %s: %w", file, err)
 	}
 	return attrs, nil
 }

@@ -18,19 +18,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/actuators"
+	"github.com/gatehouse/gatehouse/app/agents"
+	"github.com/gatehouse/gatehouse/app/config"
+	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
-	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
 func newServeCommand() *cobra.Command {
@@ -118,7 +119,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return usage("openc2.store: %v", err)
 	}
 	defer st.Close()
-	cons, err := consumer.New(hostactuators.New(h), consumer.Config{
+	cons, err := consumer.New(actuators.New(h), consumer.Config{
 		ID:         f.OpenC2.ConsumerID,
 		RateLimit:  f.OpenC2.RateLimit,
 		Specifiers: f.OpenC2.Actuators,
@@ -173,12 +174,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	})
 	https.RegisterHistory(e, cons)
 	simhttp.Register(e, simhttp.Options{
-		Agents: func(ctx context.Context, name string) (wasmagent.Session, func(), error) {
+		Agents: func(ctx context.Context, name string) (func() simulate.Agent, func(), error) {
 			s, err := h.Session(ctx, abi.KindAgent, name)
 			if err != nil {
 				return nil, nil, err
 			}
-			return s, s.Close, nil
+			return func() simulate.Agent { return agents.New(s) }, s.Close, nil
 		},
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/net/netutil"
 
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/config"
 )
 
 // listen listens on addr for at most s.MaxConnections connections at once:

@@ -8,15 +8,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/cli/internal/config"
+	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/authz"
+	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/openc2/https"
-	"github.com/gatehouse/gatehouse/openc2/policyauthz"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
-	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -112,7 +112,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	if len(d.api.ObjectSetters) > 0 {
 		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
+			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
 		}
 	}
 	return opts
@@ -130,7 +130,7 @@ func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.
 	if !slices.Contains(d.point.Status().PolicySets, set) {
 		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
 	}
-	a := &policyauthz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
+	a := &authz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
 	if pep != nil {
 		a.Tokens = pep.VerifyBearer
 	}

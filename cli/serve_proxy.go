@@ -8,9 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/app/attrs"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/policy"
-	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
@@ -25,7 +25,7 @@ func (d *decisions) mountProxy(ctx context.Context, e *echo.Echo, cfg proxy.Conf
 	opts := proxy.Options{
 		Decider: d.Decider("proxy"),
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(d.host, config)
+			return attrs.ConfiguredObjectSetters(d.host, config)
 		},
 		Logger: logger,
 	}

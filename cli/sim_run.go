@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 func newSimRunCommand() *cobra.Command {
@@ -81,7 +81,7 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer closeSessions()
-	cfg.Agent = wasmagent.Team(assigned, sessions)
+	cfg.Agent = agents.Team(assigned, sessions)
 	for _, out := range []struct {
 		flag string
 		dst  *io.Writer
@@ -114,13 +114,13 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTOR\tAGENT\tLOCATION\tHOLDS\tREAD\tGOALS")
 	for _, a := range res.Actors {
-		id, _ := m.ActorID(a.Name)
 		goals := "-"
 		switch {
-		case a.GoalsMet >= 0:
-			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
-		case len(m.Actors()[id].Goals) > 0:
+		case !a.HasGoals:
+		case a.GoalsMet == simulate.NotMet:
 			goals = "not met"
+		default:
+			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, assigned[a.Name], a.Location, dashJoin(a.Holds), dashJoin(a.Read), goals)
 	}
@@ -130,9 +130,9 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 // openSessions starts a host on the plugin folder if some agent is not
 // built in, and opens one session per plugin agent component. The
 // returned function closes the sessions and the host.
-func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]wasmagent.Session, func(), error) {
+func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]agents.Session, func(), error) {
 	names := agent.Plugins(assigned)
-	sessions := map[string]wasmagent.Session{}
+	sessions := map[string]agents.Session{}
 	if len(names) == 0 {
 		return sessions, func() {}, nil
 	}

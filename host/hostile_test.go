@@ -24,9 +24,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
-	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 

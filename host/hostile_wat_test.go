@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )

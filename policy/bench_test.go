@@ -8,15 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/gatehouse/gatehouse/abi"
 )
 
 // noopObligations fulfils every obligation and does nothing else: the
 // decision's own cost, without any plugin.
 type noopObligations struct{}
 
-func (noopObligations) Oblige(context.Context, string, Result, *abi.Context, map[string]any) (bool, string, error) {
+func (noopObligations) Oblige(context.Context, string, Result, *Attributes, map[string]any) (bool, string, error) {
 	return true, "", nil
 }
 
@@ -29,12 +27,12 @@ var sampleRequests = []struct {
 }{
 	{"alwaysGrant", Request{PolicySet: "com.example.policysets.alwaysGrant"}, Grant},
 	{"default", Request{PolicySet: "com.example.policysets.default",
-		Attributes: abi.Context{Environment: map[string]any{"time": "10:25:00"}}}, Grant},
+		Attributes: Attributes{Environment: map[string]any{"time": "10:25:00"}}}, Grant},
 	{"inTestGroup", Request{PolicySet: "com.example.policysets.inTestGroup",
-		Attributes: abi.Context{Subject: map[string]any{"groups": []any{"/staff", "/test1"}}}}, Grant},
+		Attributes: Attributes{Subject: map[string]any{"groups": []any{"/staff", "/test1"}}}}, Grant},
 	// Two policies, two rules, a comparison of a JSON number and two
 	// obligations.
-	{"loggedIn", Request{PolicySet: "com.example.policysets.loggedIn", Attributes: abi.Context{
+	{"loggedIn", Request{PolicySet: "com.example.policysets.loggedIn", Attributes: Attributes{
 		Subject: map[string]any{"email": "ann@example.com", "age": float64(42), "groups": []any{"/staff"}},
 		Object:  map[string]any{"path": "admin/users", "service": "serviceA"},
 		Access:  map[string]any{"method": "GET", "headers": map[string]any{"accept": "text/html"}},

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/gatehouse/gatehouse/abi"
 )
 
 // arpocDir holds ARPOC's sample configuration and the entity files of its
@@ -141,7 +139,7 @@ type fulfil struct {
 	effect Result
 }
 
-func (f *fulfil) Oblige(_ context.Context, name string, effect Result, _ *abi.Context, _ map[string]any) (bool, string, error) {
+func (f *fulfil) Oblige(_ context.Context, name string, effect Result, _ *Attributes, _ map[string]any) (bool, string, error) {
 	f.ran = append(f.ran, name)
 	f.effect = effect
 	if slices.Contains(f.refuse, name) {
@@ -154,7 +152,7 @@ func (f *fulfil) Oblige(_ context.Context, name string, effect Result, _ *abi.Co
 type decideCase struct {
 	name      string
 	policySet string
-	attrs     abi.Context
+	attrs     Attributes
 	refuse    []string // obligations the runner refuses
 	result    Result
 	effect    Result
@@ -197,43 +195,43 @@ func TestConformanceDecisions(t *testing.T) {
 		{name: "always grant", policySet: "com.example.policysets.alwaysGrant", result: Grant, effect: Grant},
 		{name: "always deny", policySet: "com.example.policysets.alwaysDeny", result: Deny, effect: Deny},
 		{name: "working time, inside", policySet: "com.example.policysets.default",
-			attrs: abi.Context{Environment: map[string]any{"time": "10:25:00"}}, result: Grant, effect: Grant},
+			attrs: Attributes{Environment: map[string]any{"time": "10:25:00"}}, result: Grant, effect: Grant},
 		{name: "working time, after", policySet: "com.example.policysets.default",
-			attrs: abi.Context{Environment: map[string]any{"time": "10:31:00"}}, result: Deny, effect: Deny},
+			attrs: Attributes{Environment: map[string]any{"time": "10:31:00"}}, result: Deny, effect: Deny},
 		{name: "working time, unknown", policySet: "com.example.policysets.default",
 			result: Deny, effect: Deny, missing: []string{"environment.time"}},
 		{name: "logged in", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: email, Object: map[string]any{"path": "docs/a"}},
+			attrs:  Attributes{Subject: email, Object: map[string]any{"path": "docs/a"}},
 			result: Grant, effect: Grant, obliged: []string{"obl_log_successful", "obl_log"}},
 		{name: "logged in, an obligation unfulfilled", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: email, Object: map[string]any{"path": "docs/a"}},
+			attrs:  Attributes{Subject: email, Object: map[string]any{"path": "docs/a"}},
 			refuse: []string{"obl_log"}, result: Deny, effect: Grant, obliged: []string{"obl_log_successful", "obl_log"}},
 		{name: "not logged in", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Object: map[string]any{"path": "docs/a"}},
+			attrs:  Attributes{Object: map[string]any{"path": "docs/a"}},
 			result: Deny, effect: Deny, obliged: []string{"obl_log"}, missing: []string{"subject.email"}},
 		{name: "empty email", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: map[string]any{"email": ""}, Object: map[string]any{"path": "docs/a"}},
+			attrs:  Attributes{Subject: map[string]any{"email": ""}, Object: map[string]any{"path": "docs/a"}},
 			result: Deny, effect: Deny, obliged: []string{"obl_log_successful", "obl_log"}},
 		{name: "admin pages, old enough", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: map[string]any{"email": "a@example.com", "age": 10}, Object: map[string]any{"path": "admin/users"}},
+			attrs:  Attributes{Subject: map[string]any{"email": "a@example.com", "age": 10}, Object: map[string]any{"path": "admin/users"}},
 			result: Grant, effect: Grant, obliged: []string{"obl_log_successful", "obl_log"}},
 		{name: "admin pages, too young", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: map[string]any{"email": "a@example.com", "age": 9.0}, Object: map[string]any{"path": "admin/users"}},
+			attrs:  Attributes{Subject: map[string]any{"email": "a@example.com", "age": 9.0}, Object: map[string]any{"path": "admin/users"}},
 			result: Deny, effect: Deny, obliged: []string{"obl_log_successful", "obl_log"}},
 		{name: "admin pages, no age", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: email, Object: map[string]any{"path": "admin/users"}},
+			attrs:  Attributes{Subject: email, Object: map[string]any{"path": "admin/users"}},
 			result: Deny, effect: Deny, obliged: []string{"obl_log_successful", "obl_log"}, missing: []string{"subject.age"}},
 		{name: "no path", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: email},
+			attrs:  Attributes{Subject: email},
 			result: Grant, effect: Grant, obliged: []string{"obl_log_successful", "obl_log"}, missing: []string{"object.path"}},
 		{name: "age of the wrong type", policySet: "com.example.policysets.loggedIn",
-			attrs:  abi.Context{Subject: map[string]any{"email": "a@example.com", "age": "10"}, Object: map[string]any{"path": "admin"}},
+			attrs:  Attributes{Subject: map[string]any{"email": "a@example.com", "age": "10"}, Object: map[string]any{"path": "admin"}},
 			result: Deny, effect: Deny,
 			err: `rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '10' and integer 9`},
 		{name: "in the test group", policySet: "com.example.policysets.inTestGroup",
-			attrs: abi.Context{Subject: map[string]any{"groups": []any{"/test1", "/admins"}}}, result: Grant, effect: Grant},
+			attrs: Attributes{Subject: map[string]any{"groups": []any{"/test1", "/admins"}}}, result: Grant, effect: Grant},
 		{name: "not in the test group", policySet: "com.example.policysets.inTestGroup",
-			attrs: abi.Context{Subject: map[string]any{"groups": []any{"/test"}}}, result: Deny, effect: Deny},
+			attrs: Attributes{Subject: map[string]any{"groups": []any{"/test"}}}, result: Deny, effect: Deny},
 		{name: "no groups", policySet: "com.example.policysets.inTestGroup",
 			result: Deny, effect: Deny, missing: []string{"subject.groups"}},
 	} {
@@ -247,7 +245,7 @@ func TestConformanceDecisions(t *testing.T) {
 // evaluateEntity evaluates any entity of s, not only a policy set, as
 // ARPOC's tests do, and returns its node and the missing attributes and
 // the obligations of the evaluation.
-func evaluateEntity(t *testing.T, s *Snapshot, kind Kind, id string, attrs abi.Context) (*Node, []string, []string) {
+func evaluateEntity(t *testing.T, s *Snapshot, kind Kind, id string, attrs Attributes) (*Node, []string, []string) {
 	t.Helper()
 	e := s.byKind[kind][id]
 	if e == nil {
@@ -270,14 +268,14 @@ func evaluateEntity(t *testing.T, s *Snapshot, kind Kind, id string, attrs abi.C
 // one, with the results ARPOC's tests give them.
 func TestConformanceEntities(t *testing.T) {
 	s := loadARPOC(t, "tests")
-	empty := abi.Context{Subject: map[string]any{}, Object: map[string]any{}, Environment: map[string]any{}}
-	user := func(email, url string) abi.Context {
-		return abi.Context{Subject: map[string]any{"email": email}, Object: map[string]any{"url": url}}
+	empty := Attributes{Subject: map[string]any{}, Object: map[string]any{}, Environment: map[string]any{}}
+	user := func(email, url string) Attributes {
+		return Attributes{Subject: map[string]any{"email": email}, Object: map[string]any{"url": url}}
 	}
 	for _, tt := range []struct {
 		kind        Kind
 		id          string
-		attrs       abi.Context
+		attrs       Attributes
 		result      Result
 		incomplete  bool
 		missing     []string

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/gatehouse/gatehouse/abi"
 )
 
 // engineFor loads entities from text and returns an engine over them.
@@ -58,7 +56,7 @@ func TestRuleEffects(t *testing.T) {
 		{"deny", map[string]any{"ok": false}, Grant}, // ARPOC's code gives DENY; its documentation GRANT
 		{"deny", nil, Deny},
 	} {
-		d := decide(t, e, Request{PolicySet: tt.set, Attributes: abi.Context{Subject: tt.subject}})
+		d := decide(t, e, Request{PolicySet: tt.set, Attributes: Attributes{Subject: tt.subject}})
 		if d.Result != tt.want {
 			t.Errorf("%s with %v: %s, want %s\n%s", tt.set, tt.subject, d.Result, tt.want, d.Explain())
 		}
@@ -144,7 +142,7 @@ type recordingEnv struct {
 	asked  []string
 }
 
-func (r *recordingEnv) Environment(_ context.Context, path string, attrs *abi.Context) (string, any, error) {
+func (r *recordingEnv) Environment(_ context.Context, path string, attrs *Attributes) (string, any, error) {
 	r.mu.Lock()
 	r.asked = append(r.asked, path)
 	r.mu.Unlock()
@@ -199,7 +197,7 @@ func TestEnvironmentSource(t *testing.T) {
 	// The request's own environment attributes are not asked for; and and
 	// or ask only for what they need.
 	src.asked = nil
-	d = decide(t, e, Request{PolicySet: "s", Attributes: abi.Context{Environment: map[string]any{"hour": 9}}})
+	d = decide(t, e, Request{PolicySet: "s", Attributes: Attributes{Environment: map[string]any{"hour": 9}}})
 	if d.Result != Grant || !slices.Equal(src.asked, []string{"geo.country", "unknown"}) {
 		t.Errorf("result %s, asked %v", d.Result, src.asked)
 	}
@@ -255,7 +253,7 @@ func TestObjectSetters(t *testing.T) {
 		setter{priority: 30, set: map[string]any{"gone": nil}, saw: &saw},
 	}
 	object := map[string]any{"path": "docs/a"}
-	req := Request{PolicySet: "s", Attributes: abi.Context{Object: object}, Path: "/docs/a", ObjectSetters: setters}
+	req := Request{PolicySet: "s", Attributes: Attributes{Object: object}, Path: "/docs/a", ObjectSetters: setters}
 	d := decide(t, e, req)
 	if d.Result != Grant {
 		t.Errorf("result %s\n%s", d.Result, d.Explain())
@@ -289,11 +287,11 @@ func TestObjectSetters(t *testing.T) {
 // contextRunner is an ObligationRunner that fails "fail" and records the
 // attributes it is given.
 type contextRunner struct {
-	attrs []abi.Context
+	attrs []Attributes
 	cfgs  []map[string]any
 }
 
-func (c *contextRunner) Oblige(_ context.Context, name string, _ Result, attrs *abi.Context, cfg map[string]any) (bool, string, error) {
+func (c *contextRunner) Oblige(_ context.Context, name string, _ Result, attrs *Attributes, cfg map[string]any) (bool, string, error) {
 	c.attrs = append(c.attrs, *attrs)
 	c.cfgs = append(c.cfgs, cfg)
 	if name == "fail" {
@@ -337,7 +335,7 @@ func TestObligations(t *testing.T) {
 	}
 
 	runner.attrs = nil
-	d = decide(t, e, Request{PolicySet: "t", Attributes: abi.Context{Subject: map[string]any{"age": 3}}})
+	d = decide(t, e, Request{PolicySet: "t", Attributes: Attributes{Subject: map[string]any{"age": 3}}})
 	if d.Result != Deny || len(runner.attrs) != 0 || d.Obligations != nil {
 		t.Errorf("a failed evaluation ran obligations: %+v", d)
 	}
@@ -386,7 +384,7 @@ func TestExplain(t *testing.T) {
 "x": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["gone"]}
 }`})
 	e := NewEngine(s, Config{})
-	d := decide(t, e, Request{PolicySet: "s", Attributes: abi.Context{Subject: map[string]any{"role": "y"}}})
+	d := decide(t, e, Request{PolicySet: "s", Attributes: Attributes{Subject: map[string]any{"role": "y"}}})
 	want := `policy set s: DENY, incomplete (deny-overrides)
   policy set inner: NOT_APPLICABLE (target is false)
   policy p1: GRANT (ANY)
@@ -405,7 +403,7 @@ func TestExplain(t *testing.T) {
 	if want := "policy set x: NOT_APPLICABLE, incomplete (no policy \"gone\" is loaded)\n"; d.Explain() != want {
 		t.Errorf("explanation:\n%s\nwant:\n%s", d.Explain(), want)
 	}
-	d = decide(t, e, Request{PolicySet: "s", Attributes: abi.Context{Subject: map[string]any{"role": "x", "age": "old"}}})
+	d = decide(t, e, Request{PolicySet: "s", Attributes: Attributes{Subject: map[string]any{"role": "x", "age": "old"}}})
 	want = `policy set s: DENY (deny-overrides failed)
   policy set inner: DENY (ANY failed)
     policy p1: DENY (ANY failed)
@@ -446,7 +444,7 @@ func TestConcurrentDecisions(t *testing.T) {
 					}
 				}
 				setters := []ObjectSetter{setter{set: map[string]any{"k": 1}, saw: &saw}}
-				d, err := e.Decide(context.Background(), Request{PolicySet: "s", Attributes: abi.Context{Object: object}, ObjectSetters: setters})
+				d, err := e.Decide(context.Background(), Request{PolicySet: "s", Attributes: Attributes{Object: object}, ObjectSetters: setters})
 				if err != nil || d.Result == NotApplicable || d.Error != "" {
 					t.Errorf("decision %+v, %v", d, err)
 					return

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy/expr"
 )
 
@@ -23,7 +22,7 @@ type EnvironmentSource interface {
 	// then the key that was asked for, or "" when no key holds path.
 	// attrs are the decision's attributes so far; they must not be
 	// modified. An error fails the decision.
-	Environment(ctx context.Context, path string, attrs *abi.Context) (key string, value any, err error)
+	Environment(ctx context.Context, path string, attrs *Attributes) (key string, value any, err error)
 }
 
 // ObjectSetter supplies attributes of the object being accessed. The
@@ -49,7 +48,7 @@ type ObligationRunner interface {
 	// modified. config is the request's configuration of the obligation.
 	// It reports whether the obligation was fulfilled, and why not; an
 	// error counts as not fulfilled.
-	Oblige(ctx context.Context, name string, effect Result, attrs *abi.Context, config map[string]any) (fulfilled bool, reason string, err error)
+	Oblige(ctx context.Context, name string, effect Result, attrs *Attributes, config map[string]any) (fulfilled bool, reason string, err error)
 }
 
 // Config configures an Engine. Every field may be nil.
@@ -101,7 +100,7 @@ type Request struct {
 	PolicySet string
 	// Attributes are the subject, object, environment and access
 	// attributes the request carries. Decide does not modify them.
-	Attributes abi.Context
+	Attributes Attributes
 	// Path is the path of the request below the service's URL, which
 	// object setters receive.
 	Path string

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy/expr"
 )
 
@@ -23,7 +22,7 @@ type evaluation struct {
 	req Request
 	// attrs are the request's attributes, with Object and Environment
 	// replaced by copies once setters or sources add to them.
-	attrs abi.Context
+	attrs Attributes
 	// nodes are the nodes of the entities evaluated, in order, with room
 	// for every entity the decision may reach, so that they never move;
 	// kids holds their Children. memo maps each entity's index to 1 + its
@@ -306,7 +305,7 @@ func (ev *evaluation) environment(a *expr.Attribute) (any, bool, error) {
 // context returns the decision's attributes so far, for sources and
 // obligations: the environment attributes fetched are merged into a copy
 // of the request's when first needed.
-func (ev *evaluation) context() *abi.Context {
+func (ev *evaluation) context() *Attributes {
 	for _, f := range ev.fetched[ev.merged:] {
 		ev.attrs.Environment = withPath(ev.attrs.Environment, strings.Split(f.key, "."), f.value)
 	}

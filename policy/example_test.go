@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
 // logger is an ObligationRunner that prints the obligations it runs.
 type logger struct{}
 
-func (logger) Oblige(_ context.Context, name string, effect policy.Result, attrs *abi.Context, _ map[string]any) (bool, string, error) {
+func (logger) Oblige(_ context.Context, name string, effect policy.Result, attrs *policy.Attributes, _ map[string]any) (bool, string, error) {
 	fmt.Printf("obligation %s: %s for %v\n", name, effect, attrs.Subject["email"])
 	return true, "", nil
 }
@@ -25,7 +24,7 @@ func ExampleEngine_Decide() {
 
 	d, err := e.Decide(context.Background(), policy.Request{
 		PolicySet: "site",
-		Attributes: abi.Context{
+		Attributes: policy.Attributes{
 			Subject: map[string]any{"email": "ann@example.com", "groups": []any{"staff"}},
 			Object:  map[string]any{"path": "/admin/users"},
 		},

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy/expr"
 )
 
@@ -34,7 +33,7 @@ func TestHostileRegexpEscape(t *testing.T) {
 		t.Error("the rule with the bad pattern loaded")
 	}
 	e := NewEngine(s, Config{})
-	d := decide(t, e, Request{PolicySet: "set", Attributes: abi.Context{Subject: map[string]any{"name": "adminXYZ", "pattern": "admin)|(x"}}})
+	d := decide(t, e, Request{PolicySet: "set", Attributes: Attributes{Subject: map[string]any{"name": "adminXYZ", "pattern": "admin)|(x"}}})
 	if d.Result != Deny || !strings.Contains(d.Error, "bad regular expression 'admin)|(x': unexpected ): `admin)|(x`") {
 		t.Errorf("decision %s, error %q, want a deny for the bad pattern", d.Result, d.Error)
 	}

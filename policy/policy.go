@@ -11,7 +11,7 @@
 // object setters only when an expression needs them, runs the obligations
 // of the entities that applied, and explains what each entity yielded.
 // Plugins take part through three small interfaces, EnvironmentSource,
-// ObjectSetter and ObligationRunner; package policy/hostattrs implements
+// ObjectSetter and ObligationRunner; package app/attrs implements
 // them over the plugin host.
 //
 // docs/policy-language.md describes the language and the evaluation,

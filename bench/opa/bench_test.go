@@ -8,7 +8,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -20,7 +19,7 @@ const setID = "com.example.policysets.loggedIn"
 // fulfil fulfils every obligation: the decision's own cost.
 type fulfil struct{}
 
-func (fulfil) Oblige(context.Context, string, policy.Result, *abi.Context, map[string]any) (bool, string, error) {
+func (fulfil) Oblige(context.Context, string, policy.Result, *policy.Attributes, map[string]any) (bool, string, error) {
 	return true, "", nil
 }
 
@@ -58,7 +57,7 @@ func opaDecide(t testing.TB, pq rego.PreparedEvalQuery, attrs map[string]any) (s
 }
 
 // requests are inputs of the decision; the first is the one measured.
-var requests = []abi.Context{
+var requests = []policy.Attributes{
 	{
 		Subject: map[string]any{"email": "ann@example.com", "age": float64(42), "groups": []any{"/staff"}},
 		Object:  map[string]any{"path": "admin/users", "service": "serviceA"},
@@ -73,7 +72,7 @@ var requests = []abi.Context{
 }
 
 // input returns attrs as OPA's input document.
-func input(attrs abi.Context) map[string]any {
+func input(attrs policy.Attributes) map[string]any {
 	return map[string]any{"subject": attrs.Subject, "object": attrs.Object, "environment": attrs.Environment, "access": attrs.Access}
 }
 

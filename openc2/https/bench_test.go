@@ -11,13 +11,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/app/actuators"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
-	"github.com/gatehouse/gatehouse/openc2/hostactuators"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/openc2/producer"
 )
@@ -47,7 +47,7 @@ func BenchmarkTransaction(b *testing.B) {
 	if err := h.LoadFile(context.Background(), wasmbuild.C.Plugin(b, "c-slpf-noop")); err != nil {
 		b.Fatal(err)
 	}
-	c, err := consumer.New(hostactuators.New(h), consumer.Config{ID: "bench", Logger: quiet})
+	c, err := consumer.New(actuators.New(h), consumer.Config{ID: "bench", Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
-	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
-	"github.com/gatehouse/gatehouse/policy/hostattrs"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
 
@@ -75,7 +75,7 @@ func serveWith(t testing.TB, h *host.Host, configure func(*decisionapi.Options),
 	if len(entities) > 0 {
 		p, err := pdp.Start(pdp.Config{
 			Entities: entities,
-			Engine:   policy.Config{Environment: hostattrs.Environment{Host: h}, Obligations: hostattrs.Obligations{Host: h}},
+			Engine:   policy.Config{Environment: attrs.Environment{Host: h}, Obligations: attrs.Obligations{Host: h}},
 			Logger:   discard,
 		})
 		if err != nil {
@@ -265,7 +265,7 @@ func TestDecideRefuses(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, b := post(t, url, tt.body)
-			var p server.Problem
+			var p server.ErrorBody
 			if err := json.Unmarshal(b, &p); err != nil {
 				t.Fatalf("%v\n%s", err, b)
 			}
@@ -310,7 +310,7 @@ func TestDecideWithoutEntities(t *testing.T) {
 func withURLMap(h *host.Host, mappings ...any) func(*decisionapi.Options) {
 	return func(o *decisionapi.Options) {
 		o.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return hostattrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
+			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
 		}
 	}
 }
@@ -325,7 +325,7 @@ func TestHostileDecideObjectSetters(t *testing.T) {
 	// The mapping the client wants would make every path an admin page.
 	status, b := post(t, url, `{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com", "age": 7},
 		"path": "/admin/users", "object_setters": {"urlmap": {"mappings": ["(?P<path>.*)"]}}}`)
-	var p server.Problem
+	var p server.ErrorBody
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -45,7 +45,7 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 		name string
 		m    map[string]any
 	}{{"subject", req.Subject}, {"object", req.Object}, {"environment", req.Environment}, {"access", req.Access}} {
-		if _, err := abi.JSONNumbers(f.m); err != nil {
+		if _, err := jsonnum.Convert(f.m); err != nil {
 			return nil, fmt.Errorf("%s: %v", f.name, err)
 		}
 	}
@@ -120,7 +120,7 @@ func article(v string) string {
 func (r *Request) policyRequest() policy.Request {
 	return policy.Request{
 		PolicySet: r.PolicySet,
-		Attributes: abi.Context{
+		Attributes: policy.Attributes{
 			Subject:     r.Subject,
 			Object:      r.Object,
 			Environment: r.Environment,

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
@@ -13,7 +12,7 @@ import (
 // through a decision log to a file with two masked paths.
 func BenchmarkDecide(b *testing.B) {
 	e := engine(b)
-	req := policy.Request{PolicySet: "s", Attributes: abi.Context{
+	req := policy.Request{PolicySet: "s", Attributes: policy.Attributes{
 		Subject: map[string]any{"role": "admin", "email": "ann@example.com"},
 		Access:  map[string]any{"method": "GET", "headers": map[string]any{"authorization": "Bearer x"}},
 	}}

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
@@ -66,13 +65,13 @@ func TestDecider(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := log.Decider(engine(t), "api")
-	attrs := abi.Context{Subject: map[string]any{"role": "admin", "email": "ann@example.com"}, Access: map[string]any{"method": "GET"}}
+	attrs := policy.Attributes{Subject: map[string]any{"role": "admin", "email": "ann@example.com"}, Access: map[string]any{"method": "GET"}}
 	for _, set := range []string{"s", "o"} {
 		if _, err := d.Decide(t.Context(), policy.Request{PolicySet: set, Attributes: attrs, Path: "/a"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: abi.Context{Subject: map[string]any{}}}); err != nil {
+	if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: policy.Attributes{Subject: map[string]any{}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "nope"}); !errors.Is(err, policy.ErrUnknownPolicySet) {
@@ -130,7 +129,7 @@ func TestConcurrentLines(t *testing.T) {
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range each {
-				attrs := abi.Context{Subject: map[string]any{"role": "admin", "g": g, "i": i, "pad": padding, "secret": "s"}}
+				attrs := policy.Attributes{Subject: map[string]any{"role": "admin", "g": g, "i": i, "pad": padding, "secret": "s"}}
 				if _, err := d.Decide(t.Context(), policy.Request{PolicySet: "s", Attributes: attrs}); err != nil {
 					t.Error(err)
 					return

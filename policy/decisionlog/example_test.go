@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
@@ -13,7 +13,7 @@ func ExampleMask() {
 	if err != nil {
 		panic(err)
 	}
-	attrs := abi.Context{
+	attrs := policy.Attributes{
 		Subject: map[string]any{"email": "ann@example.com", "role": "admin"},
 		Access:  map[string]any{"headers": map[string]any{"authorization": "Bearer x"}},
 	}

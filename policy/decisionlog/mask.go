@@ -5,7 +5,7 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/policy"
 )
 
 // Masked replaces the value of each masked attribute in the log, so that
@@ -63,7 +63,7 @@ func NewMask(paths []string) (*Mask, error) {
 // of m's paths replaced by Masked. It does not modify c: the maps and
 // lists on a masked path are copied, the rest is shared. Paths that c
 // does not hold change nothing.
-func (m *Mask) Apply(c abi.Context) map[string]any {
+func (m *Mask) Apply(c policy.Attributes) map[string]any {
 	root := make(map[string]any, 4)
 	put := func(name string, cat map[string]any) {
 		if cat != nil {

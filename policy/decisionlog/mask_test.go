@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/policy"
 )
 
 // attrs returns a fresh context with nested maps and lists.
-func attrs() abi.Context {
-	return abi.Context{
+func attrs() policy.Attributes {
+	return policy.Attributes{
 		Subject: map[string]any{
 			"email":    "ann@example.com",
 			"name":     "Ann",

@@ -5,7 +5,7 @@ import "regexp"
 // Category is one of the four attribute categories of a request.
 type Category uint8
 
-// The categories, in the order of abi.Context.
+// The categories, in the order of policy.Attributes.
 const (
 	Subject Category = iota
 	Object

@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 )
 
 // tokenKind is the kind of a token.
@@ -214,7 +214,7 @@ func (l *lexer) number(start int) (token, *Error) {
 		tok.val = f
 		return tok, nil
 	}
-	n, err := abi.ParseInteger(text)
+	n, err := jsonnum.ParseInteger(text)
 	if err != nil {
 		return token{}, errorAt(l.src, start, "%v", err)
 	}

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 )
 
 // TestHostileBigIntegers checks that integers beyond 64 bits compare
 // exactly, never as the float nearest to them, whether written in the
 // expression, decoded from JSON, held as json.Number or as uint64.
 func TestHostileBigIntegers(t *testing.T) {
-	subject, err := abi.DecodeJSONObject([]byte(`{"a": 18446744073709551617, "b": 18446744073709551616,
+	subject, err := jsonnum.DecodeObject([]byte(`{"a": 18446744073709551617, "b": 18446744073709551616,
 		"neg": -9223372036854775809, "f": 18446744073709551616.0}`))
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestHostileBigIntegers(t *testing.T) {
 // TestIntegerDigits checks the bound on the digits of an integer, in an
 // expression and in JSON, and that an integer printed reads back the same.
 func TestIntegerDigits(t *testing.T) {
-	long := strings.Repeat("9", abi.MaxIntegerDigits)
+	long := strings.Repeat("9", jsonnum.MaxIntegerDigits)
 	x, err := Parse("subject.a == " + long)
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +71,8 @@ func TestIntegerDigits(t *testing.T) {
 	if _, err := Parse("subject.a == -" + long + "9"); err == nil || !strings.Contains(err.Error(), "integer of 4301 digits: at most 4300 are allowed") {
 		t.Errorf("Parse of 4301 digits: %v", err)
 	}
-	if _, err := abi.DecodeJSONObject([]byte(`{"a": [` + long + `9]}`)); err == nil || err.Error() != "integer of 4301 digits: at most 4300 are allowed" {
-		t.Errorf("DecodeJSONObject of 4301 digits: %v", err)
+	if _, err := jsonnum.DecodeObject([]byte(`{"a": [` + long + `9]}`)); err == nil || err.Error() != "integer of 4301 digits: at most 4300 are allowed" {
+		t.Errorf("DecodeObject of 4301 digits: %v", err)
 	}
 	if got := outcome(x.Eval(env(map[string]any{"a": "x"}, nil, nil, nil))); got != "false" {
 		t.Errorf("string == long integer: %s", got)

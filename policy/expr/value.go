@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 )
 
 // Values are what attribute maps hold: nil, bool, any Go integer or float
@@ -96,7 +96,7 @@ func numberOf(v any) (number, bool) {
 	case *big.Int:
 		return bigNumber(x), x != nil
 	case json.Number:
-		n, err := abi.JSONNumbers(x)
+		n, err := jsonnum.Convert(x)
 		if err != nil {
 			return number{}, false
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -37,7 +36,7 @@ func ExampleStart() {
 	var d policy.Decider = p
 	dec, err := d.Decide(context.Background(), policy.Request{
 		PolicySet:  "staff",
-		Attributes: abi.Context{Subject: map[string]any{"groups": []any{"/staff"}}},
+		Attributes: policy.Attributes{Subject: map[string]any{"groups": []any{"/staff"}}},
 	})
 	if err != nil {
 		panic(err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -80,7 +79,7 @@ func TestPoint(t *testing.T) {
 	}
 }
 
-func policyAttrs(name string) (c abi.Context) {
+func policyAttrs(name string) (c policy.Attributes) {
 	c.Subject = map[string]any{"name": name}
 	return c
 }

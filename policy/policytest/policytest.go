@@ -40,7 +40,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -56,10 +55,10 @@ type Suite struct {
 
 // Case is one request and what its decision must be.
 type Case struct {
-	Name      string      `yaml:"name"`
-	PolicySet string      `yaml:"policy_set"`
-	Context   abi.Context `yaml:"context"`
-	Path      string      `yaml:"path"`
+	Name      string            `yaml:"name"`
+	PolicySet string            `yaml:"policy_set"`
+	Context   policy.Attributes `yaml:"context"`
+	Path      string            `yaml:"path"`
 	// Obligations are stand-ins for the obligations named: fulfilled
 	// (true) or not (false), without running them.
 	Obligations map[string]bool `yaml:"obligations"`
@@ -240,7 +239,7 @@ type standIns struct {
 }
 
 // Oblige answers for name if the case stands in for it, else runs it.
-func (s *standIns) Oblige(ctx context.Context, name string, effect policy.Result, attrs *abi.Context, config map[string]any) (bool, string, error) {
+func (s *standIns) Oblige(ctx context.Context, name string, effect policy.Result, attrs *policy.Attributes, config map[string]any) (bool, string, error) {
 	if ok, found := s.cases[name]; found {
 		if !ok {
 			return false, "the case says it is not fulfilled", nil

@@ -107,7 +107,7 @@ func (s *sealer) open(name, value string, now time.Time, v any) error {
 	}
 	e := envelope{Payload: v}
 	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.UseNumber() // numbers in an any stay exact: see abi.JSONNumbers
+	dec.UseNumber() // numbers in an any stay exact: see jsonnum.Convert
 	if err := dec.Decode(&e); err != nil || now.Unix() >= e.Expires {
 		return errCookie
 	}

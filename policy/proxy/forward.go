@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/policy"
 )
 
 // IdentityHeaderPrefix starts the name of every identity header. The proxy
@@ -67,7 +67,7 @@ var privateHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Pro
 // and the headers (lower-case names, values joined by ", ", credentials
 // left out, the host included). The engine's environment source supplies
 // the environment.
-func attributes(s *service, r *http.Request, clean, rest string, claims map[string]any) abi.Context {
+func attributes(s *service, r *http.Request, clean, rest string, claims map[string]any) policy.Attributes {
 	query := map[string]any{}
 	for k, v := range r.URL.Query() {
 		if len(v) == 1 {
@@ -86,7 +86,7 @@ func attributes(s *service, r *http.Request, clean, rest string, claims map[stri
 			headers[strings.ToLower(k)] = strings.Join(v, ", ")
 		}
 	}
-	return abi.Context{
+	return policy.Attributes{
 		Subject: claims,
 		Object: map[string]any{
 			"service": s.name,

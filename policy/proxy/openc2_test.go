@@ -15,10 +15,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
-	"github.com/gatehouse/gatehouse/openc2/policyauthz"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -61,7 +61,7 @@ func TestOpenC2Bearer(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Close() })
 	e := echo.New()
-	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &policyauthz.Authorizer{
+	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &authz.Authorizer{
 		Decider: policy.NewEngine(snap, policy.Config{}), PolicySet: "producers", Tokens: w.current.Load().VerifyBearer,
 	}})
 	srv := httptest.NewServer(e)

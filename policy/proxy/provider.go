@@ -17,7 +17,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 )
 
 // provider is an OpenID Connect provider, discovered at start.
@@ -93,14 +93,14 @@ func (p *provider) subject(ctx context.Context, tok *oidc.IDToken, accessToken s
 }
 
 // claimsOf returns the claims that decode, a token's or userinfo's Claims
-// method, gives, with their numbers as abi.JSONNumbers converts them: an
+// method, gives, with their numbers as jsonnum.Convert converts them: an
 // integer stays an integer, exact however large.
 func claimsOf(decode func(any) error) (map[string]any, error) {
 	var raw json.RawMessage
 	if err := decode(&raw); err != nil {
 		return nil, err
 	}
-	return abi.DecodeJSONObject(raw)
+	return jsonnum.DecodeObject(raw)
 }
 
 // bearerCache remembers the subjects of bearer tokens until they expire,

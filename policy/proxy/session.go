@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/jsonnum"
 )
 
 // SessionStore keeps the sessions that ended by logout until their cookies
@@ -54,7 +54,7 @@ func (p *Proxy) session(r *http.Request) *session {
 	if err := p.jar.get(r, p.cfg.Cookie.Name, &s); err != nil || s.ID == "" {
 		return nil
 	}
-	if _, err := abi.JSONNumbers(s.Claims); err != nil {
+	if _, err := jsonnum.Convert(s.Claims); err != nil {
 		return nil
 	}
 	_, ended, err := p.sessions.Get(endedKey(&s))

@@ -22,7 +22,6 @@ import (
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 // Defaults of Options.
@@ -37,11 +36,12 @@ const (
 
 // Options configure the endpoint.
 type Options struct {
-	// Agents opens a session of the agent plugin component name (as
-	// `gatehouse plugin list` names it) for one run, and returns it with
-	// the function that closes it when the run ends. Nil means only the
-	// built-in agents are served.
-	Agents func(ctx context.Context, name string) (wasmagent.Session, func(), error)
+	// Agents opens the agent plugin component name (as `gatehouse plugin
+	// list` names it) for one run: it returns the function that makes the
+	// agent of each actor that plays it, and the function that closes the
+	// component when the run ends. Nil means only the built-in agents are
+	// served.
+	Agents func(ctx context.Context, name string) (func() simulate.Agent, func(), error)
 	// MaxModelBytes is the largest model text accepted; 0 means
 	// DefaultMaxModelBytes.
 	MaxModelBytes int64
@@ -211,17 +211,17 @@ func (o Options) run(c echo.Context, r *runPlan) (string, error) {
 	defer cancel(nil)
 	budget := time.AfterFunc(o.MaxRunTime, func() { cancel(errTimeBudget) })
 	defer budget.Stop()
-	sessions := map[string]wasmagent.Session{}
+	plugins := map[string]func() simulate.Agent{}
 	for _, name := range agent.Plugins(r.assigned) {
-		s, closeSession, err := o.Agents(ctx, name)
+		newAgent, closeSession, err := o.Agents(ctx, name)
 		if err != nil {
 			return OutcomeFailed, badRequest("agent %q: %v", name, err)
 		}
 		defer closeSession()
-		sessions[name] = s
+		plugins[name] = newAgent
 	}
 	cfg := r.cfg
-	cfg.Agent = wasmagent.Team(r.assigned, sessions)
+	cfg.Agent = agent.Play(r.assigned, plugins)
 
 	// The request is read: its read deadline, the server's read timeout,
 	// would end the run when it passes, however fast the client reads.

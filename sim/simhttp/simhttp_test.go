@@ -21,7 +21,6 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
-	"github.com/gatehouse/gatehouse/sim/wasmagent"
 )
 
 const building = `
@@ -193,16 +192,16 @@ func TestRefusesBadRequests(t *testing.T) {
 	}
 }
 
-// waiter is an agent plugin session that waits one tick after the other,
+// waiter is the agent of a plugin that waits one tick after the other,
 // counting its calls, and tells when it is closed.
 type waiter struct {
 	acts   atomic.Int64
 	closed chan struct{}
 }
 
-func (w *waiter) AgentReset(context.Context, abi.AgentResetRequest) error { return nil }
+func (w *waiter) Reset(context.Context, abi.AgentResetRequest) error { return nil }
 
-func (w *waiter) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Action, error) {
+func (w *waiter) Act(context.Context, abi.Observation) (abi.Action, error) {
 	w.acts.Add(1)
 	return abi.Action{Kind: simulate.KindWait}, nil
 }
@@ -212,11 +211,11 @@ func (w *waiter) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Actio
 // when the client goes away after a few events.
 func TestStopsWhenTheClientGoes(t *testing.T) {
 	w := &waiter{closed: make(chan struct{})}
-	url := newServer(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(_ context.Context, name string) (wasmagent.Session, func(), error) {
+	url := newServer(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(_ context.Context, name string) (func() simulate.Agent, func(), error) {
 		if name != "waiter" {
 			return nil, nil, errors.New("no such agent")
 		}
-		return w, func() { close(w.closed) }, nil
+		return func() simulate.Agent { return w }, func() { close(w.closed) }, nil
 	}})
 	ctx, cancel := context.WithCancel(t.Context())
 	resp := post(t, ctx, url, simhttp.Request{Model: building, Ticks: 1 << 40, Agents: []string{"*=waiter"}})
@@ -238,13 +237,13 @@ func TestStopsWhenTheClientGoes(t *testing.T) {
 	}
 }
 
-// failing is an agent plugin session that fails at its second act: the
+// failing is the agent of a plugin that fails at its second act: the
 // act of the second actor in the first tick, before any step is played.
 type failing struct{ acts int }
 
-func (f *failing) AgentReset(context.Context, abi.AgentResetRequest) error { return nil }
+func (f *failing) Reset(context.Context, abi.AgentResetRequest) error { return nil }
 
-func (f *failing) AgentAct(context.Context, abi.AgentActRequest) (abi.Action, error) {
+func (f *failing) Act(context.Context, abi.Observation) (abi.Action, error) {
 	if f.acts++; f.acts == 2 {
 		return abi.Action{}, errors.New("plugin trapped")
 	}
@@ -255,8 +254,9 @@ func (f *failing) AgentAct(context.Context, abi.AgentActRequest) (abi.Action, er
 // stream started ends with an error event.
 func TestReportsAFailedRun(t *testing.T) {
 	observed := make(chan string, 1)
-	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
-		return &failing{}, func() {}, nil
+	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (func() simulate.Agent, func(), error) {
+		f := &failing{}
+		return func() simulate.Agent { return f }, func() {}, nil
 	}, Observe: func(outcome string, _ time.Duration) { observed <- outcome }})
 	resp := post(t, t.Context(), url, simhttp.Request{Model: building, Agents: []string{"*=failing"}})
 	defer resp.Body.Close()
@@ -278,8 +278,8 @@ func TestReportsAFailedRun(t *testing.T) {
 // and checks that a second is refused until the first ends.
 func TestLimitsRunsAtOnce(t *testing.T) {
 	w := &waiter{closed: make(chan struct{})}
-	url := newServer(t, simhttp.Options{MaxRuns: 1, MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
-		return w, func() { close(w.closed) }, nil
+	url := newServer(t, simhttp.Options{MaxRuns: 1, MaxTicks: 1 << 40, Agents: func(context.Context, string) (func() simulate.Agent, func(), error) {
+		return func() simulate.Agent { return w }, func() { close(w.closed) }, nil
 	}})
 	ctx, cancel := context.WithCancel(t.Context())
 	resp := post(t, ctx, url, simhttp.Request{Model: building, Ticks: 1 << 40, Agents: []string{"*=waiter"}})
@@ -309,8 +309,8 @@ func TestLimitsRunsAtOnce(t *testing.T) {
 func TestStreamOutlivesServerTimeouts(t *testing.T) {
 	const writeTimeout = 300 * time.Millisecond
 	w := &waiter{closed: make(chan struct{})}
-	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (wasmagent.Session, func(), error) {
-		return w, func() { close(w.closed) }, nil
+	url := newServerWith(t, simhttp.Options{MaxTicks: 1 << 40, Agents: func(context.Context, string) (func() simulate.Agent, func(), error) {
+		return func() simulate.Agent { return w }, func() { close(w.closed) }, nil
 	}}, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = writeTimeout, writeTimeout })
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
