@@ -45,7 +45,8 @@ const unmatched = "unmatched"
 // Middleware returns the echo middleware that counts and times every
 // request by its route template, method and status code and, with tracing
 // on, serves it in a server span that continues the trace of the
-// request's W3C traceparent header. Errors of the handlers are answered
+// request's W3C traceparent header, and replaces that header with the
+// server span's. Errors of the handlers are answered
 // here, by the server's error handler, so that their status is counted.
 func (t *Telemetry) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -65,6 +66,9 @@ func (t *Telemetry) Middleware() echo.MiddlewareFunc {
 						attribute.String("http.route", route),
 						attribute.String("url.path", req.URL.Path),
 					))
+				// The request carries the server span onward: a service
+				// the reverse proxy forwards it to continues the trace.
+				t.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 				c.SetRequest(req.WithContext(ctx))
 			}
 			if err := next(c); err != nil {
