@@ -1,5 +1,6 @@
-// Package cli holds the gatehouse commands. It wires the domain packages
-// and the host together and owns flags and configuration.
+// Package cli holds the gatehouse commands: their flags, their printing
+// and their exit statuses. Package app builds what they run from the
+// configuration.
 package cli
 
 import (
@@ -97,17 +98,6 @@ func loadConfig(cmd *cobra.Command) (*config.File, error) {
 		return nil, usage("%v", err)
 	}
 	return f, nil
-}
-
-// newLogger returns the logger the configuration asks for, writing to w.
-func newLogger(f *config.File, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(f.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if f.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // addOutputFlag adds --output text|json to cmd.

@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"errors"
@@ -44,21 +44,21 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
-	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: hostPolicy(f, h), Logger: logger})
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
 	if err != nil {
-		return nil, usage("policy.entities: %v", err)
+		return nil, fmt.Errorf("policy.entities: %v", err)
 	}
 	d := &decisions{point: p, host: h, tel: tel, api: f.Policy.DecisionAPI}
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
 			_ = p.Close()
-			return nil, usage("policy.decision_api.token_file: %v", err)
+			return nil, fmt.Errorf("policy.decision_api.token_file: %v", err)
 		}
 	}
 	if dl := f.Policy.DecisionLog; dl.Path != "" {
 		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
 			_ = p.Close()
-			return nil, usage("policy.decision_log.path: %v", err)
+			return nil, fmt.Errorf("policy.decision_log.path: %v", err)
 		}
 	}
 	return d, nil
