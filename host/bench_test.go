@@ -63,13 +63,13 @@ func BenchmarkCallExtism(b *testing.B) {
 	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, asEchoExtism), "echo") })
 }
 
-// BenchmarkCallTraced calls the Go plugin of BenchmarkCallNative with
-// tracing on, every call sampled and its span ended into a provider with
-// no exporter: the cost of the spans alone.
+// BenchmarkCallTraced calls the C plugin of BenchmarkCallNative, the
+// quickest call, where a span's cost shows most, with tracing on: every
+// call sampled and its span ended into a provider with no exporter.
 func BenchmarkCallTraced(b *testing.B) {
 	tp := sdktrace.NewTracerProvider()
 	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	benchCallConfig(b, Config{Tracer: tp.Tracer("bench")}, wasmbuild.Go(b, srcBasics), "echo")
+	benchCallConfig(b, Config{Tracer: tp.Tracer("bench")}, wasmbuild.C.Plugin(b, cBasics), "echo")
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go
