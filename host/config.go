@@ -221,7 +221,9 @@ type Config struct {
 	// would run.
 	ExecRecorder ExecRecorder
 	// Tracer, when set, traces every plugin call with a span, a child of
-	// the span of the call's context; nil traces nothing, at no cost.
+	// the span of the call's context, but the calls of a Session: an
+	// agent's simulation run makes one per actor and tick. Nil traces
+	// nothing, at no cost.
 	Tracer trace.Tracer
 }
 

@@ -50,11 +50,9 @@ func sessionCall[Rep any](ctx context.Context, s *Session, export string, req an
 	if e != nil {
 		return rep, s.p.fail(s.kind, s.name, e)
 	}
-	ctx, span := s.p.startCallSpan(ctx, s.kind, s.name, export)
 	start := monotonic()
 	e = invoke(ctx, s.p, s.inst, c, export, body, &rep)
 	s.p.record(s.kind, s.name, e, start, callersDoing(ctx, len(body)))
-	endCallSpan(span, e)
 	if e != nil {
 		if breaksInstance(e.Code) {
 			s.p.pool.put(s.inst, true)
