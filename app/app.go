@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -82,6 +83,8 @@ type App struct {
 	srv, diag *http.Server
 	// serveErr receives why a listener stopped serving.
 	serveErr chan error
+	// reloading is held by a reload of the configuration.
+	reloading sync.Mutex
 }
 
 // New reads the configuration of opts and returns the App it describes,
@@ -133,12 +136,15 @@ func (a *App) components() []component {
 }
 
 // Run starts the components and serves until ctx is done, the process
-// gets SIGINT or SIGTERM, or a listener fails; then it closes them. An
-// error of a start names its part, as the configuration's key where there
-// is one.
+// gets SIGINT or SIGTERM, or a listener fails; then it closes them. On
+// SIGHUP it reloads the configuration (Reload). An error of a start names
+// its part, as the configuration's key where there is one.
 func (a *App) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	cleanup := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
@@ -159,6 +165,8 @@ wait:
 				failed = fmt.Errorf("serve: %w", err)
 			}
 			break wait
+		case <-hup:
+			a.reloadOnSignal(ctx)
 		}
 	}
 	a.logger.Info("shutting down")

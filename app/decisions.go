@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/app/attrs"
 	"github.com/gatehouse/gatehouse/app/authz"
@@ -23,9 +25,10 @@ import (
 
 // decisions is the access control of serve: the policy decision point
 // over policy.entities and the decision log. Every part of the server
-// that decides access asks Decider for its policy.Decider.
+// that decides access asks Decider for its policy.Decider, which decides
+// with the point in use: a reload of the configuration replaces it.
 type decisions struct {
-	point *pdp.Point
+	point atomic.Pointer[pdp.Point]
 	log   *decisionlog.Log // nil without policy.decision_log
 	host  *host.Host
 	tel   *telemetry.Telemetry
@@ -44,11 +47,12 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
-	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
+	p, err := startPoint(f, h, logger)
 	if err != nil {
-		return nil, fmt.Errorf("policy.entities: %v", err)
+		return nil, err
 	}
-	d := &decisions{point: p, host: h, tel: tel, api: f.Policy.DecisionAPI}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
+	d.point.Store(p)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
 			_ = p.Close()
@@ -64,6 +68,27 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	return d, nil
 }
 
+// startPoint starts a policy decision point over f's policy.entities,
+// deciding with the environment setters and obligations of h's plugins.
+func startPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp.Point, error) {
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("policy.entities: %v", err)
+	}
+	return p, nil
+}
+
+// replace puts the decision point p in use and closes the one it
+// replaces; decisions under way finish with the old one.
+func (d *decisions) replace(p *pdp.Point) error {
+	return d.point.Swap(p).Close()
+}
+
+// Decide decides req with the decision point in use.
+func (d *decisions) Decide(ctx context.Context, req policy.Request) (policy.Decision, error) {
+	return d.point.Load().Decide(ctx, req)
+}
+
 // Decider returns the decision point, with each decision written to the
 // decision log, if there is one, counted and traced, as coming from source
 // ("api", "openc2", "proxy"). Without entities (d is nil) it returns nil.
@@ -71,9 +96,9 @@ func (d *decisions) Decider(source string) policy.Decider {
 	if d == nil {
 		return nil
 	}
-	var next policy.Decider = d.point
+	var next policy.Decider = d
 	if d.log != nil {
-		next = d.log.Decider(d.point, source)
+		next = d.log.Decider(d, source)
 	}
 	return d.tel.Decider(next, source)
 }
@@ -105,8 +130,8 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	opts := decisionapi.Options{
 		Decider:     d.Decider("api"),
-		Status:      d.point.Status,
-		Snapshot:    d.point.Snapshot,
+		Status:      func() pdp.Status { return d.point.Load().Status() },
+		Snapshot:    func() *policy.Snapshot { return d.point.Load().Snapshot() },
 		Tokens:      d.tokens,
 		Obligations: d.api.Obligations,
 	}
@@ -127,7 +152,7 @@ func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.
 	if d == nil || set == "" {
 		return nil
 	}
-	if !slices.Contains(d.point.Status().PolicySets, set) {
+	if !slices.Contains(d.point.Load().Status().PolicySets, set) {
 		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
 	}
 	a := &authz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
@@ -143,7 +168,7 @@ func (d *decisions) Close() error {
 	if d == nil {
 		return nil
 	}
-	err := d.point.Close()
+	err := d.point.Load().Close()
 	if d.log != nil {
 		err = errors.Join(err, d.log.Close())
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/app/server"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
@@ -36,6 +37,7 @@ func (a *App) routes() *echo.Echo {
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
 		Logger: a.logger, Observe: a.tel.SimRun,
 	})
+	e.POST("/v1/config/reload", a.reloadRoute, guard.SameOrigin)
 	return e
 }
 

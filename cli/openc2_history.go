@@ -25,18 +25,19 @@ it holds. A scheduled command shows the outcome of its start, or of its end
 at stop_time when that failed.
 
 --status keeps one status code, or "failed" for every error; --actuator
-one component ("plugin/component"); --limit and --before page through the
+one component (PLUGIN/NAME); --limit and --before page through the
 history (the last line says which --before gives the next page).
 --output json prints the page as the route answers it.`,
 		Example: `  gatehouse openc2 history --to http://127.0.0.1:8080
   gatehouse openc2 history --to https://fw1.example.net --cacert ca.pem --status failed --output json`,
-		Args: cobra.NoArgs,
-		RunE: runOpenC2History,
+		Annotations: map[string]string{"doctest": "skip fw1.example.net (a consumer of the reader's)"},
+		Args:        cobra.NoArgs,
+		RunE:        runOpenC2History,
 	}
 	addConsumerFlags(cmd)
 	f := cmd.Flags()
 	f.String("status", "", `only commands of this status code, or "failed" for every error`)
-	f.String("actuator", "", `only commands routed to this component, "plugin/component"`)
+	f.String("actuator", "", `only commands routed to this component, PLUGIN/NAME`)
 	f.Int("limit", 50, "the most commands to list")
 	f.Uint64("before", 0, "only commands older than this sequence number")
 	addOutputFlag(cmd)

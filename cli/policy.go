@@ -43,7 +43,8 @@ Without arguments it checks the configured policy.entities. Exit status 1 when
 there is any problem other than a warning.`,
 		Example: `  gatehouse policy check conformance/arpoc/config
   gatehouse policy check conformance/arpoc/config conformance/arpoc/tests/broken_definitions --output json`,
-		RunE: runPolicyCheck,
+		Annotations: map[string]string{"doctest": "finding broken_definitions (it shows the problems of broken entities)"},
+		RunE:        runPolicyCheck,
 	}
 	addOutputFlag(cmd)
 	return cmd

@@ -76,6 +76,7 @@ environment setters, object setters and simulation agents) through a versioned
 ABI, and serves them over HTTP.`,
 		Example: `  gatehouse serve --plugins plugins
   gatehouse plugin list plugins --output json`,
+		Annotations:   map[string]string{"doctest": "skip gatehouse serve (it serves until stopped)"},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -1,4 +1,4 @@
-package host
+package tck_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/slpftest"
 )
 
@@ -34,18 +35,18 @@ var slpfActuators = func() []slpfActuator {
 // one instance at a time with a long call timeout, as its documentation
 // says: a command runs its programs several times, which a busy machine
 // makes slow.
-func (a slpfActuator) config(store string, dryRun bool) Config {
-	return Config{
+func (a slpfActuator) config(store string, dryRun bool) host.Config {
+	return host.Config{
 		StorePath: store,
-		Plugins: map[string]PluginConfig{a.Name: {
-			Grants: Grants{Log: true, KV: KVGrant{Granted: true}, Exec: &ExecGrant{Programs: a.Programs, DryRun: dryRun}},
-			Limits: Limits{PoolSize: 1, Timeout: time.Minute},
+		Plugins: map[string]host.PluginConfig{a.Name: {
+			Grants: host.Grants{Log: true, KV: host.KVGrant{Granted: true}, Exec: &host.ExecGrant{Programs: a.Programs, DryRun: dryRun}},
+			Limits: host.Limits{PoolSize: 1, Timeout: time.Minute},
 		}},
 	}
 }
 
 // actuate sends the command, written as JSON, to the actuator.
-func (a slpfActuator) actuate(t testing.TB, h *Host, command string) abi.ActuateReply {
+func (a slpfActuator) actuate(t testing.TB, h *host.Host, command string) abi.ActuateReply {
 	t.Helper()
 	var req abi.ActuateRequest
 	m, err := abi.DecodeJSONObject([]byte(`{"profile":"slpf","command":` + command + `}`))
@@ -220,7 +221,7 @@ func TestSLPFDryRun(t *testing.T) {
 			rec := &recorder{}
 			cfg := a.config(filepath.Join(t.TempDir(), "store.db"), true)
 			cfg.ExecRecorder = rec.record
-			h := newHostWasm(t, cfg, a.Build(t))
+			h := newHost(t, cfg, a.Build(t))
 			// The start, at load, reads and prepares the filter.
 			if got := rec.take(); !reflect.DeepEqual(got, a.Setup) {
 				t.Errorf("start: ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(a.Setup, "\n"))
@@ -250,9 +251,9 @@ func TestSLPFDryRun(t *testing.T) {
 func TestSLPFStartFails(t *testing.T) {
 	for _, a := range slpfActuators {
 		t.Run(a.Name, func(t *testing.T) {
-			h := newHostWasm(t, a.config("", true), a.Build(t))
+			h := newHost(t, a.config("", true), a.Build(t))
 			st := status(t, h, a.Name+".wasm")
-			if st.Status != StatusError || !strings.HasPrefix(st.Message, "unavailable: gatehouse_start: ") || !strings.Contains(st.Message, "kv_list") {
+			if st.Status != host.StatusError || !strings.HasPrefix(st.Message, "unavailable: gatehouse_start: ") || !strings.Contains(st.Message, "kv_list") {
 				t.Errorf("status %s %q, want ERROR: unavailable: gatehouse_start: naming kv_list", st.Status, st.Message)
 			}
 			if _, err := h.Actuate(context.Background(), a.Component, abi.ActuateRequest{}); !errors.Is(err, &abi.Error{Code: abi.CodeNoComponent}) {

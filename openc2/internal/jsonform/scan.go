@@ -1,27 +1,28 @@
-package openc2
+package jsonform
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
-// maxDepth bounds the nesting of objects and arrays in a message, so that
+// MaxDepth bounds the nesting of objects and arrays in a message, so that
 // hostile input cannot make the decoder recurse without limit.
-const maxDepth = 64
+const MaxDepth = 64
 
-// decoder reads one JSON document in a single pass over its bytes. Besides
+// Decoder reads one JSON document in a single pass over its bytes. Besides
 // RFC 8259 syntax it enforces the I-JSON rules that LS v1.0 section 3.1.5
 // requires (RFC 7493): no duplicate member names, and strings that are UTF-8
 // text without surrogates or noncharacters. It also refuses nesting deeper
-// than maxDepth.
+// than MaxDepth.
 //
-// The typed readers (jsonread.go) build Go values as they go; skip checks a
+// The typed readers (read.go) build Go values as they go; Skip checks a
 // value of any shape without keeping it.
-type decoder struct {
-	data  []byte
+type Decoder struct {
+	Data  []byte // the document
 	pos   int
 	depth int // objects and arrays open at pos
 }
@@ -29,15 +30,15 @@ type decoder struct {
 // syntax returns a syntax error at pos. Decoding reports syntax errors as
 // firstFault words them, so these messages show only where encoding/json
 // would accept what the decoder refuses.
-func (d *decoder) syntax(what string) error {
-	return errorf("", "invalid JSON at offset %d: %s", d.pos, what)
+func (d *Decoder) syntax(what string) error {
+	return Errorf("", "invalid JSON at offset %d: %s", d.pos, what)
 }
 
-// peek skips whitespace and returns the next byte, or 0 at the end (which
+// Peek skips whitespace and returns the next byte, or 0 at the end (which
 // a NUL byte in the input also returns; see atEnd).
-func (d *decoder) peek() byte {
-	for ; d.pos < len(d.data); d.pos++ {
-		switch c := d.data[d.pos]; c {
+func (d *Decoder) Peek() byte {
+	for ; d.pos < len(d.Data); d.pos++ {
+		switch c := d.Data[d.pos]; c {
 		case ' ', '\t', '\n', '\r':
 		default:
 			return c
@@ -47,14 +48,14 @@ func (d *decoder) peek() byte {
 }
 
 // atEnd skips whitespace and reports whether the input is used up.
-func (d *decoder) atEnd() bool {
-	d.peek()
-	return d.pos >= len(d.data)
+func (d *Decoder) atEnd() bool {
+	d.Peek()
+	return d.pos >= len(d.Data)
 }
 
 // kind names the JSON type of the value at pos for error messages.
-func (d *decoder) kind() string {
-	switch d.peek() {
+func (d *Decoder) kind() string {
+	switch d.Peek() {
 	case '{':
 		return "object"
 	case '[':
@@ -78,24 +79,24 @@ func (d *decoder) kind() string {
 // escapes, so that they are the string's value as they stand. Escapes,
 // UTF-8 and the I-JSON limits on code points are checked here; unquote
 // decodes what passed.
-func (d *decoder) stringToken(p *path) (raw []byte, plain bool, err error) {
+func (d *Decoder) stringToken(p *Path) (raw []byte, plain bool, err error) {
 	start := d.pos + 1
 	plain = true
-	for i := start; i < len(d.data); {
-		c := d.data[i]
+	for i := start; i < len(d.Data); {
+		c := d.Data[i]
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			return d.data[start:i], plain, nil
+			return d.Data[start:i], plain, nil
 		case c == '\\':
 			plain = false
-			n, msg := escape(d.data[i:])
+			n, msg := escape(d.Data[i:])
 			if msg != "" {
 				d.pos = i
 				if n < 0 {
 					return nil, false, d.syntax(msg)
 				}
-				return nil, false, fail(p, "%s in string (RFC 7493 section 2.1)", msg)
+				return nil, false, Fail(p, "%s in string (RFC 7493 section 2.1)", msg)
 			}
 			i += n
 		case c < 0x20:
@@ -105,17 +106,17 @@ func (d *decoder) stringToken(p *path) (raw []byte, plain bool, err error) {
 			i++
 		default:
 			plain = false
-			r, n := utf8.DecodeRune(d.data[i:])
+			r, n := utf8.DecodeRune(d.Data[i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, false, fail(p, "invalid UTF-8 in string (RFC 7493 section 2.1)")
+				return nil, false, Fail(p, "invalid UTF-8 in string (RFC 7493 section 2.1)")
 			}
 			if noncharacter(r) {
-				return nil, false, fail(p, "noncharacter %U in string (RFC 7493 section 2.1)", r)
+				return nil, false, Fail(p, "noncharacter %U in string (RFC 7493 section 2.1)", r)
 			}
 			i += n
 		}
 	}
-	d.pos = len(d.data)
+	d.pos = len(d.Data)
 	return nil, false, d.syntax("unexpected end of input in string")
 }
 
@@ -233,8 +234,8 @@ func unquote(raw []byte) string {
 }
 
 // numberToken reads the number at pos and returns its text.
-func (d *decoder) numberToken() ([]byte, error) {
-	b, start := d.data, d.pos
+func (d *Decoder) numberToken() ([]byte, error) {
+	b, start := d.Data, d.pos
 	i := start
 	digits := func() bool {
 		j := i
@@ -275,34 +276,34 @@ func (d *decoder) numberToken() ([]byte, error) {
 }
 
 // literal reads the literal word at pos.
-func (d *decoder) literal(word string) error {
-	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+func (d *Decoder) literal(word string) error {
+	if len(d.Data)-d.pos < len(word) || string(d.Data[d.pos:d.pos+len(word)]) != word {
 		return d.syntax("invalid literal")
 	}
 	d.pos += len(word)
 	return nil
 }
 
-// object reads a JSON object member by member:
+// Object reads a JSON object member by member:
 //
-//	o := d.object(p)
-//	for o.next(p) {
-//		fp := o.path(p)
-//		switch string(o.key) { ... o.err = ... }
+//	o := d.Object(p)
+//	for o.Next(p) {
+//		fp := o.Path(p)
+//		switch string(o.Key) { ... o.Err = ... }
 //	}
-//	if o.err != nil { ... }
+//	if o.Err != nil { ... }
 //
 // next reports false at the closing brace or once err is set. Duplicate
 // member names are errors. p, the path of the object, is passed to each
 // method rather than kept: escape analysis does not tell the fields of a
 // struct apart, so a path kept beside err would let every error carry the
 // address of a path out of its frame and move the paths to the heap.
-type object struct {
-	d     *decoder
-	start int    // offset of the opening brace
-	n     int    // members read
-	key   []byte // name of the current member
-	err   error
+type Object struct {
+	d     *Decoder
+	start int                 // offset of the opening brace
+	n     int                 // members read
+	Key   []byte              // name of the current member
+	Err   error               // the first fault; Next reports false once it is set
 	names [8]span             // the first names, for finding duplicates
 	more  map[string]struct{} // all names, once there are more than len(names)
 }
@@ -315,14 +316,14 @@ type span struct {
 	plain      bool // see stringToken
 }
 
-// object starts reading the object at pos; it sets o.err if there is none.
-func (d *decoder) object(p *path) object {
-	o := object{d: d, start: d.pos}
+// Object starts reading the object at pos; it sets o.Err if there is none.
+func (d *Decoder) Object(p *Path) Object {
+	o := Object{d: d, start: d.pos}
 	switch {
-	case d.peek() != '{':
-		o.err = fail(p, "expected an object, got %s", d.kind())
-	case d.depth >= maxDepth:
-		o.err = fail(p, "nesting deeper than %d levels", maxDepth)
+	case d.Peek() != '{':
+		o.Err = Fail(p, "expected an object, got %s", d.kind())
+	case d.depth >= MaxDepth:
+		o.Err = Fail(p, "nesting deeper than %d levels", MaxDepth)
 	default:
 		o.start = d.pos
 		d.pos++
@@ -331,18 +332,18 @@ func (d *decoder) object(p *path) object {
 	return o
 }
 
-// next reads the name of the next member and the colon after it.
-func (o *object) next(p *path) bool {
-	if o.err != nil {
+// Next reads the name of the next member and the colon after it.
+func (o *Object) Next(p *Path) bool {
+	if o.Err != nil {
 		return false
 	}
 	d := o.d
-	c := d.peek()
+	c := d.Peek()
 	switch {
 	case o.n > 0 && c == ',':
 		d.pos++
-		if c = d.peek(); c != '"' {
-			o.err = d.syntax("expected a member name after ','")
+		if c = d.Peek(); c != '"' {
+			o.Err = d.syntax("expected a member name after ','")
 			return false
 		}
 	case c == '}':
@@ -350,26 +351,26 @@ func (o *object) next(p *path) bool {
 		d.depth--
 		return false
 	case o.n > 0:
-		o.err = d.syntax("expected ',' or '}' after an object member")
+		o.Err = d.syntax("expected ',' or '}' after an object member")
 		return false
 	case c != '"':
-		o.err = d.syntax("expected a member name")
+		o.Err = d.syntax("expected a member name")
 		return false
 	}
 	raw, plain, err := d.stringToken(p)
 	if err != nil {
-		o.err = err
+		o.Err = err
 		return false
 	}
 	name := span{d.pos - 1 - len(raw), d.pos - 1, plain}
-	o.key = o.name(name)
-	if d.peek() != ':' {
-		o.err = d.syntax("expected ':' after a member name")
+	o.Key = o.name(name)
+	if d.Peek() != ':' {
+		o.Err = d.syntax("expected ':' after a member name")
 		return false
 	}
 	d.pos++
 	if o.seen(name) {
-		o.err = fail(&path{up: p, key: o.key}, "duplicate key")
+		o.Err = Fail(&Path{Up: p, Key: o.Key}, "duplicate key")
 		return false
 	}
 	o.n++
@@ -377,8 +378,8 @@ func (o *object) next(p *path) bool {
 }
 
 // name returns the member name whose token lies at s.
-func (o *object) name(s span) []byte {
-	raw := o.d.data[s.start:s.end]
+func (o *Object) name(s span) []byte {
+	raw := o.d.Data[s.start:s.end]
 	if s.plain {
 		return raw
 	}
@@ -387,16 +388,16 @@ func (o *object) name(s span) []byte {
 
 // seen records the current member name, whose token lies at s, and reports
 // whether the object already had it.
-func (o *object) seen(s span) bool {
+func (o *Object) seen(s span) bool {
 	if o.more != nil {
-		if _, ok := o.more[string(o.key)]; ok {
+		if _, ok := o.more[string(o.Key)]; ok {
 			return true
 		}
-		o.more[string(o.key)] = struct{}{}
+		o.more[string(o.Key)] = struct{}{}
 		return false
 	}
 	for _, prev := range o.names[:min(o.n, len(o.names))] {
-		if bytes.Equal(o.name(prev), o.key) {
+		if bytes.Equal(o.name(prev), o.Key) {
 			return true
 		}
 	}
@@ -408,62 +409,72 @@ func (o *object) seen(s span) bool {
 	for _, prev := range o.names {
 		o.more[string(o.name(prev))] = struct{}{}
 	}
-	o.more[string(o.key)] = struct{}{}
+	o.more[string(o.Key)] = struct{}{}
 	return false
 }
 
-// path returns the path of the current member.
-func (o *object) path(p *path) path { return path{up: p, key: o.key} }
+// Path returns the path of the current member.
+func (o *Object) Path(p *Path) Path { return Path{Up: p, Key: o.Key} }
 
-// one reads the member of a Choice (LS v1.0 section 3.1.5), an object with
+// One reads the member of a Choice (LS v1.0 section 3.1.5), an object with
 // exactly one member; what names the kind of member in errors. The caller
 // reads the value and then calls end.
-func (o *object) one(p *path, what string) bool {
-	if o.next(p) {
+func (o *Object) One(p *Path, what string) bool {
+	if o.Next(p) {
 		return true
 	}
-	if o.err == nil {
-		o.err = o.d.choiceError(p, o, what)
+	if o.Err == nil {
+		o.Err = o.d.choiceError(p, o, what)
 	}
 	return false
 }
 
-// end reads the closing brace of a Choice.
-func (o *object) end(p *path, what string) {
-	if o.next(p) {
-		o.err = o.d.choiceError(p, o, what)
+// End reads the closing brace of a Choice.
+func (o *Object) End(p *Path, what string) {
+	if o.Next(p) {
+		o.Err = o.d.choiceError(p, o, what)
 	}
 }
 
 // choiceError reports a Choice at p that does not hold exactly one member,
 // with the names of all its members.
-func (d *decoder) choiceError(p *path, o *object, what string) error {
-	r := decoder{data: d.data, pos: o.start}
+func (d *Decoder) choiceError(p *Path, o *Object, what string) error {
+	r := Decoder{Data: d.Data, pos: o.start}
 	var names []string
-	ro := r.object(nil)
-	for ro.next(nil) {
-		names = append(names, string(ro.key))
-		ro.err = r.skipValue()
+	ro := r.Object(nil)
+	for ro.Next(nil) {
+		names = append(names, string(ro.Key))
+		ro.Err = r.skipValue()
 	}
 	slices.Sort(names)
-	return choiceFailure(p, names, what)
+	return ChoiceFailure(p, names, what)
 }
 
-// array reads a JSON array element by element, like object.
-type array struct {
-	d   *decoder
-	n   int // elements read
-	err error
+// ChoiceFailure fails at p for a Choice (LS v1.0 section 3.1.5) holding the
+// members names, sorted, that are not exactly one; what names the kind of
+// member.
+func ChoiceFailure(p *Path, names []string, what string) error {
+	if len(names) == 0 {
+		return Fail(p, "must hold exactly one %s, got none", what)
+	}
+	return Fail(p, "must hold exactly one %s, got %d (%s)", what, len(names), strings.Join(names, ", "))
 }
 
-// array starts reading the array at pos; it sets a.err if there is none.
-func (d *decoder) array(p *path) array {
-	a := array{d: d}
+// Array reads a JSON array element by element, like object.
+type Array struct {
+	d   *Decoder
+	n   int   // elements read
+	Err error // the first fault; Next reports false once it is set
+}
+
+// Array starts reading the array at pos; it sets a.Err if there is none.
+func (d *Decoder) Array(p *Path) Array {
+	a := Array{d: d}
 	switch {
-	case d.peek() != '[':
-		a.err = fail(p, "expected an array, got %s", d.kind())
-	case d.depth >= maxDepth:
-		a.err = fail(p, "nesting deeper than %d levels", maxDepth)
+	case d.Peek() != '[':
+		a.Err = Fail(p, "expected an array, got %s", d.kind())
+	case d.depth >= MaxDepth:
+		a.Err = Fail(p, "nesting deeper than %d levels", MaxDepth)
 	default:
 		d.pos++
 		d.depth++
@@ -471,17 +482,17 @@ func (d *decoder) array(p *path) array {
 	return a
 }
 
-// next moves to the next element.
-func (a *array) next() bool {
-	if a.err != nil {
+// Next moves to the next element.
+func (a *Array) Next() bool {
+	if a.Err != nil {
 		return false
 	}
 	d := a.d
-	switch c := d.peek(); {
+	switch c := d.Peek(); {
 	case a.n > 0 && c == ',':
 		d.pos++
-		if d.peek() == ']' {
-			a.err = d.syntax("expected a value after ','")
+		if d.Peek() == ']' {
+			a.Err = d.syntax("expected a value after ','")
 			return false
 		}
 	case c == ']':
@@ -489,20 +500,20 @@ func (a *array) next() bool {
 		d.depth--
 		return false
 	case a.n > 0:
-		a.err = d.syntax("expected ',' or ']' after an array element")
+		a.Err = d.syntax("expected ',' or ']' after an array element")
 		return false
 	}
 	a.n++
 	return true
 }
 
-// path returns the path of the current element of the array at p.
-func (a *array) path(p *path) path { return path{up: p, elem: a.n - 1} }
+// Path returns the path of the current element of the array at p.
+func (a *Array) Path(p *Path) Path { return Path{Up: p, Elem: a.n - 1} }
 
-// skip reads the value at pos, whatever its shape, checking it as strictly
+// Skip reads the value at pos, whatever its shape, checking it as strictly
 // as the typed readers do; p is its path.
-func (d *decoder) skip(p *path) error {
-	return within(p, d.skipValue())
+func (d *Decoder) Skip(p *Path) error {
+	return Within(p, d.skipValue())
 }
 
 // skipValue is skip without a path: an error names the path from the value
@@ -510,24 +521,24 @@ func (d *decoder) skip(p *path) error {
 // index as the error returns. A chain of paths on the stack, as the typed
 // readers keep, would be moved to the heap by escape analysis here, because
 // the recursion passes the address of one frame's path to the next.
-func (d *decoder) skipValue() error {
-	switch d.peek() {
+func (d *Decoder) skipValue() error {
+	switch d.Peek() {
 	case '{':
-		o := d.object(nil)
-		for o.next(nil) {
+		o := d.Object(nil)
+		for o.Next(nil) {
 			if err := d.skipValue(); err != nil {
-				o.err = within(&path{key: o.key}, err)
+				o.Err = Within(&Path{Key: o.Key}, err)
 			}
 		}
-		return o.err
+		return o.Err
 	case '[':
-		a := d.array(nil)
-		for a.next() {
+		a := d.Array(nil)
+		for a.Next() {
 			if err := d.skipValue(); err != nil {
-				a.err = within(&path{elem: a.n - 1}, err)
+				a.Err = Within(&Path{Elem: a.n - 1}, err)
 			}
 		}
-		return a.err
+		return a.Err
 	case '"':
 		_, _, err := d.stringToken(nil)
 		return err
@@ -544,15 +555,15 @@ func (d *decoder) skipValue() error {
 	return err
 }
 
-// finish ends reading a document whose root value was read with err (nil
+// Finish ends reading a document whose root value was read with err (nil
 // when it was read without fault): nothing but whitespace may follow the
 // value. A fault is worded by firstFault, with p the path of the root.
-func (d *decoder) finish(p *path, err error) error {
+func (d *Decoder) Finish(p *Path, err error) error {
 	if err == nil && !d.atEnd() {
 		err = d.syntax("data after the top-level value")
 	}
 	if err != nil {
-		return firstFault(d.data, p, err)
+		return firstFault(d.Data, p, err)
 	}
 	return nil
 }
@@ -562,7 +573,7 @@ func (d *decoder) finish(p *path, err error) error {
 // a syntax error anywhere in the document (as encoding/json words it), then
 // the first duplicate key, over-deep nesting or text that I-JSON forbids,
 // in document order; only then err itself.
-func firstFault(data []byte, p *path, err error) error {
+func firstFault(data []byte, p *Path, err error) error {
 	if e := checkDocument(data, p); e != nil {
 		return e
 	}
@@ -571,24 +582,24 @@ func firstFault(data []byte, p *path, err error) error {
 
 // checkDocument checks that data is exactly one JSON value, with no
 // duplicate keys, no text that I-JSON forbids and no nesting deeper than
-// maxDepth; p is the path of the value, nil for a whole message.
-func checkDocument(data []byte, p *path) error {
-	d := decoder{data: data}
+// MaxDepth; p is the path of the value, nil for a whole message.
+func checkDocument(data []byte, p *Path) error {
+	d := Decoder{Data: data}
 	if d.atEnd() {
 		if p == nil {
-			return errorf("", "empty document")
+			return Errorf("", "empty document")
 		}
-		return fail(p, "empty JSON value")
+		return Fail(p, "empty JSON value")
 	}
 	if !json.Valid(data) {
 		var v any
 		var se *json.SyntaxError
 		if errors.As(json.Unmarshal(data, &v), &se) {
-			return fail(p, "invalid JSON at offset %d: %s", se.Offset, se.Error())
+			return Fail(p, "invalid JSON at offset %d: %s", se.Offset, se.Error())
 		}
-		return fail(p, "invalid JSON")
+		return Fail(p, "invalid JSON")
 	}
-	if err := d.skip(p); err != nil {
+	if err := d.Skip(p); err != nil {
 		return err
 	}
 	if !d.atEnd() {

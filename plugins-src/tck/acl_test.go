@@ -1,4 +1,4 @@
-package host
+package tck_test
 
 import (
 	"bytes"
@@ -21,7 +21,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 )
 
 // The access-control reference plugins of every language provide ARPOC's
@@ -29,34 +30,34 @@ import (
 // The shared suites (TestACLSuites) check what a case can; these tests
 // check what depends on the clock, the log and a web service.
 
-// aclHost returns a started host serving the plugin p alone, granted log
-// and clock, or for p.HTTP the http capability to httpHosts; the host's
-// log goes to logs when it is not nil.
-func aclHost(t *testing.T, p wasmbuild.ACLPlugin, httpHosts []string, logs io.Writer) *Host {
+// aclHost returns a started host serving the plugin p alone, granted what
+// its suites grant it, log and clock, or for an http grant the http
+// capability to httpHosts; the host's log goes to logs when it is not nil.
+func aclHost(t *testing.T, p tck.Plugin, httpHosts []string, logs io.Writer) *host.Host {
 	t.Helper()
-	grants := Grants{Log: true, Clock: true}
-	if p.HTTP {
-		grants = Grants{HTTP: &HTTPGrant{Hosts: httpHosts}}
+	grants := p.Grants
+	if grants.HTTP != nil {
+		grants.HTTP = &host.HTTPGrant{Hosts: httpHosts}
 	}
-	cfg := Config{
-		Plugins: map[string]PluginConfig{p.Name: {Grants: grants}},
-		Limits:  Limits{Timeout: time.Minute}, // the race detector is slow
+	cfg := host.Config{
+		Plugins: map[string]host.PluginConfig{p.Name: {Grants: grants}},
+		Limits:  host.Limits{Timeout: time.Minute}, // the race detector is slow
 	}
 	if logs != nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	}
-	h := newHostWasm(t, cfg, p.Build(t))
-	if st := status(t, h, p.Name+".wasm"); st.Status != StatusOK {
-		t.Fatalf("%s: status %s: %s", p.Name, st.Status, st.Message)
-	}
+	h := newHost(t, cfg, p.Build(t))
+	mustLoad(t, h, p.Name)
 	return h
 }
 
-// aclPlugins returns the access-control plugins that pass suite.
-func aclPlugins(suite string) []wasmbuild.ACLPlugin {
-	var out []wasmbuild.ACLPlugin
-	for _, p := range wasmbuild.ACLPlugins {
-		if slices.ContainsFunc(p.Suites, func(s wasmbuild.ACLSuite) bool { return s.File == suite }) {
+// aclPlugins returns the access-control plugins that pass suite: with
+// http, those granted http, or those without.
+func aclPlugins(t *testing.T, suite string, http bool) []tck.Plugin {
+	t.Helper()
+	var out []tck.Plugin
+	for _, p := range tck.Load(t, suite).Plugins {
+		if (p.Grants.HTTP != nil) == http {
 			out = append(out, p)
 		}
 	}
@@ -78,7 +79,7 @@ var timeValues = map[string]func(time.Time) any{
 // TestACLTimeAttributes checks that each time attribute is the host's time
 // in UTC, at one of the seconds the call spanned.
 func TestACLTimeAttributes(t *testing.T) {
-	for _, p := range aclPlugins(wasmbuild.ACLEnvironmentSuite) {
+	for _, p := range aclPlugins(t, tck.ACLEnvironmentSuite, false) {
 		t.Run(p.Name, func(t *testing.T) {
 			h := aclHost(t, p, nil, nil)
 			for key, value := range timeValues {
@@ -127,7 +128,7 @@ func TestACLObligationLogs(t *testing.T) {
 	// goLines are the lines the Go plugin, the first, logs, by obligation
 	// and decision: the others log the same text, keys sorted alike.
 	goLines := map[string]string{}
-	for _, p := range aclPlugins(wasmbuild.ACLObligationSuite) {
+	for _, p := range aclPlugins(t, tck.ACLObligationSuite, false) {
 		t.Run(p.Name, func(t *testing.T) {
 			var mu sync.Mutex
 			var logs bytes.Buffer
@@ -231,10 +232,7 @@ func TestACLJSONSetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
-		if !p.HTTP {
-			continue
-		}
+	for _, p := range aclPlugins(t, tck.ACLObjectSuite, true) {
 		t.Run(p.Name, func(t *testing.T) {
 			h := aclHost(t, p, []string{u.Host}, nil)
 			call := func(url string, object map[string]any) (map[string]any, error) {
@@ -292,16 +290,25 @@ func TestACLJSONSetter(t *testing.T) {
 	}
 }
 
-// TestACLTwinsMatchGo checks that every access-control plugin declares its
-// components as the Go plugins do.
+// TestACLTwinsMatchGo checks that every access-control plugin of another
+// language than Go declares its components as the Go plugins do.
 func TestACLTwinsMatchGo(t *testing.T) {
 	goComponents := map[string]abi.Component{}
-	var twins []wasmbuild.ACLPlugin
-	for _, p := range wasmbuild.ACLPlugins {
-		if !strings.HasPrefix(p.Name, "acl-") {
-			twins = append(twins, p)
-			continue
+	var goPlugins, twins []tck.Plugin
+	seen := map[string]bool{}
+	for _, suite := range []string{tck.ACLObligationSuite, tck.ACLEnvironmentSuite, tck.ACLObjectSuite} {
+		for _, p := range tck.Load(t, suite).Plugins {
+			switch {
+			case seen[p.Lang+"/"+p.Name]:
+			case p.Lang == "go":
+				goPlugins = append(goPlugins, p)
+			default:
+				twins = append(twins, p)
+			}
+			seen[p.Lang+"/"+p.Name] = true
 		}
+	}
+	for _, p := range goPlugins {
 		for k, c := range componentsOf(t, aclHost(t, p, nil, nil), p.Name+".wasm") {
 			goComponents[k] = c
 		}
@@ -344,13 +351,13 @@ func TestACLJSONSetterReadsJSONAsGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(h *Host, i int) callOutcome {
+	read := func(h *host.Host, i int) callOutcome {
 		rep, err := h.Object(t.Context(), "jsonsetter", abi.ObjectRequest{Path: "/", Config: map[string]any{"url": fmt.Sprintf("%s/%d", srv.URL, i)}})
 		o := outcome(t, rep.Attributes, err)
 		o.Msg = "" // the messages of JSON errors differ
 		return o
 	}
-	goPlugin, others := objectTwins("acl-jsonsetter", true)
+	goPlugin, others := objectTwins(t, "acl-jsonsetter", true)
 	goHost := aclHost(t, goPlugin, []string{u.Host}, nil)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -391,7 +398,7 @@ func TestACLJSONSetterQueriesAsGo(t *testing.T) {
 	urls := []string{"/q", "/q?", "/q?token=a%2Fb", "/q?token=t#frag", "/q#frag?x"}
 	// query calls p's jsonsetter with each object at each URL and returns
 	// the request URIs the service saw.
-	query := func(t *testing.T, p wasmbuild.ACLPlugin) []string {
+	query := func(t *testing.T, p tck.Plugin) []string {
 		h := aclHost(t, p, []string{u.Host}, nil)
 		mu.Lock()
 		asked = nil
@@ -407,7 +414,7 @@ func TestACLJSONSetterQueriesAsGo(t *testing.T) {
 		defer mu.Unlock()
 		return slices.Clone(asked)
 	}
-	goPlugin, others := objectTwins("acl-jsonsetter", true)
+	goPlugin, others := objectTwins(t, "acl-jsonsetter", true)
 	want := query(t, goPlugin)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -428,15 +435,12 @@ func TestACLURLMapHostile(t *testing.T) {
 	path := "/" + strings.Repeat("a", 64<<10)
 	mappings := []any{`(?P<x>a*)*b`, `(?:(a|a)*)*$x`, `(?P<y>a|aa)+b`, `(.*)(.*)(.*)(.*)(.*)z`, `(?:a{0,30}){0,30}b`,
 		`(?P<all>(?:a|aa|a?)+)`}
-	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
-		if p.HTTP {
-			continue
-		}
+	for _, p := range aclPlugins(t, tck.ACLObjectSuite, false) {
 		t.Run(p.Name, func(t *testing.T) {
-			h := newHostWasm(t, Config{Plugins: map[string]PluginConfig{p.Name: {Grants: Grants{Log: true, Clock: true}}}}, p.Build(t))
+			h := newHost(t, host.Config{Plugins: map[string]host.PluginConfig{p.Name: {Grants: p.Grants}}}, p.Build(t))
 			rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": mappings}})
 			if err != nil {
-				t.Fatalf("urlmap: %v (the call may take %s)", err, DefaultLimits.Timeout)
+				t.Fatalf("urlmap: %v (the call may take %s)", err, host.DefaultLimits.Timeout)
 			}
 			if want := map[string]any{"all": path[1:]}; !reflect.DeepEqual(rep.Attributes, want) {
 				t.Errorf("attributes = %.80v, want all: the path", rep.Attributes)
@@ -492,7 +496,7 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 		"(?P<a-b>x)", "(?P<>x)", "(?=a)", `\x{110000}`, `[\b]`, "(a{100}){100}", "a{,2}"} {
 		calls = append(calls, call{[]any{".*", bad}, "/a{,2}"})
 	}
-	run := func(t *testing.T, p wasmbuild.ACLPlugin) []callOutcome {
+	run := func(t *testing.T, p tck.Plugin) []callOutcome {
 		h := aclHost(t, p, nil, nil)
 		var out []callOutcome
 		for _, c := range calls {
@@ -501,7 +505,7 @@ func TestACLURLMapMatchesGo(t *testing.T) {
 		}
 		return out
 	}
-	goPlugin, others := objectTwins("acl-basics", false)
+	goPlugin, others := objectTwins(t, "acl-basics", false)
 	want := run(t, goPlugin)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -543,11 +547,11 @@ func TestACLURLMapSyntaxMatchesGo(t *testing.T) {
 	}
 	paths := []string{"/", "/a", "/b", "/ab", "/aaa", "/aaab", "/a/b", "/abc/123", "/docs/a b", "/é/ü", "/a.b", "/x y/z", "/\t", "/A", "/]a]",
 		"/AaB", "/\u212a", "/ſ", "/Éé", "/a\nb"}
-	call := func(h *Host, expr, path string) callOutcome {
+	call := func(h *host.Host, expr, path string) callOutcome {
 		rep, err := h.Object(t.Context(), "urlmap", abi.ObjectRequest{Path: path, Config: map[string]any{"mappings": []any{expr}}})
 		return outcome(t, rep.Attributes, err)
 	}
-	goPlugin, others := objectTwins("acl-basics", false)
+	goPlugin, others := objectTwins(t, "acl-basics", false)
 	goHost := aclHost(t, goPlugin, nil, nil)
 	for _, p := range others {
 		t.Run(p.Name, func(t *testing.T) {
@@ -567,12 +571,12 @@ func TestACLURLMapSyntaxMatchesGo(t *testing.T) {
 // objectTwins returns the Go plugin goName of the object setters and the
 // plugins of other languages that provide the same ones: those with http,
 // or those without.
-func objectTwins(goName string, http bool) (goPlugin wasmbuild.ACLPlugin, others []wasmbuild.ACLPlugin) {
-	for _, p := range aclPlugins(wasmbuild.ACLObjectSuite) {
-		switch {
-		case p.Name == goName:
+func objectTwins(t *testing.T, goName string, http bool) (goPlugin tck.Plugin, others []tck.Plugin) {
+	t.Helper()
+	for _, p := range aclPlugins(t, tck.ACLObjectSuite, http) {
+		if p.Lang == "go" && p.Name == goName {
 			goPlugin = p
-		case p.HTTP == http:
+		} else {
 			others = append(others, p)
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package host
+package tck_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/netnstest"
 	storepkg "github.com/gatehouse/gatehouse/internal/store"
 )
@@ -38,7 +39,7 @@ func TestSLPFNetns(t *testing.T) {
 			p6 := ns.Listen(t, "tcp6", "[::1]:0")
 			ns.Expect(t, "at first", map[string]error{p: nil, q: nil, p6: nil})
 
-			h := newHostWasm(t, a.config(store, false), file)
+			h := newHost(t, a.config(store, false), file)
 			deny := fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}}}`, netnstest.Port(p))
 			n := mustAdd(t, a, h, deny)
 			ns.Expect(t, "after deny", map[string]error{p: netnstest.ErrTimeout, q: nil, p6: nil})
@@ -78,7 +79,7 @@ func TestSLPFNetns(t *testing.T) {
 			ns.Expect(t, "after the reboot", map[string]error{p: nil, q: nil})
 			// The new host starts the plugin, which restores the rule
 			// before any command.
-			h = newHostWasm(t, a.config(store, false), file)
+			h = newHost(t, a.config(store, false), file)
 			ns.Expect(t, "after the restart", map[string]error{p: netnstest.ErrTimeout, q: nil})
 			if rep := a.actuate(t, h, fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, lost)); rep.Status != 500 {
 				t.Errorf("delete of the rule that was not persistent: %+v, want status 500", rep)
@@ -90,7 +91,7 @@ func TestSLPFNetns(t *testing.T) {
 }
 
 // mustAdd sends an allow or deny and returns the rule number of its reply.
-func mustAdd(t *testing.T, a slpfActuator, h *Host, command string) int64 {
+func mustAdd(t *testing.T, a slpfActuator, h *host.Host, command string) int64 {
 	t.Helper()
 	rep := a.actuate(t, h, command)
 	n := ruleNumber(rep)
@@ -101,7 +102,7 @@ func mustAdd(t *testing.T, a slpfActuator, h *Host, command string) int64 {
 }
 
 // mustDelete deletes rule number n.
-func mustDelete(t *testing.T, a slpfActuator, h *Host, n int64) {
+func mustDelete(t *testing.T, a slpfActuator, h *host.Host, n int64) {
 	t.Helper()
 	if rep := a.actuate(t, h, fmt.Sprintf(`{"action":"delete","target":{"slpf:rule_number":%d}}`, n)); rep.Status != 200 {
 		t.Fatalf("delete rule %d: %+v, want status 200", n, rep)
@@ -124,7 +125,7 @@ func TestHostileSLPFLostStore(t *testing.T) {
 			store := filepath.Join(dir, "store.db")
 			p, q := ns.Listen(t, "tcp4", "127.0.0.1:0"), ns.Listen(t, "tcp4", "127.0.0.1:0")
 
-			h := newHostWasm(t, a.config(store, false), file)
+			h := newHost(t, a.config(store, false), file)
 			n := mustAdd(t, a, h, fmt.Sprintf(`{"action":"deny","target":{"ipv4_connection":{"protocol":"tcp","dst_port":%s}}}`, netnstest.Port(p)))
 			ns.Expect(t, "after deny", map[string]error{p: netnstest.ErrTimeout, q: nil})
 			if err := h.Close(context.Background()); err != nil {
@@ -141,7 +142,7 @@ func TestHostileSLPFLostStore(t *testing.T) {
 			cfg := a.config(store, false)
 			cfg.PluginDir = t.TempDir()
 			copyPlugin(t, file, cfg.PluginDir)
-			if h, err := New(cfg, nil); err == nil || !errors.Is(err, storepkg.ErrDamaged) {
+			if h, err := host.New(cfg, nil); err == nil || !errors.Is(err, storepkg.ErrDamaged) {
 				if err == nil {
 					h.Close(context.Background())
 				}
@@ -149,9 +150,9 @@ func TestHostileSLPFLostStore(t *testing.T) {
 			}
 			ns.Expect(t, "after the host refused the empty store", map[string]error{p: netnstest.ErrTimeout, q: nil})
 
-			h = newHostWasm(t, a.config(filepath.Join(dir, "new.db"), false), file)
+			h = newHost(t, a.config(filepath.Join(dir, "new.db"), false), file)
 			st := status(t, h, a.Name+".wasm")
-			if want := fmt.Sprintf("holds rules [%d] that the store never assigned", n); st.Status != StatusError || !strings.Contains(st.Message, want) {
+			if want := fmt.Sprintf("holds rules [%d] that the store never assigned", n); st.Status != host.StatusError || !strings.Contains(st.Message, want) {
 				t.Errorf("over a new store the plugin is %s %q, want ERROR with %q", st.Status, st.Message, want)
 			}
 			ns.Expect(t, "after the start over a new store", map[string]error{p: netnstest.ErrTimeout, q: nil})
@@ -162,7 +163,7 @@ func TestHostileSLPFLostStore(t *testing.T) {
 			if err := os.WriteFile(store, backup, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			h = newHostWasm(t, a.config(store, false), file)
+			h = newHost(t, a.config(store, false), file)
 			mustDelete(t, a, h, n)
 			ns.Expect(t, "after the delete over the restored store", map[string]error{p: nil, q: nil})
 		})

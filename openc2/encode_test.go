@@ -2,7 +2,6 @@ package openc2
 
 import (
 	"encoding/json"
-	"math"
 	"strings"
 	"testing"
 )
@@ -77,29 +76,6 @@ func TestMarshalJSON(t *testing.T) {
 		if string(got) != string(want) || string(got) != in {
 			t.Errorf("json.Marshal = %s\n    encoder = %s\n      input = %s", got, want, in)
 		}
-	}
-}
-
-func TestEncodeFloat(t *testing.T) {
-	tests := []struct {
-		f    float64
-		want string
-	}{
-		{0, "0"}, {30, "30"}, {0.5, "0.5"}, {1e20, "100000000000000000000"}, {1e21, "1e+21"},
-		{1e-6, "0.000001"}, {1e-7, "1e-7"}, {123456.789, "123456.789"}, {-2.5e-10, "-2.5e-10"},
-	}
-	for _, tt := range tests {
-		var e encoder
-		e.float(nil, tt.f)
-		want, _ := json.Marshal(tt.f)
-		if string(e.b) != tt.want || string(e.b) != string(want) || e.err != nil {
-			t.Errorf("float(%v) = %s (%v), want %s and encoding/json's %s", tt.f, e.b, e.err, tt.want, want)
-		}
-	}
-	var e encoder
-	e.float(&path{name: "rate_limit"}, math.Inf(1))
-	if e.err == nil || e.err.Error() != "rate_limit: +Inf is not a JSON number" {
-		t.Errorf("float(+Inf) error %v", e.err)
 	}
 }
 

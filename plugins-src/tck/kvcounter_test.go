@@ -1,4 +1,4 @@
-package host
+package tck_test
 
 import (
 	"bytes"
@@ -15,19 +15,20 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 )
 
-// The kvcounter plugins of the C, Rust and AssemblyScript kits are twins
-// that call the host functions of the capabilities log, clock and kv
-// through their kit's wrappers: kvCounterWorks checks each end to end.
+// kvCounterSuite is the suite of the kvcounter plugins.
+const kvCounterSuite = "plugins-src/cases/kvcounter.yaml"
 
-func TestRustKVCounter(t *testing.T) {
-	kvCounterWorks(t, wasmbuild.Rust.Plugin(t, "rs-kvcounter"), "rs-kvcounter")
-}
-
-func TestASKVCounter(t *testing.T) {
-	kvCounterWorks(t, wasmbuild.AssemblyScript.Plugin(t, "as-kvcounter"), "as-kvcounter")
+// TestKVCounter checks each plugin of the kvcounter suite end to end
+// (kvCounterWorks): twins that call the host functions of the capabilities
+// log, clock and kv through their kit's wrappers.
+func TestKVCounter(t *testing.T) {
+	for _, p := range tck.Load(t, kvCounterSuite).Plugins {
+		t.Run(p.Lang+"/"+p.Name, func(t *testing.T) { kvCounterWorks(t, p.Build(t), p.Name) })
+	}
 }
 
 // kvCounterWorks checks the kvcounter plugin file wasm, named plugin,
@@ -39,17 +40,17 @@ func TestASKVCounter(t *testing.T) {
 func kvCounterWorks(t *testing.T, wasm, plugin string) {
 	var mu sync.Mutex
 	var logs bytes.Buffer
-	cfg := Config{
+	cfg := host.Config{
 		StorePath: filepath.Join(t.TempDir(), "store.db"),
-		Plugins:   map[string]PluginConfig{plugin: {Grants: Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}}}},
+		Plugins:   map[string]host.PluginConfig{plugin: {Grants: host.Grants{Log: true, Clock: true, KV: host.KVGrant{Granted: true}}}},
 		Logger:    slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, nil)),
 	}
 	ctx := context.Background()
-	h := newHostWasm(t, cfg, wasm)
-	if st := status(t, h, plugin+".wasm"); st.Status != StatusOK {
+	h := newHost(t, cfg, wasm)
+	if st := status(t, h, plugin+".wasm"); st.Status != host.StatusOK {
 		t.Fatalf("status %s: %s", st.Status, st.Message)
 	}
-	count := func(h *Host, key string, want int64) {
+	count := func(h *host.Host, key string, want int64) {
 		t.Helper()
 		rep, err := h.Environment(ctx, "counter", abi.EnvironmentRequest{Key: key})
 		if err != nil {
@@ -59,7 +60,7 @@ func kvCounterWorks(t *testing.T, wasm, plugin string) {
 			t.Fatalf("count(%s) = %v, want %d", key, got, want)
 		}
 	}
-	counters := func(h *Host, want ...any) {
+	counters := func(h *host.Host, want ...any) {
 		t.Helper()
 		rep, err := h.Environment(ctx, "counters", abi.EnvironmentRequest{Key: "counters"})
 		if err != nil {
@@ -92,7 +93,7 @@ func kvCounterWorks(t *testing.T, wasm, plugin string) {
 	if err := h.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h = newHostWasm(t, cfg, wasm)
+	h = newHost(t, cfg, wasm)
 	count(h, "other", 2)
 	counters(h, "hits", "other")
 
@@ -115,10 +116,10 @@ func kvCounterWorks(t *testing.T, wasm, plugin string) {
 	}
 
 	// Ungranted, it is refused for each capability it imports.
-	h = newHostWasm(t, Config{}, wasm)
+	h = newHost(t, host.Config{}, wasm)
 	st := status(t, h, plugin+".wasm")
 	for _, want := range []string{"capability_denied", "plugins." + plugin + ".grants.kv", "plugins." + plugin + ".grants.log", "plugins." + plugin + ".grants.clock"} {
-		if st.Status != StatusError || !strings.Contains(st.Message, want) {
+		if st.Status != host.StatusError || !strings.Contains(st.Message, want) {
 			t.Errorf("ungranted: status %s, message %q; want ERROR naming %q", st.Status, st.Message, want)
 		}
 	}
@@ -142,16 +143,4 @@ func logRecord(t *testing.T, logs, plugin, msg string) map[string]any {
 	}
 	t.Fatalf("no record of plugin %s starting with %q in the log:\n%s", plugin, msg, logs)
 	return nil
-}
-
-// lockedWriter serializes the writes of the host's goroutines to w.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,21 +1,21 @@
-package openc2
+package jsonform
 
 import "testing"
 
 func TestPathString(t *testing.T) {
-	root := &path{name: "target"}
-	feat := &path{up: root, key: []byte("features")}
+	root := &Path{Name: "target"}
+	feat := &Path{Up: root, Key: []byte("features")}
 	tests := []struct {
-		p    *path
+		p    *Path
 		want string
 	}{
 		{nil, ""},
 		{root, "target"},
 		{feat, "target.features"},
-		{&path{up: feat, elem: 1}, "target.features[1]"},
-		{&path{up: &path{up: feat, elem: 0}, name: "x"}, "target.features[0].x"},
-		{&path{elem: 3}, "[3]"},
-		{&path{up: root, key: []byte{}}, "target."},
+		{&Path{Up: feat, Elem: 1}, "target.features[1]"},
+		{&Path{Up: &Path{Up: feat, Elem: 0}, Name: "x"}, "target.features[0].x"},
+		{&Path{Elem: 3}, "[3]"},
+		{&Path{Up: root, Key: []byte{}}, "target."},
 	}
 	for _, tt := range tests {
 		if got := tt.p.String(); got != tt.want {
@@ -25,19 +25,19 @@ func TestPathString(t *testing.T) {
 }
 
 func TestWithin(t *testing.T) {
-	p := &path{up: &path{name: "target"}, name: "process"}
+	p := &Path{Up: &Path{Name: "target"}, Name: "process"}
 	tests := []struct{ inner, want string }{
 		{"", "target.process"},
 		{"parent", "target.process.parent"},
 		{"[2].x", "target.process[2].x"},
 	}
 	for _, tt := range tests {
-		err := within(p, &Error{Path: tt.inner, Message: "m"})
+		err := Within(p, &Error{Path: tt.inner, Message: "m"})
 		if got := err.(*Error).Path; got != tt.want {
-			t.Errorf("within(%q) = %q, want %q", tt.inner, got, tt.want)
+			t.Errorf("Within(%q) = %q, want %q", tt.inner, got, tt.want)
 		}
 	}
-	if within(p, nil) != nil {
-		t.Error("within(nil) is not nil")
+	if Within(p, nil) != nil {
+		t.Error("Within(nil) is not nil")
 	}
 }

@@ -1,8 +1,7 @@
-package host
+package tck_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -12,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
 // The basics plugins of every language provide components with the names
@@ -20,78 +21,99 @@ import (
 // answers with the Go twins' on many more requests, and their manifests.
 
 // basicsShared are the components every basics plugin provides, by
-// "kind/name".
-var basicsShared = []string{"actuator/echo", "obligation/require-reason", "environment/echo", "object/path-segments", "agent/greedy"}
+// KIND:NAME.
+var basicsShared = []string{"actuator:echo", "obligation:require-reason", "environment:echo", "object:path-segments", "agent:greedy"}
 
-// basicsMatchGo checks the basics plugin named plugin, served natively by h
-// beside the Go basics: it declares the shared components as the Go basics
-// does, and each answers as its Go twin.
-func basicsMatchGo(t *testing.T, h *Host, plugin string) {
-	t.Run("manifest", func(t *testing.T) { manifestMatchesGo(t, h, plugin+".wasm") })
-	t.Run("actuator", func(t *testing.T) { actuatorMatchesGo(t, h, plugin+"/echo") })
-	t.Run("obligation", func(t *testing.T) { requireReasonMatchesGo(t, h, plugin+"/require-reason") })
-	t.Run("environment", func(t *testing.T) { echoMatchesGo(t, h, plugin+"/echo") })
-	t.Run("object", func(t *testing.T) { objectMatchesGo(t, h, plugin+"/path-segments") })
-	t.Run("agent", func(t *testing.T) { greedyMatchesGo(t, h, plugin+"/greedy") })
-}
+// extismPlugins are the plugins of the basics suite built for the Extism
+// binding; the others are native.
+var extismPlugins = []string{"basics-extism", "c-echo-extism", "as-echo-extism"}
 
-// manifestMatchesGo checks that the plugin file of h serves, natively, the
-// shared components and no other, each declared as in the Go basics (also
-// served by h).
-func manifestMatchesGo(t *testing.T, h *Host, file string) {
-	t.Helper()
-	st := status(t, h, file)
-	if st.Status != StatusOK || st.Binding != BindingNative {
-		t.Fatalf("%s: status %s (%s), binding %s; want OK, native", file, st.Status, st.Message, st.Binding)
-	}
-	goc, kc := componentsOf(t, h, "basics.wasm"), componentsOf(t, h, file)
-	if got := slices.Sorted(maps.Keys(kc)); !slices.Equal(got, slices.Sorted(slices.Values(basicsShared))) {
-		t.Errorf("%s components = %v, want %v", file, got, basicsShared)
-	}
-	for _, c := range basicsShared {
-		if got, want := kc[c], goc[c]; !reflect.DeepEqual(got, want) {
-			t.Errorf("%s %s = %+v\nwant (as in basics) %+v", file, c, got, want)
+// goBasics builds the Go basics, the twin of the others.
+func goBasics(t testing.TB) string { return wasmbuild.Go(t, "plugins-src/go/basics") }
+
+// TestBasicsMatchGo checks every plugin of the basics suite but the Go
+// basics, served beside it: it loads with its binding; it declares the
+// shared components it provides as the Go basics does, and all of them and
+// no other when it is a whole plugin of another language; and each answers
+// as its Go twin.
+func TestBasicsMatchGo(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		for _, p := range basicsPlugins(t, partial) {
+			if p.Lang == "go" && p.Name == "basics" {
+				continue
+			}
+			t.Run(p.Lang+"/"+p.Name, func(t *testing.T) {
+				h := newHost(t, host.Config{}, p.Build(t), goBasics(t))
+				provided := manifestMatchesGo(t, h, p.Name, p.Lang != "go" && !p.Partial)
+				for _, c := range []struct {
+					component string
+					check     func(*testing.T, *host.Host, string)
+				}{
+					{"actuator:echo", actuatorMatchesGo},
+					{"obligation:require-reason", requireReasonMatchesGo},
+					{"environment:echo", echoMatchesGo},
+					{"object:path-segments", objectMatchesGo},
+					{"agent:greedy", greedyMatchesGo},
+				} {
+					kind, name, _ := strings.Cut(c.component, ":")
+					if slices.Contains(provided, c.component) {
+						t.Run(kind, func(t *testing.T) { c.check(t, h, p.Name+"/"+name) })
+					}
+				}
+			})
 		}
 	}
 }
 
-// componentsOf returns the components of the plugin file of h by "kind/name".
-func componentsOf(t *testing.T, h *Host, file string) map[string]abi.Component {
+// manifestMatchesGo checks that the plugin named plugin loaded in h with
+// its binding, and that each shared component it provides is declared as in
+// the Go basics (also served by h); with whole, that it provides the shared
+// components and no other. It returns the shared components it provides.
+func manifestMatchesGo(t *testing.T, h *host.Host, plugin string, whole bool) []string {
+	t.Helper()
+	file := plugin + ".wasm"
+	binding := host.BindingNative
+	if slices.Contains(extismPlugins, plugin) {
+		binding = host.BindingExtism
+	}
+	st := status(t, h, file)
+	if st.Status != host.StatusOK || st.Binding != binding {
+		t.Fatalf("%s: status %s (%s), binding %s; want OK, %s", file, st.Status, st.Message, st.Binding, binding)
+	}
+	goc, kc := componentsOf(t, h, "basics.wasm"), componentsOf(t, h, file)
+	if got := slices.Sorted(maps.Keys(kc)); whole && !slices.Equal(got, slices.Sorted(slices.Values(basicsShared))) {
+		t.Errorf("%s components = %v, want %v", file, got, basicsShared)
+	}
+	var provided []string
+	for _, c := range basicsShared {
+		got, ok := kc[c]
+		if !ok {
+			continue
+		}
+		provided = append(provided, c)
+		if want := goc[c]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %s = %+v\nwant (as in basics) %+v", file, c, got, want)
+		}
+	}
+	if len(provided) == 0 {
+		t.Errorf("%s provides none of %v", file, basicsShared)
+	}
+	return provided
+}
+
+// componentsOf returns the components of the plugin file of h by KIND:NAME.
+func componentsOf(t *testing.T, h *host.Host, file string) map[string]abi.Component {
 	t.Helper()
 	out := map[string]abi.Component{}
 	for _, c := range status(t, h, file).Components {
-		out[string(c.Kind)+"/"+c.Name] = c
+		out[host.Ref{Kind: c.Kind, Name: c.Name}.String()] = c
 	}
 	return out
 }
 
-// callOutcome is a reply or the plugin error of one call, for comparing a
-// component with its Go twin.
-type callOutcome struct {
-	Reply any
-	Code  abi.Code
-	Msg   string
-}
-
-func outcome(t *testing.T, rep any, err error) callOutcome {
-	t.Helper()
-	if err == nil {
-		return callOutcome{Reply: normalize(rep)}
-	}
-	var ce *CallError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error %v is not a *CallError", err)
-	}
-	var e *abi.Error
-	if !errors.As(ce.Err, &e) {
-		t.Fatalf("error %v carries no *abi.Error", err)
-	}
-	return callOutcome{Code: e.Code, Msg: e.Message}
-}
-
 // actuatorMatchesGo sends the actuator ref the echo cases: it must answer
 // as basics/echo, served by h too.
-func actuatorMatchesGo(t *testing.T, h *Host, ref string) {
+func actuatorMatchesGo(t *testing.T, h *host.Host, ref string) {
 	ctx := context.Background()
 	cmds := map[string]abi.Command{
 		"query features":       {Action: "query", Target: map[string]any{"features": []any{"versions", "pairs", "rate_limit", "profiles", "pairs"}}},
@@ -123,7 +145,7 @@ func actuatorMatchesGo(t *testing.T, h *Host, ref string) {
 
 // objectMatchesGo sends the object setter ref the path-segments cases: it
 // must answer as basics/path-segments, served by h too.
-func objectMatchesGo(t *testing.T, h *Host, ref string) {
+func objectMatchesGo(t *testing.T, h *host.Host, ref string) {
 	ctx := context.Background()
 	// 500 and 70,000 segments take 16- and 32-bit array headers.
 	for _, path := range []string{"/files/reports/q1.pdf", "//a//", "/", "", "no-slash", "/é/ü/", strings.Repeat("/seg", 500), strings.Repeat("/s", 70000)} {
@@ -139,9 +161,9 @@ func objectMatchesGo(t *testing.T, h *Host, ref string) {
 	}
 }
 
-// echoMatchesGo sends the environment component echo at each of refs the
-// echo cases: each must answer as basics/echo, served by h too.
-func echoMatchesGo(t *testing.T, h *Host, refs ...string) {
+// echoMatchesGo sends the environment component ref the echo cases: it
+// must answer as basics/echo, served by h too.
+func echoMatchesGo(t *testing.T, h *host.Host, ref string) {
 	ctx := context.Background()
 	reqs := map[string]abi.EnvironmentRequest{
 		"bench":          benchRequest,
@@ -163,11 +185,9 @@ func echoMatchesGo(t *testing.T, h *Host, refs ...string) {
 			if want.Code != "" {
 				t.Fatalf("basics/echo: %+v", want)
 			}
-			for _, ref := range refs {
-				rep, err := h.Environment(ctx, ref, req)
-				if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s = %+v\nwant (as basics/echo) %+v", ref, got, want)
-				}
+			rep, err = h.Environment(ctx, ref, req)
+			if got := outcome(t, rep, err); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s = %+v\nwant (as basics/echo) %+v", ref, got, want)
 			}
 		})
 	}
@@ -185,7 +205,7 @@ func manyKeys(n int, key string, value any) map[string]any {
 
 // requireReasonMatchesGo sends the obligation ref the require-reason cases:
 // it must answer as basics/require-reason, served by h too.
-func requireReasonMatchesGo(t *testing.T, h *Host, ref string) {
+func requireReasonMatchesGo(t *testing.T, h *host.Host, ref string) {
 	ctx := context.Background()
 	accesses := map[string]map[string]any{
 		"reason":       {"reason": "ticket 42"},
@@ -273,9 +293,9 @@ func greedyCases(n int) []agentCase {
 
 // greedyMatchesGo plays the greedy cases on the agent ref and on the Go
 // greedy of basics, both served by h: every action must be the same.
-func greedyMatchesGo(t *testing.T, h *Host, ref string) {
+func greedyMatchesGo(t *testing.T, h *host.Host, ref string) {
 	ctx := context.Background()
-	session := func(ref string) *Session {
+	session := func(ref string) *host.Session {
 		s, err := h.Session(ctx, abi.KindAgent, ref)
 		if err != nil {
 			t.Fatal(err)
@@ -284,7 +304,7 @@ func greedyMatchesGo(t *testing.T, h *Host, ref string) {
 		return s
 	}
 	goS, s := session("basics/greedy"), session(ref)
-	play := func(s *Session, c agentCase, actor string) callOutcome {
+	play := func(s *host.Session, c agentCase, actor string) callOutcome {
 		c.reset.Actor = actor
 		if err := s.AgentReset(ctx, c.reset); err != nil {
 			return outcome(t, nil, err)
@@ -301,7 +321,7 @@ func greedyMatchesGo(t *testing.T, h *Host, ref string) {
 		}
 	}
 	// An actor that was never reset is refused alike.
-	for _, s := range []*Session{goS, s} {
+	for _, s := range []*host.Session{goS, s} {
 		_, err := s.AgentAct(ctx, abi.AgentActRequest{Actor: "stranger", Observation: abi.Observation{Choices: []abi.Action{{Kind: "wait"}}}})
 		if got := outcome(t, nil, err); got.Code != abi.CodeInvalidRequest || got.Msg != `actor "stranger" has no run: reset it first` {
 			t.Errorf("act without reset: %+v", got)
