@@ -69,7 +69,7 @@ func BenchmarkCallExtism(b *testing.B) {
 func BenchmarkCallTraced(b *testing.B) {
 	tp := sdktrace.NewTracerProvider()
 	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	benchCallConfig(b, Config{Tracer: tp.Tracer("bench")}, wasmbuild.C.Plugin(b, cBasics), "echo")
+	benchCallConfig(b, Config{Tracer: tp.Tracer("bench")}, wasmbuild.C.Plugin(b, "c-basics"), "echo")
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go
