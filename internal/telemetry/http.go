@@ -46,8 +46,8 @@ const unmatched = "unmatched"
 // request by its route template, method and status code and, with tracing
 // on, serves it in a server span that continues the trace of the
 // request's W3C traceparent header, and replaces that header with the
-// server span's. Errors of the handlers are answered
-// here, by the server's error handler, so that their status is counted.
+// server span's. Errors of the handlers are answered here, by the
+// server's error handler, so that their status is counted.
 func (t *Telemetry) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
