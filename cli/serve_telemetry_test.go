@@ -35,6 +35,9 @@ func telemetryServe(t *testing.T, extra string) *serving {
 	return s
 }
 
+// openc2DenyAck is openc2Deny acknowledged at once and carried out after.
+const openc2DenyAck = `{"headers": {"request_id": "t-2"}, "body": {"openc2": {"request": {"action": "deny", "target": {"ipv4_net": "10.0.0.2"}, "args": {"response_requested": "ack"}}}}}`
+
 // openc2Deny is a command message the actuator echo of basics carries out.
 const openc2Deny = `{"headers": {"request_id": "t-1"}, "body": {"openc2": {"request": {"action": "deny", "target": {"ipv4_net": "10.0.0.1"}}}}}`
 
@@ -110,6 +113,9 @@ func TestServeTracing(t *testing.T) {
 	if res, body := s.request(t, http.MethodPost, "/.well-known/openc2", openc2Deny, "Content-Type", openc2.ContentType); res.StatusCode != http.StatusOK {
 		t.Errorf("OpenC2 deny: %d %s", res.StatusCode, body)
 	}
+	if res, body := s.request(t, http.MethodPost, "/.well-known/openc2", openc2DenyAck, "Content-Type", openc2.ContentType); res.StatusCode != http.StatusOK {
+		t.Errorf("OpenC2 deny, acknowledged: %d %s", res.StatusCode, body)
+	}
 	s.stop(t) // sends the spans left
 	if err := collector.Err(); err != nil {
 		t.Fatal(err)
@@ -142,11 +148,25 @@ func TestServeTracing(t *testing.T) {
 		t.Errorf("plugin call span: trace %s, plugin %q, export %q", call.TraceID, call.Attr("gatehouse.plugin"), call.Attr("gatehouse.export"))
 	}
 
-	command := find("openc2 deny", find("POST /.well-known/openc2", "").SpanID)
-	if command.TraceID == traceID || command.Attr("openc2.status") != "200" {
-		t.Errorf("command span: trace %s, status %q", command.TraceID, command.Attr("openc2.status"))
-	}
-	if actuate := find("plugin actuator echo", command.SpanID); actuate.TraceID != command.TraceID {
-		t.Errorf("actuate span in trace %s, its command's in %s", actuate.TraceID, command.TraceID)
+	// Each command, the one carried out after its acknowledgement too, is
+	// a span of its request, and its actuator's call a span of its own.
+	for _, status := range []string{"200", "102"} {
+		var command, request otlptest.Span
+		for _, sp := range spans {
+			if sp.Name == "openc2 deny" && sp.Attr("openc2.status") == status {
+				command = sp
+			}
+		}
+		for _, sp := range spans {
+			if sp.SpanID == command.ParentSpanID {
+				request = sp
+			}
+		}
+		if command.Span == nil || request.Span == nil || request.Name != "POST /.well-known/openc2" || request.TraceID == traceID {
+			t.Fatalf("the command answered %s: span %v, its parent %v", status, command.Span, request.Span)
+		}
+		if actuate := find("plugin actuator echo", command.SpanID); actuate.TraceID != command.TraceID {
+			t.Errorf("actuate span in trace %s, its command's in %s", actuate.TraceID, command.TraceID)
+		}
 	}
 }
