@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -121,7 +122,10 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
-	ctx, span := p.startCallSpan(ctx, kind, name, export)
+	var span trace.Span
+	if t := p.host.cfg.Tracer; t != nil {
+		ctx, span = p.startCallSpan(ctx, t, kind, name, export)
+	}
 	start := monotonic()
 	inst, err := p.pool.get(ctx)
 	if err != nil {
