@@ -29,6 +29,7 @@ import (
 var shellDocs = []shellDoc{
 	{doc: "README.md", plugins: goReferencePlugins},
 	{doc: "docs/access-control-plugins.md"},
+	{doc: "docs/architecture.md"},
 	{doc: "docs/benchmarks.md"},
 	{doc: "docs/decision-api.md", config: "examples/access-control/gatehouse.yaml", plugins: []string{"acl-basics"},
 		files:   map[string]string{"etc/gatehouse/decision-api.tokens": "a-token-of-the-docs\n"},
