@@ -415,7 +415,7 @@ func msgpackString(s string) string {
 func (g *generator) decode(recv string, fields []field) {
 	g.printf("\nfunc (m *%s) decode(r *wire.Reader) error {\n", recv)
 	g.printf("\tn, err := r.Fields()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer r.Leave()\n")
-	g.printf("\tfor range n {\n\t\tkey, err := r.Key()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tswitch key {\n")
+	g.printf("\tfor range n {\n\t\tkey, err := r.Key()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tswitch string(key) {\n")
 	for _, f := range fields {
 		g.printf("\t\tcase %q:\n", f.key)
 		x := "m." + f.name
