@@ -171,7 +171,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			if err != nil {
 				return nil, nil, err
 			}
-			return func() simulate.Agent { return agents.New(s) }, s.Close, nil
+			return agents.Agents(s), s.Close, nil
 		},
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
