@@ -9,7 +9,7 @@ import "embed"
 
 // Kits holds the kit files, by their paths in the repository.
 //
-//go:embed go.mod go.sum package.json abi/*.go abi/pdk/go
+//go:embed go.mod go.sum package.json abi/*.go abi/internal/wire/*.go abi/pdk/go
 //go:embed abi/pdk/c/gatehouse.h abi/pdk/c/gatehouse.c abi/pdk/rust/Cargo.toml abi/pdk/rust/src
 //go:embed abi/pdk/zig/gatehouse.zig abi/pdk/assemblyscript/*.ts
 var Kits embed.FS

@@ -114,13 +114,13 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTOR\tAGENT\tLOCATION\tHOLDS\tREAD\tGOALS")
 	for _, a := range res.Actors {
-		id, _ := m.ActorID(a.Name)
 		goals := "-"
 		switch {
-		case a.GoalsMet >= 0:
-			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
-		case len(m.Actors()[id].Goals) > 0:
+		case !a.HasGoals:
+		case a.GoalsMet == simulate.NotMet:
 			goals = "not met"
+		default:
+			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, assigned[a.Name], a.Location, dashJoin(a.Holds), dashJoin(a.Read), goals)
 	}

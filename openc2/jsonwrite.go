@@ -2,6 +2,7 @@ package openc2
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -140,19 +141,26 @@ func (e *encoder) raw(p *path, raw json.RawMessage) {
 // section 2.1): the strings the codec reads and writes. A value from
 // outside a message, such as an HTTP header, must pass it before it goes
 // into one.
-func ValidString(s string) bool {
+func ValidString(s string) bool { return textFault(s) == "" }
+
+// textFault returns what makes s other than UTF-8 text that I-JSON allows,
+// worded as the decoder words it, or "" when nothing does.
+func textFault(s string) string {
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 || noncharacter(r) {
-			return false
+		if r == utf8.RuneError && n == 1 {
+			return "invalid UTF-8 in string (RFC 7493 section 2.1)"
+		}
+		if noncharacter(r) {
+			return fmt.Sprintf("noncharacter %U in string (RFC 7493 section 2.1)", r)
 		}
 		i += n
 	}
-	return true
+	return ""
 }
 
 // appendString appends s as a JSON string, escaping only what JSON requires.

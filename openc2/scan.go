@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -446,11 +445,8 @@ func (d *decoder) choiceError(p *path, o *object, what string) error {
 		names = append(names, string(ro.key))
 		ro.err = r.skipValue()
 	}
-	if len(names) == 0 {
-		return fail(p, "must hold exactly one %s, got none", what)
-	}
 	slices.Sort(names)
-	return fail(p, "must hold exactly one %s, got %d (%s)", what, len(names), strings.Join(names, ", "))
+	return choiceFailure(p, names, what)
 }
 
 // array reads a JSON array element by element, like object.

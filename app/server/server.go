@@ -77,10 +77,10 @@ func Diagnostics(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger
 	return e
 }
 
-// Problem is the JSON body of every error response: a machine code (an
+// ErrorBody is the JSON body of every error response: a machine code (an
 // ABI code such as not_found, or the HTTP status text in snake case such
 // as method_not_allowed) and a human message.
-type Problem struct {
+type ErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -104,7 +104,7 @@ func StatusOf(code abi.Code) int {
 	return http.StatusInternalServerError
 }
 
-// errorHandler writes every error as a Problem: echo's own errors with
+// errorHandler writes every error as an ErrorBody: echo's own errors with
 // their status, ABI errors by code, anything else as an internal error that
 // is logged in full.
 func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
@@ -112,7 +112,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
-		status, p := http.StatusInternalServerError, Problem{Code: string(abi.CodeInternal), Message: "internal error"}
+		status, p := http.StatusInternalServerError, ErrorBody{Code: string(abi.CodeInternal), Message: "internal error"}
 		var he *echo.HTTPError
 		var ae *abi.Error
 		switch {
@@ -135,7 +135,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
-// codeOf returns the Problem code of an HTTP status that is not an ABI
+// codeOf returns the ErrorBody code of an HTTP status that is not an ABI
 // error's: the ABI code StatusOf maps to the status, else the status text
 // in snake case.
 func codeOf(status int) string {

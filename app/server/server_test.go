@@ -258,9 +258,9 @@ func TestReload(t *testing.T) {
 	if err := os.RemoveAll(f.dir); err != nil {
 		t.Fatal(err)
 	}
-	var p server.Problem
+	var p server.ErrorBody
 	f.getJSON(t, http.MethodPost, "/v1/plugins/reload", http.StatusInternalServerError, &p)
-	if p != (server.Problem{Code: "internal", Message: "internal error"}) {
+	if p != (server.ErrorBody{Code: "internal", Message: "internal error"}) {
 		t.Errorf("reload of a missing folder = %+v", p)
 	}
 	if log := f.log.String(); !strings.Contains(log, "request failed") || !strings.Contains(log, "read plugin folder") {
@@ -283,31 +283,31 @@ func TestErrors(t *testing.T) {
 		path   string
 		err    error // returned by /fail
 		status int
-		want   server.Problem
+		want   server.ErrorBody
 		logged bool
 	}{
 		{name: "unknown route", method: http.MethodGet, path: "/v2/nothing",
-			status: 404, want: server.Problem{Code: "not_found", Message: "Not Found"}},
+			status: 404, want: server.ErrorBody{Code: "not_found", Message: "Not Found"}},
 		{name: "wrong method", method: http.MethodDelete, path: "/v1/plugins",
-			status: 405, want: server.Problem{Code: "method_not_allowed", Message: "Method Not Allowed"}},
+			status: 405, want: server.ErrorBody{Code: "method_not_allowed", Message: "Method Not Allowed"}},
 		{name: "reload is POST", method: http.MethodGet, path: "/v1/plugins/reload",
-			status: 405, want: server.Problem{Code: "method_not_allowed", Message: "Method Not Allowed"}},
+			status: 405, want: server.ErrorBody{Code: "method_not_allowed", Message: "Method Not Allowed"}},
 		{name: "echo error with a message", method: http.MethodGet, path: "/fail", err: echo.NewHTTPError(400, "bad input"),
-			status: 400, want: server.Problem{Code: "invalid_request", Message: "bad input"}},
+			status: 400, want: server.ErrorBody{Code: "invalid_request", Message: "bad input"}},
 		{name: "echo error without an ABI code", method: http.MethodGet, path: "/fail", err: echo.NewHTTPError(413),
-			status: 413, want: server.Problem{Code: "request_entity_too_large", Message: "Request Entity Too Large"}},
+			status: 413, want: server.ErrorBody{Code: "request_entity_too_large", Message: "Request Entity Too Large"}},
 		{name: "abi error", method: http.MethodGet, path: "/fail", err: abi.Errorf(abi.CodeTimeout, "too slow"),
-			status: 504, want: server.Problem{Code: "timeout", Message: "timeout: too slow"}},
+			status: 504, want: server.ErrorBody{Code: "timeout", Message: "timeout: too slow"}},
 		{name: "call error", method: http.MethodGet, path: "/fail", err: callErr,
-			status: 403, want: server.Problem{Code: "denied", Message: callErr.Error()}},
+			status: 403, want: server.ErrorBody{Code: "denied", Message: callErr.Error()}},
 		{name: "wrapped abi error", method: http.MethodGet, path: "/fail", err: fmt.Errorf("route: %w", abi.Errorf(abi.CodeNoComponent, "none")),
-			status: 404, want: server.Problem{Code: "no_component", Message: "route: no_component: none"}},
+			status: 404, want: server.ErrorBody{Code: "no_component", Message: "route: no_component: none"}},
 		{name: "other error", method: http.MethodGet, path: "/fail", err: errors.New("secret detail"),
-			status: 500, want: server.Problem{Code: "internal", Message: "internal error"}, logged: true},
+			status: 500, want: server.ErrorBody{Code: "internal", Message: "internal error"}, logged: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			routeErr = tt.err
-			var p server.Problem
+			var p server.ErrorBody
 			f.getJSON(t, tt.method, tt.path, tt.status, &p)
 			if p != tt.want {
 				t.Errorf("problem = %+v, want %+v", p, tt.want)

@@ -12,7 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/openc2/internal/vectors"
 )
 
-// TestABICommand checks the direct conversion against the JSON of every
+// TestABICommand checks the ABI shape of commands against the JSON of every
 // valid command vector and a few more, decoded as the ABI decodes JSON.
 func TestABICommand(t *testing.T) {
 	var cmds [][]byte
@@ -61,7 +61,7 @@ func TestABICommand(t *testing.T) {
 	}
 }
 
-// TestResponseOf checks that converting a reply directly gives what its
+// TestResponseOf checks that reading a reply gives what the reply's
 // JSON decodes to, error messages included.
 func TestResponseOf(t *testing.T) {
 	for _, tt := range []struct {

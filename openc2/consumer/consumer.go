@@ -242,7 +242,7 @@ func (c *Consumer) Handle(ctx context.Context, msg *openc2.Message) *openc2.Mess
 	} else {
 		seq := c.history.begin(ctx, h, msg.Request)
 		resp = c.handle(withSeq(ctx, seq), h, msg.Request)
-		c.history.answered(seq, resp)
+		c.history.answered(seq, msg.Request.Action, resp)
 		if resp == nil {
 			return nil
 		}
@@ -265,19 +265,19 @@ func (c *Consumer) handle(ctx context.Context, h openc2.Headers, cmd *openc2.Com
 	rr := responseRequested(cmd)
 	seq := seqOf(ctx)
 	if rr == openc2.ResponseAck || rr == openc2.ResponseNone {
-		c.background("command", seq, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+		c.background("command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 		return answer(rr, status(openc2.StatusProcessing, ""))
 	}
 	if rr == openc2.ResponseStatus {
 		if isCancel(cmd) {
-			c.background("cancel", seq, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+			c.background("cancel", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 			return status(openc2.StatusProcessing, "")
 		}
 		p, r := c.prepare(ctx, h, cmd)
 		if r != nil {
 			return r
 		}
-		c.background("command", seq, func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
+		c.background("command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
 		return status(openc2.StatusProcessing, "")
 	}
 	return c.carryOut(ctx, h, cmd)
@@ -308,14 +308,14 @@ func answer(rr openc2.ResponseType, r *openc2.Response) *openc2.Response {
 }
 
 // background runs work under the consumer's lifetime, logs its outcome
-// and records it in the history entry seq.
-func (c *Consumer) background(what string, seq uint64, work func(ctx context.Context) *openc2.Response) {
+// and records it in the history entry seq, of a command of action.
+func (c *Consumer) background(what string, seq uint64, action openc2.Action, work func(ctx context.Context) *openc2.Response) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		r := work(withSeq(c.ctx, seq))
 		c.logOutcome(what, r)
-		c.history.finished(seq, "background", r)
+		c.history.finished(seq, "background", action, r)
 	}()
 }
 

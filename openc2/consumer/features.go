@@ -20,7 +20,11 @@ var versions = []string{"1.0"}
 func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
 	asked, _ := cmd.Target.Value.([]openc2.Feature)
 	acts := c.acts.Actuators()
-	profile, specs, err := specifiers(cmd)
+	ac, err := abiCommand(cmd)
+	if err != nil {
+		return status(openc2.StatusInternalError, "command: "+err.Error())
+	}
+	profile, specs, err := specifiers(ac)
 	if err != nil {
 		return status(openc2.StatusInternalError, err.Error())
 	}

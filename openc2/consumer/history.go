@@ -215,9 +215,10 @@ func (h *history) routed(seq uint64, acts []Actuator, start, stop int64) {
 	})
 }
 
-// answered records the response to the command seq, nil for none, and
-// stores the record.
-func (h *history) answered(seq uint64, resp *openc2.Response) {
+// answered records the response to the command seq, of action, nil for
+// none, and stores the record.
+func (h *history) answered(seq uint64, action openc2.Action, resp *openc2.Response) {
+	h.metrics.count(action, resp)
 	h.update(seq, true, func(r *Record) {
 		if resp == nil || resp.Status == openc2.StatusProcessing && r.State != StatePending {
 			return // the work goes on, or already finished, in the background
@@ -226,12 +227,13 @@ func (h *history) answered(seq uint64, resp *openc2.Response) {
 	})
 }
 
-// finished records the outcome of work carried out after the answer:
-// in the background, or at start_time.
-func (h *history) finished(seq uint64, kind string, resp *openc2.Response) {
+// finished records the outcome of work carried out after the answer, of
+// a command of action: in the background, or at start_time.
+func (h *history) finished(seq uint64, kind string, action openc2.Action, resp *openc2.Response) {
 	if resp != nil && resp.Status >= 400 {
 		h.metrics.scheduledFailures.WithLabelValues(kind).Inc()
 	}
+	h.metrics.count(action, resp)
 	h.update(seq, true, func(r *Record) { h.apply(r, resp) })
 }
 
@@ -280,8 +282,6 @@ func (h *history) apply(r *Record, resp *openc2.Response) {
 			}
 		}
 		h.rules(r)
-		action, _ := commandAction(r.Command)
-		h.metrics.commands.WithLabelValues(action, strconv.Itoa(resp.Status)).Inc()
 	}
 }
 
@@ -355,7 +355,7 @@ func (c *Consumer) Refused(ctx context.Context, msg *openc2.Message, resp *openc
 	if msg.Headers != nil {
 		h = *msg.Headers
 	}
-	c.history.answered(c.history.begin(ctx, h, msg.Request), resp)
+	c.history.answered(c.history.begin(ctx, h, msg.Request), msg.Request.Action, resp)
 }
 
 // History returns the commands of the history that q selects, newest
@@ -449,4 +449,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// count counts a command of action whose answer, or the outcome of its
+// later work, is resp, once: when resp is final, not 102 Processing.
+// Commands are counted whether or not the history keeps them.
+func (m *metrics) count(action openc2.Action, resp *openc2.Response) {
+	if resp == nil || resp.Status == openc2.StatusProcessing {
+		return
+	}
+	m.commands.WithLabelValues(string(action), strconv.Itoa(resp.Status)).Inc()
 }

@@ -78,3 +78,26 @@ func TestHistory(t *testing.T) {
 		t.Errorf("the new consumer counted %v commands of its predecessor", n)
 	}
 }
+
+// TestCommandsCountedWithoutHistory counts commands by action and final
+// status when the consumer keeps no history, each command once, also when
+// its work goes on after the answer.
+func TestCommandsCountedWithoutHistory(t *testing.T) {
+	fail := false
+	acts := &fakeActuators{list: []Actuator{fw1}, reply: ruleReplies(&fail)}
+	c, _ := newTestConsumer(t, acts, Config{Registerer: prometheus.NewRegistry()})
+	ctx := context.Background()
+	c.Handle(ctx, message(t, `{"action":"deny","target":{"ipv4_net":"10.0.0.1"}}`))
+	c.Handle(ctx, message(t, `{"action":"deny","target":{"ipv4_net":"10.0.0.2"},"args":{"response_requested":"none"}}`))
+	c.Handle(ctx, message(t, `{"action":"deny","target":{"ipv4_net":"10.0.0.3"},"args":{"response_requested":"status"}}`))
+	c.Handle(ctx, message(t, `{"action":"contain","target":{"ipv4_net":"10.0.0.1"}}`))
+	c.Close() // waits for the work in the background
+	for _, tt := range []struct {
+		action, status string
+		want           float64
+	}{{"deny", "200", 3}, {"deny", "102", 0}, {"contain", "501", 1}} {
+		if n := testutil.ToFloat64(c.history.metrics.commands.WithLabelValues(tt.action, tt.status)); n != tt.want {
+			t.Errorf("commands %s %s = %v, want %v", tt.action, tt.status, n, tt.want)
+		}
+	}
+}

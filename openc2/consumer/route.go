@@ -30,7 +30,11 @@ type plan struct {
 // carry out now, or the response to send instead: a refusal, or 102 for a
 // command it scheduled for its start_time.
 func (c *Consumer) prepare(ctx context.Context, h openc2.Headers, cmd *openc2.Command) (*plan, *openc2.Response) {
-	targets, specs, r := c.route(cmd)
+	ac, err := abiCommand(cmd)
+	if err != nil {
+		return nil, status(openc2.StatusInternalError, "command: "+err.Error())
+	}
+	targets, specs, r := c.route(cmd, ac)
 	if r != nil {
 		return nil, r
 	}
@@ -57,10 +61,7 @@ func (c *Consumer) prepare(ctx context.Context, h openc2.Headers, cmd *openc2.Co
 		}
 		return nil, status(openc2.StatusProcessing, scheduledText+stamp(start))
 	}
-	req, err := actuateRequest(h, cmd)
-	if err != nil {
-		return nil, status(openc2.StatusInternalError, err.Error())
-	}
+	req := actuateRequest(h, cmd, ac)
 	req.Specifiers = specs
 	if cmd.Actuator != nil {
 		req.Profile = cmd.Actuator.Profile
@@ -80,12 +81,12 @@ func timeOrZero(t, zero time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// route returns the components to carry out cmd and its actuator
-// specifiers, or the response when none qualifies (see Routing in the
-// package documentation).
-func (c *Consumer) route(cmd *openc2.Command) ([]Actuator, map[string]any, *openc2.Response) {
+// route returns the components to carry out cmd, whose ABI shape is ac,
+// and its actuator specifiers, or the response when none qualifies (see
+// Routing in the package documentation).
+func (c *Consumer) route(cmd *openc2.Command, ac abi.Command) ([]Actuator, map[string]any, *openc2.Response) {
 	all := c.acts.Actuators()
-	profile, specs, err := specifiers(cmd)
+	profile, specs, err := specifiers(ac)
 	if err != nil {
 		return nil, nil, status(openc2.StatusInternalError, err.Error())
 	}
@@ -145,20 +146,6 @@ func (c *Consumer) identifies(ref string, want map[string]any) bool {
 	return true
 }
 
-// specifiers returns the profile cmd's actuator names and its specifiers as
-// JSON values, or "" and nil when it names none.
-func specifiers(cmd *openc2.Command) (string, map[string]any, error) {
-	if cmd.Actuator == nil {
-		return "", nil, nil
-	}
-	v, err := abiValue(cmd.Actuator.Value)
-	m, ok := v.(map[string]any)
-	if err != nil || !ok {
-		return "", nil, fmt.Errorf("actuator specifiers %s: not an object: %v", cmd.Actuator.Profile, err)
-	}
-	return cmd.Actuator.Profile, m, nil
-}
-
 // normalizeSpecifiers returns the configured specifiers as JSON values, so
 // that they compare equal to the ones a command carries.
 func normalizeSpecifiers(in map[string]map[string]any) (map[string]map[string]any, error) {
@@ -204,19 +191,15 @@ func window(args *openc2.Args, now time.Time) (start, stop time.Time) {
 // stamp formats t for status texts.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// actuateRequest returns the request that carries cmd to an actuator: the
-// command in its JSON shape, with command_id defaulting to the request_id
-// (LS v1.0 section 3.3.1), and the headers.
-func actuateRequest(h openc2.Headers, cmd *openc2.Command) (abi.ActuateRequest, error) {
-	ac, err := abiCommand(cmd)
-	if err != nil {
-		return abi.ActuateRequest{}, fmt.Errorf("command: %v", err)
-	}
+// actuateRequest returns the request that carries cmd, whose ABI shape is
+// ac, to an actuator: the command with command_id defaulting to the
+// request_id (LS v1.0 section 3.3.1), and the headers.
+func actuateRequest(h openc2.Headers, cmd *openc2.Command, ac abi.Command) abi.ActuateRequest {
 	ac.CommandID = commandID(h, cmd)
 	return abi.ActuateRequest{
 		Command: ac,
 		Headers: abi.Headers{RequestID: h.RequestID, Created: h.Created, From: h.From, To: h.To},
-	}, nil
+	}
 }
 
 // commandID returns the identifier of cmd: its command_id, else the
@@ -375,19 +358,18 @@ func merge(outs []outcome) *openc2.Response {
 // commonResults returns the result fields every outcome has with the same
 // value, or nil when there are none.
 func commonResults(outs []outcome) *openc2.Results {
-	var common map[string]json.RawMessage
+	var common map[string]any
 	for i, o := range outs {
-		fields := map[string]json.RawMessage{}
-		if o.resp.Results != nil {
-			b, _ := json.Marshal(o.resp.Results)
-			_ = json.Unmarshal(b, &fields)
+		g, err := openc2.ResponseToGeneric(o.resp)
+		if err != nil {
+			return nil // every part came from a valid response
 		}
 		if i == 0 {
-			common = fields
+			common = g.Results
 			continue
 		}
 		for k, v := range common {
-			if string(fields[k]) != string(v) {
+			if w, ok := g.Results[k]; !ok || !reflect.DeepEqual(v, w) {
 				delete(common, k)
 			}
 		}
@@ -395,8 +377,7 @@ func commonResults(outs []outcome) *openc2.Results {
 	if len(common) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(map[string]any{"status": openc2.StatusOK, "results": common})
-	r, err := openc2.DecodeResponse(b)
+	r, err := openc2.ResponseFromGeneric(openc2.GenericResponse{Status: openc2.StatusOK, Results: common})
 	if err != nil {
 		return nil // every part came from a valid response
 	}

@@ -227,7 +227,7 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 	case jobStart:
 		r = s.c.carryOut(withSeq(ctx, j.Seq), j.Headers, cmd)
 		if ctx.Err() == nil {
-			s.c.history.finished(j.Seq, "start", r)
+			s.c.history.finished(j.Seq, "start", cmd.Action, r)
 		}
 	case jobStop:
 		r = s.c.stop(ctx, j, cmd)
@@ -256,10 +256,11 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 
 // stop deletes the rules of a stop job's command.
 func (c *Consumer) stop(ctx context.Context, j *job, cmd *openc2.Command) *openc2.Response {
-	req, err := actuateRequest(j.Headers, cmd)
+	ac, err := abiCommand(cmd)
 	if err != nil {
-		return status(openc2.StatusInternalError, err.Error())
+		return status(openc2.StatusInternalError, "command: "+err.Error())
 	}
+	req := actuateRequest(j.Headers, cmd, ac)
 	req.Profile = "slpf"
 	if j.Actuator != "" {
 		return c.actuate(ctx, j.Actuator, req).resp

@@ -265,7 +265,7 @@ func TestDecideRefuses(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, b := post(t, url, tt.body)
-			var p server.Problem
+			var p server.ErrorBody
 			if err := json.Unmarshal(b, &p); err != nil {
 				t.Fatalf("%v\n%s", err, b)
 			}
@@ -325,7 +325,7 @@ func TestHostileDecideObjectSetters(t *testing.T) {
 	// The mapping the client wants would make every path an admin page.
 	status, b := post(t, url, `{"policy_set": "com.example.policysets.loggedIn", "subject": {"email": "ann@example.com", "age": 7},
 		"path": "/admin/users", "object_setters": {"urlmap": {"mappings": ["(?P<path>.*)"]}}}`)
-	var p server.Problem
+	var p server.ErrorBody
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}

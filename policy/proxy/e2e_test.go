@@ -392,7 +392,7 @@ func TestBearer(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 			t.Errorf("%s token: %s %q %s", name, resp.Status, resp.Header.Get("WWW-Authenticate"), body)
 		}
-		var p proxy.Problem
+		var p proxy.ErrorBody
 		if err := json.Unmarshal([]byte(body), &p); err != nil || p.Code != "invalid_token" {
 			t.Errorf("%s token: body %s", name, body)
 		}
@@ -403,7 +403,7 @@ func TestBearer(t *testing.T) {
 	}
 
 	resp, body = w.get(t, c, "/deny/api", "Authorization", bearer)
-	var p proxy.Problem
+	var p proxy.ErrorBody
 	if err := json.Unmarshal([]byte(body), &p); err != nil || resp.StatusCode != http.StatusForbidden || p.Service != "deny" || len(p.Reasons) == 0 {
 		t.Errorf("denied service: %s %s", resp.Status, body)
 	}

@@ -18,9 +18,9 @@ var pageFiles embed.FS
 
 var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
 
-// Problem is the JSON body of the proxy's error responses to API clients,
+// ErrorBody is the JSON body of the proxy's error responses to API clients,
 // in the shape of Gatehouse's other errors: a machine code and a message.
-type Problem struct {
+type ErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// Service is the service that refused, on a 403.
@@ -74,7 +74,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // browsers.
 func (p *Proxy) problem(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	if isAPI(r) {
-		writeJSON(w, status, Problem{Code: code, Message: msg})
+		writeJSON(w, status, ErrorBody{Code: code, Message: msg})
 		return
 	}
 	p.page(w, status, "problem", map[string]any{"Status": status, "Title": http.StatusText(status), "Message": msg, "Login": p.cfg.Paths.Login})
@@ -108,7 +108,7 @@ func (p *Proxy) forbidden(w http.ResponseWriter, r *http.Request, service string
 	reasons := refusalReasons(d)
 	msg := fmt.Sprintf("Service %s refused access.", service)
 	if isAPI(r) {
-		writeJSON(w, http.StatusForbidden, Problem{Code: "forbidden", Message: msg, Service: service, Reasons: reasons})
+		writeJSON(w, http.StatusForbidden, ErrorBody{Code: "forbidden", Message: msg, Service: service, Reasons: reasons})
 		return
 	}
 	p.page(w, http.StatusForbidden, "forbidden", map[string]any{"Service": service, "Reasons": reasons, "Login": p.cfg.Paths.Login, "Logout": p.cfg.Paths.Logout})

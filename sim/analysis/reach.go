@@ -51,7 +51,7 @@ type Reachability struct {
 	Exact     bool     `json:"exact"`     // false when Options.MaxSets widened the holdings
 
 	m       *model.Model
-	problem *reachProblem
+	flow    *reachFlow
 	result  *fixpoint.Result[antichain]
 	reached []bool
 	obtains model.Set
@@ -81,7 +81,7 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	}
 	a := m.Actors()[id]
 	start, _ := m.LocationID(a.At)
-	p := &reachProblem{m: m, roles: m.RoleSet(a.Roles), fixed: o.Fixed, maxSets: cmp.Or(o.MaxSets, DefaultMaxSets), steps: o.MaxSteps}
+	p := &reachFlow{m: m, roles: m.RoleSet(a.Roles), fixed: o.Fixed, maxSets: cmp.Or(o.MaxSets, DefaultMaxSets), steps: o.MaxSteps}
 	held := m.Holdings(a.Holds)
 	creds := model.NewSet(len(m.Possessibles()))
 	for _, id := range held.Members() {
@@ -91,7 +91,7 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	}
 	creds, _ = p.close(start, creds)
 	p.entry = []fixpoint.Fact[antichain]{{Node: start, Value: antichain{creds}}}
-	r := &Reachability{Actor: actor, m: m, problem: p, result: p.solve()}
+	r := &Reachability{Actor: actor, m: m, flow: p, result: p.solve()}
 	r.summarise(held)
 	r.Goals = make([]Goal, 0, len(a.Goals))
 	for _, g := range a.Goals {
@@ -103,7 +103,7 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 // summarise fills in the lists from the facts, for an actor holding held
 // at the start.
 func (r *Reachability) summarise(held model.Set) {
-	m, p := r.m, r.problem
+	m, p := r.m, r.flow
 	r.reached = make([]bool, m.Len())
 	r.Locations = []string{}
 	r.obtains, r.reads = held.Clone(), model.NewSet(len(m.Possessibles()))
@@ -154,7 +154,7 @@ func (r *Reachability) summarise(held model.Set) {
 // the actor read.
 func (r *Reachability) readable(s model.Set, ids []int) {
 	for _, id := range ids {
-		if pp := &r.m.Possessibles()[id]; pp.Kind == model.KindDocument && r.problem.allows(pp.Policies[model.Read], s) {
+		if pp := &r.m.Possessibles()[id]; pp.Kind == model.KindDocument && r.flow.allows(pp.Policies[model.Read], s) {
 			r.reads.Add(id)
 		}
 	}
@@ -202,8 +202,8 @@ func (a antichain) with(s model.Set) (antichain, bool) {
 	return append(out, s), true
 }
 
-// reachProblem is the fixpoint problem of one actor's reach.
-type reachProblem struct {
+// reachFlow is the data flow of one actor's reach.
+type reachFlow struct {
 	m       *model.Model
 	roles   model.Set
 	fixed   bool
@@ -213,13 +213,13 @@ type reachProblem struct {
 	widened bool // whether widen merged sets
 }
 
-func (p *reachProblem) solve() *fixpoint.Result[antichain] {
+func (p *reachFlow) solve() *fixpoint.Result[antichain] {
 	return fixpoint.Solve[antichain](p.m, p, fixpoint.Options{MaxSteps: p.steps})
 }
 
 // widen returns a if it has at most maxSets sets, and else the union of its
 // sets alone.
-func (p *reachProblem) widen(a antichain) antichain {
+func (p *reachFlow) widen(a antichain) antichain {
 	if len(a) <= p.maxSets {
 		return a
 	}
@@ -233,11 +233,11 @@ func (p *reachProblem) widen(a antichain) antichain {
 	return antichain{u}
 }
 
-func (p *reachProblem) Entry() []fixpoint.Fact[antichain] { return p.entry }
+func (p *reachFlow) Entry() []fixpoint.Fact[antichain] { return p.entry }
 
 // Transfer returns f itself when every set of it crosses a and takes
 // nothing at a.To, as most do.
-func (p *reachProblem) Transfer(a model.Arc, f antichain) (antichain, bool) {
+func (p *reachFlow) Transfer(a model.Arc, f antichain) (antichain, bool) {
 	same := true
 	for _, s := range f {
 		if !p.allows(a.Conn.Policies[model.Move], s) {
@@ -262,7 +262,7 @@ func (p *reachProblem) Transfer(a model.Arc, f antichain) (antichain, bool) {
 	return p.widen(out), len(out) > 0
 }
 
-func (p *reachProblem) Join(old, in antichain) (antichain, bool) {
+func (p *reachFlow) Join(old, in antichain) (antichain, bool) {
 	grew := false
 	for _, s := range in {
 		var added bool
@@ -276,8 +276,8 @@ func (p *reachProblem) Join(old, in antichain) (antichain, bool) {
 }
 
 // allows reports whether some component of policy that can succeed lets an
-// actor with the problem's roles and the holdings s act.
-func (p *reachProblem) allows(policy model.AccessPolicy, s model.Set) bool {
+// actor with the flow's roles and the holdings s act.
+func (p *reachFlow) allows(policy model.AccessPolicy, s model.Set) bool {
 	for i := range policy {
 		if c := &policy[i]; c.Annotation.Risk < 100 && c.Allows(s, p.roles) {
 			return true
@@ -289,7 +289,7 @@ func (p *reachProblem) allows(policy model.AccessPolicy, s model.Set) bool {
 // close returns s with every credential lying at v that the actor can
 // take, taking until nothing more can be, and whether it took any; s
 // itself is not modified.
-func (p *reachProblem) close(v int, s model.Set) (model.Set, bool) {
+func (p *reachFlow) close(v int, s model.Set) (model.Set, bool) {
 	if p.fixed {
 		return s, false
 	}

@@ -32,7 +32,7 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 		for w := range m.Len() {
 			sets, _ := res.Fact(w)
 			for _, s := range sets {
-				if !lie[w] && r.problem.allows(pp.Policies[model.Drop], s) {
+				if !lie[w] && r.flow.allows(pp.Policies[model.Drop], s) {
 					lie[w] = true
 					queue = append(queue, w)
 				}
@@ -54,11 +54,11 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 			sets, _ := r.result.Fact(v)
 			var seeds antichain
 			for _, s := range sets {
-				if r.problem.allows(pp.Policies[model.Take], s) {
+				if r.flow.allows(pp.Policies[model.Take], s) {
 					if pp.Kind == model.KindCredential {
 						s = s.Clone()
 						s.Add(p)
-						s, _ = r.problem.close(v, s)
+						s, _ = r.flow.close(v, s)
 					}
 					seeds, _ = seeds.with(s)
 				}
@@ -67,7 +67,7 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 				continue
 			}
 			held[a] = true
-			carry := *r.problem
+			carry := *r.flow
 			carry.entry = []fixpoint.Fact[antichain]{{Node: v, Value: seeds}}
 			drops(r, carry.solve())
 		}

@@ -1,4 +1,4 @@
-// Package fixpoint solves forward data-flow problems over a directed graph:
+// Package fixpoint solves forward data-flow analyses over a directed graph:
 // each node holds a fact from a lattice, facts flow along arcs through a
 // transfer function and join where they meet, and a worklist repeats until
 // no fact grows. It keeps the facts by node and tracks which nodes were
@@ -21,10 +21,10 @@ type Fact[F any] struct {
 	Value F
 }
 
-// Problem is a forward data-flow problem with facts of type F. Join must
+// Flow is a forward data-flow analysis with facts of type F. Join must
 // be monotone and the lattice of finite height, or Solve may not finish
 // (Options.MaxSteps bounds it).
-type Problem[F any] interface {
+type Flow[F any] interface {
 	// Entry returns the facts the analysis starts from.
 	Entry() []Fact[F]
 	// Transfer returns the fact that reaches a.To along arc a from a node
@@ -52,9 +52,9 @@ type Result[F any] struct {
 	steps     int
 }
 
-// Solve runs problem p on g to its least fixpoint, first in first out from
-// the entry facts, so that the same problem gives the same steps.
-func Solve[F any](g Graph, p Problem[F], o Options) *Result[F] {
+// Solve runs the analysis p on g to its least fixpoint, first in first out from
+// the entry facts, so that the same analysis takes the same steps.
+func Solve[F any](g Graph, p Flow[F], o Options) *Result[F] {
 	n := g.Len()
 	r := &Result[F]{facts: make([]F, n), reached: make([]bool, n)}
 	queued := make([]bool, n)

@@ -7,7 +7,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/model"
 )
 
-// distance is a test problem: the fewest arcs from node 0, as a lattice
+// distance is a test analysis: the fewest arcs from node 0, as a lattice
 // ordered by "smaller is greater" (join is min).
 type distance struct{}
 

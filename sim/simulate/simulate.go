@@ -8,11 +8,13 @@ package simulate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/sim/model"
 )
@@ -56,8 +58,53 @@ type ActorResult struct {
 	Location string   `json:"location"`
 	Holds    []string `json:"holds,omitempty"`
 	Read     []string `json:"read,omitempty"`
-	// GoalsMet is the tick at whose end the actor met all its goals, or -1.
-	GoalsMet int64 `json:"goals_met"`
+	// HasGoals says whether the actor has goals.
+	HasGoals bool `json:"-"`
+	// GoalsMet is the tick at whose end the actor met all its goals, or
+	// NotMet. In JSON, goals_met is that tick, null for goals not met, and
+	// left out for an actor without goals.
+	GoalsMet int64 `json:"-"`
+}
+
+// NotMet is the GoalsMet of an actor that did not meet its goals or has none.
+const NotMet = -1
+
+// actorJSON is an ActorResult as JSON has it.
+type actorJSON struct {
+	Name     string          `json:"name"`
+	Location string          `json:"location"`
+	Holds    []string        `json:"holds,omitempty"`
+	Read     []string        `json:"read,omitempty"`
+	GoalsMet json.RawMessage `json:"goals_met,omitempty"`
+}
+
+// MarshalJSON writes goals_met as the tick the actor met its goals, null
+// when it did not, and leaves it out for an actor without goals.
+func (a ActorResult) MarshalJSON() ([]byte, error) {
+	j := actorJSON{Name: a.Name, Location: a.Location, Holds: a.Holds, Read: a.Read}
+	switch {
+	case !a.HasGoals:
+	case a.GoalsMet == NotMet:
+		j.GoalsMet = json.RawMessage("null")
+	default:
+		j.GoalsMet = strconv.AppendInt(nil, a.GoalsMet, 10)
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (a *ActorResult) UnmarshalJSON(b []byte) error {
+	var j actorJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = ActorResult{Name: j.Name, Location: j.Location, Holds: j.Holds, Read: j.Read, HasGoals: j.GoalsMet != nil, GoalsMet: NotMet}
+	if a.HasGoals && string(j.GoalsMet) != "null" {
+		if err := json.Unmarshal(j.GoalsMet, &a.GoalsMet); err != nil {
+			return fmt.Errorf("goals_met: %w", err)
+		}
+	}
+	return nil
 }
 
 // Reasons a run ends.
@@ -185,7 +232,7 @@ func (r *run) start() error {
 		s := &r.actors[i]
 		loc, _ := m.LocationID(a.At)
 		*s = actorState{name: a.Name, loc: loc, roles: m.RoleSet(a.Roles), holds: m.Holdings(a.Holds),
-			read: model.NewSet(np), goalName: a.Goals, met: -1}
+			read: model.NewSet(np), goalName: a.Goals, met: NotMet}
 		for _, n := range a.Holds {
 			p, _ := m.PossessibleID(n)
 			s.held = append(s.held, p)
@@ -265,7 +312,7 @@ func (r *run) loop() (*Result, error) {
 	for i := range r.actors {
 		s := &r.actors[i]
 		res.Actors = append(res.Actors, ActorResult{Name: s.name, Location: r.m.Locations()[s.loc],
-			Holds: slices.Clone(s.heldName), Read: r.names(s.read), GoalsMet: s.met})
+			Holds: slices.Clone(s.heldName), Read: r.names(s.read), HasGoals: len(s.goals) > 0, GoalsMet: s.met})
 	}
 	r.notify(Event{Kind: EventEnd, Tick: r.tick, Result: res})
 	return res, nil

@@ -562,3 +562,29 @@ func TestProgressCountsTicks(t *testing.T) {
 		t.Errorf("progress %v over a run of %d ticks", ticks, res.Ticks)
 	}
 }
+
+// TestGoalsMetJSON: goals_met is the tick an actor met its goals, null if
+// it has goals it did not meet, and left out if it has none; no sentinel
+// tick stands in for either. JSON reads back as it was written.
+func TestGoalsMetJSON(t *testing.T) {
+	m := load(t, `locations { a; b; c; } connections { a -> b { *: m (0%, 1) } }
+	actors { met { at a; goals b; } unmet { at a; goals c; } none { at a; } }`)
+	res, err := simulate.Run(context.Background(), m, simulate.Config{Ticks: 3, Agent: builtin("shortest")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res.Actors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"name":"met","location":"b","goals_met":0},{"name":"none","location":"a"},{"name":"unmet","location":"b","goals_met":null}]`; string(b) != want {
+		t.Errorf("JSON = %s\nwant   %s", b, want)
+	}
+	var back []simulate.ActorResult
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, res.Actors) {
+		t.Errorf("read back %+v, want %+v", back, res.Actors)
+	}
+}

@@ -42,14 +42,27 @@ type Vector struct {
 // are none.
 func Commands(t testing.TB) []Vector {
 	t.Helper()
+	return list(t, "commands")
+}
+
+// Responses returns the response vectors, good and bad. It fails t when
+// there are none.
+func Responses(t testing.TB) []Vector {
+	t.Helper()
+	return list(t, "responses")
+}
+
+// list returns the vectors of kind, "commands" or "responses".
+func list(t testing.TB, kind string) []Vector {
+	t.Helper()
 	var out []Vector
 	for _, label := range []string{"good", "bad"} {
-		files, _ := filepath.Glob(filepath.Join(Dir(t), "commands", label, "*.json"))
+		files, _ := filepath.Glob(filepath.Join(Dir(t), kind, label, "*.json"))
 		if len(files) == 0 {
-			t.Fatalf("no vectors in %s", filepath.Join(Dir(t), "commands", label))
+			t.Fatalf("no vectors in %s", filepath.Join(Dir(t), kind, label))
 		}
 		for _, f := range files {
-			name := "commands/" + label + "/" + filepath.Base(f)
+			name := kind + "/" + label + "/" + filepath.Base(f)
 			_, reversed := Exceptions[name]
 			out = append(out, Vector{Name: name, Path: f, Valid: (label == "good") != reversed})
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2"
 )
 
 // Filter is the packet filter an Actuator installs its rules in. Its rules
@@ -130,11 +131,11 @@ func (a *Actuator) add(c abi.Command, req Request) (abi.ActuateReply, error) {
 		}
 		return abi.ActuateReply{}, err
 	}
-	rep := abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": n}}}
+	rep := &openc2.Response{Status: 200, Results: &openc2.Results{SLPF: &openc2.SLPFResults{RuleNumber: &n}}}
 	if snap.DryRun() {
 		rep.StatusText = dryRunText
 	}
-	return rep, nil
+	return reply(rep), nil
 }
 
 // delete removes rule number n from the filter and the store (SLPF v1.0
@@ -159,11 +160,11 @@ func (a *Actuator) delete(n int64) (abi.ActuateReply, error) {
 	if err := a.Store.Delete(ruleKey(n)); err != nil {
 		return abi.ActuateReply{}, err
 	}
-	rep := abi.ActuateReply{Status: 200}
+	rep := &openc2.Response{Status: 200}
 	if snap.DryRun() {
 		rep.StatusText = dryRunText
 	}
-	return rep, nil
+	return reply(rep), nil
 }
 
 // Start starts the Actuator, as its doc comment says: the plugin calls it

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2"
 )
 
 // memStore is a Store in memory; fail, when set, fails every call whose
@@ -170,9 +171,20 @@ func TestActuatorRuleNumbers(t *testing.T) {
 func TestActuatorQueryFeatures(t *testing.T) {
 	a := &Actuator{Filter: &memFilter{}, Store: newMemStore()}
 	rep, err := a.Actuate(command(t, `{"action":"query","target":{"features":["pairs","profiles","versions","rate_limit"]}}`))
-	want := abi.ActuateReply{Status: 200, Results: map[string]any{"pairs": Pairs, "profiles": Profiles, "versions": []string{"1.0"}}}
-	if err != nil || !reflect.DeepEqual(rep, want) {
-		t.Errorf("query features = %+v, %v; want %+v", rep, err, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := openc2.ResponseFromGeneric(openc2.GenericResponse(rep))
+	if err != nil {
+		t.Fatalf("query features answered %+v: %v", rep, err)
+	}
+	pairs := map[openc2.Action][]string{}
+	for action, targets := range Pairs {
+		pairs[openc2.Action(action)] = targets
+	}
+	want := &openc2.Response{Status: 200, Results: &openc2.Results{Pairs: pairs, Profiles: Profiles, Versions: []string{"1.0"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("query features = %+v; want %+v", got.Results, want.Results)
 	}
 	rep, err = a.Actuate(command(t, `{"action":"query","target":{"features":[]}}`))
 	if err != nil || !reflect.DeepEqual(rep, abi.ActuateReply{Status: 200}) {

@@ -23,19 +23,31 @@ var Pairs = map[string][]string{
 // Language Specification v1.0 section 4.1); an empty list asks for none and
 // is answered 200 alone. rate_limit is not reported: the actuator sets none.
 func features(asked []openc2.Feature) abi.ActuateReply {
-	results := map[string]any{}
+	var r openc2.Results
 	for _, f := range asked {
 		switch f {
 		case openc2.FeatureVersions:
-			results["versions"] = []string{"1.0"}
+			r.Versions = []string{"1.0"}
 		case openc2.FeatureProfiles:
-			results["profiles"] = Profiles
+			r.Profiles = Profiles
 		case openc2.FeaturePairs:
-			results["pairs"] = Pairs
+			r.Pairs = make(map[openc2.Action][]string, len(Pairs))
+			for action, targets := range Pairs {
+				r.Pairs[openc2.Action(action)] = targets
+			}
 		}
 	}
-	if len(results) == 0 {
-		return abi.ActuateReply{Status: 200}
+	if r.Versions == nil && r.Profiles == nil && r.Pairs == nil {
+		return reply(&openc2.Response{Status: 200})
 	}
-	return abi.ActuateReply{Status: 200, Results: results}
+	return reply(&openc2.Response{Status: 200, Results: &r})
+}
+
+// reply returns r as the ABI carries it.
+func reply(r *openc2.Response) abi.ActuateReply {
+	g, err := openc2.ResponseToGeneric(r)
+	if err != nil {
+		panic(err) // only extension results, which the actuator never gives, can fail
+	}
+	return abi.ActuateReply(g)
 }

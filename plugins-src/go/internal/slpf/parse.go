@@ -1,7 +1,6 @@
 package slpf
 
 import (
-	"encoding/json"
 	"net/netip"
 	"slices"
 	"sort"
@@ -40,11 +39,7 @@ type Request struct {
 // not support with 501 (SLPF v1.0 sections 2.3.1 and 2.3.2). Every failure
 // is a *Refusal whose text names the offending field.
 func Parse(c abi.Command) (Request, error) {
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return Request{}, refuse(400, "command: %v", err)
-	}
-	cmd, err := openc2.DecodeCommand(raw)
+	cmd, err := openc2.CommandFromGeneric(openc2.GenericCommand(c))
 	if err != nil {
 		return Request{}, refuse(400, "invalid command: %v", err)
 	}

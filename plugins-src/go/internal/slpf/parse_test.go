@@ -1,21 +1,30 @@
 package slpf
 
 import (
-	"encoding/json"
 	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/vmihailenco/msgpack/v5"
+
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
-// command decodes a command written as JSON, the way a producer sends it.
+// command returns the JSON command s as the host sends it to a plugin.
 func command(t testing.TB, s string) abi.Command {
 	t.Helper()
+	m, err := abi.DecodeJSONObject([]byte(s))
+	if err != nil {
+		t.Fatalf("test command %s: %v", s, err)
+	}
+	b, err := msgpack.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var c abi.Command
-	if err := json.Unmarshal([]byte(s), &c); err != nil {
+	if err := msgpack.Unmarshal(b, &c); err != nil {
 		t.Fatalf("test command %s: %v", s, err)
 	}
 	return c

@@ -1,4 +1,14 @@
-package abi
+// Package wire reads and writes the msgpack of the ABI's messages
+// (abi/README.md, section 3) over byte slices: the writer and reader that
+// the generated codecs of package abi's message types call, and the
+// generic values (attribute maps, an environment value) they carry.
+//
+// It does not go through package msgpack's Encoder and Decoder: messages
+// are on every call, where a byte-slice codec costs a fraction of a stream
+// codec with reflection. Generic values take the same Go types as
+// msgpack's DecodeInterface gives, and encode as its Encode does, so
+// either side of a call may use package msgpack.
+package wire
 
 import (
 	"encoding/binary"
@@ -10,36 +20,44 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// The call types encode to and decode from msgpack with the writer and
-// reader of this file rather than through package msgpack's Encoder and
-// Decoder: they are on every call, where a byte-slice codec costs a
-// fraction of a stream codec with reflection. Generic values (attribute
-// maps, an environment value) take the same Go types as msgpack's
-// DecodeInterface gives, and encode as its Encode does, so either side of
-// a call may use package msgpack.
-
-// maxDepth is how deeply the reader lets arrays and maps nest (ABI
+// maxDepth is how deeply a Reader lets arrays and maps nest (ABI
 // section 3.1).
 const maxDepth = 256
 
-// writer appends msgpack to b, keeping the first error.
-type writer struct {
+// Writer appends msgpack to a byte slice, keeping the first error. The
+// zero Writer appends to nil.
+type Writer struct {
 	b   []byte
 	err error
 }
 
-func (w *writer) byte1(c byte) { w.b = append(w.b, c) }
+// Reset makes w append to b, forgetting any error.
+func (w *Writer) Reset(b []byte) { *w = Writer{b: b} }
 
-func (w *writer) head8(c byte, n uint8) { w.b = append(w.b, c, n) }
+// Finish returns the bytes written and the first error, and resets w to
+// append to nil, so that it keeps no reference to them.
+func (w *Writer) Finish() ([]byte, error) {
+	b, err := w.b, w.err
+	*w = Writer{}
+	return b, err
+}
 
-func (w *writer) head16(c byte, n uint16) { w.b = binary.BigEndian.AppendUint16(append(w.b, c), n) }
+func (w *Writer) byte1(c byte) { w.b = append(w.b, c) }
 
-func (w *writer) head32(c byte, n uint32) { w.b = binary.BigEndian.AppendUint32(append(w.b, c), n) }
+func (w *Writer) head8(c byte, n uint8) { w.b = append(w.b, c, n) }
 
-func (w *writer) head64(c byte, n uint64) { w.b = binary.BigEndian.AppendUint64(append(w.b, c), n) }
+func (w *Writer) head16(c byte, n uint16) { w.b = binary.BigEndian.AppendUint16(append(w.b, c), n) }
 
-// mapLen writes the header of a map of n pairs.
-func (w *writer) mapLen(n int) {
+func (w *Writer) head32(c byte, n uint32) { w.b = binary.BigEndian.AppendUint32(append(w.b, c), n) }
+
+func (w *Writer) head64(c byte, n uint64) { w.b = binary.BigEndian.AppendUint64(append(w.b, c), n) }
+
+// Raw appends bytes that are msgpack already, such as a field's key
+// encoded beforehand.
+func (w *Writer) Raw(s string) { w.b = append(w.b, s...) }
+
+// MapLen writes the header of a map of n pairs.
+func (w *Writer) MapLen(n int) {
 	switch {
 	case n < 16:
 		w.byte1(0x80 | byte(n))
@@ -50,8 +68,8 @@ func (w *writer) mapLen(n int) {
 	}
 }
 
-// arrayLen writes the header of an array of n values.
-func (w *writer) arrayLen(n int) {
+// ArrayLen writes the header of an array of n values.
+func (w *Writer) ArrayLen(n int) {
 	switch {
 	case n < 16:
 		w.byte1(0x90 | byte(n))
@@ -62,7 +80,8 @@ func (w *writer) arrayLen(n int) {
 	}
 }
 
-func (w *writer) str(s string) {
+// Str writes a string.
+func (w *Writer) Str(s string) {
 	n := len(s)
 	switch {
 	case n < 32:
@@ -77,7 +96,7 @@ func (w *writer) str(s string) {
 	w.b = append(w.b, s...)
 }
 
-func (w *writer) bin(b []byte) {
+func (w *Writer) bin(b []byte) {
 	n := len(b)
 	switch {
 	case n <= math.MaxUint8:
@@ -90,7 +109,8 @@ func (w *writer) bin(b []byte) {
 	w.b = append(w.b, b...)
 }
 
-func (w *writer) bool(v bool) {
+// Bool writes a boolean.
+func (w *Writer) Bool(v bool) {
 	if v {
 		w.byte1(0xc3)
 	} else {
@@ -98,11 +118,11 @@ func (w *writer) bool(v bool) {
 	}
 }
 
-// int writes n in the fewest bytes, as msgpack's EncodeInt does.
-func (w *writer) int(n int64) {
+// Int writes n in the fewest bytes, as msgpack's EncodeInt does.
+func (w *Writer) Int(n int64) {
 	switch {
 	case n >= 0:
-		w.uint(uint64(n))
+		w.Uint(uint64(n))
 	case n >= -32:
 		w.byte1(byte(n))
 	case n >= math.MinInt8:
@@ -116,8 +136,8 @@ func (w *writer) int(n int64) {
 	}
 }
 
-// uint writes n in the fewest bytes, as msgpack's EncodeUint does.
-func (w *writer) uint(n uint64) {
+// Uint writes n in the fewest bytes, as msgpack's EncodeUint does.
+func (w *Writer) Uint(n uint64) {
 	switch {
 	case n <= 0x7f:
 		w.byte1(byte(n))
@@ -132,19 +152,22 @@ func (w *writer) uint(n uint64) {
 	}
 }
 
-// value writes a generic value. The common types of attribute values are
+// Float64 writes a float64, in 8 bytes as msgpack's Encode does.
+func (w *Writer) Float64(f float64) { w.head64(0xcb, math.Float64bits(f)) }
+
+// Value writes a generic value. The common types of attribute values are
 // written here, each as msgpack's Encode writes it (sized integer types
 // keep their size); others go through msgpack.Marshal.
-func (w *writer) value(v any) {
+func (w *Writer) Value(v any) {
 	switch v := v.(type) {
 	case nil:
 		w.byte1(0xc0)
 	case string:
-		w.str(v)
+		w.Str(v)
 	case bool:
-		w.bool(v)
+		w.Bool(v)
 	case int:
-		w.int(int64(v))
+		w.Int(int64(v))
 	case int8:
 		w.head8(0xd0, uint8(v))
 	case int16:
@@ -154,7 +177,7 @@ func (w *writer) value(v any) {
 	case int64:
 		w.head64(0xd3, uint64(v))
 	case uint:
-		w.uint(uint64(v))
+		w.Uint(uint64(v))
 	case uint8:
 		w.head8(0xcc, v)
 	case uint16:
@@ -166,18 +189,18 @@ func (w *writer) value(v any) {
 	case float32:
 		w.head32(0xca, math.Float32bits(v))
 	case float64:
-		w.head64(0xcb, math.Float64bits(v))
+		w.Float64(v)
 	case []byte:
 		w.bin(v)
 	case map[string]any:
-		w.attrs(v)
+		w.Attrs(v)
 	case []any:
-		w.arrayLen(len(v))
+		w.ArrayLen(len(v))
 		for _, e := range v {
-			w.value(e)
+			w.Value(e)
 		}
 	case []string:
-		w.strings(v)
+		w.Strings(v)
 	case *big.Int:
 		w.bigInt(v)
 	default:
@@ -192,69 +215,53 @@ func (w *writer) value(v any) {
 // bigInt writes an integer of any size: exactly up to 2^64-1 (and down to
 // -2^63), as the nearest float64 beyond, which msgpack cannot carry
 // otherwise.
-func (w *writer) bigInt(n *big.Int) {
+func (w *Writer) bigInt(n *big.Int) {
 	switch {
 	case n.IsInt64():
-		w.int(n.Int64())
+		w.Int(n.Int64())
 	case n.IsUint64():
-		w.uint(n.Uint64())
+		w.Uint(n.Uint64())
 	default:
 		f, _ := new(big.Float).SetInt(n).Float64()
-		w.head64(0xcb, math.Float64bits(f))
+		w.Float64(f)
 	}
 }
 
-// attrs writes a map of attributes; nil as an empty map.
-func (w *writer) attrs(m map[string]any) {
-	w.mapLen(len(m))
+// Attrs writes a map of attributes; nil as an empty map.
+func (w *Writer) Attrs(m map[string]any) {
+	w.MapLen(len(m))
 	for k, v := range m {
-		w.str(k)
-		w.value(v)
+		w.Str(k)
+		w.Value(v)
 	}
 }
 
-func (w *writer) strings(s []string) {
+// Strings writes a list of strings; nil as nil.
+func (w *Writer) Strings(s []string) {
 	if s == nil {
 		w.byte1(0xc0)
 		return
 	}
-	w.arrayLen(len(s))
+	w.ArrayLen(len(s))
 	for _, e := range s {
-		w.str(e)
+		w.Str(e)
 	}
 }
 
-// fieldWriter writes the fields of a struct as a msgpack map.
-type fieldWriter struct{ *writer }
-
-func (w fieldWriter) begin(n int) { w.mapLen(n) }
-
-func (w fieldWriter) string(k, v string) { w.str(k); w.str(v) }
-
-func (w fieldWriter) int(k string, v int64) { w.str(k); w.writer.int(v) }
-
-func (w fieldWriter) bool(k string, v bool) { w.str(k); w.writer.bool(v) }
-
-func (w fieldWriter) value(k string, v any) { w.str(k); w.writer.value(v) }
-
-func (w fieldWriter) attrs(k string, m map[string]any) { w.str(k); w.writer.attrs(m) }
-
-// count returns how many of present are true: the number of fields of a
-// struct with omitempty fields.
-func count(present ...bool) int {
-	n := 0
-	for _, p := range present {
-		if p {
-			n++
-		}
+// StringMap writes a map of strings; nil as an empty map.
+func (w *Writer) StringMap(m map[string]string) {
+	w.MapLen(len(m))
+	for k, v := range m {
+		w.Str(k)
+		w.Str(v)
 	}
-	return n
 }
 
-// reader decodes msgpack from b. A length header is checked against the
-// bytes left before anything is allocated for it, so hostile input costs
-// no more memory than its own size.
-type reader struct {
+// Reader decodes msgpack from a byte slice. A length header is checked
+// against the bytes left before anything is allocated for it, so hostile
+// input costs no more memory than its own size. The zero Reader reads
+// nothing.
+type Reader struct {
 	b []byte
 	// s is b as a string, when decoded strings are to share it (one
 	// allocation in all, but any string kept keeps all of b); else ""
@@ -264,24 +271,46 @@ type reader struct {
 	depth int
 }
 
+// Reset makes r read b from its start. With share, the strings r decodes
+// share one copy of b: one allocation for all of them, but a string that
+// is kept keeps the whole copy alive; without, each string is a copy of
+// its own.
+func (r *Reader) Reset(b []byte, share bool) {
+	*r = Reader{b: b}
+	if share {
+		r.s = string(b)
+	}
+}
+
+// End reports an error if bytes are left after the value read, and resets
+// r to read nothing, so that it keeps no reference to them.
+func (r *Reader) End() error {
+	left := len(r.b) - r.i
+	*r = Reader{}
+	if left != 0 {
+		return fmt.Errorf("%d bytes after the msgpack value", left)
+	}
+	return nil
+}
+
 var errTruncated = errors.New("truncated msgpack")
 
 // peek returns the code of the next value.
-func (r *reader) peek() (byte, error) {
+func (r *Reader) peek() (byte, error) {
 	if r.i >= len(r.b) {
 		return 0, errTruncated
 	}
 	return r.b[r.i], nil
 }
 
-func (r *reader) code() (byte, error) {
+func (r *Reader) code() (byte, error) {
 	c, err := r.peek()
 	r.i++
 	return c, err
 }
 
 // next returns the offset of the next n bytes and moves past them.
-func (r *reader) next(n uint64) (int, error) {
+func (r *Reader) next(n uint64) (int, error) {
 	if n > uint64(len(r.b)-r.i) {
 		return 0, errTruncated
 	}
@@ -291,7 +320,7 @@ func (r *reader) next(n uint64) (int, error) {
 }
 
 // uintN reads a big-endian unsigned integer of size 1, 2, 4 or 8 bytes.
-func (r *reader) uintN(size uint64) (uint64, error) {
+func (r *Reader) uintN(size uint64) (uint64, error) {
 	at, err := r.next(size)
 	if err != nil {
 		return 0, err
@@ -340,7 +369,7 @@ func wrongType(want string, c byte) error {
 // length reads the length of the string, binary, array or map the code c
 // starts; n is -1 for nil. items is the number of values that follow for
 // an array or a map, 0 for bytes.
-func (r *reader) length(c byte) (n int, items uint64, err error) {
+func (r *Reader) length(c byte) (n int, items uint64, err error) {
 	var v uint64
 	switch {
 	case c >= 0x80 && c <= 0x8f:
@@ -388,9 +417,9 @@ func (r *reader) length(c byte) (n int, items uint64, err error) {
 
 var errNotSized = errors.New("not a sized value")
 
-// str reads a string (or binary data, as msgpack's DecodeString does); nil
+// Str reads a string (or binary data, as msgpack's DecodeString does); nil
 // reads as "".
-func (r *reader) str() (string, error) {
+func (r *Reader) Str() (string, error) {
 	c, err := r.code()
 	if err != nil {
 		return "", err
@@ -415,7 +444,7 @@ func isBytes(c byte) bool {
 
 // container reads the header of a map (items 2) or an array (items 1); n
 // is -1 for nil.
-func (r *reader) container(items uint64, what string) (int, error) {
+func (r *Reader) container(items uint64, what string) (int, error) {
 	c, err := r.code()
 	if err != nil {
 		return 0, err
@@ -427,12 +456,14 @@ func (r *reader) container(items uint64, what string) (int, error) {
 	return n, err
 }
 
-func (r *reader) mapLen() (int, error) { return r.container(2, "a map") }
+// MapLen reads the header of a map: its number of pairs, -1 for nil.
+func (r *Reader) MapLen() (int, error) { return r.container(2, "a map") }
 
-func (r *reader) arrayLen() (int, error) { return r.container(1, "an array") }
+// ArrayLen reads the header of an array: its number of values, -1 for nil.
+func (r *Reader) ArrayLen() (int, error) { return r.container(1, "an array") }
 
 // number reads an integer or a float.
-func (r *reader) number() (i int64, f float64, isFloat bool, err error) {
+func (r *Reader) number() (i int64, f float64, isFloat bool, err error) {
 	c, err := r.code()
 	if err != nil {
 		return 0, 0, false, err
@@ -462,9 +493,9 @@ func (r *reader) number() (i int64, f float64, isFloat bool, err error) {
 	return 0, 0, false, wrongType("a number", c)
 }
 
-// int64 reads an integer; nil reads as 0. A float is refused (ABI
+// Int64 reads an integer; nil reads as 0. A float is refused (ABI
 // section 3.1).
-func (r *reader) int64() (int64, error) {
+func (r *Reader) Int64() (int64, error) {
 	at := r.i
 	i, _, isFloat, err := r.number()
 	if isFloat {
@@ -473,8 +504,8 @@ func (r *reader) int64() (int64, error) {
 	return i, err
 }
 
-// float64 reads a number; nil reads as 0.
-func (r *reader) float64() (float64, error) {
+// Float64 reads a number; nil reads as 0.
+func (r *Reader) Float64() (float64, error) {
 	i, f, isFloat, err := r.number()
 	if isFloat {
 		return f, err
@@ -482,8 +513,8 @@ func (r *reader) float64() (float64, error) {
 	return float64(i), err
 }
 
-// bool reads a boolean; nil reads as false.
-func (r *reader) bool() (bool, error) {
+// Bool reads a boolean; nil reads as false.
+func (r *Reader) Bool() (bool, error) {
 	c, err := r.code()
 	switch {
 	case err != nil:
@@ -496,14 +527,14 @@ func (r *reader) bool() (bool, error) {
 	return false, wrongType("a boolean", c)
 }
 
-// isNil reports whether the next value is nil.
-func (r *reader) isNil() bool {
+// IsNil reports whether the next value is nil.
+func (r *Reader) IsNil() bool {
 	c, err := r.peek()
 	return err == nil && c == 0xc0
 }
 
 // enter and leave bound the nesting of maps and arrays.
-func (r *reader) enter() error {
+func (r *Reader) enter() error {
 	if r.depth == maxDepth {
 		return fmt.Errorf("msgpack nested more than %d deep", maxDepth)
 	}
@@ -511,12 +542,12 @@ func (r *reader) enter() error {
 	return nil
 }
 
-func (r *reader) leave() { r.depth-- }
+func (r *Reader) leave() { r.depth-- }
 
-// value reads a generic value into the Go types msgpack's DecodeInterface
+// Value reads a generic value into the Go types msgpack's DecodeInterface
 // gives: nil, bool, int8 to int64, uint8 to uint64, float32, float64,
 // string, []byte, []any and map[string]any.
-func (r *reader) value() (any, error) {
+func (r *Reader) Value() (any, error) {
 	c, err := r.peek()
 	if err != nil {
 		return nil, err
@@ -526,11 +557,11 @@ func (r *reader) value() (any, error) {
 		r.i++
 		return int8(c), nil
 	case (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf:
-		return r.attrs()
+		return r.Attrs()
 	case (c >= 0x90 && c <= 0x9f) || c == 0xdc || c == 0xdd:
 		return r.array()
 	case (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && c <= 0xdb):
-		return r.str()
+		return r.Str()
 	}
 	r.i++
 	switch c {
@@ -587,9 +618,9 @@ func errExtension(c byte) error {
 	return errors.New("msgpack extension types are not part of the ABI")
 }
 
-// attrs reads a map with string keys; nil reads as a nil map.
-func (r *reader) attrs() (map[string]any, error) {
-	n, err := r.mapLen()
+// Attrs reads a map with string keys; nil reads as a nil map.
+func (r *Reader) Attrs() (map[string]any, error) {
+	n, err := r.MapLen()
 	if err != nil || n < 0 {
 		return nil, err
 	}
@@ -599,19 +630,19 @@ func (r *reader) attrs() (map[string]any, error) {
 	defer r.leave()
 	m := make(map[string]any, n)
 	for range n {
-		k, err := r.str()
+		k, err := r.Str()
 		if err != nil {
 			return nil, fmt.Errorf("key: %w", err)
 		}
-		if m[k], err = r.value(); err != nil {
+		if m[k], err = r.Value(); err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
 	}
 	return m, nil
 }
 
-func (r *reader) array() ([]any, error) {
-	n, err := r.arrayLen()
+func (r *Reader) array() ([]any, error) {
+	n, err := r.ArrayLen()
 	if err != nil || n < 0 {
 		return nil, err
 	}
@@ -621,29 +652,49 @@ func (r *reader) array() ([]any, error) {
 	defer r.leave()
 	a := make([]any, n)
 	for i := range a {
-		if a[i], err = r.value(); err != nil {
+		if a[i], err = r.Value(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
 	return a, nil
 }
 
-func (r *reader) strings() ([]string, error) {
-	n, err := r.arrayLen()
+// Strings reads a list of strings; nil reads as a nil slice.
+func (r *Reader) Strings() ([]string, error) {
+	n, err := r.ArrayLen()
 	if err != nil || n < 0 {
 		return nil, err
 	}
 	s := make([]string, n)
 	for i := range s {
-		if s[i], err = r.str(); err != nil {
+		if s[i], err = r.Str(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
 	return s, nil
 }
 
-// skip moves past the next value, checking its structure.
-func (r *reader) skip() error {
+// StringMap reads a map of strings; nil reads as a nil map.
+func (r *Reader) StringMap() (map[string]string, error) {
+	n, err := r.MapLen()
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	m := make(map[string]string, n)
+	for range n {
+		k, err := r.Str()
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
+		if m[k], err = r.Str(); err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return m, nil
+}
+
+// Skip moves past the next value, checking its structure.
+func (r *Reader) Skip() error {
 	c, err := r.code()
 	if err != nil {
 		return err
@@ -677,89 +728,45 @@ func (r *reader) skip() error {
 	}
 	defer r.leave()
 	for range uint64(n) * items {
-		if err := r.skip(); err != nil {
+		if err := r.Skip(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// raw returns the bytes of the next value and moves past them.
-func (r *reader) raw() ([]byte, error) {
+// Raw returns the bytes of the next value and moves past them.
+func (r *Reader) Raw() ([]byte, error) {
 	at := r.i
-	if err := r.skip(); err != nil {
+	if err := r.Skip(); err != nil {
 		return nil, err
 	}
 	return r.b[at:r.i], nil
 }
 
-// fields reads a map, calling field for each key with the reader at the
-// key's value; field returns false for a key it does not know, whose value
-// is then skipped. A nil map reads as an empty one. Errors name the key.
-func (r *reader) fields(field func(key string) (bool, error)) error {
-	n, err := r.mapLen()
+// Fields reads the header of a map that holds a struct's fields and
+// returns its number of pairs; a nil map has none. Each pair is a Key and
+// its value; unknown keys' values are to be skipped, as compatible
+// evolution requires. Leave ends the map.
+func (r *Reader) Fields() (int, error) {
+	n, err := r.MapLen()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := r.enter(); err != nil {
-		return err
+		return 0, err
 	}
-	defer r.leave()
-	for range n {
-		key, err := r.str()
-		if err != nil {
-			return fmt.Errorf("key: %w", err)
-		}
-		known, err := field(key)
-		if err == nil && !known {
-			err = r.skip()
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
+	return max(n, 0), nil
+}
+
+// Key reads the key of a struct's field, for Fields.
+func (r *Reader) Key() (string, error) {
+	k, err := r.Str()
+	if err != nil {
+		return "", fmt.Errorf("key: %w", err)
 	}
-	return nil
+	return k, nil
 }
 
-// unmarshal decodes exactly one value from r's bytes with decode.
-func (r *reader) unmarshal(decode func(*reader) error) error {
-	if err := decode(r); err != nil {
-		return err
-	}
-	if r.i != len(r.b) {
-		return fmt.Errorf("%d bytes after the msgpack value", len(r.b)-r.i)
-	}
-	return nil
-}
-
-// unmarshal decodes exactly one value from b with decode.
-func unmarshal(b []byte, decode func(*reader) error) error {
-	r := &reader{b: b}
-	return r.unmarshal(decode)
-}
-
-// The field readers read a field's value into v and report it known.
-
-func readString(r *reader, v *string) (bool, error) {
-	var err error
-	*v, err = r.str()
-	return true, err
-}
-
-func readInt(r *reader, v *int64) (bool, error) {
-	var err error
-	*v, err = r.int64()
-	return true, err
-}
-
-func readAttrs(r *reader, v *map[string]any) (bool, error) {
-	var err error
-	*v, err = r.attrs()
-	return true, err
-}
-
-func readStrings(r *reader, v *[]string) (bool, error) {
-	var err error
-	*v, err = r.strings()
-	return true, err
-}
+// Leave ends the map that Fields began.
+func (r *Reader) Leave() { r.leave() }
