@@ -86,7 +86,7 @@ type ShortestPath struct {
 	r     *rand.Rand
 	goals []string
 	m     *model.Model
-	dist  []int // connections from each location to the nearest goal location, or -1
+	dist  []int32 // connections from each location to the nearest goal location, or -1
 }
 
 // Reset computes the distances to the goal locations.
@@ -104,7 +104,7 @@ func (a *ShortestPath) Reset(_ context.Context, start simulate.Start) error {
 
 // distance returns the distance of a location to the nearest goal
 // location, or -1.
-func (a *ShortestPath) distance(loc string) int {
+func (a *ShortestPath) distance(loc string) int32 {
 	if v, ok := a.m.LocationID(loc); ok {
 		return a.dist[v]
 	}

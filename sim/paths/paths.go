@@ -88,9 +88,11 @@ func Find(g Graph, from, to int, r Rule) ([]int, bool) {
 // the nearest of the nodes to, 0 for those, or -1 when it has no path to
 // any; it searches breadth-first from to along the arcs entering each
 // node. A nil rule lets one cross every arc, even one whose move policy
-// has no component: the connection graph as agents are given it.
-func Distances(g Graph, to []int, r Rule) []int {
-	dist := make([]int, g.Len())
+// has no component: the connection graph as agents are given it. The
+// distances are int32s, half the size of ints, as every agent of a run
+// keeps its own.
+func Distances(g Graph, to []int, r Rule) []int32 {
+	dist := make([]int32, g.Len())
 	for i := range dist {
 		dist[i] = -1
 	}

@@ -90,10 +90,10 @@ func TestDistances(t *testing.T) {
 	// barred adds a connection from the hall straight to the vault that no
 	// one may cross, and a location with no connections.
 	barred := load(t, building[:len(building)-1]+"  hall -> vault { }\n}\nlocations { roof; }")
-	byName := func(m *model.Model, dist []int) map[string]int {
+	byName := func(m *model.Model, dist []int32) map[string]int {
 		out := map[string]int{}
 		for v, d := range dist {
-			out[m.Locations()[v]] = d
+			out[m.Locations()[v]] = int(d)
 		}
 		return out
 	}
