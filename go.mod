@@ -8,6 +8,7 @@ require (
 	github.com/extism/go-pdk v1.1.3
 	github.com/extism/go-sdk v1.7.1
 	github.com/fsnotify/fsnotify v1.10.1
+	github.com/gatehouse/gatehouse/abi v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/cobra v1.10.2
@@ -65,3 +66,7 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// The ABI and the Go PDK are a module of their own, so that a plugin's
+// module graph holds msgpack alone (RATIONALE.md), in the folder abi.
+replace github.com/gatehouse/gatehouse/abi => ./abi

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/host/hosttest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 )
 
 // TestPluginTestACLSuites runs the access-control suites through the
@@ -19,17 +20,18 @@ import (
 // configuration: what `gatehouse plugin test` does out of the box.
 func TestPluginTestACLSuites(t *testing.T) {
 	t.Parallel()
-	for _, p := range wasmbuild.ACLPlugins {
-		for _, s := range p.Suites {
+	for _, file := range []string{tck.ACLObligationSuite, tck.ACLEnvironmentSuite, tck.ACLObjectSuite} {
+		s := tck.Load(t, file)
+		for _, p := range s.Plugins {
 			t.Run(p.Name+"/"+strings.TrimSuffix(filepath.Base(s.File), ".yaml"), func(t *testing.T) {
 				t.Parallel()
-				suite := filepath.Join(wasmbuild.ModuleRoot(t), filepath.FromSlash(s.File))
+				suite := s.Path(t)
 				cases, err := hosttest.Load(suite)
 				if err != nil {
 					t.Fatal(err)
 				}
 				args := []string{"plugin", "test", p.Build(t), "--cases", suite}
-				if s.Partial {
+				if p.Partial {
 					args = append(args, "--skip-missing")
 				}
 				r := run(t, "", args...)
@@ -43,7 +45,7 @@ func TestPluginTestACLSuites(t *testing.T) {
 						skipped++
 					}
 				}
-				if passed+skipped != len(cases) || passed == 0 || (skipped > 0 && !s.Partial) {
+				if passed+skipped != len(cases) || passed == 0 || (skipped > 0 && !p.Partial) {
 					t.Errorf("%d passed and %d skipped of %d cases; want every case passed, or skipped in a partial suite:\n%s",
 						passed, skipped, len(cases), r.stdout)
 				}
@@ -85,8 +87,8 @@ cases:
     request: {object: {path: reports/q1}, path: /reports/q1, config: {url: "http://localhost:%[2]s/objects"}}
     error: {code: denied, message_contains: "capability_denied"}
 `, srv.URL, u.Port()))
-	for _, p := range wasmbuild.ACLPlugins {
-		if !p.HTTP {
+	for _, p := range tck.Load(t, tck.ACLObjectSuite).Plugins {
+		if p.Grants.HTTP == nil {
 			continue
 		}
 		t.Run(p.Name, func(t *testing.T) {

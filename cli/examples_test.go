@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
@@ -132,41 +130,6 @@ func commandEnv(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return append(os.Environ(), asCommand+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-}
-
-// TestSimHelpExamples runs the examples of the sim commands' --help from a
-// folder holding the repository's examples and, in plugins/, two plugins
-// with an agent greedy each, so that an example must say which it means.
-func TestSimHelpExamples(t *testing.T) {
-	t.Parallel()
-	env := commandEnv(t)
-	work := t.TempDir()
-	if err := os.Symlink(filepath.Join(wasmbuild.ModuleRoot(t), "examples"), filepath.Join(work, "examples")); err != nil {
-		t.Fatal(err)
-	}
-	fx := newFixture(t)
-	plugins := pluginDir(t, map[string]string{"basics.wasm": fx.basics, "basics-extism.wasm": fx.extism})
-	if err := os.Symlink(plugins, filepath.Join(work, "plugins")); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cli.NewRootCommand().Commands() {
-		if c.Name() != "sim" {
-			continue
-		}
-		for _, sub := range append([]*cobra.Command{c}, c.Commands()...) {
-			for line := range strings.Lines(sub.Example) {
-				line = strings.TrimSpace(line)
-				if !strings.HasPrefix(line, "gatehouse sim ") || !strings.Contains(line, "examples/") {
-					continue
-				}
-				cmd := exec.CommandContext(t.Context(), "bash", "-euo", "pipefail", "-c", line)
-				cmd.Dir, cmd.Env = work, env
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("%s: %v\n%s", line, err, out)
-				}
-			}
-		}
-	}
 }
 
 // exampleScript returns the sh blocks of readme, one after the other. It

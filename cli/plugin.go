@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
 )
@@ -56,25 +57,22 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	hc, err := offlineConfig(cmd)
+	f, err := loadConfig(cmd)
 	if err != nil {
 		return err
 	}
+	dir := f.PluginsDir
 	if len(args) == 1 {
-		hc.PluginDir = args[0]
+		dir = args[0]
 	}
-	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
-		return usage("%s is not a folder", hc.PluginDir)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usage("%s is not a folder", dir)
 	}
-	h, err := host.New(hc, nil)
+	h, err := app.Open(cmd.Context(), f, offline(cmd, dir))
 	if err != nil {
 		return usage("%v", err)
 	}
-	ctx := cmd.Context()
-	defer h.Close(context.WithoutCancel(ctx))
-	if err := h.LoadDir(ctx); err != nil {
-		return usage("%v", err)
-	}
+	defer h.Close(context.WithoutCancel(cmd.Context()))
 	plugins := h.Plugins()
 	if asJSON {
 		if err := printJSON(cmd.OutOrStdout(), map[string]any{"plugins": plugins}); err != nil {
@@ -91,19 +89,11 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// offlineConfig returns the configured host settings for commands that look
-// at plugins or call them without serving them: the grants and limits, but
-// no store (a running server may hold it), no plugin's gatehouse_start (a
-// start acts for a server, restoring an actuator's packet filter rules from
-// the store for one) and only errors in the log.
-func offlineConfig(cmd *cobra.Command) (host.Config, error) {
-	f, err := loadConfig(cmd)
-	if err != nil {
-		return host.Config{}, err
-	}
-	hc := f.Host()
-	hc.StorePath, hc.Logger, hc.SkipStart = "", quietLogger(cmd.ErrOrStderr()), true
-	return hc, nil
+// offline returns the plugin host of commands that look at the plugins of
+// dir (none when empty) without serving them: no store (a running server
+// may hold it), no plugin's gatehouse_start, and only errors in the log.
+func offline(cmd *cobra.Command, dir string) app.Once {
+	return app.Once{Dir: dir, Logger: quietLogger(cmd.ErrOrStderr())}
 }
 
 func printPluginTable(w io.Writer, plugins []host.PluginStatus) {
@@ -151,12 +141,11 @@ func runPluginInspect(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	hc, err := offlineConfig(cmd)
+	f, err := loadConfig(cmd)
 	if err != nil {
 		return err
 	}
-	hc.PluginDir = ""
-	h, err := host.New(hc, nil)
+	h, err := app.Open(cmd.Context(), f, offline(cmd, ""))
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -246,8 +235,9 @@ a --config without "=" names the configuration file, as everywhere).`,
   gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug
   gatehouse plugin call plugin.wasm --export greet --input Benjamin --wasi
   gatehouse plugin call plugin.wasm --export greet --config user=Benjamin --allow-host api.example.com`,
-		Args: cobra.RangeArgs(1, 2),
-		RunE: runPluginCall,
+		Annotations: map[string]string{"doctest": "skip plugin.wasm (an Extism plugin of the reader's)"},
+		Args:        cobra.RangeArgs(1, 2),
+		RunE:        runPluginCall,
 	}
 	cmd.Flags().String("input", "{}", "request as JSON, or - to read it from standard input (without COMPONENT: the input as it is, default none)")
 	cmd.Flags().String("export", "", "call export to use (default: the one of the component's kind); without COMPONENT, the Extism export to call")
@@ -309,21 +299,20 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	if _, err := os.Stat(args[0]); err != nil {
 		return usage("read plugin: %v", err)
 	}
-	hc := f.Host()
-	hc.PluginDir, hc.Logger = "", newLogger(f, cmd.ErrOrStderr())
-	if hc.StorePath, _ = cmd.Flags().GetString("store"); hc.StorePath == "" {
+	once := app.Once{Start: true, Logger: app.Logger(f, cmd.ErrOrStderr())}
+	if once.Store, _ = cmd.Flags().GetString("store"); once.Store == "" {
 		dir, err := os.MkdirTemp("", "gatehouse-call-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		hc.StorePath = filepath.Join(dir, "store.db")
+		once.Store = filepath.Join(dir, "store.db")
 	}
-	h, err := host.New(hc, nil)
+	ctx := cmd.Context()
+	h, err := app.Open(ctx, f, once)
 	if err != nil {
 		return usage("%v", err)
 	}
-	ctx := cmd.Context()
 	defer h.Close(context.WithoutCancel(ctx))
 	if err := h.LoadFile(ctx, args[0]); err != nil {
 		return finding("%v", err)
@@ -396,14 +385,12 @@ func callExtism(cmd *cobra.Command, f *config.File, file string, input []byte, k
 	if len(hosts) > 0 {
 		grants.HTTP = &host.HTTPGrant{Hosts: hosts}
 	}
-	hc := f.Host()
 	// An Extism plugin has no kv capability: no store.
-	hc.PluginDir, hc.StorePath, hc.Logger = "", "", newLogger(f, cmd.ErrOrStderr())
-	h, err := host.New(hc, nil)
+	ctx := cmd.Context()
+	h, err := app.Open(ctx, f, app.Once{Logger: app.Logger(f, cmd.ErrOrStderr())})
 	if err != nil {
 		return usage("%v", err)
 	}
-	ctx := cmd.Context()
 	defer h.Close(context.WithoutCancel(ctx))
 	out, err := h.CallExtism(ctx, file, export, input, host.ExtismConfig{WASI: wasi, Config: kv}, grants)
 	if err != nil {

@@ -57,8 +57,9 @@ made "_", cut to 16 characters), which commands address it by.
 
 The project gets a copy of its language's PDK, which this program carries,
 so that it builds anywhere, without a gatehouse checkout: Go the module
-github.com/gatehouse/gatehouse in the folder gatehouse (its packages abi and
-abi/pdk/go), which go.mod replaces it with, as the module is not published;
+github.com/gatehouse/gatehouse/abi (the package abi and the PDK abi/pdk/go)
+in the folder gatehouse, which go.mod replaces it with, as the module is not
+published;
 C gatehouse.h and gatehouse.c, Rust the crate gatehouse_pdk, Zig
 gatehouse.zig, AssemblyScript the folder pdk, with a package.json that pins
 the compiler. --gatehouse DIR takes the PDK from a gatehouse checkout
@@ -306,10 +307,11 @@ func copyKit(lang string, kits fs.FS, files map[string][]byte) error {
 
 // kitFuncs returns the template functions that read the kit files of kits:
 //
-//   - goVersion: the go directive of the gatehouse go.mod;
-//   - require MODULE: "MODULE VERSION", the version its go.mod requires;
-//   - goSum MODULE...: the go.sum lines of those modules at those versions,
-//     or at every version of its go.sum for a module that go.mod does not
+//   - goVersion: the go directive of abi/go.mod, the go.mod of the module
+//     of the ABI and the Go PDK;
+//   - require MODULE: "MODULE VERSION", the version abi/go.mod requires;
+//   - goSum MODULE...: the lines of abi/go.sum for those modules at those
+//     versions, or at every version for a module that abi/go.mod does not
 //     require (one that only the requirements' go.mod files name);
 //   - kitFile PATH: the content of a kit file;
 //   - npmVersion PACKAGE: the version of the devDependency PACKAGE in the
@@ -323,7 +325,7 @@ func kitFuncs(kits fs.FS) template.FuncMap {
 		return string(b), nil
 	}
 	directive := func(word, module string) (string, error) {
-		gomod, err := read("go.mod")
+		gomod, err := read("abi/go.mod")
 		if err != nil {
 			return "", err
 		}
@@ -337,7 +339,7 @@ func kitFuncs(kits fs.FS) template.FuncMap {
 				return f[1], nil
 			}
 		}
-		return "", fmt.Errorf("the gatehouse kits' go.mod has no %s %s", word, module)
+		return "", fmt.Errorf("the gatehouse kits' abi/go.mod has no %s %s", word, module)
 	}
 	version := func(module string) (string, error) { return directive("require", module) }
 	return template.FuncMap{
@@ -347,7 +349,7 @@ func kitFuncs(kits fs.FS) template.FuncMap {
 			return module + " " + v, err
 		},
 		"goSum": func(modules ...string) (string, error) {
-			sum, err := read("go.sum")
+			sum, err := read("abi/go.sum")
 			if err != nil {
 				return "", err
 			}
@@ -362,7 +364,7 @@ func kitFuncs(kits fs.FS) template.FuncMap {
 					}
 				}
 				if len(out) == n {
-					return "", fmt.Errorf("the gatehouse kits' go.sum has no line for %s %s", m, v)
+					return "", fmt.Errorf("the gatehouse kits' abi/go.sum has no line for %s %s", m, v)
 				}
 			}
 			return strings.Join(out, "\n"), nil

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,9 +188,11 @@ func TestPluginNewRefuses(t *testing.T) {
 	}
 }
 
-// TestPluginNewGoModule checks that a Go project replaces the gatehouse
-// module with its copy of the PDK, the checkout's packages abi and
-// abi/pdk/go without their tests, inside the checkout as outside.
+// TestPluginNewGoModule checks that a Go project replaces the module of
+// the ABI and the Go PDK with its copy, the files of abi.Source but tests,
+// inside the checkout as outside; and that its go.sum lists msgpack alone
+// (with tagparser, which msgpack uses), none of the host's dependencies.
+// TestPluginNew builds the projects with this go.sum and no module proxy.
 func TestPluginNewGoModule(t *testing.T) {
 	t.Parallel()
 	root := wasmbuild.ModuleRoot(t)
@@ -201,30 +204,26 @@ func TestPluginNewGoModule(t *testing.T) {
 	for _, dir := range []string{filepath.Join(inside, "p"), filepath.Join(t.TempDir(), "p")} {
 		r := run(t, "", "plugin", "new", "--lang", "go", "--kind", "object", "--dir", dir, "p")
 		r.check(t, cli.ExitOK)
-		if gomod := readFile(t, filepath.Join(dir, "go.mod")); !strings.Contains(gomod, "replace github.com/gatehouse/gatehouse => ./gatehouse\n") {
+		if gomod := readFile(t, filepath.Join(dir, "go.mod")); !strings.Contains(gomod, "\nreplace github.com/gatehouse/gatehouse/abi => ./gatehouse\n") {
 			t.Errorf("%s: go.mod does not replace the module with ./gatehouse:\n%s", dir, gomod)
 		}
-		if gomod := readFile(t, filepath.Join(dir, "gatehouse", "go.mod")); !strings.Contains(gomod, "module github.com/gatehouse/gatehouse\n") {
-			t.Errorf("%s: gatehouse/go.mod:\n%s", dir, gomod)
+		for _, line := range strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dir, "go.sum"))), "\n") {
+			if m := strings.Fields(line)[0]; m != "github.com/vmihailenco/msgpack/v5" && m != "github.com/vmihailenco/tagparser/v2" {
+				t.Errorf("%s: go.sum lists %s", dir, m)
+			}
 		}
 		n := 0
-		err := filepath.WalkDir(filepath.Join(root, "abi"), func(p string, e os.DirEntry, err error) error {
-			rel, _ := filepath.Rel(root, p)
-			switch {
-			case err != nil:
+		err := fs.WalkDir(abi.Source, ".", func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
 				return err
-			case e.IsDir() && rel != "abi" && rel != filepath.Join("abi", "pdk") && !strings.HasPrefix(rel, filepath.Join("abi", "pdk", "go")):
-				return filepath.SkipDir
-			case e.IsDir() || !strings.HasSuffix(p, ".go"):
-				return nil
 			}
-			copied := filepath.Join(dir, "gatehouse", rel)
-			b, err := os.ReadFile(copied)
+			copy := filepath.Join(dir, "gatehouse", filepath.FromSlash(p))
+			b, err := os.ReadFile(copy)
 			switch {
 			case strings.HasSuffix(p, "_test.go") && err == nil:
-				t.Errorf("%s: a test file is copied", copied)
-			case !strings.HasSuffix(p, "_test.go") && (err != nil || string(b) != readFile(t, p)):
-				t.Errorf("%s is not a copy of %s: %v", copied, rel, err)
+				t.Errorf("%s: a test file is copied", copy)
+			case !strings.HasSuffix(p, "_test.go") && (err != nil || string(b) != readFile(t, filepath.Join(root, "abi", p))):
+				t.Errorf("%s is not a copy of abi/%s: %v", copy, p, err)
 			default:
 				n++
 			}

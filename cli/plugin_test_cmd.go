@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/host/hosttest"
 )
 
@@ -98,13 +98,11 @@ func runPluginTest(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	hc := f.Host()
-	hc.PluginDir, hc.StorePath, hc.Logger = "", filepath.Join(dir, "store.db"), quietLogger(cmd.ErrOrStderr())
-	h, err := host.New(hc, nil)
+	ctx := cmd.Context()
+	h, err := app.Open(ctx, f, app.Once{Store: filepath.Join(dir, "store.db"), Start: true, Logger: quietLogger(cmd.ErrOrStderr())})
 	if err != nil {
 		return usage("%v", err)
 	}
-	ctx := cmd.Context()
 	defer h.Close(context.WithoutCancel(ctx))
 	if err := h.LoadFile(ctx, args[0]); err != nil {
 		return finding("%v", err)

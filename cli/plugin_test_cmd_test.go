@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/cli"
 	"github.com/gatehouse/gatehouse/host/hosttest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 )
 
 // TestPluginTest runs the cases of basics against both its bindings: one
@@ -126,12 +127,13 @@ cases:
 func TestPluginTestBasicsSuite(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
-	suite := filepath.Join(wasmbuild.ModuleRoot(t), filepath.FromSlash(wasmbuild.BasicsSuite))
+	basics := tck.Load(t, tck.BasicsSuite)
+	suite := basics.Path(t)
 	cases, err := hosttest.Load(suite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range wasmbuild.BasicsPlugins {
+	for _, p := range basics.Plugins {
 		t.Run(p.Name, func(t *testing.T) {
 			t.Parallel()
 			args := []string{"plugin", "test", p.Build(t), "--cases", suite, "--config", fx.noGrants}

@@ -8,8 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gatehouse/gatehouse/app/attrs"
-	"github.com/gatehouse/gatehouse/app/config"
+	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/policy"
 )
@@ -44,7 +43,8 @@ Without arguments it checks the configured policy.entities. Exit status 1 when
 there is any problem other than a warning.`,
 		Example: `  gatehouse policy check conformance/arpoc/config
   gatehouse policy check conformance/arpoc/config conformance/arpoc/tests/broken_definitions --output json`,
-		RunE: runPolicyCheck,
+		Annotations: map[string]string{"doctest": "finding broken_definitions (it shows the problems of broken entities)"},
+		RunE:        runPolicyCheck,
 	}
 	addOutputFlag(cmd)
 	return cmd
@@ -154,42 +154,22 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 	if err != nil {
 		return policyPlugins{}, err
 	}
-	hc, err := offlineConfig(cmd)
-	if err != nil {
-		return policyPlugins{}, err
-	}
-	hc.PluginDir = dir
-	h, err := host.New(hc, nil)
-	if err != nil {
-		return policyPlugins{}, usage("%v", err)
-	}
 	ctx := cmd.Context()
-	closeHost := func() { h.Close(context.WithoutCancel(ctx)) }
-	if err := h.LoadDir(ctx); err != nil {
-		closeHost()
+	h, err := app.Open(ctx, f, offline(cmd, dir))
+	if err != nil {
 		return policyPlugins{}, usage("%v", err)
 	}
+	closeHost := func() { h.Close(context.WithoutCancel(ctx)) }
 	for _, st := range h.Plugins() {
 		if st.Status == host.StatusError {
 			fmt.Fprintf(cmd.ErrOrStderr(), "gatehouse: plugin %s: %s\n", st.File, st.Message)
 		}
 	}
-	pc := hostPolicy(f, h)
+	pc, setters := app.PolicyPlugins(f, h)
 	return policyPlugins{
 		environment: pc.Environment,
-		setters:     attrs.ObjectSetters(h, nil),
+		setters:     setters,
 		obligations: pc.Obligations,
 		close:       closeHost,
 	}, nil
-}
-
-// hostPolicy returns the engine configuration in which h's plugins supply
-// environment attributes and carry out obligations, named through the
-// configured policy.obligations: what policy eval, policy test and serve
-// decide with.
-func hostPolicy(f *config.File, h *host.Host) policy.Config {
-	return policy.Config{
-		Environment: attrs.Environment{Host: h},
-		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations},
-	}
 }

@@ -46,8 +46,9 @@ bad usage, an unreadable context or an unknown policy set.`,
       --policy-set com.example.policysets.inTestGroup --context - --output json
   echo '{}' | gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.default \
       --context - --plugins plugins/`,
-		Args: cobra.NoArgs,
-		RunE: runPolicyEval,
+		Annotations: map[string]string{"doctest": "finding policysets.default (it grants in working hours only)"},
+		Args:        cobra.NoArgs,
+		RunE:        runPolicyEval,
 	}
 	cmd.Flags().StringArray("entities", nil, "a folder or file of entities; repeatable (default: the configured policy.entities)")
 	cmd.Flags().String("policy-set", "", "the id of the policy set to evaluate")

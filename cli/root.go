@@ -1,5 +1,6 @@
-// Package cli holds the gatehouse commands. It wires the domain packages
-// and the host together and owns flags and configuration.
+// Package cli holds the gatehouse commands: their flags, their printing
+// and their exit statuses. Package app builds what they run from the
+// configuration.
 package cli
 
 import (
@@ -75,6 +76,7 @@ environment setters, object setters and simulation agents) through a versioned
 ABI, and serves them over HTTP.`,
 		Example: `  gatehouse serve --plugins plugins
   gatehouse plugin list plugins --output json`,
+		Annotations:   map[string]string{"doctest": "skip gatehouse serve (it serves until stopped)"},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -97,17 +99,6 @@ func loadConfig(cmd *cobra.Command) (*config.File, error) {
 		return nil, usage("%v", err)
 	}
 	return f, nil
-}
-
-// newLogger returns the logger the configuration asks for, writing to w.
-func newLogger(f *config.File, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(f.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if f.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // addOutputFlag adds --output text|json to cmd.

@@ -35,6 +35,8 @@ A consumer that authorizes commands by bearer token takes one from
   echo '{"action":"query","target":{"features":["versions","profiles","pairs"]}}' | gatehouse send --to http://127.0.0.1:8080 -
   gatehouse send --to https://127.0.0.1:8443 --insecure --timeout 5s query.json
   GATEHOUSE_TOKEN="$(cat token.jwt)" gatehouse send --to https://fw1.example.net deny.json`,
+		Annotations: map[string]string{"doctest": "skip fw1.example.net (a consumer of the reader's)\n" +
+			"skip https://127.0.0.1:8443 (a consumer over TLS of the reader's)"},
 		Args: cobra.ExactArgs(1),
 		RunE: runSend,
 	}

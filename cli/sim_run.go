@@ -10,9 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/app/agents"
-	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -76,12 +74,12 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 		return usage("--%v", err)
 	}
 	ctx := cmd.Context()
-	sessions, closeSessions, err := openSessions(cmd, assigned)
+	team, closeAgents, err := openAgents(cmd, assigned)
 	if err != nil {
 		return err
 	}
-	defer closeSessions()
-	cfg.Agent = agents.Team(assigned, sessions)
+	defer closeAgents()
+	cfg.Agent = team
 	for _, out := range []struct {
 		flag string
 		dst  *io.Writer
@@ -127,50 +125,36 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	return tw.Flush()
 }
 
-// openSessions starts a host on the plugin folder if some agent is not
-// built in, and opens one session per plugin agent component. The
-// returned function closes the sessions and the host.
-func openSessions(cmd *cobra.Command, assigned map[string]string) (map[string]agents.Session, func(), error) {
+// openAgents loads the plugin folder if some agent is not built in, and
+// opens a session per plugin agent component: it returns the Config.Agent
+// of the run and the function that closes the sessions and the plugins.
+func openAgents(cmd *cobra.Command, assigned map[string]string) (func(actor string) (simulate.Agent, error), func(), error) {
 	names := agent.Plugins(assigned)
-	sessions := map[string]agents.Session{}
 	if len(names) == 0 {
-		return sessions, func() {}, nil
+		return agent.Play(assigned, nil), func() {}, nil
 	}
-	hc, err := offlineConfig(cmd)
+	f, err := loadConfig(cmd)
 	if err != nil {
 		return nil, nil, err
 	}
-	if dir, _ := cmd.Flags().GetString("plugins"); dir != "" {
-		hc.PluginDir = dir
+	dir := f.PluginsDir
+	if d, _ := cmd.Flags().GetString("plugins"); d != "" {
+		dir = d
 	}
-	if st, err := os.Stat(hc.PluginDir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, nil, usage("agents %s are not built in (%s), and the plugin folder %s is not a folder",
-			strings.Join(names, ", "), strings.Join(agent.Names, ", "), hc.PluginDir)
+			strings.Join(names, ", "), strings.Join(agent.Names, ", "), dir)
 	}
 	ctx := cmd.Context()
-	h, err := host.New(hc, nil)
+	h, err := app.Open(ctx, f, offline(cmd, dir))
 	if err != nil {
 		return nil, nil, usage("%v", err)
 	}
-	var opened []*host.Session
-	closeAll := func() {
-		for _, s := range opened {
-			s.Close()
-		}
-		h.Close(context.WithoutCancel(ctx))
+	closeHost := func() { h.Close(context.WithoutCancel(ctx)) }
+	team, closeSessions, err := app.Agents(ctx, h, assigned)
+	if err != nil {
+		closeHost()
+		return nil, nil, usage("%v", err) // it names the agent, and its plugin if there is one
 	}
-	if err := h.LoadDir(ctx); err != nil {
-		closeAll()
-		return nil, nil, usage("%v", err)
-	}
-	for _, name := range names {
-		s, err := h.Session(ctx, abi.KindAgent, name)
-		if err != nil {
-			closeAll()
-			return nil, nil, usage("%v", err) // it names the agent, and its plugin if there is one
-		}
-		opened = append(opened, s)
-		sessions[name] = s
-	}
-	return sessions, closeAll, nil
+	return team, func() { closeSessions(); closeHost() }, nil
 }

@@ -41,10 +41,10 @@ func benchCallWasm(b *testing.B, wasm, component string) {
 // logic in each language, through the native binding of each PDK.
 func BenchmarkCallNative(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchCallWasm(b, wasmbuild.Go(b, srcBasics), "echo") })
-	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, cBasics), "echo") })
-	b.Run("rust", func(b *testing.B) { benchCallWasm(b, wasmbuild.Rust.Plugin(b, rsBasics), "echo") })
-	b.Run("zig", func(b *testing.B) { benchCallWasm(b, wasmbuild.Zig.Plugin(b, zigBasics), "echo") })
-	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, asBasics), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, "c-basics"), "echo") })
+	b.Run("rust", func(b *testing.B) { benchCallWasm(b, wasmbuild.Rust.Plugin(b, "rs-basics"), "echo") })
+	b.Run("zig", func(b *testing.B) { benchCallWasm(b, wasmbuild.Zig.Plugin(b, "zig-basics"), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, "as-basics"), "echo") })
 }
 
 // BenchmarkCallExtism calls the same component through the Extism binding:
@@ -52,8 +52,8 @@ func BenchmarkCallNative(b *testing.B) {
 // with the Extism kernel's imports, and with the Extism AssemblyScript PDK.
 func BenchmarkCallExtism(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchCallWasm(b, wasmbuild.Go(b, srcBasicsExtism), "echo") })
-	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, cEchoExtism), "echo") })
-	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, asEchoExtism), "echo") })
+	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, "c-echo-extism"), "echo") })
+	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, "as-echo-extism"), "echo") })
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go

@@ -87,9 +87,9 @@ func (s *moduleShape) hasMarker() bool {
 // extismPlugin returns the name and Extism configuration of the plugin in
 // file, which exports no ABI marker, or the error that refuses it: err,
 // which inspecting its shape gave, said with how to serve it.
-func (h *Host) extismPlugin(file string, shape *moduleShape, err error) (string, *ExtismConfig, error) {
+func (h *Host) extismPlugin(cfg *Config, file string, shape *moduleShape, err error) (string, *ExtismConfig, error) {
 	name := strings.TrimSuffix(filepath.Base(file), ".wasm")
-	if x := h.cfg.Plugins[name].Extism; x != nil {
+	if x := cfg.Plugins[name].Extism; x != nil {
 		return name, x, nil
 	}
 	var e *abi.Error
@@ -101,7 +101,7 @@ func (h *Host) extismPlugin(file string, shape *moduleShape, err error) (string,
 
 // loadExtism loads the plain Extism plugin name, of module shape, as x
 // configures it, compiled with cache.
-func (h *Host) loadExtism(ctx context.Context, cache wazero.CompilationCache, file string, wasm []byte, in *Inspection,
+func (h *Host) loadExtism(ctx context.Context, cfg *Config, cache wazero.CompilationCache, file string, wasm []byte, in *Inspection,
 	shape *moduleShape, name string, x *ExtismConfig) (*Plugin, *Inspection, error) {
 	shape.Binding, in.Binding = BindingExtism, BindingExtism
 	manifest := x.manifest(name)
@@ -109,7 +109,7 @@ func (h *Host) loadExtism(ctx context.Context, cache wazero.CompilationCache, fi
 	if err := errors.Join(x.Validate(), manifest.Validate()); err != nil {
 		return nil, in, abi.Errorf(abi.CodeBadManifest, "plugins.%s.extism: %s", name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	if err := h.cfg.checkBinding(name, file, in.SHA256); err != nil {
+	if err := cfg.checkBinding(name, file, in.SHA256); err != nil {
 		return nil, in, err
 	}
 	exports := map[componentKey]string{}
@@ -119,7 +119,7 @@ func (h *Host) loadExtism(ctx context.Context, cache wazero.CompilationCache, fi
 		}
 		exports[componentKey{c.Kind, c.Name}] = export
 	}
-	limits, grants := h.cfg.pluginConfig(name)
+	limits, grants := cfg.pluginConfig(name)
 	logger := h.logger.With("plugin", name)
 	m, err := h.newExtismModule(ctx, cache, wasm, name, limits, grants, logger, x)
 	if err != nil {
@@ -150,7 +150,7 @@ func (h *Host) CallExtism(ctx context.Context, file, export string, input []byte
 	if err != nil {
 		return nil, fmt.Errorf("read plugin: %w", err)
 	}
-	limits := h.cfg.Limits.Or(DefaultLimits)
+	limits := h.config().Limits.Or(DefaultLimits)
 	m, err := h.newExtismModule(ctx, nil, wasm, "", limits, grants, h.logger, &x)
 	if err != nil {
 		return nil, err

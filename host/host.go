@@ -31,7 +31,10 @@ import (
 // Host loads plugins and serves calls to their components. It is safe for
 // concurrent use.
 type Host struct {
-	cfg     Config
+	cfg Config
+	// conf holds the limits and plugins of cfg as Reconfigure last set
+	// them; loads read it, never cfg's.
+	conf    atomic.Pointer[Config]
 	logger  *slog.Logger
 	caches  *codecache.Caches
 	store   *store.Store
@@ -62,7 +65,9 @@ type slot struct {
 	plugin  *Plugin    // the version serving, nil when none
 	loadErr *abi.Error // why the newest content of the file did not load
 	failed  string     // sha256 of that content
-	in      *Inspection
+	// failedConf is the configuration that content failed under.
+	failedConf *Config
+	in         *Inspection
 	// conflict is why plugin, loaded, does not serve: another file declares
 	// its name (see resolveNames).
 	conflict *abi.Error
@@ -84,15 +89,11 @@ func newRegistry() *registry {
 // New returns a Host for cfg. It opens the compilation cache and the store
 // but loads nothing; call Start or LoadDir.
 func New(cfg Config, reg prometheus.Registerer) (*Host, error) {
-	if err := cfg.Limits.Validate(); err != nil {
-		return nil, fmt.Errorf("limits: %w", err)
-	}
-	for name, pc := range cfg.Plugins {
-		if err := pc.Validate(); err != nil {
-			return nil, errors.Join(prefixed("plugins."+name+".", err)...)
-		}
+	if err := validatePlugins(cfg.Limits, cfg.Plugins); err != nil {
+		return nil, err
 	}
 	h := &Host{cfg: cfg, logger: cfg.Logger, slots: map[string]*slot{}, metrics: newMetrics(reg)}
+	h.conf.Store(&cfg)
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
@@ -267,6 +268,7 @@ func (h *Host) unlockFile(file string) {
 // loading is the outcome of loading a file, not yet published.
 type loading struct {
 	file    string
+	conf    *Config // the configuration of the load
 	sha256  string
 	gone    bool // the file no longer exists
 	closed  bool // the host is closed
@@ -301,17 +303,18 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 		l.err = abi.Errorf(abi.CodeBadManifest, "read: %v", err)
 		return l
 	}
-	l.sha256 = sha256Hex(wasm)
+	l.sha256, l.conf = sha256Hex(wasm), h.config()
 	h.mu.Lock()
 	if s := h.slots[file]; s != nil {
-		serving := s.plugin != nil && s.plugin.Quarantined() == nil && s.plugin.SHA256 == l.sha256 && s.loadErr == nil
-		l.skip = serving || s.loadErr != nil && s.failed == l.sha256
+		serving := s.plugin != nil && s.plugin.Quarantined() == nil && s.plugin.SHA256 == l.sha256 && s.loadErr == nil &&
+			s.plugin.configured(l.conf)
+		l.skip = serving || s.loadErr != nil && s.failed == l.sha256 && s.failedConf == l.conf
 	}
 	h.mu.Unlock()
 	if l.skip {
 		return l
 	}
-	p, in, err := h.load(ctx, file, wasm)
+	p, in, err := h.load(ctx, l.conf, file, wasm)
 	l.plugin, l.in = p, in
 	if err != nil {
 		// A load its caller gave up on, or Close stopped, says nothing of
@@ -361,9 +364,9 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 		h.metrics.reloads.WithLabelValues("unchanged").Inc()
 		return nil
 	case l.err != nil && l.retry:
-		return h.loadFailed(l.file, l.in, l.err, "")
+		return h.loadFailed(l.file, l.in, l.err, "", nil)
 	case l.err != nil:
-		return h.loadFailed(l.file, l.in, l.err, l.sha256)
+		return h.loadFailed(l.file, l.in, l.err, l.sha256, l.conf)
 	}
 	p := l.plugin
 	h.mu.Lock()
@@ -378,7 +381,7 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 		h.slots[l.file] = s
 	}
 	old := s.plugin
-	s.plugin, s.loadErr, s.failed, s.in = p, nil, "", l.in
+	s.plugin, s.loadErr, s.failed, s.failedConf, s.in = p, nil, "", nil, l.in
 	h.publish()
 	conflict := s.conflict
 	h.mu.Unlock()
@@ -399,15 +402,16 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 
 // loadFailed records why file did not load and returns it as a LoadError.
 // A load of the file's content sum is not tried again until the content
-// changes; an empty sum lets the next load try it.
-func (h *Host) loadFailed(file string, in *Inspection, e *abi.Error, sum string) error {
+// or the configuration conf changes; an empty sum lets the next load try
+// it.
+func (h *Host) loadFailed(file string, in *Inspection, e *abi.Error, sum string, conf *Config) error {
 	h.mu.Lock()
 	s := h.slots[file]
 	if s == nil {
 		s = &slot{file: file}
 		h.slots[file] = s
 	}
-	s.loadErr, s.failed = e, sum
+	s.loadErr, s.failed, s.failedConf = e, sum, conf
 	if in != nil {
 		s.in = in
 	}

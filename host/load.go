@@ -49,7 +49,7 @@ func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 		return nil, errClosed(file)
 	}
 	defer done()
-	p, in, err := h.load(ctx, file, wasm)
+	p, in, err := h.load(ctx, h.config(), file, wasm)
 	if err != nil {
 		in.Problems = append(in.Problems, asABIError(err))
 		return in, nil
@@ -70,7 +70,7 @@ func (h *Host) Inspect(ctx context.Context, file string) (*Inspection, error) {
 //
 // The plugin holds the compilation cache of its content until it is
 // closed; a load that fails gives it back at once.
-func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, in *Inspection, err error) {
+func (h *Host) load(ctx context.Context, cfg *Config, file string, wasm []byte) (p *Plugin, in *Inspection, err error) {
 	in = &Inspection{File: file, SHA256: sha256Hex(wasm), Size: len(wasm)}
 	cache, err := h.caches.Acquire(in.SHA256)
 	if err != nil {
@@ -79,21 +79,23 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, i
 	defer func() {
 		if p == nil {
 			h.releaseCache(ctx, in.SHA256)
+		} else {
+			p.conf = cfg
 		}
 	}()
 
-	defaults := h.cfg.Limits.Or(DefaultLimits)
+	defaults := cfg.Limits.Or(DefaultLimits)
 	cw, err := h.compile(ctx, cache, wasm, defaults.MemoryPages)
 	if cw != nil && cw.shape != nil {
 		sh := cw.shape
 		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
 	}
 	if err != nil && cw != nil && cw.shape != nil && !cw.shape.hasMarker() {
-		name, x, err := h.extismPlugin(file, cw.shape, err)
+		name, x, err := h.extismPlugin(cfg, file, cw.shape, err)
 		if err != nil {
 			return nil, in, err
 		}
-		return h.loadExtism(ctx, cache, file, wasm, in, cw.shape, name, x)
+		return h.loadExtism(ctx, cfg, cache, file, wasm, in, cw.shape, name, x)
 	}
 	if err != nil {
 		return nil, in, err
@@ -116,12 +118,12 @@ func (h *Host) load(ctx context.Context, file string, wasm []byte) (p *Plugin, i
 				"plugin", manifest.Name, "kind", c.Kind, "component", c.Name)
 		}
 	}
-	limits, grants := h.cfg.pluginConfig(manifest.Name)
+	limits, grants := cfg.pluginConfig(manifest.Name)
 	if err = manifest.Validate(); err != nil {
 		err = &abi.Error{Code: abi.CodeBadManifest, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
 	if err == nil {
-		err = h.cfg.checkBinding(manifest.Name, file, in.SHA256)
+		err = cfg.checkBinding(manifest.Name, file, in.SHA256)
 	}
 	if err == nil {
 		err = shape.checkExports(manifest)

@@ -26,6 +26,8 @@ type Plugin struct {
 	LoadedAt time.Time
 
 	grants Grants
+	// conf is the configuration the plugin was loaded under.
+	conf   *Config
 	logger *slog.Logger
 	// starts is whether the module exports gatehouse_start.
 	starts bool

@@ -2,7 +2,8 @@ package openc2
 
 import (
 	"encoding/json"
-	"slices"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // ResponseType is the response_requested argument (LS v1.0 section 3.4.2.15).
@@ -38,45 +39,45 @@ type Args struct {
 // does but without validating it.
 func (a Args) MarshalJSON() ([]byte, error) {
 	var e encoder
-	e.args(&path{name: "args"}, &a)
+	e.args(&path{Name: "args"}, &a)
 	return e.result()
 }
 
 // args reads Args at p.
 func (d *decoder) args(p *path) (*Args, error) {
 	a := &Args{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "start_time":
-			a.StartTime, o.err = d.intPtr(&fp)
+			a.StartTime, o.Err = d.IntPtr(&fp)
 		case "stop_time":
-			a.StopTime, o.err = d.intPtr(&fp)
+			a.StopTime, o.Err = d.IntPtr(&fp)
 		case "duration":
-			a.Duration, o.err = d.intPtr(&fp)
+			a.Duration, o.Err = d.IntPtr(&fp)
 		case "response_requested":
 			var s string
-			s, o.err = d.str(&fp, responseTypes...)
+			s, o.Err = d.Str(&fp, responseTypes...)
 			a.ResponseRequested = ResponseType(s)
 		case "slpf":
-			a.SLPF, o.err = d.slpfArgs(&fp)
+			a.SLPF, o.Err = d.slpfArgs(&fp)
 		default:
-			o.err = d.extension(&fp, &a.Extensions, "argument")
+			o.Err = d.extension(&fp, &a.Extensions, "argument")
 		}
 	}
-	return a, o.err
+	return a, o.Err
 }
 
 // extension reads the "x-" extension at p, a member of args or results
 // named by p's last member name, into *m; what names the kind of member in
 // errors.
 func (d *decoder) extension(p *path, m *map[string]json.RawMessage, what string) error {
-	nsid := string(p.key)
+	nsid := string(p.Key)
 	if msg := checkNsid(nsid); msg != "" {
 		return fail(p, "unknown %s: %s", what, msg)
 	}
-	v, err := d.opaque(p)
+	v, err := d.Opaque(p)
 	if err != nil {
 		return err
 	}
@@ -91,35 +92,26 @@ func (d *decoder) extension(p *path, m *map[string]json.RawMessage, what string)
 // encoding/json writes a map; every extension name starts with "x-" and so
 // comes last.
 func (e *encoder) args(p *path, a *Args) {
-	start := e.begin()
-	e.intField("duration", a.Duration)
-	e.strField(p, "response_requested", string(a.ResponseRequested))
+	start := e.Begin()
+	e.IntField("duration", a.Duration)
+	e.StrField(p, "response_requested", string(a.ResponseRequested))
 	if a.SLPF != nil {
-		e.key("slpf")
-		e.slpfArgs(&path{up: p, name: "slpf"}, a.SLPF)
+		e.Key("slpf")
+		e.slpfArgs(&path{Up: p, Name: "slpf"}, a.SLPF)
 	}
-	e.intField("start_time", a.StartTime)
-	e.intField("stop_time", a.StopTime)
+	e.IntField("start_time", a.StartTime)
+	e.IntField("stop_time", a.StopTime)
 	e.extensions(p, a.Extensions)
-	e.end(start)
+	e.End(start)
 }
 
 // extensions writes the members of m in the order of their names.
 func (e *encoder) extensions(p *path, m map[string]json.RawMessage) {
 	var buf [8]string
-	for _, k := range sortedKeys(m, buf[:0]) {
-		e.member(p, k)
-		e.raw(&path{up: p, name: k}, m[k])
+	for _, k := range jsonform.SortedKeys(m, buf[:0]) {
+		e.Member(p, k)
+		e.Raw(&path{Up: p, Name: k}, m[k])
 	}
-}
-
-// sortedKeys appends the keys of m to buf and sorts them.
-func sortedKeys[K ~string, V any](m map[K]V, buf []K) []K {
-	for k := range m {
-		buf = append(buf, k)
-	}
-	slices.Sort(buf)
-	return buf
 }
 
 // validate checks a against LS v1.0 section 3.3.1.4; p is its path.
@@ -145,7 +137,7 @@ func (a *Args) validate(p *path) error {
 		return failAt(p, "response_requested", "%q: must be none, ack, status or complete", a.ResponseRequested)
 	}
 	if a.SLPF != nil {
-		if err := a.SLPF.validate(&path{up: p, name: "slpf"}); err != nil {
+		if err := a.SLPF.validate(&path{Up: p, Name: "slpf"}); err != nil {
 			return err
 		}
 	}
@@ -156,8 +148,8 @@ func (a *Args) validate(p *path) error {
 // or results at p; what names the kind of member in errors.
 func validateExtensions(p *path, m map[string]json.RawMessage, what string) error {
 	var buf [8]string
-	for _, k := range sortedKeys(m, buf[:0]) {
-		kp := &path{up: p, name: k}
+	for _, k := range jsonform.SortedKeys(m, buf[:0]) {
+		kp := &path{Up: p, Name: k}
 		if msg := checkNsid(k); msg != "" || known(k, profiles) {
 			return fail(kp, "unknown %s", what)
 		}

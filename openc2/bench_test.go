@@ -72,3 +72,44 @@ func BenchmarkCodec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGeneric measures the generic form, in which commands and
+// responses cross the plugin ABI, for the messages of BenchmarkCodec: a
+// decoded message to its generic form, back (with validation), and both.
+func BenchmarkGeneric(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(vectorDir, codecs[0].vector))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd, err := DecodeCommand(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if data, err = os.ReadFile(filepath.Join(vectorDir, codecs[1].vector)); err != nil {
+		b.Fatal(err)
+	}
+	resp, err := DecodeResponse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gc, _ := CommandToGeneric(cmd)
+	gr, _ := ResponseToGeneric(resp)
+	for _, bm := range []struct {
+		name string
+		run  func() error
+	}{
+		{"command/to", func() error { _, err := CommandToGeneric(cmd); return err }},
+		{"command/from", func() error { _, err := CommandFromGeneric(gc); return err }},
+		{"response/to", func() error { _, err := ResponseToGeneric(resp); return err }},
+		{"response/from", func() error { _, err := ResponseFromGeneric(gr); return err }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bm.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,12 +1,40 @@
 package openc2
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
+)
+
+// decoder reads the JSON of this package's types, each with a method of
+// its own over the readers of jsonform.
+type decoder struct{ jsonform.Decoder }
+
+// finish ends reading a document as jsonform's Finish does, with a fault
+// turned into an *Error.
+func (d *decoder) finish(p *path, err error) error { return public(d.Finish(p, err)) }
+
+// encoder writes the JSON of this package's types, each with a method of
+// its own over the writer of jsonform.
+type encoder struct{ jsonform.Encoder }
+
+// result returns what was written, or the first fault as an *Error.
+func (e *encoder) result() ([]byte, error) {
+	b, err := e.Result()
+	return b, public(err)
+}
+
+// ValidString reports whether s is UTF-8 text that I-JSON allows (RFC 7493
+// section 2.1): the strings the codec reads and writes. A value from
+// outside a message, such as an HTTP header, must pass it before it goes
+// into one.
+func ValidString(s string) bool { return jsonform.TextFault(s) == "" }
 
 // DecodeCommand decodes and validates one Command (LS v1.0 section 3.3.1) from
 // JSON. Unknown fields, duplicate keys and trailing data are errors; every
 // error is an *Error naming the JSON path.
 func DecodeCommand(data []byte) (*Command, error) {
-	d := decoder{data: data}
+	d := decoder{jsonform.Decoder{Data: data}}
 	c, err := d.command(nil)
 	if err := d.finish(nil, err); err != nil {
 		return nil, err
@@ -20,7 +48,7 @@ func DecodeCommand(data []byte) (*Command, error) {
 // DecodeResponse decodes and validates one Response (LS v1.0 section 3.3.2) from
 // JSON, as strictly as DecodeCommand.
 func DecodeResponse(data []byte) (*Response, error) {
-	d := decoder{data: data}
+	d := decoder{jsonform.Decoder{Data: data}}
 	r, err := d.response(nil)
 	if err := d.finish(nil, err); err != nil {
 		return nil, err
@@ -39,7 +67,7 @@ func EncodeCommand(c *Command) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	e := encoder{b: make([]byte, 0, 512)}
+	e := encoder{jsonform.Encoder{B: make([]byte, 0, 512)}}
 	e.command(nil, c)
 	return e.result()
 }
@@ -50,7 +78,7 @@ func EncodeResponse(r *Response) ([]byte, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	e := encoder{b: make([]byte, 0, 512)}
+	e := encoder{jsonform.Encoder{B: make([]byte, 0, 512)}}
 	e.response(nil, r)
 	return e.result()
 }
@@ -59,30 +87,30 @@ func EncodeResponse(r *Response) ([]byte, error) {
 func (d *decoder) command(p *path) (*Command, error) {
 	c := &Command{}
 	var action, target bool
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "action":
 			var a string
-			a, o.err = d.str(&fp, actionNames...)
+			a, o.Err = d.Str(&fp, actionNames...)
 			c.Action, action = Action(a), true
 		case "target":
-			c.Target, o.err = d.target(&fp)
+			c.Target, o.Err = d.target(&fp)
 			target = true
 		case "args":
-			c.Args, o.err = d.args(&fp)
+			c.Args, o.Err = d.args(&fp)
 		case "actuator":
-			c.Actuator, o.err = d.actuator(&fp)
+			c.Actuator, o.Err = d.actuator(&fp)
 		case "command_id":
-			c.CommandID, o.err = d.str(&fp)
+			c.CommandID, o.Err = d.Str(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
 	switch {
-	case o.err != nil:
-		return nil, o.err
+	case o.Err != nil:
+		return nil, o.Err
 	case !action:
 		return nil, failAt(p, "action", "missing required field")
 	case !target:
@@ -93,54 +121,54 @@ func (d *decoder) command(p *path) (*Command, error) {
 
 // command writes c at p.
 func (e *encoder) command(p *path, c *Command) {
-	start := e.begin()
-	e.key("action")
-	e.str(&path{up: p, name: "action"}, string(c.Action))
-	e.key("target")
-	e.target(&path{up: p, name: "target"}, c.Target)
+	start := e.Begin()
+	e.Key("action")
+	e.Str(&path{Up: p, Name: "action"}, string(c.Action))
+	e.Key("target")
+	e.target(&path{Up: p, Name: "target"}, c.Target)
 	if c.Args != nil {
-		e.key("args")
-		e.args(&path{up: p, name: "args"}, c.Args)
+		e.Key("args")
+		e.args(&path{Up: p, Name: "args"}, c.Args)
 	}
 	if c.Actuator != nil {
-		e.key("actuator")
-		e.actuator(&path{up: p, name: "actuator"}, c.Actuator)
+		e.Key("actuator")
+		e.actuator(&path{Up: p, Name: "actuator"}, c.Actuator)
 	}
-	e.strField(p, "command_id", c.CommandID)
-	e.end(start)
+	e.StrField(p, "command_id", c.CommandID)
+	e.End(start)
 }
 
 // actuator reads the Actuator choice at p.
 func (d *decoder) actuator(p *path) (*Actuator, error) {
 	a := &Actuator{}
-	o := d.object(p)
-	if o.one(p, "actuator profile") {
-		fp := o.path(p)
-		if string(o.key) == "slpf" {
+	o := d.Object(p)
+	if o.One(p, "actuator profile") {
+		fp := o.Path(p)
+		if string(o.Key) == "slpf" {
 			a.Profile = "slpf"
-			a.Value, o.err = d.slpfActuator(&fp)
-		} else if a.Profile = string(o.key); checkNsid(a.Profile) != "" {
-			o.err = fail(&fp, "%s", checkNsid(a.Profile))
+			a.Value, o.Err = d.slpfActuator(&fp)
+		} else if a.Profile = string(o.Key); checkNsid(a.Profile) != "" {
+			o.Err = fail(&fp, "%s", checkNsid(a.Profile))
 		} else {
-			a.Value, o.err = d.opaque(&fp)
+			a.Value, o.Err = d.Opaque(&fp)
 		}
-		o.end(p, "actuator profile")
+		o.End(p, "actuator profile")
 	}
-	return a, o.err
+	return a, o.Err
 }
 
 // actuator writes a at p.
 func (e *encoder) actuator(p *path, a *Actuator) {
-	start := e.begin()
-	e.member(p, a.Profile)
-	fp := &path{up: p, name: a.Profile}
+	start := e.Begin()
+	e.Member(p, a.Profile)
+	fp := &path{Up: p, Name: a.Profile}
 	switch v := a.Value.(type) {
 	case *SLPFActuator:
 		e.slpfActuator(fp, v)
 	case json.RawMessage:
-		e.raw(fp, v)
+		e.Raw(fp, v)
 	default:
-		e.setErr(fail(fp, "unsupported specifiers type %T", a.Value))
+		e.SetErr(fail(fp, "unsupported specifiers type %T", a.Value))
 	}
-	e.end(start)
+	e.End(start)
 }

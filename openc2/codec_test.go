@@ -199,3 +199,35 @@ func TestEncodeValidates(t *testing.T) {
 		t.Fatalf("nil features: %s, %v", b, err)
 	}
 }
+
+// TestFaultOrder pins which fault a message with several is reported by:
+// syntax first, then duplicate keys, nesting and I-JSON text in document
+// order, then the first structural fault in document order, then validation.
+func TestFaultOrder(t *testing.T) {
+	tests := []struct{ name, in, err string }{
+		{"empty", " \n", "empty document"},
+		{"nothing", "", "empty document"},
+		{"syntax after a type fault", `{"target":{"uri":1},"action":"deny"} x`, "invalid JSON at offset 38: invalid character 'x' after top-level value"},
+		{"NUL after the message", "{\"action\":\"deny\",\"target\":{\"uri\":\"https://a\"}}\x00", "invalid JSON at offset 47: invalid character '\\x00' after top-level value"},
+		{"duplicate after a type fault", `{"target":{"uri":1},"action":"deny","action":"deny"}`, "action: duplicate key"},
+		{"nesting after a type fault", `{"target":{"uri":1},"action":"deny","args":{"x-a":{"b":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}}}`, "args.x-a.b" + strings.Repeat("[0]", 61) + ": nesting deeper than 64 levels"},
+		{"text after a type fault", "{\"target\":{\"uri\":1},\"action\":\"de\xffny\"}", "action: invalid UTF-8 in string (RFC 7493 section 2.1)"},
+		{"type faults in document order", `{"target":{"uri":1},"action":5}`, "target.uri: expected a string, got number"},
+		{"unknown field before missing one", `{"target":{"uri":"https://a"},"x":1}`, "x: unknown field"},
+		{"missing field", `{"target":{"uri":"https://a"}}`, "action: missing required field"},
+		{"type fault before validation", `{"action":"block","target":{"uri":1}}`, "target.uri: expected a string, got number"},
+		{"validation", `{"action":"block","target":{"uri":"https://a"}}`, `action: unknown action "block"`},
+		{"choice lists its members", `{"action":"deny","target":{"uri":"https://a","ipv4_net":"10.0.0.1"}}`, "target: must hold exactly one target type, got 2 (ipv4_net, uri)"},
+		{"empty choice", `{"action":"deny","target":{}}`, "target: must hold exactly one target type, got none"},
+		{"actuator choice", `{"action":"deny","target":{"uri":"https://a"},"actuator":{"slpf":{},"x-a":{}}}`, "actuator: must hold exactly one actuator profile, got 2 (slpf, x-a)"},
+		{"top level array", `[{"action":"deny"}]`, "expected an object, got array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeCommand([]byte(tt.in))
+			if err == nil || err.Error() != tt.err {
+				t.Fatalf("error %v, want %s", err, tt.err)
+			}
+		})
+	}
+}

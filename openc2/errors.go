@@ -3,6 +3,8 @@ package openc2
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // ErrInvalid is the sentinel every *Error matches with errors.Is, unless it
@@ -48,4 +50,35 @@ func (e *Error) Is(target error) bool {
 // errorf returns an *Error at path.
 func errorf(path, format string, args ...any) *Error {
 	return &Error{Path: path, Message: fmt.Sprintf(format, args...)}
+}
+
+// path is the JSON path of a value, as errors name it.
+type path = jsonform.Path
+
+// fail returns an *Error at p.
+func fail(p *path, format string, args ...any) error {
+	return errorf(p.String(), format, args...)
+}
+
+// failAt returns an *Error at the member name of p.
+func failAt(p *path, name, format string, args ...any) error {
+	return fail(&path{Up: p, Name: name}, format, args...)
+}
+
+// within returns err with its path placed under p.
+func within(p *path, err error) error {
+	err = public(err)
+	if e, ok := err.(*Error); ok && p != nil {
+		e.Path = p.Under(e.Path)
+	}
+	return err
+}
+
+// public returns err, a fault of the JSON machinery turned into the *Error
+// it stands for.
+func public(err error) error {
+	if e, ok := err.(*jsonform.Error); ok {
+		return &Error{Path: e.Path, Message: e.Message}
+	}
+	return err
 }

@@ -2,8 +2,8 @@ package openc2
 
 import (
 	"encoding/json"
-	"math"
-	"strconv"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // GenericCommand is a Command in its generic form: the members of its LS
@@ -43,10 +43,16 @@ type GenericResponse struct {
 // Actuator do not list, or on extension JSON that DecodeCommand would
 // refuse, with an *Error naming the path of the value.
 func CommandToGeneric(c *Command) (GenericCommand, error) {
+	v, err := commandToGeneric(c)
+	return v, public(err)
+}
+
+// commandToGeneric is CommandToGeneric, with faults of the JSON machinery left as they are.
+func commandToGeneric(c *Command) (GenericCommand, error) {
 	g := GenericCommand{Action: string(c.Action), CommandID: c.CommandID}
 	var err error
-	tp := &path{name: "target"}
-	if g.Target, err = choiceToGeneric(&path{up: tp, name: c.Target.Name}, c.Target.Name, c.Target.Value); err != nil {
+	tp := &path{Name: "target"}
+	if g.Target, err = choiceToGeneric(&path{Up: tp, Name: c.Target.Name}, c.Target.Name, c.Target.Value); err != nil {
 		return g, err
 	}
 	if c.Args != nil {
@@ -55,7 +61,7 @@ func CommandToGeneric(c *Command) (GenericCommand, error) {
 		}
 	}
 	if a := c.Actuator; a != nil {
-		ap := &path{up: &path{name: "actuator"}, name: a.Profile}
+		ap := &path{Up: &path{Name: "actuator"}, Name: a.Profile}
 		if g.Actuator, err = choiceToGeneric(ap, a.Profile, a.Value); err != nil {
 			return g, err
 		}
@@ -67,6 +73,12 @@ func CommandToGeneric(c *Command) (GenericCommand, error) {
 // reads back as r. Like CommandToGeneric it does not validate r and fails
 // only on extension JSON that DecodeResponse would refuse.
 func ResponseToGeneric(r *Response) (GenericResponse, error) {
+	v, err := responseToGeneric(r)
+	return v, public(err)
+}
+
+// responseToGeneric is ResponseToGeneric, with faults of the JSON machinery left as they are.
+func responseToGeneric(r *Response) (GenericResponse, error) {
 	g := GenericResponse{Status: r.Status, StatusText: r.StatusText}
 	if r.Results == nil {
 		return g, nil
@@ -94,7 +106,7 @@ func ResponseToGeneric(r *Response) (GenericResponse, error) {
 		setInt(s, "rule_number", res.SLPF.RuleNumber)
 		m["slpf"] = s
 	}
-	if err := extensionsToGeneric(&path{name: "results"}, m, res.Extensions); err != nil {
+	if err := extensionsToGeneric(&path{Name: "results"}, m, res.Extensions); err != nil {
 		return g, err
 	}
 	g.Results = m
@@ -164,7 +176,7 @@ func valueToGeneric(p *path, v any, depth int) (any, error) {
 		}
 		return m, nil
 	case json.RawMessage:
-		return jsonToGeneric(p, x)
+		return jsonform.ToGeneric(p, x)
 	}
 	return nil, fail(p, "unsupported value of type %T", v)
 }
@@ -186,14 +198,14 @@ func argsToGeneric(a *Args) (map[string]any, error) {
 		setInt(sm, "insert_rule", s.InsertRule)
 		m["slpf"] = sm
 	}
-	return m, extensionsToGeneric(&path{name: "args"}, m, a.Extensions)
+	return m, extensionsToGeneric(&path{Name: "args"}, m, a.Extensions)
 }
 
 // extensionsToGeneric adds the "x-" extensions ext of the args or results
 // at p to m.
 func extensionsToGeneric(p *path, m map[string]any, ext map[string]json.RawMessage) error {
 	for k, raw := range ext {
-		v, err := jsonToGeneric(&path{up: p, name: k}, raw)
+		v, err := jsonform.ToGeneric(&path{Up: p, Name: k}, raw)
 		if err != nil {
 			return err
 		}
@@ -215,7 +227,7 @@ func fileToGeneric(f *File) map[string]any {
 // command, in generic form; a parent chain deeper than JSON may nest fails
 // as EncodeCommand fails it.
 func processToGeneric(p *path, pr *Process, depth int) (map[string]any, error) {
-	if depth > maxDepth {
+	if depth > jsonform.MaxDepth {
 		return nil, fail(p, "parent chain too deep")
 	}
 	m := map[string]any{}
@@ -228,7 +240,7 @@ func processToGeneric(p *path, pr *Process, depth int) (map[string]any, error) {
 	if pr.Parent != nil {
 		parent, err := processToGeneric(nil, pr.Parent, depth+1)
 		if err != nil {
-			return nil, within(&path{up: p, name: "parent"}, err)
+			return nil, within(&path{Up: p, Name: "parent"}, err)
 		}
 		m["parent"] = parent
 	}
@@ -269,198 +281,4 @@ func setInt(m map[string]any, k string, v *int64) {
 	if v != nil {
 		m[k] = *v
 	}
-}
-
-// jsonToGeneric returns the JSON value raw at p in generic form, checking
-// it as strictly as DecodeCommand checks an extension value.
-func jsonToGeneric(p *path, raw []byte) (any, error) {
-	d := decoder{data: raw}
-	v, err := d.genericValue()
-	if err := d.finish(p, within(p, err)); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// genericValue reads the value at pos, whatever its shape, in generic
-// form, checking it as skipValue does; errors name the path from the value
-// down, as skipValue's do.
-func (d *decoder) genericValue() (any, error) {
-	switch d.peek() {
-	case '{':
-		m := map[string]any{}
-		o := d.object(nil)
-		for o.next(nil) {
-			k := string(o.key)
-			v, err := d.genericValue()
-			if err != nil {
-				o.err = within(&path{name: k}, err)
-			}
-			m[k] = v
-		}
-		return m, o.err
-	case '[':
-		l := []any{}
-		a := d.array(nil)
-		for a.next() {
-			v, err := d.genericValue()
-			if err != nil {
-				a.err = within(&path{elem: a.n - 1}, err)
-			}
-			l = append(l, v)
-		}
-		return l, a.err
-	case '"':
-		raw, plain, err := d.stringToken(nil)
-		if err != nil || plain {
-			return string(raw), err
-		}
-		return unquote(raw), nil
-	case 't':
-		return true, d.literal("true")
-	case 'f':
-		return false, d.literal("false")
-	case 'n':
-		return nil, d.literal("null")
-	case 0:
-		return nil, d.syntax("unexpected end of input")
-	}
-	tok, err := d.numberToken()
-	if err != nil {
-		return nil, err
-	}
-	return genericNumber(tok), nil
-}
-
-// genericNumber returns the number token tok in generic form: an int64, a
-// uint64 above the int64 range, else the nearest float64.
-func genericNumber(tok []byte) any {
-	if n, ok := parseInt(tok); ok {
-		return n
-	}
-	if tok[0] != '-' {
-		if u, err := strconv.ParseUint(string(tok), 10, 64); err == nil {
-			return u
-		}
-	}
-	f, _ := strconv.ParseFloat(string(tok), 64) // ±Inf beyond the float64 range
-	return f
-}
-
-// genericToJSON appends the generic value v, depth containers below the top
-// of the document, to e as JSON, members of an object in the order of
-// their names. Errors name the path from v down, as skipValue's do: a
-// string that is not I-JSON text, a number that is not finite, a value of
-// a type the generic form does not hold, nesting deeper than maxDepth.
-func (e *encoder) genericToJSON(v any, depth int) error {
-	switch x := v.(type) {
-	case nil:
-		e.b = append(e.b, "null"...)
-	case bool:
-		e.bool(x)
-	case string:
-		return e.text(x)
-	case []byte:
-		return e.text(string(x))
-	case float64:
-		return e.finite(x)
-	case float32:
-		return e.finite(float64(x))
-	case map[string]any:
-		if depth >= maxDepth {
-			return errorf("", "nesting deeper than %d levels", maxDepth)
-		}
-		var buf [8]string
-		start := e.begin()
-		for _, k := range sortedKeys(x, buf[:0]) {
-			e.b = append(e.b, ',')
-			if err := e.text(k); err != nil {
-				return within(&path{name: k}, err)
-			}
-			e.b = append(e.b, ':')
-			if err := e.genericToJSON(x[k], depth+1); err != nil {
-				return within(&path{name: k}, err)
-			}
-		}
-		e.end(start)
-	case []any:
-		return e.genericArray(len(x), func(i int) any { return x[i] }, depth)
-	case []string:
-		return e.genericArray(len(x), func(i int) any { return x[i] }, depth)
-	default:
-		if n, ok := genericInt(v); ok {
-			e.int(n)
-		} else if u, ok := v.(uint64); ok {
-			e.b = strconv.AppendUint(e.b, u, 10)
-		} else {
-			return errorf("", "unsupported value of type %T", v)
-		}
-	}
-	return nil
-}
-
-// genericArray appends the array of n elements that at gives as JSON; see
-// genericToJSON.
-func (e *encoder) genericArray(n int, at func(int) any, depth int) error {
-	if depth >= maxDepth {
-		return errorf("", "nesting deeper than %d levels", maxDepth)
-	}
-	e.b = append(e.b, '[')
-	for i := range n {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		if err := e.genericToJSON(at(i), depth+1); err != nil {
-			return within(&path{elem: i}, err)
-		}
-	}
-	e.b = append(e.b, ']')
-	return nil
-}
-
-// text appends s as a JSON string, or fails as str does, without a path.
-func (e *encoder) text(s string) error {
-	var ok bool
-	if e.b, ok = appendString(e.b, s); !ok {
-		return errorf("", "%q is not Unicode text that I-JSON allows (RFC 7493 section 2.1)", s)
-	}
-	return nil
-}
-
-// finite appends f as float does, or fails without a path.
-func (e *encoder) finite(f float64) error {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return errorf("", "%v is not a JSON number", f)
-	}
-	e.float(nil, f)
-	return nil
-}
-
-// genericInt returns v as an int64 when it is an integer of a Go integer
-// type that fits one, as a MessagePack decoder gives integers of every
-// width.
-func genericInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case uint8:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint32:
-		return int64(n), true
-	case uint64:
-		return int64(n), n <= math.MaxInt64
-	case uint:
-		return int64(n), uint64(n) <= math.MaxInt64
-	}
-	return 0, false
 }

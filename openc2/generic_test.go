@@ -11,6 +11,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 	"github.com/gatehouse/gatehouse/openc2/internal/vectors"
 )
 
@@ -37,7 +38,7 @@ func viaMsgpack(t *testing.T, m map[string]any) map[string]any {
 // genericFromJSON returns the JSON object data in generic form, or nil
 // when data is no JSON object.
 func genericFromJSON(data []byte) map[string]any {
-	v, _ := jsonToGeneric(nil, data)
+	v, _ := jsonform.ToGeneric(nil, data)
 	m, _ := v.(map[string]any)
 	return m
 }
@@ -292,7 +293,7 @@ func TestHostileGenericNesting(t *testing.T) {
 	cycle := map[string]any{}
 	cycle["x"] = cycle
 	var deep any = map[string]any{}
-	for range maxDepth {
+	for range jsonform.MaxDepth {
 		deep = []any{deep}
 	}
 	parent := map[string]any{"pid": 1}
@@ -308,7 +309,7 @@ func TestHostileGenericNesting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := CommandFromGeneric(tt.g)
 			checkRejection(t, err)
-			if !strings.Contains(err.Error(), fmt.Sprintf("nesting deeper than %d levels", maxDepth)) {
+			if !strings.Contains(err.Error(), fmt.Sprintf("nesting deeper than %d levels", jsonform.MaxDepth)) {
 				t.Fatalf("error %v", err)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // CommandFromGeneric reads and validates a Command from its generic form,
@@ -16,8 +18,14 @@ import (
 // that a command with several faults is always reported by the same one.
 // The command may share strings and nothing else with g.
 func CommandFromGeneric(g GenericCommand) (*Command, error) {
+	v, err := commandFromGeneric(g)
+	return v, public(err)
+}
+
+// commandFromGeneric is CommandFromGeneric, with faults of the JSON machinery left as they are.
+func commandFromGeneric(g GenericCommand) (*Command, error) {
 	c := &Command{Action: Action(g.Action), CommandID: g.CommandID}
-	if err := checkText(&path{name: "action"}, g.Action); err != nil {
+	if err := checkText(&path{Name: "action"}, g.Action); err != nil {
 		return nil, err
 	}
 	var err error
@@ -25,16 +33,16 @@ func CommandFromGeneric(g GenericCommand) (*Command, error) {
 		return nil, err
 	}
 	if g.Args != nil {
-		if c.Args, err = argsFromGeneric(&path{name: "args"}, g.Args); err != nil {
+		if c.Args, err = argsFromGeneric(&path{Name: "args"}, g.Args); err != nil {
 			return nil, err
 		}
 	}
 	if g.Actuator != nil {
-		if c.Actuator, err = actuatorFromGeneric(&path{name: "actuator"}, g.Actuator); err != nil {
+		if c.Actuator, err = actuatorFromGeneric(&path{Name: "actuator"}, g.Actuator); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkText(&path{name: "command_id"}, g.CommandID); err != nil {
+	if err := checkText(&path{Name: "command_id"}, g.CommandID); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
@@ -46,10 +54,16 @@ func CommandFromGeneric(g GenericCommand) (*Command, error) {
 // ResponseFromGeneric reads and validates a Response from its generic
 // form, as strictly as CommandFromGeneric reads a command.
 func ResponseFromGeneric(g GenericResponse) (*Response, error) {
+	v, err := responseFromGeneric(g)
+	return v, public(err)
+}
+
+// responseFromGeneric is ResponseFromGeneric, with faults of the JSON machinery left as they are.
+func responseFromGeneric(g GenericResponse) (*Response, error) {
 	if g.Status < 100 || g.Status > 599 {
 		return nil, errorf("status", "%d: not a status code", g.Status)
 	}
-	if err := checkText(&path{name: "status_text"}, g.StatusText); err != nil {
+	if err := checkText(&path{Name: "status_text"}, g.StatusText); err != nil {
 		return nil, err
 	}
 	var r *Response
@@ -61,7 +75,7 @@ func ResponseFromGeneric(g GenericResponse) (*Response, error) {
 			resp    Response
 			results Results
 		}{resp: Response{Status: g.Status, StatusText: g.StatusText}}
-		if err := block.results.fromGeneric(&path{name: "results"}, g.Results); err != nil {
+		if err := block.results.fromGeneric(&path{Name: "results"}, g.Results); err != nil {
 			return nil, err
 		}
 		r = &block.resp
@@ -97,7 +111,7 @@ func (f *fields) unknown(p *path, known ...string) error {
 		return nil
 	}
 	var buf [8]string
-	for _, k := range sortedKeys(f.m, buf[:0]) {
+	for _, k := range jsonform.SortedKeys(f.m, buf[:0]) {
 		if !slices.Contains(known, k) {
 			return failAt(p, k, "unknown field")
 		}
@@ -112,14 +126,14 @@ func objectFromGeneric(p *path, v any, depth int) (fields, error) {
 	switch {
 	case !ok:
 		return fields{}, fail(p, "expected an object, got %s", genericKind(v))
-	case depth >= maxDepth:
-		return fields{}, fail(p, "nesting deeper than %d levels", maxDepth)
+	case depth >= jsonform.MaxDepth:
+		return fields{}, fail(p, "nesting deeper than %d levels", jsonform.MaxDepth)
 	}
 	return fields{m: m}, nil
 }
 
 // genericKind names the JSON type of the generic value v for error
-// messages, as decoder.kind names it.
+// messages, as the JSON readers name it.
 func genericKind(v any) string {
 	switch v.(type) {
 	case map[string]any:
@@ -135,7 +149,7 @@ func genericKind(v any) string {
 	case float64, float32, uint64, uint:
 		return "number"
 	}
-	if _, ok := genericInt(v); ok {
+	if _, ok := jsonform.GenericInt(v); ok {
 		return "number"
 	}
 	return fmt.Sprintf("a value of type %T", v)
@@ -144,7 +158,7 @@ func genericKind(v any) string {
 // checkText fails at p when s is not UTF-8 text that I-JSON allows, worded
 // as the decoder words it.
 func checkText(p *path, s string) error {
-	if msg := textFault(s); msg != "" {
+	if msg := jsonform.TextFault(s); msg != "" {
 		return fail(p, "%s", msg)
 	}
 	return nil
@@ -166,7 +180,7 @@ func strsFromGeneric(p *path, v any) ([]string, error) {
 	switch l := v.(type) {
 	case []string:
 		for i, s := range l {
-			if err := checkText(&path{up: p, elem: i}, s); err != nil {
+			if err := checkText(&path{Up: p, Elem: i}, s); err != nil {
 				return nil, err
 			}
 		}
@@ -175,7 +189,7 @@ func strsFromGeneric(p *path, v any) ([]string, error) {
 		out := make([]string, len(l))
 		for i, e := range l {
 			var err error
-			if out[i], err = strFromGeneric(&path{up: p, elem: i}, e); err != nil {
+			if out[i], err = strFromGeneric(&path{Up: p, Elem: i}, e); err != nil {
 				return nil, err
 			}
 		}
@@ -187,7 +201,7 @@ func strsFromGeneric(p *path, v any) ([]string, error) {
 // intFromGeneric reads an integer at p; a float is not one, even when it
 // is whole.
 func intFromGeneric(p *path, v any) (int64, error) {
-	if n, ok := genericInt(v); ok {
+	if n, ok := jsonform.GenericInt(v); ok {
 		return n, nil
 	}
 	switch x := v.(type) {
@@ -221,7 +235,7 @@ func numberFromGeneric(p *path, v any) (float64, error) {
 	case uint:
 		return float64(x), nil
 	}
-	if n, ok := genericInt(v); ok {
+	if n, ok := jsonform.GenericInt(v); ok {
 		return float64(n), nil
 	}
 	return 0, fail(p, "expected a number, got %s", genericKind(v))
@@ -238,40 +252,28 @@ func opaqueFromGeneric(p *path, v any, depth int) (json.RawMessage, error) {
 
 // rawFromGeneric returns the value at p, of any shape, as JSON.
 func rawFromGeneric(p *path, v any, depth int) (json.RawMessage, error) {
-	var e encoder
-	if err := e.genericToJSON(v, depth); err != nil {
-		return nil, within(p, err)
-	}
-	return e.b, nil
+	b, err := jsonform.FromGeneric(p, v, depth)
+	return b, public(err)
 }
 
 // targetFromGeneric reads the Target choice of a command.
 func targetFromGeneric(m map[string]any) (string, any, error) {
-	p := &path{name: "target"}
+	p := &path{Name: "target"}
 	if len(m) != 1 {
 		return "", nil, choiceFromGeneric(p, m, "target type")
 	}
 	for name, v := range m {
-		val, err := targetValueFromGeneric(&path{up: p, name: name}, name, v)
+		val, err := targetValueFromGeneric(&path{Up: p, Name: name}, name, v)
 		return name, val, err
 	}
 	panic("unreachable")
 }
 
 // choiceFromGeneric fails at p for the Choice m that does not hold exactly
-// one member, as choiceError does.
+// one member, as the JSON reader does.
 func choiceFromGeneric(p *path, m map[string]any, what string) error {
 	var buf [8]string
-	return choiceFailure(p, sortedKeys(m, buf[:0]), what)
-}
-
-// choiceFailure fails at p for a Choice holding the members names, sorted,
-// that are not exactly one.
-func choiceFailure(p *path, names []string, what string) error {
-	if len(names) == 0 {
-		return fail(p, "must hold exactly one %s, got none", what)
-	}
-	return fail(p, "must hold exactly one %s, got %d (%s)", what, len(names), strings.Join(names, ", "))
+	return jsonform.ChoiceFailure(p, jsonform.SortedKeys(m, buf[:0]), what)
 }
 
 // targetValueFromGeneric reads the value of the target type name at p, as
@@ -327,7 +329,7 @@ func (f *fields) str(p *path, name string, dst *string) error {
 		return nil
 	}
 	var err error
-	*dst, err = strFromGeneric(&path{up: p, name: name}, v)
+	*dst, err = strFromGeneric(&path{Up: p, Name: name}, v)
 	return err
 }
 
@@ -339,7 +341,7 @@ func (f *fields) intPtr(p *path, name string, dst **int64) error {
 		return nil
 	}
 	var err error
-	*dst, err = intPtrFromGeneric(&path{up: p, name: name}, v)
+	*dst, err = intPtrFromGeneric(&path{Up: p, Name: name}, v)
 	return err
 }
 
@@ -364,7 +366,7 @@ func artifactFromGeneric(p *path, v any) (*Artifact, error) {
 		return nil, err
 	}
 	if v, ok := f.get("payload"); ok {
-		pp := &path{up: p, name: "payload"}
+		pp := &path{Up: p, Name: "payload"}
 		pf, err := objectFromGeneric(pp, v, 3)
 		if err != nil {
 			return nil, err
@@ -375,7 +377,7 @@ func artifactFromGeneric(p *path, v any) (*Artifact, error) {
 		}
 	}
 	if v, ok := f.get("hashes"); ok {
-		if a.Hashes, err = hashesFromGeneric(&path{up: p, name: "hashes"}, v, 3); err != nil {
+		if a.Hashes, err = hashesFromGeneric(&path{Up: p, Name: "hashes"}, v, 3); err != nil {
 			return nil, err
 		}
 	}
@@ -415,7 +417,7 @@ func fileFromGeneric(p *path, v any, depth int) (*File, error) {
 		return nil, err
 	}
 	if v, ok := f.get("hashes"); ok {
-		if file.Hashes, err = hashesFromGeneric(&path{up: p, name: "hashes"}, v, depth+1); err != nil {
+		if file.Hashes, err = hashesFromGeneric(&path{Up: p, Name: "hashes"}, v, depth+1); err != nil {
 			return nil, err
 		}
 	}
@@ -449,12 +451,12 @@ func processFromGeneric(p *path, v any, depth int) (*Process, error) {
 		return nil, err
 	}
 	if v, ok := f.get("executable"); ok {
-		if pr.Executable, err = fileFromGeneric(&path{up: p, name: "executable"}, v, depth+1); err != nil {
+		if pr.Executable, err = fileFromGeneric(&path{Up: p, Name: "executable"}, v, depth+1); err != nil {
 			return nil, err
 		}
 	}
 	if v, ok := f.get("parent"); ok {
-		if pr.Parent, err = processFromGeneric(&path{up: p, name: "parent"}, v, depth+1); err != nil {
+		if pr.Parent, err = processFromGeneric(&path{Up: p, Name: "parent"}, v, depth+1); err != nil {
 			return nil, err
 		}
 	}
@@ -474,7 +476,7 @@ func argsFromGeneric(p *path, m map[string]any) (*Args, error) {
 	}
 	a.ResponseRequested = ResponseType(rr)
 	if v, ok := f.get("slpf"); ok {
-		if a.SLPF, err = slpfArgsFromGeneric(&path{up: p, name: "slpf"}, v); err != nil {
+		if a.SLPF, err = slpfArgsFromGeneric(&path{Up: p, Name: "slpf"}, v); err != nil {
 			return nil, err
 		}
 	}
@@ -490,11 +492,11 @@ func argsFromGeneric(p *path, m map[string]any) (*Args, error) {
 func extensionsFromGeneric(p *path, m map[string]any, what string, known ...string) (map[string]json.RawMessage, error) {
 	var buf [8]string
 	out := map[string]json.RawMessage{}
-	for _, k := range sortedKeys(m, buf[:0]) {
+	for _, k := range jsonform.SortedKeys(m, buf[:0]) {
 		if slices.Contains(known, k) {
 			continue
 		}
-		kp := &path{up: p, name: k}
+		kp := &path{Up: p, Name: k}
 		if msg := checkNsid(k); msg != "" {
 			return nil, fail(kp, "unknown %s: %s", what, msg)
 		}
@@ -536,7 +538,7 @@ func actuatorFromGeneric(p *path, m map[string]any) (*Actuator, error) {
 	a := &Actuator{}
 	for profile, v := range m {
 		a.Profile = profile
-		fp := &path{up: p, name: profile}
+		fp := &path{Up: p, Name: profile}
 		if profile == "slpf" {
 			s, err := slpfActuatorFromGeneric(fp, v)
 			a.Value = s
@@ -564,7 +566,7 @@ func slpfActuatorFromGeneric(p *path, v any) (*SLPFActuator, error) {
 		return nil, err
 	}
 	if v, ok := f.get("asset_tuple"); ok {
-		if a.AssetTuple, err = strsFromGeneric(&path{up: p, name: "asset_tuple"}, v); err != nil {
+		if a.AssetTuple, err = strsFromGeneric(&path{Up: p, Name: "asset_tuple"}, v); err != nil {
 			return nil, err
 		}
 	}
@@ -576,29 +578,29 @@ func (r *Results) fromGeneric(p *path, m map[string]any) error {
 	f := fields{m: m}
 	var err error
 	if v, ok := f.get("versions"); ok {
-		if r.Versions, err = strsFromGeneric(&path{up: p, name: "versions"}, v); err != nil {
+		if r.Versions, err = strsFromGeneric(&path{Up: p, Name: "versions"}, v); err != nil {
 			return err
 		}
 	}
 	if v, ok := f.get("profiles"); ok {
-		if r.Profiles, err = strsFromGeneric(&path{up: p, name: "profiles"}, v); err != nil {
+		if r.Profiles, err = strsFromGeneric(&path{Up: p, Name: "profiles"}, v); err != nil {
 			return err
 		}
 	}
 	if v, ok := f.get("pairs"); ok {
-		if r.Pairs, err = pairsFromGeneric(&path{up: p, name: "pairs"}, v); err != nil {
+		if r.Pairs, err = pairsFromGeneric(&path{Up: p, Name: "pairs"}, v); err != nil {
 			return err
 		}
 	}
 	if v, ok := f.get("rate_limit"); ok {
-		n, err := numberFromGeneric(&path{up: p, name: "rate_limit"}, v)
+		n, err := numberFromGeneric(&path{Up: p, Name: "rate_limit"}, v)
 		if err != nil {
 			return err
 		}
 		r.RateLimit = &n
 	}
 	if v, ok := f.get("slpf"); ok {
-		if r.SLPF, err = slpfResultsFromGeneric(&path{up: p, name: "slpf"}, v); err != nil {
+		if r.SLPF, err = slpfResultsFromGeneric(&path{Up: p, Name: "slpf"}, v); err != nil {
 			return err
 		}
 	}
@@ -616,8 +618,8 @@ func pairsFromGeneric(p *path, v any) (map[Action][]string, error) {
 	}
 	out := make(map[Action][]string, len(f.m))
 	var buf [20]string
-	for _, a := range sortedKeys(f.m, buf[:0]) {
-		ap := &path{up: p, name: a}
+	for _, a := range jsonform.SortedKeys(f.m, buf[:0]) {
+		ap := &path{Up: p, Name: a}
 		if err := checkText(ap, a); err != nil {
 			return nil, err
 		}
@@ -640,7 +642,7 @@ func slpfResultsFromGeneric(p *path, v any) (*SLPFResults, error) {
 		n int64
 	}{}
 	if n, ok := f.get("rule_number"); ok {
-		if block.n, err = intFromGeneric(&path{up: p, name: "rule_number"}, n); err != nil {
+		if block.n, err = intFromGeneric(&path{Up: p, Name: "rule_number"}, n); err != nil {
 			return nil, err
 		}
 		block.r.RuleNumber = &block.n

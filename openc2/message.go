@@ -1,5 +1,7 @@
 package openc2
 
+import "github.com/gatehouse/gatehouse/openc2/internal/jsonform"
+
 // ContentType is the media type of an OpenC2 message in the default JSON
 // serialization (HTTPS transfer v1.1 section 3.3.1).
 const ContentType = "application/openc2+json;version=1.0"
@@ -30,17 +32,17 @@ func (h *Headers) IsZero() bool {
 // Validate checks h: present strings are not empty, created is not negative.
 // Errors name the path under "headers".
 func (h *Headers) Validate() error {
-	p := &path{name: "headers"}
+	p := &path{Name: "headers"}
 	if h.IsZero() {
 		return fail(p, "must hold at least one header")
 	}
 	if h.Created < 0 {
 		return failAt(p, "created", "must not be negative, got %d", h.Created)
 	}
-	to := &path{up: p, name: "to"}
+	to := &path{Up: p, Name: "to"}
 	for i, t := range h.To {
 		if t == "" {
-			return fail(&path{up: to, elem: i}, "must not be empty")
+			return fail(&path{Up: to, Elem: i}, "must not be empty")
 		}
 	}
 	return nil
@@ -67,9 +69,9 @@ type Message struct {
 
 // The paths of a message's contents, as errors name them.
 var (
-	pathOpenC2   = &path{name: "body.openc2"}
-	pathRequest  = &path{name: "body.openc2.request"}
-	pathResponse = &path{name: "body.openc2.response"}
+	pathOpenC2   = &path{Name: "body.openc2"}
+	pathRequest  = &path{Name: "body.openc2.request"}
+	pathResponse = &path{Name: "body.openc2.response"}
 )
 
 // DecodeMessage decodes and validates one message from JSON, as strictly as
@@ -78,7 +80,7 @@ var (
 // the message ("body.openc2.request.target.ipv4_net"). The message keeps no
 // reference to data, which the caller may reuse once it returns.
 func DecodeMessage(data []byte) (*Message, error) {
-	d := decoder{data: data}
+	d := decoder{jsonform.Decoder{Data: data}}
 	m, err := d.message()
 	if err := d.finish(nil, err); err != nil {
 		return nil, err
@@ -94,26 +96,26 @@ func (d *decoder) message() (*Message, error) {
 	m := &Message{}
 	body := false
 	var unknown error // the first unknown field, reported after a missing body
-	o := d.object(nil)
-	for o.next(nil) {
-		fp := o.path(nil)
-		switch string(o.key) {
+	o := d.Object(nil)
+	for o.Next(nil) {
+		fp := o.Path(nil)
+		switch string(o.Key) {
 		case "headers":
-			m.Headers, o.err = d.headers(&fp)
+			m.Headers, o.Err = d.headers(&fp)
 		case "signature":
-			m.Signature, o.err = d.str(&fp)
+			m.Signature, o.Err = d.Str(&fp)
 		case "body":
-			o.err, body = d.body(&fp, m), true
+			o.Err, body = d.body(&fp, m), true
 		default:
 			if unknown == nil {
 				unknown = fail(&fp, "unknown field")
 			}
-			o.err = d.skip(&fp)
+			o.Err = d.Skip(&fp)
 		}
 	}
 	switch {
-	case o.err != nil:
-		return nil, o.err
+	case o.Err != nil:
+		return nil, o.Err
 	case !body:
 		// A command posted without its envelope lands here.
 		return nil, failAt(nil, "body", "missing required field")
@@ -124,73 +126,73 @@ func (d *decoder) message() (*Message, error) {
 // body reads a message body at p into m.
 func (d *decoder) body(p *path, m *Message) error {
 	content := false
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		if string(o.key) != "openc2" {
-			o.err = fail(&fp, "unknown field")
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		if string(o.Key) != "openc2" {
+			o.Err = fail(&fp, "unknown field")
 			break
 		}
-		o.err, content = d.content(&fp, m), true
+		o.Err, content = d.content(&fp, m), true
 	}
-	if o.err == nil && !content {
-		o.err = failAt(p, "openc2", "missing required field")
+	if o.Err == nil && !content {
+		o.Err = failAt(p, "openc2", "missing required field")
 	}
-	return o.err
+	return o.Err
 }
 
 // content reads the OpenC2 content of a body, a Choice of request and
 // response, at p into m.
 func (d *decoder) content(p *path, m *Message) error {
 	const what = "of request and response"
-	o := d.object(p)
-	if o.one(p, what) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	if o.One(p, what) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "request":
-			m.Request, o.err = d.command(&fp)
+			m.Request, o.Err = d.command(&fp)
 		case "response":
-			m.Response, o.err = d.response(&fp)
+			m.Response, o.Err = d.response(&fp)
 		case "notification":
-			o.err = fail(&fp, "notifications are not supported: LS v1.0 defines no event content")
+			o.Err = fail(&fp, "notifications are not supported: LS v1.0 defines no event content")
 		default:
-			o.err = fail(&fp, "unknown content: must be request or response")
+			o.Err = fail(&fp, "unknown content: must be request or response")
 		}
-		o.end(p, what)
+		o.End(p, what)
 	}
-	return o.err
+	return o.Err
 }
 
 // headers reads Headers at p.
 func (d *decoder) headers(p *path) (*Headers, error) {
 	h := &Headers{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "request_id":
-			h.RequestID, o.err = d.nonEmpty(&fp)
+			h.RequestID, o.Err = d.nonEmpty(&fp)
 		case "from":
-			h.From, o.err = d.nonEmpty(&fp)
+			h.From, o.Err = d.nonEmpty(&fp)
 		case "created":
-			if h.Created, o.err = d.int(&fp); o.err == nil && h.Created <= 0 {
-				o.err = fail(&fp, "must be a time after the Unix epoch in milliseconds, got %d", h.Created)
+			if h.Created, o.Err = d.Int(&fp); o.Err == nil && h.Created <= 0 {
+				o.Err = fail(&fp, "must be a time after the Unix epoch in milliseconds, got %d", h.Created)
 			}
 		case "to":
-			h.To, o.err = d.strs(&fp)
+			h.To, o.Err = d.Strs(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	if o.err != nil {
-		return nil, o.err
+	if o.Err != nil {
+		return nil, o.Err
 	}
 	return h, h.Validate()
 }
 
 // nonEmpty reads a string that must not be empty.
 func (d *decoder) nonEmpty(p *path) (string, error) {
-	s, err := d.str(p)
+	s, err := d.Str(p)
 	if err == nil && s == "" {
 		err = fail(p, "must not be empty")
 	}
@@ -228,45 +230,45 @@ func AppendMessage(b []byte, m *Message) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return b, err
 	}
-	e := encoder{b: b}
-	msg := e.begin()
+	e := encoder{jsonform.Encoder{B: b}}
+	msg := e.Begin()
 	if m.Headers != nil {
-		e.key("headers")
+		e.Key("headers")
 		e.headers(m.Headers)
 	}
-	e.key("body")
-	body := e.begin()
-	e.key("openc2")
-	content := e.begin()
+	e.Key("body")
+	body := e.Begin()
+	e.Key("openc2")
+	content := e.Begin()
 	if m.Request != nil {
-		e.key("request")
+		e.Key("request")
 		e.command(pathRequest, m.Request)
 	} else {
-		e.key("response")
+		e.Key("response")
 		e.response(pathResponse, m.Response)
 	}
-	e.end(content)
-	e.end(body)
-	e.strField(nil, "signature", m.Signature)
-	e.end(msg)
-	if e.err != nil {
-		return b, e.err
+	e.End(content)
+	e.End(body)
+	e.StrField(nil, "signature", m.Signature)
+	e.End(msg)
+	if e.Err != nil {
+		return b, public(e.Err)
 	}
-	return e.b, nil
+	return e.B, nil
 }
 
 // headers writes h.
 func (e *encoder) headers(h *Headers) {
-	p := &path{name: "headers"}
-	start := e.begin()
-	e.strField(p, "request_id", h.RequestID)
+	p := &path{Name: "headers"}
+	start := e.Begin()
+	e.StrField(p, "request_id", h.RequestID)
 	if h.Created != 0 {
-		e.intField("created", &h.Created)
+		e.IntField("created", &h.Created)
 	}
-	e.strField(p, "from", h.From)
+	e.StrField(p, "from", h.From)
 	if len(h.To) > 0 {
-		e.key("to")
-		e.strs(&path{up: p, name: "to"}, h.To)
+		e.Key("to")
+		e.Strs(&path{Up: p, Name: "to"}, h.To)
 	}
-	e.end(start)
+	e.End(start)
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // The status codes of LS v1.0 section 3.3.2.1.
@@ -57,7 +59,7 @@ type Results struct {
 // does but without validating it.
 func (r Results) MarshalJSON() ([]byte, error) {
 	var e encoder
-	e.results(&path{name: "results"}, &r)
+	e.results(&path{Name: "results"}, &r)
 	return e.result()
 }
 
@@ -65,27 +67,27 @@ func (r Results) MarshalJSON() ([]byte, error) {
 func (d *decoder) response(p *path) (*Response, error) {
 	r := &Response{}
 	var status bool
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "status":
 			var n int64
-			if n, o.err = d.int(&fp); o.err == nil && (n < 100 || n > 599) {
-				o.err = fail(&fp, "%d: not a status code", n)
+			if n, o.Err = d.Int(&fp); o.Err == nil && (n < 100 || n > 599) {
+				o.Err = fail(&fp, "%d: not a status code", n)
 			}
 			r.Status, status = int(n), true
 		case "status_text":
-			r.StatusText, o.err = d.str(&fp)
+			r.StatusText, o.Err = d.Str(&fp)
 		case "results":
-			r.Results, o.err = d.results(&fp)
+			r.Results, o.Err = d.results(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
 	switch {
-	case o.err != nil:
-		return nil, o.err
+	case o.Err != nil:
+		return nil, o.Err
 	case !status:
 		return nil, failAt(p, "status", "missing required field")
 	}
@@ -94,89 +96,89 @@ func (d *decoder) response(p *path) (*Response, error) {
 
 // response writes r at p.
 func (e *encoder) response(p *path, r *Response) {
-	start := e.begin()
-	e.key("status")
-	e.int(int64(r.Status))
-	e.strField(p, "status_text", r.StatusText)
+	start := e.Begin()
+	e.Key("status")
+	e.Int(int64(r.Status))
+	e.StrField(p, "status_text", r.StatusText)
 	if r.Results != nil {
-		e.key("results")
-		e.results(&path{up: p, name: "results"}, r.Results)
+		e.Key("results")
+		e.results(&path{Up: p, Name: "results"}, r.Results)
 	}
-	e.end(start)
+	e.End(start)
 }
 
 // results reads Results at p.
 func (d *decoder) results(p *path) (*Results, error) {
 	r := &Results{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "versions":
-			r.Versions, o.err = d.strs(&fp)
+			r.Versions, o.Err = d.Strs(&fp)
 		case "profiles":
-			r.Profiles, o.err = d.strs(&fp)
+			r.Profiles, o.Err = d.Strs(&fp)
 		case "rate_limit":
 			var f float64
-			f, o.err = d.number(&fp)
+			f, o.Err = d.Number(&fp)
 			r.RateLimit = &f
 		case "pairs":
-			r.Pairs, o.err = d.pairs(&fp)
+			r.Pairs, o.Err = d.pairs(&fp)
 		case "slpf":
-			r.SLPF, o.err = d.slpfResults(&fp)
+			r.SLPF, o.Err = d.slpfResults(&fp)
 		default:
-			o.err = d.extension(&fp, &r.Extensions, "result")
+			o.Err = d.extension(&fp, &r.Extensions, "result")
 		}
 	}
-	return r, o.err
+	return r, o.Err
 }
 
 // pairs reads Action-Targets (LS v1.0 section 3.4.2.1) at p.
 func (d *decoder) pairs(p *path) (map[Action][]string, error) {
 	m := make(map[Action][]string)
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		a := Action(intern(o.key, actionNames))
-		m[a], o.err = d.strs(&fp, targetNames...)
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		a := Action(jsonform.Intern(o.Key, actionNames))
+		m[a], o.Err = d.Strs(&fp, targetNames...)
 	}
-	return m, o.err
+	return m, o.Err
 }
 
 // results writes r at p. Its members come in the order of their names, as
 // encoding/json writes a map; every extension name starts with "x-" and so
 // comes last.
 func (e *encoder) results(p *path, r *Results) {
-	start := e.begin()
+	start := e.Begin()
 	if r.Pairs != nil {
-		e.key("pairs")
-		fp := &path{up: p, name: "pairs"}
-		ps := e.begin()
+		e.Key("pairs")
+		fp := &path{Up: p, Name: "pairs"}
+		ps := e.Begin()
 		var buf [20]Action
-		for _, a := range sortedKeys(r.Pairs, buf[:0]) {
-			e.member(fp, string(a))
-			e.strs(&path{up: fp, name: string(a)}, r.Pairs[a])
+		for _, a := range jsonform.SortedKeys(r.Pairs, buf[:0]) {
+			e.Member(fp, string(a))
+			e.Strs(&path{Up: fp, Name: string(a)}, r.Pairs[a])
 		}
-		e.end(ps)
+		e.End(ps)
 	}
 	if r.Profiles != nil {
-		e.key("profiles")
-		e.strs(&path{up: p, name: "profiles"}, r.Profiles)
+		e.Key("profiles")
+		e.Strs(&path{Up: p, Name: "profiles"}, r.Profiles)
 	}
 	if r.RateLimit != nil {
-		e.key("rate_limit")
-		e.float(&path{up: p, name: "rate_limit"}, *r.RateLimit)
+		e.Key("rate_limit")
+		e.Float(&path{Up: p, Name: "rate_limit"}, *r.RateLimit)
 	}
 	if r.SLPF != nil {
-		e.key("slpf")
+		e.Key("slpf")
 		e.slpfResults(r.SLPF)
 	}
 	if r.Versions != nil {
-		e.key("versions")
-		e.strs(&path{up: p, name: "versions"}, r.Versions)
+		e.Key("versions")
+		e.Strs(&path{Up: p, Name: "versions"}, r.Versions)
 	}
 	e.extensions(p, r.Extensions)
-	e.end(start)
+	e.End(start)
 }
 
 // validate checks r against LS v1.0 section 3.3.2.2 and SLPF v1.0 section
@@ -186,7 +188,7 @@ func (r *Results) validate(p *path) error {
 		return fail(p, "must hold at least one result (LS v1.0 section 3.3.2.2)")
 	}
 	for i, v := range r.Versions {
-		vp := &path{up: &path{up: p, name: "versions"}, elem: i}
+		vp := &path{Up: &path{Up: p, Name: "versions"}, Elem: i}
 		if !versionPattern.MatchString(v) {
 			return fail(vp, "%q is not a version Major.Minor (LS v1.0 section 3.4.2.17)", v)
 		}
@@ -198,7 +200,7 @@ func (r *Results) validate(p *path) error {
 	}
 	for i, nsid := range r.Profiles {
 		if msg := checkNsid(nsid); msg != "" {
-			return fail(&path{up: &path{up: p, name: "profiles"}, elem: i}, "%s", msg)
+			return fail(&path{Up: &path{Up: p, Name: "profiles"}, Elem: i}, "%s", msg)
 		}
 	}
 	if r.RateLimit != nil {
@@ -210,12 +212,12 @@ func (r *Results) validate(p *path) error {
 		}
 	}
 	if r.Pairs != nil {
-		if err := validatePairs(&path{up: p, name: "pairs"}, r.Pairs); err != nil {
+		if err := validatePairs(&path{Up: p, Name: "pairs"}, r.Pairs); err != nil {
 			return err
 		}
 	}
 	if r.SLPF != nil && r.SLPF.RuleNumber != nil && *r.SLPF.RuleNumber < 0 {
-		return fail(&path{up: &path{up: p, name: "slpf"}, name: "rule_number"}, "must not be negative")
+		return fail(&path{Up: &path{Up: p, Name: "slpf"}, Name: "rule_number"}, "must not be negative")
 	}
 	return validateExtensions(p, r.Extensions, "result")
 }
@@ -231,8 +233,8 @@ func validatePairs(p *path, pairs map[Action][]string) error {
 		return fail(p, "must hold at least one action")
 	}
 	var buf [20]Action
-	for _, a := range sortedKeys(pairs, buf[:0]) {
-		ap := &path{up: p, name: string(a)}
+	for _, a := range jsonform.SortedKeys(pairs, buf[:0]) {
+		ap := &path{Up: p, Name: string(a)}
 		if !a.Valid() {
 			return fail(ap, "unknown action %q", a)
 		}
@@ -255,7 +257,7 @@ func (r *Response) Validate() error {
 		return errorf("status", "%d: not a status code of LS v1.0 (102, 200, 400, 401, 403, 404, 500, 501, 503)", r.Status)
 	}
 	if r.Results != nil {
-		return r.Results.validate(&path{name: "results"})
+		return r.Results.validate(&path{Name: "results"})
 	}
 	return nil
 }

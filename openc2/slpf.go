@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // SLPFArgs are the command arguments of the SLPF profile (SLPF v1.0 section
@@ -41,96 +43,96 @@ var (
 // slpfArgs reads SLPF arguments at p.
 func (d *decoder) slpfArgs(p *path) (*SLPFArgs, error) {
 	a := &SLPFArgs{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "drop_process":
-			a.DropProcess, o.err = d.str(&fp, dropProcesses...)
+			a.DropProcess, o.Err = d.Str(&fp, dropProcesses...)
 		case "persistent":
 			var b bool
-			b, o.err = d.boolean(&fp)
+			b, o.Err = d.Boolean(&fp)
 			a.Persistent = &b
 		case "direction":
-			a.Direction, o.err = d.str(&fp, directions...)
+			a.Direction, o.Err = d.Str(&fp, directions...)
 		case "insert_rule":
-			a.InsertRule, o.err = d.intPtr(&fp)
+			a.InsertRule, o.Err = d.IntPtr(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return a, o.err
+	return a, o.Err
 }
 
 // slpfArgs writes a at p.
 func (e *encoder) slpfArgs(p *path, a *SLPFArgs) {
-	start := e.begin()
-	e.strField(p, "drop_process", a.DropProcess)
+	start := e.Begin()
+	e.StrField(p, "drop_process", a.DropProcess)
 	if a.Persistent != nil {
-		e.key("persistent")
-		e.bool(*a.Persistent)
+		e.Key("persistent")
+		e.Bool(*a.Persistent)
 	}
-	e.strField(p, "direction", a.Direction)
-	e.intField("insert_rule", a.InsertRule)
-	e.end(start)
+	e.StrField(p, "direction", a.Direction)
+	e.IntField("insert_rule", a.InsertRule)
+	e.End(start)
 }
 
 // slpfActuator reads SLPF actuator specifiers at p.
 func (d *decoder) slpfActuator(p *path) (*SLPFActuator, error) {
 	a := &SLPFActuator{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "hostname":
-			a.Hostname, o.err = d.str(&fp)
+			a.Hostname, o.Err = d.Str(&fp)
 		case "named_group":
-			a.NamedGroup, o.err = d.str(&fp)
+			a.NamedGroup, o.Err = d.Str(&fp)
 		case "asset_id":
-			a.AssetID, o.err = d.str(&fp)
+			a.AssetID, o.Err = d.Str(&fp)
 		case "asset_tuple":
-			a.AssetTuple, o.err = d.strs(&fp)
+			a.AssetTuple, o.Err = d.Strs(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return a, o.err
+	return a, o.Err
 }
 
 // slpfActuator writes a at p.
 func (e *encoder) slpfActuator(p *path, a *SLPFActuator) {
-	start := e.begin()
-	e.strField(p, "hostname", a.Hostname)
-	e.strField(p, "named_group", a.NamedGroup)
-	e.strField(p, "asset_id", a.AssetID)
+	start := e.Begin()
+	e.StrField(p, "hostname", a.Hostname)
+	e.StrField(p, "named_group", a.NamedGroup)
+	e.StrField(p, "asset_id", a.AssetID)
 	if a.AssetTuple != nil {
-		e.key("asset_tuple")
-		e.strs(&path{up: p, name: "asset_tuple"}, a.AssetTuple)
+		e.Key("asset_tuple")
+		e.Strs(&path{Up: p, Name: "asset_tuple"}, a.AssetTuple)
 	}
-	e.end(start)
+	e.End(start)
 }
 
 // slpfResults reads SLPF results at p.
 func (d *decoder) slpfResults(p *path) (*SLPFResults, error) {
 	r := &SLPFResults{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "rule_number":
-			r.RuleNumber, o.err = d.intPtr(&fp)
+			r.RuleNumber, o.Err = d.IntPtr(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return r, o.err
+	return r, o.Err
 }
 
 // slpfResults writes r.
 func (e *encoder) slpfResults(r *SLPFResults) {
-	start := e.begin()
-	e.intField("rule_number", r.RuleNumber)
-	e.end(start)
+	start := e.Begin()
+	e.IntField("rule_number", r.RuleNumber)
+	e.End(start)
 }
 
 // validate checks a against SLPF v1.0 section 2.1.3.2; p is its path.
@@ -208,14 +210,14 @@ func (c *Command) ValidateSLPF() error {
 		return err
 	}
 	if c.Actuator != nil && c.Actuator.Profile != "slpf" {
-		return unsupported(&path{up: &path{name: "actuator"}, name: c.Actuator.Profile}, "not the slpf profile")
+		return unsupported(&path{Up: &path{Name: "actuator"}, Name: c.Actuator.Profile}, "not the slpf profile")
 	}
 	if _, ok := slpfCommands[c.Action]; !ok {
-		return unsupported(&path{name: "action"}, "%q is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1)", c.Action)
+		return unsupported(&path{Name: "action"}, "%q is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1)", c.Action)
 	}
 	command := string(c.Action) + " " + c.Target.Name
 	if !slices.Contains(slpfCommands[c.Action], c.Target.Name) {
-		return unsupported(&path{up: &path{name: "target"}, name: c.Target.Name},
+		return unsupported(&path{Up: &path{Name: "target"}, Name: c.Target.Name},
 			"%q is not a command of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-1)", command)
 	}
 	a := c.Args
@@ -226,7 +228,7 @@ func (c *Command) ValidateSLPF() error {
 	if s == nil {
 		s = &SLPFArgs{}
 	}
-	ap := &path{name: "args"}
+	ap := &path{Name: "args"}
 	given := []struct {
 		name string
 		ok   bool
@@ -242,13 +244,13 @@ func (c *Command) ValidateSLPF() error {
 		case c.Action == ActionQuery && (g.name != "response_requested" || a.ResponseRequested != ResponseComplete):
 			return failAt(ap, g.name, "query features takes no argument but \"response_requested\": \"complete\" (LS v1.0 section 4.1)")
 		case !slices.Contains(slpfArgActions[g.name], c.Action):
-			return unsupported(&path{up: ap, name: g.name},
+			return unsupported(&path{Up: ap, Name: g.name},
 				"not an argument of %q in the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-2)", command)
 		}
 	}
 	var buf [8]string
-	if ext := sortedKeys(a.Extensions, buf[:0]); len(ext) > 0 {
-		return unsupported(&path{up: ap, name: ext[0]}, "not an argument of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-2)")
+	if ext := jsonform.SortedKeys(a.Extensions, buf[:0]); len(ext) > 0 {
+		return unsupported(&path{Up: ap, Name: ext[0]}, "not an argument of the SLPF profile (SLPF v1.0 section 2.3, Table 2.3-2)")
 	}
 	if s.InsertRule != nil && a.ResponseRequested != ResponseComplete {
 		return failAt(ap, "slpf.insert_rule", "needs \"response_requested\": \"complete\" (SLPF v1.0 sections 2.3.1 and 2.3.2)")
@@ -258,7 +260,7 @@ func (c *Command) ValidateSLPF() error {
 			return failAt(ap, "response_requested", "update file takes complete, ack or none (SLPF v1.0 section 2.3.5.1)")
 		}
 		if f, _ := c.Target.Value.(*File); f.Name == "" {
-			return failAt(&path{up: &path{name: "target"}, name: TargetFile}, "name", "missing required field (SLPF v1.0 section 2.3.5.1)")
+			return failAt(&path{Up: &path{Name: "target"}, Name: TargetFile}, "name", "missing required field (SLPF v1.0 section 2.3.5.1)")
 		}
 	}
 	return nil

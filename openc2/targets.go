@@ -3,6 +3,8 @@ package openc2
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // The target type names of LS v1.0 section 3.3.1.2, with the Go type
@@ -100,24 +102,14 @@ var targetNames = []string{
 // target reads the Target choice at p.
 func (d *decoder) target(p *path) (Target, error) {
 	var t Target
-	o := d.object(p)
-	if o.one(p, "target type") {
-		fp := o.path(p)
-		t.Name = intern(o.key, targetNames)
-		t.Value, o.err = d.targetValue(&fp, t.Name)
-		o.end(p, "target type")
+	o := d.Object(p)
+	if o.One(p, "target type") {
+		fp := o.Path(p)
+		t.Name = jsonform.Intern(o.Key, targetNames)
+		t.Value, o.Err = d.targetValue(&fp, t.Name)
+		o.End(p, "target type")
 	}
-	return t, o.err
-}
-
-// intern returns the entry of names that equals b, or b as a new string.
-func intern(b []byte, names []string) string {
-	for _, n := range names {
-		if string(b) == n {
-			return n
-		}
-	}
-	return string(b)
+	return t, o.Err
 }
 
 // targetValue reads the value of the target type name at p.
@@ -125,20 +117,20 @@ func (d *decoder) targetValue(p *path, name string) (any, error) {
 	switch name {
 	case TargetCommand, TargetDomainName, TargetEmailAddr, TargetIDNDomainName, TargetIDNEmailAddr,
 		TargetIPv4Net, TargetIPv6Net, TargetIRI, TargetMACAddr, TargetURI:
-		s, err := d.str(p)
+		s, err := d.Str(p)
 		return s, err
 	case TargetFeatures:
-		a := d.array(p)
+		a := d.Array(p)
 		fs := make([]Feature, 0, 4)
-		for a.next() {
-			ep := a.path(p)
+		for a.Next() {
+			ep := a.Path(p)
 			var f string
-			f, a.err = d.str(&ep, featureNames...)
+			f, a.Err = d.Str(&ep, featureNames...)
 			fs = append(fs, Feature(f))
 		}
-		return fs, a.err
+		return fs, a.Err
 	case TargetProperties:
-		ss, err := d.strs(p)
+		ss, err := d.Strs(p)
 		return ss, err
 	case TargetArtifact:
 		return d.artifact(p)
@@ -151,7 +143,7 @@ func (d *decoder) targetValue(p *path, name string) (any, error) {
 	case TargetProcess:
 		return d.process(p)
 	case TargetSLPFRuleNumber:
-		n, err := d.int(p)
+		n, err := d.Int(p)
 		return n, err
 	}
 	switch {
@@ -159,33 +151,33 @@ func (d *decoder) targetValue(p *path, name string) (any, error) {
 		return nil, fail(p, "unknown target type %q", name)
 	case strings.HasPrefix(name, "slpf:"):
 		return nil, fail(p, "unknown slpf target %q", name)
-	case d.peek() == 'n':
+	case d.Peek() == 'n':
 		return nil, fail(p, "extension target value must not be null")
 	}
-	return d.raw(p)
+	return d.Raw(p)
 }
 
 // target writes t at p.
 func (e *encoder) target(p *path, t Target) {
-	start := e.begin()
-	e.member(p, t.Name)
-	fp := &path{up: p, name: t.Name}
+	start := e.Begin()
+	e.Member(p, t.Name)
+	fp := &path{Up: p, Name: t.Name}
 	switch v := t.Value.(type) {
 	case string:
-		e.str(fp, v)
+		e.Str(fp, v)
 	case int64:
-		e.int(v)
+		e.Int(v)
 	case []Feature:
-		e.b = append(e.b, '[')
+		e.B = append(e.B, '[')
 		for i, f := range v {
 			if i > 0 {
-				e.b = append(e.b, ',')
+				e.B = append(e.B, ',')
 			}
-			e.str(&path{up: fp, elem: i}, string(f))
+			e.Str(&path{Up: fp, Elem: i}, string(f))
 		}
-		e.b = append(e.b, ']')
+		e.B = append(e.B, ']')
 	case []string:
-		e.strs(fp, v)
+		e.Strs(fp, v)
 	case *Artifact:
 		e.artifact(fp, v)
 	case *Device:
@@ -197,114 +189,114 @@ func (e *encoder) target(p *path, t Target) {
 	case *Process:
 		e.process(fp, v, 0)
 	case json.RawMessage:
-		e.raw(fp, v)
+		e.Raw(fp, v)
 	default:
-		e.setErr(fail(fp, "value of type %T does not fit target type %q", t.Value, t.Name))
+		e.SetErr(fail(fp, "value of type %T does not fit target type %q", t.Value, t.Name))
 	}
-	e.end(start)
+	e.End(start)
 }
 
 // artifact reads an Artifact at p.
 func (d *decoder) artifact(p *path) (*Artifact, error) {
 	a := &Artifact{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "mime_type":
-			a.MimeType, o.err = d.str(&fp)
+			a.MimeType, o.Err = d.Str(&fp)
 		case "payload":
-			a.Payload, o.err = d.payload(&fp)
+			a.Payload, o.Err = d.payload(&fp)
 		case "hashes":
-			a.Hashes, o.err = d.hashes(&fp)
+			a.Hashes, o.Err = d.hashes(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return a, o.err
+	return a, o.Err
 }
 
 // artifact writes a at p.
 func (e *encoder) artifact(p *path, a *Artifact) {
-	start := e.begin()
-	e.strField(p, "mime_type", a.MimeType)
+	start := e.Begin()
+	e.StrField(p, "mime_type", a.MimeType)
 	if a.Payload != nil {
-		e.key("payload")
-		fp := &path{up: p, name: "payload"}
-		ps := e.begin()
-		e.strField(fp, "bin", a.Payload.Bin)
-		e.strField(fp, "url", a.Payload.URL)
-		e.end(ps)
+		e.Key("payload")
+		fp := &path{Up: p, Name: "payload"}
+		ps := e.Begin()
+		e.StrField(fp, "bin", a.Payload.Bin)
+		e.StrField(fp, "url", a.Payload.URL)
+		e.End(ps)
 	}
 	e.hashes(p, a.Hashes)
-	e.end(start)
+	e.End(start)
 }
 
 // payload reads a Payload at p.
 func (d *decoder) payload(p *path) (*Payload, error) {
 	pl := &Payload{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "bin":
-			pl.Bin, o.err = d.str(&fp)
+			pl.Bin, o.Err = d.Str(&fp)
 		case "url":
-			pl.URL, o.err = d.str(&fp)
+			pl.URL, o.Err = d.Str(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return pl, o.err
+	return pl, o.Err
 }
 
 // device reads a Device at p.
 func (d *decoder) device(p *path) (*Device, error) {
 	dv := &Device{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "hostname":
-			dv.Hostname, o.err = d.str(&fp)
+			dv.Hostname, o.Err = d.Str(&fp)
 		case "idn_hostname":
-			dv.IDNHostname, o.err = d.str(&fp)
+			dv.IDNHostname, o.Err = d.Str(&fp)
 		case "device_id":
-			dv.DeviceID, o.err = d.str(&fp)
+			dv.DeviceID, o.Err = d.Str(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return dv, o.err
+	return dv, o.Err
 }
 
 // device writes dv at p.
 func (e *encoder) device(p *path, dv *Device) {
-	start := e.begin()
-	e.strField(p, "hostname", dv.Hostname)
-	e.strField(p, "idn_hostname", dv.IDNHostname)
-	e.strField(p, "device_id", dv.DeviceID)
-	e.end(start)
+	start := e.Begin()
+	e.StrField(p, "hostname", dv.Hostname)
+	e.StrField(p, "idn_hostname", dv.IDNHostname)
+	e.StrField(p, "device_id", dv.DeviceID)
+	e.End(start)
 }
 
 // hashes reads Hashes at p.
 func (d *decoder) hashes(p *path) (*Hashes, error) {
 	h := &Hashes{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "md5":
-			h.MD5, o.err = d.str(&fp)
+			h.MD5, o.Err = d.Str(&fp)
 		case "sha1":
-			h.SHA1, o.err = d.str(&fp)
+			h.SHA1, o.Err = d.Str(&fp)
 		case "sha256":
-			h.SHA256, o.err = d.str(&fp)
+			h.SHA256, o.Err = d.Str(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return h, o.err
+	return h, o.Err
 }
 
 // hashes writes the member "hashes": h of the object at p, unless h is nil.
@@ -312,134 +304,134 @@ func (e *encoder) hashes(p *path, h *Hashes) {
 	if h == nil {
 		return
 	}
-	e.key("hashes")
-	fp := &path{up: p, name: "hashes"}
-	start := e.begin()
-	e.strField(fp, "md5", h.MD5)
-	e.strField(fp, "sha1", h.SHA1)
-	e.strField(fp, "sha256", h.SHA256)
-	e.end(start)
+	e.Key("hashes")
+	fp := &path{Up: p, Name: "hashes"}
+	start := e.Begin()
+	e.StrField(fp, "md5", h.MD5)
+	e.StrField(fp, "sha1", h.SHA1)
+	e.StrField(fp, "sha256", h.SHA256)
+	e.End(start)
 }
 
 // file reads a File at p.
 func (d *decoder) file(p *path) (*File, error) {
 	f := &File{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "name":
-			f.Name, o.err = d.str(&fp)
+			f.Name, o.Err = d.Str(&fp)
 		case "path":
-			f.Path, o.err = d.str(&fp)
+			f.Path, o.Err = d.Str(&fp)
 		case "hashes":
-			f.Hashes, o.err = d.hashes(&fp)
+			f.Hashes, o.Err = d.hashes(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return f, o.err
+	return f, o.Err
 }
 
 // file writes f at p.
 func (e *encoder) file(p *path, f *File) {
-	start := e.begin()
-	e.strField(p, "name", f.Name)
-	e.strField(p, "path", f.Path)
+	start := e.Begin()
+	e.StrField(p, "name", f.Name)
+	e.StrField(p, "path", f.Path)
 	e.hashes(p, f.Hashes)
-	e.end(start)
+	e.End(start)
 }
 
 // connection reads an IPv4-Connection or IPv6-Connection at p.
 func (d *decoder) connection(p *path) (*Connection, error) {
 	c := &Connection{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "src_addr":
-			c.SrcAddr, o.err = d.str(&fp)
+			c.SrcAddr, o.Err = d.Str(&fp)
 		case "src_port":
-			c.SrcPort, o.err = d.intPtr(&fp)
+			c.SrcPort, o.Err = d.IntPtr(&fp)
 		case "dst_addr":
-			c.DstAddr, o.err = d.str(&fp)
+			c.DstAddr, o.Err = d.Str(&fp)
 		case "dst_port":
-			c.DstPort, o.err = d.intPtr(&fp)
+			c.DstPort, o.Err = d.IntPtr(&fp)
 		case "protocol":
 			var s string
-			s, o.err = d.str(&fp, protocols...)
+			s, o.Err = d.Str(&fp, protocols...)
 			c.Protocol = L4Protocol(s)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return c, o.err
+	return c, o.Err
 }
 
 // connection writes c at p.
 func (e *encoder) connection(p *path, c *Connection) {
-	start := e.begin()
-	e.strField(p, "src_addr", c.SrcAddr)
-	e.intField("src_port", c.SrcPort)
-	e.strField(p, "dst_addr", c.DstAddr)
-	e.intField("dst_port", c.DstPort)
-	e.strField(p, "protocol", string(c.Protocol))
-	e.end(start)
+	start := e.Begin()
+	e.StrField(p, "src_addr", c.SrcAddr)
+	e.IntField("src_port", c.SrcPort)
+	e.StrField(p, "dst_addr", c.DstAddr)
+	e.IntField("dst_port", c.DstPort)
+	e.StrField(p, "protocol", string(c.Protocol))
+	e.End(start)
 }
 
 // process reads a Process at p.
 func (d *decoder) process(p *path) (*Process, error) {
 	pr := &Process{}
-	o := d.object(p)
-	for o.next(p) {
-		fp := o.path(p)
-		switch string(o.key) {
+	o := d.Object(p)
+	for o.Next(p) {
+		fp := o.Path(p)
+		switch string(o.Key) {
 		case "pid":
-			pr.PID, o.err = d.intPtr(&fp)
+			pr.PID, o.Err = d.IntPtr(&fp)
 		case "name":
-			pr.Name, o.err = d.str(&fp)
+			pr.Name, o.Err = d.Str(&fp)
 		case "cwd":
-			pr.Cwd, o.err = d.str(&fp)
+			pr.Cwd, o.Err = d.Str(&fp)
 		case "executable":
-			pr.Executable, o.err = d.file(&fp)
+			pr.Executable, o.Err = d.file(&fp)
 		case "parent":
 			// The parent is read as a value of its own and its errors put
 			// under fp: a recursive call with &fp would move the paths of
-			// every reader to the heap (see skipValue).
-			pr.Parent, o.err = d.process(nil)
-			o.err = within(&fp, o.err)
+			// every reader to the heap (see jsonform's skipValue).
+			pr.Parent, o.Err = d.process(nil)
+			o.Err = within(&fp, o.Err)
 		case "command_line":
-			pr.CommandLine, o.err = d.str(&fp)
+			pr.CommandLine, o.Err = d.Str(&fp)
 		default:
-			o.err = fail(&fp, "unknown field")
+			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return pr, o.err
+	return pr, o.Err
 }
 
 // process writes pr at p, depth parents below the target.
 func (e *encoder) process(p *path, pr *Process, depth int) {
-	if depth > maxDepth {
-		e.setErr(fail(p, "parent chain too deep"))
+	if depth > jsonform.MaxDepth {
+		e.SetErr(fail(p, "parent chain too deep"))
 		return
 	}
-	start := e.begin()
-	e.intField("pid", pr.PID)
-	e.strField(p, "name", pr.Name)
-	e.strField(p, "cwd", pr.Cwd)
+	start := e.Begin()
+	e.IntField("pid", pr.PID)
+	e.StrField(p, "name", pr.Name)
+	e.StrField(p, "cwd", pr.Cwd)
 	if pr.Executable != nil {
-		e.key("executable")
-		e.file(&path{up: p, name: "executable"}, pr.Executable)
+		e.Key("executable")
+		e.file(&path{Up: p, Name: "executable"}, pr.Executable)
 	}
 	if pr.Parent != nil {
 		// The parent is written by an encoder of its own, whose error is
 		// put under this path afterwards; see decoder.process.
-		e.key("parent")
-		sub := encoder{b: e.b}
+		e.Key("parent")
+		sub := encoder{jsonform.Encoder{B: e.B}}
 		sub.process(nil, pr.Parent, depth+1)
-		e.b = sub.b
-		e.setErr(within(&path{up: p, name: "parent"}, sub.err))
+		e.B = sub.B
+		e.SetErr(within(&path{Up: p, Name: "parent"}, sub.Err))
 	}
-	e.strField(p, "command_line", pr.CommandLine)
-	e.end(start)
+	e.StrField(p, "command_line", pr.CommandLine)
+	e.End(start)
 }

@@ -71,7 +71,7 @@ type Target struct {
 // validating it.
 func (t Target) MarshalJSON() ([]byte, error) {
 	var e encoder
-	e.target(&path{name: "target"}, t)
+	e.target(&path{Name: "target"}, t)
 	return e.result()
 }
 
@@ -90,7 +90,7 @@ type Actuator struct {
 // validating it.
 func (a Actuator) MarshalJSON() ([]byte, error) {
 	var e encoder
-	e.actuator(&path{name: "actuator"}, &a)
+	e.actuator(&path{Name: "actuator"}, &a)
 	return e.result()
 }
 

@@ -3,6 +3,8 @@ package openc2
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
 )
 
 // knownTargetName reports whether s names a target type of LS v1.0 section
@@ -16,16 +18,16 @@ func (c *Command) Validate() error {
 	if !c.Action.Valid() {
 		return errorf("action", "unknown action %q", c.Action)
 	}
-	if err := c.Target.validate(&path{name: "target"}); err != nil {
+	if err := c.Target.validate(&path{Name: "target"}); err != nil {
 		return err
 	}
 	if c.Args != nil {
-		if err := c.Args.validate(&path{name: "args"}); err != nil {
+		if err := c.Args.validate(&path{Name: "args"}); err != nil {
 			return err
 		}
 	}
 	if c.Actuator != nil {
-		if err := c.Actuator.validate(&path{name: "actuator"}); err != nil {
+		if err := c.Actuator.validate(&path{Name: "actuator"}); err != nil {
 			return err
 		}
 	}
@@ -46,7 +48,7 @@ func failIf(p *path, msg string) error {
 // validate checks a against LS v1.0 section 3.3.1.3; p is the path of the
 // actuator.
 func (a *Actuator) validate(p *path) error {
-	ap := &path{up: p, name: a.Profile}
+	ap := &path{Up: p, Name: a.Profile}
 	if msg := checkNsid(a.Profile); msg != "" {
 		return fail(ap, "%s", msg)
 	}
@@ -70,14 +72,14 @@ func (a *Actuator) validate(p *path) error {
 
 // firstByte returns the first byte of raw that is not white space, or 0.
 func firstByte(raw []byte) byte {
-	d := decoder{data: raw}
-	return d.peek()
+	d := decoder{jsonform.Decoder{Data: raw}}
+	return d.Peek()
 }
 
 // validate checks t against LS v1.0 sections 3.3.1.2 and 3.4.1; p is the
 // path of the target.
 func (t Target) validate(p *path) error {
-	tp := &path{up: p, name: t.Name}
+	tp := &path{Up: p, Name: t.Name}
 	if !knownTargetName(t.Name) {
 		if strings.Contains(t.Name, ":") {
 			return fail(tp, "%s", checkExtName(t.Name))
@@ -116,7 +118,7 @@ func (t Target) validate(p *path) error {
 			}
 			for i, f := range v {
 				if !f.Valid() {
-					return fail(&path{up: tp, elem: i}, "unknown feature %q (versions, profiles, pairs or rate_limit)", f)
+					return fail(&path{Up: tp, Elem: i}, "unknown feature %q (versions, profiles, pairs or rate_limit)", f)
 				}
 			}
 			return nil
@@ -177,11 +179,11 @@ func checkList(p *path, items []string, check func(string) string) error {
 	}
 	for i, s := range items {
 		if msg := check(s); msg != "" {
-			return fail(&path{up: p, elem: i}, "%s", msg)
+			return fail(&path{Up: p, Elem: i}, "%s", msg)
 		}
 		for j := range i {
 			if items[j] == s {
-				return fail(&path{up: p, elem: i}, "%q repeats item %d", s, j)
+				return fail(&path{Up: p, Elem: i}, "%q repeats item %d", s, j)
 			}
 		}
 	}
@@ -194,12 +196,12 @@ func validateDevice(dv *Device, p *path) error {
 		return fail(p, "must hold at least one field")
 	}
 	if dv.Hostname != "" {
-		if err := failIf(&path{up: p, name: "hostname"}, checkHostname(dv.Hostname)); err != nil {
+		if err := failIf(&path{Up: p, Name: "hostname"}, checkHostname(dv.Hostname)); err != nil {
 			return err
 		}
 	}
 	if dv.IDNHostname != "" {
-		return failIf(&path{up: p, name: "idn_hostname"}, checkIDNHostname(dv.IDNHostname))
+		return failIf(&path{Up: p, Name: "idn_hostname"}, checkIDNHostname(dv.IDNHostname))
 	}
 	return nil
 }
@@ -210,22 +212,22 @@ func validateArtifact(a *Artifact, p *path) error {
 		return fail(p, "must hold at least one field")
 	}
 	if a.MimeType != "" {
-		if err := failIf(&path{up: p, name: "mime_type"}, checkMediaType(a.MimeType)); err != nil {
+		if err := failIf(&path{Up: p, Name: "mime_type"}, checkMediaType(a.MimeType)); err != nil {
 			return err
 		}
 	}
 	if a.Payload != nil {
-		pp := &path{up: p, name: "payload"}
+		pp := &path{Up: p, Name: "payload"}
 		if (a.Payload.Bin == "") == (a.Payload.URL == "") {
 			return fail(pp, "must hold exactly one of bin and url")
 		}
 		if a.Payload.Bin != "" {
-			if err := failIf(&path{up: pp, name: "bin"}, checkBase64URL(a.Payload.Bin)); err != nil {
+			if err := failIf(&path{Up: pp, Name: "bin"}, checkBase64URL(a.Payload.Bin)); err != nil {
 				return err
 			}
 		}
 		if a.Payload.URL != "" {
-			if err := failIf(&path{up: pp, name: "url"}, checkURI(a.Payload.URL)); err != nil {
+			if err := failIf(&path{Up: pp, Name: "url"}, checkURI(a.Payload.URL)); err != nil {
 				return err
 			}
 		}
@@ -238,7 +240,7 @@ func validateHashes(h *Hashes, p *path) error {
 	if h == nil {
 		return nil
 	}
-	hp := &path{up: p, name: "hashes"}
+	hp := &path{Up: p, Name: "hashes"}
 	if *h == (Hashes{}) {
 		return fail(hp, "must hold at least one of md5, sha1, sha256")
 	}
@@ -247,7 +249,7 @@ func validateHashes(h *Hashes, p *path) error {
 		n       int
 	}{{"md5", h.MD5, 32}, {"sha1", h.SHA1, 40}, {"sha256", h.SHA256, 64}} {
 		if msg := checkHash(c.name, c.v, c.n); msg != "" {
-			return fail(&path{up: hp, name: c.name}, "%s", msg)
+			return fail(&path{Up: hp, Name: c.name}, "%s", msg)
 		}
 	}
 	return nil
@@ -270,18 +272,18 @@ func validateConnection(c *Connection, p *path, v6 bool) error {
 	for _, a := range []struct{ name, v string }{{"src_addr", c.SrcAddr}, {"dst_addr", c.DstAddr}} {
 		if a.v != "" {
 			if msg := checkNet(a.v, v6); msg != "" {
-				return fail(&path{up: p, name: a.name}, "%s", msg)
+				return fail(&path{Up: p, Name: a.name}, "%s", msg)
 			}
 		}
 	}
 	if msg := checkPort(c.SrcPort); msg != "" {
-		return fail(&path{up: p, name: "src_port"}, "%s", msg)
+		return fail(&path{Up: p, Name: "src_port"}, "%s", msg)
 	}
 	if msg := checkPort(c.DstPort); msg != "" {
-		return fail(&path{up: p, name: "dst_port"}, "%s", msg)
+		return fail(&path{Up: p, Name: "dst_port"}, "%s", msg)
 	}
 	if c.Protocol != "" && !known(string(c.Protocol), protocols) {
-		return fail(&path{up: p, name: "protocol"}, "%q: must be icmp, tcp, udp or sctp", c.Protocol)
+		return fail(&path{Up: p, Name: "protocol"}, "%q: must be icmp, tcp, udp or sctp", c.Protocol)
 	}
 	return nil
 }
@@ -289,23 +291,23 @@ func validateConnection(c *Connection, p *path, v6 bool) error {
 // validateProcess checks a Process (LS v1.0 section 3.4.1.15) at p, depth
 // parents below the target.
 func validateProcess(pr *Process, p *path, depth int) error {
-	if depth > maxDepth {
+	if depth > jsonform.MaxDepth {
 		return fail(p, "parent chain too deep")
 	}
 	if pr.PID == nil && pr.Name == "" && pr.Cwd == "" && pr.Executable == nil && pr.Parent == nil && pr.CommandLine == "" {
 		return fail(p, "must hold at least one field")
 	}
 	if pr.PID != nil && *pr.PID < 0 {
-		return fail(&path{up: p, name: "pid"}, "must not be negative")
+		return fail(&path{Up: p, Name: "pid"}, "must not be negative")
 	}
 	if pr.Executable != nil {
-		if err := validateFile(pr.Executable, &path{up: p, name: "executable"}); err != nil {
+		if err := validateFile(pr.Executable, &path{Up: p, Name: "executable"}); err != nil {
 			return err
 		}
 	}
 	if pr.Parent != nil {
 		// See decoder.process for why the parent gets a path of its own.
-		return within(&path{up: p, name: "parent"}, validateProcess(pr.Parent, nil, depth+1))
+		return within(&path{Up: p, Name: "parent"}, validateProcess(pr.Parent, nil, depth+1))
 	}
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/app/agents"
-	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -57,12 +57,12 @@ func cpuTime(b *testing.B) time.Duration {
 }
 
 // basicsPlugin returns the basics plugin of that name.
-func basicsPlugin(t testing.TB, name string) wasmbuild.BasicsPlugin {
-	for _, p := range wasmbuild.BasicsPlugins {
+func basicsPlugin(t testing.TB, name string) tck.Plugin {
+	for _, p := range tck.Load(t, tck.BasicsSuite).Plugins {
 		if p.Name == name {
 			return p
 		}
 	}
 	t.Fatalf("no basics plugin %q", name)
-	return wasmbuild.BasicsPlugin{}
+	return tck.Plugin{}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+	"github.com/gatehouse/gatehouse/plugins-src/tck"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
@@ -27,7 +28,7 @@ import (
 
 // greedySession builds the basics plugin p, loads it into a host of its
 // own and opens a session of its agent greedy.
-func greedySession(t testing.TB, p wasmbuild.BasicsPlugin) *host.Session {
+func greedySession(t testing.TB, p tck.Plugin) *host.Session {
 	t.Helper()
 	wasm := p.Build(t)
 	h, err := host.New(host.Config{
@@ -52,9 +53,10 @@ func greedySession(t testing.TB, p wasmbuild.BasicsPlugin) *host.Session {
 
 // agentPlugins are the basics plugins with an agent greedy: all but the
 // partial ones.
-func agentPlugins() []wasmbuild.BasicsPlugin {
-	var out []wasmbuild.BasicsPlugin
-	for _, p := range wasmbuild.BasicsPlugins {
+func agentPlugins(t testing.TB) []tck.Plugin {
+	t.Helper()
+	var out []tck.Plugin
+	for _, p := range tck.Load(t, tck.BasicsSuite).Plugins {
 		if !p.Partial {
 			out = append(out, p)
 		}
@@ -163,7 +165,7 @@ locations { hall; office; lab; vault; nowhere; %[1]q; %[2]q; }`, wing, far))
 	}
 	const ticks = 100
 	var want [][]byte // the Go plugin's traces of the fuzzed models
-	for _, p := range agentPlugins() {
+	for _, p := range agentPlugins(t) {
 		t.Run(p.Name, func(t *testing.T) {
 			s := greedySession(t, p)
 			res, trace := runTrace(t, s, small, 1, 20)

@@ -3,7 +3,7 @@
 // checks the reply or the error. It serves `gatehouse plugin test` and Go
 // tests alike ([RunT]), so that a plugin author writes the cases once.
 //
-// A cases file is a map with one key, cases, a list of cases:
+// A cases file is a map with the key cases, a list of cases:
 //
 //	cases:
 //	  - name: weekday of a Sunday
@@ -21,6 +21,20 @@
 //	    component: weekday
 //	    request: {key: month}
 //	    error: {code: not_found, message_contains: month}
+//
+// It may also list, under the key plugins, the plugins known to pass its
+// cases: for a suite shared by several plugins, such as the one every
+// reference plugin of Gatehouse passes whatever its language. Run and
+// `gatehouse plugin test` do not read it; whoever runs the suite on those
+// plugins does ([LoadSuite]). Each is the plugin's name, or a map with the
+// name under plugin and, when needed, partial (it provides some of the
+// components only: run with SkipMissing) and grants (what it must be granted,
+// in the form of a configuration's plugins.NAME.grants):
+//
+//	plugins:
+//	  - go/basics
+//	  - {plugin: c/c-echo-extism, partial: true}
+//	  - {plugin: go/acl-jsonsetter, grants: {http: {}}}
 //
 // Each case gives exactly one expectation:
 //
@@ -59,6 +73,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
 )
 
 // Case is one call to a component and what it must give.
@@ -79,6 +94,25 @@ type Case struct {
 	Expect Expectation
 	// File and Line locate the case in its cases file.
 	File string
+	Line int
+}
+
+// Suite is a cases file: its cases and the plugins it lists.
+type Suite struct {
+	Cases   []Case
+	Plugins []SuitePlugin
+}
+
+// SuitePlugin is a plugin a cases file lists as passing its cases.
+type SuitePlugin struct {
+	// Plugin names the plugin, as whoever runs the suite reads it.
+	Plugin string
+	// Partial is true for a plugin that provides some of the cases'
+	// components only: the cases of the others are skipped (SkipMissing).
+	Partial bool
+	// Grants is what the plugin must be granted.
+	Grants host.Grants
+	// Line locates it in its cases file.
 	Line int
 }
 
@@ -112,6 +146,10 @@ const (
 // yamlLineRE matches the line prefix of yaml's syntax errors.
 var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
 
+// nodeLineRE matches the line prefixes of yaml's errors in a node decoded
+// alone.
+var nodeLineRE = regexp.MustCompile(`(?m)^\s*line \d+: `)
+
 // intLiteralRE matches integers YAML resolves as floats because they do
 // not fit in 64 bits.
 var intLiteralRE = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
@@ -119,12 +157,19 @@ var intLiteralRE = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
 // ErrCases is wrapped by every error of a cases file that is not valid.
 var ErrCases = errors.New("invalid cases")
 
-// Load reads the cases file. Its errors name the file, the line and the
-// case, and wrap ErrCases when the file is read but not valid.
+// Load reads the cases of the cases file. Its errors name the file, the
+// line and the case, and wrap ErrCases when the file is read but not valid.
 func Load(file string) ([]Case, error) {
+	s, err := LoadSuite(file)
+	return s.Cases, err
+}
+
+// LoadSuite reads the cases file with the plugins it lists, with the
+// errors of Load.
+func LoadSuite(file string) (Suite, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("read cases: %w", err)
+		return Suite{}, fmt.Errorf("read cases: %w", err)
 	}
 	return parse(file, b)
 }
@@ -151,8 +196,8 @@ func (e *caseError) Error() string {
 
 func (e *caseError) Unwrap() error { return ErrCases }
 
-// parse reads cases from data, the content of file.
-func parse(file string, data []byte) ([]Case, error) {
+// parse reads a suite from data, the content of file.
+func parse(file string, data []byte) (Suite, error) {
 	fail := func(n *yaml.Node, name, format string, args ...any) error {
 		line := 0
 		if n != nil {
@@ -164,53 +209,132 @@ func parse(file string, data []byte) ([]Case, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fail(nil, "", "no cases: the file is empty")
+			return Suite{}, fail(nil, "", "no cases: the file is empty")
 		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return nil, &caseError{file, line, "", msg[len(m[0]):]}
+			return Suite{}, &caseError{file, line, "", msg[len(m[0]):]}
 		}
-		return nil, fail(nil, "", "%s", msg)
+		return Suite{}, fail(nil, "", "%s", msg)
 	}
 	if len(doc.Content) == 0 {
-		return nil, fail(nil, "", "no cases: the file is empty")
+		return Suite{}, fail(nil, "", "no cases: the file is empty")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fail(root, "", "want a map with the key cases, got %s", describe(root))
+		return Suite{}, fail(root, "", "want a map with the key cases, got %s", describe(root))
 	}
 	var list *yaml.Node
+	var suite Suite
 	for i := 0; i < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if k.Value != "cases" {
-			return nil, fail(k, "", "unknown key %q; the file has only cases", k.Value)
+		switch k.Value {
+		case "cases":
+			list = v
+		case "plugins":
+			var err error
+			if suite.Plugins, err = parsePlugins(file, v); err != nil {
+				return Suite{}, err
+			}
+		default:
+			return Suite{}, fail(k, "", "unknown key %q; the file has cases and plugins", k.Value)
 		}
-		list = v
 	}
 	if list == nil || list.Kind != yaml.SequenceNode {
-		return nil, fail(cmpNode(list, root), "", "cases must be a list of cases")
+		return Suite{}, fail(cmpNode(list, root), "", "cases must be a list of cases")
 	}
 	if len(list.Content) == 0 {
-		return nil, fail(list, "", "no cases: the list is empty")
+		return Suite{}, fail(list, "", "no cases: the list is empty")
 	}
 	seen := map[string]int{}
-	cases := make([]Case, 0, len(list.Content))
+	suite.Cases = make([]Case, 0, len(list.Content))
 	for i, n := range list.Content {
 		c, err := parseCase(file, n)
 		if err != nil {
-			return nil, err
+			return Suite{}, err
 		}
 		if c.Name == "" {
-			return nil, fail(n, "", "case %d has no name", i+1)
+			return Suite{}, fail(n, "", "case %d has no name", i+1)
 		}
 		if line, dup := seen[c.Name]; dup {
-			return nil, fail(n, c.Name, "the name is taken by the case at line %d", line)
+			return Suite{}, fail(n, c.Name, "the name is taken by the case at line %d", line)
 		}
 		seen[c.Name] = c.Line
-		cases = append(cases, c)
+		suite.Cases = append(suite.Cases, c)
 	}
-	return cases, nil
+	return suite, nil
+}
+
+// parsePlugins reads the list of plugins n.
+func parsePlugins(file string, n *yaml.Node) ([]SuitePlugin, error) {
+	fail := func(at *yaml.Node, format string, args ...any) error {
+		return &caseError{file, at.Line, "", "plugins: " + fmt.Sprintf(format, args...)}
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, fail(n, "must be a list of plugins, got %s", describe(n))
+	}
+	var out []SuitePlugin
+	seen := map[string]int{}
+	for _, e := range n.Content {
+		p := SuitePlugin{Line: e.Line}
+		switch e.Kind {
+		case yaml.ScalarNode:
+			var err error
+			if p.Plugin, err = str(e); err != nil {
+				return nil, fail(e, "a plugin %v", err)
+			}
+		case yaml.MappingNode:
+			for i := 0; i < len(e.Content); i += 2 {
+				k, v := e.Content[i], e.Content[i+1]
+				var err error
+				switch k.Value {
+				case "plugin":
+					p.Plugin, err = str(v)
+				case "partial":
+					if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+						err = fmt.Errorf("must be true or false, got %s", describe(v))
+					} else {
+						err = v.Decode(&p.Partial)
+					}
+				case "grants":
+					err = decodeStrict(v, &p.Grants)
+				default:
+					return nil, fail(k, "unknown key %q; a plugin has plugin, partial and grants", k.Value)
+				}
+				if err != nil {
+					return nil, fail(v, "%s: %v", k.Value, err)
+				}
+			}
+		default:
+			return nil, fail(e, "a plugin must be a name or a map, got %s", describe(e))
+		}
+		if p.Plugin == "" {
+			return nil, fail(e, "a plugin has no name")
+		}
+		if line, dup := seen[p.Plugin]; dup {
+			return nil, fail(e, "%s is listed at line %d too", p.Plugin, line)
+		}
+		seen[p.Plugin] = p.Line
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// decodeStrict decodes n into v, refusing keys that v has no field for.
+func decodeStrict(n *yaml.Node, v any) error {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	err = dec.Decode(v)
+	if err != nil {
+		// The lines yaml counts are those of the node alone.
+		err = errors.New(nodeLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), ""))
+	}
+	return err
 }
 
 func cmpNode(n, or *yaml.Node) *yaml.Node {

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
 )
 
 func TestParse(t *testing.T) {
-	cases, err := parse("cases.yaml", []byte(`
+	s, err := parse("cases.yaml", []byte(`
 cases:
   - name: all types
     component: environment/echo
@@ -40,6 +41,10 @@ cases:
 `))
 	if err != nil {
 		t.Fatal(err)
+	}
+	cases := s.Cases
+	if len(s.Plugins) != 0 {
+		t.Errorf("plugins = %+v, want none", s.Plugins)
 	}
 	if len(cases) != 3 {
 		t.Fatalf("%d cases, want 3", len(cases))
@@ -90,6 +95,13 @@ func TestParseErrors(t *testing.T) {
 		{"error unknown key", "cases:\n  - name: x\n    component: a\n    error: {code: a, message: b}\n", `case "x": error: unknown key "message"`},
 		{"duplicate name", "cases:\n  - {name: x, component: a, reply: {}}\n  - {name: x, component: a, reply: {}}\n", `cases.yaml:3: case "x": the name is taken by the case at line 2`},
 		{"bad pattern", "cases:\n  - name: x\n    component: a\n    matches: {value: [ok, '(']}\n", `cases.yaml:4: case "x": matches: pattern "(": error parsing regexp: missing closing )`},
+		{"plugins not a list", "plugins: a\ncases: []\n", "cases.yaml:1: plugins: must be a list of plugins, got \"a\""},
+		{"plugin not a name", "plugins: [[a]]\n", "cases.yaml:1: plugins: a plugin must be a name or a map, got a list"},
+		{"plugin without a name", "plugins:\n  - {partial: true}\n", "cases.yaml:2: plugins: a plugin has no name"},
+		{"plugin listed twice", "plugins:\n  - a\n  - {plugin: a}\n", "cases.yaml:3: plugins: a is listed at line 2 too"},
+		{"plugin unknown key", "plugins:\n  - {plugin: a, lang: c}\n", `cases.yaml:2: plugins: unknown key "lang"`},
+		{"plugin partial not a bool", "plugins:\n  - {plugin: a, partial: yes please}\n", "cases.yaml:2: plugins: partial: must be true or false"},
+		{"plugin unknown grant", "plugins:\n  - plugin: a\n    grants: {log: true, disk: true}\n", "cases.yaml:3: plugins: grants: field disk not found"},
 		{"integer too big", "cases:\n  - name: x\n    component: a\n    request: {n: 99999999999999999999}\n    reply: {}\n", "line 4: integer 99999999999999999999 does not fit in int64"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +119,29 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParsePlugins(t *testing.T) {
+	s, err := parse("cases.yaml", []byte(`
+plugins:
+  - go/basics
+  - {plugin: c/c-echo-extism, partial: true}
+  - plugin: go/acl-jsonsetter
+    grants: {http: {}, kv: true}
+cases:
+  - {name: x, component: a, reply: {}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SuitePlugin{
+		{Plugin: "go/basics", Line: 3},
+		{Plugin: "c/c-echo-extism", Partial: true, Line: 4},
+		{Plugin: "go/acl-jsonsetter", Grants: host.Grants{HTTP: &host.HTTPGrant{}, KV: host.KVGrant{Granted: true}}, Line: 5},
+	}
+	if !reflect.DeepEqual(s.Plugins, want) || len(s.Cases) != 1 {
+		t.Errorf("plugins = %+v\nwant %+v", s.Plugins, want)
+	}
+}
+
 func TestLoad(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "c.yaml")
 	if err := os.WriteFile(file, []byte("cases:\n  - {name: x, component: a}\n"), 0o644); err != nil {
@@ -121,7 +156,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestParseMatches(t *testing.T) {
-	cases, err := parse("cases.yaml", []byte(`
+	s, err := parse("cases.yaml", []byte(`
 cases:
   - name: time
     component: time
@@ -131,7 +166,7 @@ cases:
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := cases[0].Expect
+	e := s.Cases[0].Expect
 	if e.Mode != ModeMatches || len(e.Patterns) != 3 {
 		t.Fatalf("expectation = %+v, want matches with 3 patterns", e)
 	}

@@ -1,11 +1,14 @@
-// Package doctest reads the examples of the Markdown documents under docs/
-// for the tests that check them.
+// Package doctest reads the examples of the Markdown documents for the
+// tests that check them, and the marks that say how each shell example
+// runs.
 package doctest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -52,6 +55,91 @@ func JSON(t testing.TB, doc string) [][]byte {
 	}
 	if len(blocks) == 0 {
 		t.Fatalf("%s: no JSON example", doc)
+	}
+	return blocks
+}
+
+// A shell block is marked by how it runs with an HTML comment on the line
+// before its opening fence, which Markdown does not show:
+//
+//	<!-- doctest: HOW (reason) -->
+//
+// HOW is one of the constants below; an unmarked block runs on its own.
+const (
+	// RunAlone is an unmarked block: it runs on its own and must succeed.
+	RunAlone = ""
+	// RunServer is a block of requests to the server that the document
+	// describes, which the test starts.
+	RunServer = "server"
+	// RunGoTest is a block of go test commands: the packages and the tests
+	// they name must exist; the test suite itself runs them.
+	RunGoTest = "go-test"
+	// RunSkip is a block that cannot run in a test, for the reason given:
+	// a command of a host outside, one that runs until stopped, one that
+	// needs root.
+	RunSkip = "skip"
+)
+
+// mark is the comment that marks a block.
+var mark = regexp.MustCompile(`^<!-- doctest: ([a-z-]+)(?: \((.+)\))? -->$`)
+
+// Block is a fenced block of a document, with how its mark says it runs.
+type Block struct {
+	Doc    string // the document, a path from the module's root
+	Line   int    // the line of its opening fence, from 1
+	Lang   string // its language: json, sh, yaml, or empty
+	Text   string
+	Run    string // how it runs: RunAlone, RunServer, RunGoTest or RunSkip
+	Reason string // why, in the mark's parentheses
+}
+
+// String names the block by document and line.
+func (b Block) String() string { return fmt.Sprintf("%s:%d", b.Doc, b.Line) }
+
+// Blocks returns the fenced blocks of doc, in order, with their marks. A
+// mark that is not one, or that stands before no block, fails the test, as
+// does a skip without a reason.
+func Blocks(t testing.TB, doc string) []Block {
+	t.Helper()
+	var blocks []Block
+	var cur *Block
+	var marked *Block // the mark of the next block
+	for i, line := range strings.Split(string(Read(t, doc)), "\n") {
+		switch {
+		case cur != nil && strings.HasPrefix(line, "```"):
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			cur.Text += line + "\n"
+		case strings.HasPrefix(line, "```"):
+			cur = &Block{Doc: doc, Line: i + 1, Lang: strings.TrimPrefix(line, "```")}
+			if marked != nil {
+				cur.Run, cur.Reason = marked.Run, marked.Reason
+				marked = nil
+			}
+		case marked != nil:
+			t.Fatalf("%s: the mark <!-- doctest: %s --> is not right before a block's fence", marked, marked.Run)
+		case strings.HasPrefix(line, "<!-- doctest:"):
+			m := mark.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("%s:%d: %q is not <!-- doctest: HOW (reason) -->", doc, i+1, line)
+			}
+			switch m[1] {
+			case RunServer, RunGoTest, RunSkip:
+			default:
+				t.Fatalf("%s:%d: doctest: %q is not %s, %s or %s", doc, i+1, m[1], RunServer, RunGoTest, RunSkip)
+			}
+			if m[1] == RunSkip && m[2] == "" {
+				t.Fatalf("%s:%d: doctest: skip says not why: <!-- doctest: skip (reason) -->", doc, i+1)
+			}
+			marked = &Block{Doc: doc, Line: i + 1, Run: m[1], Reason: m[2]}
+		}
+	}
+	if cur != nil {
+		t.Fatalf("%s: the block is not closed", cur)
+	}
+	if marked != nil {
+		t.Fatalf("%s: the mark stands before no block", marked)
 	}
 	return blocks
 }

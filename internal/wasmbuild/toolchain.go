@@ -281,3 +281,20 @@ func CReactor(t testing.TB, name string) string {
 		return append([]string{"--target=wasm32-wasi", "--sysroot=/usr", "-mexec-model=reactor"}, args...)
 	})
 }
+
+// Reference builds the reference plugin plugins-src/<lang>/<name>, in
+// whatever language it is written, and returns the .wasm file; false if
+// there is no such plugin.
+func Reference(t testing.TB, name string) (string, bool) {
+	t.Helper()
+	root := ModuleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "plugins-src", "go", name)); err == nil {
+		return Go(t, filepath.Join("plugins-src", "go", name)), true
+	}
+	for lang, tc := range Toolchains {
+		if _, err := os.Stat(filepath.Join(root, "plugins-src", lang, name)); err == nil {
+			return tc.Plugin(t, name), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/authz"
+	"github.com/gatehouse/gatehouse/app/config"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
+	"github.com/gatehouse/gatehouse/policy/pdp"
+	"github.com/gatehouse/gatehouse/policy/proxy"
+)
+
+// decisions is the access control of serve: the policy decision point
+// over policy.entities and the decision log. Every part of the server
+// that decides access asks Decider for its policy.Decider.
+type decisions struct {
+	point *pdp.Point
+	log   *decisionlog.Log // nil without policy.decision_log
+	host  *host.Host
+	// api is the configuration of the decision API.
+	api config.DecisionAPI
+	// tokens are those of api.TokenFile.
+	tokens []string
+}
+
+// startDecisions starts the policy decision point of serve over the
+// configured policy.entities, deciding with the environment setters and
+// obligations of h's plugins (obligations named through
+// policy.obligations), and opens the decision log. It returns nil when no
+// entities are configured.
+func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
+	if len(f.Policy.Entities) == 0 {
+		return nil, nil
+	}
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("policy.entities: %v", err)
+	}
+	d := &decisions{point: p, host: h, api: f.Policy.DecisionAPI}
+	if file := d.api.TokenFile; file != "" {
+		if d.tokens, err = readTokens(file); err != nil {
+			_ = p.Close()
+			return nil, fmt.Errorf("policy.decision_api.token_file: %v", err)
+		}
+	}
+	if dl := f.Policy.DecisionLog; dl.Path != "" {
+		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
+			_ = p.Close()
+			return nil, fmt.Errorf("policy.decision_log.path: %v", err)
+		}
+	}
+	return d, nil
+}
+
+// Decider returns the decision point, with each decision written to the
+// decision log, if there is one, as coming from source ("api", "openc2",
+// "proxy"). Without entities (d is nil) it returns nil.
+func (d *decisions) Decider(source string) policy.Decider {
+	if d == nil {
+		return nil
+	}
+	if d.log == nil {
+		return d.point
+	}
+	return d.log.Decider(d.point, source)
+}
+
+// readTokens returns the bearer tokens of file, one a line.
+func readTokens(file string) ([]string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var tokens []string
+	for line := range strings.Lines(string(b)) {
+		if t := strings.TrimSpace(line); t != "" {
+			tokens = append(tokens, t)
+		}
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("%s holds no token", file)
+	}
+	return tokens, nil
+}
+
+// apiOptions returns the options of the decision API over d, which may be
+// nil: the object setters of policy.decision_api.object_setters among the
+// object components of the host, and the tokens of its token_file.
+func (d *decisions) apiOptions() decisionapi.Options {
+	if d == nil {
+		return decisionapi.Options{}
+	}
+	opts := decisionapi.Options{
+		Decider:     d.Decider("api"),
+		Status:      d.point.Status,
+		Snapshot:    d.point.Snapshot,
+		Tokens:      d.tokens,
+		Obligations: d.api.Obligations,
+	}
+	if len(d.api.ObjectSetters) > 0 {
+		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
+			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
+		}
+	}
+	return opts
+}
+
+// openc2Authorizer returns the authorizer of OpenC2 commands by the policy
+// set set over d, or nil when set is empty. A policy set that is not
+// loaded now is reported: until it is, every command is refused. Bearer
+// tokens verify against the OpenID Connect providers of pep, when there
+// is a proxy; without one they are refused.
+func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.Logger) https.Authorizer {
+	if d == nil || set == "" {
+		return nil
+	}
+	if !slices.Contains(d.point.Status().PolicySets, set) {
+		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+	}
+	a := &authz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
+	if pep != nil {
+		a.Tokens = pep.VerifyBearer
+	}
+	return a
+}
+
+// Close stops watching the entity files and closes the decision log, once
+// no request is being served.
+func (d *decisions) Close() error {
+	if d == nil {
+		return nil
+	}
+	err := d.point.Close()
+	if d.log != nil {
+		err = errors.Join(err, d.log.Close())
+	}
+	return err
+}

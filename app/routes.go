@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/app/agents"
+	"github.com/gatehouse/gatehouse/app/server"
+	"github.com/gatehouse/gatehouse/openc2/https"
+	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/sim/simhttp"
+	"github.com/gatehouse/gatehouse/sim/simulate"
+)
+
+// routes returns the handler of the main listener: every route the
+// server has. A new route goes here.
+func (a *App) routes() *echo.Echo {
+	f := a.cfg
+	e := server.New(a.host, a.reg, a.logger)
+	decisionapi.Register(e, a.decisions.apiOptions())
+	if a.proxy != nil {
+		mountProxy(e, a.proxy)
+	}
+	https.Register(e, a.consumer, https.Options{
+		MaxBytes:   f.OpenC2.MaxRequestBytes,
+		Authorizer: a.decisions.openc2Authorizer(f.OpenC2.Authorization.PolicySet, a.proxy, a.logger),
+		Logger:     a.logger,
+	})
+	https.RegisterHistory(e, a.consumer)
+	simhttp.Register(e, simhttp.Options{
+		Agents:        a.agent,
+		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
+		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
+		Logger: a.logger,
+	})
+	return e
+}
+
+// agent opens a session of the agent component name for one simulation
+// run.
+func (a *App) agent(ctx context.Context, name string) (func() simulate.Agent, func(), error) {
+	s, err := a.host.Session(ctx, abi.KindAgent, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return agents.Agents(s), s.Close, nil
+}
