@@ -25,55 +25,57 @@ type Session interface {
 // converts what the simulator tells it to the ABI's messages, and the
 // plugin's action back.
 type Agent struct {
-	s       Session
-	actor   string
-	edges   *edges
-	choices []abi.Action // the choices of the last observation, reused
+	s     Session
+	actor string
+	sh    *shared
 }
 
-// edges is the connection graph of a model as the ABI gives it to agents,
-// converted once for the agents that share it.
-type edges struct {
-	m     *model.Model
-	edges []abi.Edge
+// shared is what the agents of one session share, as they are called one
+// at a time: the connections of the run's model as the ABI's edges,
+// converted once, and a buffer for the choices of an observation.
+type shared struct {
+	m       *model.Model
+	edges   []abi.Edge
+	choices []abi.Action
 }
 
-// of returns the edges of m, every connection in the model's order.
-func (e *edges) of(m *model.Model) []abi.Edge {
-	if e.m != m {
-		e.m, e.edges = m, make([]abi.Edge, len(m.Connections()))
+// edgesOf returns the edges of m, every connection in the model's order.
+func (sh *shared) edgesOf(m *model.Model) []abi.Edge {
+	if sh.m != m {
+		sh.m, sh.edges = m, make([]abi.Edge, len(m.Connections()))
 		for i, c := range m.Connections() {
-			e.edges[i] = abi.Edge{From: c.From, To: c.To}
+			sh.edges[i] = abi.Edge{From: c.From, To: c.To}
 		}
 	}
-	return e.edges
+	return sh.edges
 }
 
 // New returns an agent played by the component of session s.
-func New(s Session) *Agent { return &Agent{s: s, edges: &edges{}} }
+func New(s Session) *Agent { return &Agent{s: s, sh: &shared{}} }
 
 // Agents returns the function that makes the agents of the actors that
 // the component of session s plays in a run; they share the edges of the
 // run's model, converted once.
 func Agents(s Session) func() simulate.Agent {
-	e := &edges{}
-	return func() simulate.Agent { return &Agent{s: s, edges: e} }
+	sh := &shared{}
+	return func() simulate.Agent { return &Agent{s: s, sh: sh} }
 }
 
 // Reset starts the plugin's run for start.Actor.
 func (a *Agent) Reset(ctx context.Context, start simulate.Start) error {
 	a.actor = start.Actor
-	return a.s.AgentReset(ctx, abi.AgentResetRequest{Actor: start.Actor, Seed: start.Seed, Goals: start.Goals, Edges: a.edges.of(start.Model)})
+	return a.s.AgentReset(ctx, abi.AgentResetRequest{Actor: start.Actor, Seed: start.Seed, Goals: start.Goals, Edges: a.sh.edgesOf(start.Model)})
 }
 
 // Act asks the plugin for the actor's action.
 func (a *Agent) Act(ctx context.Context, obs simulate.Observation) (simulate.Action, error) {
-	a.choices = a.choices[:0]
+	choices := a.sh.choices[:0]
 	for _, c := range obs.Choices {
-		a.choices = append(a.choices, abi.Action(c))
+		choices = append(choices, abi.Action(c))
 	}
+	a.sh.choices = choices
 	act, err := a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: abi.Observation{Tick: obs.Tick,
-		Location: obs.Location, Holdings: obs.Holdings, Goals: obs.Goals, Choices: a.choices}})
+		Location: obs.Location, Holdings: obs.Holdings, Goals: obs.Goals, Choices: choices}})
 	return simulate.Action(act), err
 }
 
