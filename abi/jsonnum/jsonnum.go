@@ -1,9 +1,9 @@
-// Package jsonnum holds the one reading of JSON numbers that plugins'
-// messages, decision requests and policy expressions share (abi/README.md,
-// section 3.1): an integer is an int64, or a *big.Int beyond its range,
-// and any other number a float64. It is a package of the ABI's module
-// apart from the wire types, and needs only the standard library, so that
-// the domains read numbers as plugins do without depending on the ABI.
+// Package jsonnum holds the one reading of JSON numbers that messages,
+// decision requests and policy expressions share (abi/README.md, section
+// 3.1): an integer is an int64, or a *big.Int beyond its range, and any
+// other number a float64. It is a package of the module abi, so that
+// plugins (through abi.DecodeJSONObject) read numbers as the host does,
+// and the domains read them so without importing package abi.
 package jsonnum
 
 import (
