@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
@@ -30,6 +31,7 @@ type decisions struct {
 	point atomic.Pointer[pdp.Point]
 	log   *decisionlog.Log // nil without policy.decision_log
 	host  *host.Host
+	tel   *telemetry.Telemetry
 	// api is the configuration of the decision API.
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
@@ -39,9 +41,9 @@ type decisions struct {
 // startDecisions starts the policy decision point of serve over the
 // configured policy.entities, deciding with the environment setters and
 // obligations of h's plugins (obligations named through
-// policy.obligations), and opens the decision log. It returns nil when no
-// entities are configured.
-func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
+// policy.obligations), and opens the decision log; tel counts and traces
+// the decisions. It returns nil when no entities are configured.
+func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logger *slog.Logger) (*decisions, error) {
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
@@ -49,7 +51,7 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 	if err != nil {
 		return nil, err
 	}
-	d := &decisions{host: h, api: f.Policy.DecisionAPI}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
 	d.point.Store(p)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
@@ -88,16 +90,17 @@ func (d *decisions) Decide(ctx context.Context, req policy.Request) (policy.Deci
 }
 
 // Decider returns the decision point, with each decision written to the
-// decision log, if there is one, as coming from source ("api", "openc2",
-// "proxy"). Without entities (d is nil) it returns nil.
+// decision log, if there is one, counted and traced, as coming from source
+// ("api", "openc2", "proxy"). Without entities (d is nil) it returns nil.
 func (d *decisions) Decider(source string) policy.Decider {
 	if d == nil {
 		return nil
 	}
-	if d.log == nil {
-		return d
+	var next policy.Decider = d
+	if d.log != nil {
+		next = d.log.Decider(d, source)
 	}
-	return d.log.Decider(d, source)
+	return d.tel.Decider(next, source)
 }
 
 // readTokens returns the bearer tokens of file, one a line.

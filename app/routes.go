@@ -20,11 +20,12 @@ import (
 func (a *App) routes() *echo.Echo {
 	f := a.cfg
 	e := server.New(a.host, a.reg, a.logger)
+	e.Use(a.tel.Middleware())
 	decisionapi.Register(e, a.decisions.apiOptions())
 	if a.proxy != nil {
 		mountProxy(e, a.proxy)
 	}
-	https.Register(e, a.consumer, https.Options{
+	https.Register(e, a.tel.OpenC2(a.consumer), https.Options{
 		MaxBytes:   f.OpenC2.MaxRequestBytes,
 		Authorizer: a.decisions.openc2Authorizer(f.OpenC2.Authorization.PolicySet, a.proxy, a.logger),
 		Logger:     a.logger,
@@ -34,7 +35,7 @@ func (a *App) routes() *echo.Echo {
 		Agents:        a.agent,
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
-		Logger: a.logger,
+		Logger: a.logger, Observe: a.tel.SimRun,
 	})
 	e.POST("/v1/config/reload", a.reloadRoute, guard.SameOrigin)
 	return e

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"runtime/debug"
+
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/app"
@@ -72,7 +74,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 				f.Listen = listen
 			}
 		},
-		Log: cmd.ErrOrStderr(),
+		Log:     cmd.ErrOrStderr(),
+		Version: versionInfo(debug.ReadBuildInfo).Version,
 	})
 	if err != nil {
 		return usage("%v", err)

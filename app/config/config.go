@@ -20,6 +20,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -51,6 +52,9 @@ type File struct {
 	// policy entities (docs/reverse-proxy.md). Default: none.
 	Proxy proxy.Config `yaml:"proxy"`
 	Sim   Sim          `yaml:"sim"`
+	// Telemetry configures tracing (README.md, "Observability"). Default:
+	// off.
+	Telemetry telemetry.Config `yaml:"telemetry"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -425,6 +429,9 @@ func (f *File) validate() error {
 	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
+	}
+	if err := f.Telemetry.Tracing.Validate(); err != nil {
+		return err
 	}
 	if err := f.Proxy.Validate(); err != nil {
 		return prefixErrors("proxy.", err)

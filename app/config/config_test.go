@@ -234,6 +234,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"openc2.rate_limit -1 is negative"},
 		},
 		{
+			name: "sample ratio over 1",
+			yaml: "telemetry:\n  tracing: {sample_ratio: 1.5}\n",
+			want: []string{"telemetry.tracing.sample_ratio 1.5 is not between 0 and 1"},
+		},
+		{
+			name: "tracing endpoint not a URL",
+			yaml: "telemetry:\n  tracing: {endpoint: collector:4318}\n",
+			want: []string{`telemetry.tracing.endpoint "collector:4318" is not an http or https URL`},
+		},
+		{
 			name: "negative request size",
 			yaml: "openc2:\n  max_request_bytes: -5\n",
 			want: []string{"openc2.max_request_bytes -5 is negative"},

@@ -253,10 +253,11 @@ func (f *failing) Act(context.Context, abi.Observation) (abi.Action, error) {
 // TestReportsAFailedRun checks that a run whose agent fails after the
 // stream started ends with an error event.
 func TestReportsAFailedRun(t *testing.T) {
+	observed := make(chan string, 1)
 	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (func() simulate.Agent, func(), error) {
 		f := &failing{}
 		return func() simulate.Agent { return f }, func() {}, nil
-	}})
+	}, Observe: func(outcome string, _ time.Duration) { observed <- outcome }})
 	resp := post(t, t.Context(), url, simhttp.Request{Model: building, Agents: []string{"*=failing"}})
 	defer resp.Body.Close()
 	var names []string
@@ -267,6 +268,9 @@ func TestReportsAFailedRun(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "start error" || !strings.Contains(last.data, `"code":"run_failed"`) || !strings.Contains(last.data, "plugin trapped") {
 		t.Errorf("events %q, the last %s", names, last.data)
+	}
+	if got := <-observed; got != simhttp.OutcomeFailed {
+		t.Errorf("observed outcome %q, want %q", got, simhttp.OutcomeFailed)
 	}
 }
 
@@ -402,15 +406,18 @@ func TestHostileSimSlowRequests(t *testing.T) {
 func TestHostileSimBudgets(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		name string
-		opts simhttp.Options
-		says string
+		name    string
+		opts    simhttp.Options
+		says    string
+		outcome string
 	}{
-		{"time", simhttp.Options{MaxRunTime: 500 * time.Millisecond, MaxOutputBytes: 1 << 40}, "time budget of 500ms (sim.max_run_time)"},
-		{"output", simhttp.Options{MaxOutputBytes: 256 << 10}, "output budget of 262144 bytes of events (sim.max_output_bytes)"},
+		{"time", simhttp.Options{MaxRunTime: 500 * time.Millisecond, MaxOutputBytes: 1 << 40}, "time budget of 500ms (sim.max_run_time)", simhttp.OutcomeTimeBudget},
+		{"output", simhttp.Options{MaxOutputBytes: 256 << 10}, "output budget of 262144 bytes of events (sim.max_output_bytes)", simhttp.OutcomeOutputBudget},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			observed := make(chan string, 1)
+			tt.opts.Observe = func(outcome string, _ time.Duration) { observed <- outcome }
 			url := newServer(t, tt.opts)
 			resp := post(t, t.Context(), url, simhttp.Request{Model: bigModel(200), Ticks: simhttp.DefaultMaxTicks, Agents: []string{"*=random"}})
 			defer resp.Body.Close()
@@ -424,6 +431,9 @@ func TestHostileSimBudgets(t *testing.T) {
 			}
 			if tt.opts.MaxOutputBytes < 1<<40 && counted.n > tt.opts.MaxOutputBytes+64<<10 {
 				t.Errorf("the run wrote %d bytes, well over its budget of %d", counted.n, tt.opts.MaxOutputBytes)
+			}
+			if got := <-observed; got != tt.outcome {
+				t.Errorf("observed outcome %q, want %q", got, tt.outcome)
 			}
 		})
 	}
