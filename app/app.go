@@ -166,7 +166,7 @@ wait:
 			}
 			break wait
 		case <-hup:
-			a.reloadOnSignal(ctx)
+			_, _ = a.Reload(ctx) // the log says how it went
 		}
 	}
 	a.logger.Info("shutting down")

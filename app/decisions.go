@@ -152,14 +152,20 @@ func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.
 	if d == nil || set == "" {
 		return nil
 	}
-	if !slices.Contains(d.point.Load().Status().PolicySets, set) {
-		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
-	}
+	warnUnloaded(d.point.Load(), set, logger)
 	a := &authz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
 	if pep != nil {
 		a.Tokens = pep.VerifyBearer
 	}
 	return a
+}
+
+// warnUnloaded warns when the policy set of OpenC2 authorization, set, is
+// not among those p has loaded: until it is, every command is refused.
+func warnUnloaded(p *pdp.Point, set string, logger *slog.Logger) {
+	if set != "" && !slices.Contains(p.Status().PolicySets, set) {
+		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+	}
 }
 
 // Close stops watching the entity files and closes the decision log, once

@@ -82,6 +82,7 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, &refusal{http.StatusUnprocessableEntity, err}
 		}
+		warnUnloaded(p, f.OpenC2.Authorization.PolicySet, a.logger)
 		point = func() error { return a.decisions.replace(p) }
 	}
 	// From here on the new configuration is in effect, whatever fails.
@@ -99,12 +100,6 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 		}
 	}
 	return changed, errors.Join(errs...)
-}
-
-// reloadOnSignal reloads the configuration on SIGHUP; the log says how it
-// went.
-func (a *App) reloadOnSignal(ctx context.Context) {
-	_, _ = a.Reload(ctx)
 }
 
 // reloadRoute answers POST /v1/config/reload with the keys that changed,

@@ -48,5 +48,5 @@ func (a *App) agent(ctx context.Context, name string) (func() simulate.Agent, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	return func() simulate.Agent { return agents.New(s) }, s.Close, nil
+	return agents.Agents(s), s.Close, nil
 }

@@ -18,7 +18,8 @@ import (
 // TestServeConfigReload reloads the configuration of a running serve,
 // through POST /v1/config/reload and on SIGHUP: a grant given lets a
 // refused plugin load, new entity files replace the old, and the answer
-// names the keys that changed. A file with errors, a change that needs a
+// names the keys that changed, with a warning when the policy set of
+// OpenC2 authorization is gone. A file with errors, a change that needs a
 // restart and entity files that do not exist are refused with the reason,
 // and the server goes on as it was. It sends SIGHUP to the test process,
 // so it does not run in parallel with other tests.
@@ -39,7 +40,7 @@ func TestServeConfigReload(t *testing.T) {
 	setA, setB := entities("a"), entities("b")
 	const granted = "{kvcounter: {grants: {log: true, clock: true, kv: true}}}"
 	config := func(entities, plugins, extra string) string {
-		return fmt.Sprintf("cache_dir: %q\nstore: %q\nlog: {format: json}\nlimits: {timeout: 1m}\nplugins: %s\npolicy: {entities: [%q]}\n%s",
+		return fmt.Sprintf("cache_dir: %q\nstore: %q\nlog: {format: json}\nlimits: {timeout: 1m}\nplugins: %s\npolicy: {entities: [%q]}\nopenc2: {authorization: {policy_set: a}}\n%s",
 			wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), plugins, entities, extra)
 	}
 	file := writeFile(t, dir, "gatehouse.yaml", config(setA, "{kvcounter: null}", ""))
@@ -80,6 +81,10 @@ func TestServeConfigReload(t *testing.T) {
 	if got, want := state(), "kvcounter ERROR, policy sets [a]"; got != want {
 		t.Fatalf("at start: %s, want %s", got, want)
 	}
+	const unloaded = "openc2.authorization.policy_set is not loaded: every command is refused until it is"
+	if s.stderr.logged(unloaded) != nil {
+		t.Errorf("at start, with the policy set a loaded: %q", unloaded)
+	}
 
 	writeFile(t, dir, "gatehouse.yaml", config(setB, granted, ""))
 	var answer struct{ Changed []string }
@@ -91,6 +96,9 @@ func TestServeConfigReload(t *testing.T) {
 	}
 	if got, want := state(), "kvcounter OK, policy sets [b]"; got != want {
 		t.Fatalf("after the reload: %s, want %s", got, want)
+	}
+	if s.stderr.logged(unloaded) == nil {
+		t.Errorf("entities without the policy set of OpenC2 authorization: no warning %q", unloaded)
 	}
 	applied := state()
 

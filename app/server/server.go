@@ -1,6 +1,6 @@
 // Package server is Gatehouse's HTTP surface on echo: health, readiness,
-// metrics and the plugin API. Domain packages add their routes to the
-// *echo.Echo it returns.
+// metrics, the plugin API and the error handler. Package app adds the
+// domains' routes to the *echo.Echo it returns.
 package server
 
 import (

@@ -18,7 +18,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -199,11 +198,11 @@ type waiter struct {
 	closed chan struct{}
 }
 
-func (w *waiter) Reset(context.Context, abi.AgentResetRequest) error { return nil }
+func (w *waiter) Reset(context.Context, simulate.Start) error { return nil }
 
-func (w *waiter) Act(context.Context, abi.Observation) (abi.Action, error) {
+func (w *waiter) Act(context.Context, simulate.Observation) (simulate.Action, error) {
 	w.acts.Add(1)
-	return abi.Action{Kind: simulate.KindWait}, nil
+	return simulate.Action{Kind: simulate.KindWait}, nil
 }
 
 // TestStopsWhenTheClientGoes runs a plugin agent for as many ticks as the
@@ -241,13 +240,13 @@ func TestStopsWhenTheClientGoes(t *testing.T) {
 // act of the second actor in the first tick, before any step is played.
 type failing struct{ acts int }
 
-func (f *failing) Reset(context.Context, abi.AgentResetRequest) error { return nil }
+func (f *failing) Reset(context.Context, simulate.Start) error { return nil }
 
-func (f *failing) Act(context.Context, abi.Observation) (abi.Action, error) {
+func (f *failing) Act(context.Context, simulate.Observation) (simulate.Action, error) {
 	if f.acts++; f.acts == 2 {
-		return abi.Action{}, errors.New("plugin trapped")
+		return simulate.Action{}, errors.New("plugin trapped")
 	}
-	return abi.Action{Kind: simulate.KindWait}, nil
+	return simulate.Action{Kind: simulate.KindWait}, nil
 }
 
 // TestReportsAFailedRun checks that a run whose agent fails after the
