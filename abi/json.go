@@ -1,6 +1,6 @@
 package abi
 
-import "github.com/gatehouse/gatehouse/internal/jsonnum"
+import "github.com/gatehouse/gatehouse/abi/jsonnum"
 
 // DecodeJSONObject decodes one JSON object into the values a message carries
 // (abi/README.md, section 3.1): numbers as JSONNumbers converts them, so a

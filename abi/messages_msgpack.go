@@ -37,7 +37,7 @@ func (m *Error) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "code":
 			var v string
 			v, err = r.Str()
@@ -94,7 +94,7 @@ func (m *Reply[T]) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "ok":
 			if r.IsNil() {
 				m.OK = nil
@@ -179,7 +179,7 @@ func (m *Context) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "subject":
 			m.Subject, err = r.Attrs()
 		case "object":
@@ -249,7 +249,7 @@ func (m *Command) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "action":
 			m.Action, err = r.Str()
 		case "target":
@@ -324,7 +324,7 @@ func (m *Headers) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "request_id":
 			m.RequestID, err = r.Str()
 		case "created":
@@ -395,7 +395,7 @@ func (m *ActuateRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "command":
@@ -458,7 +458,7 @@ func (m *ActuateReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "status":
 			var v int64
 			v, err = r.Int64()
@@ -516,7 +516,7 @@ func (m *ObligeRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "decision":
@@ -572,7 +572,7 @@ func (m *ObligeReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "fulfilled":
 			m.Fulfilled, err = r.Bool()
 		case "reason":
@@ -618,7 +618,7 @@ func (m *EnvironmentRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "key":
@@ -662,7 +662,7 @@ func (m *EnvironmentReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "value":
 			m.Value, err = r.Value()
 		default:
@@ -714,7 +714,7 @@ func (m *ObjectRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "object":
@@ -760,7 +760,7 @@ func (m *ObjectReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "attributes":
 			m.Attributes, err = r.Attrs()
 		default:
@@ -802,7 +802,7 @@ func (m *Edge) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "from":
 			m.From, err = r.Str()
 		case "to":
@@ -870,7 +870,7 @@ func (m *AgentResetRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "actor":
@@ -918,7 +918,7 @@ func (m *AgentResetReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		default:
 			err = r.Skip()
 		}
@@ -978,7 +978,7 @@ func (m *Action) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "kind":
 			m.Kind, err = r.Str()
 		case "target":
@@ -1048,7 +1048,7 @@ func (m *Observation) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "tick":
 			m.Tick, err = r.Int64()
 		case "location":
@@ -1100,7 +1100,7 @@ func (m *AgentActRequest) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "component":
 			m.Component, err = r.Str()
 		case "actor":
@@ -1144,7 +1144,7 @@ func (m *AgentActReply) decode(r *wire.Reader) error {
 		if err != nil {
 			return err
 		}
-		switch key {
+		switch string(key) {
 		case "action":
 			err = m.Action.decode(r)
 		default:

@@ -47,7 +47,7 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 	"github.com/gatehouse/gatehouse/policy"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 )
 
 // TestHostileBigIntegers checks that integers beyond 64 bits compare

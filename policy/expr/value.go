@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 )
 
 // Values are what attribute maps hold: nil, bool, any Go integer or float

@@ -17,7 +17,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 )
 
 // provider is an OpenID Connect provider, discovered at start.

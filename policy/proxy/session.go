@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/jsonnum"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 )
 
 // SessionStore keeps the sessions that ended by logout until their cookies

@@ -158,7 +158,7 @@ func (g *generator) fields(st *ast.StructType, params map[string]bool) ([]field,
 	var out []field
 	for _, f := range st.Fields.List {
 		if len(f.Names) == 0 {
-			return nil, fmt.Errorf("embedded field %s: not supported", types(f.Type))
+			return nil, fmt.Errorf("embedded field %s: not supported", exprString(f.Type))
 		}
 		tag := ""
 		if f.Tag != nil {
@@ -172,7 +172,7 @@ func (g *generator) fields(st *ast.StructType, params map[string]bool) ([]field,
 			if !n.IsExported() {
 				continue
 			}
-			fd := field{name: n.Name, key: key, omitEmpty: opts == "omitempty", typ: types(f.Type)}
+			fd := field{name: n.Name, key: key, omitEmpty: opts == "omitempty", typ: exprString(f.Type)}
 			if fd.key == "" {
 				return nil, fmt.Errorf("field %s: no msgpack tag name", n.Name)
 			}
@@ -240,9 +240,10 @@ func (g *generator) classify(fd *field, t ast.Expr, params map[string]bool) erro
 }
 
 // basic returns the basic type of the type named name, following named
-// types of the sources; "" if there is none.
+// types of the sources; "" if there is none. The bound on the types
+// followed stops at a cycle, which the compiler refuses anyway.
 func (g *generator) basic(name string) string {
-	for range 10 {
+	for range len(g.types) + 1 {
 		ts, ok := g.types[name]
 		if !ok {
 			break
@@ -278,8 +279,8 @@ func (g *generator) isStruct(name string) bool {
 	return ok
 }
 
-// types returns the type expression t as written.
-func types(t ast.Expr) string {
+// exprString returns the type expression t as written.
+func exprString(t ast.Expr) string {
 	var b bytes.Buffer
 	_ = format.Node(&b, token.NewFileSet(), t)
 	return b.String()
@@ -415,7 +416,7 @@ func msgpackString(s string) string {
 func (g *generator) decode(recv string, fields []field) {
 	g.printf("\nfunc (m *%s) decode(r *wire.Reader) error {\n", recv)
 	g.printf("\tn, err := r.Fields()\n\tif err != nil {\n\t\treturn err\n\t}\n\tdefer r.Leave()\n")
-	g.printf("\tfor range n {\n\t\tkey, err := r.Key()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tswitch key {\n")
+	g.printf("\tfor range n {\n\t\tkey, err := r.Key()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tswitch string(key) {\n")
 	for _, f := range fields {
 		g.printf("\t\tcase %q:\n", f.key)
 		x := "m." + f.name

@@ -420,22 +420,30 @@ var errNotSized = errors.New("not a sized value")
 // Str reads a string (or binary data, as msgpack's DecodeString does); nil
 // reads as "".
 func (r *Reader) Str() (string, error) {
-	c, err := r.code()
-	if err != nil {
+	at, n, err := r.strAt()
+	switch {
+	case err != nil || n == 0:
 		return "", err
-	}
-	if !isBytes(c) && c != 0xc0 {
-		return "", wrongType("a string", c)
-	}
-	n, _, err := r.length(c)
-	if err != nil || n < 0 {
-		return "", err
-	}
-	at, _ := r.next(uint64(n))
-	if r.s == "" {
+	case r.s == "":
 		return string(r.b[at : at+n]), nil
 	}
 	return r.s[at : at+n], nil
+}
+
+// strAt reads a string as Str does and returns where its bytes are.
+func (r *Reader) strAt() (at, n int, err error) {
+	c, err := r.code()
+	if err != nil {
+		return 0, 0, err
+	}
+	if !isBytes(c) && c != 0xc0 {
+		return 0, 0, wrongType("a string", c)
+	}
+	if n, _, err = r.length(c); err != nil || n < 0 {
+		return 0, 0, err
+	}
+	at, _ = r.next(uint64(n))
+	return at, n, nil
 }
 
 func isBytes(c byte) bool {
@@ -759,13 +767,14 @@ func (r *Reader) Fields() (int, error) {
 	return max(n, 0), nil
 }
 
-// Key reads the key of a struct's field, for Fields.
-func (r *Reader) Key() (string, error) {
-	k, err := r.Str()
+// Key reads the key of a struct's field, for Fields: its bytes in the
+// input, which a switch on string(key) matches without a copy.
+func (r *Reader) Key() ([]byte, error) {
+	at, n, err := r.strAt()
 	if err != nil {
-		return "", fmt.Errorf("key: %w", err)
+		return nil, fmt.Errorf("key: %w", err)
 	}
-	return k, nil
+	return r.b[at : at+n], nil
 }
 
 // Leave ends the map that Fields began.

@@ -1,7 +1,9 @@
 // Package jsonnum holds the one reading of JSON numbers that messages,
 // decision requests and policy expressions share (abi/README.md, section
 // 3.1): an integer is an int64, or a *big.Int beyond its range, and any
-// other number a float64.
+// other number a float64. It is a package of the module abi, so that
+// plugins (through abi.DecodeJSONObject) read numbers as the host does,
+// and the domains read them so without importing package abi.
 package jsonnum
 
 import (
