@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/policy/proxy"
@@ -50,6 +52,8 @@ type Options struct {
 	Override func(*config.File)
 	// Log receives the logs, in the format of log.format.
 	Log io.Writer
+	// Version is the version of the program, which traces name.
+	Version string
 }
 
 // shutdownTimeout bounds the closing of the components, at the end of a
@@ -67,6 +71,7 @@ type App struct {
 	reg    *prometheus.Registry
 
 	tls       *tls.Config // nil for plain HTTP
+	tel       *telemetry.Telemetry
 	host      *host.Host
 	store     *store.Store
 	consumer  *consumer.Consumer
@@ -78,6 +83,8 @@ type App struct {
 	srv, diag *http.Server
 	// serveErr receives why a listener stopped serving.
 	serveErr chan error
+	// reloading is held by a reload of the configuration.
+	reloading sync.Mutex
 }
 
 // New reads the configuration of opts and returns the App it describes,
@@ -111,6 +118,9 @@ func load(opts Options) (*config.File, error) {
 func (a *App) components() []component {
 	return []component{
 		{name: "tls", start: a.loadTLS},
+		// Telemetry closes last, sending the spans of the requests the
+		// servers finished as they stopped.
+		{name: "telemetry", start: a.startTelemetry, close: a.closeTelemetry},
 		{name: "host", start: a.openHost, close: a.closeHost},
 		{name: "openc2.store", start: a.openStore, close: a.closeStore},
 		{name: "openc2", start: a.openConsumer, close: a.closeConsumer},
@@ -126,12 +136,15 @@ func (a *App) components() []component {
 }
 
 // Run starts the components and serves until ctx is done, the process
-// gets SIGINT or SIGTERM, or a listener fails; then it closes them. An
-// error of a start names its part, as the configuration's key where there
-// is one.
+// gets SIGINT or SIGTERM, or a listener fails; then it closes them. On
+// SIGHUP it reloads the configuration (Reload). An error of a start names
+// its part, as the configuration's key where there is one.
 func (a *App) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	cleanup := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
@@ -152,6 +165,8 @@ wait:
 				failed = fmt.Errorf("serve: %w", err)
 			}
 			break wait
+		case <-hup:
+			_, _ = a.Reload(ctx) // the log says how it went
 		}
 	}
 	a.logger.Info("shutting down")
@@ -175,12 +190,28 @@ func (a *App) loadTLS(context.Context) error {
 	return err
 }
 
+// startTelemetry registers the metrics of requests, decisions and
+// simulation runs and, when telemetry.tracing says so, starts tracing.
+func (a *App) startTelemetry(context.Context) error {
+	t, err := telemetry.New(a.cfg.Telemetry, telemetry.Options{Registerer: a.reg, Logger: a.logger, Version: a.opts.Version})
+	a.tel = t
+	return err
+}
+
+// closeTelemetry sends the spans not sent yet.
+func (a *App) closeTelemetry(ctx context.Context) error {
+	if a.tel == nil {
+		return nil
+	}
+	return a.tel.Close(ctx)
+}
+
 // openHost makes the plugin host, which loads nothing until
-// startPlugins: it watches the plugin folder and prunes the compilation
-// cache.
+// startPlugins: it watches the plugin folder, prunes the compilation
+// cache, and traces plugin calls when tracing is on.
 func (a *App) openHost(context.Context) error {
 	hc := a.cfg.Host()
-	hc.Watch, hc.PruneCache, hc.Logger = true, true, a.logger
+	hc.Watch, hc.PruneCache, hc.Logger, hc.Tracer = true, true, a.logger, a.tel.Tracer()
 	h, err := host.New(hc, a.reg)
 	a.host = h
 	return err
@@ -275,7 +306,7 @@ func (a *App) closeListeners(context.Context) error {
 }
 
 func (a *App) startDecisions(context.Context) error {
-	d, err := startDecisions(a.cfg, a.host, a.logger)
+	d, err := startDecisions(a.cfg, a.host, a.tel, a.logger)
 	a.decisions = d
 	return err
 }

@@ -1,17 +1,20 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/app/attrs"
 	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/app/config"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
@@ -22,11 +25,13 @@ import (
 
 // decisions is the access control of serve: the policy decision point
 // over policy.entities and the decision log. Every part of the server
-// that decides access asks Decider for its policy.Decider.
+// that decides access asks Decider for its policy.Decider, which decides
+// with the point in use: a reload of the configuration replaces it.
 type decisions struct {
-	point *pdp.Point
+	point atomic.Pointer[pdp.Point]
 	log   *decisionlog.Log // nil without policy.decision_log
 	host  *host.Host
+	tel   *telemetry.Telemetry
 	// api is the configuration of the decision API.
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
@@ -36,17 +41,18 @@ type decisions struct {
 // startDecisions starts the policy decision point of serve over the
 // configured policy.entities, deciding with the environment setters and
 // obligations of h's plugins (obligations named through
-// policy.obligations), and opens the decision log. It returns nil when no
-// entities are configured.
-func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisions, error) {
+// policy.obligations), and opens the decision log; tel counts and traces
+// the decisions. It returns nil when no entities are configured.
+func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logger *slog.Logger) (*decisions, error) {
 	if len(f.Policy.Entities) == 0 {
 		return nil, nil
 	}
-	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
+	p, err := startPoint(f, h, logger)
 	if err != nil {
-		return nil, fmt.Errorf("policy.entities: %v", err)
+		return nil, err
 	}
-	d := &decisions{point: p, host: h, api: f.Policy.DecisionAPI}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
+	d.point.Store(p)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
 			_ = p.Close()
@@ -62,17 +68,39 @@ func startDecisions(f *config.File, h *host.Host, logger *slog.Logger) (*decisio
 	return d, nil
 }
 
+// startPoint starts a policy decision point over f's policy.entities,
+// deciding with the environment setters and obligations of h's plugins.
+func startPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp.Point, error) {
+	p, err := pdp.Start(pdp.Config{Entities: f.Policy.Entities, Engine: policyEngine(f, h), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("policy.entities: %v", err)
+	}
+	return p, nil
+}
+
+// replace puts the decision point p in use and closes the one it
+// replaces; decisions under way finish with the old one.
+func (d *decisions) replace(p *pdp.Point) error {
+	return d.point.Swap(p).Close()
+}
+
+// Decide decides req with the decision point in use.
+func (d *decisions) Decide(ctx context.Context, req policy.Request) (policy.Decision, error) {
+	return d.point.Load().Decide(ctx, req)
+}
+
 // Decider returns the decision point, with each decision written to the
-// decision log, if there is one, as coming from source ("api", "openc2",
-// "proxy"). Without entities (d is nil) it returns nil.
+// decision log, if there is one, counted and traced, as coming from source
+// ("api", "openc2", "proxy"). Without entities (d is nil) it returns nil.
 func (d *decisions) Decider(source string) policy.Decider {
 	if d == nil {
 		return nil
 	}
-	if d.log == nil {
-		return d.point
+	var next policy.Decider = d
+	if d.log != nil {
+		next = d.log.Decider(d, source)
 	}
-	return d.log.Decider(d.point, source)
+	return d.tel.Decider(next, source)
 }
 
 // readTokens returns the bearer tokens of file, one a line.
@@ -102,8 +130,8 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	opts := decisionapi.Options{
 		Decider:     d.Decider("api"),
-		Status:      d.point.Status,
-		Snapshot:    d.point.Snapshot,
+		Status:      func() pdp.Status { return d.point.Load().Status() },
+		Snapshot:    func() *policy.Snapshot { return d.point.Load().Snapshot() },
 		Tokens:      d.tokens,
 		Obligations: d.api.Obligations,
 	}
@@ -124,14 +152,20 @@ func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.
 	if d == nil || set == "" {
 		return nil
 	}
-	if !slices.Contains(d.point.Status().PolicySets, set) {
-		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
-	}
+	warnUnloaded(d.point.Load(), set, logger)
 	a := &authz.Authorizer{Decider: d.Decider("openc2"), PolicySet: set}
 	if pep != nil {
 		a.Tokens = pep.VerifyBearer
 	}
 	return a
+}
+
+// warnUnloaded warns when the policy set of OpenC2 authorization, set, is
+// not among those p has loaded: until it is, every command is refused.
+func warnUnloaded(p *pdp.Point, set string, logger *slog.Logger) {
+	if set != "" && !slices.Contains(p.Status().PolicySets, set) {
+		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+	}
 }
 
 // Close stops watching the entity files and closes the decision log, once
@@ -140,7 +174,7 @@ func (d *decisions) Close() error {
 	if d == nil {
 		return nil
 	}
-	err := d.point.Close()
+	err := d.point.Load().Close()
 	if d.log != nil {
 		err = errors.Join(err, d.log.Close())
 	}

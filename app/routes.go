@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/agents"
 	"github.com/gatehouse/gatehouse/app/server"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
@@ -19,11 +20,12 @@ import (
 func (a *App) routes() *echo.Echo {
 	f := a.cfg
 	e := server.New(a.host, a.reg, a.logger)
+	e.Use(a.tel.Middleware())
 	decisionapi.Register(e, a.decisions.apiOptions())
 	if a.proxy != nil {
 		mountProxy(e, a.proxy)
 	}
-	https.Register(e, a.consumer, https.Options{
+	https.Register(e, a.tel.OpenC2(a.consumer), https.Options{
 		MaxBytes:   f.OpenC2.MaxRequestBytes,
 		Authorizer: a.decisions.openc2Authorizer(f.OpenC2.Authorization.PolicySet, a.proxy, a.logger),
 		Logger:     a.logger,
@@ -33,8 +35,9 @@ func (a *App) routes() *echo.Echo {
 		Agents:        a.agent,
 		MaxModelBytes: f.Sim.MaxModelBytes, MaxTicks: f.Sim.MaxTicks, MaxRuns: f.Sim.MaxRuns,
 		StallTimeout: f.Sim.StallTimeout, MaxRunTime: f.Sim.MaxRunTime, MaxOutputBytes: f.Sim.MaxOutputBytes,
-		Logger: a.logger,
+		Logger: a.logger, Observe: a.tel.SimRun,
 	})
+	e.POST("/v1/config/reload", a.reloadRoute, guard.SameOrigin)
 	return e
 }
 
@@ -45,5 +48,5 @@ func (a *App) agent(ctx context.Context, name string) (func() simulate.Agent, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	return func() simulate.Agent { return agents.New(s) }, s.Close, nil
+	return agents.Agents(s), s.Close, nil
 }

@@ -456,7 +456,7 @@ func TestPluginCall(t *testing.T) {
 		stderr    string // when the call fails
 	}{
 		{
-			name: "actuator query features", component: "actuator/echo",
+			name: "actuator query features", component: "actuator:echo",
 			input: `{"command":{"action":"query","target":{"features":["versions","profiles","pairs"]}}}`,
 			want:  `{"status":200,"results":{"versions":["1.0"],"profiles":["x-echo"],"pairs":{"query":["features"],"allow":["ipv4_net","ipv6_net"],"deny":["ipv4_net","ipv6_net"]}}}`,
 		},
@@ -466,7 +466,7 @@ func TestPluginCall(t *testing.T) {
 			want:  `{"fulfilled":true}`,
 		},
 		{
-			name: "obligation not fulfilled", component: "obligation/require-reason",
+			name: "obligation not fulfilled", component: "obligation:require-reason",
 			input: `{"decision":"GRANT","context":{"access":{"reason":7}}}`,
 			want:  `{"fulfilled":false,"reason":"access.reason is not a string"}`,
 		},
@@ -556,11 +556,15 @@ func TestPluginCallInput(t *testing.T) {
 	}{
 		{
 			name: "unknown component", args: []string{fx.basics, "nope"}, code: cli.ExitUsage,
-			stderr: []string{`no component "nope"; the plugins provide actuator/echo, obligation/require-reason, environment/echo, environment/weekday, object/path-segments, agent/greedy, agent/random-walk`},
+			stderr: []string{`no component "nope"; the plugins provide actuator:echo, obligation:require-reason, environment:echo, environment:weekday, object:path-segments, agent:greedy, agent:random-walk`},
 		},
 		{
 			name: "ambiguous component", args: []string{fx.basics, "echo"}, code: cli.ExitUsage,
-			stderr: []string{`several components are named "echo"; say which: actuator/echo, environment/echo`},
+			stderr: []string{`several components match "echo"; say which: actuator:echo, environment:echo`},
+		},
+		{
+			name: "kind before a slash", args: []string{fx.basics, "environment/weekday"}, code: cli.ExitUsage,
+			stderr: []string{`component reference "environment/weekday": environment is a kind, written before a colon: environment:weekday`},
 		},
 		{
 			name: "malformed input", args: []string{fx.basics, "weekday", "--input", `{"key":`}, code: cli.ExitUsage,

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,13 +29,16 @@ import (
 var shellDocs = []shellDoc{
 	{doc: "README.md", plugins: goReferencePlugins},
 	{doc: "docs/access-control-plugins.md"},
+	{doc: "docs/architecture.md"},
 	{doc: "docs/benchmarks.md"},
 	{doc: "docs/decision-api.md", config: "examples/access-control/gatehouse.yaml", plugins: []string{"acl-basics"},
 		files:   map[string]string{"etc/gatehouse/decision-api.tokens": "a-token-of-the-docs\n"},
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
 	{doc: "docs/model-language.md"},
 	{doc: "docs/openc2.md"},
-	{doc: "docs/plugins.md"},
+	{doc: "docs/plugins.md", kitExamples: map[string]string{
+		"hello.c": "abi/pdk/c/README.md", "src/lib.rs": "abi/pdk/rust/README.md",
+		"main.zig": "abi/pdk/zig/README.md", "hello.ts": "abi/pdk/assemblyscript/README.md"}},
 	{doc: "docs/policy-language.md"},
 	{doc: "docs/reverse-proxy.md"},
 	{doc: "docs/security.md"},
@@ -63,6 +67,10 @@ type shellDoc struct {
 	// replace are pairs of old and new text of the blocks beside the port
 	// 8080: paths of the reader's machine.
 	replace []string
+	// kitExamples are files that blocks build, by path from the work
+	// folder, each the example of a kit's README (its block under
+	// "## Example").
+	kitExamples map[string]string
 }
 
 // TestDocShellBlocks runs the shell blocks of each document, in order, each
@@ -71,8 +79,9 @@ type shellDoc struct {
 // blocks find the files its earlier ones wrote. A block marked server runs
 // against the document's gatehouse serve, which the test starts once, on
 // a free port in place of 8080. A block marked go-test names packages and
-// tests that must exist. A block marked skip is not run, for the reason
-// its mark gives. curl fails on an HTTP error. Every document of
+// tests that must exist. A block marked toolchain runs where the
+// toolchain it builds with is installed (else it skips, or fails in CI). A
+// block marked skip is not run, for the reason its mark gives. curl fails on an HTTP error. Every document of
 // README.md, docs/ and examples/ must be in shellDocs.
 func TestDocShellBlocks(t *testing.T) {
 	t.Parallel()
@@ -95,7 +104,14 @@ func TestDocShellBlocks(t *testing.T) {
 		t.Run(sd.doc, func(t *testing.T) {
 			t.Parallel()
 			w := newDocWork(t, env)
-			for name, text := range sd.files {
+			files := maps.Clone(sd.files)
+			if files == nil {
+				files = map[string]string{}
+			}
+			for name, readme := range sd.kitExamples {
+				files[name] = doctest.Section(t, readme, "## Example").Text
+			}
+			for name, text := range files {
 				if err := os.MkdirAll(filepath.Join(w.dir, filepath.Dir(name)), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -126,6 +142,9 @@ func TestDocShellBlocks(t *testing.T) {
 						return
 					}
 					script := b.Text
+					if b.Run == doctest.RunToolchain {
+						script = "PATH=" + toolchainPath(t, b) + ":$PATH\n" + script
+					}
 					if b.Run == doctest.RunServer {
 						script = strings.ReplaceAll(script, ":8080", ":"+strconv.Itoa(srv.port))
 					}
@@ -157,7 +176,7 @@ func newDocWork(t *testing.T, env []string) *docWork {
 	}
 	for _, e := range entries {
 		switch e.Name() {
-		case "plugins", "bin", ".git":
+		case "plugins", "bin", "data", ".git": // data/ holds the default store
 			continue
 		case "plugins-src": // where examples start plugin projects
 			if err := os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(root, e.Name()))); err != nil {
@@ -495,4 +514,23 @@ func TestHelpExamples(t *testing.T) {
 			w.run(t, b, script, ex.mark == "finding")
 		})
 	}
+}
+
+// toolchainPath returns the folders of the programs of the toolchains
+// whose build commands b gives, for its PATH; without one of them, it
+// skips the test (fails it, in CI). A block that runs none fails.
+func toolchainPath(t *testing.T, b doctest.Block) string {
+	t.Helper()
+	var dirs []string
+	for line := range strings.Lines(b.Text) {
+		for _, tc := range wasmbuild.Toolchains {
+			if strings.HasPrefix(line, tc.Prefix+" ") {
+				dirs = append(dirs, tc.Require(t))
+			}
+		}
+	}
+	if len(dirs) == 0 {
+		t.Fatalf("%s: marked toolchain, but no command starts with a toolchain's", b)
+	}
+	return strings.Join(dirs, ":")
 }

@@ -25,7 +25,7 @@ it holds. A scheduled command shows the outcome of its start, or of its end
 at stop_time when that failed.
 
 --status keeps one status code, or "failed" for every error; --actuator
-one component ("plugin/component"); --limit and --before page through the
+one component (PLUGIN/NAME); --limit and --before page through the
 history (the last line says which --before gives the next page).
 --output json prints the page as the route answers it.`,
 		Example: `  gatehouse openc2 history --to http://127.0.0.1:8080
@@ -37,7 +37,7 @@ history (the last line says which --before gives the next page).
 	addConsumerFlags(cmd)
 	f := cmd.Flags()
 	f.String("status", "", `only commands of this status code, or "failed" for every error`)
-	f.String("actuator", "", `only commands routed to this component, "plugin/component"`)
+	f.String("actuator", "", `only commands routed to this component, PLUGIN/NAME`)
 	f.Int("limit", 50, "the most commands to list")
 	f.Uint64("before", 0, "only commands older than this sequence number")
 	addOutputFlag(cmd)

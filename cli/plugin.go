@@ -213,11 +213,12 @@ func newPluginCallCommand() *cobra.Command {
 		Use:   "call FILE [COMPONENT]",
 		Short: "Call one component of a plugin with a JSON request, or one export of an Extism plugin",
 		Long: `Call loads one plugin file, sends one request to COMPONENT and prints the reply
-as JSON. COMPONENT is a component name, or KIND/NAME when several kinds share
-the name. The request is JSON (converted to msgpack); "component" is filled in.
-Agents are reset with --reset, then asked to act with the request, on one
-instance, unless --export names gatehouse_agent_reset. The kv
-capability uses a throw-away store unless --store is given. The log on stderr
+as JSON. COMPONENT is a component name, or KIND:NAME when several kinds share
+the name (docs/plugins.md, "Naming a component"). The request is JSON
+(converted to msgpack); "component" is filled in. Agents are reset with
+--reset, then asked to act with the request, on one instance, unless
+--export names gatehouse_agent_reset. The kv capability uses a throw-away
+store unless --store is given. The log on stderr
 holds warnings and errors, the plugin's and the host's; --log-level info adds
 the plugin's other messages and the host's (such as "plugin loaded"). Exit
 status 1 when the plugin does not load or answers with an error.
@@ -229,8 +230,8 @@ as it is and the output is printed as it is. --wasi gives the plugin WASI
 --allow-host lets it send HTTP requests to a host (repeat for more), and
 --config KEY=VALUE sets a key of its Extism configuration (repeat for more;
 a --config without "=" names the configuration file, as everywhere).`,
-		Example: `  gatehouse plugin call plugins/basics.wasm actuator/echo --input '{"command":{"action":"query","target":{"features":[]}}}'
-  gatehouse plugin call plugins/basics.wasm environment/echo --input '{"key":"weekday"}'
+		Example: `  gatehouse plugin call plugins/basics.wasm actuator:echo --input '{"command":{"action":"query","target":{"features":[]}}}'
+  gatehouse plugin call plugins/basics.wasm environment:echo --input '{"key":"weekday"}'
   echo '{"path":"/docs/a"}' | gatehouse plugin call plugins/basics.wasm path-segments --input -
   gatehouse plugin call plugins/kvcounter.wasm counter --input '{"key":"door"}' --log-level debug
   gatehouse plugin call plugin.wasm --export greet --input Benjamin --wasi
@@ -317,10 +318,11 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	if err := h.LoadFile(ctx, args[0]); err != nil {
 		return finding("%v", err)
 	}
-	kind, name, err := h.Resolve(args[1])
+	c, err := h.Resolve(args[1])
 	if err != nil {
 		return usage("%v", err)
 	}
+	kind := c.Component.Kind
 	exports := kind.Exports()
 	export, _ := cmd.Flags().GetString("export")
 	if export == "" {
@@ -328,7 +330,7 @@ func runPluginCall(cmd *cobra.Command, args []string) error {
 	} else if !slices.Contains(exports, export) {
 		return usage("--export %s: %s components are called through %s", export, kind, strings.Join(exports, " or "))
 	}
-	sess, err := h.Session(ctx, kind, name)
+	sess, err := h.Session(ctx, kind, c.Ref())
 	if err != nil {
 		return finding("%v", err)
 	}

@@ -26,7 +26,7 @@ A cases file is a map with a list of cases:
 
   cases:
     - name: weekday of a Sunday
-      component: environment/weekday
+      component: environment:weekday
       request: {key: weekday, context: {environment: {time: "2026-11-22T23:30:00-01:00"}}}
       reply: {value: Sunday}
     - name: greedy takes the goal

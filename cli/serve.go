@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"runtime/debug"
+
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/app"
@@ -14,8 +16,9 @@ func newServeCommand() *cobra.Command {
 		Long: `Serve loads every .wasm plugin in the plugin folder (running each one's
 gatehouse_start, if it has one, before it serves), reloads plugins when their
 files change, and serves the HTTP API: /healthz, /readyz, /metrics, /v1/plugins,
-POST /v1/plugins/reload, and the OpenC2 consumer at POST /.well-known/openc2
-(HTTPS transfer v1.1), whose actuators are the plugins' actuator components.
+POST /v1/plugins/reload, POST /v1/config/reload, and the OpenC2 consumer at
+POST /.well-known/openc2 (HTTPS transfer v1.1), whose actuators are the
+plugins' actuator components.
 diagnostics.listen adds a plain HTTP listener that serves only /healthz,
 /readyz and /metrics, for probes that hold no client certificate.
 
@@ -38,8 +41,12 @@ guards the services listed there: it logs users in with OpenID Connect,
 decides each request with the entities, and forwards the granted ones
 (docs/reverse-proxy.md).
 
-It stops cleanly on SIGINT or SIGTERM; commands scheduled for later are kept
-in the openc2.store file and carried out after a restart.`,
+On SIGHUP and on POST /v1/config/reload it reads the --config file again and
+applies log.level, limits, plugins, policy.entities and policy.obligations;
+a change of any other key needs a restart and is refused, naming the key, as
+is a file with errors: the server runs on as it was. It stops cleanly on
+SIGINT or SIGTERM; commands scheduled for later are kept in the openc2.store
+file and carried out after a restart.`,
 		Example: `  gatehouse serve
   gatehouse serve --plugins ./plugins --listen 127.0.0.1:9090
   gatehouse serve --config gatehouse.yaml
@@ -67,7 +74,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 				f.Listen = listen
 			}
 		},
-		Log: cmd.ErrOrStderr(),
+		Log:     cmd.ErrOrStderr(),
+		Version: versionInfo(debug.ReadBuildInfo).Version,
 	})
 	if err != nil {
 		return usage("%v", err)

@@ -111,7 +111,7 @@ policy:
 	// A page of another origin cannot have a browser post to serve's own
 	// routes, even without a body; the browser says where the page is from.
 	for _, from := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "http://evil.example"}} {
-		for _, path := range []string{"/v1/plugins/reload", "/v1/decide", "/v1/sim/runs"} {
+		for _, path := range []string{"/v1/plugins/reload", "/v1/config/reload", "/v1/decide", "/v1/sim/runs"} {
 			res, b := s.request(t, http.MethodPost, path, strings.Replace(admin, "PATH", "/", 1), "Content-Type", json, "Authorization", auth, from[0], from[1])
 			if res.StatusCode != http.StatusForbidden || !strings.Contains(b, "another origin") {
 				t.Errorf("POST %s with %s: %s: %d %.200s, want 403", path, from[0], from[1], res.StatusCode, b)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // TestHostileServeDamagedStore starts serve over a store file and an
@@ -47,5 +49,29 @@ func TestHostileServeDamagedStore(t *testing.T) {
 				t.Errorf("serve changed %s: %d bytes, %v", damaged, len(b), err)
 			}
 		})
+	}
+}
+
+// TestServeClosesAfterAFailedStart makes serve fail at its listener, after
+// it opened its stores and its plugin host, and checks that it closed
+// them as it gave up: opening them again finds them unlocked.
+func TestServeClosesAfterAFailedStart(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	conf := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf("cache_dir: %q\nstore: %q\n",
+		filepath.Join(dir, "cache"), filepath.Join(dir, "gatehouse.db")))
+	run(t, "", "serve", "--config", conf, "--plugins", t.TempDir(), "--listen", busy.Addr().String()).check(t, cli.ExitUsage, "listen: ")
+	for _, name := range []string{"gatehouse.db", "openc2.db"} {
+		st, err := store.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("after serve gave up: %v", err)
+			continue
+		}
+		st.Close()
 	}
 }

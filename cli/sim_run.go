@@ -25,7 +25,8 @@ random source seeded with --seed, and the run ends when every actor with goals h
 met them or after --ticks ticks. The same seed gives the same run.
 
 Agents are built in (random, shortest) or agent components of plugins in --plugins
-(default: the configured plugin folder), named as in plugin list. Every actor gets
+(default: the configured plugin folder), named NAME, or PLUGIN/NAME when several
+plugins provide the name (docs/plugins.md, "Naming a component"). Every actor gets
 the shortest agent unless --agent says otherwise; --agent '*=random' changes the
 default. --trace and --log write the trace of every action and the log of the
 logged ones as JSON lines.`,

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
@@ -24,7 +26,12 @@ var benchRequest = abi.EnvironmentRequest{
 // benchCallWasm calls the environment component of the plugin file wasm
 // with benchRequest.
 func benchCallWasm(b *testing.B, wasm, component string) {
-	h := newHostWasm(b, Config{}, wasm)
+	benchCallConfig(b, Config{}, wasm, component)
+}
+
+// benchCallConfig is benchCallWasm on a host of cfg.
+func benchCallConfig(b *testing.B, cfg Config, wasm, component string) {
+	h := newHostWasm(b, cfg, wasm)
 	ctx := context.Background()
 	if _, err := h.Environment(ctx, component, benchRequest); err != nil {
 		b.Fatal(err)
@@ -54,6 +61,15 @@ func BenchmarkCallExtism(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchCallWasm(b, wasmbuild.Go(b, srcBasicsExtism), "echo") })
 	b.Run("c", func(b *testing.B) { benchCallWasm(b, wasmbuild.C.Plugin(b, "c-echo-extism"), "echo") })
 	b.Run("assemblyscript", func(b *testing.B) { benchCallWasm(b, wasmbuild.AssemblyScript.Plugin(b, "as-echo-extism"), "echo") })
+}
+
+// BenchmarkCallTraced calls the C plugin of BenchmarkCallNative, the
+// quickest call, where a span's cost shows most, with tracing on: every
+// call sampled and its span ended into a provider with no exporter.
+func BenchmarkCallTraced(b *testing.B) {
+	tp := sdktrace.NewTracerProvider()
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	benchCallConfig(b, Config{Tracer: tp.Tracer("bench")}, wasmbuild.C.Plugin(b, "c-basics"), "echo")
 }
 
 // BenchmarkInstantiate creates and closes one instance of a standard-Go

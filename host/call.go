@@ -11,18 +11,23 @@ import (
 )
 
 // lookup returns the plugin serving the component kind/ref, read-locked
-// for a call; the caller releases it. ref is the bare component name when
-// one plugin provides it, or "plugin/name". When a reload retires the
-// plugin between the lookup and the lock, lookup looks again, so a reload
-// loses no call.
+// for a call; the caller releases it. ref is a reference
+// [KIND:][PLUGIN/]NAME (see Ref) whose kind, if given, is kind. When a
+// reload retires the plugin between the lookup and the lock, lookup looks
+// again, so a reload loses no call.
 func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, error) {
+	if _, err := ParseRefOf(kind, ref); err != nil {
+		return nil, &CallError{Kind: kind, Component: ref, Err: abi.Errorf(abi.CodeInvalidRequest, "%v", err)}
+	}
+	// The registry knows NAME and PLUGIN/NAME: ref without its kind.
+	key := ref[strings.IndexByte(ref, ':')+1:]
 	for {
-		r := h.reg.Load()
-		p := r.components[componentKey{kind, ref}]
+		reg := h.reg.Load()
+		p := reg.components[componentKey{kind, key}]
 		if p == nil {
-			e := abi.Errorf(abi.CodeNoComponent, "no plugin provides %s %q", kind, ref)
-			if plugins := r.ambiguous[componentKey{kind, ref}]; len(plugins) > 0 {
-				e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, ref, ref)
+			e := abi.Errorf(abi.CodeNoComponent, "no plugin provides %s %q", kind, key)
+			if plugins := reg.ambiguous[componentKey{kind, key}]; len(plugins) > 0 {
+				e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, key, key)
 			}
 			return nil, &CallError{Kind: kind, Component: ref, Err: e}
 		}
@@ -86,43 +91,10 @@ func rawRequest(name string, req map[string]any) map[string]any {
 	return out
 }
 
-// Resolve finds the component ref, NAME or KIND/NAME, among the components
-// h serves, and returns its kind and name. A bare name must belong to one
-// kind only.
-func (h *Host) Resolve(ref string) (abi.Kind, string, error) {
-	kindPart, name, qualified := strings.Cut(ref, "/")
-	if !qualified {
-		name = ref
-	}
-	var found []abi.Kind
-	var all, refs []string
-	for _, k := range abi.Kinds {
-		for _, c := range h.Components(k) {
-			all = append(all, string(k)+"/"+c.Component.Name)
-			if c.Component.Name == name && (!qualified || string(k) == kindPart) {
-				found = append(found, k)
-				refs = append(refs, string(k)+"/"+name)
-			}
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], name, nil
-	case 0:
-		if len(all) == 0 {
-			return "", "", fmt.Errorf("no component %q; no plugin is loaded", ref)
-		}
-		return "", "", fmt.Errorf("no component %q; the plugins provide %s", ref, strings.Join(all, ", "))
-	}
-	return "", "", fmt.Errorf("several components are named %q; say which: %s", name, strings.Join(refs, ", "))
-}
-
-// bare returns the component name of a reference "plugin/name" or "name".
+// bare returns the component name of a reference [KIND:][PLUGIN/]NAME.
 func bare(ref string) string {
-	if i := strings.IndexByte(ref, '/'); i >= 0 {
-		return ref[i+1:]
-	}
-	return ref
+	r, _ := ParseRef(ref)
+	return r.Name
 }
 
 func sha256Hex(b []byte) string {

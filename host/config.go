@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 )
@@ -218,6 +220,11 @@ type Config struct {
 	// make them, so possibly at once; tests use it to check what a plugin
 	// would run.
 	ExecRecorder ExecRecorder
+	// Tracer, when set, traces every plugin call with a span, a child of
+	// the span of the call's context, but the calls of a Session: an
+	// agent's simulation run makes one per actor and tick. Nil traces
+	// nothing, at no cost.
+	Tracer trace.Tracer
 }
 
 // pluginConfig returns the effective limits and grants of the plugin name.

@@ -265,20 +265,24 @@ func TestResolve(t *testing.T) {
 		ref, kind, name, err string
 	}{
 		{ref: "weekday", kind: "environment", name: "weekday"},
-		{ref: "agent/greedy", kind: "agent", name: "greedy"},
-		{ref: "echo", err: "say which: actuator/echo, environment/echo"},
-		{ref: "nope", err: `no component "nope"; the plugins provide`},
+		{ref: "agent:greedy", kind: "agent", name: "greedy"},
+		{ref: "agent:basics/greedy", kind: "agent", name: "greedy"},
+		{ref: "basics/weekday", kind: "environment", name: "weekday"},
+		{ref: "echo", err: `several components match "echo"; say which: actuator:echo, environment:echo`},
+		{ref: "nope", err: `no component "nope"; the plugins provide actuator:echo, `},
+		{ref: "other/weekday", err: `no component "other/weekday"`},
+		{ref: "agent/greedy", err: `agent is a kind, written before a colon: agent:greedy`},
 	} {
 		t.Run(tc.ref, func(t *testing.T) {
-			kind, name, err := h.Resolve(tc.ref)
+			c, err := h.Resolve(tc.ref)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("Resolve(%q) error = %v, want %q", tc.ref, err, tc.err)
 				}
 				return
 			}
-			if err != nil || string(kind) != tc.kind || name != tc.name {
-				t.Errorf("Resolve(%q) = %s, %s, %v", tc.ref, kind, name, err)
+			if err != nil || string(c.Component.Kind) != tc.kind || c.Component.Name != tc.name || c.Ref() != "basics/"+tc.name {
+				t.Errorf("Resolve(%q) = %+v, %v", tc.ref, c, err)
 			}
 		})
 	}

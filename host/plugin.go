@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -121,16 +122,22 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}
+	var span trace.Span
+	if t := p.host.cfg.Tracer; t != nil {
+		ctx, span = p.startCallSpan(ctx, t, kind, name, export)
+	}
 	start := monotonic()
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
 		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+		endCallSpan(span, e)
 		return rep, p.fail(kind, name, e)
 	}
 	e = invoke(ctx, p, inst, c, export, body, &rep)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+	endCallSpan(span, e)
 	if e != nil {
 		return rep, p.fail(kind, name, e)
 	}

@@ -9,12 +9,17 @@
 // decode → encode → decode yields the same value. Command.ValidateSLPF adds the
 // command rules of the SLPF profile.
 //
-// Decoding is one pass over the bytes, without encoding/json or reflection;
-// encoding appends to one buffer. See docs/benchmarks.md for what they cost.
-//
 // DecodeMessage and EncodeMessage do the same for a whole message: the headers
 // of LS v1.0 section 3.2 and the envelope of the HTTPS transfer v1.1 (section
 // 3.3.2), whose content type is ContentType.
+//
+// CommandFromGeneric and CommandToGeneric, and the same for responses, read and
+// write the generic form: the maps and lists a message's JSON decodes to, in
+// which a command and its response cross the plugin ABI. Reading it is as
+// strict as reading JSON, with the same errors.
+//
+// Decoding is one pass over the bytes, without encoding/json or reflection;
+// encoding appends to one buffer. See docs/benchmarks.md for what they cost.
 //
 // # Notes
 //

@@ -89,3 +89,35 @@ func ExampleCommand_ValidateSLPF() {
 	// args.slpf.insert_rule: needs "response_requested": "complete" (SLPF v1.0 sections 2.3.1 and 2.3.2) true
 	// action: "scan" is not an action of the SLPF profile (SLPF v1.0 section 2.1.1, Table 2.1.1-1) true
 }
+
+func ExampleCommandFromGeneric() {
+	// A command as a MessagePack decoder gives it: integers of any width.
+	c, err := openc2.CommandFromGeneric(openc2.GenericCommand{
+		Action: "deny",
+		Target: map[string]any{"ipv4_connection": map[string]any{"dst_port": uint16(443), "protocol": "tcp"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Action, c.Target.Name, *c.Target.Value.(*openc2.Connection).DstPort)
+
+	_, err = openc2.CommandFromGeneric(openc2.GenericCommand{
+		Action: "deny",
+		Target: map[string]any{"ipv4_connection": map[string]any{"dst_port": 443.5}},
+	})
+	fmt.Println(err)
+	// Output:
+	// deny ipv4_connection 443
+	// target.ipv4_connection.dst_port: expected an integer, got 443.5
+}
+
+func ExampleResponseToGeneric() {
+	n := int64(7)
+	g, err := openc2.ResponseToGeneric(&openc2.Response{
+		Status:  openc2.StatusOK,
+		Results: &openc2.Results{SLPF: &openc2.SLPFResults{RuleNumber: &n}},
+	})
+	fmt.Println(g.Status, g.Results, err)
+	// Output: 200 map[slpf:map[rule_number:7]] <nil>
+}

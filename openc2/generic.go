@@ -47,7 +47,8 @@ func CommandToGeneric(c *Command) (GenericCommand, error) {
 	return v, public(err)
 }
 
-// commandToGeneric is CommandToGeneric, with faults of the JSON machinery left as they are.
+// commandToGeneric is CommandToGeneric, with faults of the JSON machinery
+// left as they are.
 func commandToGeneric(c *Command) (GenericCommand, error) {
 	g := GenericCommand{Action: string(c.Action), CommandID: c.CommandID}
 	var err error
@@ -77,7 +78,8 @@ func ResponseToGeneric(r *Response) (GenericResponse, error) {
 	return v, public(err)
 }
 
-// responseToGeneric is ResponseToGeneric, with faults of the JSON machinery left as they are.
+// responseToGeneric is ResponseToGeneric, with faults of the JSON
+// machinery left as they are.
 func responseToGeneric(r *Response) (GenericResponse, error) {
 	g := GenericResponse{Status: r.Status, StatusText: r.StatusText}
 	if r.Results == nil {

@@ -22,9 +22,17 @@ func CommandFromGeneric(g GenericCommand) (*Command, error) {
 	return v, public(err)
 }
 
-// commandFromGeneric is CommandFromGeneric, with faults of the JSON machinery left as they are.
+// commandFromGeneric is CommandFromGeneric, with faults of the JSON
+// machinery left as they are. An empty action and a nil target are
+// missing, as the ABI leaves out a member without a value.
 func commandFromGeneric(g GenericCommand) (*Command, error) {
 	c := &Command{Action: Action(g.Action), CommandID: g.CommandID}
+	switch {
+	case g.Action == "":
+		return nil, errorf("action", "missing required field")
+	case g.Target == nil:
+		return nil, errorf("target", "missing required field")
+	}
 	if err := checkText(&path{Name: "action"}, g.Action); err != nil {
 		return nil, err
 	}
@@ -58,7 +66,8 @@ func ResponseFromGeneric(g GenericResponse) (*Response, error) {
 	return v, public(err)
 }
 
-// responseFromGeneric is ResponseFromGeneric, with faults of the JSON machinery left as they are.
+// responseFromGeneric is ResponseFromGeneric, with faults of the JSON
+// machinery left as they are.
 func responseFromGeneric(g GenericResponse) (*Response, error) {
 	if g.Status < 100 || g.Status > 599 {
 		return nil, errorf("status", "%d: not a status code", g.Status)

@@ -10,9 +10,11 @@
 // it evaluates a policy set, fetching environment attributes and running
 // object setters only when an expression needs them, runs the obligations
 // of the entities that applied, and explains what each entity yielded.
-// Plugins take part through three small interfaces, EnvironmentSource,
-// ObjectSetter and ObligationRunner; package app/attrs implements
-// them over the plugin host.
+// Requests carry Attributes, the package's own type, never the plugin
+// ABI's. Plugins take part through three small interfaces,
+// EnvironmentSource, ObjectSetter and ObligationRunner; package app/attrs
+// implements them over the plugin host, converting the attributes to the
+// ABI's context.
 //
 // docs/policy-language.md describes the language and the evaluation,
 // and every difference from ARPOC.

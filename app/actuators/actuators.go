@@ -1,6 +1,6 @@
 // Package actuators adapts the plugin host to the consumer: the
 // actuator components of the loaded plugins become the consumer's
-// Actuators, addressed as "plugin/component".
+// Actuators, addressed as PLUGIN/NAME (host.Ref).
 package actuators
 
 import (
@@ -28,7 +28,7 @@ func (a *Actuators) Actuators() []consumer.Actuator {
 	return out
 }
 
-// Actuate calls the actuator component ref ("plugin/component"). Its errors
+// Actuate calls the actuator component ref, PLUGIN/NAME. Its errors
 // are *host.CallError, which name the plugin and component and wrap the
 // *abi.Error that consumer.StatusOf maps.
 func (a *Actuators) Actuate(ctx context.Context, ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {

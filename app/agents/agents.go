@@ -1,5 +1,6 @@
 // Package agents lets agent plugins drive simulated actors: it adapts a
-// session of an agent component (host.Session) to simulate.Agent.
+// session of an agent component (host.Session) to simulate.Agent,
+// converting the simulator's types to the ABI's messages and back.
 package agents
 
 import (
@@ -7,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/agent"
+	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -19,24 +21,62 @@ type Session interface {
 	AgentAct(ctx context.Context, req abi.AgentActRequest) (abi.Action, error)
 }
 
-// Agent is the agent of one actor, played by a plugin component.
+// Agent is the agent of one actor, played by a plugin component. It
+// converts what the simulator tells it to the ABI's messages, and the
+// plugin's action back.
 type Agent struct {
 	s     Session
 	actor string
+	sh    *shared
+}
+
+// shared is what the agents of one session share, as they are called one
+// at a time: the connections of the run's model as the ABI's edges,
+// converted once, and a buffer for the choices of an observation.
+type shared struct {
+	m       *model.Model
+	edges   []abi.Edge
+	choices []abi.Action
+}
+
+// edgesOf returns the edges of m, every connection in the model's order.
+func (sh *shared) edgesOf(m *model.Model) []abi.Edge {
+	if sh.m != m {
+		sh.m, sh.edges = m, make([]abi.Edge, len(m.Connections()))
+		for i, c := range m.Connections() {
+			sh.edges[i] = abi.Edge{From: c.From, To: c.To}
+		}
+	}
+	return sh.edges
 }
 
 // New returns an agent played by the component of session s.
-func New(s Session) *Agent { return &Agent{s: s} }
+func New(s Session) *Agent { return &Agent{s: s, sh: &shared{}} }
 
-// Reset starts the plugin's run for req.Actor.
-func (a *Agent) Reset(ctx context.Context, req abi.AgentResetRequest) error {
-	a.actor = req.Actor
-	return a.s.AgentReset(ctx, req)
+// Agents returns the function that makes the agents of the actors that
+// the component of session s plays in a run; they share the edges of the
+// run's model, converted once.
+func Agents(s Session) func() simulate.Agent {
+	sh := &shared{}
+	return func() simulate.Agent { return &Agent{s: s, sh: sh} }
+}
+
+// Reset starts the plugin's run for start.Actor.
+func (a *Agent) Reset(ctx context.Context, start simulate.Start) error {
+	a.actor = start.Actor
+	return a.s.AgentReset(ctx, abi.AgentResetRequest{Actor: start.Actor, Seed: start.Seed, Goals: start.Goals, Edges: a.sh.edgesOf(start.Model)})
 }
 
 // Act asks the plugin for the actor's action.
-func (a *Agent) Act(ctx context.Context, obs abi.Observation) (abi.Action, error) {
-	return a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: obs})
+func (a *Agent) Act(ctx context.Context, obs simulate.Observation) (simulate.Action, error) {
+	choices := a.sh.choices[:0]
+	for _, c := range obs.Choices {
+		choices = append(choices, abi.Action(c))
+	}
+	a.sh.choices = choices
+	act, err := a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: abi.Observation{Tick: obs.Tick,
+		Location: obs.Location, Holdings: obs.Holdings, Goals: obs.Goals, Choices: choices}})
+	return simulate.Action(act), err
 }
 
 // Team returns the Config.Agent of a run whose actors play the agents
@@ -45,7 +85,7 @@ func (a *Agent) Act(ctx context.Context, obs abi.Observation) (abi.Action, error
 func Team(assigned map[string]string, sessions map[string]Session) func(actor string) (simulate.Agent, error) {
 	plugins := make(map[string]func() simulate.Agent, len(sessions))
 	for name, s := range sessions {
-		plugins[name] = func() simulate.Agent { return New(s) }
+		plugins[name] = Agents(s)
 	}
 	return agent.Play(assigned, plugins)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -17,7 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
-// recorder is a Session that records the requests and moves to the first
+// recorder is a Session that records the requests and moves to the last
 // choice.
 type recorder struct {
 	resets []abi.AgentResetRequest
@@ -30,26 +31,47 @@ func (r *recorder) AgentReset(_ context.Context, req abi.AgentResetRequest) erro
 }
 
 func (r *recorder) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Action, error) {
+	req.Observation.Choices = slices.Clone(req.Observation.Choices) // reused by the agent
 	r.acts = append(r.acts, req)
-	return req.Observation.Choices[0], nil
+	return req.Observation.Choices[len(req.Observation.Choices)-1], nil
 }
 
-func TestAgentPassesTheActor(t *testing.T) {
+// TestAgentConverts checks that an agent gives the plugin what the
+// simulator tells it, as the ABI's messages: each actor's reset with the
+// model's connections as edges, in the model's order, and each
+// observation; and that it returns the plugin's action.
+func TestAgentConverts(t *testing.T) {
+	m, err := lang.Parse([]byte(`connections { lab -> hall { } hall -> lab { *: m } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := &recorder{}
-	ann, bob := agents.New(s), agents.New(s)
+	newAgent := agents.Agents(s)
+	ann, bob := newAgent(), newAgent()
 	ctx := context.Background()
-	ann.Reset(ctx, abi.AgentResetRequest{Actor: "ann", Seed: 1})
-	bob.Reset(ctx, abi.AgentResetRequest{Actor: "bob", Seed: 2})
-	obs := abi.Observation{Tick: 3, Location: "hall", Choices: []abi.Action{{Kind: "wait", Time: 1}}}
-	if _, err := bob.Act(ctx, obs); err != nil {
-		t.Fatal(err)
+	ann.Reset(ctx, simulate.Start{Actor: "ann", Seed: 1, Goals: []string{"lab"}, Model: m})
+	bob.Reset(ctx, simulate.Start{Actor: "bob", Seed: 2, Model: m})
+	edges := []abi.Edge{{From: "hall", To: "lab"}, {From: "lab", To: "hall"}}
+	wantResets := []abi.AgentResetRequest{{Actor: "ann", Seed: 1, Goals: []string{"lab"}, Edges: edges}, {Actor: "bob", Seed: 2, Edges: edges}}
+	if !reflect.DeepEqual(s.resets, wantResets) {
+		t.Errorf("resets = %+v, want %+v", s.resets, wantResets)
 	}
-	if _, err := ann.Act(ctx, obs); err != nil {
-		t.Fatal(err)
+	if &s.resets[0].Edges[0] != &s.resets[1].Edges[0] {
+		t.Error("the agents of one component converted the model twice")
 	}
-	want := []abi.AgentActRequest{{Actor: "bob", Observation: obs}, {Actor: "ann", Observation: obs}}
-	if !reflect.DeepEqual(s.acts, want) || len(s.resets) != 2 {
-		t.Errorf("acts = %+v, resets = %+v", s.acts, s.resets)
+	obs := simulate.Observation{Tick: 3, Location: "hall", Holdings: []string{"key"}, Goals: []string{"lab"},
+		Choices: []simulate.Action{{Kind: "wait", Time: 1}, {Kind: "move", Target: "lab", Risk: 0.5, Time: 2}}}
+	for _, a := range []simulate.Agent{bob, ann} {
+		got, err := a.Act(ctx, obs)
+		if want := obs.Choices[1]; err != nil || got != want {
+			t.Errorf("Act = %+v, %v; want %+v", got, err, want)
+		}
+	}
+	wantObs := abi.Observation{Tick: 3, Location: "hall", Holdings: []string{"key"}, Goals: []string{"lab"},
+		Choices: []abi.Action{{Kind: "wait", Time: 1}, {Kind: "move", Target: "lab", Risk: 0.5, Time: 2}}}
+	wantActs := []abi.AgentActRequest{{Actor: "bob", Observation: wantObs}, {Actor: "ann", Observation: wantObs}}
+	if !reflect.DeepEqual(s.acts, wantActs) {
+		t.Errorf("acts = %+v, want %+v", s.acts, wantActs)
 	}
 }
 

@@ -30,8 +30,9 @@ func BenchmarkRun(b *testing.B) {
 			var steps int64
 			cpu := cpuTime(b)
 			for b.Loop() {
+				newAgent := agents.Agents(s) // as a server's run does
 				res, err := simulate.Run(b.Context(), m, simulate.Config{Seed: 1, Ticks: 2000,
-					Agent: func(string) (simulate.Agent, error) { return agents.New(s), nil }})
+					Agent: func(string) (simulate.Agent, error) { return newAgent(), nil }})
 				if err != nil {
 					b.Fatal(err)
 				}

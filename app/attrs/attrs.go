@@ -69,7 +69,7 @@ func declares(c abi.Component, key string) bool {
 // the host's plugins (ABI section 6.5).
 type ObjectSetter struct {
 	Host *host.Host
-	// Component is the component's reference: "name" or "plugin/name".
+	// Component is the component's reference, NAME or PLUGIN/NAME (host.Ref).
 	Component string
 	// Order is the setter's priority: lower runs first.
 	Order int
@@ -104,26 +104,24 @@ func ObjectSetters(h *host.Host, config map[string]map[string]any) []policy.Obje
 
 // ConfiguredObjectSetters returns a setter for each object component that
 // config names, as ARPOC's services do in objectsetters: by reference
-// ("name" when one plugin provides it, or "plugin/name"), each with its
+// [object:][PLUGIN/]NAME (host.Ref), each with its
 // configuration, which the component receives whole. The priority is the
 // configuration's "priority", when it is an integer, else the manifest's;
 // a component whose "enable" is false is left out. It fails for a
 // reference that no object component of the host matches, or matches
 // ambiguously, naming it.
 func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any) ([]policy.ObjectSetter, error) {
-	components := h.Components(abi.KindObject)
 	var out []policy.ObjectSetter
 	for _, ref := range slices.Sorted(maps.Keys(config)) {
 		cfg := config[ref]
 		if enable, ok := cfg["enable"].(bool); ok && !enable {
 			continue
 		}
-		var found []host.ComponentInfo
-		for _, c := range components {
-			if c.Ref() == ref || c.Component.Name == ref {
-				found = append(found, c)
-			}
+		r, err := host.ParseRefOf(abi.KindObject, ref)
+		if err != nil {
+			return nil, fmt.Errorf("object setter: %w", err)
 		}
+		found := h.Find(r)
 		switch {
 		case len(found) == 0:
 			return nil, fmt.Errorf("object setter %q: no plugin provides it", ref)
@@ -132,7 +130,7 @@ func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any) ([]
 			for i, c := range found {
 				refs[i] = c.Ref()
 			}
-			return nil, fmt.Errorf("object setter %q: provided by %s; name one as PLUGIN/%s", ref, strings.Join(refs, ", "), ref)
+			return nil, fmt.Errorf("object setter %q: provided by %s; name one as PLUGIN/%s", ref, strings.Join(refs, ", "), r.Name)
 		}
 		order := found[0].Component.Priority
 		if p, ok := integer(cfg["priority"]); ok {

@@ -18,7 +18,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -50,6 +52,9 @@ type File struct {
 	// policy entities (docs/reverse-proxy.md). Default: none.
 	Proxy proxy.Config `yaml:"proxy"`
 	Sim   Sim          `yaml:"sim"`
+	// Telemetry configures tracing (README.md, "Observability"). Default:
+	// off.
+	Telemetry telemetry.Config `yaml:"telemetry"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -108,7 +113,7 @@ type Policy struct {
 	// access_control.json_dir. Default: none.
 	Entities []string `yaml:"entities"`
 	// Obligations maps obligation names of the entity files to the
-	// obligation components that carry them out ("plugin/name" or "name"),
+	// obligation components that carry them out ([PLUGIN/]NAME, see host.Ref),
 	// for names that cannot be component names, such as ARPOC's obl_log.
 	Obligations map[string]string `yaml:"obligations"`
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
@@ -126,7 +131,7 @@ type DecisionAPI struct {
 	// API asks for none.
 	TokenFile string `yaml:"token_file"`
 	// ObjectSetters configure the object setters that every decision of
-	// POST /v1/decide runs, by component ("name" or "plugin/name"), as a
+	// POST /v1/decide runs, by component ([PLUGIN/]NAME, see host.Ref), as a
 	// proxy service's objectsetters. Default: none.
 	ObjectSetters map[string]map[string]any `yaml:"object_setters"`
 	// Obligations holds the configuration of obligations, by name, that
@@ -163,7 +168,7 @@ type OpenC2 struct {
 	// newest. Default 1000.
 	History int `yaml:"history"`
 	// Actuators holds the actuator specifiers that identify each actuator
-	// component, by "plugin/component": hostname, named_group, asset_id
+	// component, by PLUGIN/NAME (host.Ref): hostname, named_group, asset_id
 	// (default: the reference itself), asset_tuple, or a profile's own.
 	Actuators map[string]map[string]any `yaml:"actuators"`
 	// Authorization has the policy engine authorize each command before
@@ -391,13 +396,21 @@ func (f *File) validate() error {
 		return fmt.Errorf("sim.max_output_bytes %d is negative", f.Sim.MaxOutputBytes)
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.OpenC2.Actuators)) {
-		if plugin, name, ok := strings.Cut(ref, "/"); !ok || plugin == "" || name == "" || strings.Contains(name, "/") {
-			return fmt.Errorf("openc2.actuators: %q is not PLUGIN/COMPONENT", ref)
+		r, err := host.ParseRef(ref)
+		if err == nil && (r.Kind != "" || r.Plugin == "") {
+			err = fmt.Errorf("%q is not PLUGIN/NAME, the actuator's reference", ref)
+		}
+		if err != nil {
+			return fmt.Errorf("openc2.actuators: %w", err)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Policy.Obligations)) {
-		if f.Policy.Obligations[name] == "" {
+		ref := f.Policy.Obligations[name]
+		if ref == "" {
 			return fmt.Errorf("policy.obligations.%s: name the component that carries it out", name)
+		}
+		if _, err := host.ParseRefOf(abi.KindObligation, ref); err != nil {
+			return fmt.Errorf("policy.obligations.%s: %w", name, err)
 		}
 	}
 	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
@@ -407,12 +420,18 @@ func (f *File) validate() error {
 		return errors.New("policy.decision_api needs policy.entities: without entities there is no decision API")
 	}
 	for _, ref := range slices.Sorted(maps.Keys(f.Policy.DecisionAPI.ObjectSetters)) {
+		if _, err := host.ParseRefOf(abi.KindObject, ref); err != nil {
+			return fmt.Errorf("policy.decision_api.object_setters: %w", err)
+		}
 		if err := proxy.CheckObjectSetter(f.Policy.DecisionAPI.ObjectSetters[ref]); err != nil {
 			return fmt.Errorf("policy.decision_api.object_setters.%s.%w", ref, err)
 		}
 	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
+	}
+	if err := f.Telemetry.Tracing.Validate(); err != nil {
+		return err
 	}
 	if err := f.Proxy.Validate(); err != nil {
 		return prefixErrors("proxy.", err)

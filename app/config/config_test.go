@@ -234,14 +234,39 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"openc2.rate_limit -1 is negative"},
 		},
 		{
+			name: "sample ratio over 1",
+			yaml: "telemetry:\n  tracing: {sample_ratio: 1.5}\n",
+			want: []string{"telemetry.tracing.sample_ratio 1.5 is not between 0 and 1"},
+		},
+		{
+			name: "tracing endpoint not a URL",
+			yaml: "telemetry:\n  tracing: {endpoint: collector:4318}\n",
+			want: []string{`telemetry.tracing.endpoint "collector:4318" is not an http or https URL`},
+		},
+		{
 			name: "negative request size",
 			yaml: "openc2:\n  max_request_bytes: -5\n",
 			want: []string{"openc2.max_request_bytes -5 is negative"},
 		},
 		{
-			name: "actuator not plugin/component",
+			name: "actuator not PLUGIN/NAME",
 			yaml: "openc2:\n  actuators:\n    filter:\n      hostname: fw1\n",
-			want: []string{`openc2.actuators: "filter" is not PLUGIN/COMPONENT`},
+			want: []string{`openc2.actuators: "filter" is not PLUGIN/NAME, the actuator's reference`},
+		},
+		{
+			name: "actuator named by kind",
+			yaml: "openc2:\n  actuators:\n    actuator/filter:\n      hostname: fw1\n",
+			want: []string{`openc2.actuators: component reference "actuator/filter": actuator is a kind, written before a colon: actuator:filter`},
+		},
+		{
+			name: "obligation of another kind",
+			yaml: "policy:\n  obligations:\n    obl_log: environment:basics/log\n",
+			want: []string{`policy.obligations.obl_log: component reference "environment:basics/log": names a component of kind environment, where kind obligation is wanted`},
+		},
+		{
+			name: "object setter of an unknown kind",
+			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      setter:urlmap: {}\n",
+			want: []string{`policy.decision_api.object_setters: component reference "setter:urlmap": unknown kind "setter"; the kinds are actuator, obligation, environment, object, agent`},
 		},
 		{
 			name: "obligation without a component",

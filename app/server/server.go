@@ -1,6 +1,6 @@
 // Package server is Gatehouse's HTTP surface on echo: health, readiness,
-// metrics and the plugin API. Domain packages add their routes to the
-// *echo.Echo it returns.
+// metrics, the plugin API and the error handler. Package app adds the
+// domains' routes to the *echo.Echo it returns.
 package server
 
 import (
@@ -33,23 +33,29 @@ func New(h *host.Host, gatherer prometheus.Gatherer, logger *slog.Logger) *echo.
 		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
 	})
 	e.POST("/v1/plugins/reload", func(c echo.Context) error {
-		// A reload compiles every changed plugin and may outlast the
-		// server's read and write timeouts, which would cancel it and cut
-		// the answer; its request has no body left to read, and its answer
-		// gets the usual time once the reload is done.
-		rc := http.NewResponseController(c.Response())
-		if err := errors.Join(rc.SetReadDeadline(time.Time{}), rc.SetWriteDeadline(time.Time{})); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return err
-		}
-		if err := h.LoadDir(c.Request().Context()); err != nil {
-			return err
-		}
-		if err := rc.SetWriteDeadline(time.Now().Add(answerTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		if err := Unbounded(c, func() error { return h.LoadDir(c.Request().Context()) }); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"plugins": h.Plugins()})
 	}, guard.SameOrigin)
 	return e
+}
+
+// Unbounded runs work, the work of a request without a body that may
+// outlast the server's read and write timeouts, such as a reload that
+// compiles plugins: those would cancel it and cut its answer. Once work
+// is done, the answer gets the usual time to be written. It returns
+// work's error.
+func Unbounded(c echo.Context, work func() error) error {
+	rc := http.NewResponseController(c.Response())
+	if err := errors.Join(rc.SetReadDeadline(time.Time{}), rc.SetWriteDeadline(time.Time{})); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	err := work()
+	if derr := rc.SetWriteDeadline(time.Now().Add(answerTimeout)); derr != nil && !errors.Is(derr, http.ErrNotSupported) {
+		return errors.Join(err, derr)
+	}
+	return err
 }
 
 // answerTimeout bounds the writing of a reload's answer, once the reload

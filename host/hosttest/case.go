@@ -7,7 +7,7 @@
 //
 //	cases:
 //	  - name: weekday of a Sunday
-//	    component: environment/weekday      # NAME, or KIND/NAME when kinds share the name
+//	    component: environment:weekday      # NAME, or KIND:NAME when kinds share the name
 //	    request:                            # the kind's request; "component" is filled in
 //	      key: weekday
 //	      context: {environment: {time: "2026-11-22T23:30:00-01:00"}}
@@ -80,7 +80,8 @@ import (
 type Case struct {
 	// Name names the case in reports and subtests; unique in its file.
 	Name string
-	// Component is the component called: NAME, or KIND/NAME.
+	// Component is the component called, [KIND:][PLUGIN/]NAME (host.Ref):
+	// NAME, or KIND:NAME when kinds share the name.
 	Component string
 	// Export is the call export used; empty means the kind's, and for
 	// agents gatehouse_agent_act.

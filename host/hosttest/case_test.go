@@ -16,7 +16,7 @@ func TestParse(t *testing.T) {
 	s, err := parse("cases.yaml", []byte(`
 cases:
   - name: all types
-    component: environment/echo
+    component: environment:echo
     export: gatehouse_environment
     request:
       int: 7

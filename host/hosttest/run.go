@@ -75,24 +75,11 @@ func runCase(ctx context.Context, h *host.Host, c Case, opts []Option) Result {
 	return r
 }
 
-// provides reports whether h serves a component that ref, NAME or
-// KIND/NAME, names.
+// provides reports whether h serves a component that ref,
+// [KIND:][PLUGIN/]NAME, names.
 func provides(h *host.Host, ref string) bool {
-	kind, name, qualified := strings.Cut(ref, "/")
-	if !qualified {
-		name = ref
-	}
-	for _, k := range abi.Kinds {
-		if qualified && string(k) != kind {
-			continue
-		}
-		for _, c := range h.Components(k) {
-			if c.Component.Name == name {
-				return true
-			}
-		}
-	}
-	return false
+	r, err := host.ParseRef(ref)
+	return err == nil && len(h.Find(r)) > 0
 }
 
 // setupError is a failure to make the call a case asks for, as opposed to
@@ -103,10 +90,11 @@ func (e *setupError) Error() string { return e.err.Error() }
 
 // call makes the calls of c and returns the reply or the call's error.
 func call(ctx context.Context, h *host.Host, c Case) (map[string]any, error) {
-	kind, name, err := h.Resolve(c.Component)
+	comp, err := h.Resolve(c.Component)
 	if err != nil {
 		return nil, &setupError{err}
 	}
+	kind := comp.Component.Kind
 	exports := kind.Exports()
 	export := c.Export
 	if export == "" {
@@ -117,7 +105,7 @@ func call(ctx context.Context, h *host.Host, c Case) (map[string]any, error) {
 	if c.Reset != nil && kind != abi.KindAgent {
 		return nil, &setupError{fmt.Errorf("reset is for agents, not %s components", kind)}
 	}
-	sess, err := h.Session(ctx, kind, name)
+	sess, err := h.Session(ctx, kind, comp.Ref())
 	if err != nil {
 		return nil, err
 	}

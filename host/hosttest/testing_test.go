@@ -41,8 +41,8 @@ func TestRunReportsFailures(t *testing.T) {
 	}
 	want := []string{
 		`attributes.segments[0]: got "a", want "b"` + "\n" + `attributes.resource: not expected, got "a"`,
-		`no component "nope"; the plugins provide actuator/echo`,
-		`several components are named "echo"; say which: actuator/echo, environment/echo`,
+		`no component "nope"; the plugins provide actuator:echo`,
+		`several components match "echo"; say which: actuator:echo, environment:echo`,
 		`reset is for agents, not environment components`,
 		`export gatehouse_oblige: environment components are called through gatehouse_environment`,
 	}
@@ -66,7 +66,7 @@ func TestRunSkipMissing(t *testing.T) {
 	cases := []hosttest.Case{
 		{Name: "present", Component: "weekday", Request: map[string]any{"key": "weekday"}, Expect: reply},
 		{Name: "missing", Component: "nope", Expect: reply},
-		{Name: "missing of this kind", Component: "object/weekday", Expect: reply},
+		{Name: "missing of this kind", Component: "object:weekday", Expect: reply},
 		{Name: "ambiguous", Component: "echo", Expect: reply},
 	}
 	for _, opts := range [][]hosttest.Option{nil, {hosttest.SkipMissing}} {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,6 +75,9 @@ const (
 	// RunGoTest is a block of go test commands: the packages and the tests
 	// they name must exist; the test suite itself runs them.
 	RunGoTest = "go-test"
+	// RunToolchain is a block that builds with the toolchain of a language
+	// other than Go: it runs where the toolchain is installed.
+	RunToolchain = "toolchain"
 	// RunSkip is a block that cannot run in a test, for the reason given:
 	// a command of a host outside, one that runs until stopped, one that
 	// needs root.
@@ -89,7 +93,7 @@ type Block struct {
 	Line   int    // the line of its opening fence, from 1
 	Lang   string // its language: json, sh, yaml, or empty
 	Text   string
-	Run    string // how it runs: RunAlone, RunServer, RunGoTest or RunSkip
+	Run    string // how it runs: RunAlone, RunServer, RunGoTest, RunToolchain or RunSkip
 	Reason string // why, in the mark's parentheses
 }
 
@@ -125,9 +129,9 @@ func Blocks(t testing.TB, doc string) []Block {
 				t.Fatalf("%s:%d: %q is not <!-- doctest: HOW (reason) -->", doc, i+1, line)
 			}
 			switch m[1] {
-			case RunServer, RunGoTest, RunSkip:
+			case RunServer, RunGoTest, RunToolchain, RunSkip:
 			default:
-				t.Fatalf("%s:%d: doctest: %q is not %s, %s or %s", doc, i+1, m[1], RunServer, RunGoTest, RunSkip)
+				t.Fatalf("%s:%d: doctest: %q is not %s, %s, %s or %s", doc, i+1, m[1], RunServer, RunGoTest, RunToolchain, RunSkip)
 			}
 			if m[1] == RunSkip && m[2] == "" {
 				t.Fatalf("%s:%d: doctest: skip says not why: <!-- doctest: skip (reason) -->", doc, i+1)
@@ -142,4 +146,21 @@ func Blocks(t testing.TB, doc string) []Block {
 		t.Fatalf("%s: the mark stands before no block", marked)
 	}
 	return blocks
+}
+
+// Section returns the first fenced block of doc after its heading (a
+// whole line, as "## Example"); none fails the test.
+func Section(t testing.TB, doc, heading string) Block {
+	t.Helper()
+	at := slices.Index(strings.Split(string(Read(t, doc)), "\n"), heading)
+	if at < 0 {
+		t.Fatalf("%s: no heading %q", doc, heading)
+	}
+	for _, b := range Blocks(t, doc) {
+		if b.Line > at {
+			return b
+		}
+	}
+	t.Fatalf("%s: no block after %q", doc, heading)
+	return Block{}
 }

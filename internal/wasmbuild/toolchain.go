@@ -298,3 +298,11 @@ func Reference(t testing.TB, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// Require skips the test (fails it, in CI) without the toolchain, as its
+// builds do, and returns the folder of its program, for the PATH of
+// commands that run it as the documents write them.
+func (tc *Toolchain) Require(t testing.TB) string {
+	t.Helper()
+	return filepath.Dir(tc.find(t).argv[0])
+}

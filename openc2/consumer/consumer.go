@@ -265,19 +265,19 @@ func (c *Consumer) handle(ctx context.Context, h openc2.Headers, cmd *openc2.Com
 	rr := responseRequested(cmd)
 	seq := seqOf(ctx)
 	if rr == openc2.ResponseAck || rr == openc2.ResponseNone {
-		c.background("command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+		c.background(ctx, "command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 		return answer(rr, status(openc2.StatusProcessing, ""))
 	}
 	if rr == openc2.ResponseStatus {
 		if isCancel(cmd) {
-			c.background("cancel", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
+			c.background(ctx, "cancel", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.carryOut(ctx, h, cmd) })
 			return status(openc2.StatusProcessing, "")
 		}
 		p, r := c.prepare(ctx, h, cmd)
 		if r != nil {
 			return r
 		}
-		c.background("command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
+		c.background(ctx, "command", seq, cmd.Action, func(ctx context.Context) *openc2.Response { return c.execute(ctx, p) })
 		return status(openc2.StatusProcessing, "")
 	}
 	return c.carryOut(ctx, h, cmd)
@@ -308,12 +308,18 @@ func answer(rr openc2.ResponseType, r *openc2.Response) *openc2.Response {
 }
 
 // background runs work under the consumer's lifetime, logs its outcome
-// and records it in the history entry seq, of a command of action.
-func (c *Consumer) background(what string, seq uint64, action openc2.Action, work func(ctx context.Context) *openc2.Response) {
+// and records it in the history entry seq, of a command of action. The
+// work's context holds the values of ctx, the request's, such as the
+// trace it belongs to, but ends with the consumer, not with the request.
+func (c *Consumer) background(ctx context.Context, what string, seq uint64, action openc2.Action, work func(ctx context.Context) *openc2.Response) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(c.ctx, cancel)
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		r := work(withSeq(c.ctx, seq))
+		defer cancel()
+		defer stop()
+		r := work(withSeq(ctx, seq))
 		c.logOutcome(what, r)
 		c.history.finished(seq, "background", action, r)
 	}()

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
@@ -377,5 +380,37 @@ func TestRateLimit(t *testing.T) {
 	}
 	if _, err := New(acts, Config{RateLimit: -1}); err == nil || err.Error() != "rate limit -1 is negative" {
 		t.Errorf("negative rate limit: %v", err)
+	}
+}
+
+// requestKey keys a value of a request's context in tests.
+type requestKey struct{}
+
+// valueActuators sends the requestKey value of each call's context on got.
+type valueActuators struct {
+	fakeActuators
+	got chan any
+}
+
+func (v *valueActuators) Actuate(ctx context.Context, ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+	v.got <- ctx.Value(requestKey{})
+	return v.fakeActuators.Actuate(ctx, ref, req)
+}
+
+// TestBackgroundKeepsRequestValues carries out a command acknowledged at
+// once: its work sees the values of the request's context, such as the
+// trace it belongs to, and goes on after the request ended.
+func TestBackgroundKeepsRequestValues(t *testing.T) {
+	acts := &valueActuators{fakeActuators: fakeActuators{list: []Actuator{fw1}}, got: make(chan any, 1)}
+	c, _ := newTestConsumer(t, acts, Config{Registerer: prometheus.NewRegistry()})
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), requestKey{}, "request-1"))
+	c.Handle(ctx, message(t, `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"args":{"response_requested":"ack"}}`))
+	cancel() // the request ends with its answer
+	if got := <-acts.got; got != "request-1" {
+		t.Errorf("the work's context holds %v, want the request's value", got)
+	}
+	c.Close()
+	if n := testutil.ToFloat64(c.history.metrics.commands.WithLabelValues("deny", "200")); n != 1 {
+		t.Errorf("%v commands deny 200, want the work done after the request ended", n)
 	}
 }

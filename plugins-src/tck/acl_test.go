@@ -27,7 +27,7 @@ import (
 
 // The access-control reference plugins of every language provide ARPOC's
 // obligations, environment setters and object setters under ARPOC's names.
-// The shared suites (TestACLSuites) check what a case can; these tests
+// The shared suites (TestSuites) check what a case can; these tests
 // check what depends on the clock, the log and a web service.
 
 // aclHost returns a started host serving the plugin p alone, granted what

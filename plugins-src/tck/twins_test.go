@@ -21,8 +21,8 @@ import (
 // answers with the Go twins' on many more requests, and their manifests.
 
 // basicsShared are the components every basics plugin provides, by
-// "kind/name".
-var basicsShared = []string{"actuator/echo", "obligation/require-reason", "environment/echo", "object/path-segments", "agent/greedy"}
+// KIND:NAME.
+var basicsShared = []string{"actuator:echo", "obligation:require-reason", "environment:echo", "object:path-segments", "agent:greedy"}
 
 // extismPlugins are the plugins of the basics suite built for the Extism
 // binding; the others are native.
@@ -49,13 +49,13 @@ func TestBasicsMatchGo(t *testing.T) {
 					component string
 					check     func(*testing.T, *host.Host, string)
 				}{
-					{"actuator/echo", actuatorMatchesGo},
-					{"obligation/require-reason", requireReasonMatchesGo},
-					{"environment/echo", echoMatchesGo},
-					{"object/path-segments", objectMatchesGo},
-					{"agent/greedy", greedyMatchesGo},
+					{"actuator:echo", actuatorMatchesGo},
+					{"obligation:require-reason", requireReasonMatchesGo},
+					{"environment:echo", echoMatchesGo},
+					{"object:path-segments", objectMatchesGo},
+					{"agent:greedy", greedyMatchesGo},
 				} {
-					kind, name, _ := strings.Cut(c.component, "/")
+					kind, name, _ := strings.Cut(c.component, ":")
 					if slices.Contains(provided, c.component) {
 						t.Run(kind, func(t *testing.T) { c.check(t, h, p.Name+"/"+name) })
 					}
@@ -101,12 +101,12 @@ func manifestMatchesGo(t *testing.T, h *host.Host, plugin string, whole bool) []
 	return provided
 }
 
-// componentsOf returns the components of the plugin file of h by "kind/name".
+// componentsOf returns the components of the plugin file of h by KIND:NAME.
 func componentsOf(t *testing.T, h *host.Host, file string) map[string]abi.Component {
 	t.Helper()
 	out := map[string]abi.Component{}
 	for _, c := range status(t, h, file).Components {
-		out[string(c.Kind)+"/"+c.Name] = c
+		out[host.Ref{Kind: c.Kind, Name: c.Name}.String()] = c
 	}
 	return out
 }

@@ -1,7 +1,8 @@
-// Package agent holds the built-in agents: RandomWalk and ShortestPath.
-// They implement simulate.Agent from what the ABI gives an agent plugin
-// (the edges and goals at reset, an observation at each act), so they can
-// stand in for plugins and be compared with them.
+// Package agent holds the built-in agents, RandomWalk and ShortestPath,
+// and assigns agents to the actors of a run. The built-in agents
+// implement simulate.Agent from what an agent plugin is given too (the
+// connection graph and the goals at the start, an observation at each
+// act), so they can stand in for plugins and be compared with them.
 package agent
 
 import (
@@ -12,78 +13,37 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/paths"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
-// Names lists the built-in agents, as Team.New knows them.
+// Names lists the built-in agents, as New knows them.
 var Names = []string{"random", "shortest"}
 
-// Team makes built-in agents. The agents of one team share the index they
-// build of a run's edges, so that the hundred agents of a run index the
-// edges once: use one team per run. A Team is not safe for concurrent use.
-type Team struct {
-	g *graph
-}
-
-// New returns a new agent by name: "random" or "shortest".
-func (t *Team) New(name string) (simulate.Agent, bool) {
+// New returns a new built-in agent by name: "random" or "shortest".
+func New(name string) (simulate.Agent, bool) {
 	switch name {
 	case "random":
 		return &RandomWalk{}, true
 	case "shortest":
-		return &ShortestPath{team: t}, true
+		return &ShortestPath{}, true
 	}
 	return nil, false
 }
 
-// graph is the edges of a run, indexed: locations by id, and the
-// locations each is entered from.
-type graph struct {
-	edges []abi.Edge // the slice indexed, to recognise it
-	id    map[string]int32
-	into  [][]int32
-}
-
-// graph returns the index of edges, reusing the team's when it indexed the
-// same slice. A nil team builds a new index every time.
-func (t *Team) graph(edges []abi.Edge) *graph {
-	if t != nil && t.g != nil && len(edges) > 0 && len(t.g.edges) == len(edges) && &t.g.edges[0] == &edges[0] {
-		return t.g
-	}
-	g := &graph{edges: edges, id: map[string]int32{}}
-	node := func(name string) int32 {
-		id, ok := g.id[name]
-		if !ok {
-			id = int32(len(g.into))
-			g.id[name] = id
-			g.into = append(g.into, nil)
-		}
-		return id
-	}
-	for _, e := range edges {
-		from, to := node(e.From), node(e.To)
-		g.into[to] = append(g.into[to], from)
-	}
-	if t != nil {
-		t.g = g
-	}
-	return g
-}
-
-// newRand returns the random source of an agent's run: the reset's seed
+// newRand returns the random source of an agent's run: the run's seed
 // mixed with the actor's name.
-func newRand(req abi.AgentResetRequest) *rand.Rand {
+func newRand(start simulate.Start) *rand.Rand {
 	h := fnv.New64a()
-	h.Write([]byte(req.Actor))
-	return rand.New(rand.NewPCG(uint64(req.Seed), h.Sum64()))
+	h.Write([]byte(start.Actor))
+	return rand.New(rand.NewPCG(uint64(start.Seed), h.Sum64()))
 }
 
 // goalChoice returns the index of the least risky choice that moves to,
 // takes or reads a goal, the first among equals, or -1. Choices that
 // always fail do not count.
-func goalChoice(obs abi.Observation, goals []string) int {
+func goalChoice(obs simulate.Observation, goals []string) int {
 	best := -1
 	for i, c := range obs.Choices {
 		if c.Kind != simulate.KindDrop && c.Kind != simulate.KindWait && c.Risk < 1 && slices.Contains(goals, c.Target) &&
@@ -102,73 +62,59 @@ type RandomWalk struct {
 }
 
 // Reset seeds the walk.
-func (w *RandomWalk) Reset(_ context.Context, req abi.AgentResetRequest) error {
-	w.r, w.goals = newRand(req), req.Goals
+func (w *RandomWalk) Reset(_ context.Context, start simulate.Start) error {
+	w.r, w.goals = newRand(start), start.Goals
 	return nil
 }
 
 // Act picks a choice.
-func (w *RandomWalk) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+func (w *RandomWalk) Act(_ context.Context, obs simulate.Observation) (simulate.Action, error) {
 	if i := goalChoice(obs, w.goals); i >= 0 {
 		return obs.Choices[i], nil
 	}
 	return obs.Choices[w.r.IntN(len(obs.Choices))], nil
 }
 
-// ShortestPath heads for its nearest goal location along the edges: it
-// takes a choice that meets a goal when there is one; else the move that
-// brings it closest to a goal location (fewest edges, the least risky
-// among equals); else it takes whatever it may take, in case it opens a
-// door; else it moves at random, or waits when it cannot move. It never
-// chooses a goal or a step closer that is sure to fail (100% risk). An
-// actor without goals waits.
+// ShortestPath heads for its nearest goal location along the connections:
+// it takes a choice that meets a goal when there is one; else the move
+// that brings it closest to a goal location (fewest connections, whatever
+// their policies, the least risky among equals); else it takes whatever
+// it may take, in case it opens a door; else it moves at random, or waits
+// when it cannot move. It never chooses a goal or a step closer that is
+// sure to fail (100% risk). An actor without goals waits.
 type ShortestPath struct {
-	team  *Team
 	r     *rand.Rand
 	goals []string
-	g     *graph
-	dist  []int32 // edges from each location to the nearest goal location, or -1
+	m     *model.Model
+	dist  []int32 // connections from each location to the nearest goal location, or -1
 }
 
-// Reset computes the distances to the goal locations, breadth-first over
-// the reversed edges.
-func (a *ShortestPath) Reset(_ context.Context, req abi.AgentResetRequest) error {
-	a.r, a.goals = newRand(req), req.Goals
-	a.g = a.team.graph(req.Edges)
-	a.dist = slices.Repeat([]int32{-1}, len(a.g.into))
-	var queue []int32
-	for _, goal := range req.Goals {
-		if v, ok := a.g.id[goal]; ok && a.dist[v] < 0 {
-			a.dist[v] = 0
-			queue = append(queue, v)
+// Reset computes the distances to the goal locations.
+func (a *ShortestPath) Reset(_ context.Context, start simulate.Start) error {
+	a.r, a.goals, a.m = newRand(start), start.Goals, start.Model
+	var targets []int
+	for _, goal := range start.Goals {
+		if v, ok := a.m.LocationID(goal); ok {
+			targets = append(targets, v)
 		}
 	}
-	for len(queue) > 0 {
-		v := queue[0]
-		queue = queue[1:]
-		for _, u := range a.g.into[v] {
-			if a.dist[u] < 0 {
-				a.dist[u] = a.dist[v] + 1
-				queue = append(queue, u)
-			}
-		}
-	}
+	a.dist = paths.Distances(a.m, targets, nil)
 	return nil
 }
 
 // distance returns the distance of a location to the nearest goal
 // location, or -1.
 func (a *ShortestPath) distance(loc string) int32 {
-	if v, ok := a.g.id[loc]; ok {
+	if v, ok := a.m.LocationID(loc); ok {
 		return a.dist[v]
 	}
 	return -1
 }
 
 // Act picks a choice.
-func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+func (a *ShortestPath) Act(_ context.Context, obs simulate.Observation) (simulate.Action, error) {
 	if len(a.goals) == 0 {
-		return abi.Action{Kind: simulate.KindWait}, nil
+		return simulate.Action{Kind: simulate.KindWait}, nil
 	}
 	if i := goalChoice(obs, a.goals); i >= 0 {
 		return obs.Choices[i], nil
@@ -205,7 +151,7 @@ func (a *ShortestPath) Act(_ context.Context, obs abi.Observation) (abi.Action, 
 			}
 		}
 	}
-	return abi.Action{Kind: simulate.KindWait}, nil
+	return simulate.Action{Kind: simulate.KindWait}, nil
 }
 
 // Default is the agent of every actor that Assign gives none.

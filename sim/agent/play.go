@@ -7,13 +7,12 @@ import (
 )
 
 // Play returns the Config.Agent of a run whose actors play the agents
-// assigned names (Assign): the built-in ones of one Team, and the others
-// made by plugins, by name, one agent per actor.
+// assigned names (Assign): the built-in ones, and the others made by
+// plugins, by name, one agent per actor.
 func Play(assigned map[string]string, plugins map[string]func() simulate.Agent) func(actor string) (simulate.Agent, error) {
-	team := &Team{}
 	return func(actor string) (simulate.Agent, error) {
 		name := assigned[actor]
-		if a, ok := team.New(name); ok {
+		if a, ok := New(name); ok {
 			return a, nil
 		}
 		newAgent, ok := plugins[name]

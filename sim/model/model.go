@@ -21,11 +21,13 @@ type Model struct {
 	locID, roleID, possID, actorID map[string]int
 
 	out    [][]Arc // by location id, sorted by target id
+	in     [][]Arc // by location id, sorted by source id
 	lying  [][]int // possessible ids lying at each location at the start
 	holder []int   // actor id holding each possessible at the start, or -1
 }
 
-// index derives the arcs of every location from the graph.
+// index derives the arcs leaving and entering every location from the
+// graph.
 func (m *Model) index() error {
 	adj, err := m.g.AdjacencyMap()
 	if err != nil {
@@ -40,6 +42,12 @@ func (m *Model) index() error {
 		}
 		slices.SortFunc(arcs, func(x, y Arc) int { return cmp.Compare(x.To, y.To) })
 		m.out[v] = arcs
+	}
+	m.in = make([][]Arc, len(m.locs))
+	for _, arcs := range m.out { // by source id, so each m.in[v] is sorted
+		for _, a := range arcs {
+			m.in[a.To] = append(m.in[a.To], a)
+		}
 	}
 	return nil
 }
@@ -70,6 +78,9 @@ func (m *Model) Len() int { return len(m.locs) }
 
 // Out returns the arcs leaving location v, sorted by target.
 func (m *Model) Out(v int) []Arc { return m.out[v] }
+
+// In returns the arcs entering location v, sorted by source id.
+func (m *Model) In(v int) []Arc { return m.in[v] }
 
 // LocationID returns the id of a location.
 func (m *Model) LocationID(name string) (int, bool) {

@@ -49,6 +49,9 @@ func TestBuildSortsAndIndexes(t *testing.T) {
 	if len(arcs) != 1 || arcs[0].To != office || arcs[0].Conn.To != "office" {
 		t.Fatalf("Out(hall) = %+v", arcs)
 	}
+	if in := m.In(office); len(in) != 1 || in[0] != arcs[0] {
+		t.Errorf("In(office) = %+v", in)
+	}
 	key, _ := m.PossessibleID("key")
 	badge, _ := m.PossessibleID("badge")
 	if got := m.LyingAt(hall); !reflect.DeepEqual(got, []int{key}) {

@@ -1,9 +1,10 @@
 // Package paths finds paths through a model's connection graph: a shortest
-// path (PathFinder, breadth-first), every simple path (PathLister,
-// depth-first, streamed), the fastest path by time and the likeliest path
-// by risk. Which connections count is left to a Rule, so the same
-// algorithms answer "how can this actor get there", "how can anyone" and
-// "how without leaving a log entry".
+// path (Find, breadth-first), the distance of every node to the nearest of
+// some (Distances), every simple path (List, depth-first, streamed), the
+// fastest path by time and the likeliest path by risk. Which connections
+// count is left to a Rule, so the same algorithms answer "how can this
+// actor get there", "how can anyone" and "how without leaving a log
+// entry".
 package paths
 
 import (
@@ -14,10 +15,11 @@ import (
 )
 
 // Graph is a directed graph with nodes 0 to Len()-1 and the arcs leaving
-// each node; *model.Model is one.
+// and entering each node; *model.Model is one.
 type Graph interface {
 	Len() int
 	Out(v int) []model.Arc
+	In(v int) []model.Arc
 }
 
 // Rule reports whether component c of the move policy of arc a lets one
@@ -80,6 +82,38 @@ func Find(g Graph, from, to int, r Rule) ([]int, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Distances returns, for every node, the fewest arcs on a path from it to
+// the nearest of the nodes to, 0 for those, or -1 when it has no path to
+// any; it searches breadth-first from to along the arcs entering each
+// node. A nil rule lets one cross every arc, even one whose move policy
+// has no component: the connection graph as agents are given it. The
+// distances are int32s, half the size of ints, as every agent of a run
+// keeps its own.
+func Distances(g Graph, to []int, r Rule) []int32 {
+	dist := make([]int32, g.Len())
+	for i := range dist {
+		dist[i] = -1
+	}
+	queue := make([]int32, 0, 64)
+	for _, v := range to {
+		if dist[v] < 0 {
+			dist[v] = 0
+			queue = append(queue, int32(v))
+		}
+	}
+	for head := 0; head < len(queue); head++ {
+		v := int(queue[head])
+		for _, a := range g.In(v) {
+			if dist[a.From] >= 0 || r != nil && !crossable(a, r) {
+				continue
+			}
+			dist[a.From] = dist[v] + 1
+			queue = append(queue, int32(a.From))
+		}
+	}
+	return dist
 }
 
 // trace follows parent links back from to to from.

@@ -85,6 +85,46 @@ func TestFind(t *testing.T) {
 	}
 }
 
+func TestDistances(t *testing.T) {
+	m := load(t, building)
+	// barred adds a connection from the hall straight to the vault that no
+	// one may cross, and a location with no connections.
+	barred := load(t, building[:len(building)-1]+"  hall -> vault { }\n}\nlocations { roof; }")
+	byName := func(m *model.Model, dist []int32) map[string]int {
+		out := map[string]int{}
+		for v, d := range dist {
+			out[m.Locations()[v]] = int(d)
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		m    *model.Model
+		to   []string
+		rule Rule
+		want map[string]int
+	}{
+		{"to the vault", m, []string{"vault"}, All, map[string]int{"vault": 0, "office": 1, "annex": 1, "hall": 2, "corridor": 2}},
+		{"avoiding the office", m, []string{"vault"}, func(a model.Arc, _ *model.Component) bool { return a.Conn.To != "office" },
+			map[string]int{"vault": 0, "office": 1, "annex": 1, "corridor": 2, "hall": 3}},
+		{"to the nearest of two", m, []string{"office", "annex", "office"}, All, map[string]int{"office": 0, "annex": 0, "hall": 1, "corridor": 1, "vault": 2}},
+		{"to nothing", m, nil, All, map[string]int{"vault": -1, "office": -1, "annex": -1, "hall": -1, "corridor": -1}},
+		{"past a barred connection", barred, []string{"vault"}, All, map[string]int{"vault": 0, "office": 1, "annex": 1, "hall": 2, "corridor": 2, "roof": -1}},
+		{"through a barred connection", barred, []string{"vault"}, nil, map[string]int{"vault": 0, "office": 1, "annex": 1, "hall": 1, "corridor": 2, "roof": -1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var to []int
+			for _, n := range tc.to {
+				to = append(to, ids(t, tc.m, n)...)
+			}
+			if got := byName(tc.m, Distances(tc.m, to, tc.rule)); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Distances = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestList(t *testing.T) {
 	m := load(t, building)
 	v := ids(t, m, "hall", "vault")

@@ -65,7 +65,26 @@ type Options struct {
 	MaxOutputBytes int64
 	// Logger logs runs that end in an error; nil means slog.Default().
 	Logger *slog.Logger
+	// Observe, when set, is told how each run ended, one of the Outcome
+	// constants, and how long it took from the check of its request.
+	Observe func(outcome string, elapsed time.Duration)
 }
+
+// The outcomes of a run, as Options.Observe is told them.
+const (
+	// OutcomeCompleted is a run that ran its ticks, or met its goals.
+	OutcomeCompleted = "completed"
+	// OutcomeTimeBudget and OutcomeOutputBudget are runs ended at a budget.
+	OutcomeTimeBudget   = "time_budget"
+	OutcomeOutputBudget = "output_budget"
+	// OutcomeClientGone is a run whose client left or stalled.
+	OutcomeClientGone = "client_gone"
+	// OutcomeFailed is a run that failed, or whose agents could not be
+	// opened.
+	OutcomeFailed = "failed"
+	// OutcomeBusy is a run refused because MaxRuns were going on.
+	OutcomeBusy = "busy"
+)
 
 // Request is the JSON body of POST /v1/sim/runs.
 type Request struct {
@@ -115,14 +134,25 @@ func Register(e *echo.Echo, opts Options) {
 		if err != nil {
 			return err
 		}
+		start := time.Now()
 		select {
 		case running <- struct{}{}:
 			defer func() { <-running }()
-			return opts.run(c, r)
+			outcome, err := opts.run(c, r)
+			opts.observe(outcome, start)
+			return err
 		default:
+			opts.observe(OutcomeBusy, start)
 			return echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("%d runs are going on, the most at once; try again later", opts.MaxRuns))
 		}
 	}, guard.SameOrigin, guard.JSON)
+}
+
+// observe tells Observe, if set, of a run that ended with outcome.
+func (o Options) observe(outcome string, start time.Time) {
+	if o.Observe != nil {
+		o.Observe(outcome, time.Since(start))
+	}
 }
 
 // badRequest is a 400 error with a message.
@@ -170,10 +200,10 @@ var (
 )
 
 // run opens the sessions of the plan's agent plugins and streams the run,
-// within the time and output budgets. A failure to open a session is an
-// error response before the stream starts; anything later ends the stream
-// with an error event.
-func (o Options) run(c echo.Context, r *runPlan) error {
+// within the time and output budgets, and returns how it ended. A failure
+// to open a session is an error response before the stream starts;
+// anything later ends the stream with an error event.
+func (o Options) run(c echo.Context, r *runPlan) (string, error) {
 	// The budget cancels the run rather than setting a deadline: a plugin
 	// call cut short by its caller's deadline would count as the
 	// plugin's own timeout.
@@ -185,7 +215,7 @@ func (o Options) run(c echo.Context, r *runPlan) error {
 	for _, name := range agent.Plugins(r.assigned) {
 		newAgent, closeSession, err := o.Agents(ctx, name)
 		if err != nil {
-			return badRequest("agent %q: %v", name, err)
+			return OutcomeFailed, badRequest("agent %q: %v", name, err)
 		}
 		defer closeSession()
 		plugins[name] = newAgent
@@ -196,7 +226,7 @@ func (o Options) run(c echo.Context, r *runPlan) error {
 	// The request is read: its read deadline, the server's read timeout,
 	// would end the run when it passes, however fast the client reads.
 	if err := http.NewResponseController(c.Response()).SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
+		return OutcomeFailed, err
 	}
 	w := newStream(c.Response(), o.StallTimeout)
 	w.send("start", startEvent{Seed: cfg.Seed, Ticks: cfg.Ticks, Agents: r.assigned})
@@ -225,15 +255,19 @@ func (o Options) run(c echo.Context, r *runPlan) error {
 	switch cause := context.Cause(ctx); {
 	case w.err != nil || c.Request().Context().Err() != nil:
 		o.Logger.Info("simulation run ended: its client is gone or stalls", "ticks", ticks, "error", w.err)
+		return OutcomeClientGone, nil
 	case cause == errTimeBudget:
 		w.send("error", problem{Code: codeBudget, Message: fmt.Sprintf("the run reached its time budget of %s (sim.max_run_time) after %d ticks", o.MaxRunTime, ticks)})
+		return OutcomeTimeBudget, nil
 	case cause == errOutputBudget:
 		w.send("error", problem{Code: codeBudget, Message: fmt.Sprintf("the run reached its output budget of %d bytes of events (sim.max_output_bytes) after %d ticks", o.MaxOutputBytes, ticks)})
+		return OutcomeOutputBudget, nil
 	case err != nil && ctx.Err() == nil:
 		o.Logger.Warn("simulation run failed", "error", err)
 		w.send("error", problem{Code: "run_failed", Message: err.Error()})
+		return OutcomeFailed, nil
 	}
-	return nil
+	return OutcomeCompleted, nil
 }
 
 // codeBudget is the code of the error event of a run that reached its

@@ -18,7 +18,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -199,11 +198,11 @@ type waiter struct {
 	closed chan struct{}
 }
 
-func (w *waiter) Reset(context.Context, abi.AgentResetRequest) error { return nil }
+func (w *waiter) Reset(context.Context, simulate.Start) error { return nil }
 
-func (w *waiter) Act(context.Context, abi.Observation) (abi.Action, error) {
+func (w *waiter) Act(context.Context, simulate.Observation) (simulate.Action, error) {
 	w.acts.Add(1)
-	return abi.Action{Kind: simulate.KindWait}, nil
+	return simulate.Action{Kind: simulate.KindWait}, nil
 }
 
 // TestStopsWhenTheClientGoes runs a plugin agent for as many ticks as the
@@ -241,22 +240,23 @@ func TestStopsWhenTheClientGoes(t *testing.T) {
 // act of the second actor in the first tick, before any step is played.
 type failing struct{ acts int }
 
-func (f *failing) Reset(context.Context, abi.AgentResetRequest) error { return nil }
+func (f *failing) Reset(context.Context, simulate.Start) error { return nil }
 
-func (f *failing) Act(context.Context, abi.Observation) (abi.Action, error) {
+func (f *failing) Act(context.Context, simulate.Observation) (simulate.Action, error) {
 	if f.acts++; f.acts == 2 {
-		return abi.Action{}, errors.New("plugin trapped")
+		return simulate.Action{}, errors.New("plugin trapped")
 	}
-	return abi.Action{Kind: simulate.KindWait}, nil
+	return simulate.Action{Kind: simulate.KindWait}, nil
 }
 
 // TestReportsAFailedRun checks that a run whose agent fails after the
 // stream started ends with an error event.
 func TestReportsAFailedRun(t *testing.T) {
+	observed := make(chan string, 1)
 	url := newServer(t, simhttp.Options{Agents: func(context.Context, string) (func() simulate.Agent, func(), error) {
 		f := &failing{}
 		return func() simulate.Agent { return f }, func() {}, nil
-	}})
+	}, Observe: func(outcome string, _ time.Duration) { observed <- outcome }})
 	resp := post(t, t.Context(), url, simhttp.Request{Model: building, Agents: []string{"*=failing"}})
 	defer resp.Body.Close()
 	var names []string
@@ -267,6 +267,9 @@ func TestReportsAFailedRun(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "start error" || !strings.Contains(last.data, `"code":"run_failed"`) || !strings.Contains(last.data, "plugin trapped") {
 		t.Errorf("events %q, the last %s", names, last.data)
+	}
+	if got := <-observed; got != simhttp.OutcomeFailed {
+		t.Errorf("observed outcome %q, want %q", got, simhttp.OutcomeFailed)
 	}
 }
 
@@ -402,15 +405,18 @@ func TestHostileSimSlowRequests(t *testing.T) {
 func TestHostileSimBudgets(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		name string
-		opts simhttp.Options
-		says string
+		name    string
+		opts    simhttp.Options
+		says    string
+		outcome string
 	}{
-		{"time", simhttp.Options{MaxRunTime: 500 * time.Millisecond, MaxOutputBytes: 1 << 40}, "time budget of 500ms (sim.max_run_time)"},
-		{"output", simhttp.Options{MaxOutputBytes: 256 << 10}, "output budget of 262144 bytes of events (sim.max_output_bytes)"},
+		{"time", simhttp.Options{MaxRunTime: 500 * time.Millisecond, MaxOutputBytes: 1 << 40}, "time budget of 500ms (sim.max_run_time)", simhttp.OutcomeTimeBudget},
+		{"output", simhttp.Options{MaxOutputBytes: 256 << 10}, "output budget of 262144 bytes of events (sim.max_output_bytes)", simhttp.OutcomeOutputBudget},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			observed := make(chan string, 1)
+			tt.opts.Observe = func(outcome string, _ time.Duration) { observed <- outcome }
 			url := newServer(t, tt.opts)
 			resp := post(t, t.Context(), url, simhttp.Request{Model: bigModel(200), Ticks: simhttp.DefaultMaxTicks, Agents: []string{"*=random"}})
 			defer resp.Body.Close()
@@ -424,6 +430,9 @@ func TestHostileSimBudgets(t *testing.T) {
 			}
 			if tt.opts.MaxOutputBytes < 1<<40 && counted.n > tt.opts.MaxOutputBytes+64<<10 {
 				t.Errorf("the run wrote %d bytes, well over its budget of %d", counted.n, tt.opts.MaxOutputBytes)
+			}
+			if got := <-observed; got != tt.outcome {
+				t.Errorf("observed outcome %q, want %q", got, tt.outcome)
 			}
 		})
 	}

@@ -6,14 +6,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
 
 // Intent is an action an actor chose.
 type Intent struct {
 	Actor  string
-	Action abi.Action
+	Action Action
 }
 
 // Conflict is a set of actions chosen in one tick on one possessible, at

@@ -21,12 +21,11 @@ connections { lobby -> office { key: m log[actor, action] (0%, 2) } }`))
 		fmt.Println(err)
 		return
 	}
-	team := &agent.Team{}
 	res, err := simulate.Run(context.Background(), m, simulate.Config{
 		Seed: 1,
 		Log:  os.Stdout,
 		Agent: func(string) (simulate.Agent, error) {
-			a, _ := team.New("shortest")
+			a, _ := agent.New("shortest")
 			return a, nil
 		},
 	})

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
 
@@ -127,7 +126,7 @@ var wait = option{action: model.NumActions, comp: &model.Component{Annotation: m
 type intent struct {
 	actor  int
 	opt    option
-	choice abi.Action
+	choice Action
 }
 
 type goal struct {
@@ -164,7 +163,7 @@ type run struct {
 	holder []int   // actor holding each possessible, or -1
 	lying  [][]int // possessible ids lying at each location, sorted
 
-	choices []abi.Action
+	choices []Action
 	opts    []option
 	intents []intent
 	claims  []int // per possessible, the intents on it this tick
@@ -228,10 +227,6 @@ func (r *run) start() error {
 			r.at[p] = v
 		}
 	}
-	var edges []abi.Edge
-	for _, c := range m.Connections() {
-		edges = append(edges, abi.Edge{From: c.From, To: c.To})
-	}
 	r.actors = make([]actorState, len(m.Actors()))
 	for i, a := range m.Actors() {
 		s := &r.actors[i]
@@ -256,8 +251,7 @@ func (r *run) start() error {
 			return fmt.Errorf("simulate: agent of actor %q: %w", a.Name, err)
 		}
 		s.agent = agent
-		req := abi.AgentResetRequest{Actor: a.Name, Seed: r.cfg.Seed, Goals: a.Goals, Edges: edges}
-		if err := agent.Reset(r.ctx, req); err != nil {
+		if err := agent.Reset(r.ctx, Start{Actor: a.Name, Seed: r.cfg.Seed, Goals: a.Goals, Model: m}); err != nil {
 			return fmt.Errorf("simulate: reset the agent of actor %q: %w", a.Name, err)
 		}
 	}
@@ -365,7 +359,7 @@ func (r *run) choose() error {
 				s.open = append(s.open, s.goalName[k])
 			}
 		}
-		obs := abi.Observation{Tick: r.tick, Location: r.m.Locations()[s.loc], Holdings: s.heldName, Goals: s.open, Choices: r.choices}
+		obs := Observation{Tick: r.tick, Location: r.m.Locations()[s.loc], Holdings: s.heldName, Goals: s.open, Choices: r.choices}
 		a, err := s.agent.Act(r.ctx, obs)
 		if err != nil {
 			return fmt.Errorf("simulate: tick %d: the agent of actor %q: %w", r.tick, s.name, err)
@@ -403,13 +397,13 @@ func (r *run) options(s *actorState) {
 		r.offer(s, model.Drop, p, pp.Name, pp.Policies[model.Drop])
 	}
 	r.opts = append(r.opts, wait)
-	r.choices = append(r.choices, abi.Action{Kind: KindWait, Time: 1})
+	r.choices = append(r.choices, Action{Kind: KindWait, Time: 1})
 }
 
 func (r *run) offer(s *actorState, act model.Action, target int, name string, policy model.AccessPolicy) {
 	for i := range policy {
 		if c := &policy[i]; c.Allows(s.holds, s.roles) {
-			r.choices = append(r.choices, abi.Action{Kind: actionKinds[act], Target: name, Risk: c.Annotation.Probability(), Time: c.Annotation.Time})
+			r.choices = append(r.choices, Action{Kind: actionKinds[act], Target: name, Risk: c.Annotation.Probability(), Time: c.Annotation.Time})
 			r.opts = append(r.opts, option{action: act, target: target, comp: c})
 			return
 		}
@@ -418,7 +412,7 @@ func (r *run) offer(s *actorState, act model.Action, target int, name string, po
 
 // match returns the index of the choice with the kind and target of an
 // agent's action, or -1. Its risk and time do not matter.
-func (r *run) match(a abi.Action) int {
+func (r *run) match(a Action) int {
 	for i, c := range r.choices {
 		if c.Kind == a.Kind && c.Target == a.Target {
 			return i

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
@@ -31,12 +30,10 @@ func load(t testing.TB, src string) *model.Model {
 	return m
 }
 
-// builtin returns Config.Agent giving every actor a new built-in agent of
-// one team.
+// builtin returns Config.Agent giving every actor a new built-in agent.
 func builtin(name string) func(string) (simulate.Agent, error) {
-	team := &agent.Team{}
 	return func(string) (simulate.Agent, error) {
-		a, _ := team.New(name)
+		a, _ := agent.New(name)
 		return a, nil
 	}
 }
@@ -224,12 +221,12 @@ type checking struct {
 	errs  *[]error
 }
 
-func (c *checking) Reset(ctx context.Context, req abi.AgentResetRequest) error {
-	c.actor = req.Actor
-	return c.Agent.Reset(ctx, req)
+func (c *checking) Reset(ctx context.Context, start simulate.Start) error {
+	c.actor = start.Actor
+	return c.Agent.Reset(ctx, start)
 }
 
-func (c *checking) Act(ctx context.Context, obs abi.Observation) (abi.Action, error) {
+func (c *checking) Act(ctx context.Context, obs simulate.Observation) (simulate.Action, error) {
 	var got []string
 	for _, a := range obs.Choices {
 		got = append(got, fmt.Sprintf("%s %s %v %d", a.Kind, a.Target, a.Risk, a.Time))
@@ -352,14 +349,14 @@ func nilIfEmpty(s string) any {
 // waits.
 type scripted struct{ kind string }
 
-func (scripted) Reset(context.Context, abi.AgentResetRequest) error { return nil }
-func (s scripted) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+func (scripted) Reset(context.Context, simulate.Start) error { return nil }
+func (s scripted) Act(_ context.Context, obs simulate.Observation) (simulate.Action, error) {
 	for _, c := range obs.Choices {
 		if c.Kind == s.kind {
 			return c, nil
 		}
 	}
-	return abi.Action{Kind: "wait"}, nil
+	return simulate.Action{Kind: "wait"}, nil
 }
 
 // race: ann, bob and cy stand by one key and all take it in tick 0.
@@ -452,16 +449,16 @@ func (badHandler) Resolve(simulate.Conflict, *rand.Rand) simulate.Resolution {
 // cheater picks an action it was not offered.
 type cheater struct{}
 
-func (cheater) Reset(context.Context, abi.AgentResetRequest) error { return nil }
-func (cheater) Act(context.Context, abi.Observation) (abi.Action, error) {
-	return abi.Action{Kind: "move", Target: "office"}, nil
+func (cheater) Reset(context.Context, simulate.Start) error { return nil }
+func (cheater) Act(context.Context, simulate.Observation) (simulate.Action, error) {
+	return simulate.Action{Kind: "move", Target: "office"}, nil
 }
 
 type failing struct{}
 
-func (failing) Reset(context.Context, abi.AgentResetRequest) error { return nil }
-func (failing) Act(context.Context, abi.Observation) (abi.Action, error) {
-	return abi.Action{}, errors.New("out of ideas")
+func (failing) Reset(context.Context, simulate.Start) error { return nil }
+func (failing) Act(context.Context, simulate.Observation) (simulate.Action, error) {
+	return simulate.Action{}, errors.New("out of ideas")
 }
 
 func TestRunErrors(t *testing.T) {
@@ -524,13 +521,13 @@ func TestChoicesTakeTheFirstComponentMet(t *testing.T) {
 	m := load(t, `possessibles { credential k; } connections { a -> b { k: m (0%, 4) *: m (0%, 1) } }
 	actors { x { at a; holds k; goals b; } }`)
 	var trace bytes.Buffer
-	var seen abi.Observation
+	var seen simulate.Observation
 	_, err := simulate.Run(context.Background(), m, simulate.Config{Trace: &trace,
 		Agent: func(string) (simulate.Agent, error) { return bare{&seen}, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []abi.Action{{Kind: "move", Target: "b", Time: 4}, {Kind: "drop", Target: "k", Time: 1}, {Kind: "wait", Time: 1}}
+	want := []simulate.Action{{Kind: "move", Target: "b", Time: 4}, {Kind: "drop", Target: "k", Time: 1}, {Kind: "wait", Time: 1}}
 	if !reflect.DeepEqual(seen.Choices, want) || !reflect.DeepEqual(seen.Goals, []string{"b"}) {
 		t.Errorf("observation = %+v", seen)
 	}
@@ -541,16 +538,16 @@ func TestChoicesTakeTheFirstComponentMet(t *testing.T) {
 
 // bare answers a move to b with a risk and time of its own, and keeps a
 // copy of the first observation.
-type bare struct{ seen *abi.Observation }
+type bare struct{ seen *simulate.Observation }
 
-func (bare) Reset(context.Context, abi.AgentResetRequest) error { return nil }
-func (b bare) Act(_ context.Context, obs abi.Observation) (abi.Action, error) {
+func (bare) Reset(context.Context, simulate.Start) error { return nil }
+func (b bare) Act(_ context.Context, obs simulate.Observation) (simulate.Action, error) {
 	if b.seen.Choices == nil {
 		*b.seen = obs
 		b.seen.Choices = slices.Clone(obs.Choices)
 		b.seen.Goals = slices.Clone(obs.Goals)
 	}
-	return abi.Action{Kind: "move", Target: "b", Risk: 0.5, Time: 9}, nil
+	return simulate.Action{Kind: "move", Target: "b", Risk: 0.5, Time: 9}, nil
 }
 
 func TestProgressCountsTicks(t *testing.T) {

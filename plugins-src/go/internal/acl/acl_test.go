@@ -20,14 +20,14 @@ func TestManifest(t *testing.T) {
 	}
 	var names []string
 	for _, c := range m.Components {
-		names = append(names, string(c.Kind)+"/"+c.Name)
+		names = append(names, string(c.Kind)+":"+c.Name)
 		if c.Kind == abi.KindEnvironment && !slices.Equal(c.Attributes, []string{c.Name}) {
 			t.Errorf("environment setter %s provides %v, want its own name", c.Name, c.Attributes)
 		}
 	}
-	want := []string{"obligation/obl_log", "obligation/obl_log_successful", "obligation/obl_log_failed",
-		"environment/time", "environment/datetime", "environment/time_hour", "environment/time_minute", "environment/time_second",
-		"object/urlmap"}
+	want := []string{"obligation:obl_log", "obligation:obl_log_successful", "obligation:obl_log_failed",
+		"environment:time", "environment:datetime", "environment:time_hour", "environment:time_minute", "environment:time_second",
+		"object:urlmap"}
 	if !slices.Equal(names, want) {
 		t.Errorf("components = %v, want %v", names, want)
 	}
