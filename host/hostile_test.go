@@ -3,13 +3,10 @@ package host_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,10 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -99,8 +93,8 @@ var hostileCases = []hostileCase{
 // every plugin of testdata/hostile, half of them present at start and half
 // dropped into the running host's folder. Each hostile plugin is refused at
 // load or fails its calls with the right code until it is quarantined;
-// the HTTP API reports it; a reload lifts the quarantines until the next
-// failures. Throughout, basics answers every call.
+// the host's statuses report it; a reload lifts the quarantines until the
+// next failures. Throughout, basics answers every call.
 func TestHostile(t *testing.T) {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Fatalf("the execblock case needs sleep in PATH: %v", err)
@@ -140,8 +134,6 @@ func TestHostile(t *testing.T) {
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(h, prometheus.NewRegistry(), logger))
-	t.Cleanup(srv.Close)
 	echo := startEchoCaller(t, h)
 
 	// The drop-in path: an operator copies the files into the folder of
@@ -161,13 +153,16 @@ func TestHostile(t *testing.T) {
 	}
 
 	runRound(t, "at load", h)
-	checkAPI(t, srv.URL, http.MethodGet, "/v1/plugins", true)
+	checkStatuses(t, "after the round at load", h.Plugins(), true)
 
 	// A reload lifts every quarantine: the plugins serve again, and fail
 	// again, until they are quarantined anew.
-	checkAPI(t, srv.URL, http.MethodPost, "/v1/plugins/reload", false)
+	if err := h.LoadDir(context.Background()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	checkStatuses(t, "after reload", h.Plugins(), false)
 	runRound(t, "after reload", h)
-	checkAPI(t, srv.URL, http.MethodGet, "/v1/plugins", true)
+	checkStatuses(t, "after the round after reload", h.Plugins(), true)
 
 	stats := echo.stop()
 	if stats.failures > 0 {
@@ -315,60 +310,41 @@ func checkCallError(t *testing.T, err error, tc hostileCase, code abi.Code) {
 	}
 }
 
-// checkAPI calls the plugin API at path and checks the status of every
-// file: basics OK; the refused plugins ERROR with their code; the others
-// ERROR with code quarantined when quarantined is set, else OK.
-func checkAPI(t *testing.T, base, method, path string, quarantined bool) {
+// checkStatuses checks the status of every file, as of when: basics OK;
+// the refused plugins ERROR with their code; the others ERROR with code
+// quarantined when quarantined is set, else OK.
+func checkStatuses(t *testing.T, when string, plugins []host.PluginStatus, quarantined bool) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("%s %s: %s %s", method, path, resp.Status, b)
-	}
-	var body struct {
-		Plugins []host.PluginStatus `json:"plugins"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("%s %s: decode: %v", method, path, err)
-	}
-	if n := len(hostileCases) + 1; len(body.Plugins) != n {
-		t.Errorf("%s %s: %d plugins, want %d: %v", method, path, len(body.Plugins), n, statusSummary(body.Plugins))
+	if n := len(hostileCases) + 1; len(plugins) != n {
+		t.Errorf("%s: %d plugins, want %d: %v", when, len(plugins), n, statusSummary(plugins))
 	}
 
-	if st, ok := findStatus(body.Plugins, "basics.wasm"); !ok || st.Status != host.StatusOK || st.Name != "basics" || st.Calls == 0 {
-		t.Errorf("%s %s: basics.wasm %+v, want plugin basics OK with calls", method, path, st)
+	if st, ok := findStatus(plugins, "basics.wasm"); !ok || st.Status != host.StatusOK || st.Name != "basics" || st.Calls == 0 {
+		t.Errorf("%s: basics.wasm %+v, want plugin basics OK with calls", when, st)
 	}
 	for _, tc := range hostileCases {
-		st, ok := findStatus(body.Plugins, tc.file())
+		st, ok := findStatus(plugins, tc.file())
 		switch {
 		case !ok:
-			t.Errorf("%s %s: no status for %s", method, path, tc.file())
+			t.Errorf("%s: no status for %s", when, tc.file())
 		case tc.refused != "":
 			if st.Status != host.StatusError || !strings.HasPrefix(st.Message, string(tc.refused)+": ") {
-				t.Errorf("%s %s: %s is %s %q, want ERROR with code %s", method, path, tc.file(), st.Status, st.Message, tc.refused)
+				t.Errorf("%s: %s is %s %q, want ERROR with code %s", when, tc.file(), st.Status, st.Message, tc.refused)
 			}
 			for _, m := range tc.mentions {
 				if !strings.Contains(st.Message, m) {
-					t.Errorf("%s %s: %s: message %q does not name %s", method, path, tc.file(), st.Message, m)
+					t.Errorf("%s: %s: message %q does not name %s", when, tc.file(), st.Message, m)
 				}
 			}
 		case quarantined:
 			if st.Status != host.StatusError || !strings.HasPrefix(st.Message, string(abi.CodeQuarantined)+": ") ||
 				!strings.Contains(st.Message, string(tc.fails)) || st.Name != tc.plugin() || !strings.Contains(st.LastError, "plugin "+tc.plugin()) {
-				t.Errorf("%s %s: %s is %s %q (plugin %q, last error %q), want ERROR with code %s naming %s, and a last error naming %s",
-					method, path, tc.file(), st.Status, st.Message, st.Name, st.LastError, abi.CodeQuarantined, tc.fails, tc.plugin())
+				t.Errorf("%s: %s is %s %q (plugin %q, last error %q), want ERROR with code %s naming %s, and a last error naming %s",
+					when, tc.file(), st.Status, st.Message, st.Name, st.LastError, abi.CodeQuarantined, tc.fails, tc.plugin())
 			}
 		default:
 			if st.Status != host.StatusOK || st.Message != "" {
-				t.Errorf("%s %s: %s is %s %q, want OK", method, path, tc.file(), st.Status, st.Message)
+				t.Errorf("%s: %s is %s %q, want OK", when, tc.file(), st.Status, st.Message)
 			}
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/abi"
-	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -141,16 +138,14 @@ func TestHostileStartLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(server.New(h, prometheus.NewRegistry(), logger))
-		t.Cleanup(srv.Close)
 		within(t, "Start", func() {
 			if err := h.Start(context.Background()); err != nil {
 				t.Error(err)
 			}
 		})
 		t.Cleanup(func() { h.Close(context.Background()) })
-		if resp, err := http.Get(srv.URL + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
-			t.Errorf("GET /readyz: %v %v, want 200", resp.Status, err)
+		if !h.Ready() {
+			t.Error("the host is not ready after Start")
 		}
 		checkServed(t, h)
 		for file := range badFiles {
@@ -167,8 +162,6 @@ func TestHostileStartLoop(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { h.Close(context.Background()) })
-		srv := httptest.NewServer(server.New(h, prometheus.NewRegistry(), logger))
-		t.Cleanup(srv.Close)
 		if err := h.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -183,10 +176,9 @@ func TestHostileStartLoop(t *testing.T) {
 			checkRefused(t, h, file)
 		}
 		checkServed(t, h)
-		within(t, "POST /v1/plugins/reload", func() {
-			resp, err := http.Post(srv.URL+"/v1/plugins/reload", "application/json", nil)
-			if err != nil || resp.StatusCode != http.StatusOK {
-				t.Errorf("POST /v1/plugins/reload: %v %v, want 200", resp.Status, err)
+		within(t, "reload", func() {
+			if err := h.LoadDir(context.Background()); err != nil {
+				t.Errorf("reload: %v", err)
 			}
 		})
 		checkServed(t, h)

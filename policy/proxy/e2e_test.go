@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/proxy"
+	"github.com/gatehouse/gatehouse/policy/proxy/proxytest"
 )
 
 // seen is a request an origin received.
@@ -64,7 +65,7 @@ func (o *origin) received() []seen {
 // world is the proxy between an in-process OpenID Connect provider and
 // test origins.
 type world struct {
-	op      *testOP
+	op      *proxytest.OP
 	proxy   *httptest.Server
 	origins *origin
 
@@ -109,7 +110,7 @@ func newWorld(t *testing.T, changes ...func(*proxy.Config)) *world {
 
 	w.proxy = httptest.NewUnstartedServer(nil)
 	base := "https://" + w.proxy.Listener.Addr().String()
-	w.op = startOP(t, base+"/auth/callback")
+	w.op = proxytest.Start(t, base+"/auth/callback")
 
 	snap := policy.Load("testdata/entities")
 	if len(snap.Problems()) > 0 {
@@ -234,7 +235,7 @@ func (w *world) login(t *testing.T, c *http.Client, path, user, password string)
 	if !strings.HasPrefix(resp.Request.URL.String(), w.op.Issuer) {
 		t.Fatalf("GET %s ended at %s, not at the provider's login page", path, resp.Request.URL)
 	}
-	resp = submitLogin(t, c, resp, user, password)
+	resp = proxytest.SubmitLogin(t, c, resp, user, password)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -361,8 +362,8 @@ func TestAnonymous(t *testing.T) {
 
 func TestBearer(t *testing.T) {
 	w := newWorld(t)
-	token := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
-	otherAudience := w.op.tokenFor(t, w.op.OtherClient, "ann", "ann-password")
+	token := w.op.TokenFor(t, w.op.ClientID, "ann", "ann-password")
+	otherAudience := w.op.TokenFor(t, w.op.OtherClient, "ann", "ann-password")
 	c := w.proxy.Client()
 	bearer := "Bearer " + token
 
@@ -465,7 +466,7 @@ func TestParallelLogins(t *testing.T) {
 		start *http.Response
 		want  string
 	}{{second, "origin of group: /second"}, {first, "origin of app: /first"}} {
-		resp := submitLogin(t, c, tab.start, "ann", "ann-password")
+		resp := proxytest.SubmitLogin(t, c, tab.start, "ann", "ann-password")
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
@@ -494,7 +495,7 @@ func (w *world) loginRedirect(t *testing.T, next string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := submitLogin(t, c, start, "ann", "ann-password")
+	resp := proxytest.SubmitLogin(t, c, start, "ann", "ann-password")
 	resp.Body.Close()
 	callback := resp.Header.Get("Location")
 	if !strings.HasPrefix(callback, w.proxy.URL+"/auth/callback?") {
@@ -626,7 +627,7 @@ func TestHostileFoldedIdentityHeaders(t *testing.T) {
 		want(t, env, "HTTP_X_FORWARDED_PROTO", "https")
 	})
 	t.Run("ann", func(t *testing.T) {
-		token := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
+		token := w.op.TokenFor(t, w.op.ClientID, "ann", "ann-password")
 		env := received(t, append([]string{"Authorization", "Bearer " + token}, spoofed...)...)
 		want(t, env, "HTTP_X_GATEHOUSE_SUBJECT", "ann")
 		want(t, env, "HTTP_X_GATEHOUSE_EMAIL", "ann@example.com")

@@ -1,4 +1,4 @@
-package decisionapi_test
+package app_test
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 )
 
 // arpoc is the folder of ARPOC's files (see conformance/README.md).
-const arpoc = "../../conformance/arpoc"
+const arpoc = "../conformance/arpoc"
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 

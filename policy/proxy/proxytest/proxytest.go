@@ -1,11 +1,16 @@
-package proxy_test
+// Package proxytest runs an OpenID Connect provider in a test, for the
+// tests of the proxy and of the servers that verify its bearer tokens.
+package proxytest
 
 import (
 	"context"
+	_ "embed"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,17 +23,23 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// testOP is an OpenID Connect provider running in the test: zitadel's
+// usersJSON holds the provider's users: ann (password ann-password, groups
+// /test and /staff) and bob (bob-password).
+//
+//go:embed users.json
+var usersJSON []byte
+
+// OP is an OpenID Connect provider running in the test: zitadel's
 // provider over its in-memory example storage, with the users of
-// testdata/users.json, group claims, and JWT access tokens.
-type testOP struct {
+// users.json, group claims, and JWT access tokens.
+type OP struct {
 	Issuer   string
 	ClientID string
 	Secret   string
 	// OtherClient is a second client, whose tokens are not for the proxy.
 	OtherClient string
 	// TokenRedirect is the redirect URI of API clients that log in to get
-	// a token (tokenFor).
+	// a token (TokenFor).
 	TokenRedirect string
 }
 
@@ -62,14 +73,19 @@ func (s opStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo
 	return nil
 }
 
-// startOP starts the provider with a client whose redirect URIs are
-// proxyCallback and the token redirect.
-func startOP(t *testing.T, proxyCallback string) *testOP {
+// Start starts the provider with a client whose redirect URIs are
+// proxyCallback and the token redirect. The provider logs every request
+// it serves to the default logger.
+func Start(t *testing.T, proxyCallback string) *OP {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	o := &testOP{Issuer: issuer, ClientID: "gatehouse", Secret: "gatehouse-secret", OtherClient: "other", TokenRedirect: "http://127.0.0.1/token-callback"}
-	users, err := storage.StoreFromFile("testdata/users.json")
+	o := &OP{Issuer: issuer, ClientID: "gatehouse", Secret: "gatehouse-secret", OtherClient: "other", TokenRedirect: "http://127.0.0.1/token-callback"}
+	file := filepath.Join(t.TempDir(), "users.json")
+	if err := os.WriteFile(file, usersJSON, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	users, err := storage.StoreFromFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +100,9 @@ func startOP(t *testing.T, proxyCallback string) *testOP {
 	return o
 }
 
-// submitLogin reads the provider's login form from resp and submits it
+// SubmitLogin reads the provider's login form from resp and submits it
 // with the user's name and password, as a browser would.
-func submitLogin(t *testing.T, c *http.Client, resp *http.Response, user, password string) *http.Response {
+func SubmitLogin(t *testing.T, c *http.Client, resp *http.Response, user, password string) *http.Response {
 	t.Helper()
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -147,9 +163,9 @@ func attr(n *html.Node, name string) string {
 	return ""
 }
 
-// tokenFor logs user in at the provider as an API client of client would,
+// TokenFor logs user in at the provider as an API client of client would,
 // with the authorization-code flow and PKCE, and returns the access token.
-func (o *testOP) tokenFor(t *testing.T, client, user, password string) string {
+func (o *OP) TokenFor(t *testing.T, client, user, password string) string {
 	t.Helper()
 	ctx := context.Background()
 	discovered, err := gooidc.NewProvider(ctx, o.Issuer)
@@ -174,7 +190,7 @@ func (o *testOP) tokenFor(t *testing.T, client, user, password string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp = submitLogin(t, c, resp, user, password)
+	resp = SubmitLogin(t, c, resp, user, password)
 	resp.Body.Close()
 	loc, err := resp.Location()
 	if err != nil {

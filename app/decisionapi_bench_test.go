@@ -1,4 +1,4 @@
-package decisionapi_test
+package app_test
 
 import (
 	"io"

@@ -1,4 +1,4 @@
-package https_test
+package actuators_test
 
 import (
 	"context"

@@ -1,37 +1,44 @@
-package proxy_test
+package authz_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/authz"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/policy/proxy"
+	"github.com/gatehouse/gatehouse/policy/proxy/proxytest"
 )
 
-// firewall is an SLPF actuator that counts the commands it carries out.
-type firewall struct{ calls atomic.Int64 }
-
-func (f *firewall) Actuators() []consumer.Actuator {
-	return []consumer.Actuator{{Ref: "native/fw", Profiles: []string{"slpf"}, Pairs: map[string][]string{"deny": {"ipv4_net"}}}}
-}
-
-func (f *firewall) Actuate(context.Context, string, abi.ActuateRequest) (abi.ActuateReply, error) {
-	f.calls.Add(1)
-	return abi.ActuateReply{Status: 200}, nil
+// bearerProxy starts the provider and a proxy that verifies its tokens.
+func bearerProxy(t *testing.T) (*proxytest.OP, *proxy.Proxy) {
+	t.Helper()
+	const base = "http://127.0.0.1"
+	op := proxytest.Start(t, base+"/auth/callback")
+	st, err := store.Open(filepath.Join(t.TempDir(), "sessions.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := proxy.New(t.Context(), proxy.Config{
+		BaseURL:   base,
+		Providers: map[string]proxy.Provider{"default": {ConfigurationURL: op.Issuer, ClientID: op.ClientID, ClientSecret: op.Secret}},
+	}, proxy.Options{Decider: policy.NewEngine(policy.Load(), policy.Config{}), Logger: quiet, Sessions: st.Namespace("sessions")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op, p
 }
 
 // TestOpenC2Bearer authorizes OpenC2 commands by the claims of bearer
@@ -39,7 +46,7 @@ func (f *firewall) Actuate(context.Context, string, abi.ActuateRequest) (abi.Act
 // token may deny, bob's may not, a bad token is 401 and a command without
 // one lacks the subject.
 func TestOpenC2Bearer(t *testing.T) {
-	w := newWorld(t)
+	op, pep := bearerProxy(t)
 	entities := filepath.Join(t.TempDir(), "openc2.json")
 	err := os.WriteFile(entities, []byte(`{
 "producers": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["commands"]},
@@ -54,7 +61,6 @@ func TestOpenC2Bearer(t *testing.T) {
 		t.Fatal(snap.Problems())
 	}
 	fw := &firewall{}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	c, err := consumer.New(fw, consumer.Config{ID: "consumer.test", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +68,7 @@ func TestOpenC2Bearer(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	e := echo.New()
 	https.Register(e, c, https.Options{Logger: quiet, Authorizer: &authz.Authorizer{
-		Decider: policy.NewEngine(snap, policy.Config{}), PolicySet: "producers", Tokens: w.current.Load().VerifyBearer,
+		Decider: policy.NewEngine(snap, policy.Config{}), PolicySet: "producers", Tokens: pep.VerifyBearer,
 	}})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
@@ -87,8 +93,8 @@ func TestOpenC2Bearer(t *testing.T) {
 		}
 		return res, m.Response
 	}
-	ann := w.op.tokenFor(t, w.op.ClientID, "ann", "ann-password")
-	bob := w.op.tokenFor(t, w.op.ClientID, "bob", "bob-password")
+	ann := op.TokenFor(t, op.ClientID, "ann", "ann-password")
+	bob := op.TokenFor(t, op.ClientID, "bob", "bob-password")
 	for _, tt := range []struct {
 		name, authorization string
 		status              int
