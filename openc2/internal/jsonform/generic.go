@@ -78,22 +78,27 @@ func (d *Decoder) genericValue() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return genericNumber(tok), nil
+	return genericNumber(tok)
 }
 
 // genericNumber returns the number token tok in generic form: an int64, a
-// uint64 above the int64 range, else the nearest float64.
-func genericNumber(tok []byte) any {
+// uint64 above the int64 range, else the nearest float64. A number beyond
+// the float64 range is an error: the generic form could carry it only as
+// an infinity, which is no JSON number.
+func genericNumber(tok []byte) (any, error) {
 	if n, ok := parseInt(tok); ok {
-		return n
+		return n, nil
 	}
 	if tok[0] != '-' {
 		if u, err := strconv.ParseUint(string(tok), 10, 64); err == nil {
-			return u
+			return u, nil
 		}
 	}
-	f, _ := strconv.ParseFloat(string(tok), 64) // ±Inf beyond the float64 range
-	return f
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		return nil, Errorf("", "%s is beyond the range of a 64-bit float", tok)
+	}
+	return f, nil
 }
 
 // generic appends the generic value v as FromGeneric does; errors name

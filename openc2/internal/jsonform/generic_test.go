@@ -41,4 +41,7 @@ func TestGeneric(t *testing.T) {
 	if _, err := ToGeneric(&Path{Name: "x"}, []byte(`{"a":1,"a":2}`)); err == nil || err.Error() != "x.a: duplicate key" {
 		t.Fatalf("duplicate key: %v", err)
 	}
+	if _, err := ToGeneric(&Path{Name: "x"}, []byte(`{"a":[-1e400]}`)); err == nil || err.Error() != "x.a[0]: -1e400 is beyond the range of a 64-bit float" {
+		t.Fatalf("number beyond float64: %v", err)
+	}
 }
