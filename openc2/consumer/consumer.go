@@ -84,7 +84,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
@@ -94,9 +93,9 @@ type Actuators interface {
 	// Actuators returns the actuator components available now.
 	Actuators() []Actuator
 	// Actuate asks the component ref ("plugin/name") to carry out req. An
-	// error that wraps an *abi.Error maps to a status by its code (see
+	// error that wraps an *ActuatorError maps to a status by its code (see
 	// StatusOf); any other error is a 500.
-	Actuate(ctx context.Context, ref string, req abi.ActuateRequest) (abi.ActuateReply, error)
+	Actuate(ctx context.Context, ref string, req ActuateRequest) (openc2.GenericResponse, error)
 }
 
 // Actuator describes one actuator component, from its manifest.
@@ -350,24 +349,25 @@ func status(code int, text string) *openc2.Response {
 	return &openc2.Response{Status: code, StatusText: text}
 }
 
-// StatusOf maps an error of Actuators.Actuate to an OpenC2 status (abi/README.md,
-// section 6.2): invalid_request → 400, denied → 403, not_found → 404,
-// unsupported → 501, unavailable → 503, anything else → 500.
+// StatusOf maps an error of Actuators.Actuate to an OpenC2 status by the
+// code of the *ActuatorError it wraps (abi/README.md, section 6.2):
+// invalid_request → 400, denied → 403, not_found → 404, unsupported → 501,
+// unavailable → 503, anything else → 500.
 func StatusOf(err error) int {
-	var e *abi.Error
+	var e *ActuatorError
 	if !errors.As(err, &e) {
 		return openc2.StatusInternalError
 	}
 	switch e.Code {
-	case abi.CodeInvalidRequest:
+	case CodeInvalidRequest:
 		return openc2.StatusBadRequest
-	case abi.CodeDenied:
+	case CodeDenied:
 		return openc2.StatusForbidden
-	case abi.CodeNotFound:
+	case CodeNotFound:
 		return openc2.StatusNotFound
-	case abi.CodeUnsupported:
+	case CodeUnsupported:
 		return openc2.StatusNotImplemented
-	case abi.CodeUnavailable:
+	case CodeUnavailable:
 		return openc2.StatusUnavailable
 	}
 	return openc2.StatusInternalError

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
@@ -23,7 +22,7 @@ import (
 // function; it records every call.
 type fakeActuators struct {
 	list  []Actuator
-	reply func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error)
+	reply func(ref string, req ActuateRequest) (openc2.GenericResponse, error)
 
 	mu    sync.Mutex
 	calls []call
@@ -31,17 +30,17 @@ type fakeActuators struct {
 
 type call struct {
 	Ref string
-	Req abi.ActuateRequest
+	Req ActuateRequest
 }
 
 func (f *fakeActuators) Actuators() []Actuator { return f.list }
 
-func (f *fakeActuators) Actuate(_ context.Context, ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+func (f *fakeActuators) Actuate(_ context.Context, ref string, req ActuateRequest) (openc2.GenericResponse, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, call{ref, req})
 	f.mu.Unlock()
 	if f.reply == nil {
-		return abi.ActuateReply{Status: 200}, nil
+		return openc2.GenericResponse{Status: 200}, nil
 	}
 	return f.reply(ref, req)
 }
@@ -131,16 +130,16 @@ func encode(t *testing.T, m *openc2.Message) string {
 }
 
 func TestHandle(t *testing.T) {
-	plugin := func(code abi.Code) func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
-		return func(ref string, _ abi.ActuateRequest) (abi.ActuateReply, error) {
-			return abi.ActuateReply{}, fmt.Errorf("plugin %s: %w", ref, abi.Errorf(code, "it says no"))
+	plugin := func(code ErrorCode) func(string, ActuateRequest) (openc2.GenericResponse, error) {
+		return func(ref string, _ ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{}, fmt.Errorf("plugin %s: %w", ref, &ActuatorError{Code: code, Err: fmt.Errorf("%s: it says no", code)})
 		}
 	}
 	for _, tt := range []struct {
 		name  string
 		acts  []Actuator
 		cfg   Config
-		reply func(string, abi.ActuateRequest) (abi.ActuateReply, error)
+		reply func(string, ActuateRequest) (openc2.GenericResponse, error)
 		cmd   string
 		want  string   // the response
 		refs  []string // the components called
@@ -182,40 +181,42 @@ func TestHandle(t *testing.T) {
 			want: `{"status":501,"status_text":"no actuator supports allow ipv6_net for profile slpf"}`},
 		{name: "no actuator at all", acts: []Actuator{}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":501,"status_text":"no actuator supports deny ipv4_net"}`},
-		{name: "results", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
-			return abi.ActuateReply{Status: 200, StatusText: "done", Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}, nil
+		{name: "results", reply: func(string, ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{Status: 200, StatusText: "done", Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}, nil
 		}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"actuator":{"slpf":{"asset_id":"slpf-nft/filter"}}}`,
 			want: `{"status":200,"status_text":"done","results":{"slpf":{"rule_number":1}}}`, refs: []string{"slpf-nft/filter"}},
-		{name: "results merged", reply: func(ref string, _ abi.ActuateRequest) (abi.ActuateReply, error) {
-			return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": ruleOf(ref)}, "x-acme": map[string]any{"ok": true}}}, nil
+		{name: "results merged", reply: func(ref string, _ ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": ruleOf(ref)}, "x-acme": map[string]any{"ok": true}}}, nil
 		}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"actuator":{"slpf":{}}}`,
 			want: `{"status":200,"results":{"slpf":{"rule_number":1},"x-acme":{"ok":true}}}`, refs: []string{"slpf-ipt/filter", "slpf-nft/filter"}},
-		{name: "one of several fails", reply: func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+		{name: "one of several fails", reply: func(ref string, req ActuateRequest) (openc2.GenericResponse, error) {
 			if ref == "slpf-ipt/filter" {
-				return plugin(abi.CodeUnavailable)(ref, req)
+				return plugin(CodeUnavailable)(ref, req)
 			}
-			return abi.ActuateReply{Status: 200}, nil
+			return openc2.GenericResponse{Status: 200}, nil
 		}, cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"actuator":{"slpf":{}}}`,
 			want: `{"status":503,"status_text":"slpf-ipt/filter: 503 plugin slpf-ipt/filter: unavailable: it says no"}`, refs: []string{"slpf-ipt/filter", "slpf-nft/filter"}},
-		{name: "invalid_request", reply: plugin(abi.CodeInvalidRequest), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
+		{name: "invalid_request", reply: plugin(CodeInvalidRequest), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":400,"status_text":"plugin slpf-nft/filter: invalid_request: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "denied", reply: plugin(abi.CodeDenied), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
+		{name: "denied", reply: plugin(CodeDenied), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":403,"status_text":"plugin slpf-nft/filter: denied: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "not_found", reply: plugin(abi.CodeNotFound), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
+		{name: "not_found", reply: plugin(CodeNotFound), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":404,"status_text":"plugin slpf-nft/filter: not_found: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "unsupported", reply: plugin(abi.CodeUnsupported), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
+		{name: "unsupported", reply: plugin(CodeUnsupported), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":501,"status_text":"plugin slpf-nft/filter: unsupported: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "host code", reply: plugin(abi.CodeTrap), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
+		{name: "host code", reply: plugin("trap"), cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":500,"status_text":"plugin slpf-nft/filter: trap: it says no"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "plain error", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
-			return abi.ActuateReply{}, errors.New("boom")
+		{name: "plain error", reply: func(string, ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{}, errors.New("boom")
 		},
 			cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`, want: `{"status":500,"status_text":"boom"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "status outside LS", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) { return abi.ActuateReply{Status: 201}, nil },
+		{name: "status outside LS", reply: func(string, ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{Status: 201}, nil
+		},
 			cmd:  `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":500,"status_text":"actuator slpf-nft/filter answered a response that is not LS v1.0: status: 201: not a status code of LS v1.0 (102, 200, 400, 401, 403, 404, 500, 501, 503)"}`, refs: []string{"slpf-nft/filter"}},
-		{name: "results outside LS", reply: func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
-			return abi.ActuateReply{Status: 200, Results: map[string]any{"colour": "red"}}, nil
+		{name: "results outside LS", reply: func(string, ActuateRequest) (openc2.GenericResponse, error) {
+			return openc2.GenericResponse{Status: 200, Results: map[string]any{"colour": "red"}}, nil
 		}, cmd: `{"action":"allow","target":{"ipv4_net":"10.0.0.1"}}`,
 			want: `{"status":500,"status_text":"actuator slpf-nft/filter answered a response that is not LS v1.0: results.colour: unknown result: \"colour\": not a namespace identifier (a registered profile or \"x-\" followed by letters, digits and underscores)"}`, refs: []string{"slpf-nft/filter"}},
 		{name: "insert_rule complete", cmd: `{"action":"deny","target":{"ipv4_net":"10.0.0.1"},"args":{"slpf":{"insert_rule":3}},"actuator":{"slpf":{"asset_id":"slpf-nft/filter"}}}`,
@@ -295,15 +296,15 @@ func TestHandleRequest(t *testing.T) {
 	if len(calls) != 1 {
 		t.Fatalf("calls = %+v", calls)
 	}
-	wantReq := abi.ActuateRequest{
-		Command: abi.Command{
+	wantReq := ActuateRequest{
+		Command: openc2.GenericCommand{
 			Action:    "deny",
 			Target:    map[string]any{"ipv4_connection": map[string]any{"dst_port": int64(443), "protocol": "tcp"}},
 			Args:      map[string]any{"slpf": map[string]any{"direction": "ingress"}},
 			Actuator:  map[string]any{"slpf": map[string]any{"asset_id": "slpf-nft/filter"}},
 			CommandID: "r-1",
 		},
-		Headers:    abi.Headers{RequestID: "r-1", From: "producer.example"},
+		Headers:    openc2.Headers{RequestID: "r-1", From: "producer.example"},
 		Profile:    "slpf",
 		Specifiers: map[string]any{"asset_id": "slpf-nft/filter"},
 	}
@@ -326,10 +327,10 @@ func TestHandleRequest(t *testing.T) {
 func blockingActuators() (*fakeActuators, chan struct{}, chan string) {
 	release, started := make(chan struct{}), make(chan string, 10)
 	acts := &fakeActuators{list: []Actuator{fw1}}
-	acts.reply = func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+	acts.reply = func(ref string, req ActuateRequest) (openc2.GenericResponse, error) {
 		started <- req.Command.Action
 		<-release
-		return abi.ActuateReply{Status: 200}, nil
+		return openc2.GenericResponse{Status: 200}, nil
 	}
 	return acts, release, started
 }
@@ -392,7 +393,7 @@ type valueActuators struct {
 	got chan any
 }
 
-func (v *valueActuators) Actuate(ctx context.Context, ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+func (v *valueActuators) Actuate(ctx context.Context, ref string, req ActuateRequest) (openc2.GenericResponse, error) {
 	v.got <- ctx.Value(requestKey{})
 	return v.fakeActuators.Actuate(ctx, ref, req)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 )
@@ -17,9 +16,9 @@ func (f *firewall) Actuators() []consumer.Actuator {
 	return []consumer.Actuator{{Ref: "native/fw", Profiles: []string{"slpf"}, Pairs: map[string][]string{"deny": {"ipv4_net"}}}}
 }
 
-func (f *firewall) Actuate(_ context.Context, _ string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+func (f *firewall) Actuate(_ context.Context, _ string, req consumer.ActuateRequest) (openc2.GenericResponse, error) {
 	f.rules++
-	return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.rules}}}, nil
+	return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.rules}}}, nil
 }
 
 func ExampleConsumer_Handle() {

@@ -20,7 +20,7 @@ var versions = []string{"1.0"}
 func (c *Consumer) features(cmd *openc2.Command) *openc2.Response {
 	asked, _ := cmd.Target.Value.([]openc2.Feature)
 	acts := c.acts.Actuators()
-	ac, err := abiCommand(cmd)
+	ac, err := actuatorCommand(cmd)
 	if err != nil {
 		return status(openc2.StatusInternalError, "command: "+err.Error())
 	}

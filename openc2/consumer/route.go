@@ -11,14 +11,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/abi/jsonnum"
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
 // plan is a command that passed the consumer's checks and routing and is to
 // be carried out now.
 type plan struct {
-	req     abi.ActuateRequest // the request every target gets
+	req     ActuateRequest // the request every target gets
 	cmd     *openc2.Command
 	targets []Actuator
 	stop    time.Time // when to end the command; zero for never
@@ -30,7 +30,7 @@ type plan struct {
 // carry out now, or the response to send instead: a refusal, or 102 for a
 // command it scheduled for its start_time.
 func (c *Consumer) prepare(ctx context.Context, h openc2.Headers, cmd *openc2.Command) (*plan, *openc2.Response) {
-	ac, err := abiCommand(cmd)
+	ac, err := actuatorCommand(cmd)
 	if err != nil {
 		return nil, status(openc2.StatusInternalError, "command: "+err.Error())
 	}
@@ -81,10 +81,11 @@ func timeOrZero(t, zero time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// route returns the components to carry out cmd, whose ABI shape is ac,
+// route returns the components to carry out cmd, whose shape for
+// actuators is ac,
 // and its actuator specifiers, or the response when none qualifies (see
 // Routing in the package documentation).
-func (c *Consumer) route(cmd *openc2.Command, ac abi.Command) ([]Actuator, map[string]any, *openc2.Response) {
+func (c *Consumer) route(cmd *openc2.Command, ac openc2.GenericCommand) ([]Actuator, map[string]any, *openc2.Response) {
 	all := c.acts.Actuators()
 	profile, specs, err := specifiers(ac)
 	if err != nil {
@@ -155,7 +156,7 @@ func normalizeSpecifiers(in map[string]map[string]any) (map[string]map[string]an
 		if err != nil {
 			return nil, fmt.Errorf("specifiers of %s: %v", ref, err)
 		}
-		if out[ref], err = abi.DecodeJSONObject(b); err != nil {
+		if out[ref], err = jsonnum.DecodeObject(b); err != nil {
 			return nil, fmt.Errorf("specifiers of %s: %v", ref, err)
 		}
 	}
@@ -191,15 +192,12 @@ func window(args *openc2.Args, now time.Time) (start, stop time.Time) {
 // stamp formats t for status texts.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// actuateRequest returns the request that carries cmd, whose ABI shape is
-// ac, to an actuator: the command with command_id defaulting to the
+// actuateRequest returns the request that carries cmd, whose shape for
+// actuators is ac, to an actuator: the command with command_id defaulting to the
 // request_id (LS v1.0 section 3.3.1), and the headers.
-func actuateRequest(h openc2.Headers, cmd *openc2.Command, ac abi.Command) abi.ActuateRequest {
+func actuateRequest(h openc2.Headers, cmd *openc2.Command, ac openc2.GenericCommand) ActuateRequest {
 	ac.CommandID = commandID(h, cmd)
-	return abi.ActuateRequest{
-		Command: ac,
-		Headers: abi.Headers{RequestID: h.RequestID, Created: h.Created, From: h.From, To: h.To},
-	}
+	return ActuateRequest{Command: ac, Headers: h}
 }
 
 // commandID returns the identifier of cmd: its command_id, else the
@@ -320,7 +318,7 @@ func (c *Consumer) createRule(ctx context.Context, p *plan) *openc2.Response {
 }
 
 // actuate calls one component and turns its reply into a response.
-func (c *Consumer) actuate(ctx context.Context, ref string, req abi.ActuateRequest) outcome {
+func (c *Consumer) actuate(ctx context.Context, ref string, req ActuateRequest) outcome {
 	reply, err := c.acts.Actuate(ctx, ref, req)
 	if err != nil {
 		return outcome{ref, status(StatusOf(err), err.Error())}

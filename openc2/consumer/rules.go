@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/openc2"
 )
 
@@ -203,12 +202,12 @@ func ruleNumber(r *openc2.Response) (int64, bool) {
 }
 
 // isRuleCommand reports whether cmd creates a rule: an allow or deny.
-func isRuleCommand(cmd abi.Command) bool {
+func isRuleCommand(cmd openc2.GenericCommand) bool {
 	return cmd.Action == string(openc2.ActionAllow) || cmd.Action == string(openc2.ActionDeny)
 }
 
 // isRuleDelete reports whether cmd is 'delete slpf:rule_number'.
-func isRuleDelete(cmd abi.Command) bool {
+func isRuleDelete(cmd openc2.GenericCommand) bool {
 	_, ok := cmd.Target[openc2.TargetSLPFRuleNumber]
 	return cmd.Action == string(openc2.ActionDelete) && ok
 }
@@ -230,7 +229,7 @@ func withRuleNumber(r *openc2.Response, n int64) *openc2.Response {
 // and forgets each part deleted. req is the delete to send, whose target
 // each component gets with its own rule number. A number no component of
 // refs holds is answered 500, as SLPF v1.0 section 2.3.4.1 asks.
-func (c *Consumer) deleteRule(ctx context.Context, req abi.ActuateRequest, n int64, refs []string) *openc2.Response {
+func (c *Consumer) deleteRule(ctx context.Context, req ActuateRequest, n int64, refs []string) *openc2.Response {
 	parts := c.rules.parts(n, refs)
 	if len(parts) == 0 {
 		return status(openc2.StatusInternalError, fmt.Sprintf("firewall rule not removed or updated: no rule number %d", n))

@@ -2,31 +2,32 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/openc2"
 )
 
 // numbering answers allow and deny with a rule number counted per
 // component, as real actuators do, so that two components answer the same
 // numbers; fails lists the components that fail with 503.
-func numbering(fails map[string]bool) func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
+func numbering(fails map[string]bool) func(string, ActuateRequest) (openc2.GenericResponse, error) {
 	var mu sync.Mutex
 	next := map[string]int64{}
-	return func(ref string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+	return func(ref string, req ActuateRequest) (openc2.GenericResponse, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if fails[ref] {
-			return abi.ActuateReply{}, abi.Errorf(abi.CodeUnavailable, "firewall busy")
+			return openc2.GenericResponse{}, &ActuatorError{Code: CodeUnavailable, Err: errors.New("unavailable: firewall busy")}
 		}
 		if req.Command.Action == "delete" {
-			return abi.ActuateReply{Status: 200}, nil
+			return openc2.GenericResponse{Status: 200}, nil
 		}
 		next[ref]++
-		return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": next[ref]}}}, nil
+		return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": next[ref]}}}, nil
 	}
 }
 

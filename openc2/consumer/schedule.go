@@ -256,7 +256,7 @@ func (s *scheduler) do(ctx context.Context, j *job) *openc2.Response {
 
 // stop deletes the rules of a stop job's command.
 func (c *Consumer) stop(ctx context.Context, j *job, cmd *openc2.Command) *openc2.Response {
-	ac, err := abiCommand(cmd)
+	ac, err := actuatorCommand(cmd)
 	if err != nil {
 		return status(openc2.StatusInternalError, "command: "+err.Error())
 	}

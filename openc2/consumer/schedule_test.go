@@ -2,26 +2,27 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/openc2"
 )
 
 // ruleReplies answers allow and deny with rule number 7 and delete with 200,
 // or with failures while fail is set.
-func ruleReplies(fail *bool) func(string, abi.ActuateRequest) (abi.ActuateReply, error) {
-	return func(_ string, req abi.ActuateRequest) (abi.ActuateReply, error) {
+func ruleReplies(fail *bool) func(string, ActuateRequest) (openc2.GenericResponse, error) {
+	return func(_ string, req ActuateRequest) (openc2.GenericResponse, error) {
 		if *fail {
-			return abi.ActuateReply{}, abi.Errorf(abi.CodeUnavailable, "firewall busy")
+			return openc2.GenericResponse{}, &ActuatorError{Code: CodeUnavailable, Err: errors.New("unavailable: firewall busy")}
 		}
 		if req.Command.Action == "delete" {
-			return abi.ActuateReply{Status: 200}, nil
+			return openc2.GenericResponse{Status: 200}, nil
 		}
-		return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}, nil
+		return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": int64(7)}}}, nil
 	}
 }
 

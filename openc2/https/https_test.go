@@ -16,7 +16,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/openc2"
@@ -35,8 +34,8 @@ func (f *firewall) Actuators() []consumer.Actuator {
 	}}}
 }
 
-func (f *firewall) Actuate(context.Context, string, abi.ActuateRequest) (abi.ActuateReply, error) {
-	return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.rules.Add(1)}}}, nil
+func (f *firewall) Actuate(context.Context, string, consumer.ActuateRequest) (openc2.GenericResponse, error) {
+	return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.rules.Add(1)}}}, nil
 }
 
 // server serves the transfer over TLS with the PKI's server certificate,
