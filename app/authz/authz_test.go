@@ -21,7 +21,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
@@ -43,8 +42,8 @@ func (f *firewall) Actuators() []consumer.Actuator {
 	}}}
 }
 
-func (f *firewall) Actuate(context.Context, string, abi.ActuateRequest) (abi.ActuateReply, error) {
-	return abi.ActuateReply{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.calls.Add(1)}}}, nil
+func (f *firewall) Actuate(context.Context, string, consumer.ActuateRequest) (openc2.GenericResponse, error) {
+	return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.calls.Add(1)}}}, nil
 }
 
 // fingerprint returns the SHA-256 of the certificate in the PEM file.
