@@ -1,9 +1,11 @@
 package app_test
 
 import (
-	"os/exec"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/deps"
 )
 
 // TestLayers checks the layers of docs/architecture.md: the plugin host
@@ -15,24 +17,16 @@ func TestLayers(t *testing.T) {
 	const module = "github.com/gatehouse/gatehouse/"
 	peers := []string{"host", "openc2", "policy", "sim"}
 	for _, peer := range peers {
-		out, err := exec.Command("go", "list", "-test", "-deps", "-f", "{{.ImportPath}}", module+peer+"/...").CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list %s: %v\n%s", peer, err, out)
-		}
 		forbidden := []string{"app", "cli"}
 		for _, other := range peers {
 			if other != peer {
 				forbidden = append(forbidden, other)
 			}
 		}
-		for line := range strings.Lines(string(out)) {
-			// A package as a test compiles it is "path [path.test]".
-			dep, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		for dep := range deps.Of(t, module+peer+"/...", true) {
 			top, _, _ := strings.Cut(strings.TrimPrefix(dep, module), "/")
-			for _, f := range forbidden {
-				if strings.HasPrefix(dep, module) && top == f {
-					t.Errorf("%s depends on %s, which it must not import (docs/architecture.md)", peer, dep)
-				}
+			if strings.HasPrefix(dep, module) && slices.Contains(forbidden, top) {
+				t.Errorf("%s depends on %s, which it must not import (docs/architecture.md)", peer, dep)
 			}
 		}
 	}
