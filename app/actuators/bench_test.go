@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/app/actuators"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/cputime"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -90,7 +90,7 @@ func BenchmarkTransaction(b *testing.B) {
 		}
 		b.Run(transport+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := cpuTime(b)
+			cpu := cputime.Used(b)
 			for b.Loop() {
 				send()
 			}
@@ -98,7 +98,7 @@ func BenchmarkTransaction(b *testing.B) {
 		})
 		b.Run(transport+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := cpuTime(b)
+			cpu := cputime.Used(b)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					send()
@@ -111,17 +111,8 @@ func BenchmarkTransaction(b *testing.B) {
 	}
 }
 
-// cpuTime returns the CPU time the process has used, user and system.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU reports the CPU time used since start per operation, in
 // microseconds.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
+	b.ReportMetric(float64(cputime.Used(b)-start)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
 }

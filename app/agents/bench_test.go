@@ -1,11 +1,10 @@
 package agents_test
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/app/agents"
+	"github.com/gatehouse/gatehouse/internal/cputime"
 	"github.com/gatehouse/gatehouse/plugins-src/tck"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/simulate"
@@ -28,7 +27,7 @@ func BenchmarkRun(b *testing.B) {
 			s := greedySession(b, basicsPlugin(b, name))
 			b.ReportAllocs()
 			var steps int64
-			cpu := cpuTime(b)
+			cpu := cputime.Used(b)
 			for b.Loop() {
 				newAgent := agents.Agents(s) // as a server's run does
 				res, err := simulate.Run(b.Context(), m, simulate.Config{Seed: 1, Ticks: 2000,
@@ -39,21 +38,10 @@ func BenchmarkRun(b *testing.B) {
 				steps += res.Steps
 			}
 			b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
-			b.ReportMetric(float64(steps)/(cpuTime(b)-cpu).Seconds(), "steps/cpu-s")
+			b.ReportMetric(float64(steps)/(cputime.Used(b)-cpu).Seconds(), "steps/cpu-s")
 			b.ReportMetric(float64(steps)/float64(b.N), "steps/run")
 		})
 	}
-}
-
-// cpuTime returns the CPU time the process has used, user and system: on
-// a machine shared with other work, steps per CPU second vary less than
-// steps per second.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // basicsPlugin returns the basics plugin of that name.
