@@ -73,10 +73,15 @@ func (f Finding) String() string {
 func Check(s *policy.Snapshot) (findings []Finding, errors []policy.Problem) {
 	c := &checker{s: s}
 	c.duplicates()
+	// explained are the refusals that are findings; a reference to an
+	// entity they refused is reported with the refusal's text.
+	var explained []string
 	for _, p := range s.Errors() {
 		switch {
 		case isDuplicate(s, p):
+			explained = append(explained, p.Error())
 		case (p.Field == "Target" || p.Field == "Condition") && strings.HasPrefix(p.Message, "bad regular expression"):
+			explained = append(explained, p.Error())
 			c.add(Finding{File: p.File, Line: p.Line, Entity: p.Entity, Kind: p.Kind, Field: p.Field, Column: p.Column, Difference: Regexp,
 				Message: "Gatehouse refuses the entity: " + p.Message + "; Python's re, which ARPOC uses, reads back-references and look-arounds",
 				Rewrite: "write the pattern without back-references or look-arounds, which RE2 has not: test the text a look-around guards with a comparison of its own joined by and, and a repeated group by listing its forms"})
@@ -84,6 +89,9 @@ func Check(s *policy.Snapshot) (findings []Finding, errors []policy.Problem) {
 			errors = append(errors, p)
 		}
 	}
+	errors = slices.DeleteFunc(errors, func(p policy.Problem) bool {
+		return slices.ContainsFunc(explained, func(refusal string) bool { return strings.Contains(p.Message, "("+refusal+")") })
+	})
 	ents := s.Entities()
 	for _, e := range ents {
 		c.entity(e)
