@@ -82,9 +82,13 @@ func Check(s *policy.Snapshot) (findings []Finding, errors []policy.Problem) {
 			explained = append(explained, p.Error())
 		case (p.Field == "Target" || p.Field == "Condition") && strings.HasPrefix(p.Message, "bad regular expression"):
 			explained = append(explained, p.Error())
+			rewrite := "write the pattern without back-references or look-arounds, which RE2 has not: test the text a look-around guards with a comparison of its own joined by and, and a repeated group by listing its forms"
+			if strings.Contains(p.Message, "`\\Z`") {
+				rewrite = `write \z, the end of the text, for Python's \Z`
+			}
 			c.add(Finding{File: p.File, Line: p.Line, Entity: p.Entity, Kind: p.Kind, Field: p.Field, Column: p.Column, Difference: Regexp,
-				Message: "Gatehouse refuses the entity: " + p.Message + "; Python's re, which ARPOC uses, reads back-references and look-arounds",
-				Rewrite: "write the pattern without back-references or look-arounds, which RE2 has not: test the text a look-around guards with a comparison of its own joined by and, and a repeated group by listing its forms"})
+				Message: "Gatehouse refuses the entity: " + p.Message + "; Python's re, which ARPOC uses, reads it",
+				Rewrite: rewrite})
 		default:
 			errors = append(errors, p)
 		}

@@ -146,6 +146,10 @@ func TestDifferences(t *testing.T) {
 			[][2]string{{"5:14", `r'[\[:alpha:]]+'`}}},
 		{"look-ahead", map[string]string{"a.json": rule(`subject.name matches '(?=a)a'`, "GRANT")}, arpoccompat.Regexp,
 			[][2]string{{"5:14", "without back-references or look-arounds"}}},
+		{`\Z`, map[string]string{"a.json": rule(`subject.name matches r'a\Z'`, "GRANT")}, arpoccompat.Regexp,
+			[][2]string{{"5:14", `write \z`}}},
+		{"refused by Python", map[string]string{"a.json": rule(`subject.name matches r'\p{L}+'`, "GRANT")}, arpoccompat.Regexp,
+			[][2]string{{"5:14", "no pattern reproduces ARPOC's failure"}}},
 		{"ASCII pattern", map[string]string{"a.json": rule(`subject.name matches r'[a-z0-9_.]+@example\.com|a{2,}|\[x\]'`, "GRANT")}, arpoccompat.Regexp, nil},
 
 		{"duplicate id", map[string]string{"a.json": rule("True", "GRANT"), "b.json": `{

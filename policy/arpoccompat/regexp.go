@@ -34,7 +34,7 @@ var posixClasses = []string{"alnum", "alpha", "ascii", "blank", "cntrl", "digit"
 // reads as Python does.
 func (c *checker) pattern(e policy.Entity, field string, column int, p string) {
 	var b strings.Builder
-	var what []string
+	var what, refused []string
 	exact := true
 	note := func(s string) {
 		for _, w := range what {
@@ -63,6 +63,9 @@ func (c *checker) pattern(e policy.Entity, field string, column int, p string) {
 					form = p[i : i+2]
 				}
 				b.WriteString(form)
+			case strings.IndexByte("pPQEzC", esc) >= 0:
+				refused = append(refused, p[i:i+2])
+				b.WriteString(p[i : i+2])
 			case esc == 'b' || esc == 'B':
 				note(fmt.Sprintf(`\%c is a boundary of Unicode words in Python and of ASCII words in Gatehouse`, esc))
 				exact = false
@@ -111,6 +114,13 @@ func (c *checker) pattern(e policy.Entity, field string, column int, p string) {
 			b.WriteByte(ch)
 			i++
 		}
+	}
+	if len(refused) > 0 {
+		f := c.at(e, field, column, Regexp)
+		f.Message = fmt.Sprintf("Python's re refuses the pattern %s (%s), so ARPOC's code fails every decision that evaluates it, which denies; RE2 reads it", rawString(p), strings.Join(refused, ", "))
+		f.Rewrite = "no pattern reproduces ARPOC's failure: where such requests must be denied, remove the comparison's rule; else keep Gatehouse's reading"
+		c.add(f)
+		return
 	}
 	if len(what) == 0 {
 		return
