@@ -32,7 +32,7 @@ connections {
 	witness.Format(os.Stdout)
 	fmt.Println(witness.Locations())
 	// Output:
-	// eve meets office: 3 steps, time 4, 100% success, 1 logged (fastest)
+	// fastest: eve meets office in 3 steps, time 4, 100% success, 1 logged
 	//    1. move street -> lobby
 	//    2. take key at lobby
 	//    3. move lobby -> office, with key, time 2, logged

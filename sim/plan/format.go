@@ -7,14 +7,15 @@ import (
 	"strings"
 )
 
-// Format writes the plan as text: a summary line, then each step on a
+// Format writes the plan as text: a summary line (its criterion, actor,
+// goals, steps, time, chance of success and logged steps), then each step on a
 // line of its own, numbered from 1, with what it uses (credentials and
 // roles), its risk and time when they are not the default (0%, 1), and
 // whether it leaves a log entry.
 func (p *Plan) Format(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s meets %s: %d steps, time %d, %s success, %d logged (%s)\n",
-		p.Actor, strings.Join(p.Goals, ", "), len(p.Steps), p.Time, percent(p.Chance*100), p.Logged, p.Criterion)
+	fmt.Fprintf(&b, "%s: %s meets %s in %d steps, time %d, %s success, %d logged\n",
+		p.Criterion, p.Actor, strings.Join(p.Goals, ", "), len(p.Steps), p.Time, percent(p.Chance*100), p.Logged)
 	for i, s := range p.Steps {
 		fmt.Fprintf(&b, "%4d. %s\n", i+1, s.String())
 	}
@@ -67,3 +68,18 @@ func names(ns []string) string {
 
 // percent writes a percentage with up to four significant digits.
 func percent(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) + "%" }
+
+// Route describes the plan on one line: the locations it goes through,
+// with what it takes and reads at each in parentheses.
+func (p *Plan) Route() string {
+	var b strings.Builder
+	b.WriteString(name(p.From))
+	for _, s := range p.Steps {
+		if s.Action == "move" {
+			b.WriteString(" -> " + name(s.Target))
+		} else {
+			b.WriteString(" (" + s.Action + " " + name(s.Possessible) + ")")
+		}
+	}
+	return b.String()
+}

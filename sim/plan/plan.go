@@ -94,17 +94,17 @@ var ErrNoPlan = errors.New("no plan meets the goals")
 
 // BoundError is the error of a search that reached Options.MaxStates
 // before it found a plan: a plan may still exist.
-type BoundError struct{ States int }
+type BoundError struct{ MaxStates int }
 
 func (e *BoundError) Error() string {
-	return fmt.Sprintf("no plan found among the first %d states (the search's bound): one may exist beyond it", e.States)
+	return fmt.Sprintf("no plan found before the search told apart %d states, its bound: one may exist beyond it", e.MaxStates)
 }
 
 // Plan is a witness: the actions by which an actor meets its goals.
 type Plan struct {
 	Actor     string   `json:"actor"`
 	Goals     []string `json:"goals"`
-	Criterion string   `json:"criterion"` // shortest, fastest, likeliest or expected
+	Criterion string   `json:"criterion"` // shortest, fastest, likeliest or expected, after "unlogged " for an unlogged plan
 	From      string   `json:"from"`
 	Steps     []Step   `json:"steps"`
 	Time      int64    `json:"time"`   // the ticks the plan takes if no action fails
@@ -317,7 +317,7 @@ func (s *search) run() (*Plan, error) {
 			return s.plan(e.id), nil
 		}
 		if len(s.loc) >= s.o.MaxStates {
-			return nil, &BoundError{States: len(s.loc)}
+			return nil, &BoundError{MaxStates: s.o.MaxStates}
 		}
 		s.expand(e.id)
 	}
@@ -401,6 +401,9 @@ func (s *search) plan(id int32) *Plan {
 	}
 	p := &Plan{Actor: s.p.Actor, Goals: s.p.Goals, Criterion: s.o.Criterion.String(), From: m.Locations()[s.loc[id]],
 		Steps: make([]Step, 0, len(ids)), Chance: 1}
+	if s.o.Unlogged {
+		p.Criterion = "unlogged " + p.Criterion
+	}
 	if p.Goals == nil {
 		p.Goals = []string{}
 	}
