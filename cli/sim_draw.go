@@ -118,7 +118,7 @@ from the one before by a connection (["street", "lobby", "office"]).`,
 		Example: `  gatehouse sim draw examples/office.model -o office.svg
   gatehouse sim run examples/datacentre.model --ticks 20 --trace trace.jsonl > /dev/null
   gatehouse sim draw examples/datacentre.model --trace trace.jsonl --tick 10 -o datacentre.svg
-  echo '["street", "lobby", "office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg`,
+  echo '["street", "reception", "open plan", "manager office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimDraw,
 	}

@@ -1,5 +1,5 @@
 // Package draw draws models as SVG pictures with a layout of its own, so
-// that no Graphviz is needed: locations grouped into zones (see Zones),
+// that no Graphviz is needed: locations grouped by name or zone (Groups),
 // connections styled by who may pass, what lies where and who is where,
 // goals, a legend, tables of the actors and the possessibles' policies, and
 // optionally a moment of a run (State) and a plan (ReadPlan) on top.
@@ -88,8 +88,9 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 		}
 		sizes[v].h = float64(len(lines))*lineHeight + 2*nodePadY
 	}
-	zoneOf, zones := Zones(m)
-	d.lay = place(sizes, zoneOf, zones, d.adjacency(), d.root())
+	groupOf, groups := Groups(m)
+	d.groups = groups
+	d.lay = place(sizes, groupOf, groups, d.adjacency(), d.root())
 
 	bw := bufio.NewWriter(w)
 	d.w = bw
@@ -98,12 +99,13 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 }
 
 type drawing struct {
-	m     *model.Model
-	st    *State
-	plan  []int
-	lines [][]textLine
-	lay   *layout
-	w     *bufio.Writer
+	m      *model.Model
+	st     *State
+	plan   []int
+	lines  [][]textLine
+	groups []Group
+	lay    *layout
+	w      *bufio.Writer
 }
 
 // goals returns, for each location and each possessible, the actors that
@@ -236,14 +238,22 @@ var defs = func() string {
 	return b.String()
 }()
 
-// zones draws the box of each zone of more than one location.
+// zones draws the box of each group that has one, with its label.
 func (d *drawing) zones() {
-	for _, z := range d.lay.zones {
+	for i, z := range d.lay.zones {
 		if z.w == 0 {
 			continue
 		}
-		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="%s" height="%s" rx="10" fill="%s" stroke="%s" stroke-dasharray="2,3"/>`+"\n",
-			f(z.x), f(z.y), f(z.w), f(z.h), colZone, colZoneRim)
+		label := d.groups[i].Label
+		dash := ` stroke-dasharray="2,3"`
+		if label != "" {
+			dash = ""
+		}
+		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="%s" height="%s" rx="10" fill="%s" stroke="%s"%s/>`+"\n",
+			f(z.x), f(z.y), f(z.w), f(z.h), colZone, colZoneRim, dash)
+		if label != "" {
+			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-weight="bold" fill="#475569">%s</text>`+"\n", f(z.x+zonePad), f(z.y+zonePad+10), esc(label))
+		}
 	}
 }
 

@@ -216,8 +216,10 @@ func (r route) path() string {
 }
 
 // edges draws every connection with its label and, as a tooltip, its
-// clauses.
+// clauses. A label goes at the first of a few places along its line where
+// it covers no location and no label placed before it.
 func (d *drawing) edges(routes []route) {
+	taken := slices.Clone(d.lay.nodes)
 	for _, r := range routes {
 		kind, dash := edgeKind(r.conn)
 		col := kindColour[kind]
@@ -237,26 +239,45 @@ func (d *drawing) edges(routes []route) {
 		}
 		fmt.Fprintf(d.w, ` marker-end="url(#end-%s)"/>`, kind)
 		if label := edgeLabel(r.conn); label != "" {
-			p := bezier(r.p0, r.c, r.p1, 0.5)
-			anchor := "middle"
-			if r.side != 0 {
-				// Beside the line, on its right, reading away from it.
-				dx, dy := r.p1.x-r.p0.x, r.p1.y-r.p0.y
-				l := math.Max(math.Hypot(dx, dy), 1)
-				nx, ny := -dy/l, dx/l
-				p = point{p.x - nx*9, p.y - ny*9}
-				switch {
-				case -nx > 0.3:
-					anchor = "start"
-				case -nx < -0.3:
-					anchor = "end"
-				}
-			}
-			fmt.Fprintf(d.w, `<text x="%s" y="%s" text-anchor="%s" font-size="%s" fill="%s" stroke="#fff" stroke-width="3" paint-order="stroke">%s</text>`,
-				f(p.x), f(p.y+3.5), anchor, f(labelSize), col, esc(label))
+			box := labelBox(r, label, taken)
+			taken = append(taken, box)
+			fmt.Fprintf(d.w, `<text x="%s" y="%s" text-anchor="middle" font-size="%s" fill="%s" stroke="#fff" stroke-width="3" paint-order="stroke">%s</text>`,
+				f(box.cx()), f(box.y+labelSize-1), f(labelSize), col, esc(label))
 		}
 		d.w.WriteString("</g>\n")
 	}
+}
+
+// labelTs are the places along a line tried for its label, in order.
+var labelTs = []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8}
+
+// labelBox returns the box of a route's label: centred on the line (beside
+// it, on its right, for one of two lines side by side) at the first place
+// where it overlaps no box of taken, else in the middle.
+func labelBox(r route, label string, taken []rect) rect {
+	w, h := textWidth(label, labelSize, false)+4, labelSize+2
+	var first rect
+	for i, t := range labelTs {
+		p := bezier(r.p0, r.c, r.p1, t)
+		if r.side != 0 {
+			dx, dy := r.p1.x-r.p0.x, r.p1.y-r.p0.y
+			l := math.Max(math.Hypot(dx, dy), 1)
+			nx, ny := -dy/l, dx/l
+			p = point{p.x - nx*(w/2+4)*math.Abs(nx) - nx*6, p.y - ny*10}
+		}
+		box := rect{p.x - w/2, p.y - h/2, w, h}
+		if i == 0 {
+			first = box
+		}
+		if !slices.ContainsFunc(taken, box.overlaps) {
+			return box
+		}
+	}
+	return first
+}
+
+func (r rect) overlaps(o rect) bool {
+	return r.x < o.x+o.w && o.x < r.x+r.w && r.y < o.y+o.h && o.y < r.y+r.h
 }
 
 // planPath draws the plan as a broad band along its connections, under

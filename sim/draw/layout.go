@@ -16,11 +16,12 @@ const (
 	nodePadY    = 5.0
 	markerSpace = 14.0 // room for the marker before a line of a node
 	nodeGapX    = 36.0 // between locations of a row
-	nodeGapY    = 56.0 // between rows of a zone
+	nodeGapY    = 64.0 // between rows of a zone
 	zonePad     = 14.0
-	zoneGapX    = 56.0 // between zones of a row
-	zoneGapY    = 84.0 // between rows of zones
-	aspect      = 1.5  // width to height that the rows of zones aim for
+	zoneGapX    = 56.0 // between groups of a row
+	zoneGapY    = 84.0 // between rows of groups
+	aspect      = 1.5  // width to height that the rows of groups aim for
+	groupLabel  = 18.0 // room for a group's label
 )
 
 // textWidth estimates the width of s in a sans-serif font of the size.
@@ -38,30 +39,34 @@ type rect struct{ x, y, w, h float64 }
 func (r rect) cx() float64 { return r.x + r.w/2 }
 func (r rect) cy() float64 { return r.y + r.h/2 }
 
-// layout is where everything goes: a box for each location and each zone
-// of more than one location.
+// layout is where everything goes: a box for each location and each group
+// (see Groups) of more than one location or with a label.
 type layout struct {
 	nodes  []rect // by location id
-	zones  []rect // by zone id; zero for a zone of one location
+	zones  []rect // by group id; zero for an unlabelled group of one location
 	width  float64
 	height float64
 }
 
-// place lays out locations of the sizes given, in the zones given, with
-// the undirected adjacency adj. Zones are laid out in rows by their
-// distance from the zone of root in the graph of zones (so that a
-// connection joins zones of the same or neighbouring rows), ordered within
+// place lays out locations of the sizes given, in the groups given, with
+// the undirected adjacency adj. Groups are laid out in rows by their
+// distance from the group of root in the graph of groups (so that a
+// connection joins groups of the same or neighbouring rows), ordered within
 // a row to keep connections short, and rows too wide for the drawing's
-// aspect are wrapped. Within a zone, the locations are laid out in the same
-// way by their distance from the one nearest root.
-func place(sizes []rect, zoneOf []int, zones [][]int, adj [][]int, root int) *layout {
+// aspect are wrapped. Within a group, the locations are laid out in the
+// same way by their distance from the one nearest root.
+func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *layout {
 	n := len(sizes)
-	lay := &layout{nodes: slices.Clone(sizes), zones: make([]rect, len(zones))}
+	lay := &layout{nodes: slices.Clone(sizes), zones: make([]rect, len(groups))}
 	dist := bfs(n, func(v int) []int { return adj[v] }, []int{root})
+	zones := make([][]int, len(groups))
+	for z, g := range groups {
+		zones[z] = g.Locations
+	}
 
-	// Lay out each zone on its own, at the origin.
-	for z, members := range zones {
-		lay.zones[z] = placeZone(lay.nodes, members, zoneOf, z, adj, dist)
+	// Lay out each group on its own, at the origin.
+	for z, g := range groups {
+		lay.zones[z] = placeZone(lay.nodes, g, zoneOf, z, adj, dist)
 	}
 
 	// The graph of zones, its rows and their order.
@@ -131,19 +136,20 @@ func place(sizes []rect, zoneOf []int, zones [][]int, adj [][]int, root int) *la
 		y += h + zoneGapY
 	}
 	lay.height = max(0, y-zoneGapY)
-	for z, members := range zones {
-		if len(members) == 1 {
+	for z, g := range groups {
+		if len(g.Locations) == 1 && g.Label == "" {
 			lay.zones[z] = rect{}
 		}
 	}
 	return lay
 }
 
-// placeZone lays out the members of zone z, with the zone's box at the
-// origin, and returns the zone's box. A zone of one location has no
-// padding.
-func placeZone(nodes []rect, members, zoneOf []int, z int, adj [][]int, dist []int) rect {
-	if len(members) == 1 {
+// placeZone lays out the locations of group z, with the group's box at the
+// origin, and returns the group's box. An unlabelled group of one location
+// has no box.
+func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []int) rect {
+	members := g.Locations
+	if len(members) == 1 && g.Label == "" {
 		v := members[0]
 		nodes[v].x, nodes[v].y = 0, 0
 		return rect{w: nodes[v].w, h: nodes[v].h}
@@ -171,12 +177,17 @@ func placeZone(nodes []rect, members, zoneOf []int, z int, adj [][]int, dist []i
 	rows := order(byLayer(ldist), ladj)
 	cols := int(math.Ceil(math.Sqrt(float64(len(members)) * aspect)))
 	var wrapped [][]int
-	for _, row := range rows {
-		for len(row) > cols {
-			wrapped = append(wrapped, row[:cols])
-			row = row[cols:]
+	for l, row := range rows {
+		for chunk := 0; len(row) > 0; chunk++ {
+			k := min(cols, len(row))
+			if l == 1 && chunk == 1 && len(rows[0]) == 1 {
+				// A hub: its neighbours above it as well as below.
+				wrapped = slices.Insert(wrapped, 0, row[:k])
+			} else {
+				wrapped = append(wrapped, row[:k])
+			}
+			row = row[k:]
 		}
-		wrapped = append(wrapped, row)
 	}
 	width := 0.0
 	for _, row := range wrapped {
@@ -186,7 +197,12 @@ func placeZone(nodes []rect, members, zoneOf []int, z int, adj [][]int, dist []i
 		}
 		width = max(width, w)
 	}
-	y := zonePad
+	top := zonePad
+	if g.Label != "" {
+		top += groupLabel
+		width = max(width, textWidth(g.Label, fontSize, true))
+	}
+	y := top
 	for _, row := range wrapped {
 		w, h := -nodeGapX, 0.0
 		for _, i := range row {

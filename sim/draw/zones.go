@@ -1,6 +1,11 @@
 package draw
 
-import "github.com/gatehouse/gatehouse/sim/model"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/sim/model"
+)
 
 // Free reports whether anyone may always pass along the connection: one of
 // its move components has no restrictions and no risk.
@@ -104,4 +109,37 @@ func Zones(m *model.Model) (zoneOf []int, zones [][]int) {
 		zones[renumber[c]] = append(zones[renumber[c]], v)
 	}
 	return zoneOf, zones
+}
+
+// Group is a set of locations drawn in one box.
+type Group struct {
+	Label     string // the names' common prefix, or "" for a zone
+	Locations []int  // sorted
+}
+
+// Groups returns the boxes the drawing puts locations in, and the group of
+// each location. A location whose name has a "." belongs with the others
+// of the same name up to its last "." (hq.f1.lobby and hq.f1.kitchen in
+// hq.f1), so that a model can say what belongs together by how it names
+// it; the others are grouped by zone (see Zones). Groups are numbered in
+// the order of their first location.
+func Groups(m *model.Model) (groupOf []int, groups []Group) {
+	zoneOf, _ := Zones(m)
+	groupOf = make([]int, m.Len())
+	byKey := map[string]int{}
+	for v, name := range m.Locations() {
+		key, label := "zone "+strconv.Itoa(zoneOf[v]), ""
+		if i := strings.LastIndexByte(name, '.'); i > 0 {
+			key, label = "name "+name[:i], name[:i]
+		}
+		g, ok := byKey[key]
+		if !ok {
+			g = len(groups)
+			byKey[key] = g
+			groups = append(groups, Group{Label: label})
+		}
+		groupOf[v] = g
+		groups[g].Locations = append(groups[g].Locations, v)
+	}
+	return groupOf, groups
 }
