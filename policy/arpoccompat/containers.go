@@ -115,7 +115,7 @@ func (c *checker) containers(ents []policy.Entity) {
 			}
 			f := c.at(r.container, r.key, 0, ContainedTwice)
 			f.Message = fmt.Sprintf("%s %q is contained here and by %s %q: ARPOC evaluates it once and skips it the second time, so the container that reaches it second never hears its result; Gatehouse gives its result to both",
-				strings.ToLower(kindWord(k.kind)), k.id, kindWord(first.container.Kind), first.container.ID)
+				kindWord(k.kind), k.id, kindWord(first.container.Kind), first.container.ID)
 			f.Rewrite = fmt.Sprintf("in the decisions that reach both, remove %q from the %s of the container evaluated second (policy sets before policies, in the order listed), which is what ARPOC's code leaves it", k.id, r.key)
 			c.add(f)
 		}
