@@ -108,6 +108,19 @@ func TestDifferences(t *testing.T) {
 "r": {"Type": "Rule", "Condition": "True", "Effect": "GRANT"}
 }`}, arpoccompat.ContainedTwice, nil},
 
+		{"one id for a policy and a rule", map[string]string{"a.json": `{
+"s": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["x"]},
+"x": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]}
+}`, "b.json": `{
+"r": {"Type": "Rule", "Condition": "True", "Effect": "GRANT"},
+"x": {"Type": "Rule", "Condition": "True", "Effect": "DENY"}
+}`}, arpoccompat.ContainedTwice, nil},
+		{"one id for a policy and a rule it contains", map[string]string{"a.json": `{
+"s": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["x"]},
+"x": {"Type": "Policy", "Resolver": "ANY", "Rules": ["x"]}
+}`, "b.json": `{
+"x": {"Type": "Rule", "Condition": "True", "Effect": "GRANT"}
+}`}, arpoccompat.ContainedTwice, [][2]string{{"2:0", "give one of them an id of its own"}}},
 		{"settled resolver", map[string]string{"a.json": `{
 "s": {"Type": "PolicySet", "Resolver": "ANY", "PolicySets": ["inner"],
       "Policies": ["p"]},

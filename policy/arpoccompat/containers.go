@@ -120,7 +120,27 @@ func (c *checker) containers(ents []policy.Entity) {
 			c.add(f)
 		}
 	}
+	c.sharedIDs(g, ents)
 	c.obligations(g, ents)
+}
+
+// sharedIDs reports entities of two kinds with one id that one decision
+// may evaluate: ARPOC keeps one result per id, whatever the kind, so it
+// skips the second as if it were the first, contained twice.
+func (c *checker) sharedIDs(g *graph, ents []policy.Entity) {
+	for i, e := range ents {
+		for _, x := range ents[:i] {
+			if x.ID != e.ID || x.Kind == e.Kind || !g.together(ref{x.Kind, x.ID}, ref{e.Kind, e.ID}) {
+				continue
+			}
+			f := c.at(e, "", 0, ContainedTwice)
+			f.Message = fmt.Sprintf("the %s %q shares its id with the %s at %s:%d: ARPOC keeps one result per id, whatever the kind, so in a decision that evaluates both it skips the one it reaches second and gives its container the other's result",
+				kindWord(e.Kind), e.ID, kindWord(x.Kind), x.File, x.Line)
+			f.Rewrite = "give one of them an id of its own; to keep ARPOC's decisions, remove the one evaluated second from its container, as for an entity contained twice"
+			c.add(f)
+			break
+		}
+	}
 }
 
 // kindWord names a kind in a message.
