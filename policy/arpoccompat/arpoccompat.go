@@ -80,7 +80,7 @@ func Check(s *policy.Snapshot) (findings []Finding, errors []policy.Problem) {
 		switch {
 		case isDuplicate(s, p):
 			explained = append(explained, p.Error())
-		case (p.Field == "Target" || p.Field == "Condition") && strings.HasPrefix(p.Message, "bad regular expression"):
+		case (p.Field == "Target" || p.Field == "Condition") && pythonOnly(p.Message):
 			explained = append(explained, p.Error())
 			rewrite := "write the pattern without back-references or look-arounds, which RE2 has not: test the text a look-around guards with a comparison of its own joined by and, and a repeated group by listing its forms"
 			if strings.Contains(p.Message, "`\\Z`") {
@@ -105,6 +105,20 @@ func Check(s *policy.Snapshot) (findings []Finding, errors []policy.Problem) {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Difference, b.Difference))
 	})
 	return c.out, errors
+}
+
+// pythonOnly reports whether msg refuses a pattern for what Python's re
+// reads and RE2 has not: look-arounds and other (?...) groups of Perl,
+// back-references, \Z.
+func pythonOnly(msg string) bool {
+	if !strings.HasPrefix(msg, "bad regular expression") {
+		return false
+	}
+	if strings.Contains(msg, "invalid or unsupported Perl syntax") {
+		return true
+	}
+	_, esc, ok := strings.Cut(msg, "invalid escape sequence: `\\")
+	return ok && esc != "" && strings.ContainsRune("123456789Z", rune(esc[0]))
 }
 
 // checker collects the findings of a snapshot.

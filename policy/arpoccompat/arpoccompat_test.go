@@ -159,6 +159,8 @@ func TestDifferences(t *testing.T) {
 			[][2]string{{"5:14", `r'[\[:alpha:]]+'`}}},
 		{"look-ahead", map[string]string{"a.json": rule(`subject.name matches '(?=a)a'`, "GRANT")}, arpoccompat.Regexp,
 			[][2]string{{"5:14", "without back-references or look-arounds"}}},
+		{"back-reference", map[string]string{"a.json": rule(`subject.name matches r'(a)\1'`, "GRANT")}, arpoccompat.Regexp,
+			[][2]string{{"5:14", "without back-references"}}},
 		{`\Z`, map[string]string{"a.json": rule(`subject.name matches r'a\Z'`, "GRANT")}, arpoccompat.Regexp,
 			[][2]string{{"5:14", `write \z`}}},
 		{"refused by Python", map[string]string{"a.json": rule(`subject.name matches r'\p{L}+'`, "GRANT")}, arpoccompat.Regexp,
@@ -203,13 +205,14 @@ func TestDifferences(t *testing.T) {
 }
 
 // TestErrors checks that refused entities other than duplicates and
-// unreadable patterns are errors, not findings.
+// patterns that Python reads are errors, not findings.
 func TestErrors(t *testing.T) {
 	fs, errs := check(t, map[string]string{"a.json": `{
 "p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["missing"]},
-"r": {"Type": "Rule", "Condition": "subject.x ==", "Effect": "GRANT"}
+"r": {"Type": "Rule", "Condition": "subject.x ==", "Effect": "GRANT"},
+"bad": {"Type": "Rule", "Condition": "subject.x matches 'a)|(b'", "Effect": "GRANT"}
 }`})
-	if len(fs) != 0 || len(errs) != 2 {
-		t.Errorf("findings %v, errors %v; want none and two", fs, errs)
+	if len(fs) != 0 || len(errs) != 3 {
+		t.Errorf("findings %v, errors %v; want none and three", fs, errs)
 	}
 }
