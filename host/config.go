@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
+	"github.com/gatehouse/gatehouse/host/internal/sink"
 )
 
 // Grants are the capabilities granted to one plugin; see abi/README.md,
@@ -25,6 +26,16 @@ type (
 	KVGrant   = capability.KVGrant
 	HTTPGrant = capability.HTTPGrant
 	ExecGrant = capability.ExecGrant
+)
+
+// SinkGrant grants writing records to named destinations, each a Sink: a
+// file (SinkFile), the system log (SinkSyslog) or mail (SinkSMTP).
+type (
+	SinkGrant  = capability.SinkGrant
+	Sink       = capability.Sink
+	SinkFile   = sink.File
+	SinkSyslog = sink.Syslog
+	SinkSMTP   = sink.SMTP
 )
 
 // ExecRecorder receives, with the plugin's name, each exec request that a
