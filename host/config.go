@@ -231,6 +231,10 @@ type Config struct {
 	// make them, so possibly at once; tests use it to check what a plugin
 	// would run.
 	ExecRecorder ExecRecorder
+	// Loaded, when set, is called with the manifest of each plugin version
+	// once it serves, on the goroutine that loaded it, so that the
+	// application can check its configuration against the components.
+	Loaded func(m abi.Manifest)
 	// Tracer, when set, traces every plugin call with a span, a child of
 	// the span of the call's context, but the calls of a Session: an
 	// agent's simulation run makes one per actor and tick. Nil traces
