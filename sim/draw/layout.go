@@ -55,7 +55,11 @@ type layout struct {
 // a row to keep connections short, and rows too wide for the drawing's
 // aspect are wrapped. Within a group, the locations are laid out in the
 // same way by their distance from the one nearest root.
-func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *layout {
+//
+// labelW gives the width of the widest label between two locations (the
+// smaller id first); locations and groups side by side in a row are kept
+// that far apart.
+func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, labelW map[[2]int]float64) *layout {
 	n := len(sizes)
 	lay := &layout{nodes: slices.Clone(sizes), zones: make([]rect, len(groups))}
 	dist := bfs(n, func(v int) []int { return adj[v] }, []int{root})
@@ -66,7 +70,7 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *l
 
 	// Lay out each group on its own, at the origin.
 	for z, g := range groups {
-		lay.zones[z] = placeZone(lay.nodes, g, zoneOf, z, adj, dist)
+		lay.zones[z] = placeZone(lay.nodes, g, zoneOf, z, adj, dist, labelW)
 	}
 
 	// The graph of zones, its rows and their order.
@@ -82,6 +86,13 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *l
 		slices.Sort(zadj[z])
 		zadj[z] = slices.Compact(zadj[z])
 	}
+	zlabel := map[[2]int]float64{}
+	for pair, w := range labelW {
+		zp := [2]int{zoneOf[pair[0]], zoneOf[pair[1]]}
+		zlabel[zp] = max(zlabel[zp], w)
+		zlabel[[2]int{zp[1], zp[0]}] = zlabel[zp]
+	}
+	zgap := func(a, b int) float64 { return max(zoneGapX, zlabel[[2]int{a, b}]+16) }
 	zdist := bfs(len(zones), func(z int) []int { return zadj[z] }, []int{zoneOf[root]})
 	layers := order(byLayer(zdist), zadj)
 
@@ -108,30 +119,26 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *l
 	}
 
 	// Place the rows, centred, and move each zone's locations with it.
-	for _, row := range rows {
-		w := -zoneGapX
-		for _, z := range row {
-			w += lay.zones[z].w + zoneGapX
-		}
-		lay.width = max(lay.width, w)
+	xs := make([][]float64, len(rows))
+	widths := make([]float64, len(rows))
+	for i, row := range rows {
+		xs[i], widths[i] = rowXs(row, func(z int) float64 { return lay.zones[z].w }, zgap)
+		lay.width = max(lay.width, widths[i])
 	}
 	y := 0.0
-	for _, row := range rows {
-		w, h := -zoneGapX, 0.0
+	for i, row := range rows {
+		h := 0.0
 		for _, z := range row {
-			w += lay.zones[z].w + zoneGapX
 			h = max(h, lay.zones[z].h)
 		}
-		x := (lay.width - w) / 2
-		for _, z := range row {
+		for j, z := range row {
 			r := &lay.zones[z]
-			dx, dy := x, y+(h-r.h)/2
+			dx, dy := (lay.width-widths[i])/2+xs[i][j], y+(h-r.h)/2
 			r.x, r.y = dx, dy
 			for _, v := range zones[z] {
 				lay.nodes[v].x += dx
 				lay.nodes[v].y += dy
 			}
-			x += r.w + zoneGapX
 		}
 		y += h + zoneGapY
 	}
@@ -147,7 +154,7 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int) *l
 // placeZone lays out the locations of group z, with the group's box at the
 // origin, and returns the group's box. An unlabelled group of one location
 // has no box.
-func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []int) rect {
+func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []int, labelW map[[2]int]float64) rect {
 	members := g.Locations
 	if len(members) == 1 && g.Label == "" {
 		v := members[0]
@@ -189,13 +196,18 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 			row = row[k:]
 		}
 	}
+	gap := func(a, b int) float64 {
+		return max(nodeGapX, labelW[[2]int{min(a, b), max(a, b)}]+16)
+	}
 	width := 0.0
-	for _, row := range wrapped {
-		w := -nodeGapX
-		for _, i := range row {
-			w += nodes[members[i]].w + nodeGapX
+	xs := make([][]float64, len(wrapped))
+	widths := make([]float64, len(wrapped))
+	for i, row := range wrapped {
+		for j := range row {
+			row[j] = members[row[j]]
 		}
-		width = max(width, w)
+		xs[i], widths[i] = rowXs(row, func(v int) float64 { return nodes[v].w }, gap)
+		width = max(width, widths[i])
 	}
 	top := zonePad
 	if g.Label != "" {
@@ -203,21 +215,33 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 		width = max(width, textWidth(g.Label, fontSize, true))
 	}
 	y := top
-	for _, row := range wrapped {
-		w, h := -nodeGapX, 0.0
-		for _, i := range row {
-			w += nodes[members[i]].w + nodeGapX
-			h = max(h, nodes[members[i]].h)
+	for i, row := range wrapped {
+		h := 0.0
+		for _, v := range row {
+			h = max(h, nodes[v].h)
 		}
-		x := zonePad + (width-w)/2
-		for _, i := range row {
-			r := &nodes[members[i]]
-			r.x, r.y = x, y+(h-r.h)/2
-			x += r.w + nodeGapX
+		for j, v := range row {
+			r := &nodes[v]
+			r.x, r.y = zonePad+(width-widths[i])/2+xs[i][j], y+(h-r.h)/2
 		}
 		y += h + nodeGapY
 	}
 	return rect{w: width + 2*zonePad, h: y - nodeGapY + zonePad}
+}
+
+// rowXs returns the offset of each item of a row from the row's start, and
+// the row's width: items of width w, apart by gap.
+func rowXs(row []int, w func(int) float64, gap func(a, b int) float64) ([]float64, float64) {
+	xs := make([]float64, len(row))
+	x := 0.0
+	for i, it := range row {
+		if i > 0 {
+			x += gap(row[i-1], it)
+		}
+		xs[i] = x
+		x += w(it)
+	}
+	return xs, x
 }
 
 // bfs returns the distance of every vertex from the nearest source over
