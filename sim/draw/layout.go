@@ -118,7 +118,8 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, la
 		rows = append(rows, row)
 	}
 
-	// Place the rows, centred, and move each zone's locations with it.
+	// Place the rows, centred, then draw each group towards its neighbours,
+	// and move each group's locations with it.
 	xs := make([][]float64, len(rows))
 	widths := make([]float64, len(rows))
 	for i, row := range rows {
@@ -133,14 +134,22 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, la
 		}
 		for j, z := range row {
 			r := &lay.zones[z]
-			dx, dy := (lay.width-widths[i])/2+xs[i][j], y+(h-r.h)/2
-			r.x, r.y = dx, dy
-			for _, v := range zones[z] {
-				lay.nodes[v].x += dx
-				lay.nodes[v].y += dy
-			}
+			r.x, r.y = (lay.width-widths[i])/2+xs[i][j], y+(h-r.h)/2
 		}
 		y += h + zoneGapY
+	}
+	straighten(lay.zones, rows, zadj, zgap)
+	left, right := math.Inf(1), math.Inf(-1)
+	for _, r := range lay.zones {
+		left, right = min(left, r.x), max(right, r.x+r.w)
+	}
+	lay.width = max(0, right-left)
+	for z, r := range lay.zones {
+		lay.zones[z].x -= left
+		for _, v := range zones[z] {
+			lay.nodes[v].x += r.x - left
+			lay.nodes[v].y += r.y
+		}
 	}
 	lay.height = max(0, y-zoneGapY)
 	for z, g := range groups {
@@ -227,6 +236,40 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 		y += h + nodeGapY
 	}
 	return rect{w: width + 2*zonePad, h: y - nodeGapY + zonePad}
+}
+
+// straighten moves the boxes of each row sideways towards the mean centre
+// of their neighbours, keeping their order and gaps, a few times over: of
+// the placement that keeps the boxes apart pushing from the left and the
+// one pushing from the right, it takes the mean (both keep the gaps, so
+// the mean does), which shortens connections between rows.
+func straighten(boxes []rect, rows [][]int, adj [][]int, gap func(a, b int) float64) {
+	for range 12 {
+		for _, row := range rows {
+			want := make([]float64, len(row))
+			for j, z := range row {
+				want[j] = boxes[z].x
+				if len(adj[z]) == 0 {
+					continue
+				}
+				sum := 0.0
+				for _, w := range adj[z] {
+					sum += boxes[w].cx()
+				}
+				want[j] = sum/float64(len(adj[z])) - boxes[z].w/2
+			}
+			lefts, rights := slices.Clone(want), slices.Clone(want)
+			for j := 1; j < len(row); j++ {
+				lefts[j] = max(lefts[j], lefts[j-1]+boxes[row[j-1]].w+gap(row[j-1], row[j]))
+			}
+			for j := len(row) - 2; j >= 0; j-- {
+				rights[j] = min(rights[j], rights[j+1]-boxes[row[j]].w-gap(row[j], row[j+1]))
+			}
+			for j, z := range row {
+				boxes[z].x = (lefts[j] + rights[j]) / 2
+			}
+		}
+	}
 }
 
 // rowXs returns the offset of each item of a row from the row's start, and
