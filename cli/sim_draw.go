@@ -37,6 +37,7 @@ and actors with random roles and goals. The same flags give the same model.`,
 	f.Int("actors", 3, "number of actors")
 	f.Uint64("seed", 1, "the seed of the generator")
 	f.Bool("exotic", false, "give some names spaces, quotes, backslashes and keyword spellings")
+	f.Bool("reachable", false, "join every location to the one it is entered from both ways, open to all, so that every actor can reach every location")
 	return cmd
 }
 
@@ -51,6 +52,7 @@ func runSimFuzz(cmd *cobra.Command, _ []string) error {
 	o.Actors, _ = f.GetInt("actors")
 	o.Seed, _ = f.GetUint64("seed")
 	o.Exotic, _ = f.GetBool("exotic")
+	o.Reachable, _ = f.GetBool("reachable")
 	m, err := fuzz.Generate(o)
 	if err != nil {
 		return usage("%v", err)
