@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/cli"
 )
 
 // adminEntities are the entities of a served policy administration: the
@@ -311,5 +313,55 @@ func TestHostilePolicyAdmin(t *testing.T) {
 	if status, body, _ := s.get(t, "/v1/policy/status"); status != http.StatusOK || !strings.Contains(string(body), `"state":"OK"`) {
 		t.Errorf("/v1/policy/status after changes at once: %d %s", status, body)
 	}
+	s.stop(t)
+}
+
+// TestPolicyApply applies an entity file to a served policy
+// administration: a dry run changes nothing, a file whose policy
+// contains a new rule puts the rule first, a broken file is refused with
+// the loader's errors, and --delete deletes.
+func TestPolicyApply(t *testing.T) {
+	t.Parallel()
+	s := startAdminServe(t)
+	dir := t.TempDir()
+	token := writeFile(t, dir, "ann.token", "tok-ann\n")
+	// The policy comes first in the file and contains the new rule.
+	file := writeFile(t, dir, "change.json", `{
+"svc.p2": {"Type": "Policy", "Resolver": "ANY", "Rules": ["svc.bob"]},
+"svc.bob": `+bobRule+`,
+"svc2": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["svc.p2"]}
+}`)
+	apply := func(args ...string) result {
+		return run(t, "", append([]string{"policy", "apply", "--server", s.url, "--token-file", token}, args...)...)
+	}
+	r := apply("--dry-run", file)
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, "svc.bob (Rule): would be created in ") {
+		t.Errorf("dry run:\n%s", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "svc.bob.json")); !os.IsNotExist(err) {
+		t.Errorf("the dry run wrote svc.bob.json: %v", err)
+	}
+	r = apply(file, "--output", "json")
+	r.check(t, cli.ExitOK)
+	var out struct{ Changes []struct{ ID, Action string } }
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Changes) != 3 || out.Changes[0].ID != "svc.bob" || out.Changes[2].ID != "svc2" {
+		t.Errorf("apply: %v\n%s", err, r.stdout)
+	}
+	status, body, _ := s.do(t, http.MethodPost, "/v1/decide", "", `{"policy_set": "svc2", "subject": {"name": "bob"}}`)
+	if status != http.StatusOK || !strings.Contains(body, `"result":"GRANT"`) {
+		t.Errorf("svc2 for bob: %d %s", status, body)
+	}
+	broken := writeFile(t, dir, "broken.json", `{"svc.bob": {"Type": "Rule", "Effect": "GRANT", "Condition": "subject.name =="}}`)
+	apply(broken).check(t, cli.ExitFinding, "error: "+filepath.Join(s.dir, "svc.bob.json")+":5", "HTTP 422")
+	apply("--delete", "svc.bob").check(t, cli.ExitFinding, `no rule "svc.bob" is loaded`)
+	r = apply("--delete", "svc2", "--delete", "svc.p2", "--delete", "svc.bob")
+	r.check(t, cli.ExitOK)
+	if strings.Count(r.stdout, ": deleted in ") != 3 {
+		t.Errorf("deletions:\n%s", r.stdout)
+	}
+	run(t, "", "policy", "apply", "--server", s.url, file).check(t, cli.ExitFinding, "HTTP 401")
+	apply().check(t, cli.ExitUsage, "nothing to apply")
+	apply(token).check(t, cli.ExitUsage, "an entity file is one JSON object")
 	s.stop(t)
 }
