@@ -55,6 +55,7 @@ bad usage, an unreadable context or an unknown policy set.`,
 	cmd.Flags().String("context", "", `the file of the request's attributes, JSON or YAML; "-" for standard input`)
 	cmd.Flags().String("path", "", "the request's path, for object setters")
 	cmd.Flags().String("plugins", "", "a folder of plugins that supply attributes and carry out obligations")
+	addCompatFlag(cmd)
 	_ = cmd.MarkFlagRequired("policy-set")
 	_ = cmd.MarkFlagRequired("context")
 	addOutputFlag(cmd)
@@ -87,7 +88,11 @@ func runPolicyEval(cmd *cobra.Command, _ []string) error {
 	defer plugins.close()
 	setID, _ := cmd.Flags().GetString("policy-set")
 	path, _ := cmd.Flags().GetString("path")
-	e := policy.NewEngine(s, policy.Config{Environment: plugins.environment, Obligations: plugins.obligations})
+	compat, err := policyCompat(cmd)
+	if err != nil {
+		return err
+	}
+	e := policy.NewEngine(s, policy.Config{Environment: plugins.environment, Obligations: plugins.obligations, Compat: compat})
 	d, err := e.Decide(cmd.Context(), policy.Request{PolicySet: setID, Attributes: attrs, Path: path, ObjectSetters: plugins.setters})
 	if errors.Is(err, policy.ErrUnknownPolicySet) {
 		return usage("%v; the policy sets are: %s", err, strings.Join(s.PolicySets(), ", "))
