@@ -70,14 +70,16 @@ func entityFiles(path string, overlay map[string][]byte) ([]string, error) {
 		return nil, err
 	}
 	var files []string
+	found := map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			files = append(files, filepath.Join(path, e.Name()))
+			f := filepath.Join(path, e.Name())
+			files, found[f] = append(files, f), true
 		}
 	}
 	dir := filepath.Clean(path)
 	for f, data := range overlay {
-		if filepath.Dir(f) == dir && strings.HasSuffix(f, ".json") && !slices.Contains(files, f) && data != nil {
+		if filepath.Dir(f) == dir && strings.HasSuffix(f, ".json") && !found[f] && data != nil {
 			files = append(files, f)
 		}
 	}

@@ -176,10 +176,11 @@ func (s *Store) Apply(changes []Change, who string, dryRun bool) (*Result, error
 	defer s.mu.Unlock()
 	paths := s.Paths()
 	before := policy.Load(paths...)
+	defined := definitions(before)
 	plan := make([]planned, len(changes))
 	overlay := map[string][]byte{}
 	for i, c := range changes {
-		p, err := s.plan(before, c)
+		p, err := s.plan(defined, c)
 		if err != nil {
 			return nil, err
 		}
@@ -205,9 +206,9 @@ func (s *Store) Apply(changes []Change, who string, dryRun bool) (*Result, error
 			if p.old == nil {
 				a.Action = "created"
 			}
-			for _, e := range after.Entities() {
-				if e.ID == p.ID && e.File == p.file {
-					a.Kind = e.Kind.String()
+			for _, k := range []policy.Kind{policy.KindPolicySet, policy.KindPolicy, policy.KindRule} {
+				if e, ok := after.Entity(k, p.ID); ok && e.File == p.file {
+					a.Kind = k.String()
 				}
 			}
 		}
@@ -228,18 +229,34 @@ func (s *Store) Apply(changes []Change, who string, dryRun bool) (*Result, error
 	return res, nil
 }
 
-// plan finds the file of c, checks that the administration may change it,
-// and makes its new content.
-func (s *Store) plan(before *policy.Snapshot, c Change) (planned, error) {
-	p := planned{Change: c, file: s.file(c.ID)}
-	for _, e := range before.Entities() {
-		if e.ID == c.ID && e.File != p.file {
-			return p, fmt.Errorf("%w: entity %q is defined in %s:%d, which the policy administration does not write: change it there, or remove it there first", ErrConflict, c.ID, e.File, e.Line)
+// place is where an entity is defined.
+type place struct {
+	file string
+	line int
+}
+
+// definitions returns where s defines each entity, loaded or refused, by
+// id.
+func definitions(s *policy.Snapshot) map[string][]place {
+	out := map[string][]place{}
+	for _, e := range s.Entities() {
+		out[e.ID] = append(out[e.ID], place{e.File, e.Line})
+	}
+	for _, pr := range s.Problems() {
+		if pr.Entity != "" {
+			out[pr.Entity] = append(out[pr.Entity], place{pr.File, pr.Line})
 		}
 	}
-	for _, pr := range before.Problems() {
-		if pr.Entity == c.ID && pr.File != p.file {
-			return p, fmt.Errorf("%w: entity %q is defined in %s:%d, which the policy administration does not write: change it there, or remove it there first", ErrConflict, c.ID, pr.File, pr.Line)
+	return out
+}
+
+// plan finds the file of c, checks that the administration may change it,
+// given where the entities are defined, and makes its new content.
+func (s *Store) plan(defined map[string][]place, c Change) (planned, error) {
+	p := planned{Change: c, file: s.file(c.ID)}
+	for _, d := range defined[c.ID] {
+		if d.file != p.file {
+			return p, fmt.Errorf("%w: entity %q is defined in %s:%d, which the policy administration does not write: change it there, or remove it there first", ErrConflict, c.ID, d.file, d.line)
 		}
 	}
 	old, err := os.ReadFile(p.file)
