@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/cli"
 )
@@ -233,6 +234,13 @@ func TestServePolicyAdmin(t *testing.T) {
 	}
 	if status, body, _ := s.get(t, "/v1/policy/status"); status != http.StatusOK || !strings.Contains(string(body), `"state":"OK"`) {
 		t.Errorf("/v1/policy/status: %d %s", status, body)
+	}
+	// The first load and one for each of the three changes: the watcher,
+	// given ten times its settling time to see the changes' files, finds
+	// them loaded already.
+	time.Sleep(time.Second)
+	if n := strings.Count(s.stderr.String(), `"msg":"policy entities loaded"`); n != 4 {
+		t.Errorf("%d loads of the entities for 3 changes, want 4:\n%s", n, s.stderr)
 	}
 	s.stop(t)
 }
