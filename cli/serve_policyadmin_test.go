@@ -373,3 +373,32 @@ func TestPolicyApply(t *testing.T) {
 	apply(token).check(t, cli.ExitUsage, "an entity file is one JSON object")
 	s.stop(t)
 }
+
+// TestServePolicyAdminRefuses checks that serve does not start with a
+// policy administration it cannot run, naming the key at fault.
+func TestServePolicyAdminRefuses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tokens := writeFile(t, t.TempDir(), "admin.tokens", "ann tok-ann\n")
+	noName := writeFile(t, t.TempDir(), "admin.tokens", "tok-ann\n")
+	file := writeFile(t, t.TempDir(), "acl.json", "{}")
+	for _, tt := range []struct {
+		name, admin string
+		stderr      []string
+	}{
+		{"a token without a name", fmt.Sprintf("{enabled: true, dir: %q, token_file: %q, policy_set: admin}", dir, noName),
+			[]string{"policy.admin.token_file: " + noName + ":1: want NAME TOKEN"}},
+		{"a missing token file", fmt.Sprintf("{enabled: true, dir: %q, token_file: %q, policy_set: admin}", dir, filepath.Join(dir, "gone")),
+			[]string{"policy.admin.token_file: open "}},
+		{"a file for a folder", fmt.Sprintf("{enabled: true, dir: %q, token_file: %q, policy_set: admin}", file, tokens),
+			[]string{"policy.admin.dir: " + file + " is not a folder"}},
+		{"no policy set", fmt.Sprintf("{enabled: true, dir: %q, token_file: %q}", dir, tokens),
+			[]string{"policy.admin.policy_set is required"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			config := policyConfig(t, fmt.Sprintf("policy:\n  entities: [%q, %q]\n  admin: %s\n", dir, file, tt.admin))
+			r := run(t, "", "serve", "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+			r.check(t, cli.ExitUsage, tt.stderr...)
+		})
+	}
+}
