@@ -350,7 +350,11 @@ func (s *Store) write(p planned, a *Applied, who string) (string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", err
 		}
-		prev = filepath.Join(dir, t.Format("20060102T150405.000000000Z")+".json")
+		stamp := t.Format("20060102T150405.000000000Z")
+		prev = filepath.Join(dir, stamp+".json")
+		for i := 2; exists(prev); i++ { // a clock that did not move
+			prev = filepath.Join(dir, fmt.Sprintf("%s-%d.json", stamp, i))
+		}
 		if err := writeFile(prev, p.old); err != nil {
 			return "", err
 		}
@@ -373,6 +377,12 @@ func (s *Store) write(p planned, a *Applied, who string) (string, error) {
 		return prev, err
 	}
 	return prev, appendLine(filepath.Join(s.Dir, HistoryDir, ChangeLog), line)
+}
+
+// exists reports whether there is a file at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // writeFile writes content to path atomically: to a temporary file of its

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,4 +189,39 @@ func listFiles(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestHostileConcurrentApply makes changes of one entity and of others at
+// once: each is made whole, with its previous version and its line in
+// the change log.
+func TestHostileConcurrentApply(t *testing.T) {
+	s, reloads := newStore(t)
+	s.Now = func() time.Time { return time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) } // a clock that does not move
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, 2*n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = s.Apply([]Change{{ID: "r", Definition: json.RawMessage(fmt.Sprintf(`{"Type": "Rule", "Condition": "subject.n == %d", "Effect": "GRANT"}`, i))}}, "ann", false)
+		})
+		wg.Go(func() {
+			_, errs[n+i] = s.Apply([]Change{{ID: fmt.Sprintf("q%d", i), Definition: json.RawMessage(`{"Type": "Rule", "Condition": "True", "Effect": "GRANT"}`)}}, "bob", false)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("change %d: %v", i, err)
+		}
+	}
+	if snap := policy.Load(s.Dir); len(snap.Problems()) != 0 || len(snap.Entities()) != 3+n {
+		t.Errorf("after the changes: %d entities, problems %v", len(snap.Entities()), snap.Problems())
+	}
+	if entries, _ := os.ReadDir(filepath.Join(s.Dir, HistoryDir, "r")); len(entries) != n {
+		t.Errorf("%d previous versions of r, want %d", len(entries), n)
+	}
+	b, _ := os.ReadFile(filepath.Join(s.Dir, HistoryDir, ChangeLog))
+	if lines := strings.Count(string(b), "\n"); lines != 2*n || *reloads != 2*n {
+		t.Errorf("%d lines in the change log and %d reloads for %d changes", lines, *reloads, 2*n)
+	}
 }
