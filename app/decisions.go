@@ -62,15 +62,15 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 			return nil, fmt.Errorf("policy.decision_api.token_file: %v", err)
 		}
 	}
-	if err := d.startAdmin(f.Policy.Admin, logger); err != nil {
-		_ = p.Close()
-		return nil, err
-	}
 	if dl := f.Policy.DecisionLog; dl.Path != "" {
 		if d.log, err = decisionlog.Open(dl.Path, dl.Mask, logger); err != nil {
 			_ = p.Close()
 			return nil, fmt.Errorf("policy.decision_log.path: %v", err)
 		}
+	}
+	// After the decision log, which the authorization of changes writes.
+	if err := d.startAdmin(f.Policy.Admin, logger); err != nil {
+		return nil, errors.Join(err, d.Close())
 	}
 	return d, nil
 }

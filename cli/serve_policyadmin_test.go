@@ -35,7 +35,8 @@ var adminEntities = map[string]string{
 // adminServer is a gatehouse serve with the policy administration on.
 type adminServer struct {
 	*serving
-	dir string // the administered folder
+	dir         string // the administered folder
+	decisionLog string
 }
 
 // startAdminServe serves adminEntities with the policy administration
@@ -47,14 +48,16 @@ func startAdminServe(t *testing.T) *adminServer {
 		writeFile(t, dir, name, text)
 	}
 	tokens := writeFile(t, t.TempDir(), "admin.tokens", "# name token\nann tok-ann\nbob tok-bob\n")
+	decisionLog := filepath.Join(t.TempDir(), "decisions.log")
 	config := policyConfig(t, fmt.Sprintf(`policy:
   entities: [%q]
   admin: {enabled: true, dir: %q, token_file: %q, policy_set: admin}
-`, dir, dir, tokens))
+  decision_log: {path: %q}
+`, dir, dir, tokens, decisionLog))
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
 	s.waitReady(t)
-	return &adminServer{serving: s, dir: dir}
+	return &adminServer{serving: s, dir: dir, decisionLog: decisionLog}
 }
 
 // do sends method to path with body as JSON and token as bearer token
@@ -243,6 +246,26 @@ func TestServePolicyAdmin(t *testing.T) {
 		t.Errorf("%d loads of the entities for 3 changes, want 4:\n%s", n, s.stderr)
 	}
 	s.stop(t)
+	b, err := os.ReadFile(s.decisionLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := false
+	for line := range strings.Lines(string(b)) {
+		var d struct {
+			Source, Result string
+			Attributes     map[string]map[string]any
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		a := d.Attributes
+		refused = refused || d.Source == "admin" && d.Result == "DENY" && a["subject"]["name"] == "bob" &&
+			a["access"]["action"] == "put" && a["object"]["id"] == "svc.r" && a["object"]["kind"] == "Rule"
+	}
+	if !refused {
+		t.Errorf("the decision log has no refusal of bob's put:\n%s", b)
+	}
 }
 
 // doIfMatch sends a PUT of body, or a DELETE when body is empty, with
