@@ -329,6 +329,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
 		},
 		{
+			name: "policy admin without its token file",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: acl, policy_set: admins}\n",
+			want: []string{"policy.admin.token_file is required when policy.admin.enabled is true"},
+		},
+		{
+			name: "policy admin folder not among the entities",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: other, token_file: t, policy_set: admins}\n",
+			want: []string{`policy.admin.dir "other" is not one of policy.entities`},
+		},
+		{
 			name: "openc2 authorization without entities",
 			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
 			want: []string{"openc2.authorization.policy_set needs policy.entities"},
