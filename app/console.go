@@ -33,7 +33,7 @@ func (a *App) startConsole(context.Context) error {
 func (a *App) consoleOptions() console.Options {
 	return console.Options{
 		Host: a.host, Gatherer: a.reg,
-		History: a.consumer.History, HistoryOn: a.cfg.OpenC2.History > 0,
-		Tokens: a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
+		History: a.consumer.History,
+		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
 	}
 }

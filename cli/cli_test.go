@@ -944,11 +944,15 @@ func TestServeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	noKey := writeFile(t, dir, "tls.yaml", fmt.Sprintf("cache_dir: %q\ntls:\n  cert: %q\n  key: %q\n",
 		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
+	console := writeFile(t, dir, "ui.yaml", fmt.Sprintf("cache_dir: %q\nui: {enabled: true}\n", wasmbuild.CacheDir(t, "wazero")))
+	consoleNoTokens := writeFile(t, dir, "ui-tokens.yaml", fmt.Sprintf("cache_dir: %q\nui: {enabled: true, token_file: %q}\n", wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.tokens")))
 	for _, tt := range []struct {
 		name   string
 		args   []string
 		stderr string
 	}{
+		{"console without login on an open listener", []string{"--config", console, "--plugins", dir, "--listen", "0.0.0.0:0"}, "ui.token_file: the console on 0.0.0.0:0, which is not loopback, needs a login"},
+		{"console tokens missing", []string{"--config", consoleNoTokens, "--plugins", dir, "--listen", "127.0.0.1:0"}, "ui.token_file: open " + filepath.Join(dir, "missing.tokens")},
 		{"address in use", []string{"--config", fx.config, "--plugins", dir, "--listen", busy.Addr().String()}, "listen: "},
 		{"certificate missing", []string{"--config", noKey, "--plugins", dir, "--listen", "127.0.0.1:0"}, "tls.cert and tls.key: open " + filepath.Join(dir, "missing.crt")},
 		{"bad configuration", []string{"--config", writeFile(t, dir, "bad.yaml", "listen: [\n")}, "config "},

@@ -39,10 +39,8 @@ type Options struct {
 	Host *host.Host
 	// Gatherer gives the host's metrics, for the plugins' latency.
 	Gatherer prometheus.Gatherer
-	// History reads the OpenC2 command history; HistoryOn says whether
-	// the consumer keeps one.
-	History   func(consumer.HistoryQuery) ([]consumer.Record, uint64, error)
-	HistoryOn bool
+	// History reads the OpenC2 command history; nil when there is none.
+	History func(consumer.HistoryQuery) ([]consumer.Record, uint64, error)
 	// Tokens are the admin tokens a login takes; with none, there is no
 	// login and only loopback host names are answered.
 	Tokens []string

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,8 +44,8 @@ type Overview struct {
 	// CallsPerSecond are the plugin calls of every plugin since the last
 	// look, per second.
 	CallsPerSecond string `json:"calls_per_second"`
-	// HistoryOn is whether the consumer keeps a command history, and
-	// Commands its newest records.
+	// HistoryOn is whether there is a command history, and Commands its
+	// newest records.
 	HistoryOn bool      `json:"history_on"`
 	Commands  []Command `json:"commands"`
 }
@@ -65,7 +66,7 @@ const lastCommands = 10
 // snapshot returns the overview now.
 func (c *console) snapshot() (Overview, error) {
 	ps := c.o.Host.Plugins()
-	o := Overview{Ready: c.o.Host.Ready(), Plugins: len(ps), HistoryOn: c.o.HistoryOn, Commands: []Command{}}
+	o := Overview{Ready: c.o.Host.Ready(), Plugins: len(ps), HistoryOn: c.o.History != nil, Commands: []Command{}}
 	var calls uint64
 	for _, p := range ps {
 		switch p.Status {
@@ -85,7 +86,7 @@ func (c *console) snapshot() (Overview, error) {
 		calls += p.Calls
 	}
 	o.CallsPerSecond = strconv.FormatFloat(c.rate.sample(calls, time.Now()), 'f', 1, 64)
-	if c.o.HistoryOn {
+	if o.HistoryOn {
 		records, _, err := c.o.History(consumer.HistoryQuery{Limit: lastCommands})
 		if err != nil {
 			return o, err
@@ -207,6 +208,8 @@ func (c *console) events(ctx echo.Context) error {
 // Plugin is one plugin file as the plugins pages show it.
 type Plugin struct {
 	host.PluginStatus
+	// Base is the file's name in the folder, which names its page.
+	Base string
 	// P50 and P99 are the latency of its calls, from the buckets of
 	// gatehouse_plugin_call_duration_seconds; "" without calls.
 	P50, P99 string
@@ -228,7 +231,7 @@ func (c *console) pluginsNow() []Plugin {
 	lat := latencies(c.o.Gatherer)
 	var out []Plugin
 	for _, st := range c.o.Host.Plugins() {
-		p := Plugin{PluginStatus: st}
+		p := Plugin{PluginStatus: st, Base: filepath.Base(st.File)}
 		if h, ok := lat[st.Name]; ok && st.Calls > 0 {
 			p.P50, p.P99 = h.quantile(0.5), h.quantile(0.99)
 		}
@@ -247,13 +250,13 @@ func (c *console) plugins(ctx echo.Context) error {
 func (c *console) plugin(ctx echo.Context) error {
 	file := ctx.Param("file")
 	for _, p := range c.pluginsNow() {
-		if p.File == file {
+		if p.Base == file {
 			b, err := json.MarshalIndent(p.PluginStatus, "", "  ")
 			if err != nil {
 				return err
 			}
 			p.JSON = string(b)
-			return c.show(ctx, "plugin", page{Title: p.File, Nav: "plugins", Data: p})
+			return c.show(ctx, "plugin", page{Title: p.Base, Nav: "plugins", Data: p})
 		}
 	}
 	return echo.NewHTTPError(http.StatusNotFound, "no plugin file "+strconv.Quote(file)+" in the folder")
