@@ -31,6 +31,10 @@ var shellDocs = []shellDoc{
 	{doc: "docs/access-control-plugins.md"},
 	{doc: "docs/architecture.md"},
 	{doc: "docs/benchmarks.md"},
+	{doc: "docs/console.md", config: "etc/gatehouse/gatehouse.yaml",
+		files: map[string]string{
+			"etc/gatehouse/gatehouse.yaml": "listen: 127.0.0.1:8080\nplugins_dir: plugins\nstore: data/gatehouse.db\nui: {enabled: true, token_file: etc/gatehouse/console.tokens}\n",
+			"etc/gatehouse/console.tokens": "a-token-of-the-docs\n"}},
 	{doc: "docs/decision-api.md", config: "examples/access-control/gatehouse.yaml", plugins: []string{"acl-basics"},
 		files:   map[string]string{"etc/gatehouse/decision-api.tokens": "a-token-of-the-docs\n"},
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
