@@ -37,6 +37,10 @@ attributes, set object attributes (every object setter, by priority) and carry
 out obligations (by component name, or as policy.obligations of the
 configuration maps them).
 
+With --compat arpoc-code, or policy.compat: arpoc-code in the --config file, a
+DENY rule whose condition is false denies, as ARPOC's code decides, instead of
+granting as documented (docs/policy-language.md, difference 1).
+
 Problems of the entity files are listed on standard error; the entities that
 loaded decide. Exit status 0 when access is granted, 1 when it is not, 2 for
 bad usage, an unreadable context or an unknown policy set.`,
@@ -45,7 +49,9 @@ bad usage, an unreadable context or an unknown policy set.`,
   echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
       --policy-set com.example.policysets.inTestGroup --context - --output json
   echo '{}' | gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.default \
-      --context - --plugins plugins/`,
+      --context - --plugins plugins/
+  echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
+      --policy-set com.example.policysets.inTestGroup --context - --compat arpoc-code`,
 		Annotations: map[string]string{"doctest": "finding policysets.default (it grants in working hours only)"},
 		Args:        cobra.NoArgs,
 		RunE:        runPolicyEval,
