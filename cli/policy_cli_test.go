@@ -120,8 +120,8 @@ policy set com.example.policysets.loggedIn: DENY (AND failed)
   policy com.example.policies.loggedIn: GRANT (ANY)
     rule com.example.rules.loggedIn: GRANT (condition is true)
   policy com.example.policies.adminpages: DENY (ANY failed)
-    rule com.example.rules.is_admin: DENY (failed: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '12' and integer 9)
-error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '12' and integer 9
+    rule com.example.rules.is_admin: DENY (failed: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string '12' and integer 9)
+error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string '12' and integer 9
 `,
 		},
 		{
