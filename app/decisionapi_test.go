@@ -260,6 +260,8 @@ func TestDecideRefuses(t *testing.T) {
 		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
 		{"path too long", `{"policy_set": "com.example.policysets.alwaysGrant", "path": "/` + strings.Repeat("a", decisionapi.DefaultMaxPathBytes) + `"}`,
 			http.StatusBadRequest, "path: 8193 bytes, longer than the limit of 8192"},
+		{"lone surrogate", `{"policy_set": "x", "subject": {"n": "\udd18\ud835"}}`, http.StatusBadRequest,
+			`body: invalid JSON at byte 39: lone surrogate \udd18, which is no character`},
 		{"integer too long", `{"policy_set": "x", "subject": {"n": ` + strings.Repeat("9", 4301) + `}}`,
 			http.StatusBadRequest, "subject: integer of 4301 digits: at most 4300 are allowed"},
 	} {

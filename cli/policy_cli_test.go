@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -149,7 +150,7 @@ error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numb
 		{
 			name: "no policy set", code: cli.ExitUsage,
 			args:   []string{"--context", "-"},
-			stderr: `required flag(s) "policy-set" not set`,
+			stderr: `--policy-set: required, unless the context holds policy_set`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,4 +332,43 @@ func TestPolicyHelp(t *testing.T) {
 			t.Errorf("policy %s --help has no example:\n%s", cmd, r.stdout)
 		}
 	}
+}
+
+// TestPolicyEvalReadsAndWritesAsHTTP checks that the context is read by
+// the decision API's reader and the decision written by its writer: a
+// surrogate pair, as Python's json.dump writes a character beyond U+FFFF,
+// reads as the character; a lone surrogate is refused with its byte; a
+// policy set nested 5,000 deep is written as JSON; and the context may be
+// the body of POST /v1/decide, policy_set and path included.
+func TestPolicyEvalReadsAndWritesAsHTTP(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const depth = 5000
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i := range depth {
+		fmt.Fprintf(&b, "%q: {\"Type\": \"PolicySet\", \"Resolver\": \"AND\", \"PolicySets\": [\"s%d\"]},\n", fmt.Sprintf("s%d", i), i+1)
+	}
+	fmt.Fprintf(&b, "\"s%d\": {\"Type\": \"PolicySet\", \"Resolver\": \"AND\", \"Policies\": [\"p\"]},\n", depth)
+	b.WriteString(`"p": {"Type": "Policy", "Resolver": "AND", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.name == '𝔘'", "Effect": "GRANT"}
+}`)
+	entities := writeFile(t, dir, "e.json", b.String())
+	eval := func(context string, args ...string) result {
+		return run(t, context, append([]string{"policy", "eval", "--entities", entities, "--context", "-"}, args...)...)
+	}
+
+	r := eval(`{"subject": {"name": "\ud835\udd18"}}`, "--policy-set", "s0", "--output", "json")
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "{\n  \"policy_set\": \"s0\",\n  \"result\": \"GRANT\"") ||
+		len(regexp.MustCompile(`"id": ?"s\d+"`).FindAllString(r.stdout, -1)) != depth+1 {
+		t.Errorf("stdout:\n%.300s", r.stdout)
+	}
+
+	eval(`{"policy_set": "s0", "subject": {"name": "\ud835\udd18"}, "path": "/a"}`).check(t, cli.ExitOK)
+	eval(`{"policy_set": "s0"}`, "--policy-set", "s1").check(t, cli.ExitUsage, `--policy-set "s1" and the context's "s0" differ`)
+	eval(`{"subject": {"name": "\ud835"}}`, "--policy-set", "s0").
+		check(t, cli.ExitUsage, `context -: invalid JSON at byte 23: lone surrogate \ud835, which is no character`)
+	eval(`{"subject": {"name": "x"}, "subjects": {}}`, "--policy-set", "s0").
+		check(t, cli.ExitUsage, `context -: unknown field "subjects"`)
 }

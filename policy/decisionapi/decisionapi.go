@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -128,13 +129,13 @@ func (a *api) decide(c echo.Context) error {
 	if len(dr.Path) > a.opts.MaxPathBytes {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("path: %d bytes, longer than the limit of %d", len(dr.Path), a.opts.MaxPathBytes))
 	}
-	req := dr.policyRequest()
-	req.ObligationConfig = a.opts.Obligations
+	var setters []policy.ObjectSetter
 	if a.opts.ObjectSetters != nil {
-		if req.ObjectSetters, err = a.opts.ObjectSetters(); err != nil {
+		if setters, err = a.opts.ObjectSetters(); err != nil {
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "object setters of the configuration: "+err.Error())
 		}
 	}
+	req := dr.PolicyRequest(setters, a.opts.Obligations)
 	d, err := a.opts.Decider.Decide(c.Request().Context(), req)
 	if errors.Is(err, policy.ErrUnknownPolicySet) {
 		return echo.NewHTTPError(http.StatusNotFound, "policy_set: "+err.Error())
@@ -142,5 +143,6 @@ func (a *api) decide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, d)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	return jsonio.Write(c.Response(), d, "")
 }
