@@ -312,7 +312,7 @@ func TestDecideWithoutEntities(t *testing.T) {
 func withURLMap(h *host.Host, mappings ...any) func(*decisionapi.Options) {
 	return func(o *decisionapi.Options) {
 		o.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
+			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}}, nil)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func runPolicyEval(cmd *cobra.Command, _ []string) error {
 	}
 	defer plugins.close()
 	e := policy.NewEngine(s, policy.Config{Environment: plugins.environment, Obligations: plugins.obligations})
-	d, err := e.Decide(cmd.Context(), req.PolicyRequest(plugins.setters, nil))
+	d, err := e.Decide(cmd.Context(), req.PolicyRequest(plugins.setters, plugins.obligationConfig))
 	if errors.Is(err, policy.ErrUnknownPolicySet) {
 		return usage("%v; the policy sets are: %s", err, strings.Join(s.PolicySets(), ", "))
 	}

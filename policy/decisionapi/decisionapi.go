@@ -45,6 +45,10 @@ const Realm = "gatehouse-decisions"
 // Options configure the routes. Without a Decider there are no entities:
 // the routes answer 503.
 type Options struct {
+	// Ready reports whether the plugins that decisions use are loaded:
+	// until it does, POST /v1/decide answers 503 with Retry-After, since
+	// an obligation or an object setter would be missing. Nil: always.
+	Ready func() bool
 	// Decider decides the requests of POST /v1/decide.
 	Decider policy.Decider
 	// Status returns the status of the entities in use.
@@ -117,9 +121,17 @@ func (a *api) entities(c echo.Context) error {
 	return c.JSON(http.StatusOK, entitiesReply{Entities: a.opts.Snapshot().Entities()})
 }
 
+// RetryAfter is the Retry-After, in seconds, of the 503 of a decision
+// asked before the plugins are loaded.
+const RetryAfter = "1"
+
 func (a *api) decide(c echo.Context) error {
 	if a.opts.Decider == nil {
 		return errNoEntities
+	}
+	if a.opts.Ready != nil && !a.opts.Ready() {
+		c.Response().Header().Set(echo.HeaderRetryAfter, RetryAfter)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "not ready: the plugins are loading; retry shortly")
 	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.opts.MaxBytes)
 	dr, err := readRequest(body, a.opts.MaxBytes)
