@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -304,6 +305,28 @@ func TestDecideWithoutEntities(t *testing.T) {
 	url := serve(t, newHost(t))
 	if status, b := post(t, url, `{"policy_set": "x"}`); status != http.StatusServiceUnavailable || !strings.Contains(string(b), "policy.entities") {
 		t.Errorf("%d %s, want 503 naming policy.entities", status, b)
+	}
+}
+
+// TestDecideBeforePluginsLoad checks that a decision asked before the
+// plugins are loaded is 503 with Retry-After, not one decided without its
+// obligations and object setters, and that it is decided once they are.
+func TestDecideBeforePluginsLoad(t *testing.T) {
+	t.Parallel()
+	var ready atomic.Bool
+	url := serveWith(t, newHost(t), func(o *decisionapi.Options) { o.Ready = ready.Load }, filepath.Join(arpoc, "config"))
+	res, err := http.Post(url+decisionapi.DecidePath, "application/json", strings.NewReader(`{"policy_set": "com.example.policysets.alwaysGrant"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != decisionapi.RetryAfter || !strings.Contains(string(b), "not ready") {
+		t.Errorf("before the plugins load: %d, Retry-After %q, %s; want 503 not ready with Retry-After", res.StatusCode, res.Header.Get("Retry-After"), b)
+	}
+	ready.Store(true)
+	if d := decide(t, url, `{"policy_set": "com.example.policysets.alwaysGrant"}`); d.Result != policy.Grant {
+		t.Errorf("once loaded: %s, want GRANT", d.Result)
 	}
 }
 

@@ -372,3 +372,60 @@ func TestPolicyEvalReadsAndWritesAsHTTP(t *testing.T) {
 	eval(`{"subject": {"name": "x"}, "subjects": {}}`, "--policy-set", "s0").
 		check(t, cli.ExitUsage, `context -: unknown field "subjects"`)
 }
+
+// aclPlugins are the access-control reference plugins of every language,
+// as task plugins builds them into plugins/.
+var aclPlugins = []string{"acl-basics", "acl-jsonsetter", "c-acl-basics", "c-acl-jsonsetter", "rs-acl-basics", "rs-acl-jsonsetter"}
+
+// aclPluginDir returns a folder of the aclPlugins.
+func aclPluginDir(t *testing.T) string {
+	t.Helper()
+	files := map[string]string{}
+	for _, name := range aclPlugins {
+		src, _ := wasmbuild.Reference(t, name)
+		files[name+".wasm"] = src
+	}
+	return pluginDir(t, files)
+}
+
+// TestPolicyEvalConfig decides offline with the object setters and the
+// obligations' configuration of serve's --config, on a folder of the
+// reference plugins of every language, which all provide urlmap and
+// obl_log: the embedded policy.providers chooses the Go ones, and a
+// --config can choose others.
+func TestPolicyEvalConfig(t *testing.T) {
+	t.Parallel()
+	plugins := aclPluginDir(t)
+	dir := t.TempDir()
+	entities := writeFile(t, dir, "e.json", `{
+"s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"], "Obligations": ["obl_log"]},
+"p": {"Type": "Policy", "Resolver": "AND", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "object.path == 'admin/users'", "Effect": "GRANT"}
+}`)
+	config := func(extra string) string {
+		return writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+limits: {timeout: 1m}
+policy:
+  entities: [%q]
+  decision_api:
+    object_setters:
+      urlmap: {mappings: ["(?P<path>admin/.*)"]}
+    obligations:
+      obl_log: {log_format: "checked {}"}
+%s`, wasmbuild.CacheDir(t, "wazero"), entities, extra))
+	}
+	eval := func(config string) result {
+		return run(t, `{"subject": {"email": "ann@example.com"}}`, "policy", "eval", "--entities", entities, "--policy-set", "s",
+			"--plugins", plugins, "--config", config, "--path", "/admin/users", "--context", "-")
+	}
+	r := eval(config(""))
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "GRANT\n") || !strings.Contains(r.stdout, "obligation obl_log (s): fulfilled") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	r = eval(config("  providers: {urlmap: rs-acl-basics, obligation:obl_log: c-acl-basics}\n"))
+	r.check(t, cli.ExitOK)
+	r = eval(config("  providers: null\n"))
+	r.check(t, cli.ExitUsage, `policy.decision_api.object_setters: object setter "urlmap": provided by acl-basics/urlmap, c-acl-basics/urlmap, rs-acl-basics/urlmap; choose one in policy.providers (urlmap: acl-basics)`)
+}
