@@ -34,7 +34,7 @@ func aclHost(t *testing.T) *host.Host {
 	}
 	h, err := host.New(host.Config{PluginDir: dir, CacheDir: wasmbuild.CacheDir(t, "wazero"),
 		Plugins: plugins,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil))}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
