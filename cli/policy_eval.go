@@ -39,15 +39,22 @@ with its byte. --output json writes the decision as the API answers it.
 Without --plugins, the environment attributes are the context's only, no
 object setter runs, and no obligation can run, so a decision that carries one
 does not grant. With --plugins the plugins of the folder supply environment
-attributes, set object attributes (every object setter, by priority) and carry
-out obligations (by component name, or as policy.obligations of the
-configuration maps them).
+attributes, set object attributes and carry out obligations as gatehouse serve
+does at POST /v1/decide with the same --config (laid over the embedded one):
+the object setters of policy.decision_api.object_setters with their
+configuration (without that key, every object setter, by priority, without
+configuration), the obligations by component name, or as policy.obligations
+maps them, with the configuration of policy.decision_api.obligations; a name
+that several plugins provide means the component of the plugin
+policy.providers chooses.
 
 Problems of the entity files are listed on standard error; the entities that
 loaded decide. Exit status 0 when access is granted, 1 when it is not, 2 for
 bad usage, an unreadable context or an unknown policy set.`,
 		Example: `  gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.loggedIn \
       --context examples/access-control/ann.json --plugins plugins/
+  gatehouse policy eval --entities conformance/arpoc/config --context examples/access-control/decide.json \
+      --plugins plugins/ --config examples/access-control/gatehouse.yaml
   echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
       --policy-set com.example.policysets.inTestGroup --context - --output json
   echo '{}' | gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.default \
