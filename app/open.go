@@ -91,11 +91,14 @@ func PolicyPlugins(f *config.File, h *host.Host) (DecisionPlugins, error) {
 
 // policyEngine returns the engine configuration in which h's plugins
 // supply environment attributes and carry out obligations, named through
-// f's policy.obligations and policy.providers.
+// f's policy.obligations and policy.providers, deciding as f's policy.compat
+// says (checked when f was read).
 func policyEngine(f *config.File, h *host.Host) policy.Config {
+	compat, _ := policy.ParseCompat(f.Policy.Compat)
 	return policy.Config{
 		Environment: attrs.Environment{Host: h},
 		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations, Providers: f.Policy.Providers},
+		Compat:      compat,
 	}
 }
 

@@ -269,6 +269,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`policy.decision_api.object_setters: component reference "setter:urlmap": unknown kind "setter"; the kinds are actuator, obligation, environment, object, agent`},
 		},
 		{
+			name: "unknown compat",
+			yaml: "policy:\n  compat: arpoc\n",
+			want: []string{`policy.compat: "arpoc" is not arpoc-code (or empty, to decide as documented)`},
+		},
+		{
 			name: "obligation without a component",
 			yaml: "policy:\n  obligations:\n    obl_log: ''\n",
 			want: []string{"policy.obligations.obl_log: name the component that carries it out"},
