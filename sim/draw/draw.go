@@ -90,7 +90,7 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 	}
 	groupOf, groups := Groups(m)
 	d.groups = groups
-	d.lay = place(sizes, groupOf, groups, d.adjacency(), d.root())
+	d.lay = place(sizes, groupOf, groups, d.adjacency(), d.root(), d.labelWidths())
 
 	bw := bufio.NewWriter(w)
 	d.w = bw
@@ -168,6 +168,21 @@ func (d *drawing) adjacency() [][]int {
 		adj[v] = slices.Compact(adj[v])
 	}
 	return adj
+}
+
+// labelWidths returns the width of the widest label of the connections
+// between each two locations, the smaller id first.
+func (d *drawing) labelWidths() map[[2]int]float64 {
+	ws := map[[2]int]float64{}
+	for v := range d.m.Len() {
+		for _, a := range d.m.Out(v) {
+			if label := edgeLabel(a.Conn); label != "" {
+				pair := [2]int{min(a.From, a.To), max(a.From, a.To)}
+				ws[pair] = max(ws[pair], textWidth(label, labelSize, false))
+			}
+		}
+	}
+	return ws
 }
 
 // root returns the location the layout starts from: where most actors

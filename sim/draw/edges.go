@@ -76,8 +76,8 @@ func edgeLabel(c *model.Connection) string {
 	return strings.Join(parts, " | ")
 }
 
-// clauses returns a connection's clauses in the model language, one a line.
-func clauses(c *model.Connection) string {
+// Clauses returns a connection's clauses in the model language, one a line.
+func Clauses(c *model.Connection) string {
 	var lines []string
 	for _, comp := range c.Policies[model.Move] {
 		lines = append(lines, lang.Clause(model.Move, comp))
@@ -103,7 +103,7 @@ func (d *drawing) routes() []route {
 			switch {
 			case back == nil:
 				routes = append(routes, d.route(grid, a.From, a.To, 0, a.Conn))
-			case clauses(back) == clauses(a.Conn):
+			case Clauses(back) == Clauses(a.Conn):
 				if a.From < a.To {
 					r := d.route(grid, a.From, a.To, 0, a.Conn)
 					r.both = true
@@ -227,7 +227,7 @@ func (d *drawing) edges(routes []route) {
 		if r.both {
 			title = d.m.Locations()[r.from] + " ↔ " + d.m.Locations()[r.to]
 		}
-		if cl := clauses(r.conn); cl != "" {
+		if cl := Clauses(r.conn); cl != "" {
 			title += "\n" + cl
 		}
 		fmt.Fprintf(d.w, `<g><title>%s</title><path d="%s" fill="none" stroke="%s" stroke-width="1.3"`, esc(title), r.path(), col)
