@@ -22,7 +22,7 @@ func aclHost(t *testing.T) *host.Host {
 	dir := t.TempDir()
 	plugins := map[string]host.PluginConfig{}
 	for _, name := range []string{"acl-basics", "c-acl-basics", "rs-acl-basics"} {
-		plugins[name] = host.PluginConfig{Grants: host.Grants{Log: true, Clock: true}}
+		plugins[name] = host.PluginConfig{Grants: host.Grants{Log: true, Clock: true, Sink: host.SinkGrant{}}}
 		src, _ := wasmbuild.Reference(t, name)
 		b, err := os.ReadFile(src)
 		if err != nil {
