@@ -7,8 +7,6 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/dominikbraun/graph"
 )
 
 // ErrDuplicate is the error of declaring a name twice.
@@ -25,11 +23,10 @@ type Builder struct {
 	poss   []Possessible
 	actors []Actor
 	conns  []Connection
-	joined map[[2]string]bool // the ends of every connection added
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}, joined: map[[2]string]bool{}} }
+func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}} }
 
 // declare records name as kind, or returns an error wrapping ErrDuplicate.
 func (b *Builder) declare(name string, kind Kind) error {
@@ -100,12 +97,9 @@ func (b *Builder) AddActor(a Actor) error {
 }
 
 // AddConnection adds a connection. A second connection between the same
-// two locations in the same direction is an error.
+// two locations in the same direction is an error of Build, which finds
+// it once the connections are sorted, without a set of every pair.
 func (b *Builder) AddConnection(c Connection) error {
-	if b.joined[[2]string{c.From, c.To}] {
-		return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
-	}
-	b.joined[[2]string{c.From, c.To}] = true
 	b.conns = append(b.conns, c)
 	return nil
 }
@@ -237,12 +231,7 @@ func (m *Model) buildActors(kinds map[string]Kind) error {
 }
 
 func (m *Model) buildConnections(conns []Connection, kinds map[string]Kind) error {
-	m.g = graph.New(graph.StringHash, graph.Directed())
-	for _, l := range m.locs {
-		if err := m.g.AddVertex(l); err != nil {
-			return err
-		}
-	}
+	store := make([]Connection, len(conns)) // one allocation for all
 	m.conns = make([]*Connection, len(conns))
 	for i, c := range conns {
 		for _, end := range []string{c.From, c.To} {
@@ -262,15 +251,19 @@ func (m *Model) buildConnections(conns []Connection, kinds map[string]Kind) erro
 		if c.Policies, err = m.buildPolicies(c.Policies, kinds); err != nil {
 			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, err)
 		}
-		m.conns[i] = &c
-		if err := m.g.AddEdge(c.From, c.To, graph.EdgeData(m.conns[i])); err != nil {
-			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, err)
-		}
+		store[i] = c
+		m.conns[i] = &store[i]
 	}
 	slices.SortFunc(m.conns, func(x, y *Connection) int {
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
 	})
-	return m.index()
+	for i := 1; i < len(m.conns); i++ {
+		if c, d := m.conns[i-1], m.conns[i]; c.From == d.From && c.To == d.To {
+			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
+		}
+	}
+	m.index()
+	return nil
 }
 
 // buildPolicies returns a checked copy of ps with the restrictions sorted
