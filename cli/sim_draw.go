@@ -116,18 +116,22 @@ tables of the actors and of the possessibles with their policies, come with it.
 --trace and --tick show a moment of a run: where the actors are and what they hold
 after tick N of a trace written by sim run --trace. --plan highlights a plan: a
 JSON array of location names, in the order the plan visits them, each reachable
-from the one before by a connection (["street", "lobby", "office"]).`,
+from the one before by a connection (["street", "lobby", "office"]); or a witness
+plan of sim/plan, or the output of sim paths --actor X --goal G --output json,
+whose shortest plan is drawn with a table of its steps.`,
 		Example: `  gatehouse sim draw examples/office.model -o office.svg
   gatehouse sim run examples/datacentre.model --ticks 20 --trace trace.jsonl > /dev/null
   gatehouse sim draw examples/datacentre.model --trace trace.jsonl --tick 10 -o datacentre.svg
-  echo '["street", "reception", "open plan", "manager office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg`,
+  echo '["street", "reception", "open plan", "manager office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg
+  gatehouse sim paths examples/office.model --actor mallory --goal payroll --output json > plans.json
+  gatehouse sim draw examples/office.model --plan plans.json -o mallory.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimDraw,
 	}
 	f := cmd.Flags()
 	f.String("trace", "", "show the run of this trace (JSON lines from sim run --trace) at --tick")
 	f.Int64("tick", 0, "the tick of --trace to show: its state after that tick's steps")
-	f.String("plan", "", "highlight the plan in this file (- for standard input): a JSON array of location names")
+	f.String("plan", "", "highlight the plan in this file (- for standard input): a JSON array of location names, or witnesses of sim paths --goal")
 	f.String("title", "", "a title above the picture (default: the model file's name)")
 	addOutFlag(cmd)
 	return cmd

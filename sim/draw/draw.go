@@ -26,9 +26,9 @@ const MaxLocations = 2000
 type Options struct {
 	// State is the moment of a run to show; nil shows the start.
 	State *State
-	// Plan is the locations of a plan, in order, drawn as a highlighted
-	// path with numbered steps.
-	Plan []int
+	// Plan is drawn as a highlighted path with its visits numbered, and a
+	// witness's steps as a table; nil draws none.
+	Plan *Plan
 	// Title is written above the drawing; empty writes none.
 	Title string
 }
@@ -75,7 +75,10 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 	if st == nil {
 		st = Start(m)
 	}
-	d := &drawing{m: m, st: st, plan: o.Plan}
+	d := &drawing{m: m, st: st, witness: o.Plan}
+	if o.Plan != nil {
+		d.plan = o.Plan.Path
+	}
 	d.lines = d.nodeLines()
 	sizes := make([]rect, m.Len())
 	for v, lines := range d.lines {
@@ -99,13 +102,14 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 }
 
 type drawing struct {
-	m      *model.Model
-	st     *State
-	plan   []int
-	lines  [][]textLine
-	groups []Group
-	lay    *layout
-	w      *bufio.Writer
+	m       *model.Model
+	st      *State
+	plan    []int // the plan's path
+	witness *Plan
+	lines   [][]textLine
+	groups  []Group
+	lay     *layout
+	w       *bufio.Writer
 }
 
 // goals returns, for each location and each possessible, the actors that

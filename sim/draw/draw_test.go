@@ -3,6 +3,7 @@ package draw
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/plan"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -61,7 +63,16 @@ func TestSVGGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := ReadPlan(office, strings.NewReader(`["street", "reception", "open plan", "manager office"]`))
+	prob, err := plan.ForActor(office, "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := plan.Find(office, prob, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	witness, _ := json.Marshal(w)
+	mallory, err := ReadPlan(office, bytes.NewReader(witness))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +82,7 @@ func TestSVGGolden(t *testing.T) {
 		o    Options
 	}{
 		{"office", office, Options{Title: "office"}},
-		{"office-plan", office, Options{Plan: plan}},
+		{"office-plan", office, Options{Plan: mallory}},
 		{"datacentre-tick", dc, Options{Title: "datacentre at tick 12", State: state}},
 		{"campus", parseFile(t, "../../examples/campus.model"), Options{Title: "campus"}},
 	}
