@@ -66,7 +66,9 @@ const (
 var actorColours = []string{"#7c3aed", "#db2777", "#0891b2", "#65a30d", "#ea580c", "#4f46e5", "#be123c", "#0d9488"}
 
 // SVG writes a picture of m as SVG. The same model and options give the
-// same bytes.
+// same bytes. Each location is a group of class "location" with its name
+// in data-location, and each connection (or pair drawn as one) a group of
+// class "connection" with data-from and data-to, for scripts and tests.
 func SVG(w io.Writer, m *model.Model, o Options) error {
 	if m.Len() > MaxLocations {
 		return fmt.Errorf("draw: %d locations are too many to draw (at most %d)", m.Len(), MaxLocations)
@@ -284,8 +286,9 @@ func (d *drawing) nodes() {
 		if len(goalLocs[v]) > 0 {
 			stroke, sw = colGoal, "2.5"
 		}
-		fmt.Fprintf(d.w, `<g><title>%s</title><rect x="%s" y="%s" width="%s" height="%s" rx="5" fill="#fff" stroke="%s" stroke-width="%s"/>`+"\n",
-			esc(d.m.Locations()[v]), f(r.x), f(r.y), f(r.w), f(r.h), stroke, sw)
+		name := esc(d.m.Locations()[v])
+		fmt.Fprintf(d.w, `<g class="location" data-location="%s"><title>%s</title><rect x="%s" y="%s" width="%s" height="%s" rx="5" fill="#fff" stroke="%s" stroke-width="%s"/>`+"\n",
+			name, name, f(r.x), f(r.y), f(r.w), f(r.h), stroke, sw)
 		for i, l := range d.lines[v] {
 			base := r.y + nodePadY + float64(i)*lineHeight + 12
 			if i == 0 {

@@ -230,7 +230,8 @@ func (d *drawing) edges(routes []route) {
 		if cl := Clauses(r.conn); cl != "" {
 			title += "\n" + cl
 		}
-		fmt.Fprintf(d.w, `<g><title>%s</title><path d="%s" fill="none" stroke="%s" stroke-width="1.3"`, esc(title), r.path(), col)
+		fmt.Fprintf(d.w, `<g class="connection" data-from="%s" data-to="%s"><title>%s</title><path d="%s" fill="none" stroke="%s" stroke-width="1.3"`,
+			esc(d.m.Locations()[r.from]), esc(d.m.Locations()[r.to]), esc(title), r.path(), col)
 		if dash != "" {
 			fmt.Fprintf(d.w, ` stroke-dasharray="%s"`, dash)
 		}
