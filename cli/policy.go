@@ -16,7 +16,7 @@ import (
 func newPolicyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Check, evaluate and test access-control policies",
+		Short: "Check, evaluate, test and apply access-control policies",
 		Long: `Access-control policies are ARPOC-compatible entity files: policy sets,
 policies and rules whose Target and Condition expressions test attributes of
 the subject, the object, the environment and the access. docs/policy-language.md
@@ -27,7 +27,7 @@ describes them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPolicyCheckCommand(), newPolicyEvalCommand(), newPolicyTestCommand())
+	cmd.AddCommand(newPolicyCheckCommand(), newPolicyEvalCommand(), newPolicyTestCommand(), newPolicyApplyCommand())
 	return cmd
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/gatehouse/gatehouse/sim/dot"
 	"github.com/gatehouse/gatehouse/sim/draw"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
-	"github.com/gatehouse/gatehouse/sim/lang"
 )
 
 func newSimFuzzCommand() *cobra.Command {
@@ -53,12 +52,10 @@ func runSimFuzz(cmd *cobra.Command, _ []string) error {
 	o.Seed, _ = f.GetUint64("seed")
 	o.Exotic, _ = f.GetBool("exotic")
 	o.Reachable, _ = f.GetBool("reachable")
-	m, err := fuzz.Generate(o)
-	if err != nil {
+	if err := o.Check(); err != nil {
 		return usage("%v", err)
 	}
-	_, err = cmd.OutOrStdout().Write(lang.Format(m))
-	return err
+	return fuzz.Write(cmd.OutOrStdout(), o)
 }
 
 func newSimDotCommand() *cobra.Command {
