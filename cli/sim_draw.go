@@ -129,7 +129,7 @@ whose shortest plan is drawn with a table of its steps.`,
 	f.String("trace", "", "show the run of this trace (JSON lines from sim run --trace) at --tick")
 	f.Int64("tick", 0, "the tick of --trace to show: its state after that tick's steps")
 	f.String("plan", "", "highlight the plan in this file (- for standard input): a JSON array of location names, or witnesses of sim paths --goal")
-	f.String("title", "", "a title above the picture (default: the model file's name)")
+	f.String("title", "", "a title above the picture (default: the model file's name, none for standard input)")
 	addOutFlag(cmd)
 	return cmd
 }
@@ -139,11 +139,17 @@ func runSimDraw(cmd *cobra.Command, args []string) error {
 	if f.Changed("tick") && !f.Changed("trace") {
 		return usage("--tick needs --trace")
 	}
+	if plan, _ := f.GetString("plan"); plan == "-" && args[0] == "-" {
+		return usage("--plan -: standard input holds the model already")
+	}
 	m, err := loadModel(cmd, args[0])
 	if err != nil {
 		return err
 	}
 	o := draw.Options{Title: args[0]}
+	if args[0] == "-" {
+		o.Title = ""
+	}
 	if f.Changed("title") {
 		o.Title, _ = f.GetString("title")
 	}

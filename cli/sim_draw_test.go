@@ -66,6 +66,7 @@ func TestSimDraw(t *testing.T) {
 	} {
 		run(t, "", append([]string{"sim", "draw", office}, c.args...)...).check(t, cli.ExitUsage, c.want)
 	}
+	run(t, "", "sim", "draw", "-", "--plan", "-").check(t, cli.ExitUsage, "--plan -: standard input holds the model already")
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a failed sim draw -o left a file")
 	}
