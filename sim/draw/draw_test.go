@@ -216,6 +216,25 @@ func TestSVGTwoWayOnce(t *testing.T) {
 	}
 }
 
+// TestSVGSmall draws models with no location, and with locations but no
+// connection.
+func TestSVGSmall(t *testing.T) {
+	for _, src := range []string{"", "locations { a; b; c; }"} {
+		m, err := lang.Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := SVG(&b, m, Options{}); err != nil {
+			t.Fatalf("SVG(%q): %v", src, err)
+		}
+		wellFormed(t, b.Bytes())
+		if got, want := strings.Count(b.String(), `class="location"`), m.Len(); got != want {
+			t.Errorf("SVG(%q) draws %d locations, want %d", src, got, want)
+		}
+	}
+}
+
 func TestSVGTooMany(t *testing.T) {
 	b := model.NewBuilder()
 	for i := range MaxLocations + 1 {

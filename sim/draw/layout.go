@@ -62,6 +62,9 @@ type layout struct {
 func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, labelW map[[2]int]float64) *layout {
 	n := len(sizes)
 	lay := &layout{nodes: slices.Clone(sizes), zones: make([]rect, len(groups))}
+	if n == 0 {
+		return lay
+	}
 	dist := bfs(n, func(v int) []int { return adj[v] }, []int{root})
 	zones := make([][]int, len(groups))
 	for z, g := range groups {
