@@ -209,8 +209,17 @@ func (d *drawing) root() int {
 // f formats a coordinate.
 func f(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
 
-// esc escapes text for SVG.
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes text for SVG. Invalid UTF-8 and the control characters XML
+// forbids become U+FFFD.
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return html.EscapeString(s)
+}
 
 const (
 	margin  = 20.0

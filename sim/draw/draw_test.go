@@ -165,6 +165,13 @@ connections { hall <-> "<b>&amp;" { "key <A>": m }  "say \"hi\"" -> "it's" { *: 
 	if err := SVG(&b, m, Options{Title: "<title>"}); err != nil {
 		t.Fatal(err)
 	}
+	var bad bytes.Buffer
+	if err := SVG(&bad, m, Options{Title: "a\x01b\xffc"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(t, bad.Bytes())[0]; got != "a\uFFFDb\uFFFDc" {
+		t.Errorf("title %q, want a\uFFFDb\uFFFDc", got)
+	}
 	got := texts(t, b.Bytes())
 	for _, want := range []string{"<title>", "<b>&amp;", `say "hi"`, "it's", "key <A>", "e&e", "goal of e&e", "<b>&amp; ↔ hall\n\"key <A>\": m (0%, 1)"} {
 		if !slices.Contains(got, want) {
@@ -291,4 +298,28 @@ connections { street <-> park { *: m } street <-> hq.lobby { *: m } hq.lobby <->
 	if !slices.Equal(got, want) {
 		t.Errorf("groups = %q, want %q", got, want)
 	}
+}
+
+// FuzzSVG draws any model that parses: the drawing never fails or panics
+// and is well-formed XML.
+func FuzzSVG(f *testing.F) {
+	for _, name := range []string{"office", "datacentre", "social"} {
+		src, err := os.ReadFile("../../examples/" + name + ".model")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Add([]byte(`locations { "a.b"; ".c"; "d."; "e..f"; } connections { "a.b" <-> ".c" { } "d." -> "e..f" { *: m (100%, 1) } }`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		m, err := lang.Parse(src)
+		if err != nil || m.Len() > 200 {
+			return
+		}
+		var b bytes.Buffer
+		if err := SVG(&b, m, Options{Title: string(src[:min(len(src), 20)])}); err != nil {
+			t.Fatal(err)
+		}
+		wellFormed(t, b.Bytes())
+	})
 }
