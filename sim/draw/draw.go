@@ -246,7 +246,7 @@ func (d *drawing) write(title string) {
 	d.legend(margin, top)
 	d.w.WriteString(`<g transform="translate(` + f(margin+(width-2*margin-d.lay.width)/2) + "," + f(graphTop) + `)">` + "\n")
 	routes := d.routes()
-	d.zones()
+	d.groupBoxes()
 	d.planPath(routes)
 	d.edges(routes)
 	d.nodes()
@@ -268,9 +268,9 @@ var defs = func() string {
 	return b.String()
 }()
 
-// zones draws the box of each group that has one, with its label.
-func (d *drawing) zones() {
-	for i, z := range d.lay.zones {
+// groupBoxes draws the box of each group that has one, with its label.
+func (d *drawing) groupBoxes() {
+	for i, z := range d.lay.groups {
 		if z.w == 0 {
 			continue
 		}
@@ -282,7 +282,7 @@ func (d *drawing) zones() {
 		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="%s" height="%s" rx="10" fill="%s" stroke="%s"%s/>`+"\n",
 			f(z.x), f(z.y), f(z.w), f(z.h), colZone, colZoneRim, dash)
 		if label != "" {
-			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-weight="bold" fill="#475569">%s</text>`+"\n", f(z.x+zonePad), f(z.y+zonePad+10), esc(label))
+			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-weight="bold" fill="#475569">%s</text>`+"\n", f(z.x+groupPad), f(z.y+groupPad+10), esc(label))
 		}
 	}
 }
