@@ -21,7 +21,7 @@ type route struct {
 	both      bool
 	p0, c, p1 point
 	conn      *model.Connection
-	side      float64 // +1 or -1: the side of the line its label goes, 0 centred
+	beside    bool // one of two lines side by side: its label goes on its right
 }
 
 // edgeKind returns the marker and dash of a connection: who may pass.
@@ -85,6 +85,16 @@ func Clauses(c *model.Connection) string {
 	return strings.Join(lines, "\n")
 }
 
+// Reverse returns the connection back along arc a, if m has one.
+func Reverse(m *model.Model, a model.Arc) (model.Arc, bool) {
+	for _, b := range m.Out(a.To) {
+		if b.To == a.From {
+			return b, true
+		}
+	}
+	return model.Arc{}, false
+}
+
 // routes returns how every connection is drawn: two connections between
 // the same locations with the same clauses as one line with two
 // arrowheads, with different clauses as two lines side by side.
@@ -94,16 +104,11 @@ func (d *drawing) routes() []route {
 	var routes []route
 	for v := range m.Len() {
 		for _, a := range m.Out(v) {
-			back := (*model.Connection)(nil)
-			for _, b := range m.Out(a.To) {
-				if b.To == a.From {
-					back = b.Conn
-				}
-			}
+			back, ok := Reverse(m, a)
 			switch {
-			case back == nil:
+			case !ok:
 				routes = append(routes, d.route(grid, a.From, a.To, 0, a.Conn))
-			case Clauses(back) == Clauses(a.Conn):
+			case Clauses(back.Conn) == Clauses(a.Conn):
 				if a.From < a.To {
 					r := d.route(grid, a.From, a.To, 0, a.Conn)
 					r.both = true
@@ -111,7 +116,7 @@ func (d *drawing) routes() []route {
 				}
 			default:
 				r := d.route(grid, a.From, a.To, 3.5, a.Conn)
-				r.side = 1
+				r.beside = true
 				routes = append(routes, r)
 			}
 		}
@@ -260,7 +265,7 @@ func labelBox(r route, label string, taken []rect) rect {
 	var first rect
 	for i, t := range labelTs {
 		p := bezier(r.p0, r.c, r.p1, t)
-		if r.side != 0 {
+		if r.beside {
 			dx, dy := r.p1.x-r.p0.x, r.p1.y-r.p0.y
 			l := math.Max(math.Hypot(dx, dy), 1)
 			nx, ny := -dy/l, dx/l
