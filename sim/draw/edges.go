@@ -287,7 +287,7 @@ func (r rect) overlaps(o rect) bool {
 }
 
 // planPath draws the plan as a broad band along its connections, under
-// them, and numbers its steps at the locations.
+// them.
 func (d *drawing) planPath(routes []route) {
 	if len(d.plan) == 0 {
 		return
@@ -303,7 +303,7 @@ func (d *drawing) planPath(routes []route) {
 	}
 }
 
-// planSteps numbers the plan's steps at its locations.
+// planSteps numbers the plan's visits at its locations, the start 1.
 func (d *drawing) planSteps() {
 	steps := map[int][]string{}
 	var order []int
