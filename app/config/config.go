@@ -56,6 +56,18 @@ type File struct {
 	// Telemetry configures tracing (README.md, "Observability"). Default:
 	// off.
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	// UI is the web console at /ui/ (docs/console.md). Default: off.
+	UI UI `yaml:"ui"`
+}
+
+// UI is the web console served at /ui/.
+type UI struct {
+	// Enabled serves the console.
+	Enabled bool `yaml:"enabled"`
+	// TokenFile holds the console's admin tokens, one a line; with one,
+	// the console asks for a login. A listener other than loopback needs
+	// one.
+	TokenFile string `yaml:"token_file"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
