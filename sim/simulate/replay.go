@@ -23,10 +23,11 @@ func (idle) Act(context.Context, Observation) (Action, error) {
 // the tick, with the step's risk, time and log rules; a step recorded ok
 // was possible when played, one recorded impossible was not, and one that
 // failed by chance had a risk. visit, when set, is called at the end of
-// each tick that has steps, with the state then. Replay returns the state
+// each tick that has steps, with the state then; an error it returns stops
+// the replay with that error. Replay returns the state
 // at the end, after the last step's tick; errors name the step, counted
 // from 1.
-func Replay(ctx context.Context, m *model.Model, steps []Step, visit func(*Result)) (*Result, error) {
+func Replay(ctx context.Context, m *model.Model, steps []Step, visit func(*Result) error) (*Result, error) {
 	r := &run{m: m, ctx: ctx, cfg: Config{Agent: func(string) (Agent, error) { return idle{}, nil }}}
 	if err := r.start(); err != nil {
 		return nil, err
@@ -72,7 +73,9 @@ func Replay(ctx context.Context, m *model.Model, steps []Step, visit func(*Resul
 			}
 		}
 		if visit != nil {
-			visit(r.result(ReasonTicks))
+			if err := visit(r.result(ReasonTicks)); err != nil {
+				return nil, err
+			}
 		}
 		i = j
 	}

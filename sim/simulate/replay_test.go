@@ -36,7 +36,7 @@ func TestReplayGivesTheRunsEnd(t *testing.T) {
 			t.Fatalf("seed %d: header %+v, %d steps; want version 1, %d steps", seed, h, len(steps), res.Steps)
 		}
 		ticks := 0
-		got, err := simulate.Replay(context.Background(), m, steps, func(*simulate.Result) { ticks++ })
+		got, err := simulate.Replay(context.Background(), m, steps, func(*simulate.Result) error { ticks++; return nil })
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
