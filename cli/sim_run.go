@@ -23,7 +23,7 @@ chooses among the actions its holdings and roles allow, risks are drawn from a
 random source seeded with --seed, and the run ends when every actor with goals has
 met them or after --ticks ticks. The same seed gives the same run.
 
-Agents are built in (random, shortest) or agent components of plugins in --plugins
+Agents are built in (random, shortest, planner) or agent components of plugins in --plugins
 (default: the configured plugin folder), named NAME, or PLUGIN/NAME when several
 plugins provide the name (docs/plugins.md, "Naming a component"). Every actor gets
 the shortest agent unless --agent says otherwise; --agent '*=random' changes the
@@ -34,7 +34,8 @@ sim replay reads the trace.`,
 		Example: `  gatehouse sim run examples/office.model --seed 7
   gatehouse sim run examples/office.model --agent mallory=random --trace trace.jsonl --log log.jsonl
   gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=basics/greedy --conflicts priority:gus
-  gatehouse sim run examples/social.model --ticks 50 --output json`,
+  gatehouse sim run examples/social.model --ticks 50 --output json
+  gatehouse sim run examples/datacentre.model --agent '*=planner' --ticks 300`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimRun,
 	}
