@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/pap"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -22,6 +23,7 @@ func (a *App) routes() *echo.Echo {
 	e := server.New(a.host, a.reg, a.logger)
 	e.Use(a.tel.Middleware())
 	decisionapi.Register(e, a.decisions.apiOptions())
+	pap.Register(e, a.decisions.adminOptions())
 	if a.proxy != nil {
 		mountProxy(e, a.proxy)
 	}

@@ -36,6 +36,21 @@ var shellDocs = []shellDoc{
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
 	{doc: "docs/model-language.md"},
 	{doc: "docs/openc2.md"},
+	{doc: "docs/policy-admin.md", config: "etc/gatehouse/gatehouse.yaml",
+		files: map[string]string{
+			"etc/gatehouse/gatehouse.yaml": `listen: 127.0.0.1:8080
+plugins_dir: plugins
+store: data/gatehouse.db
+policy:
+  entities: [etc/gatehouse/admin.json, var/lib/gatehouse/acl]
+  admin: {enabled: true, dir: var/lib/gatehouse/acl, token_file: etc/gatehouse/policy-admin.tokens, policy_set: com.example.policysets.admin}
+`,
+			"etc/gatehouse/policy-admin.tokens": "ann a-token-of-the-docs\nbob another-token-of-the-docs\n"},
+		sections: map[string][2]string{
+			"etc/gatehouse/admin.json":                           {"docs/policy-admin.md", "### The administration's policy set"},
+			"var/lib/gatehouse/acl/web.json":                     {"docs/policy-admin.md", "### The web service's entities"},
+			"var/lib/gatehouse/acl/com.example.rules.staff.json": {"docs/policy-admin.md", "## Entities and files"}},
+		replace: []string{"/etc/gatehouse/", "etc/gatehouse/", "/var/lib/gatehouse/", "var/lib/gatehouse/"}},
 	{doc: "docs/plugins.md", kitExamples: map[string]string{
 		"hello.c": "abi/pdk/c/README.md", "src/lib.rs": "abi/pdk/rust/README.md",
 		"main.zig": "abi/pdk/zig/README.md", "hello.ts": "abi/pdk/assemblyscript/README.md"}},
@@ -71,6 +86,10 @@ type shellDoc struct {
 	// folder, each the example of a kit's README (its block under
 	// "## Example").
 	kitExamples map[string]string
+	// sections are files of the reader's own, by path from the work
+	// folder, each the first block of a document after a heading: the
+	// document and the heading.
+	sections map[string][2]string
 }
 
 // TestDocShellBlocks runs the shell blocks of each document, in order, each
@@ -110,6 +129,9 @@ func TestDocShellBlocks(t *testing.T) {
 			}
 			for name, readme := range sd.kitExamples {
 				files[name] = doctest.Section(t, readme, "## Example").Text
+			}
+			for name, sec := range sd.sections {
+				files[name] = doctest.Section(t, sec[0], sec[1]).Text
 			}
 			for name, text := range files {
 				if err := os.MkdirAll(filepath.Join(w.dir, filepath.Dir(name)), 0o755); err != nil {

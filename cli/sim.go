@@ -35,7 +35,7 @@ is given.`,
 	}
 	cmd.PersistentFlags().Bool("no-progress", false, "show no progress bar")
 	cmd.AddCommand(newSimCheckCommand(), newSimPathsCommand(), newSimAnalyzeCommand(), newSimRunCommand(),
-		newSimFuzzCommand(), newSimDotCommand(), newSimReplayCommand())
+		newSimFuzzCommand(), newSimDotCommand(), newSimDrawCommand(), newSimReplayCommand())
 	return cmd
 }
 

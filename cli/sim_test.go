@@ -85,7 +85,12 @@ func TestSimPaths(t *testing.T) {
 	r.check(t, cli.ExitFinding, "no path from vault to hall")
 	r = run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--all", "--output", "json")
 	r.check(t, cli.ExitOK)
-	assertJSON(t, r.stdout, `{"paths": [["hall", "office", "vault"]], "count": 1, "limited": false}`)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("--all --output json wrote %d lines, want a path and the count:\n%s", len(lines), r.stdout)
+	}
+	assertJSON(t, lines[0], `{"path": ["hall", "office", "vault"], "steps": 2}`)
+	assertJSON(t, lines[1], `{"count": 1, "limited": false, "max_depth": 6}`)
 	r = run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--all", "--max-depth", "1")
 	r.check(t, cli.ExitFinding)
 	run(t, "", "sim", "paths", file, "--from", "hall", "--to", "roof").check(t, cli.ExitUsage, `--to: no location "roof"`)

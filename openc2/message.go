@@ -1,6 +1,11 @@
 package openc2
 
-import "github.com/gatehouse/gatehouse/openc2/internal/jsonform"
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
+)
 
 // ContentType is the media type of an OpenC2 message in the default JSON
 // serialization (HTTPS transfer v1.1 section 3.3.1).
@@ -271,4 +276,22 @@ func (e *encoder) headers(h *Headers) {
 		e.Strs(&path{Up: p, Name: "to"}, h.To)
 	}
 	e.End(start)
+}
+
+// PeekRequestID returns headers.request_id of data, a message that may not
+// decode as a whole, when it is JSON whose headers hold one that is valid
+// text; else "". A transfer answers a malformed command with it, so that the
+// producer can tell which command was refused.
+func PeekRequestID(data []byte) string {
+	var m struct {
+		Headers struct {
+			RequestID string `json:"request_id"`
+		} `json:"headers"`
+	}
+	_ = json.Unmarshal(data, &m) // what it could read is enough
+	id := m.Headers.RequestID
+	if id == "" || !utf8.Valid(data) || !ValidString(id) {
+		return "" // encoding/json would have replaced bytes of it
+	}
+	return id
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
+	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -122,6 +123,29 @@ type Policy struct {
 	// DecisionAPI configures POST /v1/decide and the other routes of the
 	// decision API.
 	DecisionAPI DecisionAPI `yaml:"decision_api"`
+	// Compat is "arpoc-code" to decide as ARPOC's code does where it
+	// departs from its documentation (a DENY rule whose condition is
+	// false denies; see policy.ParseCompat). Default: "", as documented.
+	Compat string `yaml:"compat"`
+	// Admin configures the policy administration: changes of entities
+	// over HTTP. Default: off.
+	Admin Admin `yaml:"admin"`
+}
+
+// Admin configures the policy administration point (docs/policy-admin.md):
+// PUT and DELETE /v1/policy/entities/ID and POST /v1/policy/check.
+type Admin struct {
+	// Enabled turns the routes on. Default false: they answer 503.
+	Enabled bool `yaml:"enabled"`
+	// Dir is the folder the administration writes, one of the folders of
+	// Policy.Entities. Required when enabled.
+	Dir string `yaml:"dir"`
+	// TokenFile is a file of bearer tokens, one a line after the name of
+	// its subject: "NAME TOKEN". Required when enabled.
+	TokenFile string `yaml:"token_file"`
+	// PolicySet is the policy set, among the entities, that authorizes
+	// each change. Required when enabled.
+	PolicySet string `yaml:"policy_set"`
 }
 
 // DecisionAPI configures the decision API (docs/decision-api.md).
@@ -413,6 +437,9 @@ func (f *File) validate() error {
 			return fmt.Errorf("policy.obligations.%s: %w", name, err)
 		}
 	}
+	if _, err := policy.ParseCompat(f.Policy.Compat); err != nil {
+		return fmt.Errorf("policy.compat: %w", err)
+	}
 	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
 		return err
 	}
@@ -426,6 +453,9 @@ func (f *File) validate() error {
 		if err := proxy.CheckObjectSetter(f.Policy.DecisionAPI.ObjectSetters[ref]); err != nil {
 			return fmt.Errorf("policy.decision_api.object_setters.%s.%w", ref, err)
 		}
+	}
+	if err := f.Policy.validateAdmin(); err != nil {
+		return err
 	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
@@ -444,6 +474,24 @@ func (f *File) validate() error {
 		if err := f.Plugins[name].Validate(); err != nil {
 			return prefixErrors("plugins."+name+".", err)
 		}
+	}
+	return nil
+}
+
+// validateAdmin checks policy.admin: when enabled, its keys are set and
+// its folder is one of policy.entities.
+func (p *Policy) validateAdmin() error {
+	a := p.Admin
+	if !a.Enabled {
+		return nil
+	}
+	for _, k := range []struct{ key, value string }{{"dir", a.Dir}, {"token_file", a.TokenFile}, {"policy_set", a.PolicySet}} {
+		if k.value == "" {
+			return fmt.Errorf("policy.admin.%s is required when policy.admin.enabled is true", k.key)
+		}
+	}
+	if !slices.ContainsFunc(p.Entities, func(e string) bool { return filepath.Clean(e) == filepath.Clean(a.Dir) }) {
+		return fmt.Errorf("policy.admin.dir %q is not one of policy.entities: the entities it writes would not be loaded", a.Dir)
 	}
 	return nil
 }

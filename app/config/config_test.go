@@ -170,7 +170,7 @@ policy:
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Host() =\n%+v\nwant\n%+v", got, want)
 	}
-	if fw != wantPlugins["firewall"] || ti != wantPlugins["threatintel"] || len(f.Plugins) != 2 {
+	if !reflect.DeepEqual(fw, wantPlugins["firewall"]) || !reflect.DeepEqual(ti, wantPlugins["threatintel"]) || len(f.Plugins) != 2 {
 		t.Errorf("plugins = %+v, %+v, want %+v", fw, ti, wantPlugins)
 	}
 
@@ -269,6 +269,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`policy.decision_api.object_setters: component reference "setter:urlmap": unknown kind "setter"; the kinds are actuator, obligation, environment, object, agent`},
 		},
 		{
+			name: "unknown compat",
+			yaml: "policy:\n  compat: arpoc\n",
+			want: []string{`policy.compat: "arpoc" is not arpoc-code (or empty, to decide as documented)`},
+		},
+		{
 			name: "obligation without a component",
 			yaml: "policy:\n  obligations:\n    obl_log: ''\n",
 			want: []string{"policy.obligations.obl_log: name the component that carries it out"},
@@ -322,6 +327,16 @@ func TestParseErrors(t *testing.T) {
 			name: "decision api object setter priority not an integer",
 			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      urlmap: {priority: high}\n",
 			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
+		},
+		{
+			name: "policy admin without its token file",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: acl, policy_set: admins}\n",
+			want: []string{"policy.admin.token_file is required when policy.admin.enabled is true"},
+		},
+		{
+			name: "policy admin folder not among the entities",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: other, token_file: t, policy_set: admins}\n",
+			want: []string{`policy.admin.dir "other" is not one of policy.entities`},
 		},
 		{
 			name: "openc2 authorization without entities",

@@ -33,7 +33,6 @@ package https
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,7 +40,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -299,19 +297,13 @@ func (t *transfer) authorize(ctx context.Context, req *http.Request, msg *openc2
 var bearerChallenge = []string{`Bearer realm="openc2"`}
 
 // headersOf returns a message holding only the request_id of a body that
-// does not decode, when its headers can be read: HTTPS transfer v1.1
-// section 3.3.3 asks that a response carry the command's request_id
-// whenever it can be read. It returns nil otherwise.
+// does not decode, when its headers can be read (openc2.PeekRequestID):
+// HTTPS transfer v1.1 section 3.3.3 asks that a response carry the
+// command's request_id whenever it can be read. It returns nil otherwise.
 func headersOf(body []byte) *openc2.Message {
-	var m struct {
-		Headers struct {
-			RequestID string `json:"request_id"`
-		} `json:"headers"`
-	}
-	_ = json.Unmarshal(body, &m) // what it could read is enough
-	id := m.Headers.RequestID
-	if id == "" || !utf8.Valid(body) || !openc2.ValidString(id) {
-		return nil // encoding/json would have replaced bytes of it
+	id := openc2.PeekRequestID(body)
+	if id == "" {
+		return nil
 	}
 	return &openc2.Message{Headers: &openc2.Headers{RequestID: id}}
 }
