@@ -126,6 +126,10 @@ func TestSimPlans(t *testing.T) {
 		t.Errorf("fastest plan = %+v", p)
 	}
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--from", "vault").check(t, cli.ExitOK)
+	locked := writeModel(t, strings.Replace(building, "*: m (50%, 4)", "", 1))
+	run(t, "", "sim", "paths", locked, "--from", "hall", "--to", "vault", "--actor", "eve").check(t, cli.ExitFinding,
+		`no path from hall to vault for eve with what it holds at the start (--goal "vault" plans to pick up what it needs)`)
+	run(t, "", "sim", "paths", locked, "--actor", "eve", "--goal", "vault").check(t, cli.ExitOK)
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "hall", "--from", "vault").check(t, cli.ExitFinding, "eve has no plan to meet hall")
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--max-states", "1").check(t, cli.ExitFinding, "within --max-states 1")
 	run(t, "", "sim", "paths", file, "--goal", "vault").check(t, cli.ExitUsage, "--goal needs --actor")
