@@ -394,6 +394,17 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`plugins.p.grants.http.hosts[1]: host "http://x/"`},
 		},
 		{
+			name: "bad sinks",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        audit: {file: {path: audit.log}}\n        sys: {syslog: {network: tcp}, smtp: {addr: x}}\n",
+			want: []string{`plugins.p.grants.sink.audit.file.path: "audit.log" is not an absolute path`, `plugins.p.grants.sink.sys.syslog.network: "tcp" is neither unix nor udp`,
+				"plugins.p.grants.sink.sys: give exactly one of file, syslog and smtp, not 2"},
+		},
+		{
+			name: "unknown sink key",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        mail: {smtp: {addr: 'localhost:25', from: a@example.com, to: [a@example.com], retries: 3}}\n",
+			want: []string{`line 5: unknown key "retries"`},
+		},
+		{
 			name: "relative exec program",
 			yaml: "plugins:\n  p:\n    grants:\n      exec:\n        programs: [bin/nft]\n        timeout: -1s\n",
 			want: []string{`plugins.p.grants.exec.programs[0]: "bin/nft"`, "; plugins.p.grants.exec.timeout: -1s is negative"},
