@@ -42,7 +42,8 @@ const screenshotDir = "GATEHOUSE_SCREENSHOTS"
 // plugin folder after a plugin is dropped into it and finds it on the
 // plugins page, and opens the plugin's page. No page writes an error to
 // the console: a script the Content-Security-Policy blocked, or an
-// exception, would. It saves a screenshot of each page.
+// exception, would. It finds the command on the OpenC2 page, and not
+// among the failed ones. It saves a screenshot of each page.
 func TestServeConsoleBrowser(t *testing.T) {
 	chromium := needChromium(t)
 	fx := newFixture(t)
@@ -150,6 +151,13 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the plugin's page shows no capabilities granted:\n%s", got)
 	}
 	screenshot("plugin")
+
+	step("the OpenC2 page", chromedp.Click(`a[href="/ui/openc2"]`), chromedp.WaitVisible("#status"))
+	if got := text("main"); !strings.Contains(got, "query features") {
+		t.Errorf("the OpenC2 page does not show the query sent:\n%s", got)
+	}
+	screenshot("openc2")
+	step("filter the failed", chromedp.SendKeys("#status", "failed"), chromedp.Submit("#status"), chromedp.WaitVisible(".empty"))
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -76,6 +76,7 @@ func Register(e *echo.Echo, o Options) {
 	in.GET("/events", c.events)
 	in.GET("/plugins", c.plugins)
 	in.GET("/plugins/:file", c.plugin)
+	in.GET("/openc2", c.commands)
 	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
 	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
 }
@@ -236,11 +237,16 @@ type page struct {
 
 // show renders page name for the request's session.
 func (c *console) show(ctx echo.Context, name string, p page) error {
+	return c.showStatus(ctx, http.StatusOK, name, p)
+}
+
+// showStatus renders page name for the request's session with status.
+func (c *console) showStatus(ctx echo.Context, status int, name string, p page) error {
 	if s, ok := ctx.Get(sessionKey).(*session); ok {
 		p.CSRF = s.csrf
 	}
 	p.Login = len(c.o.Tokens) > 0
-	return c.render(ctx, http.StatusOK, name, p)
+	return c.render(ctx, status, name, p)
 }
 
 // render writes page name with status.

@@ -33,6 +33,16 @@ type browser struct {
 // tokens (none: no login) over an empty plugin folder.
 func serveConsole(t *testing.T, tokens ...string) *browser {
 	t.Helper()
+	return serveWith(t, console.Options{
+		Tokens:  tokens,
+		History: func(consumer.HistoryQuery) ([]consumer.Record, uint64, error) { return nil, 0, nil },
+	})
+}
+
+// serveWith serves the routes of the server with the console of o, whose
+// host, gatherer and logger it sets, over an empty plugin folder.
+func serveWith(t *testing.T, o console.Options) *browser {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.DiscardHandler)
 	h, err := host.New(host.Config{PluginDir: t.TempDir(), Logger: logger}, reg)
@@ -44,10 +54,8 @@ func serveConsole(t *testing.T, tokens ...string) *browser {
 		t.Fatal(err)
 	}
 	e := server.New(h, reg, logger)
-	console.Register(e, console.Options{
-		Host: h, Gatherer: reg, Tokens: tokens, Logger: logger,
-		History: func(consumer.HistoryQuery) ([]consumer.Record, uint64, error) { return nil, 0, nil },
-	})
+	o.Host, o.Gatherer, o.Logger = h, reg, logger
+	console.Register(e, o)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return newBrowser(t, srv)
@@ -304,5 +312,36 @@ func TestConsoleEvents(t *testing.T) {
 	got := strings.Join(lines, "\n")
 	if !strings.Contains(got, "event: overview\n") || !strings.Contains(got, `data: {"ready":true,"plugins":0,`) {
 		t.Fatalf("first event:\n%s", got)
+	}
+}
+
+// TestConsoleOpenC2 shows the command history with the filters of the
+// form, a link to the older commands that keeps them, and a filter the
+// history route would refuse as an error of the page.
+func TestConsoleOpenC2(t *testing.T) {
+	var got []consumer.HistoryQuery
+	rule := int64(7)
+	b := serveWith(t, console.Options{History: func(q consumer.HistoryQuery) ([]consumer.Record, uint64, error) {
+		got = append(got, q)
+		return []consumer.Record{{
+			Seq: 12, Received: 1_700_000_000_000, Command: []byte(`{"action": "deny", "target": {"ipv4_net": "192.0.2.1"}}`),
+			Actuators: []string{"slpf-nftables/slpf"}, State: consumer.StateInEffect, Status: 200, RuleNumber: &rule,
+		}}, 11, nil
+	}})
+	res, body := b.do(t, http.MethodGet, "/ui/openc2?status=200&actuator=slpf-nftables/slpf", nil)
+	expect(t, res, body, http.StatusOK, "")
+	for _, want := range []string{"<td>deny ipv4_net</td>", "<td>slpf-nftables/slpf</td>", "<td>in_effect</td>", "<td>7</td>",
+		`href="/ui/openc2?actuator=slpf-nftables%2Fslpf&amp;before=11&amp;status=200"`, `value="slpf-nftables/slpf"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the OpenC2 page has no %s:\n%s", want, body)
+		}
+	}
+	if len(got) != 1 || got[0].Status != "200" || got[0].Actuator != "slpf-nftables/slpf" || got[0].Limit != 50 {
+		t.Errorf("queries %+v", got)
+	}
+	res, body = b.do(t, http.MethodGet, "/ui/openc2?status=teapot", nil)
+	expect(t, res, body, http.StatusBadRequest, "")
+	if !strings.Contains(body, "status: &#34;teapot&#34; is neither a status code nor &#34;failed&#34;") || len(got) != 1 {
+		t.Errorf("a bad filter: queries %+v\n%s", got, body)
 	}
 }

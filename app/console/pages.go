@@ -6,9 +6,11 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,12 +19,13 @@ import (
 
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/openc2/https"
 )
 
 // parsePages parses each page with the layout around it.
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "plugins", "plugin"} {
+	for _, name := range []string{"login", "overview", "plugins", "plugin", "openc2"} {
 		pages[name] = template.Must(template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
@@ -58,6 +61,10 @@ type Command struct {
 	Status   int    `json:"status"`
 	State    string `json:"state"`
 	Failed   bool   `json:"failed"`
+	// Actuators are the components the command went to, and Rule its rule
+	// number; neither is in the overview's events.
+	Actuators string `json:"-"`
+	Rule      string `json:"-"`
 }
 
 // lastCommands is how many commands the overview shows.
@@ -110,10 +117,15 @@ func commandOf(r consumer.Record) Command {
 	for k := range cmd.Target {
 		text += " " + k
 	}
-	return Command{
+	out := Command{
 		Seq: r.Seq, Received: time.UnixMilli(r.Received).UTC().Format(time.DateTime),
 		Command: text, Status: r.Status, State: r.State, Failed: r.Failed(),
+		Actuators: strings.Join(r.Actuators, ", "),
 	}
+	if r.RuleNumber != nil {
+		out.Rule = strconv.FormatInt(*r.RuleNumber, 10)
+	}
+	return out
 }
 
 // rate turns a growing count of calls into calls per second since the
@@ -322,4 +334,53 @@ func latencies(g prometheus.Gatherer) map[string]histogram {
 		}
 	}
 	return out
+}
+
+// History is the OpenC2 page: one page of the command history, newest
+// first, under the filters of the form.
+type History struct {
+	On       bool
+	Status   string
+	Actuator string
+	Commands []Command
+	// Older is the address of the next page, "" on the last.
+	Older template.URL
+}
+
+// historyPage is how many commands one OpenC2 page shows.
+const historyPage = 50
+
+// commands shows the command history, filtered by the status and
+// actuator of the query, from its before on.
+func (c *console) commands(ctx echo.Context) error {
+	v := ctx.QueryParams()
+	h := History{On: c.o.History != nil, Status: v.Get("status"), Actuator: v.Get("actuator"), Commands: []Command{}}
+	p := page{Title: "OpenC2 commands", Nav: "openc2", Data: &h}
+	q, err := https.ParseHistoryQuery(url.Values{"status": {h.Status}, "actuator": {h.Actuator}, "before": {v.Get("before")}})
+	if err != nil {
+		p.Error = err.Error()
+		return c.showStatus(ctx, http.StatusBadRequest, "openc2", p)
+	}
+	if !h.On {
+		return c.show(ctx, "openc2", p)
+	}
+	q.Limit = historyPage
+	records, next, err := c.o.History(q)
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		h.Commands = append(h.Commands, commandOf(r))
+	}
+	if next != 0 {
+		older := url.Values{"before": {strconv.FormatUint(next, 10)}}
+		if h.Status != "" {
+			older.Set("status", h.Status)
+		}
+		if h.Actuator != "" {
+			older.Set("actuator", h.Actuator)
+		}
+		h.Older = template.URL(Path + "openc2?" + older.Encode()) // encoded by url.Values
+	}
+	return c.show(ctx, "openc2", p)
 }

@@ -1,7 +1,9 @@
 package https
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -33,25 +35,9 @@ type HistoryPage struct {
 // next of the previous page) and limit (1 to MaxHistoryLimit, default 50).
 func RegisterHistory(e *echo.Echo, h Historian) {
 	e.GET(HistoryPath, func(c echo.Context) error {
-		q := consumer.HistoryQuery{Status: c.QueryParam("status"), Actuator: c.QueryParam("actuator")}
-		if q.Status != "" && q.Status != "failed" {
-			if n, err := strconv.Atoi(q.Status); err != nil || n < 100 || n > 599 {
-				return echo.NewHTTPError(http.StatusBadRequest, "status: "+strconv.Quote(q.Status)+" is neither a status code nor \"failed\"")
-			}
-		}
-		if v := c.QueryParam("before"); v != "" {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				return echo.NewHTTPError(http.StatusBadRequest, "before: "+strconv.Quote(v)+" is not a sequence number")
-			}
-			q.Before = n
-		}
-		if v := c.QueryParam("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxHistoryLimit {
-				return echo.NewHTTPError(http.StatusBadRequest, "limit: "+strconv.Quote(v)+" is not a number from 1 to "+strconv.Itoa(MaxHistoryLimit))
-			}
-			q.Limit = n
+		q, err := ParseHistoryQuery(c.QueryParams())
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 		}
 		records, next, err := h.History(q)
 		if err != nil {
@@ -59,4 +45,30 @@ func RegisterHistory(e *echo.Echo, h Historian) {
 		}
 		return c.JSON(http.StatusOK, HistoryPage{Commands: records, Next: next})
 	})
+}
+
+// ParseHistoryQuery reads the query parameters of HistoryPath (status,
+// actuator, before and limit) into a query, or says which one is wrong.
+func ParseHistoryQuery(v url.Values) (consumer.HistoryQuery, error) {
+	q := consumer.HistoryQuery{Status: v.Get("status"), Actuator: v.Get("actuator")}
+	if q.Status != "" && q.Status != "failed" {
+		if n, err := strconv.Atoi(q.Status); err != nil || n < 100 || n > 599 {
+			return q, errors.New("status: " + strconv.Quote(q.Status) + " is neither a status code nor \"failed\"")
+		}
+	}
+	if s := v.Get("before"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return q, errors.New("before: " + strconv.Quote(s) + " is not a sequence number")
+		}
+		q.Before = n
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxHistoryLimit {
+			return q, errors.New("limit: " + strconv.Quote(s) + " is not a number from 1 to " + strconv.Itoa(MaxHistoryLimit))
+		}
+		q.Limit = n
+	}
+	return q, nil
 }
