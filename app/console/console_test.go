@@ -43,6 +43,15 @@ func serveConsole(t *testing.T, tokens ...string) *browser {
 // host, gatherer and logger it sets, over an empty plugin folder.
 func serveWith(t *testing.T, o console.Options) *browser {
 	t.Helper()
+	srv := httptest.NewServer(handler(t, o))
+	t.Cleanup(srv.Close)
+	return newBrowser(t, srv)
+}
+
+// handler returns the routes of the server with the console of o, whose
+// host, gatherer and logger it sets, over an empty plugin folder.
+func handler(t testing.TB, o console.Options) http.Handler {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.DiscardHandler)
 	h, err := host.New(host.Config{PluginDir: t.TempDir(), Logger: logger}, reg)
@@ -50,15 +59,13 @@ func serveWith(t *testing.T, o console.Options) *browser {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close(context.Background()) })
-	if err := h.Start(t.Context()); err != nil {
+	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e := server.New(h, reg, logger)
 	o.Host, o.Gatherer, o.Logger = h, reg, logger
 	console.Register(e, o)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return newBrowser(t, srv)
+	return e
 }
 
 func newBrowser(t *testing.T, srv *httptest.Server) *browser {
