@@ -87,12 +87,16 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 	}
 	// From here on the new configuration is in effect, whatever fails.
 	a.cfg = f
+	a.keys.cfg.Store(f)
 	setLevel(a.level, f)
 	var errs []error
 	if slices.ContainsFunc(changed, func(k string) bool { return under(k, "limits", "plugins") }) {
 		if err := a.host.Reconfigure(ctx, f.Limits, f.Plugins); err != nil {
 			errs = append(errs, fmt.Errorf("plugins: %w", err))
 		}
+	}
+	if slices.ContainsFunc(changed, func(k string) bool { return under(k, "policy") }) {
+		a.keys.recheck(a.host)
 	}
 	if point != nil {
 		if err := point(); err != nil {

@@ -170,7 +170,7 @@ policy:
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Host() =\n%+v\nwant\n%+v", got, want)
 	}
-	if fw != wantPlugins["firewall"] || ti != wantPlugins["threatintel"] || len(f.Plugins) != 2 {
+	if !reflect.DeepEqual(fw, wantPlugins["firewall"]) || !reflect.DeepEqual(ti, wantPlugins["threatintel"]) || len(f.Plugins) != 2 {
 		t.Errorf("plugins = %+v, %+v, want %+v", fw, ti, wantPlugins)
 	}
 
