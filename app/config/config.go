@@ -56,6 +56,18 @@ type File struct {
 	// Telemetry configures tracing (README.md, "Observability"). Default:
 	// off.
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	// UI is the web console at /ui/ (docs/console.md). Default: off.
+	UI UI `yaml:"ui"`
+}
+
+// UI is the web console served at /ui/.
+type UI struct {
+	// Enabled serves the console.
+	Enabled bool `yaml:"enabled"`
+	// TokenFile holds the console's admin tokens, one a line; with one,
+	// the console asks for a login. A listener other than loopback needs
+	// one.
+	TokenFile string `yaml:"token_file"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -117,6 +129,12 @@ type Policy struct {
 	// obligation components that carry them out ([PLUGIN/]NAME, see host.Ref),
 	// for names that cannot be component names, such as ARPOC's obl_log.
 	Obligations map[string]string `yaml:"obligations"`
+	// Providers chooses among plugins that provide a component of the
+	// same name: by [KIND:]NAME, the plugin whose component the bare NAME
+	// means, in obligations and object setters, when several provide it.
+	// Without an entry such a name is an error that lists the candidates.
+	// Default: the Go reference plugins (default.yaml).
+	Providers map[string]string `yaml:"providers"`
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
 	// authorization and of the reverse proxy. Default: none.
 	DecisionLog DecisionLog `yaml:"decision_log"`
@@ -435,6 +453,19 @@ func (f *File) validate() error {
 		}
 		if _, err := host.ParseRefOf(abi.KindObligation, ref); err != nil {
 			return fmt.Errorf("policy.obligations.%s: %w", name, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Policy.Providers)) {
+		plugin := f.Policy.Providers[name]
+		r, err := host.ParseRef(name)
+		switch {
+		case err == nil && r.Plugin != "":
+			err = fmt.Errorf("%q names a plugin; write [KIND:]NAME: PLUGIN", name)
+		case err == nil && (plugin == "" || strings.ContainsAny(plugin, ":/")):
+			err = fmt.Errorf("%s: %q is not the name of a plugin", name, plugin)
+		}
+		if err != nil {
+			return fmt.Errorf("policy.providers: %w", err)
 		}
 	}
 	if _, err := policy.ParseCompat(f.Policy.Compat); err != nil {
