@@ -59,6 +59,11 @@ func (a *App) startMQTT(context.Context) error {
 	if m.URL == "" {
 		return nil
 	}
+	if a.broker != nil && strings.HasSuffix(m.URL, "://"+m.Broker.Listen) {
+		// The broker of serve, on the port it got.
+		scheme, _, _ := strings.Cut(m.URL, "://")
+		m.URL = scheme + "://" + a.broker.Addr()
+	}
 	cc := mqtt.ClientConfig{URL: m.URL, ClientID: m.ClientID, Username: m.Username, SessionExpiry: m.SessionExpiry, Logger: a.logger}
 	if m.PasswordFile != "" {
 		b, err := os.ReadFile(m.PasswordFile)

@@ -247,6 +247,7 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 					logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
 					return
 				}
+				logger.Info("mqtt subscribed", "topics", len(s.subscribe))
 				if s.onUp != nil {
 					s.onUp()
 				}

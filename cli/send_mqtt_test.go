@@ -1,0 +1,205 @@
+package cli_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gatehouse/gatehouse/cli"
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+)
+
+// mqttUsers are the broker's users in the scenarios: the producer, two
+// consumers, and a client the ACL lets read responses only.
+var mqttUsers = []struct{ name, role string }{{"soc", "producer"}, {"fw1", "consumer"}, {"fw2", "consumer"}, {"rogue", "consumer"}}
+
+// mqttFleet is a broker with the users of mqttUsers, whose password is
+// their name and "-pass" in a file each.
+type mqttFleet struct {
+	dir       string
+	pki       *tlstest.PKI
+	passwords map[string]string // user → password file
+}
+
+func newMQTTFleet(t *testing.T) *mqttFleet {
+	f := &mqttFleet{dir: t.TempDir(), pki: tlstest.New(t), passwords: map[string]string{}}
+	for _, u := range mqttUsers {
+		f.passwords[u.name] = writeFile(t, f.dir, u.name+".pass", u.name+"-pass\n")
+	}
+	return f
+}
+
+// startConsumer starts gatehouse serve as the consumer name, with the
+// c-slpf-noop actuator, taking commands from the broker url; extra is more
+// of its openc2.mqtt configuration.
+func (f *mqttFleet) startConsumer(t *testing.T, name, url, extra string) *serving {
+	t.Helper()
+	dir := t.TempDir()
+	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+openc2:
+  consumer_id: %s
+  mqtt:
+    url: %q
+    username: %s
+    password_file: %q
+    ca: %q
+%s`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), name, url, name, f.passwords[name], f.pki.CA, extra))
+	s := startServe(t, &http.Client{}, "--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0")
+	t.Cleanup(func() { s.stop(t) })
+	s.waitFor(t, "the subscriptions", func() bool { return s.stderr.logged("mqtt subscribed") != nil })
+	s.waitReady(t)
+	return s
+}
+
+// send runs gatehouse send through the broker url as user, with the
+// command on stdin.
+func (f *mqttFleet) send(t *testing.T, url, user, command string, args ...string) result {
+	t.Helper()
+	base := []string{"send", "--to", url, "--cacert", f.pki.CA, "--username", user, "--password-file", f.passwords[user], "--from", "soc"}
+	return run(t, command, append(append(base, args...), "-")...)
+}
+
+const queryProfiles = `{"action":"query","target":{"features":["profiles"]}}`
+
+// scenario runs the scenarios common to every broker at url, with the
+// consumers fw1 and fw2 subscribed.
+func (f *mqttFleet) scenario(t *testing.T, url string) {
+	t.Run("all answer", func(t *testing.T) {
+		r := f.send(t, url, "soc", queryProfiles, "--profile", "slpf", "--expect", "2", "--wait", "20s")
+		r.check(t, cli.ExitOK, "2 answered (2 × 200), 0 missing")
+		for _, name := range []string{"fw1", "fw2"} {
+			if !strings.Contains(r.stdout, name) {
+				t.Errorf("no answer from %s:\n%s", name, r.stdout)
+			}
+		}
+	})
+	t.Run("one device, json", func(t *testing.T) {
+		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"198.51.100.0/24"}}`, "--device", "fw2", "--wait", "20s", "--output", "json")
+		r.check(t, cli.ExitOK, "1 answered (1 × 200), 0 missing")
+		if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"from":"fw2"`) || !strings.Contains(lines[0], `"rule_number"`) {
+			t.Errorf("want one JSON line from fw2 with a rule number:\n%s", r.stdout)
+		}
+	})
+	t.Run("missing consumer", func(t *testing.T) {
+		r := f.send(t, url, "soc", queryProfiles, "--device", "fw9", "--wait", "1s")
+		r.check(t, cli.ExitFinding, "0 answered (), 1 missing", "1 of 1 consumers did not answer")
+	})
+	t.Run("ACL forbids", func(t *testing.T) {
+		r := f.send(t, url, "rogue", queryProfiles, "--all", "--expect", "1", "--wait", "3s")
+		if r.code == cli.ExitOK || strings.Contains(r.stdout, "fw1") || strings.Contains(r.stdout, "fw2") {
+			t.Errorf("a client the ACL forbids commanded: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+}
+
+// TestSendMQTTEmbedded runs the scenarios through the broker of one
+// gatehouse serve, over TLS with users and roles.
+func TestSendMQTTEmbedded(t *testing.T) {
+	t.Parallel()
+	f := newMQTTFleet(t)
+	var users strings.Builder
+	for _, u := range mqttUsers {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.name+"-pass"), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&users, "%s:%s:%s\n", u.name, h, u.role)
+	}
+	usersFile := writeFile(t, f.dir, "users", users.String())
+	fw1 := f.startConsumer(t, "fw1", "", fmt.Sprintf("    broker: {listen: 127.0.0.1:0, cert: %q, key: %q, users: %q}\n", f.pki.ServerCert, f.pki.ServerKey, usersFile))
+	addr, _ := fw1.stderr.logged("serving mqtt")["address"].(string)
+	url := "mqtts://" + addr
+	f.startConsumer(t, "fw2", url, "")
+	f.scenario(t, url)
+}
+
+// TestSendMQTTMosquitto runs the scenarios through Mosquitto, over TLS
+// with a password file and an ACL.
+func TestSendMQTTMosquitto(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"mosquitto", "mosquitto_passwd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			wasmbuild.Missing(t, "install the Debian package mosquitto", "the MQTT scenarios run %s", tool)
+		}
+	}
+	f := newMQTTFleet(t)
+	passwd := filepath.Join(f.dir, "passwd")
+	for i, u := range mqttUsers {
+		args := []string{"-b", passwd, u.name, u.name + "-pass"}
+		if i == 0 {
+			args = append([]string{"-c"}, args...)
+		}
+		if out, err := exec.Command("mosquitto_passwd", args...).CombinedOutput(); err != nil {
+			t.Fatalf("mosquitto_passwd: %v\n%s", err, out)
+		}
+	}
+	acl := writeFile(t, f.dir, "acl", `user soc
+topic write oc2/cmd/#
+topic read oc2/rsp/#
+topic read oc2/rsp
+user fw1
+topic read oc2/cmd/#
+topic write oc2/rsp/#
+topic write oc2/rsp
+user fw2
+topic read oc2/cmd/#
+topic write oc2/rsp/#
+topic write oc2/rsp
+user rogue
+topic read oc2/rsp/#
+`)
+	port := freePort(t)
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As root, mosquitto would read the files as the user mosquitto.
+	conf := writeFile(t, f.dir, "mosquitto.conf", fmt.Sprintf(`user %s
+log_dest stderr
+per_listener_settings false
+persistence false
+allow_anonymous false
+password_file %s
+acl_file %s
+listener %d 127.0.0.1
+cafile %s
+certfile %s
+keyfile %s
+tls_version tlsv1.2
+`, me.Username, passwd, acl, port, f.pki.CA, f.pki.ServerCert, f.pki.ServerKey))
+	var out strings.Builder
+	cmd := exec.CommandContext(t.Context(), "mosquitto", "-c", conf)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("mosquitto does not listen on %s: %v\n%s", addr, err, out.String())
+		}
+	}
+	url := "mqtts://" + addr
+	f.startConsumer(t, "fw1", url, "")
+	f.startConsumer(t, "fw2", url, "")
+	f.scenario(t, url)
+}
