@@ -28,6 +28,9 @@ type mqttFleet struct {
 	dir       string
 	pki       *tlstest.PKI
 	passwords map[string]string // user → password file
+	// policy is the entity file of fw1's authorization: a grant of query
+	// from soc over MQTT, and nothing else.
+	policy string
 }
 
 func newMQTTFleet(t *testing.T) *mqttFleet {
@@ -35,28 +38,40 @@ func newMQTTFleet(t *testing.T) *mqttFleet {
 	for _, u := range mqttUsers {
 		f.passwords[u.name] = writeFile(t, f.dir, u.name+".pass", u.name+"-pass\n")
 	}
+	f.policy = writeFile(t, f.dir, "policy.json", `{
+"t.policysets.mqtt": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["t.policies.mqtt"]},
+"t.policies.mqtt": {"Type": "Policy", "Resolver": "ANY", "Rules": ["t.rules.query"]},
+"t.rules.query": {"Type": "Rule", "Effect": "GRANT",
+  "Condition": "access.action == 'query' and access.transfer == 'mqtt' and access.topic == 'oc2/cmd/ap/slpf' and subject.from == 'soc'"}
+}`)
 	return f
 }
 
 // startConsumer starts gatehouse serve as the consumer name, with the
 // c-slpf-noop actuator, taking commands from the broker url; extra is more
-// of its openc2.mqtt configuration.
+// of its openc2.mqtt configuration. fw1 authorizes commands with f.policy.
 func (f *mqttFleet) startConsumer(t *testing.T, name, url, extra string) *serving {
 	t.Helper()
 	dir := t.TempDir()
 	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
-	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+	policy, authz := "", ""
+	if name == "fw1" {
+		policy = fmt.Sprintf("policy: {entities: [%q]}", f.policy)
+		authz = "authorization: {policy_set: t.policysets.mqtt}"
+	}
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`%s
 cache_dir: %q
 store: %q
 log: {format: json}
 openc2:
   consumer_id: %s
+  %s
   mqtt:
     url: %q
     username: %s
     password_file: %q
     ca: %q
-%s`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), name, url, name, f.passwords[name], f.pki.CA, extra))
+%s`, policy, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), name, authz, url, name, f.passwords[name], f.pki.CA, extra))
 	s := startServe(t, &http.Client{}, "--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0")
 	t.Cleanup(func() { s.stop(t) })
 	s.waitFor(t, "the subscriptions", func() bool { return s.stderr.logged("mqtt subscribed") != nil })
@@ -91,6 +106,13 @@ func (f *mqttFleet) scenario(t *testing.T, url string) {
 		r.check(t, cli.ExitOK, "1 answered (1 × 200), 0 missing")
 		if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `"from":"fw2"`) || !strings.Contains(lines[0], `"rule_number"`) {
 			t.Errorf("want one JSON line from fw2 with a rule number:\n%s", r.stdout)
+		}
+	})
+	t.Run("policy denies", func(t *testing.T) {
+		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"198.51.100.0/24"}}`, "--device", "fw1", "--wait", "20s")
+		r.check(t, cli.ExitFinding, "1 answered (1 × 403), 0 missing", "not every consumer answered 200")
+		if !strings.Contains(r.stdout, `policy set \"t.policysets.mqtt\": DENY`) && !strings.Contains(r.stdout, `policy set "t.policysets.mqtt"`) {
+			t.Errorf("the refusal does not name the policy set:\n%s", r.stdout)
 		}
 	})
 	t.Run("missing consumer", func(t *testing.T) {
