@@ -36,6 +36,7 @@ var shellDocs = []shellDoc{
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
 	{doc: "docs/model-language.md"},
 	{doc: "docs/openc2.md"},
+	{doc: "docs/openc2-mqtt.md"},
 	{doc: "docs/plugins.md", kitExamples: map[string]string{
 		"hello.c": "abi/pdk/c/README.md", "src/lib.rs": "abi/pdk/rust/README.md",
 		"main.zig": "abi/pdk/zig/README.md", "hello.ts": "abi/pdk/assemblyscript/README.md"}},
