@@ -14,10 +14,11 @@ const (
 	CapKV    Capability = "kv"    // a per-plugin key-value namespace that survives restarts
 	CapHTTP  Capability = "http"  // outbound HTTP to allow-listed hosts
 	CapExec  Capability = "exec"  // run allow-listed programs with an argv, never a shell
+	CapSink  Capability = "sink"  // write records to destinations the grant names (ABI 1.2)
 )
 
 // Capabilities lists every capability in a fixed order.
-var Capabilities = []Capability{CapLog, CapClock, CapKV, CapHTTP, CapExec}
+var Capabilities = []Capability{CapLog, CapClock, CapKV, CapHTTP, CapExec, CapSink}
 
 // Valid reports whether c is a capability of this ABI.
 func (c Capability) Valid() bool {
@@ -62,6 +63,10 @@ const (
 	// FuncExec is exec(req_ptr, req_len) i32 with a msgpack ExecRequest;
 	// the result is a msgpack ExecResult.
 	FuncExec = "exec"
+	// FuncSinkWrite is sink_write(sink_ptr, sink_len, level i32, msg_ptr,
+	// msg_len) i32 (ABI 1.2): it writes the message, UTF-8 text, as one
+	// record to the destination the grant names sink; the result is empty.
+	FuncSinkWrite = "sink_write"
 	// FuncResult is result(out_ptr, out_cap) i32: it copies the pending
 	// bytes to out_ptr if they fit in out_cap and returns their length; if
 	// they do not fit it copies nothing, keeps them pending and returns
@@ -70,7 +75,7 @@ const (
 	FuncResult = "result"
 )
 
-// Log levels for FuncLog.
+// Log levels for FuncLog and FuncSinkWrite.
 const (
 	LogDebug int32 = 0
 	LogInfo  int32 = 1
@@ -94,6 +99,8 @@ func CapabilityOf(name string) (Capability, bool) {
 		return CapHTTP, true
 	case name == FuncExec:
 		return CapExec, true
+	case name == FuncSinkWrite:
+		return CapSink, true
 	}
 	return "", false
 }

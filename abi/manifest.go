@@ -46,6 +46,11 @@ type Component struct {
 	Priority int `msgpack:"priority,omitempty" json:"priority,omitempty"`
 	// Options are the settings an agent accepts at reset.
 	Options []Option `msgpack:"options,omitempty" json:"options,omitempty"`
+	// ConfigKeys are the keys of its configuration that an obligation or
+	// object setter reads (ABI 1.2): the host warns, naming it, of each
+	// other key configured for the component. Empty declares nothing and
+	// warns of nothing.
+	ConfigKeys []string `msgpack:"config_keys,omitempty" json:"config_keys,omitempty"`
 }
 
 // Option is a setting an agent accepts.

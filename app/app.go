@@ -80,6 +80,7 @@ type App struct {
 	ln        net.Listener
 	diagLn    net.Listener   // nil without diagnostics.listen
 	decisions *decisions     // nil without policy.entities
+	keys      keyChecker     // warns of configured keys that nothing reads
 	sessions  *store.Store   // nil without proxy.session_store
 	proxy     *proxy.Proxy   // nil without proxy
 	broker    *broker.Broker // nil without openc2.mqtt.broker.listen
@@ -219,6 +220,9 @@ func (a *App) closeTelemetry(ctx context.Context) error {
 func (a *App) openHost(context.Context) error {
 	hc := a.cfg.Host()
 	hc.Watch, hc.PruneCache, hc.Logger, hc.Tracer = true, true, a.logger, a.tel.Tracer()
+	a.keys.logger = a.logger
+	a.keys.cfg.Store(a.cfg)
+	hc.Loaded = a.keys.loaded
 	h, err := host.New(hc, a.reg)
 	a.host = h
 	return err

@@ -47,7 +47,7 @@ func newHost(t *testing.T, plugins ...string) *host.Host {
 		PluginDir: dir,
 		CacheDir:  wasmbuild.CacheDir(t, "wazero"),
 		Logger:    discard,
-		Plugins:   map[string]host.PluginConfig{"acl-basics": {Grants: host.Grants{Log: true, Clock: true}}},
+		Plugins:   map[string]host.PluginConfig{"acl-basics": {Grants: host.Grants{Log: true, Clock: true, Sink: host.SinkGrant{}}}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -63,11 +63,14 @@ func PolicyPlugins(f *config.File, h *host.Host) (policy.Config, []policy.Object
 
 // policyEngine returns the engine configuration in which h's plugins
 // supply environment attributes and carry out obligations, named through
-// f's policy.obligations.
+// f's policy.obligations, deciding as f's policy.compat says (checked
+// when f was read).
 func policyEngine(f *config.File, h *host.Host) policy.Config {
+	compat, _ := policy.ParseCompat(f.Policy.Compat)
 	return policy.Config{
 		Environment: attrs.Environment{Host: h},
 		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations},
+		Compat:      compat,
 	}
 }
 

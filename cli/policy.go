@@ -40,13 +40,24 @@ given (whatever its name), as serve would, and lists every problem: files that
 are not valid JSON, refused entities with the key and, in an expression, the
 column at fault, references to entities that are not loaded, and warnings.
 Without arguments it checks the configured policy.entities. Exit status 1 when
-there is any problem other than a warning.`,
+there is any problem other than a warning.
+
+With --against arpoc it lists instead every place where Gatehouse's decision can
+differ from the one ARPOC's running code makes (docs/policy-language.md,
+"Differences from ARPOC"): file and line, the number of the difference, what
+differs, and the rewrite that keeps ARPOC's meaning. Definitions refused for an
+id defined before, or for a pattern RE2 cannot read, are such places. Exit
+status 0 when no decision can differ, 1 when there are places, 2 when the files
+have other problems (listed as errors).`,
 		Example: `  gatehouse policy check conformance/arpoc/config
-  gatehouse policy check conformance/arpoc/config conformance/arpoc/tests/broken_definitions --output json`,
-		Annotations: map[string]string{"doctest": "finding broken_definitions (it shows the problems of broken entities)"},
+  gatehouse policy check conformance/arpoc/config conformance/arpoc/tests/broken_definitions --output json
+  gatehouse policy check --against arpoc conformance/arpoc/config
+  gatehouse policy check --against arpoc conformance/arpoc/config --output json`,
+		Annotations: map[string]string{"doctest": "finding broken_definitions (it shows the problems of broken entities)\nfinding --against arpoc (ARPOC's samples have places that decide otherwise)"},
 		RunE:        runPolicyCheck,
 	}
 	addOutputFlag(cmd)
+	cmd.Flags().String("against", "", "arpoc: list the places where a decision can differ from ARPOC's code, with their rewrites")
 	return cmd
 }
 
@@ -70,6 +81,9 @@ func runPolicyCheck(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	s := policy.Load(paths...)
+	if against, _ := cmd.Flags().GetString("against"); cmd.Flags().Changed("against") {
+		return checkAgainst(cmd, s, against, asJSON)
+	}
 	rep := checkReport{Problems: s.Problems()}
 	for _, e := range s.Entities() {
 		switch e.Kind {

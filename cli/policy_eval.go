@@ -37,6 +37,10 @@ attributes, set object attributes (every object setter, by priority) and carry
 out obligations (by component name, or as policy.obligations of the
 configuration maps them).
 
+With --compat arpoc-code, or policy.compat: arpoc-code in the --config file, a
+DENY rule whose condition is false denies, as ARPOC's code decides, instead of
+granting as documented (docs/policy-language.md, difference 1).
+
 Problems of the entity files are listed on standard error; the entities that
 loaded decide. Exit status 0 when access is granted, 1 when it is not, 2 for
 bad usage, an unreadable context or an unknown policy set.`,
@@ -45,7 +49,9 @@ bad usage, an unreadable context or an unknown policy set.`,
   echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
       --policy-set com.example.policysets.inTestGroup --context - --output json
   echo '{}' | gatehouse policy eval --entities conformance/arpoc/config --policy-set com.example.policysets.default \
-      --context - --plugins plugins/`,
+      --context - --plugins plugins/
+  echo '{"subject": {"groups": ["/test1"]}}' | gatehouse policy eval --entities conformance/arpoc/config \
+      --policy-set com.example.policysets.inTestGroup --context - --compat arpoc-code`,
 		Annotations: map[string]string{"doctest": "finding policysets.default (it grants in working hours only)"},
 		Args:        cobra.NoArgs,
 		RunE:        runPolicyEval,
@@ -55,6 +61,7 @@ bad usage, an unreadable context or an unknown policy set.`,
 	cmd.Flags().String("context", "", `the file of the request's attributes, JSON or YAML; "-" for standard input`)
 	cmd.Flags().String("path", "", "the request's path, for object setters")
 	cmd.Flags().String("plugins", "", "a folder of plugins that supply attributes and carry out obligations")
+	addCompatFlag(cmd)
 	_ = cmd.MarkFlagRequired("policy-set")
 	_ = cmd.MarkFlagRequired("context")
 	addOutputFlag(cmd)
@@ -87,7 +94,11 @@ func runPolicyEval(cmd *cobra.Command, _ []string) error {
 	defer plugins.close()
 	setID, _ := cmd.Flags().GetString("policy-set")
 	path, _ := cmd.Flags().GetString("path")
-	e := policy.NewEngine(s, policy.Config{Environment: plugins.environment, Obligations: plugins.obligations})
+	compat, err := policyCompat(cmd)
+	if err != nil {
+		return err
+	}
+	e := policy.NewEngine(s, policy.Config{Environment: plugins.environment, Obligations: plugins.obligations, Compat: compat})
 	d, err := e.Decide(cmd.Context(), policy.Request{PolicySet: setID, Attributes: attrs, Path: path, ObjectSetters: plugins.setters})
 	if errors.Is(err, policy.ErrUnknownPolicySet) {
 		return usage("%v; the policy sets are: %s", err, strings.Join(s.PolicySets(), ", "))

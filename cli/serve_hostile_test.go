@@ -49,7 +49,7 @@ func TestHostileServeDecisionAPI(t *testing.T) {
 	token := writeFile(t, dir, "api.token", "\n  s3cret  \n")
 	config := policyConfig(t, fmt.Sprintf(`plugins:
   acl-basics:
-    grants: {log: true, clock: true}
+    grants: {log: true, clock: true, sink: {}}
 policy:
   entities: [%q]
   decision_api:

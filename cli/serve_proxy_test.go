@@ -130,7 +130,7 @@ log: {format: json}
 limits: {timeout: 1m}
 plugins:
   acl-basics:
-    grants: {log: true, clock: true}
+    grants: {log: true, clock: true, sink: {}}
 policy:
   entities: [%q]
   decision_log: {path: %q}

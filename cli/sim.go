@@ -34,7 +34,7 @@ is given.`,
 	}
 	cmd.PersistentFlags().Bool("no-progress", false, "show no progress bar")
 	cmd.AddCommand(newSimCheckCommand(), newSimPathsCommand(), newSimAnalyzeCommand(), newSimRunCommand(),
-		newSimFuzzCommand(), newSimDotCommand())
+		newSimFuzzCommand(), newSimDotCommand(), newSimDrawCommand())
 	return cmd
 }
 

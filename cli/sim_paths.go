@@ -8,33 +8,44 @@ import (
 
 	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/paths"
+	"github.com/gatehouse/gatehouse/sim/plan"
 )
 
 func newSimPathsCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "paths FILE --from LOCATION --to LOCATION",
-		Short: "Find paths between two locations",
+		Use:   "paths FILE --from LOCATION --to LOCATION | --actor ACTOR --goal GOAL",
+		Short: "Find paths between two locations, or an actor's plans to meet goals",
 		Long: `Paths finds the shortest path (fewest connections), the fastest (least time),
 the likeliest (least risk) and the shortest path that leaves no log entry, or with
 --all lists every simple path. Without --actor every connection counts whatever it
 requires; with --actor only the clauses the actor's roles and holdings at the
-start meet (it takes nothing on the way: see sim analyze). Exit status 1 when there
-is no path.`,
+start meet (it takes nothing on the way). Exit status 1 when there is no path.
+
+With --actor and --goal (a location, a possessible to hold or a document to read;
+repeatable, all to be met), paths finds the actor's plans instead: the shortest,
+fastest, likeliest and unlogged sequences of moves, takes and reads, from --from
+(default: where the actor starts), that pick up on the way the credentials they need.
+Each action is one the simulator would offer, with the risk and time it would have,
+so a plan played out in sim run succeeds when no risk strikes. The search tells
+apart at most --max-states states (location and holdings) and says when it stops
+there.`,
 		Example: `  gatehouse sim paths examples/office.model --from street --to "manager office"
   gatehouse sim paths examples/office.model --from street --to "manager office" --actor mallory
-  gatehouse sim paths examples/datacentre.model --from gate --to cage --all --max-depth 6 --output json`,
+  gatehouse sim paths examples/datacentre.model --from gate --to cage --all --max-depth 6 --output json
+  gatehouse sim paths examples/datacentre.model --actor tech --goal cage
+  gatehouse sim paths examples/datacentre.model --actor intruder --goal "rack inventory" --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimPaths,
 	}
 	f := cmd.Flags()
-	f.String("from", "", "the location to start from (required)")
-	f.String("to", "", "the location to reach (required)")
+	f.String("from", "", "the location to start from (required unless --goal)")
+	f.String("to", "", "the location to reach (required unless --goal)")
+	f.StringArray("goal", nil, "with --actor, a goal to plan for: a location, possessible or document (repeatable)")
+	f.Int("max-states", plan.DefaultMaxStates, "with --goal, the most states a plan's search tells apart")
 	f.String("actor", "", "count only what this actor may cross")
 	f.Bool("all", false, "list every simple path")
 	f.Int("max-depth", 0, "with --all, the most connections a path may have (0: no limit)")
 	f.Int("max-paths", 1000, "with --all, the most paths to list (0: no limit)")
-	cmd.MarkFlagRequired("from")
-	cmd.MarkFlagRequired("to")
 	addOutputFlag(cmd)
 	return cmd
 }
@@ -57,9 +68,15 @@ func runSimPaths(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	f := cmd.Flags()
+	if goals, _ := f.GetStringArray("goal"); len(goals) > 0 {
+		return runSimPlans(cmd, m, args[0], goals, asJSON)
+	}
 	ends := [2]int{}
 	for i, flag := range []string{"from", "to"} {
 		name, _ := f.GetString(flag)
+		if name == "" {
+			return usage("--%s is required (or --actor and --goal)", flag)
+		}
 		if ends[i], err = location(m, name); err != nil {
 			return usage("--%s: %v", flag, err)
 		}

@@ -89,7 +89,41 @@ func TestSimPaths(t *testing.T) {
 	r.check(t, cli.ExitFinding)
 	run(t, "", "sim", "paths", file, "--from", "hall", "--to", "roof").check(t, cli.ExitUsage, `--to: no location "roof"`)
 	run(t, "", "sim", "paths", file, "--from", "hall", "--to", "vault", "--actor", "bob").check(t, cli.ExitUsage, `no actor "bob"`)
-	run(t, "", "sim", "paths", file, "--to", "vault").check(t, cli.ExitUsage, `"from" not set`)
+	run(t, "", "sim", "paths", file, "--to", "vault").check(t, cli.ExitUsage, `--from is required`)
+}
+
+// TestSimPlans checks that sim paths --goal plans to take the key on the
+// way, where --actor alone counts only what eve holds at the start.
+func TestSimPlans(t *testing.T) {
+	t.Parallel()
+	file := writeModel(t, building)
+	r := run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault")
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{
+		"likeliest: eve meets vault in 3 steps, time 3, 100% success, 1 logged\n   1. take key at hall\n   2. move hall -> office, with key, logged\n   3. move office -> vault\n",
+		"unlogged shortest: eve meets vault in 2 steps, time 5, 50% success, 0 logged\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--output", "json")
+	r.check(t, cli.ExitOK)
+	var plans map[string]struct {
+		Steps []struct{ Action, Source, Target, Possessible string }
+		Time  int64
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &plans); err != nil {
+		t.Fatal(err)
+	}
+	if p := plans["fastest"]; len(p.Steps) != 3 || p.Steps[0].Action != "take" || p.Steps[0].Possessible != "key" || p.Time != 3 {
+		t.Errorf("fastest plan = %+v", p)
+	}
+	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--from", "vault").check(t, cli.ExitOK)
+	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "hall", "--from", "vault").check(t, cli.ExitFinding, "eve has no plan to meet hall")
+	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--max-states", "1").check(t, cli.ExitFinding, "within --max-states 1")
+	run(t, "", "sim", "paths", file, "--goal", "vault").check(t, cli.ExitUsage, "--goal needs --actor")
+	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "roof").check(t, cli.ExitUsage, `no location or possessible "roof"`)
 }
 
 func TestSimAnalyze(t *testing.T) {
@@ -118,6 +152,11 @@ func TestSimAnalyze(t *testing.T) {
 	r.check(t, cli.ExitOK)
 	if !strings.Contains(r.stdout, "eve    3 of 3   -        -      vault: yes") {
 		t.Errorf("stdout =\n%s", r.stdout)
+	}
+	r = run(t, "", "sim", "analyze", file)
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, "vault  eve    hall -> office -> vault  (2 steps)") {
+		t.Errorf("stdout lacks the witness:\n%s", r.stdout)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host/internal/capability"
+	"github.com/gatehouse/gatehouse/host/internal/sink"
 )
 
 // Grants are the capabilities granted to one plugin; see abi/README.md,
@@ -25,6 +26,16 @@ type (
 	KVGrant   = capability.KVGrant
 	HTTPGrant = capability.HTTPGrant
 	ExecGrant = capability.ExecGrant
+)
+
+// SinkGrant grants writing records to named destinations, each a Sink: a
+// file (SinkFile), the system log (SinkSyslog) or mail (SinkSMTP).
+type (
+	SinkGrant  = capability.SinkGrant
+	Sink       = capability.Sink
+	SinkFile   = sink.File
+	SinkSyslog = sink.Syslog
+	SinkSMTP   = sink.SMTP
 )
 
 // ExecRecorder receives, with the plugin's name, each exec request that a
@@ -220,6 +231,10 @@ type Config struct {
 	// make them, so possibly at once; tests use it to check what a plugin
 	// would run.
 	ExecRecorder ExecRecorder
+	// Loaded, when set, is called with the manifest of each plugin version
+	// once it serves, on the goroutine that loaded it, so that the
+	// application can check its configuration against the components.
+	Loaded func(m abi.Manifest)
 	// Tracer, when set, traces every plugin call with a span, a child of
 	// the span of the call's context, but the calls of a Session: an
 	// agent's simulation run makes one per actor and tick. Nil traces

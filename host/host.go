@@ -397,6 +397,9 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	h.logger.Info("plugin loaded", "plugin", p.Manifest.Name, "version", p.Manifest.Version,
 		"file", l.file, "binding", p.Binding, "components", len(p.Manifest.Components),
 		"took", time.Since(l.started).Round(time.Millisecond))
+	if h.cfg.Loaded != nil {
+		h.cfg.Loaded(p.Manifest)
+	}
 	return nil
 }
 

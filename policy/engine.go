@@ -59,6 +59,36 @@ type Config struct {
 	// Obligations runs obligations. Without it no obligation is
 	// fulfilled, so no decision that carries one grants access.
 	Obligations ObligationRunner
+	// Compat is CompatARPOCCode to decide as ARPOC's code does where it
+	// departs from its documentation; the zero value decides as
+	// documented.
+	Compat Compat
+}
+
+// Compat chooses between ARPOC's documentation and ARPOC's code where the
+// two decide differently.
+type Compat uint8
+
+// The ways to decide.
+const (
+	// CompatDocumented decides as ARPOC's documentation says: a DENY rule
+	// whose condition is false grants.
+	CompatDocumented Compat = iota
+	// CompatARPOCCode decides as ARPOC's code does: a DENY rule whose
+	// condition is false denies.
+	CompatARPOCCode
+)
+
+// ParseCompat reads the name of a Compat as the configuration writes it:
+// "" for CompatDocumented, "arpoc-code" for CompatARPOCCode.
+func ParseCompat(s string) (Compat, error) {
+	switch s {
+	case "":
+		return CompatDocumented, nil
+	case "arpoc-code":
+		return CompatARPOCCode, nil
+	}
+	return 0, fmt.Errorf("%q is not arpoc-code (or empty, to decide as documented)", s)
 }
 
 // Decider decides access requests. *Engine is one; so are the wrappers

@@ -81,6 +81,10 @@ type Problem struct {
 	// problem is an error: a refused file or entity, or a reference to an
 	// entity that is not loaded.
 	Warning bool `json:"warning,omitempty"`
+	// firstFile and firstLine are, for a definition refused because its
+	// id was defined before, where the definition kept is.
+	firstFile string
+	firstLine int
 }
 
 // Error returns the problem on one line:

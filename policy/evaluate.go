@@ -109,6 +109,8 @@ func (ev *evaluation) evaluate(e *entity) *Node {
 			return n
 		case holds:
 			n.Result, n.Reason = e.Effect, ReasonConditionTrue
+		case e.Effect == Deny && ev.cfg.Compat == CompatARPOCCode:
+			n.Result, n.Reason, n.Detail = Deny, ReasonConditionFalse, "ARPOC's code: a false condition of a DENY rule denies"
 		default:
 			n.Result, n.Reason = e.Effect.inverse(), ReasonConditionFalse
 		}

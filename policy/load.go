@@ -155,7 +155,7 @@ func (p *fileParser) entities() []*entity {
 		line := p.line(keyOff)
 		if first, dup := seen[id]; dup {
 			p.problems = append(p.problems, Problem{File: p.file, Line: line, Entity: id,
-				Message: fmt.Sprintf("is defined twice in this file; the definition at line %d stays", first)})
+				Message: fmt.Sprintf("is defined twice in this file; the definition at line %d stays", first), firstFile: p.file, firstLine: first})
 			continue
 		}
 		seen[id] = line

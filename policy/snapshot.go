@@ -86,7 +86,7 @@ func (b *builder) build() *Snapshot {
 		m := s.byKind[e.Kind]
 		if first := m[e.ID]; first != nil {
 			b.problems = append(b.problems, Problem{File: e.File, Line: e.Line, Entity: e.ID, Kind: e.Kind.String(),
-				Message: fmt.Sprintf("is defined again; the first definition, at %s:%d, stays", first.File, first.Line)})
+				Message: fmt.Sprintf("is defined again; the first definition, at %s:%d, stays", first.File, first.Line), firstFile: first.File, firstLine: first.Line})
 			continue
 		}
 		m[e.ID] = e

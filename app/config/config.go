@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
+	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -122,6 +123,10 @@ type Policy struct {
 	// DecisionAPI configures POST /v1/decide and the other routes of the
 	// decision API.
 	DecisionAPI DecisionAPI `yaml:"decision_api"`
+	// Compat is "arpoc-code" to decide as ARPOC's code does where it
+	// departs from its documentation (a DENY rule whose condition is
+	// false denies; see policy.ParseCompat). Default: "", as documented.
+	Compat string `yaml:"compat"`
 }
 
 // DecisionAPI configures the decision API (docs/decision-api.md).
@@ -475,6 +480,9 @@ func (f *File) validate() error {
 		if _, err := host.ParseRefOf(abi.KindObligation, ref); err != nil {
 			return fmt.Errorf("policy.obligations.%s: %w", name, err)
 		}
+	}
+	if _, err := policy.ParseCompat(f.Policy.Compat); err != nil {
+		return fmt.Errorf("policy.compat: %w", err)
 	}
 	if err := f.Policy.DecisionLog.validate(len(f.Policy.Entities) > 0); err != nil {
 		return err

@@ -180,7 +180,7 @@ policy:
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Host() =\n%+v\nwant\n%+v", got, want)
 	}
-	if fw != wantPlugins["firewall"] || ti != wantPlugins["threatintel"] || len(f.Plugins) != 2 {
+	if !reflect.DeepEqual(fw, wantPlugins["firewall"]) || !reflect.DeepEqual(ti, wantPlugins["threatintel"]) || len(f.Plugins) != 2 {
 		t.Errorf("plugins = %+v, %+v, want %+v", fw, ti, wantPlugins)
 	}
 
@@ -277,6 +277,11 @@ func TestParseErrors(t *testing.T) {
 			name: "object setter of an unknown kind",
 			yaml: "policy:\n  entities: [acl]\n  decision_api:\n    object_setters:\n      setter:urlmap: {}\n",
 			want: []string{`policy.decision_api.object_setters: component reference "setter:urlmap": unknown kind "setter"; the kinds are actuator, obligation, environment, object, agent`},
+		},
+		{
+			name: "unknown compat",
+			yaml: "policy:\n  compat: arpoc\n",
+			want: []string{`policy.compat: "arpoc" is not arpoc-code (or empty, to decide as documented)`},
 		},
 		{
 			name: "obligation without a component",

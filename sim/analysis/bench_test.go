@@ -47,3 +47,22 @@ func widest(b *testing.B, m *model.Model) string {
 	}
 	return best
 }
+
+// BenchmarkAnalyze runs the whole analysis (every actor's reach, every
+// goal, every possessible's spread) on fuzzed models shaped like `sim fuzz`
+// output with --reachable (density 2, 3 credentials, 2 documents, 2 roles,
+// 3 actors), where every actor reaches every location.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 100_000} {
+		m, err := fuzz.Generate(fuzz.Options{Locations: n, Density: 2, Credentials: 3, Documents: 2, Roles: 2, Actors: 3, Seed: 1, Reachable: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Analyze(m, Options{})
+			}
+		})
+	}
+}

@@ -263,6 +263,9 @@ func (p *reachFlow) Transfer(a model.Arc, f antichain) (antichain, bool) {
 }
 
 func (p *reachFlow) Join(old, in antichain) (antichain, bool) {
+	if len(old) == len(in) && len(in) > 0 && &old[0] == &in[0] {
+		return old, false // the same fact, shared along an arc that changed nothing
+	}
 	grew := false
 	for _, s := range in {
 		var added bool

@@ -21,21 +21,22 @@ type Spread struct {
 // (a fixpoint of its reach, seeded with p in hand), and p can lie wherever
 // the actor may drop it on the way. This repeats until no location is
 // added. An actor holding p at the start carries it wherever it can reach.
+//
+// Each actor's carrying is one incremental fixpoint: a location where p
+// comes to lie adds its seeds to the fixpoint found so far, so the cost
+// is that of one reach per actor, not one per location.
 func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 	pp := &m.Possessibles()[p]
 	lie := make([]bool, m.Len())
 	held := make([]bool, len(m.Actors()))
 	var queue []int
-	// drops adds where r's actor may drop p, carrying it through the
-	// states of res (each with p in hand).
-	drops := func(r *Reachability, res *fixpoint.Result[antichain]) {
-		for w := range m.Len() {
-			sets, _ := res.Fact(w)
-			for _, s := range sets {
-				if !lie[w] && r.flow.allows(pp.Policies[model.Drop], s) {
-					lie[w] = true
-					queue = append(queue, w)
-				}
+	// drop adds w to where p can lie if the actor of r may drop it there
+	// holding one of sets.
+	drop := func(r *Reachability, w int, sets antichain) {
+		for _, s := range sets {
+			if !lie[w] && r.flow.allows(pp.Policies[model.Drop], s) {
+				lie[w] = true
+				queue = append(queue, w)
 			}
 		}
 	}
@@ -45,8 +46,12 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 	}
 	if h := m.Holder(p); h >= 0 {
 		held[h] = true
-		drops(reaches[h], reaches[h].result)
+		for w := range m.Len() {
+			sets, _ := reaches[h].result.Fact(w)
+			drop(reaches[h], w, sets)
+		}
 	}
+	carries := make([]*fixpoint.Solver[antichain], len(reaches))
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
@@ -67,9 +72,12 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 				continue
 			}
 			held[a] = true
-			carry := *r.flow
-			carry.entry = []fixpoint.Fact[antichain]{{Node: v, Value: seeds}}
-			drops(r, carry.solve())
+			if carries[a] == nil {
+				carry := *r.flow
+				carries[a] = fixpoint.NewSolver(m, fixpoint.Flow[antichain](&carry), fixpoint.Options{MaxSteps: carry.steps})
+			}
+			carries[a].Add(v, seeds)
+			carries[a].Run(func(w int, sets antichain) { drop(r, w, sets) })
 		}
 	}
 	out := Spread{Possessible: pp.Name, Locations: []string{}, Holders: []string{}}

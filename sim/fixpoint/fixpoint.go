@@ -55,47 +55,85 @@ type Result[F any] struct {
 // Solve runs the analysis p on g to its least fixpoint, first in first out from
 // the entry facts, so that the same analysis takes the same steps.
 func Solve[F any](g Graph, p Flow[F], o Options) *Result[F] {
-	n := g.Len()
-	r := &Result[F]{facts: make([]F, n), reached: make([]bool, n)}
-	queued := make([]bool, n)
-	var queue []int // the worklist is queue[head:]
-	head := 0
-	add := func(v int, f F) {
-		if !r.reached[v] {
-			r.facts[v], r.reached[v] = f, true
-		} else if joined, grew := p.Join(r.facts[v], f); grew {
-			r.facts[v] = joined
-		} else {
-			r.facts[v] = joined
-			return
-		}
-		if !queued[v] {
-			queued[v] = true
-			if head > 0 && head == len(queue) {
-				queue, head = queue[:0], 0
-			}
-			queue = append(queue, v)
-		}
-	}
+	s := NewSolver(g, p, o)
 	for _, e := range p.Entry() {
-		add(e.Node, e.Value)
+		s.Add(e.Node, e.Value)
 	}
-	for head < len(queue) {
-		if o.MaxSteps > 0 && r.steps == o.MaxSteps {
-			r.unsettled = downstream(g, queue[head:])
+	return s.Run(nil)
+}
+
+// Solver solves an analysis incrementally: facts added after a Run are
+// joined into the facts found so far, and the next Run carries on from
+// them instead of starting again. A Solver ignores its Flow's Entry.
+//
+// # Notes
+//
+// Each Run costs the steps it takes, not the size of the graph, so a
+// sequence of Adds and Runs costs no more than one Solve from all the
+// facts added: with a lattice of height h, at most h steps per node and
+// h visits per arc.
+type Solver[F any] struct {
+	g      Graph
+	p      Flow[F]
+	o      Options
+	r      *Result[F]
+	queued []bool
+	queue  []int // the worklist is queue[head:]
+	head   int
+}
+
+// NewSolver returns a Solver of p on g with no facts.
+func NewSolver[F any](g Graph, p Flow[F], o Options) *Solver[F] {
+	n := g.Len()
+	return &Solver[F]{g: g, p: p, o: o, r: &Result[F]{facts: make([]F, n), reached: make([]bool, n)}, queued: make([]bool, n)}
+}
+
+// Add joins f into the fact at node v, to flow on at the next Run.
+func (s *Solver[F]) Add(v int, f F) {
+	r := s.r
+	if !r.reached[v] {
+		r.facts[v], r.reached[v] = f, true
+	} else if joined, grew := s.p.Join(r.facts[v], f); grew {
+		r.facts[v] = joined
+	} else {
+		r.facts[v] = joined
+		return
+	}
+	r.done = false
+	if !s.queued[v] {
+		s.queued[v] = true
+		if s.head > 0 && s.head == len(s.queue) {
+			s.queue, s.head = s.queue[:0], 0
+		}
+		s.queue = append(s.queue, v)
+	}
+}
+
+// Run runs the worklist until no fact grows or Options.MaxSteps steps
+// have been taken in all, calling visit (when not nil) with each node it
+// takes from the worklist and its fact, before the fact flows on. It returns the
+// result so far, which later calls of Add and Run update in place.
+func (s *Solver[F]) Run(visit func(v int, f F)) *Result[F] {
+	r := s.r
+	for s.head < len(s.queue) {
+		if s.o.MaxSteps > 0 && r.steps >= s.o.MaxSteps {
+			r.unsettled = downstream(s.g, s.queue[s.head:])
 			return r
 		}
-		v := queue[head]
-		head++
-		queued[v] = false
+		v := s.queue[s.head]
+		s.head++
+		s.queued[v] = false
 		r.steps++
-		for _, a := range g.Out(v) {
-			if f, ok := p.Transfer(a, r.facts[v]); ok {
-				add(a.To, f)
+		if visit != nil {
+			visit(v, r.facts[v])
+		}
+		for _, a := range s.g.Out(v) {
+			if f, ok := s.p.Transfer(a, r.facts[v]); ok {
+				s.Add(a.To, f)
 			}
 		}
 	}
-	r.done = true
+	r.done, r.unsettled = true, nil
 	return r
 }
 
@@ -126,7 +164,7 @@ func (r *Result[F]) Fact(v int) (F, bool) { return r.facts[v], r.reached[v] }
 // Converged reports whether the fact at node v (or its absence) is final:
 // always when Solve reached the fixpoint, and otherwise when no node left
 // in the worklist leads to v.
-func (r *Result[F]) Converged(v int) bool { return r.done || !r.unsettled[v] }
+func (r *Result[F]) Converged(v int) bool { return r.done || r.unsettled != nil && !r.unsettled[v] }
 
 // Done reports whether Solve reached the fixpoint.
 func (r *Result[F]) Done() bool { return r.done }

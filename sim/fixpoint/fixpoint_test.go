@@ -1,6 +1,7 @@
 package fixpoint
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/sim/lang"
@@ -62,5 +63,37 @@ func TestSolveStoppedEarly(t *testing.T) {
 	}
 	if _, ok := r.Fact(3); ok {
 		t.Error("d reached before any step from c")
+	}
+}
+
+// TestSolverIncremental adds entry facts one at a time, running in
+// between, and finds the facts of one Solve from all of them, visiting
+// each node whose fact grew.
+func TestSolverIncremental(t *testing.T) {
+	m, err := lang.Parse([]byte(chain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSolver[int](m, distance{}, Options{})
+	s.Add(2, 0)
+	var visited []int
+	r := s.Run(func(v, _ int) { visited = append(visited, v) })
+	if d, ok := r.Fact(0); ok {
+		t.Errorf("a reached at %d before its entry was added", d)
+	}
+	s.Add(0, 0)
+	r = s.Run(func(v, _ int) { visited = append(visited, v) })
+	if !r.Done() {
+		t.Fatal("not done")
+	}
+	for v, want := range []int{0, 1, 0, 1, -1} {
+		if d, ok := r.Fact(v); (want < 0) == ok || (ok && d != want) {
+			t.Errorf("node %s: fact %d %v, want %d", m.Locations()[v], d, ok, want)
+		}
+	}
+	// c, d from the first run; a, b from the second, whose facts at c and d
+	// did not grow.
+	if want := []int{2, 3, 0, 1}; !slices.Equal(visited, want) {
+		t.Errorf("visited %v, want %v", visited, want)
 	}
 }

@@ -23,6 +23,10 @@ type Options struct {
 	// Exotic gives some names spaces, quotes, backslashes, arrows, accents
 	// or the spelling of a keyword, to exercise quoting and escaping.
 	Exotic bool
+	// Reachable joins every location to the one it is entered from both
+	// ways, by connections whose first clause anybody may cross, so that
+	// every actor can reach every location.
+	Reachable bool
 }
 
 // Generate returns a random model shaped by o.
@@ -143,32 +147,36 @@ func (g *generator) generate() (*model.Model, error) {
 }
 
 // connect adds a connection into every location but the first from a
-// lower-numbered one, some of them both ways, then random connections up to
-// the density.
+// lower-numbered one, some of them both ways (all with Reachable), then
+// random connections up to the density.
 func (g *generator) connect() error {
 	n := len(g.locs)
 	seen := make(map[[2]int]bool, int(float64(n)*g.o.Density))
-	add := func(from, to int) error {
+	add := func(from, to int, open bool) error {
 		if from == to || seen[[2]int{from, to}] {
 			return nil
 		}
 		seen[[2]int{from, to}] = true
-		return g.b.AddConnection(model.Connection{From: g.locs[from], To: g.locs[to], Policies: model.Policies{model.Move: g.policy()}})
+		p := g.policy()
+		if open {
+			p[0].Restrictions = model.Restrictions{}
+		}
+		return g.b.AddConnection(model.Connection{From: g.locs[from], To: g.locs[to], Policies: model.Policies{model.Move: p}})
 	}
 	for v := 1; v < n; v++ {
 		u := g.r.IntN(v)
-		if err := add(u, v); err != nil {
+		if err := add(u, v, g.o.Reachable); err != nil {
 			return err
 		}
-		if g.r.IntN(2) == 0 {
-			if err := add(v, u); err != nil {
+		if g.o.Reachable || g.r.IntN(2) == 0 {
+			if err := add(v, u, g.o.Reachable); err != nil {
 				return err
 			}
 		}
 	}
 	// A location has at most n-1 connections leaving it.
 	for want := min(int(float64(n)*g.o.Density), n*(n-1)); len(seen) < want; {
-		if err := add(g.r.IntN(n), g.r.IntN(n)); err != nil {
+		if err := add(g.r.IntN(n), g.r.IntN(n), false); err != nil {
 			return err
 		}
 	}

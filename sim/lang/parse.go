@@ -342,11 +342,11 @@ func (p *parser) logFields() model.LogRules {
 	for {
 		pos := p.pos
 		if p.tok != tIdent {
-			p.errorf(pos, "expected a log field (action, source, target, possessible, credentials, actor), found %s", p.describe())
+			p.errorf(pos, "expected a log field (action, source, target, possessible, credentials, actor, outcome), found %s", p.describe())
 		}
 		f, ok := model.ParseLogField(p.text)
 		if !ok {
-			p.errorf(pos, "unknown log field %q (known: action, source, target, possessible, credentials, actor)", p.text)
+			p.errorf(pos, "unknown log field %q (known: action, source, target, possessible, credentials, actor, outcome)", p.text)
 		}
 		if r.Has(f) {
 			p.errorf(pos, "log field %q named twice", p.text)

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/dominikbraun/graph"
 )
 
 // ErrDuplicate is the error of declaring a name twice.
@@ -237,12 +235,7 @@ func (m *Model) buildActors(kinds map[string]Kind) error {
 }
 
 func (m *Model) buildConnections(conns []Connection, kinds map[string]Kind) error {
-	m.g = graph.New(graph.StringHash, graph.Directed())
-	for _, l := range m.locs {
-		if err := m.g.AddVertex(l); err != nil {
-			return err
-		}
-	}
+	store := make([]Connection, len(conns)) // one allocation for all
 	m.conns = make([]*Connection, len(conns))
 	for i, c := range conns {
 		for _, end := range []string{c.From, c.To} {
@@ -262,15 +255,14 @@ func (m *Model) buildConnections(conns []Connection, kinds map[string]Kind) erro
 		if c.Policies, err = m.buildPolicies(c.Policies, kinds); err != nil {
 			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, err)
 		}
-		m.conns[i] = &c
-		if err := m.g.AddEdge(c.From, c.To, graph.EdgeData(m.conns[i])); err != nil {
-			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, err)
-		}
+		store[i] = c
+		m.conns[i] = &store[i]
 	}
 	slices.SortFunc(m.conns, func(x, y *Connection) int {
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
 	})
-	return m.index()
+	m.index()
+	return nil
 }
 
 // buildPolicies returns a checked copy of ps with the restrictions sorted

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/dominikbraun/graph"
 )
@@ -11,50 +12,76 @@ import (
 // Model is a checked, read-only model. The slices and pointers its methods
 // return are shared with the model and must not be modified.
 type Model struct {
-	g      graph.Graph[string, string]
-	locs   []string
-	roles  []string
-	poss   []Possessible
-	actors []Actor
-	conns  []*Connection
+	graphOnce sync.Once
+	g         graph.Graph[string, string] // made on the first call of Graph
+	locs      []string
+	roles     []string
+	poss      []Possessible
+	actors    []Actor
+	conns     []*Connection
 
 	locID, roleID, possID, actorID map[string]int
 
-	out    [][]Arc // by location id, sorted by target id
-	in     [][]Arc // by location id, sorted by source id
-	lying  [][]int // possessible ids lying at each location at the start
-	holder []int   // actor id holding each possessible at the start, or -1
+	// The arcs leaving location v are out[outAt[v]:outAt[v+1]], sorted by
+	// target id, and those entering it in[inAt[v]:inAt[v+1]], sorted by
+	// source id: each list is one slice, whatever the number of locations.
+	out, in     []Arc
+	outAt, inAt []int32
+	lying       [][]int // possessible ids lying at each location at the start
+	holder      []int   // actor id holding each possessible at the start, or -1
 }
 
 // index derives the arcs leaving and entering every location from the
-// graph.
-func (m *Model) index() error {
-	adj, err := m.g.AdjacencyMap()
-	if err != nil {
-		return err
+// connections.
+func (m *Model) index() {
+	n := len(m.conns)
+	m.out, m.in = make([]Arc, n), make([]Arc, n)
+	m.outAt, m.inAt = make([]int32, len(m.locs)+1), make([]int32, len(m.locs)+1)
+	for _, c := range m.conns {
+		m.outAt[m.locID[c.From]+1]++
+		m.inAt[m.locID[c.To]+1]++
 	}
-	m.out = make([][]Arc, len(m.locs))
-	for from, targets := range adj {
-		v := m.locID[from]
-		arcs := make([]Arc, 0, len(targets))
-		for to, e := range targets {
-			arcs = append(arcs, Arc{From: v, To: m.locID[to], Conn: e.Properties.Data.(*Connection)})
-		}
+	for v := range m.locs {
+		m.outAt[v+1] += m.outAt[v]
+		m.inAt[v+1] += m.inAt[v]
+	}
+	next := slices.Clone(m.outAt[:len(m.locs)])
+	for _, c := range m.conns {
+		a := Arc{From: m.locID[c.From], To: m.locID[c.To], Conn: c}
+		m.out[next[a.From]] = a
+		next[a.From]++
+	}
+	for v := range m.locs {
+		arcs := m.Out(v)
 		slices.SortFunc(arcs, func(x, y Arc) int { return cmp.Compare(x.To, y.To) })
-		m.out[v] = arcs
 	}
-	m.in = make([][]Arc, len(m.locs))
-	for _, arcs := range m.out { // by source id, so each m.in[v] is sorted
-		for _, a := range arcs {
-			m.in[a.To] = append(m.in[a.To], a)
-		}
+	copy(next, m.inAt[:len(m.locs)])
+	for _, a := range m.out { // by source id, so each location's arcs in are sorted
+		m.in[next[a.To]] = a
+		next[a.To]++
 	}
-	return nil
 }
 
 // Graph returns the connection graph: locations are its vertices, and each
 // edge carries its *Connection as EdgeProperties.Data.
-func (m *Model) Graph() graph.Graph[string, string] { return m.g }
+//
+// # Notes
+//
+// The graph is made on the first call, and costs several times the
+// memory of the rest of the model: the analyses and the simulator read
+// Out and In instead.
+func (m *Model) Graph() graph.Graph[string, string] {
+	m.graphOnce.Do(func() {
+		m.g = graph.New(graph.StringHash, graph.Directed())
+		for _, l := range m.locs {
+			_ = m.g.AddVertex(l) // names are unique
+		}
+		for _, c := range m.conns {
+			_ = m.g.AddEdge(c.From, c.To, graph.EdgeData(c)) // ends are locations, each pair once
+		}
+	})
+	return m.g
+}
 
 // Locations returns the location names, sorted; a location's id is its
 // index.
@@ -77,10 +104,10 @@ func (m *Model) Connections() []*Connection { return m.conns }
 func (m *Model) Len() int { return len(m.locs) }
 
 // Out returns the arcs leaving location v, sorted by target.
-func (m *Model) Out(v int) []Arc { return m.out[v] }
+func (m *Model) Out(v int) []Arc { return m.out[m.outAt[v]:m.outAt[v+1]:m.outAt[v+1]] }
 
 // In returns the arcs entering location v, sorted by source id.
-func (m *Model) In(v int) []Arc { return m.in[v] }
+func (m *Model) In(v int) []Arc { return m.in[m.inAt[v]:m.inAt[v+1]:m.inAt[v+1]] }
 
 // LocationID returns the id of a location.
 func (m *Model) LocationID(name string) (int, bool) {

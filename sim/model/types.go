@@ -77,10 +77,14 @@ const (
 	LogPossessible                 // the possessible acted on, if any
 	LogCredentials                 // the credentials that authorised the action
 	LogActor                       // the actor
+	// LogOutcome records how the action turned out (ok, or why it
+	// failed); rules that record it log failed attempts as well as
+	// successes.
+	LogOutcome
 	numLogFields
 )
 
-var logFieldNames = [...]string{"action", "source", "target", "possessible", "credentials", "actor"}
+var logFieldNames = [...]string{"action", "source", "target", "possessible", "credentials", "actor", "outcome"}
 
 // String returns the field's name as the model language and log entries
 // write it.
@@ -106,7 +110,8 @@ func ParseLogField(s string) (LogField, bool) {
 type LogRules uint8
 
 // DefaultLog is the set `log` alone stands for: action, source, target,
-// possessible and credentials (every field but the actor).
+// possessible and credentials (every field but the actor and the
+// outcome: successes only).
 const DefaultLog = LogRules(1<<LogAction | 1<<LogSource | 1<<LogTarget | 1<<LogPossessible | 1<<LogCredentials)
 
 // allLog is every field.
@@ -123,6 +128,10 @@ func LogFields(fields ...LogField) LogRules {
 
 // Has reports whether the rules record f.
 func (r LogRules) Has(f LogField) bool { return r&(1<<f) != 0 }
+
+// Attempts reports whether the rules log failed attempts too: whether
+// they record the outcome.
+func (r LogRules) Attempts() bool { return r.Has(LogOutcome) }
 
 // Fields returns the recorded fields in log order.
 func (r LogRules) Fields() []LogField {

@@ -36,9 +36,10 @@ type Step struct {
 	Log         model.LogRules `json:"log,omitempty"` // the fields its log entry records, if it succeeds
 }
 
-// Logged reports whether the step leaves a log entry: it succeeded and its
-// component has log rules.
-func (s *Step) Logged() bool { return s.Outcome == OK && s.Log != 0 }
+// Logged reports whether the step leaves a log entry: its component has
+// log rules, and it succeeded or the rules record the outcome (and so log
+// failed attempts too).
+func (s *Step) Logged() bool { return s.Log != 0 && (s.Outcome == OK || s.Log.Attempts()) }
 
 // appendLogEntry appends the step's log entry as a JSON object: "tick" and
 // exactly the fields its log rules name, in log order, null where the
@@ -77,6 +78,8 @@ func (s *Step) appendLogEntry(b []byte) []byte {
 			b = append(b, ']')
 		case model.LogActor:
 			str(s.Actor)
+		case model.LogOutcome:
+			str(string(s.Outcome))
 		}
 	}
 	return append(b, "}\n"...)

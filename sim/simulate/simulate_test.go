@@ -328,6 +328,8 @@ func TestLogHoldsExactlyTheLoggedActions(t *testing.T) {
 					v = cs
 				case model.LogActor:
 					v = s.Actor
+				case model.LogOutcome:
+					v = string(s.Outcome)
 				}
 				want[f.String()] = v
 			}
@@ -586,5 +588,38 @@ func TestGoalsMetJSON(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, res.Actors) {
 		t.Errorf("read back %+v, want %+v", back, res.Actors)
+	}
+}
+
+// TestLogAttempts checks that rules recording the outcome log failed
+// attempts with their outcome, and that other rules log successes only:
+// ann's failed mlog leaves no entry, dan's failed move and the contending
+// takes of bob and cy do.
+func TestLogAttempts(t *testing.T) {
+	m := load(t, `
+locations { out; in; side; }
+possessibles { credential key at out; }
+actors { ann { at out; } bob { at out; } cy { at out; } dan { at side; } }
+connections {
+  out -> in { *: mlog (100%, 1) }
+  side -> in { *: m log[action, outcome] (100%, 1) }
+}
+policies { key { *: t log[actor, outcome] } }`)
+	var log bytes.Buffer
+	cfg := simulate.Config{Ticks: 1, Conflicts: simulate.FailAll{}, Log: &log, Agent: func(actor string) (simulate.Agent, error) {
+		if actor == "ann" || actor == "dan" {
+			return scripted{"move"}, nil
+		}
+		return scripted{"take"}, nil
+	}}
+	if _, err := simulate.Run(context.Background(), m, cfg); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"tick":0,"action":"move","outcome":"risk"}
+{"tick":0,"actor":"bob","outcome":"conflict"}
+{"tick":0,"actor":"cy","outcome":"conflict"}
+`
+	if log.String() != want {
+		t.Errorf("log:\n%s\nwant:\n%s", log.String(), want)
 	}
 }

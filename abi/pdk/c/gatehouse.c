@@ -1728,6 +1728,10 @@ static void gh__describe(gh__dec *d) {
         default:
             break;
         }
+        if (c->config_keys && (c->kind == GH_OBLIGATION || c->kind == GH_OBJECT)) {
+            GH__KEY(w, "config_keys");
+            gh__w_strs(w, c->config_keys);
+        }
         gh_w_end(w);
     }
     gh_w_end(w);
@@ -2010,6 +2014,10 @@ bool gh_http_request(gh_bytes request, gh_val *response, gh_host_error *err) {
 
 bool gh_exec(gh_bytes request, gh_val *result, gh_host_error *err) {
     return gh__result_val(gh_host_exec(request.ptr, (int32_t)request.len), result, err);
+}
+
+bool gh_sink_write(gh_str sink, gh_log_level level, const char *msg, size_t len, gh_host_error *err) {
+    return gh__result(gh_host_sink_write(sink.ptr, (int32_t)sink.len, (int32_t)level, msg, (int32_t)len), NULL, err);
 }
 
 #else /* GATEHOUSE_BINDING_EXTISM */

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* The ABI version this kit implements, as written in manifests. */
-#define GATEHOUSE_ABI_VERSION "1.1"
+#define GATEHOUSE_ABI_VERSION "1.2"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GH_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -505,6 +505,7 @@ struct gh_component {
     const char *const *attributes; /* environment: GH_STRS("time") */
     int64_t priority;            /* object: lower runs first */
     const gh_option_decl *options; /* agent: GH_OPTIONS(...), optional */
+    const char *const *config_keys; /* obligation, object: GH_STRS("log_format"), the config keys it reads; optional (ABI 1.2) */
 
     gh_actuate_fn actuate;
     gh_oblige_fn oblige;
@@ -566,6 +567,7 @@ GH_IMPORT("kv_delete") int32_t gh_host_kv_delete(const void *key, int32_t key_le
 GH_IMPORT("kv_list") int32_t gh_host_kv_list(const void *prefix, int32_t prefix_len);
 GH_IMPORT("http_request") int32_t gh_host_http_request(const void *req, int32_t req_len);
 GH_IMPORT("exec") int32_t gh_host_exec(const void *req, int32_t req_len);
+GH_IMPORT("sink_write") int32_t gh_host_sink_write(const void *sink, int32_t sink_len, int32_t level, const void *msg, int32_t msg_len);
 GH_IMPORT("result") int32_t gh_host_result(void *out, int32_t out_cap);
 
 /* log (capability "log"). Levels below debug count as debug, above error as
@@ -603,6 +605,14 @@ bool gh_kv_list(gh_str prefix, gh_val *keys, gh_host_error *err); /* keys: a msg
  * give back the msgpack response: use gh_val_get(resp, "status", ...). */
 bool gh_http_request(gh_bytes request, gh_val *response, gh_host_error *err);
 bool gh_exec(gh_bytes request, gh_val *result, gh_host_error *err);
+
+/* sink (capability "sink", ABI 1.2) writes msg as one record to the
+ * destination the grant names sink (plugins.<name>.grants.sink.<sink>),
+ * and returns once the destination took it. Fails with "capability_denied"
+ * for a sink the grant does not name, "invalid_request" for a record over
+ * 64 KiB, "timeout" or "unavailable" for a destination that does not take
+ * it. */
+bool gh_sink_write(gh_str sink, gh_log_level level, const char *msg, size_t len, gh_host_error *err);
 
 #endif /* !GATEHOUSE_BINDING_EXTISM */
 

@@ -3,8 +3,10 @@ package capability
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/sink"
 )
 
 // Defaults of the limits of the http and exec grants, used where a grant
@@ -33,6 +36,9 @@ type Grants struct {
 	KV    KVGrant    `yaml:"kv"`
 	HTTP  *HTTPGrant `yaml:"http"`
 	Exec  *ExecGrant `yaml:"exec"`
+	// Sink names the destinations the plugin may write records to; nil
+	// denies the capability, an empty map grants it with none.
+	Sink SinkGrant `yaml:"sink"`
 }
 
 // KVGrant grants a key-value namespace of the plugin's own, in the host's
@@ -129,6 +135,8 @@ func (g Grants) Has(c abi.Capability) bool {
 		return g.HTTP != nil
 	case abi.CapExec:
 		return g.Exec != nil
+	case abi.CapSink:
+		return g.Sink != nil
 	}
 	return false
 }
@@ -166,6 +174,12 @@ func (g Grants) Validate() error {
 		if e.MaxOutput < 0 {
 			errs = append(errs, fmt.Errorf("exec.max_output: %d is negative", e.MaxOutput))
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(g.Sink)) {
+		if !sink.ValidName(name) {
+			errs = append(errs, fmt.Errorf("sink: name %q is not 1 to 64 letters, digits, '.', '_' or '-'", name))
+		}
+		errs = append(errs, g.Sink[name].Validate("sink."+name+".")...)
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/sink"
 )
 
 func TestGrantsHas(t *testing.T) {
@@ -24,7 +25,8 @@ func TestGrantsHas(t *testing.T) {
 		{"kv", Grants{KV: KVGrant{Granted: true}}, []abi.Capability{abi.CapKV}},
 		{"http with no hosts", Grants{HTTP: &HTTPGrant{}}, []abi.Capability{abi.CapHTTP}},
 		{"exec", Grants{Exec: &ExecGrant{Programs: []string{"nft"}}}, []abi.Capability{abi.CapExec}},
-		{"all", Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}}, abi.Capabilities},
+		{"sink with no destinations", Grants{Sink: SinkGrant{}}, []abi.Capability{abi.CapSink}},
+		{"all", Grants{Log: true, Clock: true, KV: KVGrant{Granted: true}, HTTP: &HTTPGrant{}, Exec: &ExecGrant{}, Sink: SinkGrant{}}, abi.Capabilities},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +66,10 @@ exec:
   timeout: 1m
   dry_run: true
   max_output: 100
+sink:
+  audit: {file: {path: /var/log/gatehouse/audit.log, max_size: 1048576, max_backups: 3}}
+  sys: {syslog: {network: udp, address: "127.0.0.1:514", tag: gatehouse, facility: authpriv}, timeout: 1s}
+  mail: {smtp: {addr: "mail.example.com:25", from: gatehouse@example.com, to: [sec@example.com]}}
 `
 	var got Grants
 	if err := yaml.Unmarshal([]byte(doc), &got); err != nil {
@@ -73,6 +79,11 @@ exec:
 		Log: true, Clock: true, KV: KVGrant{Granted: true},
 		HTTP: &HTTPGrant{Hosts: []string{"api.example.com", "*.example.org:8443"}, MaxBytes: 4096, Timeout: 2 * time.Second},
 		Exec: &ExecGrant{Programs: []string{"nft", "/usr/sbin/iptables"}, Timeout: time.Minute, DryRun: true, MaxOutput: 100},
+		Sink: SinkGrant{
+			"audit": {File: &sink.File{Path: "/var/log/gatehouse/audit.log", MaxSize: 1 << 20, MaxBackups: 3}},
+			"sys":   {Syslog: &sink.Syslog{Network: "udp", Address: "127.0.0.1:514", Tag: "gatehouse", Facility: "authpriv"}, Timeout: time.Second},
+			"mail":  {SMTP: &sink.SMTP{Addr: "mail.example.com:25", From: "gatehouse@example.com", To: []string{"sec@example.com"}}},
+		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded %+v %+v %+v, want %+v %+v %+v", got, got.HTTP, got.Exec, want, want.HTTP, want.Exec)
@@ -151,6 +162,8 @@ func TestGrantsValidate(t *testing.T) {
 		{"good programs", Grants{Exec: &ExecGrant{Programs: []string{"nft", "/usr/sbin/nft"}}}, nil},
 		{"bad programs", Grants{Exec: &ExecGrant{Programs: []string{"ok", "", "./nft", "bin/nft"}}},
 			[]string{"exec.programs[1]", "exec.programs[2]", "exec.programs[3]"}},
+		{"bad sinks", Grants{Sink: SinkGrant{"a b": {File: &sink.File{Path: "/x"}}, "f": {File: &sink.File{Path: "x"}}, "none": {}}},
+			[]string{"sink", "sink.f.file.path", "sink.none"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,6 +29,7 @@ const (
 	fnHTTPRequest
 	fnExec
 	fnLog
+	fnSinkWrite
 )
 
 // guestBuild is testdata/guest built once for every test.
@@ -138,7 +139,7 @@ func (g *guest) put(b []byte) (ptr, n uint64) {
 
 // invoke makes the guest call host function fn with raw arguments, for c.
 func (g *guest) invoke(ctx context.Context, c *Caller, fn uint64, args ...uint64) (int32, error) {
-	params := make([]uint64, 5)
+	params := make([]uint64, 6)
 	params[0] = fn
 	copy(params[1:], args)
 	res, err := g.mod.ExportedFunction("invoke").Call(WithCaller(ctx, c), params...)

@@ -1,7 +1,7 @@
 // Package capability implements the host functions of ABI v1, the import
 // module "gatehouse" (abi.CapabilityModule) through which a plugin logs,
-// reads clocks, uses its key-value namespace, sends HTTP requests and runs
-// programs, each only if the configuration grants it (see Grants).
+// reads clocks, uses its key-value namespace, sends HTTP requests, runs
+// programs and writes records to the destinations of its sinks, each only if the configuration grants it (see Grants).
 //
 // The host core refuses a plugin that imports a function of a capability it
 // was not granted; as a second line of defence every function checks the
@@ -95,6 +95,7 @@ func hostFunctions() []hostFunction {
 		{abi.FuncKVList, []string{"prefix_ptr", "prefix_len"}, i32, producer(abi.FuncKVList, abi.CapKV, kvList)},
 		{abi.FuncHTTPRequest, []string{"req_ptr", "req_len"}, i32, producer(abi.FuncHTTPRequest, abi.CapHTTP, httpRequest)},
 		{abi.FuncExec, []string{"req_ptr", "req_len"}, i32, producer(abi.FuncExec, abi.CapExec, execRequest)},
+		{abi.FuncSinkWrite, []string{"sink_ptr", "sink_len", "level", "msg_ptr", "msg_len"}, i32, producer(abi.FuncSinkWrite, abi.CapSink, sinkWrite)},
 		{abi.FuncResult, []string{"out_ptr", "out_cap"}, i32, hostResult},
 	}
 }

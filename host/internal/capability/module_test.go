@@ -284,8 +284,8 @@ func TestOutOfRange(t *testing.T) {
 
 func TestNoCaller(t *testing.T) {
 	g := newGuest(t)
-	for _, fn := range []uint64{fnKVGet, fnLog} {
-		_, err := g.mod.ExportedFunction("invoke").Call(context.Background(), fn, 0, 0, 0, 0)
+	for _, fn := range []uint64{fnKVGet, fnLog, fnSinkWrite} {
+		_, err := g.mod.ExportedFunction("invoke").Call(context.Background(), fn, 0, 0, 0, 0, 0)
 		if err == nil || !strings.Contains(err.Error(), "without a capability.Caller") {
 			t.Errorf("invoke %d without a Caller: error %v, want a trap", fn, err)
 		}

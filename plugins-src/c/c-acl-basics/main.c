@@ -6,7 +6,7 @@
  * behaviour of their Go twins; plugins-src/cases/acl-obligations.yaml,
  * acl-environment.yaml and acl-objects.yaml hold the cases both pass.
  * urlmap's regular expressions run on the engine of
- * plugins-src/c/internal/regex.c. Grant it log and clock. It is a WASI reactor built
+ * plugins-src/c/internal/regex.c. Grant it log, clock and sink. It is a WASI reactor built
  * against wasi-libc, whose snprintf and strtod write the floats of the log
  * lines. Build from the repository root:
  *
@@ -20,7 +20,8 @@ static unsigned log_granted = 1u << GH_GRANT;
 static unsigned log_refused = 1u << GH_DENY | 1u << GH_NOT_APPLICABLE;
 
 #define LOG_OBLIGATION(NAME, DESCRIPTION, LOGS) \
-    {.kind = GH_OBLIGATION, .name = NAME, .description = DESCRIPTION, .oblige = oblige_log, .user = &(LOGS)}
+    {.kind = GH_OBLIGATION, .name = NAME, .description = DESCRIPTION, .oblige = oblige_log, .user = &(LOGS), \
+     .config_keys = GH_STRS("log_format", "sink")}
 #define TIME_ATTRIBUTE(KEY, DESCRIPTION) \
     {.kind = GH_ENVIRONMENT, .name = KEY, .description = DESCRIPTION, .attributes = GH_STRS(KEY), .environment = time_attribute}
 
@@ -28,7 +29,7 @@ GATEHOUSE_PLUGIN(
     .name = "c-acl-basics",
     .version = "1.0.0",
     .description = "ARPOC's log obligations, time environment setters and urlmap object setter",
-    .capabilities = GH_STRS("log", "clock"),
+    .capabilities = GH_STRS("log", "clock", "sink"),
     .components = GH_COMPONENTS(
         LOG_OBLIGATION("obl_log", "logs every decision with its context", log_all),
         LOG_OBLIGATION("obl_log_successful", "logs granted accesses with their context", log_granted),
@@ -40,4 +41,4 @@ GATEHOUSE_PLUGIN(
         TIME_ATTRIBUTE("time_second", "the second in UTC, an integer from 0 to 59"),
         {.kind = GH_OBJECT, .name = "urlmap",
          .description = "sets object attributes from the named groups of regular expressions matching the path",
-         .priority = 100, .object = urlmap_object}));
+         .priority = 100, .object = urlmap_object, .config_keys = GH_STRS("mappings")}));

@@ -15,8 +15,8 @@ func TestManifest(t *testing.T) {
 	if err := m.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if m.Name != Name || !slices.Equal(m.Capabilities, []abi.Capability{abi.CapLog, abi.CapClock}) {
-		t.Errorf("plugin %s asks for %v, want %s asking for log and clock", m.Name, m.Capabilities, Name)
+	if m.Name != Name || !slices.Equal(m.Capabilities, []abi.Capability{abi.CapLog, abi.CapClock, abi.CapSink}) {
+		t.Errorf("plugin %s asks for %v, want %s asking for log, clock and sink", m.Name, m.Capabilities, Name)
 	}
 	var names []string
 	for _, c := range m.Components {

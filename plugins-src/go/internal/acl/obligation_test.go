@@ -11,13 +11,22 @@ import (
 )
 
 // obligation returns the handler of the obligation name and the lines it
-// logs.
+// logs, each after the sink it names and a space when it names one.
 func obligation(t *testing.T, name string) (func(abi.ObligeRequest) (abi.ObligeReply, error), *[]string) {
 	t.Helper()
 	var lines []string
 	for _, o := range Obligations {
 		if o.Name == name {
-			return o.handler(func(l string) { lines = append(lines, l) }), &lines
+			return o.handler(func(to, l string) error {
+				if to == "down" {
+					return abi.Errorf(abi.CodeTimeout, "sink_write: smtp 10.0.0.1:25: no answer")
+				}
+				if to != "" {
+					l = to + " " + l
+				}
+				lines = append(lines, l)
+				return nil
+			}), &lines
 		}
 	}
 	t.Fatalf("no obligation %s", name)
@@ -63,6 +72,8 @@ func TestObligationRefusals(t *testing.T) {
 		{"no decision", abi.ObligeRequest{}, `obl_log: decision "" is not GRANT, DENY or NOT_APPLICABLE`},
 		{"log_format not a string", abi.ObligeRequest{Decision: abi.DecisionDeny, Config: map[string]any{"log_format": 7}},
 			"obl_log: config log_format: want a string"},
+		{"sink not a string", abi.ObligeRequest{Decision: abi.DecisionDeny, Config: map[string]any{"sink": []any{"a"}}},
+			"obl_log: config sink: want the name of a sink, a string"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h, lines := obligation(t, "obl_log")
@@ -74,6 +85,24 @@ func TestObligationRefusals(t *testing.T) {
 				t.Errorf("logged %q after an error", *lines)
 			}
 		})
+	}
+}
+
+func TestObligationSink(t *testing.T) {
+	h, lines := obligation(t, "obl_log_failed")
+	rep, err := h(abi.ObligeRequest{Decision: abi.DecisionDeny, Config: map[string]any{"sink": "audit", "log_format": "{} subject.id"},
+		Context: abi.Context{Subject: map[string]any{"id": "ada"}}})
+	if err != nil || !rep.Fulfilled || !reflect.DeepEqual(*lines, []string{"audit DENY ada"}) {
+		t.Errorf("reply %+v, %v, lines %q; want fulfilled after writing to audit", rep, err, *lines)
+	}
+	rep, err = h(abi.ObligeRequest{Decision: abi.DecisionGrant, Config: map[string]any{"sink": "down"}})
+	if err != nil || !rep.Fulfilled {
+		t.Errorf("a decision it does not log: %+v, %v; want fulfilled without writing", rep, err)
+	}
+	rep, err = h(abi.ObligeRequest{Decision: abi.DecisionDeny, Config: map[string]any{"sink": "down"}})
+	want := "obl_log_failed: sink down: timeout: sink_write: smtp 10.0.0.1:25: no answer"
+	if err != nil || rep.Fulfilled || rep.Reason != want {
+		t.Errorf("a sink that fails: %+v, %v; want unfulfilled with reason %q", rep, err, want)
 	}
 }
 

@@ -23,6 +23,10 @@ type urlmap struct {
 	compiled map[string]*regexp.Regexp
 }
 
+// urlmapConfigKeys are the configuration keys urlmap reads; the engine
+// reads enable and priority.
+var urlmapConfigKeys = []string{"mappings"}
+
 // set is the object setter's handler.
 func (u *urlmap) set(req abi.ObjectRequest) (map[string]any, error) {
 	list, ok := req.Config["mappings"]

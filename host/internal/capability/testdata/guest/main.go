@@ -38,6 +38,9 @@ func httpRequest(reqPtr, reqLen uint32) int32
 //go:wasmimport gatehouse exec
 func execProgram(reqPtr, reqLen uint32) int32
 
+//go:wasmimport gatehouse sink_write
+func sinkWrite(sinkPtr, sinkLen uint32, level int32, msgPtr, msgLen uint32) int32
+
 //go:wasmimport gatehouse result
 func result(outPtr, outCap uint32) int32
 
@@ -76,7 +79,7 @@ func free() {
 // arguments and returns what it returns; log returns 0.
 //
 //go:wasmexport invoke
-func invoke(fn, a, b, c, d uint32) int32 {
+func invoke(fn, a, b, c, d, e uint32) int32 {
 	defer runtime.Gosched()
 	switch fn {
 	case 0:
@@ -94,6 +97,8 @@ func invoke(fn, a, b, c, d uint32) int32 {
 	case 6:
 		hostLog(int32(a), b, c)
 		return 0
+	case 7:
+		return sinkWrite(a, b, int32(c), d, e)
 	}
 	panic("no host function of that index")
 }
