@@ -219,12 +219,16 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		ConnectUsername:               cfg.Username,
 		ConnectPassword:               []byte(cfg.Password),
 		ConnectPacketBuilder: func(c *paho.Connect, _ *url.URL) (*paho.Connect, error) {
+			if c.Properties == nil {
+				c.Properties = &paho.ConnectProperties{}
+			}
 			if s.maxPacket > 0 {
-				if c.Properties == nil {
-					c.Properties = &paho.ConnectProperties{}
-				}
 				c.Properties.MaximumPacketSize = &s.maxPacket
 			}
+			// The MQTT v5.0 default, which paho would send as 0: some
+			// brokers (mochi-mqtt) then strip the user properties of every
+			// packet, msgType and encoding included.
+			c.Properties.RequestProblemInfo = true
 			return c, nil
 		},
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
