@@ -99,8 +99,11 @@ type Consumer struct {
 	logger  *slog.Logger
 	ready   chan struct{}
 	once    sync.Once
-	ctx     context.Context // of the commands; ends after Close
-	cancel  context.CancelFunc
+	// connected is closed once cm is set: a persistent session may deliver
+	// commands before NewConsumer returns.
+	connected chan struct{}
+	ctx       context.Context // of the commands; ends after Close
+	cancel    context.CancelFunc
 	// pub ends the publishing of responses at Close.
 	pub       context.Context
 	cancelPub context.CancelFunc
@@ -134,7 +137,7 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 		cfg.Served = func() []string { return nil }
 	}
 	c := &Consumer{cfg: cfg, h: h, seen: newSeenSet(cfg.Seen), workers: make(chan struct{}, cfg.Workers),
-		logger: cfg.Client.Logger, ready: make(chan struct{})}
+		logger: cfg.Client.Logger, ready: make(chan struct{}), connected: make(chan struct{})}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -158,6 +161,7 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 		return nil, err
 	}
 	c.cm = cm
+	close(c.connected)
 	return c, nil
 }
 
@@ -189,6 +193,7 @@ func (c *Consumer) Close(ctx context.Context) error {
 // receive takes one message from the broker. It returns once the command
 // is checked and handed to a worker: paho acknowledges it then.
 func (c *Consumer) receive(pr paho.PublishReceived) (bool, error) {
+	<-c.connected
 	p := pr.Packet
 	if !c.forMe(p.Topic) {
 		return true, nil

@@ -231,29 +231,26 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 			c.Properties.RequestProblemInfo = true
 			return c, nil
 		},
-		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
-			logger.Info("mqtt connected")
-			if len(s.subscribe) == 0 {
+		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
+			logger.Info("mqtt connected", "session_present", ca.SessionPresent)
+			up := func() {
 				if s.onUp != nil {
 					s.onUp()
 				}
+			}
+			if len(s.subscribe) == 0 {
+				up()
 				return
+			}
+			if ca.SessionPresent {
+				// The broker kept the subscriptions (section 2.9); they are
+				// made again below for topics added since.
+				up()
 			}
 			// Not in this callback, which must not block.
 			go func() {
-				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				if sa, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: s.subscribe}); err != nil {
-					var reasons []byte
-					if sa != nil {
-						reasons = sa.Reasons
-					}
-					logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
-					return
-				}
-				logger.Info("mqtt subscribed", "topics", len(s.subscribe))
-				if s.onUp != nil {
-					s.onUp()
+				if subscribe(ctx, cm, s.subscribe, logger) && !ca.SessionPresent {
+					up()
 				}
 			}()
 		},
@@ -269,4 +266,32 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		return nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
 	}
 	return cm, nil
+}
+
+// subscribe makes the subscriptions subs, trying again up to five times a
+// second apart: a broker may refuse a SUBSCRIBE whose packet identifier it
+// still holds for a message of the session it is delivering (mochi-mqtt
+// answers 0x91, Packet Identifier In Use). It reports whether they were made.
+func subscribe(ctx context.Context, cm *autopaho.ConnectionManager, subs []paho.SubscribeOptions, logger *slog.Logger) bool {
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sa, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: subs})
+		cancel()
+		if err == nil {
+			logger.Info("mqtt subscribed", "topics", len(subs))
+			return true
+		}
+		var reasons []byte
+		if sa != nil {
+			reasons = sa.Reasons
+		}
+		if attempt == 5 || ctx.Err() != nil {
+			logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
+			return false
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
 }

@@ -245,8 +245,9 @@ func TestSubscriptions(t *testing.T) {
 }
 
 // rawPublisher returns a function that publishes payload to topic with the
-// OpenC2 properties, bypassing the Producer.
-func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte) {
+// OpenC2 properties of a message of type msgType ("req" when empty),
+// bypassing the Producer.
+func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte, msgType ...string) {
 	t.Helper()
 	u, _ := url.Parse(broker)
 	ready := make(chan struct{})
@@ -259,8 +260,12 @@ func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte
 	}
 	t.Cleanup(func() { _ = cm.Disconnect(context.Background()) })
 	<-ready
-	return func(topic string, payload []byte) {
-		if _, err := cm.Publish(context.Background(), publishPacket(topic, MsgRequest, payload)); err != nil {
+	return func(topic string, payload []byte, msgType ...string) {
+		typ := MsgRequest
+		if len(msgType) > 0 {
+			typ = msgType[0]
+		}
+		if _, err := cm.Publish(context.Background(), publishPacket(topic, typ, payload)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -314,6 +319,13 @@ func TestHostileMalformedPayload(t *testing.T) {
 			}
 		})
 	}
+	t.Run("msgType rsp", func(t *testing.T) {
+		ch := collect(t, p, "bad-rsp")
+		pub(TopicAll, []byte(`{"headers":{"request_id":"bad-rsp","from":"soc"},"body":{"openc2":{"request":{"action":"query","target":{"features":[]}}}}}`), MsgResponse)
+		if a := await(t, ch); a.Message == nil || a.Message.Response.Status != 400 || !strings.Contains(a.Message.Response.StatusText, "msgType") {
+			t.Fatalf("answer %+v, want 400 naming msgType: the user properties reach the consumer", a)
+		}
+	})
 	if n := h.n.Load(); n != 0 {
 		t.Errorf("%d commands carried out, want 0", n)
 	}
@@ -403,15 +415,15 @@ func TestOfflineConsumer(t *testing.T) {
 func TestAuthorizer(t *testing.T) {
 	broker, _ := startBroker(t)
 	h := &counter{}
-	var seen Request
+	saw := make(chan Request, 1)
 	c := startConsumer(t, broker, h, ConsumerConfig{Profiles: []string{"slpf"},
-		Authorizer: authorizerFunc(func(_ context.Context, r Request) error { seen = r; return fmt.Errorf("no") })})
+		Authorizer: authorizerFunc(func(_ context.Context, r Request) error { saw <- r; return fmt.Errorf("no") })})
 	defer c.Close(context.Background())
 	got := gather(t, startProducer(t, broker), TopicAll, query, 1, 20*time.Second)
 	if len(got) != 1 || got[0].Message.Response.Status != 403 || h.n.Load() != 0 {
 		t.Fatalf("answers %+v, carried out %d; want one 403 and none", got, h.n.Load())
 	}
-	if seen.Topic != TopicAll || seen.Message.Headers.From != "soc" {
+	if seen := <-saw; seen.Topic != TopicAll || seen.Message.Headers.From != "soc" {
 		t.Errorf("authorizer saw %+v", seen)
 	}
 }
