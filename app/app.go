@@ -136,10 +136,11 @@ func (a *App) components() []component {
 		// every decision is logged before the log closes.
 		{name: "serve", start: a.serve, close: a.shutdown},
 		{name: "openc2.mqtt.broker", start: a.startBroker, close: a.closeBroker},
-		// The MQTT consumer disconnects before the broker stops.
-		{name: "openc2.mqtt", start: a.startMQTT, close: a.closeMQTT},
 		{name: "plugins", start: a.startPlugins},
 		{name: "openc2.scheduler", start: a.startScheduler},
+		// The MQTT consumer connects once the plugins are loaded, for its
+		// session may hold commands at once; it disconnects first.
+		{name: "openc2.mqtt", start: a.startMQTT, close: a.closeMQTT},
 	}
 }
 

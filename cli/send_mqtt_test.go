@@ -31,10 +31,15 @@ type mqttFleet struct {
 	// policy is the entity file of fw1's authorization: a grant of query
 	// from soc over MQTT, and nothing else.
 	policy string
+	// args are the arguments of each consumer's serve, by name, and
+	// running the serve running now.
+	args    map[string][]string
+	running map[string]*serving
 }
 
 func newMQTTFleet(t *testing.T) *mqttFleet {
-	f := &mqttFleet{dir: t.TempDir(), pki: tlstest.New(t), passwords: map[string]string{}}
+	f := &mqttFleet{dir: t.TempDir(), pki: tlstest.New(t), passwords: map[string]string{},
+		args: map[string][]string{}, running: map[string]*serving{}}
 	for _, u := range mqttUsers {
 		f.passwords[u.name] = writeFile(t, f.dir, u.name+".pass", u.name+"-pass\n")
 	}
@@ -72,8 +77,21 @@ openc2:
     password_file: %q
     ca: %q
 %s`, policy, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), name, authz, url, name, f.passwords[name], f.pki.CA, extra))
-	s := startServe(t, &http.Client{}, "--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0")
-	t.Cleanup(func() { s.stop(t) })
+	f.args[name] = []string{"--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0"}
+	t.Cleanup(func() {
+		if s := f.running[name]; s != nil {
+			s.stop(t)
+		}
+	})
+	return f.serve(t, name)
+}
+
+// serve starts the serve of the consumer name and waits until it has
+// subscribed.
+func (f *mqttFleet) serve(t *testing.T, name string) *serving {
+	t.Helper()
+	s := startServe(t, &http.Client{}, f.args[name]...)
+	f.running[name] = s
 	s.waitFor(t, "the subscriptions", func() bool { return s.stderr.logged("mqtt subscribed") != nil })
 	s.waitReady(t)
 	return s
@@ -118,6 +136,18 @@ func (f *mqttFleet) scenario(t *testing.T, url string) {
 	t.Run("missing consumer", func(t *testing.T) {
 		r := f.send(t, url, "soc", queryProfiles, "--device", "fw9", "--wait", "1s")
 		r.check(t, cli.ExitFinding, "0 answered (), 1 missing", "1 of 1 consumers did not answer")
+	})
+	t.Run("offline consumer", func(t *testing.T) {
+		f.running["fw2"].stop(t)
+		f.running["fw2"] = nil
+		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"203.0.113.0/24"}}`, "--device", "fw2", "--wait", "1s")
+		r.check(t, cli.ExitFinding, "1 missing")
+		// Back, fw2 gets the command its session kept, and carries it out.
+		s := f.serve(t, "fw2")
+		s.waitFor(t, "the command published while it was away", func() bool {
+			_, body, err := s.get(t, "/v1/openc2/commands")
+			return err == nil && strings.Contains(string(body), "203.0.113.0/24")
+		})
 	})
 	t.Run("ACL forbids", func(t *testing.T) {
 		r := f.send(t, url, "rogue", queryProfiles, "--all", "--expect", "1", "--wait", "3s")
