@@ -431,3 +431,30 @@ func TestAuthorizer(t *testing.T) {
 type authorizerFunc func(context.Context, Request) error
 
 func (f authorizerFunc) Authorize(ctx context.Context, r Request) error { return f(ctx, r) }
+
+// TestTo checks that a command whose headers.to names other consumers is
+// left to them, and one that names this consumer is carried out (section
+// 2.4.2).
+func TestTo(t *testing.T) {
+	broker, _ := startBroker(t)
+	h := &counter{}
+	c := startConsumer(t, broker, h, ConsumerConfig{ConsumerID: "fw1.example.net", Profiles: []string{"slpf"}})
+	defer c.Close(context.Background())
+	p := startProducer(t, broker)
+	for _, tt := range []struct {
+		to   []string
+		want int
+	}{{[]string{"fw9"}, 0}, {[]string{"fw9", "fw1"}, 1}, {[]string{"fw1.example.net"}, 1}} {
+		m := &openc2.Message{Headers: &openc2.Headers{To: tt.to}, Request: query.Request}
+		wait := 20 * time.Second
+		if tt.want == 0 {
+			wait = 500 * time.Millisecond
+		}
+		if got := gather(t, p, TopicAll, m, 1, wait); len(got) != tt.want {
+			t.Errorf("to %v: %d answers, want %d", tt.to, len(got), tt.want)
+		}
+	}
+	if n := h.n.Load(); n != 2 {
+		t.Errorf("%d commands carried out, want 2", n)
+	}
+}
