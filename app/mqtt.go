@@ -81,7 +81,7 @@ func (a *App) startMQTT(context.Context) error {
 	}
 	acts := actuators.New(a.host)
 	cfg := mqtt.ConsumerConfig{Client: cc, DeviceID: m.DeviceID, ConsumerID: a.cfg.OpenC2.ConsumerID,
-		MaxBytes: m.MaxMessageBytes, Seen: m.Seen,
+		MaxBytes: m.MaxMessageBytes, Seen: m.Seen, Registerer: a.reg,
 		Served: func() []string {
 			var ps []string
 			for _, act := range acts.Actuators() {

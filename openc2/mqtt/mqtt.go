@@ -175,6 +175,8 @@ type session struct {
 	// onUp, if set, is called once the subscriptions are made on each
 	// connection.
 	onUp func()
+	// onState, if set, is called as the connection comes up and goes down.
+	onState func(up bool)
 }
 
 // subscription returns the subscription to filter with the options of
@@ -233,6 +235,9 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		},
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
 			logger.Info("mqtt connected", "session_present", ca.SessionPresent)
+			if s.onState != nil {
+				s.onState(true)
+			}
 			up := func() {
 				if s.onUp != nil {
 					s.onUp()
@@ -253,6 +258,13 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 					up()
 				}
 			}()
+		},
+		OnConnectionDown: func() bool {
+			logger.Warn("mqtt connection lost")
+			if s.onState != nil {
+				s.onState(false)
+			}
+			return true // and reconnect
 		},
 		OnConnectError: func(err error) { logger.Warn("mqtt connect", "error", err) },
 		ClientConfig: paho.ClientConfig{
