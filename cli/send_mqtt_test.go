@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -222,7 +223,8 @@ topic read oc2/rsp/#
 	conf := writeFile(t, f.dir, "mosquitto.conf", fmt.Sprintf(`user %s
 log_dest stderr
 per_listener_settings false
-persistence false
+persistence true
+persistence_location %s/
 allow_anonymous false
 password_file %s
 acl_file %s
@@ -231,27 +233,59 @@ cafile %s
 certfile %s
 keyfile %s
 tls_version tlsv1.2
-`, me.Username, passwd, acl, port, f.pki.CA, f.pki.ServerCert, f.pki.ServerKey))
-	var out strings.Builder
-	cmd := exec.CommandContext(t.Context(), "mosquitto", "-c", conf)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+`, me.Username, f.dir, passwd, acl, port, f.pki.CA, f.pki.ServerCert, f.pki.ServerKey))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
+	var out strings.Builder
+	var cmd *exec.Cmd
+	start := func() {
+		cmd = exec.Command("mosquitto", "-c", conf)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("mosquitto does not listen on %s: %v\n%s", addr, err, out.String())
+		for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+				return
+			}
+			if time.Since(start) > 20*time.Second {
+				t.Fatalf("mosquitto does not listen on %s: %v\n%s", addr, err, out.String())
+			}
 		}
 	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM) // it saves its sessions as it goes
+		_ = cmd.Wait()
+	}
+	start()
+	t.Cleanup(stop)
 	url := "mqtts://" + addr
 	f.startConsumer(t, "fw1", url, "")
 	f.startConsumer(t, "fw2", url, "")
 	f.scenario(t, url)
+	// The embedded broker keeps sessions in memory only; Mosquitto keeps
+	// them in its persistence file across a restart.
+	t.Run("broker restart", func(t *testing.T) {
+		f.running["fw2"].stop(t)
+		f.running["fw2"] = nil
+		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"192.0.2.0/24"}}`, "--device", "fw2", "--wait", "1s")
+		r.check(t, cli.ExitFinding, "1 missing")
+		stop()
+		start()
+		// fw1 comes back by itself, its session and subscriptions kept.
+		f.send(t, url, "soc", queryProfiles, "--profile", "slpf", "--expect", "1", "--wait", "30s").check(t, cli.ExitOK, "1 answered (1 × 200)")
+		// fw2 gets the command queued for it before the restart, once.
+		s := f.serve(t, "fw2")
+		var body []byte
+		s.waitFor(t, "the command queued across the restart", func() bool {
+			_, body, _ = s.get(t, "/v1/openc2/commands")
+			return strings.Contains(string(body), "192.0.2.0/24")
+		})
+		time.Sleep(500 * time.Millisecond) // a second delivery would come now
+		_, body, _ = s.get(t, "/v1/openc2/commands")
+		if n := strings.Count(string(body), "192.0.2.0/24"); n != 1 {
+			t.Errorf("the command is in the history %d times, want 1:\n%s", n, body)
+		}
+	})
 }
