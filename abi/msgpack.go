@@ -33,8 +33,9 @@ type decoder interface{ decode(*wire.Reader) error }
 // It suits messages whose parts live no longer than the message, such as
 // replies on the host; UnmarshalMsgpack copies each string on its own.
 type Codec struct {
-	w wire.Writer
-	r wire.Reader
+	w  wire.Writer
+	r  wire.Reader
+	in wire.Interner
 }
 
 // Append appends v in msgpack to b. The call types of this package encode
@@ -53,6 +54,19 @@ func (c *Codec) Append(b []byte, v any) ([]byte, error) {
 func (c *Codec) Unmarshal(b []byte, v any) error {
 	c.r.Reset(b, true)
 	return finish(&c.r, decodeInto(&c.r, v))
+}
+
+// Decode decodes b into the pointer v as UnmarshalMsgpack does, each
+// string a copy that does not keep b, except that a short string it has
+// decoded before (up to 64 bytes, of the last 1,024 it kept) is the same
+// string again: decoding messages alike one after another, as a plugin's
+// calls are, allocates for their strings only once.
+func (c *Codec) Decode(b []byte, v any) error {
+	c.r.Reset(b, false)
+	c.r.SetInterner(&c.in)
+	err := finish(&c.r, decodeInto(&c.r, v))
+	c.r.SetInterner(nil)
+	return err
 }
 
 // AppendMsgpack appends v in msgpack to b, as Codec.Append does.

@@ -1,8 +1,10 @@
 package abi_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -157,5 +159,45 @@ func TestWireErrors(t *testing.T) {
 	err := msgpack.Unmarshal(b, &rep)
 	if err == nil || err.Error()[:10] != "fulfilled:" {
 		t.Errorf("error %v, want one starting with the field name", err)
+	}
+}
+
+// TestCodecDecodeInterns checks that Codec.Decode gives a short string it
+// decoded before again, owning its bytes rather than sharing the input's,
+// and decodes as UnmarshalMsgpack does when it holds all it can.
+func TestCodecDecodeInterns(t *testing.T) {
+	req := abi.EnvironmentRequest{Component: "echo", Key: "echo", Context: abi.Context{
+		Subject: map[string]any{"id": "alice@example.org", "n": int8(3)},
+	}}
+	b, err := abi.AppendMsgpack(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c abi.Codec
+	var first, second abi.EnvironmentRequest
+	if err := c.Decode(b, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Decode(append([]byte(nil), b...), &second); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(second, req) {
+		t.Fatalf("decoded %#v, want %#v", second, req)
+	}
+	if unsafe.StringData(first.Key) != unsafe.StringData(second.Key) {
+		t.Error("the key was copied again")
+	}
+	clear(b)
+	if first.Component != "echo" || first.Context.Subject["id"] != "alice@example.org" {
+		t.Errorf("strings share the input: %#v", first)
+	}
+	// More strings than it keeps: it starts afresh and decodes all the same.
+	for i := range 3000 {
+		var v map[string]any
+		in := map[string]any{fmt.Sprint("k", i): fmt.Sprint("v", i)}
+		b, _ := abi.AppendMsgpack(nil, in)
+		if err := c.Decode(b, &v); err != nil || !reflect.DeepEqual(v, in) {
+			t.Fatalf("decoded %v, %v; want %v", v, err, in)
+		}
 	}
 }

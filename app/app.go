@@ -90,6 +90,8 @@ type App struct {
 	serveErr chan error
 	// reloading is held by a reload of the configuration.
 	reloading sync.Mutex
+	// consoleTokens are the admin tokens of the web console's login.
+	consoleTokens []string
 }
 
 // New reads the configuration of opts and returns the App it describes,
@@ -132,6 +134,7 @@ func (a *App) components() []component {
 		{name: "listen", start: a.listen, close: a.closeListeners},
 		{name: "policy", start: a.startDecisions, close: a.closeDecisions},
 		{name: "proxy", start: a.startProxy, close: a.closeProxy},
+		{name: "ui", start: a.startConsole},
 		// The servers stop before the components they serve close, so that
 		// every decision is logged before the log closes.
 		{name: "serve", start: a.serve, close: a.shutdown},

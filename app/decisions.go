@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
+	"github.com/gatehouse/gatehouse/policy/pap"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
@@ -36,6 +37,10 @@ type decisions struct {
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
 	tokens []string
+	// providers chooses among plugins that provide a name.
+	providers attrs.Providers
+	// admin are the options of the policy administration's routes.
+	admin pap.Options
 }
 
 // startDecisions starts the policy decision point of serve over the
@@ -51,7 +56,7 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	if err != nil {
 		return nil, err
 	}
-	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI, providers: f.Policy.Providers}
 	d.point.Store(p)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
@@ -64,6 +69,10 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 			_ = p.Close()
 			return nil, fmt.Errorf("policy.decision_log.path: %v", err)
 		}
+	}
+	// After the decision log, which the authorization of changes writes.
+	if err := d.startAdmin(f.Policy.Admin, logger); err != nil {
+		return nil, errors.Join(err, d.Close())
 	}
 	return d, nil
 }
@@ -91,7 +100,7 @@ func (d *decisions) Decide(ctx context.Context, req policy.Request) (policy.Deci
 
 // Decider returns the decision point, with each decision written to the
 // decision log, if there is one, counted and traced, as coming from source
-// ("api", "openc2", "proxy"). Without entities (d is nil) it returns nil.
+// ("api", "openc2", "proxy", "admin"). Without entities (d is nil) it returns nil.
 func (d *decisions) Decider(source string) policy.Decider {
 	if d == nil {
 		return nil
@@ -129,6 +138,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 		return decisionapi.Options{}
 	}
 	opts := decisionapi.Options{
+		Ready:       d.host.Ready,
 		Decider:     d.Decider("api"),
 		Status:      func() pdp.Status { return d.point.Load().Status() },
 		Snapshot:    func() *policy.Snapshot { return d.point.Load().Snapshot() },
@@ -137,7 +147,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	if len(d.api.ObjectSetters) > 0 {
 		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
+			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters, d.providers)
 		}
 	}
 	return opts
@@ -163,8 +173,14 @@ func (d *decisions) openc2Authorizer(set string, pep *proxy.Proxy, logger *slog.
 // warnUnloaded warns when the policy set of OpenC2 authorization, set, is
 // not among those p has loaded: until it is, every command is refused.
 func warnUnloaded(p *pdp.Point, set string, logger *slog.Logger) {
+	warnUnloadedAt(p, set, "openc2.authorization.policy_set", "every command is refused until it is", logger)
+}
+
+// warnUnloadedAt warns when set, the policy set of the configuration's
+// key, is not among those p has loaded, saying what follows.
+func warnUnloadedAt(p *pdp.Point, set, key, follows string, logger *slog.Logger) {
 	if set != "" && !slices.Contains(p.Status().PolicySets, set) {
-		logger.Warn("openc2.authorization.policy_set is not loaded: every command is refused until it is", "policy_set", set)
+		logger.Warn(key+" is not loaded: "+follows, "policy_set", set)
 	}
 }
 

@@ -7,10 +7,12 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/agents"
+	"github.com/gatehouse/gatehouse/app/console"
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/https"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
+	"github.com/gatehouse/gatehouse/policy/pap"
 	"github.com/gatehouse/gatehouse/sim/simhttp"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
@@ -22,6 +24,7 @@ func (a *App) routes() *echo.Echo {
 	e := server.New(a.host, a.reg, a.logger)
 	e.Use(a.tel.Middleware())
 	decisionapi.Register(e, a.decisions.apiOptions())
+	pap.Register(e, a.decisions.adminOptions())
 	if a.proxy != nil {
 		mountProxy(e, a.proxy)
 	}
@@ -38,6 +41,9 @@ func (a *App) routes() *echo.Echo {
 		Logger: a.logger, Observe: a.tel.SimRun,
 	})
 	e.POST("/v1/config/reload", a.reloadRoute, guard.SameOrigin)
+	if a.cfg.UI.Enabled {
+		console.Register(e, a.consoleOptions())
+	}
 	return e
 }
 

@@ -27,16 +27,31 @@ import (
 // shellDocs are the documents whose shell blocks TestDocShellBlocks runs,
 // each with what its blocks take for granted.
 var shellDocs = []shellDoc{
-	{doc: "README.md", plugins: goReferencePlugins},
-	{doc: "docs/access-control-plugins.md"},
+	{doc: "README.md", plugins: append(slices.Clone(goReferencePlugins), aclPlugins...)},
+	{doc: "docs/access-control-plugins.md", plugins: aclPlugins},
 	{doc: "docs/architecture.md"},
 	{doc: "docs/benchmarks.md"},
-	{doc: "docs/decision-api.md", config: "examples/access-control/gatehouse.yaml", plugins: []string{"acl-basics"},
+	{doc: "docs/decision-api.md", config: "examples/access-control/gatehouse.yaml", plugins: aclPlugins,
 		files:   map[string]string{"etc/gatehouse/decision-api.tokens": "a-token-of-the-docs\n"},
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
 	{doc: "docs/model-language.md"},
 	{doc: "docs/openc2.md"},
 	{doc: "docs/openc2-mqtt.md"},
+	{doc: "docs/policy-admin.md", config: "etc/gatehouse/gatehouse.yaml",
+		files: map[string]string{
+			"etc/gatehouse/gatehouse.yaml": `listen: 127.0.0.1:8080
+plugins_dir: plugins
+store: data/gatehouse.db
+policy:
+  entities: [etc/gatehouse/admin.json, var/lib/gatehouse/acl]
+  admin: {enabled: true, dir: var/lib/gatehouse/acl, token_file: etc/gatehouse/policy-admin.tokens, policy_set: com.example.policysets.admin}
+`,
+			"etc/gatehouse/policy-admin.tokens": "ann a-token-of-the-docs\nbob another-token-of-the-docs\n"},
+		sections: map[string][2]string{
+			"etc/gatehouse/admin.json":                           {"docs/policy-admin.md", "### The administration's policy set"},
+			"var/lib/gatehouse/acl/web.json":                     {"docs/policy-admin.md", "### The web service's entities"},
+			"var/lib/gatehouse/acl/com.example.rules.staff.json": {"docs/policy-admin.md", "## Entities and files"}},
+		replace: []string{"/etc/gatehouse/", "etc/gatehouse/", "/var/lib/gatehouse/", "var/lib/gatehouse/"}},
 	{doc: "docs/plugins.md", kitExamples: map[string]string{
 		"hello.c": "abi/pdk/c/README.md", "src/lib.rs": "abi/pdk/rust/README.md",
 		"main.zig": "abi/pdk/zig/README.md", "hello.ts": "abi/pdk/assemblyscript/README.md"}},
@@ -72,6 +87,10 @@ type shellDoc struct {
 	// folder, each the example of a kit's README (its block under
 	// "## Example").
 	kitExamples map[string]string
+	// sections are files of the reader's own, by path from the work
+	// folder, each the first block of a document after a heading: the
+	// document and the heading.
+	sections map[string][2]string
 }
 
 // TestDocShellBlocks runs the shell blocks of each document, in order, each
@@ -112,13 +131,16 @@ func TestDocShellBlocks(t *testing.T) {
 			for name, readme := range sd.kitExamples {
 				files[name] = doctest.Section(t, readme, "## Example").Text
 			}
+			for name, sec := range sd.sections {
+				files[name] = doctest.Section(t, sec[0], sec[1]).Text
+			}
 			for name, text := range files {
 				if err := os.MkdirAll(filepath.Join(w.dir, filepath.Dir(name)), 0o755); err != nil {
 					t.Fatal(err)
 				}
 				writeFile(t, w.dir, name, text)
 			}
-			w.addPlugins(t, sd.plugins...)
+			w.addPlugins(t, docPlugins(t, sd.plugins)...)
 			blocks := doctest.Blocks(t, sd.doc)
 			var srv *docServer
 			if slices.ContainsFunc(blocks, func(b doctest.Block) bool { return b.Run == doctest.RunServer }) {
@@ -155,6 +177,20 @@ func TestDocShellBlocks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// docPlugins returns the plugins of a document to build: all of names,
+// but with -short, which leaves the builds in other languages than Go to
+// task test:all, the Go ones alone, so that the document still runs.
+func docPlugins(t *testing.T, names []string) []string {
+	if !testing.Short() {
+		return names
+	}
+	root := wasmbuild.ModuleRoot(t)
+	return slices.DeleteFunc(slices.Clone(names), func(name string) bool {
+		_, err := os.Stat(filepath.Join(root, "plugins-src", "go", name))
+		return name != "go/*" && err != nil
+	})
 }
 
 // docWork is a folder laid out as the repository's root, where the
@@ -497,7 +533,7 @@ func TestHelpExamples(t *testing.T) {
 		}
 		writeFile(t, w.dir, name, text)
 	}
-	w.addPlugins(t, "basics", "basics-extism", "acl-basics")
+	w.addPlugins(t, docPlugins(t, append([]string{"basics", "basics-extism"}, aclPlugins...))...)
 	var srv *docServer
 	if slices.ContainsFunc(examples, func(ex example) bool { return ex.mark != "skip" && strings.Contains(ex.line, ":8080") }) {
 		srv = w.serve(t, "examples/access-control/gatehouse.yaml")

@@ -16,7 +16,7 @@ import (
 func newPolicyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Check, evaluate and test access-control policies",
+		Short: "Check, evaluate, test and apply access-control policies",
 		Long: `Access-control policies are ARPOC-compatible entity files: policy sets,
 policies and rules whose Target and Condition expressions test attributes of
 the subject, the object, the environment and the access. docs/policy-language.md
@@ -27,7 +27,7 @@ describes them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPolicyCheckCommand(), newPolicyEvalCommand(), newPolicyTestCommand())
+	cmd.AddCommand(newPolicyCheckCommand(), newPolicyEvalCommand(), newPolicyTestCommand(), newPolicyApplyCommand())
 	return cmd
 }
 
@@ -149,7 +149,9 @@ type policyPlugins struct {
 	environment policy.EnvironmentSource
 	setters     []policy.ObjectSetter
 	obligations policy.ObligationRunner
-	close       func()
+	// obligationConfig is the configuration of obligations, by name.
+	obligationConfig map[string]map[string]any
+	close            func()
 }
 
 // loadPolicyPlugins loads the plugins of dir, with the configured grants
@@ -179,11 +181,16 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 			fmt.Fprintf(cmd.ErrOrStderr(), "gatehouse: plugin %s: %s\n", st.File, st.Message)
 		}
 	}
-	pc, setters := app.PolicyPlugins(f, h)
+	dp, err := app.PolicyPlugins(f, h)
+	if err != nil {
+		closeHost()
+		return policyPlugins{}, usage("%v", err)
+	}
 	return policyPlugins{
-		environment: pc.Environment,
-		setters:     setters,
-		obligations: pc.Obligations,
-		close:       closeHost,
+		environment:      dp.Engine.Environment,
+		setters:          dp.ObjectSetters,
+		obligations:      dp.Engine.Obligations,
+		obligationConfig: dp.Obligations,
+		close:            closeHost,
 	}, nil
 }

@@ -36,7 +36,10 @@ and policy.decision_api.object_setters chooses the object setters of every
 decision; policy.decision_log writes every decision as a JSON line, with chosen
 attributes masked; openc2.authorization.policy_set has a policy set authorize
 each OpenC2 command, the producer's client certificate as the subject.
-docs/decision-api.md describes them. With proxy in the configuration it also
+docs/decision-api.md describes them. policy.admin turns on PUT and DELETE
+/v1/policy/entities/ID and POST /v1/policy/check, which change entities one
+at a time, each checked, kept with its history and in use at once
+(docs/policy-admin.md; gatehouse policy apply sends files to them). With proxy in the configuration it also
 guards the services listed there: it logs users in with OpenID Connect,
 decides each request with the entities, and forwards the granted ones
 (docs/reverse-proxy.md).

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -28,7 +30,13 @@ fastest, likeliest and unlogged sequences of moves, takes and reads, from --from
 Each action is one the simulator would offer, with the risk and time it would have,
 so a plan played out in sim run succeeds when no risk strikes. The search tells
 apart at most --max-states states (location and holdings) and says when it stops
-there.`,
+there.
+
+--all lists paths as it finds them, depth first, up to --max-paths paths of at most
+--max-depth connections; by default a path may have 4 connections more than the
+shortest. With --output json it writes JSON lines: one {"path": [...], "steps": N}
+per path, then {"count": N, "limited": BOOL, "max_depth": N}, where limited says
+that --max-paths stopped the listing.`,
 		Example: `  gatehouse sim paths examples/office.model --from street --to "manager office"
   gatehouse sim paths examples/office.model --from street --to "manager office" --actor mallory
   gatehouse sim paths examples/datacentre.model --from gate --to cage --all --max-depth 6 --output json
@@ -44,7 +52,7 @@ there.`,
 	f.Int("max-states", plan.DefaultMaxStates, "with --goal, the most states a plan's search tells apart")
 	f.String("actor", "", "count only what this actor may cross")
 	f.Bool("all", false, "list every simple path")
-	f.Int("max-depth", 0, "with --all, the most connections a path may have (0: no limit)")
+	f.Int("max-depth", 0, "with --all, the most connections a path may have (default: 4 more than the shortest path; 0: no limit)")
 	f.Int("max-paths", 1000, "with --all, the most paths to list (0: no limit)")
 	addOutputFlag(cmd)
 	return cmd
@@ -131,9 +139,24 @@ func runSimPaths(cmd *cobra.Command, args []string) error {
 		}
 	}
 	if found["shortest"] == nil {
+		if actor, _ := f.GetString("actor"); actor != "" {
+			return finding("no path from %s to %s for %s with what it holds at the start (--goal %q plans to pick up what it needs)",
+				m.Locations()[ends[0]], m.Locations()[ends[1]], actor, m.Locations()[ends[1]])
+		}
 		return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])
 	}
 	return nil
+}
+
+// depthSlack is how many connections more than the shortest path a path
+// listed by --all may have when --max-depth is not given.
+const depthSlack = 4
+
+// listedPaths ends the JSON lines of sim paths --all.
+type listedPaths struct {
+	Count    int  `json:"count"`
+	Limited  bool `json:"limited"`
+	MaxDepth int  `json:"max_depth"` // 0: no limit
 }
 
 func listPaths(cmd *cobra.Command, m *model.Model, ends [2]int, rule paths.Rule, asJSON bool) error {
@@ -141,27 +164,45 @@ func listPaths(cmd *cobra.Command, m *model.Model, ends [2]int, rule paths.Rule,
 	var lim paths.Limits
 	lim.MaxDepth, _ = f.GetInt("max-depth")
 	lim.MaxPaths, _ = f.GetInt("max-paths")
-	var all [][]string
-	w := cmd.OutOrStdout()
+	if lim.MaxDepth < 0 || lim.MaxPaths < 0 {
+		return usage("--max-depth and --max-paths must not be negative")
+	}
+	if !f.Changed("max-depth") {
+		p, ok := paths.Find(m, ends[0], ends[1], rule)
+		if !ok {
+			return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])
+		}
+		lim.MaxDepth = len(p) - 1 + depthSlack
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	enc := json.NewEncoder(w)
 	bar, found := progressBar(cmd, asJSON, true, "paths", int64(lim.MaxPaths), "paths"), int64(0)
+	var err error
 	n := paths.List(m, ends[0], ends[1], rule, lim, func(p []int) bool {
 		found++
 		bar.Set(found)
-		names := newFoundPath(m, p).Path
+		fp := newFoundPath(m, p)
 		if asJSON {
-			all = append(all, names)
+			err = enc.Encode(fp)
 		} else {
-			fmt.Fprintln(w, strings.Join(names, " -> "))
+			_, err = fmt.Fprintln(w, strings.Join(fp.Path, " -> "))
 		}
-		return true
+		return err == nil
 	})
 	bar.Done()
+	if err != nil {
+		return err
+	}
 	if asJSON {
-		if err := printJSON(w, map[string]any{"paths": all, "count": n, "limited": lim.MaxPaths > 0 && n == lim.MaxPaths}); err != nil {
-			return err
-		}
+		err = enc.Encode(listedPaths{Count: n, Limited: lim.MaxPaths > 0 && n == lim.MaxPaths, MaxDepth: lim.MaxDepth})
 	} else {
-		fmt.Fprintf(w, "%d paths\n", n)
+		_, err = fmt.Fprintf(w, "%d paths\n", n)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return err
 	}
 	if n == 0 {
 		return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/policy/expr"
 )
 
@@ -21,19 +23,28 @@ import (
 // object of entities by id, is refused whole; an entity that is broken is
 // refused alone, and the rest of its file loads. Problems name the file,
 // the entity, the key and, in an expression, the column.
-func Load(paths ...string) *Snapshot {
-	b := &builder{}
+func Load(paths ...string) *Snapshot { return LoadOverlay(nil, paths...) }
+
+// LoadOverlay loads the entity files at paths as Load does, as if the
+// files of overlay, by path, held its contents: a file of a folder among
+// paths that does not exist takes its place in the folder, and a nil
+// content stands for a file removed. It checks a change before it is
+// made.
+func LoadOverlay(overlay map[string][]byte, paths ...string) *Snapshot {
+	b := &builder{digest: sha256.New()}
 	for _, p := range paths {
-		files, err := entityFiles(p)
+		files, err := entityFiles(p, overlay)
 		if err != nil {
-			b.problems = append(b.problems, Problem{File: p, Message: err.Error()})
+			b.fileError(p, err)
 			continue
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.problems = append(b.problems, Problem{File: f, Message: err.Error()})
-				continue
+			data, over := overlay[f]
+			if !over {
+				if data, err = os.ReadFile(f); err != nil {
+					b.fileError(f, err)
+					continue
+				}
 			}
 			b.addFile(f, data)
 		}
@@ -42,13 +53,17 @@ func Load(paths ...string) *Snapshot {
 }
 
 // entityFiles returns path if it is a file, or the *.json files in it if
-// it is a folder.
-func entityFiles(path string) ([]string, error) {
+// it is a folder, in name order, with the files of overlay: those in the
+// folder added, those with nil content left out.
+func entityFiles(path string, overlay map[string][]byte) ([]string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.IsDir() {
+		if data, over := overlay[path]; over && data == nil {
+			return nil, nil
+		}
 		return []string{path}, nil
 	}
 	entries, err := os.ReadDir(path)
@@ -56,11 +71,21 @@ func entityFiles(path string) ([]string, error) {
 		return nil, err
 	}
 	var files []string
+	found := map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			files = append(files, filepath.Join(path, e.Name()))
+			f := filepath.Join(path, e.Name())
+			files, found[f] = append(files, f), true
 		}
 	}
+	dir := filepath.Clean(path)
+	for f, data := range overlay {
+		if filepath.Dir(f) == dir && strings.HasSuffix(f, ".json") && !found[f] && data != nil {
+			files = append(files, f)
+		}
+	}
+	files = slices.DeleteFunc(files, func(f string) bool { data, over := overlay[f]; return over && data == nil })
+	slices.Sort(files)
 	return files, nil
 }
 
@@ -119,6 +144,11 @@ func (p *fileParser) skip(off int, chars string) int {
 // entities reads the top-level object, entity by entity.
 func (p *fileParser) entities() []*entity {
 	var syntax *json.SyntaxError
+	var surrogate *jsonio.SurrogateError
+	if err := jsonio.CheckSurrogates(p.data); errors.As(err, &surrogate) {
+		p.fileProblem(surrogate.Offset, "invalid JSON: %s", surrogate.Message())
+		return nil
+	}
 	if err := json.Unmarshal(p.data, new(any)); errors.As(err, &syntax) {
 		p.fileProblem(int(syntax.Offset)-1, "invalid JSON: %v", syntax)
 		return nil

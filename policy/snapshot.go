@@ -1,7 +1,11 @@
 package policy
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash"
+	"io"
 	"slices"
 	"strings"
 )
@@ -13,6 +17,9 @@ type Snapshot struct {
 	entities []*entity // indexed by entity.index
 	byKind   [3]map[string]*entity
 	problems []Problem
+	// digest sums up the files read, names and contents, so that a load
+	// of the same files can be told from a load of changed ones.
+	digest [sha256.Size]byte
 }
 
 // Problems returns the problems found while loading, in the order of the
@@ -62,6 +69,9 @@ func (s *Snapshot) PolicySets() []string {
 type builder struct {
 	entities []*entity
 	problems []Problem
+	// digest sums up the names and contents of the files added and the
+	// errors of those that could not be read.
+	digest hash.Hash
 	// refused indexes the errors of b.problems found before linking by the
 	// id of their entity, for whyMissing.
 	refused map[string][]int
@@ -69,9 +79,31 @@ type builder struct {
 
 // addFile parses the entity file named file, with data.
 func (b *builder) addFile(file string, data []byte) {
+	b.sum(file, string(data))
 	ents, probs := parseFile(file, data)
 	b.entities = append(b.entities, ents...)
 	b.problems = append(b.problems, probs...)
+}
+
+// fileError records that the file or folder named file could not be
+// read.
+func (b *builder) fileError(file string, err error) {
+	b.sum(file, err.Error())
+	b.problems = append(b.problems, Problem{File: file, Message: err.Error()})
+}
+
+// sum adds a file's name and its content, or why it could not be read, to
+// the digest.
+func (b *builder) sum(file, content string) {
+	if b.digest == nil {
+		return
+	}
+	for _, s := range []string{file, content} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		b.digest.Write(n[:])
+		io.WriteString(b.digest, s)
+	}
 }
 
 // build refuses the second definition of an id of a kind and the policy
@@ -113,6 +145,9 @@ func (b *builder) build() *Snapshot {
 		e.reach, e.reachKids = reach(e, seen, i+1)
 	}
 	s.problems = b.problems
+	if b.digest != nil {
+		b.digest.Sum(s.digest[:0])
+	}
 	return s
 }
 

@@ -22,12 +22,18 @@ type Watcher struct {
 	stopped chan struct{}
 	close   sync.Once
 	err     error
+	// loading is held by a load; last sums up the files of the snapshot
+	// last put in use.
+	loading sync.Mutex
+	last    [32]byte
+	load    func(force bool) *Snapshot
 }
 
 // Watch loads the entity files at paths (as Load does) and puts them in use
 // in e, then does so again whenever one of them changes, appears or goes,
 // until Close. Each load makes a whole new snapshot that replaces the
-// previous one at once, so a decision sees the entities of one load only.
+// previous one at once, so a decision sees the entities of one load only;
+// a load that finds the files as the last one did changes nothing.
 // report, when not nil, receives each snapshot once it is in use, to
 // report its problems; it is called from one goroutine at a time. Watch
 // fails when a path cannot be watched.
@@ -59,15 +65,22 @@ func Watch(e *Engine, paths []string, report func(*Snapshot)) (*Watcher, error) 
 		name = filepath.Clean(name)
 		return files[name] || (dirs[filepath.Dir(name)] && strings.HasSuffix(name, ".json"))
 	}
-	reload := func() {
+	w := &Watcher{fs: fw, done: make(chan struct{}), stopped: make(chan struct{})}
+	w.load = func(force bool) *Snapshot {
+		w.loading.Lock()
+		defer w.loading.Unlock()
 		s := Load(paths...)
+		if !force && s.digest == w.last {
+			return e.Snapshot()
+		}
+		w.last = s.digest
 		e.Swap(s)
 		if report != nil {
 			report(s)
 		}
+		return s
 	}
-	w := &Watcher{fs: fw, done: make(chan struct{}), stopped: make(chan struct{})}
-	reload()
+	w.load(true)
 	go func() {
 		defer close(w.stopped)
 		timer := time.NewTimer(settle)
@@ -82,7 +95,7 @@ func Watch(e *Engine, paths []string, report func(*Snapshot)) (*Watcher, error) 
 				// Events may have been lost: load everything again.
 				timer.Reset(settle)
 			case <-timer.C:
-				reload()
+				w.load(false)
 			case <-w.done:
 				timer.Stop()
 				return
@@ -91,6 +104,13 @@ func Watch(e *Engine, paths []string, report func(*Snapshot)) (*Watcher, error) 
 	}()
 	return w, nil
 }
+
+// Reload loads the entity files now, as a change of one of them does,
+// and returns the snapshot in use. A change that the files' events
+// announce later finds the files loaded already and loads nothing more:
+// files whose names and contents are those of the snapshot in use are not
+// put in use again.
+func (w *Watcher) Reload() *Snapshot { return w.load(false) }
 
 // Close stops watching and waits for a load under way to finish. Closing
 // again does nothing.

@@ -101,11 +101,12 @@ func (a *Authorizer) decide(ctx context.Context, attrs policy.Attributes, claims
 	if d.Granted() {
 		return nil
 	}
-	return refusal(&d)
+	return Refusal(&d)
 }
 
-// refusal says why d does not grant.
-func refusal(d *policy.Decision) error {
+// Refusal says why d does not grant: the result, then the evaluation's
+// error or the first obligation not fulfilled, and the missing attributes.
+func Refusal(d *policy.Decision) error {
 	why := fmt.Sprintf("policy set %q: %s", d.PolicySet, d.Result)
 	switch {
 	case d.Error != "":
@@ -162,12 +163,13 @@ func Attributes(req https.Request, claims map[string]any) (policy.Attributes, er
 		}
 		access["args"] = args
 	}
-	return policy.Attributes{Subject: subject(claims, req.Peer), Object: object, Access: access}, nil
+	return policy.Attributes{Subject: Subject(claims, req.Peer), Object: object, Access: access}, nil
 }
 
-// subject returns the claims with the attributes of the client certificate
-// c over them, or an empty map without either.
-func subject(claims map[string]any, c *x509.Certificate) map[string]any {
+// Subject returns the claims with the attributes of the client certificate
+// c over them, as the package documentation lists them, or an empty map
+// without either.
+func Subject(claims map[string]any, c *x509.Certificate) map[string]any {
 	s := maps.Clone(claims)
 	if s == nil {
 		s = map[string]any{}

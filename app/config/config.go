@@ -56,6 +56,18 @@ type File struct {
 	// Telemetry configures tracing (README.md, "Observability"). Default:
 	// off.
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	// UI is the web console at /ui/ (docs/console.md). Default: off.
+	UI UI `yaml:"ui"`
+}
+
+// UI is the web console served at /ui/.
+type UI struct {
+	// Enabled serves the console.
+	Enabled bool `yaml:"enabled"`
+	// TokenFile holds the console's admin tokens, one a line; with one,
+	// the console asks for a login. A listener other than loopback needs
+	// one.
+	TokenFile string `yaml:"token_file"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -117,6 +129,12 @@ type Policy struct {
 	// obligation components that carry them out ([PLUGIN/]NAME, see host.Ref),
 	// for names that cannot be component names, such as ARPOC's obl_log.
 	Obligations map[string]string `yaml:"obligations"`
+	// Providers chooses among plugins that provide a component of the
+	// same name: by [KIND:]NAME, the plugin whose component the bare NAME
+	// means, in obligations and object setters, when several provide it.
+	// Without an entry such a name is an error that lists the candidates.
+	// Default: the Go reference plugins (default.yaml).
+	Providers map[string]string `yaml:"providers"`
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
 	// authorization and of the reverse proxy. Default: none.
 	DecisionLog DecisionLog `yaml:"decision_log"`
@@ -127,6 +145,25 @@ type Policy struct {
 	// departs from its documentation (a DENY rule whose condition is
 	// false denies; see policy.ParseCompat). Default: "", as documented.
 	Compat string `yaml:"compat"`
+	// Admin configures the policy administration: changes of entities
+	// over HTTP. Default: off.
+	Admin Admin `yaml:"admin"`
+}
+
+// Admin configures the policy administration point (docs/policy-admin.md):
+// PUT and DELETE /v1/policy/entities/ID and POST /v1/policy/check.
+type Admin struct {
+	// Enabled turns the routes on. Default false: they answer 503.
+	Enabled bool `yaml:"enabled"`
+	// Dir is the folder the administration writes, one of the folders of
+	// Policy.Entities. Required when enabled.
+	Dir string `yaml:"dir"`
+	// TokenFile is a file of bearer tokens, one a line after the name of
+	// its subject: "NAME TOKEN". Required when enabled.
+	TokenFile string `yaml:"token_file"`
+	// PolicySet is the policy set, among the entities, that authorizes
+	// each change. Required when enabled.
+	PolicySet string `yaml:"policy_set"`
 }
 
 // DecisionAPI configures the decision API (docs/decision-api.md).
@@ -481,6 +518,19 @@ func (f *File) validate() error {
 			return fmt.Errorf("policy.obligations.%s: %w", name, err)
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(f.Policy.Providers)) {
+		plugin := f.Policy.Providers[name]
+		r, err := host.ParseRef(name)
+		switch {
+		case err == nil && r.Plugin != "":
+			err = fmt.Errorf("%q names a plugin; write [KIND:]NAME: PLUGIN", name)
+		case err == nil && (plugin == "" || strings.ContainsAny(plugin, ":/")):
+			err = fmt.Errorf("%s: %q is not the name of a plugin", name, plugin)
+		}
+		if err != nil {
+			return fmt.Errorf("policy.providers: %w", err)
+		}
+	}
 	if _, err := policy.ParseCompat(f.Policy.Compat); err != nil {
 		return fmt.Errorf("policy.compat: %w", err)
 	}
@@ -497,6 +547,9 @@ func (f *File) validate() error {
 		if err := proxy.CheckObjectSetter(f.Policy.DecisionAPI.ObjectSetters[ref]); err != nil {
 			return fmt.Errorf("policy.decision_api.object_setters.%s.%w", ref, err)
 		}
+	}
+	if err := f.Policy.validateAdmin(); err != nil {
+		return err
 	}
 	if f.OpenC2.Authorization.PolicySet != "" && len(f.Policy.Entities) == 0 {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
@@ -515,6 +568,24 @@ func (f *File) validate() error {
 		if err := f.Plugins[name].Validate(); err != nil {
 			return prefixErrors("plugins."+name+".", err)
 		}
+	}
+	return nil
+}
+
+// validateAdmin checks policy.admin: when enabled, its keys are set and
+// its folder is one of policy.entities.
+func (p *Policy) validateAdmin() error {
+	a := p.Admin
+	if !a.Enabled {
+		return nil
+	}
+	for _, k := range []struct{ key, value string }{{"dir", a.Dir}, {"token_file", a.TokenFile}, {"policy_set", a.PolicySet}} {
+		if k.value == "" {
+			return fmt.Errorf("policy.admin.%s is required when policy.admin.enabled is true", k.key)
+		}
+	}
+	if !slices.ContainsFunc(p.Entities, func(e string) bool { return filepath.Clean(e) == filepath.Clean(a.Dir) }) {
+		return fmt.Errorf("policy.admin.dir %q is not one of policy.entities: the entities it writes would not be loaded", a.Dir)
 	}
 	return nil
 }

@@ -339,6 +339,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"policy.decision_api.object_setters.urlmap.priority: high is not an integer"},
 		},
 		{
+			name: "policy admin without its token file",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: acl, policy_set: admins}\n",
+			want: []string{"policy.admin.token_file is required when policy.admin.enabled is true"},
+		},
+		{
+			name: "policy admin folder not among the entities",
+			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: other, token_file: t, policy_set: admins}\n",
+			want: []string{`policy.admin.dir "other" is not one of policy.entities`},
+		},
+		{
 			name: "openc2 authorization without entities",
 			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
 			want: []string{"openc2.authorization.policy_set needs policy.entities"},
@@ -392,6 +402,17 @@ func TestParseErrors(t *testing.T) {
 			name: "bad http host",
 			yaml: "plugins:\n  p:\n    grants:\n      http:\n        hosts: [ok.example.com, 'http://x/']\n",
 			want: []string{`plugins.p.grants.http.hosts[1]: host "http://x/"`},
+		},
+		{
+			name: "bad sinks",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        audit: {file: {path: audit.log}}\n        sys: {syslog: {network: tcp}, smtp: {addr: x}}\n",
+			want: []string{`plugins.p.grants.sink.audit.file.path: "audit.log" is not an absolute path`, `plugins.p.grants.sink.sys.syslog.network: "tcp" is neither unix nor udp`,
+				"plugins.p.grants.sink.sys: give exactly one of file, syslog and smtp, not 2"},
+		},
+		{
+			name: "unknown sink key",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        mail: {smtp: {addr: 'localhost:25', from: a@example.com, to: [a@example.com], retries: 3}}\n",
+			want: []string{`line 5: unknown key "retries"`},
 		},
 		{
 			name: "relative exec program",

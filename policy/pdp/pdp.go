@@ -102,6 +102,11 @@ func (p *Point) Status() Status { return *p.status.Load() }
 // Snapshot returns the entities in use.
 func (p *Point) Snapshot() *policy.Snapshot { return p.engine.Snapshot() }
 
+// Reload loads the entity files now, as a change of one of them does, so
+// that a change just written is in use when it returns; the change's own
+// events then load nothing more.
+func (p *Point) Reload() { p.watcher.Reload() }
+
 // Close stops watching the entity files. Decisions still work, with the
 // entities last loaded.
 func (p *Point) Close() error { return p.watcher.Close() }

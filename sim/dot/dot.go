@@ -12,15 +12,19 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/sim/lang"
+	"github.com/gatehouse/gatehouse/sim/draw"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
 
 // Write writes m as a Graphviz digraph. Each location is a node labelled
-// with its name, the possessibles lying there and the actors starting
-// there; each connection is an edge labelled with its clauses, drawn dashed
-// when none lets anyone (`*`) through and blue when one of them is logged.
-// Labels are escaped, so any name draws as written.
+// with its name, the possessibles lying there, the actors starting there
+// (with their roles) and whose goal it is, drawn gold when it is a goal;
+// locations are clustered as sim/draw groups them (draw.Groups). Each
+// connection is an edge labelled with its clauses, drawn dashed when none
+// lets anyone (`*`) through and blue when one of them is logged; two
+// connections between the same locations with the same clauses are one
+// edge with two arrowheads. Labels are escaped, so any name draws as
+// written.
 func Write(w io.Writer, m *model.Model) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("digraph model {\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
@@ -28,6 +32,7 @@ func Write(w io.Writer, m *model.Model) error {
 	for v, l := range m.Locations() {
 		lines[v] = []string{l}
 	}
+	goalOf := make([][]string, m.Len())
 	for _, p := range m.Possessibles() {
 		if v, ok := m.LocationID(p.At); ok {
 			lines[v] = append(lines[v], p.Kind.String()+" "+p.Name)
@@ -36,20 +41,51 @@ func Write(w io.Writer, m *model.Model) error {
 	for _, a := range m.Actors() {
 		v, _ := m.LocationID(a.At)
 		line := "actor " + a.Name
+		if len(a.Roles) > 0 {
+			line += " (" + strings.Join(a.Roles, ", ") + ")"
+		}
 		if len(a.Holds) > 0 {
 			line += " holding " + strings.Join(a.Holds, ", ")
 		}
 		lines[v] = append(lines[v], line)
+		for _, g := range a.Goals {
+			if gv, ok := m.LocationID(g); ok {
+				goalOf[gv] = append(goalOf[gv], a.Name)
+			}
+		}
 	}
-	for v := range lines {
-		fmt.Fprintf(bw, "  n%d [label=%s];\n", v, Quote(strings.Join(lines[v], "\n")))
+	_, groups := draw.Groups(m)
+	for i, g := range groups {
+		indent := "  "
+		if len(g.Locations) > 1 || g.Label != "" {
+			fmt.Fprintf(bw, "  subgraph cluster_%d {\n    label=%s; style=\"rounded,filled\"; fillcolor=\"#f1f5f9\"; color=\"#94a3b8\";\n", i, Quote(g.Label))
+			indent = "    "
+		}
+		for _, v := range g.Locations {
+			attrs := ""
+			if len(goalOf[v]) > 0 {
+				lines[v] = append(lines[v], "goal of "+strings.Join(goalOf[v], ", "))
+				attrs = ", color=goldenrod, penwidth=2"
+			}
+			fmt.Fprintf(bw, "%sn%d [label=%s%s];\n", indent, v, Quote(strings.Join(lines[v], "\n")), attrs)
+		}
+		if indent != "  " {
+			bw.WriteString("  }\n")
+		}
 	}
 	for v := range m.Len() {
 		for _, a := range m.Out(v) {
-			var clauses []string
+			both := false
+			if back, ok := draw.Reverse(m, a); ok {
+				if draw.Clauses(back.Conn) == draw.Clauses(a.Conn) {
+					if a.From > a.To {
+						continue
+					}
+					both = true
+				}
+			}
 			open, logged := false, false
 			for _, c := range a.Conn.Policies[model.Move] {
-				clauses = append(clauses, lang.Clause(model.Move, c))
 				open = open || len(c.Restrictions.Credentials)+len(c.Restrictions.Roles) == 0
 				logged = logged || c.Log != 0
 			}
@@ -60,7 +96,10 @@ func Write(w io.Writer, m *model.Model) error {
 			if logged {
 				attrs = append(attrs, "color=blue", "fontcolor=blue")
 			}
-			fmt.Fprintf(bw, "  n%d -> n%d [label=%s", a.From, a.To, Quote(strings.Join(clauses, "\n")))
+			if both {
+				attrs = append(attrs, "dir=both")
+			}
+			fmt.Fprintf(bw, "  n%d -> n%d [label=%s", a.From, a.To, Quote(draw.Clauses(a.Conn)))
 			for _, at := range attrs {
 				bw.WriteString(", " + at)
 			}

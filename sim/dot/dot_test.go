@@ -27,24 +27,33 @@ connections {
   "C:\\new" -> "{x}" { *: m log[actor] }
 }`
 
+// TestWriteGolden writes the awkward model and the office, whose
+// locations cluster in zones and whose two-way connections are one edge.
 func TestWriteGolden(t *testing.T) {
-	m, err := lang.Parse([]byte(awkward))
+	office, err := os.ReadFile("../../examples/office.model")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	if err := Write(&b, m); err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		os.WriteFile("testdata/awkward.golden", b.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile("testdata/awkward.golden")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("Write() =\n%s\nwant\n%s", b.String(), want)
+	for name, src := range map[string]string{"awkward": awkward, "office": string(office)} {
+		m, err := lang.Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := Write(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		golden := "testdata/" + name + ".golden"
+		if *update {
+			os.WriteFile(golden, b.Bytes(), 0o644)
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("Write(%s) =\n%s\nwant\n%s", name, b.String(), want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package draw
 import (
 	"bufio"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 type legendItem struct {
 	text string
 	draw func(d *drawing, x, y float64) // the sample, 40 units wide, centred on y
+	show func(d *drawing) bool          // whether the drawing has one; nil for always
 }
 
 func lineSample(kind, dash string, both bool) func(d *drawing, x, y float64) {
@@ -34,23 +36,31 @@ func markerSample(kind int) func(d *drawing, x, y float64) {
 }
 
 var legendRows = [][]legendItem{{
-	{"anyone may pass", lineSample("free", "", false)},
-	{"anyone, at a risk", lineSample("risky", "", false)},
-	{"only with a credential or role", lineSample("free", "6,4", false)},
-	{"logged", lineSample("logged", "", false)},
-	{"nobody", lineSample("nobody", "2,4", false)},
-	{"both ways, same clauses", lineSample("free", "", true)},
+	{"anyone may pass", lineSample("free", "", false), nil},
+	{"anyone, at a risk", lineSample("risky", "", false), nil},
+	{"only with a credential or role", lineSample("free", "6,4", false), nil},
+	{"logged", lineSample("logged", "", false), nil},
+	{"nobody", lineSample("nobody", "2,4", false), nil},
+	{"both ways, same clauses", lineSample("free", "", true), nil},
 }, {
-	{"credential", markerSample(lineCredential)},
-	{"document", markerSample(lineDocument)},
-	{"actor", markerSample(lineActor)},
-	{"goal", markerSample(lineGoal)},
+	{"credential", markerSample(lineCredential), nil},
+	{"document", markerSample(lineDocument), nil},
+	{"actor", markerSample(lineActor), nil},
+	{"goal", markerSample(lineGoal), nil},
 	{"zone: anyone walks freely within", func(d *drawing, x, y float64) {
 		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="34" height="16" rx="5" fill="%s" stroke="%s" stroke-dasharray="2,3"/>`+"\n", f(x+2), f(y-8), colZone, colZoneRim)
+	}, func(d *drawing) bool {
+		return slices.ContainsFunc(d.groups, func(g Group) bool { return g.Label == "" && len(g.Locations) > 1 })
+	}},
+	{"hq: the locations named hq.…", func(d *drawing, x, y float64) {
+		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="34" height="16" rx="5" fill="%s" stroke="%s"/><text x="%s" y="%s" font-size="9" font-weight="bold" fill="#475569">hq</text>`+"\n",
+			f(x+2), f(y-8), colZone, colZoneRim, f(x+5), f(y-1))
+	}, func(d *drawing) bool {
+		return slices.ContainsFunc(d.groups, func(g Group) bool { return g.Label != "" })
 	}},
 	{"plan, with its steps", func(d *drawing, x, y float64) {
 		fmt.Fprintf(d.w, `<path d="M%s,%sh30" stroke="%s" stroke-width="7" stroke-opacity="0.35" stroke-linecap="round"/>`+"\n", f(x+4), f(y), colPlan)
-	}},
+	}, func(d *drawing) bool { return len(d.plan) > 0 }},
 }}
 
 const legendCaption = "labels: the clauses' requirements, * for anyone, | between alternatives, with their risk; hover for the clauses"
@@ -73,6 +83,9 @@ func (d *drawing) legend(x, y float64) {
 	for i, row := range legendRows {
 		cx, cy := x, y+12+float64(i)*26
 		for _, it := range row {
+			if it.show != nil && !it.show(d) {
+				continue
+			}
 			it.draw(d, cx, cy)
 			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-size="%s">%s</text>`+"\n", f(cx+44), f(cy+4), f(labelSize+1), esc(it.text))
 			cx += 44 + textWidth(it.text, labelSize+1, false) + 18
@@ -129,6 +142,19 @@ func (d *drawing) tables() tableSet {
 				holds = append(holds, m.Possessibles()[p].Name)
 			}
 			t.rows = append(t.rows, []string{actor.Name, dashJoin(actor.Roles), m.Locations()[d.st.At[a]], dashJoin(holds), dashJoin(actor.Goals)})
+		}
+		ts.tables = append(ts.tables, t)
+	}
+	if w := d.witness; w != nil && w.Steps != nil {
+		t := table{title: "Plan: " + w.Caption, header: []string{"step", "action", "at", "to or on", "using", "risk", "time", "logged"}}
+		for i, s := range w.Steps {
+			logged := "-"
+			if s.Log != 0 {
+				logged = "yes"
+			}
+			t.rows = append(t.rows, []string{strconv.Itoa(i + 1), s.Action, s.Source, s.Target + s.Possessible,
+				dashJoin(append(slices.Clone(s.Credentials), s.Roles...)), strconv.FormatFloat(s.Risk, 'f', -1, 64) + "%",
+				strconv.FormatInt(s.Time, 10), logged})
 		}
 		ts.tables = append(ts.tables, t)
 	}

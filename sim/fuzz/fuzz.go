@@ -6,8 +6,10 @@ package fuzz
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 
+	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
 
@@ -39,17 +41,57 @@ type Options struct {
 // are held by a random actor, or lie nowhere; some have their own policy.
 // Actors get random roles, a start location and one or two goals.
 func Generate(o Options) (*model.Model, error) {
-	if o.Locations < 1 || o.Density < 1 || o.Credentials < 0 || o.Documents < 0 || o.Roles < 0 || o.Actors < 0 {
-		return nil, errors.New("fuzz: need at least 1 location, a density of at least 1, and no negative counts")
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
-	g := &generator{o: o, r: rand.New(rand.NewPCG(o.Seed, 0x5eed)), b: model.NewBuilder()}
-	return g.generate()
+	b := model.NewBuilder()
+	if err := newGenerator(o, b).generate(); err != nil {
+		return nil, err
+	}
+	return b.Build()
+}
+
+// Write writes the model Generate(o) would return to w in the model
+// language, as it generates it: it holds the names and what it needs to
+// keep connections apart, never the model. Its text is not Format's (the
+// names are not sorted) but it parses into a model equal to Generate's.
+func Write(w io.Writer, o Options) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	lw := lang.NewWriter(w)
+	if err := newGenerator(o, lw).generate(); err != nil {
+		return err
+	}
+	return lw.Flush()
+}
+
+// Check returns an error when o cannot shape a model.
+func (o Options) Check() error {
+	if o.Locations < 1 || o.Density < 1 || o.Credentials < 0 || o.Documents < 0 || o.Roles < 0 || o.Actors < 0 {
+		return errors.New("fuzz: need at least 1 location, a density of at least 1, and no negative counts")
+	}
+	return nil
+}
+
+// sink takes the parts of a model: *model.Builder and *lang.Writer are
+// sinks.
+type sink interface {
+	AddLocation(name string) error
+	AddRole(name string) error
+	AddPossessible(p model.Possessible) error
+	AddActor(a model.Actor) error
+	AddConnection(c model.Connection) error
+}
+
+func newGenerator(o Options, b sink) *generator {
+	return &generator{o: o, r: rand.New(rand.NewPCG(o.Seed, 0x5eed)), b: b}
 }
 
 type generator struct {
 	o Options
 	r *rand.Rand
-	b *model.Builder
+	b sink
 
 	locs, creds, docs, roles, actors []string
 }
@@ -91,18 +133,18 @@ func (g *generator) names(prefix string, n int) []string {
 	return out
 }
 
-func (g *generator) generate() (*model.Model, error) {
+func (g *generator) generate() error {
 	o := g.o
 	g.locs, g.creds, g.docs = g.names("l", o.Locations), g.names("c", o.Credentials), g.names("d", o.Documents)
 	g.roles, g.actors = g.names("r", o.Roles), g.names("a", o.Actors)
 	for _, l := range g.locs {
 		if err := g.b.AddLocation(l); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, r := range g.roles {
 		if err := g.b.AddRole(r); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	holds := make([][]string, o.Actors)
@@ -123,7 +165,7 @@ func (g *generator) generate() (*model.Model, error) {
 			holds[a] = append(holds[a], n)
 		}
 		if err := g.b.AddPossessible(p); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i, n := range g.actors {
@@ -137,13 +179,10 @@ func (g *generator) generate() (*model.Model, error) {
 			a.Goals = append(a.Goals, g.pick(g.docs))
 		}
 		if err := g.b.AddActor(a); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := g.connect(); err != nil {
-		return nil, err
-	}
-	return g.b.Build()
+	return g.connect()
 }
 
 // connect adds a connection into every location but the first from a

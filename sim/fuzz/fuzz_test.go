@@ -1,6 +1,8 @@
 package fuzz_test
 
 import (
+	"bytes"
+	"io"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/sim/fuzz"
@@ -69,5 +71,32 @@ func TestRoundTrip(t *testing.T) {
 		if !back.Equal(m) {
 			t.Fatalf("seed %d: parse(print(m)) differs from m:\n%s", seed, src)
 		}
+	}
+}
+
+// TestWriteParsesIntoGenerate writes fuzzed models as they are generated
+// and reads them back: the model read must equal Generate's.
+func TestWriteParsesIntoGenerate(t *testing.T) {
+	for seed := range uint64(100) {
+		o := fuzz.Options{Locations: 1 + int(seed%25), Density: 1 + float64(seed%4)/2, Credentials: int(seed % 4),
+			Documents: int(seed % 3), Roles: int(seed % 3), Actors: int(seed % 5), Seed: seed, Exotic: seed%2 == 0, Reachable: seed%3 == 0}
+		m, err := fuzz.Generate(o)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		var b bytes.Buffer
+		if err := fuzz.Write(&b, o); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		back, err := lang.Parse(b.Bytes())
+		if err != nil {
+			t.Fatalf("seed %d: written model does not parse: %v\n%s", seed, err, b.Bytes())
+		}
+		if !back.Equal(m) {
+			t.Fatalf("seed %d: the written model differs from Generate's:\n%s", seed, b.Bytes())
+		}
+	}
+	if err := fuzz.Write(io.Discard, fuzz.Options{}); err == nil {
+		t.Error("Write accepted no locations")
 	}
 }

@@ -296,19 +296,11 @@ func (c *checker) connections(b *model.Builder) {
 				continue
 			}
 			first[e] = d.from.pos
-			if err := b.AddConnection(model.Connection{From: e[0], To: e[1], Policies: clonePolicies(ps)}); err != nil {
+			if err := b.AddConnection(model.Connection{From: e[0], To: e[1], Policies: ps}); err != nil { // Build copies ps
 				c.errorf(d.from.pos, "%v", err)
 			}
 		}
 	}
-}
-
-// clonePolicies returns a copy of ps that shares no slices with it.
-func clonePolicies(ps model.Policies) model.Policies {
-	for a := range ps {
-		ps[a] = slices.Clone(ps[a])
-	}
-	return ps
 }
 
 // component resolves a clause's requirement into a component.

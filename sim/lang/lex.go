@@ -61,12 +61,28 @@ type lexer struct {
 	pos  Pos
 	text string // the name of tIdent and tString, the digits of tNumber
 	err  *Error // set by next on a lexical error, with tok tEOF
+
+	names map[string]string // every identifier read, so that each is one string
 }
 
 func newLexer(src []byte) *lexer {
 	l := &lexer{src: src, line: 1, col: 1}
 	l.next()
 	return l
+}
+
+// intern returns b as a string, the same string for the same bytes: a
+// name mentioned many times is kept once.
+func (l *lexer) intern(b []byte) string {
+	if s, ok := l.names[string(b)]; ok {
+		return s
+	}
+	if l.names == nil {
+		l.names = map[string]string{}
+	}
+	s := string(b)
+	l.names[s] = s
+	return s
 }
 
 // peek returns the next character and its size, or -1 at the end. An
@@ -119,7 +135,7 @@ func (l *lexer) next() {
 		for l.identContinues() {
 			l.advance()
 		}
-		l.tok, l.text = tIdent, string(l.src[start:l.off])
+		l.tok, l.text = tIdent, l.intern(l.src[start:l.off])
 		return
 	case r >= '0' && r <= '9':
 		l.number()

@@ -23,11 +23,10 @@ type Builder struct {
 	poss   []Possessible
 	actors []Actor
 	conns  []Connection
-	joined map[[2]string]bool // the ends of every connection added
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}, joined: map[[2]string]bool{}} }
+func NewBuilder() *Builder { return &Builder{kinds: map[string]Kind{}} }
 
 // declare records name as kind, or returns an error wrapping ErrDuplicate.
 func (b *Builder) declare(name string, kind Kind) error {
@@ -98,12 +97,9 @@ func (b *Builder) AddActor(a Actor) error {
 }
 
 // AddConnection adds a connection. A second connection between the same
-// two locations in the same direction is an error.
+// two locations in the same direction is an error of Build, which finds
+// it once the connections are sorted, without a set of every pair.
 func (b *Builder) AddConnection(c Connection) error {
-	if b.joined[[2]string{c.From, c.To}] {
-		return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
-	}
-	b.joined[[2]string{c.From, c.To}] = true
 	b.conns = append(b.conns, c)
 	return nil
 }
@@ -261,6 +257,11 @@ func (m *Model) buildConnections(conns []Connection, kinds map[string]Kind) erro
 	slices.SortFunc(m.conns, func(x, y *Connection) int {
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
 	})
+	for i := 1; i < len(m.conns); i++ {
+		if c, d := m.conns[i-1], m.conns[i]; c.From == d.From && c.To == d.To {
+			return fmt.Errorf("connection %q -> %q: %w", c.From, c.To, ErrDuplicate)
+		}
+	}
 	m.index()
 	return nil
 }

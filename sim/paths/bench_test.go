@@ -30,3 +30,29 @@ func BenchmarkFind(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkList lists up to 1,000 simple paths from the first to the last
+// location of fuzzed models of 10,000 and 100,000 locations (density 2),
+// at most 4 connections longer than the shortest, as `sim paths --all`
+// does by default.
+func BenchmarkList(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		m, err := fuzz.Generate(fuzz.Options{Locations: n, Density: 2, Credentials: 3, Documents: 2, Roles: 2, Actors: 3, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, ok := Find(m, 0, n-1, All)
+		if !ok {
+			b.Fatal("no path")
+		}
+		lim := Limits{MaxDepth: len(p) - 1 + 4, MaxPaths: 1000}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			var found int
+			for b.Loop() {
+				found = List(m, 0, n-1, All, lim, func([]int) bool { return true })
+			}
+			b.ReportMetric(float64(found), "paths")
+		})
+	}
+}

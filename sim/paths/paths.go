@@ -143,7 +143,16 @@ type Limits struct {
 // returns false or a limit is reached. The slice passed to yield is reused
 // afterwards: copy it to keep it. List returns the number of paths it
 // yielded.
+//
+// # Notes
+//
+// List first finds every node's distance to to (one search backwards,
+// linear in the graph) and never walks into a node from which to cannot
+// be reached within the depth left, so it spends its time on paths it
+// yields rather than on dead ends: the work per path is bounded by the
+// depth times the arcs per node, whatever the size of the graph.
 func List(g Graph, from, to int, r Rule, lim Limits, yield func(path []int) bool) int {
+	dist := Distances(g, []int{to}, r)
 	onPath := make([]bool, g.Len())
 	path := []int{from}
 	next := []int{0} // per node of path, the index of the next arc to try
@@ -164,7 +173,7 @@ func List(g Graph, from, to int, r Rule, lim Limits, yield func(path []int) bool
 		}
 		a := out[next[top]]
 		next[top]++
-		if onPath[a.To] || !crossable(a, r) {
+		if d := int(dist[a.To]); onPath[a.To] || d < 0 || lim.MaxDepth > 0 && top+1+d > lim.MaxDepth || !crossable(a, r) {
 			continue
 		}
 		if a.To == to {

@@ -1,9 +1,11 @@
 package paths
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/sim/lang"
@@ -183,5 +185,43 @@ func TestFastestAndLikeliest(t *testing.T) {
 	sure := load(t, `connections { a -> b { *: m (100%, 1) } }`)
 	if _, _, ok := Likeliest(sure, 0, 1, All); ok {
 		t.Error("Likeliest crossed an arc that always fails")
+	}
+}
+
+// countingGraph counts the calls of Out.
+type countingGraph struct {
+	*model.Model
+	outs int
+}
+
+func (g *countingGraph) Out(v int) []model.Arc { g.outs++; return g.Model.Out(v) }
+
+// TestHostileListDeadEnds lists the paths from start to goal past a trap
+// of 2^24 simple paths that never lead to the goal and come first in Out
+// order: List must not walk them.
+func TestHostileListDeadEnds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("connections {\n  start -> goal { *: m }\n")
+	const layers = 24
+	for l := range layers {
+		for _, i := range []int{0, 1} {
+			if l == 0 {
+				fmt.Fprintf(&b, "  start -> a%02d_%d { *: m }\n", l, i)
+				continue
+			}
+			for _, j := range []int{0, 1} {
+				fmt.Fprintf(&b, "  a%02d_%d -> a%02d_%d { *: m }\n", l-1, j, l, i)
+			}
+		}
+	}
+	b.WriteString("}\n")
+	m := load(t, b.String())
+	v := ids(t, m, "start", "goal")
+	g := &countingGraph{Model: m}
+	if n := List(g, v[0], v[1], All, Limits{}, func([]int) bool { return true }); n != 1 {
+		t.Fatalf("List found %d paths, want 1", n)
+	}
+	if g.outs > 10 {
+		t.Errorf("List looked at the arcs of %d nodes to find one path of one arc", g.outs)
 	}
 }

@@ -269,14 +269,65 @@ type Reader struct {
 	s     string
 	i     int
 	depth int
+	// in, when set, hands out the short strings read, and string values,
+	// again for the same bytes instead of copying them anew.
+	in *Interner
 }
+
+// Interner remembers short strings, and the same strings as values of
+// type any, so that a Reader decoding similar messages one after another
+// allocates for a string only the first time it sees it. A string is
+// immutable, so sharing one is safe. It holds at most internMax strings:
+// when full, it forgets them all, so that input of ever new strings costs
+// a bounded amount of memory. The zero Interner is ready to use.
+type Interner struct {
+	strs map[string]string
+	vals map[string]any
+}
+
+const (
+	// internLen is the length up to which a string is interned.
+	internLen = 64
+	// internMax is the number of strings an Interner holds at most.
+	internMax = 1024
+)
+
+// str returns b as a string, the one remembered for it if any.
+func (in *Interner) str(b []byte) string {
+	if s, ok := in.strs[string(b)]; ok {
+		return s
+	}
+	if len(in.strs) >= internMax || in.strs == nil {
+		in.strs = make(map[string]string, 64)
+	}
+	s := string(b)
+	in.strs[s] = s
+	return s
+}
+
+// value returns b as a string in an any, the one remembered if any.
+func (in *Interner) value(b []byte) any {
+	if v, ok := in.vals[string(b)]; ok {
+		return v
+	}
+	if len(in.vals) >= internMax || in.vals == nil {
+		in.vals = make(map[string]any, 64)
+	}
+	var v any = in.str(b)
+	in.vals[v.(string)] = v
+	return v
+}
+
+// SetInterner makes r take the short strings it reads from in, as copies
+// of their own; nil stops it.
+func (r *Reader) SetInterner(in *Interner) { r.in = in }
 
 // Reset makes r read b from its start. With share, the strings r decodes
 // share one copy of b: one allocation for all of them, but a string that
 // is kept keeps the whole copy alive; without, each string is a copy of
 // its own.
 func (r *Reader) Reset(b []byte, share bool) {
-	*r = Reader{b: b}
+	*r = Reader{b: b, in: r.in}
 	if share {
 		r.s = string(b)
 	}
@@ -286,7 +337,7 @@ func (r *Reader) Reset(b []byte, share bool) {
 // r to read nothing, so that it keeps no reference to them.
 func (r *Reader) End() error {
 	left := len(r.b) - r.i
-	*r = Reader{}
+	*r = Reader{in: r.in}
 	if left != 0 {
 		return fmt.Errorf("%d bytes after the msgpack value", left)
 	}
@@ -424,10 +475,12 @@ func (r *Reader) Str() (string, error) {
 	switch {
 	case err != nil || n == 0:
 		return "", err
-	case r.s == "":
-		return string(r.b[at : at+n]), nil
+	case r.s != "":
+		return r.s[at : at+n], nil
+	case r.in != nil && n <= internLen:
+		return r.in.str(r.b[at : at+n]), nil
 	}
-	return r.s[at : at+n], nil
+	return string(r.b[at : at+n]), nil
 }
 
 // strAt reads a string as Str does and returns where its bytes are.
@@ -569,6 +622,13 @@ func (r *Reader) Value() (any, error) {
 	case (c >= 0x90 && c <= 0x9f) || c == 0xdc || c == 0xdd:
 		return r.array()
 	case (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && c <= 0xdb):
+		if r.in != nil && r.s == "" {
+			at, n, err := r.strAt()
+			if err == nil && n <= internLen {
+				return r.in.value(r.b[at : at+n]), nil
+			}
+			return string(r.b[at : at+n]), err
+		}
 		return r.Str()
 	}
 	r.i++

@@ -18,7 +18,8 @@ import (
 var pinned = map[uint32][]byte{}
 
 // reply is the last reply returned to the host; it stays referenced until
-// the next call export replaces it.
+// the next call export, which writes its reply over it once the host has
+// read it.
 var reply []byte
 
 //go:wasmexport gatehouse_abi_v1
@@ -69,12 +70,31 @@ func serve(export string, ptr, size uint32) uint64 {
 	if req, err := request(ptr, size); err != nil {
 		reply = registry.ErrorReply(err)
 	} else {
-		reply = Default.Call(export, req)
+		reply = Default.AppendCall(reply[:0], export, req)
 	}
-	// Let goroutines the call made runnable make progress: the Go runtime
-	// schedules only while an export runs.
-	runtime.Gosched()
+	yield()
 	return abi.PackReply(uint32(uintptr(unsafe.Pointer(unsafe.SliceData(reply)))), uint32(len(reply)))
+}
+
+// yieldEvery is how many calls may pass without a yield while the plugin
+// has no goroutine but the one that serves calls.
+const yieldEvery = 64
+
+// calls counts the calls since the last yield.
+var calls int
+
+// yield lets the plugin's other goroutines run, the collector's among them:
+// the Go runtime schedules only while an export runs. A call yields when
+// the plugin has goroutines of its own, so that those the call made
+// runnable make progress before it returns, and else every yieldEvery
+// calls, so that a collection that has started finishes after a bounded
+// number of calls: a yield costs about as much as the rest of a small call,
+// and the collector rarely needs one.
+func yield() {
+	if calls++; calls >= yieldEvery || runtime.NumGoroutine() > 1 {
+		calls = 0
+		runtime.Gosched()
+	}
 }
 
 // request returns the size bytes at ptr, which must be a buffer from

@@ -22,23 +22,37 @@ import (
 //   - a panic in a handler: internal, naming the panic value;
 //   - an unknown export: not_found.
 func (r *Registry) Call(export string, request []byte) []byte {
+	return r.AppendCall(nil, export, request)
+}
+
+// AppendCall is Call appending the reply to dst: a binding that passes the
+// buffer of its last reply, once the host has read it, answers a call
+// without allocating for the reply's bytes. The requests' short strings
+// are decoded once and shared by later requests (strings are immutable);
+// every other part of a request is the handler's own.
+func (r *Registry) AppendCall(dst []byte, export string, request []byte) []byte {
+	c, _ := r.codecs.Get().(*abi.Codec)
+	if c == nil {
+		c = new(abi.Codec)
+	}
+	defer r.codecs.Put(c)
 	switch export {
 	case abi.ExportDescribe:
 		return r.describe(request)
 	case abi.ExportStart:
 		return r.startCall(request)
 	case abi.ExportActuate:
-		return r.actuate.call(request)
+		return r.actuate.call(c, dst, request)
 	case abi.ExportOblige:
-		return r.oblige.call(request)
+		return r.oblige.call(c, dst, request)
 	case abi.ExportEnvironment:
-		return r.environment.call(request)
+		return r.environment.call(c, dst, request)
 	case abi.ExportObject:
-		return r.object.call(request)
+		return r.object.call(c, dst, request)
 	case abi.ExportAgentReset:
-		return r.agentReset.call(request)
+		return r.agentReset.call(c, dst, request)
 	case abi.ExportAgentAct:
-		return r.agentAct.call(request)
+		return r.agentAct.call(c, dst, request)
 	}
 	return ErrorReply(abi.Errorf(abi.CodeNotFound, "no export %q", export))
 }
@@ -81,11 +95,11 @@ func (t *table[Req, Rep]) init(k abi.Kind, component func(*Req) string) {
 	t.kind, t.component, t.handlers = k, component, map[string]func(Req) (Rep, error){}
 }
 
-// call decodes a request, runs the handler of the component it names and
-// encodes the reply envelope.
-func (t table[Req, Rep]) call(request []byte) []byte {
+// call decodes a request with c, runs the handler of the component it
+// names and appends the reply envelope to dst.
+func (t table[Req, Rep]) call(c *abi.Codec, dst, request []byte) []byte {
 	var req Req
-	if err := abi.UnmarshalMsgpack(request, &req); err != nil {
+	if err := c.Decode(request, &req); err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode %s request: %v", t.kind, err))
 	}
 	name := t.component(&req)
@@ -97,7 +111,7 @@ func (t table[Req, Rep]) call(request []byte) []byte {
 	if err != nil {
 		return ErrorReply(toABI(err))
 	}
-	return encode(&rep)
+	return appendReply(c, dst, &rep)
 }
 
 // run calls h, turning a panic into an error.
@@ -120,8 +134,12 @@ func toABI(err error) *abi.Error {
 
 // encode returns the envelope {"ok": rep}, or an internal error reply when
 // rep cannot be encoded.
-func encode[Rep any](rep *Rep) []byte {
-	b, err := abi.AppendMsgpack(nil, abi.Reply[Rep]{OK: rep})
+func encode[Rep any](rep *Rep) []byte { return appendReply(new(abi.Codec), nil, rep) }
+
+// appendReply appends the envelope {"ok": rep} to dst with c, or returns an
+// internal error reply when rep cannot be encoded.
+func appendReply[Rep any](c *abi.Codec, dst []byte, rep *Rep) []byte {
+	b, err := c.Append(dst, abi.Reply[Rep]{OK: rep})
 	if err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInternal, "encode reply: %v", err))
 	}

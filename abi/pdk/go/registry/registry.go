@@ -10,6 +10,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -50,6 +51,10 @@ type Registry struct {
 	agentReset  table[abi.AgentResetRequest, abi.AgentResetReply]
 	agentAct    table[abi.AgentActRequest, abi.AgentActReply]
 	start       StartFunc
+
+	// codecs holds the Codecs calls decode and encode with, whose
+	// interned strings outlive a call (until a collection empties it).
+	codecs sync.Pool
 }
 
 // New returns an empty Registry whose manifest declares abi.Version.
