@@ -18,6 +18,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -196,8 +197,8 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = DefaultKeepAlive
 	}
-	if cfg.KeepAlive < time.Second || cfg.KeepAlive > MaxKeepAlive {
-		return nil, fmt.Errorf("keep alive %v is not between 1s and %v (MQTT transfer section 2.7)", cfg.KeepAlive, MaxKeepAlive)
+	if cfg.KeepAlive < 2*time.Second || cfg.KeepAlive > MaxKeepAlive {
+		return nil, fmt.Errorf("keep alive %v is not between 2s and %v (MQTT transfer section 2.7)", cfg.KeepAlive, MaxKeepAlive)
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = NewClientID()
@@ -269,6 +270,7 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		OnConnectError: func(err error) { logger.Warn("mqtt connect", "error", err) },
 		ClientConfig: paho.ClientConfig{
 			ClientID:          cfg.ClientID,
+			PingHandler:       pinger{paho.NewDefaultPinger()},
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){s.onPublish},
 			OnClientError:     func(err error) { logger.Warn("mqtt connection", "error", err) },
 		},
@@ -306,4 +308,22 @@ func subscribe(ctx context.Context, cm *autopaho.ConnectionManager, subs []paho.
 		case <-ctx.Done():
 		}
 	}
+}
+
+// pinger is paho's pinger, which pings once Keep Alive has passed without a
+// packet, run at 95% of the Keep Alive instead, as section 3.4 of the MQTT
+// transfer asks.
+type pinger struct{ *paho.DefaultPinger }
+
+func (p pinger) Run(ctx context.Context, conn net.Conn, keepAlive uint16) error {
+	return p.DefaultPinger.Run(ctx, conn, pingInterval(keepAlive))
+}
+
+// pingInterval returns 95% of keepAlive, in whole seconds, at least 1: less
+// than keepAlive from 2 s on.
+func pingInterval(keepAlive uint16) uint16 {
+	if keepAlive == 0 {
+		return 0 // no pings
+	}
+	return max(1, uint16(uint32(keepAlive)*95/100))
 }

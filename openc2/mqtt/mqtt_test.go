@@ -463,3 +463,13 @@ func TestTo(t *testing.T) {
 		t.Errorf("%d commands carried out, want 2", n)
 	}
 }
+
+// TestPingInterval checks that a client pings within 95% of its Keep
+// Alive (section 3.4).
+func TestPingInterval(t *testing.T) {
+	for keepAlive, want := range map[uint16]uint16{0: 0, 2: 1, 19: 18, 20: 19, 60: 57, 300: 285} {
+		if got := pingInterval(keepAlive); got != want {
+			t.Errorf("pingInterval(%d) = %d, want %d", keepAlive, got, want)
+		}
+	}
+}
