@@ -270,9 +270,7 @@ func (p *parser) check(n compareNode) (node, error) {
 				return nil, errorCol(n.column, "%v", err)
 			}
 			n.re = re
-			for _, w := range pythonReadings(rLit.val.(string)) {
-				p.warnings = append(p.warnings, errorCol(n.column, "%s", w))
-			}
+			p.warnings = append(p.warnings, pythonWarnings(n.column, rLit.val.(string))...)
 		}
 	case OpIn:
 		if rok {
