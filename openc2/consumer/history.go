@@ -149,13 +149,23 @@ type history struct {
 	seqs    []uint64 // stored records, oldest first
 	next    uint64
 	working map[uint64]*Record // records not stored yet
+	// summaries are what History's filters read of stored records, so that
+	// a filter passes over the records it does not select without reading
+	// them: those stored since the start, and those History read.
+	summaries map[uint64]summary
+}
+
+// summary is what History's filters read of a record.
+type summary struct {
+	status    int
+	actuators []string
 }
 
 func newHistory(c *Consumer, store Store, size int, m *metrics) *history {
 	if store == nil {
 		size = 0
 	}
-	return &history{c: c, store: store, size: size, metrics: m, next: 1, working: map[uint64]*Record{}}
+	return &history{c: c, store: store, size: size, metrics: m, next: 1, working: map[uint64]*Record{}, summaries: map[uint64]summary{}}
 }
 
 // on reports whether the history keeps records.
@@ -331,6 +341,7 @@ func (h *history) update(seq uint64, store bool, fn func(*Record)) {
 		h.c.logger.Error("openc2 history: keep a command", "seq", seq, "error", err)
 		return
 	}
+	h.summaries[seq] = summary{status: r.Status, actuators: r.Actuators}
 	if inMemory {
 		h.seqs = append(h.seqs, seq) // seqs are handed out in order, stored nearly so
 		slices.Sort(h.seqs[max(0, len(h.seqs)-64):])
@@ -339,6 +350,7 @@ func (h *history) update(seq uint64, store bool, fn func(*Record)) {
 				h.c.logger.Error("openc2 history: drop the oldest command", "seq", h.seqs[0], "error", err)
 				break
 			}
+			delete(h.summaries, h.seqs[0])
 			h.seqs = h.seqs[1:]
 		}
 	}
@@ -380,6 +392,12 @@ func (c *Consumer) History(q HistoryQuery) ([]Record, uint64, error) {
 		if len(out) == q.Limit {
 			return out, out[len(out)-1].Seq, nil
 		}
+		h.mu.Lock()
+		sum, known := h.summaries[seq]
+		h.mu.Unlock()
+		if known && !q.selects(sum) {
+			continue
+		}
 		b, ok, err := h.store.Get(historyKey(seq))
 		if err != nil {
 			return nil, 0, fmt.Errorf("read the command history: %w", err)
@@ -388,23 +406,41 @@ func (c *Consumer) History(q HistoryQuery) ([]Record, uint64, error) {
 		if !ok || json.Unmarshal(b, &r) != nil {
 			continue
 		}
-		if q.Actuator != "" && !slices.Contains(r.Actuators, q.Actuator) {
-			continue
+		sum = summary{status: r.Status, actuators: r.Actuators}
+		if !known {
+			h.remember(seq, sum)
 		}
-		switch q.Status {
-		case "":
-		case "failed":
-			if !r.Failed() {
-				continue
-			}
-		default:
-			if strconv.Itoa(r.Status) != q.Status {
-				continue
-			}
+		if !q.selects(sum) {
+			continue
 		}
 		out = append(out, r)
 	}
 	return out, 0, nil
+}
+
+// selects reports whether q's filters select a record of summary s.
+func (q HistoryQuery) selects(s summary) bool {
+	if q.Actuator != "" && !slices.Contains(s.actuators, q.Actuator) {
+		return false
+	}
+	switch q.Status {
+	case "":
+		return true
+	case "failed":
+		return s.status >= 400
+	}
+	return strconv.Itoa(s.status) == q.Status
+}
+
+// remember keeps the summary of a record History read, unless the record
+// was dropped since, or an update stored a newer one.
+func (h *history) remember(seq uint64, s summary) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.summaries[seq]; ok || len(h.seqs) == 0 || seq < h.seqs[0] {
+		return
+	}
+	h.summaries[seq] = s
 }
 
 // commandAction returns the action of a command's JSON.

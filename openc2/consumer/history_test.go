@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,5 +100,60 @@ func TestCommandsCountedWithoutHistory(t *testing.T) {
 		if n := testutil.ToFloat64(c.history.metrics.commands.WithLabelValues(tt.action, tt.status)); n != tt.want {
 			t.Errorf("commands %s %s = %v, want %v", tt.action, tt.status, n, tt.want)
 		}
+	}
+}
+
+// countingStore counts the reads of a Store.
+type countingStore struct {
+	Store
+	gets atomic.Int64
+}
+
+func (s *countingStore) Get(key []byte) ([]byte, bool, error) {
+	s.gets.Add(1)
+	return s.Store.Get(key)
+}
+
+// TestHistoryFilterReadsMatchesOnly filters a long history for its one
+// failed command: the records the filter does not select are passed over
+// without being read, once the history knows them, also after a restart.
+func TestHistoryFilterReadsMatchesOnly(t *testing.T) {
+	fail := false
+	acts := &fakeActuators{list: []Actuator{fw1}, reply: ruleReplies(&fail)}
+	st := openStore(t, filepath.Join(t.TempDir(), "openc2.db"))
+	defer st.Close()
+	cs := &countingStore{Store: st.Namespace("openc2")}
+	c, _ := newTestConsumer(t, acts, Config{Store: cs, History: 200})
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	for i := range n {
+		c.Handle(context.Background(), messageID(t, fmt.Sprintf("r-%d", i), `{"action":"deny","target":{"ipv4_net":"10.0.0.1"}}`))
+	}
+	c.Handle(context.Background(), messageID(t, "bad", `{"action":"contain","target":{"ipv4_net":"10.0.0.1"}}`))
+	filter := func(c *Consumer) int64 {
+		t.Helper()
+		before := cs.gets.Load()
+		failed, _, err := c.History(HistoryQuery{Status: "failed"})
+		if err != nil || len(failed) != 1 || failed[0].RequestID != "bad" {
+			t.Fatalf("failed: %+v, %v", failed, err)
+		}
+		return cs.gets.Load() - before
+	}
+	if reads := filter(c); reads != 1 {
+		t.Errorf("filtering %d records for 1 read %d of them", n+1, reads)
+	}
+	c.Close()
+	c, _ = newTestConsumer(t, acts, Config{Store: cs, History: 200})
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if reads := filter(c); reads != n+1 {
+		t.Errorf("the first filter after a restart read %d records, want all %d", reads, n+1)
+	}
+	if reads := filter(c); reads != 1 {
+		t.Errorf("the second filter after a restart read %d records, want 1", reads)
 	}
 }
