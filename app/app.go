@@ -39,6 +39,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/openc2/mqtt"
+	"github.com/gatehouse/gatehouse/openc2/mqtt/broker"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
@@ -76,11 +78,13 @@ type App struct {
 	store     *store.Store
 	consumer  *consumer.Consumer
 	ln        net.Listener
-	diagLn    net.Listener // nil without diagnostics.listen
-	decisions *decisions   // nil without policy.entities
-	keys      keyChecker   // warns of configured keys that nothing reads
-	sessions  *store.Store // nil without proxy.session_store
-	proxy     *proxy.Proxy // nil without proxy
+	diagLn    net.Listener   // nil without diagnostics.listen
+	decisions *decisions     // nil without policy.entities
+	keys      keyChecker     // warns of configured keys that nothing reads
+	sessions  *store.Store   // nil without proxy.session_store
+	proxy     *proxy.Proxy   // nil without proxy
+	broker    *broker.Broker // nil without openc2.mqtt.broker.listen
+	mqtt      *mqtt.Consumer // nil without openc2.mqtt.url
 	srv, diag *http.Server
 	// serveErr receives why a listener stopped serving.
 	serveErr chan error
@@ -134,8 +138,12 @@ func (a *App) components() []component {
 		// The servers stop before the components they serve close, so that
 		// every decision is logged before the log closes.
 		{name: "serve", start: a.serve, close: a.shutdown},
+		{name: "openc2.mqtt.broker", start: a.startBroker, close: a.closeBroker},
 		{name: "plugins", start: a.startPlugins},
 		{name: "openc2.scheduler", start: a.startScheduler},
+		// The MQTT consumer connects once the plugins are loaded, for its
+		// session may hold commands at once; it disconnects first.
+		{name: "openc2.mqtt", start: a.startMQTT, close: a.closeMQTT},
 	}
 }
 

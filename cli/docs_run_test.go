@@ -36,6 +36,7 @@ var shellDocs = []shellDoc{
 		replace: []string{"/etc/gatehouse/", "etc/gatehouse/"}},
 	{doc: "docs/model-language.md"},
 	{doc: "docs/openc2.md"},
+	{doc: "docs/openc2-mqtt.md"},
 	{doc: "docs/policy-admin.md", config: "etc/gatehouse/gatehouse.yaml",
 		files: map[string]string{
 			"etc/gatehouse/gatehouse.yaml": `listen: 127.0.0.1:8080

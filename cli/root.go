@@ -87,7 +87,7 @@ ABI, and serves them over HTTP.`,
 	b.write(&text)
 	root.Version = b.Version
 	root.SetVersionTemplate(text.String())
-	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newConfigCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newSendCommand(), newBrokerCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newConfigCommand(), newVersionCommand())
 	return root
 }
 

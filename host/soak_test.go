@@ -1,0 +1,68 @@
+package host
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
+)
+
+// soakCalls is the number of calls TestGoPluginMemoryFlat makes: 200,000,
+// 20,000 with -short, or GATEHOUSE_SOAK_CALLS (10000000 for the full soak).
+func soakCalls(t *testing.T) int {
+	if s := os.Getenv("GATEHOUSE_SOAK_CALLS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1000 {
+			t.Fatalf("GATEHOUSE_SOAK_CALLS=%q: want a number of calls of at least 1000", s)
+		}
+		return n
+	}
+	if testing.Short() {
+		return 20_000
+	}
+	return 200_000
+}
+
+// TestGoPluginMemoryFlat calls a standard-Go plugin many times on one
+// instance and checks that its linear memory stops growing after a
+// warm-up: the plugin's collector runs though an export yields to the
+// scheduler only now and then.
+func TestGoPluginMemoryFlat(t *testing.T) {
+	soakMemory(t, wasmbuild.Go(t, srcBasics), soakCalls(t))
+}
+
+// soakMemory makes calls calls to the environment component echo of the
+// plugin file wasm on one instance, and fails if its memory grows after
+// the first tenth of them.
+func soakMemory(t *testing.T, wasm string, calls int) {
+	h := newHostWasm(t, Config{}, wasm)
+	ctx := context.Background()
+	inst, err := h.reg.Load().components[componentKey{abi.KindEnvironment, "echo"}].module.instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.close(ctx)
+	req := benchRequest
+	req.Component = "echo"
+	b, err := abi.AppendMsgpack(nil, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm := uint32(0)
+	for i := range calls {
+		if _, err := inst.call(ctx, abi.ExportEnvironment, b, time.Minute); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if i == calls/10 {
+			warm = inst.memoryPages()
+		}
+	}
+	if end := inst.memoryPages(); end > warm {
+		t.Errorf("memory grew from %d pages after %d calls to %d after %d", warm, calls/10, end, calls)
+	}
+	t.Logf("memory: %d pages after %d calls, %d after %d", warm, calls/10, inst.memoryPages(), calls)
+}
