@@ -39,6 +39,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/openc2/mqtt"
+	"github.com/gatehouse/gatehouse/openc2/mqtt/broker"
 	"github.com/gatehouse/gatehouse/policy/proxy"
 )
 
@@ -76,16 +78,20 @@ type App struct {
 	store     *store.Store
 	consumer  *consumer.Consumer
 	ln        net.Listener
-	diagLn    net.Listener // nil without diagnostics.listen
-	decisions *decisions   // nil without policy.entities
-	keys      keyChecker   // warns of configured keys that nothing reads
-	sessions  *store.Store // nil without proxy.session_store
-	proxy     *proxy.Proxy // nil without proxy
+	diagLn    net.Listener   // nil without diagnostics.listen
+	decisions *decisions     // nil without policy.entities
+	keys      keyChecker     // warns of configured keys that nothing reads
+	sessions  *store.Store   // nil without proxy.session_store
+	proxy     *proxy.Proxy   // nil without proxy
+	broker    *broker.Broker // nil without openc2.mqtt.broker.listen
+	mqtt      *mqtt.Consumer // nil without openc2.mqtt.url
 	srv, diag *http.Server
 	// serveErr receives why a listener stopped serving.
 	serveErr chan error
 	// reloading is held by a reload of the configuration.
 	reloading sync.Mutex
+	// consoleTokens are the admin tokens of the web console's login.
+	consoleTokens []string
 }
 
 // New reads the configuration of opts and returns the App it describes,
@@ -128,11 +134,16 @@ func (a *App) components() []component {
 		{name: "listen", start: a.listen, close: a.closeListeners},
 		{name: "policy", start: a.startDecisions, close: a.closeDecisions},
 		{name: "proxy", start: a.startProxy, close: a.closeProxy},
+		{name: "ui", start: a.startConsole},
 		// The servers stop before the components they serve close, so that
 		// every decision is logged before the log closes.
 		{name: "serve", start: a.serve, close: a.shutdown},
+		{name: "openc2.mqtt.broker", start: a.startBroker, close: a.closeBroker},
 		{name: "plugins", start: a.startPlugins},
 		{name: "openc2.scheduler", start: a.startScheduler},
+		// The MQTT consumer connects once the plugins are loaded, for its
+		// session may hold commands at once; it disconnects first.
+		{name: "openc2.mqtt", start: a.startMQTT, close: a.closeMQTT},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -260,6 +261,8 @@ func TestDecideRefuses(t *testing.T) {
 		{"too large", `{"policy_set": "` + strings.Repeat("x", decisionapi.DefaultMaxBytes) + `"}`, http.StatusBadRequest, "body: larger than 1048576 bytes"},
 		{"path too long", `{"policy_set": "com.example.policysets.alwaysGrant", "path": "/` + strings.Repeat("a", decisionapi.DefaultMaxPathBytes) + `"}`,
 			http.StatusBadRequest, "path: 8193 bytes, longer than the limit of 8192"},
+		{"lone surrogate", `{"policy_set": "x", "subject": {"n": "\udd18\ud835"}}`, http.StatusBadRequest,
+			`body: invalid JSON at byte 39: lone surrogate \udd18, which is no character`},
 		{"integer too long", `{"policy_set": "x", "subject": {"n": ` + strings.Repeat("9", 4301) + `}}`,
 			http.StatusBadRequest, "subject: integer of 4301 digits: at most 4300 are allowed"},
 	} {
@@ -305,12 +308,34 @@ func TestDecideWithoutEntities(t *testing.T) {
 	}
 }
 
+// TestDecideBeforePluginsLoad checks that a decision asked before the
+// plugins are loaded is 503 with Retry-After, not one decided without its
+// obligations and object setters, and that it is decided once they are.
+func TestDecideBeforePluginsLoad(t *testing.T) {
+	t.Parallel()
+	var ready atomic.Bool
+	url := serveWith(t, newHost(t), func(o *decisionapi.Options) { o.Ready = ready.Load }, filepath.Join(arpoc, "config"))
+	res, err := http.Post(url+decisionapi.DecidePath, "application/json", strings.NewReader(`{"policy_set": "com.example.policysets.alwaysGrant"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != decisionapi.RetryAfter || !strings.Contains(string(b), "not ready") {
+		t.Errorf("before the plugins load: %d, Retry-After %q, %s; want 503 not ready with Retry-After", res.StatusCode, res.Header.Get("Retry-After"), b)
+	}
+	ready.Store(true)
+	if d := decide(t, url, `{"policy_set": "com.example.policysets.alwaysGrant"}`); d.Result != policy.Grant {
+		t.Errorf("once loaded: %s, want GRANT", d.Result)
+	}
+}
+
 // withURLMap configures the object setter urlmap of h with the mappings
 // for every decision.
 func withURLMap(h *host.Host, mappings ...any) func(*decisionapi.Options) {
 	return func(o *decisionapi.Options) {
 		o.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}})
+			return attrs.ConfiguredObjectSetters(h, map[string]map[string]any{"urlmap": {"mappings": mappings}}, nil)
 		}
 	}
 }

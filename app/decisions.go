@@ -37,6 +37,8 @@ type decisions struct {
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
 	tokens []string
+	// providers chooses among plugins that provide a name.
+	providers attrs.Providers
 	// admin are the options of the policy administration's routes.
 	admin pap.Options
 }
@@ -54,7 +56,7 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	if err != nil {
 		return nil, err
 	}
-	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI, providers: f.Policy.Providers}
 	d.point.Store(p)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
@@ -136,6 +138,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 		return decisionapi.Options{}
 	}
 	opts := decisionapi.Options{
+		Ready:       d.host.Ready,
 		Decider:     d.Decider("api"),
 		Status:      func() pdp.Status { return d.point.Load().Status() },
 		Snapshot:    func() *policy.Snapshot { return d.point.Load().Snapshot() },
@@ -144,7 +147,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	if len(d.api.ObjectSetters) > 0 {
 		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters)
+			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters, d.providers)
 		}
 	}
 	return opts

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -53,23 +54,50 @@ func Open(ctx context.Context, f *config.File, o Once) (*host.Host, error) {
 	return h, nil
 }
 
-// PolicyPlugins returns the engine configuration in which h's plugins
-// supply environment attributes and carry out obligations, named through
-// f's policy.obligations, as gatehouse serve decides, and all the object
-// setters of h in their priority order.
-func PolicyPlugins(f *config.File, h *host.Host) (policy.Config, []policy.ObjectSetter) {
-	return policyEngine(f, h), attrs.ObjectSetters(h, nil)
+// DecisionPlugins is what the plugins of a host bring to the decisions
+// of a command that runs once, as to those of serve's POST /v1/decide.
+type DecisionPlugins struct {
+	// Engine is the engine's configuration: the plugins supply
+	// environment attributes and carry out obligations.
+	Engine policy.Config
+	// ObjectSetters are those of policy.decision_api.object_setters, with
+	// their configuration; without that key, every object setter of the
+	// host, in priority order, without configuration.
+	ObjectSetters []policy.ObjectSetter
+	// Obligations is the configuration of obligations of
+	// policy.decision_api.obligations.
+	Obligations map[string]map[string]any
+}
+
+// PolicyPlugins returns what h's plugins bring to decisions under f, as
+// gatehouse serve decides at POST /v1/decide: obligations named through
+// policy.obligations and policy.providers, and the object setters and
+// obligations' configuration of policy.decision_api. It fails for an
+// object setter that no plugin, or several, provide.
+func PolicyPlugins(f *config.File, h *host.Host) (DecisionPlugins, error) {
+	dp := DecisionPlugins{Engine: policyEngine(f, h), Obligations: f.Policy.DecisionAPI.Obligations}
+	api := f.Policy.DecisionAPI
+	if len(api.ObjectSetters) == 0 {
+		dp.ObjectSetters = attrs.ObjectSetters(h, nil)
+		return dp, nil
+	}
+	var err error
+	dp.ObjectSetters, err = attrs.ConfiguredObjectSetters(h, api.ObjectSetters, f.Policy.Providers)
+	if err != nil {
+		return DecisionPlugins{}, fmt.Errorf("policy.decision_api.object_setters: %w", err)
+	}
+	return dp, nil
 }
 
 // policyEngine returns the engine configuration in which h's plugins
 // supply environment attributes and carry out obligations, named through
-// f's policy.obligations, deciding as f's policy.compat says (checked
-// when f was read).
+// f's policy.obligations and policy.providers, deciding as f's policy.compat
+// says (checked when f was read).
 func policyEngine(f *config.File, h *host.Host) policy.Config {
 	compat, _ := policy.ParseCompat(f.Policy.Compat)
 	return policy.Config{
 		Environment: attrs.Environment{Host: h},
-		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations},
+		Obligations: attrs.Obligations{Host: h, Components: f.Policy.Obligations, Providers: f.Policy.Providers},
 		Compat:      compat,
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/agents"
+	"github.com/gatehouse/gatehouse/app/console"
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/https"
@@ -40,6 +41,9 @@ func (a *App) routes() *echo.Echo {
 		Logger: a.logger, Observe: a.tel.SimRun,
 	})
 	e.POST("/v1/config/reload", a.reloadRoute, guard.SameOrigin)
+	if a.cfg.UI.Enabled {
+		console.Register(e, a.consoleOptions())
+	}
 	return e
 }
 

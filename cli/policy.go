@@ -149,7 +149,9 @@ type policyPlugins struct {
 	environment policy.EnvironmentSource
 	setters     []policy.ObjectSetter
 	obligations policy.ObligationRunner
-	close       func()
+	// obligationConfig is the configuration of obligations, by name.
+	obligationConfig map[string]map[string]any
+	close            func()
 }
 
 // loadPolicyPlugins loads the plugins of dir, with the configured grants
@@ -179,11 +181,16 @@ func loadPolicyPlugins(cmd *cobra.Command, dir string) (policyPlugins, error) {
 			fmt.Fprintf(cmd.ErrOrStderr(), "gatehouse: plugin %s: %s\n", st.File, st.Message)
 		}
 	}
-	pc, setters := app.PolicyPlugins(f, h)
+	dp, err := app.PolicyPlugins(f, h)
+	if err != nil {
+		closeHost()
+		return policyPlugins{}, usage("%v", err)
+	}
 	return policyPlugins{
-		environment: pc.Environment,
-		setters:     setters,
-		obligations: pc.Obligations,
-		close:       closeHost,
+		environment:      dp.Engine.Environment,
+		setters:          dp.ObjectSetters,
+		obligations:      dp.Engine.Obligations,
+		obligationConfig: dp.Obligations,
+		close:            closeHost,
 	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,8 +121,8 @@ policy set com.example.policysets.loggedIn: DENY (AND failed)
   policy com.example.policies.loggedIn: GRANT (ANY)
     rule com.example.rules.loggedIn: GRANT (condition is true)
   policy com.example.policies.adminpages: DENY (ANY failed)
-    rule com.example.rules.is_admin: DENY (failed: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '12' and integer 9)
-error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '12' and integer 9
+    rule com.example.rules.is_admin: DENY (failed: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string '12' and integer 9)
+error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string '12' and integer 9
 `,
 		},
 		{
@@ -149,7 +150,7 @@ error: rule "com.example.rules.is_admin": Condition, column 13: > needs two numb
 		{
 			name: "no policy set", code: cli.ExitUsage,
 			args:   []string{"--context", "-"},
-			stderr: `required flag(s) "policy-set" not set`,
+			stderr: `--policy-set: required, unless the context holds policy_set`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,4 +332,100 @@ func TestPolicyHelp(t *testing.T) {
 			t.Errorf("policy %s --help has no example:\n%s", cmd, r.stdout)
 		}
 	}
+}
+
+// TestPolicyEvalReadsAndWritesAsHTTP checks that the context is read by
+// the decision API's reader and the decision written by its writer: a
+// surrogate pair, as Python's json.dump writes a character beyond U+FFFF,
+// reads as the character; a lone surrogate is refused with its byte; a
+// policy set nested 5,000 deep is written as JSON; and the context may be
+// the body of POST /v1/decide, policy_set and path included.
+func TestPolicyEvalReadsAndWritesAsHTTP(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const depth = 5000
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i := range depth {
+		fmt.Fprintf(&b, "%q: {\"Type\": \"PolicySet\", \"Resolver\": \"AND\", \"PolicySets\": [\"s%d\"]},\n", fmt.Sprintf("s%d", i), i+1)
+	}
+	fmt.Fprintf(&b, "\"s%d\": {\"Type\": \"PolicySet\", \"Resolver\": \"AND\", \"Policies\": [\"p\"]},\n", depth)
+	b.WriteString(`"p": {"Type": "Policy", "Resolver": "AND", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.name == '𝔘'", "Effect": "GRANT"}
+}`)
+	entities := writeFile(t, dir, "e.json", b.String())
+	eval := func(context string, args ...string) result {
+		return run(t, context, append([]string{"policy", "eval", "--entities", entities, "--context", "-"}, args...)...)
+	}
+
+	r := eval(`{"subject": {"name": "\ud835\udd18"}}`, "--policy-set", "s0", "--output", "json")
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "{\n  \"policy_set\": \"s0\",\n  \"result\": \"GRANT\"") ||
+		len(regexp.MustCompile(`"id": ?"s\d+"`).FindAllString(r.stdout, -1)) != depth+1 {
+		t.Errorf("stdout:\n%.300s", r.stdout)
+	}
+
+	eval(`{"policy_set": "s0", "subject": {"name": "\ud835\udd18"}, "path": "/a"}`).check(t, cli.ExitOK)
+	eval(`{"policy_set": "s0"}`, "--policy-set", "s1").check(t, cli.ExitUsage, `--policy-set "s1" and the context's "s0" differ`)
+	eval(`{"subject": {"name": "\ud835"}}`, "--policy-set", "s0").
+		check(t, cli.ExitUsage, `context -: invalid JSON at byte 23: lone surrogate \ud835, which is no character`)
+	eval(`{"subject": {"name": "x"}, "subjects": {}}`, "--policy-set", "s0").
+		check(t, cli.ExitUsage, `context -: unknown field "subjects"`)
+}
+
+// aclPlugins are the access-control reference plugins of every language,
+// as task plugins builds them into plugins/.
+var aclPlugins = []string{"acl-basics", "acl-jsonsetter", "c-acl-basics", "c-acl-jsonsetter", "rs-acl-basics", "rs-acl-jsonsetter"}
+
+// aclPluginDir returns a folder of the aclPlugins.
+func aclPluginDir(t *testing.T) string {
+	t.Helper()
+	files := map[string]string{}
+	for _, name := range aclPlugins {
+		src, _ := wasmbuild.Reference(t, name)
+		files[name+".wasm"] = src
+	}
+	return pluginDir(t, files)
+}
+
+// TestPolicyEvalConfig decides offline with the object setters and the
+// obligations' configuration of serve's --config, on a folder of the
+// reference plugins of every language, which all provide urlmap and
+// obl_log: the embedded policy.providers chooses the Go ones, and a
+// --config can choose others.
+func TestPolicyEvalConfig(t *testing.T) {
+	t.Parallel()
+	plugins := aclPluginDir(t)
+	dir := t.TempDir()
+	entities := writeFile(t, dir, "e.json", `{
+"s": {"Type": "PolicySet", "Resolver": "AND", "Policies": ["p"], "Obligations": ["obl_log"]},
+"p": {"Type": "Policy", "Resolver": "AND", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "object.path == 'admin/users'", "Effect": "GRANT"}
+}`)
+	config := func(extra string) string {
+		return writeFile(t, t.TempDir(), "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+limits: {timeout: 1m}
+policy:
+  entities: [%q]
+  decision_api:
+    object_setters:
+      urlmap: {mappings: ["(?P<path>admin/.*)"]}
+    obligations:
+      obl_log: {log_format: "checked {}"}
+%s`, wasmbuild.CacheDir(t, "wazero"), entities, extra))
+	}
+	eval := func(config string) result {
+		return run(t, `{"subject": {"email": "ann@example.com"}}`, "policy", "eval", "--entities", entities, "--policy-set", "s",
+			"--plugins", plugins, "--config", config, "--path", "/admin/users", "--context", "-")
+	}
+	r := eval(config(""))
+	r.check(t, cli.ExitOK)
+	if !strings.HasPrefix(r.stdout, "GRANT\n") || !strings.Contains(r.stdout, "obligation obl_log (s): fulfilled") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	r = eval(config("  providers: {urlmap: rs-acl-basics, obligation:obl_log: c-acl-basics}\n"))
+	r.check(t, cli.ExitOK)
+	r = eval(config("  providers: null\n"))
+	r.check(t, cli.ExitUsage, `policy.decision_api.object_setters: object setter "urlmap": provided by acl-basics/urlmap, c-acl-basics/urlmap, rs-acl-basics/urlmap; choose one in policy.providers (urlmap: acl-basics)`)
 }

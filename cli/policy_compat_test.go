@@ -38,3 +38,41 @@ func TestPolicyEvalCompat(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyTestCompat runs a case that wants a DENY rule whose condition
+// is false to deny with policy test: it fails as documented, and passes
+// with --compat arpoc-code or with policy.compat of the --config file.
+func TestPolicyTestCompat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "acl.json", `{
+"set": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["p"]},
+"p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["r"]},
+"r": {"Type": "Rule", "Condition": "subject.blocked", "Effect": "DENY"}}`)
+	cases := writeFile(t, dir, "cases.yaml", `entities: [acl.json]
+cases:
+  - name: unblocked
+    policy_set: set
+    context: {subject: {blocked: false}}
+    want: {decision: DENY}
+`)
+	config := writeFile(t, dir, "gatehouse.yaml", "policy: {compat: arpoc-code}\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"documented", nil, cli.ExitFinding, "FAIL unblocked"},
+		{"flag", []string{"--compat", "arpoc-code"}, cli.ExitOK, "PASS unblocked"},
+		{"configured", []string{"--config", config}, cli.ExitOK, "PASS unblocked"},
+		{"flag over configuration", []string{"--config", config, "--compat", ""}, cli.ExitFinding, "FAIL unblocked"},
+		{"unknown", []string{"--compat", "arpoc"}, cli.ExitUsage, ""},
+	} {
+		r := run(t, "", append([]string{"policy", "test", cases}, tt.args...)...)
+		r.check(t, tt.code)
+		if !strings.HasPrefix(r.stdout, tt.want) {
+			t.Errorf("%s: stdout %q, want it to start with %q", tt.name, r.stdout, tt.want)
+		}
+	}
+}

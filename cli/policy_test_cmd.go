@@ -36,7 +36,10 @@ A file of cases:
 
 Obligations a case does not stand in for are fulfilled, or, with --plugins, run
 by the plugins of the folder, which also supply environment attributes and set
-object attributes. Exit status 1 when a case fails or the entities of a file
+object attributes. With --compat arpoc-code, or policy.compat: arpoc-code in the
+--config file, a DENY rule whose condition is false denies, as ARPOC's code
+decides, instead of granting as documented (docs/policy-language.md,
+difference 1). Exit status 1 when a case fails or the entities of a file
 have problems, 2 when a file of cases is not valid.`,
 		Example: `  gatehouse policy test policy/testdata/arpoc-config.yaml
   gatehouse policy test cases/*.yaml --plugins plugins/ --output json`,
@@ -44,6 +47,7 @@ have problems, 2 when a file of cases is not valid.`,
 		RunE: runPolicyTest,
 	}
 	cmd.Flags().String("plugins", "", "a folder of plugins that supply attributes and carry out obligations")
+	addCompatFlag(cmd)
 	addOutputFlag(cmd)
 	return cmd
 }
@@ -66,13 +70,17 @@ func runPolicyTest(cmd *cobra.Command, args []string) error {
 			return usage("%v", err)
 		}
 	}
+	compat, err := policyCompat(cmd)
+	if err != nil {
+		return err
+	}
 	dir, _ := cmd.Flags().GetString("plugins")
 	plugins, err := loadPolicyPlugins(cmd, dir)
 	if err != nil {
 		return err
 	}
 	defer plugins.close()
-	opts := policytest.Options{Environment: plugins.environment, ObjectSetters: plugins.setters, Obligations: plugins.obligations}
+	opts := policytest.Options{Environment: plugins.environment, ObjectSetters: plugins.setters, Obligations: plugins.obligations, Compat: compat}
 
 	rep := policyTestReport{Results: []policytest.Result{}}
 	var broken []error

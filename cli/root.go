@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/app/config"
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 )
 
 // Exit statuses of every command.
@@ -87,7 +87,7 @@ ABI, and serves them over HTTP.`,
 	b.write(&text)
 	root.Version = b.Version
 	root.SetVersionTemplate(text.String())
-	root.AddCommand(newServeCommand(), newSendCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newConfigCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newSendCommand(), newBrokerCommand(), newPluginCommand(), newOpenC2Command(), newPolicyCommand(), newSimCommand(), newConfigCommand(), newVersionCommand())
 	return root
 }
 
@@ -119,11 +119,10 @@ func jsonOutput(cmd *cobra.Command) (bool, error) {
 	}
 }
 
-// printJSON writes v as indented JSON.
+// printJSON writes v as indented JSON, as jsonio.Write does for every
+// answer of the commands and the HTTP routes.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return jsonio.Write(w, v, "  ")
 }
 
 // quietLogger writes only errors to w, for commands whose output is the

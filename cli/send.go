@@ -17,7 +17,7 @@ import (
 func newSendCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "send --to URL [flags] FILE|-",
-		Short: "Send an OpenC2 command to a consumer and print its response",
+		Short: "Send an OpenC2 command to a consumer, or through an MQTT broker to many, and print the responses",
 		Long: `Send reads an OpenC2 command (LS v1.0 JSON) or a whole command message
 ({"headers": ..., "body": {"openc2": {"request": ...}}}) from FILE, or from
 standard input with -, posts it to the consumer's /.well-known/openc2 (HTTPS
@@ -30,17 +30,34 @@ reached or answers something else than an OpenC2 response, 2 for a command
 that is not valid LS v1.0 or bad flags.
 
 A consumer that authorizes commands by bearer token takes one from
---token-file, or from the environment variable GATEHOUSE_TOKEN.`,
+--token-file, or from the environment variable GATEHOUSE_TOKEN.
+
+With --to mqtt://broker[:port] (or mqtts:// over TLS, with --cacert, --cert and
+--key), send publishes the command once through that MQTT v5 broker
+(docs/openc2-mqtt.md) to one consumer (--device ID), to every consumer of an
+actuator profile (--profile slpf) or to all (--all), and prints each response
+as it arrives: FROM, STATUS and STATUS TEXT (a table on a terminal), or each
+response message as a JSON line with --output json. It gathers responses for
+--wait, or until --expect consumers answered (1 with --device), then writes a
+summary to standard error: how many answered, by status, and how many are
+missing. Exit status 1 when an expected consumer did not answer, or one
+answered other than 200 or 102. The broker's username is --username, its
+password in --password-file or $GATEHOUSE_MQTT_PASSWORD.`,
 		Example: `  gatehouse send --to https://fw1.example.net --cacert ca.pem --cert producer.pem --key producer.key deny.json
   echo '{"action":"query","target":{"features":["versions","profiles","pairs"]}}' | gatehouse send --to http://127.0.0.1:8080 -
   gatehouse send --to https://127.0.0.1:8443 --insecure --timeout 5s query.json
-  GATEHOUSE_TOKEN="$(cat token.jwt)" gatehouse send --to https://fw1.example.net deny.json`,
+  GATEHOUSE_TOKEN="$(cat token.jwt)" gatehouse send --to https://fw1.example.net deny.json
+  gatehouse send --to mqtts://broker.example.net --cacert ca.pem --username soc --password-file soc.pass --profile slpf --expect 40 deny.json
+  echo '{"action":"query","target":{"features":["profiles"]}}' | gatehouse send --to mqtt://127.0.0.1:1883 --all --wait 2s --output json -`,
 		Annotations: map[string]string{"doctest": "skip fw1.example.net (a consumer of the reader's)\n" +
-			"skip https://127.0.0.1:8443 (a consumer over TLS of the reader's)"},
+			"skip https://127.0.0.1:8443 (a consumer over TLS of the reader's)\n" +
+			"skip broker.example.net (a broker of the reader's)\n" +
+			"skip mqtt://127.0.0.1:1883 (a broker the reader runs, gatehouse broker)"},
 		Args: cobra.ExactArgs(1),
 		RunE: runSend,
 	}
 	addConsumerFlags(cmd)
+	addMQTTFlags(cmd)
 	cmd.Flags().String("from", "", "the producer's identifier, sent as headers.from (default: the host name)")
 	return cmd
 }
@@ -85,6 +102,9 @@ func runSend(cmd *cobra.Command, args []string) error {
 	msg, err := readCommand(cmd.InOrStdin(), args[0])
 	if err != nil {
 		return usage("%v", err)
+	}
+	if to, _ := cmd.Flags().GetString("to"); isMQTT(to) {
+		return runSendMQTT(cmd, msg)
 	}
 	cfg, err := consumerConfig(cmd)
 	if err != nil {

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -284,5 +285,41 @@ func TestServeDecisionLogOnShutdown(t *testing.T) {
 	}
 	if int64(lines) < received.Load() {
 		t.Errorf("%d lines in the decision log for %d decisions received", lines, received.Load())
+	}
+}
+
+// TestServeDecideReferencePlugins decides the request of the documents
+// (examples/access-control/decide.json) through gatehouse serve with the
+// examples' configuration, on a plugin folder of the access-control
+// reference plugins of every language, which all provide urlmap, obl_log
+// and obl_log_successful: the embedded policy.providers chooses the Go
+// ones, and the decision grants with its obligations fulfilled.
+func TestServeDecideReferencePlugins(t *testing.T) {
+	t.Parallel()
+	w := newDocWork(t, commandEnv(t))
+	w.addPlugins(t, aclPlugins...)
+	srv := w.serve(t, "examples/access-control/gatehouse.yaml")
+	body, err := os.ReadFile("../examples/access-control/decide.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(fmt.Sprintf("http://127.0.0.1:%d/v1/decide", srv.port), "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var d struct {
+		Result      string
+		Obligations []struct {
+			Name      string
+			Fulfilled bool
+			Reason    string
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || d.Result != "GRANT" || len(d.Obligations) != 2 || !d.Obligations[0].Fulfilled || !d.Obligations[1].Fulfilled {
+		t.Errorf("%d %+v, want 200 GRANT with obl_log_successful and obl_log fulfilled\n%s", res.StatusCode, d, srv.stderr)
 	}
 }

@@ -147,8 +147,12 @@ policy:
 	}
 
 	body := decide("slow", "ada", "DENY")
-	if !strings.Contains(body, "obl_log: sink slow: timeout: sink_write: smtp "+blackhole.Addr().String()) {
-		t.Errorf("decide with a mail server that never answers: %s, want the obligation unfulfilled with the timeout", body)
+	if !strings.Contains(body, `obl_log: sink slow: timeout: sink_write: sink \"slow\" did not take the record (timeout); the host log has the details`) ||
+		strings.Contains(body, blackhole.Addr().String()) {
+		t.Errorf("decide with a mail server that never answers: %s, want the obligation unfulfilled with the timeout, not naming the server", body)
+	}
+	if rec := s.stderr.logged("sink write failed"); rec["sink"] != "slow" || !strings.Contains(fmt.Sprint(rec["error"]), "smtp "+blackhole.Addr().String()) {
+		t.Errorf("the host log of the failed write is %v, want it to name the sink and the server", rec)
 	}
 	s.stop(t)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ is given.`,
 	}
 	cmd.PersistentFlags().Bool("no-progress", false, "show no progress bar")
 	cmd.AddCommand(newSimCheckCommand(), newSimPathsCommand(), newSimAnalyzeCommand(), newSimRunCommand(),
-		newSimFuzzCommand(), newSimDotCommand(), newSimDrawCommand())
+		newSimFuzzCommand(), newSimDotCommand(), newSimDrawCommand(), newSimReplayCommand())
 	return cmd
 }
 
@@ -42,6 +43,13 @@ is given.`,
 // name the file, line and column, and exit with ExitUsage; those of a
 // model that does not parse or resolve are a *modelError.
 func loadModel(cmd *cobra.Command, path string) (*model.Model, error) {
+	m, _, err := loadModelSum(cmd, path)
+	return m, err
+}
+
+// loadModelSum is loadModel that also returns the model source's digest,
+// "sha256:" and its hex SHA-256, as trace headers give it.
+func loadModelSum(cmd *cobra.Command, path string) (*model.Model, string, error) {
 	var src []byte
 	var err error
 	if path == "-" {
@@ -51,14 +59,14 @@ func loadModel(cmd *cobra.Command, path string) (*model.Model, error) {
 		src, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, usage("%v", err)
+		return nil, "", usage("%v", err)
 	}
 	m, err := lang.Parse(src)
 	var list lang.ErrorList
 	if errors.As(err, &list) {
-		return nil, &exitError{ExitUsage, &modelError{path, list}}
+		return nil, "", &exitError{ExitUsage, &modelError{path, list}}
 	}
-	return m, err
+	return m, fmt.Sprintf("sha256:%x", sha256.Sum256(src)), err
 }
 
 // modelError is the errors of a model file that does not parse or

@@ -113,19 +113,23 @@ tables of the actors and of the possessibles with their policies, come with it.
 --trace and --tick show a moment of a run: where the actors are and what they hold
 after tick N of a trace written by sim run --trace. --plan highlights a plan: a
 JSON array of location names, in the order the plan visits them, each reachable
-from the one before by a connection (["street", "lobby", "office"]).`,
+from the one before by a connection (["street", "lobby", "office"]); or a witness
+plan of sim/plan, or the output of sim paths --actor X --goal G --output json,
+whose shortest plan is drawn with a table of its steps.`,
 		Example: `  gatehouse sim draw examples/office.model -o office.svg
   gatehouse sim run examples/datacentre.model --ticks 20 --trace trace.jsonl > /dev/null
   gatehouse sim draw examples/datacentre.model --trace trace.jsonl --tick 10 -o datacentre.svg
-  echo '["street", "reception", "open plan", "manager office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg`,
+  echo '["street", "reception", "open plan", "manager office"]' | gatehouse sim draw examples/office.model --plan - -o plan.svg
+  gatehouse sim paths examples/office.model --actor mallory --goal payroll --output json > plans.json
+  gatehouse sim draw examples/office.model --plan plans.json -o mallory.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimDraw,
 	}
 	f := cmd.Flags()
 	f.String("trace", "", "show the run of this trace (JSON lines from sim run --trace) at --tick")
 	f.Int64("tick", 0, "the tick of --trace to show: its state after that tick's steps")
-	f.String("plan", "", "highlight the plan in this file (- for standard input): a JSON array of location names")
-	f.String("title", "", "a title above the picture (default: the model file's name)")
+	f.String("plan", "", "highlight the plan in this file (- for standard input): a JSON array of location names, or witnesses of sim paths --goal")
+	f.String("title", "", "a title above the picture (default: the model file's name, none for standard input)")
 	addOutFlag(cmd)
 	return cmd
 }
@@ -135,11 +139,17 @@ func runSimDraw(cmd *cobra.Command, args []string) error {
 	if f.Changed("tick") && !f.Changed("trace") {
 		return usage("--tick needs --trace")
 	}
+	if plan, _ := f.GetString("plan"); plan == "-" && args[0] == "-" {
+		return usage("--plan -: standard input holds the model already")
+	}
 	m, err := loadModel(cmd, args[0])
 	if err != nil {
 		return err
 	}
 	o := draw.Options{Title: args[0]}
+	if args[0] == "-" {
+		o.Title = ""
+	}
 	if f.Changed("title") {
 		o.Title, _ = f.GetString("title")
 	}

@@ -36,6 +36,17 @@ func TestSimDraw(t *testing.T) {
 		}
 	}
 
+	// The plans of sim paths --goal, of which the shortest is drawn.
+	plans := filepath.Join(dir, "plans.json")
+	r = run(t, "", "sim", "paths", office, "--actor", "mallory", "--goal", "payroll", "--output", "json")
+	r.check(t, cli.ExitOK)
+	writeFile(t, dir, "plans.json", r.stdout)
+	r = run(t, "", "sim", "draw", office, "--plan", plans)
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, ">Plan: shortest plan of mallory for payroll: ") {
+		t.Errorf("the drawing of a witness has no table of its steps")
+	}
+
 	dotFile := filepath.Join(dir, "office.dot")
 	run(t, "", "sim", "dot", office, "-o", dotFile).check(t, cli.ExitOK)
 	if src, _ := os.ReadFile(dotFile); !strings.HasPrefix(string(src), "digraph model {") {
@@ -55,6 +66,7 @@ func TestSimDraw(t *testing.T) {
 	} {
 		run(t, "", append([]string{"sim", "draw", office}, c.args...)...).check(t, cli.ExitUsage, c.want)
 	}
+	run(t, "", "sim", "draw", "-", "--plan", "-").check(t, cli.ExitUsage, "--plan -: standard input holds the model already")
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a failed sim draw -o left a file")
 	}

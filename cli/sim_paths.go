@@ -139,6 +139,10 @@ func runSimPaths(cmd *cobra.Command, args []string) error {
 		}
 	}
 	if found["shortest"] == nil {
+		if actor, _ := f.GetString("actor"); actor != "" {
+			return finding("no path from %s to %s for %s with what it holds at the start (--goal %q plans to pick up what it needs)",
+				m.Locations()[ends[0]], m.Locations()[ends[1]], actor, m.Locations()[ends[1]])
+		}
 		return finding("no path from %s to %s", m.Locations()[ends[0]], m.Locations()[ends[1]])
 	}
 	return nil

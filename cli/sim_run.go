@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -24,16 +23,19 @@ chooses among the actions its holdings and roles allow, risks are drawn from a
 random source seeded with --seed, and the run ends when every actor with goals has
 met them or after --ticks ticks. The same seed gives the same run.
 
-Agents are built in (random, shortest) or agent components of plugins in --plugins
+Agents are built in (random, shortest, planner) or agent components of plugins in --plugins
 (default: the configured plugin folder), named NAME, or PLUGIN/NAME when several
 plugins provide the name (docs/plugins.md, "Naming a component"). Every actor gets
 the shortest agent unless --agent says otherwise; --agent '*=random' changes the
 default. --trace and --log write the trace of every action and the log of the
-logged ones as JSON lines.`,
+logged ones as JSON lines, each after a header line with the format's version
+and the run's seed, ticks, conflicts, agents and model digest (docs/simulation.md);
+sim replay reads the trace.`,
 		Example: `  gatehouse sim run examples/office.model --seed 7
   gatehouse sim run examples/office.model --agent mallory=random --trace trace.jsonl --log log.jsonl
   gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=basics/greedy --conflicts priority:gus
-  gatehouse sim run examples/social.model --ticks 50 --output json`,
+  gatehouse sim run examples/social.model --ticks 50 --output json
+  gatehouse sim run examples/datacentre.model --agent '*=planner' --ticks 300`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimRun,
 	}
@@ -54,7 +56,7 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(cmd, args[0])
+	m, sum, err := loadModelSum(cmd, args[0])
 	if err != nil {
 		return err
 	}
@@ -94,6 +96,10 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 			return usage("--%s: %v", out.flag, err)
 		}
 		defer file.Close()
+		h := simulate.Header{Kind: out.flag, Seed: cfg.Seed, Ticks: cfg.Ticks, Conflicts: conflicts, Agents: assigned, Model: sum}
+		if err := simulate.WriteHeader(file, h); err != nil {
+			return usage("--%s: %v", out.flag, err)
+		}
 		*out.dst = file
 	}
 	bar := progressBar(cmd, asJSON, false, "run", cfg.Ticks, "ticks")
@@ -110,20 +116,7 @@ func runSimRun(cmd *cobra.Command, args []string) error {
 	}
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "run ended after %d ticks (%s) with %d steps\n", res.Ticks, res.Reason, res.Steps)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTOR\tAGENT\tLOCATION\tHOLDS\tREAD\tGOALS")
-	for _, a := range res.Actors {
-		goals := "-"
-		switch {
-		case !a.HasGoals:
-		case a.GoalsMet == simulate.NotMet:
-			goals = "not met"
-		default:
-			goals = fmt.Sprintf("met at tick %d", a.GoalsMet)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, assigned[a.Name], a.Location, dashJoin(a.Holds), dashJoin(a.Read), goals)
-	}
-	return tw.Flush()
+	return printActors(w, res, assigned)
 }
 
 // openAgents loads the plugin folder if some agent is not built in, and

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,6 +126,10 @@ func TestSimPlans(t *testing.T) {
 		t.Errorf("fastest plan = %+v", p)
 	}
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--from", "vault").check(t, cli.ExitOK)
+	locked := writeModel(t, strings.Replace(building, "*: m (50%, 4)", "", 1))
+	run(t, "", "sim", "paths", locked, "--from", "hall", "--to", "vault", "--actor", "eve").check(t, cli.ExitFinding,
+		`no path from hall to vault for eve with what it holds at the start (--goal "vault" plans to pick up what it needs)`)
+	run(t, "", "sim", "paths", locked, "--actor", "eve", "--goal", "vault").check(t, cli.ExitOK)
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "hall", "--from", "vault").check(t, cli.ExitFinding, "eve has no plan to meet hall")
 	run(t, "", "sim", "paths", file, "--actor", "eve", "--goal", "vault", "--max-states", "1").check(t, cli.ExitFinding, "within --max-states 1")
 	run(t, "", "sim", "paths", file, "--goal", "vault").check(t, cli.ExitUsage, "--goal needs --actor")
@@ -175,14 +180,38 @@ func TestSimRun(t *testing.T) {
 	r.check(t, cli.ExitOK)
 	assertJSON(t, r.stdout, `{"ticks": 3, "steps": 3, "reason": "goals",
 	  "actors": [{"name": "eve", "location": "vault", "holds": ["key"], "goals_met": 2}]}`)
+	header := `{"version":1,"kind":"%s","seed":3,"ticks":1000,"conflicts":"random","agents":{"eve":"shortest"},"model":"sha256:`
 	b, _ := os.ReadFile(log)
-	if want := `{"tick":1,"action":"move","source":"hall","target":"office","possessible":null,"credentials":["key"]}` + "\n"; string(b) != want {
-		t.Errorf("log = %s, want %s", b, want)
+	first, rest, _ := strings.Cut(string(b), "\n")
+	if want := `{"tick":1,"action":"move","source":"hall","target":"office","possessible":null,"credentials":["key"]}` + "\n"; rest != want || !strings.HasPrefix(first, fmt.Sprintf(header, "log")) {
+		t.Errorf("log = %s, want a header and %s", b, want)
 	}
 	b, _ = os.ReadFile(trace)
-	if n := strings.Count(string(b), "\n"); n != 3 {
-		t.Errorf("trace has %d lines, want 3:\n%s", n, b)
+	if n := strings.Count(string(b), "\n"); n != 4 || !strings.HasPrefix(string(b), fmt.Sprintf(header, "trace")) {
+		t.Errorf("trace has %d lines, want a header and 3:\n%s", n, b)
 	}
+	r = run(t, "", "sim", "replay", trace, "--model", file)
+	r.check(t, cli.ExitOK)
+	for _, want := range []string{"1     eve    move hall -> office, with key  ok", "replay ended after 3 ticks (goals) with 3 steps", "eve    shortest  vault     key    -     met at tick 2"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("replay's stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = run(t, "q\n", "sim", "replay", trace, "--model", file, "--step")
+	r.check(t, cli.ExitOK)
+	if !strings.Contains(r.stdout, "eve    shortest  hall      key    -     not met") || strings.Contains(r.stdout, "vault") {
+		t.Errorf("replay --step's stdout, stopped after tick 1:\n%s", r.stdout)
+	}
+	// A trace without a header reads as version 1; one that does not fit the model is a finding.
+	_, steps, _ := strings.Cut(string(b), "\n")
+	r = run(t, steps, "sim", "replay", "-", "--output", "json")
+	r.check(t, cli.ExitOK)
+	assertJSON(t, r.stdout, `{"header": {"version": 1, "kind": "trace", "seed": 0, "ticks": 0}, "steps": [
+	  {"tick": 0, "actor": "eve", "action": "take", "source": "hall", "possessible": "key", "risk": 0, "time": 1, "outcome": "ok"},
+	  {"tick": 1, "actor": "eve", "action": "move", "source": "hall", "target": "office", "credentials": ["key"], "risk": 0, "time": 1, "outcome": "ok", "log": "action,source,target,possessible,credentials"},
+	  {"tick": 2, "actor": "eve", "action": "move", "source": "office", "target": "vault", "risk": 0, "time": 1, "outcome": "ok"}]}`)
+	run(t, strings.Replace(steps, "office", "vault", 1), "sim", "replay", "-", "--model", file).check(t, cli.ExitFinding, `<stdin>: step 2: actor "eve" cannot move "vault" at "hall"`)
+	run(t, `{"version":2,"kind":"trace"}`, "sim", "replay", "-").check(t, cli.ExitUsage, "line 1: version 2: this gatehouse reads versions 1 to 1")
 	r = run(t, "", "sim", "run", file, "--agent", "*=random", "--ticks", "5")
 	r.check(t, cli.ExitOK)
 	if !strings.HasPrefix(r.stdout, "run ended after") || !strings.Contains(r.stdout, "eve    random") {

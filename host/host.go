@@ -575,10 +575,17 @@ type PluginStatus struct {
 	SHA256     string          `json:"sha256,omitempty"`
 	Binding    Binding         `json:"binding,omitempty"`
 	Components []abi.Component `json:"components,omitempty"`
-	Status     Status          `json:"status"`
+	// Capabilities are those the manifest asks for, and Granted those of
+	// them the plugin's grants give it (none when it did not load).
+	Capabilities []abi.Capability `json:"capabilities,omitempty"`
+	Granted      []abi.Capability `json:"granted,omitempty"`
+	Status       Status           `json:"status"`
 	// Message says why the status is not OK: the file did not load, it is
 	// quarantined, or an older version serves.
 	Message string `json:"message,omitempty"`
+	// Quarantined is whether the plugin is set aside after repeated
+	// failures; a reload of the folder lifts it.
+	Quarantined bool `json:"quarantined,omitempty"`
 	// LastError is the error of the plugin's last failed call.
 	LastError string     `json:"last_error,omitempty"`
 	Calls     uint64     `json:"calls"`
@@ -594,13 +601,18 @@ func (h *Host) Plugins() []PluginStatus {
 	for _, s := range h.slots {
 		st := PluginStatus{File: s.file, Status: StatusOK}
 		if m := s.manifest(); m != nil {
-			st.Name, st.Version, st.Components = m.Name, m.Version, m.Components
+			st.Name, st.Version, st.Components, st.Capabilities = m.Name, m.Version, m.Components, m.Capabilities
 		}
 		if s.in != nil {
 			st.SHA256, st.Binding = s.in.SHA256, s.in.Binding
 		}
 		if p := s.plugin; p != nil {
 			st.SHA256, st.Binding, st.Calls, st.Instances = p.SHA256, p.Binding, p.Calls(), p.Instances()
+			for _, c := range p.Manifest.Capabilities {
+				if p.grants.Has(c) {
+					st.Granted = append(st.Granted, c)
+				}
+			}
 			at := p.LoadedAt
 			st.LoadedAt = &at
 			if ce, _ := p.LastError(); ce != nil {
@@ -613,7 +625,7 @@ func (h *Host) Plugins() []PluginStatus {
 		case s.conflict != nil:
 			st.Status, st.Message = StatusError, s.conflict.Error()
 		case s.plugin.Quarantined() != nil:
-			st.Status, st.Message = StatusError, s.plugin.Quarantined().Error()
+			st.Status, st.Message, st.Quarantined = StatusError, s.plugin.Quarantined().Error(), true
 		case s.loadErr != nil:
 			st.Status, st.Message = StatusWarn, "serving version "+s.plugin.Manifest.Version+"; the file's new content did not load: "+s.loadErr.Error()
 		}

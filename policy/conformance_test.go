@@ -227,7 +227,7 @@ func TestConformanceDecisions(t *testing.T) {
 		{name: "age of the wrong type", policySet: "com.example.policysets.loggedIn",
 			attrs:  Attributes{Subject: map[string]any{"email": "a@example.com", "age": "10"}, Object: map[string]any{"path": "admin"}},
 			result: Deny, effect: Deny,
-			err: `rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string '10' and integer 9`},
+			err: `rule "com.example.rules.is_admin": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string '10' and integer 9`},
 		{name: "in the test group", policySet: "com.example.policysets.inTestGroup",
 			attrs: Attributes{Subject: map[string]any{"groups": []any{"/test1", "/admins"}}}, result: Grant, effect: Grant},
 		{name: "not in the test group", policySet: "com.example.policysets.inTestGroup",

@@ -407,7 +407,7 @@ func TestExplain(t *testing.T) {
 	want = `policy set s: DENY (deny-overrides failed)
   policy set inner: DENY (ANY failed)
     policy p1: DENY (ANY failed)
-      rule r1: DENY (failed: rule "r1": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string 'old' and integer 18)
+      rule r1: DENY (failed: rule "r1": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string 'old' and integer 18)
 `
 	if got := d.Explain(); got != want || d.Result != Deny {
 		t.Errorf("explanation:\n%s\nwant:\n%s", got, want)

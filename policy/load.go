@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/policy/expr"
 )
 
@@ -143,6 +144,11 @@ func (p *fileParser) skip(off int, chars string) int {
 // entities reads the top-level object, entity by entity.
 func (p *fileParser) entities() []*entity {
 	var syntax *json.SyntaxError
+	var surrogate *jsonio.SurrogateError
+	if err := jsonio.CheckSurrogates(p.data); errors.As(err, &surrogate) {
+		p.fileProblem(surrogate.Offset, "invalid JSON: %s", surrogate.Message())
+		return nil
+	}
 	if err := json.Unmarshal(p.data, new(any)); errors.As(err, &syntax) {
 		p.fileProblem(int(syntax.Offset)-1, "invalid JSON: %v", syntax)
 		return nil

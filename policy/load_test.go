@@ -103,7 +103,8 @@ func TestLoadProblems(t *testing.T) {
 "r1": {"Type": "Rule", "Target": "subject.a ==", "Condition": "subject.x > 'a' and", "Effect": "GRANT"},
 "r2": {"Type": "Rule", "Target": "subject.a or subject.b and subject.c",
        "Condition": "subject.x matches '['", "Effect": "GRANT"},
-"r3": {"Type": "Rule", "Condition": "subject.a and subject.b or subject.c", "Effect": "GRANT"}
+"r3": {"Type": "Rule", "Condition": "subject.a and subject.b or subject.c", "Effect": "GRANT"},
+"r4": {"Type": "Rule", "Condition": "subject.a matches '[[:alpha:]]{,8}'", "Effect": "GRANT"}
 }`,
 			problems: []string{
 				`e.json:2: rule "r1": Target, column 13: unexpected end of expression; expected an attribute, a literal, exists, not or (`,
@@ -111,13 +112,20 @@ func TestLoadProblems(t *testing.T) {
 				`warning: e.json:3: rule "r2": Target, column 11: and and or mixed without parentheses: read as and first, then or; ARPOC groups such expressions unpredictably, so add parentheses`,
 				`e.json:4: rule "r2": Condition, column 11: bad regular expression '[': missing closing ]: ` + "`[`",
 				`warning: e.json:5: rule "r3": Condition, column 25: and and or mixed without parentheses: read as and first, then or; ARPOC groups such expressions unpredictably, so add parentheses`,
+				`warning: e.json:6: rule "r4": Condition, column 11: [:alpha:] in pattern '[[:alpha:]]{,8}' is a POSIX class in RE2 but a set of its characters in Python's re (ARPOC): write the characters, such as [a-zA-Z] for [:alpha:]`,
+				`warning: e.json:6: rule "r4": Condition, column 11: {,8} in pattern '[[:alpha:]]{,8}' is literal text in RE2 but the repetition {0,8} in Python's re (ARPOC): write {0,8}, or \{,8} for the text`,
 			},
-			loaded: []string{"Rule:r3"},
+			loaded: []string{"Rule:r3", "Rule:r4"},
 		},
 		{
 			name:     "not an object of entities",
 			file:     `["a"]`,
 			problems: []string{`e.json:1:1: a file of entities holds one JSON object, the entities by id, not a list`},
+		},
+		{
+			name:     "a lone surrogate",
+			file:     "{\n\"r\": {\"Type\": \"Rule\", \"Condition\": \"subject.a == '\\ud83d'\", \"Effect\": \"GRANT\"}\n}",
+			problems: []string{`e.json:2:51: invalid JSON: lone surrogate \ud83d, which is no character: escape a character beyond U+FFFF as a pair, such as \ud835\udd18`},
 		},
 		{
 			name:     "empty",

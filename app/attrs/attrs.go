@@ -6,11 +6,11 @@ package attrs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/host"
@@ -107,36 +107,31 @@ func ObjectSetters(h *host.Host, config map[string]map[string]any) []policy.Obje
 // [object:][PLUGIN/]NAME (host.Ref), each with its
 // configuration, which the component receives whole. The priority is the
 // configuration's "priority", when it is an integer, else the manifest's;
-// a component whose "enable" is false is left out. It fails for a
-// reference that no object component of the host matches, or matches
-// ambiguously, naming it.
-func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any) ([]policy.ObjectSetter, error) {
+// a component whose "enable" is false is left out. A name that several
+// plugins provide means the component of the plugin providers prefers. It
+// fails for a reference that no object component of the host matches, or
+// matches ambiguously, naming it.
+func ConfiguredObjectSetters(h *host.Host, config map[string]map[string]any, providers Providers) ([]policy.ObjectSetter, error) {
 	var out []policy.ObjectSetter
 	for _, ref := range slices.Sorted(maps.Keys(config)) {
 		cfg := config[ref]
 		if enable, ok := cfg["enable"].(bool); ok && !enable {
 			continue
 		}
-		r, err := host.ParseRefOf(abi.KindObject, ref)
-		if err != nil {
+		if _, err := host.ParseRefOf(abi.KindObject, ref); err != nil {
 			return nil, fmt.Errorf("object setter: %w", err)
 		}
-		found := h.Find(r)
-		switch {
-		case len(found) == 0:
-			return nil, fmt.Errorf("object setter %q: no plugin provides it", ref)
-		case len(found) > 1:
-			refs := make([]string, len(found))
-			for i, c := range found {
-				refs[i] = c.Ref()
-			}
-			return nil, fmt.Errorf("object setter %q: provided by %s; name one as PLUGIN/%s", ref, strings.Join(refs, ", "), r.Name)
+		c, err := providers.Resolve(h, abi.KindObject, ref)
+		if ae, ok := errors.AsType[*abi.Error](err); ok {
+			return nil, fmt.Errorf("object setter %q: %s", ref, ae.Message)
+		} else if err != nil {
+			return nil, err
 		}
-		order := found[0].Component.Priority
+		order := c.Component.Priority
 		if p, ok := integer(cfg["priority"]); ok {
 			order = p
 		}
-		out = append(out, ObjectSetter{Host: h, Component: found[0].Ref(), Order: order, Config: cfg})
+		out = append(out, ObjectSetter{Host: h, Component: c.Ref(), Order: order, Config: cfg})
 	}
 	return out, nil
 }
@@ -163,13 +158,17 @@ func integer(v any) (int, bool) {
 
 // Obligations is a policy.ObligationRunner that runs obligation components
 // of the host's plugins (ABI section 6.3). The obligation a policy names is
-// the component of that name, unless Components maps it to another.
+// the component of that name, unless Components maps it to another; a
+// name that several plugins provide means the component of the plugin
+// Providers prefers.
 type Obligations struct {
 	Host *host.Host
 	// Components maps obligation names of the entity files to component
 	// references, for names that cannot be component names: ARPOC's
 	// obl_log has an underscore, which component names do not allow.
 	Components map[string]string
+	// Providers chooses among the plugins that provide a name.
+	Providers Providers
 }
 
 // Oblige runs the obligation name.
@@ -178,7 +177,11 @@ func (o Obligations) Oblige(ctx context.Context, name string, effect policy.Resu
 	if c, ok := o.Components[name]; ok {
 		ref = c
 	}
-	rep, err := o.Host.Oblige(ctx, ref, abi.ObligeRequest{Decision: abi.Decision(effect.String()), Context: abi.Context(*attrs), Config: config})
+	c, err := o.Providers.Resolve(o.Host, abi.KindObligation, ref)
+	if err != nil {
+		return false, "", err
+	}
+	rep, err := o.Host.Oblige(ctx, c.Ref(), abi.ObligeRequest{Decision: abi.Decision(effect.String()), Context: abi.Context(*attrs), Config: config})
 	if err != nil {
 		return false, "", err
 	}

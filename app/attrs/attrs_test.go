@@ -148,7 +148,7 @@ func TestConfiguredObjectSetters(t *testing.T) {
 	setters, err := ConfiguredObjectSetters(h, map[string]map[string]any{
 		"path-segments":          {"priority": int64(7), "x": "y"},
 		"c-basics/path-segments": {"enable": false},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,17 +159,17 @@ func TestConfiguredObjectSetters(t *testing.T) {
 	if s.Component != "c-basics/path-segments" || s.Priority() != 7 || s.Config["x"] != "y" {
 		t.Errorf("setter %+v", s)
 	}
-	if _, err := ConfiguredObjectSetters(h, map[string]map[string]any{"nope": nil}); err == nil || !strings.Contains(err.Error(), `object setter "nope"`) {
+	if _, err := ConfiguredObjectSetters(h, map[string]map[string]any{"nope": nil}, nil); err == nil || !strings.Contains(err.Error(), `object setter "nope"`) {
 		t.Errorf("an unknown setter: %v", err)
 	}
-	if setters, err := ConfiguredObjectSetters(h, map[string]map[string]any{"object:path-segments": nil}); err != nil || setters[0].(ObjectSetter).Component != "c-basics/path-segments" {
+	if setters, err := ConfiguredObjectSetters(h, map[string]map[string]any{"object:path-segments": nil}, nil); err != nil || setters[0].(ObjectSetter).Component != "c-basics/path-segments" {
 		t.Errorf("a setter with its kind: %v, %v", setters, err)
 	}
 	for ref, want := range map[string]string{
 		"agent:greedy":         `object setter: component reference "agent:greedy": names a component of kind agent, where kind object is wanted`,
 		"object/path-segments": `object setter: component reference "object/path-segments": object is a kind, written before a colon: object:path-segments`,
 	} {
-		if _, err := ConfiguredObjectSetters(h, map[string]map[string]any{ref: nil}); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := ConfiguredObjectSetters(h, map[string]map[string]any{ref: nil}, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("setter %s: error %v, want %s", ref, err, want)
 		}
 	}

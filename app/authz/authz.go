@@ -82,6 +82,12 @@ func (a *Authorizer) Authorize(ctx context.Context, req https.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.decide(ctx, attrs, claims)
+}
+
+// decide asks the policy set about attrs, and completes the Origin of ctx
+// with the decision and the subject of claims.
+func (a *Authorizer) decide(ctx context.Context, attrs policy.Attributes, claims map[string]any) error {
 	d, err := a.Decider.Decide(ctx, policy.Request{PolicySet: a.PolicySet, Attributes: attrs})
 	if err != nil {
 		return fmt.Errorf("the policy could not decide: %w", err)

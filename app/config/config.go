@@ -56,6 +56,18 @@ type File struct {
 	// Telemetry configures tracing (README.md, "Observability"). Default:
 	// off.
 	Telemetry telemetry.Config `yaml:"telemetry"`
+	// UI is the web console at /ui/ (docs/console.md). Default: off.
+	UI UI `yaml:"ui"`
+}
+
+// UI is the web console served at /ui/.
+type UI struct {
+	// Enabled serves the console.
+	Enabled bool `yaml:"enabled"`
+	// TokenFile holds the console's admin tokens, one a line; with one,
+	// the console asks for a login. A listener other than loopback needs
+	// one.
+	TokenFile string `yaml:"token_file"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -117,6 +129,12 @@ type Policy struct {
 	// obligation components that carry them out ([PLUGIN/]NAME, see host.Ref),
 	// for names that cannot be component names, such as ARPOC's obl_log.
 	Obligations map[string]string `yaml:"obligations"`
+	// Providers chooses among plugins that provide a component of the
+	// same name: by [KIND:]NAME, the plugin whose component the bare NAME
+	// means, in obligations and object setters, when several provide it.
+	// Without an entry such a name is an error that lists the candidates.
+	// Default: the Go reference plugins (default.yaml).
+	Providers map[string]string `yaml:"providers"`
 	// DecisionLog records every decision: of POST /v1/decide, of OpenC2
 	// authorization and of the reverse proxy. Default: none.
 	DecisionLog DecisionLog `yaml:"decision_log"`
@@ -198,6 +216,65 @@ type OpenC2 struct {
 	// Authorization has the policy engine authorize each command before
 	// it is carried out. Default: every command is carried out.
 	Authorization OpenC2Authorization `yaml:"authorization"`
+	// MQTT takes commands from an MQTT broker too (docs/openc2-mqtt.md).
+	MQTT OpenC2MQTT `yaml:"mqtt"`
+}
+
+// OpenC2MQTT configures the OpenC2 transfer over MQTT: a consumer that
+// takes commands from a broker, beside POST /.well-known/openc2, through
+// the same consumer, authorization, scheduling and history.
+type OpenC2MQTT struct {
+	// URL is the broker, mqtt://host[:port] or mqtts://host[:port]. Empty,
+	// the default, takes no commands over MQTT, unless Broker.Listen runs
+	// a broker in serve: then it is that broker.
+	URL string `yaml:"url"`
+	// ClientID is the MQTT Client Identifier. Default: gatehouse-DEVICE_ID.
+	ClientID string `yaml:"client_id"`
+	// DeviceID names this consumer in oc2/cmd/device/DEVICE_ID. Default:
+	// openc2.consumer_id.
+	DeviceID string `yaml:"device_id"`
+	// Profiles are the actuator profiles whose topics it subscribes to.
+	// Default: those of the actuators loaded when a command arrives.
+	Profiles []string `yaml:"profiles"`
+	// Username and PasswordFile log in to the broker.
+	Username     string `yaml:"username"`
+	PasswordFile string `yaml:"password_file"`
+	// Cert and Key are a client certificate for mqtts://; CA the PEM file
+	// of the CAs that sign the broker's (default: the system's).
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	CA   string `yaml:"ca"`
+	// SessionExpiry is how long the broker keeps the session, and the
+	// commands published to it, while serve is away. Default 1h.
+	SessionExpiry time.Duration `yaml:"session_expiry"`
+	// MaxMessageBytes bounds a command message. Default:
+	// openc2.max_request_bytes.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// Seen is how many commands are remembered so that a second delivery
+	// is not carried out. Default 4096.
+	Seen int `yaml:"seen"`
+	// TrustPublisherProperty has the consumer take the user property
+	// gatehouse-publisher, which the embedded broker sets, as the
+	// publisher's username (subject.mqtt_username). Only for a broker that
+	// sets it itself: a client could send any.
+	TrustPublisherProperty bool `yaml:"trust_publisher_property"`
+	// Broker runs an MQTT broker in serve.
+	Broker MQTTBroker `yaml:"broker"`
+}
+
+// MQTTBroker configures an embedded MQTT broker.
+type MQTTBroker struct {
+	// Listen is its TCP address, such as 127.0.0.1:1883. Empty, the
+	// default, runs none.
+	Listen string `yaml:"listen"`
+	// Cert and Key turn TLS on.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// Users is the password file (lines name:bcrypt-hash[:role]); empty
+	// lets every client in.
+	Users string `yaml:"users"`
+	// MaxPacketBytes bounds a packet. Default 1 MiB.
+	MaxPacketBytes uint32 `yaml:"max_packet_bytes"`
 }
 
 // OpenC2Authorization configures the authorization of OpenC2 commands
@@ -360,6 +437,7 @@ func (f *File) fillDefaults() {
 	if f.OpenC2.Store == "" {
 		f.OpenC2.Store = filepath.Join(filepath.Dir(f.Store), "openc2.db")
 	}
+	f.OpenC2.MQTT.fillDefaults(f.OpenC2)
 	if f.Proxy.SessionStore == "" && len(f.Proxy.Providers) > 0 {
 		f.Proxy.SessionStore = filepath.Join(filepath.Dir(f.Store), "proxy.db")
 	}
@@ -398,6 +476,9 @@ func (f *File) validate() error {
 	if f.OpenC2.MaxRequestBytes < 0 {
 		return fmt.Errorf("openc2.max_request_bytes %d is negative", f.OpenC2.MaxRequestBytes)
 	}
+	if err := f.OpenC2.MQTT.validate(); err != nil {
+		return err
+	}
 	if err := f.Server.validate(); err != nil {
 		return err
 	}
@@ -435,6 +516,19 @@ func (f *File) validate() error {
 		}
 		if _, err := host.ParseRefOf(abi.KindObligation, ref); err != nil {
 			return fmt.Errorf("policy.obligations.%s: %w", name, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Policy.Providers)) {
+		plugin := f.Policy.Providers[name]
+		r, err := host.ParseRef(name)
+		switch {
+		case err == nil && r.Plugin != "":
+			err = fmt.Errorf("%q names a plugin; write [KIND:]NAME: PLUGIN", name)
+		case err == nil && (plugin == "" || strings.ContainsAny(plugin, ":/")):
+			err = fmt.Errorf("%s: %q is not the name of a plugin", name, plugin)
+		}
+		if err != nil {
+			return fmt.Errorf("policy.providers: %w", err)
 		}
 	}
 	if _, err := policy.ParseCompat(f.Policy.Compat); err != nil {
@@ -600,4 +694,46 @@ func (f *File) Host() host.Config {
 		Limits:    f.Limits,
 		Plugins:   f.Plugins,
 	}
+}
+
+func (m *OpenC2MQTT) fillDefaults(o OpenC2) {
+	if m.URL == "" && m.Broker.Listen != "" {
+		scheme := "mqtt"
+		if m.Broker.Cert != "" {
+			scheme = "mqtts"
+		}
+		m.URL = scheme + "://" + m.Broker.Listen
+	}
+	if m.DeviceID == "" {
+		m.DeviceID = o.ConsumerID
+	}
+	if m.ClientID == "" {
+		m.ClientID = "gatehouse-" + m.DeviceID
+	}
+	if m.SessionExpiry == 0 {
+		m.SessionExpiry = time.Hour
+	}
+	if m.MaxMessageBytes == 0 {
+		m.MaxMessageBytes = int(o.MaxRequestBytes)
+	}
+}
+
+func (m *OpenC2MQTT) validate() error {
+	switch {
+	case m.URL != "" && !strings.HasPrefix(m.URL, "mqtt://") && !strings.HasPrefix(m.URL, "mqtts://"):
+		return fmt.Errorf("openc2.mqtt.url %q is not mqtt://host[:port] or mqtts://host[:port]", m.URL)
+	case m.SessionExpiry < 0:
+		return fmt.Errorf("openc2.mqtt.session_expiry %s is negative", m.SessionExpiry)
+	case m.MaxMessageBytes < 0:
+		return fmt.Errorf("openc2.mqtt.max_message_bytes %d is negative", m.MaxMessageBytes)
+	case m.Seen < 0:
+		return fmt.Errorf("openc2.mqtt.seen %d is negative", m.Seen)
+	case (m.Cert == "") != (m.Key == ""):
+		return errors.New("openc2.mqtt: cert and key go together")
+	case (m.Broker.Cert == "") != (m.Broker.Key == ""):
+		return errors.New("openc2.mqtt.broker: cert and key go together")
+	case (m.PasswordFile != "") && m.Username == "":
+		return errors.New("openc2.mqtt.password_file needs openc2.mqtt.username")
+	}
+	return nil
 }

@@ -27,7 +27,8 @@ func TestParseDefaults(t *testing.T) {
 		CacheDir:   filepath.Join(cacheBase, "gatehouse"),
 		Store:      filepath.Join("data", "gatehouse.db"),
 		Log:        config.Log{Level: "info", Format: "text"},
-		OpenC2:     config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db")},
+		OpenC2: config.OpenC2{ConsumerID: hostname, MaxRequestBytes: 65536, History: 1000, Store: filepath.Join("data", "openc2.db"),
+			MQTT: config.OpenC2MQTT{DeviceID: hostname, ClientID: "gatehouse-" + hostname, SessionExpiry: time.Hour, MaxMessageBytes: 65536}},
 		Server: config.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
 			IdleTimeout: 2 * time.Minute, MaxConnections: 1024, MaxHeaderBytes: 65536},
 	}
@@ -106,6 +107,13 @@ openc2:
       asset_tuple: [rack-4, port-2]
   authorization:
     policy_set: openc2.producers
+  mqtt:
+    url: mqtts://broker.example.net
+    device_id: fw1
+    profiles: [slpf]
+    username: fw1
+    password_file: /etc/gatehouse/mqtt.pass
+    ca: /etc/gatehouse/mqtt-ca.pem
 policy:
   entities: [/etc/gatehouse/acl, extra.json]
   obligations:
@@ -130,7 +138,9 @@ policy:
 
 	wantOpenC2 := config.OpenC2{ConsumerID: "fw1.example.net", RateLimit: 600, MaxRequestBytes: 8192, History: 1000, Store: "/var/lib/gatehouse/openc2.db",
 		Actuators:     map[string]map[string]any{"slpf-nft/filter": {"hostname": "fw1", "named_group": "edge", "asset_tuple": []any{"rack-4", "port-2"}}},
-		Authorization: config.OpenC2Authorization{PolicySet: "openc2.producers"}}
+		Authorization: config.OpenC2Authorization{PolicySet: "openc2.producers"},
+		MQTT: config.OpenC2MQTT{URL: "mqtts://broker.example.net", ClientID: "gatehouse-fw1", DeviceID: "fw1", Profiles: []string{"slpf"},
+			Username: "fw1", PasswordFile: "/etc/gatehouse/mqtt.pass", CA: "/etc/gatehouse/mqtt-ca.pem", SessionExpiry: time.Hour, MaxMessageBytes: 8192}}
 	if !reflect.DeepEqual(f.OpenC2, wantOpenC2) {
 		t.Errorf("openc2 = %+v, want %+v", f.OpenC2, wantOpenC2)
 	}
@@ -392,6 +402,17 @@ func TestParseErrors(t *testing.T) {
 			name: "bad http host",
 			yaml: "plugins:\n  p:\n    grants:\n      http:\n        hosts: [ok.example.com, 'http://x/']\n",
 			want: []string{`plugins.p.grants.http.hosts[1]: host "http://x/"`},
+		},
+		{
+			name: "bad sinks",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        audit: {file: {path: audit.log}}\n        sys: {syslog: {network: tcp}, smtp: {addr: x}}\n",
+			want: []string{`plugins.p.grants.sink.audit.file.path: "audit.log" is not an absolute path`, `plugins.p.grants.sink.sys.syslog.network: "tcp" is neither unix nor udp`,
+				"plugins.p.grants.sink.sys: give exactly one of file, syslog and smtp, not 2"},
+		},
+		{
+			name: "unknown sink key",
+			yaml: "plugins:\n  p:\n    grants:\n      sink:\n        mail: {smtp: {addr: 'localhost:25', from: a@example.com, to: [a@example.com], retries: 3}}\n",
+			want: []string{`line 5: unknown key "retries"`},
 		},
 		{
 			name: "relative exec program",

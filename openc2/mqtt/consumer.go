@@ -12,6 +12,7 @@ import (
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
@@ -81,6 +82,8 @@ type ConsumerConfig struct {
 	PublisherProperty string
 	// Workers bounds the commands carried out at once; 0 means 16.
 	Workers int
+	// Registerer takes the consumer's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // Handler carries out a command message and returns the response message,
@@ -97,10 +100,14 @@ type Consumer struct {
 	workers chan struct{}
 	wg      sync.WaitGroup
 	logger  *slog.Logger
+	metrics *metrics
 	ready   chan struct{}
 	once    sync.Once
-	ctx     context.Context // of the commands; ends after Close
-	cancel  context.CancelFunc
+	// connected is closed once cm is set: a persistent session may deliver
+	// commands before NewConsumer returns.
+	connected chan struct{}
+	ctx       context.Context // of the commands; ends after Close
+	cancel    context.CancelFunc
 	// pub ends the publishing of responses at Close.
 	pub       context.Context
 	cancelPub context.CancelFunc
@@ -134,10 +141,15 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 		cfg.Served = func() []string { return nil }
 	}
 	c := &Consumer{cfg: cfg, h: h, seen: newSeenSet(cfg.Seen), workers: make(chan struct{}, cfg.Workers),
-		logger: cfg.Client.Logger, ready: make(chan struct{})}
+		logger: cfg.Client.Logger, ready: make(chan struct{}), connected: make(chan struct{})}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	c.metrics = m
 	filters := []string{TopicAll, DeviceTopic(cfg.DeviceID)}
 	if cfg.Profiles == nil {
 		filters = append(filters, topicProfiles+"+")
@@ -146,7 +158,8 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 		filters = append(filters, ProfileTopic(p))
 	}
 	s := session{maxPacket: uint32(cfg.MaxBytes + packetRoom), onPublish: c.receive,
-		onUp: func() { c.once.Do(func() { close(c.ready) }) }}
+		onUp:    func() { c.once.Do(func() { close(c.ready) }) },
+		onState: func(up bool) { c.metrics.connected.Set(map[bool]float64{true: 1}[up]) }}
 	for _, f := range filters {
 		s.subscribe = append(s.subscribe, subscription(f))
 	}
@@ -158,6 +171,7 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 		return nil, err
 	}
 	c.cm = cm
+	close(c.connected)
 	return c, nil
 }
 
@@ -189,24 +203,31 @@ func (c *Consumer) Close(ctx context.Context) error {
 // receive takes one message from the broker. It returns once the command
 // is checked and handed to a worker: paho acknowledges it then.
 func (c *Consumer) receive(pr paho.PublishReceived) (bool, error) {
+	<-c.connected
 	p := pr.Packet
+	arrived := time.Now()
 	if !c.forMe(p.Topic) {
+		c.metrics.received.WithLabelValues(outcomeElsewhere).Inc()
 		return true, nil
 	}
 	msg, refused := c.read(p)
 	if refused != nil {
+		c.metrics.received.WithLabelValues(outcomeRefused).Inc()
 		c.logger.Debug("openc2 command refused", "topic", p.Topic, "error", refused.StatusText)
-		c.respond(&openc2.Message{Response: refused}, msg)
+		c.respond(&openc2.Message{Response: refused}, msg, arrived)
 		return true, nil
 	}
 	h := msg.Headers
 	if len(h.To) > 0 && !slices.Contains(h.To, c.cfg.ConsumerID) && !slices.Contains(h.To, c.cfg.DeviceID) {
+		c.metrics.received.WithLabelValues(outcomeElsewhere).Inc()
 		return true, nil // for other consumers (section 2.4.2)
 	}
 	if !c.seen.add(h.From + "\x00" + h.RequestID) {
+		c.metrics.received.WithLabelValues(outcomeDuplicate).Inc()
 		c.logger.Debug("openc2 command delivered again; not carried out twice", "request_id", h.RequestID, "from", h.From)
 		return true, nil
 	}
+	c.metrics.received.WithLabelValues(outcomeCarriedOut).Inc()
 	req := Request{Message: msg, Topic: p.Topic}
 	if prop := c.cfg.PublisherProperty; prop != "" && p.Properties != nil {
 		req.Publisher = p.Properties.User.Get(prop)
@@ -215,7 +236,7 @@ func (c *Consumer) receive(pr paho.PublishReceived) (bool, error) {
 	c.wg.Add(1)
 	go func() {
 		defer func() { <-c.workers; c.wg.Done() }()
-		c.carryOut(req)
+		c.carryOut(req, arrived)
 	}()
 	return true, nil
 }
@@ -271,9 +292,9 @@ func (c *Consumer) read(p *paho.Publish) (*openc2.Message, *openc2.Response) {
 	return msg, nil
 }
 
-// carryOut authorizes and carries out the command of req and publishes
-// the response.
-func (c *Consumer) carryOut(req Request) {
+// carryOut authorizes and carries out the command of req, which arrived at
+// arrived, and publishes the response.
+func (c *Consumer) carryOut(req Request, arrived time.Time) {
 	origin := &consumer.Origin{Requester: req.Publisher}
 	ctx := consumer.WithOrigin(c.ctx, origin)
 	if a := c.cfg.Authorizer; a != nil {
@@ -285,7 +306,7 @@ func (c *Consumer) carryOut(req Request) {
 			if rec, ok := c.h.(https.Recorder); ok {
 				rec.Refused(ctx, req.Message, resp)
 			}
-			c.respond(&openc2.Message{Response: resp}, req.Message)
+			c.respond(&openc2.Message{Response: resp}, req.Message, arrived)
 			return
 		}
 		if origin.Decision == "" {
@@ -296,13 +317,13 @@ func (c *Consumer) carryOut(req Request) {
 	if out == nil {
 		return // the command asked for no response
 	}
-	c.respond(out, req.Message)
+	c.respond(out, req.Message, arrived)
 }
 
 // respond publishes out, the answer to cmd (nil when nothing of it could be
-// read), on the producer's response topic. A refusal gets the headers the
-// consumer's own responses have.
-func (c *Consumer) respond(out *openc2.Message, cmd *openc2.Message) {
+// read), which arrived at arrived, on the producer's response topic. A
+// refusal gets the headers the consumer's own responses have.
+func (c *Consumer) respond(out *openc2.Message, cmd *openc2.Message, arrived time.Time) {
 	var in openc2.Headers
 	if cmd != nil && cmd.Headers != nil {
 		in = *cmd.Headers
@@ -331,6 +352,10 @@ func (c *Consumer) respond(out *openc2.Message, cmd *openc2.Message) {
 	defer cancel()
 	topic := ResponseTopic(in.From)
 	if _, err := c.cm.Publish(ctx, publishPacket(topic, MsgResponse, b)); err != nil {
+		c.metrics.published.WithLabelValues("failed").Inc()
 		c.logger.Error("openc2 response not published", "topic", topic, "request_id", in.RequestID, "error", err)
+		return
 	}
+	c.metrics.published.WithLabelValues("ok").Inc()
+	c.metrics.latency.Observe(time.Since(arrived).Seconds())
 }

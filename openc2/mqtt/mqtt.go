@@ -18,6 +18,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -175,6 +176,8 @@ type session struct {
 	// onUp, if set, is called once the subscriptions are made on each
 	// connection.
 	onUp func()
+	// onState, if set, is called as the connection comes up and goes down.
+	onState func(up bool)
 }
 
 // subscription returns the subscription to filter with the options of
@@ -194,8 +197,8 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = DefaultKeepAlive
 	}
-	if cfg.KeepAlive < time.Second || cfg.KeepAlive > MaxKeepAlive {
-		return nil, fmt.Errorf("keep alive %v is not between 1s and %v (MQTT transfer section 2.7)", cfg.KeepAlive, MaxKeepAlive)
+	if cfg.KeepAlive < 2*time.Second || cfg.KeepAlive > MaxKeepAlive {
+		return nil, fmt.Errorf("keep alive %v is not between 2s and %v (MQTT transfer section 2.7)", cfg.KeepAlive, MaxKeepAlive)
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = NewClientID()
@@ -219,42 +222,55 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		ConnectUsername:               cfg.Username,
 		ConnectPassword:               []byte(cfg.Password),
 		ConnectPacketBuilder: func(c *paho.Connect, _ *url.URL) (*paho.Connect, error) {
+			if c.Properties == nil {
+				c.Properties = &paho.ConnectProperties{}
+			}
 			if s.maxPacket > 0 {
-				if c.Properties == nil {
-					c.Properties = &paho.ConnectProperties{}
-				}
 				c.Properties.MaximumPacketSize = &s.maxPacket
 			}
+			// The MQTT v5.0 default, which paho would send as 0: some
+			// brokers (mochi-mqtt) then strip the user properties of every
+			// packet, msgType and encoding included.
+			c.Properties.RequestProblemInfo = true
 			return c, nil
 		},
-		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
-			logger.Info("mqtt connected")
-			if len(s.subscribe) == 0 {
+		OnConnectionUp: func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
+			logger.Info("mqtt connected", "session_present", ca.SessionPresent)
+			if s.onState != nil {
+				s.onState(true)
+			}
+			up := func() {
 				if s.onUp != nil {
 					s.onUp()
 				}
+			}
+			if len(s.subscribe) == 0 {
+				up()
 				return
+			}
+			if ca.SessionPresent {
+				// The broker kept the subscriptions (section 2.9); they are
+				// made again below for topics added since.
+				up()
 			}
 			// Not in this callback, which must not block.
 			go func() {
-				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				if sa, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: s.subscribe}); err != nil {
-					var reasons []byte
-					if sa != nil {
-						reasons = sa.Reasons
-					}
-					logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
-					return
-				}
-				if s.onUp != nil {
-					s.onUp()
+				if subscribe(ctx, cm, s.subscribe, logger) && !ca.SessionPresent {
+					up()
 				}
 			}()
+		},
+		OnConnectionDown: func() bool {
+			logger.Warn("mqtt connection lost")
+			if s.onState != nil {
+				s.onState(false)
+			}
+			return true // and reconnect
 		},
 		OnConnectError: func(err error) { logger.Warn("mqtt connect", "error", err) },
 		ClientConfig: paho.ClientConfig{
 			ClientID:          cfg.ClientID,
+			PingHandler:       pinger{paho.NewDefaultPinger()},
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){s.onPublish},
 			OnClientError:     func(err error) { logger.Warn("mqtt connection", "error", err) },
 		},
@@ -264,4 +280,50 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 		return nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
 	}
 	return cm, nil
+}
+
+// subscribe makes the subscriptions subs, trying again up to five times a
+// second apart: a broker may refuse a SUBSCRIBE whose packet identifier it
+// still holds for a message of the session it is delivering (mochi-mqtt
+// answers 0x91, Packet Identifier In Use). It reports whether they were made.
+func subscribe(ctx context.Context, cm *autopaho.ConnectionManager, subs []paho.SubscribeOptions, logger *slog.Logger) bool {
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sa, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: subs})
+		cancel()
+		if err == nil {
+			logger.Info("mqtt subscribed", "topics", len(subs))
+			return true
+		}
+		var reasons []byte
+		if sa != nil {
+			reasons = sa.Reasons
+		}
+		if attempt == 5 || ctx.Err() != nil {
+			logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
+			return false
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// pinger is paho's pinger, which pings once Keep Alive has passed without a
+// packet, run at 95% of the Keep Alive instead, as section 3.4 of the MQTT
+// transfer asks.
+type pinger struct{ *paho.DefaultPinger }
+
+func (p pinger) Run(ctx context.Context, conn net.Conn, keepAlive uint16) error {
+	return p.DefaultPinger.Run(ctx, conn, pingInterval(keepAlive))
+}
+
+// pingInterval returns 95% of keepAlive, in whole seconds, at least 1: less
+// than keepAlive from 2 s on.
+func pingInterval(keepAlive uint16) uint16 {
+	if keepAlive == 0 {
+		return 0 // no pings
+	}
+	return max(1, uint16(uint32(keepAlive)*95/100))
 }

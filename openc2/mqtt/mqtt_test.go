@@ -15,6 +15,7 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gatehouse/gatehouse/openc2"
 )
@@ -245,8 +246,9 @@ func TestSubscriptions(t *testing.T) {
 }
 
 // rawPublisher returns a function that publishes payload to topic with the
-// OpenC2 properties, bypassing the Producer.
-func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte) {
+// OpenC2 properties of a message of type msgType ("req" when empty),
+// bypassing the Producer.
+func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte, msgType ...string) {
 	t.Helper()
 	u, _ := url.Parse(broker)
 	ready := make(chan struct{})
@@ -259,8 +261,12 @@ func rawPublisher(t *testing.T, broker string) func(topic string, payload []byte
 	}
 	t.Cleanup(func() { _ = cm.Disconnect(context.Background()) })
 	<-ready
-	return func(topic string, payload []byte) {
-		if _, err := cm.Publish(context.Background(), publishPacket(topic, MsgRequest, payload)); err != nil {
+	return func(topic string, payload []byte, msgType ...string) {
+		typ := MsgRequest
+		if len(msgType) > 0 {
+			typ = msgType[0]
+		}
+		if _, err := cm.Publish(context.Background(), publishPacket(topic, typ, payload)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -314,6 +320,13 @@ func TestHostileMalformedPayload(t *testing.T) {
 			}
 		})
 	}
+	t.Run("msgType rsp", func(t *testing.T) {
+		ch := collect(t, p, "bad-rsp")
+		pub(TopicAll, []byte(`{"headers":{"request_id":"bad-rsp","from":"soc"},"body":{"openc2":{"request":{"action":"query","target":{"features":[]}}}}}`), MsgResponse)
+		if a := await(t, ch); a.Message == nil || a.Message.Response.Status != 400 || !strings.Contains(a.Message.Response.StatusText, "msgType") {
+			t.Fatalf("answer %+v, want 400 naming msgType: the user properties reach the consumer", a)
+		}
+	})
 	if n := h.n.Load(); n != 0 {
 		t.Errorf("%d commands carried out, want 0", n)
 	}
@@ -364,12 +377,16 @@ func TestHostileDuplicate(t *testing.T) {
 	pub(TopicAll, cmd)
 	pub(ProfileTopic("slpf"), cmd)
 	await(t, ch)
-	// A later command is answered, so the duplicate was taken and dropped.
-	if got := gather(t, p, TopicAll, query, 1, 20*time.Second); len(got) != 1 {
-		t.Fatalf("got %d answers, want 1", len(got))
+	for deadline := time.Now().Add(20 * time.Second); testutil.ToFloat64(c.metrics.received.WithLabelValues(outcomeDuplicate)) != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no duplicate dropped; %d commands carried out", h.n.Load())
+		}
 	}
-	if n := h.n.Load(); n != 2 {
-		t.Errorf("%d commands carried out, want 2: the duplicate once", n)
+	if n := h.n.Load(); n != 1 {
+		t.Errorf("%d commands carried out, want 1: the duplicate once", n)
+	}
+	if n := testutil.ToFloat64(c.metrics.connected); n != 1 {
+		t.Errorf("gatehouse_openc2_mqtt_connected = %v, want 1", n)
 	}
 }
 
@@ -403,15 +420,15 @@ func TestOfflineConsumer(t *testing.T) {
 func TestAuthorizer(t *testing.T) {
 	broker, _ := startBroker(t)
 	h := &counter{}
-	var seen Request
+	saw := make(chan Request, 1)
 	c := startConsumer(t, broker, h, ConsumerConfig{Profiles: []string{"slpf"},
-		Authorizer: authorizerFunc(func(_ context.Context, r Request) error { seen = r; return fmt.Errorf("no") })})
+		Authorizer: authorizerFunc(func(_ context.Context, r Request) error { saw <- r; return fmt.Errorf("no") })})
 	defer c.Close(context.Background())
 	got := gather(t, startProducer(t, broker), TopicAll, query, 1, 20*time.Second)
 	if len(got) != 1 || got[0].Message.Response.Status != 403 || h.n.Load() != 0 {
 		t.Fatalf("answers %+v, carried out %d; want one 403 and none", got, h.n.Load())
 	}
-	if seen.Topic != TopicAll || seen.Message.Headers.From != "soc" {
+	if seen := <-saw; seen.Topic != TopicAll || seen.Message.Headers.From != "soc" {
 		t.Errorf("authorizer saw %+v", seen)
 	}
 }
@@ -419,3 +436,40 @@ func TestAuthorizer(t *testing.T) {
 type authorizerFunc func(context.Context, Request) error
 
 func (f authorizerFunc) Authorize(ctx context.Context, r Request) error { return f(ctx, r) }
+
+// TestTo checks that a command whose headers.to names other consumers is
+// left to them, and one that names this consumer is carried out (section
+// 2.4.2).
+func TestTo(t *testing.T) {
+	broker, _ := startBroker(t)
+	h := &counter{}
+	c := startConsumer(t, broker, h, ConsumerConfig{ConsumerID: "fw1.example.net", Profiles: []string{"slpf"}})
+	defer c.Close(context.Background())
+	p := startProducer(t, broker)
+	for _, tt := range []struct {
+		to   []string
+		want int
+	}{{[]string{"fw9"}, 0}, {[]string{"fw9", "fw1"}, 1}, {[]string{"fw1.example.net"}, 1}} {
+		m := &openc2.Message{Headers: &openc2.Headers{To: tt.to}, Request: query.Request}
+		wait := 20 * time.Second
+		if tt.want == 0 {
+			wait = 500 * time.Millisecond
+		}
+		if got := gather(t, p, TopicAll, m, 1, wait); len(got) != tt.want {
+			t.Errorf("to %v: %d answers, want %d", tt.to, len(got), tt.want)
+		}
+	}
+	if n := h.n.Load(); n != 2 {
+		t.Errorf("%d commands carried out, want 2", n)
+	}
+}
+
+// TestPingInterval checks that a client pings within 95% of its Keep
+// Alive (section 3.4).
+func TestPingInterval(t *testing.T) {
+	for keepAlive, want := range map[uint16]uint16{0: 0, 2: 1, 19: 18, 20: 19, 60: 57, 300: 285} {
+		if got := pingInterval(keepAlive); got != want {
+			t.Errorf("pingInterval(%d) = %d, want %d", keepAlive, got, want)
+		}
+	}
+}

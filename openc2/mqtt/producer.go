@@ -164,12 +164,22 @@ func (p *Producer) Gather(ctx context.Context, topic string, m *openc2.Message, 
 		delete(p.waiting, h.RequestID)
 		p.mu.Unlock()
 	}()
-	if _, err := p.cm.Publish(ctx, publishPacket(topic, MsgRequest, body)); err != nil {
-		return h.RequestID, fmt.Errorf("publish to %s: %w", topic, err)
-	}
+	// Answers may come before the broker acknowledges the command: they are
+	// taken meanwhile, else the reader that would read the acknowledgement
+	// waits behind them.
+	published := make(chan error, 1)
+	go func() {
+		_, err := p.cm.Publish(ctx, publishPacket(topic, MsgRequest, body))
+		published <- err
+	}()
 	final := map[string]bool{}
 	for expect <= 0 || len(final) < expect {
 		select {
+		case err := <-published:
+			if err != nil {
+				return h.RequestID, fmt.Errorf("publish to %s: %w", topic, err)
+			}
+			published = nil
 		case a := <-answers:
 			if a.Message != nil && a.Message.Response.Status != openc2.StatusProcessing {
 				if final[a.From()] {

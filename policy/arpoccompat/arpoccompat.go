@@ -227,9 +227,9 @@ func constant(n expr.Node) (truth, known bool) {
 
 // expression checks the expression x, the field of e, whose source is src.
 func (c *checker) expression(e policy.Entity, field, src string, x *expr.Expr) {
-	if arpoc, mixed := expr.Group(src, "or"); mixed {
+	if arpoc, col := expr.Group(src, "or"); col > 0 {
 		gatehouse, _ := expr.Group(src, "and")
-		f := c.at(e, field, 0, AndOrMixed)
+		f := c.at(e, field, col, AndOrMixed)
 		f.Message = fmt.Sprintf("and and or are mixed without parentheses: Gatehouse reads %s; ARPOC's grammar ranks and and or alike, and its parser picks a grouping by a tie-break (it read the documented examples with or first)", gatehouse)
 		f.Rewrite = fmt.Sprintf("%q: %q, or first, as ARPOC read the documented examples; if ARPOC's decisions show Gatehouse's grouping, write that: %q", field, arpoc, gatehouse)
 		c.add(f)

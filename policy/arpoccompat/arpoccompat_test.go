@@ -68,7 +68,7 @@ func TestDifferences(t *testing.T) {
 		{"GRANT rule that can be false", map[string]string{"a.json": rule("subject.ok", "GRANT")}, arpoccompat.DenyRuleFalse, nil},
 
 		{"and and or mixed", map[string]string{"a.json": rule("subject.a and subject.b or subject.c", "GRANT")}, arpoccompat.AndOrMixed,
-			[][2]string{{"5:0", `"subject.a and (subject.b or subject.c)"`}}},
+			[][2]string{{"5:25", `"subject.a and (subject.b or subject.c)"`}}},
 		{"and and or in parentheses", map[string]string{"a.json": rule("(subject.a and subject.b) or subject.c", "GRANT")}, arpoccompat.AndOrMixed, nil},
 		{"and alone", map[string]string{"a.json": rule("subject.a and subject.b and subject.c", "GRANT")}, arpoccompat.AndOrMixed, nil},
 

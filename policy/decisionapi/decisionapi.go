@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -44,6 +45,10 @@ const Realm = "gatehouse-decisions"
 // Options configure the routes. Without a Decider there are no entities:
 // the routes answer 503.
 type Options struct {
+	// Ready reports whether the plugins that decisions use are loaded:
+	// until it does, POST /v1/decide answers 503 with Retry-After, since
+	// an obligation or an object setter would be missing. Nil: always.
+	Ready func() bool
 	// Decider decides the requests of POST /v1/decide.
 	Decider policy.Decider
 	// Status returns the status of the entities in use.
@@ -116,9 +121,17 @@ func (a *api) entities(c echo.Context) error {
 	return c.JSON(http.StatusOK, entitiesReply{Entities: a.opts.Snapshot().Entities()})
 }
 
+// RetryAfter is the Retry-After, in seconds, of the 503 of a decision
+// asked before the plugins are loaded.
+const RetryAfter = "1"
+
 func (a *api) decide(c echo.Context) error {
 	if a.opts.Decider == nil {
 		return errNoEntities
+	}
+	if a.opts.Ready != nil && !a.opts.Ready() {
+		c.Response().Header().Set(echo.HeaderRetryAfter, RetryAfter)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "not ready: the plugins are loading; retry shortly")
 	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.opts.MaxBytes)
 	dr, err := readRequest(body, a.opts.MaxBytes)
@@ -128,13 +141,13 @@ func (a *api) decide(c echo.Context) error {
 	if len(dr.Path) > a.opts.MaxPathBytes {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("path: %d bytes, longer than the limit of %d", len(dr.Path), a.opts.MaxPathBytes))
 	}
-	req := dr.policyRequest()
-	req.ObligationConfig = a.opts.Obligations
+	var setters []policy.ObjectSetter
 	if a.opts.ObjectSetters != nil {
-		if req.ObjectSetters, err = a.opts.ObjectSetters(); err != nil {
+		if setters, err = a.opts.ObjectSetters(); err != nil {
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "object setters of the configuration: "+err.Error())
 		}
 	}
+	req := dr.PolicyRequest(setters, a.opts.Obligations)
 	d, err := a.opts.Decider.Decide(c.Request().Context(), req)
 	if errors.Is(err, policy.ErrUnknownPolicySet) {
 		return echo.NewHTTPError(http.StatusNotFound, "policy_set: "+err.Error())
@@ -142,5 +155,6 @@ func (a *api) decide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, d)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	return jsonio.Write(c.Response(), d, "")
 }

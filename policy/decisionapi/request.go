@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/abi/jsonnum"
+	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/policy"
 )
 
@@ -25,21 +26,33 @@ type Request struct {
 	Path string `json:"path"`
 }
 
-// readRequest decodes a Request from r, whose size is bounded by max. Its
-// errors name the field at fault: "subject: want an object, got a string".
+// readRequest reads the body of POST /v1/decide from r, whose size is
+// bounded by max, with ReadRequest; policy_set is required.
 func readRequest(r io.Reader, max int64) (*Request, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	var req Request
-	if err := dec.Decode(&req); err != nil {
-		return nil, decodeError(err, max)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, decodeError(err, "body", max)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("body: more than one JSON value")
+	req, err := ReadRequest(data, "body")
+	if err != nil {
+		return nil, err
 	}
 	if req.PolicySet == "" {
 		return nil, errors.New("policy_set: required, the id of the policy set to evaluate")
+	}
+	return req, nil
+}
+
+// ReadRequest decodes a Request from the JSON text data, the one reader
+// of decision requests: of POST /v1/decide and of gatehouse policy eval's
+// context. Its errors name the field at fault ("subject: want an object,
+// got a string"), or the document, called name ("body"), and the byte.
+// A lone surrogate escape (\ud800) is refused, where encoding/json would
+// read it as U+FFFD.
+func ReadRequest(data []byte, name string) (*Request, error) {
+	var req Request
+	if err := jsonio.Decode(data, &req); err != nil {
+		return nil, decodeError(err, name, 0)
 	}
 	for _, f := range []struct {
 		name string
@@ -60,27 +73,32 @@ var serverOnly = map[string]string{
 	`"obligations"`:    "policy.decision_api.obligations",
 }
 
-// decodeError returns err of the JSON decoder as a message that names the
-// field or the offset at fault.
-func decodeError(err error, max int64) error {
+// decodeError returns err of reading the document name (of at most max
+// bytes) as a message that names the field or the offset at fault.
+func decodeError(err error, name string, max int64) error {
 	var (
-		syntax  *json.SyntaxError
-		typ     *json.UnmarshalTypeError
-		tooBig  *http.MaxBytesError
-		unknown = "json: unknown field "
+		syntax    *json.SyntaxError
+		typ       *json.UnmarshalTypeError
+		tooBig    *http.MaxBytesError
+		surrogate *jsonio.SurrogateError
+		unknown   = "json: unknown field "
 	)
 	switch {
 	case errors.As(err, &tooBig):
-		return fmt.Errorf("body: larger than %d bytes", max)
+		return fmt.Errorf("%s: larger than %d bytes", name, max)
 	case errors.Is(err, io.EOF):
-		return errors.New("body: empty; send a JSON object with policy_set")
+		return fmt.Errorf("%s: empty; send a JSON object with policy_set", name)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("body: the JSON ends early")
+		return fmt.Errorf("%s: the JSON ends early", name)
+	case errors.Is(err, jsonio.ErrTrailing):
+		return fmt.Errorf("%s: %w", name, err)
+	case errors.As(err, &surrogate):
+		return fmt.Errorf("%s: invalid JSON at byte %d: %s", name, surrogate.Offset+1, surrogate.Message())
 	case errors.As(err, &syntax):
-		return fmt.Errorf("body: invalid JSON at byte %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "invalid character "))
+		return fmt.Errorf("%s: invalid JSON at byte %d: %s", name, syntax.Offset, strings.TrimPrefix(syntax.Error(), "invalid character "))
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return fmt.Errorf("body: want a JSON object, got %s", article(typ.Value))
+			return fmt.Errorf("%s: want a JSON object, got %s", name, article(typ.Value))
 		}
 		return fmt.Errorf("%s: want %s, got %s", typ.Field, want(typ.Type.Kind().String()), article(typ.Value))
 	case strings.HasPrefix(err.Error(), unknown):
@@ -88,9 +106,9 @@ func decodeError(err error, max int64) error {
 		if key, ok := serverOnly[field]; ok {
 			return fmt.Errorf("%s: a client cannot configure plugins; the server's configuration does, in %s", strings.Trim(field, `"`), key)
 		}
-		return fmt.Errorf("body: unknown field %s; the fields are policy_set, subject, object, environment, access, path", field)
+		return fmt.Errorf("%s: unknown field %s; the fields are policy_set, subject, object, environment, access, path", name, field)
 	}
-	return fmt.Errorf("body: %w", err)
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // want names what a field of Go kind k takes.
@@ -115,9 +133,10 @@ func article(v string) string {
 	return v
 }
 
-// policyRequest returns the engine's request for r, without object
-// setters nor the configuration of obligations.
-func (r *Request) policyRequest() policy.Request {
+// PolicyRequest returns the engine's request for r, decided with the
+// object setters and the configuration of obligations given: the server's,
+// never the client's.
+func (r *Request) PolicyRequest(setters []policy.ObjectSetter, obligations map[string]map[string]any) policy.Request {
 	return policy.Request{
 		PolicySet: r.PolicySet,
 		Attributes: policy.Attributes{
@@ -126,6 +145,8 @@ func (r *Request) policyRequest() policy.Request {
 			Environment: r.Environment,
 			Access:      r.Access,
 		},
-		Path: r.Path,
+		Path:             r.Path,
+		ObjectSetters:    setters,
+		ObligationConfig: obligations,
 	}
 }

@@ -127,7 +127,7 @@ func (n compareNode) eval(env Env) (any, error) {
 		}
 		c, x, y, ok := order(l, r)
 		if !ok {
-			return nil, n.typeError(x, y, "two numbers, two strings, two booleans or two lists")
+			return nil, n.typeError(x, y, "two numbers or booleans, two strings or two lists")
 		}
 		switch n.op {
 		case OpLt:

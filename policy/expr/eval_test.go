@@ -139,6 +139,10 @@ func TestEval(t *testing.T) {
 		{"'x' in access.missing", "false"},
 		{"access.missing in ['x']", "false"},
 		{"access.missing < access.other", "false"},
+		// Two nulls are equal, and every other comparison of them is false.
+		{"access.missing in access.other", "false"},
+		{"access.missing startswith access.other", "false"},
+		{"access.missing matches access.other", "false"},
 		{"not access.missing", "true"},
 		// Short circuits.
 		{"True or subject.missing", "true"},
@@ -167,12 +171,16 @@ func TestEval(t *testing.T) {
 		{"subject.nan == subject.nan", "false"},
 		{"subject.nan < 1", "false"},
 		{"subject.nan >= 1", "false"},
-		// Booleans equal 1 and 0 as in Python, but do not order against numbers.
+		// Booleans count as 1 and 0 as in Python, in equality and order.
 		{"True == 1", "true"},
 		{"False == 0.0", "true"},
 		{"subject.verified == 1", "true"},
-		{"subject.verified > 0", "error column 18: > needs two numbers, two strings, two booleans or two lists, not boolean True and integer 0"},
+		{"subject.verified > 0", "true"},
+		{"subject.verified < 0.5", "false"},
 		{"subject.verified > False", "true"},
+		{"[True] > [0]", "true"},
+		{"[True, 'a'] >= [1, 'a']", "true"},
+		{"subject.verified > 'x'", "error column 18: > needs two numbers or booleans, two strings or two lists, not boolean True and string 'x'"},
 		// Strings.
 		{"subject.raw == 'bytes'", "true"},
 		{"subject.raw startswith 'by'", "true"},
@@ -199,9 +207,9 @@ func TestEval(t *testing.T) {
 		{"subject.tags < ['a', 'c']", "true"},
 		{"[1, 2] < [1, 2, 0]", "true"},
 		{"subject.list2 < [1, 'b']", "true"},
-		{"subject.list2 < ['a']", "error column 15: < needs two numbers, two strings, two booleans or two lists, not integer 1 and string 'a'"},
+		{"subject.list2 < ['a']", "error column 15: < needs two numbers or booleans, two strings or two lists, not integer 1 and string 'a'"},
 		{"subject.nested == subject.nested", "true"},
-		{"subject.nested < subject.nested", "error column 16: < needs two numbers, two strings, two booleans or two lists, not a map and a map"},
+		{"subject.nested < subject.nested", "error column 16: < needs two numbers or booleans, two strings or two lists, not a map and a map"},
 		{"1.0 in [True]", "true"},
 		{"'1' in [1]", "false"},
 		{"[] == []", "true"},

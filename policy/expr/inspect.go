@@ -117,11 +117,12 @@ func Truthy(v any) bool { return truthy(v) }
 
 // Group returns src with parentheses that make explicit how and and or
 // group where they are mixed without parentheses, each run of operands
-// joined by tighter ("and" or "or") put in parentheses, and whether it
-// added any. Group(src, "and") is how Parse reads src: "a and b or c"
-// becomes "(a and b) or c"; Group(src, "or") is the reading in which or
-// binds tighter: "a and (b or c)". src must parse.
-func Group(src, tighter string) (string, bool) {
+// joined by tighter ("and" or "or") put in parentheses, and the column of
+// the first or where they are mixed, 0 when they are nowhere (src is then
+// returned as it is). Group(src, "and") is how Parse reads src: "a and b
+// or c" becomes "(a and b) or c"; Group(src, "or") is the reading in
+// which or binds tighter: "a and (b or c)". src must parse.
+func Group(src, tighter string) (string, int) {
 	looser := "or"
 	if tighter == "or" {
 		looser = "and"
@@ -130,17 +131,22 @@ func Group(src, tighter string) (string, bool) {
 		start              int // byte offset after the "(" that opened it, or 0
 		hasLoose, hasTight bool
 		cuts               [][2]int // [start, end) of each looser operator
+		orCol              int      // the column of its first or
 	}
 	type insert struct {
 		off  int
 		text string
 	}
 	var inserts []insert
-	// close ends a level at byte offset end, parenthesising its runs of
+	col := 0
+	// closeLevel ends a level at byte offset end, parenthesising its runs of
 	// tighter operands when it mixes the two.
 	closeLevel := func(lv *level, end int) {
 		if !lv.hasLoose || !lv.hasTight {
 			return
+		}
+		if col == 0 || lv.orCol < col {
+			col = lv.orCol
 		}
 		from := lv.start
 		parts := append(lv.cuts, [2]int{end, end})
@@ -159,14 +165,17 @@ func Group(src, tighter string) (string, bool) {
 	for {
 		t, err := l.next()
 		if err != nil {
-			return src, false
+			return src, 0
 		}
 		top := stack[len(stack)-1]
+		if t.kind == tokWord && t.text == "or" && top.orCol == 0 {
+			top.orCol = t.col
+		}
 		switch {
 		case t.kind == tokEOF:
 			closeLevel(top, len(src))
 			if len(inserts) == 0 {
-				return src, false
+				return src, 0
 			}
 			sort.SliceStable(inserts, func(i, j int) bool { return inserts[i].off < inserts[j].off })
 			var b strings.Builder
@@ -177,7 +186,7 @@ func Group(src, tighter string) (string, bool) {
 				prev = in.off
 			}
 			b.WriteString(src[prev:])
-			return b.String(), true
+			return b.String(), col
 		case t.kind == tokLParen:
 			stack = append(stack, &level{start: l.off})
 		case t.kind == tokRParen && len(stack) > 1:

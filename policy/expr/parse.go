@@ -270,6 +270,7 @@ func (p *parser) check(n compareNode) (node, error) {
 				return nil, errorCol(n.column, "%v", err)
 			}
 			n.re = re
+			p.warnings = append(p.warnings, pythonWarnings(n.column, rLit.val.(string))...)
 		}
 	case OpIn:
 		if rok {

@@ -101,7 +101,7 @@ func TestParseErrors(t *testing.T) {
 		{"subject.x and", 14, "unexpected end of expression"},
 		{"(subject.x", 11, "expected )"},
 		{"subject.x)", 10, "unexpected ); expected and, or or the end"},
-		{"'bla' < 6", 7, "< needs two numbers, two strings, two booleans or two lists, not string 'bla' and integer 6"},
+		{"'bla' < 6", 7, "< needs two numbers or booleans, two strings or two lists, not string 'bla' and integer 6"},
 		{"6 > 'bla'", 3, "> needs two numbers"},
 		{"123456789 startswith 123", 11, "startswith needs a string on its left, not integer 123456789"},
 		{"'apfel' startswith 123", 9, "startswith needs a string on its right, not integer 123"},

@@ -83,3 +83,39 @@ func TestRegexpWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonReadingsWarn checks that a literal pattern that Python's re
+// reads otherwise than RE2 loads with a warning at the operator, and that
+// the same text quoted, escaped or read as Python does warns of nothing.
+func TestPythonReadingsWarn(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want string // the start of the warning, "" for none
+	}{
+		{`subject.name matches 'a{,2}'`, "{,2} in pattern 'a{,2}' is literal text in RE2 but the repetition {0,2}"},
+		{`subject.name matches 'x{,}'`, "{,} in pattern 'x{,}' is literal text in RE2 but the repetition {0,}"},
+		{`subject.name matches '[[:alpha:]]+'`, "[:alpha:] in pattern '[[:alpha:]]+' is a POSIX class in RE2"},
+		{`subject.name matches '[^[:^digit:]x]'`, "[:^digit:] in pattern"},
+		{`subject.name matches 'a{0,2}'`, ""},
+		{`subject.name matches r'a\{,2}'`, ""},
+		{`subject.name matches r'\Qa{,2}\E'`, ""},
+		{`subject.name matches r'\Q[[:alpha:]]'`, ""},
+		{`subject.name matches '[{,2}]'`, ""},
+		{`subject.name matches '[]x[:alpha:]]'`, "[:alpha:] in pattern"},
+		{`subject.name matches r'[\[:alpha:]'`, ""},
+		{`subject.name matches '[:alpha:]'`, ""},
+	} {
+		t.Run(tt.src, func(t *testing.T) {
+			e, err := Parse(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.want == "" && len(e.Warnings) > 0:
+				t.Errorf("warnings %v, want none", e.Warnings)
+			case tt.want != "" && (len(e.Warnings) != 1 || e.Warnings[0].Column != 14 || !strings.HasPrefix(e.Warnings[0].Msg, tt.want)):
+				t.Errorf("warnings %v, want one at column 14 starting %q", e.Warnings, tt.want)
+			}
+		})
+	}
+}

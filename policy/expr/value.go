@@ -208,6 +208,14 @@ func boolNumber(b bool) number {
 	return number{}
 }
 
+// numeric returns v as a number if it is a number or a boolean (0 or 1).
+func numeric(v any) (number, bool) {
+	if b, ok := v.(bool); ok {
+		return boolNumber(b), true
+	}
+	return numberOf(v)
+}
+
 // equal reports whether a and b are equal as Python's == says: numbers by
 // value across integer and float types (a boolean counting as 0 or 1),
 // strings by content, lists element by element, maps key by key. Values of
@@ -268,18 +276,15 @@ func equal(a, b any) bool {
 	return false
 }
 
-// order compares a and b for < <= > >=: two numbers (not booleans), two
-// booleans, two strings or two lists (element by element, then by
-// length). ok is false for any other pair, which is a type error; x and y
-// are then the values that do not compare, a and b or elements of theirs.
+// order compares a and b for < <= > >=: two numbers or booleans (a
+// boolean counting as 0 or 1, as in Python, so [True] > [0]), two strings
+// or two lists (element by element, then by length). ok is false for any
+// other pair, which is a type error; x and y are then the values that do
+// not compare, a and b or elements of theirs.
 func order(a, b any) (c int, x, y any, ok bool) {
-	if an, isNum := numberOf(a); isNum {
-		bn, ok := numberOf(b)
+	if an, isNum := numeric(a); isNum {
+		bn, ok := numeric(b)
 		return compareNumbers(an, bn), a, b, ok
-	}
-	if ab, isBool := a.(bool); isBool {
-		bb, ok := b.(bool)
-		return cmp.Compare(boolNumber(ab).i, boolNumber(bb).i), a, b, ok
 	}
 	if as, isStr := stringOf(a); isStr {
 		bs, ok := stringOf(b)

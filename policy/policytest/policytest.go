@@ -169,6 +169,9 @@ type Options struct {
 	// Obligations runs the obligations a case does not stand in for;
 	// without it they are fulfilled.
 	Obligations policy.ObligationRunner
+	// Compat chooses between ARPOC's documentation and its code where
+	// they decide differently, as policy.Config's Compat.
+	Compat policy.Compat
 }
 
 // Run loads the suite's entities and decides each case. It fails, without
@@ -186,7 +189,7 @@ func Run(ctx context.Context, s *Suite, opts Options) ([]Result, error) {
 	var out []Result
 	for _, c := range s.Cases {
 		runner := &standIns{cases: c.Obligations, next: opts.Obligations}
-		e := policy.NewEngine(snap, policy.Config{Environment: opts.Environment, Obligations: runner})
+		e := policy.NewEngine(snap, policy.Config{Environment: opts.Environment, Obligations: runner, Compat: opts.Compat})
 		d, err := e.Decide(ctx, policy.Request{PolicySet: c.PolicySet, Attributes: c.Context, Path: c.Path, ObjectSetters: opts.ObjectSetters})
 		r := Result{File: s.File, Line: c.Line, Name: c.Name, Decision: d}
 		if err != nil {

@@ -84,7 +84,7 @@ obligations: got [log], want []
 missing: got [subject.age], want [subject.name]
 error: got "", want one containing "boom"`},
 		{13, `policy set "nope": no such policy set is loaded`},
-		{16, `error: got "rule \"r\": Condition, column 13: > needs two numbers, two strings, two booleans or two lists, not string 'old' and integer 18", want none`},
+		{16, `error: got "rule \"r\": Condition, column 13: > needs two numbers or booleans, two strings or two lists, not string 'old' and integer 18", want none`},
 	}
 	for i, r := range results {
 		if r.Line != want[i].line || r.Diff != want[i].diff || r.Passed != (want[i].diff == "") {

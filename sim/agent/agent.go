@@ -1,5 +1,5 @@
-// Package agent holds the built-in agents, RandomWalk and ShortestPath,
-// and assigns agents to the actors of a run. The built-in agents
+// Package agent holds the built-in agents, RandomWalk, ShortestPath and
+// Planner, and assigns agents to the actors of a run. The built-in agents
 // implement simulate.Agent from what an agent plugin is given too (the
 // connection graph and the goals at the start, an observation at each
 // act), so they can stand in for plugins and be compared with them.
@@ -19,15 +19,18 @@ import (
 )
 
 // Names lists the built-in agents, as New knows them.
-var Names = []string{"random", "shortest"}
+var Names = []string{"random", "shortest", "planner"}
 
-// New returns a new built-in agent by name: "random" or "shortest".
+// New returns a new built-in agent by name: "random", "shortest" or
+// "planner".
 func New(name string) (simulate.Agent, bool) {
 	switch name {
 	case "random":
 		return &RandomWalk{}, true
 	case "shortest":
 		return &ShortestPath{}, true
+	case "planner":
+		return &Planner{}, true
 	}
 	return nil, false
 }

@@ -76,7 +76,7 @@ func Write(w io.Writer, m *model.Model) error {
 	for v := range m.Len() {
 		for _, a := range m.Out(v) {
 			both := false
-			if back, ok := reverse(m, a); ok {
+			if back, ok := draw.Reverse(m, a); ok {
 				if draw.Clauses(back.Conn) == draw.Clauses(a.Conn) {
 					if a.From > a.To {
 						continue
@@ -108,16 +108,6 @@ func Write(w io.Writer, m *model.Model) error {
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
-}
-
-// reverse returns the connection back along arc a, if there is one.
-func reverse(m *model.Model, a model.Arc) (model.Arc, bool) {
-	for _, b := range m.Out(a.To) {
-		if b.To == a.From {
-			return b, true
-		}
-	}
-	return model.Arc{}, false
 }
 
 // Quote returns s as a DOT double-quoted string: backslashes and quotes

@@ -26,9 +26,9 @@ const MaxLocations = 2000
 type Options struct {
 	// State is the moment of a run to show; nil shows the start.
 	State *State
-	// Plan is the locations of a plan, in order, drawn as a highlighted
-	// path with numbered steps.
-	Plan []int
+	// Plan is drawn as a highlighted path with its visits numbered, and a
+	// witness's steps as a table; nil draws none.
+	Plan *Plan
 	// Title is written above the drawing; empty writes none.
 	Title string
 }
@@ -66,7 +66,9 @@ const (
 var actorColours = []string{"#7c3aed", "#db2777", "#0891b2", "#65a30d", "#ea580c", "#4f46e5", "#be123c", "#0d9488"}
 
 // SVG writes a picture of m as SVG. The same model and options give the
-// same bytes.
+// same bytes. Each location is a group of class "location" with its name
+// in data-location, and each connection (or pair drawn as one) a group of
+// class "connection" with data-from and data-to, for scripts and tests.
 func SVG(w io.Writer, m *model.Model, o Options) error {
 	if m.Len() > MaxLocations {
 		return fmt.Errorf("draw: %d locations are too many to draw (at most %d)", m.Len(), MaxLocations)
@@ -75,7 +77,10 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 	if st == nil {
 		st = Start(m)
 	}
-	d := &drawing{m: m, st: st, plan: o.Plan}
+	d := &drawing{m: m, st: st, witness: o.Plan}
+	if o.Plan != nil {
+		d.plan = o.Plan.Path
+	}
 	d.lines = d.nodeLines()
 	sizes := make([]rect, m.Len())
 	for v, lines := range d.lines {
@@ -99,13 +104,14 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 }
 
 type drawing struct {
-	m      *model.Model
-	st     *State
-	plan   []int
-	lines  [][]textLine
-	groups []Group
-	lay    *layout
-	w      *bufio.Writer
+	m       *model.Model
+	st      *State
+	plan    []int // the plan's path
+	witness *Plan
+	lines   [][]textLine
+	groups  []Group
+	lay     *layout
+	w       *bufio.Writer
 }
 
 // goals returns, for each location and each possessible, the actors that
@@ -203,8 +209,17 @@ func (d *drawing) root() int {
 // f formats a coordinate.
 func f(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
 
-// esc escapes text for SVG.
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes text for SVG. Invalid UTF-8 and the control characters XML
+// forbids become U+FFFD.
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return html.EscapeString(s)
+}
 
 const (
 	margin  = 20.0
@@ -231,7 +246,7 @@ func (d *drawing) write(title string) {
 	d.legend(margin, top)
 	d.w.WriteString(`<g transform="translate(` + f(margin+(width-2*margin-d.lay.width)/2) + "," + f(graphTop) + `)">` + "\n")
 	routes := d.routes()
-	d.zones()
+	d.groupBoxes()
 	d.planPath(routes)
 	d.edges(routes)
 	d.nodes()
@@ -253,9 +268,9 @@ var defs = func() string {
 	return b.String()
 }()
 
-// zones draws the box of each group that has one, with its label.
-func (d *drawing) zones() {
-	for i, z := range d.lay.zones {
+// groupBoxes draws the box of each group that has one, with its label.
+func (d *drawing) groupBoxes() {
+	for i, z := range d.lay.groups {
 		if z.w == 0 {
 			continue
 		}
@@ -267,7 +282,7 @@ func (d *drawing) zones() {
 		fmt.Fprintf(d.w, `<rect x="%s" y="%s" width="%s" height="%s" rx="10" fill="%s" stroke="%s"%s/>`+"\n",
 			f(z.x), f(z.y), f(z.w), f(z.h), colZone, colZoneRim, dash)
 		if label != "" {
-			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-weight="bold" fill="#475569">%s</text>`+"\n", f(z.x+zonePad), f(z.y+zonePad+10), esc(label))
+			fmt.Fprintf(d.w, `<text x="%s" y="%s" font-weight="bold" fill="#475569">%s</text>`+"\n", f(z.x+groupPad), f(z.y+groupPad+10), esc(label))
 		}
 	}
 }
@@ -280,8 +295,9 @@ func (d *drawing) nodes() {
 		if len(goalLocs[v]) > 0 {
 			stroke, sw = colGoal, "2.5"
 		}
-		fmt.Fprintf(d.w, `<g><title>%s</title><rect x="%s" y="%s" width="%s" height="%s" rx="5" fill="#fff" stroke="%s" stroke-width="%s"/>`+"\n",
-			esc(d.m.Locations()[v]), f(r.x), f(r.y), f(r.w), f(r.h), stroke, sw)
+		name := esc(d.m.Locations()[v])
+		fmt.Fprintf(d.w, `<g class="location" data-location="%s"><title>%s</title><rect x="%s" y="%s" width="%s" height="%s" rx="5" fill="#fff" stroke="%s" stroke-width="%s"/>`+"\n",
+			name, name, f(r.x), f(r.y), f(r.w), f(r.h), stroke, sw)
 		for i, l := range d.lines[v] {
 			base := r.y + nodePadY + float64(i)*lineHeight + 12
 			if i == 0 {

@@ -3,6 +3,7 @@ package draw
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/plan"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -61,7 +63,16 @@ func TestSVGGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := ReadPlan(office, strings.NewReader(`["street", "reception", "open plan", "manager office"]`))
+	prob, err := plan.ForActor(office, "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := plan.Find(office, prob, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	witness, _ := json.Marshal(w)
+	mallory, err := ReadPlan(office, bytes.NewReader(witness))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +82,7 @@ func TestSVGGolden(t *testing.T) {
 		o    Options
 	}{
 		{"office", office, Options{Title: "office"}},
-		{"office-plan", office, Options{Plan: plan}},
+		{"office-plan", office, Options{Plan: mallory}},
 		{"datacentre-tick", dc, Options{Title: "datacentre at tick 12", State: state}},
 		{"campus", parseFile(t, "../../examples/campus.model"), Options{Title: "campus"}},
 	}
@@ -154,6 +165,13 @@ connections { hall <-> "<b>&amp;" { "key <A>": m }  "say \"hi\"" -> "it's" { *: 
 	if err := SVG(&b, m, Options{Title: "<title>"}); err != nil {
 		t.Fatal(err)
 	}
+	var bad bytes.Buffer
+	if err := SVG(&bad, m, Options{Title: "a\x01b\xffc"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(t, bad.Bytes())[0]; got != "a\uFFFDb\uFFFDc" {
+		t.Errorf("title %q, want a\uFFFDb\uFFFDc", got)
+	}
 	got := texts(t, b.Bytes())
 	for _, want := range []string{"<title>", "<b>&amp;", `say "hi"`, "it's", "key <A>", "e&e", "goal of e&e", "<b>&amp; ↔ hall\n\"key <A>\": m (0%, 1)"} {
 		if !slices.Contains(got, want) {
@@ -202,6 +220,25 @@ func TestSVGTwoWayOnce(t *testing.T) {
 	}
 	if _, line, _ := strings.Cut(svg, "<title>reception ↔ street"); !strings.Contains(line[:strings.Index(line, "\n<")], `marker-start="url(#start-free)"`) {
 		t.Error("reception ↔ street has no arrowhead at its start")
+	}
+}
+
+// TestSVGSmall draws models with no location, and with locations but no
+// connection.
+func TestSVGSmall(t *testing.T) {
+	for _, src := range []string{"", "locations { a; b; c; }"} {
+		m, err := lang.Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := SVG(&b, m, Options{}); err != nil {
+			t.Fatalf("SVG(%q): %v", src, err)
+		}
+		wellFormed(t, b.Bytes())
+		if got, want := strings.Count(b.String(), `class="location"`), m.Len(); got != want {
+			t.Errorf("SVG(%q) draws %d locations, want %d", src, got, want)
+		}
 	}
 }
 
@@ -261,4 +298,28 @@ connections { street <-> park { *: m } street <-> hq.lobby { *: m } hq.lobby <->
 	if !slices.Equal(got, want) {
 		t.Errorf("groups = %q, want %q", got, want)
 	}
+}
+
+// FuzzSVG draws any model that parses: the drawing never fails or panics
+// and is well-formed XML.
+func FuzzSVG(f *testing.F) {
+	for _, name := range []string{"office", "datacentre", "social"} {
+		src, err := os.ReadFile("../../examples/" + name + ".model")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Add([]byte(`locations { "a.b"; ".c"; "d."; "e..f"; } connections { "a.b" <-> ".c" { } "d." -> "e..f" { *: m (100%, 1) } }`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		m, err := lang.Parse(src)
+		if err != nil || m.Len() > 200 {
+			return
+		}
+		var b bytes.Buffer
+		if err := SVG(&b, m, Options{Title: string(src[:min(len(src), 20)])}); err != nil {
+			t.Fatal(err)
+		}
+		wellFormed(t, b.Bytes())
+	})
 }

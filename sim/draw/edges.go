@@ -21,7 +21,7 @@ type route struct {
 	both      bool
 	p0, c, p1 point
 	conn      *model.Connection
-	side      float64 // +1 or -1: the side of the line its label goes, 0 centred
+	beside    bool // one of two lines side by side: its label goes on its right
 }
 
 // edgeKind returns the marker and dash of a connection: who may pass.
@@ -85,6 +85,16 @@ func Clauses(c *model.Connection) string {
 	return strings.Join(lines, "\n")
 }
 
+// Reverse returns the connection back along arc a, if m has one.
+func Reverse(m *model.Model, a model.Arc) (model.Arc, bool) {
+	for _, b := range m.Out(a.To) {
+		if b.To == a.From {
+			return b, true
+		}
+	}
+	return model.Arc{}, false
+}
+
 // routes returns how every connection is drawn: two connections between
 // the same locations with the same clauses as one line with two
 // arrowheads, with different clauses as two lines side by side.
@@ -94,16 +104,11 @@ func (d *drawing) routes() []route {
 	var routes []route
 	for v := range m.Len() {
 		for _, a := range m.Out(v) {
-			back := (*model.Connection)(nil)
-			for _, b := range m.Out(a.To) {
-				if b.To == a.From {
-					back = b.Conn
-				}
-			}
+			back, ok := Reverse(m, a)
 			switch {
-			case back == nil:
+			case !ok:
 				routes = append(routes, d.route(grid, a.From, a.To, 0, a.Conn))
-			case Clauses(back) == Clauses(a.Conn):
+			case Clauses(back.Conn) == Clauses(a.Conn):
 				if a.From < a.To {
 					r := d.route(grid, a.From, a.To, 0, a.Conn)
 					r.both = true
@@ -111,7 +116,7 @@ func (d *drawing) routes() []route {
 				}
 			default:
 				r := d.route(grid, a.From, a.To, 3.5, a.Conn)
-				r.side = 1
+				r.beside = true
 				routes = append(routes, r)
 			}
 		}
@@ -230,7 +235,8 @@ func (d *drawing) edges(routes []route) {
 		if cl := Clauses(r.conn); cl != "" {
 			title += "\n" + cl
 		}
-		fmt.Fprintf(d.w, `<g><title>%s</title><path d="%s" fill="none" stroke="%s" stroke-width="1.3"`, esc(title), r.path(), col)
+		fmt.Fprintf(d.w, `<g class="connection" data-from="%s" data-to="%s"><title>%s</title><path d="%s" fill="none" stroke="%s" stroke-width="1.3"`,
+			esc(d.m.Locations()[r.from]), esc(d.m.Locations()[r.to]), esc(title), r.path(), col)
 		if dash != "" {
 			fmt.Fprintf(d.w, ` stroke-dasharray="%s"`, dash)
 		}
@@ -259,7 +265,7 @@ func labelBox(r route, label string, taken []rect) rect {
 	var first rect
 	for i, t := range labelTs {
 		p := bezier(r.p0, r.c, r.p1, t)
-		if r.side != 0 {
+		if r.beside {
 			dx, dy := r.p1.x-r.p0.x, r.p1.y-r.p0.y
 			l := math.Max(math.Hypot(dx, dy), 1)
 			nx, ny := -dy/l, dx/l
@@ -281,7 +287,7 @@ func (r rect) overlaps(o rect) bool {
 }
 
 // planPath draws the plan as a broad band along its connections, under
-// them, and numbers its steps at the locations.
+// them.
 func (d *drawing) planPath(routes []route) {
 	if len(d.plan) == 0 {
 		return
@@ -297,7 +303,7 @@ func (d *drawing) planPath(routes []route) {
 	}
 }
 
-// planSteps numbers the plan's steps at its locations.
+// planSteps numbers the plan's visits at its locations, the start 1.
 func (d *drawing) planSteps() {
 	steps := map[int][]string{}
 	var order []int

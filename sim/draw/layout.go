@@ -16,10 +16,10 @@ const (
 	nodePadY    = 5.0
 	markerSpace = 14.0 // room for the marker before a line of a node
 	nodeGapX    = 36.0 // between locations of a row
-	nodeGapY    = 64.0 // between rows of a zone
-	zonePad     = 14.0
-	zoneGapX    = 56.0 // between groups of a row
-	zoneGapY    = 84.0 // between rows of groups
+	nodeGapY    = 64.0 // between rows of a group
+	groupPad    = 14.0
+	groupGapX   = 56.0 // between groups of a row
+	groupGapY   = 84.0 // between rows of groups
 	aspect      = 1.5  // width to height that the rows of groups aim for
 	groupLabel  = 18.0 // room for a group's label
 )
@@ -43,7 +43,7 @@ func (r rect) cy() float64 { return r.y + r.h/2 }
 // (see Groups) of more than one location or with a label.
 type layout struct {
 	nodes  []rect // by location id
-	zones  []rect // by group id; zero for an unlabelled group of one location
+	groups []rect // by group id; zero for an unlabelled group of one location
 	width  float64
 	height float64
 }
@@ -59,25 +59,24 @@ type layout struct {
 // labelW gives the width of the widest label between two locations (the
 // smaller id first); locations and groups side by side in a row are kept
 // that far apart.
-func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, labelW map[[2]int]float64) *layout {
+func place(sizes []rect, groupOf []int, groups []Group, adj [][]int, root int, labelW map[[2]int]float64) *layout {
 	n := len(sizes)
-	lay := &layout{nodes: slices.Clone(sizes), zones: make([]rect, len(groups))}
-	dist := bfs(n, func(v int) []int { return adj[v] }, []int{root})
-	zones := make([][]int, len(groups))
-	for z, g := range groups {
-		zones[z] = g.Locations
+	lay := &layout{nodes: slices.Clone(sizes), groups: make([]rect, len(groups))}
+	if n == 0 {
+		return lay
 	}
+	dist := bfs(n, func(v int) []int { return adj[v] }, []int{root})
 
 	// Lay out each group on its own, at the origin.
 	for z, g := range groups {
-		lay.zones[z] = placeZone(lay.nodes, g, zoneOf, z, adj, dist, labelW)
+		lay.groups[z] = placeGroup(lay.nodes, g, groupOf, z, adj, dist, labelW)
 	}
 
-	// The graph of zones, its rows and their order.
-	zadj := make([][]int, len(zones))
+	// The graph of groups, its rows and their order.
+	zadj := make([][]int, len(groups))
 	for v := range n {
 		for _, w := range adj[v] {
-			if zv, zw := zoneOf[v], zoneOf[w]; zv != zw {
+			if zv, zw := groupOf[v], groupOf[w]; zv != zw {
 				zadj[zv] = append(zadj[zv], zw)
 			}
 		}
@@ -88,18 +87,18 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, la
 	}
 	zlabel := map[[2]int]float64{}
 	for pair, w := range labelW {
-		zp := [2]int{zoneOf[pair[0]], zoneOf[pair[1]]}
+		zp := [2]int{groupOf[pair[0]], groupOf[pair[1]]}
 		zlabel[zp] = max(zlabel[zp], w)
 		zlabel[[2]int{zp[1], zp[0]}] = zlabel[zp]
 	}
-	zgap := func(a, b int) float64 { return max(zoneGapX, zlabel[[2]int{a, b}]+16) }
-	zdist := bfs(len(zones), func(z int) []int { return zadj[z] }, []int{zoneOf[root]})
+	zgap := func(a, b int) float64 { return max(groupGapX, zlabel[[2]int{a, b}]+16) }
+	zdist := bfs(len(groups), func(z int) []int { return zadj[z] }, []int{groupOf[root]})
 	layers := order(byLayer(zdist), zadj)
 
 	// Wrap the rows to a width that gives the drawing its aspect.
 	area, widest := 0.0, 0.0
-	for _, r := range lay.zones {
-		area += (r.w + zoneGapX) * (r.h + zoneGapY)
+	for _, r := range lay.groups {
+		area += (r.w + groupGapX) * (r.h + groupGapY)
 		widest = max(widest, r.w)
 	}
 	limit := max(widest, math.Sqrt(area*aspect))
@@ -108,12 +107,12 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, la
 		var row []int
 		w := 0.0
 		for _, z := range layer {
-			if len(row) > 0 && w+lay.zones[z].w > limit {
+			if len(row) > 0 && w+lay.groups[z].w > limit {
 				rows = append(rows, row)
 				row, w = nil, 0
 			}
 			row = append(row, z)
-			w += lay.zones[z].w + zoneGapX
+			w += lay.groups[z].w + groupGapX
 		}
 		rows = append(rows, row)
 	}
@@ -123,47 +122,47 @@ func place(sizes []rect, zoneOf []int, groups []Group, adj [][]int, root int, la
 	xs := make([][]float64, len(rows))
 	widths := make([]float64, len(rows))
 	for i, row := range rows {
-		xs[i], widths[i] = rowXs(row, func(z int) float64 { return lay.zones[z].w }, zgap)
+		xs[i], widths[i] = rowXs(row, func(z int) float64 { return lay.groups[z].w }, zgap)
 		lay.width = max(lay.width, widths[i])
 	}
 	y := 0.0
 	for i, row := range rows {
 		h := 0.0
 		for _, z := range row {
-			h = max(h, lay.zones[z].h)
+			h = max(h, lay.groups[z].h)
 		}
 		for j, z := range row {
-			r := &lay.zones[z]
+			r := &lay.groups[z]
 			r.x, r.y = (lay.width-widths[i])/2+xs[i][j], y+(h-r.h)/2
 		}
-		y += h + zoneGapY
+		y += h + groupGapY
 	}
-	straighten(lay.zones, rows, zadj, zgap)
+	straighten(lay.groups, rows, zadj, zgap)
 	left, right := math.Inf(1), math.Inf(-1)
-	for _, r := range lay.zones {
+	for _, r := range lay.groups {
 		left, right = min(left, r.x), max(right, r.x+r.w)
 	}
 	lay.width = max(0, right-left)
-	for z, r := range lay.zones {
-		lay.zones[z].x -= left
-		for _, v := range zones[z] {
+	for z, r := range lay.groups {
+		lay.groups[z].x -= left
+		for _, v := range groups[z].Locations {
 			lay.nodes[v].x += r.x - left
 			lay.nodes[v].y += r.y
 		}
 	}
-	lay.height = max(0, y-zoneGapY)
+	lay.height = max(0, y-groupGapY)
 	for z, g := range groups {
 		if len(g.Locations) == 1 && g.Label == "" {
-			lay.zones[z] = rect{}
+			lay.groups[z] = rect{}
 		}
 	}
 	return lay
 }
 
-// placeZone lays out the locations of group z, with the group's box at the
+// placeGroup lays out the locations of group z, with the group's box at the
 // origin, and returns the group's box. An unlabelled group of one location
 // has no box.
-func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []int, labelW map[[2]int]float64) rect {
+func placeGroup(nodes []rect, g Group, groupOf []int, z int, adj [][]int, dist []int, labelW map[[2]int]float64) rect {
 	members := g.Locations
 	if len(members) == 1 && g.Label == "" {
 		v := members[0]
@@ -178,7 +177,7 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 	ladj := make([][]int, len(members))
 	for i, v := range members {
 		for _, w := range adj[v] {
-			if zoneOf[w] == z {
+			if groupOf[w] == z {
 				ladj[i] = append(ladj[i], local[w])
 			}
 		}
@@ -218,7 +217,7 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 		xs[i], widths[i] = rowXs(row, func(v int) float64 { return nodes[v].w }, gap)
 		width = max(width, widths[i])
 	}
-	top := zonePad
+	top := groupPad
 	if g.Label != "" {
 		top += groupLabel
 		width = max(width, textWidth(g.Label, fontSize, true))
@@ -231,11 +230,11 @@ func placeZone(nodes []rect, g Group, zoneOf []int, z int, adj [][]int, dist []i
 		}
 		for j, v := range row {
 			r := &nodes[v]
-			r.x, r.y = zonePad+(width-widths[i])/2+xs[i][j], y+(h-r.h)/2
+			r.x, r.y = groupPad+(width-widths[i])/2+xs[i][j], y+(h-r.h)/2
 		}
 		y += h + nodeGapY
 	}
-	return rect{w: width + 2*zonePad, h: y - nodeGapY + zonePad}
+	return rect{w: width + 2*groupPad, h: y - nodeGapY + groupPad}
 }
 
 // straighten moves the boxes of each row sideways towards the mean centre

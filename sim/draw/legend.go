@@ -145,6 +145,19 @@ func (d *drawing) tables() tableSet {
 		}
 		ts.tables = append(ts.tables, t)
 	}
+	if w := d.witness; w != nil && w.Steps != nil {
+		t := table{title: "Plan: " + w.Caption, header: []string{"step", "action", "at", "to or on", "using", "risk", "time", "logged"}}
+		for i, s := range w.Steps {
+			logged := "-"
+			if s.Log != 0 {
+				logged = "yes"
+			}
+			t.rows = append(t.rows, []string{strconv.Itoa(i + 1), s.Action, s.Source, s.Target + s.Possessible,
+				dashJoin(append(slices.Clone(s.Credentials), s.Roles...)), strconv.FormatFloat(s.Risk, 'f', -1, 64) + "%",
+				strconv.FormatInt(s.Time, 10), logged})
+		}
+		ts.tables = append(ts.tables, t)
+	}
 	if len(m.Possessibles()) > 0 {
 		where := make([]string, len(m.Possessibles()))
 		for i := range where {

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/plan"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -130,24 +134,51 @@ func insertSorted(list []int, x int) []int {
 	return slices.Insert(list, i, x)
 }
 
-// ReadPlan reads a plan to highlight: a JSON array of location names, in
-// the order the plan visits them (["street", "lobby", "office"]). A name
-// repeated in a row is one visit. Each location must exist in m and each
-// one after the first must be reachable from the one before by a
-// connection.
-func ReadPlan(m *model.Model, r io.Reader) ([]int, error) {
-	var names []string
-	if err := json.NewDecoder(r).Decode(&names); err != nil {
-		return nil, fmt.Errorf("plan: want a JSON array of location names: %v", err)
+// Plan is a plan to highlight: the locations it goes through, in order,
+// and, for a witness, its steps and what it is.
+type Plan struct {
+	Path    []int       // location ids, the start first
+	Steps   []plan.Step // nil for a plan given as location names
+	Caption string      // what the plan is, for a witness: criterion, actor, goals
+}
+
+// ReadPlan reads a plan to highlight, in one of three shapes:
+//
+//   - a JSON array of location names, in the order the plan visits them
+//     (["street", "lobby", "office"]); a name repeated in a row is one visit;
+//   - a witness, as sim/plan writes it (plan.Plan: "from" and "steps");
+//   - the plans of `gatehouse sim paths --actor X --goal G --output json`, an
+//     object of witnesses by criterion, of which the shortest is drawn.
+//
+// Each location must exist in m and each one after the first must be
+// reachable from the one before by a connection.
+func ReadPlan(m *model.Model, r io.Reader) (*Plan, error) {
+	var raw json.RawMessage
+	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+		return nil, fmt.Errorf("plan: %v", err)
 	}
-	var plan []int
+	var names []string
+	out := &Plan{}
+	if err := json.Unmarshal(raw, &names); err != nil {
+		var w plan.Plan
+		if json.Unmarshal(raw, &w) != nil || w.From == "" {
+			var byCriterion map[string]*plan.Plan
+			if json.Unmarshal(raw, &byCriterion) != nil || byCriterion["shortest"] == nil || byCriterion["shortest"].From == "" {
+				return nil, fmt.Errorf("plan: want a JSON array of location names, a witness or the plans of sim paths --goal")
+			}
+			w = *byCriterion["shortest"]
+		}
+		names, out.Steps = w.Locations(), w.Steps
+		out.Caption = fmt.Sprintf("%s plan of %s for %s: %d steps, time %d, chance %s%%, %d logged",
+			w.Criterion, w.Actor, strings.Join(w.Goals, ", "), len(w.Steps), w.Time, strconv.FormatFloat(math.Round(w.Chance*1e4)/100, 'f', -1, 64), w.Logged)
+	}
 	for i, name := range names {
 		v, ok := m.LocationID(name)
 		if !ok {
 			return nil, fmt.Errorf("plan step %d: unknown location %q", i+1, name)
 		}
-		if len(plan) > 0 {
-			last := plan[len(plan)-1]
+		if len(out.Path) > 0 {
+			last := out.Path[len(out.Path)-1]
 			if last == v {
 				continue
 			}
@@ -155,7 +186,7 @@ func ReadPlan(m *model.Model, r io.Reader) ([]int, error) {
 				return nil, fmt.Errorf("plan step %d: no connection from %q to %q", i+1, names[i-1], name)
 			}
 		}
-		plan = append(plan, v)
+		out.Path = append(out.Path, v)
 	}
-	return plan, nil
+	return out, nil
 }

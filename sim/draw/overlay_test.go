@@ -2,8 +2,11 @@ package draw
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/sim/plan"
 )
 
 // TestReadTraceEndsWhereTheRunEnds replays a whole run: the state after
@@ -82,21 +85,52 @@ func TestReadTraceErrors(t *testing.T) {
 
 func TestReadPlan(t *testing.T) {
 	m := parseFile(t, "../../examples/office.model")
-	plan, err := ReadPlan(m, strings.NewReader(`["street", "reception", "reception", "open plan"]`))
+	path := func(p *Plan) string {
+		var names []string
+		for _, v := range p.Path {
+			names = append(names, m.Locations()[v])
+		}
+		return strings.Join(names, ",")
+	}
+	p, err := ReadPlan(m, strings.NewReader(`["street", "reception", "reception", "open plan"]`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, v := range plan {
-		names = append(names, m.Locations()[v])
+	if got := path(p); got != "street,reception,open plan" || p.Steps != nil {
+		t.Errorf("plan = %s, steps %v", got, p.Steps)
 	}
-	if got := strings.Join(names, ","); got != "street,reception,open plan" {
-		t.Errorf("plan = %s", got)
+
+	// A witness, alone and among the plans of sim paths --goal.
+	prob, err := plan.ForActor(m, "mallory")
+	if err != nil {
+		t.Fatal(err)
 	}
+	prob.Goals = []string{"payroll"}
+	w, err := plan.Find(m, prob, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := json.Marshal(w)
+	all, _ := json.Marshal(map[string]*plan.Plan{"fastest": {}, "shortest": w})
+	for _, src := range [][]byte{one, all} {
+		p, err := ReadPlan(m, bytes.NewReader(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := path(p), strings.Join(w.Locations(), ","); got != want || len(p.Steps) != len(w.Steps) {
+			t.Errorf("ReadPlan(%s) = %s with %d steps, want %s with %d", src, got, len(p.Steps), want, len(w.Steps))
+		}
+		if !strings.HasPrefix(p.Caption, "shortest plan of mallory for payroll: ") {
+			t.Errorf("caption %q", p.Caption)
+		}
+	}
+
 	for _, c := range []struct{ plan, want string }{
 		{`["street", "moon"]`, `plan step 2: unknown location "moon"`},
 		{`["street", "kitchen"]`, `plan step 2: no connection from "street" to "kitchen"`},
-		{`{"steps": []}`, "plan: want a JSON array of location names: json: cannot unmarshal object into Go value of type []string"},
+		{`{"steps": []}`, "plan: want a JSON array of location names, a witness or the plans of sim paths --goal"},
+		{`{"fastest": {"from": "street"}}`, "plan: want a JSON array of location names, a witness or the plans of sim paths --goal"},
+		{`["street"`, "plan: unexpected EOF"},
 	} {
 		if _, err := ReadPlan(m, strings.NewReader(c.plan)); err == nil || err.Error() != c.want {
 			t.Errorf("ReadPlan(%s) = %v, want %s", c.plan, err, c.want)

@@ -308,14 +308,20 @@ func (r *run) loop() (*Result, error) {
 			break
 		}
 	}
+	res := r.result(reason)
+	r.notify(Event{Kind: EventEnd, Tick: r.tick, Result: res})
+	return res, nil
+}
+
+// result returns the state of the run now, ended for reason.
+func (r *run) result(reason string) *Result {
 	res := &Result{Ticks: r.tick, Steps: r.steps, Reason: reason, Actors: make([]ActorResult, 0, len(r.actors))}
 	for i := range r.actors {
 		s := &r.actors[i]
 		res.Actors = append(res.Actors, ActorResult{Name: s.name, Location: r.m.Locations()[s.loc],
 			Holds: slices.Clone(s.heldName), Read: r.names(s.read), HasGoals: len(s.goals) > 0, GoalsMet: s.met})
 	}
-	r.notify(Event{Kind: EventEnd, Tick: r.tick, Result: res})
-	return res, nil
+	return res
 }
 
 func (r *run) names(s model.Set) []string {

@@ -31,7 +31,9 @@ type Sink = sink.Sink
 // empty. A message over sink.MaxRecordBytes fails with invalid_request
 // before it is read, a sink the grant does not name with
 // capability_denied, a destination that does not take the record in time
-// with timeout, and one that fails otherwise with unavailable.
+// with timeout, and one that fails otherwise with unavailable. The
+// plugin, which may pass the message on to a client, learns the sink's
+// name and the code only; the host log has the destination and the cause.
 func sinkWrite(ctx context.Context, c *Caller, mem guestMemory, params []uint64) ([]byte, error) {
 	nameLen, msgLen := api.DecodeU32(params[1]), api.DecodeU32(params[4])
 	if nameLen > maxSinkName {
@@ -56,7 +58,11 @@ func sinkWrite(ctx context.Context, c *Caller, mem guestMemory, params []uint64)
 	rec := sink.Record{Time: time.Now(), Plugin: c.Plugin, Level: api.DecodeI32(params[2]), Message: string(msg)}
 	if err := s.Write(ctx, rec); err != nil {
 		c.logger().WarnContext(ctx, "sink write failed", "sink", string(name), "error", err)
-		return nil, err
+		code := abi.CodeInternal
+		if e, ok := err.(*abi.Error); ok {
+			code = e.Code
+		}
+		return nil, abi.Errorf(code, "sink %q did not take the record (%s); the host log has the details", name, code)
 	}
 	return nil, nil
 }

@@ -80,6 +80,18 @@ func TestHostileSinkWrite(t *testing.T) {
 		_, e := g.outcome(c, n)
 		wantCode(t, e, abi.CodeInvalidRequest)
 	})
+	t.Run("destination fails", func(t *testing.T) {
+		missing := filepath.Join(dir, "missing", "audit.log")
+		c, logs := newCaller(Grants{Sink: SinkGrant{"audit": {File: &sink.File{Path: missing}}}})
+		err := g.writeSink(c, "audit", []byte("m"))
+		wantCode(t, err, abi.CodeUnavailable)
+		if strings.Contains(err.Message, dir) || !strings.Contains(err.Message, `sink "audit"`) {
+			t.Errorf("message %q names the destination, or not the sink", err.Message)
+		}
+		if !strings.Contains(logs.String(), missing) {
+			t.Errorf("the host log does not name the destination: %s", logs)
+		}
+	})
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("a refused write reached the file: %v", err)
 	}

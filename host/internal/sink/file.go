@@ -25,6 +25,12 @@ const (
 // Path.1 first, Path.1 to Path.2 and so on, keeping MaxBackups of them,
 // and a new file is started. The file and its backups are created with
 // mode 0600.
+//
+// # Notes
+//
+// The deadline bounds the wait for the file's other writers in this
+// process; the open, write and close themselves are not interrupted, so a
+// file on a stalled network filesystem can hold a call past it.
 type File struct {
 	// Path is the file, an absolute path; its folder must exist.
 	Path string `yaml:"path" json:"path"`

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,5 +293,38 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFileConcurrentWriters(t *testing.T) {
+	dir := t.TempDir()
+	s := Sink{File: &File{Path: filepath.Join(dir, "audit.log"), MaxSize: 1000, MaxBackups: 100}}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				if err := s.Write(context.Background(), record(fmt.Sprintf("writer %d line %d", w, i))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	entries, _ := os.ReadDir(dir)
+	lines := 0
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if len(b) > 1000 {
+			t.Errorf("%s has %d bytes, past max_size", e.Name(), len(b))
+		}
+		for l := range strings.Lines(string(b)) {
+			if !strings.HasPrefix(l, "2026-12-07T19:03:02.123Z INFO acl-basics writer ") {
+				t.Errorf("%s has a torn line %q", e.Name(), l)
+			}
+			lines++
+		}
+	}
+	if lines != 400 {
+		t.Errorf("%d lines in %d files, want 400", lines, len(entries))
 	}
 }

@@ -9,6 +9,7 @@
 //! | [`kv_get`], [`kv_set`], [`kv_delete`], [`kv_list`] | `kv` |
 //! | [`http_request`] | `http` |
 //! | [`exec`] | `exec` |
+//! | [`sink_write`] | `sink` |
 //!
 //! The data functions run the result protocol and return the result, or a
 //! [`HostError`] with the host's code and message. Pass one on with a plugin
@@ -38,6 +39,8 @@ extern "C" {
     fn gh_http_request(req: *const u8, req_len: i32) -> i32;
     #[link_name = "exec"]
     fn gh_exec(req: *const u8, req_len: i32) -> i32;
+    #[link_name = "sink_write"]
+    fn gh_sink_write(sink: *const u8, sink_len: i32, level: i32, msg: *const u8, msg_len: i32) -> i32;
     #[link_name = "result"]
     fn gh_result(out: *mut u8, cap: i32) -> i32;
 }
@@ -119,6 +122,7 @@ mod native {
     pub unsafe fn gh_kv_list(_: *const u8, _: i32) -> i32 { 0 }
     pub unsafe fn gh_http_request(_: *const u8, _: i32) -> i32 { 0 }
     pub unsafe fn gh_exec(_: *const u8, _: i32) -> i32 { 0 }
+    pub unsafe fn gh_sink_write(_: *const u8, _: i32, _: i32, _: *const u8, _: i32) -> i32 { 0 }
 }
 #[cfg(not(target_arch = "wasm32"))]
 use native::*;
@@ -187,4 +191,12 @@ pub fn http_request(request: &[u8]) -> Result<Vec<u8>, HostError> {
 pub fn exec(request: &[u8]) -> Result<Vec<u8>, HostError> {
     // SAFETY: the host reads the request during the call.
     result(unsafe { gh_exec(request.as_ptr(), len32(request.len())) })
+}
+
+/// Writes msg as one record to the destination the grant names sink
+/// (capability `sink`, ABI 1.2), and returns once the destination took it
+/// (section 8.7).
+pub fn sink_write(sink: &str, level: Level, msg: &[u8]) -> Result<(), HostError> {
+    // SAFETY: the host reads sink and msg during the call.
+    result(unsafe { gh_sink_write(sink.as_ptr(), len32(sink.len()), level as i32, msg.as_ptr(), len32(msg.len())) }).map(|_| ())
 }

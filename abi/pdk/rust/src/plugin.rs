@@ -82,11 +82,24 @@ pub struct Component {
     pub priority: i64,
     /// Agent: the options accepted at reset.
     pub options: &'static [AgentOption],
+    /// Obligation, object: the keys of its configuration it reads (ABI 1.2);
+    /// the host warns of others.
+    pub config_keys: &'static [&'static str],
 }
 
 impl Component {
     const fn new(name: &'static str, handler: Handler) -> Self {
-        Component { name, description: "", handler, profiles: &[], pairs: &[], attributes: &[], priority: 0, options: &[] }
+        Component {
+            name,
+            description: "",
+            handler,
+            profiles: &[],
+            pairs: &[],
+            attributes: &[],
+            priority: 0,
+            options: &[],
+            config_keys: &[],
+        }
     }
     /// An actuator implementing these profiles and action/target pairs.
     pub const fn actuator(
@@ -123,6 +136,11 @@ impl Component {
     /// Sets an object setter's priority.
     pub const fn priority(mut self, priority: i64) -> Self {
         self.priority = priority;
+        self
+    }
+    /// Sets the configuration keys an obligation or object setter reads.
+    pub const fn config_keys(mut self, keys: &'static [&'static str]) -> Self {
+        self.config_keys = keys;
         self
     }
     /// Sets an agent's options.

@@ -237,7 +237,7 @@ fn describe(p: &Plugin, w: &mut Writer) -> Result<(), Error> {
             Kind::Object => (c.priority != 0) as u32,
             Kind::Agent => !c.options.is_empty() as u32,
             Kind::Obligation => 0,
-        };
+        } + (has_config_keys(c) as u32);
         w.map(2 + !c.description.is_empty() as u32 + extra);
         w.str("kind").str(c.kind().as_str()).str("name").str(c.name);
         if !c.description.is_empty() {
@@ -277,10 +277,20 @@ fn describe(p: &Plugin, w: &mut Writer) -> Result<(), Error> {
             }
             _ => {}
         }
+        if has_config_keys(c) {
+            w.str("config_keys");
+            strs(w, c.config_keys);
+        }
     }
     if !p.capabilities.is_empty() {
         w.str("capabilities");
         strs(w, p.capabilities);
     }
     Ok(())
+}
+
+/// Whether the manifest lists c's config_keys: an obligation's or object
+/// setter's, when it has some.
+fn has_config_keys(c: &Component) -> bool {
+    !c.config_keys.is_empty() && matches!(c.kind(), Kind::Obligation | Kind::Object)
 }

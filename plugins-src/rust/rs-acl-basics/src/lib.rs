@@ -4,7 +4,7 @@
 //! time_second) and object setter urlmap, under the names and with the
 //! behaviour of their Go twins; plugins-src/cases/acl-obligations.yaml,
 //! acl-environment.yaml and acl-objects.yaml hold the cases both pass.
-//! urlmap matches with the engine in regex.rs. Grant it log and clock.
+//! urlmap matches with the engine in regex.rs. Grant it log, clock and sink.
 //!
 //! Build from the repository root, the kit first, then the plugin:
 //!
@@ -24,13 +24,17 @@ plugin!(Plugin {
     name: "rs-acl-basics",
     version: "1.0.0",
     description: "ARPOC's log obligations, time environment setters and urlmap object setter",
-    capabilities: &["log", "clock"],
+    capabilities: &["log", "clock", "sink"],
     components: &[
-        Component::obligation("obl_log", obligation::obl_log).description("logs every decision with its context"),
+        Component::obligation("obl_log", obligation::obl_log)
+            .description("logs every decision with its context")
+            .config_keys(obligation::CONFIG_KEYS),
         Component::obligation("obl_log_successful", obligation::obl_log_successful)
-            .description("logs granted accesses with their context"),
+            .description("logs granted accesses with their context")
+            .config_keys(obligation::CONFIG_KEYS),
         Component::obligation("obl_log_failed", obligation::obl_log_failed)
-            .description("logs denied and not applicable accesses with their context"),
+            .description("logs denied and not applicable accesses with their context")
+            .config_keys(obligation::CONFIG_KEYS),
         Component::environment("time", &["time"], timeattr::time_attribute)
             .description("the time of day in UTC, \"HH:MM:SS\""),
         Component::environment("datetime", &["datetime"], timeattr::time_attribute)
@@ -43,6 +47,7 @@ plugin!(Plugin {
             .description("the second in UTC, an integer from 0 to 59"),
         Component::object("urlmap", urlmap::urlmap)
             .description("sets object attributes from the named groups of regular expressions matching the path")
-            .priority(100),
+            .priority(100)
+            .config_keys(&["mappings"]),
     ],
 });

@@ -20,8 +20,14 @@ pub fn obl_log_failed<'a>(req: &ObligeRequest<'a>) -> Result<ObligeReply<'a>> {
     oblige(req, |d| d != Decision::Grant)
 }
 
-/// oblige logs the decision when logs says so. It is fulfilled whether or
-/// not it logs; a request it cannot read is an error.
+/// The configuration keys the log obligations read.
+pub const CONFIG_KEYS: &[&str] = &["log_format", "sink"];
+
+/// oblige logs the decision when logs says so, to the host log or to the
+/// sink its configuration names. It is fulfilled when it wrote the line or
+/// has none to write; a line the sink did not take leaves it unfulfilled,
+/// with the sink's error as the reason; a request it cannot read is an
+/// error.
 fn oblige<'a>(req: &ObligeRequest<'a>, logs: fn(Decision) -> bool) -> Result<ObligeReply<'a>> {
     let name = req.component;
     if req.decision == Decision::Other {
@@ -38,9 +44,22 @@ fn oblige<'a>(req: &ObligeRequest<'a>, logs: fn(Decision) -> bool) -> Result<Obl
         }
         _ => "",
     };
-    if logs(req.decision) {
-        let line = log_line(name, format, req.decision_name, &req.context);
-        host::log(Level::Info, &String::from_utf8_lossy(&line));
+    let sink = match req.config.get("sink") {
+        Some(v) if !v.is_nil() => v
+            .as_str()
+            .ok_or_else(|| error!(Code::InvalidRequest, "{}: config sink: want the name of a sink, a string", name))?,
+        _ => "",
+    };
+    if !logs(req.decision) {
+        return Ok(ObligeReply::fulfilled());
     }
-    Ok(ObligeReply::fulfilled())
+    let line = log_line(name, format, req.decision_name, &req.context);
+    if sink.is_empty() {
+        host::log(Level::Info, &String::from_utf8_lossy(&line));
+        return Ok(ObligeReply::fulfilled());
+    }
+    match host::sink_write(sink, Level::Info, &line) {
+        Ok(()) => Ok(ObligeReply::fulfilled()),
+        Err(e) => Ok(ObligeReply::unfulfilled(format!("{}: sink {}: {}", name, sink, e))),
+    }
 }

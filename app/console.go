@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/app/console"
+)
+
+// startConsole reads the admin tokens of the web console, when ui is
+// enabled, and refuses a console without a login on a listener other
+// than loopback.
+func (a *App) startConsole(context.Context) error {
+	u := a.cfg.UI
+	if !u.Enabled {
+		return nil
+	}
+	if u.TokenFile == "" {
+		if !console.LoopbackHost(a.cfg.Listen) {
+			return fmt.Errorf("ui.token_file: the console on %s, which is not loopback, needs a login: name a file of admin tokens", a.cfg.Listen)
+		}
+		return nil
+	}
+	tokens, err := readTokens(u.TokenFile)
+	if err != nil {
+		return fmt.Errorf("ui.token_file: %w", err)
+	}
+	a.consoleTokens = tokens
+	return nil
+}
+
+// consoleOptions are the options of the web console.
+func (a *App) consoleOptions() console.Options {
+	return console.Options{
+		Host: a.host, Gatherer: a.reg,
+		History: a.consumer.History, HistoryOn: a.cfg.OpenC2.History > 0,
+		Tokens: a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
+	}
+}

@@ -1,0 +1,270 @@
+// Package console is Gatehouse's web console at /ui/: server-rendered
+// pages of the server's health, its plugins and the OpenC2 commands it
+// carried out, updated live by server-sent events. Every asset is
+// embedded; every response sends a strict Content-Security-Policy; every
+// post carries the session's CSRF token. With admin tokens the console
+// asks for one on a login form and keeps the browser in with a session
+// cookie; without, it answers only requests for a loopback host name.
+package console
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gatehouse/gatehouse/app/server"
+	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/openc2/consumer"
+)
+
+// Path is where the console is served.
+const Path = "/ui/"
+
+// Options configure the console.
+type Options struct {
+	// Host is the plugin host the pages show and reload.
+	Host *host.Host
+	// Gatherer gives the host's metrics, for the plugins' latency.
+	Gatherer prometheus.Gatherer
+	// History reads the OpenC2 command history; HistoryOn says whether
+	// the consumer keeps one.
+	History   func(consumer.HistoryQuery) ([]consumer.Record, uint64, error)
+	HistoryOn bool
+	// Tokens are the admin tokens a login takes; with none, there is no
+	// login and only loopback host names are answered.
+	Tokens []string
+	// TLS sets the Secure attribute of the session cookie.
+	TLS    bool
+	Logger *slog.Logger
+}
+
+// console is the state of the console's routes.
+type console struct {
+	o        Options
+	sessions sessions
+	pages    map[string]*template.Template
+	rate     rate
+	// streams counts the event streams open now.
+	streams atomic.Int32
+}
+
+//go:embed templates assets
+var files embed.FS
+
+// Register adds the console's routes to e.
+func Register(e *echo.Echo, o Options) {
+	c := &console{o: o, pages: parsePages()}
+	e.GET("/ui", func(ctx echo.Context) error { return ctx.Redirect(http.StatusMovedPermanently, Path) }, headers)
+	g := e.Group("/ui", headers, c.loopbackOnly)
+	assets, _ := fs.Sub(files, "assets")
+	g.GET("/assets/*", echo.WrapHandler(http.StripPrefix(Path+"assets/", http.FileServerFS(assets))))
+	g.GET("/login", c.loginPage)
+	g.POST("/login", c.login, guard.SameOrigin)
+	in := g.Group("", c.authenticate)
+	in.GET("/", c.overview)
+	in.GET("/events", c.events)
+	in.GET("/plugins", c.plugins)
+	in.GET("/plugins/:file", c.plugin)
+	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
+	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
+}
+
+// contentSecurityPolicy lets a page load only the console's own
+// scripts, styles and images, connect only to its own origin, and be
+// framed by no page.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// headers sets the security headers of every console response.
+func headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+// loopbackOnly refuses, when there is no login, a request for a host
+// name other than a loopback one: a page of another site whose name its
+// DNS turns to 127.0.0.1 (DNS rebinding) would otherwise read the
+// console through the visitor's browser.
+func (c *console) loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	if len(c.o.Tokens) > 0 {
+		return next
+	}
+	return func(ctx echo.Context) error {
+		if !LoopbackHost(ctx.Request().Host) {
+			return echo.NewHTTPError(http.StatusForbidden, "the console without a login answers only for localhost, 127.0.0.1 or [::1]: set ui.token_file to serve it under another name")
+		}
+		return next(ctx)
+	}
+}
+
+// LoopbackHost reports whether hostport (a Host header or a listen
+// address) names the loopback interface: localhost or a loopback IP.
+func LoopbackHost(hostport string) bool {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		h = strings.Trim(hostport, "[]")
+	}
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sessionKey is where authenticate keeps the request's session.
+const sessionKey = "console.session"
+
+// authenticate lets through a request of a session. Without a login a
+// request without one gets a new session; with a login a page redirects
+// to the login form and anything else is refused with 401.
+func (c *console) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ctx echo.Context) error {
+		s := c.sessions.get(ctx.Request(), time.Now())
+		if s == nil {
+			if len(c.o.Tokens) > 0 {
+				if ctx.Request().Method == http.MethodGet && ctx.Path() != Path+"events" {
+					return ctx.Redirect(http.StatusSeeOther, Path+"login")
+				}
+				return echo.NewHTTPError(http.StatusUnauthorized, "log in to the console first")
+			}
+			s = c.startSession(ctx)
+		}
+		ctx.Set(sessionKey, s)
+		return next(ctx)
+	}
+}
+
+// startSession opens a session and sets its cookie on the answer.
+func (c *console) startSession(ctx echo.Context) *session {
+	id, s := c.sessions.open(time.Now())
+	ctx.SetCookie(&http.Cookie{
+		Name: cookieName, Value: id, Path: Path, MaxAge: int(sessionTTL / time.Second),
+		HttpOnly: true, Secure: c.o.TLS, SameSite: http.SameSiteStrictMode,
+	})
+	return s
+}
+
+// checkCSRF refuses with 403 a post whose csrf form field (or
+// X-CSRF-Token header) is not its session's CSRF token.
+func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ctx echo.Context) error {
+		s, _ := ctx.Get(sessionKey).(*session)
+		token := ctx.Request().Header.Get("X-CSRF-Token")
+		if token == "" {
+			token = ctx.FormValue("csrf")
+		}
+		if s == nil || !s.validCSRF(token) {
+			return echo.NewHTTPError(http.StatusForbidden, "the form's CSRF token is not the session's: load the page again")
+		}
+		return next(ctx)
+	}
+}
+
+// loginPage shows the login form, or goes to the overview when there is
+// no login.
+func (c *console) loginPage(ctx echo.Context) error {
+	if len(c.o.Tokens) == 0 {
+		return ctx.Redirect(http.StatusSeeOther, Path)
+	}
+	return c.render(ctx, http.StatusOK, "login", page{Title: "Log in"})
+}
+
+// maxTokenBytes bounds the token of a login form.
+const maxTokenBytes = 4096
+
+// login starts a session for a form that posts one of the admin tokens.
+func (c *console) login(ctx echo.Context) error {
+	if len(c.o.Tokens) == 0 {
+		return ctx.Redirect(http.StatusSeeOther, Path)
+	}
+	ctx.Request().Body = http.MaxBytesReader(ctx.Response(), ctx.Request().Body, maxTokenBytes)
+	got := []byte(strings.TrimSpace(ctx.FormValue("token")))
+	ok := 0
+	for _, t := range c.o.Tokens {
+		ok |= subtle.ConstantTimeCompare(got, []byte(t))
+	}
+	if ok == 0 || len(got) == 0 {
+		c.o.Logger.Warn("console login refused", "remote", ctx.RealIP())
+		return c.render(ctx, http.StatusUnauthorized, "login", page{Title: "Log in", Error: "That token is not one of the console's."})
+	}
+	c.sessions.close(ctx.Request())
+	c.startSession(ctx)
+	return ctx.Redirect(http.StatusSeeOther, Path)
+}
+
+// logout ends the session.
+func (c *console) logout(ctx echo.Context) error {
+	c.sessions.close(ctx.Request())
+	ctx.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: Path, MaxAge: -1, HttpOnly: true, Secure: c.o.TLS, SameSite: http.SameSiteStrictMode})
+	if len(c.o.Tokens) == 0 {
+		return ctx.Redirect(http.StatusSeeOther, Path)
+	}
+	return ctx.Redirect(http.StatusSeeOther, Path+"login")
+}
+
+// page is what every page's layout shows, around Data.
+type page struct {
+	Title string
+	// Nav is the page's entry of the navigation.
+	Nav string
+	// CSRF is the session's token for the page's forms.
+	CSRF string
+	// Login is whether the console has a login, to offer a logout.
+	Login bool
+	// Error is an error to show above the page.
+	Error string
+	Data  any
+}
+
+// show renders page name for the request's session.
+func (c *console) show(ctx echo.Context, name string, p page) error {
+	if s, ok := ctx.Get(sessionKey).(*session); ok {
+		p.CSRF = s.csrf
+	}
+	p.Login = len(c.o.Tokens) > 0
+	return c.render(ctx, http.StatusOK, name, p)
+}
+
+// render writes page name with status.
+func (c *console) render(ctx echo.Context, status int, name string, p page) error {
+	var buf bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		return err
+	}
+	ctx.Response().Header().Set("Cache-Control", "no-store")
+	return ctx.HTMLBlob(status, buf.Bytes())
+}
+
+// reload rescans the plugin folder, lifting quarantines, as POST
+// /v1/plugins/reload does, and goes back to the page it came from.
+func (c *console) reload(ctx echo.Context) error {
+	err := server.Unbounded(ctx, func() error { return c.o.Host.LoadDir(ctx.Request().Context()) })
+	if err != nil {
+		return err
+	}
+	back := Path + "plugins"
+	if f := ctx.FormValue("file"); f != "" {
+		back += "/" + url.PathEscape(f)
+	}
+	return ctx.Redirect(http.StatusSeeOther, back)
+}

@@ -1,0 +1,152 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/mqtt"
+	"github.com/gatehouse/gatehouse/openc2/mqtt/broker"
+)
+
+func hash(t *testing.T, password string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+// TestUsersRefused checks that a password file with a mistake is refused,
+// naming its line.
+func TestUsersRefused(t *testing.T) {
+	h := hash(t, "x")
+	for name, tt := range map[string]struct{ file, want string }{
+		"no hash":    {"soc\n", "line 1: not name:hash"},
+		"plain text": {"# users\nsoc:secret\n", "line 2: the hash of \"soc\" is not bcrypt"},
+		"bad role":   {"soc:" + h + ":admin\n", `line 1: role "admin" of "soc" is not producer or consumer`},
+		"twice":      {"soc:" + h + "\nsoc:" + h + "\n", `line 2: user "soc" is given twice`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Users: []byte(tt.file)})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// publisherSeen is a Handler that answers 200, and an Authorizer that
+// keeps the publisher of each command.
+type publisherSeen struct {
+	mu         sync.Mutex
+	publishers []string
+}
+
+func (p *publisherSeen) Handle(_ context.Context, msg *openc2.Message) *openc2.Message {
+	return &openc2.Message{Response: &openc2.Response{Status: 200}}
+}
+
+func (p *publisherSeen) Authorize(_ context.Context, r mqtt.Request) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.publishers = append(p.publishers, r.Publisher)
+	return nil
+}
+
+// TestHostilePublisherProperty checks that the broker names the
+// publisher's username, over any gatehouse-publisher property the
+// publisher sent, that a wrong password is refused, and that the roles
+// hold: a consumer cannot command.
+func TestHostilePublisherProperty(t *testing.T) {
+	users := fmt.Sprintf("soc:%s:producer\nfw1:%s:consumer\nrogue:%s:consumer\n", hash(t, "soc-pass"), hash(t, "fw1-pass"), hash(t, "rogue-pass"))
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Users: []byte(users)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	url := "mqtt://" + b.Addr()
+	seen := &publisherSeen{}
+	c, err := mqtt.NewConsumer(seen, mqtt.ConsumerConfig{DeviceID: "fw1", Profiles: []string{"slpf"}, Authorizer: seen,
+		PublisherProperty: broker.PublisherProperty, Client: mqtt.ClientConfig{URL: url, Username: "fw1", Password: "fw1-pass"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.AwaitSubscribed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	send := func(user, password string, wait time.Duration) (int, error) {
+		p, err := mqtt.NewProducer(context.Background(), mqtt.ProducerConfig{From: user, Client: mqtt.ClientConfig{URL: url, Username: user, Password: password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		n := 0
+		cmd := &openc2.Message{Request: &openc2.Command{Action: "query", Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}}}
+		_, err = p.Gather(ctx, mqtt.TopicAll, cmd, 1, func(mqtt.Answer) { n++ })
+		return n, err
+	}
+	if n, err := send("soc", "soc-pass", 20*time.Second); n != 1 || err != nil {
+		t.Fatalf("soc: %d answers, %v; want 1", n, err)
+	}
+	if n, err := send("soc", "wrong", 2*time.Second); n != 0 || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a wrong password: %d answers, %v; want none, never subscribed", n, err)
+	}
+	if n, _ := send("rogue", "rogue-pass", 2*time.Second); n != 0 {
+		t.Errorf("a consumer commanded: %d answers", n)
+	}
+	forge(t, url, "soc", "soc-pass")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		seen.mu.Lock()
+		got := fmt.Sprint(seen.publishers)
+		seen.mu.Unlock()
+		if got == "[soc soc]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("publishers %s, want [soc soc]: the broker names the publisher, over the one it sent", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// forge publishes a command as user that claims another publisher in
+// broker.PublisherProperty.
+func forge(t *testing.T, brokerURL, user, password string) {
+	t.Helper()
+	u, _ := url.Parse(brokerURL)
+	ready := make(chan struct{})
+	cm, err := autopaho.NewConnection(context.Background(), autopaho.ClientConfig{
+		ServerUrls: []*url.URL{u}, KeepAlive: 30, ConnectUsername: user, ConnectPassword: []byte(password),
+		ClientConfig:   paho.ClientConfig{ClientID: mqtt.NewClientID()},
+		OnConnectionUp: func(*autopaho.ConnectionManager, *paho.Connack) { close(ready) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cm.Disconnect(context.Background())
+	<-ready
+	_, err = cm.Publish(context.Background(), &paho.Publish{Topic: mqtt.TopicAll, QoS: 1,
+		Payload:    []byte(`{"headers":{"request_id":"forged","from":"soc"},"body":{"openc2":{"request":{"action":"query","target":{"features":[]}}}}}`),
+		Properties: &paho.PublishProperties{User: paho.UserProperties{{Key: broker.PublisherProperty, Value: "admin"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
