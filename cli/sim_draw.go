@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/dot"
 	"github.com/gatehouse/gatehouse/sim/draw"
 	"github.com/gatehouse/gatehouse/sim/fuzz"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
 func newSimFuzzCommand() *cobra.Command {
@@ -111,11 +112,14 @@ requirements, two-way connections with the same clauses drawn once. A legend, an
 tables of the actors and of the possessibles with their policies, come with it.
 
 --trace and --tick show a moment of a run: where the actors are and what they hold
-after tick N of a trace written by sim run --trace. --plan highlights a plan: a
-JSON array of location names, in the order the plan visits them, each reachable
-from the one before by a connection (["street", "lobby", "office"]); or a witness
-plan of sim/plan, or the output of sim paths --actor X --goal G --output json,
-whose shortest plan is drawn with a table of its steps.`,
+after tick N of a trace written by sim run --trace, played over the model as sim
+replay --model does; a trace the model's run could not have written is refused.
+
+--plan highlights a plan: a JSON array of location names, in the order the plan
+visits them, each reachable from the one before by a connection (["street",
+"lobby", "office"]); or a witness plan of sim/plan, or the output of sim paths
+--actor X --goal G --output json, whose shortest plan is drawn with a table of its
+steps.`,
 		Example: `  gatehouse sim draw examples/office.model -o office.svg
   gatehouse sim run examples/datacentre.model --ticks 20 --trace trace.jsonl > /dev/null
   gatehouse sim draw examples/datacentre.model --trace trace.jsonl --tick 10 -o datacentre.svg
@@ -163,7 +167,11 @@ func runSimDraw(cmd *cobra.Command, args []string) error {
 			return usage("--trace: %v", err)
 		}
 		defer file.Close()
-		if o.State, err = draw.ReadTrace(m, file, tick); err != nil {
+		_, steps, err := simulate.ReadTrace(file)
+		if err != nil {
+			return usage("--trace %s: %v", path, err)
+		}
+		if o.State, err = draw.At(cmd.Context(), m, steps, tick); err != nil {
 			return usage("--trace %s: %v", path, err)
 		}
 		o.Title += " at tick " + strconv.FormatInt(tick, 10)

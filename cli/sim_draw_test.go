@@ -54,6 +54,10 @@ func TestSimDraw(t *testing.T) {
 	}
 
 	plan := writeFile(t, dir, "plan.json", `["street", "kitchen"]`)
+	lie := writeFile(t, dir, "lie.jsonl", `{"version":1,"kind":"trace","seed":7,"ticks":10}
+{"tick":0,"actor":"mallory","action":"move","source":"street","target":"manager office","risk":0,"time":1,"outcome":"ok"}
+`)
+	log := writeFile(t, dir, "log.jsonl", `{"version":1,"kind":"log","seed":7,"ticks":10}`)
 	bad := filepath.Join(dir, "bad.svg")
 	for _, c := range []struct {
 		args []string
@@ -62,6 +66,8 @@ func TestSimDraw(t *testing.T) {
 		{[]string{"--tick", "3"}, "--tick needs --trace"},
 		{[]string{"--trace", trace, "--tick", "-1"}, "--tick -1: ticks count from 0"},
 		{[]string{"--trace", filepath.Join(dir, "none")}, "--trace: open"},
+		{[]string{"--trace", lie}, `step 1: actor "mallory" cannot move "manager office" at "street"`},
+		{[]string{"--trace", log}, "line 1: a log, not a trace"},
 		{[]string{"--plan", plan, "-o", bad}, `plan step 2: no connection from "street" to "kitchen"`},
 	} {
 		run(t, "", append([]string{"sim", "draw", office}, c.args...)...).check(t, cli.ExitUsage, c.want)

@@ -59,7 +59,7 @@ func TestSVGGolden(t *testing.T) {
 	office := parseFile(t, "../../examples/office.model")
 	dc := parseFile(t, "../../examples/datacentre.model")
 	trace, _ := runTrace(t, dc, 30)
-	state, err := ReadTrace(dc, bytes.NewReader(trace), 12)
+	state, err := stateAt(t, dc, trace, 12)
 	if err != nil {
 		t.Fatal(err)
 	}

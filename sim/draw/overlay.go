@@ -1,7 +1,7 @@
 package draw
 
 import (
-	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,23 +18,21 @@ import (
 // State is a moment of a run as the drawing shows it: where each actor is,
 // what it holds, and where each possessible lies.
 type State struct {
-	Tick   int64   // the tick shown, or -1 for the start
-	At     []int   // the location of each actor (by actor id)
-	Holds  [][]int // the possessibles each actor holds, sorted
-	Lying  [][]int // the possessibles lying at each location, sorted
-	holder []int   // the actor holding each possessible, or -1
+	Tick  int64   // the tick shown, or -1 for the start
+	At    []int   // the location of each actor (by actor id)
+	Holds [][]int // the possessibles each actor holds, sorted
+	Lying [][]int // the possessibles lying at each location, sorted
 }
 
 // Start returns the state of m before its first tick.
 func Start(m *model.Model) *State {
 	s := &State{Tick: -1, At: make([]int, len(m.Actors())), Holds: make([][]int, len(m.Actors())),
-		Lying: make([][]int, m.Len()), holder: make([]int, len(m.Possessibles()))}
+		Lying: make([][]int, m.Len())}
 	for i, a := range m.Actors() {
 		s.At[i], _ = m.LocationID(a.At)
 	}
 	for p := range m.Possessibles() {
-		s.holder[p] = m.Holder(p)
-		if h := s.holder[p]; h >= 0 {
+		if h := m.Holder(p); h >= 0 {
 			s.Holds[h] = append(s.Holds[h], p)
 		}
 	}
@@ -44,94 +42,55 @@ func Start(m *model.Model) *State {
 	return s
 }
 
-// ReadTrace returns the state of m after every step of tick tick and the
-// ticks before it, from a trace written by `gatehouse sim run --trace` (JSON
-// lines of simulate.Step). Lines that name no actor (a header) are skipped.
-// Errors name the trace's line: a step that does not parse, or names an
-// actor, location or possessible m does not have.
-func ReadTrace(m *model.Model, r io.Reader, tick int64) (*State, error) {
-	s := Start(m)
-	s.Tick = tick
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var st simulate.Step
-		if err := json.Unmarshal(sc.Bytes(), &st); err != nil {
-			return nil, fmt.Errorf("trace line %d: %v", line, err)
-		}
-		if st.Actor == "" {
-			continue
-		}
-		if st.Tick > tick {
-			break
-		}
-		if err := s.play(m, &st); err != nil {
-			return nil, fmt.Errorf("trace line %d: %v", line, err)
+// At returns the state of m after the steps of tick tick and the ticks
+// before it, from the steps of a trace of a run of m as simulate.ReadTrace
+// reads them. It plays those steps over m with simulate.Replay, so a step
+// the run could not have played is refused with Replay's error, which
+// names the step; the steps after tick are not played.
+func At(ctx context.Context, m *model.Model, steps []simulate.Step, tick int64) (*State, error) {
+	n := 0
+	for n < len(steps) && steps[n].Tick <= tick {
+		n++
+	}
+	steps = steps[:n]
+	res, err := simulate.Replay(ctx, m, steps, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &State{Tick: tick, At: make([]int, len(m.Actors())), Holds: make([][]int, len(m.Actors())), Lying: make([][]int, m.Len())}
+	// Where each possessible lies: where it lay at the start, or where it
+	// was last dropped; none for one held now.
+	lies := make([]int, len(m.Possessibles()))
+	for p := range lies {
+		lies[p] = -1
+	}
+	for v := range m.Len() {
+		for _, p := range m.LyingAt(v) {
+			lies[p] = v
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read the trace: %v", err)
+	for _, st := range steps {
+		if st.Outcome == simulate.OK && st.Action == simulate.KindDrop {
+			p, _ := m.PossessibleID(st.Possessible)
+			lies[p], _ = m.LocationID(st.Source)
+		}
+	}
+	for _, ar := range res.Actors {
+		a, _ := m.ActorID(ar.Name)
+		s.At[a], _ = m.LocationID(ar.Location)
+		for _, name := range ar.Holds {
+			p, _ := m.PossessibleID(name)
+			s.Holds[a] = append(s.Holds[a], p)
+			lies[p] = -1
+		}
+		slices.Sort(s.Holds[a])
+	}
+	for p, v := range lies {
+		if v >= 0 {
+			s.Lying[v] = append(s.Lying[v], p)
+		}
 	}
 	return s, nil
-}
-
-// play applies one step of the trace to s.
-func (s *State) play(m *model.Model, st *simulate.Step) error {
-	a, ok := m.ActorID(st.Actor)
-	if !ok {
-		return fmt.Errorf("unknown actor %q", st.Actor)
-	}
-	src, ok := m.LocationID(st.Source)
-	if !ok {
-		return fmt.Errorf("unknown location %q", st.Source)
-	}
-	s.At[a] = src
-	if st.Outcome != simulate.OK {
-		return nil
-	}
-	p := -1
-	if st.Possessible != "" {
-		if p, ok = m.PossessibleID(st.Possessible); !ok {
-			return fmt.Errorf("unknown possessible %q", st.Possessible)
-		}
-	}
-	switch st.Action {
-	case "move":
-		to, ok := m.LocationID(st.Target)
-		if !ok {
-			return fmt.Errorf("unknown location %q", st.Target)
-		}
-		s.At[a] = to
-	case "take":
-		if p < 0 {
-			return fmt.Errorf("a take names no possessible")
-		}
-		s.Lying[src] = slices.DeleteFunc(s.Lying[src], func(q int) bool { return q == p })
-		if h := s.holder[p]; h >= 0 {
-			s.Holds[h] = slices.DeleteFunc(s.Holds[h], func(q int) bool { return q == p })
-		}
-		s.holder[p] = a
-		s.Holds[a] = insertSorted(s.Holds[a], p)
-	case "drop":
-		if p < 0 {
-			return fmt.Errorf("a drop names no possessible")
-		}
-		s.Holds[a] = slices.DeleteFunc(s.Holds[a], func(q int) bool { return q == p })
-		s.holder[p] = -1
-		s.Lying[src] = insertSorted(s.Lying[src], p)
-	}
-	return nil
-}
-
-func insertSorted(list []int, x int) []int {
-	i, found := slices.BinarySearch(list, x)
-	if found {
-		return list
-	}
-	return slices.Insert(list, i, x)
 }
 
 // Plan is a plan to highlight: the locations it goes through, in order,

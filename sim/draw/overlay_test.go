@@ -2,83 +2,108 @@ package draw
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/plan"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
-// TestReadTraceEndsWhereTheRunEnds replays a whole run: the state after
-// its last tick has every actor where the run's result says, holding what
-// it says.
-func TestReadTraceEndsWhereTheRunEnds(t *testing.T) {
+// stateAt reads trace with simulate.ReadTrace and returns the state of m
+// at tick.
+func stateAt(t *testing.T, m *model.Model, trace []byte, tick int64) (*State, error) {
+	t.Helper()
+	_, steps, err := simulate.ReadTrace(bytes.NewReader(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return At(context.Background(), m, steps, tick)
+}
+
+// TestAtEndsWhereTheRunEnds replays a whole run: the state after its last
+// tick has every actor where the run's result says, holding what it says,
+// and every possessible nobody holds lying somewhere.
+func TestAtEndsWhereTheRunEnds(t *testing.T) {
 	for _, file := range []string{"office", "datacentre", "social"} {
 		m := parseFile(t, "../../examples/"+file+".model")
 		trace, res := runTrace(t, m, 200)
-		st, err := ReadTrace(m, bytes.NewReader(trace), res.Ticks)
+		st, err := stateAt(t, m, trace, res.Ticks)
 		if err != nil {
 			t.Fatal(err)
 		}
+		placed := 0
 		for a, ar := range res.Actors {
 			var holds []string
 			for _, p := range st.Holds[a] {
 				holds = append(holds, m.Possessibles()[p].Name)
 			}
-			if got := m.Locations()[st.At[a]]; got != ar.Location || strings.Join(holds, ",") != strings.Join(ar.Holds, ",") {
-				t.Errorf("%s: %s at %s holding %q, the run says at %s holding %q", file, ar.Name, got, holds, ar.Location, ar.Holds)
+			slices.Sort(holds)
+			want := slices.Sorted(slices.Values(ar.Holds))
+			if got := m.Locations()[st.At[a]]; got != ar.Location || strings.Join(holds, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: %s at %s holding %q, the run says at %s holding %q", file, ar.Name, got, holds, ar.Location, want)
 			}
+			placed += len(holds)
+		}
+		for _, ps := range st.Lying {
+			placed += len(ps)
+		}
+		if placed != len(m.Possessibles()) {
+			t.Errorf("%s: %d possessibles held or lying, the model has %d", file, placed, len(m.Possessibles()))
 		}
 	}
 }
 
-// TestReadTraceAtTick checks a state within a run: the office's take of
-// the visitor badge shows from its tick on, where it lay is empty, and the
-// steps after the tick are not played.
-func TestReadTraceAtTick(t *testing.T) {
-	m := parseFile(t, "../../examples/office.model")
-	trace := `{"version":1}
-{"tick":0,"actor":"mallory","action":"move","source":"street","target":"reception","risk":0,"time":1,"outcome":"ok"}
-{"tick":1,"actor":"mallory","action":"take","source":"reception","possessible":"visitor badge","risk":0,"time":2,"outcome":"ok","log":"action,source,possessible"}
-{"tick":3,"actor":"mallory","action":"move","source":"reception","target":"open plan","risk":40,"time":3,"outcome":"risk"}
-{"tick":6,"actor":"mallory","action":"move","source":"reception","target":"open plan","risk":0,"time":1,"outcome":"ok"}
-`
-	mallory, _ := m.ActorID("mallory")
-	reception, _ := m.LocationID("reception")
-	badge, _ := m.PossessibleID("visitor badge")
+// TestAtTick checks states within a run: what an actor takes shows from
+// the tick it takes it on, where it lay is empty from then, and the steps
+// after the tick shown are not played.
+func TestAtTick(t *testing.T) {
+	m := parseFile(t, "../../examples/social.model")
+	trace, _ := runTrace(t, m, 200)
+	_, steps, err := simulate.ReadTrace(bytes.NewReader(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(steps, func(s simulate.Step) bool { return s.Action == simulate.KindTake && s.Outcome == simulate.OK })
+	if i < 0 || steps[i].Tick == 0 {
+		t.Fatal("the social model's run takes nothing after its first tick")
+	}
+	take := steps[i]
+	a, _ := m.ActorID(take.Actor)
+	p, _ := m.PossessibleID(take.Possessible)
+	v, _ := m.LocationID(take.Source)
 	for _, c := range []struct {
-		tick  int64
-		at    string
-		holds bool
-	}{{0, "reception", false}, {1, "reception", true}, {5, "reception", true}, {6, "open plan", true}} {
-		st, err := ReadTrace(m, strings.NewReader(trace), c.tick)
+		tick int64
+		held bool
+	}{{take.Tick - 1, false}, {take.Tick, true}} {
+		st, err := stateAt(t, m, trace, c.tick)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := m.Locations()[st.At[mallory]]; got != c.at {
-			t.Errorf("tick %d: mallory at %s, want %s", c.tick, got, c.at)
-		}
-		held := len(st.Holds[mallory]) == 1 && st.Holds[mallory][0] == badge
-		lies := false
-		for _, p := range st.Lying[reception] {
-			lies = lies || p == badge
-		}
-		if held != c.holds || lies == c.holds {
-			t.Errorf("tick %d: mallory holds the badge %v, it lies at reception %v; want held %v", c.tick, held, lies, c.holds)
+		held, lies := slices.Contains(st.Holds[a], p), slices.Contains(st.Lying[v], p)
+		if held != c.held || lies == c.held {
+			t.Errorf("tick %d: %s holds %s %v, it lies at %s %v; want held %v", c.tick, take.Actor, take.Possessible, held, take.Source, lies, c.held)
 		}
 	}
 }
 
-func TestReadTraceErrors(t *testing.T) {
+// TestHostileDrawLyingTrace draws from traces the model's run could not
+// have written: each is refused, naming the step, even when the lie is in
+// the last tick shown.
+func TestHostileDrawLyingTrace(t *testing.T) {
 	m := parseFile(t, "../../examples/office.model")
 	for _, c := range []struct{ trace, want string }{
-		{`{"tick":0,"actor":"zed","action":"wait","source":"street","outcome":"ok"}`, `trace line 1: unknown actor "zed"`},
-		{"\n" + `{"tick":0,"actor":"mallory","action":"move","source":"street","target":"moon","outcome":"ok"}`, `trace line 2: unknown location "moon"`},
-		{`{"tick":0,"actor":"mallory","action":"take","source":"street","possessible":"gold","outcome":"ok"}`, `trace line 1: unknown possessible "gold"`},
-		{`{"tick":0,`, "trace line 1: unexpected end of JSON input"},
+		{`{"tick":0,"actor":"zed","action":"wait","source":"street","outcome":"ok"}`, `step 1: no actor "zed" in the model`},
+		{`{"tick":0,"actor":"mallory","action":"move","source":"street","target":"manager office","risk":0,"time":1,"outcome":"ok"}`,
+			`step 1: actor "mallory" cannot move "manager office" at "street"`},
+		{`{"tick":0,"actor":"mallory","action":"take","source":"reception","possessible":"office key","risk":0,"time":1,"outcome":"ok"}`,
+			`step 1: actor "mallory" acts at "reception" but is at "street"`},
 	} {
-		if _, err := ReadTrace(m, strings.NewReader(c.trace), 5); err == nil || err.Error() != c.want {
-			t.Errorf("ReadTrace(%s) = %v, want %s", c.trace, err, c.want)
+		if _, err := stateAt(t, m, []byte(c.trace), 5); err == nil || err.Error() != c.want {
+			t.Errorf("At(%s) = %v, want %s", c.trace, err, c.want)
 		}
 	}
 }
