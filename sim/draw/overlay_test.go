@@ -162,3 +162,32 @@ func TestReadPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestAtDrop checks a drop: what an actor drops lies where it stood, and
+// no longer in its hands.
+func TestAtDrop(t *testing.T) {
+	m := parseFile(t, "../../examples/social.model")
+	trace, _ := runTrace(t, m, 200)
+	_, steps, err := simulate.ReadTrace(bytes.NewReader(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(steps, func(s simulate.Step) bool { return s.Action == simulate.KindTake && s.Outcome == simulate.OK })
+	if i < 0 {
+		t.Fatal("the social model's run takes nothing")
+	}
+	take := steps[i]
+	drop := simulate.Step{Tick: take.Tick + 100, Actor: take.Actor, Action: simulate.KindDrop, Source: take.Source,
+		Possessible: take.Possessible, Time: 1, Outcome: simulate.OK}
+	steps = append(steps[:i+1:i+1], drop)
+	st, err := At(context.Background(), m, steps, drop.Tick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.ActorID(take.Actor)
+	p, _ := m.PossessibleID(take.Possessible)
+	v, _ := m.LocationID(take.Source)
+	if slices.Contains(st.Holds[a], p) || !slices.Contains(st.Lying[v], p) {
+		t.Errorf("after the drop %s holds %v, %s lies at %s: %v", take.Actor, st.Holds[a], take.Possessible, take.Source, st.Lying[v])
+	}
+}
