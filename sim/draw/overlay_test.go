@@ -163,8 +163,8 @@ func TestReadPlan(t *testing.T) {
 	}
 }
 
-// TestAtDrop checks a drop: what an actor drops lies where it stood, and
-// no longer in its hands.
+// TestAtDrop checks a drop: what an actor drops lies where it stood, not
+// where it lay before it was taken, and is no longer in its hands.
 func TestAtDrop(t *testing.T) {
 	m := parseFile(t, "../../examples/social.model")
 	trace, _ := runTrace(t, m, 200)
@@ -177,17 +177,24 @@ func TestAtDrop(t *testing.T) {
 		t.Fatal("the social model's run takes nothing")
 	}
 	take := steps[i]
-	drop := simulate.Step{Tick: take.Tick + 100, Actor: take.Actor, Action: simulate.KindDrop, Source: take.Source,
+	j := slices.IndexFunc(steps[i+1:], func(s simulate.Step) bool {
+		return s.Actor == take.Actor && s.Action == simulate.KindMove && s.Outcome == simulate.OK
+	})
+	if j < 0 {
+		t.Fatalf("%s does not move after taking %s", take.Actor, take.Possessible)
+	}
+	move := steps[i+1+j]
+	drop := simulate.Step{Tick: move.Tick + 100, Actor: take.Actor, Action: simulate.KindDrop, Source: move.Target,
 		Possessible: take.Possessible, Time: 1, Outcome: simulate.OK}
-	steps = append(steps[:i+1:i+1], drop)
+	steps = append(steps[:i+1:i+1], move, drop)
 	st, err := At(context.Background(), m, steps, drop.Tick)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := m.ActorID(take.Actor)
 	p, _ := m.PossessibleID(take.Possessible)
-	v, _ := m.LocationID(take.Source)
+	v, _ := m.LocationID(move.Target)
 	if slices.Contains(st.Holds[a], p) || !slices.Contains(st.Lying[v], p) {
-		t.Errorf("after the drop %s holds %v, %s lies at %s: %v", take.Actor, st.Holds[a], take.Possessible, take.Source, st.Lying[v])
+		t.Errorf("after the drop %s holds %v, %s lies at %s: %v", take.Actor, st.Holds[a], take.Possessible, move.Target, st.Lying[v])
 	}
 }
