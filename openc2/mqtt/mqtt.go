@@ -110,14 +110,6 @@ const (
 	MaxKeepAlive     = 300 * time.Second
 )
 
-// receiveMaximum is the CONNECT Receive Maximum of every connection: how
-// many QoS 1 and 2 messages the broker may send it unacknowledged. paho
-// makes a queue of that many for each connection, 512 KiB at the MQTT
-// default of 65535, which the garbage collector scans on every cycle; 8192
-// is what mochi-mqtt grants at most anyway (its MaximumInflight), and more
-// than a consumer's workers or a producer's gathering can have at work.
-const receiveMaximum uint16 = 8192
-
 // ClientConfig is how a Consumer or a Producer reaches the broker.
 type ClientConfig struct {
 	// URL is the broker: mqtt://host[:port] (default port 1883) or
@@ -236,8 +228,6 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 			if s.maxPacket > 0 {
 				c.Properties.MaximumPacketSize = &s.maxPacket
 			}
-			rm := receiveMaximum
-			c.Properties.ReceiveMaximum = &rm
 			// The MQTT v5.0 default, which paho would send as 0: some
 			// brokers (mochi-mqtt) then strip the user properties of every
 			// packet, msgType and encoding included.

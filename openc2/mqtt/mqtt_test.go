@@ -169,9 +169,6 @@ func TestConnectPacket(t *testing.T) {
 		if cn.Keepalive == 0 || cn.Keepalive > 300 {
 			t.Errorf("Keep Alive %d, want 1 to 300", cn.Keepalive)
 		}
-		if rm := pk.Properties.ReceiveMaximum; rm != receiveMaximum {
-			t.Errorf("Receive Maximum %d, want %d", rm, receiveMaximum)
-		}
 		if id := string(cn.ClientIdentifier); id == "" || len(id) > 23 {
 			t.Errorf("Client Identifier %q, want 1 to 23 bytes", id)
 		}
