@@ -161,7 +161,11 @@ func (a *App) Run(ctx context.Context) error {
 	cleanup := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	}
+	// A reload asked through the API while the components start waits
+	// until they have: the later ones read the configuration as it was.
+	a.reloading.Lock()
 	running, err := start(ctx, a.components(), cleanup)
+	a.reloading.Unlock()
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/app/console"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
 // startConsole reads the admin tokens of the web console, when ui is
@@ -31,8 +32,13 @@ func (a *App) startConsole(context.Context) error {
 
 // consoleOptions are the options of the web console.
 func (a *App) consoleOptions() console.Options {
+	var recent func(int) []decisionlog.Entry
+	if a.decisions != nil && a.decisions.log != nil {
+		recent = a.decisions.log.Recent
+	}
 	return console.Options{
-		Host: a.host, Gatherer: a.reg,
+		Decisions: recent,
+		Host:      a.host, Gatherer: a.reg,
 		History: a.consumer.History,
 		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
 	}

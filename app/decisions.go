@@ -37,8 +37,9 @@ type decisions struct {
 	api config.DecisionAPI
 	// tokens are those of api.TokenFile.
 	tokens []string
-	// providers chooses among plugins that provide a name.
-	providers attrs.Providers
+	// providers chooses among plugins that provide a name: those of the
+	// policy.providers in effect, which a reload replaces.
+	providers atomic.Pointer[attrs.Providers]
 	// admin are the options of the policy administration's routes.
 	admin pap.Options
 }
@@ -56,8 +57,9 @@ func startDecisions(f *config.File, h *host.Host, tel *telemetry.Telemetry, logg
 	if err != nil {
 		return nil, err
 	}
-	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI, providers: f.Policy.Providers}
+	d := &decisions{host: h, tel: tel, api: f.Policy.DecisionAPI}
 	d.point.Store(p)
+	d.setProviders(f)
 	if file := d.api.TokenFile; file != "" {
 		if d.tokens, err = readTokens(file); err != nil {
 			_ = p.Close()
@@ -85,6 +87,12 @@ func startPoint(f *config.File, h *host.Host, logger *slog.Logger) (*pdp.Point, 
 		return nil, fmt.Errorf("policy.entities: %v", err)
 	}
 	return p, nil
+}
+
+// setProviders puts f's policy.providers in use for the object setters.
+func (d *decisions) setProviders(f *config.File) {
+	p := attrs.Providers(f.Policy.Providers)
+	d.providers.Store(&p)
 }
 
 // replace puts the decision point p in use and closes the one it
@@ -147,7 +155,7 @@ func (d *decisions) apiOptions() decisionapi.Options {
 	}
 	if len(d.api.ObjectSetters) > 0 {
 		opts.ObjectSetters = func() ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters, d.providers)
+			return attrs.ConfiguredObjectSetters(d.host, d.api.ObjectSetters, *d.providers.Load())
 		}
 	}
 	return opts

@@ -25,7 +25,7 @@ func (d *decisions) newProxy(ctx context.Context, cfg proxy.Config, sessions *st
 	opts := proxy.Options{
 		Decider: d.Decider("proxy"),
 		ObjectSetters: func(config map[string]map[string]any) ([]policy.ObjectSetter, error) {
-			return attrs.ConfiguredObjectSetters(d.host, config, d.providers)
+			return attrs.ConfiguredObjectSetters(d.host, config, *d.providers.Load())
 		},
 		Logger: logger,
 	}

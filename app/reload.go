@@ -22,7 +22,7 @@ import (
 // log.format, openc2, the rest of policy, proxy, sim, telemetry) takes
 // effect only on a restart, and so does turning policy.entities on or
 // off.
-var liveKeys = []string{"log.level", "limits", "plugins", "policy.entities", "policy.obligations", "policy.compat"}
+var liveKeys = []string{"log.level", "limits", "plugins", "policy.entities", "policy.obligations", "policy.compat", "policy.providers"}
 
 // refusal is a reload that changed nothing, with the HTTP status that
 // says why.
@@ -36,8 +36,9 @@ func (r *refusal) Unwrap() error { return r.err }
 
 // Reload reads the configuration file again, as New did, and applies what
 // changed to the running server: plugin grants and limits (the plugins
-// concerned load again under them), the entity files, obligations and
-// compat of the policy (a new decision point takes over once it has loaded them),
+// concerned load again under them), the entity files, obligations,
+// compat and providers of the policy (a new decision point takes over
+// once it has loaded them; object setters choose by the new providers),
 // and the log level. It returns the keys that changed, as dotted paths
 // such as plugins.kvcounter.grants.kv, sorted.
 //
@@ -77,7 +78,9 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 	}
 
 	var point func() error
-	if a.decisions != nil && slices.ContainsFunc(changed, func(k string) bool { return under(k, "policy.entities", "policy.obligations", "policy.compat") }) {
+	if a.decisions != nil && slices.ContainsFunc(changed, func(k string) bool {
+		return under(k, "policy.entities", "policy.obligations", "policy.compat", "policy.providers")
+	}) {
 		p, err := startPoint(f, a.host, a.logger)
 		if err != nil {
 			return nil, &refusal{http.StatusUnprocessableEntity, err}
@@ -97,6 +100,9 @@ func (a *App) reload(ctx context.Context) ([]string, error) {
 	}
 	if slices.ContainsFunc(changed, func(k string) bool { return under(k, "policy") }) {
 		a.keys.recheck(a.host)
+	}
+	if a.decisions != nil {
+		a.decisions.setProviders(f)
 	}
 	if point != nil {
 		if err := point(); err != nil {

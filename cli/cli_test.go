@@ -944,8 +944,10 @@ func TestServeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	noKey := writeFile(t, dir, "tls.yaml", fmt.Sprintf("cache_dir: %q\ntls:\n  cert: %q\n  key: %q\n",
 		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")))
-	console := writeFile(t, dir, "ui.yaml", fmt.Sprintf("cache_dir: %q\nui: {enabled: true}\n", wasmbuild.CacheDir(t, "wazero")))
-	consoleNoTokens := writeFile(t, dir, "ui-tokens.yaml", fmt.Sprintf("cache_dir: %q\nui: {enabled: true, token_file: %q}\n", wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "missing.tokens")))
+	console := writeFile(t, dir, "ui.yaml", fmt.Sprintf("cache_dir: %q\nstore: %q\nui: {enabled: true}\n",
+		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db")))
+	consoleNoTokens := writeFile(t, dir, "ui-tokens.yaml", fmt.Sprintf("cache_dir: %q\nstore: %q\nui: {enabled: true, token_file: %q}\n",
+		wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), filepath.Join(dir, "missing.tokens")))
 	for _, tt := range []struct {
 		name   string
 		args   []string

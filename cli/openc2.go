@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -207,13 +206,9 @@ func inMessage(err error, prefix string) error {
 
 // validateFile reads the file name ("-" for stdin) and checks its contents.
 func validateFile(stdin io.Reader, name string, check func([]byte) error) validation {
-	var data []byte
-	var err error
+	data, err := readInput(stdin, name)
 	if name == "-" {
 		name = stdinName
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(name)
 	}
 	if err != nil {
 		return validation{File: name, Result: resultUnreadable, Error: err.Error()}

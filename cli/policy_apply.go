@@ -185,13 +185,7 @@ type entityDef struct {
 // readEntityFile returns the entities of the entity file name ("-" for
 // in), in the file's order.
 func readEntityFile(in io.Reader, name string) ([]entityDef, error) {
-	var b []byte
-	var err error
-	if name == "-" {
-		b, err = io.ReadAll(in)
-	} else {
-		b, err = os.ReadFile(name)
-	}
+	b, err := readInput(in, name)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -150,13 +149,7 @@ func runPolicyEval(cmd *cobra.Command, _ []string) error {
 // policy_set and path may be there), or YAML, whose unknown keys are
 // errors naming the line.
 func readContext(stdin io.Reader, file string) (*decisionapi.Request, error) {
-	var b []byte
-	var err error
-	if file == "-" {
-		b, err = io.ReadAll(stdin)
-	} else {
-		b, err = os.ReadFile(file)
-	}
+	b, err := readInput(stdin, file)
 	if err != nil {
 		return nil, fmt.Errorf("read context: %w", err)
 	}

@@ -140,13 +140,9 @@ func runSend(cmd *cobra.Command, args []string) error {
 // readCommand reads a command or a command message from file, "-" for
 // stdin.
 func readCommand(stdin io.Reader, file string) (*openc2.Message, error) {
-	var b []byte
-	var err error
+	b, err := readInput(stdin, file)
 	if file == "-" {
-		b, err = io.ReadAll(stdin)
 		file = "standard input"
-	} else {
-		b, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the command: %w", err)

@@ -2,6 +2,8 @@ package openc2
 
 import (
 	"encoding/json"
+	"errors"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/openc2/internal/jsonform"
@@ -221,6 +223,31 @@ func (m *Message) Validate() error {
 		return within(pathResponse, m.Response.Validate())
 	}
 	return fail(pathOpenC2, "must hold exactly one of request and response, got 0")
+}
+
+// EncodeRequest encodes the command message m for sending, as
+// EncodeMessage does, with the headers a producer completes: a new
+// request_id, from and created (now) where m has none. It returns the
+// headers sent; m itself is not changed.
+func EncodeRequest(m *Message, from string) ([]byte, Headers, error) {
+	if m.Request == nil {
+		return nil, Headers{}, errors.New("the message holds no command")
+	}
+	h := Headers{}
+	if m.Headers != nil {
+		h = *m.Headers
+	}
+	if h.RequestID == "" {
+		h.RequestID = NewRequestID()
+	}
+	if h.From == "" {
+		h.From = from
+	}
+	if h.Created == 0 {
+		h.Created = time.Now().UnixMilli()
+	}
+	body, err := EncodeMessage(&Message{Headers: &h, Request: m.Request, Signature: m.Signature})
+	return body, h, err
 }
 
 // EncodeMessage validates m and encodes it as compact JSON.

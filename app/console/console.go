@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
 // Path is where the console is served.
@@ -41,6 +42,9 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// History reads the OpenC2 command history; nil when there is none.
 	History func(consumer.HistoryQuery) ([]consumer.Record, uint64, error)
+	// Decisions returns the last n decisions of the decision log; nil when
+	// there is none.
+	Decisions func(n int) []decisionlog.Entry
 	// Tokens are the admin tokens a login takes; with none, there is no
 	// login and only loopback host names are answered.
 	Tokens []string

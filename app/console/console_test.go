@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
 // browser is a client of a console served by httptest, with a cookie jar
@@ -352,5 +353,33 @@ func TestConsoleOpenC2(t *testing.T) {
 	expect(t, res, body, http.StatusBadRequest, "")
 	if !strings.Contains(body, "status: &#34;teapot&#34; is neither a status code nor &#34;failed&#34;") || len(got) != 1 {
 		t.Errorf("a bad filter: queries %+v\n%s", got, body)
+	}
+}
+
+// TestConsoleDecisions shows the last decisions of the decision log on
+// the overview, a denial or an error marked, and sends them in its
+// events.
+func TestConsoleDecisions(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	b := serveWith(t, console.Options{Decisions: func(n int) []decisionlog.Entry {
+		return []decisionlog.Entry{
+			{Time: at, Source: "proxy", PolicySet: "com.example.web", Result: "DENY"},
+			{Time: at, Source: "api", PolicySet: "com.example.api", Error: "no policy set"},
+			{Time: at, Source: "openc2", PolicySet: "com.example.openc2", Result: "GRANT"},
+		}[:min(n, 3)]
+	}})
+	res, body := b.do(t, http.MethodGet, "/ui/", nil)
+	expect(t, res, body, http.StatusOK, "")
+	for _, want := range []string{
+		`<tr class="failed"><td>2026-01-02 03:04:05</td><td>proxy</td><td>com.example.web</td><td>DENY</td></tr>`,
+		`<tr class="failed"><td>2026-01-02 03:04:05</td><td>api</td><td>com.example.api</td><td>error: no policy set</td></tr>`,
+		`<tr><td>2026-01-02 03:04:05</td><td>openc2</td><td>com.example.openc2</td><td>GRANT</td></tr>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the overview has no %s:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(body, "There is no command history") {
+		t.Errorf("the overview of a console without history:\n%s", body)
 	}
 }

@@ -51,6 +51,20 @@ type Overview struct {
 	// newest records.
 	HistoryOn bool      `json:"history_on"`
 	Commands  []Command `json:"commands"`
+	// DecisionsOn is whether there is a decision log, and Decisions its
+	// newest entries.
+	DecisionsOn bool       `json:"decisions_on"`
+	Decisions   []Decision `json:"decisions"`
+}
+
+// Decision is one access decision of the log, as the overview shows it.
+type Decision struct {
+	Time      string `json:"time"`
+	Source    string `json:"source"`
+	PolicySet string `json:"policy_set"`
+	// Result is the decision, or the error that kept it from being made.
+	Result string `json:"result"`
+	Denied bool   `json:"denied"`
 }
 
 // Command is one command of the history, as the pages show it.
@@ -67,13 +81,18 @@ type Command struct {
 	Rule      string `json:"-"`
 }
 
-// lastCommands is how many commands the overview shows.
-const lastCommands = 10
+// lastCommands and lastDecisions are how many commands and decisions
+// the overview shows.
+const (
+	lastCommands  = 10
+	lastDecisions = 10
+)
 
 // snapshot returns the overview now.
 func (c *console) snapshot() (Overview, error) {
 	ps := c.o.Host.Plugins()
-	o := Overview{Ready: c.o.Host.Ready(), Plugins: len(ps), HistoryOn: c.o.History != nil, Commands: []Command{}}
+	o := Overview{Ready: c.o.Host.Ready(), Plugins: len(ps), HistoryOn: c.o.History != nil, Commands: []Command{},
+		DecisionsOn: c.o.Decisions != nil, Decisions: []Decision{}}
 	var calls uint64
 	for _, p := range ps {
 		switch p.Status {
@@ -93,6 +112,15 @@ func (c *console) snapshot() (Overview, error) {
 		calls += p.Calls
 	}
 	o.CallsPerSecond = strconv.FormatFloat(c.rate.sample(calls, time.Now()), 'f', 1, 64)
+	if o.DecisionsOn {
+		for _, e := range c.o.Decisions(lastDecisions) {
+			d := Decision{Time: e.Time.UTC().Format(time.DateTime), Source: e.Source, PolicySet: e.PolicySet, Result: e.Result, Denied: e.Result != "GRANT"}
+			if e.Error != "" {
+				d.Result = "error: " + e.Error
+			}
+			o.Decisions = append(o.Decisions, d)
+		}
+	}
 	if o.HistoryOn {
 		records, _, err := c.o.History(consumer.HistoryQuery{Limit: lastCommands})
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
@@ -123,23 +122,7 @@ func (p *Producer) receive(pr paho.PublishReceived) (bool, error) {
 // time; m itself is not changed. It returns the request_id, and an error
 // when the command could not be published; ctx ending is not one.
 func (p *Producer) Gather(ctx context.Context, topic string, m *openc2.Message, expect int, each func(Answer)) (string, error) {
-	if m.Request == nil {
-		return "", errors.New("the message holds no command")
-	}
-	h := openc2.Headers{}
-	if m.Headers != nil {
-		h = *m.Headers
-	}
-	if h.RequestID == "" {
-		h.RequestID = openc2.NewRequestID()
-	}
-	if h.From == "" {
-		h.From = p.from
-	}
-	if h.Created == 0 {
-		h.Created = time.Now().UnixMilli()
-	}
-	body, err := openc2.EncodeMessage(&openc2.Message{Headers: &h, Request: m.Request, Signature: m.Signature})
+	body, h, err := openc2.EncodeRequest(m, p.from)
 	if err != nil {
 		return "", err
 	}

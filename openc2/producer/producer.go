@@ -128,23 +128,7 @@ func (c *Client) Send(ctx context.Context, cmd *openc2.Command) (*Result, error)
 // message for this command (wrong content type, a malformed body, another
 // request_id) is an error.
 func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, error) {
-	if m.Request == nil {
-		return nil, errors.New("the message holds no command")
-	}
-	h := openc2.Headers{}
-	if m.Headers != nil {
-		h = *m.Headers
-	}
-	if h.RequestID == "" {
-		h.RequestID = openc2.NewRequestID()
-	}
-	if h.From == "" {
-		h.From = c.from
-	}
-	if h.Created == 0 {
-		h.Created = time.Now().UnixMilli()
-	}
-	body, err := openc2.EncodeMessage(&openc2.Message{Headers: &h, Request: m.Request, Signature: m.Signature})
+	body, h, err := openc2.EncodeRequest(m, c.from)
 	if err != nil {
 		return nil, err
 	}

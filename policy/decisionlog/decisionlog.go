@@ -60,7 +60,15 @@ type Log struct {
 	w      io.Writer
 	closer io.Closer // nil for standard output
 	closed bool
+	// recent are the last entries written, without their attributes and
+	// obligations, a ring whose next slot is written.
+	recent [RecentSize]Entry
+	next   int
+	count  int
 }
+
+// RecentSize is how many entries Recent keeps.
+const RecentSize = 50
 
 // ErrClosed is the error of Write after Close.
 var ErrClosed = errors.New("decision log is closed")
@@ -119,7 +127,25 @@ func (l *Log) Write(e *Entry) error {
 	if _, err := l.w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
+	short := *e
+	short.Attributes, short.Obligations = nil, nil
+	l.recent[l.next] = short
+	l.next = (l.next + 1) % RecentSize
+	l.count = min(l.count+1, RecentSize)
 	return nil
+}
+
+// Recent returns the last n entries written (at most RecentSize), newest
+// first, without their attributes and obligations.
+func (l *Log) Recent(n int) []Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n = min(n, l.count)
+	out := make([]Entry, 0, n)
+	for i := 1; i <= n; i++ {
+		out = append(out, l.recent[(l.next-i+RecentSize)%RecentSize])
+	}
+	return out
 }
 
 // buffers hold the lines being encoded.

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,5 +162,29 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := decisionlog.Open(filepath.Join(t.TempDir(), "d.log"), []string{"email"}, nil); err == nil || !strings.Contains(err.Error(), `mask[0] "email"`) {
 		t.Errorf("a bad mask: %v", err)
+	}
+}
+
+// TestRecent keeps the last decisionlog.RecentSize entries written, newest first,
+// without their attributes and obligations.
+func TestRecent(t *testing.T) {
+	l, err := decisionlog.New(io.Discard, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Recent(10); len(got) != 0 {
+		t.Fatalf("Recent of an empty log: %+v", got)
+	}
+	for i := range decisionlog.RecentSize + 5 {
+		if err := l.Write(&decisionlog.Entry{Source: "api", PolicySet: strconv.Itoa(i), Result: "GRANT", Attributes: map[string]any{"subject": "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := l.Recent(decisionlog.RecentSize + 100)
+	if len(got) != decisionlog.RecentSize || got[0].PolicySet != strconv.Itoa(decisionlog.RecentSize+4) || got[decisionlog.RecentSize-1].PolicySet != "5" || got[0].Attributes != nil {
+		t.Fatalf("Recent: %d entries, newest %+v, oldest %+v", len(got), got[0], got[len(got)-1])
+	}
+	if got := l.Recent(2); len(got) != 2 || got[1].PolicySet != strconv.Itoa(decisionlog.RecentSize+3) {
+		t.Fatalf("Recent(2): %+v", got)
 	}
 }

@@ -26,6 +26,8 @@ func TestScanPython(t *testing.T) {
 		{`[[:alpha:]]{,8}`, []f{{PythonReading, 1, "[:alpha:]", `\[:alpha:]`}, {PythonReading, 11, "{,8}", "{0,8}"}}, `[\[:alpha:]]{0,8}`, true},
 		{`[^[:^digit:]x]`, []f{{PythonReading, 2, "[:^digit:]", `\[:^digit:]`}}, `[^\[:^digit:]x]`, true},
 		{`[]x[:alpha:]]`, []f{{PythonReading, 3, "[:alpha:]", `\[:alpha:]`}}, `[]x\[:alpha:]]`, true},
+		{`[[:alpha:]\W]`, []f{{PythonReading, 1, "[:alpha:]", `\[:alpha:]`}, {PythonUnicodeClass, 10, `\W`, "[^" + pythonWord + "]"}}, `[\[:alpha:][^` + pythonWord + `]]`, true},
+		{`[[:alpha:]{,2}]`, []f{{PythonReading, 1, "[:alpha:]", `\[:alpha:]`}, {PythonReading, 10, "{,2}", "{0,2}"}}, `[\[:alpha:]{0,2}]`, true},
 		{`[:alpha:]`, nil, `[:alpha:]`, true},
 		{`[\[:alpha:]`, nil, `[\[:alpha:]`, true},
 		{`\d+`, []f{{PythonUnicodeClass, 0, `\d`, `\p{Nd}`}}, `\p{Nd}+`, true},

@@ -12,22 +12,28 @@ function updateOverview(d) {
       el.textContent = String(d[key]);
     }
   }
-  const list = document.querySelector('[data-list="commands"]');
-  if (list && Array.isArray(d.commands)) {
-    const rows = d.commands.map((c) => {
-      const tr = document.createElement("tr");
-      if (c.failed) tr.className = "failed";
-      for (const v of [c.seq, c.received, c.command, c.status, c.state]) {
-        const td = document.createElement("td");
-        td.textContent = String(v);
-        tr.appendChild(td);
-      }
-      return tr;
-    });
-    list.replaceChildren(...rows);
-    const empty = document.querySelector('[data-empty="commands"]');
-    if (empty) empty.hidden = rows.length > 0;
-  }
+  fillList("commands", d.commands, (c) => [c.seq, c.received, c.command, c.status, c.state], (c) => c.failed);
+  fillList("decisions", d.decisions, (e) => [e.time, e.source, e.policy_set, e.result], (e) => e.denied);
+}
+
+// fillList replaces the rows of the table body data-list=name with one row
+// of cells(item) for each item, marked failed when failed(item).
+function fillList(name, items, cells, failed) {
+  const list = document.querySelector(`[data-list="${name}"]`);
+  if (!list || !Array.isArray(items)) return;
+  const rows = items.map((item) => {
+    const tr = document.createElement("tr");
+    if (failed(item)) tr.className = "failed";
+    for (const v of cells(item)) {
+      const td = document.createElement("td");
+      td.textContent = String(v);
+      tr.appendChild(td);
+    }
+    return tr;
+  });
+  list.replaceChildren(...rows);
+  const empty = document.querySelector(`[data-empty="${name}"]`);
+  if (empty) empty.hidden = rows.length > 0;
 }
 
 function live() {
