@@ -530,8 +530,16 @@ func TestDefault(t *testing.T) {
 			t.Errorf("%s grants = %+v (http %+v), want http to no host only", name, g, g.HTTP)
 		}
 	}
-	if len(f.Plugins) != len(counters)+len(actuators)+len(acl)+len(jsonsetters) {
-		t.Errorf("default grants plugins %v, want %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters)
+	// The sink plugins of the Zig and AssemblyScript kits: sink with no
+	// destination only.
+	sinks := []string{"zig-sink", "as-sink"}
+	for _, name := range sinks {
+		if g := f.Plugins[name].Grants; g.Log || g.Clock || g.KV.Granted || g.HTTP != nil || g.Exec != nil || g.Sink == nil || len(g.Sink) != 0 {
+			t.Errorf("%s grants = %+v, want sink with no destination only", name, g)
+		}
+	}
+	if len(f.Plugins) != len(counters)+len(actuators)+len(acl)+len(jsonsetters)+len(sinks) {
+		t.Errorf("default grants plugins %v, want %v, %v, %v, %v and %v only", f.Plugins, counters, actuators, acl, jsonsetters, sinks)
 	}
 	delete(f.Plugins, "kvcounter")
 	if !config.Default().Plugins["kvcounter"].Grants.KV.Granted {

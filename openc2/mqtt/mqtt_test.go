@@ -169,6 +169,11 @@ func TestConnectPacket(t *testing.T) {
 		if cn.Keepalive == 0 || cn.Keepalive > 300 {
 			t.Errorf("Keep Alive %d, want 1 to 300", cn.Keepalive)
 		}
+		// With a Receive Maximum, mochi-mqtt v2.7.9 holds what passes the
+		// quota until the client reconnects; without, it sends at once.
+		if rm := pk.Properties.ReceiveMaximum; rm != 0 {
+			t.Errorf("Receive Maximum %d, want none", rm)
+		}
 		if id := string(cn.ClientIdentifier); id == "" || len(id) > 23 {
 			t.Errorf("Client Identifier %q, want 1 to 23 bytes", id)
 		}

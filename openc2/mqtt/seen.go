@@ -13,8 +13,12 @@ type seenSet struct {
 	keys  map[string]*list.Element
 }
 
+// newSeenSet returns an empty set of at most n keys. Its map grows with the
+// keys added rather than being made for n at once: a fleet of consumers
+// that each see few commands would otherwise hold some 200 KB apiece of
+// empty map, which the garbage collector scans again and again.
 func newSeenSet(n int) *seenSet {
-	return &seenSet{n: n, order: list.New(), keys: make(map[string]*list.Element, n)}
+	return &seenSet{n: n, order: list.New(), keys: make(map[string]*list.Element)}
 }
 
 // add adds key and reports whether it is new: false when key is among the

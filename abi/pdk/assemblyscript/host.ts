@@ -1,10 +1,11 @@
-// The host functions of the capabilities log, clock and kv (abi/README.md
-// section 8), native binding only. A function is imported only when the
-// plugin calls it, and the plugin's table must list the capabilities it
-// imports (Plugin's capabilities: "log", "clock", "kv"); the host refuses a
-// plugin that imports a capability its configuration does not grant.
+// The host functions of the capabilities log, clock, kv and sink
+// (abi/README.md section 8), native binding only. A function is imported
+// only when the plugin calls it, and the plugin's table must list the
+// capabilities it imports (Plugin's capabilities: "log", "clock", "kv",
+// "sink"); the host refuses a plugin that imports a capability its
+// configuration does not grant.
 //
-// The kv functions run the result protocol and return a HostResult: the
+// The kv and sink functions run the result protocol and return a HostResult: the
 // result's bytes, or the host's error code and message. Pass an error on in
 // a reply with a plugin code: reply.error(Code.Unavailable, r.message).
 import { Val } from "./msgpack";
@@ -30,6 +31,9 @@ declare function gh_kv_delete(key: usize, keyLen: i32): i32;
 // @ts-ignore: decorator
 @external("gatehouse", "kv_list")
 declare function gh_kv_list(prefix: usize, prefixLen: i32): i32;
+// @ts-ignore: decorator
+@external("gatehouse", "sink_write")
+declare function gh_sink_write(sink: usize, sinkLen: i32, level: i32, msg: usize, msgLen: i32): i32;
 // @ts-ignore: decorator
 @external("gatehouse", "result")
 declare function gh_result(out: usize, cap: i32): i32;
@@ -147,4 +151,14 @@ export function kvList(prefix: string): HostResult {
     r.keys.push(s);
   }
   return r;
+}
+
+// sinkWrite writes msg as one record, at level, to the destination the
+// grant names sink (capability sink), and returns once it has taken it. A
+// sink the grant does not name fails with capability_denied, a destination
+// that does not take the record with timeout or unavailable.
+export function sinkWrite(sink: string, level: Level, msg: string): HostResult {
+  const s = String.UTF8.encode(sink);
+  const m = String.UTF8.encode(msg);
+  return fetch(gh_sink_write(changetype<usize>(s), s.byteLength, level, changetype<usize>(m), m.byteLength));
 }

@@ -615,6 +615,7 @@ const host = struct {
     extern "gatehouse" fn kv_get(ptr: [*]const u8, len: i32) i32;
     extern "gatehouse" fn kv_set(kptr: [*]const u8, klen: i32, vptr: [*]const u8, vlen: i32) i32;
     extern "gatehouse" fn kv_delete(ptr: [*]const u8, len: i32) i32;
+    extern "gatehouse" fn sink_write(sptr: [*]const u8, slen: i32, level: i32, mptr: [*]const u8, mlen: i32) i32;
     extern "gatehouse" fn result(ptr: [*]u8, cap: i32) i32;
 };
 
@@ -622,6 +623,25 @@ const host = struct {
 pub fn log(level: LogLevel, comptime fmt: []const u8, args: anytype) void {
     const s = std.fmt.allocPrint(arena(), fmt, args) catch return;
     host.log(@intFromEnum(level), s.ptr, @intCast(s.len));
+}
+
+/// host_code is the host's error code of the last host function that
+/// failed in this call ("capability_denied", "timeout", ...), "" before
+/// any; it lives in the call's arena.
+var host_code: []const u8 = "";
+
+/// hostErrorCode returns the host's error code of the last host function
+/// that failed, such as "capability_denied" or "timeout", which the plugin
+/// codes of the pending error do not tell apart; its message is
+/// `pendingMessage()`.
+pub fn hostErrorCode() []const u8 {
+    return host_code;
+}
+
+/// pendingMessage returns the message of the pending error, set by `fail`
+/// or by a host function that failed.
+pub fn pendingMessage() []const u8 {
+    return pending_msg;
 }
 
 /// HostError is a failed host function: its code and message are pending
@@ -634,6 +654,7 @@ fn hostResult(n: i32) error{Failed}![]u8 {
     const m = Map{ .raw = buf };
     const msg = if (m.get("message")) |v| v.str() orelse "" else "";
     const code = if (m.get("code")) |v| v.str() orelse "" else "";
+    host_code = code;
     const c: Code = if (std.mem.eql(u8, code, "not_found")) .not_found else if (std.mem.eql(u8, code, "invalid_request")) .invalid_request else .unavailable;
     return fail(c, "{s}", .{msg});
 }
@@ -654,6 +675,15 @@ pub fn kvSet(key: []const u8, val: []const u8) error{Failed}!void {
 /// kvDelete removes key (capability "kv").
 pub fn kvDelete(key: []const u8) error{Failed}!void {
     _ = try hostResult(host.kv_delete(key.ptr, @intCast(key.len)));
+}
+
+/// sinkWrite writes message as one record, at level, to the destination the
+/// grant names sink (capability "sink"), and returns once it has taken it.
+/// A sink the grant does not name fails with the host code
+/// "capability_denied", a destination that does not take the record with
+/// "timeout" or "unavailable" (`hostErrorCode`).
+pub fn sinkWrite(sink: []const u8, level: LogLevel, message: []const u8) error{Failed}!void {
+    _ = try hostResult(host.sink_write(sink.ptr, @intCast(sink.len), @intFromEnum(level), message.ptr, @intCast(message.len)));
 }
 
 // ---------------------------------------------------------------------------
@@ -1037,6 +1067,7 @@ fn begin(ptr: u32, len: i32) ?[]const u8 {
     reply_writer.failed = false;
     pending_code = .internal;
     pending_msg = "";
+    host_code = "";
     const size = liveSize(ptr) orelse return null;
     if (len < 0 or @as(usize, @intCast(len)) > size) return null;
     const p: [*]const u8 = @ptrFromInt(ptr);
