@@ -1,10 +1,12 @@
 // Package smtptest runs a minimal SMTP server on loopback for tests: it
-// takes every message (EHLO or HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT;
-// no TLS, no authentication) and hands it to the test.
+// takes every message (EHLO or HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT,
+// and STARTTLS when started with NewSTARTTLS; no authentication) and hands
+// it to the test.
 package smtptest
 
 import (
 	"bufio"
+	"crypto/tls"
 	"net"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ type Message struct {
 	From string   // the address of MAIL FROM
 	To   []string // the addresses of RCPT TO
 	Data string   // the message, headers and body, lines ending in CRLF, dot-stuffing undone
+	TLS  bool     // whether it came over TLS
 }
 
 // Server is a running server.
@@ -27,18 +30,24 @@ type Server struct {
 	Messages chan Message
 
 	ln   net.Listener
+	tls  *tls.Config // offered with STARTTLS when set
 	done chan struct{}
 	wg   sync.WaitGroup
 }
 
 // New starts a server on 127.0.0.1; it stops when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB) *Server { return start(t, nil) }
+
+// NewSTARTTLS starts a server that offers STARTTLS with cfg.
+func NewSTARTTLS(t testing.TB, cfg *tls.Config) *Server { return start(t, cfg) }
+
+func start(t testing.TB, cfg *tls.Config) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: ln.Addr().String(), Messages: make(chan Message, 100), ln: ln, done: make(chan struct{})}
+	s := &Server{Addr: ln.Addr().String(), Messages: make(chan Message, 100), ln: ln, tls: cfg, done: make(chan struct{})}
 	s.wg.Add(1)
 	go s.serve()
 	t.Cleanup(func() { close(s.done); ln.Close(); s.wg.Wait() })
@@ -73,6 +82,7 @@ func (s *Server) session(conn net.Conn) {
 		return
 	}
 	var m Message
+	secure := false
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -83,14 +93,31 @@ func (s *Server) session(conn net.Conn) {
 		ok := true
 		switch strings.ToUpper(verb) {
 		case "EHLO":
-			ok = reply("250-smtptest", "250 8BITMIME")
+			if s.tls != nil && !secure {
+				ok = reply("250-smtptest", "250-STARTTLS", "250 8BITMIME")
+			} else {
+				ok = reply("250-smtptest", "250 8BITMIME")
+			}
+		case "STARTTLS":
+			if s.tls == nil || secure {
+				ok = reply("502 not implemented")
+				break
+			}
+			if !reply("220 go ahead") {
+				return
+			}
+			tc := tls.Server(conn, s.tls)
+			if tc.Handshake() != nil {
+				return
+			}
+			r, w, secure, m = bufio.NewReader(tc), bufio.NewWriter(tc), true, Message{}
 		case "HELO", "NOOP":
 			ok = reply("250 ok")
 		case "RSET":
 			m = Message{}
 			ok = reply("250 ok")
 		case "MAIL":
-			m = Message{From: address(arg)}
+			m = Message{From: address(arg), TLS: secure}
 			ok = reply("250 ok")
 		case "RCPT":
 			m.To = append(m.To, address(arg))

@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/internal/smtptest"
+	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 )
 
 // at is the time of the test records.
@@ -326,5 +328,40 @@ func TestFileConcurrentWriters(t *testing.T) {
 	}
 	if lines != 400 {
 		t.Errorf("%d lines in %d files, want 400", lines, len(entries))
+	}
+}
+
+func TestSMTPStartTLS(t *testing.T) {
+	// The system's roots are read once per process, at the first
+	// verification: this package's tests verify nowhere else.
+	pki := tlstest.New(t)
+	t.Setenv("SSL_CERT_FILE", pki.CA)
+	server := func(cert, key string) *smtptest.Server {
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return smtptest.NewSTARTTLS(t, &tls.Config{Certificates: []tls.Certificate{c}})
+	}
+	trusted := server(pki.ServerCert, pki.ServerKey)
+	s := Sink{SMTP: &SMTP{Addr: trusted.Addr, From: "g@example.com", To: []string{"a@example.com"}, RequireTLS: true}}
+	if err := s.Write(context.Background(), record("over tls")); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-trusted.Messages; !m.TLS || !strings.Contains(m.Data, "over tls") {
+		t.Errorf("message %+v, want it over TLS", m)
+	}
+
+	rogue := server(pki.RogueCert, pki.RogueKey)
+	s.SMTP.Addr, s.SMTP.RequireTLS = rogue.Addr, false
+	err := s.Write(context.Background(), record("m"))
+	var e *abi.Error
+	if !errors.As(err, &e) || e.Code != abi.CodeUnavailable || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("write to a server whose certificate does not verify = %v, want unavailable naming the certificate", err)
+	}
+	select {
+	case m := <-rogue.Messages:
+		t.Errorf("the server took %+v", m)
+	default:
 	}
 }
