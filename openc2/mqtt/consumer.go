@@ -159,7 +159,8 @@ func NewConsumer(h Handler, cfg ConsumerConfig) (*Consumer, error) {
 	}
 	s := session{maxPacket: uint32(cfg.MaxBytes + packetRoom), onPublish: c.receive,
 		onUp:    func() { c.once.Do(func() { close(c.ready) }) },
-		onState: func(up bool) { c.metrics.connected.Set(map[bool]float64{true: 1}[up]) }}
+		onState: func(up bool) { c.metrics.connected.Set(map[bool]float64{true: 1}[up]) },
+		tasks:   &c.wg}
 	for _, f := range filters {
 		s.subscribe = append(s.subscribe, subscription(f))
 	}

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
@@ -178,6 +179,9 @@ type session struct {
 	onUp func()
 	// onState, if set, is called as the connection comes up and goes down.
 	onState func(up bool)
+	// tasks counts the goroutines that connect starts, which end once the
+	// connection manager has: Close waits for them after Disconnect.
+	tasks *sync.WaitGroup
 }
 
 // subscription returns the subscription to filter with the options of
@@ -254,11 +258,20 @@ func connect(ctx context.Context, cfg ClientConfig, s session) (*autopaho.Connec
 				up()
 			}
 			// Not in this callback, which must not block.
-			go func() {
-				if subscribe(ctx, cm, s.subscribe, logger) && !ca.SessionPresent {
+			s.tasks.Go(func() {
+				sctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				go func() {
+					select {
+					case <-cm.Done():
+						cancel()
+					case <-sctx.Done():
+					}
+				}()
+				if subscribe(sctx, cm, s.subscribe, logger) && !ca.SessionPresent {
 					up()
 				}
-			}()
+			})
 		},
 		OnConnectionDown: func() bool {
 			logger.Warn("mqtt connection lost")
@@ -299,7 +312,10 @@ func subscribe(ctx context.Context, cm *autopaho.ConnectionManager, subs []paho.
 		if sa != nil {
 			reasons = sa.Reasons
 		}
-		if attempt == 5 || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			return false // the connection is being closed
+		}
+		if attempt == 5 {
 			logger.Error("mqtt subscribe", "error", err, "reason_codes", fmt.Sprintf("%#x", reasons))
 			return false
 		}

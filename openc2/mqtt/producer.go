@@ -52,6 +52,7 @@ type Producer struct {
 	cm    *autopaho.ConnectionManager
 	ready chan struct{}
 	once  sync.Once
+	tasks sync.WaitGroup // connect's goroutines
 
 	mu      sync.Mutex
 	waiting map[string]func(Answer) // by request_id
@@ -65,7 +66,8 @@ func NewProducer(ctx context.Context, cfg ProducerConfig) (*Producer, error) {
 	p := &Producer{from: cfg.From, ready: make(chan struct{}), waiting: map[string]func(Answer){}}
 	s := session{maxPacket: maxResponseBytes + packetRoom, onPublish: p.receive,
 		subscribe: []paho.SubscribeOptions{subscription(TopicResponses)},
-		onUp:      func() { p.once.Do(func() { close(p.ready) }) }}
+		onUp:      func() { p.once.Do(func() { close(p.ready) }) },
+		tasks:     &p.tasks}
 	if IsTopicLevel(cfg.From) {
 		s.subscribe = append(s.subscribe, subscription(ResponseTopic(cfg.From)))
 	}
@@ -80,6 +82,7 @@ func NewProducer(ctx context.Context, cfg ProducerConfig) (*Producer, error) {
 // Close disconnects from the broker.
 func (p *Producer) Close(ctx context.Context) error {
 	err := p.cm.Disconnect(ctx)
+	p.tasks.Wait()
 	if errors.Is(err, autopaho.ConnectionDownError) {
 		return nil
 	}
