@@ -65,7 +65,9 @@ ui: {enabled: true, token_file: %q}
 	s.waitReady(t)
 	s.post(t, "console-1", []byte(`{"body": {"openc2": {"request": {"action": "query", "target": {"features": []}}}}}`))
 
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	// Generous bounds: loading a Go plugin under the race detector on a
+	// busy machine has taken over 20 s.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	ctx, cancel = chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -93,7 +95,7 @@ ui: {enabled: true, token_file: %q}
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		start := time.Now()
-		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, scancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer scancel()
 		if err := chromedp.Do(sctx, steps...); err != nil {
 			loc, _ := chromedp.Run(ctx, chromedp.Location())
