@@ -219,6 +219,12 @@ type Config struct {
 	Plugins map[string]PluginConfig
 	// Watch turns on hot reload of PluginDir.
 	Watch bool
+	// ReloadWorkers is how many plugin files the host loads at once while
+	// it serves, when the watcher or LoadDir finds them changed: each
+	// compiles its module beside the calls being served, while the old
+	// version serves. 0 means DefaultReloadWorkers, min(2, GOMAXPROCS).
+	// The first scan of PluginDir loads GOMAXPROCS files at once.
+	ReloadWorkers int
 	// Logger receives the host's and the plugins' logs; nil uses slog.Default().
 	Logger *slog.Logger
 	// SkipStart loads plugins without calling their gatehouse_start, for
