@@ -117,4 +117,3 @@ func (d *decisions) authorizeConsoleChange(set string) func(context.Context, *co
 			map[string]any{"action": action, "remote_addr": r.RemoteAddr, "via": "console", "login": u.Login})
 	}
 }
-

@@ -384,8 +384,12 @@ func (c *console) editor(ctx echo.Context) error {
 			return c.showStatus(ctx, http.StatusBadRequest, "policy_edit", p)
 		}
 		b, err := os.ReadFile(filepath.Join(c.o.Access.Admin.Store.Dir, id+".json"))
+		var m map[string]json.RawMessage
+		if err == nil && (json.Unmarshal(b, &m) != nil || len(m) != 1 || m[id] == nil) {
+			err = errors.New("its file holds other entities")
+		}
 		if err != nil {
-			p.Error = fmt.Sprintf("entity %q has no file of the policy administration: %v", id, err)
+			p.Error = fmt.Sprintf("Entity %q has no file of the policy administration: %v.", id, err)
 			return c.showStatus(ctx, http.StatusNotFound, "policy_edit", p)
 		}
 		e.Text = string(b)
