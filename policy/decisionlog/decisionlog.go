@@ -105,20 +105,11 @@ func New(w io.Writer, mask []string, logger *slog.Logger) (*Log, error) {
 }
 
 // Keep makes l keep the last n entries written (at least RecentSize) in
-// memory, in short, for Index; the entries it kept so far are dropped.
-// Call it before the log is used.
-func (l *Log) Keep(n int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.index = NewIndex(max(n, RecentSize))
-}
+// memory, in short, for Index.
+func (l *Log) Keep(n int) { l.index.resize(max(n, RecentSize)) }
 
 // Index returns the entries l keeps in memory.
-func (l *Log) Index() *Index {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.index
-}
+func (l *Log) Index() *Index { return l.index }
 
 // Write writes e as one line. Its Attributes are written as they are:
 // Record masks them.
@@ -151,7 +142,7 @@ func (l *Log) Recent(n int) []Entry {
 	if n <= 0 {
 		return []Entry{}
 	}
-	list, _ := l.Index().Query(Query{Limit: n})
+	list, _ := l.index.Query(Query{Limit: n})
 	out := make([]Entry, len(list))
 	for i, s := range list {
 		out[i] = Entry{Time: s.Time, Source: s.Source, PolicySet: s.PolicySet, Result: s.Result, Effect: s.Effect, Error: s.Error, Missing: s.Missing}

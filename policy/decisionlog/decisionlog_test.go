@@ -243,3 +243,45 @@ func TestIndex(t *testing.T) {
 		t.Errorf("a masked subject attribute matched: %+v", page)
 	}
 }
+
+// TestKeep grows and shrinks the entries a log keeps, keeping the newest
+// of those it held.
+func TestKeep(t *testing.T) {
+	l, err := decisionlog.New(io.Discard, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := l.Index()
+	write := func(n int) {
+		for range n {
+			if err := l.Write(&decisionlog.Entry{Source: "api", Result: "GRANT"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	kept := func(first, last uint64) {
+		t.Helper()
+		all, _ := x.Query(decisionlog.Query{Limit: 1000})
+		if len(all) != int(last-first+1) || all[0].Seq != last || all[len(all)-1].Seq != first {
+			t.Fatalf("kept %d entries, %d to %d; want %d to %d", len(all), all[len(all)-1].Seq, all[0].Seq, first, last)
+		}
+		for i, s := range all {
+			if s.Seq != last-uint64(i) {
+				t.Fatalf("entry %d is %d", i, s.Seq)
+			}
+		}
+	}
+	write(60)
+	kept(11, 60)
+	l.Keep(100)
+	kept(11, 60)
+	write(60)
+	kept(21, 120)
+	l.Keep(60)
+	kept(61, 120)
+	write(1)
+	kept(62, 121)
+	if x.Size() != 60 {
+		t.Errorf("Size %d", x.Size())
+	}
+}

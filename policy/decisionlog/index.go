@@ -34,7 +34,10 @@ const MaxSubjectBytes = 256
 // to list them under filters. It is safe for concurrent use.
 type Index struct {
 	mu   sync.Mutex
-	ring []Summary // grows to size, then each entry takes the oldest's place
+	// ring holds the entries kept, the oldest at head: it grows to size,
+	// then each entry takes the oldest's place.
+	ring []Summary
+	head int
 	size int
 	seq  uint64 // the Seq of the newest entry
 }
@@ -45,7 +48,30 @@ func NewIndex(size int) *Index {
 }
 
 // Size is how many entries x keeps.
-func (x *Index) Size() int { return x.size }
+func (x *Index) Size() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.size
+}
+
+// resize makes x keep the last size entries, of those it keeps now too.
+func (x *Index) resize(size int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	size = max(size, 1)
+	n := min(len(x.ring), size)
+	kept := make([]Summary, 0, n)
+	for seq := x.seq - uint64(n) + 1; seq <= x.seq && n > 0; seq++ {
+		kept = append(kept, *x.at(seq))
+	}
+	x.ring, x.head, x.size = kept, 0, size
+}
+
+// at returns the entry of seq, which x keeps.
+func (x *Index) at(seq uint64) *Summary {
+	oldest := x.seq - uint64(len(x.ring)) + 1
+	return &x.ring[(x.head+int(seq-oldest))%len(x.ring)]
+}
 
 // add keeps the summary of e, whose attributes are masked.
 func (x *Index) add(e *Entry) {
@@ -59,7 +85,8 @@ func (x *Index) add(e *Entry) {
 		x.ring = append(x.ring, s)
 		return
 	}
-	x.ring[(x.seq-1)%uint64(x.size)] = s
+	x.ring[x.head] = s
+	x.head = (x.head + 1) % len(x.ring)
 }
 
 // subjectText returns the text of Summary.Subject for the subject's
@@ -129,7 +156,7 @@ func (x *Index) Query(q Query) ([]Summary, uint64) {
 	}
 	oldest := x.seq - uint64(len(x.ring)) + 1
 	for seq := newest; seq >= oldest && seq > 0; seq-- {
-		s := &x.ring[(seq-1)%uint64(x.size)]
+		s := x.at(seq)
 		if !q.selects(s) {
 			continue
 		}
