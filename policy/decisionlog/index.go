@@ -33,7 +33,7 @@ const MaxSubjectBytes = 256
 // Index keeps the last entries written to a log in memory, newest first,
 // to list them under filters. It is safe for concurrent use.
 type Index struct {
-	mu   sync.Mutex
+	mu sync.Mutex
 	// ring holds the entries kept, the oldest at head: it grows to size,
 	// then each entry takes the oldest's place.
 	ring []Summary
