@@ -37,7 +37,11 @@ type planAgent struct{ runs map[string]*planRun }
 var planner = &planAgent{runs: map[string]*planRun{}}
 
 func (a *planAgent) reset(req abi.AgentResetRequest) error {
-	a.runs[req.Actor] = &planRun{greedy: &run{seed: uint64(req.Seed), goals: req.Goals, plan: newPlan(req.Edges)}}
+	g, err := newRun(req)
+	if err != nil {
+		return err
+	}
+	a.runs[req.Actor] = &planRun{greedy: g}
 	return nil
 }
 
