@@ -88,6 +88,12 @@ func WithPlanner(ctx context.Context, p Planner) context.Context {
 	return capability.WithPlanner(ctx, p)
 }
 
+// PlannerFrom returns the Planner in ctx (WithPlanner), nil if it has
+// none: how an agent that is not a plugin gets its plans.
+func PlannerFrom(ctx context.Context) Planner {
+	return capability.PlannerFrom(ctx)
+}
+
 // AgentAct asks the session's agent for its actor's next action.
 func (s *Session) AgentAct(ctx context.Context, req abi.AgentActRequest) (abi.Action, error) {
 	req.Component = s.name
