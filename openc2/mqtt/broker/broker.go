@@ -39,6 +39,14 @@ import (
 // username of a message's publisher ("" for an anonymous one).
 const PublisherProperty = "gatehouse-publisher"
 
+// MaxInflight is how many QoS 1 and 2 messages the broker keeps for a
+// client at most, sent and not yet acknowledged or queued while it is
+// away; it drops those beyond (mochi-mqtt's MaximumInflight). A client
+// whose Receive Maximum is MaxInflight or more can thus never have more
+// unacknowledged messages than it allows, and the broker sends to it
+// without counting a quota (see hook.OnSessionEstablished).
+const MaxInflight = 8192
+
 // DefaultMaxPacketBytes bounds a packet unless Config says otherwise:
 // 1 MiB.
 const DefaultMaxPacketBytes = 1 << 20
@@ -75,6 +83,7 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = cfg.MaxPacketBytes
+	caps.MaximumInflight = MaxInflight
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -174,7 +183,24 @@ type hook struct {
 func (h *hook) ID() string { return "gatehouse" }
 
 func (h *hook) Provides(b byte) bool {
-	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnPublish
+	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnPublish ||
+		b == mochi.OnSessionEstablished
+}
+
+// OnSessionEstablished turns mochi-mqtt's send quota off for a client whose
+// Receive Maximum is at least MaxInflight, which bounds its unacknowledged
+// messages already. mochi-mqtt v2.7.9 counts that quota wrongly: on each
+// packet a client sends while it has messages in flight, it takes the
+// client's inflight lock for reading twice over (Inflight.NextImmediate
+// calls GetAll), so a publisher adding a message for that client in
+// between blocks both forever; and a message it held back for want of
+// quota it sends but forgets, so its acknowledgement never gives the quota
+// back. Without a Receive Maximum from the client there is no quota and
+// neither happens; with one of MaxInflight, after this, neither does.
+func (h *hook) OnSessionEstablished(cl *mochi.Client, _ packets.Packet) {
+	if cl.Properties.Props.ReceiveMaximum >= MaxInflight {
+		cl.State.Inflight.ResetSendQuota(0)
+	}
 }
 
 func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +150,69 @@ func forge(t *testing.T, brokerURL, user, password string) {
 		Properties: &paho.PublishProperties{User: paho.UserProperties{{Key: broker.PublisherProperty, Value: "admin"}}}})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReceiveMaximum has publishers send to a client that set a
+// Receive Maximum of broker.MaxInflight as fast as the broker takes their
+// messages, more than the client acknowledges, and checks that every
+// message arrives: the client's acknowledgements and the publishers'
+// messages contend for the client's thousands of inflight messages all
+// along.
+func TestReceiveMaximum(t *testing.T) {
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dial := func(id string, rm uint16, onPublish func(paho.PublishReceived) (bool, error)) *paho.Client {
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := paho.ClientConfig{Conn: conn}
+		if onPublish != nil {
+			cfg.OnPublishReceived = []func(paho.PublishReceived) (bool, error){onPublish}
+		}
+		c := paho.NewClient(cfg)
+		cp := &paho.Connect{ClientID: id, KeepAlive: 30, CleanStart: true, Properties: &paho.ConnectProperties{RequestProblemInfo: true}}
+		if rm > 0 {
+			cp.Properties.ReceiveMaximum = &rm
+		}
+		if _, err := c.Connect(ctx, cp); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Disconnect(&paho.Disconnect{}) })
+		return c
+	}
+	const publishers, each = 4, 1000 // fewer than MaxInflight
+	var got atomic.Int64
+	all := make(chan struct{})
+	sub := dial("sub", broker.MaxInflight, func(paho.PublishReceived) (bool, error) {
+		time.Sleep(200 * time.Microsecond) // slower than the publishers
+		if got.Add(1) == publishers*each {
+			close(all)
+		}
+		return true, nil
+	})
+	if _, err := sub.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "t", QoS: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range publishers {
+		pub := dial(fmt.Sprint("pub", i), 0, nil)
+		go func() {
+			for range each {
+				if _, err := pub.Publish(ctx, &paho.Publish{Topic: "t", QoS: 1, Payload: []byte("x")}); err != nil {
+					return // the wait below fails
+				}
+			}
+		}()
+	}
+	select {
+	case <-all:
+	case <-ctx.Done():
+		t.Fatalf("%d of %d messages arrived: the broker stopped sending to the client", got.Load(), publishers*each)
 	}
 }
