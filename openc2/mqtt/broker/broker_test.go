@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,5 +215,88 @@ func TestReceiveMaximum(t *testing.T) {
 	case <-all:
 	case <-ctx.Done():
 		t.Fatalf("%d of %d messages arrived: the broker stopped sending to the client", got.Load(), publishers*each)
+	}
+}
+
+// counting is a Handler that counts the commands it carries out, by
+// request_id.
+type counting struct {
+	mu  sync.Mutex
+	ids map[string]int
+}
+
+func (c *counting) Handle(_ context.Context, msg *openc2.Message) *openc2.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ids[msg.Headers.RequestID]++
+	return &openc2.Message{Response: &openc2.Response{Status: 200}}
+}
+
+func (c *counting) count(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[id]
+}
+
+// TestStore checks that a broker with a store keeps a session across a
+// restart: a command published for a consumer while it is away, before the
+// restart, reaches it once after, and its subscriptions hold.
+func TestStore(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "broker.db")
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.Addr()
+	url := "mqtt://" + addr
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := &counting{ids: map[string]int{}}
+	consume := func() *mqtt.Consumer {
+		c, err := mqtt.NewConsumer(h, mqtt.ConsumerConfig{DeviceID: "fw1", Profiles: []string{"slpf"},
+			Client: mqtt.ClientConfig{URL: url, ClientID: "fw1", SessionExpiry: time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AwaitSubscribed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := consume()
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := mqtt.NewProducer(ctx, mqtt.ProducerConfig{From: "soc", Client: mqtt.ClientConfig{URL: url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	id, err := p.Gather(gctx, mqtt.DeviceTopic("fw1"), &openc2.Message{Request: &openc2.Command{Action: "query",
+		Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}}}, 1, func(mqtt.Answer) {})
+	gcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Close(ctx)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = broker.Start(broker.Config{Listen: addr, Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c = consume()
+	defer c.Close(context.Background())
+	for h.count(id) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the command queued before the restart did not arrive")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a second delivery would come now
+	if n := h.count(id); n != 1 {
+		t.Errorf("the command was carried out %d times, want once", n)
 	}
 }
