@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/app/console"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
@@ -36,10 +37,16 @@ func (a *App) consoleOptions() console.Options {
 	if a.decisions != nil && a.decisions.log != nil {
 		recent = a.decisions.log.Recent
 	}
-	return console.Options{
+	o := console.Options{
 		Decisions: recent,
 		Host:      a.host, Gatherer: a.reg,
 		History: a.consumer.History,
 		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
+		Consumer: a.tel.OpenC2(a.consumer), Rules: a.consumer.Rules,
+		MaxCommandBytes: a.cfg.OpenC2.MaxRequestBytes,
 	}
+	if az := a.decisions.openc2Authorizer(a.cfg.OpenC2.Authorization.PolicySet, a.proxy, a.logger); az != nil {
+		o.Authorize = authz.Console{Authorizer: az.(*authz.Authorizer)}.Authorize
+	}
+	return o
 }
