@@ -60,7 +60,7 @@ type Sent struct {
 	// Error is why it was not sent: where the codec found it wrong.
 	Error string
 	// Status and StatusText are the response's; Response is the response
-	// message in JSON, "" for a command that asked for none.
+	// in JSON, "" for a command that asked for none.
 	Status     int
 	StatusText string
 	Response   string
@@ -314,7 +314,7 @@ func (c *console) send(ctx echo.Context) error {
 	}
 	if out != nil && out.Response != nil {
 		sent.Status, sent.StatusText, sent.Failed = out.Response.Status, out.Response.StatusText, out.Response.Status >= 400
-		if b, err := openc2.EncodeMessage(out); err == nil {
+		if b, err := openc2.EncodeResponse(out.Response); err == nil {
 			var buf bytes.Buffer
 			if json.Indent(&buf, b, "", "  ") == nil {
 				sent.Response = buf.String()
