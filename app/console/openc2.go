@@ -28,10 +28,6 @@ type Consumer interface {
 	Refused(ctx context.Context, msg *openc2.Message, resp *openc2.Response)
 }
 
-// Requester is who the history names as the producer of a command sent
-// from the OpenC2 page.
-const Requester = "console"
-
 // History is the OpenC2 page: the form that sends a command and what it
 // answered, the rules each actuator holds, and one page of the command
 // history, newest first, under the filters of the form.
@@ -270,9 +266,9 @@ func (c *console) check(ctx echo.Context) error {
 }
 
 // send carries the form's command out on this consumer, as the OpenC2
-// transfers do: authorized by the OpenC2 policy set, then handled by the
-// consumer, which schedules it and records it in the history. It shows
-// the OpenC2 page with the answer.
+// transfers do: authorized by the OpenC2 policy set for the session's
+// user, then handled by the consumer, which schedules it and records it
+// in the history as the user's. It shows the OpenC2 page with the answer.
 func (c *console) send(ctx echo.Context) error {
 	if c.o.Consumer == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "this console sends no command: there is no OpenC2 consumer")
@@ -290,15 +286,18 @@ func (c *console) send(ctx echo.Context) error {
 		}
 		return c.openc2Page(ctx, nil, sent)
 	}
+	// The producer, in the headers and the history, is the console's
+	// user, as the change log of the policy administration names it.
+	u := userOf(ctx)
 	msg := &openc2.Message{
-		Headers: &openc2.Headers{RequestID: "console-" + newID(), Created: time.Now().UnixMilli(), From: Requester},
+		Headers: &openc2.Headers{RequestID: "console-" + newID(), Created: time.Now().UnixMilli(), From: u.ChangeName()},
 		Request: cmd,
 	}
-	origin := &consumer.Origin{Requester: Requester}
+	origin := &consumer.Origin{Requester: u.ChangeName()}
 	rctx := consumer.WithOrigin(ctx.Request().Context(), origin)
 	var out *openc2.Message
 	if c.o.Authorize != nil {
-		if err := c.o.Authorize(rctx, msg, ctx.Request().RemoteAddr); err != nil {
+		if err := c.o.Authorize(rctx, u, msg, ctx.Request().RemoteAddr); err != nil {
 			resp := &openc2.Response{Status: openc2.StatusForbidden, StatusText: "forbidden: " + err.Error()}
 			if origin.Decision == "" {
 				origin.Decision = resp.StatusText

@@ -65,7 +65,7 @@ func TestConsoleOpenC2Check(t *testing.T) {
 }
 
 // TestConsoleOpenC2Send sends commands from the OpenC2 page's form: the
-// authorization decides with the browser's address, a command it refuses
+// authorization decides with the user and the browser's address, a command it refuses
 // is recorded as refused and shows the refusal, one it allows goes to the
 // consumer from the console and shows the response; a malformed command
 // shows the codec's error with its path and reaches no one. The page
@@ -74,8 +74,8 @@ func TestConsoleOpenC2Send(t *testing.T) {
 	f := &fakeConsumer{}
 	var addrs []string
 	b := serveWith(t, console.Options{Consumer: f,
-		Authorize: func(_ context.Context, msg *openc2.Message, remoteAddr string) error {
-			addrs = append(addrs, remoteAddr)
+		Authorize: func(_ context.Context, u *console.User, msg *openc2.Message, remoteAddr string) error {
+			addrs = append(addrs, u.Login+" "+remoteAddr)
 			if msg.Request.Action == openc2.ActionAllow {
 				return errors.New(`policy set "openc2": DENY`)
 			}
@@ -114,19 +114,19 @@ func TestConsoleOpenC2Send(t *testing.T) {
 	if !strings.Contains(body, `target.ipv4_net: &#34;198.51.100.0/99&#34;: prefix length 99 exceeds 32`) || !strings.Contains(body, `198.51.100.0/99&#34;}}</textarea>`) {
 		t.Errorf("the answer to a malformed deny:\n%s", body)
 	}
-	if got := strings.Join(f.handled, "; "); got != "deny console" {
+	if got := strings.Join(f.handled, "; "); got != "deny console:local" {
 		t.Errorf("the consumer handled %q, want the deny from the console alone", got)
 	}
 	if got := strings.Join(f.refused, "; "); got != `allow: forbidden: policy set "openc2": DENY` {
 		t.Errorf("the consumer recorded as refused %q", got)
 	}
 	for _, o := range f.origins {
-		if o.Requester != console.Requester {
+		if o.Requester != "console:local" {
 			t.Errorf("origin %+v, want the console as requester", o)
 		}
 	}
-	if len(addrs) != 2 || !strings.HasPrefix(addrs[0], "127.0.0.1:") {
-		t.Errorf("authorized from %v, want the browser's address twice", addrs)
+	if len(addrs) != 2 || !strings.HasPrefix(addrs[0], "none 127.0.0.1:") {
+		t.Errorf("authorized %v, want the user without a login at the browser's address, twice", addrs)
 	}
 	res, body = b.do(t, http.MethodPost, "/ui/openc2", url.Values{"command": {`{"action":"deny","target":{"ipv4_net":"198.51.100.0/24"}}`}})
 	expect(t, res, body, http.StatusForbidden, "")
