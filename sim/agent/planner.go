@@ -79,23 +79,28 @@ func (a *Planner) replan(obs simulate.Observation) bool {
 	if state == a.stuck {
 		return false
 	}
-	p := a.problem
-	p.From, p.Holds, p.Gone = obs.Location, obs.Holdings, a.gone
-	// The open goals, and the location goals even when met: a plan must
-	// not lead the actor away from them.
-	p.Goals = nil
-	for _, g := range a.problem.Goals {
-		if _, isLoc := a.m.LocationID(g); isLoc || slices.Contains(obs.Goals, g) {
-			p.Goals = append(p.Goals, g)
-		}
-	}
-	found, err := plan.Find(a.m, p, plan.Options{Criterion: plan.Expected})
+	found, err := plan.Find(a.m, ProblemAt(a.m, a.problem, obs, a.gone), plan.Options{Criterion: plan.Expected})
 	if err != nil || len(found.Steps) == 0 {
 		a.stuck, a.steps = state, nil
 		return false
 	}
 	a.steps, a.next, a.at, a.holds, a.stuck = found.Steps, 0, obs.Location, slices.Clone(obs.Holdings), ""
 	return true
+}
+
+// ProblemAt returns the problem of the actor of problem p (plan.ForActor)
+// from the state obs observes, counting possessibles gone as not there:
+// its goals are those obs lists as open, and its location goals even when
+// met, for a plan must not lead the actor away from them.
+func ProblemAt(m *model.Model, p plan.Problem, obs simulate.Observation, gone []string) plan.Problem {
+	at := p
+	at.From, at.Holds, at.Gone, at.Goals = obs.Location, obs.Holdings, gone, nil
+	for _, g := range p.Goals {
+		if _, isLoc := m.LocationID(g); isLoc || slices.Contains(obs.Goals, g) {
+			at.Goals = append(at.Goals, g)
+		}
+	}
+	return at
 }
 
 // choice returns the choice of obs that takes plan step st.
