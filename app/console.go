@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/console"
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
@@ -40,6 +42,23 @@ func (a *App) consoleOptions() console.Options {
 		Decisions: recent,
 		Host:      a.host, Gatherer: a.reg,
 		History: a.consumer.History,
-		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
+		Sim: console.SimOptions{
+			Models: a.cfg.UI.Models, Agents: a.agent, AgentNames: a.agentNames,
+			MaxModelBytes: a.cfg.Sim.MaxModelBytes, MaxTicks: a.cfg.Sim.MaxTicks, MaxRunTime: a.cfg.Sim.MaxRunTime,
+		},
+		Tokens: a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
 	}
+}
+
+// agentNames returns the agent components of the plugins loaded.
+func (a *App) agentNames() []string {
+	var out []string
+	for _, p := range a.host.Plugins() {
+		for _, c := range p.Components {
+			if c.Kind == abi.KindAgent && p.Status != host.StatusError {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	return out
 }

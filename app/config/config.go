@@ -68,6 +68,9 @@ type UI struct {
 	// the console asks for a login. A listener other than loopback needs
 	// one.
 	TokenFile string `yaml:"token_file"`
+	// Models is a folder of models (*.model) the simulation page offers;
+	// empty offers none, and the page takes only pasted models.
+	Models string `yaml:"models"`
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -482,6 +485,9 @@ func (f *File) validate() error {
 	if err := f.Server.validate(); err != nil {
 		return err
 	}
+	if err := f.UI.validate(); err != nil {
+		return err
+	}
 	if f.Sim.MaxModelBytes < 0 {
 		return fmt.Errorf("sim.max_model_bytes %d is negative", f.Sim.MaxModelBytes)
 	}
@@ -734,6 +740,21 @@ func (m *OpenC2MQTT) validate() error {
 		return errors.New("openc2.mqtt.broker: cert and key go together")
 	case (m.PasswordFile != "") && m.Username == "":
 		return errors.New("openc2.mqtt.password_file needs openc2.mqtt.username")
+	}
+	return nil
+}
+
+// validate checks that the models folder, when named, is a folder.
+func (u UI) validate() error {
+	if u.Models == "" {
+		return nil
+	}
+	st, err := os.Stat(u.Models)
+	switch {
+	case err != nil:
+		return fmt.Errorf("ui.models: %v", err)
+	case !st.IsDir():
+		return fmt.Errorf("ui.models: %s is not a folder", u.Models)
 	}
 	return nil
 }

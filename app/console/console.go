@@ -48,6 +48,8 @@ type Options struct {
 	// Tokens are the admin tokens a login takes; with none, there is no
 	// login and only loopback host names are answered.
 	Tokens []string
+	// Sim configures the simulation page.
+	Sim SimOptions
 	// TLS sets the Secure attribute of the session cookie.
 	TLS    bool
 	Logger *slog.Logger
@@ -61,6 +63,9 @@ type console struct {
 	rate     rate
 	// streams counts the event streams open now.
 	streams atomic.Int32
+	// simWork holds a place for each simulation run, analysis or search
+	// going on.
+	simWork chan struct{}
 }
 
 //go:embed templates assets
@@ -68,7 +73,7 @@ var files embed.FS
 
 // Register adds the console's routes to e.
 func Register(e *echo.Echo, o Options) {
-	c := &console{o: o, pages: parsePages()}
+	c := &console{o: o, pages: parsePages(), simWork: make(chan struct{}, maxSimWork)}
 	e.GET("/ui", func(ctx echo.Context) error { return ctx.Redirect(http.StatusMovedPermanently, Path) }, headers)
 	g := e.Group("/ui", headers, c.loopbackOnly)
 	assets, _ := fs.Sub(files, "assets")
@@ -81,6 +86,8 @@ func Register(e *echo.Echo, o Options) {
 	in.GET("/plugins", c.plugins)
 	in.GET("/plugins/:file", c.plugin)
 	in.GET("/openc2", c.commands)
+	in.GET("/sim", c.simPage)
+	in.POST("/sim", c.simPost, guard.SameOrigin, c.simForm, checkCSRF)
 	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
 	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
 }
