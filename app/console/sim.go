@@ -195,16 +195,18 @@ func (c *console) simPost(ctx echo.Context) error {
 		err = fmt.Errorf("the model has %d locations; the console draws at most %d", m.Len(), draw.MaxLocations)
 	}
 	if err != nil {
+		// A model's errors are the answer to a check of it: the page shows
+		// them with 200, and a browser logs no failed request.
 		var list lang.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				s.Errors = append(s.Errors, ModelError{Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg})
-			}
-			p.Error = "The model has errors."
-		} else {
+		if !errors.As(err, &list) {
 			p.Error = err.Error()
+			return c.showStatus(ctx, http.StatusBadRequest, "sim", p)
 		}
-		return c.showStatus(ctx, http.StatusBadRequest, "sim", p)
+		for _, e := range list {
+			s.Errors = append(s.Errors, ModelError{Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg})
+		}
+		p.Error = "The model has errors."
+		return c.show(ctx, "sim", p)
 	}
 	shown, bad := strconv.Atoi(r.Form.Get("show"))
 	if bad != nil {

@@ -30,7 +30,18 @@ function replay() {
   const rows = document.querySelector("#replay-actors tbody");
   const steps = document.getElementById("replay-steps");
   const log = document.getElementById("replay-log");
+  const drawing = document.getElementById("drawing");
   slider.max = String(r.frames.length - 1);
+
+  // follow scrolls the drawing to a marker out of its view.
+  function follow(g) {
+    const box = drawing.getBoundingClientRect();
+    const m = g.getBoundingClientRect();
+    if (m.left < box.left || m.right > box.right || m.top < box.top || m.bottom > box.bottom) {
+      drawing.scrollLeft += m.left - box.left - box.width / 2;
+      drawing.scrollTop += m.top - box.top - box.height / 2;
+    }
+  }
 
   function cell(tr, text) {
     const td = document.createElement("td");
@@ -49,6 +60,7 @@ function replay() {
     now.textContent = f.tick < 0 ? "start" : "tick " + f.tick;
     const count = new Map();
     const trs = [];
+    let moved = null;
     r.actors.forEach((name, a) => {
       const loc = f.at[a];
       const box = boxes.get(loc);
@@ -60,6 +72,7 @@ function replay() {
         const x = Number(box.getAttribute("x")) + Number(box.getAttribute("width")) + dx;
         const y = Number(box.getAttribute("y")) + dy;
         g.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)})`);
+        if (g.dataset.at !== loc && !moved) moved = g;
         g.dataset.at = loc;
       }
       const tr = document.createElement("tr");
@@ -70,6 +83,7 @@ function replay() {
       trs.push(tr);
     });
     rows.replaceChildren(...trs);
+    if (moved) follow(moved);
     lines(steps, f.steps.length ? f.steps : ["(none)"]);
     const written = [];
     for (let j = Math.max(0, i); j >= 0 && written.length < maxLogLines; j--) {
