@@ -59,6 +59,7 @@ const (
 	MaxTraceBytes    = 16 << 20
 	MaxPlanStates    = 1 << 18
 	maxSimWork       = 2
+	runGrace         = 30 * time.Second
 	defaultModelSize = 1 << 20
 )
 
@@ -217,12 +218,12 @@ func (c *console) simPost(ctx echo.Context) error {
 	case "run":
 		s.Replay, err = c.simRun(r.Context(), m, f)
 	case "analyze":
-		err = c.bounded(r.Context(), func() error { s.Analysis = analyze(m); return nil })
+		err = c.bounded(r.Context(), 0, func() error { s.Analysis = analyze(m); return nil })
 		if err == nil {
 			s.Found = witnesses(s.Analysis)
 		}
 	case "paths":
-		err = c.bounded(r.Context(), func() (err error) { s.Found, err = findPaths(m, f); return err })
+		err = c.bounded(r.Context(), 0, func() (err error) { s.Found, err = findPaths(m, f); return err })
 	}
 	if err != nil {
 		p.Error = err.Error()
@@ -331,10 +332,10 @@ func (c *console) modelSource(f SimForm, limit int64) ([]byte, error) {
 var errBudget = errors.New("time budget")
 
 // bounded runs work if fewer than maxSimWork runs, analyses and searches
-// go on, and waits for it until the time budget. Work past the budget is
-// left to finish on its own, still holding its place, so that no more
-// than maxSimWork ever go on.
-func (c *console) bounded(ctx context.Context, work func() error) error {
+// go on, and waits for it until the time budget, and grace past it. Work
+// past that is left to finish on its own, still holding its place, so
+// that no more than maxSimWork ever go on.
+func (c *console) bounded(ctx context.Context, grace time.Duration, work func() error) error {
 	select {
 	case c.simWork <- struct{}{}:
 	default:
@@ -346,7 +347,7 @@ func (c *console) bounded(ctx context.Context, work func() error) error {
 		done <- work()
 	}()
 	budget := c.runTime()
-	t := time.NewTimer(budget)
+	t := time.NewTimer(budget + grace)
 	defer t.Stop()
 	select {
 	case err := <-done:
@@ -410,7 +411,9 @@ func (c *console) simRun(ctx context.Context, m *model.Model, f SimForm) (*Repla
 		}
 		return err
 	}
-	if err := c.bounded(ctx, run); err != nil {
+	// A run ends itself at the budget; the grace is for its agent plugins'
+	// calls, which their own timeouts bound, to return.
+	if err := c.bounded(ctx, runGrace, run); err != nil {
 		return nil, err
 	}
 	h, steps, err := simulate.ReadTrace(&trace)

@@ -1,13 +1,17 @@
 package console_test
 
 import (
+	"context"
+	"github.com/gatehouse/gatehouse/sim/simulate"
 	"html"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/app/console"
 )
@@ -111,4 +115,51 @@ func TestHostileConsoleSimModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stuck is an agent plugin that never answers until its run is cancelled.
+type stuck struct{}
+
+func (stuck) Reset(context.Context, simulate.Start) error { return nil }
+func (stuck) Act(ctx context.Context, _ simulate.Observation) (simulate.Action, error) {
+	<-ctx.Done()
+	return simulate.Action{}, ctx.Err()
+}
+
+// TestHostileConsoleSimRunBudget ends a run whose agent never answers at
+// sim.max_run_time, and refuses a run while maxSimWork others go on.
+func TestHostileConsoleSimRunBudget(t *testing.T) {
+	release, holding := make(chan struct{}), make(chan struct{}, 2)
+	b, token := simConsole(t, console.SimOptions{
+		MaxRunTime: 200 * time.Millisecond,
+		Agents: func(ctx context.Context, name string) (func() simulate.Agent, func(), error) {
+			if name == "hold" {
+				holding <- struct{}{}
+				<-release // holds its place until the test lets it go
+			}
+			return func() simulate.Agent { return stuck{} }, func() {}, nil
+		},
+	})
+	form := url.Values{"csrf": {token}, "model": {"office.model"}, "do": {"run"}, "agents": {"*=stuck"}}
+	res, body := b.do(t, http.MethodPost, "/ui/sim", form)
+	expect(t, res, body, http.StatusBadRequest, "")
+	if !strings.Contains(body, "the run reached its time budget of 200ms (sim.max_run_time)") {
+		t.Fatalf("a stuck run:\n%s", body)
+	}
+
+	// Two runs that hold their places until released: a third is refused.
+	held := url.Values{"csrf": {token}, "model": {"office.model"}, "do": {"run"}, "agents": {"*=hold"}}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { b.do(t, http.MethodPost, "/ui/sim", held) })
+	}
+	<-holding
+	<-holding
+	res, body = b.do(t, http.MethodPost, "/ui/sim", form)
+	expect(t, res, body, http.StatusBadRequest, "")
+	if !strings.Contains(body, "2 simulations or analyses are going on, the most at once") {
+		t.Errorf("a third run while two hold their places:\n%s", body)
+	}
+	close(release)
+	wg.Wait()
 }
