@@ -61,6 +61,9 @@ ui: {enabled: true, token_file: %q, models: %q}
 	if got := b.text("#replay-steps"); !strings.Contains(got, ": ok") && !strings.Contains(got, ": failed") {
 		t.Errorf("the last tick's steps:\n%s", got)
 	}
+	if got := b.eval(`document.querySelectorAll("#drawing g.possessible.taken").length`); got == "0" {
+		t.Errorf("nothing is marked taken at the end of the run")
+	}
 	b.step("back a tick", chromedp.Click("#replay-back"))
 	if got := b.text("#replay-now"); !strings.HasPrefix(got, "tick ") {
 		t.Errorf("a tick back shows %q", got)

@@ -34,7 +34,9 @@ type Options struct {
 	// Markers draws each actor as a disc on the corner of its location's
 	// box, a group of class "actor" with its name in data-actor, rather
 	// than as a line in the box, so that a script can move it from box to
-	// box as a run goes on (see MarkerOffset).
+	// box as a run goes on (see MarkerOffset); and each possessible's line
+	// as a group of class "possessible" with its name in data-possessible,
+	// for a script to mark when it is taken.
 	Markers bool
 }
 
@@ -50,7 +52,8 @@ const (
 type textLine struct {
 	text  string
 	kind  int
-	actor int // the actor of a lineActor
+	actor int    // the actor of a lineActor
+	name  string // the possessible of a lineCredential or lineDocument
 }
 
 // Colours of the drawing.
@@ -146,7 +149,7 @@ func (d *drawing) nodeLines() [][]textLine {
 		lines[v] = []textLine{{text: name}}
 		for _, p := range d.st.Lying[v] {
 			pos := m.Possessibles()[p]
-			l := textLine{text: pos.Name, kind: lineCredential}
+			l := textLine{text: pos.Name, kind: lineCredential, name: pos.Name}
 			if pos.Kind == model.KindDocument {
 				l.kind = lineDocument
 			}
@@ -315,8 +318,15 @@ func (d *drawing) nodes() {
 				continue
 			}
 			mx, my := r.x+nodePadX+5, base-4
+			group := d.markers && l.name != ""
+			if group {
+				fmt.Fprintf(d.w, `<g class="possessible" data-possessible="%s">`, esc(l.name))
+			}
 			d.marker(l, mx, my)
 			fmt.Fprintf(d.w, `<text x="%s" y="%s"%s>%s</text>`+"\n", f(r.x+nodePadX+markerSpace), f(base), lineStyle(l), esc(l.text))
+			if group {
+				d.w.WriteString("</g>\n")
+			}
 		}
 		d.w.WriteString("</g>\n")
 	}

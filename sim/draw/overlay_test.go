@@ -209,6 +209,7 @@ func TestAtDrop(t *testing.T) {
 func TestSVGMarkers(t *testing.T) {
 	m, err := lang.Parse([]byte(`
 locations { street; lobby; }
+possessibles { credential "key <A>" at lobby; }
 actors { alice { at street; } bob { at street; } carol { at lobby; } }
 connections { street <-> lobby { *: m } }`))
 	if err != nil {
@@ -232,6 +233,9 @@ connections { street <-> lobby { *: m } }`))
 	}
 	if x0, x1 := parseF(t, found[0][2]), parseF(t, found[1][2]); math.Abs((x0-x1)-(dx0-dx1)) > 0.2 {
 		t.Errorf("alice at x %v and bob at x %v are not %v apart", x0, x1, dx0-dx1)
+	}
+	if !strings.Contains(svg, `<g class="possessible" data-possessible="key &lt;A&gt;">`) {
+		t.Errorf("the key's line is not a group of class possessible:\n%s", svg)
 	}
 	for _, box := range regexp.MustCompile(`(?s)<g class="location".*?</g>`).FindAllString(svg, -1) {
 		if strings.Contains(box, ">alice<") {

@@ -1,6 +1,7 @@
 // The simulation page's script: it steps through a run's replay, moving
-// the actors' markers from box to box of the drawing, and shows what each
-// actor holds, the tick's steps and the log lines written so far. It also
+// the actors' markers from box to box of the drawing, fading what an
+// actor holds where it lay, and shows what each actor holds, the tick's
+// steps and the log lines written so far. It also
 // selects in the pasted model the place of an error. Text is set as
 // text, never as HTML.
 "use strict";
@@ -23,6 +24,7 @@ function replay() {
   for (const g of svg.querySelectorAll("g.location")) {
     boxes.set(g.dataset.location, g.querySelector("rect"));
   }
+  const things = svg.querySelectorAll("g.possessible");
   const markers = new Map();
   for (const g of svg.querySelectorAll("g.actor")) markers.set(g.dataset.actor, g);
   const slider = document.getElementById("replay-tick");
@@ -83,6 +85,8 @@ function replay() {
       trs.push(tr);
     });
     rows.replaceChildren(...trs);
+    const held = new Set(f.holds.flat());
+    for (const g of things) g.classList.toggle("taken", held.has(g.dataset.possessible));
     if (moved) follow(moved);
     lines(steps, f.steps.length ? f.steps : ["(none)"]);
     const written = [];
