@@ -84,6 +84,9 @@ type Sim struct {
 	Found    []Found
 	Shown    int
 	Caption  string
+	// Focus is the location the drawing is scrolled to first: the start of
+	// the route drawn, else the first actor's.
+	Focus    string
 	MaxTicks int64
 }
 
@@ -238,6 +241,9 @@ func (c *console) simPost(ctx echo.Context) error {
 			return err
 		}
 		s.Caption = s.Found[shown].Name + ": " + strings.Join(s.Found[shown].Route, " → ")
+		s.Focus = s.Found[shown].Route[0]
+	} else if len(m.Actors()) > 0 {
+		s.Focus = m.Actors()[0].At
 	}
 	o.Markers = true
 	var svg bytes.Buffer

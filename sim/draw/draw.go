@@ -364,7 +364,7 @@ func (d *drawing) marker(l textLine, x, y float64) {
 // MarkerOffset is where the marker of the k-th actor at a location (k
 // from 0) is centred, from the top right corner of the location's box.
 func MarkerOffset(k int) (dx, dy float64) {
-	return -8 - float64(k)*14, 0
+	return -24 - float64(k)*14, 0
 }
 
 // actorMarkers draws each actor as a disc of its colour on the top edge

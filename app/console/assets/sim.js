@@ -9,7 +9,7 @@
 // markerOffset is where the k-th actor's marker at a location is centred,
 // from the top right corner of its box, as draw.MarkerOffset says.
 function markerOffset(k) {
-  return [-8 - k * 14, 0];
+  return [-24 - k * 14, 0];
 }
 
 // maxLogLines is how many of the latest log lines the page shows.
@@ -126,6 +126,20 @@ function replay() {
   show(0);
 }
 
+// focus scrolls the drawing to the location its data-focus names.
+function focus() {
+  const drawing = document.getElementById("drawing");
+  if (!drawing || !drawing.dataset.focus) return;
+  for (const g of drawing.querySelectorAll("g.location")) {
+    if (g.dataset.location !== drawing.dataset.focus) continue;
+    const box = drawing.getBoundingClientRect();
+    const r = g.getBoundingClientRect();
+    drawing.scrollLeft += r.left - box.left - box.width / 3;
+    drawing.scrollTop += r.top - box.top - box.height / 3;
+    return;
+  }
+}
+
 // errorPlaces makes each error's place select that place in the pasted
 // model. Columns count characters, as the model language's do.
 function errorPlaces() {
@@ -145,6 +159,7 @@ function errorPlaces() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  focus();
   replay();
   errorPlaces();
 });
