@@ -5,6 +5,7 @@ import (
 	"github.com/gatehouse/gatehouse/sim/simulate"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -162,4 +163,44 @@ func TestHostileConsoleSimRunBudget(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// BenchmarkSimPage renders the simulation page of the campus, about a
+// hundred locations: drawn, and run for a thousand ticks with its replay.
+func BenchmarkSimPage(b *testing.B) {
+	h := handler(b, console.Options{Sim: console.SimOptions{Models: "../../examples"}})
+	cookie, token := benchSession(b, h)
+	for _, do := range []string{"draw", "run"} {
+		b.Run(do, func(b *testing.B) {
+			form := url.Values{"csrf": {token}, "model": {"campus.model"}, "do": {do}, "agents": {"*=planner"}, "seed": {"7"}}.Encode()
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/ui/sim", strings.NewReader(form))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(cookie)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("%d: %s", w.Code, w.Body)
+				}
+				b.ReportMetric(float64(w.Body.Len()), "page-bytes")
+			}
+		})
+	}
+}
+
+// benchSession opens a session of h and returns its cookie and CSRF token.
+func benchSession(b *testing.B, h http.Handler) (*http.Cookie, string) {
+	b.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/ui/sim", nil))
+	res := w.Result()
+	if len(res.Cookies()) == 0 {
+		b.Fatalf("no session cookie: %d", res.StatusCode)
+	}
+	m := csrfField.FindStringSubmatch(w.Body.String())
+	if m == nil {
+		b.Fatal("no CSRF token")
+	}
+	return res.Cookies()[0], m[1]
 }
