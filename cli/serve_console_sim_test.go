@@ -68,16 +68,19 @@ ui: {enabled: true, token_file: %q, models: %q}
 	if got := b.text("#replay-now"); !strings.HasPrefix(got, "tick ") {
 		t.Errorf("a tick back shows %q", got)
 	}
+	b.axe("simulation")
 	b.eval(`document.getElementById("replay").scrollIntoView(); true`)
 	b.screenshot("sim")
 
 	b.step("analyze it", chromedp.Click("#do-analyze"), chromedp.WaitVisible("#analysis"), chromedp.WaitVisible("#caption"))
+	b.axe("analysis")
 	b.eval(`document.querySelector(".sim-view").scrollIntoView(); true`)
 	b.screenshot("sim-analyze")
 
 	b.step("paste a bad model", chromedp.SetValue("#model", ""),
 		chromedp.SetValue("#text", "locations { a; }\nconnections {\n  a -> b { *: m };\n}\n"),
 		chromedp.Click("#do-draw"), chromedp.WaitVisible("#model-errors"))
+	b.axe("model errors")
 	if got := b.text("#model-errors"); !strings.Contains(got, "line 3, column 8") {
 		t.Errorf("the pasted model's error has no place:\n%s", got)
 	}

@@ -44,12 +44,14 @@ ui: {enabled: true, token_file: %q}
 	b := openBrowser(t, s)
 	b.step("log in", chromedp.Navigate(s.url+"/ui/"), chromedp.WaitVisible("#token"))
 	b.screenshot("login")
+	b.axe("login")
 	b.step("post the token", chromedp.SendKeys("#token", token), chromedp.Submit("#token"), chromedp.WaitVisible(`[data-live="overview"]`))
 	if got := b.text(`[data-list="commands"]`); !strings.Contains(got, "query features") {
 		t.Errorf("the overview's commands do not show the query sent:\n%s", got)
 	}
 	b.step("a live update", chromedp.Poll[chromedp.Void](`document.querySelector('[data-field="live"]').textContent.startsWith("Live")`))
 	b.screenshot("overview")
+	b.axe("overview")
 
 	b.step("the plugins page", chromedp.Navigate(s.url+"/ui/plugins"), chromedp.WaitVisible(".actions button"))
 	if got := b.text("main"); !strings.Contains(got, "No plugin in the folder") {
@@ -65,17 +67,20 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the plugins page after the reload:\n%s", got)
 	}
 	b.screenshot("plugins")
+	b.axe("plugins")
 
 	b.step("the plugin's page", chromedp.Click(`a[href="/ui/plugins/kvcounter.wasm"]`), chromedp.WaitVisible("#capabilities"))
 	if got := b.text("main"); !strings.Contains(got, "granted") || !strings.Contains(got, "kv") {
 		t.Errorf("the plugin's page shows no capabilities granted:\n%s", got)
 	}
 	b.screenshot("plugin")
+	b.axe("plugin")
 
 	b.step("the OpenC2 page", chromedp.Click(`a[href="/ui/openc2"]`), chromedp.WaitVisible("#status"))
 	if got := b.text("main"); !strings.Contains(got, "query features") {
 		t.Errorf("the OpenC2 page does not show the query sent:\n%s", got)
 	}
 	b.screenshot("openc2")
+	b.axe("openc2")
 	b.step("filter the failed", chromedp.SendKeys("#status", "failed"), chromedp.Submit("#status"), chromedp.WaitVisible(".empty"))
 }

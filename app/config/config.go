@@ -71,6 +71,48 @@ type UI struct {
 	// Models is a folder of models (*.model) the simulation page offers;
 	// empty offers none, and the page takes only pasted models.
 	Models string `yaml:"models"`
+	// OIDCLogin offers a login through the OpenID Connect providers of
+	// proxy.providers; it needs PolicySet, which decides who of the
+	// providers' users sees what.
+	OIDCLogin bool `yaml:"oidc_login"`
+	// PolicySet, when set, is the policy set that decides who sees which
+	// page of the console. Default: none, every session sees every page.
+	PolicySet string `yaml:"policy_set"`
+	// DecisionHistory is how many of the latest decisions of the decision
+	// log the console keeps in memory for its decision log page. Default
+	// 10000.
+	DecisionHistory int `yaml:"decision_history"`
+}
+
+// MaxDecisionHistory bounds ui.decision_history.
+const MaxDecisionHistory = 1_000_000
+
+// validate checks ui against the rest of f.
+func (u *UI) validate(f *File) error {
+	if u.Models != "" {
+		st, err := os.Stat(u.Models)
+		switch {
+		case err != nil:
+			return fmt.Errorf("ui.models: %v", err)
+		case !st.IsDir():
+			return fmt.Errorf("ui.models: %s is not a folder", u.Models)
+		}
+	}
+	if u.DecisionHistory < 0 || u.DecisionHistory > MaxDecisionHistory {
+		return fmt.Errorf("ui.decision_history %d: want 0 to %d", u.DecisionHistory, MaxDecisionHistory)
+	}
+	if u.PolicySet != "" && len(f.Policy.Entities) == 0 {
+		return errors.New("ui.policy_set needs policy.entities, the entities that hold it")
+	}
+	if u.OIDCLogin {
+		if len(f.Proxy.Providers) == 0 {
+			return errors.New("ui.oidc_login needs proxy.providers, the OpenID Connect providers it logs in with")
+		}
+		if u.PolicySet == "" {
+			return errors.New("ui.oidc_login needs ui.policy_set: without it, every user of the providers could use the console")
+		}
+	}
+	return nil
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -485,9 +527,6 @@ func (f *File) validate() error {
 	if err := f.Server.validate(); err != nil {
 		return err
 	}
-	if err := f.UI.validate(); err != nil {
-		return err
-	}
 	if f.Sim.MaxModelBytes < 0 {
 		return fmt.Errorf("sim.max_model_bytes %d is negative", f.Sim.MaxModelBytes)
 	}
@@ -561,6 +600,9 @@ func (f *File) validate() error {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
 	}
 	if err := f.Telemetry.Tracing.Validate(); err != nil {
+		return err
+	}
+	if err := f.UI.validate(f); err != nil {
 		return err
 	}
 	if err := f.Proxy.Validate(); err != nil {
@@ -740,21 +782,6 @@ func (m *OpenC2MQTT) validate() error {
 		return errors.New("openc2.mqtt.broker: cert and key go together")
 	case (m.PasswordFile != "") && m.Username == "":
 		return errors.New("openc2.mqtt.password_file needs openc2.mqtt.username")
-	}
-	return nil
-}
-
-// validate checks that the models folder, when named, is a folder.
-func (u UI) validate() error {
-	if u.Models == "" {
-		return nil
-	}
-	st, err := os.Stat(u.Models)
-	switch {
-	case err != nil:
-		return fmt.Errorf("ui.models: %v", err)
-	case !st.IsDir():
-		return fmt.Errorf("ui.models: %s is not a folder", u.Models)
 	}
 	return nil
 }
