@@ -320,6 +320,9 @@ type MQTTBroker struct {
 	Users string `yaml:"users"`
 	// MaxPacketBytes bounds a packet. Default 1 MiB.
 	MaxPacketBytes uint32 `yaml:"max_packet_bytes"`
+	// Store is the file that keeps the broker's sessions across restarts;
+	// empty, the default, keeps them in memory.
+	Store string `yaml:"store"`
 }
 
 // OpenC2Authorization configures the authorization of OpenC2 commands
