@@ -53,7 +53,9 @@ type SimOptions struct {
 // Bounds of the simulation page, past those of SimOptions: a run's
 // replay is sent to the browser whole, so the page bounds its ticks and
 // its trace; MaxPlanStates bounds each search for a plan; maxSimWork is
-// how many runs, analyses and searches go on at once.
+// how many runs, analyses and searches go on at once; runGrace is how
+// long past MaxRunTime the page waits for a run's agent plugins to
+// return once the run is cancelled.
 const (
 	MaxConsoleTicks  = 5000
 	MaxTraceBytes    = 16 << 20
@@ -114,12 +116,11 @@ type ModelError struct {
 // the start and at the end of each tick with steps, as simulate.Replay
 // gives them when it plays the run's trace again.
 type Replay struct {
-	Seed   int64            `json:"seed"`
-	Reason string           `json:"reason"`
-	Actors []string         `json:"actors"`
-	Agents []string         `json:"agents"`
-	Frames []Frame          `json:"frames"`
-	Result *simulate.Result `json:"-"`
+	Seed   int64    `json:"seed"`
+	Reason string   `json:"reason"`
+	Actors []string `json:"actors"`
+	Agents []string `json:"agents"`
+	Frames []Frame  `json:"frames"`
 }
 
 // Frame is one moment of a replay.
@@ -471,7 +472,7 @@ func replay(ctx context.Context, m *model.Model, h simulate.Header, steps []simu
 	if err != nil {
 		return nil, fmt.Errorf("replay the run's trace: %v", err)
 	}
-	out.Result, out.Reason = res, res.Reason
+	out.Reason = res.Reason
 	return out, nil
 }
 
