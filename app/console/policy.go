@@ -413,22 +413,25 @@ func (c *console) edit(ctx echo.Context) error {
 }
 
 // checkJSON checks the text of the body's form and answers the outcome in
-// JSON, for the editor's script as the text is typed.
+// JSON, for the editor's script as the text is typed: 200 whatever the
+// outcome, which ok tells, so that the browser logs no failed request.
 func (c *console) checkJSON(ctx echo.Context) error {
 	r := ctx.Request()
 	r.Body = http.MaxBytesReader(ctx.Response(), r.Body, maxFormBytes)
 	if c.o.Access == nil || c.o.Access.Admin == nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "the policy administration is off")
 	}
-	res, status := c.checkText(ctx, r.PostFormValue("text"), false)
+	res, _ := c.checkText(ctx, r.PostFormValue("text"), false)
 	ctx.Response().Header().Set("Cache-Control", "no-store")
-	return ctx.JSON(status, res)
+	return ctx.JSON(http.StatusOK, res)
 }
 
 // checkText checks text, an entity file that holds one entity by its id,
 // as the policy administration checks a change, and makes the change
-// when apply is set. It returns the outcome and its status.
+// when apply is set. It returns the outcome and its status. The line
+// breaks of a form's text, CR LF, are written as LF.
 func (c *console) checkText(ctx echo.Context, text string, apply bool) (*CheckResult, int) {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
 	a := c.o.Access.Admin
 	res := &CheckResult{Problems: []TextProblem{}, Warnings: []TextProblem{}}
 	var m map[string]json.RawMessage
