@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -197,8 +196,9 @@ func (h *Host) Close(ctx context.Context) error {
 
 // LoadDir loads every *.wasm file of the plugin folder that is new or
 // changed, lifts quarantines by reloading those plugins, and unloads the
-// plugins whose files are gone. Files load in parallel and are published in
-// the order of their names. Problems with single files are reported in
+// plugins whose files are gone. Files load in parallel, GOMAXPROCS at once
+// before the host is ready and Config.ReloadWorkers once it serves, and
+// are published in the order of their names. Problems with single files are reported in
 // Plugins, not returned.
 func (h *Host) LoadDir(ctx context.Context) error {
 	entries, err := os.ReadDir(h.cfg.PluginDir)
@@ -216,7 +216,7 @@ func (h *Host) LoadDir(ctx context.Context) error {
 	}
 	loads := make([]*loading, len(files))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, h.loadWorkers())
 	for i, file := range files {
 		h.lockFile(file)
 		wg.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host/internal/capability"
 )
 
 // Session holds one instance of a plugin for a series of calls that share
@@ -73,6 +74,24 @@ func (s *Session) AgentReset(ctx context.Context, req abi.AgentResetRequest) err
 	req.Component = s.name
 	_, err := sessionCall[abi.AgentResetRequest, abi.AgentResetReply](ctx, s, abi.ExportAgentReset, req)
 	return err
+}
+
+// Planner answers an agent's plan requests (abi.FuncPlan) for the actor
+// of its act, from the state the act observes. It returns when ctx ends:
+// when the act passes its timeout or its caller's deadline.
+type Planner = func(ctx context.Context, req abi.PlanRequest) (abi.PlanReply, error)
+
+// WithPlanner returns a copy of ctx carrying p, for AgentAct: the agent's
+// plan requests during the act go to p. Without one they fail with code
+// unsupported. Plugins on the Extism binding cannot ask for plans.
+func WithPlanner(ctx context.Context, p Planner) context.Context {
+	return capability.WithPlanner(ctx, p)
+}
+
+// PlannerFrom returns the Planner in ctx (WithPlanner), nil if it has
+// none: how an agent that is not a plugin gets its plans.
+func PlannerFrom(ctx context.Context) Planner {
+	return capability.PlannerFrom(ctx)
 }
 
 // AgentAct asks the session's agent for its actor's next action.

@@ -349,6 +349,26 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`policy.admin.dir "other" is not one of policy.entities`},
 		},
 		{
+			name: "console policy set without entities",
+			yaml: "ui:\n  enabled: true\n  policy_set: console\n",
+			want: []string{"ui.policy_set needs policy.entities"},
+		},
+		{
+			name: "console OIDC login without providers",
+			yaml: "policy:\n  entities: [acl]\nui:\n  oidc_login: true\n  policy_set: console\n",
+			want: []string{"ui.oidc_login needs proxy.providers"},
+		},
+		{
+			name: "console OIDC login without its policy set",
+			yaml: "policy:\n  entities: [acl]\nproxy:\n  base_url: https://gh.example.com\n  providers:\n    default: {configuration_url: https://id.example.com, client_id: gh}\nui:\n  oidc_login: true\n",
+			want: []string{"ui.oidc_login needs ui.policy_set"},
+		},
+		{
+			name: "console decision history too long",
+			yaml: "ui:\n  decision_history: 2000000\n",
+			want: []string{"ui.decision_history 2000000: want 0 to 1000000"},
+		},
+		{
 			name: "openc2 authorization without entities",
 			yaml: "openc2:\n  authorization:\n    policy_set: producers\n",
 			want: []string{"openc2.authorization.policy_set needs policy.entities"},
