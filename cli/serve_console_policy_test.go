@@ -28,8 +28,9 @@ const consolePolicyEntities = `{
 // lines; a denied decision shows its explanation; the decision log's
 // filter selects the denials; the editor refuses a broken rule, naming
 // its line and column, as it is typed, and applies a good one, which
-// then shows in the tree. No page writes an error to the console. It
-// saves a screenshot of each page.
+// then shows in the tree. No page writes an error to the console, and
+// axe-core finds no serious accessibility problem in any. It saves a
+// screenshot of each page.
 func TestServeConsolePolicyBrowser(t *testing.T) {
 	dir := t.TempDir()
 	const token = "console-policy-token"
@@ -69,6 +70,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the tree of the entities:\n%s", got)
 	}
 	b.screenshot("policy")
+	b.axe("entities")
 
 	b.step("try a decision", chromedp.Navigate(s.url+"/ui/policy/try"), chromedp.WaitVisible("#subject"),
 		chromedp.SetValue("#policy_set", "web"), chromedp.SetValue("#subject", `{"groups": ["/guests"]}`),
@@ -78,6 +80,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the denial's explanation:\n%s", got)
 	}
 	b.screenshot("policy-try")
+	b.axe("try a decision")
 
 	b.step("the decision log", chromedp.Navigate(s.url+"/ui/policy/log"), chromedp.WaitVisible(`[data-list="log"]`))
 	if got := b.text(`[data-list="log"]`); strings.Count(got, "GRANT") != 2 || strings.Count(got, "DENY") != 2 {
@@ -89,6 +92,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the denials of the decision log:\n%s", got)
 	}
 	b.screenshot("policy-log")
+	b.axe("decision log")
 
 	bad := "{\n  \"web.contractors\": {\"Type\": \"Rule\", \"Effect\": \"GRANT\",\n    \"Condition\": \"'/contractors' in\"}\n}\n"
 	b.step("a broken rule", chromedp.Navigate(s.url+"/ui/policy/edit"), chromedp.WaitVisible("#text"),
@@ -97,10 +101,11 @@ ui: {enabled: true, token_file: %q}
 	if got := b.text("#check"); !strings.Contains(got, "line 3, column 36") || !strings.Contains(got, `rule "web.contractors": Condition, column 18`) {
 		t.Errorf("the check of a broken rule:\n%s", got)
 	}
+	b.screenshot("policy-edit")
+	b.axe("editor")
 	good := "{\n  \"web.contractors\": {\"Type\": \"Rule\", \"Effect\": \"GRANT\",\n    \"Condition\": \"'/contractors' in subject.groups\"}\n}\n"
 	b.step("a good rule", chromedp.SetValue("#text", good), chromedp.SendKeys("#text", " "),
 		chromedp.Poll[chromedp.Void](`document.getElementById("check-message").textContent.includes("would be created")`))
-	b.screenshot("policy-edit")
 	b.step("apply it", chromedp.Click("#apply"), chromedp.WaitVisible("[data-applied]"))
 	if got := b.text("#check-message"); got != `Entity "web.contractors" created.` {
 		t.Errorf("the change: %s", got)

@@ -145,7 +145,7 @@ func TestConsoleTryDecision(t *testing.T) {
 	token := csrf(t, form)
 	res, body = b.do(t, http.MethodPost, "/ui/policy/try", url.Values{"csrf": {token}, "policy_set": {"web"}, "subject": {`{"groups": ["/guests"]}`}})
 	expect(t, res, body, http.StatusOK, "")
-	for _, want := range []string{`<span class="status big-status ERROR">DENY</span>`, `id="explanation"`, "condition-false", `<strong class="id">staff</strong>`} {
+	for _, want := range []string{`<span class="status ERROR">DENY</span> policy set <code>web</code>`, `id="explanation"`, "condition-false", `<strong class="id">staff</strong>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the denial has no %s:\n%s", want, body)
 		}
