@@ -3,6 +3,8 @@ package cli_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,4 +116,50 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("web.contractors.json: %q %v", got, err)
 	}
 	b.step("the rule in the tree", chromedp.Navigate(s.url+"/ui/policy"), chromedp.WaitVisible(`a[href="/ui/policy/edit?id=web.contractors"]`))
+}
+
+// TestServeConsolePolicySet serves a console whose policy set, ui.policy_set,
+// grants token logins the overview and nothing else: the plugins page
+// answers 403, and each decision goes to the decision log as coming from
+// the console.
+func TestServeConsolePolicySet(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	entities := writeFile(t, dir, "console.json", `{
+"console": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["console.p"]},
+"console.p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["console.overview"]},
+"console.overview": {"Type": "Rule", "Effect": "GRANT", "Condition": "access.login == 'token' and object.page == 'overview'"}
+}`)
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+policy:
+  entities: [%q]
+  decision_log: {path: %q}
+ui: {enabled: true, token_file: %q, policy_set: console}
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, filepath.Join(dir, "decisions.log"), writeFile(t, dir, "ui.tokens", "t0ken\n")))
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+	res, err := client.PostForm(s.url+"/ui/login", url.Values{"token": {"t0ken"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/ui/" {
+		t.Fatalf("the login ends at %s with %s", res.Request.URL, res.Status)
+	}
+	if status, body, err := s.get(t, "/ui/plugins"); err != nil || status != http.StatusForbidden || !strings.Contains(string(body), `id="forbidden"`) {
+		t.Errorf("GET /ui/plugins: %d %v\n%s", status, err, body)
+	}
+	s.stop(t)
+	b, err := os.ReadFile(filepath.Join(dir, "decisions.log"))
+	if err != nil || strings.Count(string(b), `"source":"console","policy_set":"console","result":"GRANT"`) != 1 || strings.Count(string(b), `"source":"console","policy_set":"console","result":"DENY"`) != 1 {
+		t.Errorf("the decision log: %v\n%s", err, b)
+	}
 }
