@@ -6,7 +6,9 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/app/attrs"
+	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/app/console"
+	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
@@ -53,7 +55,9 @@ func (a *App) consoleOptions() console.Options {
 		Host:      a.host, Gatherer: a.reg,
 		History: a.consumer.History,
 		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
-		Access: d.consoleAccess(),
+		Consumer: a.tel.OpenC2(a.consumer), Rules: a.consumer.Rules,
+		MaxCommandBytes: a.cfg.OpenC2.MaxRequestBytes,
+		Access:          d.consoleAccess(),
 	}
 	if d != nil && a.cfg.UI.PolicySet != "" {
 		o.PolicySet, o.Decider = a.cfg.UI.PolicySet, d.Decider("console")
@@ -62,6 +66,12 @@ func (a *App) consoleOptions() console.Options {
 		o.OIDC = &console.OIDC{LoginURL: a.proxy.LoginURL, Session: a.proxy.Session}
 		for _, p := range a.proxy.ProviderNames() {
 			o.OIDC.Providers = append(o.OIDC.Providers, console.Provider{Name: p[0], Title: p[1]})
+		}
+	}
+	if az := d.openc2Authorizer(a.cfg.OpenC2.Authorization.PolicySet, a.proxy, a.logger); az != nil {
+		c := authz.Console{Authorizer: az.(*authz.Authorizer)}
+		o.Authorize = func(ctx context.Context, u *console.User, msg *openc2.Message, remoteAddr string) error {
+			return c.Authorize(ctx, msg, remoteAddr, u.Subject(), u.Login)
 		}
 	}
 	return o

@@ -80,7 +80,58 @@ ui: {enabled: true, token_file: %q}
 	if got := b.text("main"); !strings.Contains(got, "query features") {
 		t.Errorf("the OpenC2 page does not show the query sent:\n%s", got)
 	}
-	b.screenshot("openc2")
 	b.axe("openc2")
 	b.step("filter the failed", chromedp.SendKeys("#status", "failed"), chromedp.Submit("#status"), chromedp.WaitVisible(".empty"))
+}
+
+// TestServeConsoleOpenC2Browser sends commands from the OpenC2 page's form
+// in headless Chromium to a gatehouse serve whose actuator is c-slpf-noop:
+// a malformed command shows the codec's error with its JSON path as it is
+// typed; a deny sent shows its response, appears in the history and its
+// rule in the actuator's list, with its schedule; a delete of its rule
+// number takes the rule off the list.
+func TestServeConsoleOpenC2Browser(t *testing.T) {
+	dir := t.TempDir()
+	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+limits: {timeout: 1m}
+ui: {enabled: true}
+`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db")))
+	s := startServe(t, http.DefaultClient, "--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+
+	b := openBrowser(t, s)
+	clear := chromedp.Evaluate[chromedp.Void](`document.getElementById("command").value = ""`)
+	b.step("the OpenC2 page", chromedp.Navigate(s.url+"/ui/openc2"), chromedp.WaitVisible("#command"), chromedp.WaitVisible("#no-rules"))
+	b.step("type a malformed command", chromedp.SendKeys("#command", `{"action": "deny", "target": {"ipv4_net": "198.51.100.0/99"}}`),
+		chromedp.Poll[chromedp.Void](`document.getElementById("check").textContent.startsWith("target.ipv4_net")`))
+	if got := b.text("#check"); got != `target.ipv4_net: "198.51.100.0/99": prefix length 99 exceeds 32` {
+		t.Errorf("the check of a malformed command: %q", got)
+	}
+	b.step("type a deny", clear,
+		chromedp.SendKeys("#command", `{"action": "deny", "target": {"ipv4_net": "198.51.100.0/24"}, "args": {"duration": 3600000}}`),
+		chromedp.Poll[chromedp.Void](`document.getElementById("check").textContent.startsWith("Valid command")`))
+	b.step("send the deny", chromedp.Click("form.command button"), chromedp.WaitVisible("#result"))
+	if got := b.text("#result"); !strings.Contains(got, "Status 200") || !strings.Contains(got, `"rule_number": 1`) {
+		t.Errorf("the response to the deny:\n%s", got)
+	}
+	rules := b.text(`table[data-actuator="c-slpf-noop/noop"]`)
+	if !strings.Contains(rules, "deny ipv4_net 198.51.100.0/24") || !strings.Contains(rules, "in effect") || strings.Contains(rules, "never") {
+		t.Errorf("the rules of c-slpf-noop/noop do not show the deny until its end:\n%s", rules)
+	}
+	if got := b.text(`[data-list="history"]`); !strings.Contains(got, "deny ipv4_net") || !strings.Contains(got, "c-slpf-noop/noop") {
+		t.Errorf("the history does not show the deny:\n%s", got)
+	}
+	b.screenshot("openc2")
+	b.axe("openc2")
+
+	b.step("delete the rule", clear,
+		chromedp.SendKeys("#command", `{"action": "delete", "target": {"slpf:rule_number": 1}}`),
+		chromedp.Click("form.command button"), chromedp.WaitVisible("#result"), chromedp.WaitVisible("#no-rules"))
+	if got := b.text("#result"); !strings.Contains(got, "Status 200") {
+		t.Errorf("the response to the delete:\n%s", got)
+	}
 }

@@ -28,11 +28,10 @@ type Session interface {
 // converts what the simulator tells it to the ABI's messages, and the
 // plugin's action back.
 type Agent struct {
-	s       Session
-	actor   string
-	m       *model.Model
-	problem plan.Problem // the actor's, at the start of the run
-	sh      *shared
+	s     Session
+	actor string
+	m     *model.Model
+	sh    *shared
 }
 
 // shared is what the agents of one session share, as they are called one
@@ -68,11 +67,7 @@ func Agents(s Session) func() simulate.Agent {
 
 // Reset starts the plugin's run for start.Actor.
 func (a *Agent) Reset(ctx context.Context, start simulate.Start) error {
-	p, err := plan.ForActor(start.Model, start.Actor)
-	if err != nil {
-		return err
-	}
-	a.actor, a.m, a.problem = start.Actor, start.Model, p
+	a.actor, a.m = start.Actor, start.Model
 	return a.s.AgentReset(ctx, abi.AgentResetRequest{Actor: start.Actor, Seed: start.Seed, Goals: start.Goals, Edges: a.sh.edgesOf(start.Model)})
 }
 
@@ -105,7 +100,11 @@ func (a *Agent) plan(ctx context.Context, obs simulate.Observation, req abi.Plan
 		}
 		crit = c
 	}
-	p := agent.ProblemAt(a.m, a.problem, obs, req.Gone)
+	start, err := plan.ForActor(a.m, a.actor)
+	if err != nil {
+		return abi.PlanReply{}, abi.Errorf(abi.CodeInvalidRequest, "%v", err)
+	}
+	p := agent.ProblemAt(a.m, start, obs, req.Gone)
 	if len(req.Goals) > 0 {
 		p.Goals = req.Goals
 	}

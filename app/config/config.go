@@ -39,6 +39,9 @@ type File struct {
 	PluginsDir string `yaml:"plugins_dir"`
 	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
 	CacheDir string `yaml:"cache_dir"`
+	// ReloadWorkers is how many changed plugin files serve loads at once.
+	// Default 0: min(2, the CPUs Go uses).
+	ReloadWorkers int `yaml:"reload_workers"`
 	// Store is the file of the embedded store (kv capability). Default data/gatehouse.db.
 	Store string `yaml:"store"`
 	Log   Log    `yaml:"log"`
@@ -308,6 +311,9 @@ type MQTTBroker struct {
 	Users string `yaml:"users"`
 	// MaxPacketBytes bounds a packet. Default 1 MiB.
 	MaxPacketBytes uint32 `yaml:"max_packet_bytes"`
+	// Store is the file that keeps the broker's sessions across restarts;
+	// empty, the default, keeps them in memory.
+	Store string `yaml:"store"`
 }
 
 // OpenC2Authorization configures the authorization of OpenC2 commands
@@ -499,6 +505,9 @@ func (f *File) validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log.format %q is not text or json", f.Log.Format)
+	}
+	if f.ReloadWorkers < 0 {
+		return fmt.Errorf("reload_workers %d is negative", f.ReloadWorkers)
 	}
 	if f.OpenC2.RateLimit < 0 {
 		return fmt.Errorf("openc2.rate_limit %v is negative", f.OpenC2.RateLimit)
@@ -724,11 +733,12 @@ func decodeError(err error) string {
 // Host returns the host configuration.
 func (f *File) Host() host.Config {
 	return host.Config{
-		PluginDir: f.PluginsDir,
-		CacheDir:  f.CacheDir,
-		StorePath: f.Store,
-		Limits:    f.Limits,
-		Plugins:   f.Plugins,
+		PluginDir:     f.PluginsDir,
+		CacheDir:      f.CacheDir,
+		ReloadWorkers: f.ReloadWorkers,
+		StorePath:     f.Store,
+		Limits:        f.Limits,
+		Plugins:       f.Plugins,
 	}
 }
 

@@ -9,6 +9,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"html/template"
@@ -27,6 +28,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
@@ -46,6 +48,18 @@ type Options struct {
 	// Decisions returns the last n decisions of the decision log; nil when
 	// there is none.
 	Decisions func(n int) []decisionlog.Entry
+	// Consumer carries out the commands of the OpenC2 page's form; nil
+	// leaves the form out.
+	Consumer Consumer
+	// Authorize decides on a command of the form, sent by the user from
+	// the browser at remoteAddr, before the consumer has it; nil allows
+	// every command.
+	Authorize func(ctx context.Context, u *User, msg *openc2.Message, remoteAddr string) error
+	// Rules lists the rules the actuators hold; nil when there is none.
+	Rules func() []consumer.HeldRule
+	// MaxCommandBytes bounds a command of the form; 0 means
+	// https.DefaultMaxBytes.
+	MaxCommandBytes int64
 	// Tokens are the admin tokens a login takes; with none, there is no
 	// login and only loopback host names are answered.
 	Tokens []string
@@ -94,6 +108,8 @@ func Register(e *echo.Echo, o Options) {
 	in.GET("/plugins", c.plugins)
 	in.GET("/plugins/:file", c.plugin)
 	in.GET("/openc2", c.commands)
+	in.POST("/openc2", c.send, guard.SameOrigin, c.limitCommand, checkCSRF)
+	in.POST("/openc2/check", c.check, guard.SameOrigin, c.limitCommand, checkCSRF)
 	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
 	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
 }

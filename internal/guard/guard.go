@@ -21,7 +21,11 @@ var errNotJSON = echo.NewHTTPError(http.StatusUnsupportedMediaType, "want a JSON
 // a web page cannot post to a route behind JSON from a visitor's browser.
 func JSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+		ct := c.Request().Header.Get(echo.HeaderContentType)
+		if ct == echo.MIMEApplicationJSON {
+			return next(c) // the common case, without parsing
+		}
+		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != echo.MIMEApplicationJSON {
 			return errNotJSON
 		}

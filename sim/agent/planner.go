@@ -26,7 +26,7 @@ type Planner struct {
 	steps    []plan.Step  // the plan being followed
 	next     int          // the step to take next
 	at       string       // where the actor should be before steps[next]
-	holds    []string     // what it should hold then, sorted
+	holds    []string     // what it should hold then
 	stuck    string       // the holdings and gone possessibles with which planning last failed
 	fallback ShortestPath
 }
@@ -47,7 +47,7 @@ func (a *Planner) Act(ctx context.Context, obs simulate.Observation) (simulate.A
 	if len(a.problem.Goals) == 0 {
 		return simulate.Action{Kind: simulate.KindWait}, nil
 	}
-	onPlan := a.next < len(a.steps) && obs.Location == a.at && slices.Equal(obs.Holdings, a.holds)
+	onPlan := a.next < len(a.steps) && obs.Location == a.at && sameSet(obs.Holdings, a.holds)
 	for onPlan || a.replan(obs) {
 		st := a.steps[a.next]
 		if act, ok := choice(obs, st); ok {
@@ -57,7 +57,6 @@ func (a *Planner) Act(ctx context.Context, obs simulate.Observation) (simulate.A
 				a.at = st.Target
 			case simulate.KindTake:
 				a.holds = append(slices.Clone(a.holds), st.Possessible)
-				slices.Sort(a.holds)
 			}
 			return act, nil
 		}
@@ -119,4 +118,18 @@ func joinNames(names []string) string {
 		b = append(append(b, n...), 0)
 	}
 	return string(b)
+}
+
+// sameSet reports whether a and b, lists without repeats, hold the same
+// names, in whatever order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			return false
+		}
+	}
+	return true
 }

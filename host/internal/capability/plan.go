@@ -26,6 +26,12 @@ func WithPlanner(ctx context.Context, p Planner) context.Context {
 	return context.WithValue(ctx, plannerKey{}, p)
 }
 
+// PlannerFrom returns the Planner in ctx, nil if it has none.
+func PlannerFrom(ctx context.Context) Planner {
+	p, _ := ctx.Value(plannerKey{}).(Planner)
+	return p
+}
+
 // planRequest is plan(req_ptr, req_len): it asks the Planner of the call
 // in progress (WithPlanner, in Caller.Call) for a plan and returns the
 // msgpack abi.PlanReply. A call with no Planner, outside an agent act,
@@ -36,7 +42,7 @@ func WithPlanner(ctx context.Context, p Planner) context.Context {
 func planRequest(ctx context.Context, c *Caller, mem guestMemory, params []uint64) ([]byte, error) {
 	var p Planner
 	if c.Call != nil {
-		p, _ = c.Call.Value(plannerKey{}).(Planner)
+		p = PlannerFrom(c.Call)
 	}
 	if p == nil {
 		return nil, abi.Errorf(abi.CodeUnsupported, "plans are made only during a call of %s, for its actor", abi.ExportAgentAct)

@@ -26,7 +26,7 @@ type planRun struct {
 	steps  []abi.Action // the plan being followed
 	next   int          // the step to take next
 	at     string       // where the actor should be before steps[next]
-	holds  []string     // what it should hold then, sorted
+	holds  []string     // what it should hold then
 	gone   []string     // possessibles found missing
 	stuck  string       // the holdings and gone possessibles with which planning last failed
 }
@@ -37,7 +37,11 @@ type planAgent struct{ runs map[string]*planRun }
 var planner = &planAgent{runs: map[string]*planRun{}}
 
 func (a *planAgent) reset(req abi.AgentResetRequest) error {
-	a.runs[req.Actor] = &planRun{greedy: &run{seed: uint64(req.Seed), goals: req.Goals, plan: newPlan(req.Edges)}}
+	g, err := newRun(req)
+	if err != nil {
+		return err
+	}
+	a.runs[req.Actor] = &planRun{greedy: g}
 	return nil
 }
 
@@ -54,7 +58,7 @@ func (a *planAgent) act(req abi.AgentActRequest) (abi.Action, error) {
 	if len(r.greedy.goals) == 0 {
 		return abi.Action{Kind: "wait"}, nil
 	}
-	onPlan := r.next < len(r.steps) && obs.Location == r.at && slices.Equal(obs.Holdings, r.holds)
+	onPlan := r.next < len(r.steps) && obs.Location == r.at && sameSet(obs.Holdings, r.holds)
 	for onPlan || r.replan(obs) {
 		st := r.steps[r.next]
 		for _, c := range obs.Choices {
@@ -100,5 +104,19 @@ func (r *planRun) replan(obs abi.Observation) bool {
 		return false
 	}
 	r.steps, r.next, r.at, r.holds, r.stuck = rep.Steps, 0, obs.Location, slices.Clone(obs.Holdings), ""
+	return true
+}
+
+// sameSet reports whether a and b, lists without repeats, hold the same
+// names, in whatever order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			return false
+		}
+	}
 	return true
 }
