@@ -89,7 +89,7 @@ func Register(e *echo.Echo, opts Options) {
 	}
 	a := &api{opts: opts}
 	auth := guard.Bearer(Realm, opts.Tokens)
-	e.POST(DecidePath, a.decide, guard.SameOrigin, auth, guard.JSON)
+	e.POST(DecidePath, guard.Apply(a.decide, guard.SameOrigin, auth, guard.JSON))
 	e.GET(StatusPath, a.status, auth)
 	e.GET(EntitiesPath, a.entities, auth)
 }
