@@ -590,10 +590,12 @@ type PluginStatus struct {
 	// failures; a reload of the folder lifts it.
 	Quarantined bool `json:"quarantined,omitempty"`
 	// LastError is the error of the plugin's last failed call.
-	LastError string     `json:"last_error,omitempty"`
-	Calls     uint64     `json:"calls"`
-	Instances int        `json:"instances"`
-	LoadedAt  *time.Time `json:"loaded_at,omitempty"`
+	LastError string `json:"last_error,omitempty"`
+	// RecentErrors are its last failed calls, up to 10, newest first.
+	RecentErrors []RecentError `json:"recent_errors,omitempty"`
+	Calls        uint64        `json:"calls"`
+	Instances    int           `json:"instances"`
+	LoadedAt     *time.Time    `json:"loaded_at,omitempty"`
 }
 
 // Plugins reports every plugin file the host knows, sorted by file.
@@ -621,6 +623,7 @@ func (h *Host) Plugins() []PluginStatus {
 			if ce, _ := p.LastError(); ce != nil {
 				st.LastError = ce.Error()
 			}
+			st.RecentErrors = p.RecentErrors()
 		}
 		switch {
 		case s.plugin == nil:

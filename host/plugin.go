@@ -45,7 +45,7 @@ type Plugin struct {
 	calls      atomic.Uint64
 	failures   atomic.Int64 // consecutive host-side failures
 	quarantine atomic.Pointer[abi.Error]
-	lastError  atomic.Pointer[callFailure]
+	errs       recentErrors
 	host       *Host
 }
 
@@ -54,10 +54,45 @@ type componentKey struct {
 	name string
 }
 
-// callFailure is the last failed call of a plugin, for status reports.
-type callFailure struct {
+// recentErrorsKept is how many failed calls a plugin keeps for its status.
+const recentErrorsKept = 10
+
+// recentErrors is a plugin's last failed calls, a ring of
+// recentErrorsKept. Only failed calls write it.
+type recentErrors struct {
+	mu   sync.Mutex
+	ring [recentErrorsKept]RecentError
+	n    uint64 // failed calls so far; the newest is at (n-1) % recentErrorsKept
+}
+
+// RecentError is one failed call of a plugin.
+type RecentError struct {
+	Time      time.Time `json:"time"`
+	Kind      abi.Kind  `json:"kind"`
+	Component string    `json:"component"`
+	Code      abi.Code  `json:"code"`
+	Message   string    `json:"message"`
+
 	err *CallError
-	at  time.Time
+}
+
+// add records the failed call ce at time at.
+func (r *recentErrors) add(ce *CallError, at time.Time) {
+	r.mu.Lock()
+	r.ring[r.n%recentErrorsKept] = RecentError{Time: at, Kind: ce.Kind, Component: ce.Component, Code: ce.Err.Code, Message: ce.Err.Message, err: ce}
+	r.n++
+	r.mu.Unlock()
+}
+
+// list returns the kept failed calls, newest first.
+func (r *recentErrors) list() []RecentError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]RecentError, 0, min(r.n, recentErrorsKept))
+	for i := r.n; i > 0 && r.n-i < recentErrorsKept; i-- {
+		out = append(out, r.ring[(i-1)%recentErrorsKept])
+	}
+	return out
 }
 
 // CallError is the error of a failed plugin call. It names the plugin and
@@ -103,11 +138,19 @@ func (p *Plugin) Quarantined() *abi.Error { return p.quarantine.Load() }
 
 // LastError returns the plugin's last failed call and when it happened.
 func (p *Plugin) LastError() (*CallError, time.Time) {
-	if f := p.lastError.Load(); f != nil {
-		return f.err, f.at
+	r := &p.errs
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == 0 {
+		return nil, time.Time{}
 	}
-	return nil, time.Time{}
+	e := r.ring[(r.n-1)%recentErrorsKept]
+	return e.err, e.Time
 }
+
+// RecentErrors returns the plugin's last failed calls, up to 10, newest
+// first.
+func (p *Plugin) RecentErrors() []RecentError { return p.errs.list() }
 
 // Instances returns the number of live instances.
 func (p *Plugin) Instances() int { return p.pool.size() }
@@ -169,10 +212,11 @@ func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, ex
 	return decodeEnvelope(c, raw, env)
 }
 
-// fail records e as the plugin's last error and returns it as a CallError.
+// fail records e among the plugin's recent errors and returns it as a
+// CallError.
 func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
 	ce := &CallError{Plugin: p.Manifest.Name, Kind: kind, Component: name, Err: e}
-	p.lastError.Store(&callFailure{err: ce, at: time.Now()})
+	p.errs.add(ce, time.Now())
 	return ce
 }
 
