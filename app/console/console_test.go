@@ -53,9 +53,18 @@ func serveWith(t *testing.T, o console.Options) *browser {
 // host, gatherer and logger it sets, over an empty plugin folder.
 func handler(t testing.TB, o console.Options) http.Handler {
 	t.Helper()
+	e, _ := handlerOver(t, host.Config{PluginDir: t.TempDir()}, o)
+	return e
+}
+
+// handlerOver is handler over the plugins of cfg, whose logger it sets,
+// and returns the host too.
+func handlerOver(t testing.TB, cfg host.Config, o console.Options) (http.Handler, *host.Host) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.DiscardHandler)
-	h, err := host.New(host.Config{PluginDir: t.TempDir(), Logger: logger}, reg)
+	cfg.Logger = logger
+	h, err := host.New(cfg, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +75,7 @@ func handler(t testing.TB, o console.Options) http.Handler {
 	e := server.New(h, reg, logger)
 	o.Host, o.Gatherer, o.Logger = h, reg, logger
 	console.Register(e, o)
-	return e
+	return e, h
 }
 
 func newBrowser(t *testing.T, srv *httptest.Server) *browser {
