@@ -100,7 +100,7 @@ func Start(cfg Config) (*Broker, error) {
 	caps.MaximumPacketSize = cfg.MaxPacketBytes
 	caps.MaximumInflight = MaxInflight
 	// mochi-mqtt would repeat a PUBLISH's user properties in its PUBACK,
-	// which the publisher then decodes for nothing: three strings a
+	// which the publisher then decodes for nothing: three user properties a
 	// command or response, msgType, encoding and PublisherProperty.
 	caps.Compatibilities.NoInheritedPropertiesOnAck = true
 	logger := cfg.Logger
