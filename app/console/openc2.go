@@ -63,11 +63,16 @@ type Sent struct {
 	Failed     bool
 }
 
-// ActuatorRules are the rules one actuator holds or is to hold.
+// ActuatorRules are the rules one actuator holds or is to hold: the
+// first maxRulesShown, and how many More there are.
 type ActuatorRules struct {
 	Actuator string
 	Rules    []HeldRule
+	More     int
 }
+
+// maxRulesShown bounds the rules the page shows of one actuator.
+const maxRulesShown = 200
 
 // HeldRule is one rule of an actuator, as the OpenC2 page shows it.
 type HeldRule struct {
@@ -132,28 +137,39 @@ func (c *console) openc2Page(ctx echo.Context, v url.Values, sent *Sent) error {
 	return c.showStatus(ctx, status, "openc2", p)
 }
 
-// actuatorRules groups rules by actuator, actuators by name.
+// actuatorRules groups rules by actuator, actuators by name, and keeps
+// the first maxRulesShown of each; only those are described.
 func actuatorRules(held []consumer.HeldRule) []ActuatorRules {
-	by := map[string][]HeldRule{}
-	for _, r := range held {
-		row := HeldRule{Command: describe(r.Command), Start: formatMillis(r.Start), Stop: formatMillis(r.Stop), State: "in effect"}
-		if r.Number != 0 {
-			row.Number = strconv.FormatInt(r.Number, 10)
-		}
-		if r.Scheduled {
-			row.State = "scheduled"
-		}
-		for _, p := range r.Rules {
-			one := row
-			if p.RuleNumber != 0 {
-				one.Own = strconv.FormatInt(p.RuleNumber, 10)
-			}
-			by[p.Actuator] = append(by[p.Actuator], one)
+	type ref struct {
+		rule *consumer.HeldRule
+		own  int64
+	}
+	by := map[string][]ref{}
+	for i := range held {
+		for _, p := range held[i].Rules {
+			by[p.Actuator] = append(by[p.Actuator], ref{&held[i], p.RuleNumber})
 		}
 	}
 	out := make([]ActuatorRules, 0, len(by))
 	for _, a := range slices.Sorted(maps.Keys(by)) {
-		out = append(out, ActuatorRules{Actuator: a, Rules: by[a]})
+		refs := by[a]
+		shown := min(len(refs), maxRulesShown)
+		ar := ActuatorRules{Actuator: a, Rules: make([]HeldRule, shown), More: len(refs) - shown}
+		for k, f := range refs[:shown] {
+			r := f.rule
+			row := HeldRule{Command: describe(r.Command), Start: formatMillis(r.Start), Stop: formatMillis(r.Stop), State: "in effect"}
+			if r.Number != 0 {
+				row.Number = strconv.FormatInt(r.Number, 10)
+			}
+			if f.own != 0 {
+				row.Own = strconv.FormatInt(f.own, 10)
+			}
+			if r.Scheduled {
+				row.State = "scheduled"
+			}
+			ar.Rules[k] = row
+		}
+		out = append(out, ar)
 	}
 	return out
 }

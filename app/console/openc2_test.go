@@ -152,3 +152,19 @@ func TestHostileConsoleCommandBody(t *testing.T) {
 		t.Errorf("a command past the bound was handled: %v", f.handled)
 	}
 }
+
+// TestConsoleOpenC2ManyRules shows the first 200 rules of an actuator
+// and says how many more it holds.
+func TestConsoleOpenC2ManyRules(t *testing.T) {
+	held := make([]consumer.HeldRule, 250)
+	for i := range held {
+		held[i] = consumer.HeldRule{Number: int64(i + 1), Command: json.RawMessage(`{"action":"deny","target":{"ipv4_net":"10.0.0.0/8"}}`),
+			Rules: []consumer.Rule{{Actuator: "fw/a", RuleNumber: int64(i + 1)}}}
+	}
+	b := serveWith(t, console.Options{Rules: func() []consumer.HeldRule { return held }})
+	res, body := b.do(t, http.MethodGet, "/ui/openc2", nil)
+	expect(t, res, body, http.StatusOK, "")
+	if n := strings.Count(body, "deny ipv4_net 10.0.0.0/8"); n != 200 || !strings.Contains(body, "And 50 more rules of fw/a") || strings.Contains(body, "<td>201</td>") {
+		t.Errorf("%d rules shown of 250:\n%s", n, body)
+	}
+}
