@@ -3,6 +3,8 @@ package cli_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,8 +30,9 @@ const consolePolicyEntities = `{
 // lines; a denied decision shows its explanation; the decision log's
 // filter selects the denials; the editor refuses a broken rule, naming
 // its line and column, as it is typed, and applies a good one, which
-// then shows in the tree. No page writes an error to the console. It
-// saves a screenshot of each page.
+// then shows in the tree. No page writes an error to the console, and
+// axe-core finds no serious accessibility problem in any. It saves a
+// screenshot of each page.
 func TestServeConsolePolicyBrowser(t *testing.T) {
 	dir := t.TempDir()
 	const token = "console-policy-token"
@@ -69,6 +72,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the tree of the entities:\n%s", got)
 	}
 	b.screenshot("policy")
+	b.axe("entities")
 
 	b.step("try a decision", chromedp.Navigate(s.url+"/ui/policy/try"), chromedp.WaitVisible("#subject"),
 		chromedp.SetValue("#policy_set", "web"), chromedp.SetValue("#subject", `{"groups": ["/guests"]}`),
@@ -78,6 +82,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the denial's explanation:\n%s", got)
 	}
 	b.screenshot("policy-try")
+	b.axe("try a decision")
 
 	b.step("the decision log", chromedp.Navigate(s.url+"/ui/policy/log"), chromedp.WaitVisible(`[data-list="log"]`))
 	if got := b.text(`[data-list="log"]`); strings.Count(got, "GRANT") != 2 || strings.Count(got, "DENY") != 2 {
@@ -89,6 +94,7 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("the denials of the decision log:\n%s", got)
 	}
 	b.screenshot("policy-log")
+	b.axe("decision log")
 
 	bad := "{\n  \"web.contractors\": {\"Type\": \"Rule\", \"Effect\": \"GRANT\",\n    \"Condition\": \"'/contractors' in\"}\n}\n"
 	b.step("a broken rule", chromedp.Navigate(s.url+"/ui/policy/edit"), chromedp.WaitVisible("#text"),
@@ -97,10 +103,11 @@ ui: {enabled: true, token_file: %q}
 	if got := b.text("#check"); !strings.Contains(got, "line 3, column 36") || !strings.Contains(got, `rule "web.contractors": Condition, column 18`) {
 		t.Errorf("the check of a broken rule:\n%s", got)
 	}
+	b.screenshot("policy-edit")
+	b.axe("editor")
 	good := "{\n  \"web.contractors\": {\"Type\": \"Rule\", \"Effect\": \"GRANT\",\n    \"Condition\": \"'/contractors' in subject.groups\"}\n}\n"
 	b.step("a good rule", chromedp.SetValue("#text", good), chromedp.SendKeys("#text", " "),
 		chromedp.Poll[chromedp.Void](`document.getElementById("check-message").textContent.includes("would be created")`))
-	b.screenshot("policy-edit")
 	b.step("apply it", chromedp.Click("#apply"), chromedp.WaitVisible("[data-applied]"))
 	if got := b.text("#check-message"); got != `Entity "web.contractors" created.` {
 		t.Errorf("the change: %s", got)
@@ -109,4 +116,50 @@ ui: {enabled: true, token_file: %q}
 		t.Errorf("web.contractors.json: %q %v", got, err)
 	}
 	b.step("the rule in the tree", chromedp.Navigate(s.url+"/ui/policy"), chromedp.WaitVisible(`a[href="/ui/policy/edit?id=web.contractors"]`))
+}
+
+// TestServeConsolePolicySet serves a console whose policy set, ui.policy_set,
+// grants token logins the overview and nothing else: the plugins page
+// answers 403, and each decision goes to the decision log as coming from
+// the console.
+func TestServeConsolePolicySet(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	entities := writeFile(t, dir, "console.json", `{
+"console": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["console.p"]},
+"console.p": {"Type": "Policy", "Resolver": "ANY", "Rules": ["console.overview"]},
+"console.overview": {"Type": "Rule", "Effect": "GRANT", "Condition": "access.login == 'token' and object.page == 'overview'"}
+}`)
+	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
+cache_dir: %q
+store: %q
+log: {format: json}
+policy:
+  entities: [%q]
+  decision_log: {path: %q}
+ui: {enabled: true, token_file: %q, policy_set: console}
+`, filepath.Join(dir, "cache"), filepath.Join(dir, "store.db"), entities, filepath.Join(dir, "decisions.log"), writeFile(t, dir, "ui.tokens", "t0ken\n")))
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	s := startServe(t, client, "--config", config, "--plugins", t.TempDir(), "--listen", "127.0.0.1:0")
+	s.waitReady(t)
+	res, err := client.PostForm(s.url+"/ui/login", url.Values{"token": {"t0ken"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/ui/" {
+		t.Fatalf("the login ends at %s with %s", res.Request.URL, res.Status)
+	}
+	if status, body, err := s.get(t, "/ui/plugins"); err != nil || status != http.StatusForbidden || !strings.Contains(string(body), `id="forbidden"`) {
+		t.Errorf("GET /ui/plugins: %d %v\n%s", status, err, body)
+	}
+	s.stop(t)
+	b, err := os.ReadFile(filepath.Join(dir, "decisions.log"))
+	if err != nil || strings.Count(string(b), `"source":"console","policy_set":"console","result":"GRANT"`) != 1 || strings.Count(string(b), `"source":"console","policy_set":"console","result":"DENY"`) != 1 {
+		t.Errorf("the decision log: %v\n%s", err, b)
+	}
 }

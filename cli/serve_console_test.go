@@ -85,21 +85,31 @@ ui: {enabled: true, token_file: %q}
 }
 
 // TestServeConsoleOpenC2Browser sends commands from the OpenC2 page's form
-// in headless Chromium to a gatehouse serve whose actuator is c-slpf-noop:
-// a malformed command shows the codec's error with its JSON path as it is
+// in headless Chromium to a gatehouse serve whose actuator is c-slpf-noop
+// and whose OpenC2 policy set grants the console deny and delete: a
+// malformed command shows the codec's error with its JSON path as it is
 // typed; a deny sent shows its response, appears in the history and its
-// rule in the actuator's list, with its schedule; a delete of its rule
-// number takes the rule off the list.
+// rule in the actuator's list, with its schedule; an allow the policy
+// refuses shows the refusal and is in the history as refused; a delete of
+// the deny's rule number takes the rule off the list.
 func TestServeConsoleOpenC2Browser(t *testing.T) {
 	dir := t.TempDir()
 	plugins := pluginDir(t, map[string]string{"c-slpf-noop.wasm": wasmbuild.C.Plugin(t, "c-slpf-noop")})
+	policy := writeFile(t, dir, "policy.json", `{
+"t.policysets.openc2": {"Type": "PolicySet", "Resolver": "ANY", "Policies": ["t.policies.console"]},
+"t.policies.console": {"Type": "Policy", "Resolver": "ANY", "Rules": ["t.rules.console"]},
+"t.rules.console": {"Type": "Rule", "Effect": "GRANT",
+  "Condition": "access.transfer == 'console' and access.login == 'none' and (access.action == 'deny' or access.action == 'delete')"}
+}`)
 	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q
 log: {format: json}
 limits: {timeout: 1m}
+policy: {entities: [%q]}
+openc2: {authorization: {policy_set: t.policysets.openc2}}
 ui: {enabled: true}
-`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db")))
+`, wasmbuild.CacheDir(t, "wazero"), filepath.Join(dir, "store.db"), policy))
 	s := startServe(t, http.DefaultClient, "--config", config, "--plugins", plugins, "--listen", "127.0.0.1:0")
 	s.waitReady(t)
 
@@ -128,9 +138,20 @@ ui: {enabled: true}
 	b.screenshot("openc2")
 	b.axe("openc2")
 
+	b.step("send an allow the policy refuses", clear,
+		chromedp.SendKeys("#command", `{"action": "allow", "target": {"ipv4_net": "192.0.2.0/24"}}`),
+		chromedp.Click("form.command button"), chromedp.WaitVisible("#result.failed"))
+	if got := b.text("#result"); !strings.Contains(got, "Status 403: forbidden: policy set \"t.policysets.openc2\"") {
+		t.Errorf("the response to the allow:\n%s", got)
+	}
+	if got := b.text(`[data-list="history"] tr`); !strings.Contains(got, "allow ipv4_net") || !strings.Contains(got, "403") {
+		t.Errorf("the history's newest command is not the refused allow:\n%s", got)
+	}
 	b.step("delete the rule", clear,
 		chromedp.SendKeys("#command", `{"action": "delete", "target": {"slpf:rule_number": 1}}`),
-		chromedp.Click("form.command button"), chromedp.WaitVisible("#result"), chromedp.WaitVisible("#no-rules"))
+		// Only the answer's page has no rules: waiting on #result could
+		// find the page before the post and lose it to the navigation.
+		chromedp.Click("form.command button"), chromedp.WaitVisible("#no-rules"))
 	if got := b.text("#result"); !strings.Contains(got, "Status 200") {
 		t.Errorf("the response to the delete:\n%s", got)
 	}

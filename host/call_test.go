@@ -14,6 +14,9 @@ import (
 // reply in one, and the reply's map, whose keys and strings the codec
 // interns.
 func TestCallAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector adds allocations")
+	}
 	h := newHostWasm(t, Config{}, wasmbuild.C.Plugin(t, "c-basics"))
 	ctx := context.Background()
 	call := func() {

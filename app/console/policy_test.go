@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -145,7 +146,7 @@ func TestConsoleTryDecision(t *testing.T) {
 	token := csrf(t, form)
 	res, body = b.do(t, http.MethodPost, "/ui/policy/try", url.Values{"csrf": {token}, "policy_set": {"web"}, "subject": {`{"groups": ["/guests"]}`}})
 	expect(t, res, body, http.StatusOK, "")
-	for _, want := range []string{`<span class="status big-status ERROR">DENY</span>`, `id="explanation"`, "condition-false", `<strong class="id">staff</strong>`} {
+	for _, want := range []string{`<span class="status ERROR">DENY</span> policy set <code>web</code>`, `id="explanation"`, "condition-false", `<strong class="id">staff</strong>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the denial has no %s:\n%s", want, body)
 		}
@@ -306,4 +307,30 @@ func TestConsolePagePolicy(t *testing.T) {
 	tb.login(t, "t0ken")
 	tb.page(t, "/ui/plugins", http.StatusOK)
 	tb.page(t, "/ui/policy/log", http.StatusOK)
+}
+
+// TestHostileConsoleEntityTree shows entities that reach one another by
+// 2^40 paths: forty policy sets, each containing the next twice, and a
+// policy that both the last and the first contain. The tree expands each
+// entity once, so the page stays small.
+func TestHostileConsoleEntityTree(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%q: {\"Type\": \"PolicySet\", \"Resolver\": \"ANY\", \"PolicySets\": [%q, %q], \"Policies\": [\"p\"]},\n", fmt.Sprint("s", i), fmt.Sprint("s", i+1), fmt.Sprint("s", i+1))
+	}
+	b.WriteString("\"s40\": {\"Type\": \"PolicySet\", \"Resolver\": \"ANY\", \"Policies\": [\"p\"]},\n\"p\": {\"Type\": \"Policy\", \"Resolver\": \"ANY\", \"Rules\": []}\n}\n")
+	if err := os.WriteFile(filepath.Join(dir, "deep.json"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	engine := policy.NewEngine(policy.Load(dir), policy.Config{})
+	if errs := engine.Snapshot().Errors(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	br := serveWith(t, console.Options{Access: &console.Access{Snapshot: engine.Snapshot}})
+	body := br.page(t, "/ui/policy", http.StatusOK)
+	if n := strings.Count(body, `class="again"`); n != 80 || len(body) > 200<<10 {
+		t.Errorf("the tree of 2^40 paths: %d bytes, %d entities shown again", len(body), n)
+	}
 }
