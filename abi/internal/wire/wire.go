@@ -272,6 +272,9 @@ type Reader struct {
 	// in, when set, hands out the short strings read, and string values,
 	// again for the same bytes instead of copying them anew.
 	in *Interner
+	// arena, when set, hands out the maps and slices of the last value
+	// read again instead of new ones.
+	arena *Arena
 }
 
 // Interner remembers short strings, and the same strings as values of
@@ -327,7 +330,7 @@ func (r *Reader) SetInterner(in *Interner) { r.in = in }
 // is kept keeps the whole copy alive; without, each string is a copy of
 // its own.
 func (r *Reader) Reset(b []byte, share bool) {
-	*r = Reader{b: b, in: r.in}
+	*r = Reader{b: b, in: r.in, arena: r.arena}
 	if share {
 		r.s = string(b)
 	}
@@ -337,7 +340,7 @@ func (r *Reader) Reset(b []byte, share bool) {
 // r to read nothing, so that it keeps no reference to them.
 func (r *Reader) End() error {
 	left := len(r.b) - r.i
-	*r = Reader{in: r.in}
+	*r = Reader{in: r.in, arena: r.arena}
 	if left != 0 {
 		return fmt.Errorf("%d bytes after the msgpack value", left)
 	}
@@ -696,7 +699,7 @@ func (r *Reader) Attrs() (map[string]any, error) {
 		return nil, err
 	}
 	defer r.leave()
-	m := make(map[string]any, n)
+	m := r.newMap(n)
 	for range n {
 		k, err := r.Str()
 		if err != nil {
@@ -718,7 +721,7 @@ func (r *Reader) array() ([]any, error) {
 		return nil, err
 	}
 	defer r.leave()
-	a := make([]any, n)
+	a := MakeSlice[any](r, n)
 	for i := range a {
 		if a[i], err = r.Value(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
@@ -733,7 +736,7 @@ func (r *Reader) Strings() ([]string, error) {
 	if err != nil || n < 0 {
 		return nil, err
 	}
-	s := make([]string, n)
+	s := MakeSlice[string](r, n)
 	for i := range s {
 		if s[i], err = r.Str(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)

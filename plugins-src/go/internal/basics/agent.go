@@ -36,7 +36,7 @@ func (a *agent) reset(req abi.AgentResetRequest) error {
 	default:
 		return abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	a.runs[req.Actor] = &run{seed: uint64(req.Seed), goals: req.Goals, goalBias: bias, plan: newPlan(req.Edges)}
+	a.runs[req.Actor] = &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}
 	return nil
 }
 
