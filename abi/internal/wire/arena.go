@@ -27,15 +27,8 @@ const (
 )
 
 // Reset makes the maps and slices handed out so far available to the next
-// value, forgetting any that grew beyond reuseMax entries.
-func (a *Arena) Reset() {
-	for i, m := range a.maps[:a.nMaps] {
-		if len(m) > reuseMax {
-			a.maps[i] = nil
-		}
-	}
-	a.nMaps, a.nSlots = 0, 0
-}
+// value.
+func (a *Arena) Reset() { a.nMaps, a.nSlots = 0, 0 }
 
 // SetArena makes r take the maps and slices it makes from a; nil stops it.
 func (r *Reader) SetArena(a *Arena) { r.arena = a }

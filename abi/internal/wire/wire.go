@@ -280,45 +280,59 @@ type Reader struct {
 // Interner remembers short strings, and the same strings as values of
 // type any, so that a Reader decoding similar messages one after another
 // allocates for a string only the first time it sees it. A string is
-// immutable, so sharing one is safe. It holds at most internMax strings:
-// when full, it forgets them all, so that input of ever new strings costs
-// a bounded amount of memory. The zero Interner is ready to use.
+// immutable, so sharing one is safe. It is a table of internSlots strings
+// by a hash of their bytes, each slot holding the last string that fell
+// into it: a lookup is a hash of a few words and one comparison, and input
+// of ever new strings costs a bounded amount of memory. The zero Interner
+// is ready to use.
 type Interner struct {
-	strs map[string]string
-	vals map[string]any
+	strs *[internSlots]string
+	vals *[internSlots]any
 }
 
 const (
 	// internLen is the length up to which a string is interned.
 	internLen = 64
-	// internMax is the number of strings an Interner holds at most.
-	internMax = 1024
+	// internBits is the number of bits of a string's slot: an Interner
+	// holds at most internSlots strings.
+	internBits  = 10
+	internSlots = 1 << internBits
 )
+
+// internSlot returns the slot of the string with bytes b.
+func internSlot(b []byte) uint32 {
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	return uint32(h >> (64 - internBits)) // the best-mixed bits
+}
 
 // str returns b as a string, the one remembered for it if any.
 func (in *Interner) str(b []byte) string {
-	if s, ok := in.strs[string(b)]; ok {
-		return s
+	if in.strs == nil {
+		in.strs = new([internSlots]string)
 	}
-	if len(in.strs) >= internMax || in.strs == nil {
-		in.strs = make(map[string]string, 64)
+	slot := &in.strs[internSlot(b)]
+	if *slot != string(b) {
+		*slot = string(b)
 	}
-	s := string(b)
-	in.strs[s] = s
-	return s
+	return *slot
 }
 
 // value returns b as a string in an any, the one remembered if any.
 func (in *Interner) value(b []byte) any {
-	if v, ok := in.vals[string(b)]; ok {
-		return v
+	if in.vals == nil {
+		in.vals = new([internSlots]any)
 	}
-	if len(in.vals) >= internMax || in.vals == nil {
-		in.vals = make(map[string]any, 64)
+	slot := &in.vals[internSlot(b)]
+	if s, ok := (*slot).(string); !ok || s != string(b) {
+		*slot = in.str(b)
 	}
-	var v any = in.str(b)
-	in.vals[v.(string)] = v
-	return v
+	return *slot
 }
 
 // SetInterner makes r take the short strings it reads from in, as copies
