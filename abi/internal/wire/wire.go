@@ -295,7 +295,7 @@ const (
 	internLen = 64
 	// internBits is the number of bits of a string's slot: an Interner
 	// holds at most internSlots strings.
-	internBits  = 10
+	internBits  = 12
 	internSlots = 1 << internBits
 )
 
