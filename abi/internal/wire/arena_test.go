@@ -74,3 +74,31 @@ func TestArenaReuses(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderHeaders checks the headers of small maps, arrays and strings
+// read in one step: the right type and no more values than bytes left.
+func TestReaderHeaders(t *testing.T) {
+	var r Reader
+	for _, tt := range []struct {
+		in   string
+		read func() (int, error)
+		want int
+		ok   bool
+	}{
+		{"\x82\xa1a\x01\xa1b\x02", r.MapLen, 2, true},
+		{"\x92\x01\x02", r.ArrayLen, 2, true},
+		{"\x92\x01\x02", r.MapLen, 0, false},
+		{"\x81\x01\x02", r.ArrayLen, 0, false},
+		{"\x82\xa1a\x01", r.MapLen, 0, false},
+		{"\x93\x01\x02", r.ArrayLen, 0, false},
+		{"\xa3abc", func() (int, error) { s, err := r.Str(); return len(s), err }, 3, true},
+		{"\xa3ab", func() (int, error) { s, err := r.Str(); return len(s), err }, 0, false},
+		{"\x91\x01", func() (int, error) { s, err := r.Str(); return len(s), err }, 0, false},
+	} {
+		r.Reset([]byte(tt.in), false)
+		n, err := tt.read()
+		if (err == nil) != tt.ok || (tt.ok && n != tt.want) {
+			t.Errorf("%q: read %d, %v; want %d, ok %v", tt.in, n, err, tt.want, tt.ok)
+		}
+	}
+}

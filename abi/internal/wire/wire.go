@@ -502,6 +502,18 @@ func (r *Reader) Str() (string, error) {
 
 // strAt reads a string as Str does and returns where its bytes are.
 func (r *Reader) strAt() (at, n int, err error) {
+	// A string of up to 31 bytes, a key or most values, in one step.
+	if i := r.i; i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
+		if n = int(r.b[i] & 0x1f); n < len(r.b)-i {
+			r.i = i + 1 + n
+			return i + 1, n, nil
+		}
+	}
+	return r.strAtSized()
+}
+
+// strAtSized is strAt for any string.
+func (r *Reader) strAtSized() (at, n int, err error) {
 	c, err := r.code()
 	if err != nil {
 		return 0, 0, err
@@ -523,6 +535,14 @@ func isBytes(c byte) bool {
 // container reads the header of a map (items 2) or an array (items 1); n
 // is -1 for nil.
 func (r *Reader) container(items uint64, what string) (int, error) {
+	// A map of up to 15 pairs (0x80) or an array of up to 15 values
+	// (0x90), in one step.
+	if i := r.i; i < len(r.b) && r.b[i]&0xf0 == 0xa0-byte(items)*0x10 {
+		if n := int(r.b[i] & 0x0f); n*int(items) < len(r.b)-i {
+			r.i++
+			return n, nil
+		}
+	}
 	c, err := r.code()
 	if err != nil {
 		return 0, err
