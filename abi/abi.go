@@ -18,7 +18,7 @@ import "strconv"
 // "Compatible evolution").
 const (
 	Major = 1
-	Minor = 2
+	Minor = 3
 )
 
 // Version is the ABI version as written in manifests: "MAJOR.MINOR".

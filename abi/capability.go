@@ -15,10 +15,11 @@ const (
 	CapHTTP  Capability = "http"  // outbound HTTP to allow-listed hosts
 	CapExec  Capability = "exec"  // run allow-listed programs with an argv, never a shell
 	CapSink  Capability = "sink"  // write records to destinations the grant names (ABI 1.2)
+	CapPlan  Capability = "plan"  // plan for the actor of the agent act in progress (ABI 1.3); granted to every plugin
 )
 
 // Capabilities lists every capability in a fixed order.
-var Capabilities = []Capability{CapLog, CapClock, CapKV, CapHTTP, CapExec, CapSink}
+var Capabilities = []Capability{CapLog, CapClock, CapKV, CapHTTP, CapExec, CapSink, CapPlan}
 
 // Valid reports whether c is a capability of this ABI.
 func (c Capability) Valid() bool {
@@ -67,6 +68,10 @@ const (
 	// msg_len) i32 (ABI 1.2): it writes the message, UTF-8 text, as one
 	// record to the destination the grant names sink; the result is empty.
 	FuncSinkWrite = "sink_write"
+	// FuncPlan is plan(req_ptr, req_len) i32 (ABI 1.3) with a msgpack
+	// PlanRequest; the result is a msgpack PlanReply. It answers only
+	// during an agent's act, for the actor of the act.
+	FuncPlan = "plan"
 	// FuncResult is result(out_ptr, out_cap) i32: it copies the pending
 	// bytes to out_ptr if they fit in out_cap and returns their length; if
 	// they do not fit it copies nothing, keeps them pending and returns
@@ -101,6 +106,8 @@ func CapabilityOf(name string) (Capability, bool) {
 		return CapExec, true
 	case name == FuncSinkWrite:
 		return CapSink, true
+	case name == FuncPlan:
+		return CapPlan, true
 	}
 	return "", false
 }
@@ -135,6 +142,34 @@ type ExecResult struct {
 	Stdout   []byte `msgpack:"stdout,omitempty" json:"stdout,omitempty"`
 	Stderr   []byte `msgpack:"stderr,omitempty" json:"stderr,omitempty"`
 	DryRun   bool   `msgpack:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
+// PlanRequest asks the plan capability for a plan of the actor of the
+// agent act in progress, from the state the act observes: its location
+// and holdings. The host knows no more of the world than the agent tells
+// it: Gone are the possessibles the agent found missing (another actor
+// took them), which the plan does not count on.
+type PlanRequest struct {
+	// Goals are the goals to meet: locations to be at, possessibles to
+	// hold, documents to read. None means the actor's goals that the
+	// observation lists as open, and its location goals even when met.
+	Goals []string `msgpack:"goals,omitempty" json:"goals,omitempty"`
+	Gone  []string `msgpack:"gone,omitempty" json:"gone,omitempty"`
+	// Criterion is what the plan is the best by: "shortest" (fewest
+	// actions), "fastest" (fewest ticks), "likeliest" (least risk) or
+	// "expected" (fewest ticks expected when failed actions are tried
+	// again), the default.
+	Criterion string `msgpack:"criterion,omitempty" json:"criterion,omitempty"`
+}
+
+// PlanReply is the plan: the actions to take in order, each a move to a
+// location or a take or read of a possessible, as the simulator offers
+// them among an observation's choices (with their Risk and Time). No
+// steps means no plan: Reason says why (none exists, or the search
+// reached the host's bound).
+type PlanReply struct {
+	Steps  []Action `msgpack:"steps,omitempty" json:"steps,omitempty"`
+	Reason string   `msgpack:"reason,omitempty" json:"reason,omitempty"`
 }
 
 // IsMarker reports whether an export name declares an ABI major version,

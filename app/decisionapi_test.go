@@ -237,6 +237,29 @@ func TestDecideObligationsWithoutPlugins(t *testing.T) {
 	}
 }
 
+// TestDecideExplain asks for the answer without its explanation, which
+// otherwise it carries, and for a kind of explanation there is not.
+func TestDecideExplain(t *testing.T) {
+	t.Parallel()
+	url := serve(t, newHost(t), filepath.Join(arpoc, "config"))
+	body := `{"policy_set": "com.example.policysets.alwaysGrant"}`
+	for _, query := range []string{"", "?explain=full", "?explain=none", "?explain=none&other=1"} {
+		status, b := send(t, http.MethodPost, url+decisionapi.DecidePath+query, body, "Content-Type", "application/json")
+		var d map[string]any
+		if err := json.Unmarshal(b, &d); status != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %s %v", query, status, b, err)
+		}
+		_, explained := d["explanation"]
+		if want := !strings.Contains(query, "none"); explained != want || d["result"] != "GRANT" {
+			t.Errorf("%s: %s; want an explanation: %v", query, b, want)
+		}
+	}
+	status, b := send(t, http.MethodPost, url+decisionapi.DecidePath+"?explain=notes", body, "Content-Type", "application/json")
+	if status != http.StatusBadRequest || !strings.Contains(string(b), `explain: \"notes\" is not full or none`) {
+		t.Errorf("explain=notes: %d %s", status, b)
+	}
+}
+
 // TestDecideRefuses sends requests that cannot be decided.
 func TestDecideRefuses(t *testing.T) {
 	t.Parallel()

@@ -40,8 +40,10 @@ type decisions struct {
 	// providers chooses among plugins that provide a name: those of the
 	// policy.providers in effect, which a reload replaces.
 	providers atomic.Pointer[attrs.Providers]
-	// admin are the options of the policy administration's routes.
-	admin pap.Options
+	// admin are the options of the policy administration's routes, and
+	// adminSet the policy set that authorizes changes.
+	admin    pap.Options
+	adminSet string
 }
 
 // startDecisions starts the policy decision point of serve over the

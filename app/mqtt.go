@@ -21,7 +21,7 @@ func (a *App) startBroker(context.Context) error {
 	if b.Listen == "" {
 		return nil
 	}
-	cfg := broker.Config{Listen: b.Listen, MaxPacketBytes: b.MaxPacketBytes, Logger: a.logger}
+	cfg := broker.Config{Listen: b.Listen, MaxPacketBytes: b.MaxPacketBytes, Store: b.Store, Logger: a.logger, Registerer: a.reg}
 	if b.Cert != "" {
 		t, err := tlsconf.Server(b.Cert, b.Key, "", [3]string{"openc2.mqtt.broker.cert", "openc2.mqtt.broker.key", ""})
 		if err != nil {

@@ -29,6 +29,10 @@ type Once struct {
 	// for a server (restoring an actuator's packet filter rules from the
 	// store, for one), so it is off by default.
 	Start bool
+	// Describe loads the plugins only to report them, which needs no
+	// compiling of a content whose description is in the cache folder
+	// (host.Config.DescribeOnly); they cannot be called.
+	Describe bool
 	// Logger receives the host's and the plugins' logs; nil uses
 	// slog.Default().
 	Logger *slog.Logger
@@ -39,7 +43,7 @@ type Once struct {
 // with the reason. Close it when done.
 func Open(ctx context.Context, f *config.File, o Once) (*host.Host, error) {
 	hc := f.Host()
-	hc.PluginDir, hc.StorePath, hc.SkipStart, hc.Logger = o.Dir, o.Store, !o.Start, o.Logger
+	hc.PluginDir, hc.StorePath, hc.SkipStart, hc.DescribeOnly, hc.Logger = o.Dir, o.Store, !o.Start, o.Describe, o.Logger
 	h, err := host.New(hc, nil)
 	if err != nil {
 		return nil, err

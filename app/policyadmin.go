@@ -42,6 +42,7 @@ func (d *decisions) startAdmin(f config.Admin, logger *slog.Logger) error {
 		Tokens:    tokens,
 		Authorize: d.authorizeChange(f.PolicySet),
 	}
+	d.adminSet = f.PolicySet
 	return nil
 }
 
@@ -72,23 +73,29 @@ func (d *decisions) authorizeChange(set string) func(context.Context, pap.Reques
 		if t := r.HTTP.TLS; t != nil && len(t.PeerCertificates) > 0 {
 			peer = t.PeerCertificates[0]
 		}
-		object := map[string]any{"id": r.ID}
-		if r.Kind != "" {
-			object["kind"] = r.Kind
-		}
-		dec, err := decider.Decide(ctx, policy.Request{PolicySet: set, Attributes: policy.Attributes{
-			Subject: authz.Subject(map[string]any{"name": r.Subject}, peer),
-			Object:  object,
-			Access:  map[string]any{"action": r.Action, "remote_addr": r.HTTP.RemoteAddr},
-		}})
-		if err != nil {
-			return fmt.Errorf("the policy could not decide: %w", err)
-		}
-		if dec.Granted() {
-			return nil
-		}
-		return authz.Refusal(&dec)
+		return decideChange(ctx, decider, set, authz.Subject(map[string]any{"name": r.Subject}, peer), r.ID, r.Kind,
+			map[string]any{"action": r.Action, "remote_addr": r.HTTP.RemoteAddr})
 	}
+}
+
+// decideChange decides with decider whether the policy set set grants
+// subject the change of entity id of kind, with the access attributes
+// access: nil when it does, else why not.
+func decideChange(ctx context.Context, decider policy.Decider, set string, subject map[string]any, id, kind string, access map[string]any) error {
+	object := map[string]any{"id": id}
+	if kind != "" {
+		object["kind"] = kind
+	}
+	dec, err := decider.Decide(ctx, policy.Request{PolicySet: set, Attributes: policy.Attributes{
+		Subject: subject, Object: object, Access: access,
+	}})
+	if err != nil {
+		return fmt.Errorf("the policy could not decide: %w", err)
+	}
+	if dec.Granted() {
+		return nil
+	}
+	return authz.Refusal(&dec)
 }
 
 // readNamedTokens returns the bearer tokens of file, each with the name of

@@ -18,10 +18,10 @@ import (
 
 // liveKeys are the keys of the configuration, each with the keys under
 // it, that a reload applies to the running server. Every other key
-// (listen, tls, server, diagnostics, plugins_dir, cache_dir, store,
-// log.format, openc2, the rest of policy, proxy, sim, telemetry) takes
-// effect only on a restart, and so does turning policy.entities on or
-// off.
+// (listen, tls, server, diagnostics, plugins_dir, cache_dir,
+// reload_workers, store, log.format, openc2, the rest of policy, proxy,
+// sim, telemetry) takes effect only on a restart, and so does turning
+// policy.entities on or off.
 var liveKeys = []string{"log.level", "limits", "plugins", "policy.entities", "policy.obligations", "policy.compat", "policy.providers"}
 
 // refusal is a reload that changed nothing, with the HTTP status that

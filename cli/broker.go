@@ -25,9 +25,11 @@ prints the first form), where role producer may publish to oc2/cmd/# and
 subscribe to oc2/rsp/#, role consumer the reverse, and no role anything;
 without --users every client gets in. The broker names the username of each
 message's publisher in the user property gatehouse-publisher, replacing any the
-publisher sent. A packet larger than --max-packet-bytes is refused.`,
+publisher sent. A packet larger than --max-packet-bytes is refused. --store
+keeps the sessions (subscriptions and queued QoS 1 messages) in a file across
+restarts, writing each message held to disk; without it they live in memory.`,
 		Example: `  gatehouse broker --listen 127.0.0.1:1883
-  gatehouse broker --listen 0.0.0.0:8883 --cert broker.pem --key broker.key --users mqtt.passwd`,
+  gatehouse broker --listen 0.0.0.0:8883 --cert broker.pem --key broker.key --users mqtt.passwd --store data/mqtt-broker.db`,
 		Annotations: map[string]string{"doctest": "skip gatehouse broker (it serves until stopped)"},
 		Args:        cobra.NoArgs,
 		RunE:        runBroker,
@@ -38,6 +40,7 @@ publisher sent. A packet larger than --max-packet-bytes is refused.`,
 	f.String("key", "", "PEM file of the certificate's key")
 	f.String("users", "", "password file: lines name:bcrypt-hash[:producer|consumer]")
 	f.Uint32("max-packet-bytes", broker.DefaultMaxPacketBytes, "largest packet accepted")
+	f.String("store", "", "bbolt file that keeps the sessions across restarts")
 	return cmd
 }
 
@@ -45,7 +48,7 @@ func runBroker(cmd *cobra.Command, _ []string) error {
 	f := cmd.Flags()
 	str := func(name string) string { v, _ := f.GetString(name); return v }
 	maxPacket, _ := f.GetUint32("max-packet-bytes")
-	cfg := broker.Config{Listen: str("listen"), MaxPacketBytes: maxPacket, Logger: quietLogger(cmd.ErrOrStderr())}
+	cfg := broker.Config{Listen: str("listen"), MaxPacketBytes: maxPacket, Store: str("store"), Logger: quietLogger(cmd.ErrOrStderr())}
 	if str("cert") != "" || str("key") != "" {
 		t, err := tlsconf.Server(str("cert"), str("key"), "", [3]string{"--cert", "--key", ""})
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,4 +126,54 @@ func (b *browser) login(token string) {
 	b.t.Helper()
 	b.step("log in", chromedp.Navigate(b.serve.url+"/ui/"), chromedp.WaitVisible("#token"))
 	b.step("post the token", chromedp.SendKeys("#token", token), chromedp.Submit("#token"), chromedp.WaitVisible(`[data-live="overview"]`))
+}
+
+// axeScript is axe-core's script, from the repository's node_modules
+// (npm ci installs it, pinned by package-lock.json).
+var axeScript = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
+	return string(b), err
+})
+
+// axeRun runs axe-core over the page and returns its serious and critical
+// violations.
+const axeRun = `axe.run(document).then((r) => r.violations
+  .filter((v) => v.impact === "serious" || v.impact === "critical")
+  .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary)})))`
+
+// axeViolation is one rule axe-core found the page breaking.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axe checks the accessibility of the page shown, named name, with
+// axe-core, and fails the test with each serious or critical violation.
+// The script goes in through the DevTools protocol, past the page's
+// Content-Security-Policy, which blocks any script not the console's.
+// Without axe-core in node_modules the check is skipped, except in CI,
+// where it must be there.
+func (b *browser) axe(name string) {
+	b.t.Helper()
+	script, err := axeScript()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.t.Fatalf("axe-core is not in node_modules, and CI needs it (npm ci): %v", err)
+		}
+		b.t.Logf("no accessibility check of the %s page: axe-core is not in node_modules (npm ci)", name)
+		return
+	}
+	b.step("load axe-core on the "+name+" page", chromedp.Evaluate[chromedp.Void](script))
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Minute)
+	defer cancel()
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe-core on the %s page: %v", name, err)
+	}
+	for _, v := range found {
+		b.t.Errorf("accessibility of the %s page: %s (%s, %s):\n  %s", name, v.Help, v.ID, v.Impact, strings.Join(v.Nodes, "\n  "))
+	}
 }

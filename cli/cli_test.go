@@ -198,6 +198,7 @@ func TestPluginList(t *testing.T) {
 			"basics 1.0.0 native object path-segments OK basics.wasm",
 			"basics 1.0.0 native agent greedy OK basics.wasm",
 			"basics 1.0.0 native agent random-walk OK basics.wasm",
+			"basics 1.0.0 native agent planner OK basics.wasm",
 			"- - - - - ERROR broken.wasm: abi_mismatch:",
 		}
 		if len(lines) != 1+len(want) {

@@ -62,7 +62,7 @@ policy:
 	{doc: "docs/policy-language.md"},
 	{doc: "docs/reverse-proxy.md"},
 	{doc: "docs/security.md"},
-	{doc: "docs/simulation.md"},
+	{doc: "docs/simulation.md", plugins: []string{"basics"}},
 	{doc: "docs/slpf.md"},
 	{doc: "examples/README.md"},
 }

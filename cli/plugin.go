@@ -39,10 +39,16 @@ func newPluginListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [DIR]",
 		Short: "List the components every plugin in a folder provides",
-		Long: `List loads every .wasm file of DIR (default: the configured plugin folder) as
-serve would, without starting the plugins (gatehouse_start), and prints each
-component with its plugin, binding and status. Files that fail to load are
-listed with the reason. Exit status 1 when any file fails to load.`,
+		Long: `List checks every .wasm file of DIR (default: the configured plugin folder) as
+serve would load it, without starting the plugins (gatehouse_start), and prints
+each component with its plugin, binding and status. Files that fail to load are
+listed with the reason. Exit status 1 when any file fails to load.
+
+A content that serve, list or another command has loaded before is checked
+from its description in the compilation cache (cache_dir), without compiling
+it; any other is compiled and asked for its manifest. List starts no instance,
+so a plugin that fails only when an instance starts under its own limits shows
+as OK here and fails at serve.`,
 		Example: `  gatehouse plugin list plugins
   gatehouse plugin list plugins --output json`,
 		Args: cobra.MaximumNArgs(1),
@@ -68,7 +74,9 @@ func runPluginList(cmd *cobra.Command, args []string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usage("%s is not a folder", dir)
 	}
-	h, err := app.Open(cmd.Context(), f, offline(cmd, dir))
+	o := offline(cmd, dir)
+	o.Describe = true
+	h, err := app.Open(cmd.Context(), f, o)
 	if err != nil {
 		return usage("%v", err)
 	}

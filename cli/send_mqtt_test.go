@@ -109,8 +109,8 @@ func (f *mqttFleet) send(t *testing.T, url, user, command string, args ...string
 const queryProfiles = `{"action":"query","target":{"features":["profiles"]}}`
 
 // scenario runs the scenarios common to every broker at url, with the
-// consumers fw1 and fw2 subscribed.
-func (f *mqttFleet) scenario(t *testing.T, url string) {
+// consumers fw1 and fw2 subscribed; restart restarts the broker.
+func (f *mqttFleet) scenario(t *testing.T, url string, restart func()) {
 	t.Run("all answer", func(t *testing.T) {
 		r := f.send(t, url, "soc", queryProfiles, "--profile", "slpf", "--expect", "2", "--wait", "20s")
 		r.check(t, cli.ExitOK, "2 answered (2 × 200), 0 missing")
@@ -156,6 +156,28 @@ func (f *mqttFleet) scenario(t *testing.T, url string) {
 			t.Errorf("a client the ACL forbids commanded: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
+	// Both brokers keep the sessions in a file across a restart.
+	t.Run("broker restart", func(t *testing.T) {
+		f.running["fw2"].stop(t)
+		f.running["fw2"] = nil
+		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"192.0.2.0/24"}}`, "--device", "fw2", "--wait", "1s")
+		r.check(t, cli.ExitFinding, "1 missing")
+		restart()
+		// fw1 comes back, its session and subscriptions kept.
+		f.send(t, url, "soc", queryProfiles, "--profile", "slpf", "--expect", "1", "--wait", "30s").check(t, cli.ExitOK, "1 answered (1 × 200)")
+		// fw2 gets the command queued for it before the restart, once.
+		s := f.serve(t, "fw2")
+		var body []byte
+		s.waitFor(t, "the command queued across the restart", func() bool {
+			_, body, _ = s.get(t, "/v1/openc2/commands")
+			return strings.Contains(string(body), "192.0.2.0/24")
+		})
+		time.Sleep(500 * time.Millisecond) // a second delivery would come now
+		_, body, _ = s.get(t, "/v1/openc2/commands")
+		if n := strings.Count(string(body), "192.0.2.0/24"); n != 1 {
+			t.Errorf("the command is in the history %d times, want 1:\n%s", n, body)
+		}
+	})
 }
 
 // TestSendMQTTEmbedded runs the scenarios through the broker of one
@@ -172,11 +194,30 @@ func TestSendMQTTEmbedded(t *testing.T) {
 		fmt.Fprintf(&users, "%s:%s:%s\n", u.name, h, u.role)
 	}
 	usersFile := writeFile(t, f.dir, "users", users.String())
-	fw1 := f.startConsumer(t, "fw1", "", fmt.Sprintf("    broker: {listen: 127.0.0.1:0, cert: %q, key: %q, users: %q}\n", f.pki.ServerCert, f.pki.ServerKey, usersFile))
-	addr, _ := fw1.stderr.logged("serving mqtt")["address"].(string)
+	// A fixed port, which the broker takes again when fw1 restarts.
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	f.startConsumer(t, "fw1", "", fmt.Sprintf("    broker: {listen: %q, cert: %q, key: %q, users: %q, store: %q}\n",
+		addr, f.pki.ServerCert, f.pki.ServerKey, usersFile, filepath.Join(f.dir, "broker.db")))
 	url := "mqtts://" + addr
 	f.startConsumer(t, "fw2", url, "")
-	f.scenario(t, url)
+	f.scenario(t, url, func() {
+		f.running["fw1"].stop(t)
+		f.serve(t, "fw1")
+	})
+	// fw1's /metrics: its consumer, and the broker it runs, which holds no
+	// message now.
+	_, body, err := f.running["fw1"].get(t, "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"gatehouse_openc2_mqtt_connected 1\n", `gatehouse_openc2_mqtt_messages_received_total{outcome="carried_out"}`,
+		"gatehouse_openc2_mqtt_responses_total{result=\"ok\"}", "gatehouse_openc2_mqtt_response_seconds_count",
+		"gatehouse_mqtt_broker_clients_connected", "gatehouse_mqtt_broker_subscriptions", "gatehouse_mqtt_broker_inflight 0\n",
+		"gatehouse_mqtt_broker_messages_received_total", "gatehouse_mqtt_broker_messages_sent_total", "gatehouse_mqtt_broker_messages_dropped_total 0\n"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
+	}
 }
 
 // TestSendMQTTMosquitto runs the scenarios through Mosquitto, over TLS
@@ -263,29 +304,8 @@ tls_version tlsv1.2
 	url := "mqtts://" + addr
 	f.startConsumer(t, "fw1", url, "")
 	f.startConsumer(t, "fw2", url, "")
-	f.scenario(t, url)
-	// The embedded broker keeps sessions in memory only; Mosquitto keeps
-	// them in its persistence file across a restart.
-	t.Run("broker restart", func(t *testing.T) {
-		f.running["fw2"].stop(t)
-		f.running["fw2"] = nil
-		r := f.send(t, url, "soc", `{"action":"deny","target":{"ipv4_net":"192.0.2.0/24"}}`, "--device", "fw2", "--wait", "1s")
-		r.check(t, cli.ExitFinding, "1 missing")
+	f.scenario(t, url, func() {
 		stop()
 		start()
-		// fw1 comes back by itself, its session and subscriptions kept.
-		f.send(t, url, "soc", queryProfiles, "--profile", "slpf", "--expect", "1", "--wait", "30s").check(t, cli.ExitOK, "1 answered (1 × 200)")
-		// fw2 gets the command queued for it before the restart, once.
-		s := f.serve(t, "fw2")
-		var body []byte
-		s.waitFor(t, "the command queued across the restart", func() bool {
-			_, body, _ = s.get(t, "/v1/openc2/commands")
-			return strings.Contains(string(body), "192.0.2.0/24")
-		})
-		time.Sleep(500 * time.Millisecond) // a second delivery would come now
-		_, body, _ = s.get(t, "/v1/openc2/commands")
-		if n := strings.Count(string(body), "192.0.2.0/24"); n != 1 {
-			t.Errorf("the command is in the history %d times, want 1:\n%s", n, body)
-		}
 	})
 }

@@ -25,7 +25,9 @@ met them or after --ticks ticks. The same seed gives the same run.
 
 Agents are built in (random, shortest, planner) or agent components of plugins in --plugins
 (default: the configured plugin folder), named NAME, or PLUGIN/NAME when several
-plugins provide the name (docs/plugins.md, "Naming a component"). Every actor gets
+plugins provide the name (docs/plugins.md, "Naming a component"); the planner agents
+of the basics plugins (basics/planner, c-basics/planner, ...) follow the built-in
+planner's plans, which the host gives them. Every actor gets
 the shortest agent unless --agent says otherwise; --agent '*=random' changes the
 default. --trace and --log write the trace of every action and the log of the
 logged ones as JSON lines, each after a header line with the format's version
@@ -35,7 +37,8 @@ sim replay reads the trace.`,
   gatehouse sim run examples/office.model --agent mallory=random --trace trace.jsonl --log log.jsonl
   gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=basics/greedy --conflicts priority:gus
   gatehouse sim run examples/social.model --ticks 50 --output json
-  gatehouse sim run examples/datacentre.model --agent '*=planner' --ticks 300`,
+  gatehouse sim run examples/datacentre.model --agent '*=planner' --ticks 300
+  gatehouse sim run examples/datacentre.model --plugins plugins --agent '*=rs-basics/planner'`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimRun,
 	}

@@ -1,11 +1,13 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -266,6 +268,51 @@ actors { eve { at hall; goals vault; } joe { at office; goals vault; } }`)
 		}
 	}
 	run(t, "", "sim", "run", file, "--config", config, "--plugins", plugins, "--agent", "eve=greedy").check(t, cli.ExitUsage, "name one as PLUGIN/greedy")
+}
+
+// TestSimRunPlannerAgents runs examples/datacentre.model with every actor
+// played by the agent planner of the basics plugin of each language, which
+// follows the host's plans: the technician takes the cage key at tick 6 and
+// is in the cage at tick 8, as with the built-in planner, and every
+// language writes the same trace.
+func TestSimRunPlannerAgents(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds plugins in every language")
+	}
+	plugins := pluginDir(t, map[string]string{
+		"basics.wasm":     wasmbuild.Go(t, srcBasics),
+		"c-basics.wasm":   wasmbuild.C.Plugin(t, "c-basics"),
+		"rs-basics.wasm":  wasmbuild.Rust.Plugin(t, "rs-basics"),
+		"zig-basics.wasm": wasmbuild.Zig.Plugin(t, "zig-basics"),
+		"as-basics.wasm":  wasmbuild.AssemblyScript.Plugin(t, "as-basics"),
+	})
+	dir := t.TempDir()
+	config := writeFile(t, dir, "gatehouse.yaml", "cache_dir: "+wasmbuild.CacheDir(t, "wazero")+"\nlimits:\n  timeout: 1m\n")
+	model := filepath.Join(wasmbuild.ModuleRoot(t), "examples", "datacentre.model")
+	var want []byte
+	for _, plugin := range []string{"basics", "c-basics", "rs-basics", "zig-basics", "as-basics"} {
+		trace := filepath.Join(dir, plugin+".jsonl")
+		r := run(t, "", "sim", "run", model, "--config", config, "--plugins", plugins, "--agent", "*="+plugin+"/planner",
+			"--ticks", "60", "--trace", trace)
+		r.check(t, cli.ExitOK)
+		if !regexp.MustCompile(`tech +` + plugin + `/planner +cage +cage key, pin, site badge +- +met at tick 8`).MatchString(r.stdout) {
+			t.Errorf("%s: stdout =\n%s", plugin, r.stdout)
+		}
+		b, err := os.ReadFile(trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(`{"tick":6,"actor":"tech","action":"take","source":"noc","possessible":"cage key"`)) {
+			t.Errorf("%s: the technician did not take the cage key at tick 6", plugin)
+		}
+		_, steps, _ := bytes.Cut(b, []byte("\n")) // after the header, which names the agents
+		if want == nil {
+			want = steps
+		} else if !bytes.Equal(steps, want) {
+			t.Errorf("%s: the trace differs from the Go plugin's", plugin)
+		}
+	}
 }
 
 func TestSimFuzzAndDot(t *testing.T) {

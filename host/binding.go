@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -64,12 +65,64 @@ type moduleShape struct {
 	exports      map[string]bool
 }
 
-// inspectModule checks the marker and imports of a compiled module and
-// detects its binding.
-func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
+// moduleFacts are what a compiled module says of itself that the host
+// checks: its functions, exported and imported, and its memories. They are
+// kept in the module's description (description.go), so that a later check
+// of the same content needs no compiling.
+type moduleFacts struct {
+	Exports map[string]funcType `json:"exports"`
+	Imports []funcImport        `json:"imports"`
+	// Memories are the minimum sizes in pages of the exported memories.
+	Memories      map[string]uint32 `json:"memories"`
+	ImportsMemory bool              `json:"imports_memory"`
+}
+
+// funcType is the type of a function.
+type funcType struct {
+	Params  []api.ValueType `json:"params"`
+	Results []api.ValueType `json:"results"`
+}
+
+// funcImport is an imported function.
+type funcImport struct {
+	Module string `json:"module"`
+	Name   string `json:"name"`
+}
+
+// factsOf returns the facts of the compiled module m.
+func factsOf(m wazero.CompiledModule) moduleFacts {
+	f := moduleFacts{Exports: map[string]funcType{}, Memories: map[string]uint32{}, ImportsMemory: len(m.ImportedMemories()) > 0}
+	for name, def := range m.ExportedFunctions() {
+		f.Exports[name] = funcType{Params: def.ParamTypes(), Results: def.ResultTypes()}
+	}
+	for _, def := range m.ImportedFunctions() {
+		mod, name, _ := def.Import()
+		f.Imports = append(f.Imports, funcImport{Module: mod, Name: name})
+	}
+	for name, mem := range m.ExportedMemories() {
+		f.Memories[name] = mem.Min()
+	}
+	return f
+}
+
+// checkMemories refuses a module whose exported memories start over
+// memoryPages.
+func (f *moduleFacts) checkMemories(memoryPages uint32) error {
+	names := slices.Sorted(maps.Keys(f.Memories))
+	for _, name := range names {
+		if pages := f.Memories[name]; pages > memoryPages {
+			return abi.Errorf(abi.CodeMemory, "memory %q starts at %d pages, over the limit of %d", name, pages, memoryPages)
+		}
+	}
+	return nil
+}
+
+// inspectModule checks the marker and imports of a module by its facts
+// and detects its binding.
+func inspectModule(m *moduleFacts) (*moduleShape, error) {
 	s := &moduleShape{exports: map[string]bool{}}
 	var markers []string
-	for name := range m.ExportedFunctions() {
+	for name := range m.Exports {
 		if name == interrupt.StartExport {
 			continue // the module's start function, not an export of its own
 		}
@@ -94,8 +147,8 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 	usesExtism := false
 	var errs []error
 	caps := map[abi.Capability]bool{}
-	for _, f := range m.ImportedFunctions() {
-		mod, name, _ := f.Import()
+	for _, f := range m.Imports {
+		mod, name := f.Module, f.Name
 		s.Imports = append(s.Imports, mod+"."+name)
 		switch mod {
 		case wasiModule:
@@ -131,10 +184,10 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 		if !s.exports[abi.ExportFree] {
 			errs = append(errs, fmt.Errorf("exports %s without %s", abi.ExportAlloc, abi.ExportFree))
 		}
-		if _, ok := m.ExportedMemories()["memory"]; !ok {
+		if _, ok := m.Memories["memory"]; !ok {
 			errs = append(errs, errors.New("exports no memory named \"memory\""))
 		}
-		if len(m.ImportedMemories()) > 0 {
+		if m.ImportsMemory {
 			errs = append(errs, errors.New("imports its memory; a plugin must define its own"))
 		}
 	default:
@@ -147,7 +200,7 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 	if !s.exports[abi.ExportDescribe] {
 		errs = append(errs, fmt.Errorf("no %s export", abi.ExportDescribe))
 	}
-	errs = append(errs, checkSignatures(m.ExportedFunctions(), s.Binding)...)
+	errs = append(errs, checkSignatures(m.Exports, s.Binding)...)
 	if err := errors.Join(errs...); err != nil {
 		return s, &abi.Error{Code: abi.CodeABIMismatch, Message: strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
@@ -156,7 +209,7 @@ func inspectModule(m wazero.CompiledModule) (*moduleShape, error) {
 
 // checkSignatures reports the exports this ABI names whose signature is
 // not the one of the binding.
-func checkSignatures(exports map[string]api.FunctionDefinition, b Binding) []error {
+func checkSignatures(exports map[string]funcType, b Binding) []error {
 	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
 	var errs []error
 	for name, def := range exports {
@@ -175,9 +228,9 @@ func checkSignatures(exports map[string]api.FunctionDefinition, b Binding) []err
 		default:
 			continue
 		}
-		if !slices.Equal(def.ParamTypes(), params) || !slices.Equal(def.ResultTypes(), results) {
+		if !slices.Equal(def.Params, params) || !slices.Equal(def.Results, results) {
 			errs = append(errs, fmt.Errorf("export %s has signature %s, want %s", name,
-				signature(def.ParamTypes(), def.ResultTypes()), signature(params, results)))
+				signature(def.Params, def.Results), signature(params, results)))
 		}
 	}
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })

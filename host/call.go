@@ -11,13 +11,14 @@ import (
 )
 
 // lookup returns the plugin serving the component kind/ref, read-locked
-// for a call; the caller releases it. ref is a reference
+// for a call, and the component's name; the caller releases the plugin. ref is a reference
 // [KIND:][PLUGIN/]NAME (see Ref) whose kind, if given, is kind. When a
 // reload retires the plugin between the lookup and the lock, lookup looks
 // again, so a reload loses no call.
-func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, error) {
-	if _, err := ParseRefOf(kind, ref); err != nil {
-		return nil, &CallError{Kind: kind, Component: ref, Err: abi.Errorf(abi.CodeInvalidRequest, "%v", err)}
+func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, string, error) {
+	r, err := ParseRefOf(kind, ref)
+	if err != nil {
+		return nil, "", &CallError{Kind: kind, Component: ref, Err: abi.Errorf(abi.CodeInvalidRequest, "%v", err)}
 	}
 	// The registry knows NAME and PLUGIN/NAME: ref without its kind.
 	key := ref[strings.IndexByte(ref, ':')+1:]
@@ -29,47 +30,69 @@ func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, error) {
 			if plugins := reg.ambiguous[componentKey{kind, key}]; len(plugins) > 0 {
 				e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, key, key)
 			}
-			return nil, &CallError{Kind: kind, Component: ref, Err: e}
+			return nil, "", &CallError{Kind: kind, Component: ref, Err: e}
 		}
 		if p.acquire() {
-			return p, nil
+			return p, r.Name, nil
 		}
 	}
 }
 
-// call calls export on the component kind/ref with req.
-func call[Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req any) (Rep, error) {
-	p, err := h.lookup(kind, ref)
+// frame holds what a call hands the codec behind interfaces, which places
+// it on the heap: the request, the reply envelope and the reply, in one
+// allocation rather than one each.
+type frame[Req, Rep any] struct {
+	req Req
+	env abi.Reply[Rep]
+	rep Rep
+}
+
+// newFrame returns a frame for a call with req.
+func newFrame[Req, Rep any](req Req) *frame[Req, Rep] {
+	f := &frame[Req, Rep]{req: req}
+	f.env.OK = &f.rep
+	return f
+}
+
+// call calls export on the component kind/ref with req. When component is
+// given, it sets the request's field that names the component.
+func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req Req, component func(*Req) *string) (Rep, error) {
+	p, name, err := h.lookup(kind, ref)
 	if err != nil {
 		var zero Rep
 		return zero, err
 	}
 	defer p.release()
-	return callPlugin[Rep](ctx, p, kind, bare(ref), export, req)
+	f := newFrame[Req, Rep](req)
+	if component != nil {
+		*component(&f.req) = name
+	}
+	err = callPlugin(ctx, p, kind, name, export, &f.req, &f.env)
+	return f.rep, err
 }
 
 // Actuate asks the actuator component to carry out an OpenC2 command.
 func (h *Host) Actuate(ctx context.Context, component string, req abi.ActuateRequest) (abi.ActuateReply, error) {
-	req.Component = bare(component)
-	return call[abi.ActuateReply](ctx, h, abi.KindActuator, component, abi.ExportActuate, &req)
+	return call[abi.ActuateRequest, abi.ActuateReply](ctx, h, abi.KindActuator, component, abi.ExportActuate, req,
+		func(r *abi.ActuateRequest) *string { return &r.Component })
 }
 
 // Oblige runs the obligation component.
 func (h *Host) Oblige(ctx context.Context, component string, req abi.ObligeRequest) (abi.ObligeReply, error) {
-	req.Component = bare(component)
-	return call[abi.ObligeReply](ctx, h, abi.KindObligation, component, abi.ExportOblige, &req)
+	return call[abi.ObligeRequest, abi.ObligeReply](ctx, h, abi.KindObligation, component, abi.ExportOblige, req,
+		func(r *abi.ObligeRequest) *string { return &r.Component })
 }
 
 // Environment asks the environment component for an attribute.
 func (h *Host) Environment(ctx context.Context, component string, req abi.EnvironmentRequest) (abi.EnvironmentReply, error) {
-	req.Component = bare(component)
-	return call[abi.EnvironmentReply](ctx, h, abi.KindEnvironment, component, abi.ExportEnvironment, &req)
+	return call[abi.EnvironmentRequest, abi.EnvironmentReply](ctx, h, abi.KindEnvironment, component, abi.ExportEnvironment, req,
+		func(r *abi.EnvironmentRequest) *string { return &r.Component })
 }
 
 // Object asks the object-setter component for object attributes.
 func (h *Host) Object(ctx context.Context, component string, req abi.ObjectRequest) (abi.ObjectReply, error) {
-	req.Component = bare(component)
-	return call[abi.ObjectReply](ctx, h, abi.KindObject, component, abi.ExportObject, &req)
+	return call[abi.ObjectRequest, abi.ObjectReply](ctx, h, abi.KindObject, component, abi.ExportObject, req,
+		func(r *abi.ObjectRequest) *string { return &r.Component })
 }
 
 // CallRaw calls export on the component kind/name with a request given as
@@ -78,7 +101,7 @@ func (h *Host) Object(ctx context.Context, component string, req abi.ObjectReque
 // callers use Actuate, Oblige and the others. Agents keep state between
 // calls: call them through a Session.
 func (h *Host) CallRaw(ctx context.Context, kind abi.Kind, name, export string, req map[string]any) (map[string]any, error) {
-	return call[map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req))
+	return call[map[string]any, map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req), nil)
 }
 
 // rawRequest returns a copy of req with "component" set to name.

@@ -219,6 +219,12 @@ type Config struct {
 	Plugins map[string]PluginConfig
 	// Watch turns on hot reload of PluginDir.
 	Watch bool
+	// ReloadWorkers is how many plugin files the host loads at once while
+	// it serves, when the watcher or LoadDir finds them changed: each
+	// compiles its module beside the calls being served, while the old
+	// version serves. 0 means DefaultReloadWorkers, min(2, GOMAXPROCS).
+	// The first scan of PluginDir loads GOMAXPROCS files at once.
+	ReloadWorkers int
 	// Logger receives the host's and the plugins' logs; nil uses slog.Default().
 	Logger *slog.Logger
 	// SkipStart loads plugins without calling their gatehouse_start, for
@@ -226,6 +232,13 @@ type Config struct {
 	// list): a start may act outside the host, restoring firewall rules
 	// for one.
 	SkipStart bool
+	// DescribeOnly loads plugins to report them, never to call them, for
+	// gatehouse plugin list: a load checks each content as it would to
+	// serve it, but from the content's description kept in CacheDir when
+	// there is one (written by any load that compiled the content), else
+	// by compiling it and asking it for its manifest; it starts no
+	// instance and no gatehouse_start. Calls fail with unavailable.
+	DescribeOnly bool
 	// ExecRecorder, when set, receives the exec requests of dry-run grants,
 	// which are logged either way, from the goroutines of the calls that
 	// make them, so possibly at once; tests use it to check what a plugin

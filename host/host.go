@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +79,8 @@ type registry struct {
 	components map[componentKey]*Plugin
 	// ambiguous lists the plugins of bare names several plugins provide.
 	ambiguous map[componentKey][]string
+	// listed holds what Components returns, by kind, built by publish.
+	listed map[abi.Kind][]ComponentInfo
 }
 
 func newRegistry() *registry {
@@ -195,8 +196,9 @@ func (h *Host) Close(ctx context.Context) error {
 
 // LoadDir loads every *.wasm file of the plugin folder that is new or
 // changed, lifts quarantines by reloading those plugins, and unloads the
-// plugins whose files are gone. Files load in parallel and are published in
-// the order of their names. Problems with single files are reported in
+// plugins whose files are gone. Files load in parallel, GOMAXPROCS at once
+// before the host is ready and Config.ReloadWorkers once it serves, and
+// are published in the order of their names. Problems with single files are reported in
 // Plugins, not returned.
 func (h *Host) LoadDir(ctx context.Context) error {
 	entries, err := os.ReadDir(h.cfg.PluginDir)
@@ -214,7 +216,7 @@ func (h *Host) LoadDir(ctx context.Context) error {
 	}
 	loads := make([]*loading, len(files))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, h.loadWorkers())
 	for i, file := range files {
 		h.lockFile(file)
 		wg.Add(1)
@@ -554,6 +556,7 @@ func (h *Host) publish() {
 	for k := range r.ambiguous {
 		slices.Sort(r.ambiguous[k])
 	}
+	r.list()
 	h.reg.Store(r)
 }
 
@@ -651,23 +654,33 @@ func (s *slot) manifest() *abi.Manifest {
 type ComponentInfo struct {
 	Plugin    string        `json:"plugin"`
 	Component abi.Component `json:"component"`
+	ref       string        // "plugin/name", set for the components a host lists
 }
 
 // Ref returns the component's qualified reference, "plugin/name".
 func (c ComponentInfo) Ref() string { return c.Plugin + "/" + c.Component.Name }
 
 // Components returns the components of kind served now, sorted by
-// plugin and name.
+// plugin and name. The list is built once for each change of the plugins
+// and shared by every caller: read it, do not modify it.
 func (h *Host) Components(kind abi.Kind) []ComponentInfo {
-	var out []ComponentInfo
-	for k, p := range h.reg.Load().components {
-		if plugin, name, ok := strings.Cut(k.name, "/"); ok && k.kind == kind {
+	return h.reg.Load().listed[kind]
+}
+
+// list fills r.listed from r.components.
+func (r *registry) list() {
+	r.listed = map[abi.Kind][]ComponentInfo{}
+	for k, p := range r.components {
+		if plugin, name, ok := strings.Cut(k.name, "/"); ok {
 			c, _ := p.Component(k.kind, name)
-			out = append(out, ComponentInfo{Plugin: plugin, Component: c})
+			r.listed[k.kind] = append(r.listed[k.kind], ComponentInfo{Plugin: plugin, Component: c})
 		}
 	}
-	slices.SortFunc(out, func(a, b ComponentInfo) int { return strings.Compare(a.Ref(), b.Ref()) })
-	return out
+	for kind, cs := range r.listed {
+		slices.SortFunc(cs, func(a, b ComponentInfo) int { return strings.Compare(a.Ref(), b.Ref()) })
+		// A caller's append makes a copy rather than write into the list.
+		r.listed[kind] = slices.Clip(cs)
+	}
 }
 
 // instancesCollector reports each plugin's live instances at scrape time.

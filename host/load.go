@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -85,28 +86,39 @@ func (h *Host) load(ctx context.Context, cfg *Config, file string, wasm []byte) 
 	}()
 
 	defaults := cfg.Limits.Or(DefaultLimits)
-	cw, err := h.compile(ctx, cache, wasm, defaults.MemoryPages)
-	if cw != nil && cw.shape != nil {
-		sh := cw.shape
-		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
+	var cw *compiledWasm
+	var shape *moduleShape
+	var manifest *abi.Manifest
+	cached := false
+	if h.cfg.DescribeOnly {
+		shape, manifest, cached = h.described(in.SHA256, defaults)
+		in.setShape(shape)
 	}
-	if err != nil && cw != nil && cw.shape != nil && !cw.shape.hasMarker() {
-		name, x, err := h.extismPlugin(cfg, file, cw.shape, err)
+	if !cached {
+		cw, err = h.compile(ctx, cache, wasm, defaults.MemoryPages)
+		if cw != nil {
+			in.setShape(cw.shape)
+		}
+		if err != nil && cw != nil && cw.shape != nil && !cw.shape.hasMarker() {
+			name, x, err := h.extismPlugin(cfg, file, cw.shape, err)
+			if err != nil {
+				return nil, in, err
+			}
+			return h.loadExtism(ctx, cfg, cache, file, wasm, in, cw.shape, name, x)
+		}
 		if err != nil {
 			return nil, in, err
 		}
-		return h.loadExtism(ctx, cfg, cache, file, wasm, in, cw.shape, name, x)
-	}
-	if err != nil {
-		return nil, in, err
-	}
-	manifest, err := h.describe(ctx, cw, wasm, defaults)
-	if err != nil {
-		cw.close(ctx)
-		return nil, in, err
+		var reply []byte
+		manifest, reply, err = h.describe(ctx, cw, wasm, defaults)
+		if err != nil {
+			cw.close(ctx)
+			return nil, in, err
+		}
+		h.keepDescription(in.SHA256, cw.facts, reply)
+		shape = cw.shape
 	}
 	in.Manifest = manifest
-	shape := cw.shape
 
 	for _, c := range manifest.SkipUnknownKinds() {
 		h.logger.Warn("plugin component of a kind this host does not know skipped", "file", file,
@@ -131,6 +143,13 @@ func (h *Host) load(ctx context.Context, cfg *Config, file string, wasm []byte) 
 	if err == nil {
 		err = checkCapabilities(manifest, shape, grants)
 	}
+	if h.cfg.DescribeOnly {
+		cw.close(ctx)
+		if err != nil {
+			return nil, in, err
+		}
+		return h.newPlugin(ctx, file, in, shape, manifest, limits, grants, h.logger.With("plugin", manifest.Name), describedModule{})
+	}
 	if err == nil && limits.MemoryPages != defaults.MemoryPages {
 		cw.close(ctx)
 		cw, err = h.compile(ctx, cache, wasm, limits.MemoryPages)
@@ -148,7 +167,8 @@ func (h *Host) load(ctx context.Context, cfg *Config, file string, wasm []byte) 
 }
 
 // newPlugin returns the plugin of module m, ready to serve with one warm
-// instance, or what it learned with an error.
+// instance (none when the host only describes plugins), or what it learned
+// with an error.
 func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape *moduleShape, manifest *abi.Manifest,
 	limits Limits, grants Grants, logger *slog.Logger, m compiled) (*Plugin, *Inspection, error) {
 	p := &Plugin{
@@ -169,6 +189,9 @@ func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape
 	for _, c := range manifest.Components {
 		p.components[componentKey{c.Kind, c.Name}] = h.metrics.component(manifest.Name, c)
 	}
+	if h.cfg.DescribeOnly {
+		return p, in, nil
+	}
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		_ = m.close(ctx)
@@ -178,12 +201,20 @@ func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape
 	return p, in, nil
 }
 
+// setShape records the module shape sh, when there is one.
+func (in *Inspection) setShape(sh *moduleShape) {
+	if sh != nil {
+		in.Binding, in.Imports, in.Exports, in.Capabilities = sh.Binding, sh.Imports, sh.Exports, sh.Capabilities
+	}
+}
+
 // compiledWasm is a module compiled in a runtime of its own, with WASI and
 // the capability module ready for the native binding.
 type compiledWasm struct {
 	rt     wazero.Runtime
 	rc     wazero.RuntimeConfig
 	module wazero.CompiledModule
+	facts  moduleFacts
 	shape  *moduleShape
 }
 
@@ -210,15 +241,14 @@ func (h *Host) compile(ctx context.Context, cache wazero.CompilationCache, wasm 
 		cw.close(ctx)
 		return nil, abi.Errorf(abi.CodeABIMismatch, "not a valid WebAssembly module: %v", err)
 	}
-	if cw.shape, err = inspectModule(cw.module); err != nil {
+	cw.facts = factsOf(cw.module)
+	if cw.shape, err = inspectModule(&cw.facts); err != nil {
 		cw.close(ctx)
 		return cw, err
 	}
-	for name, mem := range cw.module.ExportedMemories() {
-		if mem.Min() > memoryPages {
-			cw.close(ctx)
-			return cw, abi.Errorf(abi.CodeMemory, "memory %q starts at %d pages, over the limit of %d", name, mem.Min(), memoryPages)
-		}
+	if err = cw.facts.checkMemories(memoryPages); err != nil {
+		cw.close(ctx)
+		return cw, err
 	}
 	if cw.shape.Binding == BindingNative {
 		if _, err = wasi_snapshot_preview1.Instantiate(ctx, cw.rt); err == nil {
@@ -313,11 +343,11 @@ func (w wasiConfig) instance(done func() <-chan struct{}) (wazero.ModuleConfig, 
 }
 
 // describe asks a fresh instance of cw, with no capabilities granted, for
-// its manifest.
-func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limits Limits) (*abi.Manifest, error) {
+// its manifest. It returns the manifest and the reply it came in.
+func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limits Limits) (*abi.Manifest, []byte, error) {
 	probe, err := h.bind(ctx, cw, wasm, "", limits, Grants{}, h.logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cw.shape.Binding == BindingExtism {
 		defer probe.close(ctx)
@@ -325,28 +355,28 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 	inst, err := probe.instantiate(ctx)
 	if err != nil {
 		p := &Plugin{Limits: limits}
-		return nil, p.classify(err, nil)
+		return nil, nil, p.classify(err, nil)
 	}
 	defer inst.close(ctx)
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	req, err := c.encode(abi.DescribeRequest{HostABI: abi.Version})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout)
 	if err != nil {
 		p := &Plugin{Limits: limits}
-		return nil, p.classify(err, inst)
+		return nil, nil, p.classify(err, inst)
 	}
 	if uint32(len(raw)) > limits.MaxReplyBytes {
-		return nil, abi.Errorf(abi.CodeReplyTooLarge, "manifest of %d bytes exceeds the limit of %d", len(raw), limits.MaxReplyBytes)
+		return nil, nil, abi.Errorf(abi.CodeReplyTooLarge, "manifest of %d bytes exceeds the limit of %d", len(raw), limits.MaxReplyBytes)
 	}
 	var manifest abi.Manifest
 	if e := decodeReply(c, raw, &manifest); e != nil {
-		return nil, &abi.Error{Code: abi.CodeBadManifest, Message: "describe: " + e.Error()}
+		return nil, nil, &abi.Error{Code: abi.CodeBadManifest, Message: "describe: " + e.Error()}
 	}
-	return &manifest, nil
+	return &manifest, bytes.Clone(raw), nil
 }
 
 // checkCapabilities refuses a module that imports a capability its manifest

@@ -49,6 +49,7 @@ func (m *nativeModule) instantiate(ctx context.Context) (instance, error) {
 		return nil, fmt.Errorf("instantiate: the module has no %s global", interrupt.Export)
 	}
 	inst := &nativeInstance{
+		caller: &caller,
 		mod:    mod,
 		mem:    mod.Memory(),
 		alloc:  mod.ExportedFunction(abi.ExportAlloc),
@@ -106,6 +107,7 @@ func (m *nativeModule) close(ctx context.Context) error { return m.rt.Close(ctx)
 // cached at instantiation, reusing one stack and one request buffer for
 // every call.
 type nativeInstance struct {
+	caller *capability.Caller // the one in ctx
 	mod    api.Module
 	mem    api.Memory
 	alloc  api.Function
@@ -153,7 +155,10 @@ func (i *nativeInstance) call(ctx context.Context, export string, req []byte, ti
 			return abi.Errorf(abi.CodeMemory, "request buffer at %#x is no longer inside memory", i.reqPtr)
 		}
 		i.stack[0], i.stack[1] = uint64(i.reqPtr), uint64(len(req))
-		return fn.CallWithStack(i.ctx, i.stack[:])
+		i.caller.Call = ctx
+		err := fn.CallWithStack(i.ctx, i.stack[:])
+		i.caller.Call = nil
+		return err
 	})
 	if err != nil {
 		return nil, err

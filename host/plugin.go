@@ -113,14 +113,14 @@ func (p *Plugin) LastError() (*CallError, time.Time) {
 func (p *Plugin) Instances() int { return p.pool.size() }
 
 // callPlugin calls export on the component kind/name of p with req, on an
-// instance of the pool, and decodes the reply into a Rep.
-func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any) (Rep, error) {
-	var rep Rep
+// instance of the pool, and decodes the reply into env, whose OK points to
+// where the reply goes.
+func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any, env *abi.Reply[Rep]) error {
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	body, e := p.prepare(c, req)
 	if e != nil {
-		return rep, p.fail(kind, name, e)
+		return p.fail(kind, name, e)
 	}
 	var span trace.Span
 	if t := p.host.cfg.Tracer; t != nil {
@@ -132,16 +132,16 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 		e := p.classify(err, nil)
 		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 		endCallSpan(span, e)
-		return rep, p.fail(kind, name, e)
+		return p.fail(kind, name, e)
 	}
-	e = invoke(ctx, p, inst, c, export, body, &rep)
+	e = invoke(ctx, p, inst, c, export, body, env)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
 	endCallSpan(span, e)
 	if e != nil {
-		return rep, p.fail(kind, name, e)
+		return p.fail(kind, name, e)
 	}
-	return rep, nil
+	return nil
 }
 
 // prepare refuses calls to a quarantined plugin and encodes req with c.
@@ -157,8 +157,8 @@ func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 }
 
 // invoke calls export on inst within the plugin's time limit and decodes
-// the reply into rep with c.
-func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, rep *Rep) *abi.Error {
+// the reply into env with c.
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep]) *abi.Error {
 	raw, err := inst.call(ctx, export, body, p.Limits.Timeout)
 	switch {
 	case err != nil:
@@ -166,7 +166,7 @@ func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, ex
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
 		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
 	}
-	return decodeReply(c, raw, rep)
+	return decodeEnvelope(c, raw, env)
 }
 
 // fail records e as the plugin's last error and returns it as a CallError.
@@ -179,8 +179,15 @@ func (p *Plugin) fail(kind abi.Kind, name string, e *abi.Error) *CallError {
 // decodeReply decodes a reply envelope into rep, or returns the plugin's
 // error or a malformed_reply error.
 func decodeReply[Rep any](c *codec, raw []byte, rep *Rep) *abi.Error {
-	env := abi.Reply[Rep]{OK: rep}
-	if err := c.Unmarshal(raw, &env); err != nil {
+	return decodeEnvelope(c, raw, &abi.Reply[Rep]{OK: rep})
+}
+
+// decodeEnvelope is decodeReply into env, whose OK points to where the
+// reply goes. Short strings of the reply are interned by c
+// (abi.Codec.Decode): replies alike cost no allocation for their strings,
+// and a string kept from one does not keep the whole reply.
+func decodeEnvelope[Rep any](c *codec, raw []byte, env *abi.Reply[Rep]) *abi.Error {
+	if err := c.Decode(raw, env); err != nil {
 		return abi.Errorf(abi.CodeMalformedReply, "decode reply: %v", err)
 	}
 	if env.Error != nil {

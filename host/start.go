@@ -13,7 +13,7 @@ import (
 // (abi/README.md, section 4.6). The error it returns fails the load; it
 // keeps the code the call failed with and names the export.
 func (h *Host) start(ctx context.Context, p *Plugin) *abi.Error {
-	if !p.starts || h.cfg.SkipStart {
+	if !p.starts || h.cfg.SkipStart || h.cfg.DescribeOnly {
 		return nil
 	}
 	inst, err := p.pool.get(ctx)
@@ -28,7 +28,7 @@ func (h *Host) start(ctx context.Context, p *Plugin) *abi.Error {
 		return startFailed(abi.Errorf(abi.CodeInternal, "encode request: %v", err))
 	}
 	var rep abi.StartReply
-	e := invoke(ctx, p, inst, c, abi.ExportStart, body, &rep)
+	e := invoke(ctx, p, inst, c, abi.ExportStart, body, &abi.Reply[abi.StartReply]{OK: &rep})
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	if e != nil {
 		return startFailed(e)

@@ -163,8 +163,9 @@ type Decision struct {
 	// column. Obligations do not run when it is set.
 	Error string `json:"error,omitempty"`
 	// Explanation is the tree of the entities evaluated, from the policy
-	// set down, with what each yielded and why.
-	Explanation *Node `json:"explanation"`
+	// set down, with what each yielded and why; nil (and left out of the
+	// JSON) where a caller asked for the decision alone.
+	Explanation *Node `json:"explanation,omitempty"`
 }
 
 // Granted reports whether access is granted.

@@ -5,10 +5,13 @@ package agents
 
 import (
 	"context"
+	"errors"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/sim/agent"
 	"github.com/gatehouse/gatehouse/sim/model"
+	"github.com/gatehouse/gatehouse/sim/plan"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 )
 
@@ -27,6 +30,7 @@ type Session interface {
 type Agent struct {
 	s     Session
 	actor string
+	m     *model.Model
 	sh    *shared
 }
 
@@ -63,7 +67,7 @@ func Agents(s Session) func() simulate.Agent {
 
 // Reset starts the plugin's run for start.Actor.
 func (a *Agent) Reset(ctx context.Context, start simulate.Start) error {
-	a.actor = start.Actor
+	a.actor, a.m = start.Actor, start.Model
 	return a.s.AgentReset(ctx, abi.AgentResetRequest{Actor: start.Actor, Seed: start.Seed, Goals: start.Goals, Edges: a.sh.edgesOf(start.Model)})
 }
 
@@ -74,9 +78,51 @@ func (a *Agent) Act(ctx context.Context, obs simulate.Observation) (simulate.Act
 		choices = append(choices, abi.Action(c))
 	}
 	a.sh.choices = choices
+	ctx = host.WithPlanner(ctx, func(ctx context.Context, req abi.PlanRequest) (abi.PlanReply, error) {
+		return a.plan(ctx, obs, req)
+	})
 	act, err := a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: abi.Observation{Tick: obs.Tick,
 		Location: obs.Location, Holdings: obs.Holdings, Goals: obs.Goals, Choices: choices}})
 	return simulate.Action(act), err
+}
+
+// plan answers a plan request of the plugin during its act on obs, as
+// the built-in planner plans (agent.ProblemAt). A plan that does not
+// exist, or that the search bound hides, is a reply without steps that
+// says why; a request naming what the model does not have, or a criterion
+// plan does not know, fails with invalid_request.
+func (a *Agent) plan(ctx context.Context, obs simulate.Observation, req abi.PlanRequest) (abi.PlanReply, error) {
+	crit := plan.Expected
+	if req.Criterion != "" {
+		c, err := plan.ParseCriterion(req.Criterion)
+		if err != nil {
+			return abi.PlanReply{}, abi.Errorf(abi.CodeInvalidRequest, "%v", err)
+		}
+		crit = c
+	}
+	start, err := plan.ForActor(a.m, a.actor)
+	if err != nil {
+		return abi.PlanReply{}, abi.Errorf(abi.CodeInvalidRequest, "%v", err)
+	}
+	p := agent.ProblemAt(a.m, start, obs, req.Gone)
+	if len(req.Goals) > 0 {
+		p.Goals = req.Goals
+	}
+	found, err := plan.FindContext(ctx, a.m, p, plan.Options{Criterion: crit})
+	var bound *plan.BoundError
+	switch {
+	case errors.Is(err, plan.ErrNoPlan) || errors.As(err, &bound):
+		return abi.PlanReply{Reason: err.Error()}, nil
+	case ctx.Err() != nil:
+		return abi.PlanReply{}, abi.Errorf(abi.CodeTimeout, "planning stopped: %v", ctx.Err())
+	case err != nil:
+		return abi.PlanReply{}, abi.Errorf(abi.CodeInvalidRequest, "%v", err)
+	}
+	rep := abi.PlanReply{Steps: make([]abi.Action, len(found.Steps))}
+	for i, st := range found.Steps {
+		rep.Steps[i] = abi.Action{Kind: st.Action, Target: st.Target + st.Possessible, Risk: st.Risk / 100, Time: st.Time}
+	}
+	return rep, nil
 }
 
 // Team returns the Config.Agent of a run whose actors play the agents

@@ -30,10 +30,17 @@ import (
 // own and opens a session of its agent greedy.
 func greedySession(t testing.TB, p tck.Plugin) *host.Session {
 	t.Helper()
+	return agentSession(t, p, "greedy", host.Limits{Timeout: time.Minute}) // the race detector is slow
+}
+
+// agentSession builds the basics plugin p, loads it into a host of its
+// own with limits and opens a session of its agent name.
+func agentSession(t testing.TB, p tck.Plugin, name string, limits host.Limits) *host.Session {
+	t.Helper()
 	wasm := p.Build(t)
 	h, err := host.New(host.Config{
 		CacheDir: wasmbuild.CacheDir(t, "wazero"),
-		Limits:   host.Limits{Timeout: time.Minute}, // the race detector is slow
+		Limits:   limits,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, nil)
 	if err != nil {
@@ -43,7 +50,7 @@ func greedySession(t testing.TB, p tck.Plugin) *host.Session {
 	if err := h.LoadFile(t.Context(), wasm); err != nil {
 		t.Fatal(err)
 	}
-	s, err := h.Session(t.Context(), abi.KindAgent, "greedy")
+	s, err := h.Session(t.Context(), abi.KindAgent, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,9 @@ type File struct {
 	PluginsDir string `yaml:"plugins_dir"`
 	// CacheDir holds compiled plugins. Default: the user's cache folder, gatehouse/.
 	CacheDir string `yaml:"cache_dir"`
+	// ReloadWorkers is how many changed plugin files serve loads at once.
+	// Default 0: min(2, the CPUs Go uses).
+	ReloadWorkers int `yaml:"reload_workers"`
 	// Store is the file of the embedded store (kv capability). Default data/gatehouse.db.
 	Store string `yaml:"store"`
 	Log   Log    `yaml:"log"`
@@ -68,6 +71,51 @@ type UI struct {
 	// the console asks for a login. A listener other than loopback needs
 	// one.
 	TokenFile string `yaml:"token_file"`
+	// Models is a folder of models (*.model) the simulation page offers;
+	// empty offers none, and the page takes only pasted models.
+	Models string `yaml:"models"`
+	// OIDCLogin offers a login through the OpenID Connect providers of
+	// proxy.providers; it needs PolicySet, which decides who of the
+	// providers' users sees what.
+	OIDCLogin bool `yaml:"oidc_login"`
+	// PolicySet, when set, is the policy set that decides who sees which
+	// page of the console. Default: none, every session sees every page.
+	PolicySet string `yaml:"policy_set"`
+	// DecisionHistory is how many of the latest decisions of the decision
+	// log the console keeps in memory for its decision log page. Default
+	// 10000.
+	DecisionHistory int `yaml:"decision_history"`
+}
+
+// MaxDecisionHistory bounds ui.decision_history.
+const MaxDecisionHistory = 1_000_000
+
+// validate checks ui against the rest of f.
+func (u *UI) validate(f *File) error {
+	if u.Models != "" {
+		st, err := os.Stat(u.Models)
+		switch {
+		case err != nil:
+			return fmt.Errorf("ui.models: %v", err)
+		case !st.IsDir():
+			return fmt.Errorf("ui.models: %s is not a folder", u.Models)
+		}
+	}
+	if u.DecisionHistory < 0 || u.DecisionHistory > MaxDecisionHistory {
+		return fmt.Errorf("ui.decision_history %d: want 0 to %d", u.DecisionHistory, MaxDecisionHistory)
+	}
+	if u.PolicySet != "" && len(f.Policy.Entities) == 0 {
+		return errors.New("ui.policy_set needs policy.entities, the entities that hold it")
+	}
+	if u.OIDCLogin {
+		if len(f.Proxy.Providers) == 0 {
+			return errors.New("ui.oidc_login needs proxy.providers, the OpenID Connect providers it logs in with")
+		}
+		if u.PolicySet == "" {
+			return errors.New("ui.oidc_login needs ui.policy_set: without it, every user of the providers could use the console")
+		}
+	}
+	return nil
 }
 
 // Diagnostics is a plain HTTP listener that serves only /healthz,
@@ -275,6 +323,9 @@ type MQTTBroker struct {
 	Users string `yaml:"users"`
 	// MaxPacketBytes bounds a packet. Default 1 MiB.
 	MaxPacketBytes uint32 `yaml:"max_packet_bytes"`
+	// Store is the file that keeps the broker's sessions across restarts;
+	// empty, the default, keeps them in memory.
+	Store string `yaml:"store"`
 }
 
 // OpenC2Authorization configures the authorization of OpenC2 commands
@@ -467,6 +518,9 @@ func (f *File) validate() error {
 	default:
 		return fmt.Errorf("log.format %q is not text or json", f.Log.Format)
 	}
+	if f.ReloadWorkers < 0 {
+		return fmt.Errorf("reload_workers %d is negative", f.ReloadWorkers)
+	}
 	if f.OpenC2.RateLimit < 0 {
 		return fmt.Errorf("openc2.rate_limit %v is negative", f.OpenC2.RateLimit)
 	}
@@ -555,6 +609,9 @@ func (f *File) validate() error {
 		return errors.New("openc2.authorization.policy_set needs policy.entities, the entities that hold it")
 	}
 	if err := f.Telemetry.Tracing.Validate(); err != nil {
+		return err
+	}
+	if err := f.UI.validate(f); err != nil {
 		return err
 	}
 	if err := f.Proxy.Validate(); err != nil {
@@ -688,11 +745,12 @@ func decodeError(err error) string {
 // Host returns the host configuration.
 func (f *File) Host() host.Config {
 	return host.Config{
-		PluginDir: f.PluginsDir,
-		CacheDir:  f.CacheDir,
-		StorePath: f.Store,
-		Limits:    f.Limits,
-		Plugins:   f.Plugins,
+		PluginDir:     f.PluginsDir,
+		CacheDir:      f.CacheDir,
+		ReloadWorkers: f.ReloadWorkers,
+		StorePath:     f.Store,
+		Limits:        f.Limits,
+		Plugins:       f.Plugins,
 	}
 }
 

@@ -319,6 +319,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"line 3", `unknown key "file"`},
 		},
 		{
+			name: "ui models folder missing",
+			yaml: "ui:\n  models: no-such-folder\n",
+			want: []string{"ui.models: stat no-such-folder: no such file or directory"},
+		},
+		{
+			name: "ui models not a folder",
+			yaml: "ui:\n  models: config.go\n",
+			want: []string{"ui.models: config.go is not a folder"},
+		},
+		{
 			name: "negative server timeout",
 			yaml: "server:\n  idle_timeout: -1s\n",
 			want: []string{"server.idle_timeout -1s is negative"},
@@ -347,6 +357,26 @@ func TestParseErrors(t *testing.T) {
 			name: "policy admin folder not among the entities",
 			yaml: "policy:\n  entities: [acl]\n  admin: {enabled: true, dir: other, token_file: t, policy_set: admins}\n",
 			want: []string{`policy.admin.dir "other" is not one of policy.entities`},
+		},
+		{
+			name: "console policy set without entities",
+			yaml: "ui:\n  enabled: true\n  policy_set: console\n",
+			want: []string{"ui.policy_set needs policy.entities"},
+		},
+		{
+			name: "console OIDC login without providers",
+			yaml: "policy:\n  entities: [acl]\nui:\n  oidc_login: true\n  policy_set: console\n",
+			want: []string{"ui.oidc_login needs proxy.providers"},
+		},
+		{
+			name: "console OIDC login without its policy set",
+			yaml: "policy:\n  entities: [acl]\nproxy:\n  base_url: https://gh.example.com\n  providers:\n    default: {configuration_url: https://id.example.com, client_id: gh}\nui:\n  oidc_login: true\n",
+			want: []string{"ui.oidc_login needs ui.policy_set"},
+		},
+		{
+			name: "console decision history too long",
+			yaml: "ui:\n  decision_history: 2000000\n",
+			want: []string{"ui.decision_history 2000000: want 0 to 1000000"},
 		},
 		{
 			name: "openc2 authorization without entities",

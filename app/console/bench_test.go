@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/app/console"
@@ -53,35 +54,53 @@ func (s *memStore) List(prefix []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// noActuators is a consumer without actuators: it answers queries of its
-// features itself.
-type noActuators struct{}
+// benchFirewall is an SLPF actuator that answers each deny with a rule
+// number of its own.
+type benchFirewall struct{ next atomic.Int64 }
 
-func (noActuators) Actuators() []consumer.Actuator { return nil }
-func (noActuators) Actuate(context.Context, string, consumer.ActuateRequest) (openc2.GenericResponse, error) {
-	return openc2.GenericResponse{}, fmt.Errorf("no actuator")
+func (*benchFirewall) Actuators() []consumer.Actuator {
+	return []consumer.Actuator{{Ref: "bench/fw", Profiles: []string{"slpf"}, Pairs: map[string][]string{"deny": {"ipv4_net"}}}}
+}
+
+func (f *benchFirewall) Actuate(context.Context, string, consumer.ActuateRequest) (openc2.GenericResponse, error) {
+	return openc2.GenericResponse{Status: 200, Results: map[string]any{"slpf": map[string]any{"rule_number": f.next.Add(1)}}}, nil
 }
 
 // historySize is how many commands the benchmarks' history holds.
 const historySize = 100_000
 
-// BenchmarkOpenC2Page renders the OpenC2 page over a history of
-// historySize commands: the newest page, and a filter no command matches,
-// which reads the whole history.
+// rulesHeld is how many of the history's commands are denies whose rules
+// the actuator holds.
+const rulesHeld = 1000
+
+// BenchmarkOpenC2Page renders the OpenC2 page, with its form and the
+// rules of rulesHeld denies, over a history of historySize commands: the
+// newest page, and a filter no command matches, which reads the whole
+// history.
 func BenchmarkOpenC2Page(b *testing.B) {
-	c, err := consumer.New(noActuators{}, consumer.Config{ID: "bench", Store: &memStore{m: map[string][]byte{}}, History: historySize})
+	c, err := consumer.New(&benchFirewall{}, consumer.Config{ID: "bench", Store: &memStore{m: map[string][]byte{}}, History: historySize})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	msg, err := openc2.DecodeMessage([]byte(`{"body": {"openc2": {"request": {"action": "query", "target": {"features": []}}}}}`))
+	query, err := openc2.DecodeMessage([]byte(`{"body": {"openc2": {"request": {"action": "query", "target": {"features": []}}}}}`))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for range historySize {
+	for i := range historySize {
+		msg := query
+		if i%(historySize/rulesHeld) == 0 {
+			deny := fmt.Sprintf(`{"body": {"openc2": {"request": {"action": "deny", "target": {"ipv4_net": "10.%d.%d.0/24"}}}}}`, i>>16, i>>8&255)
+			if msg, err = openc2.DecodeMessage([]byte(deny)); err != nil {
+				b.Fatal(err)
+			}
+		}
 		c.Handle(context.Background(), msg)
 	}
-	h := handler(b, console.Options{History: c.History})
+	if n := len(c.Rules()); n != rulesHeld {
+		b.Fatalf("%d rules held, want %d", n, rulesHeld)
+	}
+	h := handler(b, console.Options{History: c.History, Consumer: c, Rules: c.Rules})
 	get := func(path string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+path, nil)
 		for _, c := range cookies {

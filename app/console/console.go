@@ -9,6 +9,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"html/template"
@@ -27,7 +28,9 @@ import (
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
+	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionlog"
 )
 
@@ -45,9 +48,31 @@ type Options struct {
 	// Decisions returns the last n decisions of the decision log; nil when
 	// there is none.
 	Decisions func(n int) []decisionlog.Entry
+	// Consumer carries out the commands of the OpenC2 page's form; nil
+	// leaves the form out.
+	Consumer Consumer
+	// Authorize decides on a command of the form, sent by the user from
+	// the browser at remoteAddr, before the consumer has it; nil allows
+	// every command.
+	Authorize func(ctx context.Context, u *User, msg *openc2.Message, remoteAddr string) error
+	// Rules lists the rules the actuators hold; nil when there is none.
+	Rules func() []consumer.HeldRule
+	// MaxCommandBytes bounds a command of the form; 0 means
+	// https.DefaultMaxBytes.
+	MaxCommandBytes int64
 	// Tokens are the admin tokens a login takes; with none, there is no
 	// login and only loopback host names are answered.
 	Tokens []string
+	// OIDC is the login through the reverse proxy's OpenID Connect
+	// providers; nil without.
+	OIDC *OIDC
+	// PolicySet, when set, decides with Decider who sees which page.
+	PolicySet string
+	Decider   policy.Decider
+	// Access is what the access control pages show; nil without entities.
+	Access *Access
+	// Sim configures the simulation page.
+	Sim SimOptions
 	// TLS sets the Secure attribute of the session cookie.
 	TLS    bool
 	Logger *slog.Logger
@@ -61,6 +86,9 @@ type console struct {
 	rate     rate
 	// streams counts the event streams open now.
 	streams atomic.Int32
+	// simWork holds a place for each simulation run, analysis or search
+	// going on.
+	simWork chan struct{}
 }
 
 //go:embed templates assets
@@ -68,19 +96,27 @@ var files embed.FS
 
 // Register adds the console's routes to e.
 func Register(e *echo.Echo, o Options) {
-	c := &console{o: o, pages: parsePages()}
+	c := &console{o: o, pages: parsePages(), simWork: make(chan struct{}, maxSimWork)}
 	e.GET("/ui", func(ctx echo.Context) error { return ctx.Redirect(http.StatusMovedPermanently, Path) }, headers)
 	g := e.Group("/ui", headers, c.loopbackOnly)
 	assets, _ := fs.Sub(files, "assets")
 	g.GET("/assets/*", echo.WrapHandler(http.StripPrefix(Path+"assets/", http.FileServerFS(assets))))
 	g.GET("/login", c.loginPage)
 	g.POST("/login", c.login, guard.SameOrigin)
-	in := g.Group("", c.authenticate)
+	g.GET("/login/oidc", c.oidcLogin)
+	g.GET("/login/oidc/done", c.oidcFinish)
+	c.pages["forbidden"] = template.Must(template.New("forbidden").ParseFS(files, "templates/layout.html", "templates/forbidden.html"))
+	in := g.Group("", c.authenticate, c.authorize)
+	c.registerPolicy(in)
 	in.GET("/", c.overview)
 	in.GET("/events", c.events)
 	in.GET("/plugins", c.plugins)
 	in.GET("/plugins/:file", c.plugin)
 	in.GET("/openc2", c.commands)
+	in.POST("/openc2", c.send, guard.SameOrigin, c.limitCommand, checkCSRF)
+	in.POST("/openc2/check", c.check, guard.SameOrigin, c.limitCommand, checkCSRF)
+	in.GET("/sim", c.simPage)
+	in.POST("/sim", c.simPost, guard.SameOrigin, c.simForm, checkCSRF)
 	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
 	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
 }
@@ -109,7 +145,7 @@ func headers(next echo.HandlerFunc) echo.HandlerFunc {
 // DNS turns to 127.0.0.1 (DNS rebinding) would otherwise read the
 // console through the visitor's browser.
 func (c *console) loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
-	if len(c.o.Tokens) > 0 {
+	if c.hasLogin() {
 		return next
 	}
 	return func(ctx echo.Context) error {
@@ -144,24 +180,26 @@ func (c *console) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ctx echo.Context) error {
 		s := c.sessions.get(ctx.Request(), time.Now())
 		if s == nil {
-			if len(c.o.Tokens) > 0 {
+			if c.hasLogin() {
 				if ctx.Request().Method == http.MethodGet && ctx.Path() != Path+"events" {
 					return ctx.Redirect(http.StatusSeeOther, Path+"login")
 				}
 				return echo.NewHTTPError(http.StatusUnauthorized, "log in to the console first")
 			}
-			s = c.startSession(ctx)
+			s = c.startSession(ctx, &User{Login: LoginNone}, time.Time{})
 		}
 		ctx.Set(sessionKey, s)
 		return next(ctx)
 	}
 }
 
-// startSession opens a session and sets its cookie on the answer.
-func (c *console) startSession(ctx echo.Context) *session {
-	id, s := c.sessions.open(time.Now())
+// startSession opens a session of u that ends at expires, sessionTTL
+// from now at most, and sets its cookie on the answer.
+func (c *console) startSession(ctx echo.Context, u *User, expires time.Time) *session {
+	now := time.Now()
+	id, s := c.sessions.open(now, u, expires)
 	ctx.SetCookie(&http.Cookie{
-		Name: cookieName, Value: id, Path: Path, MaxAge: int(sessionTTL / time.Second),
+		Name: cookieName, Value: id, Path: Path, MaxAge: int(s.expires.Sub(now) / time.Second),
 		HttpOnly: true, Secure: c.o.TLS, SameSite: http.SameSiteStrictMode,
 	})
 	return s
@@ -186,10 +224,10 @@ func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 // loginPage shows the login form, or goes to the overview when there is
 // no login.
 func (c *console) loginPage(ctx echo.Context) error {
-	if len(c.o.Tokens) == 0 {
+	if !c.hasLogin() {
 		return ctx.Redirect(http.StatusSeeOther, Path)
 	}
-	return c.render(ctx, http.StatusOK, "login", page{Title: "Log in"})
+	return c.render(ctx, http.StatusOK, "login", c.loginData(""))
 }
 
 // maxTokenBytes bounds the token of a login form.
@@ -208,10 +246,10 @@ func (c *console) login(ctx echo.Context) error {
 	}
 	if ok == 0 || len(got) == 0 {
 		c.o.Logger.Warn("console login refused", "remote", ctx.RealIP())
-		return c.render(ctx, http.StatusUnauthorized, "login", page{Title: "Log in", Error: "That token is not one of the console's."})
+		return c.render(ctx, http.StatusUnauthorized, "login", c.loginData("That token is not one of the console's."))
 	}
 	c.sessions.close(ctx.Request())
-	c.startSession(ctx)
+	c.startSession(ctx, &User{Login: LoginToken}, time.Time{})
 	return ctx.Redirect(http.StatusSeeOther, Path)
 }
 
@@ -219,7 +257,7 @@ func (c *console) login(ctx echo.Context) error {
 func (c *console) logout(ctx echo.Context) error {
 	c.sessions.close(ctx.Request())
 	ctx.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: Path, MaxAge: -1, HttpOnly: true, Secure: c.o.TLS, SameSite: http.SameSiteStrictMode})
-	if len(c.o.Tokens) == 0 {
+	if !c.hasLogin() {
 		return ctx.Redirect(http.StatusSeeOther, Path)
 	}
 	return ctx.Redirect(http.StatusSeeOther, Path+"login")
@@ -249,7 +287,7 @@ func (c *console) showStatus(ctx echo.Context, status int, name string, p page) 
 	if s, ok := ctx.Get(sessionKey).(*session); ok {
 		p.CSRF = s.csrf
 	}
-	p.Login = len(c.o.Tokens) > 0
+	p.Login = c.hasLogin()
 	return c.render(ctx, status, name, p)
 }
 

@@ -147,7 +147,7 @@ func (b *browser) login(t *testing.T, token string) {
 // other security headers.
 func TestConsoleHeaders(t *testing.T) {
 	b := serveConsole(t)
-	for _, path := range []string{"/ui", "/ui/", "/ui/plugins", "/ui/login", "/ui/assets/console.css", "/ui/assets/console.js", "/ui/nothing", "/ui/plugins/none.wasm"} {
+	for _, path := range []string{"/ui", "/ui/", "/ui/plugins", "/ui/login", "/ui/assets/console.css", "/ui/assets/console.js", "/ui/assets/openc2.js", "/ui/nothing", "/ui/plugins/none.wasm"} {
 		res, _ := b.do(t, http.MethodGet, path, nil)
 		for name, want := range map[string]string{
 			"X-Content-Type-Options": "nosniff",

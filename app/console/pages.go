@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,13 +18,12 @@ import (
 
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/openc2/consumer"
-	"github.com/gatehouse/gatehouse/openc2/https"
 )
 
 // parsePages parses each page with the layout around it.
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "plugins", "plugin", "openc2"} {
+	for _, name := range []string{"login", "overview", "plugins", "plugin", "openc2", "sim"} {
 		pages[name] = template.Must(template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages
@@ -362,53 +360,4 @@ func latencies(g prometheus.Gatherer) map[string]histogram {
 		}
 	}
 	return out
-}
-
-// History is the OpenC2 page: one page of the command history, newest
-// first, under the filters of the form.
-type History struct {
-	On       bool
-	Status   string
-	Actuator string
-	Commands []Command
-	// Older is the address of the next page, "" on the last.
-	Older template.URL
-}
-
-// historyPage is how many commands one OpenC2 page shows.
-const historyPage = 50
-
-// commands shows the command history, filtered by the status and
-// actuator of the query, from its before on.
-func (c *console) commands(ctx echo.Context) error {
-	v := ctx.QueryParams()
-	h := History{On: c.o.History != nil, Status: v.Get("status"), Actuator: v.Get("actuator"), Commands: []Command{}}
-	p := page{Title: "OpenC2 commands", Nav: "openc2", Data: &h}
-	q, err := https.ParseHistoryQuery(url.Values{"status": {h.Status}, "actuator": {h.Actuator}, "before": {v.Get("before")}})
-	if err != nil {
-		p.Error = err.Error()
-		return c.showStatus(ctx, http.StatusBadRequest, "openc2", p)
-	}
-	if !h.On {
-		return c.show(ctx, "openc2", p)
-	}
-	q.Limit = historyPage
-	records, next, err := c.o.History(q)
-	if err != nil {
-		return err
-	}
-	for _, r := range records {
-		h.Commands = append(h.Commands, commandOf(r))
-	}
-	if next != 0 {
-		older := url.Values{"before": {strconv.FormatUint(next, 10)}}
-		if h.Status != "" {
-			older.Set("status", h.Status)
-		}
-		if h.Actuator != "" {
-			older.Set("actuator", h.Actuator)
-		}
-		h.Older = template.URL(Path + "openc2?" + older.Encode()) // encoded by url.Values
-	}
-	return c.show(ctx, "openc2", p)
 }

@@ -18,9 +18,10 @@ const sessionTTL = 12 * time.Hour
 // the place of the one that expires first.
 const maxSessions = 1024
 
-// session is one browser's: its CSRF token and when it ends.
+// session is one browser's: its CSRF token, who it is and when it ends.
 type session struct {
 	csrf    string
+	user    *User
 	expires time.Time
 }
 
@@ -33,8 +34,9 @@ type sessions struct {
 // newID returns a random identifier of 128 bits.
 func newID() string { return rand.Text() }
 
-// open starts a session and returns its cookie's value.
-func (s *sessions) open(now time.Time) (string, *session) {
+// open starts a session of u that ends at expires, sessionTTL from now
+// at most, and returns its cookie's value.
+func (s *sessions) open(now time.Time, u *User, expires time.Time) (string, *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
@@ -49,7 +51,10 @@ func (s *sessions) open(now time.Time) (string, *session) {
 		}
 		delete(s.m, first)
 	}
-	id, v := newID(), &session{csrf: newID(), expires: now.Add(sessionTTL)}
+	if end := now.Add(sessionTTL); expires.IsZero() || expires.After(end) {
+		expires = end
+	}
+	id, v := newID(), &session{csrf: newID(), user: u, expires: expires}
 	s.m[id] = v
 	return id, v
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 )
 
 // SurrogateError reports a \u escape of half of a UTF-16 surrogate pair
@@ -110,15 +111,40 @@ const MaxIndentDepth = 100
 // any depth (an explanation is as deep as the entities it explains):
 // beyond MaxIndentDepth it writes them compact.
 func Write(w io.Writer, v any, indent string) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := GetBuffer()
+	defer PutBuffer(buf)
+	// An Encoder writes what Marshal returns, and a newline, into buf,
+	// without a slice of its own for the text.
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
+	b := buf.Bytes()
 	if indent != "" {
-		b = indentJSON(b, indent)
+		b = append(indentJSON(b[:len(b)-1], indent), '\n')
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(b)
 	return err
+}
+
+// buffers holds the buffers of GetBuffer.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxKeptBuffer is the largest buffer PutBuffer keeps for reuse: a rare
+// large document does not hold its memory for good.
+const maxKeptBuffer = 64 << 10
+
+// GetBuffer returns an empty buffer for a document being read or written;
+// PutBuffer gives it back once nothing refers to its bytes.
+func GetBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// PutBuffer empties buf and keeps it for GetBuffer, unless it has grown
+// larger than 64 KiB.
+func PutBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > maxKeptBuffer {
+		return
+	}
+	buf.Reset()
+	buffers.Put(buf)
 }
 
 // indentJSON returns the compact JSON text src with each element of an

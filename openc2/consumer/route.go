@@ -300,7 +300,9 @@ func (c *Consumer) createRule(ctx context.Context, p *plan) *openc2.Response {
 		parts = append(parts, part{Actuator: o.ref, RuleNumber: m})
 	}
 	r := merge(outs)
-	if err := c.rules.commit(n, p.req.Command.CommandID, parts); err != nil {
+	held := &rule{Number: n, CommandID: p.req.Command.CommandID, Command: mustEncode(p.cmd),
+		Start: c.now().UnixMilli(), Stop: timeOrZero(p.stop, time.Time{}), Parts: parts}
+	if err := c.rules.commit(held); err != nil {
 		return status(openc2.StatusInternalError, fmt.Sprintf("carried out, but the store could not keep its rule number %d: %v", n, err))
 	}
 	if len(parts) == 0 {

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,7 +24,13 @@ const (
 type rule struct {
 	Number    int64  `json:"number"`
 	CommandID string `json:"command_id,omitempty"`
-	Parts     []part `json:"parts"`
+	// Command is the allow or deny in its LS v1.0 JSON; Start is when it
+	// was carried out and Stop when it ends (0 for never), in milliseconds
+	// since the Unix epoch. Rules kept before they were recorded have none.
+	Command json.RawMessage `json:"command,omitempty"`
+	Start   int64           `json:"start,omitempty"`
+	Stop    int64           `json:"stop,omitempty"`
+	Parts   []part          `json:"parts"`
 }
 
 // part is one component's rule behind a consumer-level rule number.
@@ -129,18 +136,33 @@ func (b *ruleBook) inUse(n int64) bool {
 	return ok
 }
 
-// commit records the parts behind the reserved number n, or releases it
-// when there are none.
-func (b *ruleBook) commit(n int64, commandID string, parts []part) error {
+// commit records r under its reserved number, or releases the number
+// when r has no parts.
+func (b *ruleBook) commit(r *rule) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(parts) == 0 {
-		delete(b.rules, n)
+	if len(r.Parts) == 0 {
+		delete(b.rules, r.Number)
 		return nil
 	}
-	r := &rule{Number: n, CommandID: commandID, Parts: parts}
-	b.rules[n] = r
+	b.rules[r.Number] = r
 	return b.save(r)
+}
+
+// held returns a copy of each rule some component holds, by number.
+func (b *ruleBook) held() []rule {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]rule, 0, len(b.rules))
+	for _, r := range b.rules {
+		if len(r.Parts) > 0 {
+			c := *r
+			c.Parts = slices.Clone(r.Parts)
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b rule) int { return cmp.Compare(a.Number, b.Number) })
+	return out
 }
 
 // parts returns the parts of rule number n held by the components refs,

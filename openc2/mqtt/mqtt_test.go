@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gatehouse/gatehouse/openc2"
+	"github.com/gatehouse/gatehouse/openc2/mqtt/broker"
 )
 
 // spy is a broker hook that keeps the packets clients send.
@@ -151,11 +152,11 @@ func TestTopics(t *testing.T) {
 // TestConnectPacket checks the CONNECT packets of a consumer and a
 // producer (section 3.1).
 func TestConnectPacket(t *testing.T) {
-	broker, sp := startBroker(t)
-	c := startConsumer(t, broker, &counter{}, ConsumerConfig{Profiles: []string{"slpf"}})
+	url, sp := startBroker(t)
+	c := startConsumer(t, url, &counter{}, ConsumerConfig{Profiles: []string{"slpf"}})
 	defer c.Close(context.Background())
-	startProducer(t, broker)
-	gather(t, startProducer(t, broker), TopicAll, query, 1, 20*time.Second)
+	startProducer(t, url)
+	gather(t, startProducer(t, url), TopicAll, query, 1, 20*time.Second)
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if len(sp.connects) < 2 {
@@ -169,10 +170,8 @@ func TestConnectPacket(t *testing.T) {
 		if cn.Keepalive == 0 || cn.Keepalive > 300 {
 			t.Errorf("Keep Alive %d, want 1 to 300", cn.Keepalive)
 		}
-		// With a Receive Maximum, mochi-mqtt v2.7.9 holds what passes the
-		// quota until the client reconnects; without, it sends at once.
-		if rm := pk.Properties.ReceiveMaximum; rm != 0 {
-			t.Errorf("Receive Maximum %d, want none", rm)
+		if rm := pk.Properties.ReceiveMaximum; rm != broker.MaxInflight {
+			t.Errorf("Receive Maximum %d, want %d, the embedded broker's MaxInflight", rm, broker.MaxInflight)
 		}
 		if id := string(cn.ClientIdentifier); id == "" || len(id) > 23 {
 			t.Errorf("Client Identifier %q, want 1 to 23 bytes", id)

@@ -22,7 +22,7 @@ import (
 
 // basicsShared are the components every basics plugin provides, by
 // KIND:NAME.
-var basicsShared = []string{"actuator:echo", "obligation:require-reason", "environment:echo", "object:path-segments", "agent:greedy"}
+var basicsShared = []string{"actuator:echo", "obligation:require-reason", "environment:echo", "object:path-segments", "agent:greedy", "agent:planner"}
 
 // extismPlugins are the plugins of the basics suite built for the Extism
 // binding; the others are native.
@@ -53,7 +53,8 @@ func TestBasicsMatchGo(t *testing.T) {
 					{"obligation:require-reason", requireReasonMatchesGo},
 					{"environment:echo", echoMatchesGo},
 					{"object:path-segments", objectMatchesGo},
-					{"agent:greedy", greedyMatchesGo},
+					{"agent:greedy", agentMatchesGo("greedy")},
+					{"agent:planner", agentMatchesGo("planner")},
 				} {
 					kind, name, _ := strings.Cut(c.component, ":")
 					if slices.Contains(provided, c.component) {
@@ -291,9 +292,17 @@ func greedyCases(n int) []agentCase {
 	return cases
 }
 
-// greedyMatchesGo plays the greedy cases on the agent ref and on the Go
-// greedy of basics, both served by h: every action must be the same.
-func greedyMatchesGo(t *testing.T, h *host.Host, ref string) {
+// agentMatchesGo returns the check that plays the greedy cases on an agent
+// ref and on the Go agent name of basics, both served by h: every action
+// must be the same. Outside a simulation run the host has no plans to
+// give, so planner shows that it acts as greedy then, as its Go twin does.
+func agentMatchesGo(name string) func(t *testing.T, h *host.Host, ref string) {
+	return func(t *testing.T, h *host.Host, ref string) { agentMatches(t, h, "basics/"+name, ref) }
+}
+
+// agentMatches plays the greedy cases on the agent ref and its Go twin,
+// both served by h.
+func agentMatches(t *testing.T, h *host.Host, twin, ref string) {
 	ctx := context.Background()
 	session := func(ref string) *host.Session {
 		s, err := h.Session(ctx, abi.KindAgent, ref)
@@ -303,7 +312,7 @@ func greedyMatchesGo(t *testing.T, h *host.Host, ref string) {
 		t.Cleanup(s.Close)
 		return s
 	}
-	goS, s := session("basics/greedy"), session(ref)
+	goS, s := session(twin), session(ref)
 	play := func(s *host.Session, c agentCase, actor string) callOutcome {
 		c.reset.Actor = actor
 		if err := s.AgentReset(ctx, c.reset); err != nil {
@@ -317,7 +326,7 @@ func greedyMatchesGo(t *testing.T, h *host.Host, ref string) {
 		actor := fmt.Sprintf("actor-%d", i%5)
 		want, got := play(goS, c, actor), play(s, c, actor)
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %s = %+v\nwant (as greedy) %+v\ncase %+v", c.name, ref, got, want, c)
+			t.Errorf("%s: %s = %+v\nwant (as %s) %+v\ncase %+v", c.name, ref, got, twin, want, c)
 		}
 	}
 	// An actor that was never reset is refused alike.

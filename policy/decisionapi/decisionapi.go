@@ -3,6 +3,7 @@
 //
 //	POST /v1/decide         decide a request: the decision, the obligations'
 //	                        results, the missing attributes and the explanation
+//	                        (left out with ?explain=none)
 //	GET  /v1/policy/status  the status of the entity files last loaded
 //	GET  /v1/policy/entities  the entities in use, as their files define them
 //
@@ -88,7 +89,7 @@ func Register(e *echo.Echo, opts Options) {
 	}
 	a := &api{opts: opts}
 	auth := guard.Bearer(Realm, opts.Tokens)
-	e.POST(DecidePath, a.decide, guard.SameOrigin, auth, guard.JSON)
+	e.POST(DecidePath, guard.Apply(a.decide, guard.SameOrigin, auth, guard.JSON))
 	e.GET(StatusPath, a.status, auth)
 	e.GET(EntitiesPath, a.entities, auth)
 }
@@ -133,6 +134,10 @@ func (a *api) decide(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderRetryAfter, RetryAfter)
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "not ready: the plugins are loading; retry shortly")
 	}
+	explain, err := explains(c.Request())
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.opts.MaxBytes)
 	dr, err := readRequest(body, a.opts.MaxBytes)
 	if err != nil {
@@ -155,6 +160,25 @@ func (a *api) decide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !explain {
+		d.Explanation = nil
+	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	return jsonio.Write(c.Response(), d, "")
+}
+
+// explains reports whether the answer to the request r carries the
+// explanation: the query parameter explain is full (the default) or none.
+func explains(r *http.Request) (bool, error) {
+	if r.URL.RawQuery == "" {
+		return true, nil
+	}
+	switch v := r.URL.Query().Get("explain"); v {
+	case "", "full":
+		return true, nil
+	case "none":
+		return false, nil
+	default:
+		return false, fmt.Errorf("explain: %q is not full or none", v)
+	}
 }

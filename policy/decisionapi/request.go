@@ -29,11 +29,13 @@ type Request struct {
 // readRequest reads the body of POST /v1/decide from r, whose size is
 // bounded by max, with ReadRequest; policy_set is required.
 func readRequest(r io.Reader, max int64) (*Request, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
+	// The request keeps none of data's bytes: the buffer is reused.
+	buf := jsonio.GetBuffer()
+	defer jsonio.PutBuffer(buf)
+	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, decodeError(err, "body", max)
 	}
-	req, err := ReadRequest(data, "body")
+	req, err := ReadRequest(buf.Bytes(), "body")
 	if err != nil {
 		return nil, err
 	}

@@ -60,14 +60,12 @@ type Log struct {
 	w      io.Writer
 	closer io.Closer // nil for standard output
 	closed bool
-	// recent are the last entries written, without their attributes and
-	// obligations, a ring whose next slot is written.
-	recent [RecentSize]Entry
-	next   int
-	count  int
+	// index keeps the last entries written, in short.
+	index *Index
 }
 
-// RecentSize is how many entries Recent keeps.
+// RecentSize is how many entries a log keeps in memory unless Keep says
+// more.
 const RecentSize = 50
 
 // ErrClosed is the error of Write after Close.
@@ -103,8 +101,15 @@ func New(w io.Writer, mask []string, logger *slog.Logger) (*Log, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Log{mask: m, logger: logger, w: w}, nil
+	return &Log{mask: m, logger: logger, w: w, index: NewIndex(RecentSize)}, nil
 }
+
+// Keep makes l keep the last n entries written (at least RecentSize) in
+// memory, in short, for Index.
+func (l *Log) Keep(n int) { l.index.resize(max(n, RecentSize)) }
+
+// Index returns the entries l keeps in memory.
+func (l *Log) Index() *Index { return l.index }
 
 // Write writes e as one line. Its Attributes are written as they are:
 // Record masks them.
@@ -127,23 +132,20 @@ func (l *Log) Write(e *Entry) error {
 	if _, err := l.w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
-	short := *e
-	short.Attributes, short.Obligations = nil, nil
-	l.recent[l.next] = short
-	l.next = (l.next + 1) % RecentSize
-	l.count = min(l.count+1, RecentSize)
+	l.index.add(e)
 	return nil
 }
 
-// Recent returns the last n entries written (at most RecentSize), newest
+// Recent returns the last n entries written (at most those kept), newest
 // first, without their attributes and obligations.
 func (l *Log) Recent(n int) []Entry {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n = min(n, l.count)
-	out := make([]Entry, 0, n)
-	for i := 1; i <= n; i++ {
-		out = append(out, l.recent[(l.next-i+RecentSize)%RecentSize])
+	if n <= 0 {
+		return []Entry{}
+	}
+	list, _ := l.index.Query(Query{Limit: n})
+	out := make([]Entry, len(list))
+	for i, s := range list {
+		out[i] = Entry{Time: s.Time, Source: s.Source, PolicySet: s.PolicySet, Result: s.Result, Effect: s.Effect, Error: s.Error, Missing: s.Missing}
 	}
 	return out
 }

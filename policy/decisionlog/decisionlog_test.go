@@ -188,3 +188,100 @@ func TestRecent(t *testing.T) {
 		t.Fatalf("Recent(2): %+v", got)
 	}
 }
+
+// TestIndex lists the entries a log keeps under filters, a page at a
+// time, once the entries written outnumber those it keeps.
+func TestIndex(t *testing.T) {
+	l, err := decisionlog.New(io.Discard, []string{"subject.email"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Keep(100)
+	e := engine(t)
+	d := l.Decider(e, "api")
+	for i := range 250 {
+		role := "guest"
+		if i%10 == 0 {
+			role = "admin"
+		}
+		set := "s"
+		if i%2 == 1 {
+			set = "o"
+		}
+		req := policy.Request{PolicySet: set, Attributes: policy.Attributes{Subject: map[string]any{"role": role, "email": "ann@example.com", "n": int64(i)}}}
+		if i == 249 {
+			req.PolicySet = "unknown"
+		}
+		d.Decide(t.Context(), req)
+	}
+	x := l.Index()
+	all, next := x.Query(decisionlog.Query{Limit: 1000})
+	if len(all) != 100 || all[0].Seq != 250 || all[99].Seq != 151 || next != 0 {
+		t.Fatalf("every entry kept: %d, newest %d, oldest %d, next %d", len(all), all[0].Seq, all[len(all)-1].Seq, next)
+	}
+	if all[1].Subject != "email=[masked], n=248, role=guest" {
+		t.Errorf("subject of an entry: %q", all[1].Subject)
+	}
+	if errs, _ := x.Query(decisionlog.Query{Result: decisionlog.ResultError}); len(errs) != 1 || errs[0].PolicySet != "unknown" || errs[0].Error == "" {
+		t.Errorf("the entries that could not be decided: %+v", errs)
+	}
+	page, next := x.Query(decisionlog.Query{Result: "GRANT", PolicySet: "s", Limit: 3})
+	if len(page) != 3 || page[0].Seq != 241 || page[2].Seq != 221 || next != 221 {
+		t.Fatalf("the first page of grants of s: %+v, next %d", page, next)
+	}
+	page, next = x.Query(decisionlog.Query{Result: "GRANT", PolicySet: "s", Limit: 3, Before: next})
+	if len(page) != 3 || page[0].Seq != 211 || page[2].Seq != 191 || next != 191 {
+		t.Fatalf("the second page of grants of s: %+v, next %d", page, next)
+	}
+	if page, next := x.Query(decisionlog.Query{Result: "GRANT", PolicySet: "s", Limit: 3, Before: 151}); len(page) != 0 || next != 0 {
+		t.Errorf("before the oldest grant: %+v, next %d", page, next)
+	}
+	if page, _ := x.Query(decisionlog.Query{Subject: "n=17"}); len(page) != 10 {
+		t.Errorf("subject n=17: %d entries, want 10 (170-179)", len(page))
+	}
+	if page, _ := x.Query(decisionlog.Query{Subject: "ann@"}); len(page) != 0 {
+		t.Errorf("a masked subject attribute matched: %+v", page)
+	}
+}
+
+// TestKeep grows and shrinks the entries a log keeps, keeping the newest
+// of those it held.
+func TestKeep(t *testing.T) {
+	l, err := decisionlog.New(io.Discard, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := l.Index()
+	write := func(n int) {
+		for range n {
+			if err := l.Write(&decisionlog.Entry{Source: "api", Result: "GRANT"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	kept := func(first, last uint64) {
+		t.Helper()
+		all, _ := x.Query(decisionlog.Query{Limit: 1000})
+		if len(all) != int(last-first+1) || all[0].Seq != last || all[len(all)-1].Seq != first {
+			t.Fatalf("kept %d entries, %d to %d; want %d to %d", len(all), all[len(all)-1].Seq, all[0].Seq, first, last)
+		}
+		for i, s := range all {
+			if s.Seq != last-uint64(i) {
+				t.Fatalf("entry %d is %d", i, s.Seq)
+			}
+		}
+	}
+	write(60)
+	kept(11, 60)
+	l.Keep(100)
+	kept(11, 60)
+	write(60)
+	kept(21, 120)
+	l.Keep(60)
+	kept(61, 120)
+	write(1)
+	kept(62, 121)
+	if x.Size() != 60 {
+		t.Errorf("Size %d", x.Size())
+	}
+}

@@ -57,8 +57,13 @@ type Store struct {
 type Change struct {
 	ID string
 	// Definition is the entity's definition, a JSON object as an entity
-	// file gives it by its id; nil deletes the entity.
+	// file gives it by its id; nil, with File nil, deletes the entity.
 	Definition json.RawMessage
+	// File, when not nil, is the entity's file as it is to be written, in
+	// place of Definition indented: an entity file that holds the entity
+	// alone, by its id, so that the loader's lines and columns are those
+	// of the text a person typed.
+	File []byte
 	// IfMatch, when not empty, is the ETag the entity's file must have
 	// now (Applied.ETag): the change is refused otherwise.
 	IfMatch string
@@ -273,6 +278,14 @@ func (s *Store) plan(defined map[string][]place, c Change) (planned, error) {
 	}
 	if c.IfMatch != "" && (p.old == nil || c.IfMatch != etag(p.old)) && !(c.IfMatch == "*" && p.old != nil) {
 		return p, fmt.Errorf("%w: entity %q: If-Match %s is not the ETag of its file", ErrPrecondition, c.ID, c.IfMatch)
+	}
+	if c.File != nil {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(c.File, &m); err != nil || len(m) != 1 || m[c.ID] == nil {
+			return p, fmt.Errorf("%w: the file of %q must hold that entity alone, by its id", ErrInvalidDefinition, c.ID)
+		}
+		p.content = c.File
+		return p, nil
 	}
 	if c.Definition == nil {
 		if p.old == nil {

@@ -225,3 +225,29 @@ func TestHostileConcurrentApply(t *testing.T) {
 		t.Errorf("%d lines in the change log and %d reloads for %d changes", lines, *reloads, 2*n)
 	}
 }
+
+// TestApplyFile writes a file as it was typed, so that the loader's
+// problems name the lines and columns of the text, and refuses a file
+// that holds another entity or more than one.
+func TestApplyFile(t *testing.T) {
+	s, _ := newStore(t)
+	typed := "{\"q\":\n\n  {\"Type\": \"Rule\", \"Effect\": \"GRANT\",\n   \"Condition\": \"subject.x ==\"}}\n"
+	_, err := s.Apply([]Change{{ID: "q", File: []byte(typed)}}, "ann", true)
+	var invalid *InvalidError
+	if !errors.As(err, &invalid) || invalid.Problems[0].Line != 4 || invalid.Problems[0].Column == 0 || invalid.Problems[0].Field != "Condition" {
+		t.Fatalf("a broken condition: %v", err)
+	}
+	typed = "{\"q\":\n  {\"Type\": \"Rule\", \"Effect\": \"GRANT\", \"Condition\": \"True\"}}\n"
+	res, err := s.Apply([]Change{{ID: "q", File: []byte(typed)}}, "ann", false)
+	if err != nil || res.Changes[0].Action != "created" || res.Changes[0].Kind != "Rule" {
+		t.Fatalf("create q from its file: %+v %v", res, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(s.Dir, "q.json")); string(b) != typed {
+		t.Errorf("q.json holds %q, not the text typed", b)
+	}
+	for _, file := range []string{`{"other": {"Type": "Rule"}}`, `{"q": {"Type": "Rule"}, "q2": {"Type": "Rule"}}`, `[]`} {
+		if _, err := s.Apply([]Change{{ID: "q", File: []byte(file)}}, "ann", true); !errors.Is(err, ErrInvalidDefinition) {
+			t.Errorf("file %s: %v, want ErrInvalidDefinition", file, err)
+		}
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -95,4 +98,32 @@ func (p *Proxy) sweepSessions(now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// Session returns the claims and the provider of the login session of
+// r's session cookie, and when it ends; ok is false without a valid one.
+// Other parts of the server that log users in through the proxy's
+// providers, such as the web console, read it here.
+func (p *Proxy) Session(r *http.Request) (claims map[string]any, provider string, expires time.Time, ok bool) {
+	s := p.session(r)
+	if s == nil {
+		return nil, "", time.Time{}, false
+	}
+	return s.Claims, s.Provider, time.Unix(s.Expires, 0), true
+}
+
+// LoginURL returns the path of the proxy's login at the provider named,
+// that comes back to next, a path of this host.
+func (p *Proxy) LoginURL(provider, next string) string {
+	return p.cfg.Paths.Login + "?provider=" + url.QueryEscape(provider) + "&next=" + url.QueryEscape(next)
+}
+
+// ProviderNames returns the names of the OpenID Connect providers, sorted,
+// each with its human-readable name.
+func (p *Proxy) ProviderNames() [][2]string {
+	var out [][2]string
+	for _, name := range slices.Sorted(maps.Keys(p.providers)) {
+		out = append(out, [2]string{name, p.providers[name].cfg.HumanReadableName})
+	}
+	return out
 }

@@ -26,7 +26,7 @@ type Planner struct {
 	steps    []plan.Step  // the plan being followed
 	next     int          // the step to take next
 	at       string       // where the actor should be before steps[next]
-	holds    []string     // what it should hold then, sorted
+	holds    []string     // what it should hold then
 	stuck    string       // the holdings and gone possessibles with which planning last failed
 	fallback ShortestPath
 }
@@ -47,7 +47,7 @@ func (a *Planner) Act(ctx context.Context, obs simulate.Observation) (simulate.A
 	if len(a.problem.Goals) == 0 {
 		return simulate.Action{Kind: simulate.KindWait}, nil
 	}
-	onPlan := a.next < len(a.steps) && obs.Location == a.at && slices.Equal(obs.Holdings, a.holds)
+	onPlan := a.next < len(a.steps) && obs.Location == a.at && sameSet(obs.Holdings, a.holds)
 	for onPlan || a.replan(obs) {
 		st := a.steps[a.next]
 		if act, ok := choice(obs, st); ok {
@@ -57,7 +57,6 @@ func (a *Planner) Act(ctx context.Context, obs simulate.Observation) (simulate.A
 				a.at = st.Target
 			case simulate.KindTake:
 				a.holds = append(slices.Clone(a.holds), st.Possessible)
-				slices.Sort(a.holds)
 			}
 			return act, nil
 		}
@@ -79,23 +78,28 @@ func (a *Planner) replan(obs simulate.Observation) bool {
 	if state == a.stuck {
 		return false
 	}
-	p := a.problem
-	p.From, p.Holds, p.Gone = obs.Location, obs.Holdings, a.gone
-	// The open goals, and the location goals even when met: a plan must
-	// not lead the actor away from them.
-	p.Goals = nil
-	for _, g := range a.problem.Goals {
-		if _, isLoc := a.m.LocationID(g); isLoc || slices.Contains(obs.Goals, g) {
-			p.Goals = append(p.Goals, g)
-		}
-	}
-	found, err := plan.Find(a.m, p, plan.Options{Criterion: plan.Expected})
+	found, err := plan.Find(a.m, ProblemAt(a.m, a.problem, obs, a.gone), plan.Options{Criterion: plan.Expected})
 	if err != nil || len(found.Steps) == 0 {
 		a.stuck, a.steps = state, nil
 		return false
 	}
 	a.steps, a.next, a.at, a.holds, a.stuck = found.Steps, 0, obs.Location, slices.Clone(obs.Holdings), ""
 	return true
+}
+
+// ProblemAt returns the problem of the actor of problem p (plan.ForActor)
+// from the state obs observes, counting possessibles gone as not there:
+// its goals are those obs lists as open, and its location goals even when
+// met, for a plan must not lead the actor away from them.
+func ProblemAt(m *model.Model, p plan.Problem, obs simulate.Observation, gone []string) plan.Problem {
+	at := p
+	at.From, at.Holds, at.Gone, at.Goals = obs.Location, obs.Holdings, gone, nil
+	for _, g := range p.Goals {
+		if _, isLoc := m.LocationID(g); isLoc || slices.Contains(obs.Goals, g) {
+			at.Goals = append(at.Goals, g)
+		}
+	}
+	return at
 }
 
 // choice returns the choice of obs that takes plan step st.
@@ -114,4 +118,18 @@ func joinNames(names []string) string {
 		b = append(append(b, n...), 0)
 	}
 	return string(b)
+}
+
+// sameSet reports whether a and b, lists without repeats, hold the same
+// names, in whatever order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -34,7 +35,7 @@ func BenchmarkFind(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := s.run(); err != nil && !errors.Is(err, ErrNoPlan) {
+					if _, err := s.run(context.Background()); err != nil && !errors.Is(err, ErrNoPlan) {
 						b.Fatal(err)
 					}
 					states = len(s.loc)

@@ -18,6 +18,7 @@ package plan
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -47,6 +48,16 @@ func (c Criterion) String() string {
 		return criterionNames[c]
 	}
 	return fmt.Sprintf("Criterion(%d)", uint8(c))
+}
+
+// ParseCriterion returns the criterion named name, as String names it.
+func ParseCriterion(name string) (Criterion, error) {
+	for c, n := range criterionNames {
+		if n == name {
+			return Criterion(c), nil
+		}
+	}
+	return 0, fmt.Errorf("no criterion %q: want shortest, fastest, likeliest or expected", name)
 }
 
 // DefaultMaxStates is the default of Options.MaxStates.
@@ -146,11 +157,20 @@ func (p *Plan) Locations() []string {
 // when no plan exists, a *BoundError when it reaches o.MaxStates, and an
 // error naming the name when p names something m does not have.
 func Find(m *model.Model, p Problem, o Options) (*Plan, error) {
+	return FindContext(context.Background(), m, p, o)
+}
+
+// checkEvery is how many states a search expands between looks at its
+// context.
+const checkEvery = 1024
+
+// FindContext is Find that gives up with ctx's error once ctx is done.
+func FindContext(ctx context.Context, m *model.Model, p Problem, o Options) (*Plan, error) {
 	s, err := newSearch(m, p, o)
 	if err != nil {
 		return nil, err
 	}
-	return s.run()
+	return s.run(ctx)
 }
 
 // search is the state of one Find.
@@ -307,8 +327,11 @@ func (s *search) done(id int32) bool {
 	return true
 }
 
-func (s *search) run() (*Plan, error) {
-	for s.q.Len() > 0 {
+func (s *search) run(ctx context.Context) (*Plan, error) {
+	for n := 0; s.q.Len() > 0; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		e := heap.Pop(&s.q).(entry)
 		if e.cost != s.cost[e.id] || e.steps != s.steps[e.id] {
 			continue // a stale entry: the state was reached more cheaply since

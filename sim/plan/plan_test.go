@@ -235,3 +235,30 @@ func replay(t *testing.T, m *model.Model, p *plan.Plan) {
 		t.Errorf("replay: goals met at tick %d, want %d", met, want)
 	}
 }
+
+// TestFindContext checks that a search gives up with its context's error
+// once the context is done, and that ParseCriterion reads what String
+// writes.
+func TestFindContext(t *testing.T) {
+	m := datacentre(t)
+	p, err := plan.ForActor(m, "tech")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := plan.FindContext(ctx, m, p, plan.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("FindContext with a cancelled context = %v, want context.Canceled", err)
+	}
+	if _, err := plan.FindContext(context.Background(), m, p, plan.Options{}); err != nil {
+		t.Errorf("FindContext = %v", err)
+	}
+	for _, c := range []plan.Criterion{plan.Steps, plan.Time, plan.Risk, plan.Expected} {
+		if got, err := plan.ParseCriterion(c.String()); got != c || err != nil {
+			t.Errorf("ParseCriterion(%q) = %v, %v", c, got, err)
+		}
+	}
+	if _, err := plan.ParseCriterion("cheapest"); err == nil || !strings.Contains(err.Error(), `no criterion "cheapest"`) {
+		t.Errorf("ParseCriterion(cheapest) = %v", err)
+	}
+}

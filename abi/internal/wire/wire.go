@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -280,27 +281,37 @@ type Reader struct {
 // Interner remembers short strings, and the same strings as values of
 // type any, so that a Reader decoding similar messages one after another
 // allocates for a string only the first time it sees it. A string is
-// immutable, so sharing one is safe. It is a table of internSlots strings
-// by a hash of their bytes, each slot holding the last string that fell
-// into it: a lookup is a hash of a few words and one comparison, and input
-// of ever new strings costs a bounded amount of memory. The zero Interner
-// is ready to use.
+// immutable, so sharing one is safe. It is a table of strings by a hash of
+// their bytes, each slot holding the last string that fell into it: a
+// lookup is a hash of a few words and one comparison, and input of ever
+// new strings costs a bounded amount of memory. The table starts with
+// internMin slots and grows fourfold, up to internMax, whenever it has
+// missed more often than it has slots. The zero Interner is ready to use.
 type Interner struct {
-	strs *[internSlots]string
-	vals *[internSlots]any
+	strs internTable[string]
+	vals internTable[any]
 }
 
 const (
 	// internLen is the length up to which a string is interned.
 	internLen = 64
-	// internBits is the number of bits of a string's slot: an Interner
-	// holds at most internSlots strings.
-	internBits  = 12
-	internSlots = 1 << internBits
+	// internMin and internMax are the fewest and most slots of an
+	// Interner's tables, powers of two.
+	internMin = 256
+	internMax = 4096
 )
 
-// internSlot returns the slot of the string with bytes b.
-func internSlot(b []byte) uint32 {
+// internTable is a table of an Interner.
+type internTable[T any] struct {
+	slots  []T
+	misses int
+}
+
+// slot returns the slot of the string with bytes b.
+func (t *internTable[T]) slot(b []byte) *T {
+	if t.slots == nil {
+		t.slots = make([]T, internMin)
+	}
 	h := uint64(len(b)) * 0x9e3779b97f4a7c15
 	for ; len(b) >= 8; b = b[8:] {
 		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
@@ -308,31 +319,40 @@ func internSlot(b []byte) uint32 {
 	for _, c := range b {
 		h = (h ^ uint64(c)) * 0x100000001b3
 	}
-	return uint32(h >> (64 - internBits)) // the best-mixed bits
+	// The top bits are the best mixed.
+	return &t.slots[h>>(64-bits.TrailingZeros(uint(len(t.slots))))]
+}
+
+// missed counts a miss, and grows the table when it has missed more often
+// than it has slots.
+func (t *internTable[T]) missed() {
+	if t.misses++; t.misses > len(t.slots) && len(t.slots) < internMax {
+		t.slots, t.misses = make([]T, 4*len(t.slots)), 0
+	}
 }
 
 // str returns b as a string, the one remembered for it if any.
 func (in *Interner) str(b []byte) string {
-	if in.strs == nil {
-		in.strs = new([internSlots]string)
+	slot := in.strs.slot(b)
+	if *slot == string(b) {
+		return *slot
 	}
-	slot := &in.strs[internSlot(b)]
-	if *slot != string(b) {
-		*slot = string(b)
-	}
-	return *slot
+	s := string(b)
+	*slot = s
+	in.strs.missed()
+	return s
 }
 
 // value returns b as a string in an any, the one remembered if any.
 func (in *Interner) value(b []byte) any {
-	if in.vals == nil {
-		in.vals = new([internSlots]any)
+	slot := in.vals.slot(b)
+	if s, ok := (*slot).(string); ok && s == string(b) {
+		return *slot
 	}
-	slot := &in.vals[internSlot(b)]
-	if s, ok := (*slot).(string); !ok || s != string(b) {
-		*slot = in.str(b)
-	}
-	return *slot
+	var v any = in.str(b)
+	*slot = v
+	in.vals.missed()
+	return v
 }
 
 // SetInterner makes r take the short strings it reads from in, as copies

@@ -10,7 +10,7 @@ import { Reader, Val, Writer, bytesEq } from "./msgpack";
 export { Reader, Val, Writer, bytesEq } from "./msgpack";
 export { gh_abort } from "./abort";
 
-export const ABI_VERSION = "1.0";
+export const ABI_VERSION = "1.3";
 
 // ---- errors ----
 

@@ -1,14 +1,14 @@
-// The host functions of the capabilities log, clock, kv and sink
+// The host functions of the capabilities log, clock, kv, sink and plan
 // (abi/README.md section 8), native binding only. A function is imported
 // only when the plugin calls it, and the plugin's table must list the
 // capabilities it imports (Plugin's capabilities: "log", "clock", "kv",
-// "sink"); the host refuses a plugin that imports a capability its
+// "sink", "plan"); the host refuses a plugin that imports a capability its
 // configuration does not grant.
 //
-// The kv and sink functions run the result protocol and return a HostResult: the
+// The kv, sink and plan functions run the result protocol and return a HostResult: the
 // result's bytes, or the host's error code and message. Pass an error on in
 // a reply with a plugin code: reply.error(Code.Unavailable, r.message).
-import { Val } from "./msgpack";
+import { Val, Writer } from "./msgpack";
 
 // @ts-ignore: decorator
 @external("gatehouse", "log")
@@ -34,6 +34,9 @@ declare function gh_kv_list(prefix: usize, prefixLen: i32): i32;
 // @ts-ignore: decorator
 @external("gatehouse", "sink_write")
 declare function gh_sink_write(sink: usize, sinkLen: i32, level: i32, msg: usize, msgLen: i32): i32;
+// @ts-ignore: decorator
+@external("gatehouse", "plan")
+declare function gh_plan(req: usize, reqLen: i32): i32;
 // @ts-ignore: decorator
 @external("gatehouse", "result")
 declare function gh_result(out: usize, cap: i32): i32;
@@ -68,6 +71,9 @@ export class HostResult {
   bytes: Uint8Array = new Uint8Array(0);
   // keys is the result of kvList: the keys, in ascending byte order.
   keys: string[] = [];
+  // steps is the result of plan: the plan's actions, none when there is
+  // no plan.
+  steps: PlanStep[] = [];
   // code is the host's error code ("not_found", "capability_denied",
   // ...), "" on success; message is its message.
   code: string = "";
@@ -161,4 +167,44 @@ export function sinkWrite(sink: string, level: Level, msg: string): HostResult {
   const s = String.UTF8.encode(sink);
   const m = String.UTF8.encode(msg);
   return fetch(gh_sink_write(changetype<usize>(s), s.byteLength, level, changetype<usize>(m), m.byteLength));
+}
+
+// PlanStep is an action of a plan: a move to a location, a take or a read
+// of a possessible, as an observation's choices offer it.
+export class PlanStep {
+  constructor(public kind: string = "", public target: string = "") {}
+}
+
+const planRequest = new Writer();
+
+// plan asks the host for the plan of the actor of the agent act in
+// progress (capability plan, ABI 1.3: every plugin may, but list it), from
+// the state the act observes, counting the possessibles gone as missing,
+// to goals (none: the actor's open goals and its location goals) by
+// criterion ("": expected); the plan's actions are the result's steps.
+// Outside an act it fails with unsupported.
+export function plan(gone: string[], goals: string[] = [], criterion: string = ""): HostResult {
+  const w = planRequest;
+  w.reset();
+  w.beginMap();
+  w.str("gone"); w.beginArray();
+  for (let i = 0; i < gone.length; i++) w.str(gone[i]);
+  w.end();
+  w.str("goals"); w.beginArray();
+  for (let i = 0; i < goals.length; i++) w.str(goals[i]);
+  w.end();
+  w.str("criterion"); w.str(criterion);
+  w.end();
+  if (w.oom) return failed("internal", "plan: out of memory");
+  const r = fetch(gh_plan(w.buf, <i32>w.len));
+  if (!r.ok || r.bytes.length == 0) return r;
+  const steps = new Val(r.bytes.dataStart, <usize>r.bytes.length).get("steps");
+  if (steps === null) return r;
+  const items = steps.items();
+  if (items === null) return r;
+  for (let i = 0; i < items.length; i++) {
+    const step = unchecked(items[i]);
+    r.steps.push(new PlanStep(strOf(step.get("kind")), strOf(step.get("target"))));
+  }
+  return r;
 }

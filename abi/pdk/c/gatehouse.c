@@ -2016,6 +2016,10 @@ bool gh_exec(gh_bytes request, gh_val *result, gh_host_error *err) {
     return gh__result_val(gh_host_exec(request.ptr, (int32_t)request.len), result, err);
 }
 
+bool gh_plan(gh_bytes request, gh_val *reply, gh_host_error *err) {
+    return gh__result_val(gh_host_plan(request.ptr, (int32_t)request.len), reply, err);
+}
+
 bool gh_sink_write(gh_str sink, gh_log_level level, const char *msg, size_t len, gh_host_error *err) {
     return gh__result(gh_host_sink_write(sink.ptr, (int32_t)sink.len, (int32_t)level, msg, (int32_t)len), NULL, err);
 }

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* The ABI version this kit implements, as written in manifests. */
-#define GATEHOUSE_ABI_VERSION "1.2"
+#define GATEHOUSE_ABI_VERSION "1.3"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GH_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -568,6 +568,7 @@ GH_IMPORT("kv_list") int32_t gh_host_kv_list(const void *prefix, int32_t prefix_
 GH_IMPORT("http_request") int32_t gh_host_http_request(const void *req, int32_t req_len);
 GH_IMPORT("exec") int32_t gh_host_exec(const void *req, int32_t req_len);
 GH_IMPORT("sink_write") int32_t gh_host_sink_write(const void *sink, int32_t sink_len, int32_t level, const void *msg, int32_t msg_len);
+GH_IMPORT("plan") int32_t gh_host_plan(const void *req, int32_t req_len);
 GH_IMPORT("result") int32_t gh_host_result(void *out, int32_t out_cap);
 
 /* log (capability "log"). Levels below debug count as debug, above error as
@@ -613,6 +614,14 @@ bool gh_exec(gh_bytes request, gh_val *result, gh_host_error *err);
  * 64 KiB, "timeout" or "unavailable" for a destination that does not take
  * it. */
 bool gh_sink_write(gh_str sink, gh_log_level level, const char *msg, size_t len, gh_host_error *err);
+
+/* plan (capability "plan", ABI 1.3; every plugin may, but list it) takes
+ * the msgpack plan request of section 8.8 ({"gone": [...]}, or an empty
+ * map) during an agent's act and gives back the plan reply: iterate
+ * gh_val_get(reply, "steps", ...) for its actions. Fails with "unsupported"
+ * outside an act, "invalid_request" for a request naming what the model
+ * does not have. */
+bool gh_plan(gh_bytes request, gh_val *reply, gh_host_error *err);
 
 #endif /* !GATEHOUSE_BINDING_EXTISM */
 

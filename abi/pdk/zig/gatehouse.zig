@@ -21,7 +21,7 @@
 const std = @import("std");
 const builtin = @import("builtin");
 
-pub const abi_version = "1.0";
+pub const abi_version = "1.3";
 
 // ---------------------------------------------------------------------------
 // Codes and errors
@@ -427,7 +427,7 @@ pub const Writer = struct {
     stack: std.ArrayList(Open),
     failed: bool = false,
 
-    const Open = struct { pos: usize, count: u32, is_map: bool };
+    pub const Open = struct { pos: usize, count: u32, is_map: bool };
 
     fn put(w: *Writer, b: []const u8) void {
         w.buf.appendSlice(b) catch {
@@ -616,6 +616,7 @@ const host = struct {
     extern "gatehouse" fn kv_set(kptr: [*]const u8, klen: i32, vptr: [*]const u8, vlen: i32) i32;
     extern "gatehouse" fn kv_delete(ptr: [*]const u8, len: i32) i32;
     extern "gatehouse" fn sink_write(sptr: [*]const u8, slen: i32, level: i32, mptr: [*]const u8, mlen: i32) i32;
+    extern "gatehouse" fn plan(ptr: [*]const u8, len: i32) i32;
     extern "gatehouse" fn result(ptr: [*]u8, cap: i32) i32;
 };
 
@@ -684,6 +685,44 @@ pub fn kvDelete(key: []const u8) error{Failed}!void {
 /// "timeout" or "unavailable" (`hostErrorCode`).
 pub fn sinkWrite(sink: []const u8, level: LogLevel, message: []const u8) error{Failed}!void {
     _ = try hostResult(host.sink_write(sink.ptr, @intCast(sink.len), @intFromEnum(level), message.ptr, @intCast(message.len)));
+}
+
+/// PlanRequest asks for a plan (section 8.8): no goals means the actor's
+/// open goals and its location goals; gone are the possessibles the agent
+/// found missing; the criterion is "expected" when empty.
+pub const PlanRequest = struct {
+    goals: []const []const u8 = &.{},
+    gone: []const []const u8 = &.{},
+    criterion: []const u8 = "",
+};
+
+/// plan asks the host for the plan of the actor of the agent act in
+/// progress (capability "plan", ABI 1.3; every plugin may, but list it)
+/// and returns the steps of the plan, none when there is none. Outside an
+/// act it fails with the host code "unsupported" (`hostErrorCode`).
+pub fn plan(req: PlanRequest) error{Failed}![]Action {
+    var w = Writer{ .buf = std.ArrayList(u8).init(arena()), .stack = std.ArrayList(Writer.Open).init(arena()) };
+    w.beginMap();
+    w.key("goals");
+    w.strs(req.goals);
+    w.key("gone");
+    w.strs(req.gone);
+    w.key("criterion");
+    w.str(req.criterion);
+    w.end();
+    if (w.failed) return fail(.internal, "out of memory", .{});
+    const rep = Map{ .raw = try hostResult(host.plan(w.buf.items.ptr, @intCast(w.buf.items.len))) };
+    var it = (rep.get("steps") orelse return &.{}).items() orelse return &.{};
+    const steps = arena().alloc(Action, it.left) catch return fail(.internal, "out of memory", .{});
+    var n: usize = 0;
+    while (it.next()) |v| : (n += 1) {
+        const m = Map{ .raw = v.raw };
+        steps[n] = .{
+            .kind = if (m.get("kind")) |k| k.str() orelse "" else "",
+            .target = if (m.get("target")) |t| t.str() orelse "" else "",
+        };
+    }
+    return steps[0..n];
 }
 
 // ---------------------------------------------------------------------------

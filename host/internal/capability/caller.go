@@ -36,6 +36,10 @@ type Caller struct {
 	// Record receives the requests of a dry-run exec grant instead of
 	// running them; nil drops them (they are still logged).
 	Record Recorder
+	// Call is the context of the call in progress, set by the host around
+	// each call into the plugin and nil between calls: host functions read
+	// what the caller of the plugin gave the call (WithPlanner) from it.
+	Call context.Context
 
 	pending []byte // the bytes FuncResult hands out next
 }

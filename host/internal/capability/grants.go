@@ -137,6 +137,10 @@ func (g Grants) Has(c abi.Capability) bool {
 		return g.Exec != nil
 	case abi.CapSink:
 		return g.Sink != nil
+	case abi.CapPlan:
+		// Every plugin may plan: plan reads only the run the plugin acts
+		// in, during its act, within the act's timeout.
+		return true
 	}
 	return false
 }

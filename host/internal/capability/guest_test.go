@@ -30,6 +30,7 @@ const (
 	fnExec
 	fnLog
 	fnSinkWrite
+	fnPlan
 )
 
 // guestBuild is testdata/guest built once for every test.

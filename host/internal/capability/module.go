@@ -1,7 +1,9 @@
 // Package capability implements the host functions of ABI v1, the import
 // module "gatehouse" (abi.CapabilityModule) through which a plugin logs,
 // reads clocks, uses its key-value namespace, sends HTTP requests, runs
-// programs and writes records to the destinations of its sinks, each only if the configuration grants it (see Grants).
+// programs, writes records to the destinations of its sinks, each only if
+// the configuration grants it (see Grants), and, during an agent's act,
+// asks for plans for its actor, which every plugin may.
 //
 // The host core refuses a plugin that imports a function of a capability it
 // was not granted; as a second line of defence every function checks the
@@ -96,6 +98,7 @@ func hostFunctions() []hostFunction {
 		{abi.FuncHTTPRequest, []string{"req_ptr", "req_len"}, i32, producer(abi.FuncHTTPRequest, abi.CapHTTP, httpRequest)},
 		{abi.FuncExec, []string{"req_ptr", "req_len"}, i32, producer(abi.FuncExec, abi.CapExec, execRequest)},
 		{abi.FuncSinkWrite, []string{"sink_ptr", "sink_len", "level", "msg_ptr", "msg_len"}, i32, producer(abi.FuncSinkWrite, abi.CapSink, sinkWrite)},
+		{abi.FuncPlan, []string{"req_ptr", "req_len"}, i32, producer(abi.FuncPlan, abi.CapPlan, planRequest)},
 		{abi.FuncResult, []string{"out_ptr", "out_cap"}, i32, hostResult},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -106,6 +107,47 @@ func (c *Caches) Release(ctx context.Context, sum string, evict bool) {
 		}
 		e.lock.Close()
 	}
+}
+
+// ReadFile returns the file name kept beside the compiled code of the
+// module whose content has the hex SHA-256 sum, as WriteFile wrote it. In
+// memory there is none: it returns an error satisfying
+// errors.Is(err, fs.ErrNotExist).
+func (c *Caches) ReadFile(sum, name string) ([]byte, error) {
+	if c.root == "" || !isSum(sum) {
+		return nil, fs.ErrNotExist
+	}
+	return os.ReadFile(filepath.Join(c.root, sum, name))
+}
+
+// WriteFile keeps data as the file name beside the compiled code of the
+// module whose content has the hex SHA-256 sum, which the caller has
+// acquired. It replaces the file whole, so that a reader never sees part
+// of it. In memory it keeps nothing.
+func (c *Caches) WriteFile(sum, name string, data []byte) error {
+	if c.root == "" {
+		return nil
+	}
+	if !isSum(sum) {
+		return fmt.Errorf("compilation cache: %q is not a SHA-256", sum)
+	}
+	dir := filepath.Join(c.root, sum)
+	tmp, err := os.CreateTemp(dir, name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("compilation cache: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("compilation cache: %w", err)
+	}
+	return nil
 }
 
 // Sweep removes the folders of the root that hold the code of modules no

@@ -27,17 +27,31 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/storage"
+	"github.com/mochi-mqtt/server/v2/hooks/storage/bolt"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // PublisherProperty is the user property in which the broker names the
 // username of a message's publisher ("" for an anonymous one).
 const PublisherProperty = "gatehouse-publisher"
+
+// MaxInflight is how many QoS 1 and 2 messages the broker keeps for a
+// client at most, sent and not yet acknowledged or queued while it is
+// away; it drops those beyond (mochi-mqtt's MaximumInflight). A client
+// whose Receive Maximum is MaxInflight or more can thus never have more
+// unacknowledged messages than it allows, and the broker sends to it
+// without counting a quota (see hook.OnSessionEstablished).
+const MaxInflight = 8192
 
 // DefaultMaxPacketBytes bounds a packet unless Config says otherwise:
 // 1 MiB.
@@ -56,12 +70,21 @@ type Config struct {
 	MaxPacketBytes uint32
 	// Logger receives the broker's logs; nil uses slog.Default().
 	Logger *slog.Logger
+	// Store is a bbolt file in which the broker keeps its sessions (their
+	// subscriptions and the QoS 1 and 2 messages it holds for them) and
+	// retained messages, so that they outlast a restart; it writes each
+	// change at once. Empty keeps them in memory only.
+	Store string
+	// Registerer takes the broker's metrics (gatehouse_mqtt_broker_*)
+	// until Close; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // Broker is a running broker.
 type Broker struct {
 	srv *mochi.Server
 	tcp *listeners.TCP
+	reg prometheus.Registerer // nil without metrics
 }
 
 // Start starts a broker and returns once it listens.
@@ -75,6 +98,7 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = cfg.MaxPacketBytes
+	caps.MaximumInflight = MaxInflight
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -83,22 +107,62 @@ func Start(cfg Config) (*Broker, error) {
 	if err := srv.AddHook(&hook{users: users}, nil); err != nil {
 		return nil, err
 	}
+	if cfg.Store != "" {
+		// A second broker on the same file waits a second for its lock.
+		opts := &bolt.Options{Path: cfg.Store, Options: &bbolt.Options{Timeout: time.Second}}
+		if err := srv.AddHook(store{new(bolt.Hook)}, opts); err != nil {
+			return nil, fmt.Errorf("store %s: %w", cfg.Store, err)
+		}
+	}
 	tcp := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "openc2", Address: cfg.Listen, TLSConfig: cfg.TLS})
 	if err := srv.AddListener(tcp); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(collector{srv}); err != nil {
+			return nil, fmt.Errorf("register the mqtt broker metrics: %w", err)
+		}
+	}
+	b := &Broker{srv: srv, tcp: tcp, reg: cfg.Registerer}
 	if err := srv.Serve(); err != nil {
-		_ = srv.Close()
+		_ = b.Close()
 		return nil, err
 	}
-	return &Broker{srv: srv, tcp: tcp}, nil
+	return b, nil
 }
 
 // Addr returns the address the broker listens on.
 func (b *Broker) Addr() string { return b.tcp.Address() }
 
 // Close disconnects every client and stops listening.
-func (b *Broker) Close() error { return b.srv.Close() }
+func (b *Broker) Close() error {
+	if b.reg != nil {
+		b.reg.Unregister(collector{b.srv})
+	}
+	return b.srv.Close()
+}
+
+// store is mochi-mqtt's bbolt storage hook, whose v2.7.9 stores an
+// inflight message without its packet identifier: restored, every message
+// of a session would take identifier 0, and the broker would refuse to
+// resend it (protocol violation: missing packet id). The identifier is
+// the last part of the message's key, from which store takes it back.
+type store struct{ *bolt.Hook }
+
+// StoredInflightMessages returns the stored inflight messages with their
+// packet identifiers and Payload Format Indicators.
+func (s store) StoredInflightMessages() ([]storage.Message, error) {
+	msgs, err := s.Hook.StoredInflightMessages()
+	for i, m := range msgs {
+		n, perr := strconv.ParseUint(m.ID[strings.LastIndex(m.ID, ":")+1:], 10, 16)
+		if perr != nil {
+			return nil, fmt.Errorf("inflight message %q has no packet identifier", m.ID)
+		}
+		msgs[i].PacketID = uint16(n)
+		msgs[i].Properties.PayloadFormatFlag = m.Properties.PayloadFormat != 0
+	}
+	return msgs, err
+}
 
 // A role is what a user may do.
 type role string
@@ -174,7 +238,24 @@ type hook struct {
 func (h *hook) ID() string { return "gatehouse" }
 
 func (h *hook) Provides(b byte) bool {
-	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnPublish
+	return b == mochi.OnConnectAuthenticate || b == mochi.OnACLCheck || b == mochi.OnPublish ||
+		b == mochi.OnSessionEstablished
+}
+
+// OnSessionEstablished turns mochi-mqtt's send quota off for a client whose
+// Receive Maximum is at least MaxInflight, which bounds its unacknowledged
+// messages already. mochi-mqtt v2.7.9 counts that quota wrongly: on each
+// packet a client sends while it has messages in flight, it takes the
+// client's inflight lock for reading twice over (Inflight.NextImmediate
+// calls GetAll), so a publisher adding a message for that client in
+// between blocks both forever; and a message it held back for want of
+// quota it sends but forgets, so its acknowledgement never gives the quota
+// back. Without a Receive Maximum from the client there is no quota and
+// neither happens; with one of MaxInflight, after this, neither does.
+func (h *hook) OnSessionEstablished(cl *mochi.Client, _ packets.Packet) {
+	if cl.Properties.Props.ReceiveMaximum >= MaxInflight {
+		cl.State.Inflight.ResetSendQuota(0)
+	}
 }
 
 func (h *hook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {

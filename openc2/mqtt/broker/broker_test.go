@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +151,152 @@ func forge(t *testing.T, brokerURL, user, password string) {
 		Properties: &paho.PublishProperties{User: paho.UserProperties{{Key: broker.PublisherProperty, Value: "admin"}}}})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReceiveMaximum has publishers send to a client that set a
+// Receive Maximum of broker.MaxInflight as fast as the broker takes their
+// messages, more than the client acknowledges, and checks that every
+// message arrives: the client's acknowledgements and the publishers'
+// messages contend for the client's thousands of inflight messages all
+// along.
+func TestReceiveMaximum(t *testing.T) {
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dial := func(id string, rm uint16, onPublish func(paho.PublishReceived) (bool, error)) *paho.Client {
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := paho.ClientConfig{Conn: conn}
+		if onPublish != nil {
+			cfg.OnPublishReceived = []func(paho.PublishReceived) (bool, error){onPublish}
+		}
+		c := paho.NewClient(cfg)
+		cp := &paho.Connect{ClientID: id, KeepAlive: 30, CleanStart: true, Properties: &paho.ConnectProperties{RequestProblemInfo: true}}
+		if rm > 0 {
+			cp.Properties.ReceiveMaximum = &rm
+		}
+		if _, err := c.Connect(ctx, cp); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Disconnect(&paho.Disconnect{}) })
+		return c
+	}
+	const publishers, each = 4, 1000 // fewer than MaxInflight
+	var got atomic.Int64
+	all := make(chan struct{})
+	sub := dial("sub", broker.MaxInflight, func(paho.PublishReceived) (bool, error) {
+		time.Sleep(200 * time.Microsecond) // slower than the publishers
+		if got.Add(1) == publishers*each {
+			close(all)
+		}
+		return true, nil
+	})
+	if _, err := sub.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "t", QoS: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range publishers {
+		pub := dial(fmt.Sprint("pub", i), 0, nil)
+		go func() {
+			for range each {
+				if _, err := pub.Publish(ctx, &paho.Publish{Topic: "t", QoS: 1, Payload: []byte("x")}); err != nil {
+					return // the wait below fails
+				}
+			}
+		}()
+	}
+	select {
+	case <-all:
+	case <-ctx.Done():
+		t.Fatalf("%d of %d messages arrived: the broker stopped sending to the client", got.Load(), publishers*each)
+	}
+}
+
+// counting is a Handler that counts the commands it carries out, by
+// request_id.
+type counting struct {
+	mu  sync.Mutex
+	ids map[string]int
+}
+
+func (c *counting) Handle(_ context.Context, msg *openc2.Message) *openc2.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ids[msg.Headers.RequestID]++
+	return &openc2.Message{Response: &openc2.Response{Status: 200}}
+}
+
+func (c *counting) count(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[id]
+}
+
+// TestStore checks that a broker with a store keeps a session across a
+// restart: a command published for a consumer while it is away, before the
+// restart, reaches it once after, and its subscriptions hold.
+func TestStore(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "broker.db")
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0", Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.Addr()
+	url := "mqtt://" + addr
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := &counting{ids: map[string]int{}}
+	consume := func() *mqtt.Consumer {
+		c, err := mqtt.NewConsumer(h, mqtt.ConsumerConfig{DeviceID: "fw1", Profiles: []string{"slpf"},
+			Client: mqtt.ClientConfig{URL: url, ClientID: "fw1", SessionExpiry: time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AwaitSubscribed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := consume()
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := mqtt.NewProducer(ctx, mqtt.ProducerConfig{From: "soc", Client: mqtt.ClientConfig{URL: url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	id, err := p.Gather(gctx, mqtt.DeviceTopic("fw1"), &openc2.Message{Request: &openc2.Command{Action: "query",
+		Target: openc2.Target{Name: openc2.TargetFeatures, Value: []openc2.Feature{}}}}, 1, func(mqtt.Answer) {})
+	gcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Close(ctx)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = broker.Start(broker.Config{Listen: addr, Store: store}); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c = consume()
+	defer c.Close(context.Background())
+	for h.count(id) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the command queued before the restart did not arrive")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a second delivery would come now
+	if n := h.count(id); n != 1 {
+		t.Errorf("the command was carried out %d times, want once", n)
 	}
 }

@@ -77,7 +77,12 @@ export function greedyReset(req: AgentResetRequest, reply: Reply): Status {
   return OK;
 }
 
-function contains(list: string[], s: string): bool {
+// greedyGoals returns the goals of the actor's run, null without one.
+export function greedyGoals(actor: string): string[] | null {
+  return runs.has(actor) ? runs.get(actor).goals : null;
+}
+
+export function contains(list: string[], s: string): bool {
   for (let i = 0; i < list.length; i++) if (list[i] == s) return true;
   return false;
 }

@@ -1,7 +1,7 @@
 // as-basics: the reference plugin of the AssemblyScript PDK on the native
 // binding. Its components, the actuator echo, the obligation require-reason,
-// the environment setter echo, the object setter path-segments and the agent
-// greedy, have the names and the behaviour of their Go twins in
+// the environment setter echo, the object setter path-segments and the agents
+// greedy and planner, have the names and the behaviour of their Go twins in
 // plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
 // cases every basics plugin passes. Build from the repository root:
 //
@@ -12,6 +12,7 @@ import {
 import { echoComponent } from "../internal/echo";
 import { echoActuator } from "./actuator";
 import { greedyAct, greedyReset } from "./greedy";
+import { plannerAct, plannerReset } from "./planner";
 
 export * from "../../../abi/pdk/assemblyscript/native";
 
@@ -52,4 +53,6 @@ register(new Plugin("as-basics", "1.0.0", "reference components in AssemblyScrip
   echoComponent(),
   Component.object("path-segments", "sets segments to the path's segments and resource to the first", 0, pathSegments),
   Component.agent("greedy", "reaches for a goal, plans moves over the edges, else takes the least risk", [], greedyReset, greedyAct),
-]));
+  Component.agent("planner", "follows the host's plan to its goals, planning again when the run goes otherwise, else acts as greedy",
+    [], plannerReset, plannerAct),
+], ["plan"]));

@@ -243,6 +243,11 @@ static int64_t next_hop(run *r, gh_str location, gh_str_list goals) {
     return best;
 }
 
+gh_str_list greedy_goals(gh_str actor) {
+    run *r = find(actor);
+    return r ? r->goals : (gh_str_list){NULL, 0};
+}
+
 gh_status greedy_act(const gh_agent_act_req *req, gh_writer *reply) {
     run *r = find(req->actor);
     if (!r) return gh_errorf(reply, GH_INVALID_REQUEST, "actor \"%.*s\" has no run: reset it first", GH_STR_ARG(req->actor));

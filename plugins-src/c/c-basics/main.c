@@ -2,13 +2,13 @@
  * c-basics: the reference plugin of the C PDK on the native binding. Its
  * components, the actuator echo, the obligation require-reason, the
  * environment setter echo, the object setter path-segments and the agent
- * greedy, have the names and the behaviour of their Go twins in
+ * greedy and planner, have the names and the behaviour of their Go twins in
  * plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
  * cases every basics plugin passes.
  *
  * Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/internal/features.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/internal/features.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c plugins-src/c/c-basics/planner.c
  */
 #include "gatehouse.h"
 
@@ -95,6 +95,7 @@ GATEHOUSE_PLUGIN(
     .name = "c-basics",
     .version = "1.0.0",
     .description = "reference components in C, one or more of each kind",
+    .capabilities = GH_STRS("plan"),
     .components = GH_COMPONENTS(
         {
             .kind = GH_ACTUATOR,
@@ -125,4 +126,11 @@ GATEHOUSE_PLUGIN(
             .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
             .agent_reset = greedy_reset,
             .agent_act = greedy_act,
+        },
+        {
+            .kind = GH_AGENT,
+            .name = "planner",
+            .description = "follows the host's plan to its goals, planning again when the run goes otherwise, else acts as greedy",
+            .agent_reset = planner_reset,
+            .agent_act = planner_act,
         }));

@@ -9,6 +9,9 @@ import (
 	"github.com/gatehouse/gatehouse/plugins-src/go/internal/basics"
 )
 
-func init() { basics.Register(pdk.Default, "basics") }
+func init() {
+	basics.Register(pdk.Default, "basics")
+	basics.RegisterPlanner(pdk.Default)
+}
 
 func main() {}

@@ -1,7 +1,7 @@
 // zig-basics: the reference plugin of the Zig PDK on the native binding. Its
 // components, the actuator echo, the obligation require-reason, the
-// environment setter echo, the object setter path-segments and the agent
-// greedy, have the names and the behaviour of their Go twins in
+// environment setter echo, the object setter path-segments and the agents
+// greedy and planner, have the names and the behaviour of their Go twins in
 // plugins-src/go/internal/basics; plugins-src/cases/basics.yaml holds the
 // cases every basics plugin passes.
 //
@@ -18,6 +18,7 @@ comptime {
         .name = "zig-basics",
         .version = "1.0.0",
         .description = "reference components in Zig, one of each kind",
+        .capabilities = &.{"plan"},
         .components = &.{
             .{
                 .name = "echo",
@@ -46,6 +47,11 @@ comptime {
                 .name = "greedy",
                 .description = "reaches for a goal, plans moves over the edges, else takes the least risk",
                 .handler = .{ .agent = .{ .reset = reset, .act = act } },
+            },
+            .{
+                .name = "planner",
+                .description = "follows the host's plan to its goals, planning again when the run goes otherwise, else acts as greedy",
+                .handler = .{ .agent = .{ .reset = plannerReset, .act = plannerAct } },
             },
         },
     });
@@ -356,4 +362,115 @@ fn measure(run: *Run) !void {
             }
         }
     }
+}
+
+// ---- agent planner ----
+
+/// PlanRun is what planner remembers of a run for one actor, beside
+/// greedy's run of it, which it acts as when no plan starts. The plan, and
+/// where and as what the actor should be, live in mem, which each plan
+/// starts afresh; the gone possessibles, which only grow, in gone_mem.
+const PlanRun = struct {
+    mem: std.heap.ArenaAllocator,
+    gone_mem: std.heap.ArenaAllocator,
+    steps: []const gh.Action = &.{}, // the plan being followed
+    next: usize = 0, // the step to take next
+    at: []const u8 = "", // where the actor should be before steps[next]
+    holds: std.ArrayListUnmanaged([]const u8) = .{}, // what it should hold then
+    gone: std.ArrayListUnmanaged([]const u8) = .{}, // possessibles found missing
+    // The holdings, and the count of gone possessibles, with which
+    // planning last failed.
+    stuck: ?[]const []const u8 = null,
+    stuck_gone: usize = 0,
+};
+
+var plan_runs = std.StringHashMapUnmanaged(*PlanRun){};
+
+fn plannerReset(req: *const gh.AgentResetRequest) anyerror!void {
+    try reset(req);
+    const r = try gh.allocator.create(PlanRun);
+    r.* = .{ .mem = std.heap.ArenaAllocator.init(gh.allocator), .gone_mem = std.heap.ArenaAllocator.init(gh.allocator) };
+    const gop = plan_runs.getOrPut(gh.allocator, req.actor) catch |err| {
+        gh.allocator.destroy(r);
+        return err;
+    };
+    if (gop.found_existing) {
+        gop.value_ptr.*.mem.deinit();
+        gop.value_ptr.*.gone_mem.deinit();
+        gh.allocator.destroy(gop.value_ptr.*);
+    } else {
+        gop.key_ptr.* = gh.allocator.dupe(u8, req.actor) catch |err| {
+            plan_runs.removeByPtr(gop.key_ptr);
+            gh.allocator.destroy(r);
+            return err;
+        };
+    }
+    gop.value_ptr.* = r;
+}
+
+/// sameSet reports whether a and b, lists without repeats, hold the same
+/// names, in whatever order.
+fn sameSet(a: []const []const u8, b: []const []const u8) bool {
+    if (a.len != b.len) return false;
+    for (a) |x| if (!contains(b, x)) return false;
+    return true;
+}
+
+/// plannerAct is the Go planner's act: it takes the plan's next step,
+/// planning again first when the actor is not where and as the plan
+/// expects; a take or read of something not there marks it gone. When no
+/// plan starts it acts as greedy.
+fn plannerAct(req: *const gh.AgentActRequest) anyerror!gh.Action {
+    const r = plan_runs.get(req.actor) orelse
+        return gh.fail(.invalid_request, "actor {s} has no run: reset it first", .{gh.goQuote(req.actor)});
+    const run = runs.get(req.actor) orelse
+        return gh.fail(.invalid_request, "actor {s} has no run: reset it first", .{gh.goQuote(req.actor)});
+    if (run.goals.len == 0) return .{ .kind = "wait" };
+    const obs = &req.observation;
+    var on_plan = r.next < r.steps.len and std.mem.eql(u8, obs.location, r.at) and sameSet(obs.holdings, r.holds.items);
+    while (on_plan or try replan(r, obs)) {
+        const st = r.steps[r.next];
+        for (obs.choices) |c| {
+            if (!std.mem.eql(u8, c.kind, st.kind) or !std.mem.eql(u8, c.target, st.target)) continue;
+            r.next += 1;
+            if (std.mem.eql(u8, st.kind, "move")) {
+                r.at = st.target;
+            } else if (std.mem.eql(u8, st.kind, "take")) {
+                try r.holds.append(r.mem.allocator(), st.target);
+            }
+            return c;
+        }
+        if (std.mem.eql(u8, st.kind, "move") or contains(r.gone.items, st.target)) break;
+        const a = r.gone_mem.allocator();
+        try r.gone.append(a, try a.dupe(u8, st.target));
+        on_plan = false;
+    }
+    return act(req);
+}
+
+/// replan asks the host for a plan from the observed state, and reports
+/// whether it got one with a step to take. It does not ask again with the
+/// holdings and gone possessibles of its last failure: wherever the actor
+/// walks to with them, no plan starts either.
+fn replan(r: *PlanRun, obs: *const gh.Observation) !bool {
+    if (r.stuck) |held| {
+        if (r.stuck_gone == r.gone.items.len and sameSet(held, obs.holdings)) return false;
+    }
+    const steps = gh.plan(.{ .gone = r.gone.items }) catch &[_]gh.Action{};
+    _ = r.mem.reset(.retain_capacity);
+    r.* = .{ .mem = r.mem, .gone_mem = r.gone_mem, .gone = r.gone };
+    const a = r.mem.allocator();
+    const held = try a.alloc([]const u8, obs.holdings.len);
+    for (held, obs.holdings) |*h, s| h.* = try a.dupe(u8, s);
+    if (steps.len == 0) {
+        r.stuck = held;
+        r.stuck_gone = r.gone.items.len;
+        return false;
+    }
+    const copy = try a.alloc(gh.Action, steps.len);
+    for (copy, steps) |*c, s| c.* = .{ .kind = try a.dupe(u8, s.kind), .target = try a.dupe(u8, s.target) };
+    r.steps = copy;
+    r.at = try a.dupe(u8, obs.location);
+    try r.holds.appendSlice(a, held);
+    return true;
 }

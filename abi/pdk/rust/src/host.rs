@@ -10,6 +10,7 @@
 //! | [`http_request`] | `http` |
 //! | [`exec`] | `exec` |
 //! | [`sink_write`] | `sink` |
+//! | [`plan`] | `plan` (every plugin may) |
 //!
 //! The data functions run the result protocol and return the result, or a
 //! [`HostError`] with the host's code and message. Pass one on with a plugin
@@ -41,6 +42,8 @@ extern "C" {
     fn gh_exec(req: *const u8, req_len: i32) -> i32;
     #[link_name = "sink_write"]
     fn gh_sink_write(sink: *const u8, sink_len: i32, level: i32, msg: *const u8, msg_len: i32) -> i32;
+    #[link_name = "plan"]
+    fn gh_plan(req: *const u8, req_len: i32) -> i32;
     #[link_name = "result"]
     fn gh_result(out: *mut u8, cap: i32) -> i32;
 }
@@ -123,6 +126,7 @@ mod native {
     pub unsafe fn gh_http_request(_: *const u8, _: i32) -> i32 { 0 }
     pub unsafe fn gh_exec(_: *const u8, _: i32) -> i32 { 0 }
     pub unsafe fn gh_sink_write(_: *const u8, _: i32, _: i32, _: *const u8, _: i32) -> i32 { 0 }
+    pub unsafe fn gh_plan(_: *const u8, _: i32) -> i32 { 0 }
 }
 #[cfg(not(target_arch = "wasm32"))]
 use native::*;
@@ -199,4 +203,14 @@ pub fn exec(request: &[u8]) -> Result<Vec<u8>, HostError> {
 pub fn sink_write(sink: &str, level: Level, msg: &[u8]) -> Result<(), HostError> {
     // SAFETY: the host reads sink and msg during the call.
     result(unsafe { gh_sink_write(sink.as_ptr(), len32(sink.len()), level as i32, msg.as_ptr(), len32(msg.len())) }).map(|_| ())
+}
+
+/// Asks for the plan of the actor of the agent act in progress (capability
+/// `plan`, ABI 1.3; every plugin may, but list it): a msgpack plan request
+/// in (`{"gone": [...]}`, or an empty map), a msgpack plan reply out, whose
+/// `steps` are actions (section 8.8). Fails with `unsupported` outside an
+/// act.
+pub fn plan(request: &[u8]) -> Result<Vec<u8>, HostError> {
+    // SAFETY: the host reads the request during the call.
+    result(unsafe { gh_plan(request.as_ptr(), len32(request.len())) })
 }

@@ -70,7 +70,7 @@ pub use request::{
 pub use value::Value;
 
 /// The ABI version this kit implements, as written in manifests.
-pub const ABI_VERSION: &str = "1.2";
+pub const ABI_VERSION: &str = "1.3";
 
 /// Declares the plugin and defines every export of the native binding.
 /// Use it once, at the top level of the plugin crate (a `cdylib`):

@@ -28,16 +28,25 @@ var (
 )
 
 func (a *agent) reset(req abi.AgentResetRequest) error {
+	r, err := newRun(req)
+	if err != nil {
+		return err
+	}
+	a.runs[req.Actor] = r
+	return nil
+}
+
+// newRun returns the run that req starts, or an error naming a bad option.
+func newRun(req abi.AgentResetRequest) (*run, error) {
 	bias := true
 	switch req.Options["goal-bias"] {
 	case "", "true":
 	case "false":
 		bias = false
 	default:
-		return abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	a.runs[req.Actor] = &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}
-	return nil
+	return &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}, nil
 }
 
 func (a *agent) act(req abi.AgentActRequest) (abi.Action, error) {

@@ -1,7 +1,7 @@
 //! rs-basics: the reference plugin of the Rust PDK (abi/pdk/rust) on the
 //! native binding. Its components, the actuator echo, the obligation
 //! require-reason, the environment setter echo, the object setter
-//! path-segments and the agent greedy, have the names and the behaviour of
+//! path-segments and the agents greedy and planner, have the names and the behaviour of
 //! their Go twins in plugins-src/go/internal/basics;
 //! plugins-src/cases/basics.yaml holds the cases every basics plugin passes.
 //!
@@ -24,7 +24,7 @@ plugin!(Plugin {
     name: "rs-basics",
     version: "1.0.0",
     description: "reference components in Rust, one of each kind",
-    capabilities: &[],
+    capabilities: &["plan"],
     components: &[
         Component::actuator("echo", ECHO_PROFILES, ECHO_PAIRS, echo_actuate)
             .description("answers query features and echoes the other commands it supports"),
@@ -36,6 +36,9 @@ plugin!(Plugin {
             .description("sets segments to the path's segments and resource to the first"),
         Component::agent("greedy", greedy_reset, greedy_act)
             .description("reaches for a goal, plans moves over the edges, else takes the least risk"),
+        Component::agent("planner", planner_reset, planner_act).description(
+            "follows the host's plan to its goals, planning again when the run goes otherwise, else acts as greedy",
+        ),
     ],
 });
 
@@ -309,4 +312,113 @@ fn measure(g: &Graph, targets: &[u32], dist: &mut [i32]) {
             }
         }
     }
+}
+
+// ---- agent planner ----
+
+/// What planner remembers of a run for one actor, beside greedy's run of
+/// it, which it acts as when no plan starts.
+#[derive(Default)]
+struct PlanRun {
+    steps: Vec<(String, String)>, // the plan being followed: kind and target of each step
+    next: usize,                  // the step to take next
+    at: String,                   // where the actor should be before steps[next]
+    holds: Vec<String>,           // what it should hold then
+    gone: Vec<String>,            // possessibles found missing
+    stuck: Option<(Vec<String>, Vec<String>)>, // the holdings and gone possessibles with which planning last failed
+}
+
+thread_local! {
+    /// The planner's runs by actor.
+    static PLAN_RUNS: RefCell<BTreeMap<String, PlanRun>> = RefCell::new(BTreeMap::new());
+}
+
+fn planner_reset(req: &AgentResetRequest<'_>) -> Result<()> {
+    greedy_reset(req)?;
+    PLAN_RUNS.with(|runs| runs.borrow_mut().insert(req.actor.to_owned(), PlanRun::default()));
+    Ok(())
+}
+
+/// same_set reports whether a and b, lists without repeats, hold the same
+/// names, in whatever order.
+fn same_set<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| y.as_ref() == x.as_ref()))
+}
+
+/// planner_act is the Go planner's act: it takes the plan's next step,
+/// planning again first when the actor is not where and as the plan
+/// expects; a take or read of something not there marks it gone. When no
+/// plan starts it acts as greedy.
+fn planner_act<'a>(req: &AgentActRequest<'a>) -> Result<Action<'a>> {
+    let goals = RUNS.with(|runs| runs.borrow().get(req.actor).map(|r| r.goals.len()));
+    let taken = PLAN_RUNS.with(|runs| {
+        let mut runs = runs.borrow_mut();
+        let r = match (runs.get_mut(req.actor), goals) {
+            (Some(r), Some(n)) if n > 0 => r,
+            (Some(_), Some(_)) => return Ok(Some(Action::WAIT)),
+            _ => return Err(error!(Code::InvalidRequest, "actor {:?} has no run: reset it first", req.actor)),
+        };
+        let obs = &req.observation;
+        let mut on_plan = r.next < r.steps.len() && obs.location == r.at && same_set(&obs.holdings, &r.holds);
+        while on_plan || replan(r, obs) {
+            let (kind, target) = r.steps[r.next].clone();
+            if let Some(c) = obs.choices.iter().find(|c| c.kind == kind && c.target == target) {
+                r.next += 1;
+                match kind.as_str() {
+                    "move" => r.at = target,
+                    "take" => r.holds.push(target),
+                    _ => {}
+                }
+                return Ok(Some(*c));
+            }
+            if kind == "move" || r.gone.contains(&target) {
+                break;
+            }
+            r.gone.push(target);
+            on_plan = false;
+        }
+        Ok(None)
+    })?;
+    match taken {
+        Some(a) => Ok(a),
+        None => greedy_act(req),
+    }
+}
+
+/// replan asks the host for a plan from the observed state, and reports
+/// whether it got one with a step to take. It does not ask again with the
+/// holdings and gone possessibles of its last failure: wherever the actor
+/// walks to with them, no plan starts either.
+fn replan(r: &mut PlanRun, obs: &gatehouse_pdk::Observation<'_>) -> bool {
+    if let Some((held, gone)) = &r.stuck {
+        if same_set(held, &obs.holdings) && same_set(gone, &r.gone) {
+            return false;
+        }
+    }
+    let mut w = gatehouse_pdk::msgpack::Writer::new();
+    w.map(1).str("gone").array(r.gone.len() as u32);
+    for g in &r.gone {
+        w.str(g);
+    }
+    let mut steps = Vec::new();
+    if let Ok(rep) = gatehouse_pdk::host::plan(w.bytes()) {
+        if let Some(items) = Val(&rep).get("steps").and_then(|s| s.items()) {
+            for step in items {
+                let kind = step.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+                let target = step.get("target").and_then(|v| v.as_str()).unwrap_or("");
+                steps.push((kind.to_owned(), target.to_owned()));
+            }
+        }
+    }
+    if steps.is_empty() {
+        r.stuck = Some((obs.holdings.iter().map(|h| (*h).to_owned()).collect(), r.gone.clone()));
+        r.steps.clear();
+        return false;
+    }
+    r.steps = steps;
+    r.next = 0;
+    r.at = obs.location.to_owned();
+    r.holds = obs.holdings.iter().map(|h| (*h).to_owned()).collect();
+    r.stuck = None;
+    true
 }

@@ -41,6 +41,9 @@ func execProgram(reqPtr, reqLen uint32) int32
 //go:wasmimport gatehouse sink_write
 func sinkWrite(sinkPtr, sinkLen uint32, level int32, msgPtr, msgLen uint32) int32
 
+//go:wasmimport gatehouse plan
+func plan(reqPtr, reqLen uint32) int32
+
 //go:wasmimport gatehouse result
 func result(outPtr, outCap uint32) int32
 
@@ -99,6 +102,8 @@ func invoke(fn, a, b, c, d, e uint32) int32 {
 		return 0
 	case 7:
 		return sinkWrite(a, b, int32(c), d, e)
+	case 8:
+		return plan(a, b)
 	}
 	panic("no host function of that index")
 }
