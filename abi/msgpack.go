@@ -33,9 +33,10 @@ type decoder interface{ decode(*wire.Reader) error }
 // It suits messages whose parts live no longer than the message, such as
 // replies on the host; UnmarshalMsgpack copies each string on its own.
 type Codec struct {
-	w  wire.Writer
-	r  wire.Reader
-	in wire.Interner
+	w     wire.Writer
+	r     wire.Reader
+	in    wire.Interner
+	arena wire.Arena
 }
 
 // Append appends v in msgpack to b. The call types of this package encode
@@ -58,7 +59,7 @@ func (c *Codec) Unmarshal(b []byte, v any) error {
 
 // Decode decodes b into the pointer v as UnmarshalMsgpack does, each
 // string a copy that does not keep b, except that a short string it has
-// decoded before (up to 64 bytes, of the last 1,024 it kept) is the same
+// decoded before (up to 64 bytes, of at most 4,096 it keeps, 256 at first) is the same
 // string again: decoding messages alike one after another, as a plugin's
 // calls are, allocates for their strings only once.
 func (c *Codec) Decode(b []byte, v any) error {
@@ -66,6 +67,22 @@ func (c *Codec) Decode(b []byte, v any) error {
 	c.r.SetInterner(&c.in)
 	err := finish(&c.r, decodeInto(&c.r, v))
 	c.r.SetInterner(nil)
+	return err
+}
+
+// DecodeReusing decodes b into the pointer v as Decode does, but into the
+// maps and slices of the value the last DecodeReusing of c gave, cleared,
+// instead of new ones: decoding messages alike one after another, as a
+// plugin's calls are, allocates nothing once they have been seen. So what
+// it gives is valid only until the next DecodeReusing of c: the strings
+// may be kept (they are immutable and never reused), every map and slice
+// not. Maps and slices beyond a bounded number and size (256 of each, 64
+// entries) are new each time and left to the collector.
+func (c *Codec) DecodeReusing(b []byte, v any) error {
+	c.arena.Reset()
+	c.r.SetArena(&c.arena)
+	err := c.Decode(b, v)
+	c.r.SetArena(nil)
 	return err
 }
 
@@ -139,7 +156,7 @@ func decodeList[T any, P interface {
 		*v = nil
 		return err
 	}
-	*v = make([]T, n)
+	*v = wire.MakeSlice[T](r, n)
 	for i := range *v {
 		if err := P(&(*v)[i]).decode(r); err != nil {
 			return fmt.Errorf("[%d]: %w", i, err)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -272,49 +273,85 @@ type Reader struct {
 	// in, when set, hands out the short strings read, and string values,
 	// again for the same bytes instead of copying them anew.
 	in *Interner
+	// arena, when set, hands out the maps and slices of the last value
+	// read again instead of new ones.
+	arena *Arena
 }
 
 // Interner remembers short strings, and the same strings as values of
 // type any, so that a Reader decoding similar messages one after another
 // allocates for a string only the first time it sees it. A string is
-// immutable, so sharing one is safe. It holds at most internMax strings:
-// when full, it forgets them all, so that input of ever new strings costs
-// a bounded amount of memory. The zero Interner is ready to use.
+// immutable, so sharing one is safe. It is a table of strings by a hash of
+// their bytes, each slot holding the last string that fell into it: a
+// lookup is a hash of a few words and one comparison, and input of ever
+// new strings costs a bounded amount of memory. The table starts with
+// internMin slots and grows fourfold, up to internMax, whenever it has
+// missed more often than it has slots. The zero Interner is ready to use.
 type Interner struct {
-	strs map[string]string
-	vals map[string]any
+	strs internTable[string]
+	vals internTable[any]
 }
 
 const (
 	// internLen is the length up to which a string is interned.
 	internLen = 64
-	// internMax is the number of strings an Interner holds at most.
-	internMax = 1024
+	// internMin and internMax are the fewest and most slots of an
+	// Interner's tables, powers of two.
+	internMin = 256
+	internMax = 4096
 )
+
+// internTable is a table of an Interner.
+type internTable[T any] struct {
+	slots  []T
+	misses int
+}
+
+// slot returns the slot of the string with bytes b.
+func (t *internTable[T]) slot(b []byte) *T {
+	if t.slots == nil {
+		t.slots = make([]T, internMin)
+	}
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	// The top bits are the best mixed.
+	return &t.slots[h>>(64-bits.TrailingZeros(uint(len(t.slots))))]
+}
+
+// missed counts a miss, and grows the table when it has missed more often
+// than it has slots.
+func (t *internTable[T]) missed() {
+	if t.misses++; t.misses > len(t.slots) && len(t.slots) < internMax {
+		t.slots, t.misses = make([]T, 4*len(t.slots)), 0
+	}
+}
 
 // str returns b as a string, the one remembered for it if any.
 func (in *Interner) str(b []byte) string {
-	if s, ok := in.strs[string(b)]; ok {
-		return s
-	}
-	if len(in.strs) >= internMax || in.strs == nil {
-		in.strs = make(map[string]string, 64)
+	slot := in.strs.slot(b)
+	if *slot == string(b) {
+		return *slot
 	}
 	s := string(b)
-	in.strs[s] = s
+	*slot = s
+	in.strs.missed()
 	return s
 }
 
 // value returns b as a string in an any, the one remembered if any.
 func (in *Interner) value(b []byte) any {
-	if v, ok := in.vals[string(b)]; ok {
-		return v
-	}
-	if len(in.vals) >= internMax || in.vals == nil {
-		in.vals = make(map[string]any, 64)
+	slot := in.vals.slot(b)
+	if s, ok := (*slot).(string); ok && s == string(b) {
+		return *slot
 	}
 	var v any = in.str(b)
-	in.vals[v.(string)] = v
+	*slot = v
+	in.vals.missed()
 	return v
 }
 
@@ -327,7 +364,7 @@ func (r *Reader) SetInterner(in *Interner) { r.in = in }
 // is kept keeps the whole copy alive; without, each string is a copy of
 // its own.
 func (r *Reader) Reset(b []byte, share bool) {
-	*r = Reader{b: b, in: r.in}
+	*r = Reader{b: b, in: r.in, arena: r.arena}
 	if share {
 		r.s = string(b)
 	}
@@ -337,7 +374,7 @@ func (r *Reader) Reset(b []byte, share bool) {
 // r to read nothing, so that it keeps no reference to them.
 func (r *Reader) End() error {
 	left := len(r.b) - r.i
-	*r = Reader{in: r.in}
+	*r = Reader{in: r.in, arena: r.arena}
 	if left != 0 {
 		return fmt.Errorf("%d bytes after the msgpack value", left)
 	}
@@ -485,6 +522,18 @@ func (r *Reader) Str() (string, error) {
 
 // strAt reads a string as Str does and returns where its bytes are.
 func (r *Reader) strAt() (at, n int, err error) {
+	// A string of up to 31 bytes, a key or most values, in one step.
+	if i := r.i; i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
+		if n = int(r.b[i] & 0x1f); n < len(r.b)-i {
+			r.i = i + 1 + n
+			return i + 1, n, nil
+		}
+	}
+	return r.strAtSized()
+}
+
+// strAtSized is strAt for any string.
+func (r *Reader) strAtSized() (at, n int, err error) {
 	c, err := r.code()
 	if err != nil {
 		return 0, 0, err
@@ -506,6 +555,14 @@ func isBytes(c byte) bool {
 // container reads the header of a map (items 2) or an array (items 1); n
 // is -1 for nil.
 func (r *Reader) container(items uint64, what string) (int, error) {
+	// A map of up to 15 pairs (0x80) or an array of up to 15 values
+	// (0x90), in one step.
+	if i := r.i; i < len(r.b) && r.b[i]&0xf0 == 0xa0-byte(items)*0x10 {
+		if n := int(r.b[i] & 0x0f); n*int(items) < len(r.b)-i {
+			r.i++
+			return n, nil
+		}
+	}
 	c, err := r.code()
 	if err != nil {
 		return 0, err
@@ -696,7 +753,7 @@ func (r *Reader) Attrs() (map[string]any, error) {
 		return nil, err
 	}
 	defer r.leave()
-	m := make(map[string]any, n)
+	m := r.newMap(n)
 	for range n {
 		k, err := r.Str()
 		if err != nil {
@@ -718,7 +775,7 @@ func (r *Reader) array() ([]any, error) {
 		return nil, err
 	}
 	defer r.leave()
-	a := make([]any, n)
+	a := MakeSlice[any](r, n)
 	for i := range a {
 		if a[i], err = r.Value(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
@@ -733,7 +790,7 @@ func (r *Reader) Strings() ([]string, error) {
 	if err != nil || n < 0 {
 		return nil, err
 	}
-	s := make([]string, n)
+	s := MakeSlice[string](r, n)
 	for i := range s {
 		if s[i], err = r.Str(); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)

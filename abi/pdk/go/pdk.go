@@ -20,6 +20,11 @@
 // the manifest built from the registrations; gatehouse_start runs the
 // function given to OnStart, if any.
 //
+// A handler may keep the strings of its request, and anything it copies
+// out of it, but not the request's maps and slices: each call decodes into
+// those of the last call again (see registry.Registry.AppendCall). Clone
+// what must outlive the call, as slices.Clone(req.Goals).
+//
 // Host capabilities live in the subpackages log, clock, kv, http and exec,
 // so that a module imports only the host functions of the capabilities it
 // uses. Declare those with Require.

@@ -99,6 +99,10 @@ func Start(cfg Config) (*Broker, error) {
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = cfg.MaxPacketBytes
 	caps.MaximumInflight = MaxInflight
+	// mochi-mqtt would repeat a PUBLISH's user properties in its PUBACK,
+	// which the publisher then decodes for nothing: three user properties a
+	// command or response, msgType, encoding and PublisherProperty.
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()

@@ -154,6 +154,52 @@ func forge(t *testing.T, brokerURL, user, password string) {
 	}
 }
 
+// dial connects a paho client with the id to b, with a Receive Maximum of
+// rm unless 0, handing what it receives to onPublish unless nil.
+func dial(ctx context.Context, t *testing.T, b *broker.Broker, id string, rm uint16, onPublish func(paho.PublishReceived) (bool, error)) *paho.Client {
+	t.Helper()
+	conn, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := paho.ClientConfig{Conn: conn}
+	if onPublish != nil {
+		cfg.OnPublishReceived = []func(paho.PublishReceived) (bool, error){onPublish}
+	}
+	c := paho.NewClient(cfg)
+	cp := &paho.Connect{ClientID: id, KeepAlive: 30, CleanStart: true, Properties: &paho.ConnectProperties{RequestProblemInfo: true}}
+	if rm > 0 {
+		cp.Properties.ReceiveMaximum = &rm
+	}
+	if _, err := c.Connect(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(&paho.Disconnect{}) })
+	return c
+}
+
+// TestAckProperties checks that the broker's PUBACK does not repeat the
+// user properties of the PUBLISH it acknowledges, which every client
+// would otherwise decode once more for each message it publishes.
+func TestAckProperties(t *testing.T) {
+	b, err := broker.Start(broker.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := dial(ctx, t, b, "pub", 0, nil)
+	r, err := c.Publish(ctx, &paho.Publish{Topic: "oc2/rsp", QoS: 1, Payload: []byte("{}"),
+		Properties: &paho.PublishProperties{User: paho.UserProperties{{Key: "msgType", Value: "rsp"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Properties != nil && len(r.Properties.User) > 0 {
+		t.Errorf("PUBACK user properties %v, want none", r.Properties.User)
+	}
+}
+
 // TestReceiveMaximum has publishers send to a client that set a
 // Receive Maximum of broker.MaxInflight as fast as the broker takes their
 // messages, more than the client acknowledges, and checks that every
@@ -168,30 +214,10 @@ func TestReceiveMaximum(t *testing.T) {
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dial := func(id string, rm uint16, onPublish func(paho.PublishReceived) (bool, error)) *paho.Client {
-		conn, err := net.Dial("tcp", b.Addr())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := paho.ClientConfig{Conn: conn}
-		if onPublish != nil {
-			cfg.OnPublishReceived = []func(paho.PublishReceived) (bool, error){onPublish}
-		}
-		c := paho.NewClient(cfg)
-		cp := &paho.Connect{ClientID: id, KeepAlive: 30, CleanStart: true, Properties: &paho.ConnectProperties{RequestProblemInfo: true}}
-		if rm > 0 {
-			cp.Properties.ReceiveMaximum = &rm
-		}
-		if _, err := c.Connect(ctx, cp); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Disconnect(&paho.Disconnect{}) })
-		return c
-	}
 	const publishers, each = 4, 1000 // fewer than MaxInflight
 	var got atomic.Int64
 	all := make(chan struct{})
-	sub := dial("sub", broker.MaxInflight, func(paho.PublishReceived) (bool, error) {
+	sub := dial(ctx, t, b, "sub", broker.MaxInflight, func(paho.PublishReceived) (bool, error) {
 		time.Sleep(200 * time.Microsecond) // slower than the publishers
 		if got.Add(1) == publishers*each {
 			close(all)
@@ -202,7 +228,7 @@ func TestReceiveMaximum(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range publishers {
-		pub := dial(fmt.Sprint("pub", i), 0, nil)
+		pub := dial(ctx, t, b, fmt.Sprint("pub", i), 0, nil)
 		go func() {
 			for range each {
 				if _, err := pub.Publish(ctx, &paho.Publish{Topic: "t", QoS: 1, Payload: []byte("x")}); err != nil {

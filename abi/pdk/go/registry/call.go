@@ -27,32 +27,48 @@ func (r *Registry) Call(export string, request []byte) []byte {
 
 // AppendCall is Call appending the reply to dst: a binding that passes the
 // buffer of its last reply, once the host has read it, answers a call
-// without allocating for the reply's bytes. The requests' short strings
-// are decoded once and shared by later requests (strings are immutable);
-// every other part of a request is the handler's own.
+// without allocating for the reply's bytes.
+//
+// A request is decoded into the values of the last request of its export
+// again (abi.Codec.DecodeReusing): its maps and slices, at every depth,
+// are those of the last one, cleared and filled anew, so that the calls of
+// a plugin allocate nothing for their requests once they have seen their
+// like. A handler may therefore keep the strings of a request and any
+// other value it copies out (the numbers, an abi.Action, a copy made with
+// slices.Clone or maps.Clone, deep enough for what it keeps), but not a
+// map or slice of the request itself beyond its return: the next call
+// overwrites it. The reply it returns may share them, since it is encoded
+// before the handler returns to the host. A call made while another one
+// runs on the same Registry, as concurrent Go tests may, decodes into
+// values of its own.
 func (r *Registry) AppendCall(dst []byte, export string, request []byte) []byte {
-	c, _ := r.codecs.Get().(*abi.Codec)
-	if c == nil {
-		c = new(abi.Codec)
+	if !r.mu.TryLock() {
+		return r.appendCall(new(abi.Codec), false, dst, export, request)
 	}
-	defer r.codecs.Put(c)
+	defer r.mu.Unlock()
+	return r.appendCall(&r.codec, true, dst, export, request)
+}
+
+// appendCall is AppendCall with codec c, reusing the values of the last
+// request of the export when reuse is set.
+func (r *Registry) appendCall(c *abi.Codec, reuse bool, dst []byte, export string, request []byte) []byte {
 	switch export {
 	case abi.ExportDescribe:
 		return r.describe(request)
 	case abi.ExportStart:
 		return r.startCall(request)
 	case abi.ExportActuate:
-		return r.actuate.call(c, dst, request)
+		return r.actuate.call(c, reuse, dst, request)
 	case abi.ExportOblige:
-		return r.oblige.call(c, dst, request)
+		return r.oblige.call(c, reuse, dst, request)
 	case abi.ExportEnvironment:
-		return r.environment.call(c, dst, request)
+		return r.environment.call(c, reuse, dst, request)
 	case abi.ExportObject:
-		return r.object.call(c, dst, request)
+		return r.object.call(c, reuse, dst, request)
 	case abi.ExportAgentReset:
-		return r.agentReset.call(c, dst, request)
+		return r.agentReset.call(c, reuse, dst, request)
 	case abi.ExportAgentAct:
-		return r.agentAct.call(c, dst, request)
+		return r.agentAct.call(c, reuse, dst, request)
 	}
 	return ErrorReply(abi.Errorf(abi.CodeNotFound, "no export %q", export))
 }
@@ -82,36 +98,55 @@ func (r *Registry) startCall(request []byte) []byte {
 	return encode(&abi.StartReply{})
 }
 
-// table holds the handlers of one call export, by component name.
+// table holds the handlers of one call export, by component name, and
+// the values of its last call.
 type table[Req, Rep any] struct {
 	kind      abi.Kind
 	component func(*Req) string
 	handlers  map[string]func(Req) (Rep, error)
+	last      *exchange[Req, Rep]
+}
+
+// exchange holds the request, the reply and its envelope of one call.
+type exchange[Req, Rep any] struct {
+	req   Req
+	rep   Rep
+	reply abi.Reply[Rep]
 }
 
 // init makes t an empty table for components of kind k; component reads
 // the component name from a request.
 func (t *table[Req, Rep]) init(k abi.Kind, component func(*Req) string) {
 	t.kind, t.component, t.handlers = k, component, map[string]func(Req) (Rep, error){}
+	t.last = new(exchange[Req, Rep])
 }
 
 // call decodes a request with c, runs the handler of the component it
-// names and appends the reply envelope to dst.
-func (t table[Req, Rep]) call(c *abi.Codec, dst, request []byte) []byte {
-	var req Req
-	if err := c.Decode(request, &req); err != nil {
+// names and appends the reply envelope to dst. With reuse, the request is
+// decoded into the values of the last one (abi.Codec.DecodeReusing).
+func (t *table[Req, Rep]) call(c *abi.Codec, reuse bool, dst, request []byte) []byte {
+	x := t.last
+	var err error
+	if reuse {
+		*x = exchange[Req, Rep]{}
+		err = c.DecodeReusing(request, &x.req)
+	} else {
+		x = new(exchange[Req, Rep])
+		err = c.Decode(request, &x.req)
+	}
+	if err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode %s request: %v", t.kind, err))
 	}
-	name := t.component(&req)
+	name := t.component(&x.req)
 	h, ok := t.handlers[name]
 	if !ok {
 		return ErrorReply(abi.Errorf(abi.CodeNotFound, "no %s %q", t.kind, name))
 	}
-	rep, err := run(h, req)
-	if err != nil {
+	if x.rep, err = run(h, x.req); err != nil {
 		return ErrorReply(toABI(err))
 	}
-	return appendReply(c, dst, &rep)
+	x.reply.OK = &x.rep
+	return appendReply(c, dst, &x.reply)
 }
 
 // run calls h, turning a panic into an error.
@@ -134,12 +169,14 @@ func toABI(err error) *abi.Error {
 
 // encode returns the envelope {"ok": rep}, or an internal error reply when
 // rep cannot be encoded.
-func encode[Rep any](rep *Rep) []byte { return appendReply(new(abi.Codec), nil, rep) }
+func encode[Rep any](rep *Rep) []byte {
+	return appendReply(new(abi.Codec), nil, &abi.Reply[Rep]{OK: rep})
+}
 
-// appendReply appends the envelope {"ok": rep} to dst with c, or returns an
-// internal error reply when rep cannot be encoded.
-func appendReply[Rep any](c *abi.Codec, dst []byte, rep *Rep) []byte {
-	b, err := c.Append(dst, abi.Reply[Rep]{OK: rep})
+// appendReply appends the envelope reply to dst with c, or returns an
+// internal error reply when it cannot be encoded.
+func appendReply[Rep any](c *abi.Codec, dst []byte, reply *abi.Reply[Rep]) []byte {
+	b, err := c.Append(dst, reply)
 	if err != nil {
 		return ErrorReply(abi.Errorf(abi.CodeInternal, "encode reply: %v", err))
 	}

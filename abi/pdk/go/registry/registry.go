@@ -52,9 +52,11 @@ type Registry struct {
 	agentAct    table[abi.AgentActRequest, abi.AgentActReply]
 	start       StartFunc
 
-	// codecs holds the Codecs calls decode and encode with, whose
-	// interned strings outlive a call (until a collection empties it).
-	codecs sync.Pool
+	// mu is held by the call that decodes and encodes with codec and
+	// the values the tables keep; codec's interned strings and reused
+	// maps and slices outlive a call.
+	mu    sync.Mutex
+	codec abi.Codec
 }
 
 // New returns an empty Registry whose manifest declares abi.Version.

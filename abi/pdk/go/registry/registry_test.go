@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -252,4 +253,36 @@ func TestErrorReply(t *testing.T) {
 	if *rep.Error != (abi.Error{Code: abi.CodeUnavailable, Message: "later"}) {
 		t.Errorf("ErrorReply round trip = %+v", rep.Error)
 	}
+}
+
+// TestCallConcurrently checks that calls on one Registry from several
+// goroutines each answer their own request: one reuses the values of the
+// last request, the others decode into values of their own.
+func TestCallConcurrently(t *testing.T) {
+	r := New()
+	r.Agent(abi.Component{Name: "agent"}, func(abi.AgentResetRequest) error { return nil },
+		func(req abi.AgentActRequest) (abi.Action, error) {
+			return abi.Action{Kind: req.Observation.Choices[0].Kind, Target: req.Actor}, nil
+		})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			actor := fmt.Sprint("actor-", g)
+			req, err := abi.AppendMsgpack(nil, abi.AgentActRequest{Component: "agent", Actor: actor,
+				Observation: abi.Observation{Choices: []abi.Action{{Kind: actor}}}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for range 500 {
+				var rep abi.Reply[abi.AgentActReply]
+				if err := abi.UnmarshalMsgpack(r.Call(abi.ExportAgentAct, req), &rep); err != nil || rep.OK == nil ||
+					rep.OK.Action != (abi.Action{Kind: actor, Target: actor}) {
+					t.Errorf("%s: reply %+v, %v", actor, rep, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -46,7 +46,7 @@ func newRun(req abi.AgentResetRequest) (*run, error) {
 	default:
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	return &run{seed: uint64(req.Seed), goals: req.Goals, goalBias: bias, plan: newPlan(req.Edges)}, nil
+	return &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}, nil
 }
 
 func (a *agent) act(req abi.AgentActRequest) (abi.Action, error) {

@@ -225,3 +225,37 @@ func codeOf(err error) abi.Code {
 	}
 	return "not an *abi.Error"
 }
+
+// TestGreedyThroughRegistry plays greedy through a Registry, as the plugin
+// serves it: a step allocates nothing once its like has been seen, and the
+// run keeps its goals while later requests reuse the reset's values.
+func TestGreedyThroughRegistry(t *testing.T) {
+	r := registry.New()
+	Register(r, "basics")
+	call := func(export string, req any) []byte {
+		b, err := abi.AppendMsgpack(nil, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.AppendCall(nil, export, b)
+	}
+	edges := []abi.Edge{{From: "lobby", To: "hall"}, {From: "hall", To: "vault"}, {From: "lobby", To: "cafe"}}
+	call(abi.ExportAgentReset, abi.AgentResetRequest{Component: "greedy", Actor: "a", Goals: []string{"vault"}, Edges: edges})
+	call(abi.ExportAgentReset, abi.AgentResetRequest{Component: "greedy", Actor: "b", Goals: []string{"cafe", "shop"}})
+	step, err := abi.AppendMsgpack(nil, abi.AgentActRequest{Component: "greedy", Actor: "a", Observation: abi.Observation{
+		Tick: 7, Location: "lobby", Holdings: []string{"badge"},
+		Choices: []abi.Action{{Kind: "move", Target: "cafe"}, {Kind: "move", Target: "hall", Risk: 0.5}, {Kind: "wait", Risk: 0.1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply []byte
+	allocs := testing.AllocsPerRun(100, func() { reply = r.AppendCall(reply[:0], abi.ExportAgentAct, step) })
+	var got abi.Reply[abi.AgentActReply]
+	if err := abi.UnmarshalMsgpack(reply, &got); err != nil || got.OK == nil || got.OK.Action.Target != "hall" {
+		t.Fatalf("act = %s, %v; want a move to hall", reply, err)
+	}
+	if allocs != 0 {
+		t.Errorf("a step allocated %v times, want none", allocs)
+	}
+}

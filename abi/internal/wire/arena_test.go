@@ -1,0 +1,104 @@
+package wire
+
+import (
+	"reflect"
+	"testing"
+)
+
+// read decodes b with r into a generic value.
+func read(t *testing.T, r *Reader, b []byte) any {
+	t.Helper()
+	r.Reset(b, false)
+	v, err := r.Value()
+	if err == nil {
+		err = r.End()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// encode returns v in msgpack.
+func encode(t *testing.T, v any) []byte {
+	t.Helper()
+	var w Writer
+	w.Value(v)
+	b, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestArenaReuses checks that a Reader with an Arena reads the next value
+// into the maps and slices of the last one, cleared, and that it keeps a
+// bounded number of them of a bounded size.
+func TestArenaReuses(t *testing.T) {
+	var a Arena
+	var r Reader
+	r.SetArena(&a)
+	first := read(t, &r, encode(t, map[string]any{"a": []any{"x", "y"}, "b": map[string]any{"c": true}})).(map[string]any)
+	a.Reset()
+	want := map[string]any{"a": []any{"z"}, "d": map[string]any{}}
+	second := read(t, &r, encode(t, want)).(map[string]any)
+	if !reflect.DeepEqual(second, want) {
+		t.Fatalf("second value %v, want %v", second, want)
+	}
+	if reflect.ValueOf(first).UnsafePointer() != reflect.ValueOf(second).UnsafePointer() {
+		t.Error("the second value's map is not the first's")
+	}
+	if len(first) != 2 || first["b"] != nil {
+		t.Errorf("the first value's map %v was not cleared and filled anew", first)
+	}
+
+	// A value of many maps and a large one: the arena keeps arenaMax
+	// small ones.
+	many := make([]any, 3*arenaMax)
+	for i := range many {
+		many[i] = map[string]any{"i": int8(1)}
+	}
+	big := map[string]any{}
+	for i := range 2 * reuseMax {
+		big[string(rune('A'+i))] = nil
+	}
+	a.Reset()
+	read(t, &r, encode(t, []any{big, many}))
+	a.Reset()
+	if len(a.maps) > arenaMax || len(a.slices) > arenaMax {
+		t.Errorf("the arena holds %d maps and %d slices, want at most %d of each", len(a.maps), len(a.slices), arenaMax)
+	}
+	for _, m := range a.maps {
+		if len(m) > reuseMax {
+			t.Errorf("the arena keeps a map of %d pairs, more than %d", len(m), reuseMax)
+		}
+	}
+}
+
+// TestReaderHeaders checks the headers of small maps, arrays and strings
+// read in one step: the right type and no more values than bytes left.
+func TestReaderHeaders(t *testing.T) {
+	var r Reader
+	for _, tt := range []struct {
+		in   string
+		read func() (int, error)
+		want int
+		ok   bool
+	}{
+		{"\x82\xa1a\x01\xa1b\x02", r.MapLen, 2, true},
+		{"\x92\x01\x02", r.ArrayLen, 2, true},
+		{"\x92\x01\x02", r.MapLen, 0, false},
+		{"\x81\x01\x02", r.ArrayLen, 0, false},
+		{"\x82\xa1a\x01", r.MapLen, 0, false},
+		{"\x93\x01\x02", r.ArrayLen, 0, false},
+		{"\xa3abc", func() (int, error) { s, err := r.Str(); return len(s), err }, 3, true},
+		{"\xa3ab", func() (int, error) { s, err := r.Str(); return len(s), err }, 0, false},
+		{"\x91\x01", func() (int, error) { s, err := r.Str(); return len(s), err }, 0, false},
+	} {
+		r.Reset([]byte(tt.in), false)
+		n, err := tt.read()
+		if (err == nil) != tt.ok || (tt.ok && n != tt.want) {
+			t.Errorf("%q: read %d, %v; want %d, ok %v", tt.in, n, err, tt.want, tt.ok)
+		}
+	}
+}
