@@ -217,7 +217,7 @@ func TestPlugins(t *testing.T) {
 		}
 		kinds[kind]++
 	}
-	want := map[string]int{"actuator": 1, "obligation": 1, "environment": 2, "object": 1, "agent": 2}
+	want := map[string]int{"actuator": 1, "obligation": 1, "environment": 2, "object": 1, "agent": 3}
 	if fmt.Sprint(kinds) != fmt.Sprint(want) {
 		t.Errorf("components by kind = %v, want %v", kinds, want)
 	}
