@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/gatehouse/gatehouse/internal/trapplugin"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -19,7 +20,7 @@ import (
 // it again.
 func TestServeConsoleQuarantineBrowser(t *testing.T) {
 	dir := t.TempDir()
-	plugins := pluginDir(t, map[string]string{"trapper.wasm": wasmbuild.TrappingActuator(t, "trapper")})
+	plugins := pluginDir(t, map[string]string{"trapper.wasm": trapplugin.Actuator(t, "trapper")})
 	config := writeFile(t, dir, "gatehouse.yaml", fmt.Sprintf(`
 cache_dir: %q
 store: %q

@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/console"
 	"github.com/gatehouse/gatehouse/host"
+	"github.com/gatehouse/gatehouse/internal/trapplugin"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
@@ -18,7 +19,7 @@ import (
 // recent errors, newest first, with their component, code and message.
 func TestConsolePluginRecentErrors(t *testing.T) {
 	dir := t.TempDir()
-	wasm, err := os.ReadFile(wasmbuild.TrappingActuator(t, "trapper"))
+	wasm, err := os.ReadFile(trapplugin.Actuator(t, "trapper"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,7 @@
-package wasmbuild
+// Package trapplugin assembles plugins that fail on every call, for tests
+// of quarantine. It is apart from wasmbuild, which the layers that must
+// not depend on abi use.
+package trapplugin
 
 import (
 	"fmt"
@@ -6,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/wasmbuild"
 )
 
-// TrappingActuator assembles a native-binding plugin named name with one
+// Actuator assembles a native-binding plugin named name with one
 // OpenC2 actuator, also named name, of the profile slpf and the pair deny
 // ipv4_net, whose every call traps: a plugin that fails until the host
 // quarantines it.
-func TrappingActuator(t testing.TB, name string) string {
+func Actuator(t testing.TB, name string) string {
 	t.Helper()
 	manifest := abi.Manifest{
 		ABI: abi.Version, Name: name, Version: "1.0.0",
@@ -31,7 +35,7 @@ func TrappingActuator(t testing.TB, name string) string {
 		fmt.Fprintf(&data, `\%02x`, c)
 	}
 	const at = 1024
-	return WAT(t, fmt.Sprintf(`(module
+	return wasmbuild.WAT(t, fmt.Sprintf(`(module
   (memory (export "memory") 2)
   (func (export %q))
   (func (export %q) (param i32) (result i32) (i32.const 65536))
