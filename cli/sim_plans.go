@@ -10,18 +10,6 @@ import (
 	"github.com/gatehouse/gatehouse/sim/plan"
 )
 
-// planKinds are the plans sim paths --goal finds, in the order it prints
-// them.
-var planKinds = []struct {
-	name string
-	o    plan.Options
-}{
-	{"shortest", plan.Options{Criterion: plan.Steps}},
-	{"fastest", plan.Options{Criterion: plan.Time}},
-	{"likeliest", plan.Options{Criterion: plan.Risk}},
-	{"unlogged", plan.Options{Criterion: plan.Steps, Unlogged: true}},
-}
-
 // runSimPlans prints the plans of sim paths --actor --goal: each kind's
 // plan, or why there is none.
 func runSimPlans(cmd *cobra.Command, m *model.Model, file string, goals []string, asJSON bool) error {
@@ -56,11 +44,11 @@ func runSimPlans(cmd *cobra.Command, m *model.Model, file string, goals []string
 	found := map[string]*plan.Plan{}
 	var bound *plan.BoundError
 	w := cmd.OutOrStdout()
-	for _, k := range planKinds {
-		o := k.o
+	for _, k := range plan.Kinds {
+		o := k.Options
 		o.MaxStates = maxStates
 		p, err := plan.Find(m, pr, o)
-		found[k.name] = p
+		found[k.Name] = p
 		switch {
 		case errors.As(err, &bound):
 		case err != nil && !errors.Is(err, plan.ErrNoPlan):
@@ -70,7 +58,7 @@ func runSimPlans(cmd *cobra.Command, m *model.Model, file string, goals []string
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(w, "%s: none: %v\n", k.name, err)
+			fmt.Fprintf(w, "%s: none: %v\n", k.Name, err)
 			continue
 		}
 		if err := p.Format(w); err != nil {

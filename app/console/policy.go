@@ -465,7 +465,7 @@ func (c *console) checkText(ctx echo.Context, text string, apply bool) (*CheckRe
 		res.Message = err.Error()
 		return res, http.StatusBadRequest
 	}
-	if err := a.Authorize(ctx.Request().Context(), u, ctx.Request(), action, res.ID, kindOf(m[res.ID])); err != nil {
+	if err := a.Authorize(ctx.Request().Context(), u, ctx.Request(), action, res.ID, pap.KindOf(m[res.ID])); err != nil {
 		res.Message = fmt.Sprintf("Forbidden: %s of entity %q: %v", action, res.ID, err)
 		return res, http.StatusForbidden
 	}
@@ -538,14 +538,4 @@ func exprColumn(text string, line int, field string, column int) int {
 		return 0
 	}
 	return len([]rune(l[:start])) + column
-}
-
-// kindOf returns the Type of a definition, if it is a string.
-func kindOf(def json.RawMessage) string {
-	var d struct{ Type any }
-	if json.Unmarshal(def, &d) != nil {
-		return ""
-	}
-	s, _ := d.Type.(string)
-	return s
 }

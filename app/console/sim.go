@@ -533,17 +533,6 @@ func witnesses(a *Analysis) []Found {
 	return out
 }
 
-// planKinds are the plans paths finds with a goal, as sim paths --goal.
-var planKinds = []struct {
-	name string
-	o    plan.Options
-}{
-	{"shortest", plan.Options{Criterion: plan.Steps}},
-	{"fastest", plan.Options{Criterion: plan.Time}},
-	{"likeliest", plan.Options{Criterion: plan.Risk}},
-	{"unlogged", plan.Options{Criterion: plan.Steps, Unlogged: true}},
-}
-
 // findPaths finds what sim paths does: with a goal, the actor's plans to
 // meet it; else the paths from one location to another, for anyone or
 // with what the actor holds.
@@ -564,11 +553,11 @@ func findPaths(m *model.Model, f SimForm) ([]Found, error) {
 			pr.From = f.From
 		}
 		var out []Found
-		for _, k := range planKinds {
-			o := k.o
+		for _, k := range plan.Kinds {
+			o := k.Options
 			o.MaxStates = MaxPlanStates
 			p, err := plan.Find(m, pr, o)
-			found := Found{Name: k.name}
+			found := Found{Name: k.Name}
 			if err != nil {
 				found.What = "none: " + err.Error()
 			} else {

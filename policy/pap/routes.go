@@ -154,9 +154,9 @@ func (a *api) body(c echo.Context) ([]byte, error) {
 	return b, nil
 }
 
-// kindOf returns the Type of a definition, if it is an object with a
+// KindOf returns the Type of a definition, if it is an object with a
 // string Type.
-func kindOf(def json.RawMessage) string {
+func KindOf(def json.RawMessage) string {
 	var d struct{ Type any }
 	if json.Unmarshal(def, &d) != nil {
 		return ""
@@ -174,7 +174,7 @@ func (a *api) put(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.authorize(c, "put", id, kindOf(def)); err != nil {
+	if err := a.authorize(c, "put", id, KindOf(def)); err != nil {
 		return err
 	}
 	return a.apply(c, []Change{{ID: id, Definition: def, IfMatch: c.Request().Header.Get("If-Match")}}, false)
@@ -226,7 +226,7 @@ func (a *api) check(c echo.Context) error {
 		if ch.Definition != nil && string(ch.Definition) == "null" {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("entities.%s: null; list an entity to delete under delete", ch.ID))
 		}
-		if err := a.authorize(c, "check", ch.ID, kindOf(ch.Definition)); err != nil {
+		if err := a.authorize(c, "check", ch.ID, KindOf(ch.Definition)); err != nil {
 			return err
 		}
 	}

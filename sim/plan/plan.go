@@ -63,6 +63,20 @@ func ParseCriterion(name string) (Criterion, error) {
 // DefaultMaxStates is the default of Options.MaxStates.
 const DefaultMaxStates = 1 << 20
 
+// Kind is a plan worth showing for a goal, by name.
+type Kind struct {
+	Name    string
+	Options Options
+}
+
+// Kinds are the plans sim paths --goal finds, in the order it shows them.
+var Kinds = []Kind{
+	{"shortest", Options{Criterion: Steps}},
+	{"fastest", Options{Criterion: Time}},
+	{"likeliest", Options{Criterion: Risk}},
+	{"unlogged", Options{Criterion: Steps, Unlogged: true}},
+}
+
 // Options shape a search.
 type Options struct {
 	// Criterion is what the plan is the best by; the default is Steps.
