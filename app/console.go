@@ -66,7 +66,7 @@ func (a *App) consoleOptions() console.Options {
 		Access:          d.consoleAccess(),
 	}
 	if d != nil && a.cfg.UI.PolicySet != "" {
-		o.PolicySet, o.Decider = a.cfg.UI.PolicySet, d.Decider("console")
+		o.PolicySet, o.Decider, o.NavDecider = a.cfg.UI.PolicySet, d.Decider("console"), d
 	}
 	if a.cfg.UI.OIDCLogin && a.proxy != nil {
 		o.OIDC = &console.OIDC{LoginURL: a.proxy.LoginURL, Session: a.proxy.Session}
@@ -85,7 +85,8 @@ func (a *App) consoleOptions() console.Options {
 
 // consoleAccess returns what the console's access control pages show and
 // do over d, nil without entities: the entities in use, decisions made as
-// POST /v1/decide makes them (logged as coming from "console"), the
+// POST /v1/decide makes them (logged as coming from "console", and
+// refused until the plugins are loaded), the
 // entries the decision log keeps, and the policy administration, whose
 // changes are authorized by policy.admin.policy_set with the console's
 // user as the subject (authorizeConsoleChange).
@@ -96,6 +97,7 @@ func (d *decisions) consoleAccess() *console.Access {
 	decider := d.Decider("console")
 	a := &console.Access{
 		Snapshot: func() *policy.Snapshot { return d.point.Load().Snapshot() },
+		Ready:    d.host.Ready,
 		Decide: func(ctx context.Context, r *decisionapi.Request) (policy.Decision, error) {
 			var setters []policy.ObjectSetter
 			if len(d.api.ObjectSetters) > 0 {

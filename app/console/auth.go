@@ -185,11 +185,7 @@ func (c *console) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(ctx)
 		}
 		u := userOf(ctx)
-		d, err := c.o.Decider.Decide(r.Context(), policy.Request{PolicySet: c.o.PolicySet, Attributes: policy.Attributes{
-			Subject: u.Subject(),
-			Object:  map[string]any{"page": pg, "path": r.URL.Path},
-			Access:  map[string]any{"method": r.Method, "login": u.Login, "remote_addr": r.RemoteAddr},
-		}})
+		d, err := c.decidePage(c.o.Decider, u, r, pg, r.URL.Path, r.Method)
 		if err == nil && d.Granted() {
 			return next(ctx)
 		}
@@ -204,6 +200,46 @@ func (c *console) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		return c.showStatus(ctx, http.StatusForbidden, "forbidden", page{Title: "Forbidden", Nav: pg,
 			Data: Forbidden{Page: pg, User: u.Name(), PolicySet: c.o.PolicySet, Why: why}})
 	}
+}
+
+// decidePage decides with decider whether the console's policy set lets
+// u, of request r, ask for page at path with method.
+func (c *console) decidePage(decider policy.Decider, u *User, r *http.Request, page, path, method string) (policy.Decision, error) {
+	return decider.Decide(r.Context(), policy.Request{PolicySet: c.o.PolicySet, Attributes: policy.Attributes{
+		Subject: u.Subject(),
+		Object:  map[string]any{"page": page, "path": path},
+		Access:  map[string]any{"method": method, "login": u.Login, "remote_addr": r.RemoteAddr},
+	}})
+}
+
+// navPages are the pages of the navigation, with their paths.
+var navPages = []struct{ page, path string }{
+	{PageOverview, Path}, {"plugins", Path + "plugins"}, {"openc2", Path + "openc2"}, {"policy", Path + "policy"}, {"sim", Path + "sim"},
+}
+
+// hiddenPages returns the pages of the navigation the console's policy
+// set would refuse to the request's user, as authorize would decide a GET
+// of each: a page's links are left out of the navigation. They are
+// decided with NavDecider, which does not log: a line in the decision
+// log for each link of each page shown would bury the decisions on the
+// requests themselves.
+func (c *console) hiddenPages(ctx echo.Context) map[string]bool {
+	if c.o.PolicySet == "" {
+		return nil
+	}
+	decider := c.o.NavDecider
+	if decider == nil {
+		decider = c.o.Decider
+	}
+	u, r := userOf(ctx), ctx.Request()
+	hidden := map[string]bool{}
+	for _, p := range navPages {
+		d, err := c.decidePage(decider, u, r, p.page, p.path, http.MethodGet)
+		if err != nil || !d.Granted() {
+			hidden[p.page] = true
+		}
+	}
+	return hidden
 }
 
 // Forbidden is the page of a refused request.

@@ -69,6 +69,9 @@ type Options struct {
 	// PolicySet, when set, decides with Decider who sees which page.
 	PolicySet string
 	Decider   policy.Decider
+	// NavDecider decides, as Decider does but without logging, which
+	// pages the navigation links to; nil uses Decider.
+	NavDecider policy.Decider
 	// Access is what the access control pages show; nil without entities.
 	Access *Access
 	// Sim configures the simulation page.
@@ -274,7 +277,10 @@ type page struct {
 	Login bool
 	// Error is an error to show above the page.
 	Error string
-	Data  any
+	// Hidden are the pages the navigation leaves out: those the console's
+	// policy set refuses to the user.
+	Hidden map[string]bool
+	Data   any
 }
 
 // show renders page name for the request's session.
@@ -288,6 +294,9 @@ func (c *console) showStatus(ctx echo.Context, status int, name string, p page) 
 		p.CSRF = s.csrf
 	}
 	p.Login = c.hasLogin()
+	if p.Nav != "" {
+		p.Hidden = c.hiddenPages(ctx)
+	}
 	return c.render(ctx, status, name, p)
 }
 

@@ -31,6 +31,10 @@ type Access struct {
 	// /v1/decide does, with the object setters and the configuration of
 	// obligations of the server.
 	Decide func(context.Context, *decisionapi.Request) (policy.Decision, error)
+	// Ready reports whether the plugins that decisions use are loaded:
+	// until it does, the form is answered with 503, as POST /v1/decide
+	// is; nil is always ready.
+	Ready func() bool
 	// Decisions are the entries the decision log keeps in memory; nil
 	// without a decision log.
 	Decisions *decisionlog.Index
@@ -232,6 +236,11 @@ func (c *console) try(ctx echo.Context) error {
 	p, t := c.tryPage(f)
 	if !t.On {
 		p.Error = errNoEntities
+		return c.showStatus(ctx, http.StatusServiceUnavailable, "policy_try", p)
+	}
+	if c.o.Access.Ready != nil && !c.o.Access.Ready() {
+		ctx.Response().Header().Set(echo.HeaderRetryAfter, decisionapi.RetryAfter)
+		p.Error = decisionapi.NotReady
 		return c.showStatus(ctx, http.StatusServiceUnavailable, "policy_try", p)
 	}
 	req, err := f.request()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/app/console"
@@ -171,6 +172,32 @@ func TestConsoleTryDecision(t *testing.T) {
 	}
 }
 
+// TestConsoleTryNotReady answers the form with 503 and Retry-After, as
+// POST /v1/decide does, until the plugins are loaded, and decides once
+// they are.
+func TestConsoleTryNotReady(t *testing.T) {
+	w := newAccessWorld(t)
+	var ready atomic.Bool
+	w.access.Ready = ready.Load
+	b := serveWith(t, console.Options{Access: w.access})
+	token := csrf(t, b.page(t, "/ui/policy/try", http.StatusOK))
+	form := url.Values{"csrf": {token}, "policy_set": {"web"}, "subject": {`{"groups": ["/staff"]}`}}
+	res, body := b.do(t, http.MethodPost, "/ui/policy/try", form)
+	expect(t, res, body, http.StatusServiceUnavailable, "")
+	if res.Header.Get("Retry-After") != decisionapi.RetryAfter || !strings.Contains(body, decisionapi.NotReady) {
+		t.Errorf("before ready: Retry-After %q, body:\n%s", res.Header.Get("Retry-After"), body)
+	}
+	if got := w.log.Recent(5); len(got) != 0 {
+		t.Errorf("a decision was made before ready: %+v", got)
+	}
+	ready.Store(true)
+	res, body = b.do(t, http.MethodPost, "/ui/policy/try", form)
+	expect(t, res, body, http.StatusOK, "")
+	if !strings.Contains(body, `GRANT</span> policy set <code>web</code>`) {
+		t.Errorf("once ready, no grant:\n%s", body)
+	}
+}
+
 // TestConsoleDecisionLog filters the decision log page by decision,
 // policy set and subject, a page at a time.
 func TestConsoleDecisionLog(t *testing.T) {
@@ -289,12 +316,25 @@ func TestConsoleEditor(t *testing.T) {
 
 // TestConsolePagePolicy lets the console's policy set decide who sees
 // which page: a refused page answers 403 with a page that says why, and
-// an allowed one is shown.
+// an allowed one is shown. The navigation links only to the pages the
+// user is let see, decided without a line in the decision log.
 func TestConsolePagePolicy(t *testing.T) {
 	w := newAccessWorld(t)
-	b := serveWith(t, console.Options{Access: w.access, PolicySet: "console", Decider: w.engine})
-	b.page(t, "/ui/", http.StatusOK)
-	body := b.page(t, "/ui/plugins", http.StatusForbidden)
+	logged := w.log.Decider(w.engine, "console")
+	b := serveWith(t, console.Options{Access: w.access, PolicySet: "console", Decider: logged, NavDecider: w.engine})
+	body := b.page(t, "/ui/", http.StatusOK)
+	if !strings.Contains(body, `<a href="/ui/" aria-current="page">Overview</a>`) {
+		t.Errorf("the navigation does not link to the overview:\n%s", body)
+	}
+	for _, refused := range []string{`href="/ui/plugins"`, `href="/ui/policy"`, `href="/ui/openc2"`, `href="/ui/sim"`} {
+		if strings.Contains(body, refused) {
+			t.Errorf("the navigation links to a refused page, %s:\n%s", refused, body)
+		}
+	}
+	if got := w.log.Recent(10); len(got) != 1 || got[0].PolicySet != "console" || got[0].Result != "GRANT" {
+		t.Errorf("the decision log holds %+v, want the page's decision only", got)
+	}
+	body = b.page(t, "/ui/plugins", http.StatusForbidden)
 	for _, want := range []string{`id="forbidden"`, "<strong>local</strong>", "<strong>plugins</strong>", "<code>console</code>", "DENY, missing subject.groups"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the refusal has no %s:\n%s", want, body)
@@ -306,7 +346,12 @@ func TestConsolePagePolicy(t *testing.T) {
 	tb := serveWith(t, console.Options{Access: w.access, PolicySet: "console", Decider: w.engine, Tokens: []string{"t0ken"}})
 	tb.login(t, "t0ken")
 	tb.page(t, "/ui/plugins", http.StatusOK)
-	tb.page(t, "/ui/policy/log", http.StatusOK)
+	body = tb.page(t, "/ui/policy/log", http.StatusOK)
+	for _, allowed := range []string{`href="/ui/plugins"`, `<a href="/ui/policy" aria-current="page">Access control</a>`, `href="/ui/openc2"`, `href="/ui/sim"`} {
+		if !strings.Contains(body, allowed) {
+			t.Errorf("the navigation of a token login has no %s:\n%s", allowed, body)
+		}
+	}
 }
 
 // TestHostileConsoleEntityTree shows entities that reach one another by

@@ -126,13 +126,17 @@ func (a *api) entities(c echo.Context) error {
 // asked before the plugins are loaded.
 const RetryAfter = "1"
 
+// NotReady is the message of the 503 of a decision asked before the
+// plugins are loaded.
+const NotReady = "not ready: the plugins are loading; retry shortly"
+
 func (a *api) decide(c echo.Context) error {
 	if a.opts.Decider == nil {
 		return errNoEntities
 	}
 	if a.opts.Ready != nil && !a.opts.Ready() {
 		c.Response().Header().Set(echo.HeaderRetryAfter, RetryAfter)
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "not ready: the plugins are loading; retry shortly")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, NotReady)
 	}
 	explain, err := explains(c.Request())
 	if err != nil {
