@@ -55,7 +55,7 @@ type SimOptions struct {
 // its trace; MaxPlanStates bounds each search for a plan; maxSimWork is
 // how many runs, analyses and searches go on at once; runGrace is how
 // long past MaxRunTime the page waits for a run's agent plugins to
-// return once the run is cancelled.
+// return once the run is cancelled, or for an analysis to stop.
 const (
 	MaxConsoleTicks  = 5000
 	MaxTraceBytes    = 16 << 20
@@ -222,7 +222,7 @@ func (c *console) simPost(ctx echo.Context) error {
 	case "run":
 		s.Replay, err = c.simRun(r.Context(), m, f)
 	case "analyze":
-		err = c.bounded(r.Context(), 0, func() error { s.Analysis = analyze(m); return nil })
+		err = c.bounded(r.Context(), runGrace, func() (err error) { s.Analysis, err = c.analyze(r.Context(), m); return err })
 		if err == nil {
 			s.Found = witnesses(s.Analysis)
 		}
@@ -350,8 +350,9 @@ func (c *console) bounded(ctx context.Context, grace time.Duration, work func() 
 	}
 	done := make(chan error, 1)
 	go func() {
-		defer func() { <-c.simWork }()
-		done <- work()
+		var err error
+		defer func() { <-c.simWork; done <- err }() // the place is free once the page answers
+		err = work()
 	}()
 	budget := c.runTime()
 	t := time.NewTimer(budget + grace)
@@ -514,10 +515,23 @@ func (c *capped) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-// analyze answers as sim analyze does, with witnesses.
-func analyze(m *model.Model) *Analysis {
-	rep := analysis.Analyze(m, analysis.Options{})
-	return &Analysis{Report: rep, Locations: m.Len(), Witnesses: plan.Witnesses(m, rep, plan.Options{MaxStates: MaxPlanStates})}
+// analyze answers as sim analyze does, with witnesses, and stops at the
+// time budget.
+func (c *console) analyze(ctx context.Context, m *model.Model) (*Analysis, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.runTime())
+	defer cancel()
+	rep, err := analysis.AnalyzeContext(ctx, m, analysis.Options{})
+	var found []plan.Witness
+	if err == nil {
+		found, err = plan.WitnessesContext(ctx, m, rep, plan.Options{MaxStates: MaxPlanStates})
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("analysis stopped after %s, its time budget (sim.max_run_time): %v", c.runTime(), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Analysis{Report: rep, Locations: m.Len(), Witnesses: found}, nil
 }
 
 // witnesses returns an analysis's witnesses as plans to draw.

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"github.com/gatehouse/gatehouse/sim/simulate"
 	"html"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/app/console"
+	"github.com/gatehouse/gatehouse/sim/draw"
+	"github.com/gatehouse/gatehouse/sim/fuzz"
 )
 
 // simConsole serves the console with the examples' models folder.
@@ -163,6 +166,29 @@ func TestHostileConsoleSimRunBudget(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// TestHostileConsoleSimAnalysisBudget stops an analysis at
+// sim.max_run_time, which frees its place: more analyses one after
+// another than may go on at once are each stopped, none refused.
+func TestHostileConsoleSimAnalysisBudget(t *testing.T) {
+	dir := t.TempDir()
+	var text bytes.Buffer
+	if err := fuzz.Write(&text, fuzz.Options{Locations: draw.MaxLocations, Density: 3, Credentials: 20, Documents: 10, Roles: 4, Actors: 3, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.model"), text.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, token := simConsole(t, console.SimOptions{Models: dir, MaxRunTime: time.Nanosecond})
+	form := url.Values{"csrf": {token}, "model": {"big.model"}, "do": {"analyze"}}
+	for range 3 {
+		res, body := b.do(t, http.MethodPost, "/ui/sim", form)
+		expect(t, res, body, http.StatusBadRequest, "")
+		if !strings.Contains(body, "analysis stopped after 1ns, its time budget (sim.max_run_time): reach of actor") {
+			t.Fatalf("an analysis past its budget:\n%s", body)
+		}
+	}
 }
 
 // BenchmarkSimPage renders the simulation page of the campus, about a

@@ -1,11 +1,14 @@
 package analysis
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/sim/fuzz"
 	"github.com/gatehouse/gatehouse/sim/lang"
@@ -346,5 +349,28 @@ func TestAnalyzeReachableModel(t *testing.T) {
 	}
 	if everywhere == 0 {
 		t.Error("no possessible can lie everywhere: the model does not exercise the spread")
+	}
+}
+
+// TestAnalyzeContextStops gives up an analysis of a fuzzed model of
+// 100,000 locations, which takes seconds, once its context is done:
+// cancelled before it starts, or past a short deadline.
+func TestAnalyzeContextStops(t *testing.T) {
+	m, err := fuzz.Generate(fuzz.Options{Locations: 100_000, Density: 2, Credentials: 3, Documents: 2, Roles: 2, Actors: 3, Seed: 1, Reachable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	short, stop := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer stop()
+	for _, c := range []struct {
+		ctx  context.Context
+		want error
+	}{{cancelled, context.Canceled}, {short, context.DeadlineExceeded}} {
+		rep, err := AnalyzeContext(c.ctx, m, Options{})
+		if !errors.Is(err, c.want) || rep != nil || !strings.Contains(err.Error(), "reach of actor") {
+			t.Errorf("AnalyzeContext: %v, %v; want an error naming the reach cut short, wrapping %v", rep, err, c.want)
+		}
 	}
 }

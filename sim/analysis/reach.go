@@ -13,6 +13,7 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -75,6 +76,12 @@ type Goal struct {
 // it, and reads it where it may read it, lying there or, once taken,
 // anywhere it can carry it (a second fixpoint, seeded where it is taken).
 func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
+	return ReachContext(context.Background(), m, actor, o)
+}
+
+// ReachContext is Reach that gives up once ctx is done, with an error
+// naming the actor and wrapping ctx's.
+func ReachContext(ctx context.Context, m *model.Model, actor string, o Options) (*Reachability, error) {
 	id, ok := m.ActorID(actor)
 	if !ok {
 		return nil, fmt.Errorf("no actor %q", actor)
@@ -91,8 +98,14 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 	}
 	creds, _ = p.close(start, creds)
 	p.entry = []fixpoint.Fact[antichain]{{Node: start, Value: antichain{creds}}}
-	r := &Reachability{Actor: actor, m: m, flow: p, result: p.solve()}
-	r.summarise(held)
+	r := &Reachability{Actor: actor, m: m, flow: p}
+	var err error
+	if r.result, err = p.solve(ctx); err == nil {
+		err = r.summarise(ctx, held)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reach of actor %q: %w", actor, err)
+	}
 	r.Goals = make([]Goal, 0, len(a.Goals))
 	for _, g := range a.Goals {
 		r.Goals = append(r.Goals, Goal{Name: g, Met: r.CanMeet(g)})
@@ -101,8 +114,8 @@ func Reach(m *model.Model, actor string, o Options) (*Reachability, error) {
 }
 
 // summarise fills in the lists from the facts, for an actor holding held
-// at the start.
-func (r *Reachability) summarise(held model.Set) {
+// at the start, or fails with ctx's error once ctx is done.
+func (r *Reachability) summarise(ctx context.Context, held model.Set) error {
 	m, p := r.m, r.flow
 	r.reached = make([]bool, m.Len())
 	r.Locations = []string{}
@@ -136,7 +149,10 @@ func (r *Reachability) summarise(held model.Set) {
 		}
 		carry := *p
 		carry.entry = taken[id]
-		res := carry.solve()
+		res, err := carry.solve(ctx)
+		if err != nil {
+			return err
+		}
 		for v := range m.Len() {
 			sets, _ := res.Fact(v)
 			for _, s := range sets {
@@ -148,6 +164,7 @@ func (r *Reachability) summarise(held model.Set) {
 	}
 	r.Exact = !p.widened
 	r.Obtains, r.Reads = r.names(r.obtains), r.names(r.reads)
+	return nil
 }
 
 // readable adds to the documents read those of ids that credentials s let
@@ -213,8 +230,8 @@ type reachFlow struct {
 	widened bool // whether widen merged sets
 }
 
-func (p *reachFlow) solve() *fixpoint.Result[antichain] {
-	return fixpoint.Solve[antichain](p.m, p, fixpoint.Options{MaxSteps: p.steps})
+func (p *reachFlow) solve(ctx context.Context) (*fixpoint.Result[antichain], error) {
+	return fixpoint.SolveContext[antichain](ctx, p.m, p, fixpoint.Options{MaxSteps: p.steps})
 }
 
 // widen returns a if it has at most maxSets sets, and else the union of its

@@ -1,6 +1,9 @@
 package analysis
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/gatehouse/gatehouse/sim/fixpoint"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
@@ -26,6 +29,13 @@ type Spread struct {
 // comes to lie adds its seeds to the fixpoint found so far, so the cost
 // is that of one reach per actor, not one per location.
 func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
+	s, _ := SpreadOfContext(context.Background(), m, p, reaches)
+	return s
+}
+
+// SpreadOfContext is SpreadOf that gives up once ctx is done, with an
+// error naming the possessible and wrapping ctx's.
+func SpreadOfContext(ctx context.Context, m *model.Model, p int, reaches []*Reachability) (Spread, error) {
 	pp := &m.Possessibles()[p]
 	lie := make([]bool, m.Len())
 	held := make([]bool, len(m.Actors()))
@@ -77,7 +87,9 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 				carries[a] = fixpoint.NewSolver(m, fixpoint.Flow[antichain](&carry), fixpoint.Options{MaxSteps: carry.steps})
 			}
 			carries[a].Add(v, seeds)
-			carries[a].Run(func(w int, sets antichain) { drop(r, w, sets) })
+			if _, err := carries[a].RunContext(ctx, func(w int, sets antichain) { drop(r, w, sets) }); err != nil {
+				return Spread{}, fmt.Errorf("spread of %q: %w", pp.Name, err)
+			}
 		}
 	}
 	out := Spread{Possessible: pp.Name, Locations: []string{}, Holders: []string{}}
@@ -91,7 +103,7 @@ func SpreadOf(m *model.Model, p int, reaches []*Reachability) Spread {
 			out.Holders = append(out.Holders, m.Actors()[a].Name)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // GoalReport is a goal of some actor and every actor who can meet it.
@@ -110,6 +122,13 @@ type Report struct {
 // Analyze runs every analysis on m: the reach of each actor, who can meet
 // each goal that some actor has, and where each possessible can end up.
 func Analyze(m *model.Model, o Options) *Report {
+	rep, _ := AnalyzeContext(context.Background(), m, o)
+	return rep
+}
+
+// AnalyzeContext is Analyze that gives up once ctx is done, with an error
+// naming the analysis cut short and wrapping ctx's.
+func AnalyzeContext(ctx context.Context, m *model.Model, o Options) (*Report, error) {
 	rep := &Report{Actors: []*Reachability{}, Goals: []GoalReport{}, Possessibles: []Spread{}}
 	goals := map[string]bool{}
 	done, total := 0, len(m.Actors())+len(m.Possessibles())
@@ -119,7 +138,10 @@ func Analyze(m *model.Model, o Options) *Report {
 		}
 	}
 	for _, a := range m.Actors() {
-		r, _ := Reach(m, a.Name, o) // a is an actor of m
+		r, err := ReachContext(ctx, m, a.Name, o) // a is an actor of m: only ctx can fail it
+		if err != nil {
+			return nil, err
+		}
 		rep.Actors = append(rep.Actors, r)
 		progress()
 		for _, g := range a.Goals {
@@ -136,8 +158,12 @@ func Analyze(m *model.Model, o Options) *Report {
 		rep.Goals = append(rep.Goals, g)
 	}
 	for p := range m.Possessibles() {
-		rep.Possessibles = append(rep.Possessibles, SpreadOf(m, p, rep.Actors))
+		s, err := SpreadOfContext(ctx, m, p, rep.Actors)
+		if err != nil {
+			return nil, err
+		}
+		rep.Possessibles = append(rep.Possessibles, s)
 		progress()
 	}
-	return rep
+	return rep, nil
 }

@@ -6,7 +6,11 @@
 // only its lattice and its transfer.
 package fixpoint
 
-import "github.com/gatehouse/gatehouse/sim/model"
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse/sim/model"
+)
 
 // Graph is a directed graph with nodes 0 to Len()-1 and the arcs leaving
 // each node; *model.Model is one.
@@ -55,12 +59,21 @@ type Result[F any] struct {
 // Solve runs the analysis p on g to its least fixpoint, first in first out from
 // the entry facts, so that the same analysis takes the same steps.
 func Solve[F any](g Graph, p Flow[F], o Options) *Result[F] {
+	r, _ := SolveContext(context.Background(), g, p, o)
+	return r
+}
+
+// SolveContext is Solve that stops once ctx is done, as RunContext does.
+func SolveContext[F any](ctx context.Context, g Graph, p Flow[F], o Options) (*Result[F], error) {
 	s := NewSolver(g, p, o)
 	for _, e := range p.Entry() {
 		s.Add(e.Node, e.Value)
 	}
-	return s.Run(nil)
+	return s.RunContext(ctx, nil)
 }
+
+// checkEvery is how many steps a Run takes between looks at its context.
+const checkEvery = 1024
 
 // Solver solves an analysis incrementally: facts added after a Run are
 // joined into the facts found so far, and the next Run carries on from
@@ -114,11 +127,23 @@ func (s *Solver[F]) Add(v int, f F) {
 // takes from the worklist and its fact, before the fact flows on. It returns the
 // result so far, which later calls of Add and Run update in place.
 func (s *Solver[F]) Run(visit func(v int, f F)) *Result[F] {
+	r, _ := s.RunContext(context.Background(), visit)
+	return r
+}
+
+// RunContext is Run that stops once ctx is done, looking at it every
+// checkEvery steps, with the result so far (not Done, as at
+// Options.MaxSteps) and ctx's error.
+func (s *Solver[F]) RunContext(ctx context.Context, visit func(v int, f F)) (*Result[F], error) {
 	r := s.r
-	for s.head < len(s.queue) {
+	for n := 0; s.head < len(s.queue); n++ {
 		if s.o.MaxSteps > 0 && r.steps >= s.o.MaxSteps {
 			r.unsettled = downstream(s.g, s.queue[s.head:])
-			return r
+			return r, nil
+		}
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			r.unsettled = downstream(s.g, s.queue[s.head:])
+			return r, ctx.Err()
 		}
 		v := s.queue[s.head]
 		s.head++
@@ -134,7 +159,7 @@ func (s *Solver[F]) Run(visit func(v int, f F)) *Result[F] {
 		}
 	}
 	r.done, r.unsettled = true, nil
-	return r
+	return r, nil
 }
 
 // downstream returns the nodes reachable from the nodes of queue over any

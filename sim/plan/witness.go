@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/gatehouse/gatehouse/sim/analysis"
 	"github.com/gatehouse/gatehouse/sim/model"
 )
@@ -21,6 +24,13 @@ type Witness struct {
 // Witnesses returns a witness for each actor that rep, an analysis of m,
 // says can meet a goal, goal by goal in the order of rep.Goals.
 func Witnesses(m *model.Model, rep *analysis.Report, o Options) []Witness {
+	out, _ := WitnessesContext(context.Background(), m, rep, o)
+	return out
+}
+
+// WitnessesContext is Witnesses that gives up once ctx is done, with an
+// error naming the witness cut short and wrapping ctx's.
+func WitnessesContext(ctx context.Context, m *model.Model, rep *analysis.Report, o Options) ([]Witness, error) {
 	out := []Witness{}
 	for _, g := range rep.Goals {
 		for _, actor := range g.Actors {
@@ -28,7 +38,10 @@ func Witnesses(m *model.Model, rep *analysis.Report, o Options) []Witness {
 			p, err := ForActor(m, actor)
 			if err == nil {
 				p.Goals = []string{g.Goal}
-				w.Plan, err = Find(m, p, o)
+				w.Plan, err = FindContext(ctx, m, p, o)
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("witness of %s meeting %s: %w", actor, g.Goal, ctx.Err())
 			}
 			if err != nil {
 				w.Why = err.Error()
@@ -36,5 +49,5 @@ func Witnesses(m *model.Model, rep *analysis.Report, o Options) []Witness {
 			out = append(out, w)
 		}
 	}
-	return out
+	return out, nil
 }
