@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -653,4 +654,46 @@ func (e *echoCallers) stop() echoStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return echoStats{calls: e.calls.Load(), failures: e.failures.Load(), first: e.first}
+}
+
+// TestReloadChangedSince checks how a load tells that its file was
+// written after it was read: a file unchanged since is not, one that
+// grew, was rewritten or went is, and so is one read short of its size.
+func TestReloadChangedSince(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.wasm")
+	write := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stat := func() fs.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	write("part")
+	read := stat()
+	if changedSince(file, read, 4) {
+		t.Error("an unchanged file counts as changed")
+	}
+	if !changedSince(file, read, 2) {
+		t.Error("a file read short of its size counts as unchanged")
+	}
+	if !changedSince(file, nil, 4) {
+		t.Error("a file that could not be stat'ed after its read counts as unchanged")
+	}
+	write("part and the rest")
+	if !changedSince(file, read, 4) {
+		t.Error("a file that grew after its read counts as unchanged")
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if !changedSince(file, read, 4) {
+		t.Error("a file removed after its read counts as unchanged")
+	}
 }
