@@ -249,7 +249,10 @@ func (h *Host) LoadDir(ctx context.Context) error {
 
 // LoadFile loads or reloads one plugin file. A file that fails to load never
 // replaces a good version: the old one keeps serving and the error is
-// reported in Plugins. Unchanged files are skipped unless quarantined.
+// reported in Plugins. Unchanged files are skipped unless quarantined. An
+// empty file is taken as not yet written and skipped, and a load that
+// fails while the file is being written returns an error without being
+// reported: the write's change loads the file again.
 func (h *Host) LoadFile(ctx context.Context, file string) error {
 	h.lockFile(file)
 	defer h.unlockFile(file)
@@ -269,16 +272,21 @@ func (h *Host) unlockFile(file string) {
 
 // loading is the outcome of loading a file, not yet published.
 type loading struct {
-	file    string
-	conf    *Config // the configuration of the load
-	sha256  string
-	gone    bool // the file no longer exists
-	closed  bool // the host is closed
-	skip    bool // the content is the one already serving, or already refused
-	plugin  *Plugin
-	in      *Inspection
-	err     *abi.Error
-	started time.Time
+	file   string
+	conf   *Config // the configuration of the load
+	sha256 string
+	gone   bool // the file no longer exists
+	closed bool // the host is closed
+	skip   bool // the content is the one already serving, or already refused
+	empty  bool // the file is empty: not yet written, or emptied
+	// changing is set when a load failed while the file was being written:
+	// the failure says nothing of the content, and the write's event loads
+	// the file again.
+	changing bool
+	plugin   *Plugin
+	in       *Inspection
+	err      *abi.Error
+	started  time.Time
 
 	// retry is set when gatehouse_start failed, or the load was stopped:
 	// the cause lies outside the content, or may, so the next load of the
@@ -305,6 +313,11 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 		l.err = abi.Errorf(abi.CodeBadManifest, "read: %v", err)
 		return l
 	}
+	if len(wasm) == 0 {
+		l.empty = true
+		return l
+	}
+	read, _ := os.Stat(file) // the file as read, to tell a write during the load
 	l.sha256, l.conf = sha256Hex(wasm), h.config()
 	h.mu.Lock()
 	if s := h.slots[file]; s != nil {
@@ -320,13 +333,22 @@ func (h *Host) prepare(ctx context.Context, file string) *loading {
 	l.plugin, l.in = p, in
 	if err != nil {
 		// A load its caller gave up on, or Close stopped, says nothing of
-		// the content.
+		// the content, nor does one of a file written meanwhile.
 		l.err, l.retry = asABIError(err), ctx.Err() != nil
+		l.changing = !l.retry && changedSince(file, read, len(wasm))
 	} else if e := h.start(ctx, p); e != nil {
 		p.close(ctx)
 		l.plugin, l.err, l.retry = nil, e, true
 	}
 	return l
+}
+
+// changedSince reports whether file is no longer the n bytes read, read
+// being its state just after they were read: it was written meanwhile.
+func changedSince(file string, read fs.FileInfo, n int) bool {
+	now, err := os.Stat(file)
+	return err != nil || read == nil || read.Size() != int64(n) ||
+		now.Size() != read.Size() || !now.ModTime().Equal(read.ModTime())
 }
 
 // beginLoad registers a load, which Close stops and waits for, and returns
@@ -365,6 +387,14 @@ func (h *Host) commit(ctx context.Context, l *loading) error {
 	case l.skip:
 		h.metrics.reloads.WithLabelValues("unchanged").Inc()
 		return nil
+	case l.empty:
+		h.metrics.reloads.WithLabelValues("incomplete").Inc()
+		h.logger.Warn("empty plugin file ignored until written", "file", l.file)
+		return nil
+	case l.changing:
+		h.metrics.reloads.WithLabelValues("incomplete").Inc()
+		h.logger.Info("plugin file changed while it loaded; it loads again once written", "file", l.file, "error", l.err.Message)
+		return &LoadError{File: l.file, Err: abi.Errorf(abi.CodeUnavailable, "the file changed while it loaded: %s", l.err.Message)}
 	case l.err != nil && l.retry:
 		return h.loadFailed(l.file, l.in, l.err, "", nil)
 	case l.err != nil:

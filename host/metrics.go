@@ -29,7 +29,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"plugin", "kind", "component"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_plugin_reloads_total",
-			Help: "Plugin file loads by result (loaded, unchanged, failed, removed).",
+			Help: "Plugin file loads by result (loaded, unchanged, incomplete, failed, removed).",
 		}, []string{"result"}),
 		quarantines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_plugin_quarantines_total",

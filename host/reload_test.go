@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -137,7 +138,6 @@ func TestBrokenFileKeepsOldVersion(t *testing.T) {
 	}{
 		{"not wasm", []byte("#!/bin/sh\necho this is not a plugin\n")},
 		{"truncated module", good[:len(good)/2]},
-		{"empty", []byte{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := serving(h, file)
@@ -182,6 +182,62 @@ func TestBrokenFileKeepsOldVersion(t *testing.T) {
 	}
 	if stats := callers.stop(); stats.failures > 0 {
 		t.Errorf("%d of %d calls failed while the file was broken or restored; first: %v", stats.failures, stats.calls, stats.first)
+	}
+}
+
+// TestReloadEmptyFileWaits empties the plugin file of a watched host, as
+// a write in place does before it writes: the host takes the file as not
+// yet written, counts no failed load and keeps the old version serving
+// with status OK; the content written later loads. A file that stays
+// broken still counts as a failed load.
+func TestReloadEmptyFileWaits(t *testing.T) {
+	h := newHost(t, Config{Watch: true, Logger: logOnFailure(t)}, srcBasics)
+	file := filepath.Join(h.cfg.PluginDir, "basics.wasm")
+	good := readFile(t, file)
+	before := serving(h, file)
+	count := func(result string) float64 {
+		return testutil.ToFloat64(h.metrics.reloads.WithLabelValues(result))
+	}
+	write := func(content []byte) {
+		t.Helper()
+		if err := os.WriteFile(file, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	write(nil)
+	waitFor(t, "the empty file to be seen", func() (bool, string) {
+		return count("incomplete") >= 1, fmt.Sprintf("%v incomplete loads", count("incomplete"))
+	})
+	if n := count("failed"); n != 0 {
+		t.Errorf("%v loads failed, want 0: an empty file is not yet written", n)
+	}
+	if st := status(t, h, "basics.wasm"); st.Status != StatusOK || st.Message != "" {
+		t.Errorf("status %s %q, want OK with no message", st.Status, st.Message)
+	}
+	if p := serving(h, file); p != before {
+		t.Error("the plugin serving changed, want the old version to keep serving")
+	}
+
+	// The write comes after.
+	v := variant(good, "later")
+	write(v)
+	waitFor(t, "the written content to serve", func() (bool, string) {
+		st := status(t, h, "basics.wasm")
+		return st.SHA256 == sha256Hex(v) && st.Status == StatusOK, fmt.Sprintf("%s %s %q", st.Status, st.SHA256, st.Message)
+	})
+	if n := count("failed"); n != 0 {
+		t.Errorf("%v loads failed, want 0", n)
+	}
+
+	// A file that stays broken is refused, with its reason.
+	write(good[:len(good)/2])
+	waitFor(t, "the broken file to be refused", func() (bool, string) {
+		st := status(t, h, "basics.wasm")
+		return st.Status == StatusWarn && count("failed") == 1, fmt.Sprintf("%s %q, %v failed", st.Status, st.Message, count("failed"))
+	})
+	if st := status(t, h, "basics.wasm"); !strings.Contains(st.Message, string(abi.CodeABIMismatch)) {
+		t.Errorf("message = %q, want code %s", st.Message, abi.CodeABIMismatch)
 	}
 }
 
@@ -598,4 +654,46 @@ func (e *echoCallers) stop() echoStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return echoStats{calls: e.calls.Load(), failures: e.failures.Load(), first: e.first}
+}
+
+// TestReloadChangedSince checks how a load tells that its file was
+// written after it was read: a file unchanged since is not, one that
+// grew, was rewritten or went is, and so is one read short of its size.
+func TestReloadChangedSince(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.wasm")
+	write := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stat := func() fs.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	write("part")
+	read := stat()
+	if changedSince(file, read, 4) {
+		t.Error("an unchanged file counts as changed")
+	}
+	if !changedSince(file, read, 2) {
+		t.Error("a file read short of its size counts as unchanged")
+	}
+	if !changedSince(file, nil, 4) {
+		t.Error("a file that could not be stat'ed after its read counts as unchanged")
+	}
+	write("part and the rest")
+	if !changedSince(file, read, 4) {
+		t.Error("a file that grew after its read counts as unchanged")
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if !changedSince(file, read, 4) {
+		t.Error("a file removed after its read counts as unchanged")
+	}
 }
