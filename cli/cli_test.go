@@ -292,9 +292,9 @@ func TestPluginInspect(t *testing.T) {
 				"plugin:   basics 1.0.0 (ABI " + abi.Version + ")\n", // the Go PDK builds for this version
 				"  actuator     echo: answers query features",
 				"  agent        random-walk: ",
-				"capabilities asked: none\n",
-				"capabilities imported: none\n",
-				"imports:  wasi_snapshot_preview1.",
+				"capabilities asked: plan\n",
+				"capabilities imported: plan\n",
+				"imports:  gatehouse.plan, ", "wasi_snapshot_preview1.",
 				"problems: none\n",
 			},
 		},
@@ -557,7 +557,7 @@ func TestPluginCallInput(t *testing.T) {
 	}{
 		{
 			name: "unknown component", args: []string{fx.basics, "nope"}, code: cli.ExitUsage,
-			stderr: []string{`no component "nope"; the plugins provide actuator:echo, obligation:require-reason, environment:echo, environment:weekday, object:path-segments, agent:greedy, agent:random-walk`},
+			stderr: []string{`no component "nope"; the plugins provide actuator:echo, obligation:require-reason, environment:echo, environment:weekday, object:path-segments, agent:greedy, agent:planner, agent:random-walk`},
 		},
 		{
 			name: "ambiguous component", args: []string{fx.basics, "echo"}, code: cli.ExitUsage,

@@ -38,7 +38,7 @@ sim replay reads the trace.`,
   gatehouse sim run examples/datacentre.model --plugins plugins --agent intruder=basics/greedy --conflicts priority:gus
   gatehouse sim run examples/social.model --ticks 50 --output json
   gatehouse sim run examples/datacentre.model --agent '*=planner' --ticks 300
-  gatehouse sim run examples/datacentre.model --plugins plugins --agent '*=rs-basics/planner'`,
+  gatehouse sim run examples/datacentre.model --plugins plugins --agent '*=basics/planner' --ticks 60`,
 		Args: cobra.ExactArgs(1),
 		RunE: runSimRun,
 	}
