@@ -102,3 +102,23 @@ func TestReaderHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestInternerBounded checks that an Interner grows while new strings
+// keep missing it, to internMax slots and no further, and stays small for
+// a few strings read again and again.
+func TestInternerBounded(t *testing.T) {
+	var few, many Interner
+	for i := range 20_000 {
+		few.str([]byte{'k', byte(i % 8)})
+		s := many.str([]byte{'k', byte(i), byte(i >> 8)})
+		if s != string([]byte{'k', byte(i), byte(i >> 8)}) {
+			t.Fatalf("str gave %q", s)
+		}
+	}
+	if n := len(few.strs.slots); n != internMin {
+		t.Errorf("an interner of 8 strings has %d slots, want %d", n, internMin)
+	}
+	if n := len(many.strs.slots); n != internMax {
+		t.Errorf("an interner of ever new strings has %d slots, want %d", n, internMax)
+	}
+}

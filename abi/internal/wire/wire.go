@@ -319,7 +319,7 @@ func (t *internTable[T]) slot(b []byte) *T {
 	for _, c := range b {
 		h = (h ^ uint64(c)) * 0x100000001b3
 	}
-	// The top bits are the best mixed.
+	h = (h ^ h>>29) * 0xbf58476d1ce4e5b9 // mix the last bytes into the top bits
 	return &t.slots[h>>(64-bits.TrailingZeros(uint(len(t.slots))))]
 }
 
