@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/abi"
 	"github.com/gatehouse/gatehouse/app/attrs"
 	"github.com/gatehouse/gatehouse/app/authz"
 	"github.com/gatehouse/gatehouse/app/console"
+	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/openc2"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
@@ -54,7 +56,11 @@ func (a *App) consoleOptions() console.Options {
 		Decisions: recent,
 		Host:      a.host, Gatherer: a.reg,
 		History: a.consumer.History,
-		Tokens:  a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
+		Sim: console.SimOptions{
+			Models: a.cfg.UI.Models, Agents: a.agent, AgentNames: a.agentNames,
+			MaxModelBytes: a.cfg.Sim.MaxModelBytes, MaxTicks: a.cfg.Sim.MaxTicks, MaxRunTime: a.cfg.Sim.MaxRunTime,
+		},
+		Tokens: a.consoleTokens, TLS: a.tls != nil, Logger: a.logger,
 		Consumer: a.tel.OpenC2(a.consumer), Rules: a.consumer.Rules,
 		MaxCommandBytes: a.cfg.OpenC2.MaxRequestBytes,
 		Access:          d.consoleAccess(),
@@ -126,4 +132,17 @@ func (d *decisions) authorizeConsoleChange(set string) func(context.Context, *co
 		return decideChange(ctx, decider, set, u.Subject(), id, kind,
 			map[string]any{"action": action, "remote_addr": r.RemoteAddr, "via": "console", "login": u.Login})
 	}
+}
+
+// agentNames returns the agent components of the plugins loaded.
+func (a *App) agentNames() []string {
+	var out []string
+	for _, p := range a.host.Plugins() {
+		for _, c := range p.Components {
+			if c.Kind == abi.KindAgent && p.Status != host.StatusError {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	return out
 }

@@ -71,6 +71,9 @@ type UI struct {
 	// the console asks for a login. A listener other than loopback needs
 	// one.
 	TokenFile string `yaml:"token_file"`
+	// Models is a folder of models (*.model) the simulation page offers;
+	// empty offers none, and the page takes only pasted models.
+	Models string `yaml:"models"`
 	// OIDCLogin offers a login through the OpenID Connect providers of
 	// proxy.providers; it needs PolicySet, which decides who of the
 	// providers' users sees what.
@@ -89,6 +92,15 @@ const MaxDecisionHistory = 1_000_000
 
 // validate checks ui against the rest of f.
 func (u *UI) validate(f *File) error {
+	if u.Models != "" {
+		st, err := os.Stat(u.Models)
+		switch {
+		case err != nil:
+			return fmt.Errorf("ui.models: %v", err)
+		case !st.IsDir():
+			return fmt.Errorf("ui.models: %s is not a folder", u.Models)
+		}
+	}
 	if u.DecisionHistory < 0 || u.DecisionHistory > MaxDecisionHistory {
 		return fmt.Errorf("ui.decision_history %d: want 0 to %d", u.DecisionHistory, MaxDecisionHistory)
 	}

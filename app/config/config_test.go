@@ -319,6 +319,16 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"line 3", `unknown key "file"`},
 		},
 		{
+			name: "ui models folder missing",
+			yaml: "ui:\n  models: no-such-folder\n",
+			want: []string{"ui.models: stat no-such-folder: no such file or directory"},
+		},
+		{
+			name: "ui models not a folder",
+			yaml: "ui:\n  models: config.go\n",
+			want: []string{"ui.models: config.go is not a folder"},
+		},
+		{
 			name: "negative server timeout",
 			yaml: "server:\n  idle_timeout: -1s\n",
 			want: []string{"server.idle_timeout -1s is negative"},

@@ -71,6 +71,8 @@ type Options struct {
 	Decider   policy.Decider
 	// Access is what the access control pages show; nil without entities.
 	Access *Access
+	// Sim configures the simulation page.
+	Sim SimOptions
 	// TLS sets the Secure attribute of the session cookie.
 	TLS    bool
 	Logger *slog.Logger
@@ -84,6 +86,9 @@ type console struct {
 	rate     rate
 	// streams counts the event streams open now.
 	streams atomic.Int32
+	// simWork holds a place for each simulation run, analysis or search
+	// going on.
+	simWork chan struct{}
 }
 
 //go:embed templates assets
@@ -91,7 +96,7 @@ var files embed.FS
 
 // Register adds the console's routes to e.
 func Register(e *echo.Echo, o Options) {
-	c := &console{o: o, pages: parsePages()}
+	c := &console{o: o, pages: parsePages(), simWork: make(chan struct{}, maxSimWork)}
 	e.GET("/ui", func(ctx echo.Context) error { return ctx.Redirect(http.StatusMovedPermanently, Path) }, headers)
 	g := e.Group("/ui", headers, c.loopbackOnly)
 	assets, _ := fs.Sub(files, "assets")
@@ -110,6 +115,8 @@ func Register(e *echo.Echo, o Options) {
 	in.GET("/openc2", c.commands)
 	in.POST("/openc2", c.send, guard.SameOrigin, c.limitCommand, checkCSRF)
 	in.POST("/openc2/check", c.check, guard.SameOrigin, c.limitCommand, checkCSRF)
+	in.GET("/sim", c.simPage)
+	in.POST("/sim", c.simPost, guard.SameOrigin, c.simForm, checkCSRF)
 	in.POST("/plugins/reload", c.reload, guard.SameOrigin, checkCSRF)
 	in.POST("/logout", c.logout, guard.SameOrigin, checkCSRF)
 }

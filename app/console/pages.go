@@ -23,7 +23,7 @@ import (
 // parsePages parses each page with the layout around it.
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "plugins", "plugin", "openc2"} {
+	for _, name := range []string{"login", "overview", "plugins", "plugin", "openc2", "sim"} {
 		pages[name] = template.Must(template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages

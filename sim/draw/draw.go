@@ -31,6 +31,13 @@ type Options struct {
 	Plan *Plan
 	// Title is written above the drawing; empty writes none.
 	Title string
+	// Markers draws each actor as a disc on the corner of its location's
+	// box, a group of class "actor" with its name in data-actor, rather
+	// than as a line in the box, so that a script can move it from box to
+	// box as a run goes on (see MarkerOffset); and each possessible's line
+	// as a group of class "possessible" with its name in data-possessible,
+	// for a script to mark when it is taken.
+	Markers bool
 }
 
 // Kinds of the lines of a location's box, each with its own marker.
@@ -45,7 +52,8 @@ const (
 type textLine struct {
 	text  string
 	kind  int
-	actor int // the actor of a lineActor
+	actor int    // the actor of a lineActor
+	name  string // the possessible of a lineCredential or lineDocument
 }
 
 // Colours of the drawing.
@@ -77,7 +85,7 @@ func SVG(w io.Writer, m *model.Model, o Options) error {
 	if st == nil {
 		st = Start(m)
 	}
-	d := &drawing{m: m, st: st, witness: o.Plan}
+	d := &drawing{m: m, st: st, witness: o.Plan, markers: o.Markers}
 	if o.Plan != nil {
 		d.plan = o.Plan.Path
 	}
@@ -108,6 +116,7 @@ type drawing struct {
 	st      *State
 	plan    []int // the plan's path
 	witness *Plan
+	markers bool
 	lines   [][]textLine
 	groups  []Group
 	lay     *layout
@@ -140,7 +149,7 @@ func (d *drawing) nodeLines() [][]textLine {
 		lines[v] = []textLine{{text: name}}
 		for _, p := range d.st.Lying[v] {
 			pos := m.Possessibles()[p]
-			l := textLine{text: pos.Name, kind: lineCredential}
+			l := textLine{text: pos.Name, kind: lineCredential, name: pos.Name}
 			if pos.Kind == model.KindDocument {
 				l.kind = lineDocument
 			}
@@ -151,6 +160,9 @@ func (d *drawing) nodeLines() [][]textLine {
 		}
 	}
 	for a, actor := range m.Actors() {
+		if d.markers {
+			break
+		}
 		v := d.st.At[a]
 		lines[v] = append(lines[v], textLine{text: actor.Name, kind: lineActor, actor: a})
 	}
@@ -250,6 +262,7 @@ func (d *drawing) write(title string) {
 	d.planPath(routes)
 	d.edges(routes)
 	d.nodes()
+	d.actorMarkers()
 	d.planSteps()
 	d.w.WriteString("</g>\n")
 	tables.write(d.w, margin, graphTop+d.lay.height+40)
@@ -305,8 +318,15 @@ func (d *drawing) nodes() {
 				continue
 			}
 			mx, my := r.x+nodePadX+5, base-4
+			group := d.markers && l.name != ""
+			if group {
+				fmt.Fprintf(d.w, `<g class="possessible" data-possessible="%s">`, esc(l.name))
+			}
 			d.marker(l, mx, my)
 			fmt.Fprintf(d.w, `<text x="%s" y="%s"%s>%s</text>`+"\n", f(r.x+nodePadX+markerSpace), f(base), lineStyle(l), esc(l.text))
+			if group {
+				d.w.WriteString("</g>\n")
+			}
 		}
 		d.w.WriteString("</g>\n")
 	}
@@ -338,5 +358,29 @@ func (d *drawing) marker(l textLine, x, y float64) {
 		fmt.Fprintf(d.w, `<circle cx="%s" cy="%s" r="4.5" fill="%s"/>`+"\n", f(x), f(y), actorColours[l.actor%len(actorColours)])
 	case lineGoal:
 		fmt.Fprintf(d.w, `<path d="M%s,%sv10M%s,%sh7l-2,2.5l2,2.5h-7z" stroke="%s" stroke-width="1.5" fill="%s"/>`+"\n", f(x-3), f(y-5), f(x-3), f(y-5), colGoal, colGoal)
+	}
+}
+
+// MarkerOffset is where the marker of the k-th actor at a location (k
+// from 0) is centred, from the top right corner of the location's box.
+func MarkerOffset(k int) (dx, dy float64) {
+	return -24 - float64(k)*14, 0
+}
+
+// actorMarkers draws each actor as a disc of its colour on the top edge
+// of its location's box, the actors at one location side by side.
+func (d *drawing) actorMarkers() {
+	if !d.markers {
+		return
+	}
+	count := make([]int, d.m.Len())
+	for a, actor := range d.m.Actors() {
+		v := d.st.At[a]
+		r := d.lay.nodes[v]
+		dx, dy := MarkerOffset(count[v])
+		count[v]++
+		name := esc(actor.Name)
+		fmt.Fprintf(d.w, `<g class="actor" data-actor="%s" transform="translate(%s,%s)"><title>%s</title><circle r="6" fill="%s" stroke="#fff" stroke-width="1.5"/></g>`+"\n",
+			name, f(r.x+r.w+dx), f(r.y+dy), name, actorColours[a%len(actorColours)])
 	}
 }

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/sim/lang"
 	"github.com/gatehouse/gatehouse/sim/model"
 	"github.com/gatehouse/gatehouse/sim/plan"
 	"github.com/gatehouse/gatehouse/sim/simulate"
@@ -197,4 +201,54 @@ func TestAtDrop(t *testing.T) {
 	if slices.Contains(st.Holds[a], p) || !slices.Contains(st.Lying[v], p) {
 		t.Errorf("after the drop %s holds %v, %s lies at %s: %v", take.Actor, st.Holds[a], take.Possessible, move.Target, st.Lying[v])
 	}
+}
+
+// TestSVGMarkers draws the actors as markers: one group of class actor per
+// actor, two at one location side by side on its box's top edge, and no
+// actor's name as a line of a box.
+func TestSVGMarkers(t *testing.T) {
+	m, err := lang.Parse([]byte(`
+locations { street; lobby; }
+possessibles { credential "key <A>" at lobby; }
+actors { alice { at street; } bob { at street; } carol { at lobby; } }
+connections { street <-> lobby { *: m } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := SVG(&b, m, Options{Markers: true}); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	wellFormed(t, b.Bytes())
+	re := regexp.MustCompile(`<g class="actor" data-actor="(\w+)" transform="translate\(([-\d.]+),([-\d.]+)\)">`)
+	found := re.FindAllStringSubmatch(svg, -1)
+	if len(found) != 3 {
+		t.Fatalf("%d actor markers, want 3:\n%s", len(found), svg)
+	}
+	dx0, _ := MarkerOffset(0)
+	dx1, _ := MarkerOffset(1)
+	if found[0][1] != "alice" || found[1][1] != "bob" || found[0][3] != found[1][3] {
+		t.Errorf("alice and bob are not side by side: %q", found[:2])
+	}
+	if x0, x1 := parseF(t, found[0][2]), parseF(t, found[1][2]); math.Abs((x0-x1)-(dx0-dx1)) > 0.2 {
+		t.Errorf("alice at x %v and bob at x %v are not %v apart", x0, x1, dx0-dx1)
+	}
+	if !strings.Contains(svg, `<g class="possessible" data-possessible="key &lt;A&gt;">`) {
+		t.Errorf("the key's line is not a group of class possessible:\n%s", svg)
+	}
+	for _, box := range regexp.MustCompile(`(?s)<g class="location".*?</g>`).FindAllString(svg, -1) {
+		if strings.Contains(box, ">alice<") {
+			t.Errorf("alice is both a marker and a line of a box:\n%s", box)
+		}
+	}
+}
+
+func parseF(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
