@@ -10,32 +10,38 @@ import (
 	"github.com/gatehouse/gatehouse/abi"
 )
 
-// lookup returns the plugin serving the component kind/ref, read-locked
-// for a call, and the component's name; the caller releases the plugin. ref is a reference
-// [KIND:][PLUGIN/]NAME (see Ref) whose kind, if given, is kind. When a
-// reload retires the plugin between the lookup and the lock, lookup looks
-// again, so a reload loses no call.
-func (h *Host) lookup(kind abi.Kind, ref string) (*Plugin, string, error) {
-	r, err := ParseRefOf(kind, ref)
-	if err != nil {
-		return nil, "", &CallError{Kind: kind, Component: ref, Err: abi.Errorf(abi.CodeInvalidRequest, "%v", err)}
+// lookup returns what the component kind/ref reaches, its plugin
+// read-locked for a call; the caller releases the plugin. ref is a
+// reference [KIND:][PLUGIN/]NAME (see Ref) whose kind, if given, is kind.
+// When a reload retires the plugin between the lookup and the lock,
+// lookup looks again, so a reload loses no call.
+func (h *Host) lookup(kind abi.Kind, ref string) (target, error) {
+	for {
+		reg := h.reg.Load()
+		t, ok := reg.targets[componentKey{kind, ref}]
+		if !ok {
+			return target{}, reg.lookupError(kind, ref)
+		}
+		if t.p.acquire() {
+			return t, nil
+		}
+	}
+}
+
+// lookupError returns why r has no target for the component kind/ref: the
+// reference is malformed, or names no component, or a bare name several
+// plugins provide.
+func (r *registry) lookupError(kind abi.Kind, ref string) error {
+	if _, err := ParseRefOf(kind, ref); err != nil {
+		return &CallError{Kind: kind, Component: ref, Err: abi.Errorf(abi.CodeInvalidRequest, "%v", err)}
 	}
 	// The registry knows NAME and PLUGIN/NAME: ref without its kind.
 	key := ref[strings.IndexByte(ref, ':')+1:]
-	for {
-		reg := h.reg.Load()
-		p := reg.components[componentKey{kind, key}]
-		if p == nil {
-			e := abi.Errorf(abi.CodeNoComponent, "no plugin provides %s %q", kind, key)
-			if plugins := reg.ambiguous[componentKey{kind, key}]; len(plugins) > 0 {
-				e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, key, key)
-			}
-			return nil, "", &CallError{Kind: kind, Component: ref, Err: e}
-		}
-		if p.acquire() {
-			return p, r.Name, nil
-		}
+	e := abi.Errorf(abi.CodeNoComponent, "no plugin provides %s %q", kind, key)
+	if plugins := r.ambiguous[componentKey{kind, key}]; len(plugins) > 0 {
+		e.Message = fmt.Sprintf("plugins %s all provide %s %q; name one as PLUGIN/%s", strings.Join(plugins, ", "), kind, key, key)
 	}
+	return &CallError{Kind: kind, Component: ref, Err: e}
 }
 
 // frame holds what a call hands the codec behind interfaces, which places
@@ -57,17 +63,17 @@ func newFrame[Req, Rep any](req Req) *frame[Req, Rep] {
 // call calls export on the component kind/ref with req. When component is
 // given, it sets the request's field that names the component.
 func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req Req, component func(*Req) *string) (Rep, error) {
-	p, name, err := h.lookup(kind, ref)
+	t, err := h.lookup(kind, ref)
 	if err != nil {
 		var zero Rep
 		return zero, err
 	}
-	defer p.release()
+	defer t.p.release()
 	f := newFrame[Req, Rep](req)
 	if component != nil {
-		*component(&f.req) = name
+		*component(&f.req) = t.name
 	}
-	err = callPlugin(ctx, p, kind, name, export, &f.req, &f.env)
+	err = callPlugin(ctx, t, kind, export, &f.req, &f.env)
 	return f.rep, err
 }
 

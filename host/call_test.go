@@ -68,3 +68,37 @@ func TestComponentsListedOnce(t *testing.T) {
 		t.Errorf("after the plugin was removed: %+v", cs)
 	}
 }
+
+// TestLookupTargets checks that every form of reference to a component
+// reaches it, with its metrics, without parsing or building a string on
+// the way: the registry resolves the forms when it is published, and a
+// listed component's Ref is the string made then.
+func TestLookupTargets(t *testing.T) {
+	h := newHostWasm(t, Config{}, wasmbuild.C.Plugin(t, "c-basics"))
+	for _, ref := range []string{"echo", "c-basics/echo", "environment:echo", "environment:c-basics/echo"} {
+		tg, err := h.lookup(abi.KindEnvironment, ref)
+		if err != nil {
+			t.Fatalf("lookup(%q): %v", ref, err)
+		}
+		tg.p.release()
+		if tg.name != "echo" || tg.p.Manifest.Name != "c-basics" || tg.m == nil {
+			t.Errorf("lookup(%q) = %q of %s, metrics %v", ref, tg.name, tg.p.Manifest.Name, tg.m)
+		}
+	}
+	if _, err := h.lookup(abi.KindObject, "echo"); err == nil {
+		t.Error("lookup of echo as an object component succeeded")
+	}
+	cs := h.Components(abi.KindEnvironment)
+	if len(cs) == 0 || cs[0].Ref() != "c-basics/"+cs[0].Component.Name {
+		t.Fatalf("environment components %+v", cs)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _ = cs[0].Ref() }); allocs != 0 {
+		t.Errorf("%v allocations per Ref of a listed component", allocs)
+	}
+	// A copy changed by its holder gives its own reference.
+	c := cs[0]
+	c.Plugin = "other"
+	if got := c.Ref(); got != "other/"+c.Component.Name {
+		t.Errorf("Ref of a changed copy = %q", got)
+	}
+}

@@ -155,10 +155,11 @@ func (p *Plugin) RecentErrors() []RecentError { return p.errs.list() }
 // Instances returns the number of live instances.
 func (p *Plugin) Instances() int { return p.pool.size() }
 
-// callPlugin calls export on the component kind/name of p with req, on an
-// instance of the pool, and decodes the reply into env, whose OK points to
-// where the reply goes.
-func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any, env *abi.Reply[Rep]) error {
+// callPlugin calls export on the component of kind that t reaches with
+// req, on an instance of the plugin's pool, and decodes the reply into
+// env, whose OK points to where the reply goes.
+func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export string, req any, env *abi.Reply[Rep]) error {
+	p, name := t.p, t.name
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	body, e := p.prepare(c, req)
@@ -173,13 +174,13 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
-		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+		p.record(t.m, e, start, callersDoing(ctx, len(body)))
 		endCallSpan(span, e)
 		return p.fail(kind, name, e)
 	}
 	e = invoke(ctx, p, inst, c, export, body, env)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+	p.record(t.m, e, start, callersDoing(ctx, len(body)))
 	endCallSpan(span, e)
 	if e != nil {
 		return p.fail(kind, name, e)
@@ -320,10 +321,10 @@ func countsAsFailure(code abi.Code) bool {
 	return false
 }
 
-// record counts a call in the metrics and the quarantine counter; callers
-// says whether a timeout may be the caller's doing (callersDoing).
-func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, callers bool) {
-	m := p.components[componentKey{kind, name}]
+// record counts a call in the component's metrics m, if any, and the
+// quarantine counter; callers says whether a timeout may be the caller's
+// doing (callersDoing).
+func (p *Plugin) record(m *componentMetrics, e *abi.Error, start int64, callers bool) {
 	p.calls.Add(1)
 	if m != nil {
 		m.latency.Observe(time.Duration(monotonic() - start).Seconds())
