@@ -1,11 +1,14 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/abi"
 )
@@ -61,8 +64,10 @@ func newFrame[Req, Rep any](req Req) *frame[Req, Rep] {
 }
 
 // call calls export on the component kind/ref with req. When component is
-// given, it sets the request's field that names the component.
-func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req Req, component func(*Req) *string) (Rep, error) {
+// given, it sets the request's field that names the component. With
+// share, a reply the component gave before may give the value decoded
+// then, shared (see component.last).
+func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req Req, component func(*Req) *string, share bool) (Rep, error) {
 	t, err := h.lookup(kind, ref)
 	if err != nil {
 		var zero Rep
@@ -73,32 +78,34 @@ func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export
 	if component != nil {
 		*component(&f.req) = t.name
 	}
-	err = callPlugin(ctx, t, kind, export, &f.req, &f.env)
+	err = callPlugin(ctx, t, kind, export, &f.req, &f.env, share)
 	return f.rep, err
 }
 
 // Actuate asks the actuator component to carry out an OpenC2 command.
 func (h *Host) Actuate(ctx context.Context, component string, req abi.ActuateRequest) (abi.ActuateReply, error) {
 	return call[abi.ActuateRequest, abi.ActuateReply](ctx, h, abi.KindActuator, component, abi.ExportActuate, req,
-		func(r *abi.ActuateRequest) *string { return &r.Component })
+		func(r *abi.ActuateRequest) *string { return &r.Component }, false)
 }
 
 // Oblige runs the obligation component.
 func (h *Host) Oblige(ctx context.Context, component string, req abi.ObligeRequest) (abi.ObligeReply, error) {
 	return call[abi.ObligeRequest, abi.ObligeReply](ctx, h, abi.KindObligation, component, abi.ExportOblige, req,
-		func(r *abi.ObligeRequest) *string { return &r.Component })
+		func(r *abi.ObligeRequest) *string { return &r.Component }, false)
 }
 
-// Environment asks the environment component for an attribute.
+// Environment asks the environment component for an attribute. A reply
+// the component gave the last two times it was asked gives the same
+// Value again, shared by the callers: read it, do not modify it.
 func (h *Host) Environment(ctx context.Context, component string, req abi.EnvironmentRequest) (abi.EnvironmentReply, error) {
 	return call[abi.EnvironmentRequest, abi.EnvironmentReply](ctx, h, abi.KindEnvironment, component, abi.ExportEnvironment, req,
-		func(r *abi.EnvironmentRequest) *string { return &r.Component })
+		func(r *abi.EnvironmentRequest) *string { return &r.Component }, true)
 }
 
 // Object asks the object-setter component for object attributes.
 func (h *Host) Object(ctx context.Context, component string, req abi.ObjectRequest) (abi.ObjectReply, error) {
 	return call[abi.ObjectRequest, abi.ObjectReply](ctx, h, abi.KindObject, component, abi.ExportObject, req,
-		func(r *abi.ObjectRequest) *string { return &r.Component })
+		func(r *abi.ObjectRequest) *string { return &r.Component }, false)
 }
 
 // CallRaw calls export on the component kind/name with a request given as
@@ -107,7 +114,7 @@ func (h *Host) Object(ctx context.Context, component string, req abi.ObjectReque
 // callers use Actuate, Oblige and the others. Agents keep state between
 // calls: call them through a Session.
 func (h *Host) CallRaw(ctx context.Context, kind abi.Kind, name, export string, req map[string]any) (map[string]any, error) {
-	return call[map[string]any, map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req), nil)
+	return call[map[string]any, map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req), nil, false)
 }
 
 // rawRequest returns a copy of req with "component" set to name.
@@ -129,4 +136,51 @@ func bare(ref string) string {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// component is what a plugin keeps for the calls of one of its
+// components: its metrics, and its last reply where replies are shared.
+type component struct {
+	metrics *componentMetrics
+	// last is a reply the component gave twice in a row, with its value
+	// decoded: a call that gets the same bytes again gets that value,
+	// shared, instead of decoding it anew (Host.Environment).
+	last atomic.Pointer[sharedReply]
+	// missed is a hash of the last reply decoded anew, to tell a reply
+	// that repeats from one that changes.
+	missed atomic.Uint64
+}
+
+// sharedReply is a reply and its decoded value.
+type sharedReply struct {
+	raw []byte
+	rep any
+}
+
+// sharedReplyMax is the largest reply, in bytes, that a component keeps
+// to share.
+const sharedReplyMax = 512
+
+var sharedSeed = maphash.MakeSeed()
+
+// shared sets *rep to the value of the reply raw when c keeps it,
+// and reports whether it did.
+func shared[Rep any](c *component, raw []byte, rep *Rep) bool {
+	s := c.last.Load()
+	if s == nil || !bytes.Equal(s.raw, raw) {
+		return false
+	}
+	*rep = s.rep.(Rep)
+	return true
+}
+
+// decoded tells c that the reply raw decoded to rep: when raw is the
+// reply decoded anew before it, c keeps the two to share.
+func decoded[Rep any](c *component, raw []byte, rep Rep) {
+	if len(raw) > sharedReplyMax {
+		return
+	}
+	if h := maphash.Bytes(sharedSeed, raw); c.missed.Swap(h) == h {
+		c.last.Store(&sharedReply{raw: bytes.Clone(raw), rep: rep})
+	}
 }

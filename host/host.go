@@ -88,11 +88,11 @@ type registry struct {
 }
 
 // target is what a call reaches: the plugin, the component's name and
-// its metrics.
+// what the plugin keeps for the component's calls.
 type target struct {
 	p    *Plugin
 	name string
-	m    *componentMetrics
+	c    *component
 }
 
 func newRegistry() *registry {
@@ -611,7 +611,7 @@ func (r *registry) resolve() {
 	r.targets = make(map[componentKey]target, 2*len(r.components))
 	for k, p := range r.components {
 		name := k.name[strings.IndexByte(k.name, '/')+1:]
-		t := target{p: p, name: name, m: p.components[componentKey{k.kind, name}]}
+		t := target{p: p, name: name, c: p.components[componentKey{k.kind, name}]}
 		for _, ref := range []string{k.name, string(k.kind) + ":" + k.name} {
 			if parsed, err := ParseRefOf(k.kind, ref); err == nil && parsed.Name == name {
 				r.targets[componentKey{k.kind, ref}] = t

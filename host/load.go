@@ -182,12 +182,12 @@ func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape
 		logger:     logger,
 		starts:     shape.exports[abi.ExportStart],
 		module:     m,
-		components: map[componentKey]*componentMetrics{},
+		components: map[componentKey]*component{},
 		host:       h,
 	}
 	p.pool = newPool(limits.PoolSize, m.instantiate)
 	for _, c := range manifest.Components {
-		p.components[componentKey{c.Kind, c.Name}] = h.metrics.component(manifest.Name, c)
+		p.components[componentKey{c.Kind, c.Name}] = &component{metrics: h.metrics.component(manifest.Name, c)}
 	}
 	if h.cfg.DescribeOnly {
 		return p, in, nil

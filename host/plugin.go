@@ -35,7 +35,7 @@ type Plugin struct {
 
 	module     compiled
 	pool       *pool
-	components map[componentKey]*componentMetrics
+	components map[componentKey]*component
 
 	// retire is read-held by every call and write-held to close the plugin,
 	// so closing waits for the calls in flight.
@@ -158,7 +158,8 @@ func (p *Plugin) Instances() int { return p.pool.size() }
 // callPlugin calls export on the component of kind that t reaches with
 // req, on an instance of the plugin's pool, and decodes the reply into
 // env, whose OK points to where the reply goes.
-func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export string, req any, env *abi.Reply[Rep]) error {
+// With share, the component's replies alike share their value.
+func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export string, req any, env *abi.Reply[Rep], share bool) error {
 	p, name := t.p, t.name
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
@@ -174,13 +175,17 @@ func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export st
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		e := p.classify(err, nil)
-		p.record(t.m, e, start, callersDoing(ctx, len(body)))
+		p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
 		endCallSpan(span, e)
 		return p.fail(kind, name, e)
 	}
-	e = invoke(ctx, p, inst, c, export, body, env)
+	var sharing *component
+	if share {
+		sharing = t.c
+	}
+	e = invoke(ctx, p, inst, c, export, body, env, sharing)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(t.m, e, start, callersDoing(ctx, len(body)))
+	p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
 	endCallSpan(span, e)
 	if e != nil {
 		return p.fail(kind, name, e)
@@ -201,16 +206,26 @@ func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 }
 
 // invoke calls export on inst within the plugin's time limit and decodes
-// the reply into env with c.
-func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep]) *abi.Error {
+// the reply into env with c. With sharing, the reply's value is the one
+// sharing keeps when the reply is the same again, and sharing learns of
+// the replies decoded anew.
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep], sharing *component) *abi.Error {
 	raw, err := inst.call(ctx, export, body, p.Limits.Timeout)
 	switch {
 	case err != nil:
 		return p.classify(err, inst)
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
 		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
+	case sharing == nil:
+		return decodeEnvelope(c, raw, env)
+	case shared(sharing, raw, env.OK):
+		return nil
 	}
-	return decodeEnvelope(c, raw, env)
+	e := decodeEnvelope(c, raw, env)
+	if e == nil {
+		decoded(sharing, raw, *env.OK)
+	}
+	return e
 }
 
 // fail records e among the plugin's recent errors and returns it as a

@@ -15,7 +15,7 @@ type Session struct {
 	p    *Plugin
 	kind abi.Kind
 	name string
-	m    *componentMetrics
+	c    *component
 	inst instance // nil once the instance broke or the session closed
 }
 
@@ -36,7 +36,7 @@ func (h *Host) Session(ctx context.Context, kind abi.Kind, ref string) (*Session
 		p.release()
 		return nil, p.fail(kind, name, p.classify(err, nil))
 	}
-	return &Session{p: p, kind: kind, name: name, m: t.m, inst: inst}, nil
+	return &Session{p: p, kind: kind, name: name, c: t.c, inst: inst}, nil
 }
 
 // sessionCall calls export on the session's instance. After a failure that
@@ -54,8 +54,8 @@ func sessionCall[Req, Rep any](ctx context.Context, s *Session, export string, r
 		return f.rep, s.p.fail(s.kind, s.name, e)
 	}
 	start := monotonic()
-	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env)
-	s.p.record(s.m, e, start, callersDoing(ctx, len(body)))
+	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env, nil)
+	s.p.record(s.c.metrics, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		if breaksInstance(e.Code) {
 			s.p.pool.put(s.inst, true)
