@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -56,25 +57,56 @@ type frame[Req, Rep any] struct {
 	rep Rep
 }
 
-// newFrame returns a frame for a call with req.
-func newFrame[Req, Rep any](req Req) *frame[Req, Rep] {
-	f := &frame[Req, Rep]{req: req}
+// frames keeps the frames of one type of call for reuse: a frame lives
+// no longer than its call, which returns copies of what it holds. The nil
+// *frames makes a new frame for each call.
+type frames[Req, Rep any] struct{ pool sync.Pool }
+
+// The frames of the typed calls.
+var (
+	actuateFrames     frames[abi.ActuateRequest, abi.ActuateReply]
+	obligeFrames      frames[abi.ObligeRequest, abi.ObligeReply]
+	environmentFrames frames[abi.EnvironmentRequest, abi.EnvironmentReply]
+	objectFrames      frames[abi.ObjectRequest, abi.ObjectReply]
+)
+
+// get returns a frame for a call with req.
+func (fs *frames[Req, Rep]) get(req Req) *frame[Req, Rep] {
+	var f *frame[Req, Rep]
+	if fs != nil {
+		f, _ = fs.pool.Get().(*frame[Req, Rep])
+	}
+	if f == nil {
+		f = new(frame[Req, Rep])
+	}
+	f.req = req
 	f.env.OK = &f.rep
 	return f
+}
+
+// put clears f, so that it keeps nothing of its call alive, and keeps it
+// for another call.
+func (fs *frames[Req, Rep]) put(f *frame[Req, Rep]) {
+	if fs != nil {
+		*f = frame[Req, Rep]{}
+		fs.pool.Put(f)
+	}
 }
 
 // call calls export on the component kind/ref with req. When component is
 // given, it sets the request's field that names the component. With
 // share, a reply the component gave before may give the value decoded
 // then, shared (see component.last).
-func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export string, req Req, component func(*Req) *string, share bool) (Rep, error) {
+// The frame of the call comes from fs.
+func call[Req, Rep any](ctx context.Context, h *Host, fs *frames[Req, Rep], kind abi.Kind, ref, export string, req Req, component func(*Req) *string, share bool) (Rep, error) {
 	t, err := h.lookup(kind, ref)
 	if err != nil {
 		var zero Rep
 		return zero, err
 	}
 	defer t.p.release()
-	f := newFrame[Req, Rep](req)
+	f := fs.get(req)
+	defer fs.put(f)
 	if component != nil {
 		*component(&f.req) = t.name
 	}
@@ -84,13 +116,13 @@ func call[Req, Rep any](ctx context.Context, h *Host, kind abi.Kind, ref, export
 
 // Actuate asks the actuator component to carry out an OpenC2 command.
 func (h *Host) Actuate(ctx context.Context, component string, req abi.ActuateRequest) (abi.ActuateReply, error) {
-	return call[abi.ActuateRequest, abi.ActuateReply](ctx, h, abi.KindActuator, component, abi.ExportActuate, req,
+	return call[abi.ActuateRequest, abi.ActuateReply](ctx, h, &actuateFrames, abi.KindActuator, component, abi.ExportActuate, req,
 		func(r *abi.ActuateRequest) *string { return &r.Component }, false)
 }
 
 // Oblige runs the obligation component.
 func (h *Host) Oblige(ctx context.Context, component string, req abi.ObligeRequest) (abi.ObligeReply, error) {
-	return call[abi.ObligeRequest, abi.ObligeReply](ctx, h, abi.KindObligation, component, abi.ExportOblige, req,
+	return call[abi.ObligeRequest, abi.ObligeReply](ctx, h, &obligeFrames, abi.KindObligation, component, abi.ExportOblige, req,
 		func(r *abi.ObligeRequest) *string { return &r.Component }, false)
 }
 
@@ -98,13 +130,13 @@ func (h *Host) Oblige(ctx context.Context, component string, req abi.ObligeReque
 // the component gave the last two times it was asked gives the same
 // Value again, shared by the callers: read it, do not modify it.
 func (h *Host) Environment(ctx context.Context, component string, req abi.EnvironmentRequest) (abi.EnvironmentReply, error) {
-	return call[abi.EnvironmentRequest, abi.EnvironmentReply](ctx, h, abi.KindEnvironment, component, abi.ExportEnvironment, req,
+	return call[abi.EnvironmentRequest, abi.EnvironmentReply](ctx, h, &environmentFrames, abi.KindEnvironment, component, abi.ExportEnvironment, req,
 		func(r *abi.EnvironmentRequest) *string { return &r.Component }, true)
 }
 
 // Object asks the object-setter component for object attributes.
 func (h *Host) Object(ctx context.Context, component string, req abi.ObjectRequest) (abi.ObjectReply, error) {
-	return call[abi.ObjectRequest, abi.ObjectReply](ctx, h, abi.KindObject, component, abi.ExportObject, req,
+	return call[abi.ObjectRequest, abi.ObjectReply](ctx, h, &objectFrames, abi.KindObject, component, abi.ExportObject, req,
 		func(r *abi.ObjectRequest) *string { return &r.Component }, false)
 }
 
@@ -114,7 +146,7 @@ func (h *Host) Object(ctx context.Context, component string, req abi.ObjectReque
 // callers use Actuate, Oblige and the others. Agents keep state between
 // calls: call them through a Session.
 func (h *Host) CallRaw(ctx context.Context, kind abi.Kind, name, export string, req map[string]any) (map[string]any, error) {
-	return call[map[string]any, map[string]any](ctx, h, kind, name, export, rawRequest(bare(name), req), nil, false)
+	return call[map[string]any, map[string]any](ctx, h, nil, kind, name, export, rawRequest(bare(name), req), nil, false)
 }
 
 // rawRequest returns a copy of req with "component" set to name.

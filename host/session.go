@@ -46,7 +46,8 @@ func sessionCall[Req, Rep any](ctx context.Context, s *Session, export string, r
 		var zero Rep
 		return zero, s.p.fail(s.kind, s.name, abi.Errorf(abi.CodeUnavailable, "the session lost its instance to an earlier failure, or is closed"))
 	}
-	f := newFrame[Req, Rep](req)
+	var fs *frames[Req, Rep] // a new frame for each call
+	f := fs.get(req)
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	body, e := s.p.prepare(c, &f.req)
