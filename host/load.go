@@ -364,7 +364,7 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout)
+	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout, monotonic())
 	if err != nil {
 		p := &Plugin{Limits: limits}
 		return nil, nil, p.classify(err, inst)

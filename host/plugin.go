@@ -171,19 +171,26 @@ func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export st
 	if t := p.host.cfg.Tracer; t != nil {
 		ctx, span = p.startCallSpan(ctx, t, kind, name, export)
 	}
+	// The clock is read once when an idle instance is at hand, else
+	// again once one is.
 	start := monotonic()
-	inst, err := p.pool.get(ctx)
-	if err != nil {
-		e := p.classify(err, nil)
-		p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
-		endCallSpan(span, e)
-		return p.fail(kind, name, e)
+	at := start
+	inst, idle := p.pool.idle()
+	if !idle {
+		var err error
+		if inst, err = p.pool.get(ctx); err != nil {
+			e := p.classify(err, nil)
+			p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
+			endCallSpan(span, e)
+			return p.fail(kind, name, e)
+		}
+		at = monotonic()
 	}
 	var sharing *component
 	if share {
 		sharing = t.c
 	}
-	e = invoke(ctx, p, inst, c, export, body, env, sharing)
+	e = invoke(ctx, p, inst, c, export, body, env, sharing, at)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
 	endCallSpan(span, e)
@@ -205,12 +212,13 @@ func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 	return body, nil
 }
 
-// invoke calls export on inst within the plugin's time limit and decodes
+// invoke calls export on inst within the plugin's time limit from start
+// (by monotonic) and decodes
 // the reply into env with c. With sharing, the reply's value is the one
 // sharing keeps when the reply is the same again, and sharing learns of
 // the replies decoded anew.
-func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep], sharing *component) *abi.Error {
-	raw, err := inst.call(ctx, export, body, p.Limits.Timeout)
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep], sharing *component, start int64) *abi.Error {
+	raw, err := inst.call(ctx, export, body, p.Limits.Timeout, start)
 	switch {
 	case err != nil:
 		return p.classify(err, inst)

@@ -55,7 +55,7 @@ func sessionCall[Req, Rep any](ctx context.Context, s *Session, export string, r
 		return f.rep, s.p.fail(s.kind, s.name, e)
 	}
 	start := monotonic()
-	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env, nil)
+	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env, nil, start)
 	s.p.record(s.c.metrics, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		if breaksInstance(e.Code) {
