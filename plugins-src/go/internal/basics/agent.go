@@ -1,7 +1,6 @@
 package basics
 
 import (
-	"hash/fnv"
 	"slices"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -12,13 +11,14 @@ type run struct {
 	seed     uint64
 	goals    []string
 	goalBias bool
-	plan     *plan // the edges, for greedy
+	plan     plan // over the edges, for greedy
 }
 
 // agent holds the runs of one agent component, by actor, and chooses with
 // choose. A run starts at reset; act for an actor without one is refused.
 type agent struct {
 	runs   map[string]*run
+	graphs graphs
 	choose func(*run, abi.Observation) abi.Action
 }
 
@@ -28,25 +28,32 @@ var (
 )
 
 func (a *agent) reset(req abi.AgentResetRequest) error {
-	r, err := newRun(req)
-	if err != nil {
+	r := a.runs[req.Actor]
+	if r == nil {
+		r = new(run)
+	}
+	if err := r.start(req, &a.graphs); err != nil {
 		return err
 	}
 	a.runs[req.Actor] = r
 	return nil
 }
 
-// newRun returns the run that req starts, or an error naming a bad option.
-func newRun(req abi.AgentResetRequest) (*run, error) {
+// start makes r the run that req starts, on the graph of its edges from
+// gs, keeping r's buffers; or it returns an error naming a bad option and
+// leaves r as it was.
+func (r *run) start(req abi.AgentResetRequest, gs *graphs) error {
 	bias := true
 	switch req.Options["goal-bias"] {
 	case "", "true":
 	case "false":
 		bias = false
 	default:
-		return nil, abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
+		return abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	return &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}, nil
+	r.seed, r.goals, r.goalBias = uint64(req.Seed), append(r.goals[:0], req.Goals...), bias
+	r.plan.reset(gs.of(req.Edges))
+	return nil
 }
 
 func (a *agent) act(req abi.AgentActRequest) (abi.Action, error) {
@@ -106,10 +113,17 @@ func chooseRandom(r *run, obs abi.Observation) abi.Action {
 			return c
 		}
 	}
-	h := fnv.New64a()
-	h.Write([]byte(obs.Location))
-	x := splitmix64(r.seed ^ h.Sum64() ^ uint64(obs.Tick)*0x9e3779b97f4a7c15)
+	x := splitmix64(r.seed ^ fnv64a(obs.Location) ^ uint64(obs.Tick)*0x9e3779b97f4a7c15)
 	return obs.Choices[x%uint64(len(obs.Choices))]
+}
+
+// fnv64a returns the 64-bit FNV-1a hash of s.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := range len(s) {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
 }
 
 // splitmix64 is the output function of the SplitMix64 generator: a good

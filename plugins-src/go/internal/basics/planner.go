@@ -32,13 +32,16 @@ type planRun struct {
 }
 
 // planAgent holds the runs of the agent planner, by actor.
-type planAgent struct{ runs map[string]*planRun }
+type planAgent struct {
+	runs   map[string]*planRun
+	graphs graphs
+}
 
 var planner = &planAgent{runs: map[string]*planRun{}}
 
 func (a *planAgent) reset(req abi.AgentResetRequest) error {
-	g, err := newRun(req)
-	if err != nil {
+	g := new(run)
+	if err := g.start(req, &a.graphs); err != nil {
 		return err
 	}
 	a.runs[req.Actor] = &planRun{greedy: g}
