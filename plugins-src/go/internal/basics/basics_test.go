@@ -268,7 +268,7 @@ func TestGreedyThroughRegistry(t *testing.T) {
 // allocates nothing, while a reset with other edges gets a graph of its
 // own and leaves the runs on the first one as they were.
 func TestGreedyResetSharesGraph(t *testing.T) {
-	a := &agent{runs: map[string]*run{}, choose: chooseGreedy}
+	a := &agent{runs: map[string]*run{}}
 	var edges []abi.Edge
 	for i := range 1000 {
 		edges = append(edges, abi.Edge{From: fmt.Sprint("l", i), To: fmt.Sprint("l", (i+1)%1000)})

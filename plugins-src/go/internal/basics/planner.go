@@ -89,7 +89,7 @@ func (a *planAgent) act(req abi.AgentActRequest) (abi.Action, error) {
 	if len(obs.Goals) == 0 {
 		obs.Goals = r.greedy.goals
 	}
-	return chooseGreedy(r.greedy, obs), nil
+	return obs.Choices[chooseGreedy(r.greedy, &obs)], nil
 }
 
 // replan asks the host for a plan from the observed state, and reports
