@@ -3,6 +3,7 @@ package wire
 import (
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // read decodes b with r into a generic value.
@@ -107,18 +108,44 @@ func TestReaderHeaders(t *testing.T) {
 // keep missing it, to internMax slots and no further, and stays small for
 // a few strings read again and again.
 func TestInternerBounded(t *testing.T) {
-	var few, many Interner
-	for i := range 20_000 {
-		few.str([]byte{'k', byte(i % 8)})
-		s := many.str([]byte{'k', byte(i), byte(i >> 8)})
-		if s != string([]byte{'k', byte(i), byte(i >> 8)}) {
-			t.Fatalf("str gave %q", s)
+	for _, pad := range []string{"", "of more than eight bytes"} {
+		var few, many Interner
+		for i := range 20_000 {
+			few.str([]byte(pad + string([]byte{'k', byte(i % 8)})))
+			b := []byte(pad + string([]byte{'k', byte(i), byte(i >> 8)}))
+			if s := many.str(b); s != string(b) {
+				t.Fatalf("str gave %q", s)
+			}
+		}
+		slots := func(in *Interner) int { return len(in.short.slots) + len(in.strs.slots) }
+		if n := slots(&few); n != internMin {
+			t.Errorf("an interner of 8 strings %q... has %d slots, want %d", pad, n, internMin)
+		}
+		if n := slots(&many); n != internMax {
+			t.Errorf("an interner of ever new strings %q... has %d slots, want %d", pad, n, internMax)
 		}
 	}
-	if n := len(few.strs.slots); n != internMin {
-		t.Errorf("an interner of 8 strings has %d slots, want %d", n, internMin)
-	}
-	if n := len(many.strs.slots); n != internMax {
-		t.Errorf("an interner of ever new strings has %d slots, want %d", n, internMax)
+}
+
+// TestInternerShort checks that the strings of up to 8 bytes, which an
+// Interner tells apart by their bytes as a word, come back equal to their
+// bytes, the same string for the same bytes, and apart for bytes that
+// differ only by trailing zero bytes or their length.
+func TestInternerShort(t *testing.T) {
+	var in Interner
+	inputs := []string{"a", "a\x00", "a\x00\x00", "\x00", "move", "wait", "l918", "12345678", "1234567", "123456789", "greedy"}
+	first := map[string]string{}
+	for range 3 {
+		for _, want := range inputs {
+			got := in.str([]byte(want))
+			if got != want {
+				t.Fatalf("str(%q) = %q", want, got)
+			}
+			if f, ok := first[want]; !ok {
+				first[want] = got
+			} else if unsafe.StringData(f) != unsafe.StringData(got) {
+				t.Errorf("str(%q) gave a new copy of a string it had seen", want)
+			}
+		}
 	}
 }
