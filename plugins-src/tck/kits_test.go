@@ -256,7 +256,7 @@ func kitCases(t testing.TB) []kitCase {
 	deep = append(deep, 0xc0)
 	deepReq := []byte("\x83\xa9component\xa4echo\xa3key\xa1k\xa7context\x81\xa7subject\x81\xa1x")
 	deepReq = append(deepReq, deep...)
-	return []kitCase{
+	return append(utf8Cases(), []kitCase{
 		{"describe", abi.ExportDescribe, env(abi.DescribeRequest{HostABI: "1.0"}), "", "", nil},
 		{"describe, unknown keys", abi.ExportDescribe, env(map[string]any{"host_abi": "1.9", "x": []any{1}}), "", "", nil},
 		{"unknown component", abi.ExportEnvironment, env(abi.EnvironmentRequest{Component: "nope"}), abi.CodeNotFound, `no environment "nope"`, nil},
@@ -311,7 +311,37 @@ func kitCases(t testing.TB) []kitCase {
 			"", "", map[string]any{"attributes": map[string]any{"segments": []any{"a", "b"}, "resource": "a"}}},
 		{"path not a string", abi.ExportObject, env(map[string]any{"component": "path-segments", "path": 1}), abi.CodeInvalidRequest, "path: not a string", nil},
 		{"object not a map", abi.ExportObject, env(map[string]any{"component": "path-segments", "object": "x"}), abi.CodeInvalidRequest, "object: not a map", nil},
+		{"unknown key not valid UTF-8", abi.ExportEnvironment, []byte("\x82\xa9component\xa4echo\xa2\xff\xfe\xc0"), abi.CodeInvalidRequest, "", nil},
+		{"unknown context key not valid UTF-8", abi.ExportEnvironment, []byte("\x82\xa9component\xa4echo\xa7context\x81\xa2\xc3\x28\xc0"),
+			abi.CodeInvalidRequest, "", nil},
+	}...)
+}
+
+// utf8Cases are strings of 1 to 40 bytes, to cover every way a kit may take
+// the bytes of a string in when it checks them for UTF-8 (one at a time, in
+// words, in overlapping words): one byte that is not UTF-8, at the start, in
+// the middle or at the end, makes the request invalid; a two-byte character
+// at the end is echoed.
+func utf8Cases() []kitCase {
+	var cases []kitCase
+	req := func(key []byte) []byte { // {"component": "echo", "key": key}, key a str 8
+		return append(append([]byte("\x82\xa9component\xa4echo\xa3key\xd9"), byte(len(key))), key...)
 	}
+	for n := 1; n <= 40; n++ {
+		for _, at := range slices.Compact([]int{0, n / 2, n - 1}) {
+			s := []byte(strings.Repeat("a", n))
+			s[at] = 0x80
+			cases = append(cases, kitCase{fmt.Sprintf("%d bytes, byte %d not UTF-8", n, at), abi.ExportEnvironment,
+				req(s), abi.CodeInvalidRequest, "key: not valid UTF-8", nil})
+		}
+		if n >= 2 {
+			s := strings.Repeat("a", n-2) + "é"
+			cases = append(cases, kitCase{fmt.Sprintf("%d bytes, UTF-8 at the end", n), abi.ExportEnvironment,
+				req([]byte(s)), "", "",
+				map[string]any{"value": map[string]any{"key": s, "subject": nil}}})
+		}
+	}
+	return cases
 }
 
 // kitRequests sends the basics plugin file wasm, named plugin, outside the
