@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/cputime"
 	"github.com/gatehouse/gatehouse/plugins-src/tck"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -510,7 +512,9 @@ func fixstr(s string) string { return string([]byte{byte(0xa0 | len(s))}) + s }
 
 // benchRawEcho calls the environment component echo of the plugin file wasm
 // straight through wazero, with one request buffer reused as the host does:
-// the plugin's own cost, without the host's.
+// the plugin's own cost, without the host's. Besides the time per call it
+// reports the process's CPU time per call (cpu-us/op), as the host's call
+// benchmarks do.
 func benchRawEcho(b *testing.B, wasm string) {
 	m := newRawModule(b, wasm)
 	req := benchRequest
@@ -526,6 +530,7 @@ func benchRawEcho(b *testing.B, wasm string) {
 	ptr := uint32(stack[0])
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	cpu, n := cputime.Used(b), 0
 	for b.Loop() {
 		mem.Write(ptr, body)
 		stack[0], stack[1] = uint64(ptr), uint64(len(body))
@@ -535,5 +540,7 @@ func benchRawEcho(b *testing.B, wasm string) {
 		if _, ok := mem.Read(abi.UnpackReply(stack[0])); !ok {
 			b.Fatal("reply outside memory")
 		}
+		n++
 	}
+	b.ReportMetric(float64(cputime.Used(b)-cpu)/float64(time.Microsecond)/float64(n), "cpu-us/op")
 }

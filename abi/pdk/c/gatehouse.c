@@ -784,11 +784,22 @@ static inline uint8_t *gh__w_room(gh_writer *w, size_t n) {
     return p;
 }
 
-/* gh__copy copies n bytes; up to 16 without a loop, with two overlapping
- * moves (see gh__eq for why loops are avoided). */
+/* gh__copy copies n bytes; up to 32 without a loop, with two or four
+ * overlapping moves (see gh__eq for why loops are avoided), longer ones
+ * with memory.copy, which the runtime runs out of line. */
 static inline __attribute__((always_inline)) void gh__copy(uint8_t *d, const void *src, size_t n) {
     const uint8_t *s = src;
-    if (n >= 8 && n <= 16) {
+    if (n > 16 && n <= 32) {
+        uint64_t a, b, c, e;
+        __builtin_memcpy_inline(&a, s, 8);
+        __builtin_memcpy_inline(&b, s + 8, 8);
+        __builtin_memcpy_inline(&c, s + n - 16, 8);
+        __builtin_memcpy_inline(&e, s + n - 8, 8);
+        __builtin_memcpy_inline(d, &a, 8);
+        __builtin_memcpy_inline(d + 8, &b, 8);
+        __builtin_memcpy_inline(d + n - 16, &c, 8);
+        __builtin_memcpy_inline(d + n - 8, &e, 8);
+    } else if (n >= 8 && n <= 16) {
         uint64_t a, b;
         __builtin_memcpy_inline(&a, s, 8);
         __builtin_memcpy_inline(&b, s + n - 8, 8);
