@@ -35,8 +35,8 @@ const (
 // plugins: with net/http's client, the answer with its explanation (the
 // default) and without (?explain=none), and with a client that writes
 // the request's bytes on one connection and reads the answer, as a load
-// generator does. healthz is the floor: GET /healthz, which does nothing,
-// with net/http's client. Besides the time it reports the process's CPU
+// generator does (raw-client). healthz is the floor: GET /healthz, which
+// does nothing, with either client. Besides the time it reports the process's CPU
 // time per request, the client's included.
 func BenchmarkDecideHTTP(b *testing.B) {
 	h, err := host.New(host.Config{Logger: discard}, nil)
@@ -56,25 +56,34 @@ func BenchmarkDecideHTTP(b *testing.B) {
 			})
 		})
 	}
-	b.Run("inTestGroup/explain=none/raw-client", func(b *testing.B) {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		req := fmt.Appendf(nil, "POST %s?explain=none HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-			decisionapi.DecidePath, len(benchInTestGroup), benchInTestGroup)
-		r := bufio.NewReader(conn)
-		benchRequests(b, func() (*http.Response, error) {
-			if _, err := conn.Write(req); err != nil {
-				return nil, err
+	for _, bc := range []struct{ name, request string }{
+		{"inTestGroup/raw-client", rawPost(decisionapi.DecidePath, benchInTestGroup)},
+		{"inTestGroup/explain=none/raw-client", rawPost(decisionapi.DecidePath+"?explain=none", benchInTestGroup)},
+		{"healthz/raw-client", "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			if err != nil {
+				b.Fatal(err)
 			}
-			return http.ReadResponse(r, nil)
+			defer conn.Close()
+			r := bufio.NewReader(conn)
+			benchRequests(b, func() (*http.Response, error) {
+				if _, err := io.WriteString(conn, bc.request); err != nil {
+					return nil, err
+				}
+				return http.ReadResponse(r, nil)
+			})
 		})
-	})
+	}
 	b.Run("healthz", func(b *testing.B) {
 		benchRequests(b, func() (*http.Response, error) { return http.Get(url + "/healthz") })
 	})
+}
+
+// rawPost returns the HTTP/1.1 text of a POST of the JSON body to target.
+func rawPost(target, body string) string {
+	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", target, len(body), body)
 }
 
 // benchRequests sends requests with send, each answered with 200.
