@@ -167,9 +167,19 @@ func (a *api) decide(c echo.Context) error {
 	if !explain {
 		d.Explanation = nil
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	return jsonio.Write(c.Response(), d, "")
+	c.Response().Header()[echo.HeaderContentType] = jsonContentType
+	buf := jsonio.GetBuffer()
+	defer jsonio.PutBuffer(buf)
+	// The answer is appended to the buffer's own bytes, which Write then
+	// takes in place, or grows to hold them.
+	buf.Write(appendDecision(buf.AvailableBuffer(), &d))
+	_, err = c.Response().Write(buf.Bytes())
+	return err
 }
+
+// jsonContentType is the Content-Type of the answers, one value slice
+// that every answer's header shares: net/http only reads it.
+var jsonContentType = []string{echo.MIMEApplicationJSON}
 
 // explains reports whether the answer to the request r carries the
 // explanation: the query parameter explain is full (the default) or none.
