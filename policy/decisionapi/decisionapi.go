@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -187,7 +189,7 @@ func explains(r *http.Request) (bool, error) {
 	if r.URL.RawQuery == "" {
 		return true, nil
 	}
-	switch v := r.URL.Query().Get("explain"); v {
+	switch v := queryValue(r.URL.RawQuery, "explain"); v {
 	case "", "full":
 		return true, nil
 	case "none":
@@ -195,4 +197,35 @@ func explains(r *http.Request) (bool, error) {
 	default:
 		return false, fmt.Errorf("explain: %q is not full or none", v)
 	}
+}
+
+// queryValue returns the first value of the parameter key in the query
+// text q, as url.ParseQuery and Values.Get read it (a pair with a
+// semicolon or a bad escape does not count), without the map of every
+// parameter that ParseQuery builds.
+func queryValue(q, key string) string {
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k, err := unescape(k); err != nil || k != key {
+			continue
+		}
+		if v, err := unescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// unescape is url.QueryUnescape, without its work where s has nothing
+// to unescape.
+func unescape(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
