@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/cputime"
 	"github.com/gatehouse/gatehouse/internal/jsonio"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/pdp"
@@ -108,7 +110,8 @@ func benchRequests(b *testing.B, send func() (*http.Response, error)) {
 // BenchmarkDecideParts takes a decision of BenchmarkDecideHTTP
 // (inTestGroup) apart: reading the request, deciding, writing the answer
 // with and without its explanation, and the whole route through echo's
-// router and the middleware without the network.
+// router and the middleware without the network, also with the
+// telemetry's middleware that the application adds to every route.
 func BenchmarkDecideParts(b *testing.B) {
 	p, err := pdp.Start(pdp.Config{Entities: []string{filepath.Join(arpoc, "config")}, Logger: discard})
 	if err != nil {
@@ -156,8 +159,21 @@ func BenchmarkDecideParts(b *testing.B) {
 	}
 	e := server.New(nil, prometheus.NewRegistry(), discard)
 	decisionapi.Register(e, decisionapi.Options{Decider: p})
-	for _, query := range []string{"", "?explain=none"} {
-		b.Run("route"+strings.ReplaceAll(query, "?", "/"), func(b *testing.B) {
+	// et is the server as the application has it, with the telemetry's
+	// middleware (metrics; tracing is off unless configured).
+	tel, err := telemetry.New(telemetry.Config{}, telemetry.Options{Registerer: prometheus.NewRegistry(), Logger: discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	et := server.New(nil, prometheus.NewRegistry(), discard)
+	et.Use(tel.Middleware())
+	decisionapi.Register(et, decisionapi.Options{Decider: p})
+	for _, r := range []struct {
+		name, query string
+		e           *echo.Echo
+	}{{"route", "", e}, {"route/explain=none", "?explain=none", e}, {"route/telemetry", "", et}} {
+		e, query := r.e, r.query
+		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				r := httptest.NewRequest(http.MethodPost, decisionapi.DecidePath+query, strings.NewReader(benchInTestGroup))
