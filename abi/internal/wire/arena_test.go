@@ -149,3 +149,48 @@ func TestInternerShort(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderInternedStrings reads maps whose keys and string values are
+// of every header size with an Interner, twice: the values are right, the
+// short strings of the second read are those of the first, and a string
+// whose header claims more bytes than are left is an error.
+func TestReaderInternedStrings(t *testing.T) {
+	var in Interner
+	var r Reader
+	r.SetInterner(&in)
+	want := map[string]any{}
+	for _, n := range []int{0, 1, 31, 32, 64, 65, 300} {
+		s := string(make([]byte, n))
+		for i := range n {
+			s = s[:i] + string(rune('a'+i%26)) + s[i+1:]
+		}
+		want[s] = "v" + s
+	}
+	b := encode(t, want)
+	first := read(t, &r, b).(map[string]any)
+	second := read(t, &r, b).(map[string]any)
+	if !reflect.DeepEqual(first, want) || !reflect.DeepEqual(second, want) {
+		t.Fatalf("read %v and %v, want %v", first, second, want)
+	}
+	for k := range second {
+		if len(k) > 0 && len(k) <= internLen && unsafe.StringData(k) != unsafe.StringData(firstKey(first, k)) {
+			t.Errorf("key %q was copied anew, not interned", k)
+		}
+	}
+	for _, in := range []string{"\x81\xa3ab", "\x81\xa1a\xa3xy", "\x91\xa2x"} {
+		r.Reset([]byte(in), false)
+		if v, err := r.Value(); err == nil {
+			t.Errorf("%q: read %v, want an error", in, v)
+		}
+	}
+}
+
+// firstKey returns the key of m equal to k, as m holds it.
+func firstKey(m map[string]any, k string) string {
+	for mk := range m {
+		if mk == k {
+			return mk
+		}
+	}
+	return ""
+}

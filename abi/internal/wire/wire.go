@@ -556,6 +556,18 @@ func (r *Reader) Str() (string, error) {
 	return string(r.b[at : at+n]), nil
 }
 
+// internedStr is Str for a string of up to 31 bytes read with an
+// interner, as nearly every key is, without the calls of Str and strAt.
+func (r *Reader) internedStr() (string, error) {
+	if i := r.i; r.in != nil && r.s == "" && i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
+		if n := int(r.b[i] & 0x1f); n < len(r.b)-i {
+			r.i = i + 1 + n
+			return r.in.str(r.b[i+1 : r.i]), nil
+		}
+	}
+	return r.Str()
+}
+
 // strAt reads a string as Str does and returns where its bytes are.
 func (r *Reader) strAt() (at, n int, err error) {
 	// A string of up to 31 bytes, a key or most values, in one step.
@@ -716,6 +728,12 @@ func (r *Reader) Value() (any, error) {
 		return r.array()
 	case (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && c <= 0xdb):
 		if r.in != nil && r.s == "" {
+			if n := int(c & 0x1f); c <= 0xbf && n < len(r.b)-r.i {
+				// A string of up to 31 bytes, without a call to strAt.
+				at := r.i + 1
+				r.i = at + n
+				return r.in.value(r.b[at:r.i]), nil
+			}
 			at, n, err := r.strAt()
 			if err == nil && n <= internLen {
 				return r.in.value(r.b[at : at+n]), nil
@@ -791,7 +809,7 @@ func (r *Reader) Attrs() (map[string]any, error) {
 	defer r.leave()
 	m := r.newMap(n)
 	for range n {
-		k, err := r.Str()
+		k, err := r.internedStr()
 		if err != nil {
 			return nil, fmt.Errorf("key: %w", err)
 		}
