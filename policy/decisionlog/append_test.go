@@ -3,6 +3,7 @@ package decisionlog
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -121,5 +122,35 @@ func TestAppendEntry(t *testing.T) {
 		if _, ok := appendEntry(nil, e, nil, mask); ok {
 			t.Errorf("%T %v: written, want left to encode", v, v)
 		}
+	}
+}
+
+// TestRecordAllocs checks that recording a decision allocates only the
+// subject's text that the index keeps: the line is written without
+// copies of the attributes or encoding/json's values.
+func TestRecordAllocs(t *testing.T) {
+	l, err := New(io.Discard, []string{"subject.email", "access.headers.authorization"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &policy.Request{PolicySet: "s", Path: "/a", Attributes: policy.Attributes{
+		Subject: map[string]any{"role": "admin", "email": "ann@example.com", "age": int64(42), "groups": []any{"/a", "/b"}},
+		Access:  map[string]any{"method": "GET", "headers": map[string]any{"authorization": "Bearer x"}},
+	}}
+	d := &policy.Decision{PolicySet: "s", Result: policy.Deny, Effect: policy.Grant, Missing: []string{"subject.x"},
+		Obligations: []policy.ObligationResult{{Name: "o", Reason: "r", Entities: []string{"s"}}}}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := l.Record("api", req, d, nil); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs > 1 {
+		t.Errorf("Record allocates %v times, want at most 1", allocs)
+	}
+	if got, want := l.Index().Size(), RecentSize; got != want {
+		t.Fatalf("index of %d, want %d", got, want)
+	}
+	list, _ := l.Index().Query(Query{Limit: 1})
+	if want := "age=42, email=[masked], role=admin"; len(list) != 1 || list[0].Subject != want {
+		t.Errorf("index: %+v, want the subject %q", list, want)
 	}
 }

@@ -102,7 +102,10 @@ func subjectText(v any, n *maskNode) string {
 		sorted = append(sorted, k)
 	}
 	slices.Sort(sorted)
-	var b []byte
+	// The text is built on the stack unless a value is long: only its
+	// string is allocated.
+	var text [MaxSubjectBytes + 64]byte
+	b := text[:0]
 	for _, k := range sorted {
 		v := m[k]
 		if c := n.child(k); c != nil && c.leaf {
