@@ -143,8 +143,11 @@ func (t *table[Req, Rep]) call(c *abi.Codec, reuse bool, dst, request []byte) []
 		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode %s request: %v", t.kind, err))
 	}
 	name := t.component(&x.req)
-	h := t.lastHandler
-	if !reuse || h == nil || name != t.lastName {
+	var h func(Req) (Rep, error)
+	if reuse && name == t.lastName {
+		h = t.lastHandler
+	}
+	if h == nil {
 		var ok bool
 		if h, ok = t.handlers[name]; !ok {
 			return ErrorReply(abi.Errorf(abi.CodeNotFound, "no %s %q", t.kind, name))
