@@ -82,9 +82,10 @@ func TestAppendEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 5*3600+1800), time.FixedZone("west", -8*3600)}
 	for i := range 5000 {
 		e := &Entry{
-			Time:      time.Date(2026, 12, 8, 2, 0, 0, rng.IntN(1e9), time.UTC),
+			Time:      time.Date(2026, 12, 8, 2, 0, 0, rng.IntN(1e9), zones[rng.IntN(len(zones))]),
 			Source:    str(),
 			PolicySet: str(),
 			Result:    str(),
