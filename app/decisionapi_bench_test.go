@@ -19,9 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/cputime"
-	"github.com/gatehouse/gatehouse/internal/jsonio"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
-	"github.com/gatehouse/gatehouse/policy"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -108,10 +106,11 @@ func benchRequests(b *testing.B, send func() (*http.Response, error)) {
 }
 
 // BenchmarkDecideParts takes a decision of BenchmarkDecideHTTP
-// (inTestGroup) apart: reading the request, deciding, writing the answer
-// with and without its explanation, and the whole route through echo's
-// router and the middleware without the network, also with the
-// telemetry's middleware that the application adds to every route.
+// (inTestGroup) apart: reading the request, deciding, and the whole route
+// through echo's router and the middleware without the network, also with
+// the telemetry's middleware that the application adds to every route.
+// Writing the answer is decisionapi's BenchmarkAppendDecision; the layers
+// serve wraps around the decision are BenchmarkDecideLayers.
 func BenchmarkDecideParts(b *testing.B) {
 	p, err := pdp.Start(pdp.Config{Entities: []string{filepath.Join(arpoc, "config")}, Logger: discard})
 	if err != nil {
@@ -124,10 +123,6 @@ func BenchmarkDecideParts(b *testing.B) {
 	}
 	req := dr.PolicyRequest(nil, nil)
 	ctx := context.Background()
-	d, err := p.Decide(ctx, req)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Run("read", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -144,19 +139,6 @@ func BenchmarkDecideParts(b *testing.B) {
 			}
 		}
 	})
-	for _, w := range []struct {
-		name string
-		d    policy.Decision
-	}{{"write/explain=full", d}, {"write/explain=none", compact(d)}} {
-		b.Run(w.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := jsonio.Write(io.Discard, w.d, ""); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 	e := server.New(nil, prometheus.NewRegistry(), discard)
 	decisionapi.Register(e, decisionapi.Options{Decider: p})
 	// et is the server as the application has it, with the telemetry's
@@ -186,10 +168,4 @@ func BenchmarkDecideParts(b *testing.B) {
 			}
 		})
 	}
-}
-
-// compact returns d without its explanation.
-func compact(d policy.Decision) policy.Decision {
-	d.Explanation = nil
-	return d
 }

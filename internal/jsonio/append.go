@@ -5,13 +5,20 @@ import "unicode/utf8"
 // AppendString appends s to b as a JSON string exactly as encoding/json
 // writes it: with <, > and & escaped for HTML, bytes that are not UTF-8
 // as \ufffd, and U+2028 and U+2029 escaped.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, true) }
+
+// AppendStringRaw is AppendString with <, > and & as they are, as an
+// encoding/json Encoder writes s after SetEscapeHTML(false).
+func AppendStringRaw(b []byte, s string) []byte { return appendString(b, s, false) }
+
+// appendString is AppendString, with <, > and & escaped when html is set.
+func appendString(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= ' ' && c != '"' && c != '\\' && (!html || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}
