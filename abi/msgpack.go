@@ -59,7 +59,8 @@ func (c *Codec) Unmarshal(b []byte, v any) error {
 
 // Decode decodes b into the pointer v as UnmarshalMsgpack does, each
 // string a copy that does not keep b, except that a short string it has
-// decoded before (up to 64 bytes, of at most 4,096 it keeps, 256 at first) is the same
+// decoded before (up to 64 bytes; it keeps at most 4,096 of up to 8 bytes
+// and 4,096 longer, 256 of each at first) is the same
 // string again: decoding messages alike one after another, as a plugin's
 // calls are, allocates for their strings only once.
 func (c *Codec) Decode(b []byte, v any) error {

@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/app/server"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/cputime"
-	"github.com/gatehouse/gatehouse/internal/jsonio"
-	"github.com/gatehouse/gatehouse/policy"
+	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/policy/decisionapi"
 	"github.com/gatehouse/gatehouse/policy/pdp"
 )
@@ -35,8 +35,8 @@ const (
 // plugins: with net/http's client, the answer with its explanation (the
 // default) and without (?explain=none), and with a client that writes
 // the request's bytes on one connection and reads the answer, as a load
-// generator does. healthz is the floor: GET /healthz, which does nothing,
-// with net/http's client. Besides the time it reports the process's CPU
+// generator does (raw-client). healthz is the floor: GET /healthz, which
+// does nothing, with either client. Besides the time it reports the process's CPU
 // time per request, the client's included.
 func BenchmarkDecideHTTP(b *testing.B) {
 	h, err := host.New(host.Config{Logger: discard}, nil)
@@ -56,25 +56,34 @@ func BenchmarkDecideHTTP(b *testing.B) {
 			})
 		})
 	}
-	b.Run("inTestGroup/explain=none/raw-client", func(b *testing.B) {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		req := fmt.Appendf(nil, "POST %s?explain=none HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-			decisionapi.DecidePath, len(benchInTestGroup), benchInTestGroup)
-		r := bufio.NewReader(conn)
-		benchRequests(b, func() (*http.Response, error) {
-			if _, err := conn.Write(req); err != nil {
-				return nil, err
+	for _, bc := range []struct{ name, request string }{
+		{"inTestGroup/raw-client", rawPost(decisionapi.DecidePath, benchInTestGroup)},
+		{"inTestGroup/explain=none/raw-client", rawPost(decisionapi.DecidePath+"?explain=none", benchInTestGroup)},
+		{"healthz/raw-client", "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			if err != nil {
+				b.Fatal(err)
 			}
-			return http.ReadResponse(r, nil)
+			defer conn.Close()
+			r := bufio.NewReader(conn)
+			benchRequests(b, func() (*http.Response, error) {
+				if _, err := io.WriteString(conn, bc.request); err != nil {
+					return nil, err
+				}
+				return http.ReadResponse(r, nil)
+			})
 		})
-	})
+	}
 	b.Run("healthz", func(b *testing.B) {
 		benchRequests(b, func() (*http.Response, error) { return http.Get(url + "/healthz") })
 	})
+}
+
+// rawPost returns the HTTP/1.1 text of a POST of the JSON body to target.
+func rawPost(target, body string) string {
+	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", target, len(body), body)
 }
 
 // benchRequests sends requests with send, each answered with 200.
@@ -97,9 +106,11 @@ func benchRequests(b *testing.B, send func() (*http.Response, error)) {
 }
 
 // BenchmarkDecideParts takes a decision of BenchmarkDecideHTTP
-// (inTestGroup) apart: reading the request, deciding, writing the answer
-// with and without its explanation, and the whole route through echo's
-// router and the middleware without the network.
+// (inTestGroup) apart: reading the request, deciding, and the whole route
+// through echo's router and the middleware without the network, also with
+// the telemetry's middleware that the application adds to every route.
+// Writing the answer is decisionapi's BenchmarkAppendDecision; the layers
+// serve wraps around the decision are BenchmarkDecideLayers.
 func BenchmarkDecideParts(b *testing.B) {
 	p, err := pdp.Start(pdp.Config{Entities: []string{filepath.Join(arpoc, "config")}, Logger: discard})
 	if err != nil {
@@ -112,10 +123,6 @@ func BenchmarkDecideParts(b *testing.B) {
 	}
 	req := dr.PolicyRequest(nil, nil)
 	ctx := context.Background()
-	d, err := p.Decide(ctx, req)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Run("read", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -132,23 +139,23 @@ func BenchmarkDecideParts(b *testing.B) {
 			}
 		}
 	})
-	for _, w := range []struct {
-		name string
-		d    policy.Decision
-	}{{"write/explain=full", d}, {"write/explain=none", compact(d)}} {
-		b.Run(w.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := jsonio.Write(io.Discard, w.d, ""); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 	e := server.New(nil, prometheus.NewRegistry(), discard)
 	decisionapi.Register(e, decisionapi.Options{Decider: p})
-	for _, query := range []string{"", "?explain=none"} {
-		b.Run("route"+strings.ReplaceAll(query, "?", "/"), func(b *testing.B) {
+	// et is the server as the application has it, with the telemetry's
+	// middleware (metrics; tracing is off unless configured).
+	tel, err := telemetry.New(telemetry.Config{}, telemetry.Options{Registerer: prometheus.NewRegistry(), Logger: discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	et := server.New(nil, prometheus.NewRegistry(), discard)
+	et.Use(tel.Middleware())
+	decisionapi.Register(et, decisionapi.Options{Decider: p})
+	for _, r := range []struct {
+		name, query string
+		e           *echo.Echo
+	}{{"route", "", e}, {"route/explain=none", "?explain=none", e}, {"route/telemetry", "", et}} {
+		e, query := r.e, r.query
+		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				r := httptest.NewRequest(http.MethodPost, decisionapi.DecidePath+query, strings.NewReader(benchInTestGroup))
@@ -161,10 +168,4 @@ func BenchmarkDecideParts(b *testing.B) {
 			}
 		})
 	}
-}
-
-// compact returns d without its explanation.
-func compact(d policy.Decision) policy.Decision {
-	d.Explanation = nil
-	return d
 }

@@ -32,6 +32,10 @@ type Agent struct {
 	actor string
 	m     *model.Model
 	sh    *shared
+	// obs is the observation of the act in progress, which planner plans
+	// from; planner is made once, so that an act allocates no closure.
+	obs     simulate.Observation
+	planner host.Planner
 }
 
 // shared is what the agents of one session share, as they are called one
@@ -78,11 +82,15 @@ func (a *Agent) Act(ctx context.Context, obs simulate.Observation) (simulate.Act
 		choices = append(choices, abi.Action(c))
 	}
 	a.sh.choices = choices
-	ctx = host.WithPlanner(ctx, func(ctx context.Context, req abi.PlanRequest) (abi.PlanReply, error) {
-		return a.plan(ctx, obs, req)
-	})
-	act, err := a.s.AgentAct(ctx, abi.AgentActRequest{Actor: a.actor, Observation: abi.Observation{Tick: obs.Tick,
+	if a.planner == nil {
+		a.planner = func(ctx context.Context, req abi.PlanRequest) (abi.PlanReply, error) {
+			return a.plan(ctx, a.obs, req)
+		}
+	}
+	a.obs = obs
+	act, err := a.s.AgentAct(host.WithPlanner(ctx, a.planner), abi.AgentActRequest{Actor: a.actor, Observation: abi.Observation{Tick: obs.Tick,
 		Location: obs.Location, Holdings: obs.Holdings, Goals: obs.Goals, Choices: choices}})
+	a.obs = simulate.Observation{} // the simulator reuses its slices
 	return simulate.Action(act), err
 }
 

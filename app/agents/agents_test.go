@@ -122,3 +122,24 @@ actors { eve { at hall; goals vault; } joe { at office; goals vault; } }`))
 		t.Errorf("result = %+v", res)
 	}
 }
+
+// first is a Session that takes the first choice.
+type first struct{}
+
+func (first) AgentReset(context.Context, abi.AgentResetRequest) error { return nil }
+
+func (first) AgentAct(_ context.Context, req abi.AgentActRequest) (abi.Action, error) {
+	return req.Observation.Choices[0], nil
+}
+
+// TestActAllocs checks that an act allocates only the context that
+// carries the agent's planner to the plugin call.
+func TestActAllocs(t *testing.T) {
+	a := agents.New(first{})
+	obs := simulate.Observation{Tick: 3, Location: "hall", Goals: []string{"lab"},
+		Choices: []simulate.Action{{Kind: "move", Target: "lab", Risk: 0.5, Time: 2}, {Kind: "wait", Time: 1}}}
+	ctx := context.Background()
+	if allocs := testing.AllocsPerRun(100, func() { a.Act(ctx, obs) }); allocs > 1 {
+		t.Errorf("an act allocated %v times, want 1 at most", allocs)
+	}
+}

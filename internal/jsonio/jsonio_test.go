@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -80,5 +81,36 @@ func TestWriteDeep(t *testing.T) {
 		return r
 	}, got.Bytes()), compact) {
 		t.Error("the text is not the value's, indented")
+	}
+}
+
+// TestAppendString checks that AppendString and AppendStringRaw write
+// strings as encoding/json does, escapes, invalid bytes and all, the
+// second as an Encoder without HTML escapes.
+func TestAppendString(t *testing.T) {
+	pieces := []string{"a", "é", "𝔘", "\"", "\\", "/", "<", ">", "&", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f",
+		"\u2028", "\u2029", "\xff", "\xc3", "\xed\xa0\x80", "\xef\xbf\xbd", " "}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var s strings.Builder
+		for range rng.IntN(6) {
+			s.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		want, err := json.Marshal(s.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s.String()); !bytes.Equal(got, want) {
+			t.Fatalf("%q: %s, want %s", s.String(), got, want)
+		}
+		var raw bytes.Buffer
+		enc := json.NewEncoder(&raw)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s.String()); err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendStringRaw(nil, s.String()); !bytes.Equal(got, bytes.TrimSuffix(raw.Bytes(), []byte("\n"))) {
+			t.Fatalf("%q: %s, want %s without HTML escapes", s.String(), got, raw.Bytes())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,51 +44,78 @@ func (t *Telemetry) Decider(next policy.Decider, source string) policy.Decider {
 	if next == nil {
 		return nil
 	}
-	return &decider{next: next, source: source, t: t, duration: t.decisions.duration.WithLabelValues(source)}
+	return &decider{next: next, source: source, tracer: t.tracer,
+		duration: t.decisions.duration.WithLabelValues(source), vec: t.decisions.decisions}
 }
+
+// results are the result labels of decisions, indexed by resultOf.
+var results = [...]string{"error", "grant", "deny", "not_applicable"}
 
 type decider struct {
 	next     policy.Decider
 	source   string
-	t        *Telemetry
+	tracer   trace.Tracer // nil with tracing off
 	duration prometheus.Observer
+	vec      *prometheus.CounterVec
+	// counters count the decisions of source by result, as results, each
+	// taken from vec at its first decision (so that a result not met yet
+	// has no series, as with vec alone).
+	counters [len(results)]atomic.Pointer[prometheus.Counter]
+}
+
+// count counts a decision of the result results[r].
+func (d *decider) count(r int) {
+	c := d.counters[r].Load()
+	if c == nil {
+		v := d.vec.WithLabelValues(d.source, results[r])
+		c = &v
+		d.counters[r].Store(c)
+	}
+	(*c).Inc()
 }
 
 func (d *decider) Decide(ctx context.Context, req policy.Request) (policy.Decision, error) {
-	var span trace.Span
-	if d.t.tracer != nil {
-		ctx, span = d.t.tracer.Start(ctx, "decide", trace.WithAttributes(
-			attribute.String("gatehouse.decision.source", d.source),
-			attribute.String("gatehouse.policy_set", req.PolicySet),
-		))
+	if d.tracer != nil {
+		return d.traced(ctx, req)
 	}
 	start := time.Now()
 	dec, err := d.next.Decide(ctx, req)
 	d.duration.Observe(time.Since(start).Seconds())
-	result := resultLabel(dec, err)
-	d.t.decisions.decisions.WithLabelValues(d.source, result).Inc()
-	if span != nil {
-		span.SetAttributes(attribute.String("gatehouse.decision.result", result))
-		switch {
-		case err != nil:
-			span.SetStatus(codes.Error, err.Error())
-		case dec.Error != "":
-			span.SetStatus(codes.Error, dec.Error)
-		}
-		span.End()
-	}
+	d.count(resultOf(&dec, err))
 	return dec, err
 }
 
-// resultLabel returns the result label of a decision.
-func resultLabel(dec policy.Decision, err error) string {
+// traced is Decide with tracing on: the decision in a span of its own.
+func (d *decider) traced(ctx context.Context, req policy.Request) (policy.Decision, error) {
+	ctx, span := d.tracer.Start(ctx, "decide", trace.WithAttributes(
+		attribute.String("gatehouse.decision.source", d.source),
+		attribute.String("gatehouse.policy_set", req.PolicySet),
+	))
+	start := time.Now()
+	dec, err := d.next.Decide(ctx, req)
+	d.duration.Observe(time.Since(start).Seconds())
+	r := resultOf(&dec, err)
+	d.count(r)
+	span.SetAttributes(attribute.String("gatehouse.decision.result", results[r]))
+	switch {
+	case err != nil:
+		span.SetStatus(codes.Error, err.Error())
+	case dec.Error != "":
+		span.SetStatus(codes.Error, dec.Error)
+	}
+	span.End()
+	return dec, err
+}
+
+// resultOf returns the index in results of the result label of a decision.
+func resultOf(dec *policy.Decision, err error) int {
 	switch {
 	case err != nil || dec.Error != "":
-		return "error"
+		return 0
 	case dec.Result == policy.Grant:
-		return "grant"
+		return 1
 	case dec.Result == policy.Deny:
-		return "deny"
+		return 2
 	}
-	return "not_applicable"
+	return 3
 }

@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/abi"
+	"github.com/gatehouse/gatehouse/internal/cputime"
 	"github.com/gatehouse/gatehouse/plugins-src/tck"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -256,7 +258,7 @@ func kitCases(t testing.TB) []kitCase {
 	deep = append(deep, 0xc0)
 	deepReq := []byte("\x83\xa9component\xa4echo\xa3key\xa1k\xa7context\x81\xa7subject\x81\xa1x")
 	deepReq = append(deepReq, deep...)
-	return []kitCase{
+	return append(utf8Cases(), []kitCase{
 		{"describe", abi.ExportDescribe, env(abi.DescribeRequest{HostABI: "1.0"}), "", "", nil},
 		{"describe, unknown keys", abi.ExportDescribe, env(map[string]any{"host_abi": "1.9", "x": []any{1}}), "", "", nil},
 		{"unknown component", abi.ExportEnvironment, env(abi.EnvironmentRequest{Component: "nope"}), abi.CodeNotFound, `no environment "nope"`, nil},
@@ -311,7 +313,37 @@ func kitCases(t testing.TB) []kitCase {
 			"", "", map[string]any{"attributes": map[string]any{"segments": []any{"a", "b"}, "resource": "a"}}},
 		{"path not a string", abi.ExportObject, env(map[string]any{"component": "path-segments", "path": 1}), abi.CodeInvalidRequest, "path: not a string", nil},
 		{"object not a map", abi.ExportObject, env(map[string]any{"component": "path-segments", "object": "x"}), abi.CodeInvalidRequest, "object: not a map", nil},
+		{"unknown key not valid UTF-8", abi.ExportEnvironment, []byte("\x82\xa9component\xa4echo\xa2\xff\xfe\xc0"), abi.CodeInvalidRequest, "", nil},
+		{"unknown context key not valid UTF-8", abi.ExportEnvironment, []byte("\x82\xa9component\xa4echo\xa7context\x81\xa2\xc3\x28\xc0"),
+			abi.CodeInvalidRequest, "", nil},
+	}...)
+}
+
+// utf8Cases are strings of 1 to 40 bytes, to cover every way a kit may take
+// the bytes of a string in when it checks them for UTF-8 (one at a time, in
+// words, in overlapping words): one byte that is not UTF-8, at the start, in
+// the middle or at the end, makes the request invalid; a two-byte character
+// at the end is echoed.
+func utf8Cases() []kitCase {
+	var cases []kitCase
+	req := func(key []byte) []byte { // {"component": "echo", "key": key}, key a str 8
+		return append(append([]byte("\x82\xa9component\xa4echo\xa3key\xd9"), byte(len(key))), key...)
 	}
+	for n := 1; n <= 40; n++ {
+		for _, at := range slices.Compact([]int{0, n / 2, n - 1}) {
+			s := []byte(strings.Repeat("a", n))
+			s[at] = 0x80
+			cases = append(cases, kitCase{fmt.Sprintf("%d bytes, byte %d not UTF-8", n, at), abi.ExportEnvironment,
+				req(s), abi.CodeInvalidRequest, "key: not valid UTF-8", nil})
+		}
+		if n >= 2 {
+			s := strings.Repeat("a", n-2) + "é"
+			cases = append(cases, kitCase{fmt.Sprintf("%d bytes, UTF-8 at the end", n), abi.ExportEnvironment,
+				req([]byte(s)), "", "",
+				map[string]any{"value": map[string]any{"key": s, "subject": nil}}})
+		}
+	}
+	return cases
 }
 
 // kitRequests sends the basics plugin file wasm, named plugin, outside the
@@ -480,7 +512,9 @@ func fixstr(s string) string { return string([]byte{byte(0xa0 | len(s))}) + s }
 
 // benchRawEcho calls the environment component echo of the plugin file wasm
 // straight through wazero, with one request buffer reused as the host does:
-// the plugin's own cost, without the host's.
+// the plugin's own cost, without the host's. Besides the time per call it
+// reports the process's CPU time per call (cpu-us/op), as the host's call
+// benchmarks do.
 func benchRawEcho(b *testing.B, wasm string) {
 	m := newRawModule(b, wasm)
 	req := benchRequest
@@ -496,6 +530,7 @@ func benchRawEcho(b *testing.B, wasm string) {
 	ptr := uint32(stack[0])
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	cpu, n := cputime.Used(b), 0
 	for b.Loop() {
 		mem.Write(ptr, body)
 		stack[0], stack[1] = uint64(ptr), uint64(len(body))
@@ -505,5 +540,7 @@ func benchRawEcho(b *testing.B, wasm string) {
 		if _, ok := mem.Read(abi.UnpackReply(stack[0])); !ok {
 			b.Fatal("reply outside memory")
 		}
+		n++
 	}
+	b.ReportMetric(float64(cputime.Used(b)-cpu)/float64(time.Microsecond)/float64(n), "cpu-us/op")
 }

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -167,9 +169,19 @@ func (a *api) decide(c echo.Context) error {
 	if !explain {
 		d.Explanation = nil
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	return jsonio.Write(c.Response(), d, "")
+	c.Response().Header()[echo.HeaderContentType] = jsonContentType
+	buf := jsonio.GetBuffer()
+	defer jsonio.PutBuffer(buf)
+	// The answer is appended to the buffer's own bytes, which Write then
+	// takes in place, or grows to hold them.
+	buf.Write(appendDecision(buf.AvailableBuffer(), &d))
+	_, err = c.Response().Write(buf.Bytes())
+	return err
 }
+
+// jsonContentType is the Content-Type of the answers, one value slice
+// that every answer's header shares: net/http only reads it.
+var jsonContentType = []string{echo.MIMEApplicationJSON}
 
 // explains reports whether the answer to the request r carries the
 // explanation: the query parameter explain is full (the default) or none.
@@ -177,7 +189,7 @@ func explains(r *http.Request) (bool, error) {
 	if r.URL.RawQuery == "" {
 		return true, nil
 	}
-	switch v := r.URL.Query().Get("explain"); v {
+	switch v := queryValue(r.URL.RawQuery, "explain"); v {
 	case "", "full":
 		return true, nil
 	case "none":
@@ -185,4 +197,35 @@ func explains(r *http.Request) (bool, error) {
 	default:
 		return false, fmt.Errorf("explain: %q is not full or none", v)
 	}
+}
+
+// queryValue returns the first value of the parameter key in the query
+// text q, as url.ParseQuery and Values.Get read it (a pair with a
+// semicolon or a bad escape does not count), without the map of every
+// parameter that ParseQuery builds.
+func queryValue(q, key string) string {
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k, err := unescape(k); err != nil || k != key {
+			continue
+		}
+		if v, err := unescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// unescape is url.QueryUnescape, without its work where s has nothing
+// to unescape.
+func unescape(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }

@@ -52,6 +52,66 @@ func readRequest(r io.Reader, max int64) (*Request, error) {
 // A lone surrogate escape (\ud800) is refused, where encoding/json would
 // read it as U+FFFD.
 func ReadRequest(data []byte, name string) (*Request, error) {
+	if req, ok := scanRequest(data); ok {
+		return req, nil
+	}
+	return decodeRequest(data, name)
+}
+
+// scanRequest reads the usual request, valid and with each field at most
+// once under its own name, with a jsonio.Scanner, which is several times
+// faster than encoding/json. It reports false for anything else, and
+// decodeRequest then reads the text and says what is wrong.
+func scanRequest(data []byte) (*Request, bool) {
+	s := jsonio.NewScanner(data)
+	if !s.Byte('{') {
+		return nil, false
+	}
+	req := &Request{}
+	var seen uint8
+	ok := s.Members(func(key string) bool {
+		var (
+			bit  uint8
+			str  *string
+			attr *map[string]any
+		)
+		switch key {
+		case "policy_set":
+			bit, str = 1, &req.PolicySet
+		case "path":
+			bit, str = 2, &req.Path
+		case "subject":
+			bit, attr = 4, &req.Subject
+		case "object":
+			bit, attr = 8, &req.Object
+		case "environment":
+			bit, attr = 16, &req.Environment
+		case "access":
+			bit, attr = 32, &req.Access
+		default:
+			return false // unknown, or a field's name in other letters
+		}
+		if seen&bit != 0 {
+			return false // encoding/json merges a repeated object
+		}
+		seen |= bit
+		if s.Null() {
+			return true // a string keeps its value, an object is nil
+		}
+		var ok bool
+		if str != nil {
+			*str, ok = s.String()
+		} else {
+			*attr, ok = s.Object()
+		}
+		return ok
+	})
+	return req, ok && s.End()
+}
+
+// decodeRequest is ReadRequest with encoding/json, for the text that
+// scanRequest does not read.
+func decodeRequest(data []byte, name string) (*Request, error) {
 	var req Request
 	if err := jsonio.Decode(data, &req); err != nil {
 		return nil, decodeError(err, name, 0)

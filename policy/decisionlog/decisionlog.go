@@ -113,16 +113,36 @@ func (l *Log) Index() *Index { return l.index }
 
 // Write writes e as one line. Its Attributes are written as they are:
 // Record masks them.
-func (l *Log) Write(e *Entry) error {
+func (l *Log) Write(e *Entry) error { return l.write(e, nil) }
+
+// write writes e as one line; with c set, with the attributes of c masked
+// in place of e's.
+func (l *Log) write(e *Entry, c *policy.Attributes) error {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer putBuffer(buf)
-	if err := encode(buf, e); err != nil {
-		// An attribute JSON cannot hold, such as NaN: keep the decision.
+	buf.Reset()
+	// The line is appended to the buffer's own bytes, which Write then
+	// takes in place, or grows to hold them.
+	line, ok := appendEntry(buf.AvailableBuffer(), e, c, l.mask)
+	buf.Write(line)
+	if !ok {
 		e2 := *e
-		e2.Attributes = map[string]any{"unencodable": err.Error()}
-		if err := encode(buf, &e2); err != nil {
-			return fmt.Errorf("decision log: %w", err)
+		if c != nil {
+			e2.Attributes = l.mask.Apply(*c)
 		}
+		if err := encode(buf, &e2); err != nil {
+			// An attribute JSON cannot hold, such as NaN: keep the decision.
+			e2.Attributes = map[string]any{"unencodable": err.Error()}
+			if err := encode(buf, &e2); err != nil {
+				return fmt.Errorf("decision log: %w", err)
+			}
+		}
+	}
+	var subject string
+	if c != nil {
+		subject = subjectText(c.Subject, l.mask.root.child("subject"))
+	} else {
+		subject = subjectText(e.Attributes["subject"], nil)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -132,7 +152,7 @@ func (l *Log) Write(e *Entry) error {
 	if _, err := l.w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
-	l.index.add(e)
+	l.index.add(e, subject)
 	return nil
 }
 
@@ -173,12 +193,11 @@ func encode(buf *bytes.Buffer, e *Entry) error {
 // that could not be decided, as coming from source, with the request's
 // attributes masked.
 func (l *Log) Record(source string, req *policy.Request, d *policy.Decision, err error) error {
-	e := &Entry{
-		Time:       time.Now().UTC(),
-		Source:     source,
-		PolicySet:  req.PolicySet,
-		Path:       req.Path,
-		Attributes: l.mask.Apply(req.Attributes),
+	e := Entry{
+		Time:      time.Now().UTC(),
+		Source:    source,
+		PolicySet: req.PolicySet,
+		Path:      req.Path,
 	}
 	if err != nil {
 		e.Error = err.Error()
@@ -186,7 +205,7 @@ func (l *Log) Record(source string, req *policy.Request, d *policy.Decision, err
 		e.Result, e.Effect = d.Result.String(), d.Effect.String()
 		e.Obligations, e.Missing, e.Error = d.Obligations, d.Missing, d.Error
 	}
-	return l.Write(e)
+	return l.write(&e, &req.Attributes)
 }
 
 // Close stops the log; lines already written stay. It closes the file

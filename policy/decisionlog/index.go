@@ -2,8 +2,8 @@ package decisionlog
 
 import (
 	"fmt"
-	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -73,10 +73,10 @@ func (x *Index) at(seq uint64) *Summary {
 	return &x.ring[(x.head+int(seq-oldest))%len(x.ring)]
 }
 
-// add keeps the summary of e, whose attributes are masked.
-func (x *Index) add(e *Entry) {
+// add keeps the summary of e, with subject as its Summary.Subject.
+func (x *Index) add(e *Entry, subject string) {
 	s := Summary{Time: e.Time, Source: e.Source, PolicySet: e.PolicySet, Result: e.Result, Effect: e.Effect, Error: e.Error,
-		Missing: e.Missing, Subject: subjectText(e.Attributes["subject"])}
+		Missing: e.Missing, Subject: subject}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.seq++
@@ -90,35 +90,71 @@ func (x *Index) add(e *Entry) {
 }
 
 // subjectText returns the text of Summary.Subject for the subject's
-// attributes.
-func subjectText(v any) string {
+// attributes v, with the values at the paths of n (nil for none) masked.
+func subjectText(v any, n *maskNode) string {
 	m, _ := v.(map[string]any)
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		var val string
-		switch v := m[k].(type) {
-		case string:
-			val = v
-		case bool, int64, float64, int, uint64:
-			val = fmt.Sprint(v)
-		default:
-			if n, ok := v.(fmt.Stringer); ok { // a jsonnum number
-				val = n.String()
-			} else {
-				continue
-			}
+	if len(m) == 0 || n != nil && n.leaf {
+		return ""
+	}
+	var keys [16]string
+	sorted := keys[:0]
+	for k := range m {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	// The text is built on the stack unless a value is long: only its
+	// string is allocated.
+	var text [MaxSubjectBytes + 64]byte
+	b := text[:0]
+	for _, k := range sorted {
+		v := m[k]
+		if c := n.child(k); c != nil && c.leaf {
+			v = Masked
 		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
+		if !isScalar(v) {
+			continue
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(val)
-		if b.Len() >= MaxSubjectBytes {
-			return strings.ToValidUTF8(b.String()[:MaxSubjectBytes], "")
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(append(b, k...), '=')
+		b = appendScalar(b, v)
+		if len(b) >= MaxSubjectBytes {
+			return strings.ToValidUTF8(string(b[:MaxSubjectBytes]), "")
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+// isScalar reports whether Summary.Subject shows the value v: a string
+// or a number.
+func isScalar(v any) bool {
+	switch v.(type) {
+	case string, bool, int64, float64, int, uint64:
+		return true
+	}
+	_, ok := v.(fmt.Stringer) // a jsonnum number
+	return ok
+}
+
+// appendScalar appends the text of v, which isScalar, as fmt.Sprint
+// writes it.
+func appendScalar(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return append(b, v...)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	case float64:
+		return fmt.Append(b, v)
+	}
+	return append(b, v.(fmt.Stringer).String()...)
 }
 
 // Query selects entries of an Index.

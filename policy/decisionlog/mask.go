@@ -115,3 +115,12 @@ func (n *maskNode) apply(v any) any {
 	}
 	return v
 }
+
+// child returns the node of the paths through n and then k, nil when there
+// is none or n is nil.
+func (n *maskNode) child(k string) *maskNode {
+	if n == nil {
+		return nil
+	}
+	return n.children[k]
+}

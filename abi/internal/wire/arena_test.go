@@ -3,6 +3,7 @@ package wire
 import (
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // read decodes b with r into a generic value.
@@ -107,18 +108,89 @@ func TestReaderHeaders(t *testing.T) {
 // keep missing it, to internMax slots and no further, and stays small for
 // a few strings read again and again.
 func TestInternerBounded(t *testing.T) {
-	var few, many Interner
-	for i := range 20_000 {
-		few.str([]byte{'k', byte(i % 8)})
-		s := many.str([]byte{'k', byte(i), byte(i >> 8)})
-		if s != string([]byte{'k', byte(i), byte(i >> 8)}) {
-			t.Fatalf("str gave %q", s)
+	for _, pad := range []string{"", "of more than eight bytes"} {
+		var few, many Interner
+		for i := range 20_000 {
+			few.str([]byte(pad + string([]byte{'k', byte(i % 8)})))
+			b := []byte(pad + string([]byte{'k', byte(i), byte(i >> 8)}))
+			if s := many.str(b); s != string(b) {
+				t.Fatalf("str gave %q", s)
+			}
+		}
+		slots := func(in *Interner) int { return len(in.short.slots) + len(in.strs.slots) }
+		if n := slots(&few); n != internMin {
+			t.Errorf("an interner of 8 strings %q... has %d slots, want %d", pad, n, internMin)
+		}
+		if n := slots(&many); n != internMax {
+			t.Errorf("an interner of ever new strings %q... has %d slots, want %d", pad, n, internMax)
 		}
 	}
-	if n := len(few.strs.slots); n != internMin {
-		t.Errorf("an interner of 8 strings has %d slots, want %d", n, internMin)
+}
+
+// TestInternerShort checks that the strings of up to 8 bytes, which an
+// Interner tells apart by their bytes as a word, come back equal to their
+// bytes, the same string for the same bytes, and apart for bytes that
+// differ only by trailing zero bytes or their length.
+func TestInternerShort(t *testing.T) {
+	var in Interner
+	inputs := []string{"a", "a\x00", "a\x00\x00", "\x00", "move", "wait", "l918", "12345678", "1234567", "123456789", "greedy"}
+	first := map[string]string{}
+	for range 3 {
+		for _, want := range inputs {
+			got := in.str([]byte(want))
+			if got != want {
+				t.Fatalf("str(%q) = %q", want, got)
+			}
+			if f, ok := first[want]; !ok {
+				first[want] = got
+			} else if unsafe.StringData(f) != unsafe.StringData(got) {
+				t.Errorf("str(%q) gave a new copy of a string it had seen", want)
+			}
+		}
 	}
-	if n := len(many.strs.slots); n != internMax {
-		t.Errorf("an interner of ever new strings has %d slots, want %d", n, internMax)
+}
+
+// TestReaderInternedStrings reads maps whose keys and string values are
+// of every header size with an Interner, twice: the values are right, the
+// short strings of the second read are those of the first, and a string
+// whose header claims more bytes than are left is an error.
+func TestReaderInternedStrings(t *testing.T) {
+	var in Interner
+	var r Reader
+	r.SetInterner(&in)
+	want := map[string]any{}
+	for _, n := range []int{0, 1, 31, 32, 64, 65, 300} {
+		s := string(make([]byte, n))
+		for i := range n {
+			s = s[:i] + string(rune('a'+i%26)) + s[i+1:]
+		}
+		want[s] = "v" + s
 	}
+	b := encode(t, want)
+	first := read(t, &r, b).(map[string]any)
+	second := read(t, &r, b).(map[string]any)
+	if !reflect.DeepEqual(first, want) || !reflect.DeepEqual(second, want) {
+		t.Fatalf("read %v and %v, want %v", first, second, want)
+	}
+	for k := range second {
+		if len(k) > 0 && len(k) <= internLen && unsafe.StringData(k) != unsafe.StringData(firstKey(first, k)) {
+			t.Errorf("key %q was copied anew, not interned", k)
+		}
+	}
+	for _, in := range []string{"\x81\xa3ab", "\x81\xa1a\xa3xy", "\x91\xa2x"} {
+		r.Reset([]byte(in), false)
+		if v, err := r.Value(); err == nil {
+			t.Errorf("%q: read %v, want an error", in, v)
+		}
+	}
+}
+
+// firstKey returns the key of m equal to k, as m holds it.
+func firstKey(m map[string]any, k string) string {
+	for mk := range m {
+		if mk == k {
+			return mk
+		}
+	}
+	return ""
 }

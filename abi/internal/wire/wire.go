@@ -284,12 +284,24 @@ type Reader struct {
 // immutable, so sharing one is safe. It is a table of strings by a hash of
 // their bytes, each slot holding the last string that fell into it: a
 // lookup is a hash of a few words and one comparison, and input of ever
-// new strings costs a bounded amount of memory. The table starts with
-// internMin slots and grows fourfold, up to internMax, whenever it has
-// missed more often than it has slots. The zero Interner is ready to use.
+// new strings costs a bounded amount of memory. Strings of up to 8 bytes
+// have a table of their own, which compares them as words. Each table
+// starts with internMin slots and grows fourfold, up to internMax,
+// whenever it has missed more often than it has slots. The zero Interner
+// is ready to use.
 type Interner struct {
-	strs internTable[string]
-	vals internTable[any]
+	short internTable[shortString]
+	strs  internTable[string]
+	vals  internTable[any]
+}
+
+// shortString is a string of up to 8 bytes and its bytes as a
+// little-endian word: most strings of a message are that short (names,
+// kinds, keys of attributes), and a lookup of one compares the word and
+// the length instead of calling out to compare the bytes.
+type shortString struct {
+	word uint64
+	s    string
 }
 
 const (
@@ -333,6 +345,9 @@ func (t *internTable[T]) missed() {
 
 // str returns b as a string, the one remembered for it if any.
 func (in *Interner) str(b []byte) string {
+	if len(b) <= 8 {
+		return in.shortStr(b)
+	}
 	slot := in.strs.slot(b)
 	if *slot == string(b) {
 		return *slot
@@ -340,6 +355,27 @@ func (in *Interner) str(b []byte) string {
 	s := string(b)
 	*slot = s
 	in.strs.missed()
+	return s
+}
+
+// shortStr is str for b of up to 8 bytes.
+func (in *Interner) shortStr(b []byte) string {
+	t := &in.short
+	if t.slots == nil {
+		t.slots = make([]shortString, internMin)
+	}
+	var w uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(b[i])
+	}
+	h := (w ^ uint64(len(b))) * 0x9e3779b97f4a7c15
+	slot := &t.slots[h>>(64-bits.TrailingZeros(uint(len(t.slots))))]
+	if slot.word == w && len(slot.s) == len(b) {
+		return slot.s
+	}
+	s := string(b)
+	*slot = shortString{word: w, s: s}
+	t.missed()
 	return s
 }
 
@@ -520,6 +556,18 @@ func (r *Reader) Str() (string, error) {
 	return string(r.b[at : at+n]), nil
 }
 
+// internedStr is Str for a string of up to 31 bytes read with an
+// interner, as nearly every key is, without the calls of Str and strAt.
+func (r *Reader) internedStr() (string, error) {
+	if i := r.i; r.in != nil && r.s == "" && i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
+		if n := int(r.b[i] & 0x1f); n < len(r.b)-i {
+			r.i = i + 1 + n
+			return r.in.str(r.b[i+1 : r.i]), nil
+		}
+	}
+	return r.Str()
+}
+
 // strAt reads a string as Str does and returns where its bytes are.
 func (r *Reader) strAt() (at, n int, err error) {
 	// A string of up to 31 bytes, a key or most values, in one step.
@@ -680,6 +728,12 @@ func (r *Reader) Value() (any, error) {
 		return r.array()
 	case (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && c <= 0xdb):
 		if r.in != nil && r.s == "" {
+			if n := int(c & 0x1f); c <= 0xbf && n < len(r.b)-r.i {
+				// A string of up to 31 bytes, without a call to strAt.
+				at := r.i + 1
+				r.i = at + n
+				return r.in.value(r.b[at:r.i]), nil
+			}
 			at, n, err := r.strAt()
 			if err == nil && n <= internLen {
 				return r.in.value(r.b[at : at+n]), nil
@@ -755,7 +809,7 @@ func (r *Reader) Attrs() (map[string]any, error) {
 	defer r.leave()
 	m := r.newMap(n)
 	for range n {
-		k, err := r.Str()
+		k, err := r.internedStr()
 		if err != nil {
 			return nil, fmt.Errorf("key: %w", err)
 		}

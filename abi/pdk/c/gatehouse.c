@@ -784,11 +784,22 @@ static inline uint8_t *gh__w_room(gh_writer *w, size_t n) {
     return p;
 }
 
-/* gh__copy copies n bytes; up to 16 without a loop, with two overlapping
- * moves (see gh__eq for why loops are avoided). */
+/* gh__copy copies n bytes; up to 32 without a loop, with two or four
+ * overlapping moves (see gh__eq for why loops are avoided), longer ones
+ * with memory.copy, which the runtime runs out of line. */
 static inline __attribute__((always_inline)) void gh__copy(uint8_t *d, const void *src, size_t n) {
     const uint8_t *s = src;
-    if (n >= 8 && n <= 16) {
+    if (n > 16 && n <= 32) {
+        uint64_t a, b, c, e;
+        __builtin_memcpy_inline(&a, s, 8);
+        __builtin_memcpy_inline(&b, s + 8, 8);
+        __builtin_memcpy_inline(&c, s + n - 16, 8);
+        __builtin_memcpy_inline(&e, s + n - 8, 8);
+        __builtin_memcpy_inline(d, &a, 8);
+        __builtin_memcpy_inline(d + 8, &b, 8);
+        __builtin_memcpy_inline(d + n - 16, &c, 8);
+        __builtin_memcpy_inline(d + n - 8, &e, 8);
+    } else if (n >= 8 && n <= 16) {
         uint64_t a, b;
         __builtin_memcpy_inline(&a, s, 8);
         __builtin_memcpy_inline(&b, s + n - 8, 8);
@@ -1237,10 +1248,34 @@ static bool gh__bad(gh__dec *d, const char *field, const char *problem) {
 
 #define GH__IS(k, lit) ((k).len == sizeof(lit) - 1 && gh__eq((k).ptr, lit, sizeof(lit) - 1))
 
+/* gh__ascii reports whether the n bytes at p are all ASCII: up to 16 of them
+ * without a loop, with two overlapping loads (see gh__eq for why loops are
+ * avoided), longer ones 8 at a time. */
+static inline __attribute__((always_inline)) bool gh__ascii(const uint8_t *p, size_t n) {
+    uint64_t a, b;
+    if (n >= 8) {
+        for (; n > 16; n -= 8, p += 8) {
+            __builtin_memcpy_inline(&a, p, 8);
+            if (a & 0x8080808080808080ull) return false;
+        }
+        __builtin_memcpy_inline(&a, p, 8);
+        __builtin_memcpy_inline(&b, p + n - 8, 8);
+        return ((a | b) & 0x8080808080808080ull) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x, y;
+        __builtin_memcpy_inline(&x, p, 4);
+        __builtin_memcpy_inline(&y, p + n - 4, 4);
+        return ((x | y) & 0x80808080u) == 0;
+    }
+    return n == 0 || ((p[0] | p[n / 2] | p[n - 1]) & 0x80) == 0;
+}
+
 /* gh__utf8_valid reports whether s is valid UTF-8: no overlong forms, no
  * surrogates, nothing above U+10FFFF. */
 static bool gh__utf8_valid(gh_str s) {
     const uint8_t *p = (const uint8_t *)s.ptr, *end = p + s.len;
+    if (gh__ascii(p, s.len)) return true;
     while (p < end) {
         uint8_t c = *p;
         if (c < 0x80) {
@@ -1265,12 +1300,22 @@ static bool gh__utf8_valid(gh_str s) {
     return true;
 }
 
+/* gh__d_key reads a key. It is checked for UTF-8 only when it is none of
+ * the message's keys (gh__d_other): those are ASCII literals, so a key equal
+ * to one is valid. */
 static bool gh__d_key(gh__dec *d, gh_str *k) {
-    if (!gh_read_str(&d->r, k)) return gh__bad(d, "map", "a key is not a string");
-    return gh__utf8_valid(*k) || gh__bad(d, "map", "a key is not valid UTF-8");
+    return gh_read_str(&d->r, k) || gh__bad(d, "map", "a key is not a string");
+}
+
+static bool gh__d_utf8_key(gh__dec *d, gh_str k) {
+    return gh__utf8_valid(k) || gh__bad(d, "map", "a key is not valid UTF-8");
 }
 
 static bool gh__d_skip(gh__dec *d) { return gh_skip(&d->r) || gh__bad(d, "request", "truncated or invalid msgpack"); }
+
+/* gh__d_other checks the key k that is none of the message's and skips its
+ * value. */
+static bool gh__d_other(gh__dec *d, gh_str k) { return gh__d_utf8_key(d, k) && gh__d_skip(d); }
 
 /* gh__d_map reads the header of a message map; nil is an empty one. */
 static bool gh__d_map(gh__dec *d, const char *field, uint32_t *n) {
@@ -1342,7 +1387,7 @@ static bool gh__d_context(gh__dec *d, gh_context *c) {
                   : GH__IS(k, "object")      ? gh__d_anymap(d, "context.object", &c->object)
                   : GH__IS(k, "environment") ? gh__d_anymap(d, "context.environment", &c->environment)
                   : GH__IS(k, "access")      ? gh__d_anymap(d, "context.access", &c->access)
-                                             : gh__d_skip(d);
+                                             : gh__d_other(d, k);
         if (!ok) return false;
     }
     return true;
@@ -1361,7 +1406,7 @@ static bool gh__d_describe(gh__dec *d, gh_str *host_abi) {
     while (n--) {
         gh_str k;
         if (!gh__d_key(d, &k)) return false;
-        if (!(GH__IS(k, "host_abi") ? gh__d_str(d, "host_abi", host_abi) : gh__d_skip(d))) return false;
+        if (!(GH__IS(k, "host_abi") ? gh__d_str(d, "host_abi", host_abi) : gh__d_other(d, k))) return false;
     }
     return gh__d_done(d);
 }
@@ -1372,7 +1417,7 @@ static bool gh__d_start(gh__dec *d) {
     if (!gh__d_request(d, &n)) return false;
     while (n--) {
         gh_str k;
-        if (!gh__d_key(d, &k) || !gh__d_skip(d)) return false;
+        if (!gh__d_key(d, &k) || !gh__d_other(d, k)) return false;
     }
     return gh__d_done(d);
 }
@@ -1388,7 +1433,7 @@ static bool gh__d_command(gh__dec *d, gh_command *c) {
                   : GH__IS(k, "args")       ? gh__d_anymap(d, "command.args", &c->args)
                   : GH__IS(k, "actuator")   ? gh__d_anymap(d, "command.actuator", &c->actuator)
                   : GH__IS(k, "command_id") ? gh__d_str(d, "command.command_id", &c->command_id)
-                                            : gh__d_skip(d);
+                                            : gh__d_other(d, k);
         if (!ok) return false;
     }
     gh_iter it;
@@ -1420,7 +1465,7 @@ static bool gh__d_headers(gh__dec *d, gh_headers *h) {
                   : GH__IS(k, "created")  ? gh__d_int(d, "headers.created", &h->created)
                   : GH__IS(k, "from")     ? gh__d_str(d, "headers.from", &h->from)
                   : GH__IS(k, "to")       ? gh__d_strs(d, "headers.to", &h->to)
-                                          : gh__d_skip(d);
+                                          : gh__d_other(d, k);
         if (!ok) return false;
     }
     return true;
@@ -1437,7 +1482,7 @@ static bool gh__d_actuate(gh__dec *d, gh_actuate_req *q) {
                   : GH__IS(k, "headers")    ? gh__d_headers(d, &q->headers)
                   : GH__IS(k, "profile")    ? gh__d_str(d, "profile", &q->profile)
                   : GH__IS(k, "specifiers") ? gh__d_anymap(d, "specifiers", &q->specifiers)
-                                            : gh__d_skip(d);
+                                            : gh__d_other(d, k);
         if (!ok) return false;
     }
     return gh__d_done(d);
@@ -1453,7 +1498,7 @@ static bool gh__d_oblige(gh__dec *d, gh_oblige_req *q) {
                   : GH__IS(k, "decision") ? gh__d_str(d, "decision", &q->decision_name)
                   : GH__IS(k, "context")  ? gh__d_context(d, &q->context)
                   : GH__IS(k, "config")   ? gh__d_anymap(d, "config", &q->config)
-                                          : gh__d_skip(d);
+                                          : gh__d_other(d, k);
         if (!ok) return false;
     }
     q->decision = GH__IS(q->decision_name, "GRANT")            ? GH_GRANT
@@ -1472,7 +1517,7 @@ static bool gh__d_environment(gh__dec *d, gh_environment_req *q) {
         bool ok = GH__IS(k, "component") ? gh__d_str(d, "component", &q->component)
                   : GH__IS(k, "key")     ? gh__d_str(d, "key", &q->key)
                   : GH__IS(k, "context") ? gh__d_context(d, &q->context)
-                                         : gh__d_skip(d);
+                                         : gh__d_other(d, k);
         if (!ok) return false;
     }
     return gh__d_done(d);
@@ -1488,7 +1533,7 @@ static bool gh__d_object(gh__dec *d, gh_object_req *q) {
                   : GH__IS(k, "object")  ? gh__d_anymap(d, "object", &q->object)
                   : GH__IS(k, "path")    ? gh__d_str(d, "path", &q->path)
                   : GH__IS(k, "config")  ? gh__d_anymap(d, "config", &q->config)
-                                         : gh__d_skip(d);
+                                         : gh__d_other(d, k);
         if (!ok) return false;
     }
     return gh__d_done(d);
@@ -1502,7 +1547,7 @@ static bool gh__d_options(gh__dec *d, gh_option_list *out) {
     gh_option *o = NULL;
     if (n && !(o = gh_scratch(n * sizeof *o))) return gh__bad(d, "options", "out of memory");
     for (uint32_t i = 0; i < n; i++)
-        if (!gh__d_key(d, &o[i].name) || !gh__d_str(d, "options", &o[i].value)) return false;
+        if (!gh__d_key(d, &o[i].name) || !gh__d_utf8_key(d, o[i].name) || !gh__d_str(d, "options", &o[i].value)) return false;
     out->items = o;
     out->len = n;
     return true;
@@ -1523,7 +1568,7 @@ static bool gh__d_edges(gh__dec *d, gh_edge_list *out) {
             if (!gh__d_key(d, &k)) return false;
             bool ok = GH__IS(k, "from") ? gh__d_str(d, "edges.from", &e[i].from)
                       : GH__IS(k, "to") ? gh__d_str(d, "edges.to", &e[i].to)
-                                        : gh__d_skip(d);
+                                        : gh__d_other(d, k);
             if (!ok) return false;
         }
     }
@@ -1544,7 +1589,7 @@ static bool gh__d_agent_reset(gh__dec *d, gh_agent_reset_req *q) {
                   : GH__IS(k, "goals")   ? gh__d_strs(d, "goals", &q->goals)
                   : GH__IS(k, "options") ? gh__d_options(d, &q->options)
                   : GH__IS(k, "edges")   ? gh__d_edges(d, &q->edges)
-                                         : gh__d_skip(d);
+                                         : gh__d_other(d, k);
         if (!ok) return false;
     }
     return gh__d_done(d);
@@ -1569,7 +1614,7 @@ static bool gh__d_choices(gh__dec *d, gh_action_list *out) {
                       : GH__IS(k, "target") ? gh__d_str(d, "observation.choices.target", &a[i].target)
                       : GH__IS(k, "risk")   ? gh__d_float(d, "observation.choices.risk", &a[i].risk)
                       : GH__IS(k, "time")   ? gh__d_int(d, "observation.choices.time", &a[i].time)
-                                            : gh__d_skip(d);
+                                            : gh__d_other(d, k);
             if (!ok) return false;
         }
     }
@@ -1589,7 +1634,7 @@ static bool gh__d_observation(gh__dec *d, gh_observation *o) {
                   : GH__IS(k, "holdings") ? gh__d_strs(d, "observation.holdings", &o->holdings)
                   : GH__IS(k, "goals")    ? gh__d_strs(d, "observation.goals", &o->goals)
                   : GH__IS(k, "choices")  ? gh__d_choices(d, &o->choices)
-                                          : gh__d_skip(d);
+                                          : gh__d_other(d, k);
         if (!ok) return false;
     }
     return true;
@@ -1604,7 +1649,7 @@ static bool gh__d_agent_act(gh__dec *d, gh_agent_act_req *q) {
         bool ok = GH__IS(k, "component")     ? gh__d_str(d, "component", &q->component)
                   : GH__IS(k, "actor")       ? gh__d_str(d, "actor", &q->actor)
                   : GH__IS(k, "observation") ? gh__d_observation(d, &q->observation)
-                                             : gh__d_skip(d);
+                                             : gh__d_other(d, k);
         if (!ok) return false;
     }
     return gh__d_done(d);

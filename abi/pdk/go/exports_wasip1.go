@@ -17,6 +17,14 @@ import (
 // it while the host holds only its address.
 var pinned = map[uint32][]byte{}
 
+// lastPtr and lastBuf are the buffer of pinned the last request was in:
+// the host sends its requests in the same buffer again and again, so a
+// call finds it here without a map lookup.
+var (
+	lastPtr uint32
+	lastBuf []byte
+)
+
 // reply is the last reply returned to the host; it stays referenced until
 // the next call export, which writes its reply over it once the host has
 // read it.
@@ -37,7 +45,12 @@ func alloc(size uint32) uint32 {
 }
 
 //go:wasmexport gatehouse_free
-func free(ptr, _ uint32) { delete(pinned, ptr) }
+func free(ptr, _ uint32) {
+	if ptr == lastPtr {
+		lastPtr, lastBuf = 0, nil
+	}
+	delete(pinned, ptr)
+}
 
 //go:wasmexport gatehouse_describe
 func describe(ptr, size uint32) uint64 { return serve(abi.ExportDescribe, ptr, size) }
@@ -103,7 +116,12 @@ func request(ptr, size uint32) ([]byte, *abi.Error) {
 	if size == 0 {
 		return nil, nil
 	}
-	buf, ok := pinned[ptr]
+	buf, ok := lastBuf, ptr == lastPtr
+	if !ok {
+		if buf, ok = pinned[ptr]; ok {
+			lastPtr, lastBuf = ptr, buf
+		}
+	}
 	if !ok || uint32(len(buf)) < size {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "request at %#x (%d bytes) is not a buffer from %s", ptr, size, abi.ExportAlloc)
 	}

@@ -10,7 +10,7 @@
  * against wasi-libc, whose snprintf and strtod write the floats of the log
  * lines. Build from the repository root:
  *
- *   clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-acl-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-acl-basics/main.c plugins-src/c/c-acl-basics/obligation.c plugins-src/c/c-acl-basics/logline.c plugins-src/c/c-acl-basics/jsontext.c plugins-src/c/internal/text.c plugins-src/c/c-acl-basics/timeattr.c plugins-src/c/c-acl-basics/urlmap.c plugins-src/c/internal/regex.c plugins-src/c/internal/utf8.c
+ *   clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -Wl,--stack-first -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/c-acl-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-acl-basics/main.c plugins-src/c/c-acl-basics/obligation.c plugins-src/c/c-acl-basics/logline.c plugins-src/c/c-acl-basics/jsontext.c plugins-src/c/internal/text.c plugins-src/c/c-acl-basics/timeattr.c plugins-src/c/c-acl-basics/urlmap.c plugins-src/c/internal/regex.c plugins-src/c/internal/utf8.c
  */
 #include "acl.h"
 

@@ -10,7 +10,7 @@
  * snprintf and strtod read and write the numbers, with a stack of 1 MiB for
  * replies nested up to JSON_MAX_DEPTH. Build from the repository root:
  *
- *   clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -Wl,--stack-first -Wl,-z,stack-size=1048576 -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-acl-jsonsetter.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-acl-jsonsetter/main.c plugins-src/c/c-acl-jsonsetter/json.c plugins-src/c/c-acl-jsonsetter/query.c plugins-src/c/c-acl-jsonsetter/url.c plugins-src/c/internal/text.c plugins-src/c/internal/utf8.c
+ *   clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -Wl,--stack-first -Wl,-z,stack-size=1048576 -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/c-acl-jsonsetter.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-acl-jsonsetter/main.c plugins-src/c/c-acl-jsonsetter/json.c plugins-src/c/c-acl-jsonsetter/query.c plugins-src/c/c-acl-jsonsetter/url.c plugins-src/c/internal/text.c plugins-src/c/internal/utf8.c
  */
 #include "jsonsetter.h"
 

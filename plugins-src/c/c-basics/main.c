@@ -8,7 +8,7 @@
  *
  * Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/internal/features.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c plugins-src/c/c-basics/planner.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/c-basics.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/internal/features.c plugins-src/c/c-basics/main.c plugins-src/c/c-basics/greedy.c plugins-src/c/c-basics/planner.c
  */
 #include "gatehouse.h"
 

@@ -3,7 +3,7 @@
  * file, plugins-src/c/internal/echo.c) behind the Extism binding, to compare
  * the two bindings on the same logic. Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -DGATEHOUSE_BINDING_EXTISM -Iabi/pdk/c -o plugins/c-echo-extism.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/c-echo-extism/main.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -flto -mbulk-memory -DGATEHOUSE_BINDING_EXTISM -Iabi/pdk/c -o plugins/c-echo-extism.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/echo.c plugins-src/c/c-echo-extism/main.c
  *
  * With GATEHOUSE_BINDING_EXTISM the kit's exports are Extism functions
  * () -> i32 that read the msgpack request from the Extism input and write

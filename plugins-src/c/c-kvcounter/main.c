@@ -8,7 +8,7 @@
  * rs-kvcounter and as-kvcounter are its twins. Grant it log, clock and kv.
  * Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-kvcounter.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-kvcounter/main.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/c-kvcounter.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-kvcounter/main.c
  */
 #include "gatehouse.h"
 

@@ -8,7 +8,7 @@
  * tests and benchmarks of the OpenC2 consumer and transfer. Build from the
  * repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/c-slpf-noop.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-slpf-noop/main.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/c-slpf-noop.wasm abi/pdk/c/gatehouse.c plugins-src/c/c-slpf-noop/main.c
  */
 #include "gatehouse.h"
 

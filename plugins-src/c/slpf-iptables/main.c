@@ -8,7 +8,7 @@
  * docs/slpf.md describes it; grant it log, kv and exec of iptables and
  * ip6tables, with pool_size 1. Build from the repository root:
  *
- *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -mbulk-memory -Iabi/pdk/c -o plugins/slpf-iptables.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/features.c plugins-src/c/slpf-iptables/main.c plugins-src/c/slpf-iptables/actuator.c plugins-src/c/slpf-iptables/command.c plugins-src/c/slpf-iptables/address.c plugins-src/c/slpf-iptables/store.c plugins-src/c/slpf-iptables/iptables.c
+ *   clang --target=wasm32-unknown-unknown -nostdlib -Wl,--no-entry -Wl,--stack-first -O2 -flto -mbulk-memory -Iabi/pdk/c -o plugins/slpf-iptables.wasm abi/pdk/c/gatehouse.c plugins-src/c/internal/features.c plugins-src/c/slpf-iptables/main.c plugins-src/c/slpf-iptables/actuator.c plugins-src/c/slpf-iptables/command.c plugins-src/c/slpf-iptables/address.c plugins-src/c/slpf-iptables/store.c plugins-src/c/slpf-iptables/iptables.c
  */
 #include "slpf.h"
 

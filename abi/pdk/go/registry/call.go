@@ -105,6 +105,11 @@ type table[Req, Rep any] struct {
 	component func(*Req) string
 	handlers  map[string]func(Req) (Rep, error)
 	last      *exchange[Req, Rep]
+	// lastName and lastHandler are the component of the last call with
+	// reuse and its handler: calls to one component in a row, as a plugin
+	// of one component gets, find it without a map lookup.
+	lastName    string
+	lastHandler func(Req) (Rep, error)
 }
 
 // exchange holds the request, the reply and its envelope of one call.
@@ -138,9 +143,18 @@ func (t *table[Req, Rep]) call(c *abi.Codec, reuse bool, dst, request []byte) []
 		return ErrorReply(abi.Errorf(abi.CodeInvalidRequest, "decode %s request: %v", t.kind, err))
 	}
 	name := t.component(&x.req)
-	h, ok := t.handlers[name]
-	if !ok {
-		return ErrorReply(abi.Errorf(abi.CodeNotFound, "no %s %q", t.kind, name))
+	var h func(Req) (Rep, error)
+	if reuse && name == t.lastName {
+		h = t.lastHandler
+	}
+	if h == nil {
+		var ok bool
+		if h, ok = t.handlers[name]; !ok {
+			return ErrorReply(abi.Errorf(abi.CodeNotFound, "no %s %q", t.kind, name))
+		}
+		if reuse {
+			t.lastName, t.lastHandler = name, h
+		}
 	}
 	if x.rep, err = run(h, x.req); err != nil {
 		return ErrorReply(toABI(err))

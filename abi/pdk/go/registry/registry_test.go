@@ -286,3 +286,30 @@ func TestCallConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCallComponentsInTurn calls components of one kind in turn, and one
+// that does not exist between them: each call reaches its own handler,
+// though a call finds the handler of the last one's component without a
+// lookup.
+func TestCallComponentsInTurn(t *testing.T) {
+	r := New()
+	for _, name := range []string{"a", "b"} {
+		r.Environment(abi.Component{Name: name}, func(req abi.EnvironmentRequest) (any, error) {
+			return name + ":" + req.Key, nil
+		})
+	}
+	var reply []byte
+	for i, name := range []string{"a", "a", "b", "nope", "b", "a", "nope", "nope", "a"} {
+		reply = r.AppendCall(reply[:0], abi.ExportEnvironment, marshal(t, abi.EnvironmentRequest{Component: name, Key: "k"}))
+		rep := decodeReply[abi.EnvironmentReply](t, reply)
+		if name == "nope" {
+			if rep.Error == nil || rep.Error.Code != abi.CodeNotFound {
+				t.Errorf("call %d to %s: reply %+v, want not_found", i, name, rep)
+			}
+			continue
+		}
+		if rep.OK == nil || rep.OK.Value != name+":k" {
+			t.Errorf("call %d to %s: reply %+v %+v, want %s:k", i, name, rep.OK, rep.Error, name)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package basics
 
 import (
-	"hash/fnv"
 	"slices"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -12,41 +11,50 @@ type run struct {
 	seed     uint64
 	goals    []string
 	goalBias bool
-	plan     *plan // the edges, for greedy
+	plan     plan // over the edges, for greedy
 }
 
 // agent holds the runs of one agent component, by actor, and chooses with
-// choose. A run starts at reset; act for an actor without one is refused.
+// chooseGreedy, or chooseRandom when random is set. A run starts at reset;
+// act for an actor without one is refused.
 type agent struct {
 	runs   map[string]*run
-	choose func(*run, abi.Observation) abi.Action
+	graphs graphs
+	random bool
 }
 
 var (
-	greedy     = &agent{runs: map[string]*run{}, choose: chooseGreedy}
-	randomWalk = &agent{runs: map[string]*run{}, choose: chooseRandom}
+	greedy     = &agent{runs: map[string]*run{}}
+	randomWalk = &agent{runs: map[string]*run{}, random: true}
 )
 
 func (a *agent) reset(req abi.AgentResetRequest) error {
-	r, err := newRun(req)
-	if err != nil {
+	r := a.runs[req.Actor]
+	if r == nil {
+		r = new(run)
+	}
+	if err := r.start(req, &a.graphs); err != nil {
 		return err
 	}
 	a.runs[req.Actor] = r
 	return nil
 }
 
-// newRun returns the run that req starts, or an error naming a bad option.
-func newRun(req abi.AgentResetRequest) (*run, error) {
+// start makes r the run that req starts, on the graph of its edges from
+// gs, keeping r's buffers; or it returns an error naming a bad option and
+// leaves r as it was.
+func (r *run) start(req abi.AgentResetRequest, gs *graphs) error {
 	bias := true
 	switch req.Options["goal-bias"] {
 	case "", "true":
 	case "false":
 		bias = false
 	default:
-		return nil, abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
+		return abi.Errorf(abi.CodeInvalidRequest, "option goal-bias is %q, not true or false", req.Options["goal-bias"])
 	}
-	return &run{seed: uint64(req.Seed), goals: slices.Clone(req.Goals), goalBias: bias, plan: newPlan(req.Edges)}, nil
+	r.seed, r.goals, r.goalBias = uint64(req.Seed), append(r.goals[:0], req.Goals...), bias
+	r.plan.reset(gs.of(req.Edges))
+	return nil
 }
 
 func (a *agent) act(req abi.AgentActRequest) (abi.Action, error) {
@@ -54,44 +62,53 @@ func (a *agent) act(req abi.AgentActRequest) (abi.Action, error) {
 	if !ok {
 		return abi.Action{}, abi.Errorf(abi.CodeInvalidRequest, "actor %q has no run: reset it first", req.Actor)
 	}
-	obs := req.Observation
+	obs := &req.Observation
 	if len(obs.Choices) == 0 {
 		return abi.Action{Kind: "wait"}, nil
 	}
 	if len(obs.Goals) == 0 {
 		obs.Goals = r.goals
 	}
-	return a.choose(r, obs), nil
+	if a.random {
+		return obs.Choices[chooseRandom(r, obs)], nil
+	}
+	return obs.Choices[chooseGreedy(r, obs)], nil
 }
 
-// goalChoice returns the first choice whose target is a goal.
-func goalChoice(obs abi.Observation) (abi.Action, bool) {
-	for _, c := range obs.Choices {
-		if c.Target != "" && slices.Contains(obs.Goals, c.Target) {
-			return c, true
+// The choosers take obs by pointer and answer with the index of a choice:
+// a WebAssembly build copies a struct of more than a few words with a
+// call out of the module (memory.copy). They are called directly, not
+// through a func value, so that obs stays on the stack.
+
+// goalChoice returns the index of the first choice whose target is a
+// goal, -1 for none.
+func goalChoice(obs *abi.Observation) int {
+	for i := range obs.Choices {
+		if t := obs.Choices[i].Target; t != "" && slices.Contains(obs.Goals, t) {
+			return i
 		}
 	}
-	return abi.Action{}, false
+	return -1
 }
 
 // chooseGreedy takes a choice that reaches a goal; else the move to the
 // next location on a shortest path over the edges to a goal; else the
-// least risky choice, the first among equals.
-func chooseGreedy(r *run, obs abi.Observation) abi.Action {
-	if c, ok := goalChoice(obs); ok {
-		return c
+// least risky choice, the first among equals. obs has a choice at least.
+func chooseGreedy(r *run, obs *abi.Observation) int {
+	if i := goalChoice(obs); i >= 0 {
+		return i
 	}
 	if hop, ok := r.plan.nextHop(obs.Location, obs.Goals); ok {
-		for _, c := range obs.Choices {
-			if c.Kind == "move" && c.Target == hop {
-				return c
+		for i := range obs.Choices {
+			if c := &obs.Choices[i]; c.Kind == "move" && c.Target == hop {
+				return i
 			}
 		}
 	}
-	best := obs.Choices[0]
-	for _, c := range obs.Choices[1:] {
-		if c.Risk < best.Risk {
-			best = c
+	best := 0
+	for i := range obs.Choices {
+		if obs.Choices[i].Risk < obs.Choices[best].Risk {
+			best = i
 		}
 	}
 	return best
@@ -99,17 +116,25 @@ func chooseGreedy(r *run, obs abi.Observation) abi.Action {
 
 // chooseRandom takes a choice that reaches a goal, unless the option
 // goal-bias is false; else a choice picked by a hash of the seed, the actor's
-// location and the tick, so that a run replays exactly.
-func chooseRandom(r *run, obs abi.Observation) abi.Action {
+// location and the tick, so that a run replays exactly. obs has a choice
+// at least.
+func chooseRandom(r *run, obs *abi.Observation) int {
 	if r.goalBias {
-		if c, ok := goalChoice(obs); ok {
-			return c
+		if i := goalChoice(obs); i >= 0 {
+			return i
 		}
 	}
-	h := fnv.New64a()
-	h.Write([]byte(obs.Location))
-	x := splitmix64(r.seed ^ h.Sum64() ^ uint64(obs.Tick)*0x9e3779b97f4a7c15)
-	return obs.Choices[x%uint64(len(obs.Choices))]
+	x := splitmix64(r.seed ^ fnv64a(obs.Location) ^ uint64(obs.Tick)*0x9e3779b97f4a7c15)
+	return int(x % uint64(len(obs.Choices)))
+}
+
+// fnv64a returns the 64-bit FNV-1a hash of s.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := range len(s) {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
 }
 
 // splitmix64 is the output function of the SplitMix64 generator: a good

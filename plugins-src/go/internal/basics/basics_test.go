@@ -1,7 +1,10 @@
 package basics
 
 import (
+	"fmt"
+	"hash/fnv"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/abi"
@@ -257,5 +260,57 @@ func TestGreedyThroughRegistry(t *testing.T) {
 	}
 	if allocs != 0 {
 		t.Errorf("a step allocated %v times, want none", allocs)
+	}
+}
+
+// TestGreedyResetSharesGraph checks that the actors reset with the same
+// edges share one graph, so that resetting an actor again with them
+// allocates nothing, while a reset with other edges gets a graph of its
+// own and leaves the runs on the first one as they were.
+func TestGreedyResetSharesGraph(t *testing.T) {
+	a := &agent{runs: map[string]*run{}}
+	var edges []abi.Edge
+	for i := range 1000 {
+		edges = append(edges, abi.Edge{From: fmt.Sprint("l", i), To: fmt.Sprint("l", (i+1)%1000)})
+	}
+	goals := []string{"l999"}
+	reset := func(actor string, edges []abi.Edge) {
+		if err := a.reset(abi.AgentResetRequest{Actor: actor, Goals: goals, Edges: edges}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reset("a", edges)
+	reset("b", slices.Clone(edges))
+	if a.runs["a"].plan.g != a.runs["b"].plan.g {
+		t.Error("two actors reset with the same edges have a graph each")
+	}
+	if allocs := testing.AllocsPerRun(10, func() { reset("b", edges) }); allocs != 0 {
+		t.Errorf("resetting an actor again with the same edges allocated %v times, want none", allocs)
+	}
+	reset("c", edges[:2])
+	hop := func(actor, from string) string {
+		act, err := a.act(abi.AgentActRequest{Actor: actor, Observation: abi.Observation{Location: from,
+			Choices: []abi.Action{{Kind: "move", Target: "l1"}, {Kind: "move", Target: "l2"}, {Kind: "wait"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act.Target
+	}
+	if got := hop("a", "l1"); got != "l2" {
+		t.Errorf("after a reset on other edges, the first run moved to %q, want l2", got)
+	}
+	if got := hop("c", "l1"); got != "l1" {
+		t.Errorf("on two edges that do not reach its goal, an actor moved to %q, want the first least risky choice, l1", got)
+	}
+}
+
+// TestFNV64a checks the random walk's hash against package hash/fnv's.
+func TestFNV64a(t *testing.T) {
+	for _, s := range []string{"", "a", "lobby", "l918"} {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		if got, want := fnv64a(s), h.Sum64(); got != want {
+			t.Errorf("fnv64a(%q) = %#x, want %#x", s, got, want)
+		}
 	}
 }

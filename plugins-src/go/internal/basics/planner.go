@@ -32,13 +32,16 @@ type planRun struct {
 }
 
 // planAgent holds the runs of the agent planner, by actor.
-type planAgent struct{ runs map[string]*planRun }
+type planAgent struct {
+	runs   map[string]*planRun
+	graphs graphs
+}
 
 var planner = &planAgent{runs: map[string]*planRun{}}
 
 func (a *planAgent) reset(req abi.AgentResetRequest) error {
-	g, err := newRun(req)
-	if err != nil {
+	g := new(run)
+	if err := g.start(req, &a.graphs); err != nil {
 		return err
 	}
 	a.runs[req.Actor] = &planRun{greedy: g}
@@ -86,7 +89,7 @@ func (a *planAgent) act(req abi.AgentActRequest) (abi.Action, error) {
 	if len(obs.Goals) == 0 {
 		obs.Goals = r.greedy.goals
 	}
-	return chooseGreedy(r.greedy, obs), nil
+	return obs.Choices[chooseGreedy(r.greedy, &obs)], nil
 }
 
 // replan asks the host for a plan from the observed state, and reports
