@@ -236,14 +236,20 @@ func isRuleDelete(cmd openc2.GenericCommand) bool {
 
 // withRuleNumber returns r with results.slpf.rule_number set to n.
 func withRuleNumber(r *openc2.Response, n int64) *openc2.Response {
-	out := *r
-	results := openc2.Results{}
+	// One allocation holds the response and the results it points to.
+	out := &struct {
+		resp    openc2.Response
+		results openc2.Results
+		slpf    openc2.SLPFResults
+		n       int64
+	}{resp: *r, n: n}
 	if r.Results != nil {
-		results = *r.Results
+		out.results = *r.Results
 	}
-	results.SLPF = &openc2.SLPFResults{RuleNumber: &n}
-	out.Results = &results
-	return &out
+	out.slpf.RuleNumber = &out.n
+	out.results.SLPF = &out.slpf
+	out.resp.Results = &out.results
+	return &out.resp
 }
 
 // deleteRule deletes the rules behind the consumer's rule number n on the

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/openc2"
@@ -99,6 +100,28 @@ var (
 	noCache     = []string{"no-cache"}
 )
 
+// lastDate is the Date header of the last second a command was sent in.
+var lastDate atomic.Pointer[dated]
+
+// dated is a Date header value and the second it names.
+type dated struct {
+	sec   int64
+	value []string
+}
+
+// dateHeader returns the Date header value for now, formatted once a
+// second: like contentType, the slice is shared by requests and never
+// changed.
+func dateHeader(now time.Time) []string {
+	sec := now.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.value
+	}
+	d := &dated{sec: sec, value: []string{now.UTC().Format(http.TimeFormat)}}
+	lastDate.Store(d)
+	return d.value
+}
+
 // requestIDKey is https.RequestIDHeader as net/http keys it.
 var requestIDKey = http.CanonicalHeaderKey(https.RequestIDHeader)
 
@@ -142,6 +165,13 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 		}
 		return err
 	}
+	// interim is the 1xx status the consumer answered, if any: a consumer
+	// that sends 102 as its final status leaves net/http waiting for a
+	// final response that never comes.
+	var interim int
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, _ textproto.MIMEHeader) error { interim = code; return nil },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -150,17 +180,10 @@ func (c *Client) SendMessage(ctx context.Context, m *openc2.Message) (*Result, e
 	req.Header["Accept"] = contentType
 	req.Header["Cache-Control"] = noCache
 	req.Header[requestIDKey] = []string{h.RequestID}
-	req.Header["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)} // RFC 9110 section 6.6.1
+	req.Header["Date"] = dateHeader(time.Now()) // RFC 9110 section 6.6.1
 	if c.auth != nil {
 		req.Header["Authorization"] = c.auth
 	}
-	// interim is the 1xx status the consumer answered, if any: a consumer
-	// that sends 102 as its final status leaves net/http waiting for a
-	// final response that never comes.
-	var interim int
-	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		Got1xxResponse: func(code int, _ textproto.MIMEHeader) error { interim = code; return nil },
-	}))
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		if interim != 0 {
