@@ -100,7 +100,12 @@ func DecodeMessage(data []byte) (*Message, error) {
 
 // message reads a Message.
 func (d *decoder) message() (*Message, error) {
-	m := &Message{}
+	// One allocation holds the message and the headers it may have.
+	mh := &struct {
+		m Message
+		h Headers
+	}{}
+	m := &mh.m
 	body := false
 	var unknown error // the first unknown field, reported after a missing body
 	o := d.Object(nil)
@@ -108,7 +113,7 @@ func (d *decoder) message() (*Message, error) {
 		fp := o.Path(nil)
 		switch string(o.Key) {
 		case "headers":
-			m.Headers, o.Err = d.headers(&fp)
+			m.Headers, o.Err = &mh.h, d.headers(&fp, &mh.h)
 		case "signature":
 			m.Signature, o.Err = d.Str(&fp)
 		case "body":
@@ -170,9 +175,8 @@ func (d *decoder) content(p *path, m *Message) error {
 	return o.Err
 }
 
-// headers reads Headers at p.
-func (d *decoder) headers(p *path) (*Headers, error) {
-	h := &Headers{}
+// headers reads Headers at p into h.
+func (d *decoder) headers(p *path, h *Headers) error {
 	o := d.Object(p)
 	for o.Next(p) {
 		fp := o.Path(p)
@@ -192,9 +196,9 @@ func (d *decoder) headers(p *path) (*Headers, error) {
 		}
 	}
 	if o.Err != nil {
-		return nil, o.Err
+		return o.Err
 	}
-	return h, h.Validate()
+	return h.Validate()
 }
 
 // nonEmpty reads a string that must not be empty.

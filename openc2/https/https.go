@@ -233,6 +233,16 @@ func (t *transfer) serve(c echo.Context) error {
 	return t.send(c, httpStatus(out.Response.Status), out)
 }
 
+// readRefusal returns the refusal of a body whose reading failed with err:
+// too large when it passed maxBytes.
+func readRefusal(err error, maxBytes int64) *refusal {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &refusal{tooLarge, fmt.Sprintf("the message is larger than %d bytes", maxBytes)}
+	}
+	return &refusal{badMessage, "read the message: " + err.Error()}
+}
+
 // read returns the command message of req with request_id filled in.
 func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusal) {
 	if ct := req.Header.Get(echo.HeaderContentType); !isContentType(ct) {
@@ -242,13 +252,8 @@ func (t *transfer) read(req *http.Request, xid string) (*openc2.Message, *refusa
 	// back to the pool at once.
 	body := bufpool.Get()
 	defer bufpool.Put(body)
-	_, err := body.ReadFrom(http.MaxBytesReader(nil, req.Body, t.opts.MaxBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return nil, &refusal{tooLarge, fmt.Sprintf("the message is larger than %d bytes", t.opts.MaxBytes)}
-	case err != nil:
-		return nil, &refusal{badMessage, "read the message: " + err.Error()}
+	if _, err := body.ReadFrom(http.MaxBytesReader(nil, req.Body, t.opts.MaxBytes)); err != nil {
+		return nil, readRefusal(err, t.opts.MaxBytes)
 	}
 	msg, err := openc2.DecodeMessage(body.Bytes())
 	if err != nil {
