@@ -57,6 +57,9 @@ var codes = map[abi.Code]consumer.ErrorCode{
 // classify returns err wrapped in a *consumer.ActuatorError of its class
 // when it wraps an *abi.Error whose code codes maps, else err.
 func classify(err error) error {
+	if err == nil {
+		return nil // before e, which escapes
+	}
 	var e *abi.Error
 	if !errors.As(err, &e) {
 		return err

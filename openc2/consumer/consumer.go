@@ -246,11 +246,18 @@ func (c *Consumer) Handle(ctx context.Context, msg *openc2.Message) *openc2.Mess
 			return nil
 		}
 	}
-	out := &openc2.Headers{RequestID: h.RequestID, Created: c.now().UnixMilli(), From: c.id}
+	// One allocation holds the message, its headers and their to.
+	out := &struct {
+		m  openc2.Message
+		h  openc2.Headers
+		to [1]string
+	}{h: openc2.Headers{RequestID: h.RequestID, Created: c.now().UnixMilli(), From: c.id}}
 	if h.From != "" {
-		out.To = []string{h.From}
+		out.to[0] = h.From
+		out.h.To = out.to[:]
 	}
-	return &openc2.Message{Headers: out, Response: resp}
+	out.m.Headers, out.m.Response = &out.h, resp
+	return &out.m
 }
 
 // handle returns the response to cmd, nil for none.
