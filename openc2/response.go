@@ -65,7 +65,12 @@ func (r Results) MarshalJSON() ([]byte, error) {
 
 // response reads a Response at p.
 func (d *decoder) response(p *path) (*Response, error) {
-	r := &Response{}
+	// One allocation holds the response and the results it may have.
+	rr := &struct {
+		r   Response
+		res Results
+	}{}
+	r := &rr.r
 	var status bool
 	o := d.Object(p)
 	for o.Next(p) {
@@ -80,7 +85,7 @@ func (d *decoder) response(p *path) (*Response, error) {
 		case "status_text":
 			r.StatusText, o.Err = d.Str(&fp)
 		case "results":
-			r.Results, o.Err = d.results(&fp)
+			r.Results, o.Err = &rr.res, d.results(&fp, &rr.res)
 		default:
 			o.Err = fail(&fp, "unknown field")
 		}
@@ -107,9 +112,8 @@ func (e *encoder) response(p *path, r *Response) {
 	e.End(start)
 }
 
-// results reads Results at p.
-func (d *decoder) results(p *path) (*Results, error) {
-	r := &Results{}
+// results reads Results at p into r.
+func (d *decoder) results(p *path, r *Results) error {
 	o := d.Object(p)
 	for o.Next(p) {
 		fp := o.Path(p)
@@ -130,7 +134,7 @@ func (d *decoder) results(p *path) (*Results, error) {
 			o.Err = d.extension(&fp, &r.Extensions, "result")
 		}
 	}
-	return r, o.Err
+	return o.Err
 }
 
 // pairs reads Action-Targets (LS v1.0 section 3.4.2.1) at p.

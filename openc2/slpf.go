@@ -114,18 +114,23 @@ func (e *encoder) slpfActuator(p *path, a *SLPFActuator) {
 
 // slpfResults reads SLPF results at p.
 func (d *decoder) slpfResults(p *path) (*SLPFResults, error) {
-	r := &SLPFResults{}
+	// One allocation holds the results and their rule number.
+	r := &struct {
+		SLPFResults
+		n int64
+	}{}
 	o := d.Object(p)
 	for o.Next(p) {
 		fp := o.Path(p)
 		switch string(o.Key) {
 		case "rule_number":
-			r.RuleNumber, o.Err = d.IntPtr(&fp)
+			r.n, o.Err = d.Int(&fp)
+			r.RuleNumber = &r.n
 		default:
 			o.Err = fail(&fp, "unknown field")
 		}
 	}
-	return r, o.Err
+	return &r.SLPFResults, o.Err
 }
 
 // slpfResults writes r.

@@ -344,7 +344,12 @@ func (e *encoder) file(p *path, f *File) {
 
 // connection reads an IPv4-Connection or IPv6-Connection at p.
 func (d *decoder) connection(p *path) (*Connection, error) {
-	c := &Connection{}
+	// One allocation holds the connection and its ports.
+	cp := &struct {
+		Connection
+		src, dst int64
+	}{}
+	c := &cp.Connection
 	o := d.Object(p)
 	for o.Next(p) {
 		fp := o.Path(p)
@@ -352,11 +357,13 @@ func (d *decoder) connection(p *path) (*Connection, error) {
 		case "src_addr":
 			c.SrcAddr, o.Err = d.Str(&fp)
 		case "src_port":
-			c.SrcPort, o.Err = d.IntPtr(&fp)
+			cp.src, o.Err = d.Int(&fp)
+			c.SrcPort = &cp.src
 		case "dst_addr":
 			c.DstAddr, o.Err = d.Str(&fp)
 		case "dst_port":
-			c.DstPort, o.Err = d.IntPtr(&fp)
+			cp.dst, o.Err = d.Int(&fp)
+			c.DstPort = &cp.dst
 		case "protocol":
 			var s string
 			s, o.Err = d.Str(&fp, protocols...)
