@@ -85,7 +85,12 @@ func EncodeResponse(r *Response) ([]byte, error) {
 
 // command reads a Command at p.
 func (d *decoder) command(p *path) (*Command, error) {
-	c := &Command{}
+	// One allocation holds the command and the actuator it may name.
+	ca := &struct {
+		c Command
+		a Actuator
+	}{}
+	c := &ca.c
 	var action, target bool
 	o := d.Object(p)
 	for o.Next(p) {
@@ -101,7 +106,7 @@ func (d *decoder) command(p *path) (*Command, error) {
 		case "args":
 			c.Args, o.Err = d.args(&fp)
 		case "actuator":
-			c.Actuator, o.Err = d.actuator(&fp)
+			c.Actuator, o.Err = &ca.a, d.actuator(&fp, &ca.a)
 		case "command_id":
 			c.CommandID, o.Err = d.Str(&fp)
 		default:
@@ -138,9 +143,8 @@ func (e *encoder) command(p *path, c *Command) {
 	e.End(start)
 }
 
-// actuator reads the Actuator choice at p.
-func (d *decoder) actuator(p *path) (*Actuator, error) {
-	a := &Actuator{}
+// actuator reads the Actuator choice at p into a.
+func (d *decoder) actuator(p *path, a *Actuator) error {
 	o := d.Object(p)
 	if o.One(p, "actuator profile") {
 		fp := o.Path(p)
@@ -154,7 +158,7 @@ func (d *decoder) actuator(p *path) (*Actuator, error) {
 		}
 		o.End(p, "actuator profile")
 	}
-	return a, o.Err
+	return o.Err
 }
 
 // actuator writes a at p.
