@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/app/actuators"
 	"github.com/gatehouse/gatehouse/host"
 	"github.com/gatehouse/gatehouse/internal/cputime"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tlsconf"
 	"github.com/gatehouse/gatehouse/internal/tlsconf/tlstest"
 	"github.com/gatehouse/gatehouse/internal/wasmbuild"
@@ -38,7 +40,27 @@ const benchCommand = `{"action":"deny","target":{"ipv4_connection":{"protocol":"
 // machine it varies far less than the elapsed time, and 10,000 commands/s
 // on 2 cores is 200 us of CPU per command.
 func BenchmarkTransaction(b *testing.B) {
+	benchTransaction(b, consumer.Config{ID: "bench"}, "http", "https")
+}
+
+// BenchmarkTransactionStored is BenchmarkTransaction over HTTP with the
+// consumer as gatehouse serve runs it by default: a store file (on the
+// disk of the temporary folder) and a history of the latest 1,000
+// commands, so that each command is written to the store.
+func BenchmarkTransactionStored(b *testing.B) {
+	st, err := store.Open(filepath.Join(b.TempDir(), "openc2.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	benchTransaction(b, consumer.Config{ID: "bench", Store: st.Namespace("schedule"), History: 1000}, "http")
+}
+
+// benchTransaction runs the transactions of BenchmarkTransaction over each
+// of transports, "http" or "https", against a consumer configured by cfg.
+func benchTransaction(b *testing.B, cfg consumer.Config, transports ...string) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = quiet
 	h, err := host.New(host.Config{CacheDir: wasmbuild.CacheDir(b, "wazero"), Logger: quiet}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -47,7 +69,7 @@ func BenchmarkTransaction(b *testing.B) {
 	if err := h.LoadFile(context.Background(), wasmbuild.C.Plugin(b, "c-slpf-noop")); err != nil {
 		b.Fatal(err)
 	}
-	c, err := consumer.New(actuators.New(h), consumer.Config{ID: "bench", Logger: quiet})
+	c, err := consumer.New(actuators.New(h), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +82,7 @@ func BenchmarkTransaction(b *testing.B) {
 	}
 	pki := tlstest.New(b)
 
-	for _, transport := range []string{"http", "https"} {
+	for _, transport := range transports {
 		srv := httptest.NewUnstartedServer(e)
 		cfg := producer.Config{}
 		if transport == "https" {
