@@ -51,6 +51,25 @@ func benchCallConfig(b *testing.B, cfg Config, wasm, component string) {
 	b.ReportMetric(float64(cputime.Used(b)-cpu)/float64(time.Microsecond)/float64(n), "cpu-us/op")
 }
 
+// BenchmarkCallVarying is BenchmarkCallNative/c with replies that change
+// from one call to the next (two subjects in turn), so that no reply is
+// shared: each is decoded anew.
+func BenchmarkCallVarying(b *testing.B) {
+	h := newHostWasm(b, Config{}, wasmbuild.C.Plugin(b, "c-basics"))
+	ctx := context.Background()
+	reqs := [2]abi.EnvironmentRequest{benchRequest, benchRequest}
+	reqs[1].Context.Subject = map[string]any{"id": "bob@example.org", "role": "operator"}
+	b.ReportAllocs()
+	cpu, n := cputime.Used(b), 0
+	for b.Loop() {
+		if _, err := h.Environment(ctx, "echo", reqs[n%2]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(cputime.Used(b)-cpu)/float64(time.Microsecond)/float64(n), "cpu-us/op")
+}
+
 // BenchmarkCallNative calls the environment component echo, the same
 // logic in each language, through the native binding of each PDK.
 func BenchmarkCallNative(b *testing.B) {

@@ -46,9 +46,10 @@ type compiled interface {
 type instance interface {
 	// call calls the export with a msgpack request and stops it after
 	// timeout or when ctx is done, with an *abi.Error of code timeout or
-	// unavailable. The reply it returns is valid until the next call on the
-	// instance.
-	call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error)
+	// unavailable. start is when the call began, by monotonic, which the
+	// caller has read already. The reply it returns is valid until the
+	// next call on the instance.
+	call(ctx context.Context, export string, req []byte, timeout time.Duration, start int64) ([]byte, error)
 	// memoryPages is the current size of the instance's linear memory.
 	memoryPages() uint32
 	close(ctx context.Context) error

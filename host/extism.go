@@ -113,7 +113,7 @@ type extismInstance struct {
 	out *stdio.Output // the instance's stdout and stderr
 }
 
-func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
+func (i *extismInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration, _ int64) ([]byte, error) {
 	if !i.plugin.FunctionExists(export) {
 		return nil, abi.Errorf(abi.CodeUnsupported, "module does not export %s", export)
 	}

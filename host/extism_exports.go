@@ -161,7 +161,7 @@ func (h *Host) CallExtism(ctx context.Context, file, export string, input []byte
 		return nil, err
 	}
 	defer inst.close(ctx)
-	out, err := inst.call(ctx, export, input, limits.Timeout)
+	out, err := inst.call(ctx, export, input, limits.Timeout, monotonic())
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ var exportKinds = func() map[string]abi.Kind {
 	return out
 }()
 
-func (i *extismExportsInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
+func (i *extismExportsInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration, start int64) ([]byte, error) {
 	kind, ok := exportKinds[export]
 	if !ok {
 		return nil, abi.Errorf(abi.CodeUnsupported, "a plain Extism plugin serves no %s", export)
@@ -225,7 +225,7 @@ func (i *extismExportsInstance) call(ctx context.Context, export string, req []b
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s request as JSON: %v", kind, err)
 	}
-	out, err := i.extismInstance.call(ctx, target, in, timeout)
+	out, err := i.extismInstance.call(ctx, target, in, timeout, start)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,18 @@ type registry struct {
 	ambiguous map[componentKey][]string
 	// listed holds what Components returns, by kind, built by publish.
 	listed map[abi.Kind][]ComponentInfo
+	// targets holds what a call reaches by each reference that names a
+	// component, [KIND:][PLUGIN/]NAME as written, with the call's kind:
+	// a call resolves its reference with one map lookup. Built by publish.
+	targets map[componentKey]target
+}
+
+// target is what a call reaches: the plugin, the component's name and
+// what the plugin keeps for the component's calls.
+type target struct {
+	p    *Plugin
+	name string
+	c    *component
 }
 
 func newRegistry() *registry {
@@ -587,7 +599,25 @@ func (h *Host) publish() {
 		slices.Sort(r.ambiguous[k])
 	}
 	r.list()
+	r.resolve()
 	h.reg.Store(r)
+}
+
+// resolve fills r.targets from r.components: each component under its
+// key and under its key after its kind, where ParseRefOf reads them as
+// the same component, so that a reference reaches the same target as
+// parsing it would.
+func (r *registry) resolve() {
+	r.targets = make(map[componentKey]target, 2*len(r.components))
+	for k, p := range r.components {
+		name := k.name[strings.IndexByte(k.name, '/')+1:]
+		t := target{p: p, name: name, c: p.components[componentKey{k.kind, name}]}
+		for _, ref := range []string{k.name, string(k.kind) + ":" + k.name} {
+			if parsed, err := ParseRefOf(k.kind, ref); err == nil && parsed.Name == name {
+				r.targets[componentKey{k.kind, ref}] = t
+			}
+		}
+	}
 }
 
 // Status is a plugin's health, as data.
@@ -690,8 +720,16 @@ type ComponentInfo struct {
 	ref       string        // "plugin/name", set for the components a host lists
 }
 
-// Ref returns the component's qualified reference, "plugin/name".
-func (c ComponentInfo) Ref() string { return c.Plugin + "/" + c.Component.Name }
+// Ref returns the component's qualified reference, "plugin/name": for a
+// component the host listed, the string it made then, so that a call
+// through the reference builds none.
+func (c ComponentInfo) Ref() string {
+	p, n := len(c.Plugin), len(c.Component.Name)
+	if len(c.ref) == p+1+n && c.ref[p] == '/' && c.ref[:p] == c.Plugin && c.ref[p+1:] == c.Component.Name {
+		return c.ref
+	}
+	return c.Plugin + "/" + c.Component.Name
+}
 
 // Components returns the components of kind served now, sorted by
 // plugin and name. The list is built once for each change of the plugins
@@ -706,7 +744,7 @@ func (r *registry) list() {
 	for k, p := range r.components {
 		if plugin, name, ok := strings.Cut(k.name, "/"); ok {
 			c, _ := p.Component(k.kind, name)
-			r.listed[k.kind] = append(r.listed[k.kind], ComponentInfo{Plugin: plugin, Component: c})
+			r.listed[k.kind] = append(r.listed[k.kind], ComponentInfo{Plugin: plugin, Component: c, ref: k.name})
 		}
 	}
 	for kind, cs := range r.listed {

@@ -182,12 +182,12 @@ func (h *Host) newPlugin(ctx context.Context, file string, in *Inspection, shape
 		logger:     logger,
 		starts:     shape.exports[abi.ExportStart],
 		module:     m,
-		components: map[componentKey]*componentMetrics{},
+		components: map[componentKey]*component{},
 		host:       h,
 	}
 	p.pool = newPool(limits.PoolSize, m.instantiate)
 	for _, c := range manifest.Components {
-		p.components[componentKey{c.Kind, c.Name}] = h.metrics.component(manifest.Name, c)
+		p.components[componentKey{c.Kind, c.Name}] = &component{metrics: h.metrics.component(manifest.Name, c)}
 	}
 	if h.cfg.DescribeOnly {
 		return p, in, nil
@@ -364,7 +364,7 @@ func (h *Host) describe(ctx context.Context, cw *compiledWasm, wasm []byte, limi
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout)
+	raw, err := inst.call(ctx, abi.ExportDescribe, req, limits.Timeout, monotonic())
 	if err != nil {
 		p := &Plugin{Limits: limits}
 		return nil, nil, p.classify(err, inst)

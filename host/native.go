@@ -87,7 +87,7 @@ func (i *nativeInstance) initialize(ctx context.Context, export string, timeout 
 	if fn == nil {
 		return nil
 	}
-	return i.guard(ctx, timeout, func() error { return fn.CallWithStack(i.ctx, nil) })
+	return i.guard(ctx, timeout, monotonic(), func() error { return fn.CallWithStack(i.ctx, nil) })
 }
 
 // initFailed returns the error of what (the start function, _initialize)
@@ -140,12 +140,12 @@ type nativeInstance struct {
 	interrupted *abi.Error    // why the module was stopped; it is never called again
 }
 
-func (i *nativeInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration) ([]byte, error) {
+func (i *nativeInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration, start int64) ([]byte, error) {
 	fn := i.fns[export]
 	if fn == nil {
 		return nil, abi.Errorf(abi.CodeUnsupported, "module does not export %s", export)
 	}
-	err := i.guard(ctx, timeout, func() error {
+	err := i.guard(ctx, timeout, start, func() error {
 		if uint32(len(req)) > i.reqCap {
 			if err := i.growRequestBuffer(uint32(len(req))); err != nil {
 				return err
@@ -172,9 +172,9 @@ func (i *nativeInstance) call(ctx context.Context, export string, req []byte, ti
 }
 
 // guard runs f, which calls into the module, and interrupts the module if
-// f takes longer than timeout or ctx is done first. An interrupted module
-// fails f with the reason.
-func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f func() error) error {
+// f takes longer than timeout from start (by monotonic) or ctx is done
+// first. An interrupted module fails f with the reason.
+func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, start int64, f func() error) error {
 	if ctx.Done() != nil {
 		if err := ctx.Err(); err != nil {
 			return cancelled(err)
@@ -189,7 +189,7 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, f fun
 	}
 	i.running, i.timeout = true, timeout
 	i.mu.Unlock()
-	deadline := monotonic() + int64(timeout)
+	deadline := start + int64(timeout)
 	i.deadline.Store(deadline)
 	if i.armed.CompareAndSwap(false, true) || i.fireAt.Load() > deadline {
 		i.fireAt.Store(deadline)

@@ -35,7 +35,7 @@ type Plugin struct {
 
 	module     compiled
 	pool       *pool
-	components map[componentKey]*componentMetrics
+	components map[componentKey]*component
 
 	// retire is read-held by every call and write-held to close the plugin,
 	// so closing waits for the calls in flight.
@@ -155,10 +155,12 @@ func (p *Plugin) RecentErrors() []RecentError { return p.errs.list() }
 // Instances returns the number of live instances.
 func (p *Plugin) Instances() int { return p.pool.size() }
 
-// callPlugin calls export on the component kind/name of p with req, on an
-// instance of the pool, and decodes the reply into env, whose OK points to
-// where the reply goes.
-func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, export string, req any, env *abi.Reply[Rep]) error {
+// callPlugin calls export on the component of kind that t reaches with
+// req, on an instance of the plugin's pool, and decodes the reply into
+// env, whose OK points to where the reply goes.
+// With share, the component's replies alike share their value.
+func callPlugin[Rep any](ctx context.Context, t target, kind abi.Kind, export string, req any, env *abi.Reply[Rep], share bool) error {
+	p, name := t.p, t.name
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	body, e := p.prepare(c, req)
@@ -169,17 +171,28 @@ func callPlugin[Rep any](ctx context.Context, p *Plugin, kind abi.Kind, name, ex
 	if t := p.host.cfg.Tracer; t != nil {
 		ctx, span = p.startCallSpan(ctx, t, kind, name, export)
 	}
+	// The clock is read once when an idle instance is at hand, else
+	// again once one is.
 	start := monotonic()
-	inst, err := p.pool.get(ctx)
-	if err != nil {
-		e := p.classify(err, nil)
-		p.record(kind, name, e, start, callersDoing(ctx, len(body)))
-		endCallSpan(span, e)
-		return p.fail(kind, name, e)
+	at := start
+	inst, idle := p.pool.idle()
+	if !idle {
+		var err error
+		if inst, err = p.pool.get(ctx); err != nil {
+			e := p.classify(err, nil)
+			p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
+			endCallSpan(span, e)
+			return p.fail(kind, name, e)
+		}
+		at = monotonic()
 	}
-	e = invoke(ctx, p, inst, c, export, body, env)
+	var sharing *component
+	if share {
+		sharing = t.c
+	}
+	e = invoke(ctx, p, inst, c, export, body, env, sharing, at)
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
-	p.record(kind, name, e, start, callersDoing(ctx, len(body)))
+	p.record(t.c.metrics, e, start, callersDoing(ctx, len(body)))
 	endCallSpan(span, e)
 	if e != nil {
 		return p.fail(kind, name, e)
@@ -199,17 +212,28 @@ func (p *Plugin) prepare(c *codec, req any) ([]byte, *abi.Error) {
 	return body, nil
 }
 
-// invoke calls export on inst within the plugin's time limit and decodes
-// the reply into env with c.
-func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep]) *abi.Error {
-	raw, err := inst.call(ctx, export, body, p.Limits.Timeout)
+// invoke calls export on inst within the plugin's time limit from start
+// (by monotonic) and decodes
+// the reply into env with c. With sharing, the reply's value is the one
+// sharing keeps when the reply is the same again, and sharing learns of
+// the replies decoded anew.
+func invoke[Rep any](ctx context.Context, p *Plugin, inst instance, c *codec, export string, body []byte, env *abi.Reply[Rep], sharing *component, start int64) *abi.Error {
+	raw, err := inst.call(ctx, export, body, p.Limits.Timeout, start)
 	switch {
 	case err != nil:
 		return p.classify(err, inst)
 	case uint32(len(raw)) > p.Limits.MaxReplyBytes:
 		return abi.Errorf(abi.CodeReplyTooLarge, "reply of %d bytes exceeds the limit of %d", len(raw), p.Limits.MaxReplyBytes)
+	case sharing == nil:
+		return decodeEnvelope(c, raw, env)
+	case shared(sharing, raw, env.OK):
+		return nil
 	}
-	return decodeEnvelope(c, raw, env)
+	e := decodeEnvelope(c, raw, env)
+	if e == nil {
+		decoded(sharing, raw, *env.OK)
+	}
+	return e
 }
 
 // fail records e among the plugin's recent errors and returns it as a
@@ -320,10 +344,10 @@ func countsAsFailure(code abi.Code) bool {
 	return false
 }
 
-// record counts a call in the metrics and the quarantine counter; callers
-// says whether a timeout may be the caller's doing (callersDoing).
-func (p *Plugin) record(kind abi.Kind, name string, e *abi.Error, start int64, callers bool) {
-	m := p.components[componentKey{kind, name}]
+// record counts a call in the component's metrics m, if any, and the
+// quarantine counter; callers says whether a timeout may be the caller's
+// doing (callersDoing).
+func (p *Plugin) record(m *componentMetrics, e *abi.Error, start int64, callers bool) {
 	p.calls.Add(1)
 	if m != nil {
 		m.latency.Observe(time.Duration(monotonic() - start).Seconds())

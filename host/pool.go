@@ -10,7 +10,7 @@ import (
 // caller at a time.
 type pool struct {
 	newInstance func(context.Context) (instance, error)
-	idle        chan instance
+	idles       chan instance
 	slots       chan struct{} // one token per live instance
 	live        atomic.Int64
 }
@@ -18,21 +18,29 @@ type pool struct {
 func newPool(size int, newInstance func(context.Context) (instance, error)) *pool {
 	return &pool{
 		newInstance: newInstance,
-		idle:        make(chan instance, size),
+		idles:       make(chan instance, size),
 		slots:       make(chan struct{}, size),
+	}
+}
+
+// idle returns an idle instance if there is one at once.
+func (p *pool) idle() (instance, bool) {
+	select {
+	case inst := <-p.idles:
+		return inst, true
+	default:
+		return nil, false
 	}
 }
 
 // get returns an idle instance, or a new one while the pool is below its
 // size, or waits for one to come back until ctx is done.
 func (p *pool) get(ctx context.Context) (instance, error) {
-	select {
-	case inst := <-p.idle:
+	if inst, ok := p.idle(); ok {
 		return inst, nil
-	default:
 	}
 	select {
-	case inst := <-p.idle:
+	case inst := <-p.idles:
 		return inst, nil
 	case p.slots <- struct{}{}:
 		inst, err := p.newInstance(ctx)
@@ -54,7 +62,7 @@ func (p *pool) put(inst instance, broken bool) {
 		p.discard(inst)
 		return
 	}
-	p.idle <- inst
+	p.idles <- inst
 }
 
 func (p *pool) discard(inst instance) {
@@ -71,7 +79,7 @@ func (p *pool) size() int { return int(p.live.Load()) }
 func (p *pool) close() {
 	for {
 		select {
-		case inst := <-p.idle:
+		case inst := <-p.idles:
 			p.discard(inst)
 		default:
 			return

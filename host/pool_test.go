@@ -10,7 +10,7 @@ import (
 // fakeInstance is an instance that records whether it was closed.
 type fakeInstance struct{ closed bool }
 
-func (f *fakeInstance) call(context.Context, string, []byte, time.Duration) ([]byte, error) {
+func (f *fakeInstance) call(context.Context, string, []byte, time.Duration, int64) ([]byte, error) {
 	return nil, nil
 }
 func (f *fakeInstance) memoryPages() uint32 { return 0 }

@@ -15,16 +15,18 @@ type Session struct {
 	p    *Plugin
 	kind abi.Kind
 	name string
+	c    *component
 	inst instance // nil once the instance broke or the session closed
 }
 
 // Session checks out an instance of the plugin serving the component
 // kind/ref for the caller's exclusive use until Close.
 func (h *Host) Session(ctx context.Context, kind abi.Kind, ref string) (*Session, error) {
-	p, name, err := h.lookup(kind, ref)
+	t, err := h.lookup(kind, ref)
 	if err != nil {
 		return nil, err
 	}
+	p, name := t.p, t.name
 	if q := p.Quarantined(); q != nil {
 		p.release()
 		return nil, p.fail(kind, name, q)
@@ -34,7 +36,7 @@ func (h *Host) Session(ctx context.Context, kind abi.Kind, ref string) (*Session
 		p.release()
 		return nil, p.fail(kind, name, p.classify(err, nil))
 	}
-	return &Session{p: p, kind: kind, name: name, inst: inst}, nil
+	return &Session{p: p, kind: kind, name: name, c: t.c, inst: inst}, nil
 }
 
 // sessionCall calls export on the session's instance. After a failure that
@@ -44,7 +46,8 @@ func sessionCall[Req, Rep any](ctx context.Context, s *Session, export string, r
 		var zero Rep
 		return zero, s.p.fail(s.kind, s.name, abi.Errorf(abi.CodeUnavailable, "the session lost its instance to an earlier failure, or is closed"))
 	}
-	f := newFrame[Req, Rep](req)
+	var fs *frames[Req, Rep] // a new frame for each call
+	f := fs.get(req)
 	c := codecs.Get().(*codec)
 	defer codecs.Put(c)
 	body, e := s.p.prepare(c, &f.req)
@@ -52,8 +55,8 @@ func sessionCall[Req, Rep any](ctx context.Context, s *Session, export string, r
 		return f.rep, s.p.fail(s.kind, s.name, e)
 	}
 	start := monotonic()
-	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env)
-	s.p.record(s.kind, s.name, e, start, callersDoing(ctx, len(body)))
+	e = invoke(ctx, s.p, s.inst, c, export, body, &f.env, nil, start)
+	s.p.record(s.c.metrics, e, start, callersDoing(ctx, len(body)))
 	if e != nil {
 		if breaksInstance(e.Code) {
 			s.p.pool.put(s.inst, true)

@@ -61,7 +61,7 @@ func soakMemory(t *testing.T, wasm string, calls int) {
 	warmCalls := max(calls/10, soakWarm)
 	warm := uint32(0)
 	for i := range calls {
-		if _, err := inst.call(ctx, abi.ExportEnvironment, b, time.Minute); err != nil {
+		if _, err := inst.call(ctx, abi.ExportEnvironment, b, time.Minute, monotonic()); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		if i == warmCalls {

@@ -28,7 +28,7 @@ func (h *Host) start(ctx context.Context, p *Plugin) *abi.Error {
 		return startFailed(abi.Errorf(abi.CodeInternal, "encode request: %v", err))
 	}
 	var rep abi.StartReply
-	e := invoke(ctx, p, inst, c, abi.ExportStart, body, &abi.Reply[abi.StartReply]{OK: &rep})
+	e := invoke(ctx, p, inst, c, abi.ExportStart, body, &abi.Reply[abi.StartReply]{OK: &rep}, nil, monotonic())
 	p.pool.put(inst, e != nil && breaksInstance(e.Code))
 	if e != nil {
 		return startFailed(e)
