@@ -11,6 +11,28 @@ func AppendString(b []byte, s string) []byte { return appendString(b, s, true) }
 // encoding/json Encoder writes s after SetEscapeHTML(false).
 func AppendStringRaw(b []byte, s string) []byte { return appendString(b, s, false) }
 
+// AppendStrings appends the list l as AppendString writes each string,
+// and null when l is nil, as encoding/json writes a []string.
+func AppendStrings(b []byte, l []string) []byte { return appendStrings(b, l, true) }
+
+// AppendStringsRaw is AppendStrings with AppendStringRaw's strings.
+func AppendStringsRaw(b []byte, l []string) []byte { return appendStrings(b, l, false) }
+
+// appendStrings is AppendStrings, with <, > and & escaped when html is set.
+func appendStrings(b []byte, l []string, html bool) []byte {
+	if l == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s, html)
+	}
+	return append(b, ']')
+}
+
 // appendString is AppendString, with <, > and & escaped when html is set.
 func appendString(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"

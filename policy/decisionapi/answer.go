@@ -31,13 +31,13 @@ func appendDecision(b []byte, d *policy.Decision) []byte {
 				b = jsonio.AppendString(b, o.Reason)
 			}
 			b = append(b, `,"entities":`...)
-			b = append(appendStrings(b, o.Entities), '}')
+			b = append(jsonio.AppendStrings(b, o.Entities), '}')
 		}
 		b = append(b, ']')
 	}
 	if len(d.Missing) > 0 {
 		b = append(b, `,"missing":`...)
-		b = appendStrings(b, d.Missing)
+		b = jsonio.AppendStrings(b, d.Missing)
 	}
 	if d.Error != "" {
 		b = append(b, `,"error":`...)
@@ -85,21 +85,6 @@ func appendNode(b []byte, n *policy.Node) []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendStrings appends the list l, null when it is nil.
-func appendStrings(b []byte, l []string) []byte {
-	if l == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonio.AppendString(b, s)
-	}
-	return append(b, ']')
 }
 
 func appendBool(b []byte, v bool) []byte {

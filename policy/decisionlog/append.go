@@ -42,13 +42,13 @@ func appendEntry(b []byte, e *Entry, c *policy.Attributes, m *Mask) ([]byte, boo
 			}
 			b = appendField(b, "reason", o.Reason)
 			b = append(b, `,"entities":`...)
-			b = append(appendStrings(b, o.Entities), '}')
+			b = append(jsonio.AppendStringsRaw(b, o.Entities), '}')
 		}
 		b = append(b, ']')
 	}
 	if len(e.Missing) > 0 {
 		b = append(b, `,"missing":`...)
-		b = appendStrings(b, e.Missing)
+		b = jsonio.AppendStringsRaw(b, e.Missing)
 	}
 	b = appendField(b, "error", e.Error)
 	b = appendField(b, "path", e.Path)
@@ -127,7 +127,7 @@ func appendValue(b []byte, v any, n *maskNode) ([]byte, bool) {
 	case float64:
 		return appendFloat(b, x)
 	case []string:
-		return appendStrings(b, x), true
+		return jsonio.AppendStringsRaw(b, x), true
 	case []any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -189,19 +189,4 @@ func appendFloat(b []byte, f float64) ([]byte, bool) {
 		}
 	}
 	return b, true
-}
-
-// appendStrings appends the list l, null when it is nil.
-func appendStrings(b []byte, l []string) []byte {
-	if l == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonio.AppendStringRaw(b, s)
-	}
-	return append(b, ']')
 }

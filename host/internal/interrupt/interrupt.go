@@ -1,8 +1,17 @@
 // Package interrupt makes a WebAssembly module stoppable from outside while
 // it runs. Instrument adds a mutable i32 global, exported as Export, and a
-// check at the entry of every function and the head of every loop: once the
-// host sets the global to a non-zero value, the module traps with
-// unreachable within Period checks.
+// check at the head of every loop and at the entry of every function that
+// has a loop or a call: once the host sets the global to a non-zero value,
+// the module traps with unreachable within Period checks.
+//
+// A function with neither, a leaf, gets no check: it runs each of its
+// instructions at most once, so it ends within its own length. Code can run
+// on only by looping, which passes a loop's check on every turn, or by
+// calling, recursion included, which passes the caller's entry check; a
+// branch goes backwards only to a loop's head, and an exception lands in a
+// handler of a frame already running. Many small functions of a plugin
+// (accessors, an allocator's fast path, codec steps) are leaves, called
+// often.
 //
 // A start function would run inside instantiation, where the global cannot
 // be reached yet: Instrument removes the start section and exports the
@@ -26,6 +35,11 @@
 //   - Custom sections named .debug_* are dropped: their code offsets no
 //     longer hold once checks are inserted. The name section is kept, as
 //     function indices do not change.
+//   - Bulk memory instructions (memory.fill, memory.copy, memory.init,
+//     table.fill and the like) have no check inside, in a leaf or not: one
+//     such instruction runs to its end, bounded by the memory's or table's
+//     size. Nor does memory.atomic.wait, which waits for its timeout or a
+//     notify.
 //   - Instruction decoding covers the features wazero runs: WebAssembly 2.0,
 //     tail calls, threads and exception handling. An unknown opcode is an
 //     error, which the host reports as an invalid module.
@@ -340,7 +354,8 @@ func addExportsTo(b []byte, exports []export) ([]byte, error) {
 }
 
 // instrumentCode returns the code section body b with check inserted at the
-// start of each function body and after the block type of each loop.
+// start of each function body that loops or calls, and after the block type
+// of each loop.
 func instrumentCode(b []byte, check []byte) ([]byte, error) {
 	r := &reader{b: b}
 	n, err := r.u32()
@@ -349,12 +364,13 @@ func instrumentCode(b []byte, check []byte) ([]byte, error) {
 	}
 	out := appendU32(make([]byte, 0, len(b)+len(b)/16), n)
 	var fn []byte
+	var loops []int
 	for i := range n {
 		body, err := r.vec()
 		if err != nil {
 			return nil, fmt.Errorf("function body %d: %w", i, err)
 		}
-		if fn, err = instrumentBody(fn[:0], body, check); err != nil {
+		if fn, loops, err = instrumentBody(fn[:0], loops[:0], body, check); err != nil {
 			return nil, fmt.Errorf("function body %d: %w", i, err)
 		}
 		out = appendU32(out, uint32(len(fn)))
@@ -366,36 +382,55 @@ func instrumentCode(b []byte, check []byte) ([]byte, error) {
 	return out, nil
 }
 
-// instrumentBody appends the function body b, with its checks, to out.
-func instrumentBody(out, b, check []byte) ([]byte, error) {
+// instrumentBody appends the function body b, with its checks, to out. It
+// returns loops, a scratch slice, for the next call to reuse.
+//
+// A body without a loop and without a call runs each of its instructions at
+// most once, so it ends within its own length: it gets no check. Branches
+// only go backwards to a loop, whose head has its check, and an exception
+// lands in a handler of a frame already running (this one or a caller,
+// which called, so has its entry check).
+func instrumentBody(out []byte, loops []int, b, check []byte) ([]byte, []int, error) {
 	r := &reader{b: b}
 	groups, err := r.u32()
 	if err != nil {
-		return nil, fmt.Errorf("locals: %w", err)
+		return nil, loops, fmt.Errorf("locals: %w", err)
 	}
 	for range groups {
 		if _, err := r.u32(); err != nil {
-			return nil, fmt.Errorf("locals: %w", err)
+			return nil, loops, fmt.Errorf("locals: %w", err)
 		}
 		if err := r.valueType(); err != nil {
-			return nil, fmt.Errorf("locals: %w", err)
+			return nil, loops, fmt.Errorf("locals: %w", err)
 		}
 	}
-	out = append(out, b[:r.at]...)
-	out = append(out, check...)
+	code, calls := r.at, false
 	for r.more() {
 		start := r.at
 		op, err := r.byte()
 		if err != nil {
-			return nil, err
+			return nil, loops, err
 		}
 		if err := r.immediates(op); err != nil {
-			return nil, fmt.Errorf("instruction %#x at offset %#x: %w", op, start, err)
+			return nil, loops, fmt.Errorf("instruction %#x at offset %#x: %w", op, start, err)
 		}
-		out = append(out, b[start:r.at]...)
-		if op == 0x03 { // loop
-			out = append(out, check...)
+		switch op {
+		case 0x03: // loop: its check goes after the block type
+			loops = append(loops, r.at)
+		case 0x10, 0x11, 0x12, 0x13: // call, call_indirect, return_call, return_call_indirect
+			// call_ref and return_call_ref are not decoded: a module
+			// with them is refused.
+			calls = true
 		}
 	}
-	return out, nil
+	out = append(out, b[:code]...)
+	if calls || len(loops) > 0 {
+		out = append(out, check...)
+	}
+	for _, at := range loops {
+		out = append(out, b[code:at]...)
+		out = append(out, check...)
+		code = at
+	}
+	return append(out, b[code:]...), loops, nil
 }

@@ -89,28 +89,111 @@ func TestInterrupt(t *testing.T) {
 		// instantiation, which cannot be interrupted.
 		{startSpinner, interrupt.StartExport, nil},
 	} {
+		t.Run(tt.fn, func(t *testing.T) { interrupts(t, tt.wasm, tt.fn, tt.args...) })
+	}
+}
+
+// interrupts checks that fn of wasm, called with args, runs on until the
+// interrupt is set, and then traps.
+func interrupts(t *testing.T, wasm []byte, fn string, args ...uint64) {
+	t.Helper()
+	mod, stop := instantiate(t, wasm)
+	done := make(chan error, 1)
+	go func() {
+		_, err := mod.ExportedFunction(fn).Call(context.Background(), args...)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	// A garbage collection stops the world: the module must leave
+	// native code for it now and then.
+	runtime.GC()
+	stop.Set(1)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "unreachable") {
+			t.Errorf("error %v, want a trap at unreachable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the module did not stop")
+	}
+}
+
+// checked exports functions with and without checks: "leaf" (no loop, no
+// call), "leafloop" (a loop that turns once, no call), "caller" (calls
+// leaf when its argument is not 0), and "a", which calls itself through b,
+// each calling the other twice through call_indirect without a loop (2^n
+// calls).
+const checked = `(module
+  (memory 1)
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $a $b)
+  (func $leaf (export "leaf") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add)
+  (func (export "leafloop") (param i32) (result i32)
+    (loop $l) local.get 0)
+  (func (export "caller") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call $leaf (local.get 0)))
+      (else (i32.const 0))))
+  (func $a (export "a") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (i32.add
+        (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1))
+        (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1))))
+      (else (i32.const 0))))
+  (func $b (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (i32.add
+        (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))
+        (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))))
+      (else (i32.const 0)))))`
+
+// TestChecks checks where the checks are: with the interrupt set, a leaf
+// without a loop runs any number of times, as it has none, while a leaf
+// with a loop and a function with a call trap within Period calls.
+func TestChecks(t *testing.T) {
+	wasm, err := os.ReadFile(wasmbuild.WAT(t, checked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		fn      string
+		checked bool
+	}{
+		{"leaf", false},
+		{"leafloop", true},
+		{"caller", true}, // called with 0, so it does not call: its own entry check
+	} {
 		t.Run(tt.fn, func(t *testing.T) {
-			mod, stop := instantiate(t, tt.wasm)
-			done := make(chan error, 1)
-			go func() {
-				_, err := mod.ExportedFunction(tt.fn).Call(context.Background(), tt.args...)
-				done <- err
-			}()
-			time.Sleep(20 * time.Millisecond)
-			// A garbage collection stops the world: the module must leave
-			// native code for it now and then.
-			runtime.GC()
+			mod, stop := instantiate(t, wasm)
 			stop.Set(1)
-			select {
-			case err := <-done:
-				if err == nil || !strings.Contains(err.Error(), "unreachable") {
-					t.Errorf("error %v, want a trap at unreachable", err)
+			f := mod.ExportedFunction(tt.fn)
+			var err error
+			for range 2 * interrupt.Period {
+				if _, err = f.Call(context.Background(), 0); err != nil {
+					break
 				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the module did not stop")
+			}
+			switch {
+			case tt.checked && (err == nil || !strings.Contains(err.Error(), "unreachable")):
+				t.Errorf("%d calls with the interrupt set: error %v, want a trap at unreachable", 2*interrupt.Period, err)
+			case !tt.checked && err != nil:
+				t.Errorf("a leaf without a loop trapped, so it has a check: %v", err)
 			}
 		})
 	}
+}
+
+// TestHostileIndirectRecursion checks that functions calling each other
+// through a table, without a loop, are stopped: the calls pass their entry
+// checks.
+func TestHostileIndirectRecursion(t *testing.T) {
+	wasm, err := os.ReadFile(wasmbuild.WAT(t, checked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupts(t, wasm, "a", 200)
 }
 
 func TestInstrumentKeepsBehaviour(t *testing.T) {
