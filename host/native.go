@@ -220,7 +220,7 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, start
 	}
 	deadline := start + int64(timeout)
 	i.deadline.Store(deadline)
-	if i.armed.CompareAndSwap(false, true) || i.fireAt.Load() > deadline {
+	if (!i.armed.Load() && i.armed.CompareAndSwap(false, true)) || i.fireAt.Load() > deadline {
 		i.fireAt.Store(deadline)
 		i.timer.Reset(timeout)
 	}
