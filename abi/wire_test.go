@@ -51,6 +51,7 @@ func TestCodecHostileInput(t *testing.T) {
 		"str of 2^32-1 bytes":  {0xdb, 0xff, 0xff, 0xff, 0xff, 'a'},
 		"array of 65535":       {0xdc, 0xff, 0xff, 0xc0},
 		"nested 300 deep":      []byte(strings.Repeat("\x91", 300) + "\xc0"),
+		"maps nested 300 deep": []byte(strings.Repeat("\x81\xa1a", 300) + "\xc0"),
 		"trailing bytes":       {0x80, 0xc0},
 		"truncated key":        {0x81, 0xa5, 'a'},
 		"unused code":          {0xc1},
@@ -61,6 +62,10 @@ func TestCodecHostileInput(t *testing.T) {
 		var v any
 		if err := abi.UnmarshalMsgpack(b, &v); err == nil {
 			t.Errorf("%s: decoded as %#v, want an error", name, v)
+		}
+		var c abi.Codec // with an interner and an arena
+		if err := c.DecodeReusing(b, &v); err == nil {
+			t.Errorf("%s: decoded reusing as %#v, want an error", name, v)
 		}
 	}
 	for status, want := range map[any]string{

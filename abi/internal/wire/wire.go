@@ -556,13 +556,37 @@ func (r *Reader) Str() (string, error) {
 	return string(r.b[at : at+n]), nil
 }
 
+// fixStr reads a string of up to 31 bytes, a key or most values, in one
+// step when the next value is one, and returns its bytes. It is small
+// enough for the compiler to inline: Go compiled to WebAssembly pays for
+// every call.
+func (r *Reader) fixStr() ([]byte, bool) {
+	i := r.i
+	if i < len(r.b) && r.b[i]&0xe0 == 0xa0 && int(r.b[i]&0x1f) < len(r.b)-i {
+		r.i = i + 1 + int(r.b[i]&0x1f)
+		return r.b[i+1 : r.i], true
+	}
+	return nil, false
+}
+
+// fixMap reads the header of a map of up to 15 pairs in one step when the
+// next value is one, as most maps are, and returns its number of pairs.
+// Like fixStr, it is small enough to inline.
+func (r *Reader) fixMap() (int, bool) {
+	i := r.i
+	if i < len(r.b) && r.b[i]&0xf0 == 0x80 && 2*int(r.b[i]&0x0f) < len(r.b)-i {
+		r.i = i + 1
+		return int(r.b[i] & 0x0f), true
+	}
+	return 0, false
+}
+
 // internedStr is Str for a string of up to 31 bytes read with an
 // interner, as nearly every key is, without the calls of Str and strAt.
 func (r *Reader) internedStr() (string, error) {
-	if i := r.i; r.in != nil && r.s == "" && i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
-		if n := int(r.b[i] & 0x1f); n < len(r.b)-i {
-			r.i = i + 1 + n
-			return r.in.str(r.b[i+1 : r.i]), nil
+	if r.in != nil && r.s == "" {
+		if b, ok := r.fixStr(); ok {
+			return r.in.str(b), nil
 		}
 	}
 	return r.Str()
@@ -570,12 +594,8 @@ func (r *Reader) internedStr() (string, error) {
 
 // strAt reads a string as Str does and returns where its bytes are.
 func (r *Reader) strAt() (at, n int, err error) {
-	// A string of up to 31 bytes, a key or most values, in one step.
-	if i := r.i; i < len(r.b) && r.b[i]&0xe0 == 0xa0 {
-		if n = int(r.b[i] & 0x1f); n < len(r.b)-i {
-			r.i = i + 1 + n
-			return i + 1, n, nil
-		}
+	if b, ok := r.fixStr(); ok {
+		return r.i - len(b), len(b), nil
 	}
 	return r.strAtSized()
 }
@@ -702,13 +722,15 @@ func (r *Reader) IsNil() bool {
 // enter and leave bound the nesting of maps and arrays.
 func (r *Reader) enter() error {
 	if r.depth == maxDepth {
-		return fmt.Errorf("msgpack nested more than %d deep", maxDepth)
+		return errTooDeep
 	}
 	r.depth++
 	return nil
 }
 
 func (r *Reader) leave() { r.depth-- }
+
+var errTooDeep = fmt.Errorf("msgpack nested more than %d deep", maxDepth)
 
 // Value reads a generic value into the Go types msgpack's DecodeInterface
 // gives: nil, bool, int8 to int64, uint8 to uint64, float32, float64,
@@ -797,26 +819,52 @@ func errExtension(c byte) error {
 	return errors.New("msgpack extension types are not part of the ABI")
 }
 
-// Attrs reads a map with string keys; nil reads as a nil map.
+// Attrs reads a map with string keys; nil reads as a nil map. A map of
+// up to 15 pairs, its short keys and its short string values are read in
+// line, without the calls of MapLen, internedStr and Value: Go compiled
+// to WebAssembly pays for every call, and most attributes are such.
 func (r *Reader) Attrs() (map[string]any, error) {
-	n, err := r.MapLen()
-	if err != nil || n < 0 {
-		return nil, err
+	n, ok := r.fixMap()
+	if !ok {
+		var err error
+		if n, err = r.MapLen(); err != nil || n < 0 {
+			return nil, err
+		}
 	}
-	if err := r.enter(); err != nil {
-		return nil, err
+	if r.depth == maxDepth {
+		return nil, errTooDeep
 	}
-	defer r.leave()
+	r.depth++
 	m := r.newMap(n)
+	interned := r.in != nil && r.s == ""
 	for range n {
-		k, err := r.internedStr()
-		if err != nil {
+		var k string
+		var err error
+		var b []byte
+		var ok bool
+		if interned {
+			b, ok = r.fixStr()
+		}
+		if ok {
+			k = r.in.str(b)
+		} else if k, err = r.Str(); err != nil {
+			r.leave()
 			return nil, fmt.Errorf("key: %w", err)
 		}
-		if m[k], err = r.Value(); err != nil {
+		if interned {
+			b, ok = r.fixStr()
+		}
+		if ok {
+			m[k] = r.in.value(b)
+		} else {
+			m[k], err = r.Value()
+		}
+		if err != nil {
+			r.leave()
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
 	}
+	r.leave()
 	return m, nil
 }
 
@@ -928,6 +976,12 @@ func (r *Reader) Raw() ([]byte, error) {
 // its value; unknown keys' values are to be skipped, as compatible
 // evolution requires. Leave ends the map.
 func (r *Reader) Fields() (int, error) {
+	if r.depth < maxDepth {
+		if n, ok := r.fixMap(); ok {
+			r.depth++
+			return n, nil
+		}
+	}
 	n, err := r.MapLen()
 	if err != nil {
 		return 0, err
@@ -941,7 +995,15 @@ func (r *Reader) Fields() (int, error) {
 // Key reads the key of a struct's field, for Fields: its bytes in the
 // input, which a switch on string(key) matches without a copy.
 func (r *Reader) Key() ([]byte, error) {
-	at, n, err := r.strAt()
+	if b, ok := r.fixStr(); ok {
+		return b, nil
+	}
+	return r.keySized()
+}
+
+// keySized is Key for any string.
+func (r *Reader) keySized() ([]byte, error) {
+	at, n, err := r.strAtSized()
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}
