@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -134,11 +134,38 @@ type nativeInstance struct {
 	fireAt   atomic.Int64 // when the armed timer fires, in monotonic ns
 	deadline atomic.Int64 // of the call in progress, in monotonic ns; 0 between calls
 
-	mu          sync.Mutex
-	running     bool
-	timeout     time.Duration // of the call in progress
-	interrupted *abi.Error    // why the module was stopped; it is never called again
+	// state is the guard's word, seq<<2 | phase (idle, running, stopped):
+	// seq counts the calls, so that an interrupt meant for one call (its
+	// word) can never stop a later one. The protocol's invariants:
+	//   - Only the caller holding the instance moves it idle → running (at
+	//     the start of a call) and running → idle with the next seq (at its
+	//     end, by compare-and-swap). Nothing else changes an idle word, so
+	//     an interrupt between calls has no effect.
+	//   - An interrupt moves it running → stopped by compare-and-swap on the
+	//     word of the call it means: the watch on the word it read with the
+	//     deadline, a caller's ctx on the word of that caller's call. Of an
+	//     interrupt and the call's end exactly one wins: either the call
+	//     ends clean, or it fails with the reason.
+	//   - stopped is final: every later call fails with the reason, and the
+	//     caller that sees it discards the instance.
+	//   - The winner of running → stopped stores the reason right after;
+	//     a reader that sees stopped waits for it (reason).
+	//   - timeout is written before the word goes running and read only by
+	//     the interrupt that stopped that call.
+	state   atomic.Uint64
+	err     atomic.Pointer[abi.Error] // why the module was stopped; it is never called again
+	timeout time.Duration             // of the call in progress
 }
+
+// The phases of nativeInstance.state, in its low two bits; a call's end
+// adds seqStep-running to go back to idle with the next seq.
+const (
+	phaseIdle    = 0
+	phaseRunning = 1
+	phaseStopped = 2
+	phaseMask    = 3
+	seqStep      = 4
+)
 
 func (i *nativeInstance) call(ctx context.Context, export string, req []byte, timeout time.Duration, start int64) ([]byte, error) {
 	fn := i.fns[export]
@@ -179,19 +206,21 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, start
 		if err := ctx.Err(); err != nil {
 			return cancelled(err)
 		}
-		stop := context.AfterFunc(ctx, func() { i.interrupt(cancelled(ctx.Err()), 0) })
+	}
+	w := i.state.Load()
+	if w&phaseMask == phaseStopped {
+		return i.reason()
+	}
+	i.timeout = timeout
+	run := w | phaseRunning
+	i.state.Store(run)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { i.interrupt(cancelled(ctx.Err()), run) })
 		defer stop()
 	}
-	i.mu.Lock()
-	if i.interrupted != nil {
-		i.mu.Unlock()
-		return i.interrupted
-	}
-	i.running, i.timeout = true, timeout
-	i.mu.Unlock()
 	deadline := start + int64(timeout)
 	i.deadline.Store(deadline)
-	if i.armed.CompareAndSwap(false, true) || i.fireAt.Load() > deadline {
+	if (!i.armed.Load() && i.armed.CompareAndSwap(false, true)) || i.fireAt.Load() > deadline {
 		i.fireAt.Store(deadline)
 		i.timer.Reset(timeout)
 	}
@@ -199,13 +228,21 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, start
 	err := f()
 	i.out.End()
 	i.deadline.Store(0)
-	i.mu.Lock()
-	i.running = false
-	if i.interrupted != nil {
-		err = i.interrupted
+	if !i.state.CompareAndSwap(run, run-phaseRunning+seqStep) {
+		err = i.reason()
 	}
-	i.mu.Unlock()
 	return err
+}
+
+// reason returns why the stopped instance was stopped. The interrupt that
+// stopped it stores the reason just after; until then it yields.
+func (i *nativeInstance) reason() *abi.Error {
+	for {
+		if e := i.err.Load(); e != nil {
+			return e
+		}
+		runtime.Gosched()
+	}
 }
 
 // watch runs when the timer fires: it interrupts the call in progress if
@@ -213,11 +250,15 @@ func (i *nativeInstance) guard(ctx context.Context, timeout time.Duration, start
 // it, and lets the timer go idle between calls.
 func (i *nativeInstance) watch() {
 	for {
+		// The word first: a deadline read after it, if not 0, is that
+		// call's or a later one's, and interrupt stops only that call.
+		w := i.state.Load()
 		d := i.deadline.Load()
 		if d == 0 {
 			i.armed.Store(false)
 			// A call that started before the store found the timer armed:
 			// arm it for that call, unless the call did so itself.
+			w = i.state.Load()
 			if d = i.deadline.Load(); d == 0 || !i.armed.CompareAndSwap(false, true) {
 				return
 			}
@@ -227,7 +268,7 @@ func (i *nativeInstance) watch() {
 			i.timer.Reset(time.Duration(left))
 			return
 		}
-		if i.interrupt(nil, d) {
+		if i.interrupt(nil, w) {
 			return
 		}
 		// The call ended as it passed its deadline: look again, for the
@@ -235,23 +276,18 @@ func (i *nativeInstance) watch() {
 	}
 }
 
-// interrupt stops the call in progress, if any, for the reason e, or for
-// passing its timeout when e is nil. With a deadline, it stops only the
-// call of that deadline, not a later one. It reports whether the instance
-// is stopped, by this or an earlier reason.
-func (i *nativeInstance) interrupt(e *abi.Error, deadline int64) bool {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if i.interrupted != nil {
-		return true
-	}
-	if !i.running || (deadline != 0 && i.deadline.Load() != deadline) {
-		return false
+// interrupt stops the call of the word run, if it is still in progress,
+// for the reason e, or for passing its timeout when e is nil; it never
+// stops a later call. It reports whether the instance is stopped, by this
+// or an earlier reason.
+func (i *nativeInstance) interrupt(e *abi.Error, run uint64) bool {
+	if run&phaseMask != phaseRunning || !i.state.CompareAndSwap(run, run-phaseRunning+phaseStopped) {
+		return i.state.Load()&phaseMask == phaseStopped
 	}
 	if e == nil {
 		e = abi.Errorf(abi.CodeTimeout, "call exceeded %s", i.timeout)
 	}
-	i.interrupted = e
+	i.err.Store(e)
 	i.stop.Set(1)
 	i.cancel()
 	return true
